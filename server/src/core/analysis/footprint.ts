@@ -1,0 +1,111 @@
+// Footprint without liveness: parameters, weights, activations, gradients and optimizer
+// state, each affine in the batch. A pure function of the graph and its config.
+import { DTYPE_BYTES, type Graph, type ModelConfig, type OpId, type ParamCount } from '../ir';
+import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
+
+export interface OpFootprint {
+  readonly op: OpId;
+  readonly params: ParamCount;
+  /** bytes of the op's output tensor: perSample x N */
+  readonly outputBytes: SymbolicBytes;
+  /** bytes of its parameters (weights + buffers) */
+  readonly weightBytes: number;
+}
+
+export interface FootprintBytes {
+  /** trainable parameters at the weight dtype */
+  readonly weights: SymbolicBytes;
+  /** non-trainable state (batch-norm running statistics) */
+  readonly buffers: SymbolicBytes;
+  /** every forward output, one buffer each (no reuse): perSample x N */
+  readonly activations: SymbolicBytes;
+  /** weight gradients (train only) */
+  readonly gradients: SymbolicBytes;
+  /** optimizer state plus, for mixed precision, the fp32 master weights (train only) */
+  readonly optimizer: SymbolicBytes;
+  /** the sum of the above: memory with no reuse at all */
+  readonly total: SymbolicBytes;
+}
+
+export interface Footprint {
+  readonly params: ParamCount;
+  readonly activationElementsPerSample: number;
+  readonly bytes: FootprintBytes;
+  readonly perOp: readonly OpFootprint[];
+  /** true when some figure left the exactly-countable range (> 2^53) */
+  readonly overflow: boolean;
+}
+
+/** bytes per stored weight, per buffer value, per weight gradient, per optimizer-state value */
+export function weightFormat(config: ModelConfig): { weight: number; buffer: number; gradient: number; state: number; master: number } {
+  switch (config.precision) {
+    case 'fp32':
+      return { weight: 4, buffer: 4, gradient: 4, state: 4, master: 0 };
+    case 'fp16':
+    case 'bf16':
+      return { weight: 2, buffer: 2, gradient: 2, state: 2, master: 0 };
+    case 'mixed':
+      // Micikevicius et al. 2018: fp16 weights and gradients, fp32 master copy and optimizer state
+      return { weight: 2, buffer: 4, gradient: 2, state: 4, master: 4 };
+    case 'int8':
+      return { weight: 1, buffer: 4, gradient: 4, state: 4, master: 0 };
+  }
+}
+
+/** optimizer state values per trainable parameter: SGD 0, SGD with momentum 1, Adam/AdamW 2 */
+export function optimizerSlots(config: ModelConfig): number {
+  switch (config.optimizer.kind) {
+    case 'none':
+      return 0;
+    case 'sgd':
+      return config.optimizer.momentum > 0 ? 1 : 0;
+    case 'adam':
+    case 'adamw':
+      return 2;
+  }
+}
+
+export function computeFootprint(graph: Graph): Footprint {
+  const config = graph.config;
+  const format = weightFormat(config);
+  let trainable = 0;
+  let nonTrainable = 0;
+  let elements = 0;
+  let activationBytes = 0;
+  const perOp: OpFootprint[] = [];
+  for (const op of graph.ops) {
+    trainable += op.params.trainable;
+    nonTrainable += op.params.nonTrainable;
+    const out = graph.tensors[op.output]!;
+    elements += out.elementsPerSample;
+    const bytes = out.elementsPerSample * DTYPE_BYTES[out.dtype];
+    activationBytes += bytes;
+    perOp.push({
+      op: op.id,
+      params: op.params,
+      outputBytes: symbolic(0, bytes),
+      weightBytes: op.params.trainable * format.weight + op.params.nonTrainable * format.buffer,
+    });
+  }
+  const training = config.mode === 'train';
+  const weights = symbolic(trainable * format.weight, 0);
+  const buffers = symbolic(nonTrainable * format.buffer, 0);
+  const activations = symbolic(0, activationBytes);
+  const gradients = training ? symbolic(trainable * format.gradient, 0) : ZERO_BYTES;
+  const optimizer = training
+    ? symbolic(trainable * (optimizerSlots(config) * format.state + format.master), 0)
+    : ZERO_BYTES;
+  const total = [weights, buffers, activations, gradients, optimizer].reduce(addBytes, ZERO_BYTES);
+  const all = [weights, buffers, activations, gradients, optimizer, total];
+  const overflow =
+    !all.every(isSafeBytes) ||
+    !Number.isSafeInteger(elements) ||
+    !Number.isSafeInteger(atBatch(total, config.batch));
+  return {
+    params: { trainable, nonTrainable },
+    activationElementsPerSample: elements,
+    bytes: { weights, buffers, activations, gradients, optimizer, total },
+    perOp,
+    overflow,
+  };
+}

@@ -1,0 +1,30 @@
+// The one entry point from text to findings, shared by the language server and the CLI.
+import { computeFootprint } from './analysis/footprint';
+import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from './config';
+import type { DocumentAnalysis, FrontendResult, ModelAnalysis } from './document';
+import { analyzeNnm } from './dsl/frontend';
+import type { CoreDiagnostic, ModelConfig } from './ir';
+
+export type SourceLanguage = 'nnm' | 'typescript' | 'javascript';
+
+export interface AnalyzeOptions {
+  /** defaults under the file's own config (VS Code settings, CLI flags without --force) */
+  readonly defaults?: ConfigOverrides;
+}
+
+export function analyzeDocument(text: string, language: SourceLanguage, options: AnalyzeOptions = {}): DocumentAnalysis {
+  const defaults: ModelConfig = mergeConfig(BUILTIN_DEFAULTS, options.defaults);
+  const frontend: FrontendResult = language === 'nnm' ? analyzeNnm(text, defaults) : emptyResult();
+  return analyzeGraphs(frontend);
+}
+
+/** run the analyses over what a frontend extracted */
+export function analyzeGraphs(frontend: FrontendResult): DocumentAnalysis {
+  const models: ModelAnalysis[] = frontend.graphs.map((graph) => ({ graph, footprint: computeFootprint(graph) }));
+  const findings: CoreDiagnostic[] = [];
+  return { ...frontend, models, diagnostics: [...frontend.diagnostics, ...findings] };
+}
+
+function emptyResult(): FrontendResult {
+  return { graphs: [], diagnostics: [], outline: [], refs: [], blocks: [] };
+}

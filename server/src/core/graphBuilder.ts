@@ -1,0 +1,155 @@
+// Builds a Graph op by op. Both frontends (.nnm and TensorFlow.js) feed it resolved calls;
+// it fills defaults, runs the registry's shape and parameter rules and guards against overflow.
+import type { AttrValue, CallFrame, DType, Graph, ModelConfig, OpNode, SourceRange, Tensor, TensorId } from './ir';
+import { lookupOp } from './ops/registry';
+import { ShapeError, type ArgValue, type OpContext, type OpSpec } from './ops/types';
+import { safeProduct } from './units';
+
+export interface OpRequest {
+  /** op name or alias */
+  readonly op: string;
+  readonly inputs: readonly TensorId[];
+  /** non-tensor arguments by name; missing ones take the spec's default */
+  readonly args: Readonly<Record<string, ArgValue>>;
+  readonly site: SourceRange;
+  readonly statement: SourceRange;
+  readonly callStack?: readonly CallFrame[];
+  readonly inPlace?: boolean;
+  readonly checkpointSegment?: number;
+  /** name for the output tensor; defaults to `<op>#<id>` */
+  readonly name?: string;
+  readonly sharesParamsWith?: number;
+}
+
+export type OpResult =
+  | { readonly ok: true; readonly tensor: Tensor; readonly node: OpNode }
+  | { readonly ok: false; readonly message: string; readonly arg?: string };
+
+/** dtype of activations for a precision: mixed computes in fp16 and keeps fp32 master weights */
+export function activationDType(config: ModelConfig): DType {
+  switch (config.precision) {
+    case 'fp16':
+    case 'mixed':
+      return 'fp16';
+    case 'bf16':
+      return 'bf16';
+    case 'int8':
+      return 'int8';
+    default:
+      return 'fp32';
+  }
+}
+
+export class GraphBuilder {
+  private readonly tensors: Tensor[] = [];
+  private readonly ops: OpNode[] = [];
+  private readonly inputs: TensorId[] = [];
+  private readonly context: Pick<OpContext, 'layout' | 'activationDType'>;
+
+  constructor(
+    private readonly name: string,
+    private readonly config: ModelConfig,
+    private readonly range: SourceRange,
+    private readonly nameRange: SourceRange,
+  ) {
+    this.context = { layout: config.layout, activationDType: activationDType(config) };
+  }
+
+  tensor(id: TensorId): Tensor {
+    const t = this.tensors[id];
+    if (!t) throw new Error(`unknown tensor id ${id}`);
+    return t;
+  }
+
+  get opCount(): number {
+    return this.ops.length;
+  }
+
+  add(request: OpRequest): OpResult {
+    const spec = lookupOp(request.op);
+    if (!spec) return { ok: false, message: `unknown op '${request.op}'` };
+    const args = withDefaults(spec, request.args);
+    const ctx: OpContext = { ...this.context, inputs: request.inputs.map((id) => this.tensor(id)), args };
+    let shape: number[];
+    try {
+      shape = spec.inferShape(ctx);
+    } catch (err) {
+      if (err instanceof ShapeError) return { ok: false, message: err.message, arg: err.arg };
+      throw err;
+    }
+    const elementsPerSample = safeProduct(shape);
+    if (elementsPerSample === undefined) {
+      return { ok: false, message: `${spec.name} output [${shape.join(', ')}] has more elements than can be counted exactly (over 2^53)` };
+    }
+    let params;
+    try {
+      params = request.sharesParamsWith === undefined ? spec.params(ctx, shape) : { trainable: 0, nonTrainable: 0 };
+    } catch (err) {
+      if (err instanceof ShapeError) return { ok: false, message: err.message, arg: err.arg };
+      throw err;
+    }
+    if (!Number.isSafeInteger(params.trainable) || !Number.isSafeInteger(params.nonTrainable)) {
+      return { ok: false, message: `${spec.name} has more parameters than can be counted exactly (over 2^53)` };
+    }
+    const opId = this.ops.length;
+    const tensor: Tensor = {
+      id: this.tensors.length,
+      name: request.name ?? `${spec.name}#${opId}`,
+      shape,
+      dtype: spec.outputDType?.(ctx) ?? this.context.activationDType,
+      producer: opId,
+      elementsPerSample,
+    };
+    const node: OpNode = {
+      id: opId,
+      op: spec.name,
+      inputs: [...request.inputs],
+      output: tensor.id,
+      attrs: toAttrs(args),
+      params,
+      site: request.site,
+      statement: request.statement,
+      callStack: request.callStack ?? [],
+      inPlace: request.inPlace ?? false,
+      ...(request.checkpointSegment !== undefined ? { checkpointSegment: request.checkpointSegment } : {}),
+      ...(request.sharesParamsWith !== undefined ? { sharesParamsWith: request.sharesParamsWith } : {}),
+    };
+    this.tensors.push(tensor);
+    this.ops.push(node);
+    if (spec.name === 'input') this.inputs.push(tensor.id);
+    return { ok: true, tensor, node };
+  }
+
+  /** give a tensor a user-facing name after the fact (the left-hand side of a statement) */
+  rename(id: TensorId, name: string): void {
+    const t = this.tensor(id);
+    this.tensors[id] = { ...t, name };
+  }
+
+  build(outputs: readonly TensorId[]): Graph {
+    return {
+      name: this.name,
+      range: this.range,
+      nameRange: this.nameRange,
+      tensors: this.tensors,
+      ops: this.ops,
+      inputs: this.inputs,
+      outputs: [...outputs],
+      config: this.config,
+    };
+  }
+}
+
+function withDefaults(spec: OpSpec, given: Readonly<Record<string, ArgValue>>): Record<string, ArgValue> {
+  const out: Record<string, ArgValue> = {};
+  for (const arg of spec.args) {
+    if (arg.kind === 'tensor') continue;
+    const v = given[arg.name] ?? arg.default;
+    if (v !== undefined) out[arg.name] = v;
+  }
+  return out;
+}
+
+function toAttrs(args: Readonly<Record<string, ArgValue>>): Record<string, AttrValue> {
+  return { ...args };
+}

@@ -1,0 +1,153 @@
+// The graph IR shared by every frontend (.nnm DSL, TensorFlow.js) and every analysis.
+// Shapes are per sample: the batch dimension N is implicit and symbolic, so every
+// activation figure is `perSample x N` and analyses stay affine in the batch size.
+
+export interface Position {
+  /** 0-based line */
+  line: number;
+  /** 0-based UTF-16 column */
+  character: number;
+}
+
+export interface SourceRange {
+  start: Position;
+  end: Position;
+}
+
+export type DType = 'fp32' | 'fp16' | 'bf16' | 'int8' | 'fp8' | 'int32' | 'int64' | 'bool';
+
+export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
+  fp32: 4,
+  fp16: 2,
+  bf16: 2,
+  int8: 1,
+  fp8: 1,
+  int32: 4,
+  int64: 8,
+  bool: 1,
+};
+
+export type TensorId = number;
+export type OpId = number;
+
+export interface ParamCount {
+  trainable: number;
+  nonTrainable: number;
+}
+
+/** A tensor type without identity: what shape rules consume and produce. */
+export interface TensorType {
+  /** per-sample shape (batch excluded), in the graph's layout */
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+export interface Tensor extends TensorType {
+  readonly id: TensorId;
+  /** the source name it was bound to (`x`), or `<op>#<id>` for an unnamed intermediate */
+  readonly name: string;
+  /** the op that writes it */
+  readonly producer: OpId;
+  /** product of `shape` (elements per sample); checked to be a safe integer */
+  readonly elementsPerSample: number;
+}
+
+/** One level of block expansion: the call site that led into a block body. */
+export interface CallFrame {
+  readonly block: string;
+  readonly site: SourceRange;
+  /** repeat iteration (0-based) when the call came from `repeat K`, else undefined */
+  readonly iteration?: number;
+}
+
+export type AttrValue = number | boolean | string | readonly number[] | null;
+
+export interface OpNode {
+  readonly id: OpId;
+  /** canonical registry name (aliases resolved) */
+  readonly op: string;
+  readonly inputs: readonly TensorId[];
+  readonly output: TensorId;
+  /** resolved non-tensor arguments, defaults filled in */
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+  readonly params: ParamCount;
+  /** the call expression in the source */
+  readonly site: SourceRange;
+  /** the top-level statement of the model (or TS statement) this op belongs to; inlay hints sit at its end */
+  readonly statement: SourceRange;
+  /** block expansions that led here, outermost first; empty for ops written directly in the model */
+  readonly callStack: readonly CallFrame[];
+  /** `inplace: true` requested in the source (legality is checked by the liveness engine) */
+  readonly inPlace: boolean;
+  /** set when the op sits inside a `checkpoint: true` block call / repeat (checkpoint segment id) */
+  readonly checkpointSegment?: number;
+  /** an op instance sharing weights with an earlier one (tf.js layer applied twice): its params are not counted again */
+  readonly sharesParamsWith?: OpId;
+}
+
+export type Mode = 'train' | 'infer';
+export type Precision = 'fp32' | 'fp16' | 'bf16' | 'mixed' | 'int8';
+export type Layout = 'nchw' | 'nhwc';
+export type Lowering = 'auto' | 'im2col' | 'direct';
+
+export type OptimizerKind = 'none' | 'sgd' | 'adam' | 'adamw';
+export interface Optimizer {
+  readonly kind: OptimizerKind;
+  readonly momentum: number;
+}
+
+export type DeviceKind = 'gpu' | 'cpu' | 'ipu';
+export interface Device {
+  /** preset name (`v100-16gb`) or the kind for a custom device (`gpu`) */
+  readonly name: string;
+  readonly kind: DeviceKind;
+  readonly memoryBytes: number;
+  /** SIMD vector width in bits used to fill lanes with the batch; 0 when the device does not rely on it (IPU) */
+  readonly vectorBits: number;
+  readonly supportsBf16: boolean;
+}
+
+export interface ModelConfig {
+  readonly mode: Mode;
+  readonly batch: number;
+  readonly precision: Precision;
+  readonly optimizer: Optimizer;
+  readonly device: Device;
+  readonly layout: Layout;
+  readonly lowering: Lowering;
+}
+
+export interface Graph {
+  readonly name: string;
+  /** whole model item and its name token */
+  readonly range: SourceRange;
+  readonly nameRange: SourceRange;
+  readonly tensors: readonly Tensor[];
+  readonly ops: readonly OpNode[];
+  readonly inputs: readonly TensorId[];
+  readonly outputs: readonly TensorId[];
+  readonly config: ModelConfig;
+}
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+/** A finding in core terms; the LSP layer maps it to a Diagnostic, the CLI prints it. */
+export interface CoreDiagnostic {
+  readonly range: SourceRange;
+  readonly severity: Severity;
+  /** stable code, documented in docs/diagnostics.md (NNM1xx syntax/names, NNM2xx memory, NNM3xx TS frontend) */
+  readonly code: string;
+  readonly message: string;
+  readonly related?: readonly { range: SourceRange; message: string }[];
+}
+
+export function rangeOf(startLine: number, startChar: number, endLine: number, endChar: number): SourceRange {
+  return { start: { line: startLine, character: startChar }, end: { line: endLine, character: endChar } };
+}
+
+export function containsPosition(range: SourceRange, pos: Position): boolean {
+  const afterStart =
+    pos.line > range.start.line || (pos.line === range.start.line && pos.character >= range.start.character);
+  const beforeEnd = pos.line < range.end.line || (pos.line === range.end.line && pos.character <= range.end.character);
+  return afterStart && beforeEnd;
+}

@@ -1,0 +1,3 @@
+import type { OpSpec } from './types';
+
+export const activationOps: readonly OpSpec[] = [];

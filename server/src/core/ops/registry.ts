@@ -1,0 +1,40 @@
+// The op table: one entry per op, gathered from one file per family.
+import type { OpSpec } from './types';
+import { activationOps } from './activation';
+import { attentionOps } from './attention';
+import { convOps } from './conv';
+import { denseOps } from './dense';
+import { ioOps } from './io';
+import { normOps } from './norm';
+import { poolOps } from './pool';
+import { rnnOps } from './rnn';
+import { shapeOps } from './shape';
+
+export const ALL_OPS: readonly OpSpec[] = [
+  ...ioOps,
+  ...convOps,
+  ...denseOps,
+  ...normOps,
+  ...activationOps,
+  ...poolOps,
+  ...shapeOps,
+  ...rnnOps,
+  ...attentionOps,
+];
+
+const byName = new Map<string, OpSpec>();
+for (const spec of ALL_OPS) {
+  for (const name of [spec.name, ...(spec.aliases ?? [])]) {
+    if (byName.has(name)) throw new Error(`op registered twice: ${name}`);
+    byName.set(name, spec);
+  }
+}
+
+export function lookupOp(name: string): OpSpec | undefined {
+  return byName.get(name);
+}
+
+/** every name an op can be called by (canonical and aliases) */
+export function opNames(): string[] {
+  return [...byName.keys()];
+}
