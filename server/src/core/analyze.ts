@@ -10,11 +10,13 @@ export type SourceLanguage = 'nnm' | 'typescript' | 'javascript';
 export interface AnalyzeOptions {
   /** defaults under the file's own config (VS Code settings, CLI flags without --force) */
   readonly defaults?: ConfigOverrides;
+  /** applied over the file's own config (CLI flags such as --batch) */
+  readonly overrides?: ConfigOverrides;
 }
 
 export function analyzeDocument(text: string, language: SourceLanguage, options: AnalyzeOptions = {}): DocumentAnalysis {
   const defaults: ModelConfig = mergeConfig(BUILTIN_DEFAULTS, options.defaults);
-  const frontend: FrontendResult = language === 'nnm' ? analyzeNnm(text, defaults) : emptyResult();
+  const frontend: FrontendResult = language === 'nnm' ? analyzeNnm(text, defaults, options.overrides) : emptyResult();
   return analyzeGraphs(frontend);
 }
 
