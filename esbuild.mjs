@@ -1,5 +1,16 @@
 // Bundles the extension client, the language server and the CLI to CommonJS in dist/.
 import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+// folder of an installed package, found through its main entry (some packages do not export package.json)
+const packageDir = (name) => {
+  let dir = dirname(require.resolve(name));
+  while (!dir.endsWith(join('node_modules', name))) dir = dirname(dir);
+  return dir;
+};
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -16,8 +27,26 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: { client: 'client/src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
-  { ...common, entryPoints: { server: 'server/src/lsp/server.ts', cli: 'server/src/cli/memlens.ts' }, outdir: 'dist' },
+  {
+    ...common,
+    entryPoints: { server: 'server/src/lsp/server.ts', cli: 'server/src/cli/memlens.ts' },
+    outdir: 'dist',
+    // web-tree-sitter's ESM build crashes when bundled to CommonJS (createRequire(undefined))
+    alias: { 'web-tree-sitter': join(packageDir('web-tree-sitter'), 'tree-sitter.cjs') },
+  },
 ];
+
+// The tree-sitter runtime and the TypeScript grammars are loaded from next to the bundle.
+function copyWasm() {
+  mkdirSync('dist', { recursive: true });
+  const grammarDir = packageDir('tree-sitter-typescript');
+  const runtimeDir = dirname(join(packageDir('web-tree-sitter'), 'tree-sitter.cjs'));
+  copyFileSync(join(runtimeDir, 'tree-sitter.wasm'), 'dist/tree-sitter.wasm');
+  for (const grammar of ['tree-sitter-typescript.wasm', 'tree-sitter-tsx.wasm']) {
+    copyFileSync(join(grammarDir, grammar), join('dist', grammar));
+  }
+}
+copyWasm();
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
