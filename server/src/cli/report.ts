@@ -1,0 +1,69 @@
+// The human-readable report: a per-layer table and the totals of each model.
+import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
+import type { CoreDiagnostic } from '../core/ir';
+import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
+
+export function formatReport(file: string, analysis: DocumentAnalysis): string {
+  const parts: string[] = [];
+  for (const model of analysis.models) parts.push(formatModel(file, model));
+  if (analysis.models.length === 0) parts.push(`${file}: no model found`);
+  if (analysis.diagnostics.length > 0) {
+    parts.push(['diagnostics', ...analysis.diagnostics.map((d) => `  ${formatDiagnostic(file, d)}`)].join('\n'));
+  }
+  return parts.join('\n\n') + '\n';
+}
+
+export function formatDiagnostic(file: string, d: CoreDiagnostic): string {
+  return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code}: ${d.message}`;
+}
+
+function formatModel(file: string, { graph, footprint }: ModelAnalysis): string {
+  const c = graph.config;
+  const batch = c.batch;
+  const optimizer = c.optimizer.kind === 'sgd' && c.optimizer.momentum > 0 ? `sgd(momentum: ${c.optimizer.momentum})` : c.optimizer.kind;
+  const header =
+    `${file}: model ${graph.name} (${c.mode}, batch ${batch}, ${c.precision}, ${optimizer}, ` +
+    `${c.device.name} ${formatBytes(c.device.memoryBytes)}, ${c.layout})`;
+  const rows: string[][] = [['line', 'tensor', 'op', 'shape', 'params', 'per sample', `@ batch ${batch}`]];
+  graph.ops.forEach((op, i) => {
+    const t = graph.tensors[op.output]!;
+    const bytes = footprint.perOp[i]!.outputBytes;
+    const scope = op.callStack.map((f) => f.block).join('.');
+    rows.push([
+      String(op.site.start.line + 1),
+      scope ? `${scope}.${t.name}` : t.name,
+      op.op,
+      `[N, ${t.shape.join(', ')}]`,
+      formatInt(op.params.trainable + op.params.nonTrainable),
+      formatBytes(bytes.perSample),
+      formatBytes(atBatch(bytes, batch)),
+    ]);
+  });
+  const b = footprint.bytes;
+  const p = footprint.params;
+  const totals = [
+    ['parameters', `${formatInt(p.trainable)} trainable, ${formatInt(p.nonTrainable)} non-trainable`],
+    ['weights', formatBytes(b.weights.fixed + b.buffers.fixed)],
+    ['activations', `${formatSymbolic(b.activations)} = ${formatBytes(atBatch(b.activations, batch))} at batch ${batch}`],
+  ];
+  if (c.mode === 'train') {
+    totals.push(['gradients', formatBytes(b.gradients.fixed)], ['optimizer', formatBytes(b.optimizer.fixed)]);
+  }
+  totals.push(['total (no reuse)', `${formatSymbolic(b.total)} = ${formatBytes(atBatch(b.total, batch))} at batch ${batch}`]);
+  if (footprint.overflow) totals.push(['warning', 'some figures exceed 2^53 and are not exact']);
+  return [header, '', table(rows), '', 'totals', ...table(totals).split('\n').map((l) => `  ${l}`)].join('\n');
+}
+
+/** left-align text columns, right-align numeric ones */
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
+  const numeric = rows[0]!.map((_, col) => rows.slice(1).every((r) => /^[\d,.\s]+[A-Za-z]*$|^\d/.test(r[col] ?? '')));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, col) => (numeric[col] && rows.length > 2 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
