@@ -1,0 +1,69 @@
+// The VS Code side of memlens: starts the bundled language server and adds two commands.
+// Everything the user sees in the editor comes from the server over LSP.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+/** custom request answered by the server: the CLI-equivalent report of one document */
+const REPORT_REQUEST = 'memlens/report';
+interface ReportParams {
+  uri: string;
+}
+interface ReportResult {
+  text: string;
+}
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('memlens', { log: true });
+  const reportChannel = vscode.window.createOutputChannel('memlens report');
+  context.subscriptions.push(output, reportChannel);
+
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const languages = ['nnm', 'typescript', 'javascript'];
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: languages.flatMap((language) => [
+      { scheme: 'file', language },
+      { scheme: 'untitled', language },
+    ]),
+    synchronize: { configurationSection: 'memlens' },
+    outputChannel: output,
+  };
+  client = new LanguageClient('memlens', 'memlens', serverOptions, clientOptions);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('memlens.restartServer', async () => {
+      if (!client) return;
+      await client.restart();
+      output.info('language server restarted');
+    }),
+    vscode.commands.registerCommand('memlens.showReport', () => showReport(reportChannel)),
+  );
+  await client.start();
+}
+
+async function showReport(channel: vscode.OutputChannel): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!client || !editor || editor.document.languageId !== 'nnm') {
+    void vscode.window.showInformationMessage('memlens: open a .nnm file to see its memory report.');
+    return;
+  }
+  const params: ReportParams = { uri: editor.document.uri.toString() };
+  try {
+    const result = await client.sendRequest<ReportResult>(REPORT_REQUEST, params);
+    channel.clear();
+    channel.append(result.text);
+    channel.show(true);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`memlens: report failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}
