@@ -1,3 +1,79 @@
-import type { OpSpec } from './types';
+// Elementwise activations and dropout: shape unchanged, no parameters, may run in place.
+import type { ArgSpec, OpSpec, SavedForBackward } from './types';
+import { ShapeError } from './types';
+import { channelAxis, INPLACE_ARG, NO_PARAMS, normalizeAxis, numberArg, product, SAVES_INPUT, SAVES_OUTPUT, tensorArg } from './common';
 
-export const activationOps: readonly OpSpec[] = [];
+function activation(name: string, summary: string, saved: SavedForBackward, extraArgs: readonly ArgSpec[] = [], aliases?: readonly string[]): OpSpec {
+  const keeps = saved.output ? 'output' : 'input';
+  return {
+    name,
+    ...(aliases ? { aliases } : {}),
+    family: 'activation',
+    summary,
+    formula: `shape unchanged; params = 0 (backward reads its ${keeps})`,
+    args: [tensorArg('x'), ...extraArgs, INPLACE_ARG],
+    inferShape: (ctx) => {
+      if (ctx.inputs[0]!.shape.length === 0) throw new ShapeError(`${name} needs a tensor input`);
+      return [...ctx.inputs[0]!.shape];
+    },
+    params: () => NO_PARAMS,
+    savedForBackward: saved,
+    inPlace: 'elementwise',
+  };
+}
+
+const softmax: OpSpec = {
+  ...activation('softmax', 'Softmax along one axis (default the last)', SAVES_OUTPUT, [
+    { name: 'axis', kind: 'int', positional: true, default: -1, doc: 'per-sample axis to normalise; negative counts from the end' },
+  ]),
+  inferShape(ctx) {
+    const shape = ctx.inputs[0]!.shape;
+    normalizeAxis(numberArg(ctx, 'axis', -1), shape.length, 'axis');
+    return [...shape];
+  },
+};
+
+const dropout: OpSpec = {
+  name: 'dropout',
+  family: 'activation',
+  summary: 'Dropout: zeroes elements with probability rate while training (identity at inference)',
+  formula: 'shape unchanged; params = 0',
+  args: [
+    tensorArg('x'),
+    { name: 'rate', kind: 'number', positional: true, default: 0.5, min: 0, maxExclusive: 1, doc: 'probability of zeroing an element' },
+    { name: 'spatial', kind: 'bool', default: false, doc: 'drop whole channels (Keras SpatialDropout, PyTorch Dropout2d): one mask value per channel' },
+    INPLACE_ARG,
+  ],
+  inferShape(ctx) {
+    const rate = numberArg(ctx, 'rate', 0.5);
+    if (rate < 0 || rate >= 1) throw new ShapeError(`dropout rate must be in [0, 1), got ${rate}`, 'rate');
+    return [...ctx.inputs[0]!.shape];
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: {
+    inputs: [],
+    output: false,
+    extraDType: 'bool',
+    extraElements: (ctx, outShape) => ({
+      perSample: ctx.args['spatial'] === true ? outShape[channelAxis(ctx.layout, outShape.length)]! : product(outShape),
+      fixed: 0,
+    }),
+    extraDoc: 'the keep mask (bool): one per element, or one per channel when spatial',
+  },
+  inPlace: 'elementwise',
+};
+
+const ALPHA = (dflt: number, doc: string): ArgSpec => ({ name: 'alpha', kind: 'number', positional: true, default: dflt, doc });
+
+export const activationOps: readonly OpSpec[] = [
+  activation('relu', 'Rectified linear unit max(x, 0)', SAVES_OUTPUT),
+  activation('relu6', 'ReLU clipped at 6: min(max(x, 0), 6)', SAVES_OUTPUT),
+  activation('leaky_relu', 'Leaky ReLU: x for x > 0, alpha x otherwise', SAVES_OUTPUT, [ALPHA(0.01, 'negative slope (PyTorch default 0.01; Keras 0.3)')]),
+  activation('elu', 'Exponential linear unit', SAVES_OUTPUT, [ALPHA(1, 'saturation value for negative inputs')]),
+  activation('gelu', 'Gaussian error linear unit', SAVES_INPUT),
+  activation('silu', 'Sigmoid-weighted linear unit x sigmoid(x) (swish)', SAVES_INPUT, [], ['swish']),
+  activation('sigmoid', 'Logistic sigmoid', SAVES_OUTPUT),
+  activation('tanh', 'Hyperbolic tangent', SAVES_OUTPUT),
+  softmax,
+  dropout,
+];

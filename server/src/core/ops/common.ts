@@ -1,6 +1,6 @@
 // Helpers shared by the op families: layout-aware axes, window arithmetic, argument access.
-import type { Layout, ParamCount } from '../ir';
-import { ShapeError, type ArgValue, type OpContext } from './types';
+import type { DType, Layout, ParamCount } from '../ir';
+import { ShapeError, type ArgSpec, type ArgValue, type OpContext, type OpSpec, type SavedForBackward } from './types';
 
 export const NO_PARAMS: ParamCount = { trainable: 0, nonTrainable: 0 };
 
@@ -76,4 +76,164 @@ export function paddingArg(value: ArgValue | undefined, dims: number): (number |
   if (value === 'same' || value === 'valid') return new Array<'same' | 'valid'>(dims).fill(value);
   if (value === undefined) return new Array<number>(dims).fill(0);
   return perDim(value, dims, 'pad');
+}
+
+// ---- argument schemas shared by several ops ----
+
+/** a tensor argument (always positional) */
+export function tensorArg(name = 'x', doc = 'input tensor'): ArgSpec {
+  return { name, kind: 'tensor', positional: true, required: true, doc };
+}
+
+/** any number of tensors: add(a, b, c), concat(a, b, axis: 0) */
+export function tensorsArg(doc: string): ArgSpec {
+  return { name: 'xs', kind: 'tensor', positional: true, variadic: true, required: true, doc };
+}
+
+/** accepted by every op whose inPlace kind is not 'never' */
+export const INPLACE_ARG: ArgSpec = {
+  name: 'inplace',
+  kind: 'bool',
+  default: false,
+  doc: 'write the output over the input buffer (legality is checked by the liveness analysis)',
+};
+
+export const BIAS_ARG: ArgSpec = { name: 'bias', kind: 'bool', default: true, doc: 'add a learned bias per output channel / unit' };
+
+/** fused activations (Keras `activation=`): the op's output is the activated value */
+export const ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'softmax', 'gelu', 'silu', 'elu', 'leaky_relu'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
+
+export const ACTIVATION_ARG: ArgSpec = {
+  name: 'activation',
+  kind: 'enum',
+  values: ACTIVATIONS,
+  default: 'linear',
+  doc: 'fused activation applied to the output (Keras semantics); its backward also keeps the output',
+};
+
+/** gelu and silu need their pre-activation in backward; the others can use their output */
+const NEEDS_PRE_ACTIVATION: ReadonlySet<string> = new Set(['gelu', 'silu']);
+
+function fusedActivation(ctx: OpContext): string {
+  const a = ctx.args['activation'];
+  return typeof a === 'string' ? a : 'linear';
+}
+
+/**
+ * Saved-for-backward of an op with a learned weight and an optional fused activation: the input
+ * (for the weight gradient), the output when the activation's derivative reads it, and the
+ * pre-activation as an extra when it needs that instead (gelu, silu).
+ */
+export function weightedSaved(extra?: (ctx: OpContext, outShape: readonly number[]) => number, extraDoc?: string): SavedForBackward {
+  return {
+    inputs: [0],
+    output: false,
+    outputWhen: (ctx) => fusedActivation(ctx) !== 'linear' && !NEEDS_PRE_ACTIVATION.has(fusedActivation(ctx)),
+    extraElements: (ctx, outShape) => ({
+      perSample: (NEEDS_PRE_ACTIVATION.has(fusedActivation(ctx)) ? product(outShape) : 0) + (extra?.(ctx, outShape) ?? 0),
+      fixed: 0,
+    }),
+    extraDoc: `${extraDoc ? `${extraDoc}; ` : ''}the pre-activation when the fused activation is gelu or silu`,
+  };
+}
+
+/** SavedForBackward resolved for one call: what the liveness analysis keeps */
+export interface ResolvedSaved {
+  readonly inputs: readonly number[];
+  readonly output: boolean;
+  readonly extra: { perSample: number; fixed: number };
+  readonly extraDType?: DType;
+}
+
+export function resolveSaved(spec: OpSpec, ctx: OpContext, outShape: readonly number[]): ResolvedSaved {
+  const s = spec.savedForBackward;
+  return {
+    inputs: s.inputs,
+    output: s.outputWhen ? s.outputWhen(ctx) : s.output,
+    extra: s.extraElements ? s.extraElements(ctx, outShape) : { perSample: 0, fixed: 0 },
+    ...(s.extraDType ? { extraDType: s.extraDType } : {}),
+  };
+}
+
+export const SAVES_NOTHING: SavedForBackward = { inputs: [], output: false };
+export const SAVES_INPUT: SavedForBackward = { inputs: [0], output: false };
+export const SAVES_OUTPUT: SavedForBackward = { inputs: [], output: true };
+
+// ---- argument access with validation (frontends check kinds; rules still never trust them) ----
+
+/** an integer argument >= min */
+export function intAtLeast(ctx: OpContext, name: string, min: number): number {
+  const v = intArg(ctx, name);
+  if (!Number.isInteger(v) || v < min) throw new ShapeError(`'${name}' must be an integer >= ${min}, got ${v}`, name);
+  return v;
+}
+
+export function numberArg(ctx: OpContext, name: string, fallback: number): number {
+  const v = ctx.args[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+export function stringArg(ctx: OpContext, name: string, fallback: string): string {
+  const v = ctx.args[name];
+  return typeof v === 'string' ? v : fallback;
+}
+
+/** per-dim integers >= min from `3` or `[3, 5]` */
+export function perDimAtLeast(ctx: OpContext, name: string, dims: number, min: number, fallback?: number): number[] {
+  const raw = ctx.args[name] ?? fallback;
+  const values = perDim(raw, dims, name);
+  for (const v of values) {
+    if (!Number.isInteger(v) || v < min) throw new ShapeError(`'${name}' values must be integers >= ${min}, got ${v}`, name);
+  }
+  return values;
+}
+
+/** a list of integers given positionally (reshape(x, 4, -1)) or as a list */
+export function intList(ctx: OpContext, name: string): number[] {
+  const v = ctx.args[name];
+  if (typeof v === 'number') return [v];
+  if (Array.isArray(v)) return [...v];
+  throw new ShapeError(`'${name}' needs a list of integers`, name);
+}
+
+/** an axis index into a per-sample shape; negative counts from the end */
+export function normalizeAxis(axis: number, rank: number, name: string): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new ShapeError(`'${name}' ${axis} is out of range for a ${rank}-D per-sample tensor (valid: ${-rank}..${rank - 1})`, name);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+// ---- shapes ----
+
+export function product(dims: readonly number[]): number {
+  let p = 1;
+  for (const d of dims) p *= d;
+  return p;
+}
+
+export function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** the input shape, checking the rank is at least `min` */
+export function expectMinRank(ctx: OpContext, index: number, min: number, opName: string, hint = ''): readonly number[] {
+  const shape = ctx.inputs[index]!.shape;
+  if (shape.length < min) {
+    throw new ShapeError(
+      `${opName} expects at least a ${min}-D input per sample, got ${shape.length}-D ${shapeText(shape)}${hint ? `; ${hint}` : ''}`,
+    );
+  }
+  return shape;
+}
+
+/** names of the per-sample axes for messages: [C, H, W] or [H, W, C] */
+export function layoutHint(layout: Layout, spatial: readonly string[]): string {
+  const dims = layout === 'nchw' ? ['C', ...spatial] : [...spatial, 'C'];
+  return `[${dims.join(', ')}] under ${layout}`;
 }

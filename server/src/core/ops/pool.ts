@@ -1,3 +1,93 @@
-import type { OpSpec } from './types';
+// Pooling: windowed (1-D/2-D/3-D, max and average) and global. No parameters.
+import type { OpContext, OpSpec } from './types';
+import { ShapeError } from './types';
+import {
+  expectMinRank,
+  expectRank,
+  joinChannels,
+  layoutHint,
+  NO_PARAMS,
+  paddingArg,
+  perDimAtLeast,
+  SAVES_INPUT,
+  SAVES_NOTHING,
+  splitChannels,
+  tensorArg,
+  windowOutput,
+} from './common';
 
-export const poolOps: readonly OpSpec[] = [];
+const SPATIAL_NAMES: Readonly<Record<number, readonly string[]>> = { 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
+
+type PoolKind = 'max' | 'avg';
+
+function poolShape(ctx: OpContext, dims: number, name: string): number[] {
+  const shape = expectRank(ctx, 0, dims + 1, name, `expected ${layoutHint(ctx.layout, SPATIAL_NAMES[dims]!)}`);
+  const { channels, spatial } = splitChannels(shape, ctx.layout);
+  const kernel = perDimAtLeast(ctx, 'kernel', dims, 1);
+  // PyTorch and Keras: the stride defaults to the window size
+  const stride = ctx.args['stride'] === undefined ? kernel : perDimAtLeast(ctx, 'stride', dims, 1);
+  const pad = paddingArg(ctx.args['pad'], dims);
+  const out = spatial.map((n, i) => {
+    const p = pad[i]!;
+    if (typeof p === 'number' && (!Number.isInteger(p) || p < 0 || 2 * p > kernel[i]!)) {
+      throw new ShapeError(`${name}: pad ${p} must be between 0 and half the kernel (${kernel[i]})`, 'pad');
+    }
+    return windowOutput(n, kernel[i]!, stride[i]!, p, 1, name);
+  });
+  return joinChannels(channels, out, ctx.layout);
+}
+
+function poolSpec(kind: PoolKind, dims: 1 | 2 | 3, name: string, aliases: readonly string[]): OpSpec {
+  const sp = SPATIAL_NAMES[dims]!;
+  return {
+    name,
+    aliases,
+    family: 'pool',
+    summary: `${dims}-D ${kind === 'max' ? 'max' : 'average'} pooling`,
+    formula: `[C, ${sp.join(', ')}] -> [C, ${sp.map((s) => `${s}_out`).join(', ')}] (nhwc: C last), out = floor((in + 2 pad - k) / stride) + 1, stride defaults to k, 'same' gives ceil(in / stride); params = 0`,
+    args: [
+      tensorArg('x', `input, ${layoutHint('nchw', sp)} or ${layoutHint('nhwc', sp)}`),
+      { name: 'kernel', kind: 'intOrInts', positional: true, required: true, min: 1, doc: `window size, one value or ${dims}` },
+      { name: 'stride', kind: 'intOrInts', min: 1, doc: 'step of the window (default: the kernel size)' },
+      { name: 'pad', kind: 'padding', default: 0, doc: "padding per side (at most half the kernel), 'same' or 'valid'" },
+    ],
+    inferShape: (ctx) => poolShape(ctx, dims, name),
+    params: () => NO_PARAMS,
+    savedForBackward:
+      kind === 'max' ? { ...SAVES_INPUT, extraDoc: 'none: the input locates the maxima (an implementation may keep indices instead)' } : SAVES_NOTHING,
+    inPlace: 'never',
+  };
+}
+
+function globalPoolSpec(kind: PoolKind): OpSpec {
+  const name = kind === 'max' ? 'globalmaxpool' : 'globalavgpool';
+  return {
+    name,
+    family: 'pool',
+    summary: `Global ${kind === 'max' ? 'max' : 'average'} pooling over every spatial axis`,
+    formula: '[C, ...spatial] -> [C] (nhwc: [...spatial, C] -> [C]); keepdims keeps each spatial axis as 1; params = 0',
+    args: [
+      tensorArg('x', 'input with a channel axis and at least one spatial axis'),
+      { name: 'keepdims', kind: 'bool', default: false, doc: 'keep the spatial axes with size 1 (Keras keepdims)' },
+    ],
+    inferShape(ctx) {
+      const shape = expectMinRank(ctx, 0, 2, name, 'it reduces the spatial axes and keeps the channel axis');
+      const { channels, spatial } = splitChannels(shape, ctx.layout);
+      return ctx.args['keepdims'] === true ? joinChannels(channels, spatial.map(() => 1), ctx.layout) : [channels];
+    },
+    params: () => NO_PARAMS,
+    savedForBackward: kind === 'max' ? SAVES_INPUT : SAVES_NOTHING,
+    inPlace: 'never',
+  };
+}
+
+export const poolOps: readonly OpSpec[] = [
+  poolSpec('max', 1, 'maxpool1d', []),
+  poolSpec('max', 2, 'maxpool', ['maxpool2d']),
+  poolSpec('max', 3, 'maxpool3d', []),
+  poolSpec('avg', 1, 'avgpool1d', []),
+  poolSpec('avg', 2, 'avgpool', ['avgpool2d']),
+  poolSpec('avg', 3, 'avgpool3d', []),
+  globalPoolSpec('avg'),
+  globalPoolSpec('max'),
+];

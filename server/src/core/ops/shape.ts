@@ -1,3 +1,307 @@
-import type { OpSpec } from './types';
+// Shape manipulation and elementwise merges. No parameters.
+import type { OpContext, OpSpec } from './types';
+import { ShapeError } from './types';
+import {
+  channelAxis,
+  expectMinRank,
+  expectRank,
+  INPLACE_ARG,
+  intAtLeast,
+  intList,
+  joinChannels,
+  layoutHint,
+  NO_PARAMS,
+  normalizeAxis,
+  perDim,
+  product,
+  sameShape,
+  SAVES_NOTHING,
+  shapeText,
+  splitChannels,
+  tensorArg,
+  tensorsArg,
+} from './common';
 
-export const shapeOps: readonly OpSpec[] = [];
+const flatten: OpSpec = {
+  name: 'flatten',
+  family: 'shape',
+  summary: 'Collapse every per-sample axis into one',
+  formula: '[d1, ..., dk] -> [d1 * ... * dk]; params = 0',
+  args: [tensorArg('x')],
+  inferShape: (ctx) => [product(expectMinRank(ctx, 0, 1, 'flatten'))],
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+  aliasesInput: true,
+};
+
+const reshape: OpSpec = {
+  name: 'reshape',
+  family: 'shape',
+  summary: 'Reinterpret the per-sample elements with a new shape',
+  formula: 'new per-sample shape with the same element count; one -1 takes the remaining size; params = 0',
+  args: [tensorArg('x'), { name: 'shape', kind: 'int', positional: true, variadic: true, required: true, doc: 'new per-sample dims, e.g. reshape(x, 49, -1)' }],
+  inferShape(ctx) {
+    const inShape = ctx.inputs[0]!.shape;
+    const dims = intList(ctx, 'shape');
+    const total = product(inShape);
+    const free = dims.filter((d) => d === -1).length;
+    if (free > 1) throw new ShapeError('reshape allows at most one -1', 'shape');
+    for (const d of dims) {
+      if (!Number.isInteger(d) || (d < 1 && d !== -1)) throw new ShapeError(`reshape dimension ${d} must be a positive integer or -1`, 'shape');
+    }
+    const known = product(dims.filter((d) => d !== -1));
+    if (free === 1) {
+      if (total % known !== 0) {
+        throw new ShapeError(`reshape of ${shapeText(inShape)} (${total} elements) to ${shapeText(dims)}: ${total} is not divisible by ${known}`, 'shape');
+      }
+      return dims.map((d) => (d === -1 ? total / known : d));
+    }
+    if (known !== total) {
+      throw new ShapeError(`reshape of ${shapeText(inShape)} (${total} elements) to ${shapeText(dims)} (${known} elements): counts differ`, 'shape');
+    }
+    return dims;
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+  aliasesInput: true,
+};
+
+const transpose: OpSpec = {
+  name: 'transpose',
+  aliases: ['permute'],
+  family: 'shape',
+  summary: 'Permute the per-sample axes (the batch axis stays first)',
+  formula: 'out[i] = in[perm[i]] over the per-sample axes; params = 0',
+  args: [tensorArg('x'), { name: 'perm', kind: 'int', positional: true, variadic: true, required: true, doc: 'a permutation of 0..rank-1, e.g. transpose(x, 1, 0)' }],
+  inferShape(ctx) {
+    const shape = ctx.inputs[0]!.shape;
+    const perm = intList(ctx, 'perm');
+    const sorted = [...perm].sort((a, b) => a - b);
+    if (perm.length !== shape.length || !sorted.every((v, i) => v === i)) {
+      throw new ShapeError(
+        `transpose needs a permutation of 0..${shape.length - 1} for the ${shape.length}-D per-sample shape ${shapeText(shape)}, got ${shapeText(perm)}`,
+        'perm',
+      );
+    }
+    return perm.map((p) => shape[p]!);
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+};
+
+const concat: OpSpec = {
+  name: 'concat',
+  aliases: ['concatenate'],
+  family: 'shape',
+  summary: 'Join tensors along one axis (default the channel axis)',
+  formula: 'every dim equal except `axis`, which is summed; params = 0',
+  args: [
+    tensorsArg('tensors to join'),
+    { name: 'axis', kind: 'int', doc: 'per-sample axis (negative counts from the end); default the layout channel axis' },
+  ],
+  inferShape(ctx) {
+    const shapes = ctx.inputs.map((t) => t.shape);
+    if (shapes.length === 0) throw new ShapeError('concat needs at least one tensor');
+    const first = shapes[0]!;
+    const rawAxis = ctx.args['axis'];
+    const axis = typeof rawAxis === 'number' ? normalizeAxis(rawAxis, first.length, 'axis') : channelAxis(ctx.layout, first.length);
+    let sum = 0;
+    shapes.forEach((s, i) => {
+      const fits = s.length === first.length && s.every((d, j) => j === axis || d === first[j]);
+      if (!fits) {
+        throw new ShapeError(
+          `concat along axis ${axis}: tensor ${i + 1} has shape ${shapeText(s)} but tensor 1 has ${shapeText(first)}; every other dim must match`,
+        );
+      }
+      sum += s[axis]!;
+    });
+    return first.map((d, j) => (j === axis ? sum : d));
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+};
+
+function sameShapes(ctx: OpContext, name: string): number[] {
+  const shapes = ctx.inputs.map((t) => t.shape);
+  if (shapes.length < 2) throw new ShapeError(`${name} needs at least two tensors, got ${shapes.length}`);
+  const first = shapes[0]!;
+  shapes.forEach((s, i) => {
+    if (!sameShape(s, first)) {
+      throw new ShapeError(`${name} needs equal shapes: tensor 1 is ${shapeText(first)} but tensor ${i + 1} is ${shapeText(s)}`);
+    }
+  });
+  return [...first];
+}
+
+/** numpy broadcasting, aligned at the last axis */
+function broadcast(ctx: OpContext, name: string): number[] {
+  const shapes = ctx.inputs.map((t) => t.shape);
+  if (shapes.length < 2) throw new ShapeError(`${name} needs at least two tensors, got ${shapes.length}`);
+  const rank = Math.max(...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const j = rank - s.length + i;
+      const d = s[i]!;
+      if (d !== 1 && out[j] !== 1 && out[j] !== d) {
+        throw new ShapeError(`${name} cannot broadcast ${shapeText(shapes[0]!)} with ${shapeText(s)}: dims ${out[j]} and ${d} differ`);
+      }
+      if (d !== 1) out[j] = d;
+    }
+  }
+  return out;
+}
+
+const add: OpSpec = {
+  name: 'add',
+  family: 'shape',
+  summary: 'Elementwise sum of tensors of equal shape (residual connections)',
+  formula: 'all shapes equal; output the same shape; params = 0',
+  args: [tensorsArg('tensors to sum (at least two)'), INPLACE_ARG],
+  inferShape: (ctx) => sameShapes(ctx, 'add'),
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'elementwise',
+};
+
+const mul: OpSpec = {
+  name: 'mul',
+  aliases: ['multiply'],
+  family: 'shape',
+  summary: 'Elementwise product with numpy broadcasting (gating, squeeze-and-excitation)',
+  formula: 'shapes broadcast from the last axis (a dim of 1 stretches); output the broadcast shape; params = 0',
+  args: [tensorsArg('tensors to multiply (at least two)'), INPLACE_ARG],
+  inferShape: (ctx) => broadcast(ctx, 'mul'),
+  params: () => NO_PARAMS,
+  savedForBackward: { inputs: [0, 1], output: false, extraDoc: 'none: each operand is needed for the other one\'s gradient (every operand when more than two)' },
+  inPlace: 'elementwise',
+};
+
+const average: OpSpec = {
+  name: 'average',
+  family: 'shape',
+  summary: 'Elementwise mean of tensors of equal shape (Keras Average)',
+  formula: 'all shapes equal; output the same shape; params = 0',
+  args: [tensorsArg('tensors to average (at least two)'), INPLACE_ARG],
+  inferShape: (ctx) => sameShapes(ctx, 'average'),
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'elementwise',
+};
+
+const upsample: OpSpec = {
+  name: 'upsample',
+  family: 'shape',
+  summary: 'Repeat (nearest) or interpolate (bilinear) along every spatial axis',
+  formula: '[C, ...spatial] -> [C, ...spatial * scale] (nhwc: C last); params = 0',
+  args: [
+    tensorArg('x', 'input with a channel axis and spatial axes'),
+    { name: 'scale', kind: 'intOrInts', positional: true, default: 2, min: 1, doc: 'integer factor, one value or one per spatial axis' },
+    { name: 'mode', kind: 'enum', values: ['nearest', 'bilinear'], default: 'nearest', doc: 'interpolation (no effect on memory)' },
+  ],
+  inferShape(ctx) {
+    const shape = expectMinRank(ctx, 0, 2, 'upsample', 'it scales the spatial axes of [C, ...spatial]');
+    const { channels, spatial } = splitChannels(shape, ctx.layout);
+    const scale = perDim(ctx.args['scale'] ?? 2, spatial.length, 'scale');
+    for (const s of scale) if (!Number.isInteger(s) || s < 1) throw new ShapeError(`upsample scale must be a positive integer, got ${s}`, 'scale');
+    return joinChannels(channels, spatial.map((d, i) => d * scale[i]!), ctx.layout);
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+};
+
+/** per spatial axis [before, after] from 1 value, one per axis (symmetric) or two per axis */
+function beforeAfter(ctx: OpContext, name: string, dims: number): [number, number][] {
+  const raw = ctx.args[name];
+  const values = typeof raw === 'number' ? [raw] : Array.isArray(raw) ? [...raw] : [];
+  for (const v of values) if (!Number.isInteger(v) || v < 0) throw new ShapeError(`'${name}' values must be integers >= 0, got ${v}`, name);
+  if (values.length === 1) return new Array(dims).fill(0).map(() => [values[0]!, values[0]!]);
+  if (values.length === dims) return values.map((v) => [v, v]);
+  if (values.length === 2 * dims) return new Array(dims).fill(0).map((_, i) => [values[2 * i]!, values[2 * i + 1]!]);
+  throw new ShapeError(`'${name}' needs 1, ${dims} or ${2 * dims} values (before/after per spatial axis)`, name);
+}
+
+const zeropad: OpSpec = {
+  name: 'zeropad',
+  family: 'shape',
+  summary: 'Pad every spatial axis with zeros',
+  formula: 'spatial dim + before + after per axis; channels unchanged; params = 0',
+  args: [
+    tensorArg('x', 'input with a channel axis and spatial axes'),
+    { name: 'pad', kind: 'intOrInts', positional: true, required: true, doc: 'one value, one per spatial axis, or [before, after] pairs flattened' },
+  ],
+  inferShape(ctx) {
+    const shape = expectMinRank(ctx, 0, 2, 'zeropad', 'it pads the spatial axes of [C, ...spatial]');
+    const { channels, spatial } = splitChannels(shape, ctx.layout);
+    const pads = beforeAfter(ctx, 'pad', spatial.length);
+    return joinChannels(channels, spatial.map((d, i) => d + pads[i]![0] + pads[i]![1]), ctx.layout);
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+};
+
+function croppingSpec(dims: 1 | 2 | 3): OpSpec {
+  const name = `cropping${dims}d`;
+  const sp = dims === 1 ? ['L'] : dims === 2 ? ['H', 'W'] : ['D', 'H', 'W'];
+  return {
+    name,
+    family: 'shape',
+    summary: `Remove rows/columns at the borders of the ${dims} spatial axes (Keras Cropping${dims}D)`,
+    formula: 'spatial dim - before - after per axis (must stay >= 1); channels unchanged; params = 0',
+    args: [
+      tensorArg('x', `input, ${layoutHint('nchw', sp)} or ${layoutHint('nhwc', sp)}`),
+      { name: 'crop', kind: 'intOrInts', positional: true, required: true, doc: 'one value, one per spatial axis, or [before, after] pairs flattened' },
+    ],
+    inferShape(ctx) {
+      const shape = expectRank(ctx, 0, dims + 1, name, `expected ${layoutHint(ctx.layout, sp)}`);
+      const { channels, spatial } = splitChannels(shape, ctx.layout);
+      const crops = beforeAfter(ctx, 'crop', dims);
+      const out = spatial.map((d, i) => {
+        const left = d - crops[i]![0] - crops[i]![1];
+        if (left < 1) throw new ShapeError(`${name}: cropping ${crops[i]![0]} + ${crops[i]![1]} from ${sp[i]} = ${d} leaves ${left}`, 'crop');
+        return left;
+      });
+      return joinChannels(channels, out, ctx.layout);
+    },
+    params: () => NO_PARAMS,
+    savedForBackward: SAVES_NOTHING,
+    inPlace: 'never',
+  };
+}
+
+const repeatVector: OpSpec = {
+  name: 'repeat_vector',
+  family: 'shape',
+  summary: 'Repeat a vector n times (Keras RepeatVector)',
+  formula: '[F] -> [n, F]; params = 0',
+  args: [tensorArg('x', 'a vector [F]'), { name: 'n', kind: 'int', positional: true, required: true, min: 1, doc: 'repetitions' }],
+  inferShape(ctx) {
+    const shape = expectRank(ctx, 0, 1, 'repeat_vector');
+    return [intAtLeast(ctx, 'n', 1), shape[0]!];
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+};
+
+export const shapeOps: readonly OpSpec[] = [
+  flatten,
+  reshape,
+  transpose,
+  concat,
+  add,
+  mul,
+  average,
+  upsample,
+  zeropad,
+  croppingSpec(1),
+  croppingSpec(2),
+  croppingSpec(3),
+  repeatVector,
+];

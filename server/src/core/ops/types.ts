@@ -65,6 +65,10 @@ export interface SavedForBackward {
   extraElements?(ctx: OpContext, outShape: readonly number[]): { perSample: number; fixed: number };
   /** dtype of the extra elements when not the activation dtype (dropout mask: bool) */
   readonly extraDType?: DType;
+  /** per-call override of `output` (a fused activation makes conv/dense keep their output) */
+  outputWhen?(ctx: OpContext): boolean;
+  /** what the extra elements are, for docs and hovers */
+  readonly extraDoc?: string;
 }
 
 export type InPlaceKind =
@@ -92,4 +96,8 @@ export interface OpSpec {
   readonly inPlace: InPlaceKind;
   /** transient per-sample / fixed elements needed while the op runs (im2col lowering, attention scores) */
   workspaceElements?(ctx: OpContext, outShape: readonly number[]): { perSample: number; fixed: number };
+  /** what the workspace is, for docs and hovers */
+  readonly workspaceDoc?: string;
+  /** the output is a view of input 0 (flatten, reshape): no new buffer is needed */
+  readonly aliasesInput?: boolean;
 }
