@@ -1,0 +1,143 @@
+// Every file in examples/ reproduces a published (or hand-derived) parameter count exactly.
+// The derivation of each count is in the header comment of the example itself.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeDocument } from '../../server/src/core/analyze';
+import type { DocumentAnalysis, ModelAnalysis } from '../../server/src/core/document';
+
+const EXAMPLES = join(__dirname, '..', '..', 'examples');
+
+interface Expected {
+  readonly file: string;
+  readonly model: string;
+  readonly trainable: number;
+  readonly nonTrainable: number;
+  readonly output: readonly number[];
+  readonly activationElementsPerSample: number;
+}
+
+// Activation elements per sample = the sum of every op's output elements, the input included
+// (footprint.ts: one buffer per forward output, no reuse, views such as flatten counted too).
+const CASES: readonly Expected[] = [
+  {
+    file: 'mlp.nnm',
+    model: 'mlp',
+    trainable: 235_146,
+    nonTrainable: 0,
+    output: [10],
+    // input 784 + dense 256 + relu 256 + dense 128 + relu 128 + dense 10
+    activationElementsPerSample: 784 + 256 + 256 + 128 + 128 + 10,
+  },
+  {
+    file: 'lenet.nnm',
+    model: 'lenet5',
+    trainable: 61_706,
+    nonTrainable: 0,
+    output: [10],
+    // input 1x32x32 = 1,024; conv 6x28x28 = 4,704, tanh 4,704, avgpool 6x14x14 = 1,176;
+    // conv 16x10x10 = 1,600, tanh 1,600, avgpool 16x5x5 = 400; flatten 400;
+    // dense 120 + tanh 120, dense 84 + tanh 84, dense 10
+    activationElementsPerSample: 1024 + 4704 * 2 + 1176 + 1600 * 2 + 400 + 400 + 120 * 2 + 84 * 2 + 10,
+  },
+  {
+    file: 'resnet50.nnm',
+    model: 'resnet50',
+    trainable: 25_557_032,
+    nonTrainable: 53_120,
+    output: [1000],
+    // torchvision's leaf-module outputs are 32,040,424 per sample (the ~32.0M of the memory model);
+    // memlens also counts the input (3x224x224 = 150,528) and the 16 residual adds
+    // (3 x 256x56x56 + 4 x 512x28x28 + 6 x 1024x14x14 + 3 x 2048x7x7 = 5,519,360)
+    activationElementsPerSample: 32_040_424 + 150_528 + 5_519_360,
+  },
+  {
+    file: 'vgg16.nnm',
+    model: 'vgg16',
+    trainable: 138_357_544,
+    nonTrainable: 0,
+    output: [1000],
+    // conv + relu outputs 2 x (2x64x224^2 + 2x128x112^2 + 3x256x56^2 + 3x512x28^2 + 3x512x14^2)
+    // = 27,496,448; maxpools 802,816 + 401,408 + 200,704 + 100,352 + 25,088 = 1,530,368;
+    // input 150,528; flatten 25,088; classifier 2 x 3 x 4,096 + 1,000 = 25,576
+    activationElementsPerSample: 27_496_448 + 1_530_368 + 150_528 + 25_088 + 25_576,
+  },
+  {
+    file: 'mobilenet_v2.nnm',
+    model: 'mobilenet_v2',
+    trainable: 3_504_872,
+    nonTrainable: 34_112,
+    output: [1000],
+    // conv/bn/relu6 triples, projections (conv + bn) and residual adds over the 17 inverted
+    // residual blocks at 112..7 resolution, plus input 150,528, pooled 1,280, dropout 1,280,
+    // dense 1,000 (derived by a script walking torchvision's block table; the network's
+    // activations are dominated by the 96x112x112 and 144x56x56 expansions)
+    activationElementsPerSample: 19_832_488,
+  },
+  {
+    file: 'lstm_text.nnm',
+    model: 'lstm_text',
+    trainable: 2_202_114,
+    nonTrainable: 0,
+    output: [2],
+    // token ids 200; embedding 200x128 = 25,600, dropout 25,600; lstm sequence 200x256 = 51,200;
+    // lstm last state 256, dropout 256; dense 2
+    activationElementsPerSample: 200 + 25_600 * 2 + 51_200 + 256 * 2 + 2,
+  },
+  {
+    file: 'transformer_encoder.nnm',
+    model: 'bert_base_encoder',
+    trainable: 108_891_648,
+    nonTrainable: 0,
+    output: [128, 768],
+    // three id inputs 3 x 128; three embeddings, their add, layernorm, dropout: 6 x 128x768
+    // (98,304 each); per layer: attention, dropout, add, layernorm, dense 768, dropout, add,
+    // layernorm = 8 x 98,304, and dense 3072 + gelu = 2 x 128x3072 (393,216 each)
+    activationElementsPerSample: 3 * 128 + 6 * 98_304 + 12 * (8 * 98_304 + 2 * 393_216),
+  },
+];
+
+function analyzeExample(file: string): DocumentAnalysis {
+  return analyzeDocument(readFileSync(join(EXAMPLES, file), 'utf8'), 'nnm');
+}
+
+function onlyModel(result: DocumentAnalysis, name: string): ModelAnalysis {
+  assert.equal(result.models.length, 1, 'one model per example');
+  const model = result.models[0]!;
+  assert.equal(model.graph.name, name);
+  return model;
+}
+
+for (const expected of CASES) {
+  test(`${expected.file} reproduces its reference figures`, () => {
+    const result = analyzeExample(expected.file);
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    assert.deepEqual(
+      errors.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.code} ${d.message}`),
+      [],
+    );
+    const { graph, footprint } = onlyModel(result, expected.model);
+    assert.deepEqual(footprint.params, { trainable: expected.trainable, nonTrainable: expected.nonTrainable });
+    assert.equal(graph.outputs.length, 1);
+    assert.deepEqual(graph.tensors[graph.outputs[0]!]!.shape, expected.output);
+    assert.equal(footprint.activationElementsPerSample, expected.activationElementsPerSample);
+    assert.equal(footprint.overflow, false);
+  });
+}
+
+test('mlp.nnm footprint bytes follow its config (fp32, Adam, train)', () => {
+  const { footprint } = onlyModel(analyzeExample('mlp.nnm'), 'mlp');
+  const params = 235_146;
+  assert.deepEqual(footprint.bytes.weights, { fixed: params * 4, perSample: 0 });
+  assert.deepEqual(footprint.bytes.gradients, { fixed: params * 4, perSample: 0 });
+  // Adam keeps two fp32 moments per weight
+  assert.deepEqual(footprint.bytes.optimizer, { fixed: params * 2 * 4, perSample: 0 });
+  assert.deepEqual(footprint.bytes.activations, { fixed: 0, perSample: 1562 * 4 });
+  assert.deepEqual(footprint.bytes.total, { fixed: params * 16, perSample: 1562 * 4 });
+});
+
+test('lenet.nnm: SGD with momentum keeps one state value per weight', () => {
+  const { footprint } = onlyModel(analyzeExample('lenet.nnm'), 'lenet5');
+  assert.deepEqual(footprint.bytes.optimizer, { fixed: 61_706 * 4, perSample: 0 });
+});
