@@ -1,7 +1,193 @@
-// Placeholder (owned by the DSL frontend, which replaces this file): parses one config value
-// written in .nnm syntax, for VS Code settings and CLI flags.
+// `config { key: value }` in .nnm terms: keys, their values, and the same parser for one
+// value written in settings or on the command line (`--device gpu(memory: 16GiB)`).
 import type { ConfigOverrides } from '../config';
+import { customDevice, DEVICE_PRESETS, devicePreset } from '../devices';
+import type { CoreDiagnostic, DeviceKind, Layout, Lowering, Mode, OptimizerKind, Precision, SourceRange } from '../ir';
+import type { ConfigItem, Expr } from './ast';
+import { diag } from './codes';
+import { parseExpression } from './parser';
+import { didYouMean } from './suggest';
+import { asInt, asNumber, binaryOp, describeValue, formatReal, type Value } from './values';
 
+export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering'] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+export const MODES: readonly Mode[] = ['train', 'infer'];
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16', 'mixed', 'int8'];
+export const OPTIMIZERS: readonly OptimizerKind[] = ['none', 'sgd', 'adam', 'adamw'];
+export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
+export const LOWERINGS: readonly Lowering[] = ['auto', 'im2col', 'direct'];
+const DEVICE_KINDS: readonly DeviceKind[] = ['gpu', 'cpu', 'ipu'];
+/** largest batch accepted: keeps every byte figure far from the exactly-countable limit */
+export const MAX_BATCH = 2 ** 31 - 1;
+
+/** one-line description of what each key accepts (docs, completion, errors) */
+export const CONFIG_VALUE_HELP: Readonly<Record<ConfigKey, string>> = {
+  mode: 'train | infer',
+  batch: `an integer from 1 to ${MAX_BATCH}`,
+  precision: PRECISIONS.join(' | '),
+  optimizer: 'none | sgd | sgd(momentum: m) | adam | adamw',
+  device: `a preset (${Object.keys(DEVICE_PRESETS).join(', ')}) or gpu|cpu|ipu(memory: SIZE)`,
+  layout: 'nchw | nhwc',
+  lowering: 'auto | im2col | direct',
+};
+
+type ValueResult = { value: ConfigOverrides; error?: undefined } | { value?: undefined; error: string; range?: SourceRange };
+
+export function isConfigKey(key: string): key is ConfigKey {
+  return (CONFIG_KEYS as readonly string[]).includes(key);
+}
+
+/** evaluate a `config { }` item to overrides; later keys win, duplicates warn */
+export function evalConfigItem(item: ConfigItem): { overrides: ConfigOverrides; diagnostics: CoreDiagnostic[] } {
+  let overrides: ConfigOverrides = {};
+  const diagnostics: CoreDiagnostic[] = [];
+  const seen = new Set<string>();
+  for (const entry of item.entries) {
+    const key = entry.key.name;
+    if (!isConfigKey(key)) {
+      diagnostics.push(diag('configKey', entry.key.range, `unknown config key '${key}'${didYouMean(key, CONFIG_KEYS)} (keys: ${CONFIG_KEYS.join(', ')})`));
+      continue;
+    }
+    if (seen.has(key)) diagnostics.push(diag('configDuplicate', entry.key.range, `config key '${key}' is given twice; the last one wins`, 'warning'));
+    seen.add(key);
+    if (entry.value.kind === 'error') continue;
+    const r = evalConfigValue(key, entry.value, entry.valueText);
+    if (r.error !== undefined) diagnostics.push(diag('configValue', r.range ?? entry.value.range, r.error));
+    else overrides = { ...overrides, ...r.value };
+  }
+  return { overrides, diagnostics };
+}
+
+/** parse one config value written in .nnm syntax (VS Code settings, CLI flags) */
 export function parseConfigSetting(key: string, valueText: string): { value?: ConfigOverrides; error?: string } {
-  return { error: `cannot parse ${key} = ${valueText} yet` };
+  if (!isConfigKey(key)) return { error: `unknown config key '${key}'${didYouMean(key, CONFIG_KEYS)}` };
+  const parsed = parseExpression(valueText);
+  if (parsed.diagnostics.length > 0) return { error: `invalid ${key} '${valueText.trim()}': ${parsed.diagnostics[0]!.message}` };
+  const r = evalConfigValue(key, parsed.expr, valueText.trim());
+  return r.error !== undefined ? { error: r.error } : { value: r.value };
+}
+
+export function evalConfigValue(key: ConfigKey, expr: Expr, valueText: string): ValueResult {
+  switch (key) {
+    case 'mode':
+      return word(expr, key, MODES, (mode) => ({ mode }));
+    case 'precision':
+      return word(expr, key, PRECISIONS, (precision) => ({ precision }));
+    case 'layout':
+      return word(expr, key, LAYOUTS, (layout) => ({ layout }));
+    case 'lowering':
+      return word(expr, key, LOWERINGS, (lowering) => ({ lowering }));
+    case 'batch':
+      return batchValue(expr);
+    case 'optimizer':
+      return optimizerValue(expr);
+    case 'device':
+      return deviceValue(expr, valueText);
+  }
+}
+
+function word<T extends string>(expr: Expr, key: string, allowed: readonly T[], make: (v: T) => ConfigOverrides): ValueResult {
+  const w = expr.kind === 'ident' ? expr.name : expr.kind === 'string' ? expr.value : undefined;
+  if (w !== undefined && (allowed as readonly string[]).includes(w)) return { value: make(w as T) };
+  const shown = w !== undefined ? `'${w}'` : 'this value';
+  return { error: `${shown} is not a valid ${key}; expected ${allowed.join(' | ')}${w !== undefined ? didYouMean(w, allowed) : ''}` };
+}
+
+function batchValue(expr: Expr): ValueResult {
+  const v = constEval(expr);
+  if ('error' in v) return { error: `batch: ${v.error}` };
+  const n = asInt(v);
+  if (!n.ok) return { error: `batch: ${n.message}` };
+  if (n.value < 1 || n.value > MAX_BATCH) return { error: `batch must be from 1 to ${MAX_BATCH}, got ${n.value}` };
+  return { value: { batch: n.value } };
+}
+
+function optimizerValue(expr: Expr): ValueResult {
+  if (expr.kind === 'ident' || expr.kind === 'string') {
+    return word(expr, 'optimizer', OPTIMIZERS, (kind) => ({ optimizer: { kind, momentum: 0 } }));
+  }
+  if (expr.kind !== 'call') return { error: `expected an optimizer: ${CONFIG_VALUE_HELP.optimizer}` };
+  const kind = expr.callee.name;
+  if (!(OPTIMIZERS as readonly string[]).includes(kind) || kind === 'none') {
+    return { error: `unknown optimizer '${kind}'${didYouMean(kind, OPTIMIZERS)}; expected ${CONFIG_VALUE_HELP.optimizer}`, range: expr.callee.range };
+  }
+  let momentum = 0;
+  for (const arg of expr.args) {
+    const name = arg.name?.name ?? (kind === 'sgd' ? 'momentum' : '');
+    if (kind !== 'sgd' || name !== 'momentum') {
+      return { error: `${kind}(...) takes ${kind === 'sgd' ? "only 'momentum'" : 'no arguments'}`, range: arg.range };
+    }
+    const v = constEval(arg.value);
+    if ('error' in v) return { error: v.error, range: arg.value.range };
+    const m = asNumber(v);
+    if (!m.ok) return { error: `momentum: ${m.message}`, range: arg.value.range };
+    if (!(m.value >= 0 && m.value < 1)) return { error: `momentum must be at least 0 and below 1, got ${formatReal(m.value)}`, range: arg.value.range };
+    momentum = m.value;
+  }
+  return { value: { optimizer: { kind: kind as OptimizerKind, momentum } } };
+}
+
+function deviceValue(expr: Expr, valueText: string): ValueResult {
+  // presets contain '-' and digits (a100-40gb), so they are read from the source text
+  const preset = devicePreset(valueText.replace(/\s+/g, ''));
+  if (preset) return { value: { device: preset } };
+  const presets = Object.keys(DEVICE_PRESETS);
+  if (expr.kind === 'call') {
+    const kind = expr.callee.name;
+    if (!(DEVICE_KINDS as readonly string[]).includes(kind)) {
+      return { error: `unknown device kind '${kind}'${didYouMean(kind, DEVICE_KINDS)}; expected gpu|cpu|ipu(memory: SIZE)`, range: expr.callee.range };
+    }
+    const arg = expr.args[0];
+    if (!arg || expr.args.length > 1 || (arg.name && arg.name.name !== 'memory')) {
+      return { error: `${kind}(...) takes one argument: memory, e.g. ${kind}(memory: 16GiB)`, range: expr.range };
+    }
+    const v = constEval(arg.value);
+    if ('error' in v) return { error: v.error, range: arg.value.range };
+    const bytes = v.kind === 'size' ? v.bytes : v.kind === 'int' ? v.value : undefined;
+    if (bytes === undefined || !(bytes > 0)) {
+      return { error: `memory must be a positive size such as 16GiB or 512MB, got ${describeValue(v)}`, range: arg.value.range };
+    }
+    return { value: { device: customDevice(kind as DeviceKind, bytes) } };
+  }
+  const text = valueText.trim();
+  if (expr.kind === 'ident' && (DEVICE_KINDS as readonly string[]).includes(expr.name)) {
+    return { error: `a custom ${expr.name} needs its memory: ${expr.name}(memory: 16GiB)` };
+  }
+  return { error: `unknown device '${text}'${didYouMean(text.replace(/\s+/g, ''), presets)}; expected a preset (${presets.join(', ')}) or gpu|cpu|ipu(memory: SIZE)` };
+}
+
+/** literals, words and arithmetic: all a config value may hold */
+export function constEval(expr: Expr): Value | { error: string } {
+  switch (expr.kind) {
+    case 'number':
+      if (expr.isInt && !Number.isSafeInteger(expr.value)) return { error: `${expr.text} is too large to be an exact integer (the limit is 2^53 - 1)` };
+      if (!Number.isFinite(expr.value)) return { error: `${expr.text} is too large` };
+      return expr.isInt ? { kind: 'int', value: expr.value } : { kind: 'real', value: expr.value };
+    case 'size':
+      return expr.bytes === undefined ? { error: `${expr.text} is too large to count exactly in bytes` } : { kind: 'size', bytes: expr.bytes };
+    case 'bool':
+      return { kind: 'bool', value: expr.value };
+    case 'string':
+      return { kind: 'string', value: expr.value };
+    case 'ident':
+      return { kind: 'symbol', name: expr.name };
+    case 'unary': {
+      if (expr.op !== '-') return { error: "'not' is not allowed here" };
+      const v = constEval(expr.operand);
+      if ('error' in v) return v;
+      const r = binaryOp('-', { kind: 'int', value: 0 }, v);
+      return r.ok ? r.value : { error: r.message };
+    }
+    case 'binary': {
+      const a = constEval(expr.left);
+      if ('error' in a) return a;
+      const b = constEval(expr.right);
+      if ('error' in b) return b;
+      const r = binaryOp(expr.op, a, b);
+      return r.ok ? r.value : { error: r.message };
+    }
+    default:
+      return { error: 'expected a literal value here' };
+  }
 }

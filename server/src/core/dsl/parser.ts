@@ -1,0 +1,635 @@
+// Hand-written, error-tolerant recursive-descent parser for .nnm.
+// Recovery: a syntax error is reported once, then the parser skips to the next statement
+// (a new line, or a line that starts like a statement) or to the closing `}`, and goes on.
+// Never throws: deep nesting ends in a diagnostic, every loop consumes a token or stops.
+import type { CoreDiagnostic, Position, SourceRange } from '../ir';
+import type {
+  Arg,
+  BinaryOp,
+  BlockItem,
+  Call,
+  ConfigEntry,
+  ConfigItem,
+  Expr,
+  Ident,
+  Item,
+  ModelItem,
+  NnmFile,
+  Param,
+  Statement,
+} from './ast';
+import { diag } from './codes';
+import { lex, type Comment, type Token } from './lexer';
+
+/** deepest expression nesting (parentheses, operators, chains) the parser accepts */
+export const MAX_EXPR_DEPTH = 200;
+
+const KEYWORDS = new Set(['config', 'block', 'model', 'return', 'repeat', 'and', 'or', 'not', 'true', 'false']);
+const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=']);
+
+export interface ParseResult {
+  readonly file: NnmFile;
+  readonly diagnostics: CoreDiagnostic[];
+}
+
+export function parseNnm(text: string): ParseResult {
+  const lexed = lex(text);
+  const parser = new Parser(text, lexed.tokens, lexed.comments, lexed.diagnostics);
+  return { file: parser.parseFile(), diagnostics: parser.diagnostics };
+}
+
+/** parse one expression (a config value from settings or the CLI); diagnostics on failure */
+export function parseExpression(text: string): { expr: Expr; diagnostics: CoreDiagnostic[] } {
+  const lexed = lex(text);
+  const parser = new Parser(text, lexed.tokens, lexed.comments, lexed.diagnostics);
+  return { expr: parser.parseStandaloneExpr(), diagnostics: parser.diagnostics };
+}
+
+/** thrown inside the parser only: unwinds a broken expression (already reported) to its statement */
+class Bail {}
+
+class Parser {
+  private i = 0;
+  /** open ( and [: newlines inside them are insignificant */
+  private bracket = 0;
+  private depth = 0;
+  private prev: Token;
+  private readonly commentByLine = new Map<number, string>();
+
+  constructor(
+    private readonly text: string,
+    private readonly tokens: readonly Token[],
+    comments: readonly Comment[],
+    readonly diagnostics: CoreDiagnostic[],
+  ) {
+    this.prev = tokens[0]!;
+    for (const c of comments) this.commentByLine.set(c.line, c.text);
+  }
+
+  // ---- token access ----
+
+  private peek(): Token {
+    if (this.bracket > 0) while (this.tokens[this.i]!.kind === 'newline') this.i++;
+    return this.tokens[this.i]!;
+  }
+
+  private peekAt(k: number): Token {
+    let j = this.i;
+    let seen = 0;
+    for (;;) {
+      const t = this.tokens[j]!;
+      if (t.kind === 'eof') return t;
+      if (!(this.bracket > 0 && t.kind === 'newline')) {
+        if (seen === k) return t;
+        seen++;
+      }
+      j++;
+    }
+  }
+
+  private next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.i++;
+    this.prev = t;
+    return t;
+  }
+
+  private is(text: string): boolean {
+    const t = this.peek();
+    return (t.kind === 'punct' || t.kind === 'ident') && t.text === text;
+  }
+
+  private eat(text: string): boolean {
+    if (!this.is(text)) return false;
+    this.next();
+    return true;
+  }
+
+  private skipNewlines(): void {
+    while (this.tokens[this.i]!.kind === 'newline') this.i++;
+  }
+
+  private error(range: SourceRange, message: string): void {
+    this.diagnostics.push(diag('syntax', range, message));
+  }
+
+  /** report a syntax error inside an expression and unwind to the statement */
+  private fail(range: SourceRange, message: string): never {
+    this.error(range, message);
+    throw new Bail();
+  }
+
+  private expect(text: string, what: string): boolean {
+    if (this.eat(text)) return true;
+    const t = this.peek();
+    this.error(this.errorRange(t), `expected '${text}' ${what}, found ${describe(t)}`);
+    return false;
+  }
+
+  /** a token's range, or the end of the previous token when the error is a missing token at a line end */
+  private errorRange(t: Token): SourceRange {
+    if (t.kind === 'newline' || t.kind === 'eof') return { start: this.prev.range.end, end: this.prev.range.end };
+    return t.range;
+  }
+
+  private rangeFrom(start: Position): SourceRange {
+    return { start, end: this.prev.range.end };
+  }
+
+  private ident(t: Token): Ident {
+    return { kind: 'ident', name: t.text, range: t.range };
+  }
+
+  /** skip to the end of the current statement: a newline or `}` outside brackets, or a line that starts a statement */
+  private recover(): void {
+    this.bracket = 0;
+    if (this.i > 0 && this.tokens[this.i - 1]!.kind === 'newline' && this.startsStatement(this.i)) return;
+    let depth = 0;
+    for (;;) {
+      const t = this.tokens[this.i]!;
+      if (t.kind === 'eof') return;
+      if (t.kind === 'newline') {
+        if (depth <= 0 || this.startsStatement(this.i + 1)) return;
+      } else if (t.kind === 'punct') {
+        if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
+        else if (t.text === ')' || t.text === ']') depth--;
+        else if (t.text === '}') {
+          if (depth <= 0) return;
+          depth--;
+        }
+      }
+      this.i++;
+    }
+  }
+
+  private startsStatement(j: number): boolean {
+    const t = this.tokens[j]!;
+    if (t.kind === 'punct') return t.text === '}';
+    if (t.kind !== 'ident') return false;
+    if (t.text === 'return' || t.text === 'model' || t.text === 'block' || t.text === 'config') return true;
+    const after = this.tokens[j + 1]!;
+    return after.kind === 'punct' && after.text === '=';
+  }
+
+  // ---- items ----
+
+  parseFile(): NnmFile {
+    const items: Item[] = [];
+    let reported = false;
+    for (;;) {
+      this.skipNewlines();
+      const t = this.peek();
+      if (t.kind === 'eof') break;
+      let item: Item | undefined;
+      if (t.kind === 'ident' && t.text === 'config') item = this.parseConfig();
+      else if (t.kind === 'ident' && t.text === 'block') item = this.parseBlock();
+      else if (t.kind === 'ident' && t.text === 'model') item = this.parseModel();
+      if (item) {
+        items.push(item);
+        reported = false;
+        this.endOfLine('after the closing }');
+        continue;
+      }
+      if (!reported) {
+        const hint = this.startsStatement(this.i) ? '; statements belong inside a `model { }` or `block { }`' : '';
+        this.error(t.range, `expected 'config', 'block' or 'model', found ${describe(t)}${hint}`);
+        reported = true;
+      }
+      this.next();
+      this.recover();
+    }
+    return { items };
+  }
+
+  /** after an item or statement: the line must end (or the body close) */
+  private endOfLine(what: string): void {
+    const t = this.tokens[this.i]!;
+    if (t.kind === 'newline' || t.kind === 'eof' || (t.kind === 'punct' && t.text === '}')) return;
+    this.error(t.range, `expected the end of the line ${what}, found ${describe(t)}`);
+    this.recover();
+  }
+
+  private parseConfig(): ConfigItem {
+    const kw = this.next();
+    const entries: ConfigEntry[] = [];
+    this.skipNewlines();
+    if (!this.expect('{', "to open 'config'")) {
+      this.recover();
+      return { kind: 'config', entries, keywordRange: kw.range, range: this.rangeFrom(kw.range.start) };
+    }
+    for (;;) {
+      this.skipNewlines();
+      const t = this.peek();
+      if (t.kind === 'punct' && t.text === '}') {
+        this.next();
+        break;
+      }
+      if (t.kind === 'eof' || (t.kind === 'ident' && (t.text === 'model' || t.text === 'block') && !this.peekIs(1, ':'))) {
+        this.error(kw.range, "'config {' is not closed: missing '}'");
+        break;
+      }
+      if (this.eat(',')) continue;
+      if (t.kind !== 'ident' || !this.peekIs(1, ':')) {
+        this.error(t.range, `expected 'key: value' in config, found ${describe(t)}`);
+        this.next();
+        this.recover();
+        continue;
+      }
+      const key = this.ident(this.next());
+      this.next(); // ':'
+      const valueStart = this.peek();
+      const value = this.guardedExpr();
+      const valueText = value.kind === 'error' ? '' : this.text.slice(valueStart.start, this.prev.end);
+      entries.push({ key, value, valueText, range: this.rangeFrom(key.range.start) });
+      if (this.is(',')) continue;
+      this.endOfLine("after a config entry (one 'key: value' per line or separated by ',')");
+    }
+    return { kind: 'config', entries, keywordRange: kw.range, range: this.rangeFrom(kw.range.start) };
+  }
+
+  private peekIs(k: number, text: string): boolean {
+    const t = this.peekAt(k);
+    return t.kind === 'punct' && t.text === text;
+  }
+
+  private itemName(kw: Token, what: string): Ident {
+    const t = this.peek();
+    if (t.kind === 'ident' && !KEYWORDS.has(t.text)) return this.ident(this.next());
+    this.error(this.errorRange(t), `expected a ${what} name after '${kw.text}', found ${describe(t)}`);
+    return { kind: 'ident', name: '', range: { start: kw.range.end, end: kw.range.end } };
+  }
+
+  private parseBlock(): BlockItem {
+    const kw = this.next();
+    const name = this.itemName(kw, 'block');
+    const params: Param[] = [];
+    const open = this.peek();
+    if (open.kind === 'punct' && open.text === '(') {
+      this.next();
+      this.bracket++;
+      try {
+        while (!this.is(')')) {
+          const t = this.peek();
+          if (t.kind !== 'ident' || KEYWORDS.has(t.text)) this.fail(this.errorRange(t), `expected a parameter name, found ${describe(t)}`);
+          const pname = this.ident(this.next());
+          let def: Expr | undefined;
+          let defaultText: string | undefined;
+          if (this.eat(':')) {
+            const first = this.peek();
+            def = this.parseExpr();
+            defaultText = this.text.slice(first.start, this.prev.end);
+          }
+          params.push({ name: pname, ...(def ? { default: def, defaultText } : {}), range: this.rangeFrom(pname.range.start) });
+          if (!this.eat(',')) break;
+        }
+        this.close(')', open, "the parameter list is not closed: missing ')'", 'in the parameter list');
+      } catch (e) {
+        if (!(e instanceof Bail)) throw e;
+        this.depth = 0;
+        this.recoverToBrace();
+      }
+    } else {
+      this.error(this.errorRange(open), `expected '(' and the parameters of block '${name.name}'`);
+      this.recoverToBrace();
+    }
+    const body = this.parseBody(kw, name);
+    const doc = this.docAbove(kw.range.start.line);
+    return { kind: 'block', name, params, body, ...(doc ? { doc } : {}), range: this.rangeFrom(kw.range.start) };
+  }
+
+  /** skip to the `{` of a body on this line, if there is one */
+  private recoverToBrace(): void {
+    this.bracket = 0;
+    for (;;) {
+      const t = this.tokens[this.i]!;
+      if (t.kind === 'eof' || t.kind === 'newline' || (t.kind === 'punct' && t.text === '{')) return;
+      this.i++;
+    }
+  }
+
+  private docAbove(line: number): string | undefined {
+    const lines: string[] = [];
+    for (let l = line - 1; l >= 0 && this.commentByLine.has(l); l--) lines.unshift(this.commentByLine.get(l)!.trim());
+    return lines.length ? lines.join('\n') : undefined;
+  }
+
+  private parseModel(): ModelItem {
+    const kw = this.next();
+    const name = this.itemName(kw, 'model');
+    if (!this.is('{')) this.recoverToBrace();
+    const body = this.parseBody(kw, name);
+    return { kind: 'model', name, body, range: this.rangeFrom(kw.range.start) };
+  }
+
+  private parseBody(kw: Token, name: Ident): Statement[] {
+    const body: Statement[] = [];
+    this.skipNewlines();
+    const what = `${kw.text} '${name.name}'`;
+    if (!this.eat('{')) {
+      // go on as if the brace were there: the statements below are most likely the body
+      this.error(this.errorRange(this.peek()), `expected '{' to open ${what}`);
+    }
+    for (;;) {
+      this.skipNewlines();
+      const t = this.peek();
+      if (t.kind === 'punct' && t.text === '}') {
+        this.next();
+        return body;
+      }
+      if (t.kind === 'eof' || (t.kind === 'ident' && (t.text === 'model' || t.text === 'block') && !this.peekIs(1, '='))) {
+        this.error(name.name ? name.range : kw.range, `${what} is not closed: missing '}'`);
+        return body;
+      }
+      const stmt = this.parseStatement();
+      if (stmt) body.push(stmt);
+    }
+  }
+
+  // ---- statements ----
+
+  private parseStatement(): Statement | undefined {
+    const t = this.peek();
+    if (t.kind === 'ident' && t.text === 'config' && this.peekIs(1, '{')) {
+      const item = this.parseConfig();
+      this.endOfLine('after the closing }');
+      return item;
+    }
+    if (t.kind === 'ident' && t.text === 'return') {
+      this.next();
+      const value = this.guardedExpr();
+      const stmt: Statement = { kind: 'return', value, range: this.rangeFrom(t.range.start) };
+      if (value.kind !== 'error') this.endOfLine('after the return value');
+      return stmt;
+    }
+    if (t.kind === 'ident' && !KEYWORDS.has(t.text) && this.peekIs(1, '=')) {
+      const name = this.ident(this.next());
+      this.next(); // '='
+      const value = this.guardedExpr();
+      const stmt: Statement = { kind: 'assign', name, value, range: this.rangeFrom(t.range.start) };
+      if (value.kind !== 'error') this.endOfLine('after the statement');
+      return stmt;
+    }
+    this.error(t.range, `expected a statement ('name = expression' or 'return expression'), found ${describe(t)}`);
+    this.next();
+    this.recover();
+    return undefined;
+  }
+
+  parseStandaloneExpr(): Expr {
+    this.skipNewlines();
+    const e = this.guardedExpr();
+    this.skipNewlines();
+    const t = this.peek();
+    if (t.kind !== 'eof') this.error(t.range, `unexpected ${describe(t)} after the value`);
+    return e;
+  }
+
+  /** an expression; on a syntax error (already reported) an ErrorExpr, and the parser skips to the statement's end */
+  private guardedExpr(): Expr {
+    const start = this.peek();
+    try {
+      return this.parseExpr();
+    } catch (e) {
+      if (!(e instanceof Bail)) throw e;
+      this.depth = 0;
+      this.recover();
+      return { kind: 'error', range: { start: start.range.start, end: this.prev.range.end } };
+    }
+  }
+
+  // ---- expressions ----
+
+  private enter(t: Token): void {
+    if (++this.depth > MAX_EXPR_DEPTH) {
+      this.diagnostics.push(diag('tooDeep', t.range, `expression nested more than ${MAX_EXPR_DEPTH} levels deep`));
+      throw new Bail();
+    }
+  }
+
+  private parseExpr(): Expr {
+    const start = this.peek();
+    this.enter(start);
+    try {
+      const cond = this.parseOr();
+      if (!this.is('?')) return cond;
+      this.next();
+      const then = this.parseExpr();
+      if (!this.is(':')) this.fail(this.errorRange(this.peek()), `expected ':' between the branches of '? :', found ${describe(this.peek())}`);
+      this.next();
+      const otherwise = this.parseExpr();
+      return { kind: 'ternary', cond, then, otherwise, range: this.rangeFrom(start.range.start) };
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseBinaryLevel(ops: ReadonlySet<string>, operand: () => Expr, chainable: boolean): Expr {
+    const start = this.peek();
+    let left = operand();
+    // a chain a + b + c builds a left-deep tree: count its length as depth so evaluation stays shallow
+    let chain = 0;
+    try {
+      for (;;) {
+        const t = this.peek();
+        if (!((t.kind === 'punct' || t.kind === 'ident') && ops.has(t.text))) return left;
+        if (!chainable && chain > 0) this.fail(t.range, `comparisons do not chain; write 'a < b and b < c'`);
+        this.next();
+        chain++;
+        this.enter(t);
+        const right = operand();
+        left = { kind: 'binary', op: t.text as BinaryOp, left, right, opRange: t.range, range: this.rangeFrom(start.range.start) };
+      }
+    } finally {
+      this.depth -= chain;
+    }
+  }
+
+  private parseOr(): Expr {
+    return this.parseBinaryLevel(OR, () => this.parseAnd(), true);
+  }
+  private parseAnd(): Expr {
+    return this.parseBinaryLevel(AND, () => this.parseNot(), true);
+  }
+  private parseNot(): Expr {
+    const t = this.peek();
+    if (t.kind === 'ident' && t.text === 'not') {
+      this.next();
+      this.enter(t);
+      try {
+        const operand = this.parseNot();
+        return { kind: 'unary', op: 'not', operand, range: this.rangeFrom(t.range.start) };
+      } finally {
+        this.depth--;
+      }
+    }
+    return this.parseBinaryLevel(COMPARISONS, () => this.parseAdditive(), false);
+  }
+  private parseAdditive(): Expr {
+    return this.parseBinaryLevel(ADDITIVE, () => this.parseMultiplicative(), true);
+  }
+  private parseMultiplicative(): Expr {
+    return this.parseBinaryLevel(MULTIPLICATIVE, () => this.parseUnary(), true);
+  }
+  private parseUnary(): Expr {
+    const t = this.peek();
+    if (t.kind === 'punct' && t.text === '-') {
+      this.next();
+      this.enter(t);
+      try {
+        const operand = this.parseUnary();
+        return { kind: 'unary', op: '-', operand, range: this.rangeFrom(t.range.start) };
+      } finally {
+        this.depth--;
+      }
+    }
+    return this.parsePrimary();
+  }
+
+  private parsePrimary(): Expr {
+    const t = this.peek();
+    switch (t.kind) {
+      case 'int':
+      case 'real':
+        this.next();
+        return { kind: 'number', value: t.value!, isInt: t.kind === 'int', text: t.text, range: t.range };
+      case 'size':
+        this.next();
+        return { kind: 'size', bytes: Number.isNaN(t.value) ? undefined : t.value, text: t.text, range: t.range };
+      case 'string':
+        this.next();
+        return { kind: 'string', value: t.text, range: t.range };
+      case 'ident':
+        return this.parseIdentExpr(t);
+      case 'punct':
+        if (t.text === '(') return this.parseParens(t);
+        if (t.text === '[') return this.parseList(t);
+        break;
+      default:
+        break;
+    }
+    return this.fail(this.errorRange(t), `expected an expression, found ${describe(t)}`);
+  }
+
+  private parseIdentExpr(t: Token): Expr {
+    if (t.text === 'true' || t.text === 'false') {
+      this.next();
+      return { kind: 'bool', value: t.text === 'true', range: t.range };
+    }
+    if (t.text === 'repeat') return this.parseRepeat(t);
+    if (KEYWORDS.has(t.text)) {
+      this.fail(t.range, `'${t.text}' is a keyword and cannot start an expression`);
+    }
+    this.next();
+    const id = this.ident(t);
+    if (this.is('(')) return this.parseCall(id);
+    return id;
+  }
+
+  private parseRepeat(kw: Token): Expr {
+    this.next();
+    const count = this.parseUnary();
+    const t = this.peek();
+    if (t.kind !== 'ident' || KEYWORDS.has(t.text) || !this.peekIs(1, '(')) {
+      this.fail(this.errorRange(t), `expected a call after 'repeat ${count.kind === 'number' ? count.text : 'K'}' (repeat K f(x, ...)), found ${describe(t)}`);
+    }
+    this.next();
+    const call = this.parseCall(this.ident(t));
+    return { kind: 'repeat', count, call, keywordRange: kw.range, range: this.rangeFrom(kw.range.start) };
+  }
+
+  private parseCall(callee: Ident): Call {
+    const open = this.next(); // '('
+    this.enter(open);
+    this.bracket++;
+    const args: Arg[] = [];
+    let sawNamed = false;
+    try {
+      while (!this.is(')')) {
+        const t = this.peek();
+        if (t.kind === 'eof') break;
+        let name: Ident | undefined;
+        if (t.kind === 'ident' && this.peekIs(1, ':')) {
+          name = this.ident(this.next());
+          this.next();
+          sawNamed = true;
+        } else if (sawNamed) {
+          this.fail(t.range, 'positional argument after a named one: positional arguments come first');
+        }
+        const value = this.parseExpr();
+        args.push({ ...(name ? { name } : {}), value, range: this.rangeFrom((name ?? value).range.start) });
+        if (!this.eat(',')) break;
+      }
+      this.close(')', open, `'(' of '${callee.name}(' is not closed: missing ')'`, `in the arguments of '${callee.name}'`);
+      return { kind: 'call', callee, args, range: this.rangeFrom(callee.range.start) };
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** consume the closing bracket, or fail: "not closed" when the next token sits on a later line */
+  private close(text: string, open: Token, notClosed: string, where: string): void {
+    const t = this.peek();
+    if (t.kind === 'punct' && t.text === text) {
+      this.next();
+      this.bracket--;
+      return;
+    }
+    if (t.kind === 'eof' || t.range.start.line > this.prev.range.end.line) this.fail(open.range, notClosed);
+    this.fail(t.range, `expected ',' or '${text}' ${where}, found ${describe(t)}`);
+  }
+
+  private parseParens(open: Token): Expr {
+    this.next();
+    this.enter(open);
+    this.bracket++;
+    try {
+      const inner = this.parseExpr();
+      const t = this.peek();
+      if (t.kind === 'punct' && t.text === ')') {
+        this.next();
+        this.bracket--;
+        return inner;
+      }
+      if (t.kind === 'eof' || t.range.start.line > this.prev.range.end.line) this.fail(open.range, "'(' is not closed: missing ')'");
+      return this.fail(t.range, `expected ')' to close the parenthesis, found ${describe(t)}`);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseList(open: Token): Expr {
+    this.next();
+    this.enter(open);
+    this.bracket++;
+    const items: Expr[] = [];
+    try {
+      while (!this.is(']')) {
+        if (this.peek().kind === 'eof') break;
+        items.push(this.parseExpr());
+        if (!this.eat(',')) break;
+      }
+      this.close(']', open, "'[' is not closed: missing ']'", 'in the list');
+      return { kind: 'list', items, range: this.rangeFrom(open.range.start) };
+    } finally {
+      this.depth--;
+    }
+  }
+}
+
+const OR = new Set(['or']);
+const AND = new Set(['and']);
+const ADDITIVE = new Set(['+', '-']);
+const MULTIPLICATIVE = new Set(['*', '/', '%']);
+
+function describe(t: Token): string {
+  switch (t.kind) {
+    case 'eof':
+      return 'the end of the file';
+    case 'newline':
+      return 'the end of the line';
+    case 'string':
+      return 'a string';
+    default:
+      return `'${t.text.length > 20 ? `${t.text.slice(0, 20)}...` : t.text}'`;
+  }
+}
