@@ -1,0 +1,44 @@
+// The keys of a `config { }` item and the values each takes, for completion and hover.
+import { DEVICE_PRESETS } from '../../core/devices';
+
+export interface ConfigKeySpec {
+  readonly name: string;
+  readonly doc: string;
+  /** values offered by completion, in order */
+  readonly values: readonly { readonly label: string; readonly insert?: string; readonly doc?: string }[];
+}
+
+const presets = Object.values(DEVICE_PRESETS).map((d) => ({ label: d.name, doc: `${d.kind}, ${d.memoryBytes / 1024 ** 3} GiB` }));
+
+export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
+  { name: 'mode', doc: 'train (weights, gradients, optimizer state and saved activations) or infer', values: [{ label: 'train' }, { label: 'infer' }] },
+  { name: 'batch', doc: 'the batch size N every per-sample figure is multiplied by', values: [{ label: '32' }] },
+  {
+    name: 'precision',
+    doc: 'element type of weights and activations; mixed keeps fp32 master weights',
+    values: ['fp32', 'fp16', 'bf16', 'mixed', 'int8'].map((label) => ({ label })),
+  },
+  {
+    name: 'optimizer',
+    doc: 'optimizer state per trainable parameter: sgd none, sgd with momentum one value, adam/adamw two',
+    values: [
+      { label: 'none' },
+      { label: 'sgd' },
+      { label: 'sgd(momentum: 0.9)', insert: 'sgd(momentum: ${1:0.9})' },
+      { label: 'adam' },
+      { label: 'adamw' },
+    ],
+  },
+  {
+    name: 'device',
+    doc: 'the memory budget: a preset or gpu|cpu|ipu(memory: SIZE)',
+    values: [
+      ...presets,
+      { label: 'gpu(memory: 16GiB)', insert: 'gpu(memory: ${1:16GiB})' },
+      { label: 'cpu(memory: 64GiB)', insert: 'cpu(memory: ${1:64GiB})' },
+      { label: 'ipu(memory: 900MiB)', insert: 'ipu(memory: ${1:900MiB})' },
+    ],
+  },
+  { name: 'layout', doc: 'which axis is channels: nchw (channels first) or nhwc (channels last)', values: [{ label: 'nchw' }, { label: 'nhwc' }] },
+  { name: 'lowering', doc: 'how convolutions run: auto, im2col (with a workspace) or direct', values: [{ label: 'auto' }, { label: 'im2col' }, { label: 'direct' }] },
+];

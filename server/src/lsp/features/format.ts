@@ -1,0 +1,78 @@
+// Small formatters shared by hover, inlay hints and code lens. Each figure is formatted in one
+// place so later analyses (liveness peak, planned memory) slot in beside the existing lines.
+import { devicePreset } from '../../core/devices';
+import type { AttrValue, Device, ModelConfig, Optimizer, ParamCount } from '../../core/ir';
+import { atBatch, formatBytes, formatInt, type SymbolicBytes } from '../../core/units';
+
+/** per-sample shape with the symbolic batch in front: [N, 64, 112, 112] */
+export function formatShape(shape: readonly number[]): string {
+  return `[${['N', ...shape.map(String)].join(', ')}]`;
+}
+
+/** bytes, or a plain statement that the figure cannot be counted exactly */
+export function bytesText(n: number): string {
+  return Number.isSafeInteger(n) ? formatBytes(n) : 'over 2^53 B (overflow)';
+}
+
+/** "3.06 MiB x N", "97.5 MiB", "195 MiB + 3.06 MiB x N" */
+export function symbolicText(b: SymbolicBytes): string {
+  if (b.perSample === 0) return bytesText(b.fixed);
+  const per = `${bytesText(b.perSample)} x N`;
+  return b.fixed === 0 ? per : `${bytesText(b.fixed)} + ${per}`;
+}
+
+/** "3.06 MiB x N = 98 MiB at batch 32"; a batch-independent figure stays as it is */
+export function symbolicAtBatch(b: SymbolicBytes, batch: number): string {
+  if (b.perSample === 0) return bytesText(b.fixed);
+  return `${symbolicText(b)} = ${bytesText(atBatch(b, batch))} at batch ${batch}`;
+}
+
+export function totalParams(p: ParamCount): number {
+  return p.trainable + p.nonTrainable;
+}
+
+/** "9,408" or "25,557,032 trainable, 53,120 non-trainable" */
+export function paramsText(p: ParamCount): string {
+  if (p.nonTrainable === 0) return formatInt(p.trainable);
+  return `${formatInt(p.trainable)} trainable, ${formatInt(p.nonTrainable)} non-trainable`;
+}
+
+export function attrText(value: AttrValue): string {
+  if (value === null) return 'none';
+  if (Array.isArray(value)) return `[${value.join(', ')}]`;
+  return String(value);
+}
+
+/** "kernel: 7, stride: 2, pad: 3, bias: false"; null attributes (unset options) are left out */
+export function attrsText(attrs: Readonly<Record<string, AttrValue>>): string {
+  return Object.entries(attrs)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}: ${attrText(v)}`)
+    .join(', ');
+}
+
+export function optimizerText(o: Optimizer): string {
+  return o.kind === 'sgd' && o.momentum > 0 ? `sgd(momentum: ${o.momentum})` : o.kind;
+}
+
+/** a preset by its name, a custom device by kind and memory: "v100-16gb", "gpu 16 GiB" */
+export function deviceText(device: Device): string {
+  const preset = devicePreset(device.name);
+  if (preset && preset.memoryBytes === device.memoryBytes) return device.name;
+  return `${device.kind} ${formatBytes(device.memoryBytes)}`;
+}
+
+/** "train · batch 32 · fp32 · sgd(momentum: 0.9) · v100-16gb" */
+export function configText(c: ModelConfig): string {
+  const parts = [c.mode, `batch ${c.batch}`, c.precision];
+  if (c.mode === 'train') parts.push(optimizerText(c.optimizer));
+  parts.push(deviceText(c.device));
+  return parts.join(' · ');
+}
+
+/** "fits v100-16gb" / "exceeds v100-16gb by 2.1 GiB" */
+export function fitText(totalBytes: number, device: Device): string {
+  if (!Number.isSafeInteger(totalBytes)) return `exceeds ${deviceText(device)} (overflow)`;
+  const over = totalBytes - device.memoryBytes;
+  return over <= 0 ? `fits ${deviceText(device)}` : `exceeds ${deviceText(device)} by ${formatBytes(over)}`;
+}

@@ -1,0 +1,188 @@
+// Hover: what a name, call, block or model costs. Markdown, one section builder per kind of thing.
+import { MarkupKind, type Hover } from 'vscode-languageserver';
+import type { BlockInfo, DocumentAnalysis, ModelAnalysis, SourceRef } from '../../core/document';
+import type { OpId, Position, SourceRange, TensorId } from '../../core/ir';
+import { lookupOp } from '../../core/ops/registry';
+import { atBatch, symbolic } from '../../core/units';
+import { rangeContains, toLspRange } from '../position';
+import { CONFIG_KEYS } from './configKeys';
+import {
+  attrsText,
+  bytesText,
+  configText,
+  fitText,
+  formatShape,
+  optimizerText,
+  paramsText,
+  symbolicAtBatch,
+  symbolicText,
+} from './format';
+import { modelOf, opsTotals, refAt } from './lookup';
+
+export function hover(analysis: DocumentAnalysis, pos: Position): Hover | null {
+  const ref = refAt(analysis, pos);
+  const found = ref ? { text: refHover(analysis, ref), range: ref.range } : declarationHover(analysis, pos);
+  if (!found || !found.text) return null;
+  return { contents: { kind: MarkupKind.Markdown, value: found.text }, range: toLspRange(found.range) };
+}
+
+function refHover(analysis: DocumentAnalysis, ref: SourceRef): string | undefined {
+  const model = modelOf(analysis, ref);
+  switch (ref.kind) {
+    case 'tensor':
+      return model && ref.tensors?.length ? tensorHover(model, ref.name, ref.tensors) : undefined;
+    case 'op':
+      return opHover(model, ref.name, ref.ops ?? []);
+    case 'block': {
+      const info = analysis.blocks.find((b) => b.name === ref.name);
+      if (ref.isDefinition) return info ? blockDefinitionHover(analysis, info) : undefined;
+      return blockCallHover(model, ref.name, info, ref.ops ?? []);
+    }
+    case 'model':
+      return model ? modelHover(model) : undefined;
+    case 'parameter':
+      return parameterHover(analysis, ref);
+    case 'config':
+      return configHover(model, ref.name);
+  }
+}
+
+/** no ref under the cursor: a model's or block's own name still hovers */
+function declarationHover(analysis: DocumentAnalysis, pos: Position): { text: string; range: SourceRange } | undefined {
+  const model = analysis.models.find((m) => rangeContains(m.graph.nameRange, pos));
+  if (model) return { text: modelHover(model), range: model.graph.nameRange };
+  const block = analysis.blocks.find((b) => rangeContains(b.nameRange, pos));
+  if (block) return { text: blockDefinitionHover(analysis, block), range: block.nameRange };
+  return undefined;
+}
+
+export function tensorHover(model: ModelAnalysis, name: string, ids: readonly TensorId[]): string {
+  const { graph, footprint } = model;
+  const batch = graph.config.batch;
+  const tensors = ids.map((id) => graph.tensors[id]).filter((t) => t !== undefined);
+  const first = tensors[0];
+  if (!first) return `**${name}**`;
+  const producer = graph.ops[first.producer];
+  if (tensors.length === 1) {
+    const bytes = footprint.perOp[first.producer]?.outputBytes ?? symbolic(0, 0);
+    const lines = [`**${name}**: \`${formatShape(first.shape)}\` ${first.dtype}`, `- bytes: ${symbolicAtBatch(bytes, batch)}`];
+    if (producer) {
+      const args = attrsText(producer.attrs);
+      lines.push(`- produced by \`${producer.op}\`${args ? ` (${args})` : ''}, ${paramsText(producer.params)} params`);
+    }
+    return lines.join('\n');
+  }
+  const block = producer?.callStack.at(-1)?.block;
+  const shapes = distinct(tensors.map((t) => `${formatShape(t.shape)} ${t.dtype}`));
+  const perTensor = tensors.map((t) => footprint.perOp[t.producer]?.outputBytes.perSample ?? 0);
+  const sum = perTensor.reduce((a, b) => a + b, 0);
+  return [
+    `**${name}**: ${tensors.length} instances${block ? ` (block \`${block}\`)` : ''}`,
+    `- shapes: ${shapesText(shapes)}`,
+    `- bytes per instance: ${bytesText(Math.min(...perTensor))} x N to ${bytesText(Math.max(...perTensor))} x N`,
+    `- all instances: ${symbolicAtBatch(symbolic(0, sum), batch)}`,
+  ].join('\n');
+}
+
+export function opHover(model: ModelAnalysis | undefined, name: string, ops: readonly OpId[]): string {
+  const spec = lookupOp(name);
+  const lines = [`**${spec?.name ?? name}**${spec ? `: ${spec.summary}` : ''}`];
+  if (spec) lines.push('', `*${spec.formula}*`, '');
+  const nodes = model ? ops.map((id) => model.graph.ops[id]).filter((n) => n !== undefined) : [];
+  const first = nodes[0];
+  if (!model || !first) return lines.join('\n');
+  const { graph } = model;
+  const batch = graph.config.batch;
+  const out = graph.tensors[first.output];
+  if (nodes.length === 1) {
+    const bytes = model.footprint.perOp[first.id]?.outputBytes ?? symbolic(0, 0);
+    if (out) lines.push(`- output: \`${formatShape(out.shape)}\` ${out.dtype}, ${symbolicAtBatch(bytes, batch)}`);
+    const args = attrsText(first.attrs);
+    if (args) lines.push(`- arguments: ${args}`);
+    lines.push(`- params: ${paramsText(first.params)}`);
+    return lines.join('\n');
+  }
+  const totals = opsTotals(model, ops);
+  const shapes = distinct(nodes.map((n) => graph.tensors[n.output]).filter((t) => t !== undefined).map((t) => `${formatShape(t.shape)} ${t.dtype}`));
+  lines.push(
+    `- ${nodes.length} instances, outputs ${shapesText(shapes)}`,
+    `- params: ${paramsText(totals.params)} in all`,
+    `- outputs: ${symbolicAtBatch(totals.activations, batch)} in all`,
+  );
+  return lines.join('\n');
+}
+
+export function blockCallHover(model: ModelAnalysis | undefined, name: string, info: BlockInfo | undefined, ops: readonly OpId[]): string {
+  const lines = [`**${name}**: block call${info ? ` \`${signature(info)}\`` : ''}`];
+  if (!model || ops.length === 0) return lines.join('\n');
+  const totals = opsTotals(model, ops);
+  const batch = model.graph.config.batch;
+  const lastOp = model.graph.ops[Math.max(...ops)];
+  const out = lastOp ? model.graph.tensors[lastOp.output] : undefined;
+  if (out) lines.push(`- output: \`${formatShape(out.shape)}\` ${out.dtype}`);
+  lines.push(
+    `- ops: ${totals.opCount}`,
+    `- params: ${paramsText(totals.params)}`,
+    `- weights: ${bytesText(totals.weightBytes)}`,
+    `- activations: ${symbolicAtBatch(totals.activations, batch)}`,
+  );
+  return lines.join('\n');
+}
+
+export function blockDefinitionHover(analysis: DocumentAnalysis, info: BlockInfo): string {
+  const calls = analysis.refs.filter((r) => r.kind === 'block' && r.name === info.name && !r.isDefinition).length;
+  const lines = [`**block** \`${signature(info)}\``];
+  if (info.doc) lines.push('', info.doc, '');
+  lines.push(`- called ${calls === 1 ? 'once' : `${calls} times`}`);
+  return lines.join('\n');
+}
+
+export function modelHover(model: ModelAnalysis): string {
+  const { graph, footprint } = model;
+  const c = graph.config;
+  const b = footprint.bytes;
+  const total = atBatch(b.total, c.batch);
+  const lines = [
+    `**model ${graph.name}**: ${configText(c)}`,
+    `- params: ${paramsText(footprint.params)}`,
+    `- weights: ${symbolicText(b.weights)}`,
+  ];
+  if (b.buffers.fixed !== 0) lines.push(`- buffers: ${symbolicText(b.buffers)}`);
+  lines.push(`- activations: ${symbolicAtBatch(b.activations, c.batch)}`);
+  if (c.mode === 'train') {
+    lines.push(`- gradients: ${symbolicText(b.gradients)}`, `- optimizer (${optimizerText(c.optimizer)}): ${symbolicText(b.optimizer)}`);
+  }
+  lines.push(`- total: ${symbolicAtBatch(b.total, c.batch)}`, `- device: ${fitText(total, c.device)}`);
+  if (footprint.overflow) lines.push('- some figures exceed 2^53 and cannot be counted exactly');
+  return lines.join('\n');
+}
+
+function parameterHover(analysis: DocumentAnalysis, ref: SourceRef): string {
+  const block = analysis.blocks.find((b) => rangeContains(b.range, ref.range.start));
+  const param = block?.params.find((p) => p.name === ref.name);
+  const def = param?.default !== undefined ? ` (default ${param.default})` : '';
+  return `**${ref.name}**: parameter${block ? ` of block \`${block.name}\`` : ''}${def}`;
+}
+
+function configHover(model: ModelAnalysis | undefined, key: string): string | undefined {
+  const spec = CONFIG_KEYS.find((k) => k.name === key);
+  if (!spec) return undefined;
+  const lines = [`**${key}**: ${spec.doc}`];
+  if (model) lines.push(`- in effect for \`${model.graph.name}\`: ${configText(model.graph.config)}`);
+  return lines.join('\n');
+}
+
+export function signature(info: BlockInfo): string {
+  const params = info.params.map((p) => (p.default !== undefined ? `${p.name}: ${p.default}` : p.name));
+  return `${info.name}(${params.join(', ')})`;
+}
+
+function distinct(items: readonly string[]): string[] {
+  return [...new Set(items)];
+}
+
+/** up to four distinct shapes, then a count */
+function shapesText(shapes: readonly string[]): string {
+  const shown = shapes.slice(0, 4).map((s) => `\`${s}\``).join(', ');
+  return shapes.length > 4 ? `${shown} and ${shapes.length - 4} more` : shown;
+}

@@ -1,0 +1,220 @@
+// The language server: the connection, document sync, settings, and a table from LSP request
+// to handler. Handlers only look up the cached analysis and call a feature; none may crash the server.
+import {
+  CodeLensRefreshRequest,
+  CodeLensRequest,
+  CompletionRequest,
+  createConnection,
+  DefinitionRequest,
+  DidChangeConfigurationNotification,
+  DocumentSymbolRequest,
+  HoverRequest,
+  InlayHintRequest,
+  ProposedFeatures,
+  ReferencesRequest,
+  SignatureHelpRequest,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeResult,
+  type ProtocolRequestType,
+  type RequestHandler,
+  type TextDocumentIdentifier,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { DocumentAnalysis } from '../core/document';
+import { Debouncer } from './debounce';
+import { AnalysisCache, sourceLanguage } from './documents';
+import { codeLenses } from './features/codeLens';
+import { completion } from './features/completion';
+import { definition, references } from './features/definition';
+import { documentDiagnostics } from './features/diagnostics';
+import { hover } from './features/hover';
+import { inlayHints } from './features/inlayHints';
+import { signatureHelp } from './features/signatureHelp';
+import { documentSymbols } from './features/symbols';
+import { DEFAULT_SETTINGS, parseSettings, type MemlensSettings } from './settings';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+let settings: MemlensSettings = DEFAULT_SETTINGS;
+const cache = new AnalysisCache(() => ({ defaults: settings.defaults }));
+const debouncer = new Debouncer((uri) => void publishDiagnostics(uri), () => settings.diagnostics.delayMs);
+/** uris whose last published diagnostics were not empty (a TS file without models stays silent) */
+const nonEmpty = new Set<string>();
+/** version each document was opened at, to tell the open's content event from an edit */
+const openVersions = new Map<string, number>();
+
+const client = { pullConfiguration: false, registerConfiguration: false, refreshInlayHints: false, refreshCodeLens: false };
+let settingsLoaded!: () => void;
+const settingsReady = new Promise<void>((resolve) => (settingsLoaded = resolve));
+/** a client that never answers workspace/configuration must not hold diagnostics back */
+const SETTINGS_TIMEOUT_MS = 2000;
+
+function log(message: string): void {
+  connection.console.error(message);
+}
+
+/** runs a handler; an exception becomes a logged error and the fallback result */
+function safe<P, R>(what: string, fallback: R, fn: (params: P) => R | Promise<R>): (params: P) => Promise<R> {
+  return async (params) => {
+    try {
+      return await fn(params);
+    } catch (err) {
+      log(`memlens: ${what} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return fallback;
+    }
+  };
+}
+
+interface Analyzed {
+  readonly doc: TextDocument;
+  readonly analysis: DocumentAnalysis;
+}
+
+function analyzed(id: TextDocumentIdentifier): Analyzed | undefined {
+  const doc = documents.get(id.uri);
+  const analysis = doc && cache.get(doc);
+  return doc && analysis ? { doc, analysis } : undefined;
+}
+
+/** LSP request -> handler; each answers from the document's cached analysis */
+const routes: readonly (() => void)[] = [
+  route(HoverRequest.type, null, (p) => {
+    const d = analyzed(p.textDocument);
+    return d ? hover(d.analysis, p.position) : null;
+  }),
+  route(InlayHintRequest.type, [], (p) => {
+    const d = analyzed(p.textDocument);
+    return d ? inlayHints(d.analysis, p.range, settings.inlayHints) : [];
+  }),
+  route(CodeLensRequest.type, [], (p) => {
+    const d = analyzed(p.textDocument);
+    return d ? codeLenses(d.analysis, settings.codeLens.enabled) : [];
+  }),
+  route(DocumentSymbolRequest.type, [], (p) => {
+    const d = analyzed(p.textDocument);
+    return d ? documentSymbols(d.analysis) : [];
+  }),
+  route(DefinitionRequest.type, [], (p) => {
+    const d = analyzed(p.textDocument);
+    return d ? definition(d.analysis, p.position, d.doc.uri) : [];
+  }),
+  route(ReferencesRequest.type, [], (p) => {
+    const d = analyzed(p.textDocument);
+    return d ? references(d.analysis, p.position, d.doc.uri, p.context.includeDeclaration) : [];
+  }),
+  route(CompletionRequest.type, [], (p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (!doc || sourceLanguage(doc.languageId) !== 'nnm') return [];
+    return completion(cache.get(doc), doc.getText(), doc.offsetAt(p.position), p.position);
+  }),
+  route(SignatureHelpRequest.type, null, (p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (!doc || sourceLanguage(doc.languageId) !== 'nnm') return null;
+    return signatureHelp(cache.get(doc), doc.getText(), doc.offsetAt(p.position));
+  }),
+];
+
+function route<P, R, PR, E, RO>(type: ProtocolRequestType<P, R, PR, E, RO>, fallback: R, handler: (params: P) => R): () => void {
+  // HandlerResult's conditional type cannot be resolved for a generic R; the wrapper returns Promise<R>
+  const wrapped = safe(type.method, fallback, handler) as unknown as RequestHandler<P, R, E>;
+  return () => connection.onRequest(type, wrapped);
+}
+
+connection.onInitialize((params): InitializeResult => {
+  const caps = params.capabilities;
+  client.pullConfiguration = caps.workspace?.configuration === true;
+  client.registerConfiguration = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+  client.refreshInlayHints = caps.workspace?.inlayHint?.refreshSupport === true;
+  client.refreshCodeLens = caps.workspace?.codeLens?.refreshSupport === true;
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      inlayHintProvider: { resolveProvider: false },
+      codeLensProvider: { resolveProvider: false },
+      documentSymbolProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      completionProvider: { triggerCharacters: ['(', ',', ':'], resolveProvider: false },
+      signatureHelpProvider: { triggerCharacters: ['(', ','], retriggerCharacters: [':'] },
+    },
+    serverInfo: { name: 'memlens' },
+  };
+});
+
+connection.onInitialized(() => {
+  if (client.registerConfiguration) {
+    void connection.client.register(DidChangeConfigurationNotification.type, { section: 'memlens' }).catch(() => undefined);
+  }
+  void loadSettings(undefined).finally(settingsLoaded);
+  setTimeout(settingsLoaded, SETTINGS_TIMEOUT_MS).unref();
+});
+
+connection.onDidChangeConfiguration(
+  safe('didChangeConfiguration', undefined, async (change: { settings: unknown }) => {
+    const pushed = isRecord(change.settings) ? change.settings['memlens'] : undefined;
+    await loadSettings(pushed);
+    cache.invalidateAll();
+    for (const doc of documents.all()) debouncer.flush(doc.uri);
+    if (client.refreshInlayHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
+    if (client.refreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  }),
+);
+
+/** pull the `memlens` section when the client supports it, else take what it pushed */
+async function loadSettings(pushed: unknown): Promise<void> {
+  try {
+    const raw: unknown = client.pullConfiguration ? await connection.workspace.getConfiguration('memlens') : pushed;
+    settings = parseSettings(raw);
+    for (const problem of settings.problems) connection.console.warn(`memlens: ignoring setting ${problem}`);
+  } catch (err) {
+    log(`memlens: could not read settings: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function publishDiagnostics(uri: string): Promise<void> {
+  await settingsReady;
+  try {
+    const doc = documents.get(uri);
+    const analysis = doc && cache.get(doc);
+    if (!doc || !analysis) return;
+    const diagnostics = documentDiagnostics(analysis, uri);
+    // .nnm files always get an answer; other languages only once they have something to say
+    if (diagnostics.length === 0 && sourceLanguage(doc.languageId) !== 'nnm' && !nonEmpty.has(uri)) return;
+    if (diagnostics.length > 0) nonEmpty.add(uri);
+    else nonEmpty.delete(uri);
+    await connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+  } catch (err) {
+    log(`memlens: diagnostics for ${uri} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  }
+}
+
+documents.onDidOpen((e) => {
+  openVersions.set(e.document.uri, e.document.version);
+  if (sourceLanguage(e.document.languageId)) debouncer.flush(e.document.uri);
+});
+documents.onDidChangeContent((e) => {
+  // the open event also fires a content change; the open handler has published it already
+  if (e.document.version === openVersions.get(e.document.uri)) return;
+  if (sourceLanguage(e.document.languageId)) debouncer.change(e.document.uri);
+});
+documents.onDidClose((e) => {
+  debouncer.cancel(e.document.uri);
+  cache.delete(e.document.uri);
+  openVersions.delete(e.document.uri);
+  if (sourceLanguage(e.document.languageId) && (nonEmpty.delete(e.document.uri) || e.document.languageId === 'nnm')) {
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  }
+});
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+process.on('uncaughtException', (err) => log(`memlens: uncaught ${err.stack ?? err.message}`));
+process.on('unhandledRejection', (reason) => log(`memlens: unhandled rejection ${String(reason)}`));
+
+for (const register of routes) register();
+documents.listen(connection);
+connection.listen();
