@@ -1,0 +1,172 @@
+// LSP round trip: from a didChange notification to the publishDiagnostics that answers it,
+// measured against the bundled server (dist/server.js) over stdio with a real protocol client.
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  ConfigurationRequest,
+  createProtocolConnection,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  InitializedNotification,
+  InitializeRequest,
+  PublishDiagnosticsNotification,
+  RegistrationRequest,
+  ShowMessageRequest,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  TextDocumentSyncKind,
+  UnregistrationRequest,
+  WorkDoneProgressCreateRequest,
+  type PublishDiagnosticsParams,
+  type ProtocolConnection,
+  type TextDocumentContentChangeEvent,
+} from 'vscode-languageserver-protocol/node';
+import { pathToFileURL } from 'node:url';
+import { summarize, type Summary } from './stats';
+
+export interface RoundTripResult {
+  /** isolated edits, each after a quiet pause: the server's leading-edge run */
+  readonly isolated: Summary;
+  /** the last keystroke of a typing burst to its diagnostics: includes the debounce delay */
+  readonly burst: Summary;
+  readonly diagnosticsOnOpen: number;
+  readonly syncKind: string;
+}
+
+interface Options {
+  readonly serverPath: string;
+  readonly filePath: string;
+  readonly text: string;
+  readonly isolatedEdits: number;
+  /** pause between isolated edits, longer than the server's debounce delay */
+  readonly pauseMs: number;
+  readonly bursts: number;
+  readonly keystrokesPerBurst: number;
+  readonly keystrokeGapMs: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** resolves on the next publishDiagnostics for `uri` (with `version` when the server sends one) */
+class DiagnosticsWaiter {
+  private pending: { version: number; resolve: (p: PublishDiagnosticsParams) => void } | undefined;
+
+  constructor(
+    connection: ProtocolConnection,
+    private readonly uri: string,
+  ) {
+    connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
+      if (params.uri !== this.uri || !this.pending) return;
+      if (params.version !== undefined && params.version !== this.pending.version) return;
+      const { resolve } = this.pending;
+      this.pending = undefined;
+      resolve(params);
+    });
+  }
+
+  next(version: number, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no publishDiagnostics for version ${version} within ${timeoutMs} ms`)), timeoutMs);
+      this.pending = {
+        version,
+        resolve: (p) => {
+          clearTimeout(timer);
+          resolve(p);
+        },
+      };
+    });
+  }
+}
+
+export async function lspRoundTrip(options: Options): Promise<RoundTripResult> {
+  const server: ChildProcess = spawn(process.execPath, [options.serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  server.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+  // answer what a server may ask a client: no settings (its defaults), registrations accepted
+  connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => null));
+  connection.onRequest(RegistrationRequest.type, () => undefined);
+  connection.onRequest(UnregistrationRequest.type, () => undefined);
+  connection.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
+  connection.onRequest(ShowMessageRequest.type, () => null);
+  connection.listen();
+  try {
+    const uri = pathToFileURL(options.filePath).href;
+    const init = await connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } }, workspace: { configuration: true } },
+      workspaceFolders: null,
+    });
+    await connection.sendNotification(InitializedNotification.type, {});
+    const sync = init.capabilities.textDocumentSync;
+    const kind = typeof sync === 'number' ? sync : (sync?.change ?? TextDocumentSyncKind.None);
+    const waiter = new DiagnosticsWaiter(connection, uri);
+
+    let version = 1;
+    const opened = waiter.next(version);
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'nnm', version, text: options.text },
+    });
+    const diagnosticsOnOpen = (await opened).diagnostics.length;
+
+    // each edit types or deletes one space at the end of the first line (inside the header comment)
+    const firstLineEnd = options.text.indexOf('\n');
+    let padded = false;
+    const edit = (): TextDocumentContentChangeEvent => {
+      padded = !padded;
+      if (kind !== TextDocumentSyncKind.Incremental) {
+        const text = padded ? `${options.text.slice(0, firstLineEnd)} ${options.text.slice(firstLineEnd)}` : options.text;
+        return { text };
+      }
+      const at = { line: 0, character: firstLineEnd };
+      return padded
+        ? { range: { start: at, end: at }, text: ' ' }
+        : { range: { start: at, end: { line: 0, character: firstLineEnd + 1 } }, text: '' };
+    };
+    const change = (v: number) =>
+      connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: v }, contentChanges: [edit()] });
+
+    const isolated: number[] = [];
+    for (let i = 0; i < options.isolatedEdits; i++) {
+      await sleep(options.pauseMs);
+      version++;
+      const answered = waiter.next(version);
+      const t0 = performance.now();
+      await change(version);
+      await answered;
+      isolated.push(performance.now() - t0);
+    }
+
+    const burst: number[] = [];
+    for (let b = 0; b < options.bursts; b++) {
+      await sleep(options.pauseMs);
+      for (let k = 0; k < options.keystrokesPerBurst - 1; k++) {
+        version++;
+        await change(version);
+        await sleep(options.keystrokeGapMs);
+      }
+      version++;
+      const answered = waiter.next(version);
+      const t0 = performance.now();
+      await change(version);
+      await answered;
+      burst.push(performance.now() - t0);
+    }
+
+    await connection.sendRequest(ShutdownRequest.type);
+    await connection.sendNotification(ExitNotification.type);
+    return {
+      isolated: summarize(isolated),
+      burst: summarize(burst),
+      diagnosticsOnOpen,
+      syncKind: kind === TextDocumentSyncKind.Incremental ? 'incremental' : 'full',
+    };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}${stderr ? `\nserver stderr:\n${stderr}` : ''}`);
+  } finally {
+    connection.dispose();
+    server.kill();
+  }
+}

@@ -1,0 +1,55 @@
+// Small statistics and table printing for the benchmarks: plain numbers, no pass/fail.
+
+export interface Summary {
+  readonly runs: number;
+  readonly median: number;
+  readonly p95: number;
+  readonly min: number;
+}
+
+/** nearest-rank percentile of sorted samples (p in 0..100) */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+export function summarize(samples: readonly number[]): Summary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { runs: sorted.length, median: percentile(sorted, 50), p95: percentile(sorted, 95), min: sorted[0] ?? NaN };
+}
+
+/**
+ * Time `fn` after `warmup` untimed calls: at least `minRuns` timed calls, more while the total
+ * stays under `budgetMs`, at most `maxRuns`.
+ */
+export function measure(fn: () => void, options: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Summary {
+  for (let i = 0; i < options.warmup; i++) fn();
+  const samples: number[] = [];
+  const started = performance.now();
+  while (samples.length < options.minRuns || (samples.length < options.maxRuns && performance.now() - started < options.budgetMs)) {
+    const t0 = performance.now();
+    fn();
+    samples.push(performance.now() - t0);
+  }
+  return summarize(samples);
+}
+
+/** milliseconds with three significant digits */
+export function ms(value: number): string {
+  if (!Number.isFinite(value)) return '-';
+  if (value >= 100) return value.toFixed(0);
+  if (value >= 10) return value.toFixed(1);
+  if (value >= 1) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+/** a left-aligned first column, the others right-aligned */
+export function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
