@@ -1,3 +1,54 @@
-import type { OpSpec } from './types';
+// Multi-head self-attention over [L, d] sequences (sequence first, features last, under either layout).
+import type { OpContext, OpSpec } from './types';
+import { ShapeError } from './types';
+import { boolArg, intAtLeast, shapeText, tensorArg } from './common';
 
-export const attentionOps: readonly OpSpec[] = [];
+function geometry(ctx: OpContext): { steps: number; model: number; heads: number } {
+  const shape = ctx.inputs[0]!.shape;
+  if (shape.length !== 2) {
+    throw new ShapeError(`attention expects a 2-D [L, d] sequence per sample, got ${shape.length}-D ${shapeText(shape)}`);
+  }
+  const heads = intAtLeast(ctx, 'heads', 1);
+  const model = shape[1]!;
+  if (model % heads !== 0) throw new ShapeError(`attention: heads ${heads} must divide the model dim ${model}`, 'heads');
+  return { steps: shape[0]!, model, heads };
+}
+
+const attention: OpSpec = {
+  name: 'attention',
+  aliases: ['mha'],
+  family: 'attention',
+  summary: 'Multi-head self-attention with q, k, v and output projections (PyTorch MultiheadAttention)',
+  formula: '[L, d] -> [L, d]; heads must divide d; params = 4 (d^2 + d) (4 d^2 without bias)',
+  args: [
+    tensorArg('x', 'sequence [L, d]'),
+    { name: 'heads', kind: 'int', positional: true, required: true, min: 1, doc: 'attention heads; must divide d' },
+    { name: 'bias', kind: 'bool', default: true, doc: 'biases on the four projections' },
+    { name: 'dropout', kind: 'number', default: 0, min: 0, maxExclusive: 1, doc: 'dropout on the attention probabilities (mask not counted)' },
+  ],
+  inferShape(ctx) {
+    geometry(ctx);
+    return [...ctx.inputs[0]!.shape];
+  },
+  params(ctx) {
+    const d = geometry(ctx).model;
+    return { trainable: 4 * d * d + (boolArg(ctx, 'bias') ? 4 * d : 0), nonTrainable: 0 };
+  },
+  savedForBackward: {
+    inputs: [0],
+    output: false,
+    extraElements(ctx) {
+      const { steps, model, heads } = geometry(ctx);
+      return { perSample: 4 * steps * model + heads * steps * steps, fixed: 0 };
+    },
+    extraDoc: 'q, k, v and the attended values before the output projection (4 L d) plus the probabilities (heads L^2) per sample',
+  },
+  inPlace: 'never',
+  workspaceElements(ctx) {
+    const { steps, heads } = geometry(ctx);
+    return { perSample: heads * steps * steps, fixed: 0 };
+  },
+  workspaceDoc: 'the attention scores heads * L * L per sample',
+};
+
+export const attentionOps: readonly OpSpec[] = [attention];

@@ -49,7 +49,8 @@ const embedding: OpSpec = {
   params(ctx) {
     return { trainable: intAtLeast(ctx, 'vocab', 1) * intAtLeast(ctx, 'dim', 1), nonTrainable: 0 };
   },
-  savedForBackward: { inputs: [0], output: false, extraDoc: 'none: the token ids route the gradient rows' },
+  // the token ids route the gradient rows into the table
+  savedForBackward: { inputs: [0], output: false },
   inPlace: 'never',
 };
 

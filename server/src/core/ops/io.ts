@@ -7,7 +7,7 @@ export const ioOps: readonly OpSpec[] = [
     name: 'input',
     family: 'io',
     summary: 'A model input: the per-sample shape; the batch N is implicit',
-    formula: 'shape = the given dims (channels first under nchw); no parameters',
+    formula: 'the given per-sample dims (channels first under nchw); params = 0',
     args: [
       { name: 'shape', kind: 'int', positional: true, variadic: true, required: true, min: 1, doc: 'per-sample dims, e.g. input(3, 224, 224)' },
       { name: 'dtype', kind: 'enum', values: ['fp32', 'fp16', 'bf16', 'int8', 'int32', 'int64'], doc: 'element type (default: the precision of the config)' },

@@ -53,8 +53,8 @@ function poolSpec(kind: PoolKind, dims: 1 | 2 | 3, name: string, aliases: readon
     ],
     inferShape: (ctx) => poolShape(ctx, dims, name),
     params: () => NO_PARAMS,
-    savedForBackward:
-      kind === 'max' ? { ...SAVES_INPUT, extraDoc: 'none: the input locates the maxima (an implementation may keep indices instead)' } : SAVES_NOTHING,
+    // max: the input locates the maxima (an implementation may keep indices instead)
+    savedForBackward: kind === 'max' ? SAVES_INPUT : SAVES_NOTHING,
     inPlace: 'never',
   };
 }

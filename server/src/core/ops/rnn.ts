@@ -1,3 +1,90 @@
-import type { OpSpec } from './types';
+// Recurrent layers over [L, F] sequences (sequence axis first, features last, under either
+// layout, as PyTorch's batch_first and Keras do). PyTorch's parameter convention by default.
+import type { OpContext, OpSpec } from './types';
+import { ShapeError } from './types';
+import { boolArg, intAtLeast, shapeText, tensorArg } from './common';
 
-export const rnnOps: readonly OpSpec[] = [];
+interface Cell {
+  readonly name: string;
+  /** weight blocks per cell: LSTM 4 (i, f, g, o), GRU 3 (r, z, n), simple RNN 1 */
+  readonly gates: number;
+  /** values per hidden unit kept per timestep for backward */
+  readonly keptPerStep: number;
+  readonly kept: string;
+  readonly summary: string;
+}
+
+interface Geometry {
+  readonly steps: number;
+  readonly features: number;
+  readonly hidden: number;
+  readonly dirs: number;
+  readonly layers: number;
+  readonly biasSets: number;
+}
+
+function geometry(ctx: OpContext, cell: Cell): Geometry {
+  const shape = ctx.inputs[0]!.shape;
+  if (shape.length !== 2) {
+    throw new ShapeError(`${cell.name} expects a 2-D [L, F] sequence per sample (timesteps, features), got ${shape.length}-D ${shapeText(shape)}`);
+  }
+  const biasSets = intAtLeast(ctx, 'bias_sets', 0);
+  if (biasSets > 2) throw new ShapeError(`bias_sets must be 0, 1 or 2, got ${biasSets}`, 'bias_sets');
+  return {
+    steps: shape[0]!,
+    features: shape[1]!,
+    hidden: intAtLeast(ctx, 'hidden', 1),
+    dirs: boolArg(ctx, 'bidirectional') ? 2 : 1,
+    layers: intAtLeast(ctx, 'layers', 1),
+    biasSets,
+  };
+}
+
+function rnnSpec(cell: Cell): OpSpec {
+  const g = cell.gates;
+  const factor = g === 1 ? '' : `${g} * `;
+  return {
+    name: cell.name,
+    family: 'rnn',
+    summary: cell.summary,
+    formula: `[L, F] -> [L, H * dirs] with return_sequences, else [H * dirs] (dirs = 2 when bidirectional); params = dirs * ${factor}(F * H + H * H + bias_sets * H) for the first layer, F = H * dirs for later layers (bias_sets 2 = PyTorch b_ih + b_hh, 1 = Keras)`,
+    args: [
+      tensorArg('x', 'sequence [L, F]'),
+      { name: 'hidden', kind: 'int', positional: true, required: true, min: 1, doc: 'hidden size H (Keras units)' },
+      { name: 'return_sequences', kind: 'bool', default: false, doc: 'output every timestep [L, H] instead of the last [H]' },
+      { name: 'bidirectional', kind: 'bool', default: false, doc: 'a second pass backwards in time; outputs concatenated (features and params doubled)' },
+      { name: 'bias_sets', kind: 'int', default: 2, min: 0, doc: 'bias vectors per gate block: 2 = PyTorch (b_ih + b_hh) and Keras GRU reset_after, 1 = Keras LSTM / SimpleRNN / GRU reset_after false, 0 = no bias' },
+      { name: 'layers', kind: 'int', default: 1, min: 1, doc: 'stacked layers (PyTorch num_layers)' },
+    ],
+    inferShape(ctx) {
+      const s = geometry(ctx, cell);
+      const features = s.hidden * s.dirs;
+      return ctx.args['return_sequences'] === true ? [s.steps, features] : [features];
+    },
+    params(ctx) {
+      const s = geometry(ctx, cell);
+      let total = 0;
+      for (let layer = 0; layer < s.layers; layer++) {
+        const inFeatures = layer === 0 ? s.features : s.hidden * s.dirs;
+        total += s.dirs * g * (inFeatures * s.hidden + s.hidden * s.hidden + s.biasSets * s.hidden);
+      }
+      return { trainable: total, nonTrainable: 0 };
+    },
+    savedForBackward: {
+      inputs: [0],
+      output: false,
+      extraElements(ctx) {
+        const s = geometry(ctx, cell);
+        return { perSample: s.layers * s.dirs * s.steps * cell.keptPerStep * s.hidden, fixed: 0 };
+      },
+      extraDoc: `${cell.kept} per timestep: layers * dirs * L * ${cell.keptPerStep} H per sample`,
+    },
+    inPlace: 'never',
+  };
+}
+
+export const rnnOps: readonly OpSpec[] = [
+  rnnSpec({ name: 'lstm', gates: 4, keptPerStep: 6, kept: 'the 4 gate activations, cell state and hidden state', summary: 'Long short-term memory layer' }),
+  rnnSpec({ name: 'gru', gates: 3, keptPerStep: 4, kept: 'the 3 gate activations and hidden state', summary: 'Gated recurrent unit layer' }),
+  rnnSpec({ name: 'simple_rnn', gates: 1, keptPerStep: 1, kept: 'the hidden state', summary: 'Elman RNN with tanh (Keras SimpleRNN, PyTorch RNN)' }),
+];

@@ -177,7 +177,8 @@ const mul: OpSpec = {
   args: [tensorsArg('tensors to multiply (at least two)'), INPLACE_ARG],
   inferShape: (ctx) => broadcast(ctx, 'mul'),
   params: () => NO_PARAMS,
-  savedForBackward: { inputs: [0, 1], output: false, extraDoc: 'none: each operand is needed for the other one\'s gradient (every operand when more than two)' },
+  // each operand is needed for the other one's gradient
+  savedForBackward: { inputs: [0, 1], output: false },
   inPlace: 'elementwise',
 };
 

@@ -1,0 +1,45 @@
+// Recurrent layers: PyTorch and Keras parameter conventions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { memoryOf, Net } from './net';
+
+// 4 (100*128 + 128*128 + 2*128) = 117,760 (nn.LSTM(100, 128)); Keras LSTM(128) on 100 features:
+// 4 (128 (100 + 128) + 128) = 117,248, the figure model.summary() prints. One bias set = 512 fewer.
+test('LSTM(100 -> 128): PyTorch 117,760 (two bias sets), Keras 117,248 (one)', () => {
+  const n = new Net();
+  const x = n.input(20, 100);
+  assert.equal(n.paramsOf('lstm', [x], { hidden: 128 }).trainable, 117_760);
+  assert.equal(n.paramsOf('lstm', [x], { hidden: 128, bias_sets: 1 }).trainable, 117_248);
+});
+
+test('GRU(100 -> 128): PyTorch / Keras reset_after 88,320, Keras reset_after false 87,936; SimpleRNN 29,312', () => {
+  const n = new Net();
+  const x = n.input(20, 100);
+  assert.equal(n.paramsOf('gru', [x], { hidden: 128 }).trainable, 88_320);
+  assert.equal(n.paramsOf('gru', [x], { hidden: 128, bias_sets: 1 }).trainable, 87_936);
+  assert.equal(n.paramsOf('simple_rnn', [x], { hidden: 128, bias_sets: 1 }).trainable, 29_312);
+});
+
+test('return_sequences, bidirectional and stacked layers', () => {
+  const n = new Net();
+  const x = n.input(20, 100);
+  assert.deepEqual(n.op('lstm', [x], { hidden: 128 }).shape, [128]);
+  assert.deepEqual(n.op('lstm', [x], { hidden: 128, return_sequences: true }).shape, [20, 128]);
+  assert.deepEqual(n.op('lstm', [x], { hidden: 128, bidirectional: true, bias_sets: 1 }).shape, [256]);
+  assert.equal(n.paramsOf('lstm', [x], { hidden: 128, bidirectional: true, bias_sets: 1 }).trainable, 234_496);
+  // nn.LSTM(100, 128, num_layers=2): the second layer reads 128 features
+  assert.equal(n.paramsOf('lstm', [x], { hidden: 128, layers: 2 }).trainable, 117_760 + 4 * (128 * 128 + 128 * 128 + 256));
+});
+
+test('rnn errors: wrong rank and bias_sets out of range', () => {
+  const n = new Net();
+  assert.match(n.fail('lstm', [n.input(3, 20, 100)], { hidden: 8 }).message, /lstm expects a 2-D \[L, F\] sequence per sample/);
+  assert.equal(n.fail('gru', [n.input(20, 100)], { hidden: 8, bias_sets: 3 }).arg, 'bias_sets');
+});
+
+test('lstm keeps its input and per-timestep gates and states (6 H per step)', () => {
+  const m = memoryOf('lstm', [[10, 100]], { hidden: 128 });
+  assert.deepEqual(m.saved.inputs, [0]);
+  assert.equal(m.saved.extra.perSample, 10 * 6 * 128);
+  assert.equal(memoryOf('gru', [[10, 100]], { hidden: 128, bidirectional: true }).saved.extra.perSample, 2 * 10 * 4 * 128);
+});
