@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeDocument } from '../../server/src/core/analyze';
 import type { DocumentAnalysis, ModelAnalysis } from '../../server/src/core/document';
+import { generateModel } from '../../bench/generate';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 
@@ -140,4 +141,16 @@ test('mlp.nnm footprint bytes follow its config (fp32, Adam, train)', () => {
 test('lenet.nnm: SGD with momentum keeps one state value per weight', () => {
   const { footprint } = onlyModel(analyzeExample('lenet.nnm'), 'lenet5');
   assert.deepEqual(footprint.bytes.optimizer, { fixed: 61_706 * 4, perSample: 0 });
+});
+
+test('the generated models of the bench are valid and have exactly the requested op count', () => {
+  for (const ops of [2, 5, 1000]) {
+    const result = analyzeDocument(generateModel(ops), 'nnm');
+    assert.deepEqual(result.diagnostics, []);
+    const { graph, footprint } = onlyModel(result, `generated_${ops}`);
+    assert.equal(graph.ops.length, ops);
+    assert.deepEqual(graph.tensors[graph.outputs[0]!]!.shape, [64]);
+    // floor((ops - 1) / 4) residual units of two dense 64->64 layers (64*64 + 64 = 4,160 each)
+    assert.equal(footprint.params.trainable, Math.floor((ops - 1) / 4) * 2 * 4160);
+  }
 });
