@@ -143,6 +143,18 @@ test('lenet.nnm: SGD with momentum keeps one state value per weight', () => {
   assert.deepEqual(footprint.bytes.optimizer, { fixed: 61_706 * 4, perSample: 0 });
 });
 
+test('transformer_encoder.nnm: mixed precision and AdamW; int64 token ids stay 8 bytes', () => {
+  const { footprint } = onlyModel(analyzeExample('transformer_encoder.nnm'), 'bert_base_encoder');
+  const params = 108_891_648;
+  // mixed (Micikevicius et al.): fp16 weights and gradients; fp32 master copy and two fp32 Adam moments
+  assert.deepEqual(footprint.bytes.weights, { fixed: params * 2, perSample: 0 });
+  assert.deepEqual(footprint.bytes.gradients, { fixed: params * 2, perSample: 0 });
+  assert.deepEqual(footprint.bytes.optimizer, { fixed: params * (4 + 2 * 4), perSample: 0 });
+  // three int64 id inputs of 128 tokens; every other activation in fp16
+  const elements = 3 * 128 + 6 * 98_304 + 12 * (8 * 98_304 + 2 * 393_216);
+  assert.deepEqual(footprint.bytes.activations, { fixed: 0, perSample: 3 * 128 * 8 + (elements - 3 * 128) * 2 });
+});
+
 test('the generated models of the bench are valid and have exactly the requested op count', () => {
   for (const ops of [2, 5, 1000]) {
     const result = analyzeDocument(generateModel(ops), 'nnm');
