@@ -74,7 +74,31 @@ export function tokenOnLine(page: Page, lineText: string, text: string | RegExp)
   return activeEditor(page).locator('.view-line', { hasText: spaced(lineText) }).first().locator('span > span', { hasText: token }).first();
 }
 
-function spaced(text: string): RegExp {
+/** The editor line that contains `lineText`. */
+export function editorLine(page: Page, lineText: string): Locator {
+  return activeEditor(page).locator('.view-line', { hasText: spaced(lineText) }).first();
+}
+
+/** Hovers the mouse over `token` and returns the hover widget once it shows `expected`. */
+export async function hoverText(page: Page, token: Locator, expected: string): Promise<string> {
+  const hover = page.locator('.monaco-hover-content').first();
+  return until(`a hover containing "${expected}"`, async () => {
+    if (!(await hover.isVisible())) {
+      await page.mouse.move(0, 0);
+      await token.hover();
+      await hover.waitFor({ timeout: 3_000 });
+    }
+    const text = normalize(await hover.innerText());
+    return text.includes(expected) ? text : undefined;
+  });
+}
+
+/** no-break spaces (as the editor renders them) to plain spaces */
+export function normalize(text: string): string {
+  return text.replace(/\u00a0/g, ' ');
+}
+
+export function spaced(text: string): RegExp {
   return new RegExp(escape(text).replace(/ /g, '\\s'));
 }
 
