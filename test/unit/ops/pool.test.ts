@@ -48,3 +48,19 @@ test('global pools reduce every spatial axis on any rank, in both layouts', () =
   assert.deepEqual(b.op('globalmaxpool', [b.input(4, 7, 7, 32)], { keepdims: true }).shape, [1, 1, 1, 32]);
   assert.match(b.fail('globalavgpool', [b.input(10)]).message, /at least a 2-D input/);
 });
+
+test('ceil_mode rounds up (PyTorch): 112 with k3 s2 -> 56 instead of 55; the last window must start inside', () => {
+  const n = new Net();
+  assert.deepEqual(n.op('maxpool', [n.input(64, 112, 112)], { kernel: 3, stride: 2 }).shape, [64, 55, 55]);
+  assert.deepEqual(n.op('maxpool', [n.input(64, 112, 112)], { kernel: 3, stride: 2, ceil_mode: true }).shape, [64, 56, 56]);
+  // 5 with k2 s2 p1 ceil: ceil(5/2) + 1 = 4, but window 4 would start at 6 >= 5 + 1, so 3
+  assert.deepEqual(n.op('maxpool1d', [n.input(1, 5)], { kernel: 2, stride: 2, pad: 1, ceil_mode: true }).shape, [1, 3]);
+});
+
+test('adaptive pools output the requested spatial size in either layout', () => {
+  const a = new Net('nchw');
+  assert.deepEqual(a.op('adaptive_avgpool', [a.input(512, 7, 7)], { size: 7 }).shape, [512, 7, 7]);
+  assert.deepEqual(a.op('adaptive_maxpool', [a.input(512, 13, 13)], { size: [6, 4] }).shape, [512, 6, 4]);
+  const b = new Net('nhwc');
+  assert.deepEqual(b.op('adaptive_avgpool', [b.input(13, 13, 512)], { size: 1 }).shape, [1, 1, 512]);
+});

@@ -1,7 +1,7 @@
 // Elementwise activations and dropout: shape unchanged, no parameters, may run in place.
 import type { ArgSpec, OpSpec, SavedForBackward } from './types';
 import { ShapeError } from './types';
-import { channelAxis, INPLACE_ARG, NO_PARAMS, normalizeAxis, numberArg, product, SAVES_INPUT, SAVES_OUTPUT, tensorArg } from './common';
+import { channelAxis, INPLACE_ARG, NO_PARAMS, normalizeAxis, numberArg, product, SAVES_INPUT, SAVES_OUTPUT, checkedOps, tensorArg } from './common';
 
 function activation(name: string, summary: string, saved: SavedForBackward, extraArgs: readonly ArgSpec[] = [], aliases?: readonly string[]): OpSpec {
   const keeps = saved.output ? 'output' : 'input';
@@ -65,7 +65,7 @@ const dropout: OpSpec = {
 
 const ALPHA = (dflt: number, doc: string): ArgSpec => ({ name: 'alpha', kind: 'number', positional: true, default: dflt, doc });
 
-export const activationOps: readonly OpSpec[] = [
+export const activationOps: readonly OpSpec[] = checkedOps([
   activation('relu', 'Rectified linear unit max(x, 0)', SAVES_OUTPUT),
   activation('relu6', 'ReLU clipped at 6: min(max(x, 0), 6)', SAVES_OUTPUT),
   activation('leaky_relu', 'Leaky ReLU: x for x > 0, alpha x otherwise', SAVES_OUTPUT, [ALPHA(0.01, 'negative slope (PyTorch default 0.01; Keras 0.3)')]),
@@ -76,4 +76,4 @@ export const activationOps: readonly OpSpec[] = [
   activation('tanh', 'Hyperbolic tangent', SAVES_OUTPUT),
   softmax,
   dropout,
-];
+]);

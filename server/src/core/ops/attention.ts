@@ -1,7 +1,7 @@
 // Multi-head self-attention over [L, d] sequences (sequence first, features last, under either layout).
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
-import { boolArg, intAtLeast, shapeText, tensorArg } from './common';
+import { boolArg, checkedOps, intAtLeast, shapeText, tensorArg } from './common';
 
 function geometry(ctx: OpContext): { steps: number; model: number; heads: number } {
   const shape = ctx.inputs[0]!.shape;
@@ -51,4 +51,4 @@ const attention: OpSpec = {
   workspaceDoc: 'the attention scores heads * L * L per sample',
 };
 
-export const attentionOps: readonly OpSpec[] = [attention];
+export const attentionOps: readonly OpSpec[] = checkedOps([attention]);

@@ -237,3 +237,23 @@ export function layoutHint(layout: Layout, spatial: readonly string[]): string {
   const dims = layout === 'nchw' ? ['C', ...spatial] : [...spatial, 'C'];
   return `[${dims.join(', ')}] under ${layout}`;
 }
+
+/**
+ * Wraps a family's specs so a call with the wrong number of tensors is a ShapeError, not a crash
+ * inside the rule (frontends normally catch it first; the TF.js frontend may not).
+ */
+export function checkedOps(specs: readonly OpSpec[]): readonly OpSpec[] {
+  return specs.map((spec) => {
+    const tensors = spec.args.filter((a) => a.kind === 'tensor');
+    const variadic = tensors.some((a) => a.variadic);
+    const inferShape = (ctx: OpContext): number[] => {
+      const n = ctx.inputs.length;
+      if (variadic ? n < 1 : n !== tensors.length) {
+        const want = variadic ? 'at least 1 tensor' : `${tensors.length} tensor${tensors.length === 1 ? '' : 's'}`;
+        throw new ShapeError(`${spec.name} takes ${want}, got ${n}`);
+      }
+      return spec.inferShape(ctx);
+    };
+    return { ...spec, inferShape };
+  });
+}

@@ -17,6 +17,7 @@ import {
   tensorArg,
   weightedSaved,
   windowOutput,
+  checkedOps,
 } from './common';
 
 const SPATIAL_NAMES: Readonly<Record<number, readonly string[]>> = { 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
@@ -252,7 +253,7 @@ function convTransposeSpec(dims: 1 | 2 | 3): OpSpec {
   };
 }
 
-export const convOps: readonly OpSpec[] = [
+export const convOps: readonly OpSpec[] = checkedOps([
   convSpec(1),
   convSpec(2),
   convSpec(3),
@@ -261,4 +262,4 @@ export const convOps: readonly OpSpec[] = [
   convTransposeSpec(1),
   convTransposeSpec(2),
   convTransposeSpec(3),
-];
+]);

@@ -1,7 +1,7 @@
 // Fully connected layers and embeddings.
 import type { OpSpec } from './types';
 import { ShapeError } from './types';
-import { ACTIVATION_ARG, BIAS_ARG, boolArg, intAtLeast, shapeText, tensorArg, weightedSaved } from './common';
+import { ACTIVATION_ARG, BIAS_ARG, boolArg, checkedOps, intAtLeast, shapeText, tensorArg, weightedSaved } from './common';
 
 const dense: OpSpec = {
   name: 'dense',
@@ -54,4 +54,4 @@ const embedding: OpSpec = {
   inPlace: 'never',
 };
 
-export const denseOps: readonly OpSpec[] = [dense, embedding];
+export const denseOps: readonly OpSpec[] = checkedOps([dense, embedding]);

@@ -1,7 +1,7 @@
 // Normalisation layers. Batch-norm's running statistics are non-trainable buffers.
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
-import { expectMinRank, INPLACE_ARG, intAtLeast, product, splitChannels, tensorArg } from './common';
+import { checkedOps, expectMinRank, INPLACE_ARG, intAtLeast, product, splitChannels, tensorArg } from './common';
 
 const EPS_ARG = { name: 'eps', kind: 'number', default: 1e-5, doc: 'added to the variance for stability' } as const;
 
@@ -120,4 +120,4 @@ const groupnorm: OpSpec = {
   inPlace: 'never',
 };
 
-export const normOps: readonly OpSpec[] = [batchnorm, layernorm, groupnorm];
+export const normOps: readonly OpSpec[] = checkedOps([batchnorm, layernorm, groupnorm]);

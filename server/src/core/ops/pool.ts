@@ -14,6 +14,7 @@ import {
   splitChannels,
   tensorArg,
   windowOutput,
+  checkedOps,
 } from './common';
 
 const SPATIAL_NAMES: Readonly<Record<number, readonly string[]>> = { 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
@@ -32,9 +33,17 @@ function poolShape(ctx: OpContext, dims: number, name: string): number[] {
     if (typeof p === 'number' && (!Number.isInteger(p) || p < 0 || 2 * p > kernel[i]!)) {
       throw new ShapeError(`${name}: pad ${p} must be between 0 and half the kernel (${kernel[i]})`, 'pad');
     }
-    return windowOutput(n, kernel[i]!, stride[i]!, p, 1, name);
+    const floorOut = windowOutput(n, kernel[i]!, stride[i]!, p, 1, name);
+    return ctx.args['ceil_mode'] === true && typeof p === 'number' ? ceilModeOutput(n, kernel[i]!, stride[i]!, p, floorOut) : floorOut;
   });
   return joinChannels(channels, out, ctx.layout);
+}
+
+/** PyTorch ceil_mode: round up, but the last window must start inside the input or its left padding */
+function ceilModeOutput(input: number, kernel: number, stride: number, pad: number, floorOut: number): number {
+  let out = Math.ceil((input + 2 * pad - kernel) / stride) + 1;
+  if ((out - 1) * stride >= input + pad) out--;
+  return Math.max(out, floorOut);
 }
 
 function poolSpec(kind: PoolKind, dims: 1 | 2 | 3, name: string, aliases: readonly string[]): OpSpec {
@@ -44,12 +53,13 @@ function poolSpec(kind: PoolKind, dims: 1 | 2 | 3, name: string, aliases: readon
     aliases,
     family: 'pool',
     summary: `${dims}-D ${kind === 'max' ? 'max' : 'average'} pooling`,
-    formula: `[C, ${sp.join(', ')}] -> [C, ${sp.map((s) => `${s}_out`).join(', ')}] (nhwc: C last), out = floor((in + 2 pad - k) / stride) + 1, stride defaults to k, 'same' gives ceil(in / stride); params = 0`,
+    formula: `[C, ${sp.join(', ')}] -> [C, ${sp.map((s) => `${s}_out`).join(', ')}] (nhwc: C last), out = floor((in + 2 pad - k) / stride) + 1 (ceil with ceil_mode), stride defaults to k, 'same' gives ceil(in / stride); params = 0`,
     args: [
       tensorArg('x', `input, ${layoutHint('nchw', sp)} or ${layoutHint('nhwc', sp)}`),
       { name: 'kernel', kind: 'intOrInts', positional: true, required: true, min: 1, doc: `window size, one value or ${dims}` },
       { name: 'stride', kind: 'intOrInts', min: 1, doc: 'step of the window (default: the kernel size)' },
       { name: 'pad', kind: 'padding', default: 0, doc: "padding per side (at most half the kernel), 'same' or 'valid'" },
+      { name: 'ceil_mode', kind: 'bool', default: false, doc: 'round the output size up instead of down (PyTorch ceil_mode)' },
     ],
     inferShape: (ctx) => poolShape(ctx, dims, name),
     params: () => NO_PARAMS,
@@ -81,7 +91,29 @@ function globalPoolSpec(kind: PoolKind): OpSpec {
   };
 }
 
-export const poolOps: readonly OpSpec[] = [
+function adaptivePoolSpec(kind: PoolKind): OpSpec {
+  const name = kind === 'max' ? 'adaptive_maxpool' : 'adaptive_avgpool';
+  return {
+    name,
+    family: 'pool',
+    summary: `Adaptive ${kind === 'max' ? 'max' : 'average'} pooling to a fixed spatial size (PyTorch AdaptiveAvgPool2d)`,
+    formula: '[C, ...spatial] -> [C, ...size] (nhwc: C last); params = 0',
+    args: [
+      tensorArg('x', 'input with a channel axis and spatial axes'),
+      { name: 'size', kind: 'intOrInts', positional: true, required: true, min: 1, doc: 'output size, one value or one per spatial axis' },
+    ],
+    inferShape(ctx) {
+      const shape = expectMinRank(ctx, 0, 2, name, 'it pools the spatial axes of [C, ...spatial]');
+      const { channels, spatial } = splitChannels(shape, ctx.layout);
+      return joinChannels(channels, perDimAtLeast(ctx, 'size', spatial.length, 1), ctx.layout);
+    },
+    params: () => NO_PARAMS,
+    savedForBackward: kind === 'max' ? SAVES_INPUT : SAVES_NOTHING,
+    inPlace: 'never',
+  };
+}
+
+export const poolOps: readonly OpSpec[] = checkedOps([
   poolSpec('max', 1, 'maxpool1d', []),
   poolSpec('max', 2, 'maxpool', ['maxpool2d']),
   poolSpec('max', 3, 'maxpool3d', []),
@@ -90,4 +122,6 @@ export const poolOps: readonly OpSpec[] = [
   poolSpec('avg', 3, 'avgpool3d', []),
   globalPoolSpec('avg'),
   globalPoolSpec('max'),
-];
+  adaptivePoolSpec('avg'),
+  adaptivePoolSpec('max'),
+]);

@@ -2,7 +2,7 @@
 // layout, as PyTorch's batch_first and Keras do). PyTorch's parameter convention by default.
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
-import { boolArg, intAtLeast, shapeText, tensorArg } from './common';
+import { boolArg, intAtLeast, shapeText, checkedOps, tensorArg } from './common';
 
 interface Cell {
   readonly name: string;
@@ -83,8 +83,8 @@ function rnnSpec(cell: Cell): OpSpec {
   };
 }
 
-export const rnnOps: readonly OpSpec[] = [
+export const rnnOps: readonly OpSpec[] = checkedOps([
   rnnSpec({ name: 'lstm', gates: 4, keptPerStep: 6, kept: 'the 4 gate activations, cell state and hidden state', summary: 'Long short-term memory layer' }),
   rnnSpec({ name: 'gru', gates: 3, keptPerStep: 4, kept: 'the 3 gate activations and hidden state', summary: 'Gated recurrent unit layer' }),
   rnnSpec({ name: 'simple_rnn', gates: 1, keptPerStep: 1, kept: 'the hidden state', summary: 'Elman RNN with tanh (Keras SimpleRNN, PyTorch RNN)' }),
-];
+]);

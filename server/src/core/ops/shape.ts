@@ -20,6 +20,7 @@ import {
   splitChannels,
   tensorArg,
   tensorsArg,
+  checkedOps,
 } from './common';
 
 const flatten: OpSpec = {
@@ -291,7 +292,7 @@ const repeatVector: OpSpec = {
   inPlace: 'never',
 };
 
-export const shapeOps: readonly OpSpec[] = [
+export const shapeOps: readonly OpSpec[] = checkedOps([
   flatten,
   reshape,
   transpose,
@@ -305,4 +306,4 @@ export const shapeOps: readonly OpSpec[] = [
   croppingSpec(2),
   croppingSpec(3),
   repeatVector,
-];
+]);
