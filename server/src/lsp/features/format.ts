@@ -1,6 +1,7 @@
 // Small formatters shared by hover, inlay hints and code lens. Each figure is formatted in one
 // place so later analyses (liveness peak, planned memory) slot in beside the existing lines.
 import { devicePreset } from '../../core/devices';
+import { lookupOp } from '../../core/ops/registry';
 import type { AttrValue, Device, ModelConfig, Optimizer, ParamCount } from '../../core/ir';
 import { atBatch, formatBytes, formatInt, type SymbolicBytes } from '../../core/units';
 
@@ -43,10 +44,18 @@ export function attrText(value: AttrValue): string {
   return String(value);
 }
 
-/** "kernel: 7, stride: 2, pad: 3, bias: false"; null attributes (unset options) are left out */
-export function attrsText(attrs: Readonly<Record<string, AttrValue>>): string {
+/**
+ * "filters: 64, kernel: 7, stride: 2, pad: 3, bias: false": the arguments as the op received them,
+ * leaving out unset options and those equal to the registry's default
+ */
+export function attrsText(op: string, attrs: Readonly<Record<string, AttrValue>>): string {
+  const spec = lookupOp(op);
   return Object.entries(attrs)
-    .filter(([, v]) => v !== null)
+    .filter(([name, v]) => {
+      if (v === null) return false;
+      const dflt = spec?.args.find((a) => a.name === name)?.default;
+      return dflt === undefined || attrText(dflt) !== attrText(v);
+    })
     .map(([k, v]) => `${k}: ${attrText(v)}`)
     .join(', ');
 }

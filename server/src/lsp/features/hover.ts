@@ -67,7 +67,7 @@ export function tensorHover(model: ModelAnalysis, name: string, ids: readonly Te
     const bytes = footprint.perOp[first.producer]?.outputBytes ?? symbolic(0, 0);
     const lines = [`**${name}**: \`${formatShape(first.shape)}\` ${first.dtype}`, `- bytes: ${symbolicAtBatch(bytes, batch)}`];
     if (producer) {
-      const args = attrsText(producer.attrs);
+      const args = attrsText(producer.op, producer.attrs);
       lines.push(`- produced by \`${producer.op}\`${args ? ` (${args})` : ''}, ${paramsText(producer.params)} params`);
     }
     return lines.join('\n');
@@ -97,7 +97,7 @@ export function opHover(model: ModelAnalysis | undefined, name: string, ops: rea
   if (nodes.length === 1) {
     const bytes = model.footprint.perOp[first.id]?.outputBytes ?? symbolic(0, 0);
     if (out) lines.push(`- output: \`${formatShape(out.shape)}\` ${out.dtype}, ${symbolicAtBatch(bytes, batch)}`);
-    const args = attrsText(first.attrs);
+    const args = attrsText(first.op, first.attrs);
     if (args) lines.push(`- arguments: ${args}`);
     lines.push(`- params: ${paramsText(first.params)}`);
     return lines.join('\n');
@@ -107,7 +107,7 @@ export function opHover(model: ModelAnalysis | undefined, name: string, ops: rea
   lines.push(
     `- ${nodes.length} instances, outputs ${shapesText(shapes)}`,
     `- params: ${paramsText(totals.params)} in all`,
-    `- outputs: ${symbolicAtBatch(totals.activations, batch)} in all`,
+    `- outputs in all: ${symbolicAtBatch(totals.activations, batch)}`,
   );
   return lines.join('\n');
 }

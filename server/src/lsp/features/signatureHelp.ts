@@ -3,7 +3,6 @@ import { MarkupKind, type ParameterInformation, type SignatureHelp, type Signatu
 import type { BlockInfo, DocumentAnalysis } from '../../core/document';
 import { lookupOp } from '../../core/ops/registry';
 import type { ArgSpec, OpSpec } from '../../core/ops/types';
-import { argDetail } from './completion';
 import { textContext, type CallContext } from './textContext';
 
 export function signatureHelp(analysis: DocumentAnalysis | undefined, text: string, offset: number): SignatureHelp | null {
@@ -39,10 +38,12 @@ export function opSignature(spec: OpSpec): SignatureInformation {
   return build(spec.name, parts, `${spec.summary}\n\n*${spec.formula}*`);
 }
 
+/** `x`, `filters: int`, `stride = 1`, `...shape: int` */
 function argLabel(a: ArgSpec): string {
-  if (a.kind === 'tensor') return a.variadic ? `...${a.name}` : a.name;
-  if (a.variadic) return `...${a.name}: ${a.kind}`;
-  return `${a.name}: ${argDetail(a)}`;
+  const name = a.variadic ? `...${a.name}` : a.name;
+  if (a.kind === 'tensor') return name;
+  if (a.default !== undefined) return `${name} = ${Array.isArray(a.default) ? `[${a.default.join(', ')}]` : String(a.default)}`;
+  return `${name}: ${a.kind}`;
 }
 
 export function blockSignature(block: BlockInfo): SignatureInformation {

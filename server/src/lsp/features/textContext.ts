@@ -37,19 +37,20 @@ export function textContext(text: string, offset: number): TextContext {
   if (!open) return { kind: 'topLevel' };
   if (open.char === '{') {
     const before = text.slice(Math.max(0, open.offset - 64), open.offset);
-    if (/\bconfig\s*$/.test(before)) return configContext(linePrefix);
+    if (/\bconfig\s*$/.test(before)) return configContext(text.slice(Math.max(lineStart, open.offset + 1), offset));
     return /^\s*\w*$/.test(linePrefix) ? { kind: 'statementStart' } : { kind: 'expression' };
   }
-  if (open.char === '[') return { kind: 'expression' };
   const callee = /([A-Za-z_]\w*)\s*$/.exec(text.slice(Math.max(0, open.offset - 64), open.offset))?.[1];
   if (!callee) return { kind: 'expression' };
   return callContext(callee, stripComments(text.slice(open.offset + 1, offset)));
 }
 
-function configContext(linePrefix: string): TextContext {
-  const value = /^\s*(\w+)\s*:/.exec(linePrefix);
+/** `prefix`: the text of the config entry before the cursor (entries split by newlines or commas) */
+function configContext(prefix: string): TextContext {
+  const entry = prefix.split(/[,;]/).pop() ?? '';
+  const value = /^\s*(\w+)\s*:/.exec(entry);
   if (value) return { kind: 'configValue', key: value[1]! };
-  return /^\s*\w*$/.test(linePrefix) ? { kind: 'configKey' } : { kind: 'expression' };
+  return /^\s*\w*$/.test(entry) ? { kind: 'configKey' } : { kind: 'expression' };
 }
 
 function callContext(callee: string, args: string): CallContext {
@@ -100,8 +101,11 @@ function stripComments(s: string): string {
   return s.replace(/#[^\n]*/g, '');
 }
 
-/** the innermost bracket left open before `offset`, skipping `#` comments */
-function enclosingBracket(text: string, offset: number): { char: '(' | '[' | '{'; offset: number } | undefined {
+/**
+ * the innermost `(` or `{` left open before `offset`, skipping `#` comments; an open `[` is
+ * a list inside an argument, so the call around it is what counts
+ */
+function enclosingBracket(text: string, offset: number): { char: '(' | '{'; offset: number } | undefined {
   const closers: string[] = [];
   let lineEnd = offset;
   for (let lines = 0; lines < MAX_LINES_BACK && lineEnd >= 0; lines++) {
@@ -114,7 +118,10 @@ function enclosingBracket(text: string, offset: number): { char: '(' | '[' | '{'
       if (c === ')' || c === ']' || c === '}') closers.push(c);
       else if (c === '(' || c === '[' || c === '{') {
         const expected = c === '(' ? ')' : c === '[' ? ']' : '}';
-        if (closers.length === 0) return { char: c, offset: lineStart + i };
+        if (closers.length === 0) {
+          if (c === '[') continue;
+          return { char: c, offset: lineStart + i };
+        }
         // a mismatched closer means broken text: trust the opener we met
         if (closers.pop() !== expected && c === '{') return { char: c, offset: lineStart + i };
       }

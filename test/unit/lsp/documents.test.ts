@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { AnalyzeOptions, SourceLanguage } from '../../../server/src/core/analyze';
+import type { DocumentAnalysis } from '../../../server/src/core/document';
+import { AnalysisCache, sourceLanguage } from '../../../server/src/lsp/documents';
+
+const EMPTY: DocumentAnalysis = { graphs: [], models: [], diagnostics: [], outline: [], refs: [], blocks: [] };
+
+function counting() {
+  const calls: [string, SourceLanguage, AnalyzeOptions][] = [];
+  let options: AnalyzeOptions = {};
+  const cache = new AnalysisCache(
+    () => options,
+    (text, language, opts) => {
+      calls.push([text, language, opts]);
+      return { ...EMPTY };
+    },
+  );
+  return { calls, cache, setOptions: (o: AnalyzeOptions) => (options = o) };
+}
+
+test('analysed once per version, shared by every caller', () => {
+  const { calls, cache } = counting();
+  let doc = TextDocument.create('file:///a.nnm', 'nnm', 1, 'model m {}');
+  const first = cache.get(doc);
+  assert.equal(cache.get(doc), first);
+  doc = TextDocument.update(doc, [{ text: 'model n {}' }], 2);
+  assert.notEqual(cache.get(doc), first);
+  assert.deepEqual(calls.map((c) => [c[0], c[1]]), [['model m {}', 'nnm'], ['model n {}', 'nnm']]);
+});
+
+test('a settings change invalidates every entry and the new defaults are used', () => {
+  const { calls, cache, setOptions } = counting();
+  const doc = TextDocument.create('file:///a.nnm', 'nnm', 1, '');
+  cache.get(doc);
+  setOptions({ defaults: { batch: 4 } });
+  cache.invalidateAll();
+  cache.get(doc);
+  cache.get(doc);
+  assert.deepEqual(calls.map((c) => c[2]), [{}, { defaults: { batch: 4 } }]);
+});
+
+test('languages: nnm and TypeScript / JavaScript flavours are read; others are not analysed', () => {
+  assert.deepEqual(
+    ['nnm', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python'].map(sourceLanguage),
+    ['nnm', 'typescript', 'typescript', 'javascript', 'javascript', undefined],
+  );
+  const { calls, cache } = counting();
+  assert.equal(cache.get(TextDocument.create('file:///a.py', 'python', 1, 'x')), undefined);
+  assert.equal(calls.length, 0);
+});

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { devicePreset } from '../../../server/src/core/devices';
+import { DEFAULT_SETTINGS, parseSettings } from '../../../server/src/lsp/settings';
+
+test('no settings: defaults, nothing overridden', () => {
+  assert.deepEqual(parseSettings(undefined), DEFAULT_SETTINGS);
+  assert.deepEqual(parseSettings({}), DEFAULT_SETTINGS);
+});
+
+test('analysis defaults parsed with the .nnm config syntax', () => {
+  const s = parseSettings({
+    mode: 'infer',
+    batch: 64,
+    precision: 'mixed',
+    optimizer: 'sgd(momentum: 0.9)',
+    device: 'a100-40gb',
+    layout: 'nhwc',
+    lowering: 'direct',
+  });
+  assert.deepEqual(s.problems, []);
+  assert.deepEqual(s.defaults, {
+    mode: 'infer',
+    batch: 64,
+    precision: 'mixed',
+    optimizer: { kind: 'sgd', momentum: 0.9 },
+    device: devicePreset('a100-40gb'),
+    layout: 'nhwc',
+    lowering: 'direct',
+  });
+  assert.deepEqual(parseSettings({ device: 'gpu(memory: 16GiB)' }).defaults.device?.memoryBytes, 16 * 1024 ** 3);
+});
+
+test('feature switches from the nested sections VS Code sends', () => {
+  const s = parseSettings({ inlayHints: { enabled: false, showParams: false }, codeLens: { enabled: false }, diagnostics: { delayMs: 0 } });
+  assert.deepEqual([s.inlayHints, s.codeLens, s.diagnostics], [{ enabled: false, showParams: false }, { enabled: false }, { delayMs: 0 }]);
+});
+
+test('invalid values are reported and ignored, the rest still applies', () => {
+  const s = parseSettings({ mode: 'trian', batch: 0, device: 'v200', optimizer: 12, precision: 'fp16', diagnostics: { delayMs: -5 }, inlayHints: { enabled: 'yes' } });
+  assert.deepEqual(s.defaults, { precision: 'fp16' });
+  assert.equal(s.problems.length, 4);
+  assert.ok(s.problems.every((p) => p.startsWith('memlens.')), s.problems.join('\n'));
+  assert.equal(s.diagnostics.delayMs, 150);
+  assert.equal(s.inlayHints.enabled, true);
+});
