@@ -2,6 +2,7 @@
 // LSP features and the CLI read only this: they format findings, never recompute them.
 import type { CoreDiagnostic, Graph, OpId, SourceRange, TensorId } from './ir';
 import type { Footprint } from './analysis/footprint';
+import type { MemoryAnalysis } from './analysis/memory';
 
 export type SymbolKind = 'model' | 'block' | 'tensor' | 'config' | 'parameter';
 
@@ -53,6 +54,8 @@ export interface FrontendResult {
 export interface ModelAnalysis {
   readonly graph: Graph;
   readonly footprint: Footprint;
+  /** schedule, liveness, planned arena, batch limits (issue 3) */
+  readonly memory: MemoryAnalysis;
 }
 
 export interface DocumentAnalysis extends FrontendResult {

@@ -1,0 +1,74 @@
+// The batch size: the largest N that fits a memory budget, and the N that fills the SIMD lanes.
+// Live bytes at each step are affine in N (fixed + perSample x N), so the lower bound is a maximum
+// of affine functions and its largest fitting N is exact arithmetic. The planned arena is re-planned
+// at each candidate N (the planner's ordering and gaps depend on the sizes at that N), found by a
+// guess from the lower bound and a search that ends on a verified boundary: N fits, N + 1 does not.
+import type { Device, DType } from '../ir';
+import { DTYPE_BYTES } from '../ir';
+import { simdLanes } from '../devices';
+import type { SymbolicBytes } from '../units';
+
+export type NoBatchReason = 'unbounded' | 'none-fits';
+
+export interface BatchLimit {
+  /** largest batch that fits; null when unbounded (nothing grows with N) or when not even N = 1 fits */
+  readonly batch: number | null;
+  readonly reason?: NoBatchReason;
+}
+
+/** largest N >= 1 with f + p N <= budget for every line; exact in integers */
+export function maxBatchOfLines(lines: readonly SymbolicBytes[], budget: number): BatchLimit {
+  let best = Infinity;
+  for (const { fixed, perSample } of lines) {
+    if (fixed + perSample > budget) return { batch: null, reason: 'none-fits' };
+    if (perSample <= 0) continue;
+    let q = Math.floor((budget - fixed) / perSample);
+    // the float quotient can be off by one near exact multiples: settle it in integers
+    while (fixed + perSample * (q + 1) <= budget) q++;
+    while (q > 0 && fixed + perSample * q > budget) q--;
+    best = Math.min(best, q);
+  }
+  if (best === Infinity) return { batch: null, reason: 'unbounded' };
+  return { batch: best };
+}
+
+/**
+ * Largest N in [1, upper] with fits(N), assuming fits is monotone (true up to some N, then false).
+ * `guess` is tried first with its neighbour, so a good guess costs two calls.
+ */
+export function searchMaxBatch(fits: (n: number) => boolean, upper: number, guess: number): number | null {
+  let lo = 0; // largest known to fit (0: none known)
+  let hi = upper + 1; // smallest known not to fit
+  const g = Math.min(Math.max(1, guess), upper);
+  if (fits(g)) {
+    lo = g;
+    if (g + 1 < hi) {
+      if (fits(g + 1)) lo = g + 1;
+      else hi = g + 1;
+    }
+  } else {
+    hi = g;
+    if (g - 1 >= 1) {
+      if (fits(g - 1)) lo = g - 1;
+      else hi = g - 1;
+    }
+  }
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo >= 1 ? lo : null;
+}
+
+export interface SimdFill {
+  /** SIMD lanes at the activation dtype (1024-bit GPU: 32 fp32, 64 fp16); 0 when the device does not use them */
+  readonly lanes: number;
+  /** the batch that fills them; null on devices that find parallelism in the graph (IPU) */
+  readonly batch: number | null;
+}
+
+export function simdFill(device: Device, activation: DType): SimdFill {
+  const lanes = simdLanes(device, DTYPE_BYTES[activation]);
+  return { lanes, batch: lanes > 0 ? lanes : null };
+}

@@ -1,0 +1,367 @@
+// analyzeMemory: schedule -> liveness -> plan -> batch limits, in-place savings, checkpoint estimate
+// and timeline for one model. A pure function of the graph (and its footprint, for the always-live
+// state: weights, buffers, optimizer state and master weights).
+import type { Graph, Mode, OpId, TensorId } from '../ir';
+import { activationDType } from '../graphBuilder';
+import { lookupOp } from '../ops/registry';
+import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
+import { maxBatchOfLines, searchMaxBatch, simdFill, type BatchLimit, type SimdFill } from './batch';
+import { recomputeFraction, sqrtSegmentation } from './checkpoint';
+import type { Footprint } from './footprint';
+import { CATEGORIES, computeLiveness, inPlaceCandidate, requestsInPlace, type Category, type InPlaceDecision, type Liveness } from './liveness';
+import { planArena, type PlanItem, type PlanStrategy } from './planner';
+import { buildSchedule, type Phase, type Schedule, type ValueKind } from './schedule';
+import { buildTimeline, type TimelineRow } from './timeline';
+
+export interface StepInfo {
+  readonly index: number;
+  readonly phase: Phase;
+  readonly op?: OpId;
+  readonly opName?: string;
+  /** 0-based line of the statement the step comes from; null for the optimizer step */
+  readonly line: number | null;
+}
+
+export interface BufferMemory {
+  readonly id: number;
+  readonly kind: ValueKind;
+  readonly category: Category;
+  /** the op that writes it (weight gradient: the op owning the weights) */
+  readonly op: OpId;
+  /** the tensor it holds or is the gradient of */
+  readonly tensor?: TensorId;
+  readonly bytes: SymbolicBytes;
+  readonly liveFrom: number;
+  readonly liveTo: number;
+  /** offset in the planned arena at the configured batch */
+  readonly offset: number;
+}
+
+export interface TensorMemory {
+  readonly tensor: TensorId;
+  readonly name: string;
+  readonly bytes: SymbolicBytes;
+  /** steps of its forward value: written at liveFrom, last read at liveTo (a backward step when saved) */
+  readonly liveFrom: number;
+  readonly liveTo: number;
+  readonly liveFromLine: number | null;
+  readonly liveToLine: number | null;
+  readonly savedForBackward: boolean;
+  /** recomputed during backward (checkpointed segment) */
+  readonly recomputed: boolean;
+  /** shares its input's buffer through a legal in-place op */
+  readonly inPlace: boolean;
+  readonly buffer: number | null;
+  /** arena offset of its buffer at the configured batch; null when it never gets one */
+  readonly offset: number | null;
+}
+
+export interface PeakStep {
+  readonly index: number;
+  readonly phase: Phase;
+  readonly op?: OpId;
+  readonly line: number | null;
+  /** everything live there, always-live state included */
+  readonly live: SymbolicBytes;
+  /** buffers live there, largest first at the configured batch */
+  readonly buffers: readonly number[];
+}
+
+export interface MemoryBytes {
+  readonly weights: SymbolicBytes;
+  readonly buffers: SymbolicBytes;
+  /** optimizer state plus fp32 master weights (mixed precision) */
+  readonly optimizer: SymbolicBytes;
+  /** weights + buffers + optimizer: live for the whole run, outside the arena */
+  readonly alwaysLive: SymbolicBytes;
+  /** the largest workspace live at one step */
+  readonly workspace: SymbolicBytes;
+  /** the most saved-for-backward bytes live at one step (0 in infer mode) */
+  readonly savedActivations: SymbolicBytes;
+  /** every buffer its own storage for the whole run */
+  readonly naive: SymbolicBytes;
+  /** max over steps of live bytes, at the configured batch */
+  readonly lowerBound: number;
+  /** the peak step's live bytes as a function of N */
+  readonly lowerBoundAffine: SymbolicBytes;
+  /** always-live + planned arena, at the configured batch */
+  readonly planned: number;
+  /** planned / lowerBound - 1 */
+  readonly fragmentation: number;
+}
+
+export interface InPlaceSaving {
+  readonly op: OpId;
+  readonly input: TensorId;
+  readonly bytes: SymbolicBytes;
+  /** how much the lower-bound peak drops at the configured batch if this op ran in place */
+  readonly peakSaving: number;
+}
+
+export interface CheckpointEstimate {
+  readonly segments: number;
+  readonly opsPerSegment: number;
+  readonly savedActivations: SymbolicBytes;
+  readonly lowerBound: number;
+  readonly planned: number;
+  /** recomputed output elements / forward output elements */
+  readonly recomputeFraction: number;
+}
+
+export interface MemoryAnalysis {
+  readonly mode: Mode;
+  readonly batch: number;
+  readonly lowering: 'im2col' | 'direct';
+  readonly steps: readonly StepInfo[];
+  readonly buffers: readonly BufferMemory[];
+  readonly tensors: readonly TensorMemory[];
+  /** live bytes at every step, always-live state included */
+  readonly stepLive: readonly SymbolicBytes[];
+  readonly bytes: MemoryBytes;
+  readonly planStrategy: PlanStrategy;
+  readonly peakStep: PeakStep | null;
+  readonly maxBatch: { readonly planned: BatchLimit; readonly lowerBound: BatchLimit };
+  readonly simd: SimdFill & { readonly planned: number | null; readonly fits: boolean | null };
+  readonly inPlace: { readonly decisions: readonly InPlaceDecision[]; readonly savings: readonly InPlaceSaving[] };
+  readonly checkpoint?: CheckpointEstimate;
+  readonly timeline: readonly TimelineRow[];
+  /** some figure left the exactly-countable range (> 2^53) */
+  readonly overflow: boolean;
+}
+
+export interface MemoryOptions {
+  /** compute the sqrt(n) checkpoint estimate (train mode); default true */
+  readonly checkpointEstimate?: boolean;
+}
+
+interface Core {
+  readonly schedule: Schedule;
+  readonly liveness: Liveness;
+  readonly stepLive: SymbolicBytes[];
+  readonly plannedAt: (batch: number) => { bytes: number; offsets: readonly number[]; strategy: PlanStrategy };
+}
+
+function runCore(graph: Graph, alwaysLive: SymbolicBytes): Core {
+  const schedule = buildSchedule(graph);
+  const liveness = computeLiveness(graph, schedule);
+  const stepLive = liveness.perStep.map((row) => CATEGORIES.reduce((acc, c) => addBytes(acc, row[c]), alwaysLive));
+  const plannedAt = (batch: number) => {
+    const items: PlanItem[] = liveness.buffers.map((b) => ({ start: b.liveFrom, end: b.liveTo, size: atBatch(b.bytes, batch) }));
+    const plan = planArena(items);
+    return { bytes: plan.arena + atBatch(alwaysLive, batch), offsets: plan.offsets, strategy: plan.strategy };
+  };
+  return { schedule, liveness, stepLive, plannedAt };
+}
+
+function peakIndex(lines: readonly SymbolicBytes[], batch: number): number {
+  let best = -1;
+  let value = -Infinity;
+  lines.forEach((l, i) => {
+    const v = atBatch(l, batch);
+    if (v > value) {
+      value = v;
+      best = i;
+    }
+  });
+  return best;
+}
+
+function maxOfCategory(liveness: Liveness, category: Category, batch: number): SymbolicBytes {
+  let best = ZERO_BYTES;
+  for (const row of liveness.perStep) if (atBatch(row[category], batch) > atBatch(best, batch)) best = row[category];
+  return best;
+}
+
+export function analyzeMemory(graph: Graph, footprint: Footprint, options: MemoryOptions = {}): MemoryAnalysis {
+  const config = graph.config;
+  const batch = config.batch;
+  const { weights, buffers: stateBuffers, optimizer } = footprint.bytes;
+  const alwaysLive = [weights, stateBuffers, optimizer].reduce(addBytes, ZERO_BYTES);
+  const core = runCore(graph, alwaysLive);
+  const { schedule, liveness, stepLive } = core;
+  const plan = core.plannedAt(batch);
+
+  const steps: StepInfo[] = schedule.steps.map((s) => ({
+    index: s.index,
+    phase: s.phase,
+    ...(s.node ? { op: s.node.id, opName: s.node.op } : {}),
+    line: s.node ? s.node.statement.start.line : null,
+  }));
+  const bufferList: BufferMemory[] = liveness.buffers.map((b) => {
+    const root = schedule.values[b.values[0]!]!;
+    return {
+      id: b.id,
+      kind: root.kind,
+      category: b.category,
+      op: root.op,
+      ...(root.tensor !== undefined ? { tensor: root.tensor } : {}),
+      bytes: b.bytes,
+      liveFrom: b.liveFrom,
+      liveTo: b.liveTo,
+      offset: plan.offsets[b.id]!,
+    };
+  });
+
+  const inPlaceOutputs = new Set<TensorId>();
+  for (const d of liveness.inPlace) if (d.legal) inPlaceOutputs.add(graph.ops[d.op]!.output);
+  const recomputedTensors = new Set<TensorId>();
+  const savedRecomputed = new Set<TensorId>();
+  for (const v of schedule.values) {
+    if (v.kind !== 'recomputed' || v.tensor === undefined) continue;
+    recomputedTensors.add(v.tensor);
+    if (liveness.savedValues.has(v.id)) savedRecomputed.add(v.tensor);
+  }
+  const lineOf = (step: number): number | null => schedule.steps[step]?.node?.statement.start.line ?? null;
+  const tensors: TensorMemory[] = graph.tensors.map((t) => {
+    const v = schedule.activationOf[t.id]!;
+    const buffer = liveness.bufferOf[v]!;
+    const from = liveness.valueFrom[v]!;
+    const to = liveness.valueTo[v]!;
+    return {
+      tensor: t.id,
+      name: t.name,
+      bytes: schedule.values[v]!.bytes,
+      liveFrom: from,
+      liveTo: to,
+      liveFromLine: lineOf(from),
+      liveToLine: lineOf(to),
+      savedForBackward: liveness.savedValues.has(v) || savedRecomputed.has(t.id),
+      recomputed: recomputedTensors.has(t.id),
+      inPlace: inPlaceOutputs.has(t.id),
+      buffer: buffer >= 0 ? buffer : null,
+      offset: buffer >= 0 ? plan.offsets[buffer]! : null,
+    };
+  });
+
+  const peak = peakIndex(stepLive, batch);
+  const lowerBoundAffine = peak >= 0 ? stepLive[peak]! : alwaysLive;
+  const lowerBound = atBatch(lowerBoundAffine, batch);
+  const peakStep: PeakStep | null =
+    peak < 0
+      ? null
+      : {
+          index: peak,
+          phase: schedule.steps[peak]!.phase,
+          ...(schedule.steps[peak]!.node ? { op: schedule.steps[peak]!.node!.id } : {}),
+          line: lineOf(peak),
+          live: stepLive[peak]!,
+          buffers: liveness.buffers
+            .filter((b) => b.liveFrom <= peak && peak <= b.liveTo && atBatch(b.bytes, batch) > 0)
+            .sort((a, b) => atBatch(b.bytes, batch) - atBatch(a.bytes, batch) || a.id - b.id)
+            .map((b) => b.id),
+        };
+
+  const naiveBuffers = naiveBytes(graph, schedule, liveness);
+  const bytes: MemoryBytes = {
+    weights,
+    buffers: stateBuffers,
+    optimizer,
+    alwaysLive,
+    workspace: maxOfCategory(liveness, 'workspace', batch),
+    savedActivations: maxOfCategory(liveness, 'savedActivations', batch),
+    naive: addBytes(alwaysLive, naiveBuffers),
+    lowerBound,
+    lowerBoundAffine,
+    planned: plan.bytes,
+    fragmentation: lowerBound > 0 ? plan.bytes / lowerBound - 1 : 0,
+  };
+
+  // batch limits: exact for the lower bound, verified search for the planner
+  const budget = config.device.memoryBytes;
+  const lbLimit = maxBatchOfLines(stepLive.length > 0 ? stepLive : [alwaysLive], budget);
+  const fits = (n: number): boolean => core.plannedAt(n).bytes <= budget;
+  let plannedLimit: BatchLimit;
+  if (lbLimit.batch === null) {
+    plannedLimit = lbLimit.reason === 'unbounded' && !fits(1) ? { batch: null, reason: 'none-fits' } : lbLimit;
+  } else {
+    const ratio = lowerBound > 0 ? plan.bytes / lowerBound : 1;
+    const guessLimit = maxBatchOfLines(stepLive.map((l) => symbolic(l.fixed * ratio, l.perSample * ratio)), budget);
+    const found = searchMaxBatch(fits, lbLimit.batch, guessLimit.batch ?? 1);
+    plannedLimit = found === null ? { batch: null, reason: 'none-fits' } : { batch: found };
+  }
+
+  const lanes = simdFill(config.device, activationDType(config));
+  const simdPlanned = lanes.batch === null ? null : lanes.batch === batch ? plan.bytes : core.plannedAt(lanes.batch).bytes;
+
+  const overflow =
+    footprint.overflow ||
+    !stepLive.every(isSafeBytes) ||
+    !Number.isSafeInteger(plan.bytes) ||
+    !Number.isSafeInteger(atBatch(bytes.naive, batch));
+
+  return {
+    mode: config.mode,
+    batch,
+    lowering: schedule.lowering,
+    steps,
+    buffers: bufferList,
+    tensors,
+    stepLive,
+    bytes,
+    planStrategy: plan.strategy,
+    peakStep,
+    maxBatch: { planned: plannedLimit, lowerBound: lbLimit },
+    simd: { ...lanes, planned: simdPlanned, fits: simdPlanned === null ? null : simdPlanned <= budget },
+    inPlace: { decisions: liveness.inPlace, savings: inPlaceSavings(graph, schedule, liveness, stepLive, batch) },
+    ...(config.mode === 'train' && options.checkpointEstimate !== false && schedule.backwardStart >= 0
+      ? { checkpoint: checkpointEstimate(graph, alwaysLive, batch) }
+      : {}),
+    timeline: buildTimeline(schedule.steps, liveness.perStep, { weights, buffers: stateBuffers, optimizer }, batch),
+    overflow,
+  };
+}
+
+/** no reuse: every buffer that views do not share gets its own storage for the whole run */
+function naiveBytes(graph: Graph, schedule: Schedule, liveness: Liveness): SymbolicBytes {
+  let total = ZERO_BYTES;
+  for (const b of liveness.buffers) total = addBytes(total, b.bytes);
+  // a legal in-place output shares its input's buffer at runtime; with no reuse it has its own
+  for (const d of liveness.inPlace) {
+    if (d.legal) total = addBytes(total, schedule.values[schedule.activationOf[graph.ops[d.op]!.output]!]!.bytes);
+  }
+  return total;
+}
+
+/** for each op that could legally run in place but does not: the lower-bound peak drop if it did */
+function inPlaceSavings(graph: Graph, schedule: Schedule, liveness: Liveness, stepLive: readonly SymbolicBytes[], batch: number): InPlaceSaving[] {
+  if (stepLive.length === 0) return [];
+  // the largest and second-largest step at the batch: merging input and output only changes the op's own step
+  let first = -1;
+  let second = -1;
+  stepLive.forEach((l, i) => {
+    const v = atBatch(l, batch);
+    if (first < 0 || v > atBatch(stepLive[first]!, batch)) {
+      second = first;
+      first = i;
+    } else if (second < 0 || v > atBatch(stepLive[second]!, batch)) second = i;
+  });
+  const peak = atBatch(stepLive[first]!, batch);
+  const bufferEnd = (v: number): number => liveness.buffers[liveness.bufferOf[v]!]?.liveTo ?? -1;
+  const out: InPlaceSaving[] = [];
+  for (let i = 0; i < graph.ops.length; i++) {
+    const op = graph.ops[i]!;
+    const spec = lookupOp(op.op);
+    if (!spec || spec.inPlace === 'never' || requestsInPlace(op)) continue;
+    const c = inPlaceCandidate(graph, schedule, i, bufferEnd);
+    if ('reason' in c) continue;
+    const size = schedule.values[schedule.activationOf[op.output]!]!.bytes;
+    const others = i === first ? (second >= 0 ? atBatch(stepLive[second]!, batch) : 0) : peak;
+    const after = Math.max(others, atBatch(stepLive[i]!, batch) - atBatch(size, batch));
+    out.push({ op: op.id, input: c.input, bytes: size, peakSaving: peak - after });
+  }
+  return out;
+}
+
+function checkpointEstimate(graph: Graph, alwaysLive: SymbolicBytes, batch: number): CheckpointEstimate {
+  const seg = sqrtSegmentation(graph);
+  const core = runCore(seg.graph, alwaysLive);
+  const peak = peakIndex(core.stepLive, batch);
+  return {
+    segments: seg.segments,
+    opsPerSegment: seg.opsPerSegment,
+    savedActivations: maxOfCategory(core.liveness, 'savedActivations', batch),
+    lowerBound: peak >= 0 ? atBatch(core.stepLive[peak]!, batch) : atBatch(alwaysLive, batch),
+    planned: core.plannedAt(batch).bytes,
+    recomputeFraction: recomputeFraction(seg.graph, core.schedule),
+  };
+}

@@ -1,0 +1,291 @@
+// The execution schedule of one model: forward steps in program order; in train mode the backward
+// steps in reverse order (with recompute steps for checkpointed segments) and one optimizer step.
+// Every step records the values it writes and reads, so liveness is a scan over the steps.
+// What each op keeps for its backward and what workspace it needs comes from the op registry.
+import { DTYPE_BYTES, type Graph, type Lowering, type OpId, type OpNode, type TensorId } from '../ir';
+import { activationDType } from '../graphBuilder';
+import { lookupOp } from '../ops/registry';
+import type { ArgValue, OpContext, OpSpec } from '../ops/types';
+import { symbolic, type SymbolicBytes } from '../units';
+import { weightFormat } from './footprint';
+
+export type Phase = 'forward' | 'recompute' | 'backward' | 'optimizer';
+
+export type ValueKind =
+  | 'activation' // a forward output
+  | 'recomputed' // a forward output recomputed during backward (checkpointing)
+  | 'saved-extra' // extra state an op keeps for its backward (batch-norm statistics, dropout mask)
+  | 'activation-gradient'
+  | 'weight-gradient'
+  | 'workspace'; // transient buffer of one step (im2col lowering, attention scores)
+
+/** one logical buffer content; views and in-place outputs later share a buffer with another value */
+export interface Value {
+  readonly id: number;
+  readonly kind: ValueKind;
+  /** the forward tensor it holds (activation, recomputed) or is the gradient of */
+  readonly tensor?: TensorId;
+  /** the op that produces it (for a weight gradient: the op owning the weights) */
+  readonly op: OpId;
+  readonly bytes: SymbolicBytes;
+}
+
+export interface Step {
+  readonly index: number;
+  readonly phase: Phase;
+  /** the op this step runs (absent for the optimizer step); its statement points back to the source */
+  readonly node?: OpNode;
+  /** value ids read at this step (saved tensors, incoming gradient, forward inputs) */
+  readonly reads: readonly number[];
+  /** value ids written at this step */
+  readonly writes: readonly number[];
+  /** model outputs the loss reads at the first backward step (not saved by any op's backward) */
+  readonly lossReads?: readonly number[];
+}
+
+export interface Schedule {
+  readonly steps: readonly Step[];
+  readonly values: readonly Value[];
+  /** forward activation value of every tensor, by tensor id */
+  readonly activationOf: readonly number[];
+  /** value pairs that share one buffer by construction (flatten/reshape views) */
+  readonly views: readonly (readonly [number, number])[];
+  /** index of the first backward step, -1 when there is none */
+  readonly backwardStart: number;
+  /** index of the optimizer step, -1 when there is none */
+  readonly optimizerStep: number;
+  /** index of the last forward step */
+  readonly forwardEnd: number;
+  readonly lowering: 'im2col' | 'direct';
+}
+
+/** `auto` lowers convolutions to matrix products on GPUs and CPUs; IPUs run them directly */
+export function resolveLowering(lowering: Lowering, deviceKind: 'gpu' | 'cpu' | 'ipu'): 'im2col' | 'direct' {
+  if (lowering !== 'auto') return lowering;
+  return deviceKind === 'ipu' ? 'direct' : 'im2col';
+}
+
+/** what the registry's rules see for an op already in the graph */
+export function opContext(graph: Graph, node: OpNode): OpContext {
+  const args: Record<string, ArgValue> = {};
+  for (const [k, v] of Object.entries(node.attrs)) if (v !== null) args[k] = v;
+  return {
+    inputs: node.inputs.map((id) => graph.tensors[id]!),
+    args,
+    layout: graph.config.layout,
+    activationDType: activationDType(graph.config),
+  };
+}
+
+/** what the backward of `node` reads from its forward: input indices, output, extra elements */
+export interface SavedSpec {
+  readonly inputs: readonly number[];
+  readonly output: boolean;
+  readonly extra: SymbolicBytes;
+}
+
+export function savedSpec(graph: Graph, node: OpNode, spec: OpSpec): SavedSpec {
+  const ctx = opContext(graph, node);
+  const saved = spec.savedForBackward;
+  const out = graph.tensors[node.output]!;
+  const extra = saved.extraElements?.(ctx, out.shape) ?? { perSample: 0, fixed: 0 };
+  const b = DTYPE_BYTES[saved.extraDType ?? ctx.activationDType];
+  return {
+    inputs: saved.inputs.filter((i) => i < node.inputs.length),
+    output: saved.outputWhen?.(ctx) ?? saved.output,
+    extra: symbolic(extra.fixed * b, extra.perSample * b),
+  };
+}
+
+/** workspace bytes of one forward (or backward) run of `node` under the lowering */
+export function workspaceBytes(graph: Graph, node: OpNode, spec: OpSpec, lowering: 'im2col' | 'direct'): SymbolicBytes {
+  if (!spec.workspaceElements) return symbolic(0, 0);
+  // lowering workspace belongs to the convolution family; attention scores stay whatever the lowering
+  if (spec.family === 'conv' && lowering === 'direct') return symbolic(0, 0);
+  const ctx = opContext(graph, node);
+  const w = spec.workspaceElements(ctx, graph.tensors[node.output]!.shape);
+  const b = DTYPE_BYTES[ctx.activationDType];
+  return symbolic(w.fixed * b, w.perSample * b);
+}
+
+function isZero(b: SymbolicBytes): boolean {
+  return b.fixed === 0 && b.perSample === 0;
+}
+
+/** tensors that carry a gradient back to some weight: they need an activation gradient in training */
+function gradientFlow(graph: Graph): boolean[] {
+  const requires = new Array<boolean>(graph.tensors.length).fill(false);
+  for (const op of graph.ops) {
+    const trainable = op.params.trainable > 0 || op.sharesParamsWith !== undefined;
+    requires[op.output] = trainable || op.inputs.some((t) => requires[t]);
+  }
+  const reached = new Array<boolean>(graph.tensors.length).fill(false);
+  for (const t of graph.outputs) reached[t] = requires[t]!;
+  for (let i = graph.ops.length - 1; i >= 0; i--) {
+    const op = graph.ops[i]!;
+    if (!reached[op.output]) continue;
+    for (const t of op.inputs) if (requires[t]) reached[t] = true;
+  }
+  return reached;
+}
+
+export function buildSchedule(graph: Graph): Schedule {
+  const config = graph.config;
+  const training = config.mode === 'train';
+  const lowering = resolveLowering(config.lowering, config.device.kind);
+  const values: Value[] = [];
+  const steps: Step[] = [];
+  const views: [number, number][] = [];
+  const newValue = (kind: ValueKind, op: OpId, bytes: SymbolicBytes, tensor?: TensorId): number => {
+    const id = values.length;
+    values.push(tensor === undefined ? { id, kind, op, bytes } : { id, kind, op, bytes, tensor });
+    return id;
+  };
+  const tensorBytes = (t: TensorId): SymbolicBytes => {
+    const tensor = graph.tensors[t]!;
+    return symbolic(0, tensor.elementsPerSample * DTYPE_BYTES[tensor.dtype]);
+  };
+  const activationOf = graph.tensors.map((t) => newValue('activation', t.producer, tensorBytes(t.id), t.id));
+  const hasGradient = training ? gradientFlow(graph) : [];
+  const runsBackward = (op: OpNode): boolean => training && op.op !== 'input' && hasGradient[op.output] === true;
+  const specs = graph.ops.map((op) => lookupOp(op.op));
+
+  // ---- forward
+  const forwardExtra = new Map<OpId, number>();
+  for (const op of graph.ops) {
+    const spec = specs[op.id];
+    const writes = [activationOf[op.output]!];
+    if (spec?.aliasesInput && op.inputs.length > 0) views.push([activationOf[op.output]!, activationOf[op.inputs[0]!]!]);
+    if (spec && runsBackward(op) && op.checkpointSegment === undefined) {
+      const extra = savedSpec(graph, op, spec).extra;
+      if (!isZero(extra)) {
+        const v = newValue('saved-extra', op.id, extra);
+        forwardExtra.set(op.id, v);
+        writes.push(v);
+      }
+    }
+    if (spec) {
+      const ws = workspaceBytes(graph, op, spec, lowering);
+      if (!isZero(ws)) writes.push(newValue('workspace', op.id, ws));
+    }
+    steps.push({ index: steps.length, phase: 'forward', node: op, reads: op.inputs.map((t) => activationOf[t]!), writes });
+  }
+  const forwardEnd = steps.length - 1;
+  if (!training) {
+    return { steps, values, activationOf, views, backwardStart: -1, optimizerStep: -1, forwardEnd, lowering };
+  }
+
+  // ---- backward, with recompute steps ahead of each checkpointed segment's first backward step
+  const format = weightFormat(config);
+  const gradOf = new Map<TensorId, number>();
+  const weightGradOf = new Map<OpId, number>();
+  const recomputedOf = new Map<TensorId, number>();
+  const recomputedExtra = new Map<OpId, number>();
+  const segments = new Map<number, OpNode[]>();
+  for (const op of graph.ops) {
+    if (op.checkpointSegment === undefined || op.op === 'input') continue;
+    const list = segments.get(op.checkpointSegment) ?? [];
+    list.push(op);
+    segments.set(op.checkpointSegment, list);
+  }
+  const recomputed = new Set<number>();
+  const backwardStart = steps.length;
+  let seeded = false;
+
+  const emitRecompute = (segment: readonly OpNode[]): void => {
+    for (const op of segment) {
+      const spec = specs[op.id];
+      const reads = op.inputs.map((t) => recomputedOf.get(t) ?? activationOf[t]!);
+      const out = newValue('recomputed', op.id, tensorBytes(op.output), op.output);
+      recomputedOf.set(op.output, out);
+      const writes = [out];
+      if (spec?.aliasesInput && reads.length > 0) views.push([out, reads[0]!]);
+      if (spec && runsBackward(op)) {
+        const extra = savedSpec(graph, op, spec).extra;
+        if (!isZero(extra)) {
+          const v = newValue('saved-extra', op.id, extra);
+          recomputedExtra.set(op.id, v);
+          writes.push(v);
+        }
+      }
+      if (spec) {
+        const ws = workspaceBytes(graph, op, spec, lowering);
+        if (!isZero(ws)) writes.push(newValue('workspace', op.id, ws));
+      }
+      steps.push({ index: steps.length, phase: 'recompute', node: op, reads, writes });
+    }
+  };
+
+  for (let i = graph.ops.length - 1; i >= 0; i--) {
+    const op = graph.ops[i]!;
+    const spec = specs[op.id];
+    if (!spec || !runsBackward(op)) continue;
+    const segment = op.checkpointSegment;
+    if (segment !== undefined && !recomputed.has(segment)) {
+      recomputed.add(segment);
+      emitRecompute(segments.get(segment) ?? []);
+    }
+    const reads: number[] = [];
+    const writes: number[] = [];
+    const lossReads: number[] = [];
+    if (!seeded) {
+      // the loss reads the model outputs and seeds their gradients
+      seeded = true;
+      for (const t of graph.outputs) {
+        lossReads.push(activationOf[t]!);
+        if (hasGradient[t] && !gradOf.has(t)) {
+          const g = newValue('activation-gradient', graph.tensors[t]!.producer, tensorBytes(t), t);
+          gradOf.set(t, g);
+          writes.push(g);
+        }
+      }
+    }
+    const forwardValue = (t: TensorId): number =>
+      segment !== undefined ? (recomputedOf.get(t) ?? activationOf[t]!) : activationOf[t]!;
+    const incoming = gradOf.get(op.output);
+    if (incoming !== undefined) reads.push(incoming);
+    const saved = savedSpec(graph, op, spec);
+    for (const idx of saved.inputs) reads.push(forwardValue(op.inputs[idx]!));
+    if (saved.output) reads.push(forwardValue(op.output));
+    const extra = segment !== undefined ? recomputedExtra.get(op.id) : forwardExtra.get(op.id);
+    if (extra !== undefined) reads.push(extra);
+    op.inputs.forEach((t, idx) => {
+      if (!hasGradient[t]) return;
+      const existing = gradOf.get(t);
+      if (existing !== undefined) {
+        // a second consumer accumulates into the gradient already allocated
+        reads.push(existing);
+        writes.push(existing);
+      } else if (spec.aliasesInput && idx === 0 && incoming !== undefined) {
+        gradOf.set(t, incoming); // the gradient of a view is a view of the gradient
+      } else {
+        const g = newValue('activation-gradient', graph.tensors[t]!.producer, tensorBytes(t), t);
+        gradOf.set(t, g);
+        writes.push(g);
+      }
+    });
+    if (op.params.trainable > 0 || op.sharesParamsWith !== undefined) {
+      const owner = op.sharesParamsWith ?? op.id;
+      const existing = weightGradOf.get(owner);
+      if (existing !== undefined) {
+        reads.push(existing);
+        writes.push(existing);
+      } else {
+        const trainable = graph.ops[owner]?.params.trainable ?? op.params.trainable;
+        const g = newValue('weight-gradient', owner, symbolic(trainable * format.gradient, 0));
+        weightGradOf.set(owner, g);
+        writes.push(g);
+      }
+    }
+    // the weight-gradient and input-gradient products reuse one workspace the size of the forward one
+    const ws = workspaceBytes(graph, op, spec, lowering);
+    if (!isZero(ws)) writes.push(newValue('workspace', op.id, ws));
+    steps.push({ index: steps.length, phase: 'backward', node: op, reads, writes, ...(lossReads.length > 0 ? { lossReads } : {}) });
+  }
+  if (steps.length === backwardStart) {
+    return { steps, values, activationOf, views, backwardStart: -1, optimizerStep: -1, forwardEnd, lowering };
+  }
+  const optimizerStep = steps.length;
+  steps.push({ index: optimizerStep, phase: 'optimizer', reads: [...weightGradOf.values()], writes: [] });
+  return { steps, values, activationOf, views, backwardStart, optimizerStep, forwardEnd, lowering };
+}

@@ -1,0 +1,49 @@
+// NNM201: the planned peak does not fit the device memory. Reported on the model name and on the
+// statement of the step that holds the peak, with the overshoot and the largest batch that fits.
+import type { CoreDiagnostic, Graph } from '../ir';
+import type { MemoryAnalysis } from '../analysis/memory';
+import { formatBytes, formatSymbolic } from '../units';
+
+export const BUDGET_CODE = 'NNM201';
+
+export function budgetDiagnostics(graph: Graph, memory: MemoryAnalysis): CoreDiagnostic[] {
+  const config = graph.config;
+  const device = config.device;
+  if (memory.overflow) {
+    return [
+      {
+        range: graph.nameRange,
+        severity: 'error',
+        code: BUDGET_CODE,
+        message: `${graph.name}: memory at batch ${config.batch} is too large to count exactly (over 2^53 bytes); it cannot fit ${device.name}`,
+      },
+    ];
+  }
+  const planned = memory.bytes.planned;
+  if (planned <= device.memoryBytes) return [];
+  const limit = memory.maxBatch.planned;
+  const advice =
+    limit.batch !== null
+      ? `the largest batch that fits is ${limit.batch}`
+      : limit.reason === 'unbounded'
+        ? `the batch does not change it: ${formatBytes(memory.bytes.alwaysLive.fixed)} is always live`
+        : 'not even batch 1 fits';
+  const peak = memory.peakStep;
+  const where = peak && peak.line !== null ? ` at line ${peak.line + 1} (${peak.phase})` : '';
+  const message =
+    `${graph.name}: planned peak ${formatBytes(planned)} @ batch ${config.batch} (${config.mode}, ${config.precision})${where} ` +
+    `exceeds ${device.name}'s ${formatBytes(device.memoryBytes)} by ${formatBytes(planned - device.memoryBytes)}; ${advice} ` +
+    `(peak step live bytes: ${formatSymbolic(memory.bytes.lowerBoundAffine)})`;
+  const out: CoreDiagnostic[] = [{ range: graph.nameRange, severity: 'error', code: BUDGET_CODE, message }];
+  const node = peak?.op !== undefined ? graph.ops[peak.op] : undefined;
+  if (node) {
+    out.push({
+      range: node.statement,
+      severity: 'error',
+      code: BUDGET_CODE,
+      message: `memory peaks here (${peak!.phase} ${node.op}): ${message}`,
+      related: [{ range: graph.nameRange, message: `model ${graph.name}` }],
+    });
+  }
+  return out;
+}
