@@ -1,0 +1,87 @@
+// Neovim (Debian's 0.7, headless) as a second, independent LSP client of the bundled server over
+// stdio: it must publish the fixture's diagnostic and answer a hover, as it does for VS Code.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO } from './lib/codeServer';
+import { Timings } from './lib/timings';
+import { ensureAptPackages } from './lib/tools';
+
+interface NvimDiagnostic {
+  line: number;
+  col: number;
+  severity: number;
+  code: string | number | null;
+  source: string | null;
+  message: string;
+}
+interface NvimResult {
+  diagnostics: NvimDiagnostic[];
+  hover_diagnostics: number;
+  hover: { contents: { kind: string; value: string } } | null;
+  errors: string[];
+}
+
+const timings = new Timings();
+let runDir = '';
+let result: NvimResult;
+
+describe('memlens in Neovim (headless, LSP over stdio)', { timeout: 600_000 }, () => {
+  before(async () => {
+    await timings.time('setup (neovim package)', () => ensureAptPackages(['neovim']));
+    await timings.time('bundle server', () => {
+      const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+      assert.equal(build.status, 0, `esbuild failed:\n${build.stdout}\n${build.stderr}`);
+    });
+    runDir = mkdtempSync(join(tmpdir(), 'memlens-nvim-'));
+    const out = join(runDir, 'result.json');
+    const nvim = await timings.time('nvim session', () =>
+      spawnSync('nvim', ['--headless', '--clean', '-c', `luafile ${join(__dirname, 'neovim', 'check.lua')}`], {
+        cwd: runDir,
+        encoding: 'utf8',
+        timeout: 60_000,
+        killSignal: 'SIGKILL',
+        env: {
+          ...process.env,
+          MEMLENS_SERVER: join(REPO, 'dist', 'server.js'),
+          MEMLENS_DIAG_FILE: join(REPO, 'test', 'fixtures', 'e2e', 'unknown_op.nnm'),
+          MEMLENS_HOVER_FILE: join(REPO, 'examples', 'resnet50.nnm'),
+          // line 22 of resnet50.nnm is `  x = input(3, 224, 224)`: hover the `x`
+          MEMLENS_HOVER_LINE: '22',
+          MEMLENS_HOVER_COL: '3',
+          MEMLENS_OUT: out,
+        },
+      }),
+    );
+    assert.equal(nvim.error, undefined, `nvim did not finish: ${nvim.error?.message}\n${nvim.stderr}`);
+    result = JSON.parse(readFileSync(out, 'utf8')) as NvimResult;
+  });
+
+  after(() => {
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
+    process.stderr.write(`\n${timings.report('Neovim')}\n`);
+  });
+
+  it('the session ran without LSP errors', () => {
+    assert.deepEqual(result.errors, []);
+  });
+
+  it('publishes the unknown-op diagnostic with its code and range', () => {
+    assert.equal(result.diagnostics.length, 1, JSON.stringify(result.diagnostics));
+    const [d] = result.diagnostics;
+    // line 4 is `  y = convolve2d(x, 16, kernel: 3)`; the callee starts in column 7; severity 1 = error
+    assert.deepEqual({ line: d?.line, col: d?.col, severity: d?.severity, code: d?.code }, { line: 4, col: 7, severity: 1, code: 'NNM110' });
+    assert.match(d?.message ?? '', /convolve2d/);
+  });
+
+  it('answers a hover on a tensor with its shape and bytes, and publishes no diagnostics for a clean file', () => {
+    assert.equal(result.hover_diagnostics, 0);
+    const value = result.hover?.contents.value ?? '';
+    // 3 x 224 x 224 x 4 B = 602,112 B = 588 KiB per sample; x 32 = 18.4 MiB
+    assert.match(value, /\[N, 3, 224, 224\]/, value);
+    assert.match(value, /588 KiB x N = 18\.4 MiB at batch 32/, value);
+  });
+});

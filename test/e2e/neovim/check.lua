@@ -1,0 +1,82 @@
+-- Headless Neovim 0.7 as an independent LSP client of the bundled memlens server (stdio).
+-- Opens a file expected to have diagnostics and a file to hover, then writes what it saw as
+-- JSON to $MEMLENS_OUT and quits. Inputs come from the environment (see neovim.test.ts).
+local server = os.getenv('MEMLENS_SERVER')
+local diag_file = os.getenv('MEMLENS_DIAG_FILE')
+local hover_file = os.getenv('MEMLENS_HOVER_FILE')
+local hover_line = tonumber(os.getenv('MEMLENS_HOVER_LINE')) -- 1-based
+local hover_col = tonumber(os.getenv('MEMLENS_HOVER_COL')) -- 1-based
+local out = os.getenv('MEMLENS_OUT')
+
+local result = { diagnostics = {}, hover_diagnostics = -1, hover = vim.NIL, errors = {} }
+
+local function finish()
+  local f = assert(io.open(out, 'w'))
+  f:write(vim.fn.json_encode(result))
+  f:close()
+  vim.cmd('qall!')
+end
+
+local function open(path)
+  vim.cmd('edit ' .. vim.fn.fnameescape(path))
+  local buf = vim.api.nvim_get_current_buf()
+  vim.bo[buf].filetype = 'nnm'
+  return buf
+end
+
+-- uri -> number of diagnostics in the server's latest publishDiagnostics for it
+local published = {}
+
+local ok, err = pcall(function()
+  local client_id = vim.lsp.start_client({
+    handlers = {
+      ['textDocument/publishDiagnostics'] = function(e, res, ctx, config)
+        published[res.uri] = #res.diagnostics
+        return vim.lsp.diagnostic.on_publish_diagnostics(e, res, ctx, config)
+      end,
+    },
+    name = 'memlens',
+    cmd = { 'node', server, '--stdio' },
+    root_dir = vim.fn.fnamemodify(hover_file, ':h'),
+    on_error = function(code, e)
+      table.insert(result.errors, 'rpc error ' .. tostring(code) .. ': ' .. tostring(e))
+    end,
+  })
+  assert(client_id, 'the server did not start')
+
+  local diag_buf = open(diag_file)
+  vim.lsp.buf_attach_client(diag_buf, client_id)
+  vim.wait(15000, function() return #vim.diagnostic.get(diag_buf) > 0 end, 50)
+  for _, d in ipairs(vim.diagnostic.get(diag_buf)) do
+    local lsp = d.user_data and d.user_data.lsp or {}
+    table.insert(result.diagnostics, {
+      line = d.lnum + 1,
+      col = d.col + 1,
+      severity = d.severity,
+      code = d.code or lsp.code,
+      source = d.source or lsp.source,
+      message = d.message,
+    })
+  end
+
+  local hover_buf = open(hover_file)
+  vim.lsp.buf_attach_client(hover_buf, client_id)
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(hover_buf) },
+    position = { line = hover_line - 1, character = hover_col - 1 },
+  }
+  local responses = vim.lsp.buf_request_sync(hover_buf, 'textDocument/hover', params, 15000) or {}
+  for _, response in pairs(responses) do
+    if response.err then table.insert(result.errors, vim.inspect(response.err)) end
+    if response.result then result.hover = response.result end
+  end
+  -- the hover file is clean: the server publishes an empty list for it
+  local hover_uri = vim.uri_from_bufnr(hover_buf)
+  vim.wait(15000, function() return published[hover_uri] ~= nil end, 50)
+  result.hover_diagnostics = published[hover_uri] or -1
+
+  vim.lsp.stop_client(client_id)
+  vim.wait(5000, function() return vim.lsp.get_client_by_id(client_id) == nil end, 50)
+end)
+if not ok then table.insert(result.errors, tostring(err)) end
+finish()
