@@ -1,0 +1,329 @@
+// Model descriptions -> IR graphs: one GraphBuilder per model, layers planned by layers.ts,
+// shared layer objects counted once, `trainable: false` moved to the non-trainable count.
+import type { Node } from 'web-tree-sitter';
+import { mergeConfig, type ConfigOverrides } from '../config';
+import type { CoreDiagnostic, Graph, ModelConfig, OpId, OpNode, Optimizer, SourceRange, TensorId } from '../ir';
+import { GraphBuilder } from '../graphBuilder';
+import type { SourceRef } from '../document';
+import type { ArgValue } from '../ops/types';
+import { TFJS_CODES } from './codes';
+import { declaredInputShape, inputDType, planLayer, type LayerProblem } from './layers';
+import type { LayerObject, ModelObject, SymbolicTensor, Unknown, Value } from './values';
+
+export function rangeOfNode(node: Node): SourceRange {
+  return {
+    start: { line: node.startPosition.row, character: node.startPosition.column },
+    end: { line: node.endPosition.row, character: node.endPosition.column },
+  };
+}
+
+/** one application of a layer in a graph: what hover and the oracle tests look up */
+export interface LayerApplication {
+  readonly layer: LayerObject;
+  readonly ops: readonly OpId[];
+  readonly output: TensorId;
+  readonly site: Node;
+}
+
+export interface BuiltModel {
+  readonly model: ModelObject;
+  readonly graph?: Graph;
+  readonly applications: readonly LayerApplication[];
+}
+
+export interface BuildResult {
+  readonly models: BuiltModel[];
+  readonly diagnostics: CoreDiagnostic[];
+}
+
+class BuildStop extends Error {}
+
+/** tf.js optimizers by the number of state values they keep per weight (see docs/tfjs.md) */
+function optimizerOf(value: Value): Optimizer | 'unknown' | undefined {
+  let name: string;
+  let momentum: Value | undefined;
+  if (value.kind === 'string') name = value.value;
+  else if (value.kind === 'optimizer') {
+    name = value.name;
+    momentum = value.momentum;
+  } else if (value.kind === 'unknown') return 'unknown';
+  else return undefined;
+  switch (name.toLowerCase()) {
+    case 'sgd':
+      return { kind: 'sgd', momentum: 0 };
+    case 'momentum': {
+      const m = momentum?.kind === 'number' ? momentum.value : 0.9;
+      return { kind: 'sgd', momentum: m > 0 ? m : 0.9 };
+    }
+    case 'adagrad':
+      // one accumulator per weight: the same state size as SGD with momentum
+      return { kind: 'sgd', momentum: 0.9 };
+    case 'adam':
+    case 'adamax':
+    case 'adadelta':
+    case 'rmsprop':
+      // two state values per weight (tf.js RMSProp keeps mean squares and moments)
+      return { kind: 'adam', momentum: 0 };
+    default:
+      return undefined;
+  }
+}
+
+class ModelBuilder {
+  private readonly builder: GraphBuilder;
+  readonly applications: LayerApplication[] = [];
+  /** first application of each layer object in this graph: its ops carry the weights */
+  private readonly firstOps = new Map<LayerObject, readonly OpId[]>();
+  private readonly frozen = new Set<OpId>();
+
+  constructor(
+    private readonly model: ModelObject,
+    config: ModelConfig,
+    private readonly diagnostics: CoreDiagnostic[],
+    private readonly tensorNames: ReadonlyMap<number, { name: string; node: Node }>,
+  ) {
+    const nameNode = model.nameNode ?? model.site;
+    this.builder = new GraphBuilder(modelName(model), config, rangeOfNode(model.site), rangeOfNode(nameNode));
+  }
+
+  private report(problem: LayerProblem): never {
+    this.diagnostics.push({ range: rangeOfNode(problem.node), severity: problem.severity, code: problem.code, message: problem.message });
+    throw new BuildStop();
+  }
+
+  private unresolved(u: Unknown, what: string): never {
+    this.report({ node: u.node, message: `${what} is not statically resolvable: ${u.reason}; model '${modelName(this.model)}' is not analysed`, code: TFJS_CODES.unresolved, severity: 'info' });
+  }
+
+  input(shape: readonly number[], dtype: string | undefined, site: Node, name?: string): TensorId {
+    const args: Record<string, ArgValue> = { shape: [...shape] };
+    if (dtype) args['dtype'] = dtype;
+    const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site), ...(name ? { name } : {}) });
+    if (!r.ok) this.report({ node: site, message: `input: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
+    return r.tensor.id;
+  }
+
+  apply(layer: LayerObject, inputs: readonly TensorId[], site: Node, statement: Node, name?: string): TensorId {
+    const shapes = inputs.map((id) => this.builder.tensor(id).shape);
+    const plan = planLayer(layer, shapes);
+    if (!plan.ok) this.report(plan.problem);
+    const shared = this.firstOps.get(layer);
+    const ops: OpId[] = [];
+    let current: readonly TensorId[] = inputs;
+    plan.steps.forEach((step, i) => {
+      const last = i === plan.steps.length - 1;
+      const r = this.builder.add({
+        op: step.op,
+        inputs: current,
+        args: step.args,
+        site: rangeOfNode(site),
+        statement: rangeOfNode(statement),
+        ...(last && name ? { name } : {}),
+        ...(shared?.[i] !== undefined ? { sharesParamsWith: shared[i] } : {}),
+      });
+      if (!r.ok) {
+        const got = shapes.map((s) => `[${s.join(', ')}]`).join(', ');
+        this.report({ node: site, message: `${layer.type} cannot be applied to ${got}: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
+      }
+      ops.push(r.node.id);
+      if (!plan.trainable) this.frozen.add(r.node.id);
+      current = [r.tensor.id];
+    });
+    if (!shared) this.firstOps.set(layer, ops);
+    this.applications.push({ layer, ops, output: current[0]!, site });
+    return current[0]!;
+  }
+
+  build(outputs: readonly TensorId[]): Graph {
+    const graph = this.builder.build(outputs);
+    if (this.frozen.size === 0) return graph;
+    const ops = graph.ops.map((op): OpNode =>
+      this.frozen.has(op.id) ? { ...op, params: { trainable: 0, nonTrainable: op.params.trainable + op.params.nonTrainable } } : op,
+    );
+    return { ...graph, ops };
+  }
+
+  tensorName(t: SymbolicTensor): string | undefined {
+    return this.tensorNames.get(t.serial)?.name;
+  }
+
+  buildSequential(): Graph {
+    const model = this.model;
+    const first = model.layers[0]!;
+    const declared = declaredInputShape(first.layer);
+    if (!declared.ok) this.report(declared.problem);
+    if (!declared.shape) {
+      this.report({
+        node: first.site,
+        message: `the first layer of '${modelName(model)}' declares no inputShape or batchInputShape: tf.js infers the shapes at the first call, memlens cannot; add inputShape to analyse the model`,
+        code: TFJS_CODES.noInputShape,
+        severity: 'info',
+      });
+    }
+    let x = this.input(declared.shape, inputDType(declared.dtype), first.site);
+    for (const entry of model.layers) x = this.apply(entry.layer, [x], entry.site, entry.statement, layerName(entry.layer));
+    return this.build([x]);
+  }
+
+  buildFunctional(): Graph {
+    const model = this.model;
+    const outputs = this.tensors(model.outputs, 'outputs');
+    const declaredInputs = this.tensors(model.inputs, 'inputs');
+    const built = new Map<number, TensorId>();
+    const visit = (t: SymbolicTensor): TensorId => {
+      const done = built.get(t.serial);
+      if (done !== undefined) return done;
+      let id: TensorId;
+      const p = t.producer;
+      if (p.kind === 'input') {
+        if (!declaredInputs.includes(t)) {
+          this.report({ node: p.site, message: `this tf.input is used by '${modelName(model)}' but is not among its inputs`, code: TFJS_CODES.shape, severity: 'error' });
+        }
+        const shape = p.shape;
+        if (shape.kind === 'unknown') this.unresolved(shape, 'the input shape');
+        const dims = intList(shape);
+        if (!dims) this.report({ node: p.site, message: 'tf.input needs shape: a list of integers (null only for the batch)', code: TFJS_CODES.invalidConfig, severity: 'error' });
+        if (dims.some((d) => d < 1)) this.report({ node: p.site, message: `the input shape [${dims.join(', ')}] has a free dimension: memlens needs every per-sample size`, code: TFJS_CODES.unresolved, severity: 'info' });
+        const dtype = p.dtype.kind === 'string' ? p.dtype.value : undefined;
+        id = this.input(dims, inputDType(dtype), p.site, this.tensorName(t));
+      } else {
+        // iterative depth is bounded by the number of tensors created, each visited once
+        const inputs = p.inputs.map(visit);
+        id = this.apply(p.layer, inputs, p.site, p.site, this.tensorName(t) ?? layerName(p.layer));
+      }
+      built.set(t.serial, id);
+      return id;
+    };
+    // visit producers in creation order so deep chains do not recurse deeply
+    for (const t of collect(outputs)) visit(t);
+    for (const t of declaredInputs) if (!built.has(t.serial)) visit(t);
+    return this.build(outputs.map(visit));
+  }
+
+  private tensors(value: Value | undefined, what: string): SymbolicTensor[] {
+    if (value === undefined) this.report({ node: this.model.site, message: `tf.model needs ${what}`, code: TFJS_CODES.invalidConfig, severity: 'error' });
+    if (value.kind === 'unknown') this.unresolved(value, `the model's ${what}`);
+    if (value.kind === 'tensor') return [value];
+    if (value.kind === 'array' && value.items.every((t) => t.kind === 'tensor')) return value.items as SymbolicTensor[];
+    const bad = value.kind === 'array' ? value.items.find((t) => t.kind === 'unknown') : undefined;
+    if (bad?.kind === 'unknown') this.unresolved(bad, `the model's ${what}`);
+    this.report({ node: this.model.site, message: `the ${what} of tf.model are not symbolic tensors memlens can follow`, code: TFJS_CODES.unresolved, severity: 'info' });
+  }
+}
+
+/** every tensor the outputs depend on, in creation order */
+function collect(outputs: readonly SymbolicTensor[]): SymbolicTensor[] {
+  const seen = new Map<number, SymbolicTensor>();
+  const stack = [...outputs];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t.serial)) continue;
+    seen.set(t.serial, t);
+    if (t.producer.kind === 'apply') stack.push(...t.producer.inputs);
+  }
+  return [...seen.values()].sort((a, b) => a.serial - b.serial);
+}
+
+function intList(v: Value): number[] | undefined {
+  if (v.kind !== 'array') return undefined;
+  const out: number[] = [];
+  for (const item of v.items) {
+    if (item.kind === 'null') out.push(-1);
+    else if (item.kind === 'number' && Number.isInteger(item.value)) out.push(item.value);
+    else return undefined;
+  }
+  return out;
+}
+
+export function modelName(model: ModelObject): string {
+  if (model.name && model.scopeName && model.name !== model.scopeName) return `${model.scopeName}.${model.name}`;
+  return model.name ?? model.scopeName ?? `model@${model.site.startPosition.row + 1}`;
+}
+
+function layerName(layer: LayerObject): string | undefined {
+  const n = layer.config?.kind === 'object' ? layer.config.props.get('name') : undefined;
+  return n?.kind === 'string' ? n.value : undefined;
+}
+
+/** the model's config: settings, channels-last, then compile()/fit() values, then CLI overrides */
+function modelConfig(model: ModelObject, defaults: ModelConfig, overrides: ConfigOverrides | undefined, diagnostics: CoreDiagnostic[]): ModelConfig {
+  const own: { -readonly [K in keyof ConfigOverrides]: ConfigOverrides[K] } = { layout: 'nhwc' };
+  if (model.optimizer) {
+    const opt = optimizerOf(model.optimizer.value);
+    if (opt === 'unknown') {
+      diagnostics.push({ range: rangeOfNode(model.optimizer.node), severity: 'info', code: TFJS_CODES.unresolved, message: 'the optimizer is not statically resolvable; the memlens settings apply' });
+    } else if (opt) own.optimizer = opt;
+  }
+  if (model.batchSize) {
+    const b = model.batchSize.value;
+    if (b.kind === 'number' && Number.isInteger(b.value) && b.value >= 1) own.batch = b.value;
+    else diagnostics.push({ range: rangeOfNode(model.batchSize.node), severity: 'info', code: TFJS_CODES.unresolved, message: `the batch size is not statically resolvable${b.kind === 'unknown' ? ` (${b.reason})` : ''}; the memlens settings apply` });
+  }
+  return mergeConfig(defaults, own, overrides);
+}
+
+export function buildGraphs(
+  models: readonly ModelObject[],
+  tensorNames: ReadonlyMap<number, { name: string; node: Node }>,
+  defaults: ModelConfig,
+  overrides?: ConfigOverrides,
+): BuildResult {
+  const diagnostics: CoreDiagnostic[] = [];
+  const out: BuiltModel[] = [];
+  for (const model of models) {
+    if (model.poisoned) {
+      diagnostics.push({
+        range: rangeOfNode(model.poisoned.node),
+        severity: 'info',
+        code: TFJS_CODES.controlFlow,
+        message: `model '${modelName(model)}' is not analysed: ${model.poisoned.reason}`,
+      });
+      out.push({ model, applications: [] });
+      continue;
+    }
+    if (model.style === 'sequential' && model.layers.length === 0) {
+      out.push({ model, applications: [] });
+      continue;
+    }
+    const mb = new ModelBuilder(model, modelConfig(model, defaults, overrides, diagnostics), diagnostics, tensorNames);
+    try {
+      const graph = model.style === 'sequential' ? mb.buildSequential() : mb.buildFunctional();
+      out.push({ model, graph, applications: mb.applications });
+    } catch (err) {
+      if (!(err instanceof BuildStop)) throw err;
+      out.push({ model, applications: mb.applications });
+    }
+  }
+  return { models: out, diagnostics };
+}
+
+/** hover / definition entries: each layer call maps to its ops, each model variable to its graph */
+export function refsFor(built: readonly BuiltModel[], graphIndex: ReadonlyMap<BuiltModel, number>): SourceRef[] {
+  const refs: SourceRef[] = [];
+  for (const b of built) {
+    const gi = graphIndex.get(b);
+    if (gi === undefined || !b.graph) continue;
+    const name = b.graph.name;
+    const nameRange = b.graph.nameRange;
+    refs.push({ range: nameRange, kind: 'model', name, definition: nameRange, isDefinition: true, graph: gi });
+    if (b.model.nameNode) refs.push({ range: b.graph.range, kind: 'model', name, definition: nameRange, isDefinition: false, graph: gi });
+    const bySite = new Map<string, { range: SourceRange; name: string; ops: OpId[]; tensors: TensorId[] }>();
+    const add = (node: Node, label: string, app: LayerApplication): void => {
+      const key = `${node.startIndex}:${node.endIndex}`;
+      let entry = bySite.get(key);
+      if (!entry) {
+        entry = { range: rangeOfNode(node), name: label, ops: [], tensors: [] };
+        bySite.set(key, entry);
+      }
+      entry.ops.push(...app.ops);
+      entry.tensors.push(app.output);
+    };
+    for (const app of b.applications) {
+      const label = layerName(app.layer) ?? app.layer.type;
+      add(app.site, label, app);
+      if (app.layer.site.startIndex !== app.site.startIndex || app.layer.site.endIndex !== app.site.endIndex) add(app.layer.site, label, app);
+    }
+    for (const e of bySite.values()) refs.push({ range: e.range, kind: 'op', name: e.name, isDefinition: false, graph: gi, ops: e.ops, tensors: e.tensors });
+  }
+  return refs;
+}

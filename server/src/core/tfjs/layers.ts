@@ -1,0 +1,432 @@
+// TensorFlow.js (Keras) layers -> registry ops. Each layer becomes one op, or a short chain
+// (a channelsFirst convolution is transposed to channels-last and back, as tf.js does itself).
+// Config values arrive as static Values; one that matters but is unknown stops the layer.
+import type { Node } from 'web-tree-sitter';
+import type { ArgValue } from '../ops/types';
+import type { LayerObject, ObjectValue, Unknown, Value } from './values';
+import { describe } from './values';
+import { TFJS_CODES } from './codes';
+
+export interface OpStep {
+  readonly op: string;
+  readonly args: Record<string, ArgValue>;
+}
+
+export interface LayerProblem {
+  readonly node: Node;
+  readonly message: string;
+  readonly code: string;
+  readonly severity: 'error' | 'warning' | 'info';
+}
+
+export type LayerPlan = { readonly ok: true; readonly steps: readonly OpStep[]; readonly trainable: boolean } | { readonly ok: false; readonly problem: LayerProblem };
+
+class PlanError extends Error {
+  constructor(readonly problem: LayerProblem) {
+    super(problem.message);
+  }
+}
+
+/** typed access to a layer's config object with Keras defaults */
+export class LayerConfig {
+  constructor(
+    private readonly layer: LayerObject,
+    private readonly config: ObjectValue | Unknown | undefined = layer.config,
+  ) {}
+
+  raw(key: string): Value | undefined {
+    if (this.config?.kind === 'unknown') return this.config;
+    const v = this.config?.props.get(key);
+    return v === undefined || v.kind === 'null' ? undefined : v;
+  }
+
+  has(key: string): boolean {
+    return this.raw(key) !== undefined;
+  }
+
+  nodeOf(key: string): Node {
+    return (this.config?.kind === 'object' ? this.config.nodes.get(key) : undefined) ?? this.layer.configNode ?? this.layer.site;
+  }
+
+  private fail(key: string, message: string, code: string = TFJS_CODES.invalidConfig, severity: LayerProblem['severity'] = 'error'): never {
+    throw new PlanError({ node: this.nodeOf(key), message, code, severity });
+  }
+
+  private known(key: string): Value | undefined {
+    const v = this.raw(key);
+    if (v?.kind === 'unknown') {
+      throw new PlanError({
+        node: v.node,
+        message: `${this.layer.type} '${key}' is not statically resolvable: ${v.reason}; the model is not analysed`,
+        code: TFJS_CODES.unresolved,
+        severity: 'info',
+      });
+    }
+    return v;
+  }
+
+  int(key: string, fallback?: number): number {
+    const v = this.known(key);
+    if (v === undefined) {
+      if (fallback === undefined) this.fail(key, `${this.layer.type} needs '${key}'`);
+      return fallback;
+    }
+    if (v.kind !== 'number' || !Number.isInteger(v.value)) this.fail(key, `${this.layer.type} '${key}' must be an integer, got ${describe(v)}`);
+    return v.value;
+  }
+
+  number(key: string, fallback: number): number {
+    const v = this.known(key);
+    if (v === undefined) return fallback;
+    if (v.kind !== 'number' || !Number.isFinite(v.value)) this.fail(key, `${this.layer.type} '${key}' must be a number, got ${describe(v)}`);
+    return v.value;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const v = this.known(key);
+    if (v === undefined) return fallback;
+    if (v.kind !== 'bool') this.fail(key, `${this.layer.type} '${key}' must be true or false, got ${describe(v)}`);
+    return v.value;
+  }
+
+  string(key: string, fallback: string): string {
+    const v = this.known(key);
+    if (v === undefined) return fallback;
+    if (v.kind !== 'string') this.fail(key, `${this.layer.type} '${key}' must be a string, got ${describe(v)}`);
+    return v.value;
+  }
+
+  oneOf<T extends string>(key: string, values: readonly T[], fallback: T): T {
+    const s = this.string(key, fallback);
+    if (!(values as readonly string[]).includes(s)) this.fail(key, `${this.layer.type} '${key}' must be one of ${values.map((v) => `'${v}'`).join(', ')}, got '${s}'`);
+    return s as T;
+  }
+
+  /** a number or a (nested) list of numbers, flattened */
+  ints(key: string, fallback?: number | readonly number[]): number | number[] {
+    const v = this.known(key);
+    if (v === undefined) {
+      if (fallback === undefined) this.fail(key, `${this.layer.type} needs '${key}'`);
+      return typeof fallback === 'number' ? fallback : [...fallback];
+    }
+    const flat = flattenInts(v);
+    if (flat === undefined) this.fail(key, `${this.layer.type} '${key}' must be an integer or a list of integers, got ${describe(v)}`);
+    return flat;
+  }
+
+  /** a list of integers (shapes) */
+  intList(key: string): number[] | undefined {
+    const v = this.known(key);
+    if (v === undefined) return undefined;
+    if (v.kind !== 'array') this.fail(key, `${this.layer.type} '${key}' must be a list of integers, got ${describe(v)}`);
+    const out: number[] = [];
+    for (const item of v.items) {
+      if (item.kind === 'null') out.push(-1);
+      else if (item.kind === 'number' && Number.isInteger(item.value)) out.push(item.value);
+      else if (item.kind === 'unknown') {
+        throw new PlanError({ node: item.node, message: `${this.layer.type} '${key}' is not statically resolvable: ${item.reason}`, code: TFJS_CODES.unresolved, severity: 'info' });
+      } else this.fail(key, `${this.layer.type} '${key}' must be a list of integers, got ${describe(v)}`);
+    }
+    return out;
+  }
+
+  /** a nested layer object (bidirectional / timeDistributed `layer`) */
+  nestedLayer(key: string): LayerObject {
+    const v = this.known(key);
+    if (v?.kind !== 'layer') this.fail(key, `${this.layer.type} needs a layer object in '${key}'`);
+    return v;
+  }
+}
+
+function flattenInts(v: Value): number | number[] | undefined {
+  if (v.kind === 'number') return Number.isInteger(v.value) ? v.value : undefined;
+  if (v.kind !== 'array') return undefined;
+  const out: number[] = [];
+  for (const item of v.items) {
+    const inner = flattenInts(item);
+    if (inner === undefined) return undefined;
+    if (typeof inner === 'number') out.push(inner);
+    else out.push(...inner);
+  }
+  return out;
+}
+
+/** Keras activation names -> the registry's fused activations (same shape; the nearest backward behaviour) */
+const ACTIVATION_NAMES: Readonly<Record<string, string>> = {
+  linear: 'linear',
+  relu: 'relu',
+  relu6: 'relu6',
+  sigmoid: 'sigmoid',
+  hardSigmoid: 'sigmoid',
+  tanh: 'tanh',
+  softsign: 'tanh',
+  softmax: 'softmax',
+  gelu: 'gelu',
+  gelu_new: 'gelu',
+  swish: 'silu',
+  mish: 'silu',
+  elu: 'elu',
+  selu: 'elu',
+  softplus: 'sigmoid',
+};
+
+function activationArg(cfg: LayerConfig, type: string, fallback = 'linear'): string {
+  const name = cfg.string('activation', fallback);
+  const mapped = ACTIVATION_NAMES[name];
+  if (mapped === undefined) {
+    throw new PlanError({ node: cfg.nodeOf('activation'), message: `${type}: unknown activation '${name}'`, code: TFJS_CODES.invalidConfig, severity: 'error' });
+  }
+  return mapped;
+}
+
+function padding(cfg: LayerConfig, type: string): 'same' | 'valid' {
+  const p = cfg.string('padding', 'valid');
+  if (p === 'same' || p === 'valid') return p;
+  if (p === 'causal') {
+    throw new PlanError({ node: cfg.nodeOf('padding'), message: `${type}: padding 'causal' is not supported by memlens yet`, code: TFJS_CODES.unsupported, severity: 'info' });
+  }
+  throw new PlanError({ node: cfg.nodeOf('padding'), message: `${type}: padding must be 'same' or 'valid', got '${p}'`, code: TFJS_CODES.invalidConfig, severity: 'error' });
+}
+
+function channelsFirst(cfg: LayerConfig): boolean {
+  return cfg.oneOf('dataFormat', ['channelsLast', 'channelsFirst'], 'channelsLast') === 'channelsFirst';
+}
+
+/** channelsFirst layers run channels-last between two transposes, as tf.js does */
+function maybeChannelsFirst(cfg: LayerConfig, rank: number, core: OpStep): OpStep[] {
+  if (!channelsFirst(cfg)) return [core];
+  const toLast = [...Array.from({ length: rank - 1 }, (_, i) => i + 1), 0];
+  const toFirst = [rank - 1, ...Array.from({ length: rank - 1 }, (_, i) => i)];
+  return [{ op: 'transpose', args: { perm: toLast } }, core, { op: 'transpose', args: { perm: toFirst } }];
+}
+
+function windowArgs(cfg: LayerConfig, type: string, kernelKey: string, defaultKernel?: number): Record<string, ArgValue> {
+  const kernel = cfg.ints(kernelKey, defaultKernel);
+  return {
+    kernel,
+    stride: cfg.ints('strides', 1),
+    pad: padding(cfg, type),
+  };
+}
+
+const RNN_OPS: Readonly<Record<string, string>> = { lstm: 'lstm', gru: 'gru', simpleRNN: 'simple_rnn' };
+
+function rnnStep(cfg: LayerConfig, type: string, bidirectional: boolean): OpStep {
+  const op = RNN_OPS[type];
+  if (!op) throw new PlanError({ node: cfg.nodeOf(''), message: `${type} is not a recurrent layer`, code: TFJS_CODES.unsupported, severity: 'info' });
+  if (cfg.bool('returnState', false)) {
+    throw new PlanError({ node: cfg.nodeOf('returnState'), message: `${type}: returnState is not supported by memlens yet`, code: TFJS_CODES.unsupported, severity: 'info' });
+  }
+  return {
+    op,
+    args: {
+      hidden: cfg.int('units'),
+      return_sequences: cfg.bool('returnSequences', false),
+      bidirectional,
+      // tf.js keeps one bias vector per gate block (its GRU has no reset_after)
+      bias_sets: cfg.bool('useBias', true) ? 1 : 0,
+    },
+  };
+}
+
+/** what one layer becomes; `inputShapes` are the per-sample shapes it is applied to */
+function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (readonly number[])[]): OpStep[] {
+  const type = layer.type;
+  const rank = inputShapes[0]?.length ?? 0;
+  const bias = (): boolean => cfg.bool('useBias', true);
+  switch (type) {
+    case 'dense':
+      return [{ op: 'dense', args: { units: cfg.int('units'), bias: bias(), activation: activationArg(cfg, type) } }];
+    case 'conv1d':
+    case 'conv2d':
+    case 'conv3d':
+      return maybeChannelsFirst(cfg, rank, {
+        op: type,
+        args: { filters: cfg.int('filters'), ...windowArgs(cfg, type, 'kernelSize'), dilation: cfg.ints('dilationRate', 1), bias: bias(), activation: activationArg(cfg, type) },
+      });
+    case 'depthwiseConv2d':
+      return maybeChannelsFirst(cfg, rank, {
+        op: 'depthwise_conv2d',
+        args: { ...windowArgs(cfg, type, 'kernelSize'), dilation: cfg.ints('dilationRate', 1), depth_multiplier: cfg.int('depthMultiplier', 1), bias: bias(), activation: activationArg(cfg, type) },
+      });
+    case 'separableConv2d':
+      return maybeChannelsFirst(cfg, rank, {
+        op: 'separable_conv2d',
+        args: {
+          filters: cfg.int('filters'),
+          ...windowArgs(cfg, type, 'kernelSize'),
+          dilation: cfg.ints('dilationRate', 1),
+          depth_multiplier: cfg.int('depthMultiplier', 1),
+          bias: bias(),
+          activation: activationArg(cfg, type),
+        },
+      });
+    case 'conv2dTranspose':
+      return maybeChannelsFirst(cfg, rank, {
+        op: 'conv2d_transpose',
+        args: { filters: cfg.int('filters'), ...windowArgs(cfg, type, 'kernelSize'), bias: bias(), activation: activationArg(cfg, type) },
+      });
+    case 'batchNormalization': {
+      const axis = cfg.int('axis', -1);
+      if (axis !== -1 && axis !== rank) {
+        throw new PlanError({ node: cfg.nodeOf('axis'), message: `batchNormalization over axis ${axis}: only the last axis is supported by memlens yet`, code: TFJS_CODES.unsupported, severity: 'info' });
+      }
+      return [{ op: 'batchnorm', args: { center: cfg.bool('center', true), scale: cfg.bool('scale', true), eps: cfg.number('epsilon', 1e-3), momentum: cfg.number('momentum', 0.99) } }];
+    }
+    case 'layerNormalization': {
+      const axis = cfg.raw('axis') === undefined ? -1 : cfg.int('axis');
+      if (axis !== -1 && axis !== rank) {
+        throw new PlanError({ node: cfg.nodeOf('axis'), message: `layerNormalization over axis ${axis}: only the last axis is supported by memlens yet`, code: TFJS_CODES.unsupported, severity: 'info' });
+      }
+      return [{ op: 'layernorm', args: { dims: 1, center: cfg.bool('center', true), scale: cfg.bool('scale', true), eps: cfg.number('epsilon', 1e-3) } }];
+    }
+    case 'dropout':
+      return [{ op: 'dropout', args: { rate: cfg.number('rate', 0) } }];
+    case 'spatialDropout1d':
+      return [{ op: 'dropout', args: { rate: cfg.number('rate', 0), spatial: true } }];
+    case 'flatten':
+      return maybeChannelsFirst(cfg, rank, { op: 'flatten', args: {} }).slice(0, channelsFirst(cfg) ? 2 : 1);
+    case 'reshape': {
+      const shape = cfg.intList('targetShape');
+      if (!shape) throw new PlanError({ node: cfg.nodeOf('targetShape'), message: 'reshape needs targetShape', code: TFJS_CODES.invalidConfig, severity: 'error' });
+      return [{ op: 'reshape', args: { shape } }];
+    }
+    case 'permute': {
+      const dims = cfg.intList('dims');
+      if (!dims) throw new PlanError({ node: cfg.nodeOf('dims'), message: 'permute needs dims', code: TFJS_CODES.invalidConfig, severity: 'error' });
+      // Keras counts axes from 1 (0 is the batch)
+      return [{ op: 'transpose', args: { perm: dims.map((d) => d - 1) } }];
+    }
+    case 'repeatVector':
+      return [{ op: 'repeat_vector', args: { n: cfg.int('n') } }];
+    case 'activation': {
+      const name = activationArg(cfg, type, '');
+      // a linear Activation layer is an identity: a view of its input
+      return [name === 'linear' ? { op: 'reshape', args: { shape: [...(inputShapes[0] ?? [])] } } : { op: name, args: {} }];
+    }
+    case 'reLU': {
+      const max = cfg.raw('maxValue') === undefined ? undefined : cfg.number('maxValue', 0);
+      if (max !== undefined && max !== 6) {
+        throw new PlanError({ node: cfg.nodeOf('maxValue'), message: `reLU with maxValue ${max}: only 6 (relu6) is supported by memlens yet`, code: TFJS_CODES.unsupported, severity: 'info' });
+      }
+      return [{ op: max === 6 ? 'relu6' : 'relu', args: {} }];
+    }
+    case 'softmax':
+      return [{ op: 'softmax', args: { axis: cfg.int('axis', -1) } }];
+    case 'leakyReLU':
+      return [{ op: 'leaky_relu', args: { alpha: cfg.number('alpha', 0.3) } }];
+    case 'elu':
+      return [{ op: 'elu', args: { alpha: cfg.number('alpha', 1) } }];
+    case 'maxPooling1d':
+    case 'maxPooling2d':
+    case 'maxPooling3d':
+    case 'averagePooling1d':
+    case 'averagePooling2d':
+    case 'averagePooling3d': {
+      const dims = Number(type.charAt(type.length - 2));
+      const op = `${type.startsWith('max') ? 'maxpool' : 'avgpool'}${dims === 2 ? '' : `${dims}d`}`;
+      const kernel = cfg.ints('poolSize', 2);
+      const stride = cfg.has('strides') ? cfg.ints('strides') : kernel;
+      return maybeChannelsFirst(cfg, rank, { op, args: { kernel, stride, pad: padding(cfg, type) } });
+    }
+    case 'globalAveragePooling1d':
+    case 'globalAveragePooling2d':
+    case 'globalMaxPooling1d':
+    case 'globalMaxPooling2d': {
+      const op = type.startsWith('globalMax') ? 'globalmaxpool' : 'globalavgpool';
+      return maybeChannelsFirst(cfg, rank, { op, args: {} }).slice(0, channelsFirst(cfg) ? 2 : 1);
+    }
+    case 'zeroPadding2d':
+      return maybeChannelsFirst(cfg, rank, { op: 'zeropad', args: { pad: cfg.ints('padding', 1) } });
+    case 'upSampling2d':
+      return maybeChannelsFirst(cfg, rank, { op: 'upsample', args: { scale: cfg.ints('size', [2, 2]) } });
+    case 'cropping2D':
+      return maybeChannelsFirst(cfg, rank, { op: 'cropping2d', args: { crop: cfg.ints('cropping') } });
+    case 'add':
+      return [{ op: 'add', args: {} }];
+    case 'multiply':
+      return [{ op: 'mul', args: {} }];
+    case 'average':
+      return [{ op: 'average', args: {} }];
+    case 'concatenate':
+      return [{ op: 'concat', args: { axis: cfg.int('axis', -1) } }];
+    case 'embedding': {
+      if (cfg.bool('maskZero', false)) {
+        // the mask is an extra bool tensor; shapes and params are unaffected
+      }
+      return [{ op: 'embedding', args: { vocab: cfg.int('inputDim'), dim: cfg.int('outputDim') } }];
+    }
+    case 'lstm':
+    case 'gru':
+    case 'simpleRNN':
+      return [rnnStep(cfg, type, false)];
+    case 'bidirectional': {
+      const inner = cfg.nestedLayer('layer');
+      const innerCfg = new LayerConfig(inner);
+      const merge = cfg.raw('mergeMode');
+      if (merge !== undefined && !(merge.kind === 'string' && merge.value === 'concat')) {
+        throw new PlanError({ node: cfg.nodeOf('mergeMode'), message: `bidirectional mergeMode ${describe(merge)}: only 'concat' is supported by memlens yet`, code: TFJS_CODES.unsupported, severity: 'info' });
+      }
+      return [rnnStep(innerCfg, inner.type, true)];
+    }
+    case 'timeDistributed': {
+      const inner = cfg.nestedLayer('layer');
+      if (inner.type !== 'dense') {
+        throw new PlanError({ node: cfg.nodeOf('layer'), message: `timeDistributed(${inner.type}): only dense inside timeDistributed is supported by memlens yet`, code: TFJS_CODES.unsupported, severity: 'info' });
+      }
+      if (rank !== 2) {
+        throw new PlanError({ node: layer.site, message: `timeDistributed expects a [timesteps, features] input per sample, got [${(inputShapes[0] ?? []).join(', ')}]`, code: TFJS_CODES.shape, severity: 'error' });
+      }
+      return steps(inner, new LayerConfig(inner), inputShapes);
+    }
+    default:
+      throw new PlanError({ node: layer.site, message: `tf.layers.${type} is not supported by memlens yet; the model is not analysed`, code: TFJS_CODES.unsupported, severity: 'info' });
+  }
+}
+
+/** layer types that take a list of tensors */
+export const MERGE_LAYERS: ReadonlySet<string> = new Set(['add', 'multiply', 'average', 'concatenate']);
+
+export function planLayer(layer: LayerObject, inputShapes: readonly (readonly number[])[]): LayerPlan {
+  const cfg = new LayerConfig(layer);
+  try {
+    const trainable = cfg.bool('trainable', true);
+    return { ok: true, steps: steps(layer, cfg, inputShapes), trainable };
+  } catch (err) {
+    if (err instanceof PlanError) return { ok: false, problem: err.problem };
+    throw err;
+  }
+}
+
+/** per-sample input shape declared on a first layer (inputShape, batchInputShape, inputDim) */
+export function declaredInputShape(layer: LayerObject): { ok: true; shape: number[] | undefined; dtype: string | undefined } | { ok: false; problem: LayerProblem } {
+  const cfg = new LayerConfig(layer);
+  try {
+    const dtype = cfg.has('dtype') ? cfg.string('dtype', 'float32') : undefined;
+    const inputShape = cfg.intList('inputShape');
+    if (inputShape) return { ok: true, shape: inputShape, dtype };
+    const batchShape = cfg.intList('batchInputShape');
+    if (batchShape) return { ok: true, shape: batchShape.slice(1), dtype };
+    if (cfg.has('inputDim') && layer.type !== 'embedding') return { ok: true, shape: [cfg.int('inputDim')], dtype };
+    if (layer.type === 'embedding' && cfg.has('inputLength')) return { ok: true, shape: [...[cfg.ints('inputLength')].flat()], dtype };
+    return { ok: true, shape: undefined, dtype };
+  } catch (err) {
+    if (err instanceof PlanError) return { ok: false, problem: err.problem };
+    throw err;
+  }
+}
+
+/** tf.js dtype names -> IR input dtypes */
+export function inputDType(dtype: string | undefined): string | undefined {
+  switch (dtype) {
+    case undefined:
+    case 'float32':
+      return undefined;
+    case 'int32':
+      return 'int32';
+    case 'bool':
+      return 'int8';
+    default:
+      return undefined;
+  }
+}

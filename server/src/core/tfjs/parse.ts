@@ -1,0 +1,161 @@
+// web-tree-sitter loading and the per-document tree cache. The language server hands us
+// whole texts without edit info, so the edit is recovered by diffing the previous text
+// (common prefix / suffix) and the old tree is re-parsed incrementally.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Language, Parser, type Edit, type Point, type Tree } from 'web-tree-sitter';
+
+export type Dialect = 'typescript' | 'tsx';
+
+interface Runtime {
+  readonly parser: Parser;
+  readonly languages: Readonly<Record<Dialect, Language>>;
+}
+
+let runtime: Runtime | undefined;
+let initializing: Promise<void> | undefined;
+
+const GRAMMAR_FILES: Readonly<Record<Dialect, string>> = {
+  typescript: 'tree-sitter-typescript.wasm',
+  tsx: 'tree-sitter-tsx.wasm',
+};
+
+/** where a wasm file lies: the given folder, next to the bundle (dist/), or in node_modules */
+function locate(file: string, packageName: string, wasmDir?: string): string {
+  for (const dir of [wasmDir, __dirname]) {
+    if (dir && existsSync(join(dir, file))) return join(dir, file);
+  }
+  return require.resolve(`${packageName}/${file}`);
+}
+
+/** Load the tree-sitter runtime and grammars once; analyzeDocument stays synchronous afterwards. */
+export function initTfjsFrontend(wasmDir?: string): Promise<void> {
+  if (runtime) return Promise.resolve();
+  initializing ??= (async () => {
+    const runtimeWasm = locate('tree-sitter.wasm', 'web-tree-sitter', wasmDir);
+    await Parser.init({ locateFile: () => runtimeWasm });
+    const typescript = await Language.load(locate(GRAMMAR_FILES.typescript, 'tree-sitter-typescript', wasmDir));
+    const tsx = await Language.load(locate(GRAMMAR_FILES.tsx, 'tree-sitter-typescript', wasmDir));
+    runtime = { parser: new Parser(), languages: { typescript, tsx } };
+  })();
+  initializing.catch(() => {
+    initializing = undefined;
+  });
+  return initializing;
+}
+
+export function isTfjsFrontendReady(): boolean {
+  return runtime !== undefined;
+}
+
+interface CachedTree {
+  text: string;
+  dialect: Dialect;
+  tree: Tree;
+}
+
+/** documents whose trees are kept between versions; the oldest are dropped past the limit */
+const MAX_CACHED_DOCUMENTS = 32;
+const cache = new Map<string, CachedTree>();
+
+export interface ParsedDocument {
+  readonly tree: Tree;
+  /** the edit applied to the previous tree, when the parse was incremental */
+  readonly edit?: Edit;
+  /** the previous text of this document when the parse was incremental */
+  readonly previousText?: string;
+  /** free the tree if nobody caches it */
+  release(): void;
+}
+
+/**
+ * Parse `text`; with a document key the previous tree of that document is reused through an
+ * incremental re-parse. Returns undefined before initTfjsFrontend has finished.
+ */
+export function parseDocument(text: string, dialect: Dialect, documentKey?: string): ParsedDocument | undefined {
+  if (!runtime) return undefined;
+  const { parser, languages } = runtime;
+  parser.setLanguage(languages[dialect]);
+  const previous = documentKey === undefined ? undefined : cache.get(documentKey);
+  if (previous && previous.dialect === dialect) {
+    if (previous.text === text) return { tree: previous.tree, previousText: text, release: noop };
+    const edit = diffEdit(previous.text, text);
+    previous.tree.edit(edit);
+    const tree = parser.parse(text, previous.tree);
+    if (tree) {
+      previous.tree.delete();
+      const previousText = previous.text;
+      previous.tree = tree;
+      previous.text = text;
+      // refresh LRU order
+      cache.delete(documentKey!);
+      cache.set(documentKey!, previous);
+      return { tree, edit, previousText, release: noop };
+    }
+  }
+  if (previous) forgetDocument(documentKey!);
+  const tree = parser.parse(text);
+  if (!tree) return undefined;
+  if (documentKey === undefined) return { tree, release: () => tree.delete() };
+  cache.set(documentKey, { text, dialect, tree });
+  while (cache.size > MAX_CACHED_DOCUMENTS) forgetDocument(cache.keys().next().value!);
+  return { tree, release: noop };
+}
+
+/** drop a closed document's tree */
+export function forgetDocument(documentKey: string): void {
+  const entry = cache.get(documentKey);
+  if (!entry) return;
+  entry.tree.delete();
+  cache.delete(documentKey);
+}
+
+function noop(): void {}
+
+/** the single edit that turns `before` into `after`: common prefix and suffix kept */
+export function diffEdit(before: string, after: string): Edit {
+  const limit = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < limit && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let tail = 0;
+  while (tail < limit - start && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  // keep surrogate pairs whole
+  if (start > 0 && isHighSurrogate(before.charCodeAt(start - 1))) start--;
+  if (tail > 0 && isLowSurrogate(before.charCodeAt(before.length - tail))) tail--;
+  const oldEnd = before.length - tail;
+  const newEnd = after.length - tail;
+  const startPosition = pointAt(before, start);
+  return {
+    startIndex: start,
+    oldEndIndex: oldEnd,
+    newEndIndex: newEnd,
+    startPosition,
+    oldEndPosition: advance(startPosition, before, start, oldEnd),
+    newEndPosition: advance(startPosition, after, start, newEnd),
+  };
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+function pointAt(text: string, index: number): Point {
+  return advance({ row: 0, column: 0 }, text, 0, index);
+}
+
+function advance(from: Point, text: string, start: number, end: number): Point {
+  let { row, column } = from;
+  for (let i = start; i < end; i++) {
+    if (text.charCodeAt(i) === 10) {
+      row++;
+      column = 0;
+    } else {
+      column++;
+    }
+  }
+  return { row, column };
+}

@@ -1,0 +1,165 @@
+// The static values the extractor computes for TypeScript expressions. Anything it cannot
+// know without running the program is an `unknown` that remembers which expression and why.
+import type { Node } from 'web-tree-sitter';
+
+export interface Unknown {
+  readonly kind: 'unknown';
+  /** the exact expression that could not be resolved */
+  readonly node: Node;
+  /** why, for the diagnostic: "`units` is a function parameter" */
+  readonly reason: string;
+}
+
+export interface LayerObject {
+  readonly kind: 'layer';
+  /** creation order within the document evaluation (mirrors tf.js layer ids) */
+  readonly serial: number;
+  /** tf.layers factory name: dense, conv2d, ... */
+  readonly type: string;
+  /** the config object; an unknown when the whole argument could not be resolved */
+  readonly config: ObjectValue | Unknown | undefined;
+  /** the tf.layers.X(...) call */
+  readonly site: Node;
+  /** the argument node of the factory call, for diagnostics on a missing key */
+  readonly configNode: Node | undefined;
+}
+
+/** a tensor of the functional API: an input or the result of applying a layer */
+export interface SymbolicTensor {
+  readonly kind: 'tensor';
+  readonly serial: number;
+  readonly producer: InputProducer | ApplyProducer;
+}
+
+export interface InputProducer {
+  readonly kind: 'input';
+  readonly site: Node;
+  readonly shape: Value;
+  readonly dtype: Value;
+}
+
+export interface ApplyProducer {
+  readonly kind: 'apply';
+  readonly layer: LayerObject;
+  readonly inputs: readonly SymbolicTensor[];
+  /** the .apply(...) call */
+  readonly site: Node;
+}
+
+/** a model under construction; its graph is built once the whole document has been evaluated */
+export interface ModelObject {
+  readonly kind: 'model';
+  readonly serial: number;
+  readonly style: 'sequential' | 'functional';
+  /** tf.sequential(...) / tf.model(...) call */
+  readonly site: Node;
+  /** sequential: layers in order with the call that added each */
+  readonly layers: { layer: LayerObject; site: Node; statement: Node }[];
+  /** functional */
+  inputs?: Value;
+  outputs?: Value;
+  name?: string;
+  nameNode?: Node;
+  /** name of the enclosing function, for unnamed models */
+  readonly scopeName?: string;
+  optimizer?: { value: Value; node: Node };
+  batchSize?: { value: Value; node: Node };
+  /** why this model cannot be analysed (a branch or loop changed it at run time) */
+  poisoned?: Unknown;
+}
+
+export interface ObjectValue {
+  readonly kind: 'object';
+  readonly props: Map<string, Value>;
+  /** property name -> the value expression node, for diagnostics */
+  readonly nodes: Map<string, Node>;
+}
+
+export interface FunctionValue {
+  readonly kind: 'function';
+  readonly name: string;
+  /** function_declaration, arrow_function, function_expression, method_definition */
+  readonly node: Node;
+  readonly closure: Scope;
+}
+
+export type Value =
+  | Unknown
+  | { readonly kind: 'number'; readonly value: number }
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'bool'; readonly value: boolean }
+  | { readonly kind: 'null' }
+  | { readonly kind: 'array'; readonly items: Value[] }
+  | ObjectValue
+  /** a TensorFlow.js namespace or function by its path from the package root: '', 'layers', 'layers.dense' */
+  | { readonly kind: 'tf'; readonly path: string }
+  | FunctionValue
+  /** a bound member of a model (`model.add`) or layer (`layer.apply`) */
+  | { readonly kind: 'method'; readonly target: ModelObject | LayerObject; readonly name: string }
+  | { readonly kind: 'optimizer'; readonly name: string; readonly momentum: Value; readonly centered: Value }
+  | LayerObject
+  | SymbolicTensor
+  | ModelObject;
+
+export interface Binding {
+  value: Value;
+  readonly isConst: boolean;
+  /** the declaring identifier, for diagnostics ("declared here") */
+  readonly node?: Node;
+}
+
+export class Scope {
+  private readonly vars = new Map<string, Binding>();
+  constructor(readonly parent?: Scope) {}
+
+  declare(name: string, binding: Binding): void {
+    this.vars.set(name, binding);
+  }
+
+  lookup(name: string): Binding | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const b = s.vars.get(name);
+      if (b) return b;
+    }
+    return undefined;
+  }
+
+  /** every binding in this scope and its parents (innermost wins) */
+  names(): string[] {
+    const out = new Set<string>();
+    for (let s: Scope | undefined = this; s; s = s.parent) for (const k of s.vars.keys()) out.add(k);
+    return [...out];
+  }
+}
+
+export const UNDEFINED: Value = { kind: 'null' };
+
+export function unknown(node: Node, reason: string): Unknown {
+  return { kind: 'unknown', node, reason };
+}
+
+export function num(value: number): Value {
+  return { kind: 'number', value };
+}
+
+/** a short description of a value for messages */
+export function describe(v: Value): string {
+  switch (v.kind) {
+    case 'number':
+      return String(v.value);
+    case 'string':
+      return `'${v.value}'`;
+    case 'bool':
+      return String(v.value);
+    case 'array':
+      return `[${v.items.map(describe).join(', ')}]`;
+    case 'tensor':
+      return 'a symbolic tensor';
+    case 'layer':
+      return `a ${v.type} layer`;
+    case 'model':
+      return 'a model';
+    default:
+      return v.kind;
+  }
+}
