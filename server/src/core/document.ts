@@ -54,8 +54,8 @@ export interface FrontendResult {
 export interface ModelAnalysis {
   readonly graph: Graph;
   readonly footprint: Footprint;
-  /** schedule, liveness, planned arena, batch limits (issue 3) */
-  readonly memory: MemoryAnalysis;
+  /** schedule, liveness, planned arena, batch limits (issue 3); always set by analyzeGraphs, optional for hand-built fixtures */
+  readonly memory?: MemoryAnalysis;
 }
 
 export interface DocumentAnalysis extends FrontendResult {
