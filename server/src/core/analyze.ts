@@ -31,11 +31,13 @@ export function analyzeDocument(text: string, language: SourceLanguage, options:
 
 /** run the analyses over what a frontend extracted */
 export function analyzeGraphs(frontend: FrontendResult): DocumentAnalysis {
+  const findings: CoreDiagnostic[] = [];
   const models: ModelAnalysis[] = frontend.graphs.map((graph) => {
     const footprint = computeFootprint(graph);
-    return { graph, footprint, memory: analyzeMemory(graph, footprint) };
+    const memory = analyzeMemory(graph, footprint);
+    findings.push(...inPlaceDiagnostics(graph, memory), ...budgetDiagnostics(graph, memory));
+    return { graph, footprint, memory };
   });
-  const findings: CoreDiagnostic[] = models.flatMap((m) => [...inPlaceDiagnostics(m.graph, m.memory), ...budgetDiagnostics(m.graph, m.memory)]);
   return { ...frontend, models, diagnostics: [...frontend.diagnostics, ...findings] };
 }
 
