@@ -13,6 +13,7 @@ import { ensureAptPackages } from './lib/tools';
 interface NvimDiagnostic {
   line: number;
   col: number;
+  end_col: number;
   severity: number;
   code: string | number | null;
   source: string | null;
@@ -72,8 +73,11 @@ describe('memlens in Neovim (headless, LSP over stdio)', { timeout: 600_000 }, (
   it('publishes the unknown-op diagnostic with its code and range', () => {
     assert.equal(result.diagnostics.length, 1, JSON.stringify(result.diagnostics));
     const [d] = result.diagnostics;
-    // line 4 is `  y = convolve2d(x, 16, kernel: 3)`; the callee starts in column 7; severity 1 = error
-    assert.deepEqual({ line: d?.line, col: d?.col, severity: d?.severity, code: d?.code }, { line: 4, col: 7, severity: 1, code: 'NNM110' });
+    // line 4 is `  y = convolve2d(x, 16, kernel: 3)`: the callee spans columns 7-16 (end exclusive 17); severity 1 = error
+    assert.deepEqual(
+      { line: d?.line, col: d?.col, endCol: d?.end_col, severity: d?.severity, code: d?.code },
+      { line: 4, col: 7, endCol: 17, severity: 1, code: 'NNM110' },
+    );
     assert.match(d?.message ?? '', /convolve2d/);
   });
 

@@ -52,6 +52,7 @@ local ok, err = pcall(function()
     table.insert(result.diagnostics, {
       line = d.lnum + 1,
       col = d.col + 1,
+      end_col = d.end_col + 1,
       severity = d.severity,
       code = d.code or lsp.code,
       source = d.source or lsp.source,
