@@ -1,0 +1,89 @@
+// Planner properties on thousands of random interval sets: no two buffers whose lifetimes overlap
+// share bytes; planned >= lower bound; deterministic. Plus exact small cases.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  liveLowerBound,
+  planArena,
+  planBestFitInOrder,
+  planGreedyBySize,
+  type Plan,
+  type PlanItem,
+} from '../../../server/src/core/analysis/planner';
+
+const itemArb: fc.Arbitrary<PlanItem> = fc
+  .record({ start: fc.integer({ min: 0, max: 40 }), length: fc.integer({ min: 0, max: 20 }), size: fc.integer({ min: 0, max: 1000 }) })
+  .map(({ start, length, size }) => ({ start, end: start + length, size }));
+const itemsArb = fc.array(itemArb, { minLength: 0, maxLength: 60 });
+
+function assertValid(items: readonly PlanItem[], plan: Plan): void {
+  for (let i = 0; i < items.length; i++) {
+    const a = items[i]!;
+    assert.ok(plan.offsets[i]! >= 0);
+    if (a.size > 0) assert.ok(plan.offsets[i]! + a.size <= plan.arena);
+    for (let j = i + 1; j < items.length; j++) {
+      const b = items[j]!;
+      if (a.size === 0 || b.size === 0) continue;
+      const together = a.start <= b.end && b.start <= a.end;
+      if (!together) continue;
+      const apart = plan.offsets[i]! + a.size <= plan.offsets[j]! || plan.offsets[j]! + b.size <= plan.offsets[i]!;
+      assert.ok(apart, `items ${i} and ${j} overlap in time and in bytes`);
+    }
+  }
+  assert.ok(plan.arena >= liveLowerBound(items));
+}
+
+for (const [name, planner] of [
+  ['greedy by size', planGreedyBySize],
+  ['best fit in schedule order', planBestFitInOrder],
+  ['planArena (best of both)', planArena],
+] as const) {
+  test(`${name}: valid, above the lower bound, deterministic (2000 random sets)`, () => {
+    fc.assert(
+      fc.property(itemsArb, (items) => {
+        const plan = planner(items);
+        assertValid(items, plan);
+        assert.deepEqual(planner(items), plan);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+}
+
+test('planArena never does worse than either strategy', () => {
+  fc.assert(
+    fc.property(itemsArb, (items) => {
+      const arena = planArena(items).arena;
+      assert.equal(arena, Math.min(planGreedyBySize(items).arena, planBestFitInOrder(items).arena));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('greedy by size fills the gap a dead buffer leaves (exact offsets)', () => {
+  // A [0,1] 100, B [1,2] 50, C [2,3] 100, D [3,3] 40
+  const items: PlanItem[] = [
+    { start: 0, end: 1, size: 100 },
+    { start: 1, end: 2, size: 50 },
+    { start: 2, end: 3, size: 100 },
+    { start: 3, end: 3, size: 40 },
+  ];
+  const plan = planGreedyBySize(items);
+  // A at 0, C at 0 (disjoint from A), B above both; D overlaps only C, so it sits above C
+  assert.deepEqual(plan.offsets, [0, 100, 0, 100]);
+  assert.equal(plan.arena, 150);
+  assert.equal(liveLowerBound(items), 150);
+});
+
+test('best fit in order: coalesced frees are reused, the top grows only when nothing fits', () => {
+  const items: PlanItem[] = [
+    { start: 0, end: 0, size: 30 },
+    { start: 0, end: 0, size: 20 },
+    { start: 1, end: 1, size: 50 }, // fits the coalesced 30 + 20 block
+    { start: 1, end: 1, size: 10 }, // nothing left: top
+  ];
+  const plan = planBestFitInOrder(items);
+  assert.deepEqual(plan.offsets, [0, 30, 0, 50]);
+  assert.equal(plan.arena, 60);
+});
