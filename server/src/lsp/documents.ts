@@ -44,7 +44,7 @@ export class AnalysisCache {
     if (!language) return undefined;
     const cached = this.entries.get(doc.uri);
     if (cached && cached.version === doc.version && cached.generation === this.generation) return cached.analysis;
-    const analysis = this.analyze(doc.getText(), language, this.options());
+    const analysis = this.analyze(doc.getText(), language, { ...this.options(), documentKey: doc.uri });
     this.entries.set(doc.uri, { version: doc.version, generation: this.generation, analysis });
     return analysis;
   }

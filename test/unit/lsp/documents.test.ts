@@ -38,7 +38,7 @@ test('a settings change invalidates every entry and the new defaults are used', 
   cache.invalidateAll();
   cache.get(doc);
   cache.get(doc);
-  assert.deepEqual(calls.map((c) => c[2]), [{}, { defaults: { batch: 4 } }]);
+  assert.deepEqual(calls.map((c) => c[2]), [{ documentKey: 'file:///a.nnm' }, { defaults: { batch: 4 }, documentKey: 'file:///a.nnm' }]);
 });
 
 test('languages: nnm and TypeScript / JavaScript flavours are read; others are not analysed', () => {

@@ -41,7 +41,8 @@ function refHover(analysis: DocumentAnalysis, ref: SourceRef): string | undefine
     case 'model':
       return model ? modelHover(model) : undefined;
     case 'parameter':
-      return parameterHover(analysis, ref);
+      // a tensor parameter of a block denotes its instances; a compile-time one only has a declaration
+      return model && ref.tensors?.length ? tensorHover(model, ref.name, ref.tensors) : parameterHover(analysis, ref);
     case 'config':
       return configHover(model, ref.name);
   }

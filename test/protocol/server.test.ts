@@ -1,0 +1,218 @@
+// End to end over stdio: the bundled server (dist/server.js) driven by a real LSP client library.
+// Every wait is bounded; a hung server fails the test with the step it was waiting for.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type {
+  CodeLens,
+  CompletionItem,
+  DocumentSymbol,
+  Hover,
+  InlayHint,
+  Location,
+  MarkupContent,
+  PublishDiagnosticsParams,
+  SignatureHelp,
+} from 'vscode-languageserver-protocol';
+import { ensureServerBuilt, initialize, ROOT, startServer, type Client } from './lspClient';
+
+const FILE = join(ROOT, 'examples', 'resnet50.nnm');
+const URI = pathToFileURL(FILE).href;
+const TEXT = readFileSync(FILE, 'utf8');
+const doc = { uri: URI };
+const pos = (line: number, character: number) => ({ line, character });
+const range = (l1: number, c1: number, l2: number, c2: number) => ({ start: pos(l1, c1), end: pos(l2, c2) });
+/** line 34 (0-based 33) of resnet50.nnm is `  x = globalavgpool(x)` */
+const POOL = range(33, 6, 33, 19);
+
+describe('language server over stdio (resnet50.nnm)', () => {
+  let client: Client;
+  const version = (v: number) => (p: PublishDiagnosticsParams) => p.version === v;
+
+  before(async () => {
+    ensureServerBuilt();
+    assert.equal(TEXT.split('\n')[33], '  x = globalavgpool(x)', 'examples/resnet50.nnm changed: update the positions in this test');
+    client = startServer({});
+    const init = await initialize(client);
+    assert.equal(init.capabilities['textDocumentSync'], 2, 'incremental sync');
+    for (const cap of ['hoverProvider', 'inlayHintProvider', 'codeLensProvider', 'completionProvider', 'definitionProvider', 'referencesProvider', 'documentSymbolProvider', 'signatureHelpProvider']) {
+      assert.ok(init.capabilities[cap], cap);
+    }
+  });
+
+  after(() => client?.kill());
+
+  it('publishes no diagnostics for the file as written', async () => {
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: URI, languageId: 'nnm', version: 1, text: TEXT } });
+    const published = await client.diagnostics(URI, version(1), 'after didOpen');
+    assert.deepEqual(published.diagnostics, []);
+  });
+
+  it('an edit introducing an unknown op publishes its error, the revert clears it', async () => {
+    await client.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: URI, version: 2 },
+      contentChanges: [{ range: POOL, text: 'globalavgpol' }],
+    });
+    const broken = await client.diagnostics(URI, version(2), 'after the edit');
+    assert.deepEqual(broken.diagnostics, [
+      {
+        range: range(33, 6, 33, 18),
+        severity: 1,
+        code: 'NNM110',
+        source: 'memlens',
+        message: "unknown op or block 'globalavgpol'; did you mean 'globalavgpool'?",
+      },
+    ]);
+    await client.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: URI, version: 3 },
+      contentChanges: [{ range: range(33, 6, 33, 18), text: 'globalavgpool' }],
+    });
+    assert.deepEqual((await client.diagnostics(URI, version(3), 'after the revert')).diagnostics, []);
+  });
+
+  it('hover on the model name: its totals', async () => {
+    const h = await client.request<Hover>('textDocument/hover', { textDocument: doc, position: pos(20, 8) });
+    assert.deepEqual(h.range, range(20, 6, 20, 14));
+    assert.equal(
+      (h.contents as MarkupContent).value,
+      [
+        '**model resnet50**: train · batch 32 · fp32 · sgd(momentum: 0.9) · gpu 16 GiB',
+        '- params: 25,557,032 trainable, 53,120 non-trainable',
+        // 25,557,032 * 4 B
+        '- weights: 97.5 MiB',
+        // 53,120 running statistics * 4 B
+        '- buffers: 208 KiB',
+        '- activations: 144 MiB x N = 4.5 GiB at batch 32',
+        '- gradients: 97.5 MiB',
+        '- optimizer (sgd(momentum: 0.9)): 97.5 MiB',
+        '- total: 293 MiB + 144 MiB x N = 4.78 GiB at batch 32',
+        '- device: fits gpu 16 GiB',
+      ].join('\n'),
+    );
+  });
+
+  it('hover on a tensor and on an op call', async () => {
+    const tensor = await client.request<Hover>('textDocument/hover', { textDocument: doc, position: pos(22, 2) });
+    assert.equal(
+      (tensor.contents as MarkupContent).value,
+      [
+        '**x**: `[N, 64, 112, 112]` fp32',
+        // 64 * 112 * 112 * 4 B = 3.06 MiB
+        '- bytes: 3.06 MiB x N = 98 MiB at batch 32',
+        // 64 * 3 * 7 * 7 = 9,408
+        '- produced by `conv2d` (filters: 64, kernel: 7, stride: 2, pad: 3, bias: false), 9,408 params',
+      ].join('\n'),
+    );
+    const op = await client.request<Hover>('textDocument/hover', { textDocument: doc, position: pos(22, 8) });
+    assert.deepEqual(op.range, range(22, 6, 22, 12));
+    const text = (op.contents as MarkupContent).value;
+    assert.ok(text.startsWith('**conv2d**: 2-D convolution'), text);
+    assert.ok(text.endsWith('- output: `[N, 64, 112, 112]` fp32, 3.06 MiB x N = 98 MiB at batch 32\n- arguments: filters: 64, kernel: 7, stride: 2, pad: 3, bias: false\n- params: 9,408'), text);
+  });
+
+  it('hover on a block call: the totals of its expansion', async () => {
+    const h = await client.request<Hover>('textDocument/hover', { textDocument: doc, position: pos(26, 16) });
+    assert.equal(
+      (h.contents as MarkupContent).value,
+      [
+        '**bottleneck**: block call `bottleneck(x, width, out, stride: 1, project: false)`',
+        '- output: `[N, 256, 56, 56]` fp32',
+        // repeat 2: two expansions of 10 ops each
+        '- ops: 20',
+        // 2 * (256*64 + 64*64*9 + 64*256) conv weights + 2 * 2 * (64 + 64 + 256) batch-norm scale and shift
+        '- params: 140,800 trainable, 1,536 non-trainable',
+        '- weights: 556 KiB',
+        '- activations: 33.7 MiB x N = 1.05 GiB at batch 32',
+      ].join('\n'),
+    );
+  });
+
+  it('inlay hints: one per model statement in the range', async () => {
+    const hints = await client.request<InlayHint[]>('textDocument/inlayHint', { textDocument: doc, range: range(21, 0, 25, 0) });
+    assert.deepEqual(
+      hints.map((h) => [h.position.line, h.position.character, h.label]),
+      [
+        [21, 24, '588 KiB x N'],
+        [22, 62, '3.06 MiB x N · +9.41K params'],
+        // batchnorm and relu outputs; 64 scale + 64 shift + 128 running statistics
+        [23, 24, '6.13 MiB x N · +256 params'],
+        [24, 46, '784 KiB x N'],
+      ],
+    );
+  });
+
+  it('code lens above the model', async () => {
+    const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: doc });
+    assert.deepEqual(lenses, [
+      {
+        range: range(20, 0, 20, 0),
+        command: { title: '25.6M params · weights 97.5 MiB · activations 4.5 GiB @ batch 32 · train total 4.78 GiB · fits gpu 16 GiB', command: '' },
+      },
+    ]);
+  });
+
+  it('completion of named arguments inside a call, and of op and block names', async () => {
+    // `  x = conv2d(x, 64, |kernel: 7, ...`
+    const items = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: doc, position: pos(22, 20) });
+    const labels = items.map((i) => i.label);
+    assert.deepEqual(labels.slice(0, 7), ['kernel:', 'stride:', 'pad:', 'dilation:', 'groups:', 'bias:', 'activation:']);
+    assert.ok(labels.includes('conv2d') && labels.includes('bottleneck') && labels.includes('x'), labels.join(' '));
+    assert.equal(items.find((i) => i.label === 'bottleneck')?.detail, 'block bottleneck(x, width, out, stride: 1, project: false)');
+  });
+
+  it('definition and references of a block', async () => {
+    const def = await client.request<Location[]>('textDocument/definition', { textDocument: doc, position: pos(26, 16) });
+    assert.deepEqual(def, [{ uri: URI, range: range(10, 6, 10, 16) }]);
+    const refs = await client.request<Location[]>('textDocument/references', { textDocument: doc, position: pos(10, 8), context: { includeDeclaration: true } });
+    assert.deepEqual(
+      refs.map((l) => [l.range.start.line, l.range.start.character]),
+      [[10, 6], [25, 6], [26, 15], [27, 6], [28, 15], [29, 6], [30, 15], [31, 6], [32, 15]],
+    );
+  });
+
+  it('document symbols: config, the block and its names, the model and its tensors', async () => {
+    const symbols = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: doc });
+    assert.deepEqual(
+      symbols.map((s) => [s.name, s.kind, s.children?.length]),
+      [['config', 3, 6], ['bottleneck', 12, 11], ['resnet50', 5, 13]],
+    );
+    assert.deepEqual(symbols[2]!.selectionRange, range(20, 6, 20, 14));
+  });
+
+  it('signature help inside a call', async () => {
+    const help = await client.request<SignatureHelp>('textDocument/signatureHelp', { textDocument: doc, position: pos(22, 20) });
+    assert.equal(help.signatures[0]!.label, 'conv2d(x, filters: int, kernel: intOrInts, stride = 1, pad = 0, dilation = 1, groups = 1, bias = true, activation = linear)');
+    assert.equal(help.activeParameter, 2);
+  });
+
+  it('a settings change re-analyses open documents with the new defaults', async () => {
+    const tiny = 'untitled:tiny.nnm';
+    const modelHover = async () =>
+      ((await client.request<Hover>('textDocument/hover', { textDocument: { uri: tiny }, position: pos(0, 7) })).contents as MarkupContent).value.split('\n')[0];
+    await client.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: tiny, languageId: 'nnm', version: 1, text: 'model tiny {\n  x = input(10)\n  return dense(x, 5)\n}\n' },
+    });
+    await client.diagnostics(tiny, version(1), 'after opening a file without config');
+    assert.equal(await modelHover(), '**model tiny**: train · batch 32 · fp32 · sgd · v100-16gb');
+    client.settings = { batch: 4, device: 'a100-40gb', optimizer: 'adam', diagnostics: { delayMs: 0 } };
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    // both open documents are published again; resnet50's own config still wins there
+    await client.diagnostics(tiny, version(1), 'tiny.nnm after the settings change');
+    assert.deepEqual((await client.diagnostics(URI, version(3), 'resnet50.nnm after the settings change')).diagnostics, []);
+    assert.equal(await modelHover(), '**model tiny**: train · batch 4 · fp32 · adam · a100-40gb');
+    const lens = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: doc });
+    assert.match(lens[0]!.command!.title, /@ batch 32 · train total 4\.78 GiB · fits gpu 16 GiB$/);
+  });
+
+  it('closing clears its diagnostics; shutdown and exit end the process', async () => {
+    await client.connection.sendNotification('textDocument/didClose', { textDocument: doc });
+    const cleared = await client.diagnostics(URI, (p) => p.version === undefined, 'after didClose');
+    assert.deepEqual(cleared.diagnostics, []);
+    await client.request('shutdown', null);
+    await client.connection.sendNotification('exit');
+    assert.equal(await client.exited(), 0);
+    assert.doesNotMatch(client.stderr(), /failed|uncaught|unhandled/i);
+  });
+});
