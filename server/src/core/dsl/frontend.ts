@@ -1,12 +1,162 @@
-// Placeholder until the .nnm frontend lands: parses nothing.
+// The .nnm frontend: text -> tokens -> AST -> elaborated graphs, with outline, refs and blocks.
 import type { ConfigOverrides } from '../config';
-import type { ModelConfig } from '../ir';
-import type { FrontendResult } from '../document';
+import type { BlockInfo, FrontendResult, OutlineSymbol } from '../document';
+import type { CoreDiagnostic, Graph, ModelConfig } from '../ir';
+import { lookupOp } from '../ops/registry';
+import type { BlockItem, ConfigItem, ModelItem, NnmFile, Statement } from './ast';
+import { diag } from './codes';
+import { evalConfigItem } from './config';
+import { Elaborator, type StatementResult } from './elaborate';
+import { parseNnm } from './parser';
+import { RefCollector } from './refs';
+
+/** diagnostics kept per document: a file of junk must not flood the editor */
+export const MAX_DIAGNOSTICS = 500;
 
 /**
  * Parse and elaborate a .nnm document. Each model's config = defaults, then the file-level
  * `config`, then the model's own `config`, then `overrides` (CLI flags such as --batch).
  */
-export function analyzeNnm(_text: string, _defaults: ModelConfig, _overrides?: ConfigOverrides): FrontendResult {
-  return { graphs: [], diagnostics: [], outline: [], refs: [], blocks: [] };
+export function analyzeNnm(text: string, defaults: ModelConfig, overrides?: ConfigOverrides): FrontendResult {
+  const { file, diagnostics } = parseNnm(text);
+  const refs = new RefCollector();
+  const blocks = collectBlocks(file, diagnostics);
+
+  let fileConfig: ConfigOverrides = {};
+  for (const item of file.items) {
+    if (item.kind !== 'config') continue;
+    const r = evalConfigItem(item);
+    diagnostics.push(...r.diagnostics);
+    fileConfig = { ...fileConfig, ...r.overrides };
+  }
+
+  const elaborator = new Elaborator(blocks, diagnostics, refs);
+  const modelNames = new Set<string>();
+  for (const item of file.items) {
+    if (item.kind !== 'model' || item.name.name === '') continue;
+    if (modelNames.has(item.name.name)) diagnostics.push(diag('duplicate', item.name.range, `model '${item.name.name}' is defined twice`));
+    modelNames.add(item.name.name);
+    elaborator.elaborateModel(item, defaults, fileConfig, overrides);
+  }
+
+  staticRefs(file, refs, elaborator.expandedBlocks);
+  return {
+    graphs: elaborator.graphs,
+    diagnostics: capDiagnostics(diagnostics),
+    outline: outline(file, elaborator.graphs, elaborator.statementTensors),
+    refs: refs.list(),
+    blocks: blockInfos(file),
+  };
+}
+
+function collectBlocks(file: NnmFile, diagnostics: CoreDiagnostic[]): Map<string, BlockItem> {
+  const blocks = new Map<string, BlockItem>();
+  for (const item of file.items) {
+    if (item.kind !== 'block' || item.name.name === '') continue;
+    const name = item.name.name;
+    if (blocks.has(name)) {
+      diagnostics.push(diag('duplicate', item.name.range, `block '${name}' is defined twice; the first definition is used`));
+      continue;
+    }
+    if (lookupOp(name)) diagnostics.push(diag('duplicate', item.name.range, `block '${name}' hides the op '${name}'`, 'warning'));
+    blocks.set(name, item);
+    checkBlockBody(item, diagnostics);
+  }
+  return blocks;
+}
+
+/** problems of a block visible without expanding it */
+function checkBlockBody(block: BlockItem, diagnostics: CoreDiagnostic[]): void {
+  const seenParams = new Set<string>();
+  for (const p of block.params) {
+    if (seenParams.has(p.name.name)) diagnostics.push(diag('duplicate', p.name.range, `parameter '${p.name.name}' is declared twice`));
+    seenParams.add(p.name.name);
+  }
+  let returned = false;
+  for (const stmt of block.body) {
+    if (stmt.kind === 'config') diagnostics.push(diag('configPlacement', stmt.keywordRange, "'config' belongs at file level or inside a model, not in a block"));
+    else if (returned) {
+      diagnostics.push(diag('unreachable', stmt.range, 'statement after return is never elaborated', 'warning'));
+      break;
+    } else if (stmt.kind === 'return') returned = true;
+  }
+  if (!returned) diagnostics.push(diag('blockNoReturn', block.name.range, `block '${block.name.name}' has no 'return'`));
+}
+
+/** definitions that exist without elaboration: block names, parameters of blocks never expanded, config keys */
+function staticRefs(file: NnmFile, refs: RefCollector, expanded: ReadonlySet<string>): void {
+  const configRefs = (item: ConfigItem) => {
+    for (const e of item.entries) refs.add(undefined, 'config', e.key.name, e.key.range, e.key.range, true);
+  };
+  for (const item of file.items) {
+    if (item.kind === 'config') configRefs(item);
+    else if (item.kind === 'model') {
+      for (const s of item.body) if (s.kind === 'config') configRefs(s);
+    } else if (item.name.name !== '') {
+      refs.add(undefined, 'block', item.name.name, item.name.range, item.name.range, true);
+      if (!expanded.has(item.name.name)) for (const p of item.params) refs.add(undefined, 'parameter', p.name.name, p.name.range, p.name.range, true);
+    }
+  }
+}
+
+function blockInfos(file: NnmFile): BlockInfo[] {
+  const out: BlockInfo[] = [];
+  for (const item of file.items) {
+    if (item.kind !== 'block' || item.name.name === '') continue;
+    out.push({
+      name: item.name.name,
+      params: item.params.map((p) => ({ name: p.name.name, ...(p.defaultText !== undefined ? { default: p.defaultText } : {}) })),
+      range: item.range,
+      nameRange: item.name.range,
+      ...(item.doc ? { doc: item.doc } : {}),
+    });
+  }
+  return out;
+}
+
+function outline(file: NnmFile, graphs: readonly Graph[], results: ReadonlyMap<Statement, StatementResult>): OutlineSymbol[] {
+  const out: OutlineSymbol[] = [];
+  const statements = (body: readonly Statement[]): OutlineSymbol[] => {
+    const children: OutlineSymbol[] = [];
+    for (const s of body) {
+      if (s.kind === 'config') children.push(configSymbol(s));
+      else if (s.kind === 'assign') {
+        const r = results.get(s);
+        const t = r?.tensor !== undefined ? graphs[r.graph]?.tensors[r.tensor] : undefined;
+        children.push({ name: s.name.name, kind: 'tensor', range: s.range, selectionRange: s.name.range, ...(t ? { detail: `[${t.shape.join(', ')}]` } : {}), children: [] });
+      }
+    }
+    return children;
+  };
+  for (const item of file.items) {
+    if (item.kind === 'config') out.push(configSymbol(item));
+    else if (item.name.name === '') continue;
+    else if (item.kind === 'model') out.push(modelSymbol(item, statements(item.body)));
+    else {
+      const params: OutlineSymbol[] = item.params.map((p) => ({ name: p.name.name, kind: 'parameter', range: p.range, selectionRange: p.name.range, ...(p.defaultText ? { detail: p.defaultText } : {}), children: [] }));
+      out.push({ name: item.name.name, kind: 'block', range: item.range, selectionRange: item.name.range, detail: `(${item.params.map((p) => p.name.name).join(', ')})`, children: [...params, ...statements(item.body)] });
+    }
+  }
+  return out;
+}
+
+function modelSymbol(item: ModelItem, children: OutlineSymbol[]): OutlineSymbol {
+  return { name: item.name.name, kind: 'model', range: item.range, selectionRange: item.name.range, children };
+}
+
+function configSymbol(item: ConfigItem): OutlineSymbol {
+  return {
+    name: 'config',
+    kind: 'config',
+    range: item.range,
+    selectionRange: item.keywordRange,
+    children: item.entries.map((e) => ({ name: e.key.name, kind: 'config' as const, range: e.range, selectionRange: e.key.range, detail: e.valueText, children: [] })),
+  };
+}
+
+function capDiagnostics(diagnostics: CoreDiagnostic[]): CoreDiagnostic[] {
+  if (diagnostics.length <= MAX_DIAGNOSTICS) return diagnostics;
+  const kept = diagnostics.slice(0, MAX_DIAGNOSTICS);
+  kept.push(diag('syntax', diagnostics[MAX_DIAGNOSTICS]!.range, `${diagnostics.length - MAX_DIAGNOSTICS} more problems not shown`, 'info'));
+  return kept;
 }

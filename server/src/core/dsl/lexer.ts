@@ -6,16 +6,25 @@ import { diag } from './codes';
 
 export type TokenKind = 'ident' | 'int' | 'real' | 'size' | 'string' | 'punct' | 'newline' | 'eof';
 
-export interface Token {
-  readonly kind: TokenKind;
-  /** source text (for strings: the decoded value) */
-  readonly text: string;
-  readonly range: SourceRange;
-  /** offsets into the source */
-  readonly start: number;
-  readonly end: number;
-  /** numbers: the value; sizes: bytes (NaN when not exactly countable) */
-  readonly value?: number;
+/** a token; flat fields keep a large file's token list small, `range` is built on demand */
+export class Token {
+  constructor(
+    readonly kind: TokenKind,
+    /** source text (for strings: the decoded value) */
+    readonly text: string,
+    /** offsets into the source */
+    readonly start: number,
+    readonly end: number,
+    readonly line: number,
+    readonly character: number,
+    readonly endCharacter: number,
+    /** numbers: the value; sizes: bytes (NaN when not exactly countable) */
+    readonly value: number | undefined,
+  ) {}
+
+  get range(): SourceRange {
+    return { start: { line: this.line, character: this.character }, end: { line: this.line, character: this.endCharacter } };
+  }
 }
 
 export interface Comment {
@@ -51,8 +60,9 @@ export function lex(text: string): LexResult {
   let i = 0;
   const n = text.length;
   const pos = (offset: number) => ({ line, character: offset - lineStart });
+  // tokens never span lines (a \r\n newline token ends where the next line starts; its range is unused)
   const push = (kind: TokenKind, start: number, end: number, tokText: string, value?: number) => {
-    tokens.push({ kind, text: tokText, start, end, range: { start: pos(start), end: pos(end) }, ...(value !== undefined ? { value } : {}) });
+    tokens.push(new Token(kind, tokText, start, end, line, start - lineStart, end - lineStart, value));
   };
   let junkStart = -1;
   const flushJunk = (end: number) => {
@@ -106,8 +116,8 @@ export function lex(text: string): LexResult {
       i = lexString(text, i);
       continue;
     }
-    const two = text.slice(i, i + 2);
-    if (PUNCT2.has(two)) {
+    const two = text.charCodeAt(i + 1) === 61 /* = */ ? text.slice(i, i + 2) : '';
+    if (two !== '' && PUNCT2.has(two)) {
       flushJunk(i);
       push('punct', i, i + 2, two);
       i += 2;
