@@ -348,20 +348,22 @@ export class Interpreter {
   taint(region: Node, cause: Node, reason: string, scope: Scope): void {
     const u = unknown(cause, reason);
     let touched = false;
+    let poisoned = false;
     for (const id of identifiersIn(region)) {
       const binding = scope.lookup(id.text);
       if (!binding) continue;
       const v = binding.value;
-      if (v.kind === 'model' && !v.poisoned && isModelMutation(id)) {
-        v.poisoned = u;
-        touched = true;
+      if (v.kind === 'model' && isModelMutation(id)) {
+        // the model's own diagnostic says why
+        if (!v.poisoned) v.poisoned = u;
+        poisoned = true;
       }
       if (!binding.isConst && isAssignmentTarget(id)) {
         if (v.kind === 'tensor' || v.kind === 'array' || v.kind === 'layer' || v.kind === 'model') touched = true;
         binding.value = u;
       }
     }
-    if (touched || containsModelCall(region)) this.notes.push({ node: cause, message: reason, code: 'controlFlow' });
+    if (!poisoned && (touched || containsModelCall(region))) this.notes.push({ node: cause, message: reason, code: 'controlFlow' });
   }
 
   // ---------- expressions ----------
@@ -478,7 +480,7 @@ export class Interpreter {
     }
     const v = binding.value;
     // re-anchor at the use so the diagnostic sits on the expression the user wrote here
-    if (v.kind === 'unknown') return v.node === node ? v : unknown(node, v.node.text === name ? v.reason : `'${name}' depends on ${v.reason.startsWith("'") ? v.reason : `a value that is not statically known (${v.reason})`}`);
+    if (v.kind === 'unknown') return v.node === node ? v : unknown(node, v.reason);
     return v;
   }
 
