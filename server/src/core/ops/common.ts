@@ -24,6 +24,9 @@ export function perDim(value: ArgValue | undefined, dims: number, name: string):
   throw new ShapeError(`'${name}' needs 1 or ${dims} values`, name);
 }
 
+/** names of the spatial axes by count, for formulas and messages */
+export const SPATIAL_NAMES: Readonly<Record<number, readonly string[]>> = { 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
+
 /** index of the channel axis of a per-sample shape of the given rank */
 export function channelAxis(layout: Layout, rank: number): number {
   return layout === 'nchw' ? 0 : rank - 1;
@@ -172,11 +175,6 @@ export function intAtLeast(ctx: OpContext, name: string, min: number): number {
 export function numberArg(ctx: OpContext, name: string, fallback: number): number {
   const v = ctx.args[name];
   return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-}
-
-export function stringArg(ctx: OpContext, name: string, fallback: string): string {
-  const v = ctx.args[name];
-  return typeof v === 'string' ? v : fallback;
 }
 
 /** per-dim integers >= min from `3` or `[3, 5]` */

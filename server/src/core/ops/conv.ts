@@ -6,6 +6,7 @@ import {
   ACTIVATION_ARG,
   BIAS_ARG,
   boolArg,
+  checkedOps,
   expectRank,
   intAtLeast,
   joinChannels,
@@ -13,14 +14,12 @@ import {
   paddingArg,
   perDimAtLeast,
   product,
+  SPATIAL_NAMES,
   splitChannels,
   tensorArg,
   weightedSaved,
   windowOutput,
-  checkedOps,
 } from './common';
-
-const SPATIAL_NAMES: Readonly<Record<number, readonly string[]>> = { 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
 
 /** the geometry of one sliding-window call, resolved from its arguments */
 interface Window {

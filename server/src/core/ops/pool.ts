@@ -1,7 +1,8 @@
-// Pooling: windowed (1-D/2-D/3-D, max and average) and global. No parameters.
+// Pooling: windowed (1-D/2-D/3-D, max and average), global and adaptive. No parameters.
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
 import {
+  checkedOps,
   expectMinRank,
   expectRank,
   joinChannels,
@@ -11,13 +12,11 @@ import {
   perDimAtLeast,
   SAVES_INPUT,
   SAVES_NOTHING,
+  SPATIAL_NAMES,
   splitChannels,
   tensorArg,
   windowOutput,
-  checkedOps,
 } from './common';
-
-const SPATIAL_NAMES: Readonly<Record<number, readonly string[]>> = { 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
 
 type PoolKind = 'max' | 'avg';
 

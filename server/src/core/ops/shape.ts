@@ -3,6 +3,7 @@ import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
 import {
   channelAxis,
+  checkedOps,
   expectMinRank,
   expectRank,
   INPLACE_ARG,
@@ -17,10 +18,10 @@ import {
   sameShape,
   SAVES_NOTHING,
   shapeText,
+  SPATIAL_NAMES,
   splitChannels,
   tensorArg,
   tensorsArg,
-  checkedOps,
 } from './common';
 
 const flatten: OpSpec = {
@@ -250,7 +251,7 @@ const zeropad: OpSpec = {
 
 function croppingSpec(dims: 1 | 2 | 3): OpSpec {
   const name = `cropping${dims}d`;
-  const sp = dims === 1 ? ['L'] : dims === 2 ? ['H', 'W'] : ['D', 'H', 'W'];
+  const sp = SPATIAL_NAMES[dims]!;
   return {
     name,
     family: 'shape',
