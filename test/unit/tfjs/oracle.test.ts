@@ -27,7 +27,7 @@ const CASES: readonly Case[] = [
 ];
 
 function weightCount(weights: readonly tf.LayerVariable[]): number {
-  return weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+  return weights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 }
 
 /** output shapes of every application of a layer, batch axis dropped */

@@ -169,7 +169,8 @@ export class Interpreter {
   /** bind an identifier or a destructuring pattern */
   bindPattern(pattern: Node, value: Value, scope: Scope, isConst: boolean, source: Node): void {
     switch (pattern.type) {
-      case 'identifier': {
+      case 'identifier':
+      case 'shorthand_property_identifier_pattern': {
         const name = pattern.text;
         this.nameValue(value, name, pattern);
         scope.declare(name, { value, isConst, node: pattern });

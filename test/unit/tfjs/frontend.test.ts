@@ -1,0 +1,142 @@
+// Behaviour of the TensorFlow.js frontend on small sources: import forms, refs and ranges,
+// settings from compile()/fit(), diagnostics, incremental re-parsing.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
+import { analyzeDocument } from '../../../server/src/core/analyze';
+import { analyzeTfjs, forgetDocument, mentionsTfjs } from '../../../server/src/core/tfjs/frontend';
+import { diffEdit } from '../../../server/src/core/tfjs/parse';
+import { ready } from './helpers';
+
+const analyze = (text: string, documentKey?: string) =>
+  analyzeTfjs(text, { defaults: BUILTIN_DEFAULTS, language: 'typescript', ...(documentKey ? { documentKey } : {}) });
+
+/** total parameters of the only graph */
+function onlyParams(text: string): number {
+  const r = analyze(text);
+  assert.equal(r.graphs.length, 1, `graphs: ${JSON.stringify(r.diagnostics.map((d) => d.message))}`);
+  return r.graphs[0]!.ops.reduce((n, op) => n + op.params.trainable + op.params.nonTrainable, 0);
+}
+
+before(ready);
+
+describe('import forms', () => {
+  const body = (tf: string) => `const m = ${tf}sequential({layers: [${tf}layers.dense({units: 3, inputShape: [4]})]});`;
+  it('namespace, default, tfjs-node and require imports all bind tf', () => {
+    assert.equal(onlyParams(`import * as tf from '@tensorflow/tfjs';\n${body('tf.')}`), 15);
+    assert.equal(onlyParams(`import tf from '@tensorflow/tfjs-node';\n${body('tf.')}`), 15);
+    assert.equal(onlyParams(`const tf = require('@tensorflow/tfjs');\n${body('tf.')}`), 15);
+    assert.equal(onlyParams(`const {layers, sequential} = require('@tensorflow/tfjs');\n${body('')}`), 15);
+  });
+  it('named imports with aliases', () => {
+    const text = `import {layers as L, sequential as seq} from '@tensorflow/tfjs';\nconst m = seq({layers: [L.dense({units: 3, inputShape: [4]})]});`;
+    assert.equal(onlyParams(text), 15);
+  });
+  it('a file without a TensorFlow.js import is answered without parsing', () => {
+    assert.equal(mentionsTfjs('const x = 1;'), false);
+    const r = analyze('const tf = something; tf.sequential({layers: []});');
+    assert.deepEqual([r.graphs.length, r.diagnostics.length], [0, 0]);
+  });
+  it('the same names from another module are not TensorFlow.js', () => {
+    const r = analyze(`import * as tf from './mylib'; // @tensorflow/tfjs\nconst m = tf.sequential({layers: [tf.layers.dense({units: 3, inputShape: [4]})]});`);
+    assert.equal(r.graphs.length, 0);
+  });
+});
+
+describe('static values', () => {
+  it('consts, arithmetic, spreads, ternaries, Math and local functions', () => {
+    const text = `import * as tf from '@tensorflow/tfjs';
+const W = 8; const SHAPE = [2 * W];
+const cfg = {units: W / 2, useBias: false};
+function head(n: number) { return tf.layers.dense({units: n > 1 ? n : 1}); }
+const m = tf.sequential({layers: [tf.layers.dense({...cfg, inputShape: [...SHAPE]}), head(Math.max(3, 1))]});`;
+    // 16*4 (no bias) + 4*3+3
+    assert.equal(onlyParams(text), 79);
+  });
+  it('a counted loop is unrolled', () => {
+    const text = `import * as tf from '@tensorflow/tfjs';
+const m = tf.sequential(); m.add(tf.layers.dense({units: 2, inputShape: [2]}));
+for (let i = 0; i < 3; i += 1) { m.add(tf.layers.dense({units: 2})); }`;
+    assert.equal(onlyParams(text), 24);
+  });
+  it('an unresolvable value gets an info diagnostic on the exact expression', () => {
+    const text = `import * as tf from '@tensorflow/tfjs';\nexport function f(k: number) {\n  return tf.sequential({layers: [tf.layers.dense({units: k * 2, inputShape: [3]})]});\n}`;
+    const r = analyze(text);
+    assert.equal(r.graphs.length, 0);
+    assert.equal(r.diagnostics.length, 1);
+    const d = r.diagnostics[0]!;
+    assert.equal(d.code, 'NNM301');
+    assert.equal(d.severity, 'info');
+    // `k * 2` on line 3
+    assert.deepEqual([d.range.start.line, d.range.start.character, d.range.end.character], [2, 57, 62]);
+    assert.match(d.message, /'k' is a function parameter/);
+  });
+});
+
+describe('graphs, refs and ranges', () => {
+  const text = `import * as tf from '@tensorflow/tfjs';
+const model = tf.sequential();
+model.add(tf.layers.dense({units: 4, inputShape: [3]}));
+model.add(tf.layers.dense({units: 2}));
+model.compile({optimizer: 'adam', loss: 'mse'});
+model.fit(xs, ys, {batchSize: 16});`;
+  it('ranges: graph = the tf.sequential call, name = the variable, statement = the layer call', () => {
+    const r = analyze(text);
+    const g = r.graphs[0]!;
+    assert.equal(g.name, 'model');
+    assert.deepEqual(g.nameRange, { start: { line: 1, character: 6 }, end: { line: 1, character: 11 } });
+    assert.deepEqual(g.range, { start: { line: 1, character: 14 }, end: { line: 1, character: 29 } });
+    const dense = g.ops[1]!;
+    assert.equal(dense.op, 'dense');
+    assert.deepEqual(dense.statement, { start: { line: 2, character: 0 }, end: { line: 2, character: 55 } });
+    assert.deepEqual(dense.site, { start: { line: 2, character: 10 }, end: { line: 2, character: 54 } });
+  });
+  it('refs: a layer call maps to its op and output, the model variable to its graph', () => {
+    const r = analyze(text);
+    const opRef = r.refs.find((x) => x.kind === 'op' && x.range.start.line === 3)!;
+    assert.deepEqual([opRef.name, opRef.ops, opRef.tensors, opRef.graph], ['dense', [2], [2], 0]);
+    const modelRef = r.refs.find((x) => x.kind === 'model' && x.isDefinition)!;
+    assert.deepEqual(modelRef.range, r.graphs[0]!.nameRange);
+  });
+  it('compile() and fit() settings reach the model config; layout is channels-last', () => {
+    const c = analyze(text).graphs[0]!.config;
+    assert.deepEqual([c.optimizer.kind, c.batch, c.layout], ['adam', 16, 'nhwc']);
+  });
+  it('a dense layer on a 4-D tensor is a shape error on the layer call', () => {
+    const bad = `import * as tf from '@tensorflow/tfjs';
+const m = tf.sequential({layers: [tf.layers.conv2d({filters: 4, kernelSize: 3, inputShape: [8, 8, 1]}), tf.layers.dense({units: 2})]});`;
+    const r = analyze(bad);
+    assert.equal(r.graphs.length, 0);
+    const d = r.diagnostics.find((x) => x.code === 'NNM304')!;
+    assert.equal(d.severity, 'error');
+    assert.deepEqual([d.range.start.line, d.range.start.character], [1, 104]);
+    assert.match(d.message, /flatten/);
+  });
+  it('a sequential model without inputShape says so', () => {
+    const r = analyze(`import * as tf from '@tensorflow/tfjs';\nconst m = tf.sequential({layers: [tf.layers.dense({units: 2})]});`);
+    assert.deepEqual(r.diagnostics.map((d) => d.code), ['NNM305']);
+  });
+  it('analyzeDocument routes typescript and javascript to this frontend', () => {
+    assert.equal(analyzeDocument(text, 'typescript').models.length, 1);
+    assert.equal(analyzeDocument(text, 'javascript').models.length, 1);
+  });
+});
+
+describe('incremental re-parsing', () => {
+  it('diffEdit finds the changed span', () => {
+    const e = diffEdit('ab\ncd', 'ab\nxcd');
+    assert.deepEqual([e.startIndex, e.oldEndIndex, e.newEndIndex], [3, 3, 4]);
+    assert.deepEqual([e.startPosition, e.newEndPosition], [{ row: 1, column: 0 }, { row: 1, column: 1 }]);
+  });
+  it('every version analysed through the cache equals a fresh analysis', () => {
+    const base = `import * as tf from '@tensorflow/tfjs';\nconst m = tf.sequential({layers: [tf.layers.dense({units: 4, inputShape: [3]})]});\n`;
+    const versions = [base, base.replace('units: 4', 'units: 40'), base.replace('units: 4', 'units: 4'), `// x\n${base}`, base + 'm.add(tf.layers.dense({units: 1}));\n'];
+    const key = 'file:///incremental.ts';
+    for (const v of versions) {
+      const cached = analyze(v, key);
+      const fresh = analyze(v);
+      assert.deepEqual(JSON.parse(JSON.stringify(cached.graphs)), JSON.parse(JSON.stringify(fresh.graphs)));
+    }
+    forgetDocument(key);
+  });
+});
