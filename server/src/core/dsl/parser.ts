@@ -205,6 +205,8 @@ class Parser {
   private endOfLine(what: string): void {
     const t = this.tokens[this.i]!;
     if (t.kind === 'newline' || t.kind === 'eof' || (t.kind === 'punct' && t.text === '}')) return;
+    // an unclosed body stopped at the next item: that is already reported
+    if (this.i > 0 && this.tokens[this.i - 1]!.kind === 'newline') return;
     this.error(t.range, `expected the end of the line ${what}, found ${describe(t)}`);
     this.recover();
   }
