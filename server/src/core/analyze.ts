@@ -1,13 +1,13 @@
 // The one entry point from text to findings, shared by the language server and the CLI.
 import { computeFootprint } from './analysis/footprint';
 import { analyzeMemory } from './analysis/memory';
-import { budgetDiagnostics } from './rules/budget';
-import { inPlaceDiagnostics } from './rules/inplace';
+import { runRules, type RunRulesOptions } from './rules';
+import type { RuleSettings } from './rules/types';
 import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from './config';
 import type { DocumentAnalysis, FrontendResult, ModelAnalysis } from './document';
 import { analyzeNnm } from './dsl/frontend';
 import { analyzeTfjs } from './tfjs/frontend';
-import type { CoreDiagnostic, ModelConfig } from './ir';
+import type { ModelConfig } from './ir';
 
 export type SourceLanguage = 'nnm' | 'typescript' | 'javascript';
 
@@ -18,6 +18,8 @@ export interface AnalyzeOptions {
   readonly overrides?: ConfigOverrides;
   /** the document's URI or path: the TypeScript frontend keeps its tree for incremental re-parsing */
   readonly documentKey?: string;
+  /** lint rule switches and thresholds (memlens.rules.*, memlens.thresholds.*) */
+  readonly rules?: RuleSettings;
 }
 
 export function analyzeDocument(text: string, language: SourceLanguage, options: AnalyzeOptions = {}): DocumentAnalysis {
@@ -26,19 +28,18 @@ export function analyzeDocument(text: string, language: SourceLanguage, options:
     language === 'nnm'
       ? analyzeNnm(text, defaults, options.overrides)
       : analyzeTfjs(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}) });
-  return analyzeGraphs(frontend);
+  return analyzeGraphs(frontend, { text, language, ...(options.rules ? { settings: options.rules } : {}) });
 }
 
 /** run the analyses over what a frontend extracted */
-export function analyzeGraphs(frontend: FrontendResult): DocumentAnalysis {
-  const findings: CoreDiagnostic[] = [];
+export function analyzeGraphs(frontend: FrontendResult, source: RunRulesOptions = { text: '', language: 'nnm' }): DocumentAnalysis {
   const models: ModelAnalysis[] = frontend.graphs.map((graph) => {
     const footprint = computeFootprint(graph);
-    const memory = analyzeMemory(graph, footprint);
-    findings.push(...inPlaceDiagnostics(graph, memory), ...budgetDiagnostics(graph, memory));
-    return { graph, footprint, memory };
+    return { graph, footprint, memory: analyzeMemory(graph, footprint) };
   });
-  return { ...frontend, models, diagnostics: [...frontend.diagnostics, ...findings] };
+  // lint rules, budget (NNM201) and illegal in-place (NNM202) included: rules/index.ts
+  const findings = runRules(models, source);
+  return { ...frontend, models, findings, diagnostics: [...frontend.diagnostics, ...findings] };
 }
 
 function emptyResult(): FrontendResult {

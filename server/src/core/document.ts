@@ -2,6 +2,7 @@
 // LSP features and the CLI read only this: they format findings, never recompute them.
 import type { CoreDiagnostic, Graph, OpId, SourceRange, TensorId } from './ir';
 import type { Footprint } from './analysis/footprint';
+import type { Finding } from './rules/types';
 import type { MemoryAnalysis } from './analysis/memory';
 
 export type SymbolKind = 'model' | 'block' | 'tensor' | 'config' | 'parameter';
@@ -62,4 +63,6 @@ export interface DocumentAnalysis extends FrontendResult {
   readonly models: readonly ModelAnalysis[];
   /** frontend diagnostics plus analysis findings (budget, ...) */
   readonly diagnostics: readonly CoreDiagnostic[];
+  /** the lint findings among `diagnostics`, with their fixes (rules/index.ts); absent on hand-built analyses */
+  readonly findings?: readonly Finding[];
 }

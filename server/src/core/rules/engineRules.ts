@@ -1,0 +1,35 @@
+// Registry wrappers for the two rules the liveness engine owns (budget.ts, inplace.ts): they get
+// switches, ignore comments and fixes like every other rule.
+import { budgetDiagnostics, BUDGET_CODE } from './budget';
+import { inPlaceDiagnostics, INPLACE_CODE } from './inplace';
+import type { FixSpec, RawFinding, Rule } from './types';
+
+export const budgetRule: Rule = {
+  code: BUDGET_CODE,
+  name: 'budget',
+  defaultSeverity: 'error',
+  summary: 'the planned peak exceeds the device memory',
+  check(model, { memory }) {
+    const limit = memory.maxBatch.planned.batch;
+    const fixes: FixSpec[] =
+      limit !== null && limit !== model.graph.config.batch
+        ? [{ kind: 'batch', model: model.graph.name, batch: limit, why: `the largest that fits ${model.graph.config.device.name}` }]
+        : [];
+    return budgetDiagnostics(model.graph, memory).map((d): RawFinding => ({
+      range: d.range,
+      message: d.message,
+      ...(d.related ? { related: d.related } : {}),
+      fixes,
+    }));
+  },
+};
+
+export const illegalInPlaceRule: Rule = {
+  code: INPLACE_CODE,
+  name: 'illegalInPlace',
+  defaultSeverity: 'error',
+  summary: 'an `inplace: true` the liveness analysis cannot honour',
+  check(model, { memory }) {
+    return inPlaceDiagnostics(model.graph, memory).map((d) => ({ range: d.range, message: d.message }));
+  },
+};

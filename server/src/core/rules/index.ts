@@ -1,0 +1,66 @@
+// The rule registry: every lint rule with its code, default severity and settings name, run over
+// each analysed model; settings switch rules off or change their severity, and
+// `memlens-ignore` comments silence single findings.
+import type { SourceLanguage } from '../analyze';
+import type { ModelAnalysis } from '../document';
+import { batchBloatRule } from './batchBloat';
+import { checkpointCandidateRule } from './checkpointCandidate';
+import { deadTensorRule } from './deadTensor';
+import { budgetRule, illegalInPlaceRule } from './engineRules';
+import { isIgnored, parseIgnores } from './ignore';
+import { loweringBloatRule } from './loweringBloat';
+import { missedInPlaceRule } from './missedInPlace';
+import { precisionRule } from './precision';
+import { simdUnderfillRule } from './simdUnderfill';
+import { DEFAULT_RULE_SETTINGS, type Finding, type Rule, type RuleSettings } from './types';
+
+export const RULES: readonly Rule[] = [
+  budgetRule,
+  illegalInPlaceRule,
+  batchBloatRule,
+  loweringBloatRule,
+  missedInPlaceRule,
+  simdUnderfillRule,
+  precisionRule,
+  checkpointCandidateRule,
+  deadTensorRule,
+];
+
+export function ruleByCode(code: string): Rule | undefined {
+  return RULES.find((r) => r.code === code);
+}
+
+export interface RunRulesOptions {
+  readonly text: string;
+  readonly language: SourceLanguage;
+  readonly settings?: RuleSettings;
+}
+
+/** every enabled rule over every model, minus the findings an ignore comment silences */
+export function runRules(models: readonly ModelAnalysis[], options: RunRulesOptions): Finding[] {
+  const settings = options.settings ?? DEFAULT_RULE_SETTINGS;
+  const ignores = parseIgnores(options.text, options.language);
+  const out: Finding[] = [];
+  models.forEach((model, index) => {
+    const memory = model.memory;
+    if (!memory) return; // hand-built analyses without the liveness engine: nothing to lint
+    for (const rule of RULES) {
+      const level = settings.levels[rule.name] ?? rule.defaultSeverity;
+      if (level === 'off') continue;
+      for (const raw of rule.check(model, { memory, thresholds: settings.thresholds, language: options.language })) {
+        if (isIgnored(ignores, rule.code, raw.range.start.line)) continue;
+        out.push({
+          range: raw.range,
+          severity: level,
+          code: rule.code,
+          message: raw.message,
+          ...(raw.related ? { related: raw.related } : {}),
+          rule: rule.name,
+          model: index,
+          fixes: raw.fixes ?? [],
+        });
+      }
+    }
+  });
+  return out;
+}

@@ -1,0 +1,50 @@
+// NNM204 lowering bloat: a convolution run as a matrix product (im2col) materialises about
+// k_h x k_w times its input as workspace. Reported per source call (a block body once, with its
+// largest expansion) when the workspace is large both absolutely and relative to the input.
+import { lookupOp } from '../ops/registry';
+import { DTYPE_BYTES } from '../ir';
+import { atBatch, formatBytes } from '../units';
+import { rangeKey, type RawFinding, type Rule } from './types';
+
+export const loweringBloatRule: Rule = {
+  code: 'NNM204',
+  name: 'loweringBloat',
+  defaultSeverity: 'warning',
+  summary: "a convolution's im2col workspace is large",
+  check(model, { memory, thresholds }) {
+    if (memory.lowering !== 'im2col') return [];
+    const graph = model.graph;
+    const batch = graph.config.batch;
+    // largest workspace per op (forward, weight-gradient and input-gradient convolutions)
+    const perOp = new Map<number, number>();
+    for (const b of memory.buffers) {
+      if (b.kind !== 'workspace') continue;
+      if (lookupOp(graph.ops[b.op]!.op)?.family !== 'conv') continue;
+      perOp.set(b.op, Math.max(perOp.get(b.op) ?? 0, atBatch(b.bytes, batch)));
+    }
+    const bySite = new Map<string, { op: number; bytes: number; ratio: number; count: number }>();
+    for (const [opId, bytes] of perOp) {
+      const op = graph.ops[opId]!;
+      const input = graph.tensors[op.inputs[0]!]!;
+      const inputBytes = input.elementsPerSample * DTYPE_BYTES[input.dtype] * batch;
+      const ratio = inputBytes > 0 ? bytes / inputBytes : Infinity;
+      const key = rangeKey(op.site);
+      const seen = bySite.get(key);
+      if (!seen || bytes > seen.bytes) bySite.set(key, { op: opId, bytes, ratio, count: (seen?.count ?? 0) + 1 });
+      else seen.count++;
+    }
+    const out: RawFinding[] = [];
+    for (const { op: opId, bytes, ratio, count } of bySite.values()) {
+      if (bytes < thresholds.loweringBloatBytes || ratio < thresholds.loweringBloatRatio) continue;
+      const op = graph.ops[opId]!;
+      const of = count > 1 ? ` (largest of ${count} expansions)` : '';
+      out.push({
+        range: op.site,
+        message:
+          `${op.op} im2col workspace is ${ratio.toFixed(1)}x its input, ${formatBytes(bytes)} at batch ${batch}${of}; ` +
+          'devices that run convolutions directly (e.g. ipu-mk2, or `lowering: direct`) need none',
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,102 @@
+// The lint-rule contract: a rule reads one model's analysis and returns findings; each finding
+// names the fixes that apply to it as data, and core/fixes turns a fix into text edits.
+import type { ModelAnalysis } from '../document';
+import type { MemoryAnalysis } from '../analysis/memory';
+import type { CoreDiagnostic, OpId, Precision, Severity, SourceRange } from '../ir';
+import type { SourceLanguage } from '../analyze';
+
+/** a fix as data; the title and edits are computed by core/fixes against the document text */
+export type FixSpec =
+  /** add `inplace: true` to the op calls at these sites */
+  | { readonly kind: 'inplace'; readonly sites: readonly SourceRange[]; readonly opName: string }
+  /** set the model's `batch:` (editing or inserting it in the model's or the file's config) */
+  | { readonly kind: 'batch'; readonly model: string; readonly batch: number; readonly why: string }
+  /** set the model's `precision:` */
+  | { readonly kind: 'precision'; readonly model: string; readonly precision: Precision }
+  /** add `checkpoint: true` to a block call or `repeat` (the call's range) */
+  | { readonly kind: 'checkpoint'; readonly call: SourceRange; readonly label: string }
+  /** delete a statement (its whole lines) */
+  | { readonly kind: 'removeStatement'; readonly statement: SourceRange; readonly label: string };
+
+export interface Finding extends CoreDiagnostic {
+  /** settings name of the rule (`batchBloat`) */
+  readonly rule: string;
+  /** index of the model in DocumentAnalysis.models */
+  readonly model: number;
+  readonly fixes: readonly FixSpec[];
+}
+
+/** what a rule returns: the registry adds code, severity, rule and model */
+export interface RawFinding {
+  readonly range: SourceRange;
+  readonly message: string;
+  readonly related?: readonly { range: SourceRange; message: string }[];
+  readonly fixes?: readonly FixSpec[];
+}
+
+export interface RuleThresholds {
+  /** batch bloat: share of the peak that grows with the batch (0..1) */
+  readonly batchBloatShare: number;
+  /** batch bloat: smallest batch-proportional bytes at the peak worth a warning */
+  readonly batchBloatBytes: number;
+  /** lowering bloat: smallest im2col workspace reported, bytes at the configured batch */
+  readonly loweringBloatBytes: number;
+  /** lowering bloat: smallest workspace / input ratio reported */
+  readonly loweringBloatRatio: number;
+  /** checkpoint candidate: planned peak above this share of the device memory (0..1); over budget always counts */
+  readonly checkpointShare: number;
+}
+
+export type RuleLevel = Severity | 'off';
+
+export interface RuleSettings {
+  /** per rule settings name: a severity, or 'off'; absent = the rule's default */
+  readonly levels: Readonly<Record<string, RuleLevel>>;
+  readonly thresholds: RuleThresholds;
+}
+
+export const DEFAULT_THRESHOLDS: RuleThresholds = {
+  batchBloatShare: 0.75,
+  batchBloatBytes: 1024 ** 3,
+  loweringBloatBytes: 256 * 1024 ** 2,
+  loweringBloatRatio: 4,
+  checkpointShare: 0.9,
+};
+
+export const DEFAULT_RULE_SETTINGS: RuleSettings = { levels: {}, thresholds: DEFAULT_THRESHOLDS };
+
+export interface RuleContext {
+  readonly memory: MemoryAnalysis;
+  readonly thresholds: RuleThresholds;
+  readonly language: SourceLanguage;
+}
+
+export interface Rule {
+  readonly code: string;
+  /** settings key: memlens.rules.<name> */
+  readonly name: string;
+  readonly defaultSeverity: Severity;
+  /** one line for docs and settings */
+  readonly summary: string;
+  check(model: ModelAnalysis, context: RuleContext): readonly RawFinding[];
+}
+
+/** the op calls at the source sites of a set of ops, deduplicated (a block body expands to many ops) */
+export function distinctSites(sites: readonly SourceRange[]): SourceRange[] {
+  const seen = new Set<string>();
+  const out: SourceRange[] = [];
+  for (const s of sites) {
+    const key = rangeKey(s);
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+export function rangeKey(r: SourceRange): string {
+  return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+}
+
+export type { OpId };
