@@ -206,6 +206,30 @@ describe('language server over stdio (resnet50.nnm)', () => {
     assert.match(lens[0]!.command!.title, /@ batch 32 · train total 4\.78 GiB · fits gpu 16 GiB$/);
   });
 
+  it('junk input gets diagnostics and empty answers, never a crash', async () => {
+    const junk = 'untitled:junk.nnm';
+    const text = 'model {{ ((( x = = conv2d(,,\u0000\u0007 \uFFFD\nblock b( { repeat 99999999999 b(x)\n}}}}) config { batch: 1e30 device: ?? }';
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: junk, languageId: 'nnm', version: 1, text } });
+    const published = await client.diagnostics(junk, version(1), 'diagnostics of a junk file');
+    assert.ok(published.diagnostics.length > 0 && published.diagnostics.every((d) => d.severity === 1 || d.severity === 2), JSON.stringify(published.diagnostics));
+    assert.ok(published.diagnostics.every((d) => typeof d.code === 'string' && d.source === 'memlens'));
+    for (let line = 0; line < 3; line++) {
+      for (const character of [0, 5, 12, 30]) {
+        const at = { textDocument: { uri: junk }, position: pos(line, character) };
+        await client.request('textDocument/hover', at);
+        await client.request('textDocument/completion', at);
+        await client.request('textDocument/signatureHelp', at);
+        await client.request('textDocument/definition', at);
+      }
+    }
+    await client.request('textDocument/inlayHint', { textDocument: { uri: junk }, range: range(0, 0, 9, 0) });
+    await client.request('textDocument/documentSymbol', { textDocument: { uri: junk } });
+    // a document the server never saw
+    assert.equal(await client.request('textDocument/hover', { textDocument: { uri: 'untitled:nothing.nnm' }, position: pos(0, 0) }), null);
+    assert.deepEqual(await client.request('textDocument/codeLens', { textDocument: { uri: 'untitled:nothing.nnm' } }), []);
+    await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: junk } });
+  });
+
   it('closing clears its diagnostics; shutdown and exit end the process', async () => {
     await client.connection.sendNotification('textDocument/didClose', { textDocument: doc });
     const cleared = await client.diagnostics(URI, (p) => p.version === undefined, 'after didClose');
