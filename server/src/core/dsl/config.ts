@@ -110,7 +110,7 @@ function optimizerValue(expr: Expr): ValueResult {
   if (expr.kind !== 'call') return { error: `expected an optimizer: ${CONFIG_VALUE_HELP.optimizer}` };
   const kind = expr.callee.name;
   if (!(OPTIMIZERS as readonly string[]).includes(kind) || kind === 'none') {
-    return { error: `unknown optimizer '${kind}'${didYouMean(kind, OPTIMIZERS)}; expected ${CONFIG_VALUE_HELP.optimizer}`, range: expr.callee.range };
+    return { error: `unknown optimizer '${kind}'${didYouMean(kind, OPTIMIZERS)} (expected ${CONFIG_VALUE_HELP.optimizer})`, range: expr.callee.range };
   }
   let momentum = 0;
   for (const arg of expr.args) {
@@ -136,7 +136,7 @@ function deviceValue(expr: Expr, valueText: string): ValueResult {
   if (expr.kind === 'call') {
     const kind = expr.callee.name;
     if (!(DEVICE_KINDS as readonly string[]).includes(kind)) {
-      return { error: `unknown device kind '${kind}'${didYouMean(kind, DEVICE_KINDS)}; expected gpu|cpu|ipu(memory: SIZE)`, range: expr.callee.range };
+      return { error: `unknown device kind '${kind}'${didYouMean(kind, DEVICE_KINDS)} (expected gpu|cpu|ipu(memory: SIZE))`, range: expr.callee.range };
     }
     const arg = expr.args[0];
     if (!arg || expr.args.length > 1 || (arg.name && arg.name.name !== 'memory')) {
@@ -154,7 +154,7 @@ function deviceValue(expr: Expr, valueText: string): ValueResult {
   if (expr.kind === 'ident' && (DEVICE_KINDS as readonly string[]).includes(expr.name)) {
     return { error: `a custom ${expr.name} needs its memory: ${expr.name}(memory: 16GiB)` };
   }
-  return { error: `unknown device '${text}'${didYouMean(text.replace(/\s+/g, ''), presets)}; expected a preset (${presets.join(', ')}) or gpu|cpu|ipu(memory: SIZE)` };
+  return { error: `unknown device '${text}'${didYouMean(text.replace(/\s+/g, ''), presets)} (expected a preset: ${presets.join(', ')}; or gpu|cpu|ipu(memory: SIZE))` };
 }
 
 /** literals, words and arithmetic: all a config value may hold */

@@ -20,12 +20,15 @@ export function editDistance(a: string, b: string, limit: number): number {
 }
 
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
-  const limit = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
+  const limit = Math.max(1, Math.min(3, Math.ceil(name.length / 3)));
   let best: string | undefined;
   let bestDistance = limit + 1;
   const lower = name.toLowerCase();
   for (const c of candidates) {
-    const d = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase(), limit);
+    const cl = c.toLowerCase();
+    // a prefix of 3+ characters counts as close (batchsize -> batch)
+    const prefix = Math.min(cl.length, lower.length) >= 3 && (cl.startsWith(lower) || lower.startsWith(cl));
+    const d = cl === lower ? 0 : prefix ? Math.min(limit, editDistance(lower, cl, limit)) : editDistance(lower, cl, limit);
     if (d < bestDistance || (d === bestDistance && best !== undefined && c < best)) {
       best = c;
       bestDistance = d;
