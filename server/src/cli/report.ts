@@ -51,17 +51,17 @@ function formatModel(file: string, { graph, footprint }: ModelAnalysis): string 
   }
   totals.push(['total (no reuse)', `${formatSymbolic(b.total)} = ${formatBytes(atBatch(b.total, batch))} at batch ${batch}`]);
   if (footprint.overflow) totals.push(['warning', 'some figures exceed 2^53 and are not exact']);
-  return [header, '', table(rows), '', 'totals', ...table(totals).split('\n').map((l) => `  ${l}`)].join('\n');
+  return [header, '', table(rows), '', 'totals', ...table(totals, false).split('\n').map((l) => `  ${l}`)].join('\n');
 }
 
 /** left-align text columns, right-align numeric ones */
-function table(rows: string[][]): string {
+function table(rows: string[][], alignNumbers = true): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
   const numeric = rows[0]!.map((_, col) => rows.slice(1).every((r) => /^[\d,.\s]+[A-Za-z]*$|^\d/.test(r[col] ?? '')));
   return rows
     .map((r) =>
       r
-        .map((cell, col) => (numeric[col] && rows.length > 2 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!)))
+        .map((cell, col) => (alignNumbers && numeric[col] && rows.length > 2 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!)))
         .join('  ')
         .trimEnd(),
     )
