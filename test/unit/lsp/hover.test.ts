@@ -93,7 +93,18 @@ test('a block call: the totals of its expansion', () => {
 });
 
 test('a block definition: signature, doc and call count', () => {
-  assert.equal(hoverText(inside(find(3, 'pair'), 2)), ['**block** `pair(x, width, act: true)`', '', 'conv then relu', '', '- called 2 times'].join('\n'));
+  assert.equal(
+    hoverText(inside(find(3, 'pair'), 2)),
+    [
+      '**block** `pair(x, width, act: true)`',
+      '',
+      'conv then relu',
+      '',
+      '- 2 call sites',
+      // 2,320 + 4,640 params; outputs (64 + 64) + (128 + 128) KiB
+      '- in `tiny`: 2 expansions, 4 ops, 6,960 params, activations 384 KiB x N = 3 MiB at batch 8',
+    ].join('\n'),
+  );
 });
 
 test('a model name: totals as fixed + perSample x N and whether it fits', () => {

@@ -4,7 +4,7 @@ import type { BlockInfo, DocumentAnalysis, ModelAnalysis, SourceRef } from '../.
 import type { OpId, Position, SourceRange, TensorId } from '../../core/ir';
 import { lookupOp } from '../../core/ops/registry';
 import { atBatch, symbolic } from '../../core/units';
-import { rangeContains, toLspRange } from '../position';
+import { rangeContains, rangeKey, toLspRange } from '../position';
 import { CONFIG_KEYS } from './configKeys';
 import {
   attrsText,
@@ -131,11 +131,36 @@ export function blockCallHover(model: ModelAnalysis | undefined, name: string, i
 }
 
 export function blockDefinitionHover(analysis: DocumentAnalysis, info: BlockInfo): string {
-  const calls = analysis.refs.filter((r) => r.kind === 'block' && r.name === info.name && !r.isDefinition).length;
+  const calls = analysis.refs.filter((r) => r.kind === 'block' && r.name === info.name && !r.isDefinition);
   const lines = [`**block** \`${signature(info)}\``];
   if (info.doc) lines.push('', info.doc, '');
-  lines.push(`- called ${calls === 1 ? 'once' : `${calls} times`}`);
+  lines.push(`- ${calls.length === 1 ? '1 call site' : `${calls.length} call sites`}`);
+  // every expansion in each model: the union of the ops its call sites created (a call nested in another block counts once)
+  analysis.models.forEach((model, index) => {
+    const ops = new Set<OpId>();
+    for (const call of calls) if (call.graph === index) for (const op of call.ops ?? []) ops.add(op);
+    if (ops.size === 0) return;
+    const totals = opsTotals(model, [...ops]);
+    const expansions = countExpansions(model, ops, info.name);
+    lines.push(
+      `- in \`${model.graph.name}\`: ${expansions === 1 ? '1 expansion' : `${expansions} expansions`}, ${totals.opCount} ops, ${paramsText(totals.params)} params, activations ${symbolicAtBatch(totals.activations, model.graph.config.batch)}`,
+    );
+  });
   return lines.join('\n');
+}
+
+/** distinct expansions of a block: call stacks up to a frame of that block (repeat iterations and outer calls apart) */
+function countExpansions(model: ModelAnalysis, ops: ReadonlySet<OpId>, block: string): number {
+  const seen = new Set<string>();
+  for (const id of ops) {
+    const stack = model.graph.ops[id]?.callStack ?? [];
+    let key = '';
+    for (const frame of stack) {
+      key += `/${rangeKey(frame.site)}#${frame.iteration ?? ''}`;
+      if (frame.block === block) seen.add(key);
+    }
+  }
+  return seen.size;
 }
 
 export function modelHover(model: ModelAnalysis): string {
