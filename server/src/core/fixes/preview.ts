@@ -1,0 +1,166 @@
+// A fix made concrete: its text edits, and its title with figures taken from re-analysing the
+// edited text (never estimated). Previews are memoised per analysis object, i.e. per document
+// version and settings, so a lightbulb shown twice costs one re-analysis.
+import { analyzeDocument, type AnalyzeOptions, type SourceLanguage } from '../analyze';
+import type { DocumentAnalysis, ModelAnalysis } from '../document';
+import { INPLACE_CODE } from '../rules/inplace';
+import type { Finding, FixSpec } from '../rules/types';
+import { rangeKey } from '../rules/types';
+import { formatBytes } from '../units';
+import { applyEdits, type TextEdit } from './edits';
+import { parseFile } from './locate';
+import { ignoreComment, removeStatement, setBoolArg, setConfigValue } from './nnmEdits';
+
+export interface Figures {
+  readonly planned: number;
+  readonly maxBatch: number | null;
+  readonly memoryBytes: number;
+}
+
+export interface FixPreview {
+  readonly title: string;
+  readonly edits: readonly TextEdit[];
+  readonly before?: Figures;
+  /** the model's figures after the edit (absent for ignore comments) */
+  readonly after?: Figures;
+}
+
+export interface FixSource {
+  readonly text: string;
+  readonly language: SourceLanguage;
+  readonly options: AnalyzeOptions;
+  readonly analysis: DocumentAnalysis;
+}
+
+const memo = new WeakMap<DocumentAnalysis, Map<string, FixPreview | null>>();
+
+function memoised(src: FixSource, key: string, compute: () => FixPreview | undefined): FixPreview | undefined {
+  let table = memo.get(src.analysis);
+  if (!table) memo.set(src.analysis, (table = new Map()));
+  if (!table.has(key)) table.set(key, compute() ?? null);
+  return table.get(key) ?? undefined;
+}
+
+export function figures(model: ModelAnalysis | undefined): Figures | undefined {
+  const m = model?.memory;
+  if (!model || !m) return undefined;
+  return { planned: m.bytes.planned, maxBatch: m.maxBatch.planned.batch, memoryBytes: model.graph.config.device.memoryBytes };
+}
+
+function modelNamed(analysis: DocumentAnalysis, name: string): ModelAnalysis | undefined {
+  return analysis.models.find((m) => m.graph.name === name);
+}
+
+/** "peak -98 MiB" / "peak unchanged" */
+export function peakDelta(before: number, after: number): string {
+  const d = after - before;
+  return d === 0 ? 'peak unchanged' : `peak ${d > 0 ? '+' : '-'}${formatBytes(Math.abs(d))}`;
+}
+
+function arrow(before: number, after: number): string {
+  return `peak ${formatBytes(before)} -> ${formatBytes(after)}`;
+}
+
+/** the edit introduced an error (budget aside, which a fix may leave standing) */
+function newErrors(before: DocumentAnalysis, after: DocumentAnalysis): boolean {
+  const count = (a: DocumentAnalysis): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const d of a.diagnostics) if (d.severity === 'error' && d.code !== 'NNM201') out.set(d.code, (out.get(d.code) ?? 0) + 1);
+    return out;
+  };
+  const had = count(before);
+  return [...count(after)].some(([code, n]) => n > (had.get(code) ?? 0));
+}
+
+export function editsFor(src: FixSource, fix: FixSpec): TextEdit[] | undefined {
+  if (src.language !== 'nnm') return undefined;
+  const file = parseFile(src.text);
+  const lines = src.text.split('\n');
+  const one = (e: TextEdit | undefined): TextEdit[] | undefined => (e ? [e] : undefined);
+  switch (fix.kind) {
+    case 'inplace': {
+      const edits = fix.sites.map((s) => setBoolArg(file, s, 'inplace'));
+      return edits.every((e) => e !== undefined) ? (edits as TextEdit[]) : undefined;
+    }
+    case 'checkpoint':
+      return one(setBoolArg(file, fix.call, 'checkpoint'));
+    case 'batch':
+      return one(setConfigValue(file, lines, fix.model, 'batch', String(fix.batch)));
+    case 'precision':
+      return one(setConfigValue(file, lines, fix.model, 'precision', fix.precision));
+    case 'removeStatement':
+      return one(removeStatement(file, lines, fix.statement));
+  }
+}
+
+/** the preview of one fix of a finding; undefined when it cannot be applied or would break the file */
+export function previewFix(src: FixSource, finding: Finding, fix: FixSpec): FixPreview | undefined {
+  return memoised(src, JSON.stringify(fix), () => {
+    const edits = editsFor(src, fix);
+    if (!edits) return undefined;
+    const modelName = src.analysis.models[finding.model]?.graph.name;
+    if (modelName === undefined) return undefined;
+    const afterAnalysis = analyzeDocument(applyEdits(src.text, edits), src.language, src.options);
+    if (newErrors(src.analysis, afterAnalysis)) return undefined;
+    const before = figures(modelNamed(src.analysis, modelName));
+    const after = figures(modelNamed(afterAnalysis, modelName));
+    if (!before || !after) return undefined;
+    return { title: titleOf(fix, before, after), edits, before, after };
+  });
+}
+
+function titleOf(fix: FixSpec, before: Figures, after: Figures): string {
+  const fits = after.planned <= after.memoryBytes ? `fits ${formatBytes(after.memoryBytes)}` : `still over ${formatBytes(after.memoryBytes)}`;
+  switch (fix.kind) {
+    case 'inplace':
+      return `Make ${fix.opName} in-place (${peakDelta(before.planned, after.planned)})`;
+    case 'batch':
+      return `Set batch to ${fix.batch}, ${fix.why} (${arrow(before.planned, after.planned)}, ${fits})`;
+    case 'precision': {
+      const batch = before.maxBatch !== null && after.maxBatch !== null ? `, max batch ${before.maxBatch} -> ${after.maxBatch}` : '';
+      return `Switch precision to ${fix.precision} (${arrow(before.planned, after.planned)}${batch})`;
+    }
+    case 'checkpoint':
+      return `Checkpoint ${fix.label} (${arrow(before.planned, after.planned)}, ${fits})`;
+    case 'removeStatement':
+      return `Remove dead tensor ${fix.label} (${peakDelta(before.planned, after.planned)})`;
+  }
+}
+
+/** `# memlens-ignore CODE` above the finding's line */
+export function previewIgnore(src: FixSource, finding: Finding): FixPreview {
+  const edit = ignoreComment(src.text.split('\n'), finding.range.start.line, finding.code, src.language);
+  return { title: `Ignore ${finding.code} here (memlens-ignore comment)`, edits: [edit] };
+}
+
+/**
+ * source.fixAll.memlens: every reported missed in-place at once. An op legal alone can become
+ * illegal next to another in-place op, so sites that come back as NNM202 are dropped and the
+ * rest re-checked (at most three rounds).
+ */
+export function previewFixAll(src: FixSource): FixPreview | undefined {
+  return memoised(src, 'fixAll', () => {
+    if (src.language !== 'nnm') return undefined;
+    let sites = new Map<string, { site: FixSpec & { kind: 'inplace' } }>();
+    for (const f of src.analysis.findings ?? []) {
+      for (const fix of f.fixes) if (fix.kind === 'inplace') for (const s of fix.sites) sites.set(rangeKey(s), { site: { ...fix, sites: [s] } });
+    }
+    for (let round = 0; round < 3 && sites.size > 0; round++) {
+      const all: FixSpec = { kind: 'inplace', sites: [...sites.values()].flatMap((v) => v.site.sites), opName: '' };
+      const edits = editsFor(src, all);
+      if (!edits) return undefined;
+      const after = analyzeDocument(applyEdits(src.text, edits), src.language, src.options);
+      const illegalLines = (a: DocumentAnalysis): number[] => a.diagnostics.filter((d) => d.code === INPLACE_CODE).map((d) => d.range.start.line);
+      const already = new Set(illegalLines(src.analysis));
+      const illegal = new Set(illegalLines(after).filter((l) => !already.has(l)));
+      if (illegal.size === 0 && !newErrors(src.analysis, after)) {
+        const total = (a: DocumentAnalysis): number => a.models.reduce((sum, m) => sum + (m.memory?.bytes.planned ?? 0), 0);
+        const n = sites.size;
+        return { title: `Make ${n} op${n === 1 ? '' : 's'} in-place (${peakDelta(total(src.analysis), total(after))})`, edits };
+      }
+      // drop the sites on lines that came back illegal, then try again
+      sites = new Map([...sites].filter(([, v]) => !illegal.has(v.site.sites[0]!.start.line)));
+    }
+    return undefined;
+  });
+}
