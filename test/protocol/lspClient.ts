@@ -28,6 +28,8 @@ export interface Client {
   settings: Record<string, unknown>;
   /** the next publishDiagnostics for `uri` matching `accept` (already received ones first) */
   diagnostics(uri: string, accept: (p: PublishDiagnosticsParams) => boolean, what: string, timeoutMs?: number): Promise<PublishDiagnosticsParams>;
+  /** publishDiagnostics received for `uri` and not consumed yet */
+  unconsumed(uri: string): PublishDiagnosticsParams[];
   /** a request that must answer within the bound */
   request<R>(method: string, params: unknown, timeoutMs?: number): Promise<R>;
   /** resolves with the exit code, or rejects after the bound */
@@ -78,6 +80,7 @@ export function startServer(settings: Record<string, unknown> = {}): Client {
         `publishDiagnostics: ${what}`,
       );
     },
+    unconsumed: (uri) => received.filter((p) => p.uri === uri),
     request<R>(method: string, params: unknown, timeoutMs = 5000) {
       return withTimeout(connection.sendRequest(method, params) as Promise<R>, timeoutMs, method);
     },

@@ -221,6 +221,34 @@ describe('language server over stdio (resnet50.nnm)', () => {
     assert.match(lens[0]!.command!.title, /@ batch 32 · train total 4\.78 GiB · fits gpu 16 GiB$/);
   });
 
+  it('a TypeScript file with a TensorFlow.js model: the parser loads, then hover and code lens', async () => {
+    const file = join(ROOT, 'test', 'fixtures', 'tfjs', 'mlp.ts');
+    const uri = pathToFileURL(file).href;
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'typescript', version: 1, text: readFileSync(file, 'utf8') } });
+    // while the wasm parser loads the file may get a "still loading" note; the final answer has no problems
+    const loaded = (p: PublishDiagnosticsParams) => p.version === 1 && !p.diagnostics.some((d) => /still loading/.test(d.message));
+    assert.deepEqual(problems(await client.diagnostics(uri, loaded, 'mlp.ts once the TypeScript parser is loaded', 15_000)), []);
+    const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+    // 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10 = 235,146 parameters
+    assert.equal(lenses.length, 1);
+    assert.match(lenses[0]!.command!.title, /^235K params · /);
+    await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  });
+
+  it('a TypeScript file without TensorFlow.js stays silent', async () => {
+    const plain = 'untitled:plain.ts';
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: plain, languageId: 'typescript', version: 1, text: 'export const x: number = 1;\n' } });
+    assert.deepEqual(await client.request('textDocument/codeLens', { textDocument: { uri: plain } }), []);
+    assert.deepEqual(await client.request('textDocument/inlayHint', { textDocument: { uri: plain }, range: range(0, 0, 1, 0) }), []);
+    // messages arrive in order: once a later .nnm file is answered, nothing was sent for plain.ts
+    const marker = 'untitled:marker.nnm';
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: marker, languageId: 'nnm', version: 1, text: '' } });
+    await client.diagnostics(marker, version(1), 'the marker file');
+    assert.deepEqual(client.unconsumed(plain), []);
+    await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: plain } });
+    await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: marker } });
+  });
+
   it('junk input gets diagnostics and empty answers, never a crash', async () => {
     const junk = 'untitled:junk.nnm';
     const text = 'model {{ ((( x = = conv2d(,,\u0000\u0007 \uFFFD\nblock b( { repeat 99999999999 b(x)\n}}}}) config { batch: 1e30 device: ?? }';

@@ -1,6 +1,7 @@
 // The language server: the connection, document sync, settings, and a table from LSP request
 // to handler. Handlers only look up the cached analysis and call a feature; none may crash the server.
 import {
+  CodeActionRequest,
   CodeLensRefreshRequest,
   CodeLensRequest,
   CompletionRequest,
@@ -22,8 +23,10 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DocumentAnalysis } from '../core/document';
+import { forgetDocument, initTfjsFrontend, mentionsTfjs } from '../core/tfjs/frontend';
 import { Debouncer } from './debounce';
 import { AnalysisCache, sourceLanguage } from './documents';
+import { codeActions, FIX_ALL_KIND } from './features/codeActions';
 import { codeLenses } from './features/codeLens';
 import { completion } from './features/completion';
 import { definition, references } from './features/definition';
@@ -37,7 +40,8 @@ import { DEFAULT_SETTINGS, parseSettings, type MemlensSettings } from './setting
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let settings: MemlensSettings = DEFAULT_SETTINGS;
-const cache = new AnalysisCache(() => ({ defaults: settings.defaults }));
+const analyzeOptions = () => ({ defaults: settings.defaults, rules: settings.rules });
+const cache = new AnalysisCache(analyzeOptions);
 const debouncer = new Debouncer((uri) => void publishDiagnostics(uri), () => settings.diagnostics.delayMs);
 /** uris whose last published diagnostics were not empty (a TS file without models stays silent) */
 const nonEmpty = new Set<string>();
@@ -108,6 +112,12 @@ const routes: readonly (() => void)[] = [
     if (!doc || sourceLanguage(doc.languageId) !== 'nnm') return [];
     return completion(cache.get(doc), doc.getText(), doc.offsetAt(p.position), p.position);
   }),
+  route(CodeActionRequest.type, [], (p) => {
+    const d = analyzed(p.textDocument);
+    const language = d && sourceLanguage(d.doc.languageId);
+    if (!d || !language) return [];
+    return codeActions({ uri: d.doc.uri, text: d.doc.getText(), language, options: analyzeOptions(), analysis: d.analysis }, p);
+  }),
   route(SignatureHelpRequest.type, null, (p) => {
     const doc = documents.get(p.textDocument.uri);
     if (!doc || sourceLanguage(doc.languageId) !== 'nnm') return null;
@@ -137,6 +147,7 @@ connection.onInitialize((params): InitializeResult => {
       definitionProvider: true,
       referencesProvider: true,
       completionProvider: { triggerCharacters: ['(', ',', ':'], resolveProvider: false },
+      codeActionProvider: { codeActionKinds: ['quickfix', FIX_ALL_KIND], resolveProvider: false },
       signatureHelpProvider: { triggerCharacters: ['(', ','], retriggerCharacters: [':'] },
     },
     serverInfo: { name: 'memlens' },
@@ -190,18 +201,43 @@ async function publishDiagnostics(uri: string): Promise<void> {
   }
 }
 
+/** the TypeScript parser (web-tree-sitter wasm) loads on the first TensorFlow.js file, not at startup */
+let tfjsLoading: Promise<void> | undefined;
+
+function loadTfjsFrontendFor(doc: TextDocument): void {
+  const language = sourceLanguage(doc.languageId);
+  if (tfjsLoading || (language !== 'typescript' && language !== 'javascript') || !mentionsTfjs(doc.getText())) return;
+  tfjsLoading = initTfjsFrontend().then(
+    () => {
+      // analyses made while loading only said so: redo every TypeScript / JavaScript document
+      for (const open of documents.all()) {
+        const lang = sourceLanguage(open.languageId);
+        if (lang !== 'typescript' && lang !== 'javascript') continue;
+        cache.delete(open.uri);
+        debouncer.flush(open.uri);
+      }
+    },
+    (err: unknown) => log(`memlens: could not load the TypeScript parser: ${err instanceof Error ? err.message : String(err)}`),
+  );
+}
+
 documents.onDidOpen((e) => {
   openVersions.set(e.document.uri, e.document.version);
-  if (sourceLanguage(e.document.languageId)) debouncer.flush(e.document.uri);
+  if (!sourceLanguage(e.document.languageId)) return;
+  loadTfjsFrontendFor(e.document);
+  debouncer.flush(e.document.uri);
 });
 documents.onDidChangeContent((e) => {
   // the open event also fires a content change; the open handler has published it already
   if (e.document.version === openVersions.get(e.document.uri)) return;
-  if (sourceLanguage(e.document.languageId)) debouncer.change(e.document.uri);
+  if (!sourceLanguage(e.document.languageId)) return;
+  loadTfjsFrontendFor(e.document);
+  debouncer.change(e.document.uri);
 });
 documents.onDidClose((e) => {
   debouncer.cancel(e.document.uri);
   cache.delete(e.document.uri);
+  forgetDocument(e.document.uri);
   openVersions.delete(e.document.uri);
   if (sourceLanguage(e.document.languageId) && (nonEmpty.delete(e.document.uri) || e.document.languageId === 'nnm')) {
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });

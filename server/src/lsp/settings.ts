@@ -2,6 +2,8 @@
 // and switches for the editor features. Invalid values are reported and ignored, never fatal.
 import type { ConfigOverrides } from '../core/config';
 import { CONFIG_KEYS, parseConfigSetting, type ConfigKey } from '../core/dsl/config';
+import { DEFAULT_RULE_SETTINGS, type RuleSettings } from '../core/rules/types';
+import { parseRuleSettings } from './ruleSettings';
 
 export interface MemlensSettings {
   /** defaults under the file's own config */
@@ -9,6 +11,8 @@ export interface MemlensSettings {
   readonly inlayHints: { readonly enabled: boolean; readonly showParams: boolean };
   readonly codeLens: { readonly enabled: boolean };
   readonly diagnostics: { readonly delayMs: number };
+  /** memlens.rules.<name> (severity or off) and memlens.thresholds.* */
+  readonly rules: RuleSettings;
   /** one line per ignored setting, for the log */
   readonly problems: readonly string[];
 }
@@ -18,6 +22,7 @@ export const DEFAULT_SETTINGS: MemlensSettings = {
   inlayHints: { enabled: true, showParams: true },
   codeLens: { enabled: true },
   diagnostics: { delayMs: 150 },
+  rules: DEFAULT_RULE_SETTINGS,
   problems: [],
 };
 
@@ -51,6 +56,7 @@ export function parseSettings(raw: unknown): MemlensSettings {
     diagnostics: {
       delayMs: typeof delay === 'number' && Number.isFinite(delay) && delay >= 0 ? Math.min(delay, 10_000) : DEFAULT_SETTINGS.diagnostics.delayMs,
     },
+    rules: parseRuleSettings(section['rules'], section['thresholds'], problems),
     problems,
   };
 }

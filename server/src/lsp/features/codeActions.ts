@@ -1,0 +1,58 @@
+// Code actions: for each lint finding under the cursor its quick fixes (titles carry the figures the
+// core computed by re-analysing the edited text) and an ignore comment; plus
+// `source.fixAll.memlens`, every reported missed in-place at once.
+import { CodeActionKind, type CodeAction, type CodeActionParams, type TextEdit as LspTextEdit } from 'vscode-languageserver';
+import type { AnalyzeOptions, SourceLanguage } from '../../core/analyze';
+import type { DocumentAnalysis } from '../../core/document';
+import type { TextEdit } from '../../core/fixes/edits';
+import { previewFix, previewFixAll, previewIgnore, type FixSource } from '../../core/fixes/preview';
+import type { Finding } from '../../core/rules/types';
+import { comparePositions, toLspRange } from '../position';
+import { toLspDiagnostic } from './diagnostics';
+
+export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.memlens`;
+
+export interface CodeActionInput {
+  readonly uri: string;
+  readonly text: string;
+  readonly language: SourceLanguage;
+  readonly options: AnalyzeOptions;
+  readonly analysis: DocumentAnalysis;
+}
+
+function wanted(only: readonly string[] | undefined, kind: string): boolean {
+  return !only || only.length === 0 || only.some((k) => kind === k || kind.startsWith(`${k}.`));
+}
+
+function overlaps(f: Finding, range: CodeActionParams['range']): boolean {
+  return comparePositions(f.range.start, range.end) <= 0 && comparePositions(range.start, f.range.end) <= 0;
+}
+
+function lspEdits(edits: readonly TextEdit[]): LspTextEdit[] {
+  return edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText }));
+}
+
+export function codeActions(input: CodeActionInput, params: Pick<CodeActionParams, 'range' | 'context'>): CodeAction[] {
+  const only = params.context.only;
+  const src: FixSource = { text: input.text, language: input.language, options: input.options, analysis: input.analysis };
+  const out: CodeAction[] = [];
+  const edit = (edits: readonly TextEdit[]) => ({ changes: { [input.uri]: lspEdits(edits) } });
+  if (wanted(only, CodeActionKind.QuickFix)) {
+    for (const finding of input.analysis.findings ?? []) {
+      if (!overlaps(finding, params.range)) continue;
+      const diagnostics = [toLspDiagnostic(finding, input.uri)];
+      finding.fixes.forEach((fix, i) => {
+        const preview = previewFix(src, finding, fix);
+        if (!preview) return;
+        out.push({ title: preview.title, kind: CodeActionKind.QuickFix, diagnostics, isPreferred: i === 0, edit: edit(preview.edits) });
+      });
+      const ignore = previewIgnore(src, finding);
+      out.push({ title: ignore.title, kind: CodeActionKind.QuickFix, diagnostics, edit: edit(ignore.edits) });
+    }
+  }
+  if (only && only.some((k) => FIX_ALL_KIND === k || FIX_ALL_KIND.startsWith(`${k}.`))) {
+    const all = previewFixAll(src);
+    if (all) out.push({ title: all.title, kind: FIX_ALL_KIND, edit: edit(all.edits) });
+  }
+  return out;
+}
