@@ -226,7 +226,7 @@ describe('language server over stdio (resnet50.nnm)', () => {
     const uri = pathToFileURL(file).href;
     await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'typescript', version: 1, text: readFileSync(file, 'utf8') } });
     // while the wasm parser loads the file may get a "still loading" note; the final answer has no problems
-    const loaded = (p: PublishDiagnosticsParams) => p.version === 1 && !p.diagnostics.some((d) => /still loading/.test(d.message));
+    const loaded = (p: PublishDiagnosticsParams) => p.version === 1 && !p.diagnostics.some((d) => /still loading/.test(typeof d.message === 'string' ? d.message : d.message.value));
     assert.deepEqual(problems(await client.diagnostics(uri, loaded, 'mlp.ts once the TypeScript parser is loaded', 15_000)), []);
     const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
     // 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10 = 235,146 parameters
