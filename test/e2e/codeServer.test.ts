@@ -96,7 +96,7 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     await openFile(page, 'fixtures/unknown_op.nnm');
     await activeEditor(page).locator('.squiggly-error').first().waitFor();
     const problems = page.locator('[id="status.problems"]');
-    await until('the status bar to count one error', async () => ((await problems.getAttribute('aria-label'))?.includes('Errors: 1') ? true : undefined));
+    await until('the status bar to count one error', async () => (/Errors: 1\b/.test((await problems.getAttribute('aria-label')) ?? '') ? true : undefined));
     await page.keyboard.press('Control+Shift+M');
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'NNM110' }).first();
     await row.waitFor();

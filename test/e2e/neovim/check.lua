@@ -8,7 +8,7 @@ local hover_line = tonumber(os.getenv('MEMLENS_HOVER_LINE')) -- 1-based
 local hover_col = tonumber(os.getenv('MEMLENS_HOVER_COL')) -- 1-based
 local out = os.getenv('MEMLENS_OUT')
 
-local result = { diagnostics = {}, hover_diagnostics = -1, hover = vim.NIL, errors = {} }
+local result = { diagnostics = {}, hover_errors = -1, hover = vim.NIL, errors = {} }
 
 local function finish()
   local f = assert(io.open(out, 'w'))
@@ -24,14 +24,18 @@ local function open(path)
   return buf
 end
 
--- uri -> number of diagnostics in the server's latest publishDiagnostics for it
+-- uri -> number of errors (severity 1) in the server's latest publishDiagnostics for it
 local published = {}
 
 local ok, err = pcall(function()
   local client_id = vim.lsp.start_client({
     handlers = {
       ['textDocument/publishDiagnostics'] = function(e, res, ctx, config)
-        published[res.uri] = #res.diagnostics
+        local errors = 0
+        for _, d in ipairs(res.diagnostics) do
+          if d.severity == 1 then errors = errors + 1 end
+        end
+        published[res.uri] = errors
         return vim.lsp.diagnostic.on_publish_diagnostics(e, res, ctx, config)
       end,
     },
@@ -71,10 +75,10 @@ local ok, err = pcall(function()
     if response.err then table.insert(result.errors, vim.inspect(response.err)) end
     if response.result then result.hover = response.result end
   end
-  -- the hover file is clean: the server publishes an empty list for it
+  -- the hover file is valid: the server publishes no errors for it (lint hints may come)
   local hover_uri = vim.uri_from_bufnr(hover_buf)
   vim.wait(15000, function() return published[hover_uri] ~= nil end, 50)
-  result.hover_diagnostics = published[hover_uri] or -1
+  result.hover_errors = published[hover_uri] or -1
 
   vim.lsp.stop_client(client_id)
   vim.wait(5000, function() return vim.lsp.get_client_by_id(client_id) == nil end, 50)
