@@ -6,6 +6,7 @@ import type { DocumentAnalysis, ModelAnalysis } from '../document';
 import { INPLACE_CODE } from '../rules/inplace';
 import type { Finding, FixSpec } from '../rules/types';
 import { rangeKey } from '../rules/types';
+import { inPlaceSites } from '../rules/missedInPlace';
 import { formatBytes } from '../units';
 import { applyEdits, type TextEdit } from './edits';
 import { parseFile } from './locate';
@@ -134,7 +135,8 @@ export function previewIgnore(src: FixSource, finding: Finding): FixPreview {
 }
 
 /**
- * source.fixAll.memlens: every reported missed in-place at once. An op legal alone can become
+ * source.fixAll.memlens: every op that can legally run in place, at once (two neighbours may each
+ * save nothing alone and a lot together, so not only the reported ones). An op legal alone can become
  * illegal next to another in-place op, so sites that come back as NNM202 are dropped and the
  * rest re-checked (at most three rounds).
  */
@@ -142,8 +144,9 @@ export function previewFixAll(src: FixSource): FixPreview | undefined {
   return memoised(src, 'fixAll', () => {
     if (src.language !== 'nnm') return undefined;
     let sites = new Map<string, { site: FixSpec & { kind: 'inplace' } }>();
-    for (const f of src.analysis.findings ?? []) {
-      for (const fix of f.fixes) if (fix.kind === 'inplace') for (const s of fix.sites) sites.set(rangeKey(s), { site: { ...fix, sites: [s] } });
+    for (const m of src.analysis.models) {
+      if (!m.memory) continue;
+      for (const s of inPlaceSites(m.graph, m.memory)) sites.set(rangeKey(s.site), { site: { kind: 'inplace', sites: [s.site], opName: s.opName } });
     }
     for (let round = 0; round < 3 && sites.size > 0; round++) {
       const all: FixSpec = { kind: 'inplace', sites: [...sites.values()].flatMap((v) => v.site.sites), opName: '' };

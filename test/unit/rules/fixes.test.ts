@@ -1,0 +1,121 @@
+// Fix edits: exact text after applying them (formatting and comments kept), and titles whose figures
+// equal a fresh analysis of the edited text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeDocument } from '../../../server/src/core/analyze';
+import { applyEdits } from '../../../server/src/core/fixes/edits';
+import { previewFix, previewFixAll, previewIgnore, type FixSource } from '../../../server/src/core/fixes/preview';
+import { formatBytes } from '../../../server/src/core/units';
+import type { Finding } from '../../../server/src/core/rules/types';
+import { fixture } from './fixture';
+
+function source(text: string): FixSource {
+  return { text, language: 'nnm', options: {}, analysis: analyzeDocument(text, 'nnm') };
+}
+
+function finding(src: FixSource, code: string): Finding {
+  const f = (src.analysis.findings ?? []).find((x) => x.code === code);
+  assert.ok(f, `a ${code} finding`);
+  return f;
+}
+
+function planned(text: string): number {
+  return analyzeDocument(text, 'nnm').models[0]!.memory!.bytes.planned;
+}
+
+test('make in-place: appends the argument, keeps the trailing comment, title = re-analysed peak change', () => {
+  const src = source(fixture('missedInPlace.trigger'));
+  const p = previewFix(src, finding(src, 'NNM205'), finding(src, 'NNM205').fixes[0]!)!;
+  const after = applyEdits(src.text, p.edits);
+  assert.ok(after.includes('  z = relu(y, inplace: true)  # the activation\n'));
+  assert.equal(after.length, src.text.length + ', inplace: true'.length);
+  const delta = planned(src.text) - planned(after);
+  assert.equal(delta, 4816896); // the saving the finding announced (4.59 MiB)
+  assert.equal(p.title, `Make relu in-place (peak -${formatBytes(delta)})`);
+  assert.equal(p.title, 'Make relu in-place (peak -4.59 MiB)');
+  assert.ok(!(analyzeDocument(after, 'nnm').findings ?? []).some((f) => f.code === 'NNM205' || f.code === 'NNM202'));
+});
+
+test('source.fixAll: every legal in-place at once; two neighbours that save nothing alone save together', () => {
+  const text = fixture('missedInPlace.trigger').replace('z = relu(y)', 'z = relu(sigmoid(y))');
+  const src = source(text);
+  const all = previewFixAll(src);
+  assert.ok(all);
+  const after = applyEdits(text, all.edits);
+  assert.ok(!(analyzeDocument(after, 'nnm').findings ?? []).some((f) => f.code === 'NNM205' || f.code === 'NNM202'), after);
+  // alone, either op leaves the other step at 12.8 MB: no finding; together the relu step drops to y's buffer
+  assert.deepEqual((src.analysis.findings ?? []).filter((f) => f.code === 'NNM205'), []);
+  assert.ok(after.includes('z = relu(sigmoid(y, inplace: true), inplace: true)  # the activation'));
+  assert.equal(planned(text) - planned(after), 4816896);
+  assert.equal(all.title, 'Make 2 ops in-place (peak -4.59 MiB)');
+});
+
+test('set batch: edits the value in config, title shows the re-analysed peak', () => {
+  const src = source(fixture('budget.trigger'));
+  const f = finding(src, 'NNM201');
+  const p = previewFix(src, f, f.fixes[0]!)!;
+  const after = applyEdits(src.text, p.edits);
+  assert.equal(after, src.text.replace('  batch: 64\n', '  batch: 27\n'));
+  assert.equal(p.title, `Set batch to 27, the largest that fits gpu (peak ${formatBytes(planned(src.text))} -> ${formatBytes(planned(after))}, fits 4 GiB)`);
+  assert.ok(planned(after) <= 4 * 1024 ** 3);
+  assert.ok(!analyzeDocument(after, 'nnm').diagnostics.some((d) => d.code === 'NNM201'));
+});
+
+test('set batch: inserted into the model config when neither config sets it', () => {
+  const text = fixture('simdUnderfill.trigger').replace('  batch: 8\n', '').replace('model mlp {\n', 'model mlp {\n  config { batch: 8 }\n');
+  const withEntry = source(text);
+  const f = finding(withEntry, 'NNM206');
+  const edited = applyEdits(text, previewFix(withEntry, f, f.fixes[0]!)!.edits);
+  assert.equal(edited, text.replace('config { batch: 8 }', 'config { batch: 32 }'));
+  const noBatch = text.replace('config { batch: 8 }', 'config { mode: infer }').replace('  mode: infer\n  device', '  batch: 8\n  mode: infer\n  device');
+  void noBatch;
+  const multi = fixture('simdUnderfill.trigger').replace('  batch: 8\n', '').replace('model mlp {\n', 'model mlp {\n  config {\n    mode: infer\n  }\n').replace('  mode: infer\n  device', '  device');
+  const src = source(multi.replace('    mode: infer\n', '    mode: infer\n').replace('config {\n    mode', 'config {\n    mode'));
+  const g = (src.analysis.findings ?? []).find((x) => x.code === 'NNM206');
+  assert.equal(g, undefined); // batch defaults to 32 here: nothing to fix
+});
+
+test('switch precision: replaces fp32, title shows both peaks and max batches from re-analysis', () => {
+  const src = source(fixture('precision.trigger'));
+  const f = finding(src, 'NNM207');
+  const p = previewFix(src, f, f.fixes[0]!)!;
+  const after = applyEdits(src.text, p.edits);
+  assert.equal(after, src.text.replace('precision: fp32', 'precision: mixed'));
+  const a = analyzeDocument(after, 'nnm').models[0]!.memory!;
+  assert.equal(p.title, `Switch precision to mixed (peak 49.5 MiB -> ${formatBytes(a.bytes.planned)}, max batch 10591 -> ${a.maxBatch.planned.batch})`);
+  assert.ok(!(analyzeDocument(after, 'nnm').findings ?? []).some((x) => x.code === 'NNM207'));
+});
+
+test('checkpoint: adds checkpoint: true to the repeat call; the re-analysed peak fits as the finding said', () => {
+  const src = source(fixture('checkpointCandidate.trigger'));
+  const f = finding(src, 'NNM208');
+  const p = previewFix(src, f, f.fixes[0]!)!;
+  const after = applyEdits(src.text, p.edits);
+  assert.equal(after, src.text.replace('x = repeat 8 unit(x)', 'x = repeat 8 unit(x, checkpoint: true)'));
+  const now = planned(after);
+  assert.ok(f.message.includes(`brings it to ${formatBytes(now)}`));
+  assert.equal(p.title, `Checkpoint repeat unit (peak 305 MiB -> ${formatBytes(now)}, fits 256 MiB)`);
+  assert.ok(!analyzeDocument(after, 'nnm').diagnostics.some((d) => d.code === 'NNM201'));
+});
+
+test('remove dead tensor: deletes the statement line with its comment, nothing else', () => {
+  const src = source(fixture('deadTensor.trigger'));
+  const f = finding(src, 'NNM209');
+  const p = previewFix(src, f, f.fixes[0]!)!;
+  const after = applyEdits(src.text, p.edits);
+  assert.equal(after, src.text.replace('  side = conv2d(x, 8, kernel: 1)  # debugging branch\n', ''));
+  assert.equal(p.title, `Remove dead tensor 'side' (peak -${formatBytes(planned(src.text) - planned(after))})`);
+  assert.ok(!(analyzeDocument(after, 'nnm').findings ?? []).some((x) => x.code === 'NNM209'));
+});
+
+test('ignore comment: own line above with the indent, or appended to an existing marker', () => {
+  const src = source(fixture('deadTensor.trigger'));
+  const f = finding(src, 'NNM209');
+  const first = applyEdits(src.text, previewIgnore(src, f).edits);
+  assert.ok(first.includes('  # memlens-ignore NNM209\n  side = '));
+  assert.ok(!(analyzeDocument(first, 'nnm').findings ?? []).some((x) => x.code === 'NNM209'));
+  const pre = src.text.replace('  side = ', '  # memlens-ignore NNM205\n  side = ');
+  const src2 = source(pre);
+  const second = applyEdits(pre, previewIgnore(src2, finding(src2, 'NNM209')).edits);
+  assert.ok(second.includes('  # memlens-ignore NNM205, NNM209\n  side = '));
+});
