@@ -1,8 +1,8 @@
 // From a syntax tree to model descriptions: bind the TensorFlow.js imports, evaluate the
 // module's top level, then every top-level function (or class method) that builds a model
 // and is not called from elsewhere in the file, with its parameters unknown.
-import type { Node } from 'web-tree-sitter';
-import { Interpreter, isTfjsPackage, LimitSignal, named, stringValue, type Note } from './interp';
+import type { SyntaxNode as Node } from './syntax';
+import { BreakSignal, Interpreter, isTfjsPackage, LimitSignal, named, ReturnSignal, stringValue, type Note } from './interp';
 import { Scope, type FunctionValue, type ModelObject } from './values';
 
 export interface Extraction {
@@ -90,42 +90,108 @@ function entries(root: Node, scope: Scope): Entry[] {
   return out;
 }
 
-/** how often each identifier is written as a callee `name(` in the text */
-function callCounts(text: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const m of text.matchAll(/([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>)?\(/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+/** how often each identifier is written as a callee `name(`, per top-level statement (kept while the statement is reused) */
+const callCountCache = new WeakMap<Node, Map<string, number>>();
+
+function statementCallCounts(stmt: Node): Map<string, number> {
+  let counts = callCountCache.get(stmt);
+  if (!counts) {
+    counts = new Map();
+    for (const m of stmt.text.matchAll(/([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>)?\(/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+    callCountCache.set(stmt, counts);
+  }
   return counts;
 }
 
-export function extractModels(root: Node, text: string): Extraction {
-  const interp = new Interpreter();
+function callCount(statements: readonly Node[], name: string): number {
+  let n = 0;
+  for (const s of statements) n += statementCallCounts(s).get(name) ?? 0;
+  return n;
+}
+
+/** a top-level function evaluated on its own, and the top-level statement that holds it */
+export interface StandaloneEntry {
+  readonly fn: FunctionValue;
+  readonly statement: Node;
+}
+
+export interface ModulePass {
+  /** what the module's top level itself built */
+  readonly topLevel: Extraction;
+  /** functions to evaluate on their own, in source order */
+  readonly entries: readonly StandaloneEntry[];
+  /** the text of every top-level statement that is not an entry: entries depend on it */
+  readonly fingerprint: string;
+  readonly budget: { steps: number };
+  /** false when the step budget ran out: entries are not evaluated */
+  readonly complete: boolean;
+}
+
+/** bind the imports, run the top level, and find the functions that build models on their own */
+export function runModule(root: Node): ModulePass {
+  const budget = { steps: 0 };
+  const interp = new Interpreter(budget);
   const scope = new Scope();
   const statements = named(root);
   for (const stmt of statements) if (stmt.type === 'import_statement') bindImport(stmt, scope);
-  try {
-    interp.execBlock(statements, scope);
-  } catch (signal) {
-    if (!(signal instanceof LimitSignal)) throw signal;
-    interp.notes.push({ node: signal.node, message: signal.message, code: 'limit' });
-  }
+  const complete = guarded(interp, () => interp.execBlock(statements, scope));
+  const standalone: StandaloneEntry[] = [];
   const tfNames = scope.names().filter((n) => scope.lookup(n)?.value.kind === 'tf');
-  if (tfNames.length > 0) {
-    const counts = callCounts(text);
+  if (complete && tfNames.length > 0) {
     for (const entry of entries(root, scope)) {
-      if (interp.invoked.has(entry.fn.node.startIndex)) continue;
+      if (interp.invoked.has(entry.fn.node)) continue;
       const isDeclaration = entry.fn.node.type === 'function_declaration' || entry.fn.node.type === 'generator_function_declaration';
       const baseName = entry.name.includes('.') ? undefined : entry.name;
-      if (baseName && (counts.get(baseName) ?? 0) > (isDeclaration ? 1 : 0)) continue;
+      if (baseName && callCount(statements, baseName) > (isDeclaration ? 1 : 0)) continue;
       const body = entry.fn.node.text;
       if (!tfNames.some((n) => body.includes(n))) continue;
-      try {
-        interp.evalStandalone(entry.fn);
-      } catch (signal) {
-        if (!(signal instanceof LimitSignal)) throw signal;
-        interp.notes.push({ node: signal.node, message: signal.message, code: 'limit' });
-        break;
-      }
+      let statement = entry.fn.node;
+      while (statement.parent && statement.parent !== root) statement = statement.parent;
+      standalone.push({ fn: entry.fn, statement });
     }
   }
+  const hosts = new Set(standalone.filter((e) => e.statement.type !== 'class_declaration').map((e) => e.statement));
+  const fingerprint = statements.filter((s) => !hosts.has(s)).map((s) => `${s.startPosition.column}:${s.text}`).join('\n');
+  return { topLevel: done(interp), entries: standalone, fingerprint, budget, complete };
+}
+
+/** evaluate one function on its own, parameters unknown */
+export function runEntry(entry: StandaloneEntry, budget: { steps: number }): Extraction & { readonly complete: boolean } {
+  const interp = new Interpreter(budget);
+  const complete = guarded(interp, () => interp.evalStandalone(entry.fn));
+  return { ...done(interp), complete };
+}
+
+/** the whole document in one go (no caching) */
+export function extractModels(root: Node): Extraction {
+  const pass = runModule(root);
+  const parts: Extraction[] = [pass.topLevel];
+  for (const entry of pass.entries) {
+    const r = runEntry(entry, pass.budget);
+    parts.push(r);
+    if (!r.complete) break;
+  }
+  return {
+    models: parts.flatMap((p) => p.models),
+    notes: parts.flatMap((p) => p.notes),
+    tensorNames: new Map(parts.flatMap((p) => [...p.tensorNames])),
+  };
+}
+
+function done(interp: Interpreter): Extraction {
   return { models: interp.models, notes: interp.notes, tensorNames: interp.tensorNames };
+}
+
+/** run one evaluation; false when the step budget ran out (nothing more is evaluated) */
+function guarded(interp: Interpreter, run: () => void): boolean {
+  try {
+    run();
+    return true;
+  } catch (signal) {
+    // a `return` or `break` outside any function or loop (recovered syntax errors) ends the evaluation quietly
+    if (signal instanceof ReturnSignal || signal instanceof BreakSignal) return true;
+    if (!(signal instanceof LimitSignal)) throw signal;
+    interp.notes.push({ node: signal.node, message: signal.message, code: 'limit' });
+    return false;
+  }
 }

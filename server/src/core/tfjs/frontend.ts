@@ -1,15 +1,16 @@
 // The TensorFlow.js frontend: TypeScript / JavaScript text -> FrontendResult.
 // Files that never mention a TensorFlow.js package are answered without parsing.
 import type { ConfigOverrides } from '../config';
-import type { FrontendResult, OutlineSymbol } from '../document';
+import type { FrontendResult, OutlineSymbol, SourceRef } from '../document';
 import type { CoreDiagnostic, Graph, ModelConfig } from '../ir';
 import { rangeOf } from '../ir';
 import { TFJS_CODES } from './codes';
-import { extractModels } from './extract';
+import { runEntry, runModule, type Extraction } from './extract';
 import { buildGraphs, rangeOfNode, refsFor, type BuiltModel } from './graphs';
-import { parseDocument, type Dialect } from './parse';
+import { forgetDocument as forgetTree, parseDocument, type Dialect } from './parse';
+import { copyTree, type SyntaxNode } from './syntax';
 
-export { initTfjsFrontend, isTfjsFrontendReady, forgetDocument } from './parse';
+export { initTfjsFrontend, isTfjsFrontendReady } from './parse';
 
 export interface TfjsOptions {
   readonly defaults: ModelConfig;
@@ -55,7 +56,9 @@ export function analyzeTfjs(text: string, options: TfjsOptions): TfjsAnalysis {
     };
   }
   try {
-    return analyzeTree(parsed.tree.rootNode, text, options);
+    const { root, cache } = copyTree(parsed.tree, text, parsed.statements);
+    parsed.keepStatements(cache);
+    return analyzeTree(root, options);
   } catch (err) {
     // a defect of ours must not take the editor down: say so where the user can see it
     return {
@@ -67,28 +70,85 @@ export function analyzeTfjs(text: string, options: TfjsOptions): TfjsAnalysis {
   }
 }
 
-function analyzeTree(root: Parameters<typeof extractModels>[0], text: string, options: TfjsOptions): TfjsAnalysis {
-  const extraction = extractModels(root, text);
+/** what one evaluation unit (the top level, or one function) contributed */
+interface Part {
+  readonly built: readonly BuiltModel[];
+  readonly diagnostics: readonly CoreDiagnostic[];
+}
+
+interface CachedPart {
+  readonly row: number;
+  readonly fingerprint: string;
+  readonly settings: string;
+  readonly part: Part;
+}
+
+/**
+ * Per document: the result of each top-level function evaluated on its own, reused while the
+ * function's text, position, the rest of the module and the settings are unchanged.
+ */
+const partCaches = new Map<string, Map<SyntaxNode, CachedPart>>();
+
+/** drop everything kept for a closed document */
+export function forgetDocument(documentKey: string): void {
+  forgetTree(documentKey);
+  partCaches.delete(documentKey);
+}
+
+function toPart(extraction: Extraction, options: TfjsOptions): Part {
   const built = buildGraphs(extraction.models, extraction.tensorNames, options.defaults, options.overrides);
+  const notes: CoreDiagnostic[] = extraction.notes.map((note) => ({ range: rangeOfNode(note.node), severity: 'info', code: TFJS_CODES[note.code], message: note.message }));
+  return { built: built.models, diagnostics: [...notes, ...built.diagnostics] };
+}
+
+function analyzeTree(root: SyntaxNode, options: TfjsOptions): TfjsAnalysis {
+  const pass = runModule(root);
+  const parts: Part[] = [toPart(pass.topLevel, options)];
+  const settings = JSON.stringify([options.defaults, options.overrides ?? null]);
+  const previous = options.documentKey === undefined ? undefined : partCaches.get(options.documentKey);
+  const next = new Map<SyntaxNode, CachedPart>();
+  for (const entry of pass.entries) {
+    const row = entry.statement.startPosition.row;
+    const hit = previous?.get(entry.statement);
+    if (hit && hit.row === row && hit.fingerprint === pass.fingerprint && hit.settings === settings) {
+      parts.push(hit.part);
+      next.set(entry.statement, hit);
+      continue;
+    }
+    const r = runEntry(entry, pass.budget);
+    const part = toPart(r, options);
+    parts.push(part);
+    if (!r.complete) break;
+    next.set(entry.statement, { row, fingerprint: pass.fingerprint, settings, part });
+  }
+  if (options.documentKey !== undefined) partCaches.set(options.documentKey, next);
+  return assemble(parts);
+}
+
+const refCache = new WeakMap<BuiltModel, SourceRef[]>();
+
+function assemble(parts: readonly Part[]): TfjsAnalysis {
   const diagnostics: CoreDiagnostic[] = [];
   const seen = new Set<string>();
-  const push = (d: CoreDiagnostic): void => {
+  for (const d of parts.flatMap((p) => p.diagnostics)) {
     const key = `${d.range.start.line}:${d.range.start.character}:${d.code}:${d.message}`;
-    if (seen.has(key)) return;
+    if (seen.has(key)) continue;
     seen.add(key);
     diagnostics.push(d);
-  };
-  for (const note of extraction.notes) {
-    push({ range: rangeOfNode(note.node), severity: 'info', code: TFJS_CODES[note.code], message: note.message });
   }
-  for (const d of built.diagnostics) push(d);
+  const ordered = parts.flatMap((p) => p.built).sort((a, b) => a.model.site.startIndex - b.model.site.startIndex || a.model.serial - b.model.serial);
   const graphs: Graph[] = [];
-  const index = new Map<BuiltModel, number>();
-  const ordered = [...built.models].sort((a, b) => a.model.site.startIndex - b.model.site.startIndex || a.model.serial - b.model.serial);
+  const refs: SourceRef[] = [];
   for (const b of ordered) {
     if (!b.graph) continue;
-    index.set(b, graphs.length);
+    const index = graphs.length;
     graphs.push(b.graph);
+    let own = refCache.get(b);
+    if (!own) {
+      own = refsFor([b], new Map([[b, 0]]));
+      refCache.set(b, own);
+    }
+    for (const r of own) refs.push({ ...r, graph: index });
   }
   const outline: OutlineSymbol[] = graphs.map((g) => ({
     name: g.name,
@@ -98,5 +158,5 @@ function analyzeTree(root: Parameters<typeof extractModels>[0], text: string, op
     detail: `${g.ops.length} ops`,
     children: [],
   }));
-  return { graphs, diagnostics, outline, refs: refsFor(ordered, index), blocks: [], built: ordered };
+  return { graphs, diagnostics, outline, refs, blocks: [], built: ordered };
 }

@@ -1,6 +1,6 @@
 // Model descriptions -> IR graphs: one GraphBuilder per model, layers planned by layers.ts,
 // shared layer objects counted once, `trainable: false` moved to the non-trainable count.
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode as Node } from './syntax';
 import { mergeConfig, type ConfigOverrides } from '../config';
 import type { CoreDiagnostic, Graph, ModelConfig, OpId, OpNode, Optimizer, SourceRange, TensorId } from '../ir';
 import { GraphBuilder } from '../graphBuilder';

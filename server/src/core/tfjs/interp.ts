@@ -2,7 +2,7 @@
 // TypeScript that builds TensorFlow.js models (constants, arithmetic, arrays, objects, local
 // function calls, loops with a static trip count) and records layers, tensors and models.
 // It never runs user code; whatever depends on run-time values becomes an `unknown`.
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode as Node } from './syntax';
 import {
   num,
   Scope,
@@ -23,7 +23,7 @@ export const TFJS_PACKAGES: readonly string[] = ['@tensorflow/tfjs', '@tensorflo
 /** limits that keep the interpreter finite on any input */
 export const LIMITS = {
   /** expression and statement evaluations per document */
-  steps: 2_000_000,
+  steps: 1_000_000,
   /** iterations of one unrolled loop */
   iterations: 10_000,
   /** nested calls of local functions */
@@ -32,10 +32,10 @@ export const LIMITS = {
   exprDepth: 400,
 };
 
-class ReturnSignal {
+export class ReturnSignal {
   constructor(readonly value: Value) {}
 }
-class BreakSignal {
+export class BreakSignal {
   constructor(readonly isContinue: boolean) {}
 }
 /** the step budget ran out: evaluation of the current entry stops */
@@ -66,15 +66,24 @@ const MATH_FUNCTIONS: Readonly<Record<string, (...xs: number[]) => number>> = {
   log2: Math.log2,
 };
 
+/**
+ * Creation order of layers, tensors and models. One counter for the process, so that values
+ * made by different interpreters of a document (top level, each function) never collide.
+ */
+let serialCounter = 0;
+function nextSerial(): number {
+  return serialCounter++;
+}
+
 export class Interpreter {
-  private steps = 0;
-  private serial = 0;
+  /** shared by every interpreter of one document: the step budget */
+  constructor(private readonly budget: { steps: number } = { steps: 0 }) {}
   private callDepth = 0;
   private exprDepth = 0;
   readonly models: ModelObject[] = [];
   readonly notes: Note[] = [];
   /** functions (by start index) that were called during evaluation */
-  readonly invoked = new Set<number>();
+  readonly invoked = new Set<Node>();
   /** names given to symbolic tensors by the variables they were bound to */
   readonly tensorNames = new Map<number, { name: string; node: Node }>();
   /** name of the function whose body is being evaluated, for unnamed models */
@@ -370,7 +379,7 @@ export class Interpreter {
   // ---------- expressions ----------
 
   private tick(node: Node): void {
-    if (++this.steps > LIMITS.steps) throw new LimitSignal(node, `memlens stopped evaluating after ${LIMITS.steps} steps`);
+    if (++this.budget.steps > LIMITS.steps) throw new LimitSignal(node, `memlens stopped evaluating after ${LIMITS.steps} steps`);
   }
 
   eval(node: Node, scope: Scope): Value {
@@ -778,13 +787,13 @@ export class Interpreter {
       }
       if (config?.kind === 'unknown') shape = config;
       if (shape.kind === 'null') shape = unknown(configNode ?? node, 'tf.input needs a shape');
-      const t: SymbolicTensor = { kind: 'tensor', serial: this.serial++, producer: { kind: 'input', site: node, shape, dtype: cfg?.props.get('dtype') ?? UNDEFINED } };
+      const t: SymbolicTensor = { kind: 'tensor', serial: nextSerial(), producer: { kind: 'input', site: node, shape, dtype: cfg?.props.get('dtype') ?? UNDEFINED } };
       return t;
     }
     if (path.startsWith('layers.') && path.split('.').length === 2) {
       const layer: LayerObject = {
         kind: 'layer',
-        serial: this.serial++,
+        serial: nextSerial(),
         type: path.slice('layers.'.length),
         config: config?.kind === 'object' || config?.kind === 'unknown' ? config : undefined,
         site: node,
@@ -804,7 +813,7 @@ export class Interpreter {
   }
 
   private newModel(style: ModelObject['style'], site: Node): ModelObject {
-    const model: ModelObject = { kind: 'model', serial: this.serial++, style, site, layers: [], ...(this.functionName ? { scopeName: this.functionName } : {}) };
+    const model: ModelObject = { kind: 'model', serial: nextSerial(), style, site, layers: [], ...(this.functionName ? { scopeName: this.functionName } : {}) };
     this.models.push(model);
     return model;
   }
@@ -890,7 +899,7 @@ export class Interpreter {
       const bad = arg.items.find((t) => t.kind === 'unknown');
       return unknown(node, bad?.kind === 'unknown' ? bad.reason : 'apply() on values that are not symbolic tensors');
     } else return unknown(argNode ?? node, 'apply() on a concrete tensor is computed at run time');
-    return { kind: 'tensor', serial: this.serial++, producer: { kind: 'apply', layer, inputs, site: node } };
+    return { kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node } };
   }
 
   callFunction(fn: FunctionValue, args: Value[], site: Node): Value {
@@ -898,7 +907,7 @@ export class Interpreter {
       this.notes.push({ node: site, message: `calls nested deeper than ${LIMITS.callDepth} levels are not followed`, code: 'limit' });
       return unknown(site, 'a call nested too deeply');
     }
-    this.invoked.add(fn.node.startIndex);
+    this.invoked.add(fn.node);
     const scope = new Scope(fn.closure);
     this.bindParameters(fn.node, args, scope);
     const body = fn.node.childForFieldName('body');
@@ -985,11 +994,11 @@ function isAssignmentTarget(id: Node): boolean {
   switch (parent.type) {
     case 'assignment_expression':
     case 'augmented_assignment_expression':
-      return parent.childForFieldName('left')?.id === id.id;
+      return parent.childForFieldName('left')=== id;
     case 'update_expression':
       return true;
     case 'variable_declarator':
-      return parent.childForFieldName('name')?.id === id.id;
+      return parent.childForFieldName('name')=== id;
     default:
       return false;
   }
@@ -998,7 +1007,7 @@ function isAssignmentTarget(id: Node): boolean {
 /** `model.add(...)` changes a model's structure; summary(), compile() and fit() do not */
 function isModelMutation(id: Node): boolean {
   const parent = id.parent;
-  if (parent?.type !== 'member_expression' || parent.childForFieldName('object')?.id !== id.id) return isAssignmentTarget(id);
+  if (parent?.type !== 'member_expression' || parent.childForFieldName('object') !== id) return isAssignmentTarget(id);
   return parent.childForFieldName('property')?.text === 'add';
 }
 

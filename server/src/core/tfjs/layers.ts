@@ -1,7 +1,7 @@
 // TensorFlow.js (Keras) layers -> registry ops. Each layer becomes one op, or a short chain
 // (a channelsFirst convolution is transposed to channels-last and back, as tf.js does itself).
 // Config values arrive as static Values; one that matters but is unknown stops the layer.
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode as Node } from './syntax';
 import type { ArgValue } from '../ops/types';
 import type { LayerObject, ObjectValue, Unknown, Value } from './values';
 import { describe } from './values';

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Language, Parser, type Edit, type Point, type Tree } from 'web-tree-sitter';
+import type { StatementCache } from './syntax';
 
 export type Dialect = 'typescript' | 'tsx';
 
@@ -52,6 +53,8 @@ interface CachedTree {
   text: string;
   dialect: Dialect;
   tree: Tree;
+  /** the copied top-level statements of this version, reused by the next one */
+  statements?: StatementCache;
 }
 
 /** documents whose trees are kept between versions; the oldest are dropped past the limit */
@@ -64,6 +67,10 @@ export interface ParsedDocument {
   readonly edit?: Edit;
   /** the previous text of this document when the parse was incremental */
   readonly previousText?: string;
+  /** copied statements of the previous version (see syntax.ts) */
+  readonly statements?: StatementCache;
+  /** keep this version's copied statements for the next one */
+  keepStatements(statements: StatementCache): void;
   /** free the tree if nobody caches it */
   release(): void;
 }
@@ -78,7 +85,11 @@ export function parseDocument(text: string, dialect: Dialect, documentKey?: stri
   parser.setLanguage(languages[dialect]);
   const previous = documentKey === undefined ? undefined : cache.get(documentKey);
   if (previous && previous.dialect === dialect) {
-    if (previous.text === text) return { tree: previous.tree, previousText: text, release: noop };
+    const keep = (statements: StatementCache): void => {
+      previous.statements = statements;
+    };
+    const old = previous.statements;
+    if (previous.text === text) return { tree: previous.tree, previousText: text, ...(old ? { statements: old } : {}), keepStatements: keep, release: noop };
     const edit = diffEdit(previous.text, text);
     previous.tree.edit(edit);
     const tree = parser.parse(text, previous.tree);
@@ -90,16 +101,23 @@ export function parseDocument(text: string, dialect: Dialect, documentKey?: stri
       // refresh LRU order
       cache.delete(documentKey!);
       cache.set(documentKey!, previous);
-      return { tree, edit, previousText, release: noop };
+      return { tree, edit, previousText, ...(old ? { statements: old } : {}), keepStatements: keep, release: noop };
     }
   }
   if (previous) forgetDocument(documentKey!);
   const tree = parser.parse(text);
   if (!tree) return undefined;
-  if (documentKey === undefined) return { tree, release: () => tree.delete() };
-  cache.set(documentKey, { text, dialect, tree });
+  if (documentKey === undefined) return { tree, keepStatements: noop, release: () => tree.delete() };
+  const entry: CachedTree = { text, dialect, tree };
+  cache.set(documentKey, entry);
   while (cache.size > MAX_CACHED_DOCUMENTS) forgetDocument(cache.keys().next().value!);
-  return { tree, release: noop };
+  return {
+    tree,
+    keepStatements: (statements) => {
+      entry.statements = statements;
+    },
+    release: noop,
+  };
 }
 
 /** drop a closed document's tree */
@@ -115,10 +133,8 @@ function noop(): void {}
 /** the single edit that turns `before` into `after`: common prefix and suffix kept */
 export function diffEdit(before: string, after: string): Edit {
   const limit = Math.min(before.length, after.length);
-  let start = 0;
-  while (start < limit && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  let tail = 0;
-  while (tail < limit - start && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  let start = commonPrefix(before, after, limit);
+  let tail = commonSuffix(before, after, limit - start);
   // keep surrogate pairs whole
   if (start > 0 && isHighSurrogate(before.charCodeAt(start - 1))) start--;
   if (tail > 0 && isLowSurrogate(before.charCodeAt(before.length - tail))) tail--;
@@ -135,6 +151,23 @@ export function diffEdit(before: string, after: string): Edit {
   };
 }
 
+/** block-wise comparison first (native string equality), then character by character */
+const BLOCK = 256;
+
+function commonPrefix(a: string, b: string, limit: number): number {
+  let i = 0;
+  while (i + BLOCK <= limit && a.slice(i, i + BLOCK) === b.slice(i, i + BLOCK)) i += BLOCK;
+  while (i < limit && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+function commonSuffix(a: string, b: string, limit: number): number {
+  let n = 0;
+  while (n + BLOCK <= limit && a.slice(a.length - n - BLOCK, a.length - n) === b.slice(b.length - n - BLOCK, b.length - n)) n += BLOCK;
+  while (n < limit && a.charCodeAt(a.length - 1 - n) === b.charCodeAt(b.length - 1 - n)) n++;
+  return n;
+}
+
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
@@ -144,7 +177,13 @@ function isLowSurrogate(code: number): boolean {
 }
 
 function pointAt(text: string, index: number): Point {
-  return advance({ row: 0, column: 0 }, text, 0, index);
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: index - lineStart };
 }
 
 function advance(from: Point, text: string, start: number, end: number): Point {

@@ -1,6 +1,6 @@
 // The static values the extractor computes for TypeScript expressions. Anything it cannot
 // know without running the program is an `unknown` that remembers which expression and why.
-import type { Node } from 'web-tree-sitter';
+import type { SyntaxNode as Node } from './syntax';
 
 export interface Unknown {
   readonly kind: 'unknown';
