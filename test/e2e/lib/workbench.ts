@@ -30,7 +30,7 @@ export async function openWorkbench(url: string, workspace: string, profileDir: 
     ],
     timeout: 30_000,
   });
-  context.setDefaultTimeout(20_000);
+  context.setDefaultTimeout(45_000); // generous: CI machines may be loaded
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`, { timeout: 30_000 });
   await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
@@ -113,7 +113,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 }
 
 /** Polls `probe` until it returns a value, at most `timeoutMs`; the error names what was awaited. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
