@@ -7,7 +7,7 @@ import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from './config';
 import type { DocumentAnalysis, FrontendResult, ModelAnalysis } from './document';
 import { analyzeNnm } from './dsl/frontend';
 import { analyzeTfjs } from './tfjs/frontend';
-import type { ModelConfig } from './ir';
+import type { Graph, ModelConfig } from './ir';
 
 export type SourceLanguage = 'nnm' | 'typescript' | 'javascript';
 
@@ -31,11 +31,21 @@ export function analyzeDocument(text: string, language: SourceLanguage, options:
   return analyzeGraphs(frontend, { text, language, ...(options.rules ? { settings: options.rules } : {}) });
 }
 
+/**
+ * Analyses are pure functions of an immutable graph. The TypeScript frontend hands back the same
+ * Graph object for a model whose function did not change, so it is not analysed again.
+ */
+const analysisCache = new WeakMap<Graph, ModelAnalysis>();
+
 /** run the analyses over what a frontend extracted */
 export function analyzeGraphs(frontend: FrontendResult, source: RunRulesOptions = { text: '', language: 'nnm' }): DocumentAnalysis {
   const models: ModelAnalysis[] = frontend.graphs.map((graph) => {
+    const cached = analysisCache.get(graph);
+    if (cached) return cached;
     const footprint = computeFootprint(graph);
-    return { graph, footprint, memory: analyzeMemory(graph, footprint) };
+    const analysis: ModelAnalysis = { graph, footprint, memory: analyzeMemory(graph, footprint) };
+    analysisCache.set(graph, analysis);
+    return analysis;
   });
   // lint rules, budget (NNM201) and illegal in-place (NNM202) included: rules/index.ts
   const findings = runRules(models, source);
