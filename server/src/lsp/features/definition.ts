@@ -2,7 +2,7 @@
 import type { Location } from 'vscode-languageserver';
 import type { DocumentAnalysis, SourceRef } from '../../core/document';
 import type { Position, SourceRange } from '../../core/ir';
-import { rangeContains, rangeKey, toLspRange } from '../position';
+import { rangeContains, rangeKey, sameRange, toLspRange } from '../position';
 import { refAt } from './lookup';
 
 /** where the name under the cursor is defined; a model's or block's own name is its definition */
@@ -17,7 +17,7 @@ export function references(analysis: DocumentAnalysis, pos: Position, uri: strin
   const key = rangeKey(target);
   const hits = analysis.refs.filter((r) => {
     const def = refDefinition(r);
-    return def !== undefined && rangeKey(def) === key;
+    return def !== undefined && sameRange(def, target);
   });
   const ranges: SourceRange[] = hits.filter((r) => includeDeclaration || !isDeclaration(r, key)).map((r) => r.range);
   if (includeDeclaration && !ranges.some((r) => rangeKey(r) === key)) ranges.unshift(target);

@@ -18,8 +18,20 @@ export interface StatementCost {
   readonly params: number;
 }
 
+/** computed once per analysis: the editor asks for hints on every scroll */
+const costsOf = new WeakMap<ModelAnalysis, readonly StatementCost[]>();
+
 /** sums of the per-op figures of every op (expanded blocks included) by top-level statement, in source order */
-export function statementCosts(model: ModelAnalysis): StatementCost[] {
+export function statementCosts(model: ModelAnalysis): readonly StatementCost[] {
+  let costs = costsOf.get(model);
+  if (!costs) {
+    costs = sumByStatement(model);
+    costsOf.set(model, costs);
+  }
+  return costs;
+}
+
+function sumByStatement(model: ModelAnalysis): StatementCost[] {
   const byStatement = new Map<string, { statement: SourceRange; bytes: SymbolicBytes; params: number }>();
   for (const op of model.graph.ops) {
     const f = model.footprint.perOp[op.id];
