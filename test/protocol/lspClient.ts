@@ -28,6 +28,8 @@ export interface Client {
   settings: Record<string, unknown>;
   /** the next publishDiagnostics for `uri` matching `accept` (already received ones first) */
   diagnostics(uri: string, accept: (p: PublishDiagnosticsParams) => boolean, what: string, timeoutMs?: number): Promise<PublishDiagnosticsParams>;
+  /** window/logMessage messages of type Error (a handler that threw logs one) */
+  readonly loggedErrors: string[];
   /** publishDiagnostics received for `uri` and not consumed yet */
   unconsumed(uri: string): PublishDiagnosticsParams[];
   /** a request that must answer within the bound */
@@ -80,6 +82,7 @@ export function startServer(settings: Record<string, unknown> = {}): Client {
         `publishDiagnostics: ${what}`,
       );
     },
+    loggedErrors: [],
     unconsumed: (uri) => received.filter((p) => p.uri === uri),
     request<R>(method: string, params: unknown, timeoutMs = 5000) {
       return withTimeout(connection.sendRequest(method, params) as Promise<R>, timeoutMs, method);
@@ -96,7 +99,9 @@ export function startServer(settings: Record<string, unknown> = {}): Client {
     received.push(p);
     for (const w of waiters.splice(0)) w();
   });
-  connection.onNotification('window/logMessage', () => undefined);
+  connection.onNotification('window/logMessage', (m: { type: number; message: string }) => {
+    if (m.type === 1) client.loggedErrors.push(m.message);
+  });
   connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
     p.items.map((item) => (item.section === 'memlens' ? client.settings : null)),
   );

@@ -281,5 +281,6 @@ describe('language server over stdio (resnet50.nnm)', () => {
     await client.connection.sendNotification('exit');
     assert.equal(await client.exited(), 0);
     assert.doesNotMatch(client.stderr(), /failed|uncaught|unhandled/i);
+    assert.deepEqual(client.loggedErrors, [], 'no handler threw');
   });
 });

@@ -25,6 +25,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DocumentAnalysis } from '../core/document';
 import { forgetDocument, initTfjsFrontend, mentionsTfjs } from '../core/tfjs/frontend';
 import { Debouncer } from './debounce';
+import { errorText, safe } from './safe';
 import { AnalysisCache, sourceLanguage } from './documents';
 import { codeActions, FIX_ALL_KIND } from './features/codeActions';
 import { codeLenses } from './features/codeLens';
@@ -56,18 +57,6 @@ const SETTINGS_TIMEOUT_MS = 2000;
 
 function log(message: string): void {
   connection.console.error(message);
-}
-
-/** runs a handler; an exception becomes a logged error and the fallback result */
-function safe<P, R>(what: string, fallback: R, fn: (params: P) => R | Promise<R>): (params: P) => Promise<R> {
-  return async (params) => {
-    try {
-      return await fn(params);
-    } catch (err) {
-      log(`memlens: ${what} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      return fallback;
-    }
-  };
 }
 
 interface Analyzed {
@@ -127,7 +116,7 @@ const routes: readonly (() => void)[] = [
 
 function route<P, R, PR, E, RO>(type: ProtocolRequestType<P, R, PR, E, RO>, fallback: R, handler: (params: P) => R): () => void {
   // HandlerResult's conditional type cannot be resolved for a generic R; the wrapper returns Promise<R>
-  const wrapped = safe(type.method, fallback, handler) as unknown as RequestHandler<P, R, E>;
+  const wrapped = safe(type.method, fallback, handler, log) as unknown as RequestHandler<P, R, E>;
   return () => connection.onRequest(type, wrapped);
 }
 
@@ -162,16 +151,17 @@ connection.onInitialized(() => {
   setTimeout(settingsLoaded, SETTINGS_TIMEOUT_MS).unref();
 });
 
-connection.onDidChangeConfiguration(
-  safe('didChangeConfiguration', undefined, async (change: { settings: unknown }) => {
-    const pushed = isRecord(change.settings) ? change.settings['memlens'] : undefined;
-    await loadSettings(pushed);
-    cache.invalidateAll();
-    for (const doc of documents.all()) debouncer.flush(doc.uri);
-    if (client.refreshInlayHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
-    if (client.refreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
-  }),
-);
+connection.onDidChangeConfiguration(safe('didChangeConfiguration', undefined, settingsChanged, log));
+
+/** new settings: every open document is analysed again and the editor asked to refresh hints and lenses */
+async function settingsChanged(change: { settings: unknown }): Promise<void> {
+  const pushed = isRecord(change.settings) ? change.settings['memlens'] : undefined;
+  await loadSettings(pushed);
+  cache.invalidateAll();
+  for (const doc of documents.all()) debouncer.flush(doc.uri);
+  if (client.refreshInlayHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
+  if (client.refreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+}
 
 /** pull the `memlens` section when the client supports it, else take what it pushed */
 async function loadSettings(pushed: unknown): Promise<void> {
@@ -197,7 +187,7 @@ async function publishDiagnostics(uri: string): Promise<void> {
     else nonEmpty.delete(uri);
     await connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
   } catch (err) {
-    log(`memlens: diagnostics for ${uri} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    log(`memlens: diagnostics for ${uri} failed: ${errorText(err)}`);
   }
 }
 

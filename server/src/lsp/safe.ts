@@ -1,0 +1,21 @@
+// A handler must never take the server down: an exception becomes a logged error and an empty result.
+
+export function safe<P, R>(
+  what: string,
+  fallback: R,
+  fn: (params: P) => R | Promise<R>,
+  log: (message: string) => void,
+): (params: P) => Promise<R> {
+  return async (params) => {
+    try {
+      return await fn(params);
+    } catch (err) {
+      log(`memlens: ${what} failed: ${errorText(err)}`);
+      return fallback;
+    }
+  };
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
