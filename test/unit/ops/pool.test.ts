@@ -1,6 +1,7 @@
 // Pooling rules in both layouts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { lookupOp } from '../../../server/src/core/ops/registry';
 import { memoryOf, Net } from './net';
 
 test('maxpool k3 s2 p1: 112 -> 56 in both layouts; maxpool2d is an alias', () => {
@@ -63,4 +64,9 @@ test('adaptive pools output the requested spatial size in either layout', () => 
   assert.deepEqual(a.op('adaptive_maxpool', [a.input(512, 13, 13)], { size: [6, 4] }).shape, [512, 6, 4]);
   const b = new Net('nhwc');
   assert.deepEqual(b.op('adaptive_avgpool', [b.input(13, 13, 512)], { size: 1 }).shape, [1, 1, 512]);
+});
+
+test('kernel and stride may be given positionally: maxpool(x, 3, 2)', () => {
+  const spec = lookupOp('maxpool')!;
+  assert.deepEqual(spec.args.filter((a) => a.positional).map((a) => a.name), ['x', 'kernel', 'stride']);
 });

@@ -56,7 +56,7 @@ function poolSpec(kind: PoolKind, dims: 1 | 2 | 3, name: string, aliases: readon
     args: [
       tensorArg('x', `input, ${layoutHint('nchw', sp)} or ${layoutHint('nhwc', sp)}`),
       { name: 'kernel', kind: 'intOrInts', positional: true, required: true, min: 1, doc: `window size, one value or ${dims}` },
-      { name: 'stride', kind: 'intOrInts', min: 1, doc: 'step of the window (default: the kernel size)' },
+      { name: 'stride', kind: 'intOrInts', positional: true, min: 1, doc: 'step of the window (default: the kernel size)' },
       { name: 'pad', kind: 'padding', default: 0, doc: "padding per side (at most half the kernel), 'same' or 'valid'" },
       { name: 'ceil_mode', kind: 'bool', default: false, doc: 'round the output size up instead of down (PyTorch ceil_mode)' },
     ],
