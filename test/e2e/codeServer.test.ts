@@ -125,6 +125,28 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     assert.match(normalize(await lens.innerText()), /@ batch 32/);
   });
 
-  it('5. a quick fix from the lightbulb edits the text and updates the code lens', { todo: 'lands with the lints issue' });
-  it('6. a TensorFlow.js .ts file shows a hover with the parameter count', { todo: 'lands with the TypeScript issue' });
+  check('5. a quick fix from the lightbulb edits the text and the code lens follows', '5-quick-fix', async (page) => {
+    await openFile(page, 'resnet50.nnm');
+    const lens = activeEditor(page).locator('.codelens-decoration').first();
+    // fp32: 144 MiB of activations per sample x 32 = 4.5 GiB
+    await until('the fp32 code lens', async () => (normalize(await lens.innerText()).includes('activations 4.5 GiB @ batch 32') ? true : undefined));
+    // NNM207 (fp32 training where mixed precision fits a larger batch) sits on the model name
+    await tokenOnLine(page, 'model resnet50 {', 'resnet50').click();
+    const lightbulb = activeEditor(page).locator('.lightBulbWidget').first();
+    await lightbulb.waitFor();
+    await lightbulb.click();
+    await page.locator('.action-widget .monaco-list-row', { hasText: 'Switch precision to mixed' }).first().click();
+    await editorLine(page, 'precision: mixed').waitFor();
+    // mixed keeps activations in fp16: half of 4.5 GiB
+    await until('the code lens to show the mixed-precision activations', async () =>
+      normalize(await lens.innerText()).includes('activations 2.25 GiB @ batch 32') ? true : undefined,
+    );
+  });
+
+  check('6. a TensorFlow.js file shows a hover with the parameter count', '6-tfjs-hover', async (page) => {
+    await openFile(page, 'fixtures/mlp_tfjs.ts');
+    // 784*256 + 256 + 256*128 + 128 + 128*10 + 10 = 235,146 parameters
+    const text = await hoverText(page, tokenOnLine(page, 'const model = tf.sequential({', 'sequential'), 'params: 235,146');
+    assert.match(text, /model buildMlp\.model/, `hover: ${text}`);
+  });
 });

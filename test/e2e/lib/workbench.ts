@@ -81,14 +81,15 @@ export function editorLine(page: Page, lineText: string): Locator {
 
 /** Hovers the mouse over `token` and returns the hover widget once it shows `expected`. */
 export async function hoverText(page: Page, token: Locator, expected: string): Promise<string> {
-  const hover = page.locator('.monaco-hover-content').first();
+  // several providers may answer (e.g. TypeScript's own hover beside ours): read them all
+  const hover = page.locator('.monaco-hover-content');
   return until(`a hover containing "${expected}"`, async () => {
-    if (!(await hover.isVisible())) {
+    if (!(await hover.first().isVisible())) {
       await page.mouse.move(0, 0);
       await token.hover();
-      await hover.waitFor({ timeout: 3_000 });
+      await hover.first().waitFor({ timeout: 3_000 });
     }
-    const text = normalize(await hover.innerText());
+    const text = normalize((await hover.allInnerTexts()).join('\n'));
     return text.includes(expected) ? text : undefined;
   });
 }
