@@ -1,6 +1,6 @@
 // The one entry point from text to findings, shared by the language server and the CLI.
 import { computeFootprint } from './analysis/footprint';
-import { analyzeMemory } from './analysis/memory';
+import { analyzeMemory, type MemoryOptions } from './analysis/memory';
 import { runRules, type RunRulesOptions } from './rules';
 import type { RuleSettings } from './rules/types';
 import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from './config';
@@ -20,6 +20,8 @@ export interface AnalyzeOptions {
   readonly documentKey?: string;
   /** lint rule switches and thresholds (memlens.rules.*, memlens.thresholds.*) */
   readonly rules?: RuleSettings;
+  /** liveness-engine options (quick-fix previews skip the checkpoint estimate) */
+  readonly memory?: MemoryOptions;
 }
 
 export function analyzeDocument(text: string, language: SourceLanguage, options: AnalyzeOptions = {}): DocumentAnalysis {
@@ -28,7 +30,7 @@ export function analyzeDocument(text: string, language: SourceLanguage, options:
     language === 'nnm'
       ? analyzeNnm(text, defaults, options.overrides)
       : analyzeTfjs(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}) });
-  return analyzeGraphs(frontend, { text, language, ...(options.rules ? { settings: options.rules } : {}) });
+  return analyzeGraphs(frontend, { text, language, ...(options.rules ? { settings: options.rules } : {}) }, options.memory);
 }
 
 /**
@@ -38,7 +40,7 @@ export function analyzeDocument(text: string, language: SourceLanguage, options:
 const analysisCache = new WeakMap<Graph, ModelAnalysis>();
 
 /** run the analyses over what a frontend extracted */
-export function analyzeGraphs(frontend: FrontendResult, source: RunRulesOptions = { text: '', language: 'nnm' }): DocumentAnalysis {
+export function analyzeGraphs(frontend: FrontendResult, source: RunRulesOptions = { text: '', language: 'nnm' }, memoryOptions?: MemoryOptions): DocumentAnalysis {
   const models: ModelAnalysis[] = frontend.graphs.map((graph) => {
     const cached = analysisCache.get(graph);
     if (cached) return cached;

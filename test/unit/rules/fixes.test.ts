@@ -82,7 +82,7 @@ test('switch precision: replaces fp32, title shows both peaks and max batches fr
   const after = applyEdits(src.text, p.edits);
   assert.equal(after, src.text.replace('precision: fp32', 'precision: mixed'));
   const a = analyzeDocument(after, 'nnm').models[0]!.memory!;
-  assert.equal(p.title, `Switch precision to mixed (peak 49.5 MiB -> ${formatBytes(a.bytes.planned)}, max batch 10591 -> ${a.maxBatch.planned.batch})`);
+  assert.equal(p.title, `Switch precision to mixed (peak 1.55 GiB -> ${formatBytes(a.bytes.planned)}, max batch 10591 -> ${a.maxBatch.planned.batch})`);
   assert.ok(!(analyzeDocument(after, 'nnm').findings ?? []).some((x) => x.code === 'NNM207'));
 });
 

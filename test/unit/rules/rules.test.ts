@@ -67,7 +67,7 @@ const EXPECTED: Record<string, { line: number; severity: string; message: string
     {
       line: 10,
       severity: 'hint',
-      message: 'fp32 training on v100-16gb: mixed needs 24.8 MiB at batch 32 (-24.7 MiB) and fits batch up to 21183 (fp32 fits batch up to 10591, planned 49.5 MiB)',
+      message: 'fp32 training on v100-16gb: peak (lower bound) at batch 1024 is 1.55 GiB and fits batch up to 10591; mixed 792 MiB (-792 MiB), fits batch up to 21183',
     },
   ],
   checkpointCandidate: [
@@ -100,6 +100,11 @@ test('codes are unique and NNM2xx; every rule has a fixture pair and a docs page
     assert.ok(docs.includes(`## ${r.code} ${r.name}`), `docs/rules.md has a section for ${r.code}`);
     assert.ok(docs.includes(`memlens.rules.${r.name}`), `docs/rules.md names the switch of ${r.code}`);
   }
+});
+
+test('NNM207 stays quiet under its 1 GiB threshold: the same fp32 model at batch 32 (49.5 MiB)', () => {
+  const small = fixture('precision.trigger').replace('batch: 1024', 'batch: 32');
+  assert.deepEqual((analyzeDocument(small, 'nnm').findings ?? []).filter((f) => f.code === 'NNM207'), []);
 });
 
 test('dead statement inside a block body: reported at the block statement, once for all expansions', () => {

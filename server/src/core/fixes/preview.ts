@@ -5,7 +5,8 @@ import { analyzeDocument, type AnalyzeOptions, type SourceLanguage } from '../an
 import type { DocumentAnalysis, ModelAnalysis } from '../document';
 import { INPLACE_CODE } from '../rules/inplace';
 import type { Finding, FixSpec } from '../rules/types';
-import { rangeKey } from '../rules/types';
+import { DEFAULT_THRESHOLDS, rangeKey } from '../rules/types';
+import { RULES } from '../rules';
 import { inPlaceSites } from '../rules/missedInPlace';
 import { formatBytes } from '../units';
 import { applyEdits, type TextEdit } from './edits';
@@ -31,6 +32,19 @@ export interface FixSource {
   readonly language: SourceLanguage;
   readonly options: AnalyzeOptions;
   readonly analysis: DocumentAnalysis;
+}
+
+/**
+ * A preview needs the model's figures and the errors an edit could introduce (syntax, illegal
+ * in-place), not the hints: the other rules and the checkpoint estimate are skipped.
+ */
+function previewOptions(options: AnalyzeOptions): AnalyzeOptions {
+  const levels = Object.fromEntries(RULES.map((r) => [r.name, r.code === INPLACE_CODE ? ('error' as const) : ('off' as const)]));
+  return { ...options, rules: { levels, thresholds: options.rules?.thresholds ?? DEFAULT_THRESHOLDS }, memory: { checkpointEstimate: false } };
+}
+
+function reanalyze(src: FixSource, edits: readonly TextEdit[]): DocumentAnalysis {
+  return analyzeDocument(applyEdits(src.text, edits), src.language, previewOptions(src.options));
 }
 
 const memo = new WeakMap<DocumentAnalysis, Map<string, FixPreview | null>>();
@@ -101,7 +115,7 @@ export function previewFix(src: FixSource, finding: Finding, fix: FixSpec): FixP
     if (!edits) return undefined;
     const modelName = src.analysis.models[finding.model]?.graph.name;
     if (modelName === undefined) return undefined;
-    const afterAnalysis = analyzeDocument(applyEdits(src.text, edits), src.language, src.options);
+    const afterAnalysis = reanalyze(src, edits);
     if (newErrors(src.analysis, afterAnalysis)) return undefined;
     const before = figures(modelNamed(src.analysis, modelName));
     const after = figures(modelNamed(afterAnalysis, modelName));
@@ -152,7 +166,7 @@ export function previewFixAll(src: FixSource): FixPreview | undefined {
       const all: FixSpec = { kind: 'inplace', sites: [...sites.values()].flatMap((v) => v.site.sites), opName: '' };
       const edits = editsFor(src, all);
       if (!edits) return undefined;
-      const after = analyzeDocument(applyEdits(src.text, edits), src.language, src.options);
+      const after = reanalyze(src, edits);
       const illegalLines = (a: DocumentAnalysis): number[] => a.diagnostics.filter((d) => d.code === INPLACE_CODE).map((d) => d.range.start.line);
       const already = new Set(illegalLines(src.analysis));
       const illegal = new Set(illegalLines(after).filter((l) => !already.has(l)));

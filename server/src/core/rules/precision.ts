@@ -2,7 +2,7 @@
 // weights and optimizer state), or bf16 on devices that support it, would fit a larger batch.
 import { formatBytes } from '../units';
 import type { Precision } from '../ir';
-import { memoryOfGraph, withPrecision } from './whatIf';
+import { lowerBoundOfGraph, withPrecision } from './whatIf';
 import type { FixSpec, Rule } from './types';
 
 export const precisionRule: Rule = {
@@ -10,29 +10,28 @@ export const precisionRule: Rule = {
   name: 'precision',
   defaultSeverity: 'hint',
   summary: 'fp32 training where mixed precision or bf16 would fit a larger batch',
-  check(model, { memory }) {
+  check(model, { memory, thresholds }) {
     const graph = model.graph;
     const config = graph.config;
-    if (config.mode !== 'train' || config.precision !== 'fp32' || memory.overflow) return [];
-    const now = memory.maxBatch.planned;
+    if (config.mode !== 'train' || config.precision !== 'fp32' || memory.overflow || memory.bytes.planned < thresholds.precisionBytes) return [];
+    // lower bound against lower bound: the exact, cheap part of the engine (planning is within a few %)
+    const now = memory.maxBatch.lowerBound;
     if (now.reason === 'unbounded') return [];
     const targets: Precision[] = config.device.supportsBf16 ? ['mixed', 'bf16'] : ['mixed'];
     const parts: string[] = [];
     const fixes: FixSpec[] = [];
     for (const precision of targets) {
-      const after = memoryOfGraph(withPrecision(graph, precision));
-      const limit = after.maxBatch.planned.batch;
-      if (limit === null || (now.batch !== null && limit <= now.batch)) continue;
-      const saving = memory.bytes.planned - after.bytes.planned;
-      parts.push(`${precision} needs ${formatBytes(after.bytes.planned)} at batch ${config.batch} (-${formatBytes(saving)}) and fits batch up to ${limit}`);
+      const after = lowerBoundOfGraph(withPrecision(graph, precision));
+      if (after.maxBatch === null || (now.batch !== null && after.maxBatch <= now.batch)) continue;
+      parts.push(`${precision} ${formatBytes(after.lowerBound)} (-${formatBytes(memory.bytes.lowerBound - after.lowerBound)}), fits batch up to ${after.maxBatch}`);
       fixes.push({ kind: 'precision', model: graph.name, precision });
     }
     if (parts.length === 0) return [];
-    const nowText = now.batch !== null ? `fp32 fits batch up to ${now.batch}` : 'fp32 fits no batch';
+    const nowText = now.batch !== null ? `fits batch up to ${now.batch}` : 'fits no batch';
     return [
       {
         range: graph.nameRange,
-        message: `fp32 training on ${config.device.name}: ${parts.join('; ')} (${nowText}, planned ${formatBytes(memory.bytes.planned)})`,
+        message: `fp32 training on ${config.device.name}: peak (lower bound) at batch ${config.batch} is ${formatBytes(memory.bytes.lowerBound)} and ${nowText}; ${parts.join('; ')}`,
         fixes,
       },
     ];

@@ -43,6 +43,8 @@ export interface RuleThresholds {
   readonly loweringBloatBytes: number;
   /** lowering bloat: smallest workspace / input ratio reported */
   readonly loweringBloatRatio: number;
+  /** precision: smallest planned peak (bytes) worth the hint; a few MiB of fp32 is not worth a precision change */
+  readonly precisionBytes: number;
   /** checkpoint candidate: planned peak above this share of the device memory (0..1); over budget always counts */
   readonly checkpointShare: number;
 }
@@ -60,6 +62,7 @@ export const DEFAULT_THRESHOLDS: RuleThresholds = {
   batchBloatBytes: 1024 ** 3,
   loweringBloatBytes: 256 * 1024 ** 2,
   loweringBloatRatio: 4,
+  precisionBytes: 1024 ** 3,
   checkpointShare: 0.9,
 };
 

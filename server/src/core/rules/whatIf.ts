@@ -5,9 +5,37 @@ import { analyzeMemory, type MemoryAnalysis } from '../analysis/memory';
 import { activationDType } from '../graphBuilder';
 import type { Graph, OpNode, Precision, SourceRange } from '../ir';
 import { rangeKey } from './types';
+import { maxBatchOfLines } from '../analysis/batch';
+import { CATEGORIES, computeLiveness } from '../analysis/liveness';
+import { buildSchedule } from '../analysis/schedule';
+import { addBytes, atBatch, ZERO_BYTES } from '../units';
 
 export function memoryOfGraph(graph: Graph): MemoryAnalysis {
   return analyzeMemory(graph, computeFootprint(graph), { checkpointEstimate: false });
+}
+
+export interface LowerBoundWhatIf {
+  /** max over steps of live bytes at the configured batch */
+  readonly lowerBound: number;
+  /** the largest batch whose lower bound fits the device (null: unbounded or none fits) */
+  readonly maxBatch: number | null;
+}
+
+/**
+ * The lower bound alone (schedule + liveness, no arena planning and no batch search): about a third
+ * of a full memory analysis, cheap enough for a hint computed on every keystroke.
+ */
+export function lowerBoundOfGraph(graph: Graph): LowerBoundWhatIf {
+  const { weights, buffers, optimizer } = computeFootprint(graph).bytes;
+  const alwaysLive = [weights, buffers, optimizer].reduce(addBytes, ZERO_BYTES);
+  const liveness = computeLiveness(graph, buildSchedule(graph));
+  const lines = liveness.perStep.map((row) => CATEGORIES.reduce((acc, c) => addBytes(acc, row[c]), alwaysLive));
+  const all = lines.length > 0 ? lines : [alwaysLive];
+  const batch = graph.config.batch;
+  return {
+    lowerBound: Math.max(...all.map((l) => atBatch(l, batch))),
+    maxBatch: maxBatchOfLines(all, graph.config.device.memoryBytes).batch,
+  };
 }
 
 /** the graph as the frontend would build it under another precision: activation-typed tensors retyped */

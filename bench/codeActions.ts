@@ -1,0 +1,76 @@
+// Code-action computation on the largest example: the lightbulb request for every finding of the
+// file, cold (first request at a document version: each fix re-analyses its edited text to title
+// itself) and warm (the same version asked again: previews are memoised per analysis). Also the
+// cost the rules add to one analysis (what-if runs of precision and checkpoint included).
+// Run: node --import tsx bench/codeActions.ts [file.nnm]
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeDocument } from '../server/src/core/analyze';
+import { DEFAULT_THRESHOLDS } from '../server/src/core/rules/types';
+import { RULES } from '../server/src/core/rules';
+import { codeActions } from '../server/src/lsp/features/codeActions';
+import { measure, type Summary } from './stats';
+
+export interface CodeActionBench {
+  readonly file: string;
+  readonly findings: number;
+  readonly actions: number;
+  /** all findings' actions, first request at a version (re-analysis per fix) */
+  readonly cold: Summary;
+  /** the same request again at the same version */
+  readonly warm: Summary;
+  /** source.fixAll.memlens, first request */
+  readonly fixAllCold: Summary;
+  readonly analyzeWithRules: Summary;
+  readonly analyzeWithoutRules: Summary;
+}
+
+export function benchCodeActions(file: string): CodeActionBench {
+  const text = readFileSync(file, 'utf8');
+  const uri = 'file:///bench.nnm';
+  const options = {};
+  const off = { rules: { levels: Object.fromEntries(RULES.map((r) => [r.name, 'off' as const])), thresholds: DEFAULT_THRESHOLDS } };
+  const request = (analysis: ReturnType<typeof analyzeDocument>, only?: string[]) => {
+    let n = 0;
+    for (const f of analysis.findings ?? []) {
+      n += codeActions({ uri, text, language: 'nnm', options, analysis }, { range: f.range, context: { diagnostics: [], ...(only ? { only } : {}) } }).length;
+    }
+    return n;
+  };
+  const base = analyzeDocument(text, 'nnm', options);
+  const actions = request(base);
+  const runs = { warmup: 2, minRuns: 7, maxRuns: 30, budgetMs: 8000 };
+  // a fresh analysis object per run is a new document version: its memo is empty
+  const fresh = Array.from({ length: 40 }, () => analyzeDocument(text, 'nnm', options));
+  let i = 0;
+  const cold = measure(() => void request(fresh[i++ % fresh.length]!), runs);
+  const warm = measure(() => void request(base), { ...runs, minRuns: 20, maxRuns: 200 });
+  let j = 0;
+  const fixAll = Array.from({ length: 40 }, () => analyzeDocument(text, 'nnm', options));
+  const fixAllCold = measure(() => {
+    const a = fixAll[j++ % fixAll.length]!;
+    codeActions({ uri, text, language: 'nnm', options, analysis: a }, { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [], only: ['source.fixAll'] } });
+  }, runs);
+  return {
+    file,
+    findings: base.findings?.length ?? 0,
+    actions,
+    cold,
+    warm,
+    fixAllCold,
+    analyzeWithRules: measure(() => void analyzeDocument(text, 'nnm', options), runs),
+    analyzeWithoutRules: measure(() => void analyzeDocument(text, 'nnm', off), runs),
+  };
+}
+
+if (require.main === module) {
+  const file = process.argv[2] ?? join(__dirname, '..', 'examples', 'resnet50.nnm');
+  const r = benchCodeActions(file);
+  const ms = (s: Summary) => `median ${s.median.toFixed(2)} ms (p95 ${s.p95.toFixed(2)}, ${s.runs} runs)`;
+  console.log(`code actions on ${file}: ${r.findings} findings, ${r.actions} actions`);
+  console.log(`  all findings, first request at a version: ${ms(r.cold)}`);
+  console.log(`  all findings, same version again:         ${ms(r.warm)}`);
+  console.log(`  source.fixAll.memlens, first request:      ${ms(r.fixAllCold)}`);
+  console.log(`  analyzeDocument with rules:                ${ms(r.analyzeWithRules)}`);
+  console.log(`  analyzeDocument, every rule off:           ${ms(r.analyzeWithoutRules)}`);
+}
