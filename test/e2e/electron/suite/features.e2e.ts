@@ -94,4 +94,39 @@ suite('memlens through the VS Code API', () => {
     // 25,557,032 trainable + 53,120 non-trainable = 25.6M
     assert.match(lenses[0]?.command?.title ?? '', /^25\.6M params · .* @ batch 32/);
   });
+
+  test('the TensorFlow.js model hovers with its parameter count', async () => {
+    const document = await open('fixtures/mlp_tfjs.ts');
+    // line 6 `  const model = tf.sequential({`; 784*256 + 256 + 256*128 + 128 + 128*10 + 10 = 235,146
+    const text = await until('a memlens hover', async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(5, 20));
+      const all = hovers.map((h) => markdown(h.contents)).join('\n');
+      return all.includes('params: 235,146') ? all : undefined;
+    });
+    assert.match(text, /model buildMlp\.model/);
+  });
+
+  // last: it edits resnet50.nnm (the workspace is a fresh copy)
+  test('the precision quick fix edits the config and the code lens follows', async () => {
+    const document = await open('resnet50.nnm');
+    // NNM207 sits on the model name, line 21 `model resnet50 {`
+    const actions = await until('the precision quick fix', async () => {
+      const found = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        document.uri,
+        new vscode.Range(20, 8, 20, 8),
+        vscode.CodeActionKind.QuickFix.value,
+      );
+      return found.some((a) => a.title.startsWith('Switch precision to mixed')) ? found : undefined;
+    });
+    const fix = actions.find((a) => a.title.startsWith('Switch precision to mixed'));
+    assert.ok(fix?.edit, 'the quick fix carries no edit');
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(document.lineAt(4).text, '  precision: mixed');
+    // mixed keeps activations in fp16: 4.5 GiB at batch 32 becomes 2.25 GiB
+    await until('the mixed-precision code lens', async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri);
+      return lenses.some((l) => l.command?.title.includes('activations 2.25 GiB @ batch 32')) ? true : undefined;
+    });
+  });
 });
