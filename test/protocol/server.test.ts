@@ -90,7 +90,7 @@ describe('language server over stdio (resnet50.nnm)', () => {
         '- gradients: 97.5 MiB',
         '- optimizer (sgd(momentum: 0.9)): 97.5 MiB',
         '- total: 293 MiB + 144 MiB x N = 4.78 GiB at batch 32',
-        '- device: fits gpu 16 GiB',
+        '- device: fits gpu 16 GiB, 11.2 GiB to spare',
       ].join('\n'),
     );
   });

@@ -120,7 +120,8 @@ test('a model name: totals as fixed + perSample x N and whether it fits', () => 
       '- gradients: 1.28 MiB',
       '- optimizer (sgd): 0 B',
       '- total: 2.56 MiB + 588 KiB x N = 7.15 MiB at batch 8',
-      '- device: fits v100-16gb',
+      // 16 GiB - 7.15 MiB, to three digits
+      '- device: fits v100-16gb, 16 GiB to spare',
     ].join('\n'),
   );
 });

@@ -85,3 +85,9 @@ export function fitText(totalBytes: number, device: Device): string {
   const over = totalBytes - device.memoryBytes;
   return over <= 0 ? `fits ${deviceText(device)}` : `exceeds ${deviceText(device)} by ${formatBytes(over)}`;
 }
+
+/** the hover's longer form: "fits v100-16gb, 11.2 GiB to spare" */
+export function fitDetailText(totalBytes: number, device: Device): string {
+  if (!Number.isSafeInteger(totalBytes) || totalBytes > device.memoryBytes) return fitText(totalBytes, device);
+  return `fits ${deviceText(device)}, ${formatBytes(device.memoryBytes - totalBytes)} to spare`;
+}

@@ -10,7 +10,7 @@ import {
   attrsText,
   bytesText,
   configText,
-  fitText,
+  fitDetailText,
   formatShape,
   optimizerText,
   paramsText,
@@ -178,7 +178,7 @@ export function modelHover(model: ModelAnalysis): string {
   if (c.mode === 'train') {
     lines.push(`- gradients: ${symbolicText(b.gradients)}`, `- optimizer (${optimizerText(c.optimizer)}): ${symbolicText(b.optimizer)}`);
   }
-  lines.push(`- total: ${symbolicAtBatch(b.total, c.batch)}`, `- device: ${fitText(total, c.device)}`);
+  lines.push(`- total: ${symbolicAtBatch(b.total, c.batch)}`, `- device: ${fitDetailText(total, c.device)}`);
   if (footprint.overflow) lines.push('- some figures exceed 2^53 and cannot be counted exactly');
   return lines.join('\n');
 }
