@@ -6,6 +6,7 @@ import {
   bytesText,
   configText,
   deviceText,
+  fitDetailText,
   fitText,
   formatShape,
   optimizerText,
@@ -50,4 +51,9 @@ test('op arguments: those the registry would not have chosen, unset options left
   );
   assert.equal(attrsText('input', { shape: [3, 224, 224], dtype: null }), 'shape: [3, 224, 224]');
   assert.equal(attrsText('no_such_op', { a: 1 }), 'a: 1');
+});
+
+test('the hover says how much is left, or falls back to the overflow wording', () => {
+  assert.equal(fitDetailText(12 * 1024 ** 3, devicePreset('v100-16gb')!), 'fits v100-16gb, 4 GiB to spare');
+  assert.equal(fitDetailText(17 * 1024 ** 3, devicePreset('v100-16gb')!), 'exceeds v100-16gb by 1 GiB');
 });
