@@ -67,3 +67,16 @@ test('SIMD fill batch is priced with the planner at that batch', () => {
   assert.equal(m.simd.planned, at32.bytes.planned);
   assert.equal(m.simd.fits, true);
 });
+
+test('searchMaxBatch: a right guess costs two calls, a guess off by d about 2 log2(d) + 2', () => {
+  let calls = 0;
+  const fits = (n: number): boolean => {
+    calls++;
+    return n <= 700;
+  };
+  assert.equal(searchMaxBatch(fits, 1000, 700), 700);
+  assert.equal(calls, 2);
+  calls = 0;
+  assert.equal(searchMaxBatch(fits, 1000, 764), 700);
+  assert.ok(calls <= 2 * Math.log2(64) + 2, `${calls} calls`);
+});

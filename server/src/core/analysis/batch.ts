@@ -34,23 +34,33 @@ export function maxBatchOfLines(lines: readonly SymbolicBytes[], budget: number)
 
 /**
  * Largest N in [1, upper] with fits(N), assuming fits is monotone (true up to some N, then false).
- * `guess` is tried first with its neighbour, so a good guess costs two calls.
+ * Gallops from `guess` (steps 1, 2, 4, ... toward the boundary) and then bisects the bracket, so a
+ * guess that is off by d costs about 2 log2(d) + 2 calls; a right guess costs two.
  */
 export function searchMaxBatch(fits: (n: number) => boolean, upper: number, guess: number): number | null {
-  let lo = 0; // largest known to fit (0: none known)
-  let hi = upper + 1; // smallest known not to fit
+  if (upper < 1) return null;
   const g = Math.min(Math.max(1, guess), upper);
+  let lo: number; // known to fit (0: none known)
+  let hi: number; // known not to fit (upper + 1: none known)
   if (fits(g)) {
     lo = g;
-    if (g + 1 < hi) {
-      if (fits(g + 1)) lo = g + 1;
-      else hi = g + 1;
+    hi = upper + 1;
+    for (let step = 1; lo + step < hi; step *= 2) {
+      if (fits(lo + step)) lo += step;
+      else {
+        hi = lo + step;
+        break;
+      }
     }
   } else {
+    lo = 0;
     hi = g;
-    if (g - 1 >= 1) {
-      if (fits(g - 1)) lo = g - 1;
-      else hi = g - 1;
+    for (let step = 1; hi - step > lo; step *= 2) {
+      if (!fits(hi - step)) hi -= step;
+      else {
+        lo = hi - step;
+        break;
+      }
     }
   }
   while (hi - lo > 1) {

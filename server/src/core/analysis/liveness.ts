@@ -2,10 +2,8 @@
 // (values that share storage: views, legal in-place outputs), in-place legality, and the exact
 // bytes live at every step as fixed + perSample x N, split by category.
 import type { Graph, OpId, TensorId } from '../ir';
-import { lookupOp } from '../ops/registry';
 import { symbolic, type SymbolicBytes } from '../units';
 import type { Schedule, ValueKind } from './schedule';
-import { savedSpec } from './schedule';
 
 export type Category =
   | 'weights'
@@ -188,8 +186,8 @@ export function inPlaceCandidate(
   bufferEnd: (v: number) => number,
 ): { input: TensorId } | { input?: TensorId; reason: string } {
   const op = graph.ops[opIndex]!;
-  const spec = lookupOp(op.op);
-  if (!spec || spec.inPlace === 'never' || op.inputs.length === 0) {
+  const { spec, saved } = schedule.opInfo[opIndex]!;
+  if (!spec || !saved || spec.inPlace === 'never' || op.inputs.length === 0) {
     return { reason: `${op.op} cannot write its output over its input` };
   }
   const training = graph.config.mode === 'train';
@@ -197,13 +195,12 @@ export function inPlaceCandidate(
     return { input: op.inputs[0], reason: `${op.op}'s backward needs its input, so it can run in place only in infer mode` };
   }
   if (training) {
-    const keeps = savedSpec(graph, op, spec).inputs;
-    if (keeps.includes(0) && op.inputs.length === 1) {
+    if (saved.inputs.includes(0) && op.inputs.length === 1) {
       return { input: op.inputs[0], reason: `${op.op}'s backward reads its input ${describe(graph, op.inputs[0]!)}, which an in-place write would destroy` };
     }
   }
   const step = opIndex; // forward step index = op index
-  const keptForBackward = training ? new Set(savedSpec(graph, op, spec).inputs) : new Set<number>();
+  const keptForBackward = new Set(training ? saved.inputs : []);
   // add / mul / average: any operand that dies here (elementwise ops are single-input otherwise)
   const operands = spec.family === 'activation' || spec.family === 'norm' ? [0] : op.inputs.map((_, i) => i);
   let firstReason: string | undefined;

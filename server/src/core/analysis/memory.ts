@@ -3,14 +3,13 @@
 // state: weights, buffers, optimizer state and master weights).
 import type { Graph, Mode, OpId, TensorId } from '../ir';
 import { activationDType } from '../graphBuilder';
-import { lookupOp } from '../ops/registry';
 import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
 import { maxBatchOfLines, searchMaxBatch, simdFill, type BatchLimit, type SimdFill } from './batch';
 import { recomputeFraction, sqrtSegmentation } from './checkpoint';
 import type { Footprint } from './footprint';
 import { CATEGORIES, computeLiveness, inPlaceCandidate, requestsInPlace, type Category, type InPlaceDecision, type Liveness } from './liveness';
-import { planArena, type PlanItem, type PlanStrategy } from './planner';
-import { buildSchedule, type Phase, type Schedule, type ValueKind } from './schedule';
+import { planArena, planBestFitInOrder, type PlanItem, type PlanStrategy } from './planner';
+import { buildSchedule, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
 import { buildTimeline, type TimelineRow } from './timeline';
 
 export interface StepInfo {
@@ -103,6 +102,7 @@ export interface CheckpointEstimate {
   readonly opsPerSegment: number;
   readonly savedActivations: SymbolicBytes;
   readonly lowerBound: number;
+  /** always-live + the best-fit-in-order arena (the estimate skips greedy by size) */
   readonly planned: number;
   /** recomputed output elements / forward output elements */
   readonly recomputeFraction: number;
@@ -119,6 +119,8 @@ export interface MemoryAnalysis {
   readonly stepLive: readonly SymbolicBytes[];
   readonly bytes: MemoryBytes;
   readonly planStrategy: PlanStrategy;
+  /** batches the planner ran at (configured, max-batch search, SIMD fill): the cost driver, for the bench */
+  readonly planRuns: number;
   readonly peakStep: PeakStep | null;
   readonly maxBatch: { readonly planned: BatchLimit; readonly lowerBound: BatchLimit };
   readonly simd: SimdFill & { readonly planned: number | null; readonly fits: boolean | null };
@@ -139,18 +141,25 @@ interface Core {
   readonly liveness: Liveness;
   readonly stepLive: SymbolicBytes[];
   readonly plannedAt: (batch: number) => { bytes: number; offsets: readonly number[]; strategy: PlanStrategy };
+  /** distinct batches planned so far */
+  readonly planRuns: () => number;
 }
 
-function runCore(graph: Graph, alwaysLive: SymbolicBytes): Core {
-  const schedule = buildSchedule(graph);
+function runCore(graph: Graph, alwaysLive: SymbolicBytes, infos?: readonly OpInfo[]): Core {
+  const schedule = buildSchedule(graph, infos);
   const liveness = computeLiveness(graph, schedule);
   const stepLive = liveness.perStep.map((row) => CATEGORIES.reduce((acc, c) => addBytes(acc, row[c]), alwaysLive));
+  const cache = new Map<number, { bytes: number; offsets: readonly number[]; strategy: PlanStrategy }>();
   const plannedAt = (batch: number) => {
+    const hit = cache.get(batch);
+    if (hit) return hit;
     const items: PlanItem[] = liveness.buffers.map((b) => ({ start: b.liveFrom, end: b.liveTo, size: atBatch(b.bytes, batch) }));
     const plan = planArena(items);
-    return { bytes: plan.arena + atBatch(alwaysLive, batch), offsets: plan.offsets, strategy: plan.strategy };
+    const result = { bytes: plan.arena + atBatch(alwaysLive, batch), offsets: plan.offsets, strategy: plan.strategy };
+    cache.set(batch, result);
+    return result;
   };
-  return { schedule, liveness, stepLive, plannedAt };
+  return { schedule, liveness, stepLive, plannedAt, planRuns: () => cache.size };
 }
 
 function peakIndex(lines: readonly SymbolicBytes[], batch: number): number {
@@ -273,15 +282,20 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   let plannedLimit: BatchLimit;
   if (lbLimit.batch === null) {
     plannedLimit = lbLimit.reason === 'unbounded' && !fits(1) ? { batch: null, reason: 'none-fits' } : lbLimit;
+  } else if (fits(lbLimit.batch)) {
+    plannedLimit = lbLimit; // the lower bound already fails at N + 1
   } else {
-    const ratio = lowerBound > 0 ? plan.bytes / lowerBound : 1;
-    const guessLimit = maxBatchOfLines(stepLive.map((l) => symbolic(l.fixed * ratio, l.perSample * ratio)), budget);
-    const found = searchMaxBatch(fits, lbLimit.batch, guessLimit.batch ?? 1);
+    // guess from the fragmentation at the lower bound's limit, then gallop to a verified boundary
+    const at = lbLimit.batch;
+    const lbAt = Math.max(...stepLive.map((l) => atBatch(l, at)));
+    const ratio = core.plannedAt(at).bytes / lbAt;
+    const guess = maxBatchOfLines(stepLive.map((l) => symbolic(l.fixed * ratio, l.perSample * ratio)), budget).batch ?? 1;
+    const found = searchMaxBatch(fits, at - 1, guess);
     plannedLimit = found === null ? { batch: null, reason: 'none-fits' } : { batch: found };
   }
 
   const lanes = simdFill(config.device, activationDType(config));
-  const simdPlanned = lanes.batch === null ? null : lanes.batch === batch ? plan.bytes : core.plannedAt(lanes.batch).bytes;
+  const simdPlanned = lanes.batch === null ? null : core.plannedAt(lanes.batch).bytes;
 
   const overflow =
     footprint.overflow ||
@@ -299,12 +313,13 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     stepLive,
     bytes,
     planStrategy: plan.strategy,
+    planRuns: core.planRuns(),
     peakStep,
     maxBatch: { planned: plannedLimit, lowerBound: lbLimit },
     simd: { ...lanes, planned: simdPlanned, fits: simdPlanned === null ? null : simdPlanned <= budget },
     inPlace: { decisions: liveness.inPlace, savings: inPlaceSavings(graph, schedule, liveness, stepLive, batch) },
     ...(config.mode === 'train' && options.checkpointEstimate !== false && schedule.backwardStart >= 0
-      ? { checkpoint: checkpointEstimate(graph, alwaysLive, batch) }
+      ? { checkpoint: checkpointEstimate(graph, alwaysLive, batch, schedule.opInfo) }
       : {}),
     timeline: buildTimeline(schedule.steps, liveness.perStep, { weights, buffers: stateBuffers, optimizer }, batch),
     overflow,
@@ -340,7 +355,7 @@ function inPlaceSavings(graph: Graph, schedule: Schedule, liveness: Liveness, st
   const out: InPlaceSaving[] = [];
   for (let i = 0; i < graph.ops.length; i++) {
     const op = graph.ops[i]!;
-    const spec = lookupOp(op.op);
+    const spec = schedule.opInfo[i]!.spec;
     if (!spec || spec.inPlace === 'never' || requestsInPlace(op)) continue;
     const c = inPlaceCandidate(graph, schedule, i, bufferEnd);
     if ('reason' in c) continue;
@@ -352,16 +367,17 @@ function inPlaceSavings(graph: Graph, schedule: Schedule, liveness: Liveness, st
   return out;
 }
 
-function checkpointEstimate(graph: Graph, alwaysLive: SymbolicBytes, batch: number): CheckpointEstimate {
+function checkpointEstimate(graph: Graph, alwaysLive: SymbolicBytes, batch: number, infos: readonly OpInfo[]): CheckpointEstimate {
   const seg = sqrtSegmentation(graph);
-  const core = runCore(seg.graph, alwaysLive);
+  const core = runCore(seg.graph, alwaysLive, infos);
   const peak = peakIndex(core.stepLive, batch);
   return {
     segments: seg.segments,
     opsPerSegment: seg.opsPerSegment,
     savedActivations: maxOfCategory(core.liveness, 'savedActivations', batch),
     lowerBound: peak >= 0 ? atBatch(core.stepLive[peak]!, batch) : atBatch(alwaysLive, batch),
-    planned: core.plannedAt(batch).bytes,
+    // an estimate: the O(n log n) planner alone keeps it cheap enough for every keystroke
+    planned: planBestFitInOrder(core.liveness.buffers.map((b) => ({ start: b.liveFrom, end: b.liveTo, size: atBatch(b.bytes, batch) }))).arena + atBatch(alwaysLive, batch),
     recomputeFraction: recomputeFraction(seg.graph, core.schedule),
   };
 }

@@ -36,50 +36,66 @@ export function planArena(items: readonly PlanItem[]): Plan {
   return bySize.arena <= inOrder.arena ? bySize : inOrder;
 }
 
-function overlaps(a: PlanItem, b: PlanItem): boolean {
-  return a.start <= b.end && b.start <= a.end;
-}
-
 /** TFLite's greedy by size: largest first, best-fitting gap among time-overlapping placed buffers */
 export function planGreedyBySize(items: readonly PlanItem[]): Plan {
-  const order = items.map((_, i) => i).filter((i) => items[i]!.size > 0);
-  order.sort((a, b) => items[b]!.size - items[a]!.size || items[a]!.start - items[b]!.start || a - b);
-  const offsets = new Array<number>(items.length).fill(0);
-  // placed item indices sorted by offset (ties by placement order)
-  const placed: number[] = [];
+  const n = items.length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  const sizes = new Float64Array(n);
+  items.forEach((it, i) => {
+    starts[i] = it.start;
+    ends[i] = it.end;
+    sizes[i] = it.size;
+  });
+  const order = items.map((_, i) => i).filter((i) => sizes[i]! > 0);
+  order.sort((a, b) => sizes[b]! - sizes[a]! || starts[a]! - starts[b]! || a - b);
+  const offsets = new Float64Array(n);
+  // placed items sorted by offset (ties by placement order), kept as parallel typed arrays
+  const placedOffset = new Float64Array(order.length);
+  const placedEnd = new Float64Array(order.length); // offset + size
+  const placedStart = new Float64Array(order.length);
+  const placedStop = new Float64Array(order.length);
+  let count = 0;
   let arena = 0;
   for (const i of order) {
-    const item = items[i]!;
+    const s = starts[i]!;
+    const e = ends[i]!;
+    const size = sizes[i]!;
     let prevEnd = 0;
     let best = -1;
     let bestGap = Infinity;
-    for (const j of placed) {
-      const other = items[j]!;
-      if (!overlaps(item, other)) continue;
-      const gap = offsets[j]! - prevEnd;
-      if (gap >= item.size && gap < bestGap) {
+    for (let k = 0; k < count; k++) {
+      if (placedStart[k]! > e || s > placedStop[k]!) continue;
+      const gap = placedOffset[k]! - prevEnd;
+      if (gap >= size && gap < bestGap) {
         best = prevEnd;
         bestGap = gap;
       }
-      prevEnd = Math.max(prevEnd, offsets[j]! + other.size);
+      if (placedEnd[k]! > prevEnd) prevEnd = placedEnd[k]!;
     }
     const offset = best >= 0 ? best : prevEnd;
     offsets[i] = offset;
-    placed.splice(upperBoundByOffset(placed, offsets, offset), 0, i);
-    arena = Math.max(arena, offset + item.size);
+    // insertion position: after every placed offset <= this one
+    let lo = 0;
+    let hi = count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (placedOffset[mid]! <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    const insertAt = lo;
+    placedOffset.copyWithin(insertAt + 1, insertAt, count);
+    placedEnd.copyWithin(insertAt + 1, insertAt, count);
+    placedStart.copyWithin(insertAt + 1, insertAt, count);
+    placedStop.copyWithin(insertAt + 1, insertAt, count);
+    placedOffset[insertAt] = offset;
+    placedEnd[insertAt] = offset + size;
+    placedStart[insertAt] = s;
+    placedStop[insertAt] = e;
+    count++;
+    if (offset + size > arena) arena = offset + size;
   }
-  return { offsets, arena, strategy: 'greedy-by-size' };
-}
-
-function upperBoundByOffset(placed: readonly number[], offsets: readonly number[], offset: number): number {
-  let lo = 0;
-  let hi = placed.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (offsets[placed[mid]!]! <= offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return { offsets: Array.from(offsets), arena, strategy: 'greedy-by-size' };
 }
 
 /** best fit while walking the schedule: frees coalesce, allocations take the smallest block that fits */

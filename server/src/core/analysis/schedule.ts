@@ -57,6 +57,31 @@ export interface Schedule {
   /** index of the last forward step */
   readonly forwardEnd: number;
   readonly lowering: 'im2col' | 'direct';
+  /** registry facts per op, by op id */
+  readonly opInfo: readonly OpInfo[];
+}
+
+/** what the registry says about one op in this graph, computed once per analysis */
+export interface OpInfo {
+  readonly spec?: OpSpec;
+  /** absent for an op the registry does not know */
+  readonly saved?: SavedSpec;
+  /** workspace of one run under the resolved lowering */
+  readonly workspace: SymbolicBytes;
+}
+
+export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
+  return graph.ops.map((op) => {
+    const spec = lookupOp(op.op);
+    if (!spec) return { workspace: symbolic(0, 0) };
+    const ctx = opContext(graph, op);
+    try {
+      return { spec, saved: savedSpec(graph, op, spec, ctx), workspace: workspaceBytes(graph, op, spec, lowering, ctx) };
+    } catch {
+      // a registry rule that rejects what the shape rule accepted: account the op as keeping nothing
+      return { spec, saved: { inputs: [], output: false, extra: symbolic(0, 0) }, workspace: symbolic(0, 0) };
+    }
+  });
 }
 
 /** `auto` lowers convolutions to matrix products on GPUs and CPUs; IPUs run them directly */
@@ -84,8 +109,7 @@ export interface SavedSpec {
   readonly extra: SymbolicBytes;
 }
 
-export function savedSpec(graph: Graph, node: OpNode, spec: OpSpec): SavedSpec {
-  const ctx = opContext(graph, node);
+export function savedSpec(graph: Graph, node: OpNode, spec: OpSpec, ctx: OpContext = opContext(graph, node)): SavedSpec {
   const saved = spec.savedForBackward;
   const out = graph.tensors[node.output]!;
   const extra = saved.extraElements?.(ctx, out.shape) ?? { perSample: 0, fixed: 0 };
@@ -98,11 +122,16 @@ export function savedSpec(graph: Graph, node: OpNode, spec: OpSpec): SavedSpec {
 }
 
 /** workspace bytes of one forward (or backward) run of `node` under the lowering */
-export function workspaceBytes(graph: Graph, node: OpNode, spec: OpSpec, lowering: 'im2col' | 'direct'): SymbolicBytes {
+export function workspaceBytes(
+  graph: Graph,
+  node: OpNode,
+  spec: OpSpec,
+  lowering: 'im2col' | 'direct',
+  ctx: OpContext = opContext(graph, node),
+): SymbolicBytes {
   if (!spec.workspaceElements) return symbolic(0, 0);
   // lowering workspace belongs to the convolution family; attention scores stay whatever the lowering
   if (spec.family === 'conv' && lowering === 'direct') return symbolic(0, 0);
-  const ctx = opContext(graph, node);
   const w = spec.workspaceElements(ctx, graph.tensors[node.output]!.shape);
   const b = DTYPE_BYTES[ctx.activationDType];
   return symbolic(w.fixed * b, w.perSample * b);
@@ -129,10 +158,12 @@ function gradientFlow(graph: Graph): boolean[] {
   return reached;
 }
 
-export function buildSchedule(graph: Graph): Schedule {
+/** `infos` may be passed in when the ops are the same as an earlier call's (the checkpoint variant) */
+export function buildSchedule(graph: Graph, infos?: readonly OpInfo[]): Schedule {
   const config = graph.config;
   const training = config.mode === 'train';
   const lowering = resolveLowering(config.lowering, config.device.kind);
+  const opInfo = infos ?? opInfos(graph, lowering);
   const values: Value[] = [];
   const steps: Step[] = [];
   const views: [number, number][] = [];
@@ -148,31 +179,24 @@ export function buildSchedule(graph: Graph): Schedule {
   const activationOf = graph.tensors.map((t) => newValue('activation', t.producer, tensorBytes(t.id), t.id));
   const hasGradient = training ? gradientFlow(graph) : [];
   const runsBackward = (op: OpNode): boolean => training && op.op !== 'input' && hasGradient[op.output] === true;
-  const specs = graph.ops.map((op) => lookupOp(op.op));
 
   // ---- forward
   const forwardExtra = new Map<OpId, number>();
   for (const op of graph.ops) {
-    const spec = specs[op.id];
+    const info = opInfo[op.id]!;
     const writes = [activationOf[op.output]!];
-    if (spec?.aliasesInput && op.inputs.length > 0) views.push([activationOf[op.output]!, activationOf[op.inputs[0]!]!]);
-    if (spec && runsBackward(op) && op.checkpointSegment === undefined) {
-      const extra = savedSpec(graph, op, spec).extra;
-      if (!isZero(extra)) {
-        const v = newValue('saved-extra', op.id, extra);
-        forwardExtra.set(op.id, v);
-        writes.push(v);
-      }
+    if (info.spec?.aliasesInput && op.inputs.length > 0) views.push([activationOf[op.output]!, activationOf[op.inputs[0]!]!]);
+    if (info.saved && runsBackward(op) && op.checkpointSegment === undefined && !isZero(info.saved.extra)) {
+      const v = newValue('saved-extra', op.id, info.saved.extra);
+      forwardExtra.set(op.id, v);
+      writes.push(v);
     }
-    if (spec) {
-      const ws = workspaceBytes(graph, op, spec, lowering);
-      if (!isZero(ws)) writes.push(newValue('workspace', op.id, ws));
-    }
+    if (!isZero(info.workspace)) writes.push(newValue('workspace', op.id, info.workspace));
     steps.push({ index: steps.length, phase: 'forward', node: op, reads: op.inputs.map((t) => activationOf[t]!), writes });
   }
   const forwardEnd = steps.length - 1;
   if (!training) {
-    return { steps, values, activationOf, views, backwardStart: -1, optimizerStep: -1, forwardEnd, lowering };
+    return { steps, values, activationOf, views, backwardStart: -1, optimizerStep: -1, forwardEnd, lowering, opInfo };
   }
 
   // ---- backward, with recompute steps ahead of each checkpointed segment's first backward step
@@ -194,32 +218,28 @@ export function buildSchedule(graph: Graph): Schedule {
 
   const emitRecompute = (segment: readonly OpNode[]): void => {
     for (const op of segment) {
-      const spec = specs[op.id];
+      const info = opInfo[op.id]!;
       const reads = op.inputs.map((t) => recomputedOf.get(t) ?? activationOf[t]!);
       const out = newValue('recomputed', op.id, tensorBytes(op.output), op.output);
       recomputedOf.set(op.output, out);
       const writes = [out];
-      if (spec?.aliasesInput && reads.length > 0) views.push([out, reads[0]!]);
-      if (spec && runsBackward(op)) {
-        const extra = savedSpec(graph, op, spec).extra;
-        if (!isZero(extra)) {
-          const v = newValue('saved-extra', op.id, extra);
-          recomputedExtra.set(op.id, v);
-          writes.push(v);
-        }
+      if (info.spec?.aliasesInput && reads.length > 0) views.push([out, reads[0]!]);
+      if (info.saved && runsBackward(op) && !isZero(info.saved.extra)) {
+        const v = newValue('saved-extra', op.id, info.saved.extra);
+        recomputedExtra.set(op.id, v);
+        writes.push(v);
       }
-      if (spec) {
-        const ws = workspaceBytes(graph, op, spec, lowering);
-        if (!isZero(ws)) writes.push(newValue('workspace', op.id, ws));
-      }
+      if (!isZero(info.workspace)) writes.push(newValue('workspace', op.id, info.workspace));
       steps.push({ index: steps.length, phase: 'recompute', node: op, reads, writes });
     }
   };
 
   for (let i = graph.ops.length - 1; i >= 0; i--) {
     const op = graph.ops[i]!;
-    const spec = specs[op.id];
-    if (!spec || !runsBackward(op)) continue;
+    const info = opInfo[op.id]!;
+    const spec = info.spec;
+    const saved = info.saved;
+    if (!spec || !saved || !runsBackward(op)) continue;
     const segment = op.checkpointSegment;
     if (segment !== undefined && !recomputed.has(segment)) {
       recomputed.add(segment);
@@ -244,7 +264,6 @@ export function buildSchedule(graph: Graph): Schedule {
       segment !== undefined ? (recomputedOf.get(t) ?? activationOf[t]!) : activationOf[t]!;
     const incoming = gradOf.get(op.output);
     if (incoming !== undefined) reads.push(incoming);
-    const saved = savedSpec(graph, op, spec);
     for (const idx of saved.inputs) reads.push(forwardValue(op.inputs[idx]!));
     if (saved.output) reads.push(forwardValue(op.output));
     const extra = segment !== undefined ? recomputedExtra.get(op.id) : forwardExtra.get(op.id);
@@ -278,14 +297,13 @@ export function buildSchedule(graph: Graph): Schedule {
       }
     }
     // the weight-gradient and input-gradient products reuse one workspace the size of the forward one
-    const ws = workspaceBytes(graph, op, spec, lowering);
-    if (!isZero(ws)) writes.push(newValue('workspace', op.id, ws));
+    if (!isZero(info.workspace)) writes.push(newValue('workspace', op.id, info.workspace));
     steps.push({ index: steps.length, phase: 'backward', node: op, reads, writes, ...(lossReads.length > 0 ? { lossReads } : {}) });
   }
   if (steps.length === backwardStart) {
-    return { steps, values, activationOf, views, backwardStart: -1, optimizerStep: -1, forwardEnd, lowering };
+    return { steps, values, activationOf, views, backwardStart: -1, optimizerStep: -1, forwardEnd, lowering, opInfo };
   }
   const optimizerStep = steps.length;
   steps.push({ index: optimizerStep, phase: 'optimizer', reads: [...weightGradOf.values()], writes: [] });
-  return { steps, values, activationOf, views, backwardStart, optimizerStep, forwardEnd, lowering };
+  return { steps, values, activationOf, views, backwardStart, optimizerStep, forwardEnd, lowering, opInfo };
 }
