@@ -46,6 +46,7 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
   before(async () => {
     const tools = await timings.time('setup (packages, Node 24, code-server)', () => ensureEditorTools());
     runDir = mkdtempSync(join(tmpdir(), 'memlens-e2e-'));
+    process.once('exit', () => rmSync(runDir, { recursive: true, force: true })); // also when interrupted
     const vsix = await timings.time('package .vsix', () => packageVsix(runDir));
     // a fresh copy of the examples plus the e2e fixtures, so edits never touch the repository
     const workspace = join(runDir, 'workspace');

@@ -118,7 +118,23 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   closeSync(logFd);
   const pid = child.pid;
   if (pid === undefined) throw new Error('code-server did not start');
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // it runs in its own process group: if this process ends before stop(), take the group with it
+  const onExit = () => signalGroup(pid, 'SIGKILL');
+  const onSignal = (signal: NodeJS.Signals) => {
+    onExit();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.off('exit', onExit);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    }),
+  );
   const server: CodeServer = {
     url: `http://127.0.0.1:${port}`,
     pid,
