@@ -7,7 +7,7 @@ import { ALL_OPS, lookupOp } from '../../core/ops/registry';
 import type { ArgSpec } from '../../core/ops/types';
 import { comparePositions, rangeContains } from '../position';
 import { CONFIG_KEYS } from './configKeys';
-import { signature } from './hover';
+import { blockSignatureText } from './format';
 import { textContext, type CallContext } from './textContext';
 
 export function completion(analysis: DocumentAnalysis | undefined, text: string, offset: number, pos: Position): CompletionItem[] {
@@ -54,7 +54,7 @@ function blockItems(analysis: DocumentAnalysis | undefined): CompletionItem[] {
   return (analysis?.blocks ?? []).map((b) => ({
     label: b.name,
     kind: CompletionItemKind.Module,
-    detail: `block ${signature(b)}`,
+    detail: `block ${blockSignatureText(b)}`,
     ...(b.doc ? { documentation: b.doc } : {}),
     sortText: `1_${b.name}`,
   }));

@@ -2,6 +2,7 @@
 // place so later analyses (liveness peak, planned memory) slot in beside the existing lines.
 import { devicePreset } from '../../core/devices';
 import { lookupOp } from '../../core/ops/registry';
+import type { BlockInfo } from '../../core/document';
 import type { AttrValue, Device, ModelConfig, Optimizer, ParamCount } from '../../core/ir';
 import { atBatch, formatBytes, formatInt, type SymbolicBytes } from '../../core/units';
 
@@ -90,4 +91,10 @@ export function fitText(totalBytes: number, device: Device): string {
 export function fitDetailText(totalBytes: number, device: Device): string {
   if (!Number.isSafeInteger(totalBytes) || totalBytes > device.memoryBytes) return fitText(totalBytes, device);
   return `fits ${deviceText(device)}, ${formatBytes(device.memoryBytes - totalBytes)} to spare`;
+}
+
+/** a block as written: "bottleneck(x, width, out, stride: 1, project: false)" */
+export function blockSignatureText(info: BlockInfo): string {
+  const params = info.params.map((p) => (p.default !== undefined ? `${p.name}: ${p.default}` : p.name));
+  return `${info.name}(${params.join(', ')})`;
 }

@@ -8,6 +8,7 @@ import { rangeContains, rangeKey, toLspRange } from '../position';
 import { CONFIG_KEYS } from './configKeys';
 import {
   attrsText,
+  blockSignatureText,
   bytesText,
   configText,
   fitDetailText,
@@ -114,7 +115,7 @@ export function opHover(model: ModelAnalysis | undefined, name: string, ops: rea
 }
 
 export function blockCallHover(model: ModelAnalysis | undefined, name: string, info: BlockInfo | undefined, ops: readonly OpId[]): string {
-  const lines = [`**${name}**: block call${info ? ` \`${signature(info)}\`` : ''}`];
+  const lines = [`**${name}**: block call${info ? ` \`${blockSignatureText(info)}\`` : ''}`];
   if (!model || ops.length === 0) return lines.join('\n');
   const totals = opsTotals(model, ops);
   const batch = model.graph.config.batch;
@@ -132,7 +133,7 @@ export function blockCallHover(model: ModelAnalysis | undefined, name: string, i
 
 export function blockDefinitionHover(analysis: DocumentAnalysis, info: BlockInfo): string {
   const calls = analysis.refs.filter((r) => r.kind === 'block' && r.name === info.name && !r.isDefinition);
-  const lines = [`**block** \`${signature(info)}\``];
+  const lines = [`**block** \`${blockSignatureText(info)}\``];
   if (info.doc) lines.push('', info.doc, '');
   lines.push(`- ${calls.length === 1 ? '1 call site' : `${calls.length} call sites`}`);
   // every expansion in each model: the union of the ops its call sites created (a call nested in another block counts once)
@@ -196,11 +197,6 @@ function configHover(model: ModelAnalysis | undefined, key: string): string | un
   const lines = [`**${key}**: ${spec.doc}`];
   if (model) lines.push(`- in effect for \`${model.graph.name}\`: ${configText(model.graph.config)}`);
   return lines.join('\n');
-}
-
-export function signature(info: BlockInfo): string {
-  const params = info.params.map((p) => (p.default !== undefined ? `${p.name}: ${p.default}` : p.name));
-  return `${info.name}(${params.join(', ')})`;
 }
 
 function distinct(items: readonly string[]): string[] {
