@@ -150,4 +150,13 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     const text = await hoverText(page, tokenOnLine(page, 'const model = tf.sequential({', 'sequential'), 'params: 235,146');
     assert.match(text, /model buildMlp\.model/, `hover: ${text}`);
   });
+
+  check('7. the restart command restarts the language server and its features come back', '7-restart-server', async (page) => {
+    await openFile(page, 'fixtures/unknown_op.nnm');
+    await runCommand(page, 'memlens: Restart Language Server');
+    await until('the memlens log to record the restart', async () => (extensionLogTail(runDir).includes('language server restarted') ? true : undefined));
+    // the new server analyses the open document again: 3 x 32 x 32 x 4 B = 12 KiB per sample
+    const text = await hoverText(page, tokenOnLine(page, 'x = input(3, 32, 32)', 'x'), '[N, 3, 32, 32]');
+    assert.match(text, /12 KiB x N/, `hover: ${text}`);
+  });
 });
