@@ -184,3 +184,15 @@ test('timeline: per-step categories add up to the step totals', () => {
   });
   m.timeline.forEach((row, i) => assert.equal(row.total, m.stepLive[i]!.fixed + m.stepLive[i]!.perSample * 32));
 });
+
+test('formatTimeline: one line per step, bar scaled to the peak, non-zero categories', async () => {
+  const { formatTimeline } = await import('../../../server/src/core/analysis/timeline');
+  const m = memoryOf(mlp({ mode: 'train', batch: 32, optimizer: { kind: 'adam', momentum: 0 } }));
+  const lines = formatTimeline(m.timeline, 10).split('\n');
+  assert.equal(lines.length, 8);
+  assert.equal(
+    lines[5],
+    '   5 bwd L3   relu             24.5 KiB |##########| W 3.16 KiB, O 6.31 KiB, saved 6 KiB, dact 8 KiB, dW 1.03 KiB <- peak',
+  );
+  assert.equal(lines[7], '   7 opt      optimizer        12.6 KiB |#####     | W 3.16 KiB, O 6.31 KiB, dW 3.16 KiB');
+});
