@@ -60,9 +60,9 @@ const CASES: readonly Expected[] = [
     nonTrainable: 0,
     output: [1000],
     // conv + relu outputs 2 x (2x64x224^2 + 2x128x112^2 + 3x256x56^2 + 3x512x28^2 + 3x512x14^2)
-    // = 27,496,448; maxpools 802,816 + 401,408 + 200,704 + 100,352 + 25,088 = 1,530,368;
-    // input 150,528; flatten 25,088; classifier 2 x 3 x 4,096 + 1,000 = 25,576
-    activationElementsPerSample: 27_496_448 + 1_530_368 + 150_528 + 25_088 + 25_576,
+    // = 2 x 13,547,520 = 27,095,040; maxpools 802,816 + 401,408 + 200,704 + 100,352 + 25,088
+    // = 1,530,368; input 150,528; flatten 25,088; classifier 2 x 3 x 4,096 + 1,000 = 25,576
+    activationElementsPerSample: 27_095_040 + 1_530_368 + 150_528 + 25_088 + 25_576,
   },
   {
     file: 'mobilenet_v2.nnm',
@@ -158,7 +158,8 @@ test('transformer_encoder.nnm: mixed precision and AdamW; int64 token ids stay 8
 test('the generated models of the bench are valid and have exactly the requested op count', () => {
   for (const ops of [2, 5, 1000]) {
     const result = analyzeDocument(generateModel(ops), 'nnm');
-    assert.deepEqual(result.diagnostics, []);
+    // advice (in-place, precision hints) is fine; nothing may be wrong with the model
+    assert.deepEqual(result.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning'), []);
     const { graph, footprint } = onlyModel(result, `generated_${ops}`);
     assert.equal(graph.ops.length, ops);
     assert.deepEqual(graph.tensors[graph.outputs[0]!]!.shape, [64]);

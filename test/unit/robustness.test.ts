@@ -16,8 +16,8 @@ const EXAMPLES: readonly string[] = readdirSync(EXAMPLES_DIR)
   .sort()
   .map((f) => readFileSync(join(EXAMPLES_DIR, f), 'utf8'));
 
-/** a test that hangs fails after this long instead of blocking the suite */
-const HANG_LIMIT_MS = 60_000;
+// Analysis is synchronous, so a hang would block the runner rather than fail one test: the cases
+// below are the inputs most likely to hang, and CI's job timeout is the backstop.
 const SEED = 20_261_126;
 
 /** every number anywhere in the result; a path for the message */
@@ -90,7 +90,7 @@ test('the examples themselves pass the invariants', () => {
   for (const text of EXAMPLES) analyzeSafely(text);
 });
 
-test('deep nesting of parentheses and calls terminates with a result', { timeout: HANG_LIMIT_MS }, () => {
+test('deep nesting of parentheses and calls terminates with a result', () => {
   for (const depth of [1_000, 5_000, 100_000]) {
     analyzeSafely(`model m {\n  x = input(${'('.repeat(depth)}3${')'.repeat(depth)})\n  return x\n}\n`);
     analyzeSafely(`model m {\n  x = input(8)\n  return ${'relu('.repeat(depth)}x${')'.repeat(depth)}\n}\n`);
@@ -100,44 +100,52 @@ test('deep nesting of parentheses and calls terminates with a result', { timeout
   }
 });
 
-test('a repeat count far past any limit is a diagnostic, not a hang', { timeout: HANG_LIMIT_MS }, () => {
+test('a repeat count far past any limit is a diagnostic, not a hang', () => {
   for (const count of ['1000000000', '1e30', '99999999999999999999']) {
     const text = `block f(x) {\n  return relu(x)\n}\nmodel m {\n  x = input(8)\n  x = repeat ${count} f(x)\n  return x\n}\n`;
     assert.ok(hasDiagnostic(analyzeSafely(text)), `repeat ${count}`);
   }
 });
 
-test('block recursion is a diagnostic, not a hang', { timeout: HANG_LIMIT_MS }, () => {
+test('block recursion is a diagnostic, not a hang', () => {
   const direct = `block f(x) {\n  return f(relu(x))\n}\nmodel m {\n  x = input(8)\n  return f(x)\n}\n`;
   const mutual = `block f(x) {\n  return g(x)\n}\nblock g(x) {\n  return f(x)\n}\nmodel m {\n  return f(input(8))\n}\n`;
   const doubling = `block f(x) {\n  return add(f(x), f(x))\n}\nmodel m {\n  return f(input(8))\n}\n`;
   for (const text of [direct, mutual, doubling]) assert.ok(hasDiagnostic(analyzeSafely(text), ['error']));
 });
 
-test('nested repeats whose product is huge are a diagnostic, not a hang', { timeout: HANG_LIMIT_MS }, () => {
+test('nested repeats whose product is huge (10^9 ops) are a diagnostic, not a hang', () => {
   const text = [
     'block a(x) {\n  return relu(x)\n}',
-    'block b(x) {\n  return repeat 100000 a(x)\n}',
-    'block c(x) {\n  return repeat 100000 b(x)\n}',
-    'model m {\n  x = input(8)\n  x = repeat 100000 c(x)\n  return x\n}',
+    'block b(x) {\n  return repeat 1000 a(x)\n}',
+    'block c(x) {\n  return repeat 1000 b(x)\n}',
+    'model m {\n  x = input(8)\n  x = repeat 1000 c(x)\n  return x\n}',
   ].join('\n');
   assert.ok(hasDiagnostic(analyzeSafely(text), ['error']));
 });
 
 test('huge numbers: batch 1e30, 10^12-element and 10^18-element inputs, huge layers', () => {
   const model = (config: string, body: string) => `config {\n${config}\n}\nmodel m {\n${body}\n}\n`;
-  const cases: [string, string][] = [
-    [model('  batch: 1e30', '  x = input(8)\n  return dense(x, 4)'), 'batch 1e30'],
-    [model('  batch: 10000000000000000000', '  x = input(8)\n  return dense(x, 4)'), 'batch 10^19'],
-    [model('  batch: 32', '  x = input(1000000, 1000000)\n  return x'), '10^12-element input (4 TB per sample)'],
-    [model('  batch: 32', '  x = input(1000000, 1000000, 1000000)\n  return x'), '10^18-element input'],
-    [model('  batch: 32', '  x = input(1e30)\n  return x'), 'input(1e30)'],
-    [model('  batch: 32', '  x = input(100000)\n  return dense(x, 100000000000)'), 'dense with 10^16 weights'],
-    [model('  batch: 32', '  x = input(3, 224, 224)\n  return conv2d(x, 1000000000, kernel: 3)'), 'conv with 10^9 filters'],
-    [model('  device: gpu(memory: 99999999999999999999GiB)', '  return input(8)'), 'device memory past 2^53'],
-    [model('  batch: 1000000000000', '  x = input(3, 224, 224)\n  return conv2d(x, 64, kernel: 3)'), 'batch 10^12'],
+  // [source, what, the documented code that must flag it as an error]
+  const cases: [string, string, string][] = [
+    [model('  batch: 1e30', '  x = input(8)\n  return dense(x, 4)'), 'batch 1e30', 'NNM141'],
+    [model('  batch: 10000000000000000000', '  x = input(8)\n  return dense(x, 4)'), 'batch 10^19', 'NNM141'],
+    [model('  batch: 1000000000000', '  x = input(3, 224, 224)\n  return conv2d(x, 64, kernel: 3)'), 'batch 10^12', 'NNM141'],
+    [model('  device: gpu(memory: 99999999999999999999GiB)', '  return input(8)'), 'device memory past 2^53', 'NNM141'],
+    // exactly countable (4e12 bytes per sample) but far over the device: a budget error
+    [model('  batch: 32', '  x = input(1000000, 1000000)\n  return x'), '10^12-element input', 'NNM201'],
+    [model('  batch: 32', '  x = input(1000000, 1000000, 1000000)\n  return x'), '10^18-element input', 'NNM130'],
+    [model('  batch: 32', '  x = input(1e30)\n  return x'), 'input(1e30)', 'NNM131'],
+    [model('  batch: 32', '  x = input(100000)\n  return dense(x, 100000000000)'), 'dense with 10^16 weights', 'NNM130'],
+    [model('  batch: 32', '  x = input(3, 224, 224)\n  return conv2d(x, 1000000000, kernel: 3)'), 'conv with 10^9 filters', 'NNM201'],
   ];
-  for (const [text, what] of cases) assert.ok(hasDiagnostic(analyzeSafely(text)), what);
+  for (const [text, what, code] of cases) {
+    const result = analyzeSafely(text);
+    assert.ok(
+      result.diagnostics.some((d) => d.severity === 'error' && d.code === code),
+      `${what}: expected an error ${code}, got ${result.diagnostics.map((d) => `${d.code} ${d.message}`).join('; ')}`,
+    );
+  }
 });
 
 test('binary junk and control characters', () => {
@@ -198,18 +206,18 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('number' as const), at: fc.nat(), value: fc.constantFrom(...NUMBERS) }),
 );
 
-test('fuzz: mutated examples (deleted, inserted, duplicated tokens; swapped numbers)', { timeout: HANG_LIMIT_MS }, () => {
+test('fuzz: mutated examples (deleted, inserted, duplicated tokens; swapped numbers)', () => {
   const tokenized = EXAMPLES.map(tokens);
   fc.assert(
     fc.property(fc.nat({ max: tokenized.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: 6 }), (which, mutations) => {
       const mutated = mutations.reduce(applyMutation, tokenized[which]!);
       analyzeSafely(mutated.join(''));
     }),
-    { seed: SEED, numRuns: 300 },
+    { seed: SEED, numRuns: 100 },
   );
 });
 
-test('fuzz: every number of every example swapped for a huge one, one at a time per run', { timeout: HANG_LIMIT_MS }, () => {
+test('fuzz: every number of every example swapped for a huge one, one at a time per run', () => {
   const tokenized = EXAMPLES.map(tokens);
   fc.assert(
     fc.property(
@@ -221,11 +229,11 @@ test('fuzz: every number of every example swapped for a huge one, one at a time 
         analyzeSafely(mutated.join(''));
       },
     ),
-    { seed: SEED, numRuns: 120 },
+    { seed: SEED, numRuns: 50 },
   );
 });
 
-test('fuzz: programs made of random language tokens', { timeout: HANG_LIMIT_MS }, () => {
+test('fuzz: programs made of random language tokens', () => {
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...VOCAB), { maxLength: 400 }), (toks) => {
       analyzeSafely(toks.join(' '));
@@ -234,7 +242,7 @@ test('fuzz: programs made of random language tokens', { timeout: HANG_LIMIT_MS }
   );
 });
 
-test('fuzz: random strings and binary junk', { timeout: HANG_LIMIT_MS }, () => {
+test('fuzz: random strings and binary junk', () => {
   fc.assert(
     fc.property(fc.string({ unit: 'binary', maxLength: 2000 }), (text) => {
       analyzeSafely(text);
