@@ -27,7 +27,7 @@ import { forgetDocument, initTfjsFrontend, mentionsTfjs } from '../core/tfjs/fro
 import { Debouncer } from './debounce';
 import { errorText, safe } from './safe';
 import { AnalysisCache, sourceLanguage } from './documents';
-import { codeActions, FIX_ALL_KIND } from './features/codeActions';
+import { codeActions, FIX_ALL_KIND, PreviewWarmer, type CodeActionInput } from './features/codeActions';
 import { codeLenses } from './features/codeLens';
 import { completion } from './features/completion';
 import { definition, references } from './features/definition';
@@ -102,10 +102,8 @@ const routes: readonly (() => void)[] = [
     return completion(cache.get(doc), doc.getText(), doc.offsetAt(p.position), p.position);
   }),
   route(CodeActionRequest.type, [], (p) => {
-    const d = analyzed(p.textDocument);
-    const language = d && sourceLanguage(d.doc.languageId);
-    if (!d || !language) return [];
-    return codeActions({ uri: d.doc.uri, text: d.doc.getText(), language, options: analyzeOptions(), analysis: d.analysis }, p);
+    const input = codeActionInput(p.textDocument.uri);
+    return input ? codeActions(input, p) : [];
   }),
   route(SignatureHelpRequest.type, null, (p) => {
     const doc = documents.get(p.textDocument.uri);
@@ -174,6 +172,18 @@ async function loadSettings(pushed: unknown): Promise<void> {
   }
 }
 
+/** quick-fix previews are computed once a document is idle, so the lightbulb answers from the memo */
+const previewWarmer = new PreviewWarmer(400);
+
+function codeActionInput(uri: string, version?: number): CodeActionInput | undefined {
+  // a stale warm-up must not analyse the new version itself: the debouncer does that
+  if (version !== undefined && documents.get(uri)?.version !== version) return undefined;
+  const d = analyzed({ uri });
+  const language = d && sourceLanguage(d.doc.languageId);
+  if (!d || !language || (version !== undefined && d.doc.version !== version)) return undefined;
+  return { uri, text: d.doc.getText(), language, options: analyzeOptions(), analysis: d.analysis };
+}
+
 async function publishDiagnostics(uri: string): Promise<void> {
   await settingsReady;
   try {
@@ -186,6 +196,8 @@ async function publishDiagnostics(uri: string): Promise<void> {
     if (diagnostics.length > 0) nonEmpty.add(uri);
     else nonEmpty.delete(uri);
     await connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+    const version = doc.version;
+    previewWarmer.schedule(uri, () => codeActionInput(uri, version));
   } catch (err) {
     log(`memlens: diagnostics for ${uri} failed: ${errorText(err)}`);
   }
@@ -226,6 +238,7 @@ documents.onDidChangeContent((e) => {
 });
 documents.onDidClose((e) => {
   debouncer.cancel(e.document.uri);
+  previewWarmer.cancel(e.document.uri);
   cache.delete(e.document.uri);
   forgetDocument(e.document.uri);
   openVersions.delete(e.document.uri);

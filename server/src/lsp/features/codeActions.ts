@@ -56,3 +56,50 @@ export function codeActions(input: CodeActionInput, params: Pick<CodeActionParam
   }
   return out;
 }
+
+/** every quick-fix preview of the document's findings (not fixAll: that one runs on save) */
+function pendingPreviews(input: CodeActionInput): (() => void)[] {
+  const src: FixSource = { text: input.text, language: input.language, options: input.options, analysis: input.analysis };
+  return (input.analysis.findings ?? []).flatMap((f) => f.fixes.map((fix) => () => void previewFix(src, f, fix)));
+}
+
+/**
+ * Computes fix previews (one re-analysis each) once a document has been idle for a while, one per
+ * event-loop turn, stopping as soon as the document changes: the lightbulb then answers from the
+ * memo instead of re-analysing while the user waits.
+ */
+export class PreviewWarmer {
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly idleMs: number) {}
+
+  /** `input` returns undefined once the document is no longer the version that was published */
+  schedule(uri: string, input: () => CodeActionInput | undefined): void {
+    this.cancel(uri);
+    const step = (jobs: (() => void)[]): void => {
+      const job = jobs.shift();
+      if (!job || !input()) {
+        this.timers.delete(uri);
+        return;
+      }
+      job();
+      this.arm(uri, () => step(jobs), 0);
+    };
+    this.arm(uri, () => {
+      const first = input();
+      if (first) step(pendingPreviews(first));
+    }, this.idleMs);
+  }
+
+  cancel(uri: string): void {
+    const t = this.timers.get(uri);
+    if (t) clearTimeout(t);
+    this.timers.delete(uri);
+  }
+
+  private arm(uri: string, fn: () => void, ms: number): void {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    this.timers.set(uri, t);
+  }
+}
