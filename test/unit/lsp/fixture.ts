@@ -81,6 +81,7 @@ export function buildAnalysis(configOverrides: ConfigOverrides = { batch: 8 }): 
   const widthParam = find(3, 'width');
   const yDef = find(4, 'y');
   const refs: SourceRef[] = [
+    def(find(1, 'batch'), 'config', 'batch'),
     def(pairDef, 'block', 'pair'),
     def(xParam, 'parameter', 'x'),
     def(widthParam, 'parameter', 'width'),

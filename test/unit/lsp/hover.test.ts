@@ -141,3 +141,7 @@ test('nothing to say between names', () => {
   assert.equal(hover(analysis, { line: 13, character: 0 }), null);
   assert.equal(hover(analysis, { line: 9, character: 0 }), null);
 });
+
+test('a config key: its meaning and the value in effect for each model', () => {
+  assert.equal(hoverText(inside(find(1, 'batch'), 1)), '**batch**: the batch size N every per-sample figure is multiplied by\n- in effect for `tiny`: 8');
+});

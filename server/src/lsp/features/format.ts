@@ -98,3 +98,22 @@ export function blockSignatureText(info: BlockInfo): string {
   const params = info.params.map((p) => (p.default !== undefined ? `${p.name}: ${p.default}` : p.name));
   return `${info.name}(${params.join(', ')})`;
 }
+
+/** one config key's value as a config line would write it */
+export function configValueText(c: ModelConfig, key: string): string | undefined {
+  switch (key) {
+    case 'mode':
+    case 'precision':
+    case 'layout':
+    case 'lowering':
+      return c[key];
+    case 'batch':
+      return String(c.batch);
+    case 'optimizer':
+      return optimizerText(c.optimizer);
+    case 'device':
+      return deviceText(c.device);
+    default:
+      return undefined;
+  }
+}

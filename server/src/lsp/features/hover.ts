@@ -11,6 +11,7 @@ import {
   blockSignatureText,
   bytesText,
   configText,
+  configValueText,
   fitDetailText,
   formatShape,
   optimizerText,
@@ -45,7 +46,7 @@ function refHover(analysis: DocumentAnalysis, ref: SourceRef): string | undefine
       // a tensor parameter of a block denotes its instances; a compile-time one only has a declaration
       return model && ref.tensors?.length ? tensorHover(model, ref.name, ref.tensors) : parameterHover(analysis, ref);
     case 'config':
-      return configHover(model, ref.name);
+      return configHover(analysis, ref);
   }
 }
 
@@ -191,11 +192,16 @@ function parameterHover(analysis: DocumentAnalysis, ref: SourceRef): string {
   return `**${ref.name}**: parameter${block ? ` of block \`${block.name}\`` : ''}${def}`;
 }
 
-function configHover(model: ModelAnalysis | undefined, key: string): string | undefined {
-  const spec = CONFIG_KEYS.find((k) => k.name === key);
+/** a config key: what it means and the value in effect for each model it reaches */
+function configHover(analysis: DocumentAnalysis, ref: SourceRef): string | undefined {
+  const spec = CONFIG_KEYS.find((k) => k.name === ref.name);
   if (!spec) return undefined;
-  const lines = [`**${key}**: ${spec.doc}`];
-  if (model) lines.push(`- in effect for \`${model.graph.name}\`: ${configText(model.graph.config)}`);
+  const lines = [`**${ref.name}**: ${spec.doc}`];
+  const models = ref.graph === undefined ? analysis.models : analysis.models.slice(ref.graph, ref.graph + 1);
+  for (const { graph } of models) {
+    const value = configValueText(graph.config, ref.name);
+    if (value !== undefined) lines.push(`- in effect for \`${graph.name}\`: ${value}`);
+  }
   return lines.join('\n');
 }
 
