@@ -23,6 +23,7 @@ interface NvimResult {
   diagnostics: NvimDiagnostic[];
   hover_errors: number;
   hover: { contents: { kind: string; value: string } } | null;
+  setting_hover: { contents: { kind: string; value: string } } | null;
   errors: string[];
 }
 
@@ -89,5 +90,12 @@ describe('memlens in Neovim (headless, LSP over stdio)', { timeout: 600_000 }, (
     // 3 x 224 x 224 x 4 B = 602,112 B = 588 KiB per sample; x 32 = 18.4 MiB
     assert.match(value, /\[N, 3, 224, 224\]/, value);
     assert.match(value, /588 KiB x N = 18\.4 MiB at batch 32/, value);
+  });
+
+  it('takes the batch from the settings where the file has no config, and the file config over the settings', () => {
+    // the client sets memlens.batch = 64; 3 x 32 x 32 x 4 B = 12 KiB per sample, x 64 = 768 KiB
+    assert.match(result.setting_hover?.contents.value ?? '', /12 KiB x N = 768 KiB at batch 64/);
+    // resnet50.nnm says `batch: 32` itself (checked above: 18.4 MiB at batch 32)
+    assert.match(result.hover?.contents.value ?? '', /at batch 32/);
   });
 });

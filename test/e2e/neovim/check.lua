@@ -8,13 +8,26 @@ local hover_line = tonumber(os.getenv('MEMLENS_HOVER_LINE')) -- 1-based
 local hover_col = tonumber(os.getenv('MEMLENS_HOVER_COL')) -- 1-based
 local out = os.getenv('MEMLENS_OUT')
 
-local result = { diagnostics = {}, hover_errors = -1, hover = vim.NIL, errors = {} }
+local result = { diagnostics = {}, hover_errors = -1, hover = vim.NIL, setting_hover = vim.NIL, errors = {} }
 
 local function finish()
   local f = assert(io.open(out, 'w'))
   f:write(vim.fn.json_encode(result))
   f:close()
   vim.cmd('qall!')
+end
+
+local function hover(buf, line, col)
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+    position = { line = line - 1, character = col - 1 },
+  }
+  local responses = vim.lsp.buf_request_sync(buf, 'textDocument/hover', params, 15000) or {}
+  for _, response in pairs(responses) do
+    if response.err then table.insert(result.errors, vim.inspect(response.err)) end
+    if response.result then return response.result end
+  end
+  return vim.NIL
 end
 
 local function open(path)
@@ -41,6 +54,11 @@ local ok, err = pcall(function()
     },
     name = 'memlens',
     cmd = { 'node', server, '--stdio' },
+    -- settings under the VS Code names; Neovim 0.7 does not answer workspace/configuration, so push them
+    settings = { memlens = { batch = 64 } },
+    on_init = function(client)
+      client.notify('workspace/didChangeConfiguration', { settings = client.config.settings })
+    end,
     root_dir = vim.fn.fnamemodify(hover_file, ':h'),
     on_error = function(code, e)
       table.insert(result.errors, 'rpc error ' .. tostring(code) .. ': ' .. tostring(e))
@@ -64,17 +82,12 @@ local ok, err = pcall(function()
     })
   end
 
+  -- the fixture has no config of its own: the batch comes from the settings (line 3 `  x = input(3, 32, 32)`)
+  result.setting_hover = hover(diag_buf, 3, 3)
+
   local hover_buf = open(hover_file)
   vim.lsp.buf_attach_client(hover_buf, client_id)
-  local params = {
-    textDocument = { uri = vim.uri_from_bufnr(hover_buf) },
-    position = { line = hover_line - 1, character = hover_col - 1 },
-  }
-  local responses = vim.lsp.buf_request_sync(hover_buf, 'textDocument/hover', params, 15000) or {}
-  for _, response in pairs(responses) do
-    if response.err then table.insert(result.errors, vim.inspect(response.err)) end
-    if response.result then result.hover = response.result end
-  end
+  result.hover = hover(hover_buf, hover_line, hover_col)
   -- the hover file is valid: the server publishes no errors for it (lint hints may come)
   local hover_uri = vim.uri_from_bufnr(hover_buf)
   vim.wait(15000, function() return published[hover_uri] ~= nil end, 50)
