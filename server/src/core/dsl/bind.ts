@@ -23,7 +23,7 @@ export interface BoundOp {
   readonly inputs: TensorId[];
   readonly args: Record<string, ArgValue>;
   /** source range of each bound argument, by spec name: shape errors blame it */
-  readonly ranges: Map<string, SourceRange>;
+  readonly ranges: Readonly<Record<string, SourceRange>>;
 }
 
 type Converted = { ok: true; value: ArgValue } | { ok: false; code: CodeName; message: string } | { ok: false; poisoned: true };
@@ -54,6 +54,45 @@ export function kindText(spec: ArgSpec): string {
   }
 }
 
+/** the state of one binding (module-level helpers: no closures on the hot path) */
+interface Binding {
+  readonly spec: OpSpec;
+  readonly diagnostics: CoreDiagnostic[];
+  readonly unknownWord: (arg: EvArg) => void;
+  /** tensor inputs in schema order: one list per tensor argument */
+  readonly tensors: TensorId[][];
+  readonly values: Record<string, ArgValue>;
+  readonly ranges: Record<string, SourceRange>;
+  ok: boolean;
+}
+
+function bindOne(b: Binding, s: ArgSpec, a: EvArg): void {
+  b.ranges[s.name] = a.range;
+  if (s.kind === 'tensor') {
+    if (a.value.kind === 'tensor') {
+      const i = b.spec.args.indexOf(s);
+      (b.tensors[i] ??= []).push(a.value.id);
+    } else if (a.value.kind === 'error') b.ok = false;
+    else if (a.word !== undefined) {
+      b.unknownWord(a);
+      b.ok = false;
+    } else {
+      b.diagnostics.push(diag('argumentType', a.range, `${b.spec.name}: '${s.name}' must be a tensor, got ${describeValue(a.value)}`));
+      b.ok = false;
+    }
+    return;
+  }
+  const c = convert(s, a.value);
+  if (c.ok) {
+    b.values[s.name] = c.value;
+  } else {
+    b.ok = false;
+    if ('poisoned' in c) return;
+    if (a.word !== undefined && s.kind !== 'enum' && s.kind !== 'padding' && s.kind !== 'string') b.unknownWord(a);
+    else b.diagnostics.push(diag(c.code, a.range, `${b.spec.name}: '${s.name}' ${c.message}`));
+  }
+}
+
 export function bindOpArgs(
   spec: OpSpec,
   args: readonly EvArg[],
@@ -61,46 +100,13 @@ export function bindOpArgs(
   diagnostics: CoreDiagnostic[],
   unknownWord: (arg: EvArg) => void,
 ): BoundOp {
-  const tensors = new Map<string, TensorId[]>();
-  const values: Record<string, ArgValue> = {};
-  const ranges = new Map<string, SourceRange>();
-  const variadicValues = new Map<string, Value[]>();
-  let ok = true;
-  const bound = new Set<string>();
-
-  const bindOne = (s: ArgSpec, a: EvArg): void => {
-    ranges.set(s.name, a.range);
-    bound.add(s.name);
-    if (s.kind === 'tensor') {
-      if (a.value.kind === 'tensor') {
-        const list = tensors.get(s.name) ?? [];
-        list.push(a.value.id);
-        tensors.set(s.name, list);
-      } else if (a.value.kind === 'error') ok = false;
-      else if (a.word !== undefined) {
-        unknownWord(a);
-        ok = false;
-      } else {
-        diagnostics.push(diag('argumentType', a.range, `${spec.name}: '${s.name}' must be a tensor, got ${describeValue(a.value)}`));
-        ok = false;
-      }
-      return;
-    }
-    const c = convert(s, a.value);
-    if (c.ok) {
-      values[s.name] = c.value;
-    } else {
-      ok = false;
-      if ('poisoned' in c) return;
-      if (a.word !== undefined && s.kind !== 'enum' && s.kind !== 'padding' && s.kind !== 'string') unknownWord(a);
-      else diagnostics.push(diag(c.code, a.range, `${spec.name}: '${s.name}' ${c.message}`));
-    }
-  };
+  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values: {}, ranges: Object.create(null) as Record<string, SourceRange>, ok: true };
+  const ranges = b.ranges;
 
   // positional arguments, in schema order; a variadic takes the following arguments of its kind
-  const positional = spec.args.filter((s) => s.kind === 'tensor' || s.positional);
+  const positional = positionalOf(spec);
   let p = 0;
-  const posArgs = args.filter((a) => a.name === undefined);
+  const posArgs = args.every((a) => a.name === undefined) ? args : args.filter((a) => a.name === undefined);
   for (let k = 0; k < posArgs.length; k++) {
     const a = posArgs[k]!;
     const s = positional[p];
@@ -108,14 +114,14 @@ export function bindOpArgs(
       diagnostics.push(
         diag('tooManyArguments', a.range, `${spec.name} takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} (${positional.map((x) => x.name).join(', ')}); name the others`),
       );
-      ok = false;
+      b.ok = false;
       break;
     }
     if (s.variadic) {
       const isTensor = s.kind === 'tensor';
       if (isTensor) {
-        bindOne(s, a);
-        while (k + 1 < posArgs.length && fitsVariadic(posArgs[k + 1]!.value, true)) bindOne(s, posArgs[++k]!);
+        bindOne(b, s, a);
+        while (k + 1 < posArgs.length && fitsVariadic(posArgs[k + 1]!.value, true)) bindOne(b, s, posArgs[++k]!);
       } else {
         const items: Value[] = [a.value];
         const first = a.range;
@@ -124,11 +130,10 @@ export function bindOpArgs(
           items.push(posArgs[++k]!.value);
           last = posArgs[k]!.range;
         }
-        variadicValues.set(s.name, items);
-        bindOne(s, { value: { kind: 'list', items }, range: { start: first.start, end: last.end } });
+        bindOne(b, s, { value: { kind: 'list', items }, range: { start: first.start, end: last.end } });
       }
     } else {
-      bindOne(s, a);
+      bindOne(b, s, a);
     }
     p++;
   }
@@ -141,30 +146,41 @@ export function bindOpArgs(
       diagnostics.push(
         diag('unknownArgument', a.name.range, `${spec.name} has no argument '${name}'${didYouMean(name, spec.args.map((x) => x.name))} (arguments: ${spec.args.map((x) => x.name).join(', ')})`),
       );
-      ok = false;
+      b.ok = false;
       continue;
     }
-    if (bound.has(name)) {
+    if (ranges[name] !== undefined) {
       diagnostics.push(diag('duplicateArgument', a.name.range, `${spec.name}: '${name}' is given twice`));
-      ok = false;
+      b.ok = false;
       continue;
     }
     if (s.variadic && s.kind !== 'tensor' && a.value.kind !== 'list') {
-      bindOne(s, { ...a, value: { kind: 'list', items: [a.value] } });
-    } else bindOne(s, a);
+      bindOne(b, s, { ...a, value: { kind: 'list', items: [a.value] } });
+    } else bindOne(b, s, a);
   }
 
   for (const s of spec.args) {
-    if (bound.has(s.name)) continue;
+    if (ranges[s.name] !== undefined) continue;
     if (s.kind === 'tensor' || (s.required && s.default === undefined)) {
       diagnostics.push(diag('missingArgument', calleeRange, `${spec.name} needs '${s.name}' (${kindText(s)}): ${s.doc}`));
-      ok = false;
+      b.ok = false;
     }
   }
 
-  const inputs: TensorId[] = [];
-  for (const s of spec.args) if (s.kind === 'tensor') inputs.push(...(tensors.get(s.name) ?? []));
-  return { ok, inputs, args: values, ranges };
+  const tensors = b.tensors;
+  const inputs: TensorId[] = tensors.length === 1 && tensors[0] ? tensors[0] : tensors.flatMap((t) => t ?? []);
+  return { ok: b.ok, inputs, args: b.values, ranges };
+}
+
+const positionalCache = new WeakMap<OpSpec, readonly ArgSpec[]>();
+/** the schema's positional arguments (tensors always are), in order */
+function positionalOf(spec: OpSpec): readonly ArgSpec[] {
+  let p = positionalCache.get(spec);
+  if (!p) {
+    p = spec.args.filter((s) => s.kind === 'tensor' || s.positional);
+    positionalCache.set(spec, p);
+  }
+  return p;
 }
 
 function fitsVariadic(v: Value, tensor: boolean): boolean {
@@ -174,33 +190,32 @@ function fitsVariadic(v: Value, tensor: boolean): boolean {
 function convert(s: ArgSpec, v: Value): Converted {
   if (v.kind === 'error') return { ok: false, poisoned: true };
   if (v.kind === 'list' && v.items.some((x) => x.kind === 'error')) return { ok: false, poisoned: true };
-  const wrong = (): Converted => ({ ok: false, code: 'argumentType', message: `must be ${kindText(s)}, got ${describeValue(v)}` });
   switch (s.kind) {
     case 'int':
-      if (s.variadic && v.kind === 'list') return intList(s, v.items, wrong);
-      return intValue(s, v, wrong);
+      if (s.variadic && v.kind === 'list') return intList(s, v.items, v);
+      return intValue(s, v);
     case 'number': {
       const n = asNumber(v);
-      if (!n.ok) return wrong();
+      if (!n.ok) return wrongKind(s, v);
       return bounds(s, n.value) ?? { ok: true, value: n.value };
     }
     case 'bool':
-      return v.kind === 'bool' ? { ok: true, value: v.value } : wrong();
+      return v.kind === 'bool' ? { ok: true, value: v.value } : wrongKind(s, v);
     case 'string':
       if (v.kind === 'string') return { ok: true, value: v.value };
       if (v.kind === 'symbol') return { ok: true, value: v.name };
-      return wrong();
+      return wrongKind(s, v);
     case 'ints':
-      return v.kind === 'list' ? intList(s, v.items, wrong) : wrong();
+      return v.kind === 'list' ? intList(s, v.items, v) : wrongKind(s, v);
     case 'intOrInts':
-      return v.kind === 'list' ? intList(s, v.items, wrong) : intValue(s, v, wrong);
+      return v.kind === 'list' ? intList(s, v.items, v) : intValue(s, v);
     case 'padding': {
       const w = v.kind === 'symbol' ? v.name : v.kind === 'string' ? v.value : undefined;
       if (w !== undefined) {
         if (PADDING_WORDS.includes(w)) return { ok: true, value: w };
         return { ok: false, code: 'argumentType', message: `must be ${kindText(s)}, got '${w}'${didYouMean(w, PADDING_WORDS)}` };
       }
-      return v.kind === 'list' ? intList(s, v.items, wrong) : intValue(s, v, wrong);
+      return v.kind === 'list' ? intList(s, v.items, v) : intValue(s, v);
     }
     case 'enum': {
       const w = v.kind === 'symbol' ? v.name : v.kind === 'string' ? v.value : undefined;
@@ -210,22 +225,26 @@ function convert(s: ArgSpec, v: Value): Converted {
       return { ok: false, code: 'argumentType', message: `must be one of ${allowed.join(' | ')}, got ${shown}${w !== undefined ? didYouMean(w, allowed) : ''}` };
     }
     case 'tensor':
-      return wrong();
+      return wrongKind(s, v);
   }
 }
 
-function intValue(s: ArgSpec, v: Value, wrong: () => Converted): Converted {
-  if (v.kind !== 'int' && v.kind !== 'real') return wrong();
+function wrongKind(s: ArgSpec, v: Value): Converted {
+  return { ok: false, code: 'argumentType', message: `must be ${kindText(s)}, got ${describeValue(v)}` };
+}
+
+function intValue(s: ArgSpec, v: Value): Converted {
+  if (v.kind !== 'int' && v.kind !== 'real') return wrongKind(s, v);
   const n = asInt(v);
   if (!n.ok) return { ok: false, code: 'number', message: n.message };
   return bounds(s, n.value) ?? { ok: true, value: n.value };
 }
 
-function intList(s: ArgSpec, items: readonly Value[], wrong: () => Converted): Converted {
+function intList(s: ArgSpec, items: readonly Value[], whole: Value): Converted {
   if (items.length === 0) return { ok: false, code: 'argumentType', message: 'must not be an empty list' };
   const out: number[] = [];
   for (const item of items) {
-    if (item.kind !== 'int' && item.kind !== 'real') return wrong();
+    if (item.kind !== 'int' && item.kind !== 'real') return wrongKind(s, whole);
     const n = asInt(item);
     if (!n.ok) return { ok: false, code: 'number', message: n.message };
     const b = bounds(s, n.value);

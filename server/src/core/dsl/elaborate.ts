@@ -116,6 +116,8 @@ function knownWords(): Set<string> {
 
 class ModelRun {
   private steps = 0;
+  /** reused for each op's binding diagnostics */
+  private readonly scratch: CoreDiagnostic[] = [];
   private segments = 0;
 
   constructor(
@@ -293,7 +295,7 @@ class ModelRun {
     for (const a of call.args) {
       const value = this.eval(a.value, frame);
       const word = value.kind === 'symbol' && a.value.kind === 'ident' ? a.value.name : undefined;
-      out.push({ ...(a.name ? { name: a.name } : {}), value, range: a.value.range, ...(word !== undefined ? { word } : {}) });
+      out.push({ name: a.name, value, range: a.value.range, word });
     }
     return out;
   }
@@ -325,9 +327,12 @@ class ModelRun {
   }
 
   private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined): Value {
-    const local: CoreDiagnostic[] = [];
+    const local = this.scratch;
     const bound = bindOpArgs(spec, args, call.callee.range, local, (a) => this.unknownName({ kind: 'ident', name: a.word!, range: a.range }, frame));
-    for (const d of local) this.el.forward(d, frame);
+    if (local.length > 0) {
+      for (const d of local) this.el.forward(d, frame);
+      local.length = 0;
+    }
     if (!bound.ok) return ERROR;
     if (this.builder.opCount >= LIMITS.opsPerModel) {
       this.el.reportFrom('expansionLimit', call.range, `expansion stopped: over ${LIMITS.opsPerModel.toLocaleString('en-US')} ops in one model`, frame);
@@ -344,7 +349,7 @@ class ModelRun {
       ...(segment !== undefined ? { checkpointSegment: segment } : {}),
     });
     if (!r.ok) {
-      const blamed = r.arg !== undefined ? bound.ranges.get(r.arg) : undefined;
+      const blamed = r.arg !== undefined ? bound.ranges[r.arg] : undefined;
       this.el.reportFrom('shape', blamed ?? call.range, r.message.startsWith(spec.name) ? r.message : `${spec.name}: ${r.message}`, frame);
       return ERROR;
     }

@@ -1,6 +1,6 @@
 // Tokenizer for .nnm. Positions are 0-based lines and UTF-16 columns (JS string indices),
 // as LSP wants them. Never throws: bad characters become one diagnostic per run and are skipped.
-import type { CoreDiagnostic, SourceRange } from '../ir';
+import type { CoreDiagnostic, Position, SourceRange } from '../ir';
 import { sizeUnitFactor } from '../units';
 import { diag } from './codes';
 
@@ -23,7 +23,15 @@ export class Token {
   ) {}
 
   get range(): SourceRange {
-    return { start: { line: this.line, character: this.character }, end: { line: this.line, character: this.endCharacter } };
+    return { start: this.startPos, end: this.endPos };
+  }
+
+  get startPos(): Position {
+    return { line: this.line, character: this.character };
+  }
+
+  get endPos(): Position {
+    return { line: this.line, character: this.endCharacter };
   }
 }
 

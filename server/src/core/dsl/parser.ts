@@ -128,12 +128,12 @@ class Parser {
 
   /** a token's range, or the end of the previous token when the error is a missing token at a line end */
   private errorRange(t: Token): SourceRange {
-    if (t.kind === 'newline' || t.kind === 'eof') return { start: this.prev.range.end, end: this.prev.range.end };
+    if (t.kind === 'newline' || t.kind === 'eof') return { start: this.prev.endPos, end: this.prev.endPos };
     return t.range;
   }
 
   private rangeFrom(start: Position): SourceRange {
-    return { start, end: this.prev.range.end };
+    return { start, end: this.prev.endPos };
   }
 
   private ident(t: Token): Ident {
@@ -217,7 +217,7 @@ class Parser {
     this.skipNewlines();
     if (!this.expect('{', "to open 'config'")) {
       this.recover();
-      return { kind: 'config', entries, keywordRange: kw.range, range: this.rangeFrom(kw.range.start) };
+      return { kind: 'config', entries, keywordRange: kw.range, range: this.rangeFrom(kw.startPos) };
     }
     for (;;) {
       this.skipNewlines();
@@ -246,7 +246,7 @@ class Parser {
       if (this.is(',')) continue;
       this.endOfLine("after a config entry (one 'key: value' per line or separated by ',')");
     }
-    return { kind: 'config', entries, keywordRange: kw.range, range: this.rangeFrom(kw.range.start) };
+    return { kind: 'config', entries, keywordRange: kw.range, range: this.rangeFrom(kw.startPos) };
   }
 
   private peekIs(k: number, text: string): boolean {
@@ -295,8 +295,8 @@ class Parser {
       this.recoverToBrace();
     }
     const body = this.parseBody(kw, name);
-    const doc = this.docAbove(kw.range.start.line);
-    return { kind: 'block', name, params, body, ...(doc ? { doc } : {}), range: this.rangeFrom(kw.range.start) };
+    const doc = this.docAbove(kw.line);
+    return { kind: 'block', name, params, body, ...(doc ? { doc } : {}), range: this.rangeFrom(kw.startPos) };
   }
 
   /** skip to the `{` of a body on this line, if there is one */
@@ -320,7 +320,7 @@ class Parser {
     const name = this.itemName(kw, 'model');
     if (!this.is('{')) this.recoverToBrace();
     const body = this.parseBody(kw, name);
-    return { kind: 'model', name, body, range: this.rangeFrom(kw.range.start) };
+    return { kind: 'model', name, body, range: this.rangeFrom(kw.startPos) };
   }
 
   private parseBody(kw: Token, name: Ident): Statement[] {
@@ -359,7 +359,7 @@ class Parser {
     if (t.kind === 'ident' && t.text === 'return') {
       this.next();
       const value = this.guardedExpr();
-      const stmt: Statement = { kind: 'return', value, range: this.rangeFrom(t.range.start) };
+      const stmt: Statement = { kind: 'return', value, range: this.rangeFrom(t.startPos) };
       if (value.kind !== 'error') this.endOfLine('after the return value');
       return stmt;
     }
@@ -367,7 +367,7 @@ class Parser {
       const name = this.ident(this.next());
       this.next(); // '='
       const value = this.guardedExpr();
-      const stmt: Statement = { kind: 'assign', name, value, range: this.rangeFrom(t.range.start) };
+      const stmt: Statement = { kind: 'assign', name, value, range: this.rangeFrom(t.startPos) };
       if (value.kind !== 'error') this.endOfLine('after the statement');
       return stmt;
     }
@@ -395,7 +395,7 @@ class Parser {
       if (!(e instanceof Bail)) throw e;
       this.depth = 0;
       this.recover();
-      return { kind: 'error', range: { start: start.range.start, end: this.prev.range.end } };
+      return { kind: 'error', range: { start: start.startPos, end: this.prev.endPos } };
     }
   }
 
@@ -419,7 +419,7 @@ class Parser {
       if (!this.is(':')) this.fail(this.errorRange(this.peek()), `expected ':' between the branches of '? :', found ${describe(this.peek())}`);
       this.next();
       const otherwise = this.parseExpr();
-      return { kind: 'ternary', cond, then, otherwise, range: this.rangeFrom(start.range.start) };
+      return { kind: 'ternary', cond, then, otherwise, range: this.rangeFrom(start.startPos) };
     } finally {
       this.depth--;
     }
@@ -439,7 +439,7 @@ class Parser {
         chain++;
         this.enter(t);
         const right = operand();
-        left = { kind: 'binary', op: t.text as BinaryOp, left, right, opRange: t.range, range: this.rangeFrom(start.range.start) };
+        left = { kind: 'binary', op: t.text as BinaryOp, left, right, opRange: t.range, range: this.rangeFrom(start.startPos) };
       }
     } finally {
       this.depth -= chain;
@@ -459,7 +459,7 @@ class Parser {
       this.enter(t);
       try {
         const operand = this.parseNot();
-        return { kind: 'unary', op: 'not', operand, range: this.rangeFrom(t.range.start) };
+        return { kind: 'unary', op: 'not', operand, range: this.rangeFrom(t.startPos) };
       } finally {
         this.depth--;
       }
@@ -479,7 +479,7 @@ class Parser {
       this.enter(t);
       try {
         const operand = this.parseUnary();
-        return { kind: 'unary', op: '-', operand, range: this.rangeFrom(t.range.start) };
+        return { kind: 'unary', op: '-', operand, range: this.rangeFrom(t.startPos) };
       } finally {
         this.depth--;
       }
@@ -536,7 +536,7 @@ class Parser {
     }
     this.next();
     const call = this.parseCall(this.ident(t));
-    return { kind: 'repeat', count, call, keywordRange: kw.range, range: this.rangeFrom(kw.range.start) };
+    return { kind: 'repeat', count, call, keywordRange: kw.range, range: this.rangeFrom(kw.startPos) };
   }
 
   private parseCall(callee: Ident): Call {
@@ -558,7 +558,7 @@ class Parser {
           this.fail(t.range, 'positional argument after a named one: positional arguments come first');
         }
         const value = this.parseExpr();
-        args.push({ ...(name ? { name } : {}), value, range: this.rangeFrom((name ?? value).range.start) });
+        args.push(name ? { name, value, range: this.rangeFrom(name.range.start) } : { value, range: value.range });
         if (!this.eat(',')) break;
       }
       this.close(')', open, `'(' of '${callee.name}(' is not closed: missing ')'`, `in the arguments of '${callee.name}'`);
@@ -576,7 +576,7 @@ class Parser {
       this.bracket--;
       return;
     }
-    if (t.kind === 'eof' || t.range.start.line > this.prev.range.end.line) this.fail(open.range, notClosed);
+    if (t.kind === 'eof' || t.line > this.prev.line) this.fail(open.range, notClosed);
     this.fail(t.range, `expected ',' or '${text}' ${where}, found ${describe(t)}`);
   }
 
@@ -592,7 +592,7 @@ class Parser {
         this.bracket--;
         return inner;
       }
-      if (t.kind === 'eof' || t.range.start.line > this.prev.range.end.line) this.fail(open.range, "'(' is not closed: missing ')'");
+      if (t.kind === 'eof' || t.line > this.prev.line) this.fail(open.range, "'(' is not closed: missing ')'");
       return this.fail(t.range, `expected ')' to close the parenthesis, found ${describe(t)}`);
     } finally {
       this.depth--;
@@ -611,7 +611,7 @@ class Parser {
         if (!this.eat(',')) break;
       }
       this.close(']', open, "'[' is not closed: missing ']'", 'in the list');
-      return { kind: 'list', items, range: this.rangeFrom(open.range.start) };
+      return { kind: 'list', items, range: this.rangeFrom(open.startPos) };
     } finally {
       this.depth--;
     }
