@@ -164,3 +164,9 @@ test('a generated model of 100,000 ops elaborates', () => {
   assert.deepEqual(r.diagnostics, []);
   assert.equal(r.graphs[0]!.ops.length, 100_000);
 });
+
+test('a variadic integer argument takes separate values or one list', () => {
+  const r = analyze(model('a = input(3, 4, 5)', 'b = input([3, 4, 5])', 'c = reshape(a, [12, 5])', 'return c'));
+  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(r.graphs[0]!.tensors.map((t) => t.shape.join('x')), ['3x4x5', '3x4x5', '12x5']);
+});

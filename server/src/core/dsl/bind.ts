@@ -130,7 +130,9 @@ export function bindOpArgs(
           items.push(posArgs[++k]!.value);
           last = posArgs[k]!.range;
         }
-        bindOne(b, s, { value: { kind: 'list', items }, range: { start: first.start, end: last.end } });
+        // input([3, 224, 224]) is input(3, 224, 224)
+        const value: Value = items.length === 1 && items[0]!.kind === 'list' ? items[0]! : { kind: 'list', items };
+        bindOne(b, s, { value, range: { start: first.start, end: last.end } });
       }
     } else {
       bindOne(b, s, a);
