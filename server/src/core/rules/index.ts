@@ -12,7 +12,7 @@ import { loweringBloatRule } from './loweringBloat';
 import { missedInPlaceRule } from './missedInPlace';
 import { precisionRule } from './precision';
 import { simdUnderfillRule } from './simdUnderfill';
-import { DEFAULT_RULE_SETTINGS, type Finding, type Rule, type RuleSettings } from './types';
+import { DEFAULT_RULE_SETTINGS, type Finding, type RawFinding, type Rule, type RuleSettings } from './types';
 
 export const RULES: readonly Rule[] = [
   budgetRule,
@@ -47,7 +47,15 @@ export function runRules(models: readonly ModelAnalysis[], options: RunRulesOpti
     for (const rule of RULES) {
       const level = settings.levels[rule.name] ?? rule.defaultSeverity;
       if (level === 'off') continue;
-      for (const raw of rule.check(model, { memory, thresholds: settings.thresholds, language: options.language })) {
+      let raws: readonly RawFinding[];
+      try {
+        raws = rule.check(model, { memory, thresholds: settings.thresholds, language: options.language });
+      } catch (err) {
+        // a rule's bug must not take the other findings down with it; say so where it can be reported
+        const why = err instanceof Error ? err.message : String(err);
+        raws = [{ range: model.graph.nameRange, message: `internal error in memlens rule ${rule.name} (${rule.code}), please report it: ${why}` }];
+      }
+      for (const raw of raws) {
         if (isIgnored(ignores, rule.code, raw.range.start.line)) continue;
         out.push({
           range: raw.range,
