@@ -284,3 +284,28 @@ describe('language server over stdio (resnet50.nnm)', () => {
     assert.deepEqual(client.loggedErrors, [], 'no handler threw');
   });
 });
+
+describe('settings at startup', () => {
+  it('the settings pulled at initialization apply to the first answers, hover included', async () => {
+    const client = startServer({ batch: 4, device: 'a100-40gb', inlayHints: { showParams: false } });
+    try {
+      await initialize(client);
+      const uri = 'untitled:first.nnm';
+      await client.connection.sendNotification('textDocument/didOpen', {
+        textDocument: { uri, languageId: 'nnm', version: 1, text: 'model first {\n  x = input(10)\n  return dense(x, 5)\n}\n' },
+      });
+      // asked before the diagnostics arrive: it must not be answered with the built-in defaults
+      const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: pos(0, 7) });
+      assert.equal((h.contents as MarkupContent).value.split('\n')[0], '**model first**: train · batch 4 · fp32 · sgd · a100-40gb');
+      await client.diagnostics(uri, (p) => p.version === 1, 'first.nnm');
+      const hints = await client.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri }, range: range(0, 0, 4, 0) });
+      // input: 10 * 4 B; dense: 5 * 4 B, its 55 params not shown
+      assert.deepEqual(hints.map((x) => x.label), ['40 B x N', '20 B x N']);
+      await client.request('shutdown', null);
+      await client.connection.sendNotification('exit');
+      assert.equal(await client.exited(), 0);
+    } finally {
+      client.kill();
+    }
+  });
+});

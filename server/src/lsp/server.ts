@@ -114,7 +114,12 @@ const routes: readonly (() => void)[] = [
 
 function route<P, R, PR, E, RO>(type: ProtocolRequestType<P, R, PR, E, RO>, fallback: R, handler: (params: P) => R): () => void {
   // HandlerResult's conditional type cannot be resolved for a generic R; the wrapper returns Promise<R>
-  const wrapped = safe(type.method, fallback, handler, log) as unknown as RequestHandler<P, R, E>;
+  // answers wait for the first settings, so no document is analysed with the built-in defaults by mistake
+  const afterSettings = async (params: P): Promise<R> => {
+    await settingsReady;
+    return handler(params);
+  };
+  const wrapped = safe(type.method, fallback, afterSettings, log) as unknown as RequestHandler<P, R, E>;
   return () => connection.onRequest(type, wrapped);
 }
 
@@ -145,8 +150,17 @@ connection.onInitialized(() => {
   if (client.registerConfiguration) {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'memlens' }).catch(() => undefined);
   }
-  void loadSettings(undefined).finally(settingsLoaded);
-  setTimeout(settingsLoaded, SETTINGS_TIMEOUT_MS).unref();
+  let timedOut = false;
+  void loadSettings(undefined).finally(() => {
+    // after a timeout, documents were analysed and answered with the built-in defaults: redo them
+    cache.invalidateAll();
+    if (timedOut) for (const doc of documents.all()) debouncer.flush(doc.uri);
+    settingsLoaded();
+  });
+  setTimeout(() => {
+    timedOut = true;
+    settingsLoaded();
+  }, SETTINGS_TIMEOUT_MS).unref();
 });
 
 connection.onDidChangeConfiguration(safe('didChangeConfiguration', undefined, settingsChanged, log));
