@@ -52,8 +52,9 @@ const openVersions = new Map<string, number>();
 const client = { pullConfiguration: false, registerConfiguration: false, refreshInlayHints: false, refreshCodeLens: false };
 let settingsLoaded!: () => void;
 const settingsReady = new Promise<void>((resolve) => (settingsLoaded = resolve));
-/** a client that never answers workspace/configuration must not hold diagnostics back */
+/** a client that never sends `initialized` or never answers workspace/configuration must not hold answers back */
 const SETTINGS_TIMEOUT_MS = 2000;
+let timedOut = false;
 
 function log(message: string): void {
   connection.console.error(message);
@@ -124,6 +125,10 @@ function route<P, R, PR, E, RO>(type: ProtocolRequestType<P, R, PR, E, RO>, fall
 }
 
 connection.onInitialize((params): InitializeResult => {
+  setTimeout(() => {
+    timedOut = true;
+    settingsLoaded();
+  }, SETTINGS_TIMEOUT_MS).unref();
   const caps = params.capabilities;
   client.pullConfiguration = caps.workspace?.configuration === true;
   client.registerConfiguration = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
@@ -150,17 +155,12 @@ connection.onInitialized(() => {
   if (client.registerConfiguration) {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'memlens' }).catch(() => undefined);
   }
-  let timedOut = false;
   void loadSettings(undefined).finally(() => {
     // after a timeout, documents were analysed and answered with the built-in defaults: redo them
     cache.invalidateAll();
     if (timedOut) for (const doc of documents.all()) debouncer.flush(doc.uri);
     settingsLoaded();
   });
-  setTimeout(() => {
-    timedOut = true;
-    settingsLoaded();
-  }, SETTINGS_TIMEOUT_MS).unref();
 });
 
 connection.onDidChangeConfiguration(safe('didChangeConfiguration', undefined, settingsChanged, log));
