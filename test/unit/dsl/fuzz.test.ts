@@ -48,9 +48,9 @@ function mutate(mutations: readonly Mutation[]): string {
   const tokens = TOKENS.slice();
   for (const m of mutations) {
     const at = Math.min(m.at, tokens.length);
-    if (m.kind === 'delete') tokens.splice(at, 1);
-    else if (m.kind === 'duplicate') tokens.splice(at, 0, tokens[at] ?? '');
-    else tokens.splice(at, 0, m.token);
+    if (m.kind === 'insert') tokens.splice(at, 0, m.token);
+    else if (m.kind === 'delete') tokens.splice(at, 1);
+    else tokens.splice(at, 0, tokens[at] ?? '');
   }
   return tokens.join(' ');
 }
