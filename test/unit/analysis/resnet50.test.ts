@@ -24,12 +24,13 @@ test('ResNet-50 train fp32 batch 32: peak, totals, saved activations, max batch 
   );
   assert.deepEqual(m.bytes.lowerBoundAffine, { fixed: 226708704, perSample: 84797440 });
   assert.equal(m.bytes.lowerBound, 2940226784);
-  assert.equal(m.bytes.planned, 2956889824);
+  assert.equal(m.bytes.planned, 2961891040);
   // weights + momentum (25,557,032 x 4 each) + batch-norm buffers (53,120 x 4)
   assert.deepEqual(m.bytes.alwaysLive, { fixed: 204668736, perSample: 0 });
   // the most saved-for-backward bytes live at one step: 21,075,968 fp32 elements per sample
   assert.equal(m.bytes.savedActivations.perSample, 84303872);
-  assert.deepEqual(m.maxBatch, { planned: { batch: 199 }, lowerBound: { batch: 199 } });
+  // the planner's 0.7% fragmentation costs one sample against the lower bound
+  assert.deepEqual(m.maxBatch, { planned: { batch: 198 }, lowerBound: { batch: 199 } });
   assert.equal(m.steps.length, 350);
 });
 

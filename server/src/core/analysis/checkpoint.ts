@@ -2,22 +2,22 @@
 // recompute each segment's activations right before its backward. The schedule honours
 // OpNode.checkpointSegment; this file builds the about-sqrt(n)-segments variant of a graph for the
 // estimate and measures the recompute cost.
-import type { Graph, OpNode } from '../ir';
+import type { Graph } from '../ir';
 import type { Schedule } from './schedule';
 
-/** the graph with its non-input ops cut into ceil(sqrt(n)) contiguous checkpoint segments */
-export function sqrtSegmentation(graph: Graph): { graph: Graph; segments: number; opsPerSegment: number } {
-  const body = graph.ops.filter((op) => op.op !== 'input');
-  const n = body.length;
+/** a checkpoint segment per op id (undefined for inputs): the non-input ops cut into ceil(sqrt(n)) contiguous runs */
+export function sqrtSegmentation(graph: Graph): { segmentOf: (number | undefined)[]; segments: number; opsPerSegment: number } {
+  const segmentOf = new Array<number | undefined>(graph.ops.length).fill(undefined);
+  let n = 0;
+  for (const op of graph.ops) if (op.op !== 'input') n++;
   const segments = Math.max(1, Math.ceil(Math.sqrt(n)));
   const opsPerSegment = Math.max(1, Math.ceil(n / segments));
-  const segmentOf = new Map<number, number>();
-  body.forEach((op, i) => segmentOf.set(op.id, Math.floor(i / opsPerSegment)));
-  const ops: OpNode[] = graph.ops.map((op) => {
-    const segment = segmentOf.get(op.id);
-    return segment === undefined ? op : { ...op, checkpointSegment: segment };
-  });
-  return { graph: { ...graph, ops }, segments: Math.ceil(n / opsPerSegment), opsPerSegment };
+  let i = 0;
+  for (const op of graph.ops) {
+    if (op.op === 'input') continue;
+    segmentOf[op.id] = Math.floor(i++ / opsPerSegment);
+  }
+  return { segmentOf, segments: Math.ceil(n / opsPerSegment), opsPerSegment };
 }
 
 /**

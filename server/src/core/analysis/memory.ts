@@ -145,8 +145,8 @@ interface Core {
   readonly planRuns: () => number;
 }
 
-function runCore(graph: Graph, alwaysLive: SymbolicBytes, infos?: readonly OpInfo[]): Core {
-  const schedule = buildSchedule(graph, infos);
+function runCore(graph: Graph, alwaysLive: SymbolicBytes, infos?: readonly OpInfo[], segments?: readonly (number | undefined)[]): Core {
+  const schedule = buildSchedule(graph, infos, segments);
   const liveness = computeLiveness(graph, schedule);
   const stepLive = liveness.perStep.map((row) => CATEGORIES.reduce((acc, c) => addBytes(acc, row[c]), alwaysLive));
   const cache = new Map<number, { bytes: number; offsets: readonly number[]; strategy: PlanStrategy }>();
@@ -369,7 +369,7 @@ function inPlaceSavings(graph: Graph, schedule: Schedule, liveness: Liveness, st
 
 function checkpointEstimate(graph: Graph, alwaysLive: SymbolicBytes, batch: number, infos: readonly OpInfo[]): CheckpointEstimate {
   const seg = sqrtSegmentation(graph);
-  const core = runCore(seg.graph, alwaysLive, infos);
+  const core = runCore(graph, alwaysLive, infos, seg.segmentOf);
   const peak = peakIndex(core.stepLive, batch);
   return {
     segments: seg.segments,
@@ -378,6 +378,6 @@ function checkpointEstimate(graph: Graph, alwaysLive: SymbolicBytes, batch: numb
     lowerBound: peak >= 0 ? atBatch(core.stepLive[peak]!, batch) : atBatch(alwaysLive, batch),
     // an estimate: the O(n log n) planner alone keeps it cheap enough for every keystroke
     planned: planBestFitInOrder(core.liveness.buffers.map((b) => ({ start: b.liveFrom, end: b.liveTo, size: atBatch(b.bytes, batch) }))).arena + atBatch(alwaysLive, batch),
-    recomputeFraction: recomputeFraction(seg.graph, core.schedule),
+    recomputeFraction: recomputeFraction(graph, core.schedule),
   };
 }

@@ -1,11 +1,10 @@
 // Static buffer planning: give every buffer an offset in one arena so that no two buffers whose
-// lifetimes overlap share bytes. Two strategies, the smaller arena wins (XLA's heap simulator
-// also runs several and keeps the best):
+// lifetimes overlap share bytes.
 //  - greedy by size (TensorFlow Lite, XLA's decreasing-size best fit): largest buffer first, each into
 //    the smallest gap left by the time-overlapping buffers already placed. Its scan is quadratic in the
-//    worst case, so it only runs up to GREEDY_LIMIT buffers;
-//  - best fit in schedule order: walk the steps, free what died, allocate what starts (largest first)
-//    into the smallest free block, found in a treap ordered by (size, offset): O(n log n).
+//    worst case, so planArena uses it up to GREEDY_LIMIT buffers;
+//  - best fit in schedule order, above that: walk the steps, free what died, allocate what starts
+//    (largest first) into the smallest free block, found in a treap ordered by (size, offset): O(n log n).
 // Sizes are plain byte counts (the caller evaluates fixed + perSample x N at the batch it wants).
 
 export interface PlanItem {
@@ -26,14 +25,12 @@ export interface Plan {
   readonly strategy: PlanStrategy;
 }
 
-/** above this many buffers only the O(n log n) strategy runs */
+/** above this many buffers the O(n log n) strategy replaces greedy by size */
 export const GREEDY_LIMIT = 1500;
 
+/** greedy by size up to GREEDY_LIMIT buffers (it lands closer to the lower bound), best fit in order above */
 export function planArena(items: readonly PlanItem[]): Plan {
-  const inOrder = planBestFitInOrder(items);
-  if (items.length > GREEDY_LIMIT) return inOrder;
-  const bySize = planGreedyBySize(items);
-  return bySize.arena <= inOrder.arena ? bySize : inOrder;
+  return items.length > GREEDY_LIMIT ? planBestFitInOrder(items) : planGreedyBySize(items);
 }
 
 /** TFLite's greedy by size: largest first, best-fitting gap among time-overlapping placed buffers */

@@ -158,8 +158,12 @@ function gradientFlow(graph: Graph): boolean[] {
   return reached;
 }
 
-/** `infos` may be passed in when the ops are the same as an earlier call's (the checkpoint variant) */
-export function buildSchedule(graph: Graph, infos?: readonly OpInfo[]): Schedule {
+/**
+ * `infos` may be passed in when the ops are the same as an earlier call's; `segments` (by op id)
+ * replaces the ops' own checkpoint segments (the sqrt(n) estimate) without copying the graph.
+ */
+export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?: readonly (number | undefined)[]): Schedule {
+  const segmentOf = (op: OpNode): number | undefined => (segments ? segments[op.id] : op.checkpointSegment);
   const config = graph.config;
   const training = config.mode === 'train';
   const lowering = resolveLowering(config.lowering, config.device.kind);
@@ -186,7 +190,7 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[]): Schedule
     const info = opInfo[op.id]!;
     const writes = [activationOf[op.output]!];
     if (info.spec?.aliasesInput && op.inputs.length > 0) views.push([activationOf[op.output]!, activationOf[op.inputs[0]!]!]);
-    if (info.saved && runsBackward(op) && op.checkpointSegment === undefined && !isZero(info.saved.extra)) {
+    if (info.saved && runsBackward(op) && segmentOf(op) === undefined && !isZero(info.saved.extra)) {
       const v = newValue('saved-extra', op.id, info.saved.extra);
       forwardExtra.set(op.id, v);
       writes.push(v);
@@ -205,12 +209,13 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[]): Schedule
   const weightGradOf = new Map<OpId, number>();
   const recomputedOf = new Map<TensorId, number>();
   const recomputedExtra = new Map<OpId, number>();
-  const segments = new Map<number, OpNode[]>();
+  const segmentOps = new Map<number, OpNode[]>();
   for (const op of graph.ops) {
-    if (op.checkpointSegment === undefined || op.op === 'input') continue;
-    const list = segments.get(op.checkpointSegment) ?? [];
+    const segment = segmentOf(op);
+    if (segment === undefined || op.op === 'input') continue;
+    const list = segmentOps.get(segment) ?? [];
     list.push(op);
-    segments.set(op.checkpointSegment, list);
+    segmentOps.set(segment, list);
   }
   const recomputed = new Set<number>();
   const backwardStart = steps.length;
@@ -240,10 +245,10 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[]): Schedule
     const spec = info.spec;
     const saved = info.saved;
     if (!spec || !saved || !runsBackward(op)) continue;
-    const segment = op.checkpointSegment;
+    const segment = segmentOf(op);
     if (segment !== undefined && !recomputed.has(segment)) {
       recomputed.add(segment);
-      emitRecompute(segments.get(segment) ?? []);
+      emitRecompute(segmentOps.get(segment) ?? []);
     }
     const reads: number[] = [];
     const writes: number[] = [];
