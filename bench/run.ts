@@ -1,15 +1,17 @@
 // `npm run bench`: as-you-type latency (issue 2, "Speed"). Prints plain numbers, no pass/fail.
 //   1. parse + analysis (analyzeDocument) per example and for generated models of 1k / 10k / 100k ops
 //   2. the LSP round trip didChange -> publishDiagnostics on resnet50.nnm against dist/server.js
-//   3. the TensorFlow.js frontend benchmark (bench/tfjs.ts) when it exists
+//   3. the other benchmarks in bench/ (TensorFlow.js frontend, code actions) when they exist
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { analyzeDocument } from '../server/src/core/analyze';
-import { generateModel } from './generate';
+import { BUILTIN_DEFAULTS } from '../server/src/core/config';
+import { analyzeNnm } from '../server/src/core/dsl/frontend';
 import { lspRoundTrip } from './lsp';
-import { measure, ms, printTable, type Summary } from './stats';
+import type { ScaleResult } from './scaleWorker';
+import { measure, ms, printTable } from './stats';
 
 const ROOT = join(__dirname, '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -22,39 +24,53 @@ function describe(text: string): { ops: number; errors: number } {
   };
 }
 
-function row(name: string, text: string, summary: Summary): string[] {
-  const { ops, errors } = describe(text);
-  return [name, String(text.split('\n').length), String(ops), String(errors), String(summary.runs), ms(summary.median), ms(summary.p95)];
-}
-
 function benchExamples(): void {
-  console.log('\nparse + analysis (analyzeDocument), per example, ms');
+  console.log('\nparse + analysis (analyzeDocument) per example, ms; parse+elab = the .nnm frontend alone');
+  const options = { warmup: 30, minRuns: 50, maxRuns: 2000, budgetMs: 1500 };
   const rows: string[][] = [];
   for (const file of readdirSync(EXAMPLES).filter((f) => f.endsWith('.nnm')).sort()) {
     const text = readFileSync(join(EXAMPLES, file), 'utf8');
-    const summary = measure(() => analyzeDocument(text, 'nnm'), { warmup: 30, minRuns: 50, maxRuns: 2000, budgetMs: 1500 });
-    rows.push(row(file, text, summary));
+    const { ops, errors } = describe(text);
+    const frontend = measure(() => analyzeNnm(text, BUILTIN_DEFAULTS), options);
+    const full = measure(() => analyzeDocument(text, 'nnm'), options);
+    rows.push([file, String(text.split('\n').length), String(ops), String(errors), String(full.runs), ms(frontend.median), ms(full.median), ms(full.p95)]);
   }
-  printTable(['example', 'lines', 'ops', 'errors', 'runs', 'median', 'p95'], rows);
+  printTable(['example', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95'], rows);
 }
 
+/** per generated size: the timed budget in the child, and the wall-clock cap on the child */
+const SCALE_SIZES: readonly { ops: number; budgetMs: number }[] = [
+  { ops: 1_000, budgetMs: 2_000 },
+  { ops: 10_000, budgetMs: 4_000 },
+  { ops: 100_000, budgetMs: 8_000 },
+];
+const SCALE_CAP_MS = 240_000;
+
 function benchScaling(): void {
-  console.log('\nparse + analysis of generated residual chains, ms');
-  const sizes: [number, { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }][] = [
-    [1_000, { warmup: 20, minRuns: 30, maxRuns: 500, budgetMs: 1500 }],
-    [10_000, { warmup: 5, minRuns: 15, maxRuns: 100, budgetMs: 3000 }],
-    [100_000, { warmup: 2, minRuns: 7, maxRuns: 15, budgetMs: 8000 }],
-  ];
+  console.log('\nparse + analysis of generated residual chains (each size in its own process), ms');
   const rows: string[][] = [];
-  let previous: Summary | undefined;
-  for (const [ops, options] of sizes) {
-    const text = generateModel(ops);
-    const summary = measure(() => analyzeDocument(text, 'nnm'), options);
-    const growth = previous ? (summary.median / previous.median).toFixed(1) : '-';
-    rows.push([...row(`${ops.toLocaleString('en-US')} ops`, text, summary), growth]);
-    previous = summary;
+  let previous: ScaleResult | undefined;
+  for (const { ops, budgetMs } of SCALE_SIZES) {
+    const name = `${ops.toLocaleString('en-US')} ops`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'scaleWorker.ts'), String(ops), String(budgetMs)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: SCALE_CAP_MS,
+      maxBuffer: 1 << 20,
+    });
+    const line = child.stdout?.trim().split('\n').pop();
+    if (child.status !== 0 || !line) {
+      const why = child.error ? `stopped after ${SCALE_CAP_MS / 1000} s` : `exited with status ${child.status}: ${child.stderr?.trim().slice(0, 300)}`;
+      rows.push([name, '-', '-', '-', '-', '-', '-', '-', why]);
+      previous = undefined;
+      continue;
+    }
+    const r = JSON.parse(line) as ScaleResult;
+    const growth = previous ? (r.full.median / previous.full.median).toFixed(1) : '-';
+    rows.push([name, String(r.lines), String(r.ops), String(r.errors), String(r.full.runs), ms(r.frontend.median), ms(r.full.median), ms(r.full.p95), growth]);
+    previous = r;
   }
-  printTable(['model', 'lines', 'ops', 'errors', 'runs', 'median', 'p95', 'x per 10x ops'], rows);
+  printTable(['model', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'x per 10x ops'], rows);
 }
 
 /** latest modification time of any file under `dir` */
@@ -104,19 +120,28 @@ async function benchLsp(): Promise<void> {
   console.log(`(sync: ${result.syncKind}; diagnostics on open: ${result.diagnosticsOnOpen}; a burst waits for the server's debounce delay)`);
 }
 
-function benchTfjs(): void {
-  const script = join(ROOT, 'bench', 'tfjs.ts');
-  if (!existsSync(script)) {
-    console.log('\nTensorFlow.js frontend: skipped, bench/tfjs.ts does not exist yet');
-    return;
+/** benchmarks other parts of the project keep in their own scripts, run after ours when present */
+const OTHER_BENCHES: readonly { file: string; what: string }[] = [
+  { file: 'tfjs.ts', what: 'TensorFlow.js frontend' },
+  { file: 'codeActions.ts', what: 'code actions and rules' },
+];
+
+function benchOthers(): void {
+  for (const { file, what } of OTHER_BENCHES) {
+    const script = join(ROOT, 'bench', file);
+    if (!existsSync(script)) {
+      console.log(`\n${what}: skipped, bench/${file} does not exist yet`);
+      continue;
+    }
+    console.log(`\n${what} (bench/${file})`);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: 'inherit' });
+    if (run.status !== 0) console.log(`bench/${file} exited with status ${run.status}`);
   }
-  console.log('\nTensorFlow.js frontend (bench/tfjs.ts)');
-  const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: 'inherit' });
-  if (run.status !== 0) console.log(`bench/tfjs.ts exited with status ${run.status}`);
 }
 
 async function main(): Promise<void> {
-  console.log(`memlens bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})`);
+  const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`memlens bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average ${load}`);
   benchExamples();
   benchScaling();
   try {
@@ -125,7 +150,7 @@ async function main(): Promise<void> {
     console.log(`LSP round trip failed: ${(err as Error).message}`);
     process.exitCode = 1;
   }
-  benchTfjs();
+  benchOthers();
 }
 
 void main();

@@ -20,14 +20,22 @@ export function summarize(samples: readonly number[]): Summary {
 }
 
 /**
- * Time `fn` after `warmup` untimed calls: at least `minRuns` timed calls, more while the total
- * stays under `budgetMs`, at most `maxRuns`.
+ * Time `fn`: up to `warmup` untimed calls (fewer once they use half of `budgetMs`), then timed
+ * calls: always one, at least `minRuns` unless they take over 4x `budgetMs`, more up to `maxRuns`
+ * while within `budgetMs`. The run count is reported, so a slow case shows how few samples it had.
  */
 export function measure(fn: () => void, options: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Summary {
-  for (let i = 0; i < options.warmup; i++) fn();
+  const warmStart = performance.now();
+  for (let i = 0; i < options.warmup && performance.now() - warmStart < options.budgetMs / 2; i++) fn();
   const samples: number[] = [];
   const started = performance.now();
-  while (samples.length < options.minRuns || (samples.length < options.maxRuns && performance.now() - started < options.budgetMs)) {
+  for (;;) {
+    const elapsed = performance.now() - started;
+    const more =
+      samples.length === 0 ||
+      (samples.length < options.minRuns && elapsed < 4 * options.budgetMs) ||
+      (samples.length < options.maxRuns && elapsed < options.budgetMs);
+    if (!more) break;
     const t0 = performance.now();
     fn();
     samples.push(performance.now() - t0);
