@@ -1,5 +1,7 @@
 // Fix edits: exact text after applying them (formatting and comments kept), and titles whose figures
 // equal a fresh analysis of the edited text.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../server/src/core/analyze';
@@ -118,4 +120,16 @@ test('ignore comment: own line above with the indent, or appended to an existing
   const src2 = source(pre);
   const second = applyEdits(pre, previewIgnore(src2, finding(src2, 'NNM209')).edits);
   assert.ok(second.includes('  # memlens-ignore NNM205, NNM209\n  side = '));
+});
+
+test('checkpoint: ResNet-50 at batch 256 needs every repeat checkpointed; one fix edits all four', () => {
+  const text = readFileSync(join(__dirname, '..', '..', '..', 'examples', 'resnet50.nnm'), 'utf8').replace('batch: 32', 'batch: 256');
+  const src = source(text);
+  const f = finding(src, 'NNM208');
+  assert.match(f.message, /^train peak 20\.6 GiB \(exceeds 16 GiB by 4\.6 GiB\); checkpoint: true on 4 repeats brings it to 13\.2 GiB \(fits 16 GiB\)/);
+  const p = previewFix(src, f, f.fixes[0]!)!;
+  const after = applyEdits(text, p.edits);
+  assert.equal(after, text.replace(/(x = repeat \d bottleneck\([^)]*)\)/g, '$1, checkpoint: true)'));
+  assert.equal(p.title, `Checkpoint 4 repeats (peak 20.6 GiB -> ${formatBytes(planned(after))}, fits 16 GiB)`);
+  assert.equal(formatBytes(planned(after)), '13.2 GiB');
 });

@@ -97,8 +97,10 @@ export function editsFor(src: FixSource, fix: FixSpec): TextEdit[] | undefined {
       const edits = fix.sites.map((s) => setBoolArg(file, s, 'inplace'));
       return edits.every((e) => e !== undefined) ? (edits as TextEdit[]) : undefined;
     }
-    case 'checkpoint':
-      return one(setBoolArg(file, fix.call, 'checkpoint'));
+    case 'checkpoint': {
+      const edits = fix.calls.map((c) => setBoolArg(file, c, 'checkpoint'));
+      return edits.every((e) => e !== undefined) ? (edits as TextEdit[]) : undefined;
+    }
     case 'batch':
       return one(setConfigValue(file, lines, fix.model, 'batch', String(fix.batch)));
     case 'precision':

@@ -1,5 +1,6 @@
 // NNM208 checkpoint candidate: in train mode, over the device memory (or above a share of it),
-// where `checkpoint: true` on the largest repeated block (a `repeat`, else a block call) would fit.
+// where `checkpoint: true` on the largest repeated block (a `repeat`, else a block call) would fit;
+// failing that, on every repeat, then on every top-level block call.
 // The after figure is the liveness engine run on the checkpointed graph.
 import type { Graph, SourceRange } from '../ir';
 import { formatBytes } from '../units';
@@ -18,23 +19,31 @@ export const checkpointCandidateRule: Rule = {
     const budget = config.device.memoryBytes;
     const planned = memory.bytes.planned;
     if (config.mode !== 'train' || memory.overflow || planned <= budget * thresholds.checkpointShare) return [];
-    const call = largestBlockCall(graph);
-    if (!call) return [];
-    const after = memoryOfGraph(withCheckpoint(graph, call.site));
-    if (after.bytes.planned >= planned || after.bytes.planned > budget) return [];
     const total = graph.ops.reduce((s, o) => s + (o.op === 'input' ? 0 : graph.tensors[o.output]!.elementsPerSample), 0);
-    const label = call.repeat ? `repeat ${call.block}` : `${call.block}(...)`;
-    return [
-      {
-        range: call.site,
-        message:
-          `train peak ${formatBytes(planned)} (${fitWords(planned, budget)}); checkpoint: true on ${label} brings it to ` +
-          `${formatBytes(after.bytes.planned)} (${fitWords(after.bytes.planned, budget)}), recomputing about ${percent(call.elements, total)} of a forward pass during backward`,
-        fixes: [{ kind: 'checkpoint', call: call.site, label }],
-      },
-    ];
+    // the largest repeated block alone, else every repeat, else every block call: the first that fits
+    for (const calls of candidateSets(graph)) {
+      const after = memoryOfGraph(withCheckpoint(graph, calls.map((c) => c.site))).bytes.planned;
+      if (after >= planned || after > budget) continue;
+      const label = calls.length === 1 ? labelOf(calls[0]!) : calls.every((c) => c.repeat) ? `${calls.length} repeats` : `${calls.length} block calls`;
+      const elements = calls.reduce((s, c) => s + c.elements, 0);
+      return [
+        {
+          range: calls[0]!.site,
+          message:
+            `train peak ${formatBytes(planned)} (${fitWords(planned, budget)}); checkpoint: true on ${label} brings it to ` +
+            `${formatBytes(after)} (${fitWords(after, budget)}), recomputing about ${percent(elements, total)} of a forward pass during backward`,
+          ...(calls.length > 1 ? { related: calls.slice(1).map((c) => ({ range: c.site, message: `also checkpointed: ${labelOf(c)}` })) } : {}),
+          fixes: [{ kind: 'checkpoint', calls: calls.map((c) => c.site), label }],
+        },
+      ];
+    }
+    return [];
   },
 };
+
+function labelOf(c: BlockCall): string {
+  return c.repeat ? `repeat ${c.block}` : `${c.block}(...)`;
+}
 
 interface BlockCall {
   site: SourceRange;
@@ -45,8 +54,19 @@ interface BlockCall {
   checkpointed: boolean;
 }
 
-/** the top-level block call not yet checkpointed: a `repeat` before a single call, then the most activation elements */
-function largestBlockCall(graph: Graph): BlockCall | undefined {
+function candidateSets(graph: Graph): BlockCall[][] {
+  const calls = blockCalls(graph).filter((c) => !c.checkpointed);
+  if (calls.length === 0) return [];
+  const repeats = calls.filter((c) => c.repeat);
+  const largest = (repeats.length > 0 ? repeats : calls).reduce((a, b) => (b.elements > a.elements ? b : a));
+  const sets: BlockCall[][] = [[largest]];
+  if (repeats.length > 1) sets.push(repeats);
+  if (calls.length > repeats.length && calls.length > 1) sets.push(calls);
+  return sets;
+}
+
+/** top-level block calls and repeats of the model, in program order */
+function blockCalls(graph: Graph): BlockCall[] {
   const calls = new Map<string, BlockCall>();
   for (const op of graph.ops) {
     const top = op.callStack[0];
@@ -58,10 +78,5 @@ function largestBlockCall(graph: Graph): BlockCall | undefined {
     c.checkpointed ||= op.checkpointSegment !== undefined;
     c.elements += graph.tensors[op.output]!.elementsPerSample;
   }
-  let best: BlockCall | undefined;
-  for (const c of calls.values()) {
-    if (c.checkpointed) continue;
-    if (!best || (c.repeat && !best.repeat) || (c.repeat === best.repeat && c.elements > best.elements)) best = c;
-  }
-  return best;
+  return [...calls.values()];
 }

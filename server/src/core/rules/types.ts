@@ -13,8 +13,8 @@ export type FixSpec =
   | { readonly kind: 'batch'; readonly model: string; readonly batch: number; readonly why: string }
   /** set the model's `precision:` */
   | { readonly kind: 'precision'; readonly model: string; readonly precision: Precision }
-  /** add `checkpoint: true` to a block call or `repeat` (the call's range) */
-  | { readonly kind: 'checkpoint'; readonly call: SourceRange; readonly label: string }
+  /** add `checkpoint: true` to block calls / `repeat`s (their call ranges) */
+  | { readonly kind: 'checkpoint'; readonly calls: readonly SourceRange[]; readonly label: string }
   /** delete a statement (its whole lines) */
   | { readonly kind: 'removeStatement'; readonly statement: SourceRange; readonly label: string };
 

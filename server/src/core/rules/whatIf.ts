@@ -47,15 +47,18 @@ export function withPrecision(graph: Graph, precision: Precision): Graph {
   return { ...graph, tensors, config };
 }
 
-/** the graph with the ops expanded from one top-level block call / repeat checkpointed, a segment per iteration */
-export function withCheckpoint(graph: Graph, call: SourceRange): Graph {
-  const key = rangeKey(call);
+/** the graph with the ops expanded from top-level block calls / repeats checkpointed, a segment per call and iteration */
+export function withCheckpoint(graph: Graph, calls: readonly SourceRange[]): Graph {
   let base = 0;
   for (const op of graph.ops) if (op.checkpointSegment !== undefined) base = Math.max(base, op.checkpointSegment + 1);
+  const segments = new Map<string, number>();
   const ops: OpNode[] = graph.ops.map((op) => {
     const top = op.callStack[0];
-    if (!top || rangeKey(top.site) !== key) return op;
-    return { ...op, checkpointSegment: base + (top.iteration ?? 0) };
+    if (!top || !calls.some((c) => rangeKey(c) === rangeKey(top.site))) return op;
+    const key = `${rangeKey(top.site)}#${top.iteration ?? 0}`;
+    let segment = segments.get(key);
+    if (segment === undefined) segments.set(key, (segment = base + segments.size));
+    return { ...op, checkpointSegment: segment };
   });
   return { ...graph, ops };
 }
