@@ -132,3 +132,22 @@ describe('code actions over stdio', () => {
     assert.ok(!r.codes.includes('NNM204'));
   });
 });
+
+describe('rule settings over stdio', () => {
+  it('memlens.rules.missedInPlace = off and a raised threshold silence their rules', async () => {
+    const client = startServer({ rules: { missedInPlace: 'off', simdUnderfill: 'warning' }, thresholds: { loweringBloatBytes: '4GiB' } });
+    try {
+      await initialize(client);
+      const open = async (name: string) => {
+        const uri = pathToFileURL(join(ROOT, `settings-${name}.nnm`)).href;
+        await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'nnm', version: 1, text: fixture(name) } });
+        return (await client.diagnostics(uri, (d: PublishDiagnosticsParams) => d.version === 1, name)).diagnostics;
+      };
+      const inPlace = await open('missedInPlace.trigger');
+      assert.deepEqual(inPlace.map((d) => [d.code, d.severity]), [['NNM206', 2]]); // NNM205 off; NNM206 raised to warning
+      assert.deepEqual((await open('loweringBloat.trigger')).filter((d) => d.code === 'NNM204'), []);
+    } finally {
+      client.kill();
+    }
+  });
+});
