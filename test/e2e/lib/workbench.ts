@@ -33,7 +33,8 @@ export async function openWorkbench(url: string, workspace: string, profileDir: 
   context.setDefaultTimeout(45_000); // generous: CI machines may be loaded
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`, { timeout: 30_000 });
-  await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
+  // the user settings pick Default Dark Modern; wait until it is applied (the first paint is light)
+  await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 30_000 });
   await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 30_000 });
   return {
     context,
