@@ -1,4 +1,4 @@
-// memlens.rules.<name>: "default" | "off" | "error" | "warning" | "info" | "hint";
+// memlens.rules.<name>: "default" | "off" | "error" | "warning" | "info" (or "information") | "hint";
 // memlens.thresholds.<key>: numbers (shares in 0..1, bytes as a number or a size such as "256MiB").
 import { RULES } from '../core/rules';
 import { DEFAULT_THRESHOLDS, type RuleLevel, type RuleSettings, type RuleThresholds } from '../core/rules/types';
@@ -16,6 +16,7 @@ export function parseRuleSettings(rawRules: unknown, rawThresholds: unknown, pro
       }
       if (v === 'default' || v === undefined || v === null) continue;
       if (v === false) levels[name] = 'off';
+      else if (v === 'information') levels[name] = 'info';
       else if (typeof v === 'string' && LEVELS.includes(v)) levels[name] = v as RuleLevel;
       else if (v !== true) problems.push(`memlens.rules.${name}: expected default, off, error, warning, info or hint, got ${JSON.stringify(v)}`);
     }

@@ -49,8 +49,8 @@ test('thresholds: raising the lowering threshold above 3.45 GiB silences NNM204'
 
 test('settings: memlens.rules / memlens.thresholds parse, bad values reported and ignored', () => {
   const problems: string[] = [];
-  const s = parseRuleSettings({ batchBloat: 'off', precision: 'info', deadTensor: false, nope: 'off', simdUnderfill: 'loud' }, { loweringBloatBytes: '1GiB', batchBloatShare: 2 }, problems);
-  assert.deepEqual(s.levels, { batchBloat: 'off', precision: 'info', deadTensor: 'off' });
+  const s = parseRuleSettings({ batchBloat: 'off', precision: 'info', deadTensor: false, budget: 'information', nope: 'off', simdUnderfill: 'loud' }, { loweringBloatBytes: '1GiB', batchBloatShare: 2 }, problems);
+  assert.deepEqual(s.levels, { batchBloat: 'off', precision: 'info', deadTensor: 'off', budget: 'info' });
   assert.equal(s.thresholds.loweringBloatBytes, 1024 ** 3);
   assert.equal(s.thresholds.batchBloatShare, DEFAULT_THRESHOLDS.batchBloatShare);
   assert.equal(problems.length, 3);
