@@ -1,5 +1,6 @@
 // NNM209 dead tensor: an op whose output never reaches a model output. Reported once per dead
-// statement: on the op that nothing reads (the statement's value), not on the ops feeding it.
+// statement: a model statement whose every op is dead, or a statement in a block body that is dead
+// in every expansion (found as the op nothing reads, not the ops feeding it).
 import { formatBytes } from '../units';
 import { DTYPE_BYTES, type Graph, type OpNode } from '../ir';
 import { rangeKey, type RawFinding, type Rule } from './types';

@@ -2,7 +2,7 @@
 // names the fixes that apply to it as data, and core/fixes turns a fix into text edits.
 import type { ModelAnalysis } from '../document';
 import type { MemoryAnalysis } from '../analysis/memory';
-import type { CoreDiagnostic, OpId, Precision, Severity, SourceRange } from '../ir';
+import type { CoreDiagnostic, Precision, Severity, SourceRange } from '../ir';
 import type { SourceLanguage } from '../analyze';
 
 /** a fix as data; the title and edits are computed by core/fixes against the document text */
@@ -84,22 +84,8 @@ export interface Rule {
   check(model: ModelAnalysis, context: RuleContext): readonly RawFinding[];
 }
 
-/** the op calls at the source sites of a set of ops, deduplicated (a block body expands to many ops) */
-export function distinctSites(sites: readonly SourceRange[]): SourceRange[] {
-  const seen = new Set<string>();
-  const out: SourceRange[] = [];
-  for (const s of sites) {
-    const key = rangeKey(s);
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(s);
-    }
-  }
-  return out;
-}
-
+/** a stable key for a source range (grouping a block body's expansions by their call) */
 export function rangeKey(r: SourceRange): string {
   return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
 }
 
-export type { OpId };
