@@ -61,12 +61,18 @@ test('refs: every identifier and call, merged over all expanded instances', () =
   ]);
 });
 
-test('refs of a block never expanded: its name and parameters, no graph', () => {
-  const r = analyze('block b(x, k: 2) {\n  return x\n}\n');
-  assert.deepEqual(r.refs.map(line), [
-    'block b @0:6-0:7 def=0:6-0:7 isDef',
-    'parameter x @0:8-0:9 def=0:8-0:9 isDef',
-    'parameter k @0:11-0:12 def=0:11-0:12 isDef',
+test('refs of a block never expanded: resolved by scope alone, no graph', () => {
+  const r = analyze('block other(x) {\n  return x\n}\nblock b(x, k: 2) {\n  y = other(x, k * 2)\n  return y\n}\nmodel m {\n  return other(input(1))\n}\n');
+  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(r.refs.filter((x) => x.range.start.line >= 3 && x.range.start.line <= 5).map(line), [
+    'block b @3:6-3:7 def=3:6-3:7 isDef',
+    'parameter x @3:8-3:9 def=3:8-3:9 isDef',
+    'parameter k @3:11-3:12 def=3:11-3:12 isDef',
+    'tensor y @4:2-4:3 def=4:2-4:3 isDef',
+    'block other @4:6-4:11 def=0:6-0:11',
+    'parameter x @4:12-4:13 def=3:8-3:9',
+    'parameter k @4:15-4:16 def=3:11-3:12',
+    'tensor y @5:9-5:10 def=4:2-4:3',
   ]);
 });
 

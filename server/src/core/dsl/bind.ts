@@ -100,7 +100,7 @@ export function bindOpArgs(
   diagnostics: CoreDiagnostic[],
   unknownWord: (arg: EvArg) => void,
 ): BoundOp {
-  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values: {}, ranges: Object.create(null) as Record<string, SourceRange>, ok: true };
+  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values: {}, ranges: {}, ok: true };
   const ranges = b.ranges;
 
   // positional arguments, in schema order; a variadic takes the following arguments of its kind

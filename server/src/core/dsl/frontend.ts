@@ -9,6 +9,7 @@ import { evalConfigItem } from './config';
 import { Elaborator, type StatementResult } from './elaborate';
 import { parseNnm } from './parser';
 import { RefCollector } from './refs';
+import { addStaticRefs } from './staticRefs';
 
 /** diagnostics kept per document: a file of junk must not flood the editor */
 export const MAX_DIAGNOSTICS = 500;
@@ -39,7 +40,7 @@ export function analyzeNnm(text: string, defaults: ModelConfig, overrides?: Conf
     elaborator.elaborateModel(item, defaults, fileConfig, overrides);
   }
 
-  staticRefs(file, refs, elaborator.expandedBlocks);
+  addStaticRefs(file, refs, elaborator.expandedBlocks);
   return {
     graphs: elaborator.graphs,
     diagnostics: capDiagnostics(diagnostics),
@@ -81,22 +82,6 @@ function checkBlockBody(block: BlockItem, diagnostics: CoreDiagnostic[]): void {
     } else if (stmt.kind === 'return') returned = true;
   }
   if (!returned) diagnostics.push(diag('blockNoReturn', block.name.range, `block '${block.name.name}' has no 'return'`));
-}
-
-/** definitions that exist without elaboration: block names, parameters of blocks never expanded, config keys */
-function staticRefs(file: NnmFile, refs: RefCollector, expanded: ReadonlySet<string>): void {
-  const configRefs = (item: ConfigItem) => {
-    for (const e of item.entries) refs.add(undefined, 'config', e.key.name, e.key.range, e.key.range, true);
-  };
-  for (const item of file.items) {
-    if (item.kind === 'config') configRefs(item);
-    else if (item.kind === 'model') {
-      for (const s of item.body) if (s.kind === 'config') configRefs(s);
-    } else if (item.name.name !== '') {
-      refs.add(undefined, 'block', item.name.name, item.name.range, item.name.range, true);
-      if (!expanded.has(item.name.name)) for (const p of item.params) refs.add(undefined, 'parameter', p.name.name, p.name.range, p.name.range, true);
-    }
-  }
 }
 
 function blockInfos(file: NnmFile): BlockInfo[] {
