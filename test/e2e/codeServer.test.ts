@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { extensionLogTail, packageVsix, REPO, startCodeServer, type CodeServer } from './lib/codeServer';
 import { Timings } from './lib/timings';
 import { ensureEditorTools } from './lib/tools';
-import { activeEditor, editorLine, hoverText, normalize, openFile, openWorkbench, runCommand, tokenOnLine, until, type Workbench } from './lib/workbench';
+import { activeEditor, ARTIFACTS, editorLine, hoverText, normalize, openFile, openWorkbench, runCommand, tokenOnLine, until, type Workbench } from './lib/workbench';
 
 /** the one browser global used inside page functions (the test project has no DOM typings) */
 type BrowserWindow = { getComputedStyle(element: unknown): { color: string } };
@@ -45,6 +45,8 @@ function check(name: string, artifact: string, body: (page: Page) => Promise<voi
 describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 }, () => {
   before(async () => {
     const tools = await timings.time('setup (packages, Node 24, code-server)', () => ensureEditorTools());
+    // screenshots of an earlier run must not pass for this one's
+    rmSync(ARTIFACTS, { recursive: true, force: true });
     runDir = mkdtempSync(join(tmpdir(), 'memlens-e2e-'));
     process.once('exit', () => rmSync(runDir, { recursive: true, force: true })); // also when interrupted
     const vsix = await timings.time('package .vsix', () => packageVsix(runDir));
@@ -155,6 +157,8 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     await openFile(page, 'fixtures/unknown_op.nnm');
     await runCommand(page, 'memlens: Restart Language Server');
     await until('the memlens log to record the restart', async () => (extensionLogTail(runDir).includes('language server restarted') ? true : undefined));
+    // unset settings reach the server as null (not VS Code's type defaults such as batch 0)
+    assert.doesNotMatch(extensionLogTail(runDir, 500), /ignoring setting/);
     // the new server analyses the open document again: 3 x 32 x 32 x 4 B = 12 KiB per sample
     const text = await hoverText(page, tokenOnLine(page, 'x = input(3, 32, 32)', 'x'), '[N, 3, 32, 32]');
     assert.match(text, /12 KiB x N/, `hover: ${text}`);
