@@ -25,7 +25,6 @@ import { lex, type Comment, type Token } from './lexer';
 export const MAX_EXPR_DEPTH = 200;
 
 const KEYWORDS = new Set(['config', 'block', 'model', 'return', 'repeat', 'and', 'or', 'not', 'true', 'false']);
-const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=']);
 
 export interface ParseResult {
   readonly file: NnmFile;
@@ -412,7 +411,7 @@ class Parser {
     const start = this.peek();
     this.enter(start);
     try {
-      const cond = this.parseOr();
+      const cond = this.parseBinary(1);
       if (!this.is('?')) return cond;
       this.next();
       const then = this.parseExpr();
@@ -425,53 +424,48 @@ class Parser {
     }
   }
 
-  private parseBinaryLevel(ops: ReadonlySet<string>, operand: () => Expr, chainable: boolean): Expr {
-    const start = this.peek();
-    let left = operand();
-    // a chain a + b + c builds a left-deep tree: count its length as depth so evaluation stays shallow
+  /**
+   * Binary operators by precedence climbing: or 1, and 2, (not 3, prefix), comparisons 4
+   * (not chainable), + - 5, * / % 6. A left-deep chain counts its length as depth, so the
+   * evaluator's recursion stays bounded too.
+   */
+  private parseBinary(minPrec: number): Expr {
+    const first = this.peek();
+    let left: Expr;
+    if (minPrec <= 3 && first.kind === 'ident' && first.text === 'not') {
+      this.next();
+      this.enter(first);
+      try {
+        const operand = this.parseBinary(3);
+        left = { kind: 'unary', op: 'not', operand, range: this.rangeFrom(first.startPos) };
+      } finally {
+        this.depth--;
+      }
+      // a `not` operand swallowed everything down to precedence 3; only and / or may follow
+      if (minPrec > 2) return left;
+    } else {
+      left = this.parseUnary();
+    }
     let chain = 0;
+    let lastPrec = 0;
     try {
       for (;;) {
         const t = this.peek();
-        if (!((t.kind === 'punct' || t.kind === 'ident') && ops.has(t.text))) return left;
-        if (!chainable && chain > 0) this.fail(t.range, `comparisons do not chain; write 'a < b and b < c'`);
+        const prec = binaryPrecedence(t);
+        if (prec === 0 || prec < minPrec) return left;
+        if (prec === 4 && lastPrec === 4) this.fail(t.range, `comparisons do not chain; write 'a < b and b < c'`);
         this.next();
         chain++;
+        lastPrec = prec;
         this.enter(t);
-        const right = operand();
-        left = { kind: 'binary', op: t.text as BinaryOp, left, right, opRange: t.range, range: this.rangeFrom(start.startPos) };
+        const right = this.parseBinary(prec + 1);
+        left = { kind: 'binary', op: t.text as BinaryOp, left, right, opRange: t.range, range: this.rangeFrom(first.startPos) };
       }
     } finally {
       this.depth -= chain;
     }
   }
 
-  private parseOr(): Expr {
-    return this.parseBinaryLevel(OR, () => this.parseAnd(), true);
-  }
-  private parseAnd(): Expr {
-    return this.parseBinaryLevel(AND, () => this.parseNot(), true);
-  }
-  private parseNot(): Expr {
-    const t = this.peek();
-    if (t.kind === 'ident' && t.text === 'not') {
-      this.next();
-      this.enter(t);
-      try {
-        const operand = this.parseNot();
-        return { kind: 'unary', op: 'not', operand, range: this.rangeFrom(t.startPos) };
-      } finally {
-        this.depth--;
-      }
-    }
-    return this.parseBinaryLevel(COMPARISONS, () => this.parseAdditive(), false);
-  }
-  private parseAdditive(): Expr {
-    return this.parseBinaryLevel(ADDITIVE, () => this.parseMultiplicative(), true);
-  }
-  private parseMultiplicative(): Expr {
-    return this.parseBinaryLevel(MULTIPLICATIVE, () => this.parseUnary(), true);
-  }
   private parseUnary(): Expr {
     const t = this.peek();
     if (t.kind === 'punct' && t.text === '-') {
@@ -618,10 +612,12 @@ class Parser {
   }
 }
 
-const OR = new Set(['or']);
-const AND = new Set(['and']);
-const ADDITIVE = new Set(['+', '-']);
-const MULTIPLICATIVE = new Set(['*', '/', '%']);
+const PRECEDENCE: Readonly<Record<string, number>> = { or: 1, and: 2, '<': 4, '<=': 4, '>': 4, '>=': 4, '==': 4, '!=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
+
+function binaryPrecedence(t: Token): number {
+  if (t.kind === 'punct' || (t.kind === 'ident' && (t.text === 'and' || t.text === 'or'))) return PRECEDENCE[t.text] ?? 0;
+  return 0;
+}
 
 function describe(t: Token): string {
   switch (t.kind) {
