@@ -45,8 +45,12 @@ test('source.fixAll: every legal in-place at once; two neighbours that save noth
   assert.ok(all);
   const after = applyEdits(text, all.edits);
   assert.ok(!(analyzeDocument(after, 'nnm').findings ?? []).some((f) => f.code === 'NNM205' || f.code === 'NNM202'), after);
-  // alone, either op leaves the other step at 12.8 MB: no finding; together the relu step drops to y's buffer
-  assert.deepEqual((src.analysis.findings ?? []).filter((f) => f.code === 'NNM205'), []);
+  // alone, either op leaves the other step at 12.8 MB; together the relu step drops to y's buffer:
+  // one finding on the model for the pair, none per call
+  assert.deepEqual(
+    (src.analysis.findings ?? []).filter((f) => f.code === 'NNM205').map((f) => [f.range.start.line, f.message]),
+    [[7, '2 op calls could run in place (inplace: true); together the peak (lower bound) drops by 4.59 MiB, none alone']],
+  );
   assert.ok(after.includes('z = relu(sigmoid(y, inplace: true), inplace: true)  # the activation'));
   assert.equal(planned(text) - planned(after), 4816896);
   assert.equal(all.title, 'Make 2 ops in-place (peak -4.59 MiB)');
@@ -132,4 +136,12 @@ test('checkpoint: ResNet-50 at batch 256 needs every repeat checkpointed; one fi
   assert.equal(after, text.replace(/(x = repeat \d bottleneck\([^)]*)\)/g, '$1, checkpoint: true)'));
   assert.equal(p.title, `Checkpoint 4 repeats (peak 20.6 GiB -> ${formatBytes(planned(after))}, fits 16 GiB)`);
   assert.equal(formatBytes(planned(after)), '13.2 GiB');
+});
+
+test('an in-place the planner would pay for is not offered: ResNet-50 inference, every legal call at once', () => {
+  const text = readFileSync(join(__dirname, '..', '..', '..', 'examples', 'resnet50.nnm'), 'utf8').replace('mode: train', 'mode: infer');
+  const src = source(text);
+  // the lower bound does not drop (no NNM205) and the planned arena would grow: no fixAll
+  assert.deepEqual((src.analysis.findings ?? []).filter((f) => f.code === 'NNM205'), []);
+  assert.equal(previewFixAll(src), undefined);
 });

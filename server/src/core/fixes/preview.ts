@@ -122,6 +122,8 @@ export function previewFix(src: FixSource, finding: Finding, fix: FixSpec): FixP
     const before = figures(modelNamed(src.analysis, modelName));
     const after = figures(modelNamed(afterAnalysis, modelName));
     if (!before || !after) return undefined;
+    // the planner is a heuristic: an in-place that lowers the bound can still grow its arena; not a fix then
+    if (fix.kind === 'inplace' && after.planned > before.planned) return undefined;
     return { title: titleOf(fix, before, after), edits, before, after };
   });
 }
@@ -174,6 +176,7 @@ export function previewFixAll(src: FixSource): FixPreview | undefined {
       const illegal = new Set(illegalLines(after).filter((l) => !already.has(l)));
       if (illegal.size === 0 && !newErrors(src.analysis, after)) {
         const total = (a: DocumentAnalysis): number => a.models.reduce((sum, m) => sum + (m.memory?.bytes.planned ?? 0), 0);
+        if (total(after) > total(src.analysis)) return undefined;
         const n = sites.size;
         return { title: `Make ${n} op${n === 1 ? '' : 's'} in-place (${peakDelta(total(src.analysis), total(after))})`, edits };
       }

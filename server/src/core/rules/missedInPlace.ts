@@ -1,7 +1,8 @@
-// NNM205 missed in-place: an op that could legally write its output over its input and would lower
-// the peak if it did. The liveness engine computes the legality and the saving per op; a block body
-// is one source call for many ops, so a call is offered only when every expansion is legal.
-import { formatBytes } from '../units';
+// NNM205 missed in-place: an op call that could legally write its output over its input and would
+// lower the peak if it did. The liveness engine decides legality per op; a block body is one source
+// call for many ops, so a call is offered only when every expansion is legal, and its saving is that
+// of all expansions at once.
+import { atBatch, formatBytes } from '../units';
 import type { MemoryAnalysis } from '../analysis/memory';
 import type { Graph, SourceRange } from '../ir';
 import { rangeKey, type RawFinding, type Rule } from './types';
@@ -9,19 +10,43 @@ import { rangeKey, type RawFinding, type Rule } from './types';
 export interface InPlaceSite {
   readonly site: SourceRange;
   readonly opName: string;
-  /** the best single-op peak saving among its expansions (bytes at the configured batch) */
-  readonly best: number;
+  /** the peak (lower bound) drop at the configured batch if every expansion of the call ran in place */
+  readonly saving: number;
   readonly instances: number;
+  /** forward step -> bytes that step loses when the call runs in place */
+  readonly lowered: ReadonlyMap<number, number>;
 }
 
-/** source calls every expansion of which could legally run in place and does not yet */
+/** the lower-bound drop when all the given calls run in place at once */
+export function combinedSaving(memory: MemoryAnalysis, sites: readonly InPlaceSite[]): number {
+  const live = memory.stepLive.map((l) => atBatch(l, memory.batch));
+  const peak = Math.max(0, ...live);
+  const lowered = new Map<number, number>();
+  for (const s of sites) for (const [step, bytes] of s.lowered) lowered.set(step, (lowered.get(step) ?? 0) + bytes);
+  let after = 0;
+  live.forEach((v, step) => (after = Math.max(after, v - (lowered.get(step) ?? 0))));
+  return peak - after;
+}
+
+/**
+ * Source calls every expansion of which could legally run in place and does not yet, with the drop
+ * of the lower bound if they all did. In place, an op's input and output share one buffer, and they
+ * were both live only at the op's own forward step, so each expansion lowers exactly that step by its
+ * output's bytes (the liveness engine's accounting for one op, applied to all of a call's expansions:
+ * a block body's K copies often tie for the peak, so one copy alone saves nothing).
+ */
 export function inPlaceSites(graph: Graph, memory: MemoryAnalysis): InPlaceSite[] {
-  const saving = new Map<number, number>();
-  for (const s of memory.inPlace.savings) saving.set(s.op, s.peakSaving);
+  const batch = memory.batch;
+  const stepOf = new Map<number, number>();
+  for (const s of memory.steps) if (s.phase === 'forward' && s.op !== undefined) stepOf.set(s.op, s.index);
+  const candidate = new Map<number, number>();
+  for (const s of memory.inPlace.savings) candidate.set(s.op, atBatch(s.bytes, batch));
   const bySite = new Map<string, number[]>();
   for (const op of graph.ops) {
     const key = rangeKey(op.site);
-    bySite.set(key, [...(bySite.get(key) ?? []), op.id]);
+    const list = bySite.get(key);
+    if (list) list.push(op.id);
+    else bySite.set(key, [op.id]);
   }
   const out: InPlaceSite[] = [];
   const done = new Set<string>();
@@ -31,8 +56,11 @@ export function inPlaceSites(graph: Graph, memory: MemoryAnalysis): InPlaceSite[
     if (done.has(key)) continue;
     done.add(key);
     const instances = bySite.get(key)!;
-    if (!instances.every((id) => saving.has(id))) continue;
-    out.push({ site: op.site, opName: op.op, best: Math.max(...instances.map((id) => saving.get(id)!)), instances: instances.length });
+    if (!instances.every((id) => candidate.has(id) && stepOf.has(id))) continue;
+    const lowered = new Map<number, number>();
+    for (const id of instances) lowered.set(stepOf.get(id)!, candidate.get(id)!);
+    const site = { site: op.site, opName: op.op, saving: 0, instances: instances.length, lowered };
+    out.push({ ...site, saving: combinedSaving(memory, [site]) });
   }
   return out;
 }
@@ -43,12 +71,24 @@ export const missedInPlaceRule: Rule = {
   defaultSeverity: 'info',
   summary: 'an op could run in place and lower the peak',
   check(model, { memory }) {
-    return inPlaceSites(model.graph, memory)
-      .filter((s) => s.best > 0)
-      .map((s): RawFinding => ({
+    const sites = inPlaceSites(model.graph, memory);
+    const out: RawFinding[] = sites
+      .filter((s) => s.saving > 0)
+      .map((s) => ({
         range: s.site,
-        message: `${s.opName} could run in place (inplace: true): the peak (lower bound) drops by ${formatBytes(s.best)}${s.instances > 1 ? ` (best of ${s.instances} expansions)` : ''}`,
+        message: `${s.opName} could run in place (inplace: true)${s.instances > 1 ? ` in all ${s.instances} expansions` : ''}: the peak (lower bound) drops by ${formatBytes(s.saving)}`,
         fixes: [{ kind: 'inplace', sites: [s.site], opName: s.opName }],
       }));
+    // neighbours (batchnorm then relu) that each leave the other at the peak save only together
+    const together = combinedSaving(memory, sites);
+    const alone = Math.max(0, ...sites.map((s) => s.saving));
+    if (sites.length > 1 && together > alone) {
+      out.push({
+        range: model.graph.nameRange,
+        message: `${sites.length} op calls could run in place (inplace: true); together the peak (lower bound) drops by ${formatBytes(together)}${alone > 0 ? `, one alone by at most ${formatBytes(alone)}` : ', none alone'}`,
+        fixes: [{ kind: 'inplace', sites: sites.map((s) => s.site), opName: `${sites.length} ops` }],
+      });
+    }
+    return out;
   },
 };
