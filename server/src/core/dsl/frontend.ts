@@ -108,7 +108,9 @@ function outline(file: NnmFile, graphs: readonly Graph[], results: ReadonlyMap<S
       else if (s.kind === 'assign') {
         const r = results.get(s);
         const t = r?.tensor !== undefined ? graphs[r.graph]?.tensors[r.tensor] : undefined;
-        children.push({ name: s.name.name, kind: 'tensor', range: s.range, selectionRange: s.name.range, ...(t ? { detail: `[${t.shape.join(', ')}]` } : {}), children: [] });
+        const symbol: { -readonly [K in keyof OutlineSymbol]: OutlineSymbol[K] } = { name: s.name.name, kind: 'tensor', range: s.range, selectionRange: s.name.range, children: [] };
+        if (t) symbol.detail = `[${t.shape.join(', ')}]`;
+        children.push(symbol);
       }
     }
     return children;

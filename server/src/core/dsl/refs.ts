@@ -3,23 +3,12 @@
 import type { OpId, SourceRange, TensorId } from '../ir';
 import type { SourceRef } from '../document';
 
-class MutableRef {
-  tensors: TensorId[] | undefined = undefined;
-  ops: OpId[] | undefined = undefined;
-  constructor(
-    readonly range: SourceRange,
-    readonly kind: SourceRef['kind'],
-    readonly name: string,
-    readonly definition: SourceRange | undefined,
-    readonly isDefinition: boolean,
-    readonly graph: number | undefined,
-  ) {}
-}
+type MutableRef = { -readonly [K in keyof SourceRef]: SourceRef[K] } & { tensors?: TensorId[]; ops?: OpId[] };
 
 const KINDS: readonly SourceRef['kind'][] = ['tensor', 'op', 'block', 'model', 'parameter', 'config'];
 
 export class RefCollector {
-  /** one map per (graph, kind), keyed by the occurrence's range object */
+  /** one map per (graph, kind), keyed by the occurrence's range object (every AST node owns its own) */
   private readonly tables = new Map<number, Map<SourceRange, MutableRef>>();
   private readonly all: MutableRef[] = [];
 
@@ -39,10 +28,11 @@ export class RefCollector {
       table = new Map();
       this.tables.set(tableKey, table);
     }
-    // every AST node owns its range object: identity is the position
     let ref = table.get(range);
     if (!ref) {
-      ref = new MutableRef(range, kind, name, definition, isDefinition, graph);
+      ref = { range, kind, name, isDefinition };
+      if (definition) ref.definition = definition;
+      if (graph !== undefined) ref.graph = graph;
       table.set(range, ref);
       this.all.push(ref);
     }
@@ -54,17 +44,12 @@ export class RefCollector {
     }
   }
 
-  /** in source order */
+  /** in source order (then by graph) */
   list(): SourceRef[] {
-    const refs = this.all.slice();
-    refs.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || (a.graph ?? -1) - (b.graph ?? -1));
-    return refs.map((r) => {
-      const out: { -readonly [K in keyof SourceRef]: SourceRef[K] } = { range: r.range, kind: r.kind, name: r.name, isDefinition: r.isDefinition };
-      if (r.definition) out.definition = r.definition;
-      if (r.graph !== undefined) out.graph = r.graph;
-      if (r.tensors) out.tensors = r.tensors;
-      if (r.ops) out.ops = r.ops;
-      return out;
-    });
+    return this.all.slice().sort(compareRefs);
   }
+}
+
+function compareRefs(a: SourceRef, b: SourceRef): number {
+  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || (a.graph ?? -1) - (b.graph ?? -1);
 }
