@@ -5,8 +5,8 @@ import { extname } from 'node:path';
 import { analyzeDocument, type SourceLanguage } from '../core/analyze';
 import type { ConfigOverrides } from '../core/config';
 import { parseConfigSetting } from '../core/dsl/config';
-import { toJsonReport } from './json';
-import { formatReport } from './report';
+import { toJsonReport } from '../report/json';
+import { formatReport } from '../report/text';
 
 const EXIT_OK = 0;
 const EXIT_ERRORS = 1;

@@ -35,6 +35,7 @@ import { documentDiagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
 import { inlayHints } from './features/inlayHints';
 import { signatureHelp } from './features/signatureHelp';
+import { report, ReportRequest } from './features/report';
 import { documentSymbols } from './features/symbols';
 import { DEFAULT_SETTINGS, parseSettings, type MemlensSettings } from './settings';
 
@@ -105,6 +106,10 @@ const routes: readonly (() => void)[] = [
   route(CodeActionRequest.type, [], (p) => {
     const input = codeActionInput(p.textDocument.uri);
     return input ? codeActions(input, p) : [];
+  }),
+  route(ReportRequest, { text: '' }, (p) => {
+    const d = analyzed({ uri: p.uri });
+    return d ? report(d.analysis, d.doc.uri) : { text: `memlens: ${p.uri} is not open` };
   }),
   route(SignatureHelpRequest.type, null, (p) => {
     const doc = documents.get(p.textDocument.uri);
