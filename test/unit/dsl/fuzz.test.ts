@@ -99,3 +99,13 @@ test('binary junk, deep nesting, huge numbers and empty files', () => {
   const huge = check('config {\n  batch: 1e30\n}\nmodel m {\n  x = input(1000000, 1000000)\n  y = input(10000000000, 10000000000)\n  return dense(x, 1e12)\n}\n');
   assert.deepEqual(huge.diagnostics.map((d) => d.code), ['NNM141', 'NNM130', 'NNM130']);
 });
+
+test('deep expressions inside deeply nested blocks: a diagnostic, not a stack overflow', () => {
+  const blocks: string[] = [];
+  for (let i = 0; i < 64; i++) {
+    const inner = i + 1 < 64 ? `b${i + 1}(x)` : 'x';
+    blocks.push(`block b${i}(x) {\n  return ${'relu('.repeat(95)}${inner}${')'.repeat(95)}\n}`);
+  }
+  const r = check(`${blocks.join('\n')}\nmodel m {\n  x = input(4)\n  return b0(x)\n}\n`);
+  assert.ok(r.diagnostics.some((d) => d.code === 'NNM151'), JSON.stringify(r.diagnostics.map((d) => d.message)));
+});

@@ -152,7 +152,10 @@ class ModelRun {
         }
       }
     } catch (e) {
-      if (!(e instanceof LimitReached)) throw e;
+      if (e instanceof RangeError) {
+        // deep expressions inside deeply nested blocks can outrun the stack: a diagnostic, not a crash
+        this.el.reportFrom('expansionLimit', model.name.range, `model '${model.name.name}' nests blocks and expressions too deeply to elaborate`);
+      } else if (!(e instanceof LimitReached)) throw e;
       outputs ??= [];
     }
     if (outputs === undefined) {
