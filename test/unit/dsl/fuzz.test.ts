@@ -107,5 +107,7 @@ test('deep expressions inside deeply nested blocks: a diagnostic, not a stack ov
     blocks.push(`block b${i}(x) {\n  return ${'relu('.repeat(95)}${inner}${')'.repeat(95)}\n}`);
   }
   const r = check(`${blocks.join('\n')}\nmodel m {\n  x = input(4)\n  return b0(x)\n}\n`);
-  assert.ok(r.diagnostics.some((d) => d.code === 'NNM151'), JSON.stringify(r.diagnostics.map((d) => d.message)));
+  // with a larger stack it may elaborate fully; with the default one it reports instead of crashing
+  const complete = r.diagnostics.length === 0 && r.graphs[0]!.ops.length === 1 + 64 * 95;
+  assert.ok(complete || r.diagnostics.some((d) => d.code === 'NNM151'), JSON.stringify(r.diagnostics.map((d) => d.message)));
 });
