@@ -14,6 +14,7 @@ const EXIT_USAGE = 2;
 
 interface ReportFlags {
   json?: boolean;
+  timeline?: boolean;
   mode?: string;
   batch?: string;
   precision?: string;
@@ -83,7 +84,7 @@ export async function report(file: string, flags: ReportFlags, out: (s: string) 
   const overrides = flagsToOverrides(flags);
   const text = readSource(file);
   const analysis = analyzeDocument(text, language, { overrides });
-  out(flags.json ? JSON.stringify(toJsonReport(file, analysis), null, 2) + '\n' : formatReport(file, analysis));
+  out(flags.json ? JSON.stringify(toJsonReport(file, analysis), null, 2) + '\n' : formatReport(file, analysis, { timeline: flags.timeline === true }));
   return analysis.diagnostics.some((d) => d.severity === 'error') ? EXIT_ERRORS : EXIT_OK;
 }
 
@@ -98,6 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('per-layer shapes, parameters and memory, with totals and diagnostics')
     .argument('<file>', 'a .nnm model file, or a .ts/.js file using TensorFlow.js layers')
     .option('--json', 'print one JSON object instead of the table')
+    .option('--timeline', 'also print live bytes by category at every step of the schedule')
     .option('--mode <mode>', 'train | infer')
     .option('--batch <n>', 'mini-batch size', (v) => {
       if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a positive integer');

@@ -14,6 +14,24 @@ export interface JsonTensor {
   params: number;
   /** bytes at the configured batch */
   bytes: number;
+  /** schedule steps (0-based) that write and last read it; null without a memory analysis */
+  liveFrom: number | null;
+  liveTo: number | null;
+  savedForBackward: boolean;
+  inPlace: boolean;
+  /** offset of its buffer in the planned arena at the configured batch */
+  offset: number | null;
+}
+
+export interface JsonStep {
+  index: number;
+  phase: string;
+  op: string | null;
+  /** 1-based line of the statement; null for the optimizer step */
+  line: number | null;
+  /** live bytes by category at the configured batch */
+  bytes: Record<string, number>;
+  total: number;
 }
 
 export interface JsonModel {
@@ -22,8 +40,29 @@ export interface JsonModel {
   config: { mode: string; batch: number; precision: string; optimizer: string; device: string; deviceMemory: number; layout: string };
   params: { trainable: number; nonTrainable: number };
   activationElementsPerSample: number;
-  bytes: { weights: number; buffers: number; activations: number; activationsPerSample: number; gradients: number; optimizer: number; total: number };
+  bytes: {
+    weights: number;
+    buffers: number;
+    activations: number;
+    activationsPerSample: number;
+    gradients: number;
+    optimizer: number;
+    /** footprint without reuse (every figure above added up) */
+    total: number;
+    /** the largest workspace (im2col lowering, attention scores) live at one step */
+    workspace: number | null;
+    /** every buffer its own storage for the whole run, with the schedule's workspace and gradients */
+    naive: number | null;
+    /** max over steps of live bytes */
+    lowerBound: number | null;
+    /** always-live state + the static arena of the planner */
+    planned: number | null;
+  };
+  /** the largest batch whose planned peak fits the device; null when unbounded or nothing fits */
+  maxBatch: number | null;
+  peakStep: { index: number; line: number | null; phase: string } | null;
   tensors: JsonTensor[];
+  steps: JsonStep[];
 }
 
 export interface JsonDiagnostic {
@@ -50,7 +89,7 @@ export function toJsonReport(file: string, analysis: DocumentAnalysis): JsonRepo
   };
 }
 
-function toJsonModel({ graph, footprint }: ModelAnalysis): JsonModel {
+function toJsonModel({ graph, footprint, memory }: ModelAnalysis): JsonModel {
   const { config } = graph;
   const batch = config.batch;
   const b = footprint.bytes;
@@ -80,10 +119,31 @@ function toJsonModel({ graph, footprint }: ModelAnalysis): JsonModel {
       gradients: atBatch(b.gradients, batch),
       optimizer: atBatch(b.optimizer, batch),
       total: atBatch(b.total, batch),
+      workspace: memory ? atBatch(memory.bytes.workspace, batch) : null,
+      naive: memory ? atBatch(memory.bytes.naive, batch) : null,
+      lowerBound: memory ? memory.bytes.lowerBound : null,
+      planned: memory ? memory.bytes.planned : null,
     },
+    maxBatch: memory?.maxBatch.planned.batch ?? null,
+    peakStep: memory?.peakStep
+      ? {
+          index: memory.peakStep.index,
+          line: memory.peakStep.line === null ? null : memory.peakStep.line + 1,
+          phase: memory.peakStep.phase,
+        }
+      : null,
+    steps: (memory?.timeline ?? []).map((row) => ({
+      index: row.step,
+      phase: row.phase,
+      op: row.op ?? null,
+      line: row.line === null ? null : row.line + 1,
+      bytes: { ...row.bytes },
+      total: row.total,
+    })),
     tensors: graph.ops.map((op, i) => {
       const t = graph.tensors[op.output]!;
       const opBytes = footprint.perOp[i]!.outputBytes;
+      const live = memory?.tensors[t.id];
       return {
         name: t.name,
         line: op.site.start.line + 1,
@@ -92,6 +152,11 @@ function toJsonModel({ graph, footprint }: ModelAnalysis): JsonModel {
         dtype: t.dtype,
         params: op.params.trainable + op.params.nonTrainable,
         bytes: atBatch(opBytes, batch),
+        liveFrom: live?.liveFrom ?? null,
+        liveTo: live?.liveTo ?? null,
+        savedForBackward: live?.savedForBackward ?? false,
+        inPlace: live?.inPlace ?? false,
+        offset: live?.offset ?? null,
       };
     }),
   };

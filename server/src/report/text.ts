@@ -1,11 +1,22 @@
 // The human-readable report: a per-layer table and the totals of each model.
 import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
 import type { CoreDiagnostic } from '../core/ir';
+import { formatTimeline } from '../core/analysis/timeline';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
 
-export function formatReport(file: string, analysis: DocumentAnalysis): string {
+export interface TextReportOptions {
+  /** append the per-step timeline of live bytes by category */
+  readonly timeline?: boolean;
+}
+
+export function formatReport(file: string, analysis: DocumentAnalysis, options: TextReportOptions = {}): string {
   const parts: string[] = [];
-  for (const model of analysis.models) parts.push(formatModel(file, model));
+  for (const model of analysis.models) {
+    parts.push(formatModel(file, model));
+    if (options.timeline && model.memory) {
+      parts.push([`timeline of ${model.graph.name} (live bytes per step at batch ${model.graph.config.batch})`, formatTimeline(model.memory.timeline)].join('\n'));
+    }
+  }
   if (analysis.models.length === 0) parts.push(`${file}: no model found`);
   if (analysis.diagnostics.length > 0) {
     parts.push(['diagnostics', ...analysis.diagnostics.map((d) => `  ${formatDiagnostic(file, d)}`)].join('\n'));
@@ -17,7 +28,7 @@ export function formatDiagnostic(file: string, d: CoreDiagnostic): string {
   return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code}: ${d.message}`;
 }
 
-function formatModel(file: string, { graph, footprint }: ModelAnalysis): string {
+function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis): string {
   const c = graph.config;
   const batch = c.batch;
   const optimizer = c.optimizer.kind === 'sgd' && c.optimizer.momentum > 0 ? `sgd(momentum: ${c.optimizer.momentum})` : c.optimizer.kind;
@@ -49,7 +60,24 @@ function formatModel(file: string, { graph, footprint }: ModelAnalysis): string 
   if (c.mode === 'train') {
     totals.push(['gradients', formatBytes(b.gradients.fixed)], ['optimizer', formatBytes(b.optimizer.fixed)]);
   }
-  totals.push(['total (no reuse)', `${formatSymbolic(b.total)} = ${formatBytes(atBatch(b.total, batch))} at batch ${batch}`]);
+  totals.push(['footprint total', `${formatSymbolic(b.total)} = ${formatBytes(atBatch(b.total, batch))} at batch ${batch}`]);
+  if (memory) {
+    const m = memory.bytes;
+    const peak = memory.peakStep;
+    const where = peak ? ` at step ${peak.index} (${peak.phase}${peak.line === null ? '' : `, line ${peak.line + 1}`})` : '';
+    const limit = memory.maxBatch.planned;
+    totals.push(
+      ['naive (no reuse)', formatBytes(atBatch(m.naive, batch))],
+      ['lower bound', `${formatBytes(m.lowerBound)}${where}`],
+      ['planned', `${formatBytes(m.planned)} (fragmentation ${(m.fragmentation * 100).toFixed(1)}%)`],
+      ['workspace', formatBytes(atBatch(m.workspace, batch))],
+      [
+        'device',
+        `${formatBytes(c.device.memoryBytes)}: ${m.planned <= c.device.memoryBytes ? 'fits' : 'does not fit'}; ` +
+          (limit.batch !== null ? `largest batch that fits ${formatInt(limit.batch)}` : limit.reason === 'unbounded' ? 'any batch fits' : 'no batch fits'),
+      ],
+    );
+  }
   if (footprint.overflow) totals.push(['warning', 'some figures exceed 2^53 and are not exact']);
   return [header, '', table(rows), '', 'totals', ...table(totals, false).split('\n').map((l) => `  ${l}`)].join('\n');
 }
