@@ -59,93 +59,124 @@ function isIdentPart(c: number): boolean {
   return isIdentStart(c) || isDigit(c);
 }
 
+/** everything at once (tests, tools); the parser pulls tokens one by one from a Lexer */
 export function lex(text: string): LexResult {
+  const lexer = new Lexer(text);
   const tokens: Token[] = [];
-  const comments: Comment[] = [];
-  const diagnostics: CoreDiagnostic[] = [];
-  let line = 0;
-  let lineStart = 0;
-  let i = 0;
-  const n = text.length;
-  const pos = (offset: number) => ({ line, character: offset - lineStart });
-  // tokens never span lines (a \r\n newline token ends where the next line starts; its range is unused)
-  const push = (kind: TokenKind, start: number, end: number, tokText: string, value?: number) => {
-    tokens.push(new Token(kind, tokText, start, end, line, start - lineStart, end - lineStart, value));
-  };
-  let junkStart = -1;
-  const flushJunk = (end: number) => {
-    if (junkStart < 0) return;
-    const shown = text.slice(junkStart, Math.min(end, junkStart + 12));
-    diagnostics.push(
-      diag('invalidToken', { start: pos(junkStart), end: pos(end) }, `unexpected character${end - junkStart > 1 ? 's' : ''} ${JSON.stringify(shown)}${end - junkStart > 12 ? '...' : ''}`),
-    );
-    junkStart = -1;
-  };
-
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) {
-      flushJunk(i);
-      const len = c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
-      push('newline', i, i + len, '\n');
-      i += len;
-      line++;
-      lineStart = i;
-      continue;
-    }
-    if (c === 32 || c === 9 || c === 12 || c === 0xfeff) {
-      flushJunk(i);
-      i++;
-      continue;
-    }
-    if (c === 35 /* # */) {
-      flushJunk(i);
-      let j = i + 1;
-      while (j < n && text.charCodeAt(j) !== 10 && text.charCodeAt(j) !== 13) j++;
-      comments.push({ line, text: text.slice(i + 1, j) });
-      i = j;
-      continue;
-    }
-    if (isIdentStart(c)) {
-      flushJunk(i);
-      let j = i + 1;
-      while (j < n && isIdentPart(text.charCodeAt(j))) j++;
-      push('ident', i, j, text.slice(i, j));
-      i = j;
-      continue;
-    }
-    if (isDigit(c)) {
-      flushJunk(i);
-      i = lexNumber(text, i);
-      continue;
-    }
-    if (c === 34 /* " */) {
-      flushJunk(i);
-      i = lexString(text, i);
-      continue;
-    }
-    const two = text.charCodeAt(i + 1) === 61 /* = */ ? text.slice(i, i + 2) : '';
-    if (two !== '' && PUNCT2.has(two)) {
-      flushJunk(i);
-      push('punct', i, i + 2, two);
-      i += 2;
-      continue;
-    }
-    const one = text[i]!;
-    if (PUNCT1.has(one)) {
-      flushJunk(i);
-      push('punct', i, i + 1, one);
-      i++;
-      continue;
-    }
-    if (junkStart < 0) junkStart = i;
-    i++;
+  for (;;) {
+    const t = lexer.next();
+    tokens.push(t);
+    if (t.kind === 'eof') break;
   }
-  flushJunk(n);
-  push('eof', n, n, '');
-  return { tokens, comments, diagnostics };
+  return { tokens, comments: lexer.comments, diagnostics: lexer.diagnostics };
+}
 
-  function lexNumber(src: string, start: number): number {
+/**
+ * A pull tokenizer: tokens are made as the parser asks for them, so a large file's tokens die
+ * young instead of being held all at once. Diagnostics go to `diagnostics` as they are found.
+ */
+export class Lexer {
+  readonly comments: Comment[] = [];
+  private i = 0;
+  private line = 0;
+  private lineStart = 0;
+  private junkStart = -1;
+  private readonly n: number;
+
+  constructor(
+    private readonly text: string,
+    readonly diagnostics: CoreDiagnostic[] = [],
+  ) {
+    this.n = text.length;
+  }
+
+  private pos(offset: number): Position {
+    return { line: this.line, character: offset - this.lineStart };
+  }
+
+  // tokens never span lines (a \r\n newline token ends where the next line starts; its range is unused)
+  private make(kind: TokenKind, start: number, end: number, tokText: string, value?: number): Token {
+    return new Token(kind, tokText, start, end, this.line, start - this.lineStart, end - this.lineStart, value);
+  }
+
+  private flushJunk(end: number): void {
+    const junkStart = this.junkStart;
+    if (junkStart < 0) return;
+    const shown = this.text.slice(junkStart, Math.min(end, junkStart + 12));
+    this.diagnostics.push(
+      diag('invalidToken', { start: this.pos(junkStart), end: this.pos(end) }, `unexpected character${end - junkStart > 1 ? 's' : ''} ${JSON.stringify(shown)}${end - junkStart > 12 ? '...' : ''}`),
+    );
+    this.junkStart = -1;
+  }
+
+  next(): Token {
+    const text = this.text;
+    const n = this.n;
+    while (this.i < n) {
+      const i = this.i;
+      const c = text.charCodeAt(i);
+      if (c === 10 || c === 13) {
+        this.flushJunk(i);
+        const len = c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
+        const t = this.make('newline', i, i + len, '\n');
+        this.i = i + len;
+        this.line++;
+        this.lineStart = this.i;
+        return t;
+      }
+      if (c === 32 || c === 9 || c === 12 || c === 0xfeff) {
+        this.flushJunk(i);
+        this.i++;
+        continue;
+      }
+      if (c === 35 /* # */) {
+        this.flushJunk(i);
+        let j = i + 1;
+        while (j < n && text.charCodeAt(j) !== 10 && text.charCodeAt(j) !== 13) j++;
+        this.comments.push({ line: this.line, text: text.slice(i + 1, j) });
+        this.i = j;
+        continue;
+      }
+      if (isIdentStart(c)) {
+        this.flushJunk(i);
+        let j = i + 1;
+        while (j < n && isIdentPart(text.charCodeAt(j))) j++;
+        this.i = j;
+        return this.make('ident', i, j, text.slice(i, j));
+      }
+      if (isDigit(c)) {
+        this.flushJunk(i);
+        const t = this.lexNumber(i);
+        if (t) return t;
+        continue;
+      }
+      if (c === 34 /* " */) {
+        this.flushJunk(i);
+        return this.lexString(i);
+      }
+      const two = text.charCodeAt(i + 1) === 61 /* = */ ? text.slice(i, i + 2) : '';
+      if (two !== '' && PUNCT2.has(two)) {
+        this.flushJunk(i);
+        this.i = i + 2;
+        return this.make('punct', i, i + 2, two);
+      }
+      const one = text[i]!;
+      if (PUNCT1.has(one)) {
+        this.flushJunk(i);
+        this.i = i + 1;
+        return this.make('punct', i, i + 1, one);
+      }
+      if (this.junkStart < 0) this.junkStart = i;
+      this.i++;
+    }
+    this.flushJunk(n);
+    return this.make('eof', n, n, '');
+  }
+
+  /** a number or size token, or undefined (and a diagnostic) for a malformed one */
+  private lexNumber(start: number): Token | undefined {
+    const src = this.text;
+    const n = this.n;
     let j = start;
     while (j < n && isDigit(src.charCodeAt(j))) j++;
     let isInt = true;
@@ -164,30 +195,32 @@ export function lex(text: string): LexResult {
     if (j < n && isIdentStart(src.charCodeAt(j))) {
       let k = j;
       while (k < n && isIdentPart(src.charCodeAt(k))) k++;
+      this.i = k;
       const unit = src.slice(j, k);
       const factor = sizeUnitFactor(unit);
       if (factor === undefined) {
-        diagnostics.push(
-          diag('invalidToken', { start: pos(start), end: pos(k) }, `'${src.slice(start, k)}' is not a number or a size (size units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)`),
+        this.diagnostics.push(
+          diag('invalidToken', { start: this.pos(start), end: this.pos(k) }, `'${src.slice(start, k)}' is not a number or a size (size units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)`),
         );
-        return k;
+        return undefined;
       }
       const bytes = Math.round(Number(numText) * factor);
-      push('size', start, k, src.slice(start, k), Number.isSafeInteger(bytes) ? bytes : Number.NaN);
-      return k;
+      return this.make('size', start, k, src.slice(start, k), Number.isSafeInteger(bytes) ? bytes : Number.NaN);
     }
-    push(isInt ? 'int' : 'real', start, j, numText, Number(numText));
-    return j;
+    this.i = j;
+    return this.make(isInt ? 'int' : 'real', start, j, numText, Number(numText));
   }
 
-  function lexString(src: string, start: number): number {
+  private lexString(start: number): Token {
+    const src = this.text;
+    const n = this.n;
     let j = start + 1;
     let value = '';
     while (j < n) {
       const ch = src[j]!;
       if (ch === '"') {
-        push('string', start, j + 1, value);
-        return j + 1;
+        this.i = j + 1;
+        return this.make('string', start, j + 1, value);
       }
       if (ch === '\n' || ch === '\r') break;
       if (ch === '\\' && j + 1 < n && src[j + 1] !== '\n') {
@@ -199,8 +232,8 @@ export function lex(text: string): LexResult {
       value += ch;
       j++;
     }
-    diagnostics.push(diag('invalidToken', { start: pos(start), end: pos(j) }, 'unterminated string (a string ends with " on the same line)'));
-    push('string', start, j, value);
-    return j;
+    this.diagnostics.push(diag('invalidToken', { start: this.pos(start), end: this.pos(j) }, 'unterminated string (a string ends with " on the same line)'));
+    this.i = j;
+    return this.make('string', start, j, value);
   }
 }

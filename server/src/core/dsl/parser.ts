@@ -19,7 +19,7 @@ import type {
   Statement,
 } from './ast';
 import { diag } from './codes';
-import { lex, type Comment, type Token } from './lexer';
+import { Lexer, type Token } from './lexer';
 
 /** deepest expression nesting (parentheses, operators, chains) the parser accepts */
 export const MAX_EXPR_DEPTH = 200;
@@ -32,15 +32,13 @@ export interface ParseResult {
 }
 
 export function parseNnm(text: string): ParseResult {
-  const lexed = lex(text);
-  const parser = new Parser(text, lexed.tokens, lexed.comments, lexed.diagnostics);
+  const parser = new Parser(text, new Lexer(text));
   return { file: parser.parseFile(), diagnostics: parser.diagnostics };
 }
 
 /** parse one expression (a config value from settings or the CLI); diagnostics on failure */
 export function parseExpression(text: string): { expr: Expr; diagnostics: CoreDiagnostic[] } {
-  const lexed = lex(text);
-  const parser = new Parser(text, lexed.tokens, lexed.comments, lexed.diagnostics);
+  const parser = new Parser(text, new Lexer(text));
   return { expr: parser.parseStandaloneExpr(), diagnostics: parser.diagnostics };
 }
 
@@ -48,35 +46,55 @@ export function parseExpression(text: string): { expr: Expr; diagnostics: CoreDi
 class Bail {}
 
 class Parser {
+  /** index of the current token in the stream */
   private i = 0;
   /** open ( and [: newlines inside them are insignificant */
   private bracket = 0;
   private depth = 0;
   private prev: Token;
+  /** a window of the token stream: tokens [base, base + buf.length) */
+  private buf: Token[] = [];
+  private base = 0;
+  private commentsSeen = 0;
   private readonly commentByLine = new Map<number, string>();
+  readonly diagnostics: CoreDiagnostic[];
 
   constructor(
     private readonly text: string,
-    private readonly tokens: readonly Token[],
-    comments: readonly Comment[],
-    readonly diagnostics: CoreDiagnostic[],
+    private readonly lexer: Lexer,
   ) {
-    this.prev = tokens[0]!;
-    for (const c of comments) this.commentByLine.set(c.line, c.text);
+    this.diagnostics = lexer.diagnostics;
+    this.prev = this.tok(0);
+  }
+
+  /** the token at stream index k (k >= base), lexing on demand */
+  private tok(k: number): Token {
+    while (k >= this.base + this.buf.length) this.buf.push(this.lexer.next());
+    return this.buf[k - this.base]!;
+  }
+
+  /** forget tokens well behind the cursor (the parser looks back one token at most) */
+  private trim(): void {
+    const behind = this.i - this.base;
+    if (behind > 4096) {
+      const drop = behind - 8;
+      this.buf.splice(0, drop);
+      this.base += drop;
+    }
   }
 
   // ---- token access ----
 
   private peek(): Token {
-    if (this.bracket > 0) while (this.tokens[this.i]!.kind === 'newline') this.i++;
-    return this.tokens[this.i]!;
+    if (this.bracket > 0) while (this.tok(this.i).kind === 'newline') this.i++;
+    return this.tok(this.i);
   }
 
   private peekAt(k: number): Token {
     let j = this.i;
     let seen = 0;
     for (;;) {
-      const t = this.tokens[j]!;
+      const t = this.tok(j);
       if (t.kind === 'eof') return t;
       if (!(this.bracket > 0 && t.kind === 'newline')) {
         if (seen === k) return t;
@@ -90,6 +108,7 @@ class Parser {
     const t = this.peek();
     if (t.kind !== 'eof') this.i++;
     this.prev = t;
+    if (this.i - this.base > 4096) this.trim();
     return t;
   }
 
@@ -105,7 +124,7 @@ class Parser {
   }
 
   private skipNewlines(): void {
-    while (this.tokens[this.i]!.kind === 'newline') this.i++;
+    while (this.tok(this.i).kind === 'newline') this.i++;
   }
 
   private error(range: SourceRange, message: string): void {
@@ -142,10 +161,10 @@ class Parser {
   /** skip to the end of the current statement: a newline or `}` outside brackets, or a line that starts a statement */
   private recover(): void {
     this.bracket = 0;
-    if (this.i > 0 && this.tokens[this.i - 1]!.kind === 'newline' && this.startsStatement(this.i)) return;
+    if (this.i > 0 && this.tok(this.i - 1).kind === 'newline' && this.startsStatement(this.i)) return;
     let depth = 0;
     for (;;) {
-      const t = this.tokens[this.i]!;
+      const t = this.tok(this.i);
       if (t.kind === 'eof') return;
       if (t.kind === 'newline') {
         if (depth <= 0 || this.startsStatement(this.i + 1)) return;
@@ -162,11 +181,11 @@ class Parser {
   }
 
   private startsStatement(j: number): boolean {
-    const t = this.tokens[j]!;
+    const t = this.tok(j);
     if (t.kind === 'punct') return t.text === '}';
     if (t.kind !== 'ident') return false;
     if (t.text === 'return' || t.text === 'model' || t.text === 'block' || t.text === 'config') return true;
-    const after = this.tokens[j + 1]!;
+    const after = this.tok(j + 1);
     return after.kind === 'punct' && after.text === '=';
   }
 
@@ -202,10 +221,10 @@ class Parser {
 
   /** after an item or statement: the line must end (or the body close) */
   private endOfLine(what: string): void {
-    const t = this.tokens[this.i]!;
+    const t = this.tok(this.i);
     if (t.kind === 'newline' || t.kind === 'eof' || (t.kind === 'punct' && t.text === '}')) return;
     // an unclosed body stopped at the next item: that is already reported
-    if (this.i > 0 && this.tokens[this.i - 1]!.kind === 'newline') return;
+    if (this.i > 0 && this.tok(this.i - 1).kind === 'newline') return;
     this.error(t.range, `expected the end of the line ${what}, found ${describe(t)}`);
     this.recover();
   }
@@ -302,13 +321,16 @@ class Parser {
   private recoverToBrace(): void {
     this.bracket = 0;
     for (;;) {
-      const t = this.tokens[this.i]!;
+      const t = this.tok(this.i);
       if (t.kind === 'eof' || t.kind === 'newline' || (t.kind === 'punct' && t.text === '{')) return;
       this.i++;
     }
   }
 
   private docAbove(line: number): string | undefined {
+    // comments lexed so far cover every line above the block
+    const comments = this.lexer.comments;
+    for (; this.commentsSeen < comments.length; this.commentsSeen++) this.commentByLine.set(comments[this.commentsSeen]!.line, comments[this.commentsSeen]!.text);
     const lines: string[] = [];
     for (let l = line - 1; l >= 0 && this.commentByLine.has(l); l--) lines.unshift(this.commentByLine.get(l)!.trim());
     return lines.length ? lines.join('\n') : undefined;
