@@ -2,6 +2,7 @@
 //   1. parse + analysis (analyzeDocument) per example and for generated models of 1k / 10k / 100k ops
 //   2. the LSP round trip didChange -> publishDiagnostics on resnet50.nnm against dist/server.js
 //   3. the other benchmarks in bench/ (TensorFlow.js frontend, code actions) when they exist
+// `npm run bench -- scale lsp` runs only the named sections (examples, scale, lsp, others).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -33,9 +34,9 @@ function benchExamples(): void {
     const { ops, errors } = describe(text);
     const frontend = measure(() => analyzeNnm(text, BUILTIN_DEFAULTS), options);
     const full = measure(() => analyzeDocument(text, 'nnm'), options);
-    rows.push([file, String(text.split('\n').length), String(ops), String(errors), String(full.runs), ms(frontend.median), ms(full.median), ms(full.p95)]);
+    rows.push([file, String(text.split('\n').length), String(ops), String(errors), String(full.runs), ms(frontend.median), ms(full.median), ms(full.p95), ms(full.min)]);
   }
-  printTable(['example', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95'], rows);
+  printTable(['example', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'min'], rows);
 }
 
 /** per generated size: the timed budget in the child, and the wall-clock cap on the child */
@@ -61,16 +62,16 @@ function benchScaling(): void {
     const line = child.stdout?.trim().split('\n').pop();
     if (child.status !== 0 || !line) {
       const why = child.error ? `stopped after ${SCALE_CAP_MS / 1000} s` : `exited with status ${child.status}: ${child.stderr?.trim().slice(0, 300)}`;
-      rows.push([name, '-', '-', '-', '-', '-', '-', '-', why]);
+      rows.push([name, '-', '-', '-', '-', '-', '-', '-', '-', why]);
       previous = undefined;
       continue;
     }
     const r = JSON.parse(line) as ScaleResult;
     const growth = previous ? (r.full.median / previous.full.median).toFixed(1) : '-';
-    rows.push([name, String(r.lines), String(r.ops), String(r.errors), String(r.full.runs), ms(r.frontend.median), ms(r.full.median), ms(r.full.p95), growth]);
+    rows.push([name, String(r.lines), String(r.ops), String(r.errors), String(r.full.runs), ms(r.frontend.median), ms(r.full.median), ms(r.full.p95), ms(r.full.min), growth]);
     previous = r;
   }
-  printTable(['model', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'x per 10x ops'], rows);
+  printTable(['model', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'min', 'x per 10x ops (median)'], rows);
 }
 
 /** latest modification time of any file under `dir` */
@@ -139,18 +140,35 @@ function benchOthers(): void {
   }
 }
 
+const SECTIONS = ['examples', 'scale', 'lsp', 'others'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** `npm run bench` runs every section; `npm run bench -- scale lsp` only those */
+function chosenSections(): Section[] {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((a) => !(SECTIONS as readonly string[]).includes(a));
+  if (unknown.length > 0) {
+    console.error(`unknown section ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+    process.exit(2);
+  }
+  return asked.length === 0 ? [...SECTIONS] : (asked as Section[]);
+}
+
 async function main(): Promise<void> {
+  const sections = chosenSections();
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`memlens bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average ${load}`);
-  benchExamples();
-  benchScaling();
-  try {
-    await benchLsp();
-  } catch (err) {
-    console.log(`LSP round trip failed: ${(err as Error).message}`);
-    process.exitCode = 1;
+  if (sections.includes('examples')) benchExamples();
+  if (sections.includes('scale')) benchScaling();
+  if (sections.includes('lsp')) {
+    try {
+      await benchLsp();
+    } catch (err) {
+      console.log(`LSP round trip failed: ${(err as Error).message}`);
+      process.exitCode = 1;
+    }
   }
-  benchOthers();
+  if (sections.includes('others')) benchOthers();
 }
 
 void main();
