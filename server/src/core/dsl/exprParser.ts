@@ -1,0 +1,415 @@
+// Token access, recovery and expressions of the .nnm parser (items and statements: parser.ts).
+// Never throws out of the parser: a broken expression is reported, then unwinds (Bail) to its
+// statement, which recovers; nesting deeper than MAX_EXPR_DEPTH ends in a diagnostic.
+import type { CoreDiagnostic, Position, SourceRange } from '../ir';
+import type { Arg, BinaryOp, Call, Expr, Ident } from './ast';
+import { diag } from './codes';
+import type { Lexer, Token } from './lexer';
+
+/** deepest expression nesting (parentheses, operators, chains) the parser accepts */
+export const MAX_EXPR_DEPTH = 200;
+
+export const KEYWORDS = new Set(['config', 'block', 'model', 'return', 'repeat', 'and', 'or', 'not', 'true', 'false']);
+
+/** thrown inside the parser only: unwinds a broken expression (already reported) to its statement */
+export class Bail {}
+
+export class ExprParser {
+  /** index of the current token in the stream */
+  protected i = 0;
+  /** open ( and [: newlines inside them are insignificant */
+  protected bracket = 0;
+  protected depth = 0;
+  protected prev: Token;
+  /** a window of the token stream: tokens [base, base + buf.length) */
+  private buf: Token[] = [];
+  private base = 0;
+  readonly diagnostics: CoreDiagnostic[];
+
+  constructor(
+    protected readonly text: string,
+    protected readonly lexer: Lexer,
+  ) {
+    this.diagnostics = lexer.diagnostics;
+    this.prev = this.tok(0);
+  }
+
+  /** the token at stream index k (k >= base), lexing on demand */
+  protected tok(k: number): Token {
+    while (k >= this.base + this.buf.length) this.buf.push(this.lexer.next());
+    return this.buf[k - this.base]!;
+  }
+
+  /** forget tokens well behind the cursor (the parser looks back one token at most) */
+  private trim(): void {
+    const behind = this.i - this.base;
+    if (behind > 4096) {
+      const drop = behind - 8;
+      this.buf.splice(0, drop);
+      this.base += drop;
+    }
+  }
+
+  protected peek(): Token {
+    if (this.bracket > 0) while (this.tok(this.i).kind === 'newline') this.i++;
+    return this.tok(this.i);
+  }
+
+  protected peekAt(k: number): Token {
+    let j = this.i;
+    let seen = 0;
+    for (;;) {
+      const t = this.tok(j);
+      if (t.kind === 'eof') return t;
+      if (!(this.bracket > 0 && t.kind === 'newline')) {
+        if (seen === k) return t;
+        seen++;
+      }
+      j++;
+    }
+  }
+
+  protected next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.i++;
+    this.prev = t;
+    if (this.i - this.base > 4096) this.trim();
+    return t;
+  }
+
+  protected is(text: string): boolean {
+    const t = this.peek();
+    return (t.kind === 'punct' || t.kind === 'ident') && t.text === text;
+  }
+
+  protected eat(text: string): boolean {
+    if (!this.is(text)) return false;
+    this.next();
+    return true;
+  }
+
+  protected skipNewlines(): void {
+    while (this.tok(this.i).kind === 'newline') this.i++;
+  }
+
+  protected error(range: SourceRange, message: string): void {
+    this.diagnostics.push(diag('syntax', range, message));
+  }
+
+  /** report a syntax error inside an expression and unwind to the statement */
+  protected fail(range: SourceRange, message: string): never {
+    this.error(range, message);
+    throw new Bail();
+  }
+
+  protected expect(text: string, what: string): boolean {
+    if (this.eat(text)) return true;
+    const t = this.peek();
+    this.error(this.errorRange(t), `expected '${text}' ${what}, found ${describe(t)}`);
+    return false;
+  }
+
+  /** a token's range, or the end of the previous token when the error is a missing token at a line end */
+  protected errorRange(t: Token): SourceRange {
+    if (t.kind === 'newline' || t.kind === 'eof') return { start: this.prev.endPos, end: this.prev.endPos };
+    return t.range;
+  }
+
+  protected rangeFrom(start: Position): SourceRange {
+    return { start, end: this.prev.endPos };
+  }
+
+  protected ident(t: Token): Ident {
+    return { kind: 'ident', name: t.text, range: t.range };
+  }
+
+  /** skip to the end of the current statement: a newline or `}` outside brackets, or a line that starts a statement */
+  protected recover(): void {
+    this.bracket = 0;
+    if (this.i > 0 && this.tok(this.i - 1).kind === 'newline' && this.startsStatement(this.i)) return;
+    let depth = 0;
+    for (;;) {
+      const t = this.tok(this.i);
+      if (t.kind === 'eof') return;
+      if (t.kind === 'newline') {
+        if (depth <= 0 || this.startsStatement(this.i + 1)) return;
+      } else if (t.kind === 'punct') {
+        if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
+        else if (t.text === ')' || t.text === ']') depth--;
+        else if (t.text === '}') {
+          if (depth <= 0) return;
+          depth--;
+        }
+      }
+      this.i++;
+    }
+  }
+
+  protected startsStatement(j: number): boolean {
+    const t = this.tok(j);
+    if (t.kind === 'punct') return t.text === '}';
+    if (t.kind !== 'ident') return false;
+    if (t.text === 'return' || t.text === 'model' || t.text === 'block' || t.text === 'config') return true;
+    const after = this.tok(j + 1);
+    return after.kind === 'punct' && after.text === '=';
+  }
+
+  protected peekIs(k: number, text: string): boolean {
+    const t = this.peekAt(k);
+    return t.kind === 'punct' && t.text === text;
+  }
+
+  parseStandaloneExpr(): Expr {
+    this.skipNewlines();
+    const e = this.guardedExpr();
+    this.skipNewlines();
+    const t = this.peek();
+    if (t.kind !== 'eof') this.error(t.range, `unexpected ${describe(t)} after the value`);
+    return e;
+  }
+
+  /** an expression; on a syntax error (already reported) an ErrorExpr, and the parser skips to the statement's end */
+  protected guardedExpr(): Expr {
+    const start = this.peek();
+    try {
+      return this.parseExpr();
+    } catch (e) {
+      if (!(e instanceof Bail)) throw e;
+      this.depth = 0;
+      this.recover();
+      return { kind: 'error', range: { start: start.startPos, end: this.prev.endPos } };
+    }
+  }
+
+  protected enter(t: Token): void {
+    if (++this.depth > MAX_EXPR_DEPTH) {
+      this.diagnostics.push(diag('tooDeep', t.range, `expression nested more than ${MAX_EXPR_DEPTH} levels deep`));
+      throw new Bail();
+    }
+  }
+
+  protected parseExpr(): Expr {
+    const start = this.peek();
+    this.enter(start);
+    try {
+      const cond = this.parseBinary(1);
+      if (!this.is('?')) return cond;
+      this.next();
+      const then = this.parseExpr();
+      if (!this.is(':')) this.fail(this.errorRange(this.peek()), `expected ':' between the branches of '? :', found ${describe(this.peek())}`);
+      this.next();
+      const otherwise = this.parseExpr();
+      return { kind: 'ternary', cond, then, otherwise, range: this.rangeFrom(start.startPos) };
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /**
+   * Binary operators by precedence climbing: or 1, and 2, (not 3, prefix), comparisons 4
+   * (not chainable), + - 5, * / % 6. A left-deep chain counts its length as depth, so the
+   * evaluator's recursion stays bounded too.
+   */
+  protected parseBinary(minPrec: number): Expr {
+    const first = this.peek();
+    let left: Expr;
+    if (minPrec <= 3 && first.kind === 'ident' && first.text === 'not') {
+      this.next();
+      this.enter(first);
+      try {
+        const operand = this.parseBinary(3);
+        left = { kind: 'unary', op: 'not', operand, range: this.rangeFrom(first.startPos) };
+      } finally {
+        this.depth--;
+      }
+      // a `not` operand swallowed everything down to precedence 3; only and / or may follow
+      if (minPrec > 2) return left;
+    } else {
+      left = this.parseUnary();
+    }
+    let chain = 0;
+    let lastPrec = 0;
+    try {
+      for (;;) {
+        const t = this.peek();
+        const prec = binaryPrecedence(t);
+        if (prec === 0 || prec < minPrec) return left;
+        if (prec === 4 && lastPrec === 4) this.fail(t.range, `comparisons do not chain; write 'a < b and b < c'`);
+        this.next();
+        chain++;
+        lastPrec = prec;
+        this.enter(t);
+        const right = this.parseBinary(prec + 1);
+        left = { kind: 'binary', op: t.text as BinaryOp, left, right, opRange: t.range, range: this.rangeFrom(first.startPos) };
+      }
+    } finally {
+      this.depth -= chain;
+    }
+  }
+
+  protected parseUnary(): Expr {
+    const t = this.peek();
+    if (t.kind === 'punct' && t.text === '-') {
+      this.next();
+      this.enter(t);
+      try {
+        const operand = this.parseUnary();
+        return { kind: 'unary', op: '-', operand, range: this.rangeFrom(t.startPos) };
+      } finally {
+        this.depth--;
+      }
+    }
+    return this.parsePrimary();
+  }
+
+  protected parsePrimary(): Expr {
+    const t = this.peek();
+    switch (t.kind) {
+      case 'int':
+      case 'real':
+        this.next();
+        return { kind: 'number', value: t.value!, isInt: t.kind === 'int', text: t.text, range: t.range };
+      case 'size':
+        this.next();
+        return { kind: 'size', bytes: Number.isNaN(t.value) ? undefined : t.value, text: t.text, range: t.range };
+      case 'string':
+        this.next();
+        return { kind: 'string', value: t.text, range: t.range };
+      case 'ident':
+        return this.parseIdentExpr(t);
+      case 'punct':
+        if (t.text === '(') return this.parseParens(t);
+        if (t.text === '[') return this.parseList(t);
+        break;
+      default:
+        break;
+    }
+    return this.fail(this.errorRange(t), `expected an expression, found ${describe(t)}`);
+  }
+
+  protected parseIdentExpr(t: Token): Expr {
+    if (t.text === 'true' || t.text === 'false') {
+      this.next();
+      return { kind: 'bool', value: t.text === 'true', range: t.range };
+    }
+    if (t.text === 'repeat') return this.parseRepeat(t);
+    if (KEYWORDS.has(t.text)) {
+      this.fail(t.range, `'${t.text}' is a keyword and cannot start an expression`);
+    }
+    this.next();
+    const id = this.ident(t);
+    if (this.is('(')) return this.parseCall(id);
+    return id;
+  }
+
+  protected parseRepeat(kw: Token): Expr {
+    this.next();
+    const count = this.parseUnary();
+    const t = this.peek();
+    if (t.kind !== 'ident' || KEYWORDS.has(t.text) || !this.peekIs(1, '(')) {
+      this.fail(this.errorRange(t), `expected a call after 'repeat ${count.kind === 'number' ? count.text : 'K'}' (repeat K f(x, ...)), found ${describe(t)}`);
+    }
+    this.next();
+    const call = this.parseCall(this.ident(t));
+    return { kind: 'repeat', count, call, keywordRange: kw.range, range: this.rangeFrom(kw.startPos) };
+  }
+
+  protected parseCall(callee: Ident): Call {
+    const open = this.next(); // '('
+    this.enter(open);
+    this.bracket++;
+    const args: Arg[] = [];
+    let sawNamed = false;
+    try {
+      while (!this.is(')')) {
+        const t = this.peek();
+        if (t.kind === 'eof') break;
+        let name: Ident | undefined;
+        if (t.kind === 'ident' && this.peekIs(1, ':')) {
+          name = this.ident(this.next());
+          this.next();
+          sawNamed = true;
+        } else if (sawNamed) {
+          this.fail(t.range, 'positional argument after a named one: positional arguments come first');
+        }
+        const value = this.parseExpr();
+        args.push(name ? { name, value, range: this.rangeFrom(name.range.start) } : { value, range: value.range });
+        if (!this.eat(',')) break;
+      }
+      this.close(')', open, `'(' of '${callee.name}(' is not closed: missing ')'`, `in the arguments of '${callee.name}'`);
+      return { kind: 'call', callee, args, range: this.rangeFrom(callee.range.start) };
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** consume the closing bracket, or fail: "not closed" when the next token sits on a later line */
+  protected close(text: string, open: Token, notClosed: string, where: string): void {
+    const t = this.peek();
+    if (t.kind === 'punct' && t.text === text) {
+      this.next();
+      this.bracket--;
+      return;
+    }
+    if (t.kind === 'eof' || t.line > this.prev.line) this.fail(open.range, notClosed);
+    this.fail(t.range, `expected ',' or '${text}' ${where}, found ${describe(t)}`);
+  }
+
+  protected parseParens(open: Token): Expr {
+    this.next();
+    this.enter(open);
+    this.bracket++;
+    try {
+      const inner = this.parseExpr();
+      const t = this.peek();
+      if (t.kind === 'punct' && t.text === ')') {
+        this.next();
+        this.bracket--;
+        return inner;
+      }
+      if (t.kind === 'eof' || t.line > this.prev.line) this.fail(open.range, "'(' is not closed: missing ')'");
+      return this.fail(t.range, `expected ')' to close the parenthesis, found ${describe(t)}`);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  protected parseList(open: Token): Expr {
+    this.next();
+    this.enter(open);
+    this.bracket++;
+    const items: Expr[] = [];
+    try {
+      while (!this.is(']')) {
+        if (this.peek().kind === 'eof') break;
+        items.push(this.parseExpr());
+        if (!this.eat(',')) break;
+      }
+      this.close(']', open, "'[' is not closed: missing ']'", 'in the list');
+      return { kind: 'list', items, range: this.rangeFrom(open.startPos) };
+    } finally {
+      this.depth--;
+    }
+  }
+}
+
+const PRECEDENCE: Readonly<Record<string, number>> = { or: 1, and: 2, '<': 4, '<=': 4, '>': 4, '>=': 4, '==': 4, '!=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
+
+function binaryPrecedence(t: Token): number {
+  if (t.kind === 'punct' || (t.kind === 'ident' && (t.text === 'and' || t.text === 'or'))) return PRECEDENCE[t.text] ?? 0;
+  return 0;
+}
+
+export function describe(t: Token): string {
+  switch (t.kind) {
+    case 'eof':
+      return 'the end of the file';
+    case 'newline':
+      return 'the end of the line';
+    case 'string':
+      return 'a string';
+    default:
+      return `'${t.text.length > 20 ? `${t.text.slice(0, 20)}...` : t.text}'`;
+  }
+}
+
