@@ -56,8 +56,18 @@ export interface Liveness {
   readonly savedValues: ReadonlySet<number>;
   /** in-place requests, legal or not, in program order */
   readonly inPlace: readonly InPlaceDecision[];
-  /** bytes live at each step, planned buffers only (always-live state excluded), by category */
+  /** bytes live at each step, planned buffers only (always-live state excluded), by category (a getter: built on first read) */
   readonly perStep: readonly Readonly<Record<Category, SymbolicBytes>>[];
+  /** the same figures packed: index step * CATEGORIES.length + category index */
+  readonly byCategory: StepBytes;
+  /** planned buffers live at each step, all categories: index step */
+  readonly totals: StepBytes;
+}
+
+/** per-step byte figures as two parallel arrays: fixed and per sample */
+export interface StepBytes {
+  readonly fixed: Float64Array;
+  readonly perSample: Float64Array;
 }
 
 class UnionFind {
@@ -159,7 +169,23 @@ export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
     return { id, values: vs, bytes, liveFrom: bufFrom[root]!, liveTo: bufTo[root]!, category };
   });
 
-  return { valueFrom: from, valueTo: to, bufferOf, buffers, savedValues: saved, inPlace, perStep: liveByStep(schedule.steps.length, buffers) };
+  const stepCount = schedule.steps.length;
+  const { byCategory, totals } = liveByStep(stepCount, buffers);
+  let perStep: Record<Category, SymbolicBytes>[] | undefined;
+  return {
+    valueFrom: from,
+    valueTo: to,
+    bufferOf,
+    buffers,
+    savedValues: saved,
+    inPlace,
+    byCategory,
+    totals,
+    get perStep(): readonly Readonly<Record<Category, SymbolicBytes>>[] {
+      perStep ??= rowsOf(stepCount, byCategory);
+      return perStep;
+    },
+  };
 }
 
 function minLive(a: number, b: number): number {
@@ -257,25 +283,46 @@ export function requestsInPlace(op: { inPlace: boolean; attrs: Readonly<Record<s
   return op.inPlace || op.attrs['inplace'] === true;
 }
 
-/** difference arrays over the steps: O(buffers + steps) */
-function liveByStep(stepCount: number, buffers: readonly Buffer[]): Record<Category, SymbolicBytes>[] {
-  const delta = CATEGORIES.map(() => ({ fixed: new Float64Array(stepCount + 1), perSample: new Float64Array(stepCount + 1) }));
+/** difference arrays over the steps: O(buffers + steps x categories) */
+function liveByStep(stepCount: number, buffers: readonly Buffer[]): { byCategory: StepBytes; totals: StepBytes } {
+  const k = CATEGORIES.length;
+  const fixed = new Float64Array((stepCount + 1) * k);
+  const perSample = new Float64Array((stepCount + 1) * k);
+  const index = new Map<Category, number>(CATEGORIES.map((c, i) => [c, i]));
   for (const b of buffers) {
     if (b.liveFrom < 0) continue;
-    const d = delta[CATEGORIES.indexOf(b.category)]!;
-    d.fixed[b.liveFrom]! += b.bytes.fixed;
-    d.fixed[b.liveTo + 1]! -= b.bytes.fixed;
-    d.perSample[b.liveFrom]! += b.bytes.perSample;
-    d.perSample[b.liveTo + 1]! -= b.bytes.perSample;
+    const c = index.get(b.category)!;
+    fixed[b.liveFrom * k + c]! += b.bytes.fixed;
+    fixed[(b.liveTo + 1) * k + c]! -= b.bytes.fixed;
+    perSample[b.liveFrom * k + c]! += b.bytes.perSample;
+    perSample[(b.liveTo + 1) * k + c]! -= b.bytes.perSample;
   }
-  const running = CATEGORIES.map(() => ({ fixed: 0, perSample: 0 }));
+  const totals: StepBytes = { fixed: new Float64Array(stepCount), perSample: new Float64Array(stepCount) };
+  for (let s = 0; s < stepCount; s++) {
+    let tf = 0;
+    let tp = 0;
+    for (let c = 0; c < k; c++) {
+      const i = s * k + c;
+      if (s > 0) {
+        fixed[i]! += fixed[i - k]!;
+        perSample[i]! += perSample[i - k]!;
+      }
+      tf += fixed[i]!;
+      tp += perSample[i]!;
+    }
+    totals.fixed[s] = tf;
+    totals.perSample[s] = tp;
+  }
+  return { byCategory: { fixed: fixed.subarray(0, stepCount * k), perSample: perSample.subarray(0, stepCount * k) }, totals };
+}
+
+function rowsOf(stepCount: number, byCategory: StepBytes): Record<Category, SymbolicBytes>[] {
+  const k = CATEGORIES.length;
   const out: Record<Category, SymbolicBytes>[] = [];
   for (let s = 0; s < stepCount; s++) {
     const row = {} as Record<Category, SymbolicBytes>;
-    CATEGORIES.forEach((c, k) => {
-      running[k]!.fixed += delta[k]!.fixed[s]!;
-      running[k]!.perSample += delta[k]!.perSample[s]!;
-      row[c] = symbolic(running[k]!.fixed, running[k]!.perSample);
+    CATEGORIES.forEach((c, i) => {
+      row[c] = symbolic(byCategory.fixed[s * k + i]!, byCategory.perSample[s * k + i]!);
     });
     out.push(row);
   }

@@ -125,7 +125,9 @@ export interface MemoryAnalysis {
   readonly maxBatch: { readonly planned: BatchLimit; readonly lowerBound: BatchLimit };
   readonly simd: SimdFill & { readonly planned: number | null; readonly fits: boolean | null };
   readonly inPlace: { readonly decisions: readonly InPlaceDecision[]; readonly savings: readonly InPlaceSaving[] };
-  readonly checkpoint?: CheckpointEstimate;
+  /** train mode only (undefined otherwise); a getter, computed on first read */
+  readonly checkpoint?: CheckpointEstimate | undefined;
+  /** a getter, computed on first read */
   readonly timeline: readonly TimelineRow[];
   /** some figure left the exactly-countable range (> 2^53) */
   readonly overflow: boolean;
@@ -148,7 +150,10 @@ interface Core {
 function runCore(graph: Graph, alwaysLive: SymbolicBytes, infos?: readonly OpInfo[], segments?: readonly (number | undefined)[]): Core {
   const schedule = buildSchedule(graph, infos, segments);
   const liveness = computeLiveness(graph, schedule);
-  const stepLive = liveness.perStep.map((row) => CATEGORIES.reduce((acc, c) => addBytes(acc, row[c]), alwaysLive));
+  const stepLive: SymbolicBytes[] = [];
+  for (let i = 0; i < schedule.steps.length; i++) {
+    stepLive.push(symbolic(alwaysLive.fixed + liveness.totals.fixed[i]!, alwaysLive.perSample + liveness.totals.perSample[i]!));
+  }
   const cache = new Map<number, { bytes: number; offsets: readonly number[]; strategy: PlanStrategy }>();
   const plannedAt = (batch: number) => {
     const hit = cache.get(batch);
@@ -176,9 +181,19 @@ function peakIndex(lines: readonly SymbolicBytes[], batch: number): number {
 }
 
 function maxOfCategory(liveness: Liveness, category: Category, batch: number): SymbolicBytes {
-  let best = ZERO_BYTES;
-  for (const row of liveness.perStep) if (atBatch(row[category], batch) > atBatch(best, batch)) best = row[category];
-  return best;
+  const k = CATEGORIES.length;
+  const c = CATEGORIES.indexOf(category);
+  const { fixed, perSample } = liveness.byCategory;
+  let best = -1;
+  let value = 0;
+  for (let i = c; i < fixed.length; i += k) {
+    const v = fixed[i]! + perSample[i]! * batch;
+    if (v > value) {
+      value = v;
+      best = i;
+    }
+  }
+  return best < 0 ? ZERO_BYTES : symbolic(fixed[best]!, perSample[best]!);
 }
 
 export function analyzeMemory(graph: Graph, footprint: Footprint, options: MemoryOptions = {}): MemoryAnalysis {
@@ -303,6 +318,11 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     !Number.isSafeInteger(plan.bytes) ||
     !Number.isSafeInteger(atBatch(bytes.naive, batch));
 
+  // the checkpoint estimate (a second schedule) and the timeline are computed on first read: the
+  // keystroke path (diagnostics, code lens) never reads them; hovers, the CLI and JSON.stringify do
+  const wantsCheckpoint = config.mode === 'train' && options.checkpointEstimate !== false && schedule.backwardStart >= 0;
+  let timeline: TimelineRow[] | undefined;
+  let checkpoint: CheckpointEstimate | undefined;
   return {
     mode: config.mode,
     batch,
@@ -318,10 +338,14 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     maxBatch: { planned: plannedLimit, lowerBound: lbLimit },
     simd: { ...lanes, planned: simdPlanned, fits: simdPlanned === null ? null : simdPlanned <= budget },
     inPlace: { decisions: liveness.inPlace, savings: inPlaceSavings(graph, schedule, liveness, stepLive, batch) },
-    ...(config.mode === 'train' && options.checkpointEstimate !== false && schedule.backwardStart >= 0
-      ? { checkpoint: checkpointEstimate(graph, alwaysLive, batch, schedule.opInfo) }
-      : {}),
-    timeline: buildTimeline(schedule.steps, liveness.perStep, { weights, buffers: stateBuffers, optimizer }, batch),
+    get checkpoint(): CheckpointEstimate | undefined {
+      if (wantsCheckpoint) checkpoint ??= checkpointEstimate(graph, alwaysLive, batch, schedule.opInfo);
+      return checkpoint;
+    },
+    get timeline(): readonly TimelineRow[] {
+      timeline ??= buildTimeline(schedule.steps, liveness.perStep, { weights, buffers: stateBuffers, optimizer }, batch);
+      return timeline;
+    },
     overflow,
   };
 }

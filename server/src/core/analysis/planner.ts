@@ -47,11 +47,9 @@ export function planGreedyBySize(items: readonly PlanItem[]): Plan {
   const order = items.map((_, i) => i).filter((i) => sizes[i]! > 0);
   order.sort((a, b) => sizes[b]! - sizes[a]! || starts[a]! - starts[b]! || a - b);
   const offsets = new Float64Array(n);
-  // placed items sorted by offset (ties by placement order), kept as parallel typed arrays
-  const placedOffset = new Float64Array(order.length);
-  const placedEnd = new Float64Array(order.length); // offset + size
-  const placedStart = new Float64Array(order.length);
-  const placedStop = new Float64Array(order.length);
+  // placed items sorted by offset (ties by placement order), packed 4 numbers each for locality:
+  // offset, offset + size, first step, last step
+  const placed = new Float64Array(order.length * 4);
   let count = 0;
   let arena = 0;
   for (const i of order) {
@@ -61,14 +59,16 @@ export function planGreedyBySize(items: readonly PlanItem[]): Plan {
     let prevEnd = 0;
     let best = -1;
     let bestGap = Infinity;
-    for (let k = 0; k < count; k++) {
-      if (placedStart[k]! > e || s > placedStop[k]!) continue;
-      const gap = placedOffset[k]! - prevEnd;
+    for (let k = 0, p = 0; k < count; k++, p += 4) {
+      if (placed[p + 2]! > e || s > placed[p + 3]!) continue;
+      const gap = placed[p]! - prevEnd;
       if (gap >= size && gap < bestGap) {
         best = prevEnd;
         bestGap = gap;
+        // an exact fit cannot be beaten, and later gaps sit at higher offsets: stop scanning
+        if (gap === size) break;
       }
-      if (placedEnd[k]! > prevEnd) prevEnd = placedEnd[k]!;
+      if (placed[p + 1]! > prevEnd) prevEnd = placed[p + 1]!;
     }
     const offset = best >= 0 ? best : prevEnd;
     offsets[i] = offset;
@@ -77,18 +77,14 @@ export function planGreedyBySize(items: readonly PlanItem[]): Plan {
     let hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (placedOffset[mid]! <= offset) lo = mid + 1;
+      if (placed[mid * 4]! <= offset) lo = mid + 1;
       else hi = mid;
     }
-    const insertAt = lo;
-    placedOffset.copyWithin(insertAt + 1, insertAt, count);
-    placedEnd.copyWithin(insertAt + 1, insertAt, count);
-    placedStart.copyWithin(insertAt + 1, insertAt, count);
-    placedStop.copyWithin(insertAt + 1, insertAt, count);
-    placedOffset[insertAt] = offset;
-    placedEnd[insertAt] = offset + size;
-    placedStart[insertAt] = s;
-    placedStop[insertAt] = e;
+    placed.copyWithin((lo + 1) * 4, lo * 4, count * 4);
+    placed[lo * 4] = offset;
+    placed[lo * 4 + 1] = offset + size;
+    placed[lo * 4 + 2] = s;
+    placed[lo * 4 + 3] = e;
     count++;
     if (offset + size > arena) arena = offset + size;
   }
@@ -101,101 +97,127 @@ export function planBestFitInOrder(items: readonly PlanItem[]): Plan {
   const live = items.map((_, i) => i).filter((i) => items[i]!.size > 0);
   const byStart = [...live].sort((a, b) => items[a]!.start - items[b]!.start || items[b]!.size - items[a]!.size || a - b);
   const byEnd = [...live].sort((a, b) => items[a]!.end - items[b]!.end || a - b);
-  const free = new FreeBlocks();
-  let top = 0;
-  let arena = 0;
+  const arena = new Arena();
+  const blockOf = new Array<Block | undefined>(items.length);
   let e = 0;
   for (const i of byStart) {
     const item = items[i]!;
     // release everything that died before this item's first step
     while (e < byEnd.length && items[byEnd[e]!]!.end < item.start) {
       const d = byEnd[e++]!;
-      free.release(offsets[d]!, items[d]!.size);
+      arena.release(blockOf[d]!);
     }
-    const block = free.takeBestFit(item.size);
-    let offset: number;
-    if (block !== undefined) {
-      offset = block;
-    } else {
-      // nothing fits: extend the free block touching the top, or grow the top
-      const topBlock = free.takeEndingAt(top);
-      offset = topBlock ?? top;
-      top = offset + item.size;
-    }
-    offsets[i] = offset;
-    arena = Math.max(arena, offset + item.size);
+    const block = arena.allocate(item.size);
+    blockOf[i] = block;
+    offsets[i] = block.offset;
   }
-  return { offsets, arena, strategy: 'best-fit-in-order' };
+  return { offsets, arena: arena.top, strategy: 'best-fit-in-order' };
 }
 
-/** free blocks with O(log n) best-fit lookup and O(1) coalescing with neighbours */
-class FreeBlocks {
-  private readonly tree = new Treap();
-  private readonly sizeAt = new Map<number, number>();
-  private readonly startOfEnd = new Map<number, number>();
-
-  release(offset: number, size: number): void {
-    let start = offset;
-    let end = offset + size;
-    const before = this.startOfEnd.get(start);
-    if (before !== undefined) {
-      this.remove(before);
-      start = before;
-    }
-    const afterSize = this.sizeAt.get(end);
-    if (afterSize !== undefined) {
-      this.remove(end);
-      end += afterSize;
-    }
-    this.sizeAt.set(start, end - start);
-    this.startOfEnd.set(end, start);
-    this.tree.insert(end - start, start);
-  }
-
-  /** the smallest block of at least `size` bytes (lowest offset among equals); the rest stays free */
-  takeBestFit(size: number): number | undefined {
-    const found = this.tree.lowerBound(size);
-    if (found === undefined) return undefined;
-    const [blockSize, offset] = found;
-    this.remove(offset);
-    if (blockSize > size) this.release(offset + size, blockSize - size);
-    return offset;
-  }
-
-  takeEndingAt(end: number): number | undefined {
-    const start = this.startOfEnd.get(end);
-    if (start === undefined) return undefined;
-    this.remove(start);
-    return start;
-  }
-
-  private remove(start: number): void {
-    const size = this.sizeAt.get(start)!;
-    this.sizeAt.delete(start);
-    this.startOfEnd.delete(start + size);
-    this.tree.remove(size, start);
-  }
-}
-
-interface TreapNode {
-  size: number;
+/**
+ * A block of the arena: used or free. All blocks form a list in address order (so a release finds its
+ * neighbours in O(1)); free blocks are also nodes of a treap keyed by (size, offset) for best fit.
+ */
+interface Block {
   offset: number;
+  size: number;
+  free: boolean;
+  prev: Block | null;
+  next: Block | null;
   priority: number;
-  left: TreapNode | null;
-  right: TreapNode | null;
+  left: Block | null;
+  right: Block | null;
 }
 
-function keyLess(aSize: number, aOffset: number, bSize: number, bOffset: number): boolean {
-  return aSize < bSize || (aSize === bSize && aOffset < bOffset);
-}
-
-/** a treap keyed by (size, offset); priorities from a fixed-seed generator keep plans deterministic */
-class Treap {
-  private root: TreapNode | null = null;
+class Arena {
+  /** high-water mark: the arena size */
+  top = 0;
+  private tail: Block | null = null;
+  private root: Block | null = null;
   private seed = 0x9e3779b9;
 
+  allocate(size: number): Block {
+    const fit = this.bestFit(size);
+    if (fit) {
+      this.root = this.removeNode(this.root, fit);
+      if (fit.size > size) {
+        const rest = this.newBlock(fit.offset + size, fit.size - size, true);
+        this.linkAfter(fit, rest);
+        this.root = this.insertNode(this.root, rest);
+        fit.size = size;
+      }
+      fit.free = false;
+      return fit;
+    }
+    // nothing fits: grow the free block at the end, or append a new one
+    const tail = this.tail;
+    if (tail && tail.free) {
+      this.root = this.removeNode(this.root, tail);
+      tail.size = size;
+      tail.free = false;
+      this.top = Math.max(this.top, tail.offset + size);
+      return tail;
+    }
+    const block = this.newBlock(tail ? tail.offset + tail.size : 0, size, false);
+    if (tail) this.linkAfter(tail, block);
+    else this.tail = block;
+    this.top = Math.max(this.top, block.offset + size);
+    return block;
+  }
+
+  release(block: Block): void {
+    let b = block;
+    b.free = true;
+    const prev = b.prev;
+    if (prev && prev.free) {
+      this.root = this.removeNode(this.root, prev);
+      prev.size += b.size;
+      this.unlink(b);
+      b = prev;
+    }
+    const next = b.next;
+    if (next && next.free) {
+      this.root = this.removeNode(this.root, next);
+      b.size += next.size;
+      this.unlink(next);
+    }
+    this.root = this.insertNode(this.root, b);
+  }
+
+  /** the smallest free block of at least `size` bytes, lowest offset among equals */
+  private bestFit(size: number): Block | null {
+    let node = this.root;
+    let best: Block | null = null;
+    while (node) {
+      if (node.size >= size) {
+        best = node;
+        node = node.left;
+      } else node = node.right;
+    }
+    return best;
+  }
+
+  private newBlock(offset: number, size: number, free: boolean): Block {
+    return { offset, size, free, prev: null, next: null, priority: this.random(), left: null, right: null };
+  }
+
+  private linkAfter(at: Block, block: Block): void {
+    block.prev = at;
+    block.next = at.next;
+    if (at.next) at.next.prev = block;
+    else this.tail = block;
+    at.next = block;
+  }
+
+  private unlink(block: Block): void {
+    if (block.prev) block.prev.next = block.next;
+    if (block.next) block.next.prev = block.prev;
+    else this.tail = block.prev;
+    block.prev = block.next = null;
+  }
+
   private random(): number {
-    // xorshift32
+    // xorshift32 from a fixed seed: the treap's shape, and so the plan, is deterministic
     let x = this.seed;
     x ^= x << 13;
     x ^= x >>> 17;
@@ -204,39 +226,22 @@ class Treap {
     return this.seed;
   }
 
-  insert(size: number, offset: number): void {
-    const node: TreapNode = { size, offset, priority: this.random(), left: null, right: null };
-    const [l, r] = this.split(this.root, size, offset);
-    this.root = this.merge(this.merge(l, node), r);
+  private insertNode(root: Block | null, node: Block): Block {
+    node.left = node.right = null;
+    const [l, r] = this.split(root, node.size, node.offset);
+    return this.merge(this.merge(l, node), r)!;
   }
 
-  remove(size: number, offset: number): void {
-    this.root = this.removeFrom(this.root, size, offset);
-  }
-
-  /** the smallest (size, offset) with size >= `size` */
-  lowerBound(size: number): [number, number] | undefined {
-    let node = this.root;
-    let best: TreapNode | null = null;
-    while (node) {
-      if (node.size >= size) {
-        best = node;
-        node = node.left;
-      } else node = node.right;
-    }
-    return best ? [best.size, best.offset] : undefined;
-  }
-
-  private removeFrom(node: TreapNode | null, size: number, offset: number): TreapNode | null {
-    if (!node) return null;
-    if (node.size === size && node.offset === offset) return this.merge(node.left, node.right);
-    if (keyLess(size, offset, node.size, node.offset)) node.left = this.removeFrom(node.left, size, offset);
-    else node.right = this.removeFrom(node.right, size, offset);
-    return node;
+  private removeNode(root: Block | null, node: Block): Block | null {
+    if (!root) return null;
+    if (root === node) return this.merge(root.left, root.right);
+    if (keyLess(node.size, node.offset, root.size, root.offset)) root.left = this.removeNode(root.left, node);
+    else root.right = this.removeNode(root.right, node);
+    return root;
   }
 
   /** nodes < key go left, >= key go right */
-  private split(node: TreapNode | null, size: number, offset: number): [TreapNode | null, TreapNode | null] {
+  private split(node: Block | null, size: number, offset: number): [Block | null, Block | null] {
     if (!node) return [null, null];
     if (keyLess(node.size, node.offset, size, offset)) {
       const [l, r] = this.split(node.right, size, offset);
@@ -248,7 +253,7 @@ class Treap {
     return [l, node];
   }
 
-  private merge(a: TreapNode | null, b: TreapNode | null): TreapNode | null {
+  private merge(a: Block | null, b: Block | null): Block | null {
     if (!a) return b;
     if (!b) return a;
     if (a.priority > b.priority) {
@@ -258,6 +263,10 @@ class Treap {
     b.left = this.merge(a, b.left);
     return b;
   }
+}
+
+function keyLess(aSize: number, aOffset: number, bSize: number, bOffset: number): boolean {
+  return aSize < bSize || (aSize === bSize && aOffset < bOffset);
 }
 
 /** max over steps of the summed sizes of live items: what a perfect allocator needs */
