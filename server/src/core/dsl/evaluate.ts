@@ -1,0 +1,211 @@
+// Evaluation of expressions and statements: compile-time values (ints, reals, bools, words,
+// lists) computed here, calls and repeat left to the expansion (expand.ts). Each evaluation
+// step is counted so no input can make it run unbounded.
+import type { GraphBuilder } from '../graphBuilder';
+import type { CallFrame, SourceRange } from '../ir';
+import { ALL_OPS } from '../ops/registry';
+import type { Assign, Call, Expr, Ident, Repeat } from './ast';
+import type { EvArg } from './bind';
+import type { CodeName } from './codes';
+import type { Elaborator } from './elaborate';
+import type { RefCollector } from './refs';
+import { didYouMean } from './suggest';
+import { binaryOp, describeValue, ERROR, type Value } from './values';
+
+export const LIMITS = {
+  /** ops one model may expand to */
+  opsPerModel: 1_000_000,
+  /** largest `repeat` count */
+  repeatCount: 1_000_000,
+  /** block calls nested inside each other */
+  blockDepth: 64,
+  /** evaluation steps per model (guards expansions that create no ops) */
+  stepsPerModel: 5_000_000,
+};
+
+export interface Binding {
+  readonly value: Value;
+  readonly def: SourceRange;
+  readonly isParam: boolean;
+}
+
+export interface Frame {
+  readonly scope: Map<string, Binding>;
+  readonly callStack: readonly CallFrame[];
+  /** blocks being expanded, outermost first (recursion check) */
+  readonly blockChain: readonly string[];
+  /** the top-level model statement being elaborated */
+  statement: SourceRange;
+  readonly segment?: number;
+  /** the top-level call site of the expansion, for `related` information */
+  readonly topSite?: SourceRange;
+}
+
+/** thrown to stop a model's elaboration at a limit (already reported) */
+export class LimitReached {}
+
+let knownWordsCache: Set<string> | undefined;
+/** bare words that are values, not names: padding modes and every enum value of the registry */
+export function knownWords(): Set<string> {
+  if (!knownWordsCache) {
+    knownWordsCache = new Set(['same', 'valid']);
+    for (const op of ALL_OPS) for (const a of op.args) for (const v of a.values ?? []) knownWordsCache.add(v);
+  }
+  return knownWordsCache;
+}
+
+export abstract class Evaluator {
+  private steps = 0;
+
+  constructor(
+    protected readonly el: Elaborator,
+    protected readonly builder: GraphBuilder,
+    protected readonly graph: number,
+    protected readonly refs: RefCollector,
+  ) {}
+
+  protected abstract call(call: Call, args: EvArg[], frame: Frame, iteration?: number): Value;
+  protected abstract repeat(e: Repeat, frame: Frame): Value;
+
+  protected step(range: SourceRange): void {
+    if (++this.steps > LIMITS.stepsPerModel) {
+      this.el.reportFrom('expansionLimit', range, `expansion stopped: over ${LIMITS.stepsPerModel.toLocaleString('en-US')} evaluation steps in one model`);
+      throw new LimitReached();
+    }
+  }
+
+  protected assign(stmt: Assign, frame: Frame): Value {
+    const before = this.builder.opCount;
+    const v = this.known(this.eval(stmt.value, frame), stmt.value, frame);
+    // the statement's own result takes its name; nested unnamed calls keep op#id
+    if (v.kind === 'tensor' && v.id >= before) this.builder.rename(v.id, stmt.name.name);
+    frame.scope.set(stmt.name.name, { value: v, def: stmt.name.range, isParam: false });
+    this.refs.add(this.graph, v.kind === 'tensor' ? 'tensor' : 'parameter', stmt.name.name, stmt.name.range, stmt.name.range, true, tensorsOf(v));
+    return v;
+  }
+
+  /** a bare word that is neither bound nor a known value word is an unknown name */
+  protected known(v: Value, expr: Expr, frame: Frame): Value {
+    if (v.kind === 'symbol' && expr.kind === 'ident' && !knownWords().has(v.name)) {
+      this.unknownName(expr, frame);
+      return ERROR;
+    }
+    return v;
+  }
+
+  protected unknownName(id: Ident, frame: Frame): void {
+    this.el.reportFrom('unknownName', id.range, `unknown name '${id.name}'${didYouMean(id.name, frame.scope.keys())}`, frame);
+  }
+
+  eval(e: Expr, frame: Frame): Value {
+    this.step(e.range);
+    switch (e.kind) {
+      case 'number':
+        if (e.isInt && !Number.isSafeInteger(e.value)) {
+          this.el.reportFrom('number', e.range, `${e.text} is too large to be an exact integer (the limit is 2^53 - 1)`, frame);
+          return ERROR;
+        }
+        if (!Number.isFinite(e.value)) {
+          this.el.reportFrom('number', e.range, `${e.text} is too large to represent`, frame);
+          return ERROR;
+        }
+        return e.isInt ? { kind: 'int', value: e.value } : { kind: 'real', value: e.value };
+      case 'size':
+        if (e.bytes === undefined) {
+          this.el.reportFrom('number', e.range, `${e.text} is too large to count exactly in bytes`, frame);
+          return ERROR;
+        }
+        return { kind: 'size', bytes: e.bytes };
+      case 'string':
+        return { kind: 'string', value: e.value };
+      case 'bool':
+        return { kind: 'bool', value: e.value };
+      case 'ident': {
+        const b = frame.scope.get(e.name);
+        if (!b) return { kind: 'symbol', name: e.name };
+        this.refs.add(this.graph, b.value.kind === 'tensor' ? 'tensor' : 'parameter', e.name, e.range, b.def, false, tensorsOf(b.value));
+        return b.value;
+      }
+      case 'list': {
+        const items: Value[] = [];
+        for (const item of e.items) items.push(this.known(this.eval(item, frame), item, frame));
+        return { kind: 'list', items };
+      }
+      case 'unary':
+        return this.unary(e.op, e.operand, e.range, frame);
+      case 'binary':
+        return this.binary(e, frame);
+      case 'ternary': {
+        const c = this.known(this.eval(e.cond, frame), e.cond, frame);
+        if (c.kind === 'error') return ERROR;
+        if (c.kind !== 'bool') {
+          this.el.reportFrom('evaluation', e.cond.range, `a condition must be true or false, got ${describeValue(c)}`, frame);
+          return ERROR;
+        }
+        const branch = c.value ? e.then : e.otherwise;
+        return this.known(this.eval(branch, frame), branch, frame);
+      }
+      case 'call':
+        return this.call(e, this.evalArgs(e, frame), frame);
+      case 'repeat':
+        return this.repeat(e, frame);
+      case 'error':
+        return ERROR;
+    }
+  }
+
+  protected unary(op: '-' | 'not', operand: Expr, range: SourceRange, frame: Frame): Value {
+    const v = this.known(this.eval(operand, frame), operand, frame);
+    if (v.kind === 'error') return ERROR;
+    if (op === 'not') {
+      if (v.kind === 'bool') return { kind: 'bool', value: !v.value };
+      this.el.reportFrom('evaluation', range, `'not' needs true or false, got ${describeValue(v)}`, frame);
+      return ERROR;
+    }
+    const r = binaryOp('-', { kind: 'int', value: 0 }, v);
+    if (r.ok) return v.kind === 'real' ? { kind: 'real', value: -v.value } : r.value;
+    this.el.reportFrom('evaluation', range, `'-' needs a number, got ${describeValue(v)}`, frame);
+    return ERROR;
+  }
+
+  protected binary(e: Extract<Expr, { kind: 'binary' }>, frame: Frame): Value {
+    const a = this.known(this.eval(e.left, frame), e.left, frame);
+    if (e.op === 'and' || e.op === 'or') {
+      if (a.kind === 'error') return ERROR;
+      if (a.kind !== 'bool') {
+        this.el.reportFrom('evaluation', e.left.range, `'${e.op}' needs true or false, got ${describeValue(a)}`, frame);
+        return ERROR;
+      }
+      if (e.op === 'and' ? !a.value : a.value) return a;
+      const b = this.known(this.eval(e.right, frame), e.right, frame);
+      if (b.kind === 'error') return ERROR;
+      if (b.kind !== 'bool') {
+        this.el.reportFrom('evaluation', e.right.range, `'${e.op}' needs true or false, got ${describeValue(b)}`, frame);
+        return ERROR;
+      }
+      return b;
+    }
+    const b = this.known(this.eval(e.right, frame), e.right, frame);
+    if (a.kind === 'error' || b.kind === 'error') return ERROR;
+    const r = binaryOp(e.op, a, b);
+    if (r.ok) return r.value;
+    const code: CodeName = r.message.includes('overflow') ? 'number' : 'evaluation';
+    this.el.reportFrom(code, e.opRange, r.message, frame);
+    return ERROR;
+  }
+
+  protected evalArgs(call: Call, frame: Frame): EvArg[] {
+    const out: EvArg[] = [];
+    for (const a of call.args) {
+      const value = this.eval(a.value, frame);
+      const word = value.kind === 'symbol' && a.value.kind === 'ident' ? a.value.name : undefined;
+      out.push({ name: a.name, value, range: a.value.range, word });
+    }
+    return out;
+  }
+}
+
+export function tensorsOf(v: Value): number | undefined {
+  return v.kind === 'tensor' ? v.id : undefined;
+}
+

@@ -1,0 +1,237 @@
+// Expansion: op calls to the GraphBuilder, block calls with their arguments bound, `repeat`
+// feeding each result back, checkpoint segments, and the limits on all of it.
+import type { BlockItem, Call, ModelItem, Repeat } from './ast';
+import type { CoreDiagnostic, Graph, TensorId } from '../ir';
+import { lookupOp, opNames } from '../ops/registry';
+import type { OpSpec } from '../ops/types';
+import { bindOpArgs, type EvArg } from './bind';
+import { Evaluator, knownWords, LIMITS, LimitReached, tensorsOf, type Binding, type Frame } from './evaluate';
+import { didYouMean } from './suggest';
+import { asInt, describeValue, ERROR, type Value } from './values';
+
+/** elaborates one model into its graph */
+export class ModelRun extends Evaluator {
+  /** reused for each op's binding diagnostics */
+  private readonly scratch: CoreDiagnostic[] = [];
+  private segments = 0;
+
+  run(model: ModelItem): Graph {
+    const frame: Frame = { scope: new Map(), callStack: [], blockChain: [], statement: model.range };
+    let outputs: TensorId[] | undefined;
+    try {
+      for (const stmt of model.body) {
+        if (stmt.kind === 'config') continue;
+        if (outputs !== undefined) {
+          this.el.reportFrom('unreachable', stmt.range, 'statement after return is never elaborated', undefined, 'warning');
+          break;
+        }
+        frame.statement = stmt.range;
+        if (stmt.kind === 'assign') {
+          const v = this.assign(stmt, frame);
+          this.el.statementTensors.set(stmt, { graph: this.graph, ...(v.kind === 'tensor' ? { tensor: v.id } : {}) });
+        } else {
+          const v = this.known(this.eval(stmt.value, frame), stmt.value, frame);
+          this.el.statementTensors.set(stmt, { graph: this.graph, ...(v.kind === 'tensor' ? { tensor: v.id } : {}) });
+          if (v.kind === 'tensor') outputs = [v.id];
+          else {
+            if (v.kind !== 'error') this.el.reportFrom('evaluation', stmt.value.range, `a model returns a tensor, got ${describeValue(v)}`);
+            outputs = [];
+          }
+        }
+      }
+    } catch (e) {
+      if (e instanceof RangeError) {
+        // deep expressions inside deeply nested blocks can outrun the stack: a diagnostic, not a crash
+        this.el.reportFrom('expansionLimit', model.name.range, `model '${model.name.name}' nests blocks and expressions too deeply to elaborate`);
+      } else if (!(e instanceof LimitReached)) throw e;
+      outputs ??= [];
+    }
+    if (outputs === undefined) {
+      this.el.reportFrom('modelNoReturn', model.name.range, `model '${model.name.name}' has no 'return'; its last tensor is taken as the output`, undefined, 'warning');
+      outputs = this.builder.opCount > 0 ? [this.builder.opCount - 1] : [];
+    }
+    this.refs.add(this.graph, 'model', model.name.name, model.name.range, model.name.range, true);
+    return this.builder.build(outputs);
+  }
+
+  /** `checkpoint: true` on a block call or repeat: taken out of the arguments */
+  private takeCheckpoint(args: EvArg[], frame: Frame, spec: OpSpec | undefined, block: BlockItem | undefined): boolean {
+    const i = args.findIndex((a) => a.name?.name === 'checkpoint');
+    if (i < 0) return false;
+    if (spec?.args.some((s) => s.name === 'checkpoint') || block?.params.some((p) => p.name.name === 'checkpoint')) return false;
+    const a = args[i]!;
+    args.splice(i, 1);
+    if (a.value.kind === 'bool') return a.value.value;
+    if (a.value.kind !== 'error') this.el.reportFrom('argumentType', a.range, `'checkpoint' must be true or false, got ${describeValue(a.value)}`, frame);
+    return false;
+  }
+
+  protected call(call: Call, args: EvArg[], frame: Frame, iteration?: number): Value {
+    const name = call.callee.name;
+    const block = this.el.block(name);
+    const spec = block ? undefined : lookupOp(name);
+    if (!block && !spec) {
+      this.el.reportFrom('unknownCallee', call.callee.range, `unknown op or block '${name}'${didYouMean(name, [...opNames(), ...this.el.blockNames()])}`, frame);
+      return ERROR;
+    }
+    const checkpoint = this.takeCheckpoint(args, frame, spec, block);
+    const segment = frame.segment ?? (checkpoint ? this.segments++ : undefined);
+    if (block) return this.callBlock(block, call, args, frame, segment, iteration);
+    return this.callOp(spec!, call, args, frame, segment);
+  }
+
+  private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined): Value {
+    const local = this.scratch;
+    const bound = bindOpArgs(spec, args, call.callee.range, local, (a) => this.unknownName({ kind: 'ident', name: a.word!, range: a.range }, frame));
+    if (local.length > 0) {
+      for (const d of local) this.el.forward(d, frame);
+      local.length = 0;
+    }
+    if (!bound.ok) return ERROR;
+    if (this.builder.opCount >= LIMITS.opsPerModel) {
+      this.el.reportFrom('expansionLimit', call.range, `expansion stopped: over ${LIMITS.opsPerModel.toLocaleString('en-US')} ops in one model`, frame);
+      throw new LimitReached();
+    }
+    const r = this.builder.add({
+      op: spec.name,
+      inputs: bound.inputs,
+      args: bound.args,
+      site: call.range,
+      statement: frame.statement,
+      callStack: frame.callStack,
+      inPlace: bound.args['inplace'] === true,
+      ...(segment !== undefined ? { checkpointSegment: segment } : {}),
+    });
+    if (!r.ok) {
+      const blamed = r.arg !== undefined ? bound.ranges[r.arg] : undefined;
+      this.el.reportFrom('shape', blamed ?? call.range, r.message.startsWith(spec.name) ? r.message : `${spec.name}: ${r.message}`, frame);
+      return ERROR;
+    }
+    this.refs.add(this.graph, 'op', spec.name, call.callee.range, undefined, false, r.tensor.id, r.node.id);
+    return { kind: 'tensor', id: r.tensor.id };
+  }
+
+  private callBlock(block: BlockItem, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, iteration?: number): Value {
+    const name = block.name.name;
+    if (frame.blockChain.includes(name)) {
+      const cycle = [...frame.blockChain.slice(frame.blockChain.indexOf(name)), name].join(' -> ');
+      this.el.reportFrom('recursion', call.callee.range, `block '${name}' calls itself (${cycle}); blocks cannot recurse`, frame);
+      return ERROR;
+    }
+    if (frame.blockChain.length >= LIMITS.blockDepth) {
+      this.el.reportFrom('expansionLimit', call.callee.range, `block calls nested more than ${LIMITS.blockDepth} deep`, frame);
+      return ERROR;
+    }
+    this.el.expandedBlocks.add(name);
+    const scope = new Map<string, Binding>();
+    const inner: Frame = {
+      scope,
+      callStack: [...frame.callStack, { block: name, site: call.range, ...(iteration !== undefined ? { iteration } : {}) }],
+      blockChain: [...frame.blockChain, name],
+      statement: frame.statement,
+      ...(segment !== undefined ? { segment } : {}),
+      topSite: frame.topSite ?? call.range,
+    };
+    if (!this.bindBlockArgs(block, call, args, inner, frame)) return ERROR;
+    const opStart = this.builder.opCount;
+    let result: Value | undefined;
+    for (const stmt of block.body) {
+      if (stmt.kind === 'assign') this.assign(stmt, inner);
+      else if (stmt.kind === 'return') {
+        result = this.known(this.eval(stmt.value, inner), stmt.value, inner);
+        break;
+      }
+    }
+    const ops: number[] = [];
+    for (let id = opStart; id < this.builder.opCount; id++) ops.push(id);
+    result ??= ERROR;
+    this.refs.add(this.graph, 'block', name, call.callee.range, block.name.range, false, tensorsOf(result), ops);
+    return result;
+  }
+
+  private bindBlockArgs(block: BlockItem, call: Call, args: readonly EvArg[], inner: Frame, outer: Frame): boolean {
+    const name = block.name.name;
+    const given = new Map<string, EvArg>();
+    let ok = true;
+    let p = 0;
+    for (const a of args) {
+      if (a.name) {
+        const pname = a.name.name;
+        if (!block.params.some((x) => x.name.name === pname)) {
+          this.el.reportFrom('unknownArgument', a.name.range, `block '${name}' has no parameter '${pname}'${didYouMean(pname, block.params.map((x) => x.name.name))}`, outer);
+          ok = false;
+        } else if (given.has(pname)) {
+          this.el.reportFrom('duplicateArgument', a.name.range, `'${pname}' is given twice`, outer);
+          ok = false;
+        } else given.set(pname, a);
+        continue;
+      }
+      const param = block.params[p++];
+      if (!param) {
+        this.el.reportFrom('tooManyArguments', a.range, `block '${name}' takes ${block.params.length} parameter${block.params.length === 1 ? '' : 's'}`, outer);
+        ok = false;
+        break;
+      }
+      given.set(param.name.name, a);
+    }
+    for (const param of block.params) {
+      const pname = param.name.name;
+      const a = given.get(pname);
+      let value: Value;
+      if (a) {
+        value = a.word !== undefined && !knownWords().has(a.word) ? (this.unknownName({ kind: 'ident', name: a.word, range: a.range }, outer), ERROR) : a.value;
+      } else if (param.default) {
+        value = this.known(this.eval(param.default, inner), param.default, inner);
+      } else {
+        this.el.reportFrom('missingArgument', call.callee.range, `block '${name}' needs '${pname}'`, outer);
+        ok = false;
+        continue;
+      }
+      inner.scope.set(pname, { value, def: param.name.range, isParam: true });
+      this.refs.add(this.graph, 'parameter', pname, param.name.range, param.name.range, true, tensorsOf(value));
+    }
+    return ok;
+  }
+
+  protected repeat(e: Repeat, frame: Frame): Value {
+    const countValue = this.known(this.eval(e.count, frame), e.count, frame);
+    const args = this.evalArgs(e.call, frame);
+    if (countValue.kind === 'error') return ERROR;
+    const k = asInt(countValue);
+    if (!k.ok) {
+      this.el.reportFrom(countValue.kind === 'real' ? 'number' : 'evaluation', e.count.range, `repeat count: ${k.message}`, frame);
+      return ERROR;
+    }
+    if (k.value < 0) {
+      this.el.reportFrom('evaluation', e.count.range, `repeat count must be 0 or more, got ${k.value}`, frame);
+      return ERROR;
+    }
+    if (k.value > LIMITS.repeatCount) {
+      this.el.reportFrom('expansionLimit', e.count.range, `repeat ${k.value} is over the limit of ${LIMITS.repeatCount.toLocaleString('en-US')} repetitions`, frame);
+      return ERROR;
+    }
+    const firstIndex = args.findIndex((a) => !a.name);
+    if (firstIndex < 0) {
+      this.el.reportFrom('missingArgument', e.call.callee.range, `repeat feeds each result back as the first argument: '${e.call.callee.name}' needs one`, frame);
+      return ERROR;
+    }
+    let current = args[firstIndex]!.value;
+    for (let i = 0; i < k.value; i++) {
+      const before = this.builder.opCount;
+      const iterArgs = args.slice();
+      iterArgs[firstIndex] = { ...args[firstIndex]!, value: current, ...(i > 0 ? { word: undefined } : {}) };
+      current = this.call(e.call, iterArgs, frame, i);
+      if (current.kind === 'error') return ERROR;
+      const perIteration = this.builder.opCount - before;
+      if (i === 0 && perIteration * (k.value - 1) > LIMITS.opsPerModel - this.builder.opCount) {
+        this.el.reportFrom(
+          'expansionLimit',
+          e.range,
+          `repeat ${k.value} would expand to about ${(perIteration * k.value).toLocaleString('en-US')} ops, over the limit of ${LIMITS.opsPerModel.toLocaleString('en-US')} per model`,
+          frame,
+        );
+        throw new LimitReached();
+      }
+    }
+    return current;
+  }}
