@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Code } from '../../../server/src/core/dsl/codes';
+import { LIMITS } from '../../../server/src/core/dsl/elaborate';
 import { analyze, at, codes, model } from './helpers';
 
 /** the diagnostics of a source as "CODE range message" */
@@ -138,6 +139,21 @@ test('NNM150 recursion, direct and mutual; NNM151 expansion limits', () => {
   ]);
   const nested = 'block b(x) {\n  return repeat 1000 relu(x)\n}\n' + model('x = input(1)', 'return repeat 100000 b(x)');
   assert.deepEqual(report(nested), ['NNM151 5:9-5:27 repeat 100000 would expand to about 100,000,000 ops, over the limit of 1,000,000 per model']);
+});
+
+test('NNM151 also for block nesting depth and evaluation steps', () => {
+  const chain = Array.from({ length: 70 }, (_, i) => `block b${i}(x) {\n  return ${i < 69 ? `b${i + 1}(x)` : 'x'}\n}`).join('\n');
+  const deep = analyze(`${chain}\n${model('x = input(1)', 'return b0(x)')}`);
+  assert.deepEqual(deep.diagnostics.map((d) => `${d.code} ${d.message}`), ['NNM151 block calls nested more than 64 deep']);
+  const saved = LIMITS.stepsPerModel;
+  LIMITS.stepsPerModel = 1000;
+  try {
+    // a repeat of a block that creates no ops is bounded by evaluation steps
+    const src = 'block same_x(x) {\n  a = 1 + 2 * 3\n  return x\n}\n' + model('x = input(1)', 'return repeat 100000 same_x(x)');
+    assert.deepEqual(analyze(src).diagnostics.map((d) => `${d.code} ${d.message}`), ['NNM151 expansion stopped: over 1,000 evaluation steps in one model']);
+  } finally {
+    LIMITS.stepsPerModel = saved;
+  }
 });
 
 test('NNM160 model without return (warning), NNM161 block without return, NNM162 unreachable (warning)', () => {
