@@ -45,3 +45,14 @@ test('ResNet-50 infer fp32 batch 32: the im2col workspace of a 3x3 convolution h
   assert.deepEqual(peakWorkspace?.bytes, { fixed: 0, perSample: 56 * 56 * 576 * 4 });
   assert.equal(m.bytes.planned, m.bytes.lowerBound);
 });
+
+test('ResNet-50 with `checkpoint: true` on stage 3 repeat: 5 segments recomputed, lower peak', () => {
+  const source = text.replace('x = repeat 5 bottleneck(x, 256, 1024)', 'x = repeat 5 bottleneck(x, 256, 1024, checkpoint: true)');
+  const m = analyzeDocument(source, 'nnm').models[0]!.memory!;
+  const recompute = m.steps.filter((s) => s.phase === 'recompute');
+  // 5 bottlenecks of 10 ops each, replayed before their backward, all pointing at line 31
+  assert.equal(recompute.length, 50);
+  assert.deepEqual([...new Set(recompute.map((s) => s.line))], [30]);
+  assert.equal(m.bytes.lowerBound, 2683264224);
+  assert.ok(m.bytes.lowerBound < memory('train', 32).bytes.lowerBound);
+});
