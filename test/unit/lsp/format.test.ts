@@ -3,14 +3,18 @@ import assert from 'node:assert/strict';
 import { customDevice, devicePreset } from '../../../server/src/core/devices';
 import {
   attrsText,
+  batchLimitText,
   bytesText,
   configText,
   deviceText,
   fitDetailText,
   fitText,
   formatShape,
+  lineText,
   optimizerText,
   paramsText,
+  percentText,
+  plannedFitText,
   symbolicAtBatch,
   symbolicText,
 } from '../../../server/src/lsp/features/format';
@@ -56,4 +60,29 @@ test('op arguments: those the registry would not have chosen, unset options left
 test('the hover says how much is left, or falls back to the overflow wording', () => {
   assert.equal(fitDetailText(12 * 1024 ** 3, devicePreset('v100-16gb')!), 'fits v100-16gb, 4 GiB to spare');
   assert.equal(fitDetailText(17 * 1024 ** 3, devicePreset('v100-16gb')!), 'exceeds v100-16gb by 1 GiB');
+});
+
+test('lines as the editor numbers them, percentages with one decimal', () => {
+  assert.equal(lineText(0), 'line 1');
+  assert.equal(percentText(0.007), '0.7%');
+  assert.equal(percentText(0), '0%');
+  assert.equal(percentText(0.125), '12.5%');
+  assert.equal(percentText(0.0001), '<0.1%');
+  assert.equal(percentText(Number.NaN), 'n/a');
+});
+
+test('batch limits: a number, or why there is none', () => {
+  assert.equal(batchLimitText({ batch: 1234 }), '1,234');
+  assert.equal(batchLimitText({ batch: null, reason: 'unbounded' }), 'any batch');
+  assert.equal(batchLimitText({ batch: null, reason: 'none-fits' }), 'no batch fits');
+});
+
+test('the planned peak against the device, for the code lens', () => {
+  const gpu = customDevice('gpu', 16 * 1024 ** 3);
+  assert.equal(plannedFitText(6 * 1024 ** 3, gpu, { batch: 88 }), 'fits 16 GiB up to batch 88');
+  assert.equal(plannedFitText(1024, gpu, { batch: null, reason: 'unbounded' }), 'fits 16 GiB at any batch');
+  assert.equal(plannedFitText(16 * 1024 ** 3, gpu, { batch: 32 }), 'fits 16 GiB up to batch 32');
+  assert.equal(plannedFitText(16 * 1024 ** 3 + 1024 ** 2, gpu, { batch: 31 }), 'exceeds 16 GiB by 1 MiB · fits up to batch 31');
+  assert.equal(plannedFitText(17 * 1024 ** 3, gpu, { batch: null, reason: 'none-fits' }), 'exceeds 16 GiB by 1 GiB · no batch fits');
+  assert.equal(plannedFitText(2 ** 60, gpu, { batch: null, reason: 'none-fits' }), 'exceeds 16 GiB (overflow) · no batch fits');
 });

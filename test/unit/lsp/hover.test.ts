@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MarkupContent } from 'vscode-languageserver';
 import { lookupOp } from '../../../server/src/core/ops/registry';
+import { analyzeDocument } from '../../../server/src/core/analyze';
 import { hover } from '../../../server/src/lsp/features/hover';
 import { buildAnalysis, find, inside } from './fixture';
 
@@ -14,34 +15,35 @@ function hoverText(pos: { line: number; character: number }): string | undefined
 test('a tensor name: shape with N, dtype, bytes per sample and at the batch, producer and its params', () => {
   const h = hover(analysis, inside(find(9, 'x')));
   assert.deepEqual(h?.range, find(9, 'x'));
-  assert.equal(
-    (h?.contents as MarkupContent).value,
+  // the first lines come from the footprint; the liveness lines after them are tested on .nnm snippets below
+  assert.deepEqual(
+    (h?.contents as MarkupContent).value.split('\n').slice(0, 3),
     [
       '**x**: `[N, 16, 32, 32]` fp32',
       // 16 * 32 * 32 * 4 B = 64 KiB per sample, x 8
       '- bytes: 64 KiB x N = 512 KiB at batch 8',
       // 16 * 3 * 3 * 3 + 16 = 448
       '- produced by `conv2d` (filters: 16, kernel: 3, pad: 1), 448 params',
-    ].join('\n'),
+    ],
   );
 });
 
 test('a use of a name hovers as the tensor it denotes (the input, 3 * 32 * 32 * 4 B = 12 KiB)', () => {
-  assert.equal(
-    hoverText(inside(find(9, 'x', 1))),
-    ['**x**: `[N, 3, 32, 32]` fp32', '- bytes: 12 KiB x N = 96 KiB at batch 8', '- produced by `input` (shape: [3, 32, 32]), 0 params'].join('\n'),
+  assert.deepEqual(
+    hoverText(inside(find(9, 'x', 1)))?.split('\n').slice(0, 3),
+    ['**x**: `[N, 3, 32, 32]` fp32', '- bytes: 12 KiB x N = 96 KiB at batch 8', '- produced by `input` (shape: [3, 32, 32]), 0 params'],
   );
 });
 
 test('a name inside a block body: instances and the range of shapes', () => {
-  assert.equal(
-    hoverText(inside(find(4, 'y'))),
+  assert.deepEqual(
+    hoverText(inside(find(4, 'y')))?.split('\n').slice(0, 4),
     [
       '**y**: 2 instances (block `pair`)',
       '- shapes: `[N, 16, 32, 32] fp32`, `[N, 32, 32, 32] fp32`',
       '- bytes per instance: 64 KiB x N to 128 KiB x N',
       '- all instances: 192 KiB x N = 1.5 MiB at batch 8',
-    ].join('\n'),
+    ],
   );
 });
 
@@ -107,9 +109,9 @@ test('a block definition: signature, doc and call count', () => {
   );
 });
 
-test('a model name: totals as fixed + perSample x N and whether it fits', () => {
-  assert.equal(
-    hoverText(inside(find(7, 'tiny'), 2)),
+test('a model name: footprint totals as fixed + perSample x N first', () => {
+  assert.deepEqual(
+    hoverText(inside(find(7, 'tiny'), 2))?.split('\n').slice(0, 7),
     [
       '**model tiny**: train · batch 8 · fp32 · sgd · v100-16gb',
       // 448 + 2,320 + 4,640 + 327,690 (dense: 32 * 32 * 32 * 10 + 10)
@@ -119,18 +121,9 @@ test('a model name: totals as fixed + perSample x N and whether it fits', () => 
       '- activations: 588 KiB x N = 4.59 MiB at batch 8',
       '- gradients: 1.28 MiB',
       '- optimizer (sgd): 0 B',
-      '- total: 2.56 MiB + 588 KiB x N = 7.15 MiB at batch 8',
-      // 16 GiB - 7.15 MiB, to three digits
-      '- device: fits v100-16gb, 16 GiB to spare',
-    ].join('\n'),
+      '- footprint total: 2.56 MiB + 588 KiB x N = 7.15 MiB at batch 8',
+    ],
   );
-});
-
-test('a model that does not fit says by how much', () => {
-  const big = buildAnalysis({ batch: 4096, device: { name: 'gpu', kind: 'gpu', memoryBytes: 1024 ** 3, vectorBits: 1024, supportsBf16: true } });
-  const text = (hover(big, inside(find(7, 'tiny'), 2))?.contents as MarkupContent).value;
-  // 2.56 MiB + 588 KiB x 4096 = 2.3 GiB against 1 GiB
-  assert.ok(text.endsWith('- device: exceeds gpu 1 GiB by 1.3 GiB'), text);
 });
 
 test('a block parameter names its block', () => {
@@ -144,4 +137,183 @@ test('nothing to say between names', () => {
 
 test('a config key: its meaning and the value in effect for each model', () => {
   assert.equal(hoverText(inside(find(1, 'batch'), 1)), '**batch**: the batch size N every per-sample figure is multiplied by\n- in effect for `tiny`: 8');
+});
+
+// ---- liveness lines, on .nnm snippets analysed end to end (figures worked out by hand below) ----
+
+/** a 3-op dense chain in train mode with plain SGD on a 1 MiB gpu; line numbers are 0-based here */
+const CHAIN = [
+  'config {', // 0
+  '  mode: train',
+  '  batch: 4',
+  '  optimizer: sgd',
+  '  device: gpu(memory: 1MiB)',
+  '}', // 5
+  'model chain {', // 6
+  '  x = input(1000)', // 7: 4,000 B per sample
+  '  h = dense(x, 100, bias: false)', // 8: 100,000 params, 400 B per sample
+  '  a = relu(h)', // 9: 400 B per sample
+  '  return dense(a, 10, bias: false)', // 10: 1,000 params, 40 B per sample
+  '}',
+  '',
+].join('\n');
+
+function snippetHover(text: string, line: number, token: string): string | undefined {
+  const analysis = analyzeDocument(text, 'nnm');
+  const character = text.split('\n')[line]!.indexOf(token);
+  return (hover(analysis, { line, character })?.contents as MarkupContent | undefined)?.value;
+}
+
+// Schedule: 0 input, 1 dense, 2 relu, 3 dense, 4 bwd dense(line 11), 5 bwd relu, 6 bwd dense(line 9), 7 optimizer.
+// Peak at step 6: weights 404,000 + x saved for the dense backward 16,000 + gradient of h 1,600
+// + weight gradients 400,000 + 4,000 = 825,600 B = 806.25 KiB.
+
+test('a tensor saved for backward and live at the peak: its range and share (16,000 / 825,600 = 1.9%)', () => {
+  assert.equal(
+    snippetHover(CHAIN, 7, 'x'),
+    [
+      '**x**: `[N, 1000]` fp32',
+      '- bytes: 3.91 KiB x N = 15.6 KiB at batch 4',
+      '- produced by `input` (shape: [1000]), 0 params',
+      // written by the input step, last read by the first dense's backward (weight gradient needs x)
+      '- live from line 8 (forward) to line 9 (backward)',
+      '- saved for backward',
+      '- 1.9% of the peak: 15.6 KiB of 806 KiB live at line 9 (backward of `dense`)',
+    ].join('\n'),
+  );
+});
+
+test('a tensor backward does not keep (relu keeps its output, not its input): dies in the forward pass', () => {
+  assert.deepEqual(snippetHover(CHAIN, 8, 'h')?.split('\n').slice(3), [
+    '- live from line 9 (forward) to line 10 (forward)',
+    '- not saved for backward',
+    '- not live at the peak, line 9 (backward of `dense`)',
+  ]);
+});
+
+test('an in-place relu shares its input buffer; it is still saved (its backward reads its output)', () => {
+  const text = CHAIN.replace('relu(h)', 'relu(h, inplace: true)');
+  assert.deepEqual(snippetHover(text, 9, 'a')?.split('\n').slice(2), [
+    '- produced by `relu` (inplace: true), 0 params',
+    // read last by relu's own backward (the dense on line 11 is differentiated before it)
+    '- live from line 10 (forward) to line 10 (backward)',
+    '- saved for backward',
+    "- in place: shares its input's buffer",
+    '- not live at the peak, line 9 (backward of `dense`)',
+  ]);
+});
+
+test('infer mode says nothing about backward', () => {
+  const text = CHAIN.replace('mode: train', 'mode: infer');
+  // infer: x is read last by the dense on line 9; peak at that step: weights 404,000 + x 16,000 + h 1,600 B
+  assert.deepEqual(snippetHover(text, 7, 'x')?.split('\n').slice(3), [
+    '- live from line 8 (forward) to line 9 (forward)',
+    // 16,000 / 421,600 = 3.8%; 421,600 B = 411.7 KiB
+    '- 3.8% of the peak: 15.6 KiB of 412 KiB live at line 9 (forward of `dense`)',
+  ]);
+});
+
+test('the model: naive, lower bound, planned, the peak and what is live there, batch limits, SIMD fill', () => {
+  assert.equal(
+    snippetHover(CHAIN, 6, 'chain'),
+    [
+      '**model chain**: train · batch 4 · fp32 · sgd · gpu 1 MiB',
+      '- params: 101,000',
+      // 101,000 * 4 B = 404,000 B
+      '- weights: 395 KiB',
+      // 4,000 + 400 + 400 + 40 = 4,840 B per sample
+      '- activations: 4.73 KiB x N = 18.9 KiB at batch 4',
+      '- gradients: 395 KiB',
+      '- optimizer (sgd): 0 B',
+      '- footprint total: 789 KiB + 4.73 KiB x N = 808 KiB at batch 4',
+      // weights 404,000 + outputs 19,360 + output gradients 160 + 1,600 + 1,600 + weight gradients 404,000 = 830,720 B
+      '- naive (no reuse): 811 KiB',
+      '- lower bound: 806 KiB',
+      '- planned: 806 KiB (fragmentation 0%)',
+      '- peak: line 9 (backward of `dense`), step 6 of 8',
+      // 400,000 B, 16,000 B, 4,000 B
+      '- largest live there: weight gradient (dense, line 9) 391 KiB, `x` (input, line 8) 15.6 KiB, weight gradient (dense, line 11) 3.91 KiB',
+      '- workspace: 0 B',
+      // at the peak step 808,000 + 4,400 N <= 1,048,576: N <= 54.7
+      '- max batch on gpu 1 MiB: 54',
+      // 1024-bit lanes / 32-bit = 32; 808,000 + 4,400 * 32 = 948,800 B = 926.6 KiB
+      '- SIMD fill: batch 32 (32 lanes), planned 927 KiB, fits',
+      // 1,048,576 - 825,600 = 222,976 B
+      '- device: fits gpu 1 MiB, 218 KiB to spare',
+    ].join('\n'),
+  );
+});
+
+test('a model that does not fit at any batch: the planned verdict and "no batch fits"', () => {
+  const text = CHAIN.replace('1MiB', '512KiB');
+  const lines = snippetHover(text, 6, 'chain')!.split('\n');
+  // always-live state alone (808,000 B) is over 524,288 B; 825,600 - 524,288 = 301,312 B
+  assert.deepEqual(lines.slice(-3), ['- max batch on gpu 512 KiB: no batch fits', '- SIMD fill: batch 32 (32 lanes), planned 927 KiB, exceeds gpu 512 KiB', '- device: exceeds gpu 512 KiB by 294 KiB']);
+});
+
+/** a block repeated twice with nothing trainable before it: no gradient flows into the relus */
+const ACTS = [
+  'config {', // 0
+  '  mode: train',
+  '  batch: 8',
+  '  optimizer: sgd',
+  '  device: gpu(memory: 1MiB)',
+  '}', // 5
+  'block act(x) {', // 6
+  '  y = relu(x)', // 7
+  '  return y',
+  '}',
+  'model acts {', // 10
+  '  x = input(1000)', // 11: 4,000 B per sample
+  '  x = repeat 2 act(x)', // 12
+  '  return dense(x, 1, bias: false)', // 13: 1,000 params
+  '}',
+  '',
+].join('\n');
+
+test('a name in a block body: the range over its instances, how many are saved and live at the peak', () => {
+  assert.deepEqual(snippetHover(ACTS, 7, 'y')?.split('\n').slice(4), [
+    // the first relu from line 13, the second read last by the dense backward on line 14
+    '- live from line 13 (forward) to line 14 (backward) over its instances',
+    // only the second (the dense's input) is kept: no gradient reaches the relus
+    '- saved for backward: 1 of 2',
+    // peak at the first relu: weights 4,000 + x 32,000 + its output 32,000 = 68,000 B; 32,000 / 68,000 = 47.1%
+    '- 1 of 2 live at the peak, 31.3 KiB: 47.1% of 66.4 KiB at line 13 (forward of `relu`)',
+  ]);
+});
+
+test('instances that run in place are counted, and the share follows the new peak', () => {
+  const text = ACTS.replace('relu(x)', 'relu(x, inplace: true)');
+  assert.deepEqual(snippetHover(text, 7, 'y')?.split('\n').slice(5), [
+    '- saved for backward: 1 of 2',
+    "- in place: 2 of 2 share their input's buffer",
+    // one buffer for x and both relus; peak at the dense backward: weights 4,000 + that buffer 32,000
+    // + output 32 + its gradient 32 + weight gradient 4,000 = 40,064 B; 32,000 / 40,064 = 79.9%
+    '- 1 of 2 live at the peak, 31.3 KiB: 79.9% of 39.1 KiB at line 14 (backward of `dense`)',
+  ]);
+});
+
+test('instances in a checkpointed repeat are recomputed during backward', () => {
+  const text = [
+    'config {',
+    '  mode: train',
+    '  batch: 2',
+    '  optimizer: sgd',
+    '}',
+    'block layer(x) {', // 5
+    '  h = dense(x, 100, bias: false)', // 6
+    '  return relu(h, inplace: true)',
+    '}',
+    'model mlp {',
+    '  x = input(100)',
+    '  x = repeat 2 layer(x, checkpoint: true)', // 11
+    '  return dense(x, 10, bias: false)',
+    '}',
+    '',
+  ].join('\n');
+  assert.deepEqual(snippetHover(text, 6, 'h')?.split('\n').slice(4, 6), [
+    // the forward copies die in the forward pass; backward recomputes them from the segment input
+    '- live from line 12 (forward) to line 12 (forward) over its instances',
+    '- saved for backward: 0 of 2, 2 recomputed during backward (checkpointed)',
+  ]);
 });

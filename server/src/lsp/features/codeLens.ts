@@ -1,34 +1,37 @@
-// Code lens above each model: its totals in one line.
+// Code lenses above each model: the planned peak against the device, then the footprint split.
+// Cheap on every keystroke: plain fields of the analyses only (no lazy getter is read).
 import type { CodeLens } from 'vscode-languageserver';
 import type { DocumentAnalysis, ModelAnalysis } from '../../core/document';
 import { atBatch, formatCount } from '../../core/units';
 import { toLspRange } from '../position';
-import { bytesText, fitText } from './format';
+import { bytesText, fitText, plannedFitText } from './format';
 
-/** "25.6M params · weights 97.5 MiB · activations 5.2 GiB @ batch 32 · train total 5.5 GiB · fits v100-16gb" */
+/** "25.6M params · peak 2.76 GiB @ batch 32 (train, fp32) · fits 16 GiB up to batch 198" */
 export function modelLensTitle(model: ModelAnalysis): string {
-  const { footprint, graph } = model;
+  const { footprint, graph, memory } = model;
   const c = graph.config;
+  const params = `${formatCount(footprint.params.trainable + footprint.params.nonTrainable)} params`;
+  if (!memory) {
+    const total = atBatch(footprint.bytes.total, c.batch);
+    return [params, `${c.mode} total ${bytesText(total)} @ batch ${c.batch}`, fitText(total, c.device)].join(' · ');
+  }
+  const planned = memory.bytes.planned;
+  return [params, `peak ${bytesText(planned)} @ batch ${c.batch} (${c.mode}, ${c.precision})`, plannedFitText(planned, c.device, memory.maxBatch.planned)].join(' · ');
+}
+
+/** "weights 97.5 MiB · activations 4.5 GiB @ batch 32": every forward output kept, no reuse */
+export function footprintLensTitle(model: ModelAnalysis): string {
+  const { footprint, graph } = model;
   const b = footprint.bytes;
-  const total = atBatch(b.total, c.batch);
-  const params = footprint.params.trainable + footprint.params.nonTrainable;
-  return [
-    `${formatCount(params)} params`,
-    `weights ${bytesText(b.weights.fixed)}`,
-    `activations ${bytesText(atBatch(b.activations, c.batch))} @ batch ${c.batch}`,
-    `${c.mode} total ${bytesText(total)}`,
-    fitText(total, c.device),
-  ].join(' · ');
+  return [`weights ${bytesText(b.weights.fixed)}`, `activations ${bytesText(atBatch(b.activations, graph.config.batch))} @ batch ${graph.config.batch}`].join(' · ');
 }
 
 export function codeLenses(analysis: DocumentAnalysis, enabled: boolean): CodeLens[] {
   if (!enabled) return [];
-  return analysis.models.map((model) => {
+  return analysis.models.flatMap((model) => {
     const start = model.graph.range.start;
-    return {
-      range: toLspRange({ start, end: start }),
-      // an empty command id: VS Code shows the title as plain text
-      command: { title: modelLensTitle(model), command: '' },
-    };
+    const range = toLspRange({ start, end: start });
+    // an empty command id: VS Code shows the title as plain text; lenses on one line share a row
+    return [modelLensTitle(model), footprintLensTitle(model)].map((title) => ({ range, command: { title, command: '' } }));
   });
 }

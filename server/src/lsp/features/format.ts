@@ -2,6 +2,7 @@
 // place so later analyses (liveness peak, planned memory) slot in beside the existing lines.
 import { devicePreset } from '../../core/devices';
 import { lookupOp } from '../../core/ops/registry';
+import type { BatchLimit } from '../../core/analysis/batch';
 import type { BlockInfo } from '../../core/document';
 import type { AttrValue, Device, ModelConfig, Optimizer, ParamCount } from '../../core/ir';
 import { atBatch, formatBytes, formatInt, type SymbolicBytes } from '../../core/units';
@@ -91,6 +92,41 @@ export function fitText(totalBytes: number, device: Device): string {
 export function fitDetailText(totalBytes: number, device: Device): string {
   if (!Number.isSafeInteger(totalBytes) || totalBytes > device.memoryBytes) return fitText(totalBytes, device);
   return `fits ${deviceText(device)}, ${formatBytes(device.memoryBytes - totalBytes)} to spare`;
+}
+
+/** a 0-based line as the editor shows it: "line 23" */
+export function lineText(line: number): string {
+  return `line ${line + 1}`;
+}
+
+/** a fraction as a percentage with one decimal: "0.7%", "12.5%"; a non-zero sliver stays visible */
+export function percentText(fraction: number): string {
+  if (!Number.isFinite(fraction)) return 'n/a';
+  const pct = fraction * 100;
+  if (pct > 0 && pct < 0.05) return '<0.1%';
+  return `${stripPointZero(pct.toFixed(1))}%`;
+}
+
+function stripPointZero(s: string): string {
+  return s.endsWith('.0') ? s.slice(0, -2) : s;
+}
+
+/** "198", "any batch" (nothing grows with N), "no batch fits" */
+export function batchLimitText(limit: BatchLimit): string {
+  if (limit.batch !== null) return formatInt(limit.batch);
+  return limit.reason === 'unbounded' ? 'any batch' : 'no batch fits';
+}
+
+/**
+ * The planned peak against the device, with the largest batch that fits:
+ * "fits 16 GiB up to batch 198", "exceeds 16 GiB by 1.2 GiB · fits up to batch 12"
+ */
+export function plannedFitText(planned: number, device: Device, limit: BatchLimit): string {
+  const memory = formatBytes(device.memoryBytes);
+  const upTo = limit.batch !== null ? `up to batch ${formatInt(limit.batch)}` : limit.reason === 'unbounded' ? 'at any batch' : undefined;
+  if (Number.isSafeInteger(planned) && planned <= device.memoryBytes) return `fits ${memory}${upTo ? ` ${upTo}` : ''}`;
+  const over = Number.isSafeInteger(planned) ? `exceeds ${memory} by ${formatBytes(planned - device.memoryBytes)}` : `exceeds ${memory} (overflow)`;
+  return `${over} · ${upTo ? `fits ${upTo}` : 'no batch fits'}`;
 }
 
 /** a block as written: "bottleneck(x, width, out, stride: 1, project: false)" */

@@ -20,6 +20,7 @@ import {
   symbolicText,
 } from './format';
 import { modelOf, opsTotals, refAt } from './lookup';
+import { instancesMemoryLines, modelMemoryLines, tensorMemoryLines } from './memoryText';
 
 export function hover(analysis: DocumentAnalysis, pos: Position): Hover | null {
   const ref = refAt(analysis, pos);
@@ -73,6 +74,7 @@ export function tensorHover(model: ModelAnalysis, name: string, ids: readonly Te
       const args = attrsText(producer.op, producer.attrs);
       lines.push(`- produced by \`${producer.op}\`${args ? ` (${args})` : ''}, ${paramsText(producer.params)} params`);
     }
+    if (model.memory) lines.push(...tensorMemoryLines(model.memory, graph, first.id));
     return lines.join('\n');
   }
   const block = producer?.callStack.at(-1)?.block;
@@ -84,6 +86,7 @@ export function tensorHover(model: ModelAnalysis, name: string, ids: readonly Te
     `- shapes: ${shapesText(shapes)}`,
     `- bytes per instance: ${bytesText(Math.min(...perTensor))} x N to ${bytesText(Math.max(...perTensor))} x N`,
     `- all instances: ${symbolicAtBatch(symbolic(0, sum), batch)}`,
+    ...(model.memory ? instancesMemoryLines(model.memory, graph, tensors.map((t) => t.id)) : []),
   ].join('\n');
 }
 
@@ -180,8 +183,12 @@ export function modelHover(model: ModelAnalysis): string {
   if (c.mode === 'train') {
     lines.push(`- gradients: ${symbolicText(b.gradients)}`, `- optimizer (${optimizerText(c.optimizer)}): ${symbolicText(b.optimizer)}`);
   }
-  lines.push(`- total: ${symbolicAtBatch(b.total, c.batch)}`, `- device: ${fitDetailText(total, c.device)}`);
-  if (footprint.overflow) lines.push('- some figures exceed 2^53 and cannot be counted exactly');
+  lines.push(`- footprint total: ${symbolicAtBatch(b.total, c.batch)}`);
+  if (model.memory) {
+    // the device verdict from the planned arena, which is what would be allocated
+    lines.push(...modelMemoryLines(model.memory, graph), `- device: ${fitDetailText(model.memory.bytes.planned, c.device)}`);
+  } else lines.push(`- device: ${fitDetailText(total, c.device)}`);
+  if (footprint.overflow || model.memory?.overflow) lines.push('- some figures exceed 2^53 and cannot be counted exactly');
   return lines.join('\n');
 }
 
