@@ -152,3 +152,9 @@ test('deep nesting ends in NNM103, not a stack overflow', () => {
   const fine = `model m {\n  x = ${Array.from({ length: 100 }, () => '1').join(' + ')}\n  return input(1)\n}`;
   assert.deepEqual(parseNnm(fine).diagnostics, []);
 });
+
+test('a call left open after a comma does not swallow the next statement', () => {
+  const { file, diagnostics } = parseNnm('model m {\n  x = conv2d(x,\n  y = relu(x)\n  return y\n}\n');
+  assert.deepEqual(codes(diagnostics), ['NNM101 1:12-1:13']);
+  assert.deepEqual((file.items[0] as ModelItem).body.map((s) => (s.kind === 'assign' ? `${s.name.name}=${show(s.value)}` : s.kind)), ['x=<error>', 'y=relu(x)', 'return']);
+});

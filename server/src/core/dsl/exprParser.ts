@@ -324,6 +324,8 @@ export class ExprParser {
       while (!this.is(')')) {
         const t = this.peek();
         if (t.kind === 'eof') break;
+        // `f(x,` left open while typing: the next line's statement is not an argument
+        if (t.line > this.prev.line && this.startsStatement(this.i)) this.fail(open.range, `'(' of '${callee.name}(' is not closed: missing ')'`);
         let name: Ident | undefined;
         if (t.kind === 'ident' && this.peekIs(1, ':')) {
           name = this.ident(this.next());
