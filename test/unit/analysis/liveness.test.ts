@@ -2,6 +2,7 @@
 // docs/memory-model.md (worked examples).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { formatTimeline } from '../../../server/src/core/analysis/timeline';
 import { branchConcat, bufferTable, memoryOf, mlp, residual } from './graphs';
 
 test('3-op chain (infer): intervals, naive / lower bound / planned, peak at the relu', () => {
@@ -185,8 +186,7 @@ test('timeline: per-step categories add up to the step totals', () => {
   m.timeline.forEach((row, i) => assert.equal(row.total, m.stepLive[i]!.fixed + m.stepLive[i]!.perSample * 32));
 });
 
-test('formatTimeline: one line per step, bar scaled to the peak, non-zero categories', async () => {
-  const { formatTimeline } = await import('../../../server/src/core/analysis/timeline');
+test('formatTimeline: one line per step, bar scaled to the peak, non-zero categories', () => {
   const m = memoryOf(mlp({ mode: 'train', batch: 32, optimizer: { kind: 'adam', momentum: 0 } }));
   const lines = formatTimeline(m.timeline, 10).split('\n');
   assert.equal(lines.length, 8);
