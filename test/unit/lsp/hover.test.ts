@@ -317,3 +317,28 @@ test('instances in a checkpointed repeat are recomputed during backward', () => 
     '- saved for backward: 0 of 2, 2 recomputed during backward (checkpointed)',
   ]);
 });
+
+test('a single checkpointed call: its inner tensor is recomputed, its output kept for the next op as well', () => {
+  const text = [
+    'config {',
+    '  mode: train',
+    '  batch: 2',
+    '  optimizer: sgd',
+    '}',
+    'block layer(x) {', // 5
+    '  h = dense(x, 100, bias: false)', // 6
+    '  y = relu(h)', // 7
+    '  return y',
+    '}',
+    'model mlp {',
+    '  x = input(100)',
+    '  x = layer(x, checkpoint: true)', // 12
+    '  return dense(x, 10, bias: false)', // 13
+    '}',
+    '',
+  ].join('\n');
+  // h dies after the relu; backward recomputes the segment (dense, relu) before the relu's backward
+  assert.deepEqual(snippetHover(text, 6, 'h')?.split('\n').slice(3, 5), ['- live from line 13 (forward) to line 13 (forward)', '- recomputed during backward (checkpointed)']);
+  // y is the dense on line 14's saved input (kept to its backward), and recomputed for the relu's own backward
+  assert.deepEqual(snippetHover(text, 7, 'y')?.split('\n').slice(3, 5), ['- live from line 13 (forward) to line 14 (backward)', '- saved for backward, recomputed during backward (checkpointed)']);
+});
