@@ -80,7 +80,7 @@ export abstract class Evaluator {
     // the statement's own result takes its name; nested unnamed calls keep op#id
     if (v.kind === 'tensor' && v.id >= before) this.builder.rename(v.id, stmt.name.name);
     frame.scope.set(stmt.name.name, { value: v, def: stmt.name.range, isParam: false });
-    this.refs.add(this.graph, v.kind === 'tensor' ? 'tensor' : 'parameter', stmt.name.name, stmt.name.range, stmt.name.range, true, tensorsOf(v));
+    this.refs.add(this.graph, v.kind === 'tensor' ? 'tensor' : 'parameter', stmt.name.name, stmt.name.range, stmt.name.range, true, tensorsOf(v), undefined, frame.callStack.length === 0);
     return v;
   }
 
@@ -123,7 +123,7 @@ export abstract class Evaluator {
       case 'ident': {
         const b = frame.scope.get(e.name);
         if (!b) return { kind: 'symbol', name: e.name };
-        this.refs.add(this.graph, b.value.kind === 'tensor' ? 'tensor' : 'parameter', e.name, e.range, b.def, false, tensorsOf(b.value));
+        this.refs.add(this.graph, b.value.kind === 'tensor' ? 'tensor' : 'parameter', e.name, e.range, b.def, false, tensorsOf(b.value), undefined, frame.callStack.length === 0);
         return b.value;
       }
       case 'list': {

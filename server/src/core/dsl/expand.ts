@@ -77,10 +77,10 @@ export class ModelRun extends Evaluator {
     const checkpoint = this.takeCheckpoint(args, frame, spec, block);
     const segment = frame.segment ?? (checkpoint ? this.segments++ : undefined);
     if (block) return this.callBlock(block, call, args, frame, segment, iteration);
-    return this.callOp(spec!, call, args, frame, segment);
+    return this.callOp(spec!, call, args, frame, segment, iteration !== undefined);
   }
 
-  private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined): Value {
+  private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, repeated: boolean): Value {
     const local = this.scratch;
     const bound = bindOpArgs(spec, args, call.callee.range, local, (a) => this.unknownName({ kind: 'ident', name: a.word!, range: a.range }, frame));
     if (local.length > 0) {
@@ -107,7 +107,8 @@ export class ModelRun extends Evaluator {
       this.el.reportFrom('shape', blamed ?? call.range, r.message.startsWith(spec.name) ? r.message : `${spec.name}: ${r.message}`, frame);
       return ERROR;
     }
-    this.refs.add(this.graph, 'op', spec.name, call.callee.range, undefined, false, r.tensor.id, r.node.id);
+    // a call met once (top level, not repeated) needs no merging with other instances
+    this.refs.add(this.graph, 'op', spec.name, call.callee.range, undefined, false, r.tensor.id, r.node.id, !repeated && frame.callStack.length === 0);
     return { kind: 'tensor', id: r.tensor.id };
   }
 
@@ -145,7 +146,7 @@ export class ModelRun extends Evaluator {
     const ops: number[] = [];
     for (let id = opStart; id < this.builder.opCount; id++) ops.push(id);
     result ??= ERROR;
-    this.refs.add(this.graph, 'block', name, call.callee.range, block.name.range, false, tensorsOf(result), ops);
+    this.refs.add(this.graph, 'block', name, call.callee.range, block.name.range, false, tensorsOf(result), ops, iteration === undefined && frame.callStack.length === 0);
     return result;
   }
 

@@ -20,8 +20,19 @@ export class RefCollector {
     definition: SourceRange | undefined,
     isDefinition: boolean,
     tensor?: TensorId,
-    ops?: OpId | readonly OpId[],
+    ops?: OpId | OpId[],
+    /** the occurrence is met once (top level, outside repeat): no merging, no lookup */
+    once = false,
   ): void {
+    if (once) {
+      const ref: MutableRef = { range, kind, name, isDefinition };
+      if (definition) ref.definition = definition;
+      if (graph !== undefined) ref.graph = graph;
+      if (tensor !== undefined) ref.tensors = [tensor];
+      if (ops !== undefined) ref.ops = typeof ops === 'number' ? [ops] : ops;
+      this.all.push(ref);
+      return;
+    }
     const tableKey = ((graph ?? -1) + 1) * KINDS.length + KINDS.indexOf(kind);
     let table = this.tables.get(tableKey);
     if (!table) {
