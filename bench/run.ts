@@ -127,6 +127,8 @@ const OTHER_BENCHES: readonly { file: string; what: string }[] = [
   { file: 'codeActions.ts', what: 'code actions and rules' },
 ];
 
+const OTHER_CAP_MS = 600_000;
+
 function benchOthers(): void {
   for (const { file, what } of OTHER_BENCHES) {
     const script = join(ROOT, 'bench', file);
@@ -135,8 +137,9 @@ function benchOthers(): void {
       continue;
     }
     console.log(`\n${what} (bench/${file})`);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: 'inherit' });
-    if (run.status !== 0) console.log(`bench/${file} exited with status ${run.status}`);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: 'inherit', timeout: OTHER_CAP_MS });
+    if (run.error) console.log(`bench/${file} stopped after ${OTHER_CAP_MS / 1000} s`);
+    else if (run.status !== 0) console.log(`bench/${file} exited with ${run.status ?? run.signal}`);
   }
 }
 
