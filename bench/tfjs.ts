@@ -103,7 +103,7 @@ async function benchOracle(): Promise<void> {
     const ours = (mode: 'infer' | 'train', batch: number): number => {
       const r = analyzeDocument(text, 'typescript', { overrides: { mode, batch, lowering: 'direct' } });
       const m = r.models.find((x) => x.graph.name === c.graph);
-      return m ? m.memory.bytes.lowerBound : NaN;
+      return m?.memory ? m.memory.bytes.lowerBound : NaN;
     };
     // tf.profile counts each tensor handle, so the reshape views a matMul makes of its kernel count as copies
     const largestKernel = (): number => {

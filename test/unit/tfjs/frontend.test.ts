@@ -6,7 +6,7 @@ import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
 import { analyzeDocument } from '../../../server/src/core/analyze';
 import { analyzeTfjs, forgetDocument, mentionsTfjs } from '../../../server/src/core/tfjs/frontend';
 import { diffEdit } from '../../../server/src/core/tfjs/parse';
-import { ready } from './helpers';
+import { analyzeFixture, ready } from './helpers';
 
 const analyze = (text: string, documentKey?: string) =>
   analyzeTfjs(text, { defaults: BUILTIN_DEFAULTS, language: 'typescript', ...(documentKey ? { documentKey } : {}) });
@@ -138,5 +138,21 @@ describe('incremental re-parsing', () => {
       assert.deepEqual(JSON.parse(JSON.stringify(cached.graphs)), JSON.parse(JSON.stringify(fresh.graphs)));
     }
     forgetDocument(key);
+  });
+});
+
+describe('the unresolvable fixture', () => {
+  it('three models are reported where they stop being static, the fourth is analysed', () => {
+    const r = analyzeFixture('unresolvable.ts');
+    assert.deepEqual(r.graphs.map((g) => g.name), ['buildStatic.fixed']);
+    const found = r.diagnostics.map((d) => [d.code, d.range.start.line + 1, d.range.start.character, d.severity]);
+    assert.deepEqual(found, [
+      // `units` shorthand in buildWide (a parameter)
+      ['NNM301', 6, 52, 'info'],
+      // the loop condition `i < depth`
+      ['NNM302', 12, 18, 'info'],
+      // the branch condition `Math.random() > 0.5`
+      ['NNM302', 19, 6, 'info'],
+    ]);
   });
 });

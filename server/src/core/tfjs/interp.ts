@@ -248,7 +248,9 @@ export class Interpreter {
   }
 
   private execIf(node: Node, scope: Scope): void {
-    const condNode = node.childForFieldName('condition');
+    const wrapped = node.childForFieldName('condition');
+    // diagnostics go on the condition itself, not its parentheses
+    const condNode = wrapped?.type === 'parenthesized_expression' ? (wrapped.namedChild(0) ?? wrapped) : wrapped;
     const cond = condNode ? this.eval(condNode, scope) : UNDEFINED;
     const consequence = node.childForFieldName('consequence');
     const alternative = node.childForFieldName('alternative');
