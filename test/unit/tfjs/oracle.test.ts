@@ -24,6 +24,9 @@ const CASES: readonly Case[] = [
   { file: 'gru_bidirectional.ts', exportName: 'buildTagger', graph: 'buildTagger' },
   { file: 'shared_layer.ts', exportName: 'buildSiamese', graph: 'buildSiamese' },
   { file: 'unresolvable.ts', exportName: 'buildStatic', graph: 'buildStatic.fixed' },
+  { file: 'layer_zoo.ts', exportName: 'buildImageZoo', graph: 'buildImageZoo' },
+  { file: 'layer_zoo.ts', exportName: 'buildSequenceZoo', graph: 'buildSequenceZoo.model' },
+  { file: 'layer_zoo.ts', exportName: 'buildVolumeZoo', graph: 'buildVolumeZoo' },
 ];
 
 function weightCount(weights: readonly tf.LayerVariable[]): number {
