@@ -22,16 +22,20 @@ export class Token {
     readonly value: number | undefined,
   ) {}
 
+  private start_: Position | undefined = undefined;
+  private end_: Position | undefined = undefined;
+
   get range(): SourceRange {
     return { start: this.startPos, end: this.endPos };
   }
 
+  /** made once: every node that starts here shares it (positions are never mutated) */
   get startPos(): Position {
-    return { line: this.line, character: this.character };
+    return (this.start_ ??= { line: this.line, character: this.character });
   }
 
   get endPos(): Position {
-    return { line: this.line, character: this.endCharacter };
+    return (this.end_ ??= { line: this.line, character: this.endCharacter });
   }
 }
 
