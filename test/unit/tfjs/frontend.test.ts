@@ -156,3 +156,18 @@ describe('the unresolvable fixture', () => {
     ]);
   });
 });
+
+describe('functional API refs', () => {
+  it('a variable bound to a tensor maps to it; a shared layer call maps to both applications', () => {
+    const r = analyzeFixture('shared_layer.ts');
+    const g = r.graphs[0]!;
+    const a = r.refs.find((x) => x.kind === 'tensor' && x.name === 'a')!;
+    assert.deepEqual(g.tensors[a.tensors![0]!]!.shape, [16]);
+    // `tf.layers.dense({ units: 16, ... })` stored in `encoder` and applied twice
+    const encoder = r.refs.find((x) => x.kind === 'op' && x.range.start.line === 7)!;
+    assert.equal(encoder.ops!.length, 2);
+    const [first, second] = encoder.ops!.map((id) => g.ops[id]!);
+    assert.equal(second!.sharesParamsWith, first!.id);
+    assert.deepEqual([first!.params.trainable, second!.params.trainable], [528, 0]);
+  });
+});

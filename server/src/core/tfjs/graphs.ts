@@ -25,10 +25,17 @@ export interface LayerApplication {
   readonly site: Node;
 }
 
+/** a functional-API variable bound to a tensor of the graph (`const a = encoder.apply(x)`) */
+export interface TensorBinding {
+  readonly node: Node;
+  readonly tensor: TensorId;
+}
+
 export interface BuiltModel {
   readonly model: ModelObject;
   readonly graph?: Graph;
   readonly applications: readonly LayerApplication[];
+  readonly tensorBindings?: readonly TensorBinding[];
 }
 
 export interface BuildResult {
@@ -72,6 +79,7 @@ function optimizerOf(value: Value): Optimizer | 'unknown' | undefined {
 class ModelBuilder {
   private readonly builder: GraphBuilder;
   readonly applications: LayerApplication[] = [];
+  readonly tensorBindings: TensorBinding[] = [];
   /** first application of each layer object in this graph: its ops carry the weights */
   private readonly firstOps = new Map<LayerObject, readonly OpId[]>();
   private readonly frozen = new Set<OpId>();
@@ -192,6 +200,8 @@ class ModelBuilder {
         id = this.apply(p.layer, inputs, p.site, p.site, this.tensorName(t) ?? layerName(p.layer));
       }
       built.set(t.serial, id);
+      const bound = this.tensorNames.get(t.serial);
+      if (bound) this.tensorBindings.push({ node: bound.node, tensor: id });
       return id;
     };
     // visit producers in creation order so deep chains do not recurse deeply
@@ -288,7 +298,7 @@ export function buildGraphs(
     const mb = new ModelBuilder(model, modelConfig(model, defaults, overrides, diagnostics), diagnostics, tensorNames);
     try {
       const graph = model.style === 'sequential' ? mb.buildSequential() : mb.buildFunctional();
-      out.push({ model, graph, applications: mb.applications });
+      out.push({ model, graph, applications: mb.applications, tensorBindings: mb.tensorBindings });
     } catch (err) {
       if (!(err instanceof BuildStop)) throw err;
       out.push({ model, applications: mb.applications });
@@ -324,6 +334,18 @@ export function refsFor(built: readonly BuiltModel[], graphIndex: ReadonlyMap<Bu
       if (app.layer.site.startIndex !== app.site.startIndex || app.layer.site.endIndex !== app.site.endIndex) add(app.layer.site, label, app);
     }
     for (const e of bySite.values()) refs.push({ range: e.range, kind: 'op', name: e.name, isDefinition: false, graph: gi, ops: e.ops, tensors: e.tensors });
+    // variables of the functional API: one entry per identifier, every tensor it was bound to
+    const byName = new Map<string, { node: Node; tensors: TensorId[] }>();
+    for (const t of b.tensorBindings ?? []) {
+      const key = `${t.node.startIndex}:${t.node.endIndex}`;
+      const entry = byName.get(key) ?? { node: t.node, tensors: [] };
+      entry.tensors.push(t.tensor);
+      byName.set(key, entry);
+    }
+    for (const e of byName.values()) {
+      const range = rangeOfNode(e.node);
+      refs.push({ range, kind: 'tensor', name: e.node.text, definition: range, isDefinition: true, graph: gi, tensors: e.tensors });
+    }
   }
   return refs;
 }
