@@ -182,3 +182,10 @@ test('every code of the frontend is documented in docs/diagnostics.md', () => {
   const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'diagnostics.md'), 'utf8');
   for (const code of Object.values(Code)) assert.match(doc, new RegExp(`^### ${code}\\b`, 'm'), `${code} is not documented`);
 });
+
+test('one place of a block body failing differently per call reports at most 3 times', () => {
+  const src = 'block b(x, n) {\n  return add(x, dense(x, n))\n}\n' + model('x = input(4)', 'a = b(x, 1)', 'c = b(x, 2)', 'd = b(x, 3)', 'e = b(x, 5)', 'f = b(x, 6)', 'return x');
+  const r = analyze(src);
+  assert.deepEqual(r.diagnostics.map((d) => `${d.code} ${at(d.range)}`), ['NNM130 1:9-1:28', 'NNM130 1:9-1:28', 'NNM130 1:9-1:28']);
+  assert.deepEqual(r.diagnostics.map((d) => d.related?.[0]?.range.start.line), [5, 6, 7]);
+});

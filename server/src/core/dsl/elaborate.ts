@@ -15,6 +15,9 @@ import type { RefCollector } from './refs';
 
 export { LIMITS } from './evaluate';
 
+/** distinct diagnostics kept for one code at one place of a block body */
+const MAX_PER_PLACE = 3;
+
 /** what one model statement produced: the outline shows its tensor */
 export interface StatementResult {
   readonly graph: number;
@@ -26,6 +29,7 @@ export class Elaborator {
   readonly statementTensors = new Map<Statement, StatementResult>();
   readonly expandedBlocks = new Set<string>();
   private readonly seen = new Set<string>();
+  private readonly perPlace = new Map<string, number>();
 
   constructor(
     private readonly blocks: ReadonlyMap<string, BlockItem>,
@@ -39,8 +43,13 @@ export class Elaborator {
 
   /** a block body expanded many times reports each problem once; inside an expansion, point at the call too */
   forward(d: CoreDiagnostic, frame?: Frame): void {
-    const key = `${d.code}|${d.range.start.line}:${d.range.start.character}|${d.message}`;
+    const at = `${d.code}|${d.range.start.line}:${d.range.start.character}`;
+    const key = `${at}|${d.message}`;
     if (this.seen.has(key)) return;
+    // instances that fail differently at one place (other shapes per call): the first few say enough
+    const count = this.perPlace.get(at) ?? 0;
+    if (count >= MAX_PER_PLACE) return;
+    this.perPlace.set(at, count + 1);
     this.seen.add(key);
     const top = frame?.topSite;
     this.diagnostics.push(top && frame.callStack.length > 0 ? { ...d, related: [{ range: top, message: `in the expansion of '${frame.callStack[0]!.block}' called here` }] } : d);
