@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { analyzeDocument, type SourceLanguage } from '../core/analyze';
+import { initTfjsFrontend, mentionsTfjs } from '../core/tfjs/frontend';
 import type { ConfigOverrides } from '../core/config';
 import { parseConfigSetting } from '../core/dsl/config';
 import { toJsonReport } from '../report/json';
@@ -83,6 +84,8 @@ export async function report(file: string, flags: ReportFlags, out: (s: string) 
   if (!language) throw new UsageError(`${file}: unsupported file type (expected .nnm, .ts or .js)`);
   const overrides = flagsToOverrides(flags);
   const text = readSource(file);
+  // the TypeScript parser (web-tree-sitter wasm) loads asynchronously, once
+  if (language !== 'nnm' && mentionsTfjs(text)) await initTfjsFrontend();
   const analysis = analyzeDocument(text, language, { overrides });
   out(flags.json ? JSON.stringify(toJsonReport(file, analysis), null, 2) + '\n' : formatReport(file, analysis, { timeline: flags.timeline === true }));
   return analysis.diagnostics.some((d) => d.severity === 'error') ? EXIT_ERRORS : EXIT_OK;
