@@ -17,15 +17,47 @@ export interface InPlaceSite {
   readonly lowered: ReadonlyMap<number, number>;
 }
 
+/**
+ * Live bytes per step at the batch, with the steps sorted by them once, so the drop of the peak
+ * for a few lowered steps costs O(lowered) instead of a pass over the whole schedule per call.
+ */
+export class PeakProfile {
+  private readonly live: Float64Array;
+  /** step indexes, highest live bytes first */
+  private readonly order: Uint32Array;
+
+  constructor(memory: MemoryAnalysis) {
+    const n = memory.stepLive.length;
+    this.live = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.live[i] = atBatch(memory.stepLive[i]!, memory.batch);
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    this.order = order.sort((a, b) => this.live[b]! - this.live[a]! || a - b);
+  }
+
+  get peak(): number {
+    return this.order.length > 0 ? Math.max(0, this.live[this.order[0]!]!) : 0;
+  }
+
+  /** the lower-bound drop when the given steps lose the given bytes */
+  saving(lowered: ReadonlyMap<number, number>): number {
+    let after = 0;
+    for (const step of this.order) {
+      if (!lowered.has(step)) {
+        after = this.live[step]!; // the highest step left untouched
+        break;
+      }
+    }
+    for (const [step, bytes] of lowered) after = Math.max(after, this.live[step]! - bytes);
+    return this.peak - Math.max(0, after);
+  }
+}
+
 /** the lower-bound drop when all the given calls run in place at once */
-export function combinedSaving(memory: MemoryAnalysis, sites: readonly InPlaceSite[]): number {
-  const live = memory.stepLive.map((l) => atBatch(l, memory.batch));
-  const peak = Math.max(0, ...live);
+export function combinedSaving(profile: PeakProfile, sites: readonly InPlaceSite[]): number {
   const lowered = new Map<number, number>();
   for (const s of sites) for (const [step, bytes] of s.lowered) lowered.set(step, (lowered.get(step) ?? 0) + bytes);
-  let after = 0;
-  live.forEach((v, step) => (after = Math.max(after, v - (lowered.get(step) ?? 0))));
-  return peak - after;
+  return profile.saving(lowered);
 }
 
 /**
@@ -35,7 +67,7 @@ export function combinedSaving(memory: MemoryAnalysis, sites: readonly InPlaceSi
  * output's bytes (the liveness engine's accounting for one op, applied to all of a call's expansions:
  * a block body's K copies often tie for the peak, so one copy alone saves nothing).
  */
-export function inPlaceSites(graph: Graph, memory: MemoryAnalysis): InPlaceSite[] {
+export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new PeakProfile(memory)): InPlaceSite[] {
   const batch = memory.batch;
   const stepOf = new Map<number, number>();
   for (const s of memory.steps) if (s.phase === 'forward' && s.op !== undefined) stepOf.set(s.op, s.index);
@@ -59,8 +91,7 @@ export function inPlaceSites(graph: Graph, memory: MemoryAnalysis): InPlaceSite[
     if (!instances.every((id) => candidate.has(id) && stepOf.has(id))) continue;
     const lowered = new Map<number, number>();
     for (const id of instances) lowered.set(stepOf.get(id)!, candidate.get(id)!);
-    const site = { site: op.site, opName: op.op, saving: 0, instances: instances.length, lowered };
-    out.push({ ...site, saving: combinedSaving(memory, [site]) });
+    out.push({ site: op.site, opName: op.op, saving: profile.saving(lowered), instances: instances.length, lowered });
   }
   return out;
 }
@@ -71,7 +102,8 @@ export const missedInPlaceRule: Rule = {
   defaultSeverity: 'info',
   summary: 'an op could run in place and lower the peak',
   check(model, { memory }) {
-    const sites = inPlaceSites(model.graph, memory);
+    const profile = new PeakProfile(memory);
+    const sites = inPlaceSites(model.graph, memory, profile);
     const out: RawFinding[] = sites
       .filter((s) => s.saving > 0)
       .map((s) => ({
@@ -80,8 +112,8 @@ export const missedInPlaceRule: Rule = {
         fixes: [{ kind: 'inplace', sites: [s.site], opName: s.opName }],
       }));
     // neighbours (batchnorm then relu) that each leave the other at the peak save only together
-    const together = combinedSaving(memory, sites);
-    const alone = Math.max(0, ...sites.map((s) => s.saving));
+    const together = combinedSaving(profile, sites);
+    const alone = sites.reduce((m, s) => Math.max(m, s.saving), 0);
     if (sites.length > 1 && together > alone) {
       out.push({
         range: model.graph.nameRange,
