@@ -171,3 +171,22 @@ describe('functional API refs', () => {
     assert.deepEqual([first!.params.trainable, second!.params.trainable], [528, 0]);
   });
 });
+
+describe('classes', () => {
+  it('a method builds a model on `this` and calls another method', () => {
+    const text = `import * as tf from '@tensorflow/tfjs';
+export class Net {
+  model!: tf.Sequential;
+  block(units: number) { this.model.add(tf.layers.dense({units, activation: 'relu'})); }
+  build() {
+    this.model = tf.sequential();
+    this.model.add(tf.layers.dense({units: 4, inputShape: [2]}));
+    this.block(3);
+    return this.model;
+  }
+}`;
+    const r = analyze(text);
+    assert.deepEqual(r.graphs.map((g) => [g.name, g.ops.length]), [['Net.build.model', 3]]);
+    assert.equal(onlyParams(text), 12 + 15);
+  });
+});

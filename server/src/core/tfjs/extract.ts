@@ -3,7 +3,7 @@
 // and is not called from elsewhere in the file, with its parameters unknown.
 import type { SyntaxNode as Node } from './syntax';
 import { BreakSignal, Interpreter, isTfjsPackage, LimitSignal, named, ReturnSignal, stringValue, type Note } from './interp';
-import { Scope, type FunctionValue, type ModelObject } from './values';
+import { Scope, type FunctionValue, type ModelObject, type ObjectValue } from './values';
 
 export interface Extraction {
   readonly models: readonly ModelObject[];
@@ -40,6 +40,8 @@ function propertyName(node: Node): string {
 interface Entry {
   readonly fn: FunctionValue;
   readonly name: string;
+  /** for a class method: the class's methods, the `this` it runs with */
+  readonly methods?: ReadonlyMap<string, FunctionValue>;
 }
 
 /** top-level functions and class methods that may build models */
@@ -71,11 +73,13 @@ function entries(root: Node, scope: Scope): Entry[] {
       case 'abstract_class_declaration': {
         const className = decl.childForFieldName('name')?.text ?? 'class';
         const body = decl.childForFieldName('body');
+        const methods = new Map<string, FunctionValue>();
         for (const m of body ? named(body) : []) {
           if (m.type !== 'method_definition') continue;
-          const name = `${className}.${m.childForFieldName('name')?.text ?? 'method'}`;
-          out.push({ fn: { kind: 'function', name, node: m, closure: scope }, name });
+          const short = m.childForFieldName('name')?.text ?? 'method';
+          methods.set(short, { kind: 'function', name: `${className}.${short}`, node: m, closure: scope });
         }
+        for (const fn of methods.values()) out.push({ fn, name: fn.name, methods });
         break;
       }
       case 'arrow_function':
@@ -113,6 +117,7 @@ function callCount(statements: readonly Node[], name: string): number {
 export interface StandaloneEntry {
   readonly fn: FunctionValue;
   readonly statement: Node;
+  readonly methods?: ReadonlyMap<string, FunctionValue>;
 }
 
 export interface ModulePass {
@@ -147,7 +152,7 @@ export function runModule(root: Node): ModulePass {
       if (!tfNames.some((n) => body.includes(n))) continue;
       let statement = entry.fn.node;
       while (statement.parent && statement.parent !== root) statement = statement.parent;
-      standalone.push({ fn: entry.fn, statement });
+      standalone.push({ fn: entry.fn, statement, ...(entry.methods ? { methods: entry.methods } : {}) });
     }
   }
   const hosts = new Set(standalone.filter((e) => e.statement.type !== 'class_declaration').map((e) => e.statement));
@@ -158,7 +163,9 @@ export function runModule(root: Node): ModulePass {
 /** evaluate one function on its own, parameters unknown */
 export function runEntry(entry: StandaloneEntry, budget: { steps: number }): Extraction & { readonly complete: boolean } {
   const interp = new Interpreter(budget);
-  const complete = guarded(interp, () => interp.evalStandalone(entry.fn));
+  // a class method runs with a fresh `this` holding the class's methods
+  const self: ObjectValue | undefined = entry.methods ? { kind: 'object', props: new Map(entry.methods), nodes: new Map() } : undefined;
+  const complete = guarded(interp, () => interp.evalStandalone(entry.fn, self));
   return { ...done(interp), complete };
 }
 

@@ -431,6 +431,8 @@ export class Interpreter {
       case 'identifier':
       case 'shorthand_property_identifier':
         return this.lookup(node, scope);
+      case 'this':
+        return scope.lookup('this')?.value ?? unknown(node, "'this' is only known at run time");
       case 'parenthesized_expression':
       case 'as_expression':
       case 'satisfies_expression':
@@ -666,7 +668,7 @@ export class Interpreter {
       const prop = target.childForFieldName('property');
       if (prop && value.kind === 'model' && value.name === undefined) this.nameValue(value, prop.text, prop);
       const obj = target.childForFieldName('object');
-      if (obj?.type === 'identifier' && prop) {
+      if ((obj?.type === 'identifier' || obj?.type === 'this') && prop) {
         const o = scope.lookup(obj.text)?.value;
         if (o?.kind === 'object') {
           o.props.set(prop.text, value);
@@ -761,8 +763,12 @@ export class Interpreter {
         return this.callTf(callee.path, args.values, args.nodes, node);
       case 'method':
         return this.callMethod(callee.target, callee.name, args.values, args.nodes, node);
-      case 'function':
-        return this.callFunction(callee, args.values, node);
+      case 'function': {
+        // `obj.method()` runs with `this` = obj when obj is a static object (a class instance of ours)
+        const receiver = fnNode.type === 'member_expression' ? fnNode.childForFieldName('object') : null;
+        const self = receiver ? (receiver.type === 'this' ? scope.lookup('this')?.value : receiver.type === 'identifier' ? scope.lookup(receiver.text)?.value : undefined) : undefined;
+        return this.callFunction(callee, args.values, node, self?.kind === 'object' ? self : undefined);
+      }
       case 'unknown':
         return unknown(node, callee.reason);
       default:
@@ -919,13 +925,14 @@ export class Interpreter {
     return { kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node } };
   }
 
-  callFunction(fn: FunctionValue, args: Value[], site: Node): Value {
+  callFunction(fn: FunctionValue, args: Value[], site: Node, thisValue?: Value): Value {
     if (this.callDepth >= LIMITS.callDepth) {
       this.notes.push({ node: site, message: `calls nested deeper than ${LIMITS.callDepth} levels are not followed`, code: 'limit' });
       return unknown(site, 'a call nested too deeply');
     }
     this.invoked.add(fn.node);
     const scope = new Scope(fn.closure);
+    if (thisValue) scope.declare('this', { value: thisValue, isConst: true });
     this.bindParameters(fn.node, args, scope);
     const body = fn.node.childForFieldName('body');
     if (!body) return UNDEFINED;
@@ -947,9 +954,9 @@ export class Interpreter {
   }
 
   /** evaluate a function on its own: its parameters are unknown */
-  evalStandalone(fn: FunctionValue): void {
+  evalStandalone(fn: FunctionValue, thisValue?: Value): void {
     const args = parameterNodes(fn.node).map((p) => unknown(p, `'${parameterName(p)}' is a function parameter`));
-    this.callFunction(fn, args, fn.node);
+    this.callFunction(fn, args, fn.node, thisValue);
   }
 
   private bindParameters(fnNode: Node, args: Value[], scope: Scope): void {
