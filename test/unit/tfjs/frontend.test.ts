@@ -190,3 +190,11 @@ export class Net {
     assert.equal(onlyParams(text), 12 + 15);
   });
 });
+
+describe('models handed to unknown code', () => {
+  it('an empty sequential model passed to an imported function says so', () => {
+    const r = analyze(`import * as tf from '@tensorflow/tfjs';\nimport { addLayers } from './lib';\nconst m = tf.sequential();\naddLayers(m);`);
+    assert.deepEqual(r.diagnostics.map((d) => [d.code, d.range.start.line]), [['NNM301', 3]]);
+    assert.match(r.diagnostics[0]!.message, /addLayers\(\)/);
+  });
+});

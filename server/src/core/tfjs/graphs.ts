@@ -292,6 +292,14 @@ export function buildGraphs(
       continue;
     }
     if (model.style === 'sequential' && model.layers.length === 0) {
+      if (model.escaped) {
+        diagnostics.push({
+          range: rangeOfNode(model.escaped.node),
+          severity: 'info',
+          code: TFJS_CODES.unresolved,
+          message: `model '${modelName(model)}' has no layers memlens can see: ${model.escaped.reason}`,
+        });
+      }
       out.push({ model, applications: [] });
       continue;
     }

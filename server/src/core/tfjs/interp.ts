@@ -758,6 +758,10 @@ export class Interpreter {
     const callee = this.eval(fnNode, scope);
     const args = this.evalArgs(argsNode, scope);
     if ('kind' in args) return args;
+    if (callee.kind !== 'tf' && callee.kind !== 'method' && callee.kind !== 'function') {
+      // a model handed to code memlens cannot follow may get its layers there
+      for (const a of args.values) if (a.kind === 'model' && !a.escaped) a.escaped = unknown(node, `it is passed to ${fnNode.text}(), which memlens cannot follow`);
+    }
     switch (callee.kind) {
       case 'tf':
         return this.callTf(callee.path, args.values, args.nodes, node);

@@ -66,6 +66,8 @@ export interface ModelObject {
   batchSize?: { value: Value; node: Node };
   /** why this model cannot be analysed (a branch or loop changed it at run time) */
   poisoned?: Unknown;
+  /** the first call memlens cannot follow that received the model */
+  escaped?: Unknown;
 }
 
 export interface ObjectValue {
