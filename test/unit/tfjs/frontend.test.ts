@@ -198,3 +198,12 @@ describe('models handed to unknown code', () => {
     assert.match(r.diagnostics[0]!.message, /addLayers\(\)/);
   });
 });
+
+describe('dialects', () => {
+  it('JavaScript with JSX is parsed with the TSX grammar', () => {
+    const text = `import * as tf from '@tensorflow/tfjs';\nconst m = tf.sequential({layers: [tf.layers.dense({units: 2, inputShape: [3]})]});\nexport const View = () => <div>{m.name}</div>;\n`;
+    const r = analyzeTfjs(text, { defaults: BUILTIN_DEFAULTS, language: 'javascript' });
+    assert.deepEqual(r.graphs.map((g) => g.name), ['m']);
+    assert.equal(r.diagnostics.length, 0);
+  });
+});
