@@ -207,3 +207,22 @@ describe('dialects', () => {
     assert.equal(r.diagnostics.length, 0);
   });
 });
+
+describe('training settings', () => {
+  const model = (tail: string) => `import * as tf from '@tensorflow/tfjs';\nconst m = tf.sequential({layers: [tf.layers.dense({units: 2, inputShape: [3]})]});\n${tail}`;
+  it('tf.train optimizers and string names map by the state they keep per weight', () => {
+    const kinds = ["'rmsprop'", 'tf.train.adam(0.001)', 'tf.train.momentum(0.1, 0.8)', "'adagrad'", 'tf.train.sgd(0.1)'].map((o) => {
+      const c = analyze(model(`m.compile({optimizer: ${o}, loss: 'mse'});`)).graphs[0]!.config.optimizer;
+      return [c.kind, c.momentum];
+    });
+    assert.deepEqual(kinds, [['adam', 0], ['adam', 0], ['sgd', 0.8], ['sgd', 0.9], ['sgd', 0]]);
+  });
+  it('fitDataset takes the batch size given to dataset.batch(); a run-time batch size is reported', () => {
+    assert.equal(analyze(model('await m.fitDataset(ds.batch(16), {epochs: 1});')).graphs[0]!.config.batch, 16);
+    const r = analyze(model('export function train(n: number) { return m.fit(x, y, {batchSize: n}); }\ntrain(4);'));
+    assert.equal(r.graphs[0]!.config.batch, 4);
+    const r2 = analyze(model('m.fit(x, y, {batchSize: Number(process.env.B)});'));
+    assert.equal(r2.graphs[0]!.config.batch, BUILTIN_DEFAULTS.batch);
+    assert.deepEqual(r2.diagnostics.map((d) => d.code), ['NNM301']);
+  });
+});
