@@ -3,7 +3,7 @@
 // functions, unrolled loops), so the tree is copied once with a cursor. Top-level statements
 // whose text and start column did not change since the previous version are reused as they
 // are: their offsets are relative to the statement, so moving them costs one assignment.
-import type { Tree, TreeCursor } from 'web-tree-sitter';
+import type { Language, Tree, TreeCursor } from 'web-tree-sitter';
 
 /** a top-level statement: the base its nodes' relative offsets hang from */
 export interface Anchor {
@@ -136,7 +136,7 @@ export function copyTree(tree: Tree, text: string, previous?: StatementCache): {
         stmt.anchor.row = pos.row;
       } else {
         const anchor: Anchor = { doc, index: start, row: pos.row };
-        stmt = copySubtree(cursor, anchor);
+        stmt = copySubtree(cursor, anchor, tree.language);
       }
       cache.set(key, stmt);
       stmt.parent = root;
@@ -149,21 +149,51 @@ export function copyTree(tree: Tree, text: string, previous?: StatementCache): {
   }
 }
 
+/** punctuation the interpreter never reads: not copied, which saves most cursor reads on it */
+const PUNCTUATION: ReadonlySet<string> = new Set(['(', ')', '[', ']', '{', '}', ',', ';', ':', '.', '=>', '=']);
+
+interface TypeInfo {
+  readonly type: string;
+  readonly named: boolean;
+}
+
+/** type name and namedness per type id, read once per language */
+const typeTables = new WeakMap<Language, TypeInfo[]>();
+
+function typeInfo(language: Language, id: number): TypeInfo {
+  let table = typeTables.get(language);
+  if (!table) {
+    table = [];
+    typeTables.set(language, table);
+  }
+  let info = table[id];
+  if (!info) {
+    const type = language.types[id];
+    info = type === undefined ? { type: 'ERROR', named: true } : { type, named: language.nodeTypeIsNamed(id) };
+    table[id] = info;
+  }
+  return info;
+}
+
 /** copy the node under the cursor and its subtree; the cursor ends where it started */
-function copySubtree(cursor: TreeCursor, anchor: Anchor): SyntaxNode {
+function copySubtree(cursor: TreeCursor, anchor: Anchor, language: Language): SyntaxNode {
   const base = anchor.index;
-  const top = new SyntaxNode(cursor.nodeType, cursor.nodeIsNamed, anchor, cursor.startIndex - base, cursor.endIndex - base);
+  const rootInfo = typeInfo(language, cursor.nodeTypeId);
+  const top = new SyntaxNode(rootInfo.type, rootInfo.named, anchor, cursor.startIndex - base, cursor.endIndex - base);
   if (!cursor.gotoFirstChild()) return top;
   const stack: SyntaxNode[] = [top];
   for (;;) {
     const parent = stack[stack.length - 1]!;
-    const node = new SyntaxNode(cursor.nodeType, cursor.nodeIsNamed, anchor, cursor.startIndex - base, cursor.endIndex - base);
-    node.parent = parent;
-    parent.children.push(node);
-    parent.fields.push(cursor.currentFieldName);
-    if (cursor.gotoFirstChild()) {
-      stack.push(node);
-      continue;
+    const info = typeInfo(language, cursor.nodeTypeId);
+    if (info.named || !PUNCTUATION.has(info.type)) {
+      const node = new SyntaxNode(info.type, info.named, anchor, cursor.startIndex - base, cursor.endIndex - base);
+      node.parent = parent;
+      parent.children.push(node);
+      parent.fields.push(cursor.currentFieldName);
+      if (cursor.gotoFirstChild()) {
+        stack.push(node);
+        continue;
+      }
     }
     while (!cursor.gotoNextSibling()) {
       cursor.gotoParent();
