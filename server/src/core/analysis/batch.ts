@@ -18,8 +18,21 @@ export interface BatchLimit {
 
 /** largest N >= 1 with f + p N <= budget for every line; exact in integers */
 export function maxBatchOfLines(lines: readonly SymbolicBytes[], budget: number): BatchLimit {
+  const fixed = new Float64Array(lines.length);
+  const perSample = new Float64Array(lines.length);
+  lines.forEach((l, i) => {
+    fixed[i] = l.fixed;
+    perSample[i] = l.perSample;
+  });
+  return maxBatchOfColumns(fixed, perSample, budget);
+}
+
+/** maxBatchOfLines over lines given as two parallel arrays (fixed, perSample) */
+export function maxBatchOfColumns(fixedOf: ArrayLike<number>, perSampleOf: ArrayLike<number>, budget: number): BatchLimit {
   let best = Infinity;
-  for (const { fixed, perSample } of lines) {
+  for (let i = 0; i < fixedOf.length; i++) {
+    const fixed = fixedOf[i]!;
+    const perSample = perSampleOf[i]!;
     if (fixed + perSample > budget) return { batch: null, reason: 'none-fits' };
     if (perSample <= 0) continue;
     let q = Math.floor((budget - fixed) / perSample);

@@ -196,6 +196,19 @@ function maxOfCategory(liveness: Liveness, category: Category, batch: number): S
   return best < 0 ? ZERO_BYTES : symbolic(fixed[best]!, perSample[best]!);
 }
 
+/** the schedule and liveness behind an analysis, for what-if rules that reuse them (see engineOf) */
+export interface Engine {
+  readonly schedule: Schedule;
+  readonly liveness: Liveness;
+}
+
+const engines = new WeakMap<MemoryAnalysis, Engine>();
+
+/** the schedule and liveness an analysis was computed from; undefined for one built by hand */
+export function engineOf(memory: MemoryAnalysis): Engine | undefined {
+  return engines.get(memory);
+}
+
 export function analyzeMemory(graph: Graph, footprint: Footprint, options: MemoryOptions = {}): MemoryAnalysis {
   const config = graph.config;
   const batch = config.batch;
@@ -323,7 +336,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const wantsCheckpoint = config.mode === 'train' && options.checkpointEstimate !== false && schedule.backwardStart >= 0;
   let timeline: TimelineRow[] | undefined;
   let checkpoint: CheckpointEstimate | undefined;
-  return {
+  const analysis: MemoryAnalysis = {
     mode: config.mode,
     batch,
     lowering: schedule.lowering,
@@ -348,6 +361,8 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     },
     overflow,
   };
+  engines.set(analysis, { schedule, liveness });
+  return analysis;
 }
 
 /** no reuse: every buffer that views do not share gets its own storage for the whole run */

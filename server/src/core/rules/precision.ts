@@ -2,7 +2,7 @@
 // weights and optimizer state), or bf16 on devices that support it, would fit a larger batch.
 import { formatBytes } from '../units';
 import type { Precision } from '../ir';
-import { lowerBoundOfGraph, withPrecision } from './whatIf';
+import { lowerBoundUnderPrecision } from './whatIf';
 import type { FixSpec, Rule } from './types';
 
 export const precisionRule: Rule = {
@@ -21,7 +21,7 @@ export const precisionRule: Rule = {
     const parts: string[] = [];
     const fixes: FixSpec[] = [];
     for (const precision of targets) {
-      const after = lowerBoundOfGraph(withPrecision(graph, precision));
+      const after = lowerBoundUnderPrecision(graph, model.footprint, memory, precision);
       if (after.maxBatch === null || (now.batch !== null && after.maxBatch <= now.batch)) continue;
       parts.push(`${precision} ${formatBytes(after.lowerBound)} (-${formatBytes(memory.bytes.lowerBound - after.lowerBound)}), fits batch up to ${after.maxBatch}`);
       fixes.push({ kind: 'precision', model: graph.name, precision });
