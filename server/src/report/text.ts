@@ -84,7 +84,7 @@ function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis):
 
 /** left-align text columns, right-align numeric ones */
 function table(rows: string[][], alignNumbers = true): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
+  const widths = rows[0]!.map((_, col) => rows.reduce((m, r) => Math.max(m, (r[col] ?? '').length), 0));
   const numeric = rows[0]!.map((_, col) => rows.slice(1).every((r) => /^[\d,.\s]+[A-Za-z]*$|^\d/.test(r[col] ?? '')));
   return rows
     .map((r) =>

@@ -84,7 +84,7 @@ export function tensorHover(model: ModelAnalysis, name: string, ids: readonly Te
   return [
     `**${name}**: ${tensors.length} instances${block ? ` (block \`${block}\`)` : ''}`,
     `- shapes: ${shapesText(shapes)}`,
-    `- bytes per instance: ${bytesText(Math.min(...perTensor))} x N to ${bytesText(Math.max(...perTensor))} x N`,
+    `- bytes per instance: ${bytesText(perTensor.reduce((m, v) => Math.min(m, v), Infinity))} x N to ${bytesText(perTensor.reduce((m, v) => Math.max(m, v), -Infinity))} x N`,
     `- all instances: ${symbolicAtBatch(symbolic(0, sum), batch)}`,
     ...(model.memory ? instancesMemoryLines(model.memory, graph, tensors.map((t) => t.id)) : []),
   ].join('\n');
@@ -123,7 +123,7 @@ export function blockCallHover(model: ModelAnalysis | undefined, name: string, i
   if (!model || ops.length === 0) return lines.join('\n');
   const totals = opsTotals(model, ops);
   const batch = model.graph.config.batch;
-  const lastOp = model.graph.ops[Math.max(...ops)];
+  const lastOp = model.graph.ops[ops.reduce((m, v) => Math.max(m, v), -1)];
   const out = lastOp ? model.graph.tensors[lastOp.output] : undefined;
   if (out) lines.push(`- output: \`${formatShape(out.shape)}\` ${out.dtype}`);
   lines.push(

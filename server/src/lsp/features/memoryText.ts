@@ -58,8 +58,8 @@ export function instancesMemoryLines(memory: MemoryAnalysis, graph: Graph, ids: 
   const ts = ids.map((id) => memory.tensors[id]).filter((t): t is TensorMemory => t !== undefined && t.liveFrom >= 0);
   if (ts.length === 0) return [];
   const n = ids.length;
-  const from = Math.min(...ts.map((t) => t.liveFrom));
-  const to = Math.max(...ts.map((t) => t.liveTo));
+  const from = ts.reduce((m, t) => Math.min(m, t.liveFrom), Infinity);
+  const to = ts.reduce((m, t) => Math.max(m, t.liveTo), -Infinity);
   const lines = [`- ${liveRangeText(memory, from, to)} over its instances`];
   const count = (pred: (t: TensorMemory) => boolean): number => ts.filter(pred).length;
   if (memory.mode === 'train') {
