@@ -8,7 +8,7 @@ import { maxBatchOfLines, searchMaxBatch, simdFill, type BatchLimit, type SimdFi
 import { recomputeFraction, sqrtSegmentation } from './checkpoint';
 import type { Footprint } from './footprint';
 import { CATEGORIES, computeLiveness, inPlaceCandidate, requestsInPlace, type Category, type InPlaceDecision, type Liveness } from './liveness';
-import { planArena, planBestFitInOrder, type PlanItem, type PlanStrategy } from './planner';
+import { planBestFitInOrder, planColumns, type PlanStrategy } from './planner';
 import { buildSchedule, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
 import { buildTimeline, type TimelineRow } from './timeline';
 
@@ -154,12 +154,24 @@ function runCore(graph: Graph, alwaysLive: SymbolicBytes, infos?: readonly OpInf
   for (let i = 0; i < schedule.steps.length; i++) {
     stepLive.push(symbolic(alwaysLive.fixed + liveness.totals.fixed[i]!, alwaysLive.perSample + liveness.totals.perSample[i]!));
   }
+  const buffers = liveness.buffers;
+  const starts = new Float64Array(buffers.length);
+  const ends = new Float64Array(buffers.length);
+  const fixed = new Float64Array(buffers.length);
+  const perSample = new Float64Array(buffers.length);
+  buffers.forEach((b, i) => {
+    starts[i] = b.liveFrom;
+    ends[i] = b.liveTo;
+    fixed[i] = b.bytes.fixed;
+    perSample[i] = b.bytes.perSample;
+  });
   const cache = new Map<number, { bytes: number; offsets: readonly number[]; strategy: PlanStrategy }>();
   const plannedAt = (batch: number) => {
     const hit = cache.get(batch);
     if (hit) return hit;
-    const items: PlanItem[] = liveness.buffers.map((b) => ({ start: b.liveFrom, end: b.liveTo, size: atBatch(b.bytes, batch) }));
-    const plan = planArena(items);
+    const sizes = new Float64Array(buffers.length);
+    for (let i = 0; i < sizes.length; i++) sizes[i] = fixed[i]! + perSample[i]! * batch;
+    const plan = planColumns({ starts, ends, sizes });
     const result = { bytes: plan.arena + atBatch(alwaysLive, batch), offsets: plan.offsets, strategy: plan.strategy };
     cache.set(batch, result);
     return result;
@@ -218,25 +230,18 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const { schedule, liveness, stepLive } = core;
   const plan = core.plannedAt(batch);
 
-  const steps: StepInfo[] = schedule.steps.map((s) => ({
-    index: s.index,
-    phase: s.phase,
-    ...(s.node ? { op: s.node.id, opName: s.node.op } : {}),
-    line: s.node ? s.node.statement.start.line : null,
-  }));
+  // object literals, not spreads: these run once per step and buffer on every keystroke
+  const steps: StepInfo[] = schedule.steps.map((s) =>
+    s.node
+      ? { index: s.index, phase: s.phase, op: s.node.id, opName: s.node.op, line: s.node.statement.start.line }
+      : { index: s.index, phase: s.phase, line: null },
+  );
   const bufferList: BufferMemory[] = liveness.buffers.map((b) => {
     const root = schedule.values[b.values[0]!]!;
-    return {
-      id: b.id,
-      kind: root.kind,
-      category: b.category,
-      op: root.op,
-      ...(root.tensor !== undefined ? { tensor: root.tensor } : {}),
-      bytes: b.bytes,
-      liveFrom: b.liveFrom,
-      liveTo: b.liveTo,
-      offset: plan.offsets[b.id]!,
-    };
+    const offset = plan.offsets[b.id]!;
+    return root.tensor !== undefined
+      ? { id: b.id, kind: root.kind, category: b.category, op: root.op, tensor: root.tensor, bytes: b.bytes, liveFrom: b.liveFrom, liveTo: b.liveTo, offset }
+      : { id: b.id, kind: root.kind, category: b.category, op: root.op, bytes: b.bytes, liveFrom: b.liveFrom, liveTo: b.liveTo, offset };
   });
 
   const inPlaceOutputs = new Set<TensorId>();
@@ -315,7 +320,8 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   } else {
     // guess from the fragmentation at the lower bound's limit, then gallop to a verified boundary
     const at = lbLimit.batch;
-    const lbAt = Math.max(...stepLive.map((l) => atBatch(l, at)));
+    let lbAt = -Infinity;
+    for (const l of stepLive) lbAt = Math.max(lbAt, atBatch(l, at));
     const ratio = core.plannedAt(at).bytes / lbAt;
     const guess = maxBatchOfLines(stepLive.map((l) => symbolic(l.fixed * ratio, l.perSample * ratio)), budget).batch ?? 1;
     const found = searchMaxBatch(fits, at - 1, guess);

@@ -30,11 +30,21 @@ export const GREEDY_LIMIT = 1500;
 
 /** greedy by size up to GREEDY_LIMIT buffers (it lands closer to the lower bound), best fit in order above */
 export function planArena(items: readonly PlanItem[]): Plan {
-  return items.length > GREEDY_LIMIT ? planBestFitInOrder(items) : planGreedyBySize(items);
+  return planColumns(columnsOf(items));
 }
 
-/** TFLite's greedy by size: largest first, best-fitting gap among time-overlapping placed buffers */
-export function planGreedyBySize(items: readonly PlanItem[]): Plan {
+/** plan items given as three parallel arrays (no object per item: the engine plans at several batches) */
+export interface PlanColumns {
+  readonly starts: Float64Array;
+  readonly ends: Float64Array;
+  readonly sizes: Float64Array;
+}
+
+export function planColumns(items: PlanColumns): Plan {
+  return items.sizes.length > GREEDY_LIMIT ? bestFitInOrder(items) : greedyBySize(items);
+}
+
+function columnsOf(items: readonly PlanItem[]): PlanColumns {
   const n = items.length;
   const starts = new Float64Array(n);
   const ends = new Float64Array(n);
@@ -44,7 +54,18 @@ export function planGreedyBySize(items: readonly PlanItem[]): Plan {
     ends[i] = it.end;
     sizes[i] = it.size;
   });
-  const order = items.map((_, i) => i).filter((i) => sizes[i]! > 0);
+  return { starts, ends, sizes };
+}
+
+/** TFLite's greedy by size: largest first, best-fitting gap among time-overlapping placed buffers */
+export function planGreedyBySize(items: readonly PlanItem[]): Plan {
+  return greedyBySize(columnsOf(items));
+}
+
+function greedyBySize({ starts, ends, sizes }: PlanColumns): Plan {
+  const n = sizes.length;
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (sizes[i]! > 0) order.push(i);
   order.sort((a, b) => sizes[b]! - sizes[a]! || starts[a]! - starts[b]! || a - b);
   const offsets = new Float64Array(n);
   // placed items sorted by offset (ties by placement order), packed 4 numbers each for locality:
@@ -93,21 +114,27 @@ export function planGreedyBySize(items: readonly PlanItem[]): Plan {
 
 /** best fit while walking the schedule: frees coalesce, allocations take the smallest block that fits */
 export function planBestFitInOrder(items: readonly PlanItem[]): Plan {
-  const offsets = new Array<number>(items.length).fill(0);
-  const live = items.map((_, i) => i).filter((i) => items[i]!.size > 0);
-  const byStart = [...live].sort((a, b) => items[a]!.start - items[b]!.start || items[b]!.size - items[a]!.size || a - b);
-  const byEnd = [...live].sort((a, b) => items[a]!.end - items[b]!.end || a - b);
+  return bestFitInOrder(columnsOf(items));
+}
+
+function bestFitInOrder({ starts, ends, sizes }: PlanColumns): Plan {
+  const n = sizes.length;
+  const offsets = new Array<number>(n).fill(0);
+  const live: number[] = [];
+  for (let i = 0; i < n; i++) if (sizes[i]! > 0) live.push(i);
+  const byStart = Uint32Array.from(live).sort((a, b) => starts[a]! - starts[b]! || sizes[b]! - sizes[a]! || a - b);
+  const byEnd = Uint32Array.from(live).sort((a, b) => ends[a]! - ends[b]! || a - b);
   const arena = new Arena();
-  const blockOf = new Array<Block | undefined>(items.length);
+  const blockOf = new Array<Block | undefined>(n);
   let e = 0;
   for (const i of byStart) {
-    const item = items[i]!;
+    const start = starts[i]!;
     // release everything that died before this item's first step
-    while (e < byEnd.length && items[byEnd[e]!]!.end < item.start) {
+    while (e < byEnd.length && ends[byEnd[e]!]! < start) {
       const d = byEnd[e++]!;
       arena.release(blockOf[d]!);
     }
-    const block = arena.allocate(item.size);
+    const block = arena.allocate(sizes[i]!);
     blockOf[i] = block;
     offsets[i] = block.offset;
   }
@@ -228,7 +255,9 @@ class Arena {
 
   private insertNode(root: Block | null, node: Block): Block {
     node.left = node.right = null;
-    const [l, r] = this.split(root, node.size, node.offset);
+    this.split(root, node.size, node.offset);
+    const l = this.splitLeft;
+    const r = this.splitRight;
     return this.merge(this.merge(l, node), r)!;
   }
 
@@ -240,17 +269,25 @@ class Arena {
     return root;
   }
 
-  /** nodes < key go left, >= key go right */
-  private split(node: Block | null, size: number, offset: number): [Block | null, Block | null] {
-    if (!node) return [null, null];
-    if (keyLess(node.size, node.offset, size, offset)) {
-      const [l, r] = this.split(node.right, size, offset);
-      node.right = l;
-      return [node, r];
+  /** the two halves of the last split (fields, not a tuple: no allocation per tree level) */
+  private splitLeft: Block | null = null;
+  private splitRight: Block | null = null;
+
+  /** nodes < key go to splitLeft, >= key to splitRight */
+  private split(node: Block | null, size: number, offset: number): void {
+    if (!node) {
+      this.splitLeft = this.splitRight = null;
+      return;
     }
-    const [l, r] = this.split(node.left, size, offset);
-    node.left = r;
-    return [l, node];
+    if (keyLess(node.size, node.offset, size, offset)) {
+      this.split(node.right, size, offset);
+      node.right = this.splitLeft;
+      this.splitLeft = node;
+      return;
+    }
+    this.split(node.left, size, offset);
+    node.left = this.splitRight;
+    this.splitRight = node;
   }
 
   private merge(a: Block | null, b: Block | null): Block | null {
