@@ -6,7 +6,7 @@ import type { ConfigOverrides } from '../config';
 import { mergeConfig } from '../config';
 import { GraphBuilder } from '../graphBuilder';
 import type { CoreDiagnostic, Graph, ModelConfig, SourceRange, TensorId } from '../ir';
-import type { BlockItem, ModelItem, Statement } from './ast';
+import type { BlockItem, ModelItem } from './ast';
 import { diag, type CodeName } from './codes';
 import { evalConfigItem } from './config';
 import type { Frame } from './evaluate';
@@ -18,15 +18,15 @@ export { LIMITS } from './evaluate';
 /** distinct diagnostics kept for one code at one place of a block body */
 const MAX_PER_PLACE = 3;
 
-/** what one model statement produced: the outline shows its tensor */
-export interface StatementResult {
+/** what a model's statements produced, by index in its body: the outline shows each one's tensor */
+export interface StatementTensors {
   readonly graph: number;
-  readonly tensor?: TensorId;
+  readonly tensors: (TensorId | undefined)[];
 }
 
 export class Elaborator {
   readonly graphs: Graph[] = [];
-  readonly statementTensors = new Map<Statement, StatementResult>();
+  readonly statementTensors = new Map<ModelItem, StatementTensors>();
   readonly expandedBlocks = new Set<string>();
   private readonly seen = new Set<string>();
   private readonly perPlace = new Map<string, number>();

@@ -18,8 +18,12 @@ export class ModelRun extends Evaluator {
   run(model: ModelItem): Graph {
     const frame: Frame = { scope: new Map(), callStack: [], blockChain: [], statement: model.range };
     let outputs: TensorId[] | undefined;
+    const tensors: (TensorId | undefined)[] = [];
+    this.el.statementTensors.set(model, { graph: this.graph, tensors });
     try {
-      for (const stmt of model.body) {
+      const body = model.body;
+      for (let index = 0; index < body.length; index++) {
+        const stmt = body[index]!;
         if (stmt.kind === 'config') continue;
         if (outputs !== undefined) {
           this.el.reportFrom('unreachable', stmt.range, 'statement after return is never elaborated', undefined, 'warning');
@@ -28,10 +32,10 @@ export class ModelRun extends Evaluator {
         frame.statement = stmt.range;
         if (stmt.kind === 'assign') {
           const v = this.assign(stmt, frame);
-          this.el.statementTensors.set(stmt, { graph: this.graph, ...(v.kind === 'tensor' ? { tensor: v.id } : {}) });
+          tensors[index] = v.kind === 'tensor' ? v.id : undefined;
         } else {
           const v = this.known(this.eval(stmt.value, frame), stmt.value, frame);
-          this.el.statementTensors.set(stmt, { graph: this.graph, ...(v.kind === 'tensor' ? { tensor: v.id } : {}) });
+          tensors[index] = v.kind === 'tensor' ? v.id : undefined;
           if (v.kind === 'tensor') outputs = [v.id];
           else {
             if (v.kind !== 'error') this.el.reportFrom('evaluation', stmt.value.range, `a model returns a tensor, got ${describeValue(v)}`);

@@ -339,7 +339,7 @@ export class ExprParser {
         if (!this.eat(',')) break;
       }
       this.close(')', open, `'(' of '${callee.name}(' is not closed: missing ')'`, `in the arguments of '${callee.name}'`);
-      return { kind: 'call', callee, args, range: this.rangeFrom(callee.range.start) };
+      return { kind: 'call', callee, args: exactSize(args), range: this.rangeFrom(callee.range.start) };
     } finally {
       this.depth--;
     }
@@ -388,11 +388,19 @@ export class ExprParser {
         if (!this.eat(',')) break;
       }
       this.close(']', open, "'[' is not closed: missing ']'", 'in the list');
-      return { kind: 'list', items, range: this.rangeFrom(open.startPos) };
+      return { kind: 'list', items: exactSize(items), range: this.rangeFrom(open.startPos) };
     } finally {
       this.depth--;
     }
   }
+}
+
+/**
+ * A pushed-to array keeps room for 16 more items; the tree lives as long as the analysis, so
+ * its short lists are copied to their exact size (a third of a call node's bytes).
+ */
+function exactSize<T>(list: T[]): T[] {
+  return list.length === 0 ? list : list.slice();
 }
 
 const PRECEDENCE: Readonly<Record<string, number>> = { or: 1, and: 2, '<': 4, '<=': 4, '>': 4, '>=': 4, '==': 4, '!=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };

@@ -6,7 +6,7 @@ import { lookupOp } from '../ops/registry';
 import type { BlockItem, ConfigItem, ModelItem, NnmFile, Statement } from './ast';
 import { diag } from './codes';
 import { evalConfigItem } from './config';
-import { Elaborator, type StatementResult } from './elaborate';
+import { Elaborator, type StatementTensors } from './elaborate';
 import { parseNnm } from './parser';
 import { RefCollector } from './refs';
 import { addStaticRefs } from './staticRefs';
@@ -99,17 +99,20 @@ function blockInfos(file: NnmFile): BlockInfo[] {
   return out;
 }
 
-function outline(file: NnmFile, graphs: readonly Graph[], results: ReadonlyMap<Statement, StatementResult>): OutlineSymbol[] {
+function outline(file: NnmFile, graphs: readonly Graph[], results: ReadonlyMap<ModelItem, StatementTensors>): OutlineSymbol[] {
   const out: OutlineSymbol[] = [];
-  const statements = (body: readonly Statement[]): OutlineSymbol[] => {
+  const details = new ShapeDetails();
+  const statements = (body: readonly Statement[], made?: StatementTensors): OutlineSymbol[] => {
     const children: OutlineSymbol[] = [];
-    for (const s of body) {
+    const tensors = made ? graphs[made.graph]?.tensors : undefined;
+    for (let index = 0; index < body.length; index++) {
+      const s = body[index]!;
       if (s.kind === 'config') children.push(configSymbol(s));
       else if (s.kind === 'assign') {
-        const r = results.get(s);
-        const t = r?.tensor !== undefined ? graphs[r.graph]?.tensors[r.tensor] : undefined;
+        const id = made?.tensors[index];
+        const t = id !== undefined ? tensors?.[id] : undefined;
         const symbol: { -readonly [K in keyof OutlineSymbol]: OutlineSymbol[K] } = { name: s.name.name, kind: 'tensor', range: s.range, selectionRange: s.name.range, children: [] };
-        if (t) symbol.detail = `[${t.shape.join(', ')}]`;
+        if (t) symbol.detail = details.of(t.shape);
         children.push(symbol);
       }
     }
@@ -118,13 +121,30 @@ function outline(file: NnmFile, graphs: readonly Graph[], results: ReadonlyMap<S
   for (const item of file.items) {
     if (item.kind === 'config') out.push(configSymbol(item));
     else if (item.name.name === '') continue;
-    else if (item.kind === 'model') out.push(modelSymbol(item, statements(item.body)));
+    else if (item.kind === 'model') out.push(modelSymbol(item, statements(item.body, results.get(item))));
     else {
       const params: OutlineSymbol[] = item.params.map((p) => ({ name: p.name.name, kind: 'parameter', range: p.range, selectionRange: p.name.range, ...(p.defaultText ? { detail: p.defaultText } : {}), children: [] }));
       out.push({ name: item.name.name, kind: 'block', range: item.range, selectionRange: item.name.range, detail: `(${item.params.map((p) => p.name.name).join(', ')})`, children: [...params, ...statements(item.body)] });
     }
   }
   return out;
+}
+
+/** `[64]` for a shape; consecutive statements mostly share a shape, so its text is made once */
+class ShapeDetails {
+  private shape: readonly number[] = [];
+  private text = '[]';
+
+  of(shape: readonly number[]): string {
+    const last = this.shape;
+    let same = shape.length === last.length;
+    for (let k = 0; same && k < shape.length; k++) same = shape[k] === last[k];
+    if (!same) {
+      this.shape = shape;
+      this.text = `[${shape.join(', ')}]`;
+    }
+    return this.text;
+  }
 }
 
 function modelSymbol(item: ModelItem, children: OutlineSymbol[]): OutlineSymbol {

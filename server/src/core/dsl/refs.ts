@@ -25,12 +25,7 @@ export class RefCollector {
     once = false,
   ): void {
     if (once) {
-      const ref: MutableRef = { range, kind, name, isDefinition };
-      if (definition) ref.definition = definition;
-      if (graph !== undefined) ref.graph = graph;
-      if (tensor !== undefined) ref.tensors = [tensor];
-      if (ops !== undefined) ref.ops = typeof ops === 'number' ? [ops] : ops;
-      this.all.push(ref);
+      this.all.push(onceRef(range, kind, name, isDefinition, definition, graph, tensor, ops));
       return;
     }
     const tableKey = ((graph ?? -1) + 1) * KINDS.length + KINDS.indexOf(kind);
@@ -55,12 +50,73 @@ export class RefCollector {
     }
   }
 
-  /** in source order (then by graph) */
+  /**
+   * In source order (then by graph), ties in the order met. A stable counting sort by line, then
+   * each line's few refs by column: linear, where one comparison sort of every ref was not.
+   */
   list(): SourceRef[] {
-    return this.all.slice().sort(compareRefs);
+    const all = this.all;
+    let maxLine = 0;
+    for (const r of all) if (r.range.start.line > maxLine) maxLine = r.range.start.line;
+    const firstOfLine = new Int32Array(maxLine + 2);
+    for (const r of all) firstOfLine[r.range.start.line + 1]!++;
+    for (let l = 1; l <= maxLine + 1; l++) firstOfLine[l]! += firstOfLine[l - 1]!;
+    const out = new Array<SourceRef>(all.length);
+    const fill = firstOfLine.slice(0, maxLine + 1);
+    for (const r of all) out[fill[r.range.start.line]!++] = r;
+    for (let l = 0; l <= maxLine; l++) sortLine(out, firstOfLine[l]!, firstOfLine[l + 1]!);
+    return out;
   }
 }
 
-function compareRefs(a: SourceRef, b: SourceRef): number {
-  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || (a.graph ?? -1) - (b.graph ?? -1);
+/**
+ * A ref built whole in the shapes top-level statements make (an object given more properties
+ * after it is made grows a second store); absent fields stay absent, not undefined.
+ */
+function onceRef(
+  range: SourceRange,
+  kind: SourceRef['kind'],
+  name: string,
+  isDefinition: boolean,
+  definition: SourceRange | undefined,
+  graph: number | undefined,
+  tensor: TensorId | undefined,
+  ops: OpId | OpId[] | undefined,
+): MutableRef {
+  if (graph !== undefined && ops === undefined) {
+    if (definition && tensor !== undefined) return { range, kind, name, isDefinition, definition, graph, tensors: [tensor] };
+    if (definition && tensor === undefined) return { range, kind, name, isDefinition, definition, graph };
+  }
+  if (graph !== undefined && !definition && tensor !== undefined && ops !== undefined) {
+    return { range, kind, name, isDefinition, graph, tensors: [tensor], ops: typeof ops === 'number' ? [ops] : ops };
+  }
+  const ref: MutableRef = { range, kind, name, isDefinition };
+  if (definition) ref.definition = definition;
+  if (graph !== undefined) ref.graph = graph;
+  if (tensor !== undefined) ref.tensors = [tensor];
+  if (ops !== undefined) ref.ops = typeof ops === 'number' ? [ops] : ops;
+  return ref;
+}
+
+function compareInLine(a: SourceRef, b: SourceRef): number {
+  return a.range.start.character - b.range.start.character || (a.graph ?? -1) - (b.graph ?? -1);
+}
+
+/** stable sort of out[from, to) by column then graph: insertion sort for the usual handful */
+function sortLine(out: SourceRef[], from: number, to: number): void {
+  if (to - from < 2) return;
+  if (to - from > 32) {
+    const sorted = out.slice(from, to).sort(compareInLine);
+    for (let k = 0; k < sorted.length; k++) out[from + k] = sorted[k]!;
+    return;
+  }
+  for (let k = from + 1; k < to; k++) {
+    const r = out[k]!;
+    let j = k - 1;
+    while (j >= from && compareInLine(out[j]!, r) > 0) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = r;
+  }
 }
