@@ -47,13 +47,13 @@ export interface InPlaceDecision {
 
 export interface Liveness {
   /** [liveFrom, liveTo] of each value, by value id; [-1, -1] for a value never written */
-  readonly valueFrom: readonly number[];
-  readonly valueTo: readonly number[];
-  /** buffer id of each value */
-  readonly bufferOf: readonly number[];
+  readonly valueFrom: ArrayLike<number>;
+  readonly valueTo: ArrayLike<number>;
+  /** buffer id of each value (-1: never written) */
+  readonly bufferOf: ArrayLike<number>;
   readonly buffers: readonly Buffer[];
   /** value ids read by some backward step */
-  readonly savedValues: ReadonlySet<number>;
+  readonly savedValues: { has(value: number): boolean };
   /** in-place requests, legal or not, in program order */
   readonly inPlace: readonly InPlaceDecision[];
   /** bytes live at each step, planned buffers only (always-live state excluded), by category (a getter: built on first read) */
@@ -71,9 +71,10 @@ export interface StepBytes {
 }
 
 class UnionFind {
-  readonly parent: number[];
+  readonly parent: Int32Array;
   constructor(n: number) {
-    this.parent = Array.from({ length: n }, (_, i) => i);
+    this.parent = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.parent[i] = i;
   }
   find(x: number): number {
     let r = x;
@@ -104,20 +105,24 @@ const CATEGORY_OF_KIND: Readonly<Record<ValueKind, Category>> = {
 
 export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
   const n = schedule.values.length;
-  const from = new Array<number>(n).fill(-1);
-  const to = new Array<number>(n).fill(-1);
-  const saved = new Set<number>();
+  // typed arrays and flags, not Sets and Maps: this runs over every value on every keystroke
+  const from = new Int32Array(n).fill(-1);
+  const to = new Int32Array(n).fill(-1);
+  const savedFlag = new Uint8Array(n);
+  const saved = { has: (v: number): boolean => savedFlag[v] === 1 };
   const touch = (v: number, s: number): void => {
     if (from[v]! < 0 || s < from[v]!) from[v] = s;
     if (s > to[v]!) to[v] = s;
   };
   for (const step of schedule.steps) {
-    for (const v of step.writes) touch(v, step.index);
+    const index = step.index;
+    for (const v of step.writes) touch(v, index);
+    const backward = step.phase === 'backward';
     for (const v of step.reads) {
-      touch(v, step.index);
-      if (step.phase === 'backward') saved.add(v);
+      touch(v, index);
+      if (backward) savedFlag[v] = 1;
     }
-    for (const v of step.lossReads ?? []) touch(v, step.index);
+    if (step.lossReads) for (const v of step.lossReads) touch(v, index);
   }
   // the caller keeps the model outputs until the forward pass ends
   for (const t of graph.outputs) {
@@ -126,8 +131,8 @@ export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
   }
 
   const uf = new UnionFind(n);
-  const bufFrom = [...from];
-  const bufTo = [...to];
+  const bufFrom = Int32Array.from(from);
+  const bufTo = Int32Array.from(to);
   const join = (a: number, b: number): void => {
     const ra = uf.find(a);
     const rb = uf.find(b);
@@ -141,16 +146,16 @@ export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
 
   const inPlace = decideInPlace(graph, schedule, uf, bufTo, join);
 
-  const rootToBuffer = new Map<number, number>();
+  const rootToBuffer = new Int32Array(n).fill(-1);
   const members: number[][] = [];
-  const bufferOf = new Array<number>(n).fill(-1);
+  const bufferOf = new Int32Array(n).fill(-1);
   for (let v = 0; v < n; v++) {
     if (from[v]! < 0) continue;
     const r = uf.find(v);
-    let b = rootToBuffer.get(r);
-    if (b === undefined) {
+    let b = rootToBuffer[r]!;
+    if (b < 0) {
       b = members.length;
-      rootToBuffer.set(r, b);
+      rootToBuffer[r] = b;
       members.push([]);
     }
     members[b]!.push(v);
@@ -260,7 +265,7 @@ function decideInPlace(
   graph: Graph,
   schedule: Schedule,
   uf: UnionFind,
-  bufTo: number[],
+  bufTo: Int32Array,
   join: (a: number, b: number) => void,
 ): InPlaceDecision[] {
   const out: InPlaceDecision[] = [];

@@ -93,7 +93,10 @@ export function resolveLowering(lowering: Lowering, deviceKind: 'gpu' | 'cpu' | 
 /** what the registry's rules see for an op already in the graph */
 export function opContext(graph: Graph, node: OpNode): OpContext {
   const args: Record<string, ArgValue> = {};
-  for (const [k, v] of Object.entries(node.attrs)) if (v !== null) args[k] = v;
+  for (const k in node.attrs) {
+    const v = node.attrs[k];
+    if (v !== null) args[k] = v;
+  }
   return {
     inputs: node.inputs.map((id) => graph.tensors[id]!),
     args,
@@ -185,14 +188,15 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
   const runsBackward = (op: OpNode): boolean => training && op.op !== 'input' && hasGradient[op.output] === true;
 
   // ---- forward
-  const forwardExtra = new Map<OpId, number>();
+  // by op id / tensor id, -1 for none: arrays, not Maps, on the keystroke path
+  const forwardExtra = new Int32Array(graph.ops.length).fill(-1);
   for (const op of graph.ops) {
     const info = opInfo[op.id]!;
     const writes = [activationOf[op.output]!];
     if (info.spec?.aliasesInput && op.inputs.length > 0) views.push([activationOf[op.output]!, activationOf[op.inputs[0]!]!]);
     if (info.saved && runsBackward(op) && segmentOf(op) === undefined && !isZero(info.saved.extra)) {
       const v = newValue('saved-extra', op.id, info.saved.extra);
-      forwardExtra.set(op.id, v);
+      forwardExtra[op.id] = v;
       writes.push(v);
     }
     if (!isZero(info.workspace)) writes.push(newValue('workspace', op.id, info.workspace));
@@ -205,10 +209,13 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
 
   // ---- backward, with recompute steps ahead of each checkpointed segment's first backward step
   const format = weightFormat(config);
-  const gradOf = new Map<TensorId, number>();
-  const weightGradOf = new Map<OpId, number>();
-  const recomputedOf = new Map<TensorId, number>();
-  const recomputedExtra = new Map<OpId, number>();
+  const gradOf = new Int32Array(graph.tensors.length).fill(-1);
+  const weightGradOf = new Int32Array(graph.ops.length).fill(-1);
+  /** weight gradients in the order they were first written: what the optimizer step reads */
+  const weightGrads: number[] = [];
+  const recomputedOf = new Int32Array(graph.tensors.length).fill(-1);
+  const recomputedExtra = new Int32Array(graph.ops.length).fill(-1);
+  const recomputedOrForward = (t: TensorId): number => (recomputedOf[t]! >= 0 ? recomputedOf[t]! : activationOf[t]!);
   const segmentOps = new Map<number, OpNode[]>();
   for (const op of graph.ops) {
     const segment = segmentOf(op);
@@ -218,20 +225,21 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
     segmentOps.set(segment, list);
   }
   const recomputed = new Set<number>();
+  const strayWeightGrads = new Map<OpId, number>();
   const backwardStart = steps.length;
   let seeded = false;
 
   const emitRecompute = (segment: readonly OpNode[]): void => {
     for (const op of segment) {
       const info = opInfo[op.id]!;
-      const reads = op.inputs.map((t) => recomputedOf.get(t) ?? activationOf[t]!);
+      const reads = op.inputs.map(recomputedOrForward);
       const out = newValue('recomputed', op.id, tensorBytes(op.output), op.output);
-      recomputedOf.set(op.output, out);
+      recomputedOf[op.output] = out;
       const writes = [out];
       if (info.spec?.aliasesInput && reads.length > 0) views.push([out, reads[0]!]);
       if (info.saved && runsBackward(op) && !isZero(info.saved.extra)) {
         const v = newValue('saved-extra', op.id, info.saved.extra);
-        recomputedExtra.set(op.id, v);
+        recomputedExtra[op.id] = v;
         writes.push(v);
       }
       if (!isZero(info.workspace)) writes.push(newValue('workspace', op.id, info.workspace));
@@ -258,46 +266,49 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
       seeded = true;
       for (const t of graph.outputs) {
         lossReads.push(activationOf[t]!);
-        if (hasGradient[t] && !gradOf.has(t)) {
+        if (hasGradient[t] && gradOf[t]! < 0) {
           const g = newValue('activation-gradient', graph.tensors[t]!.producer, tensorBytes(t), t);
-          gradOf.set(t, g);
+          gradOf[t] = g;
           writes.push(g);
         }
       }
     }
-    const forwardValue = (t: TensorId): number =>
-      segment !== undefined ? (recomputedOf.get(t) ?? activationOf[t]!) : activationOf[t]!;
-    const incoming = gradOf.get(op.output);
-    if (incoming !== undefined) reads.push(incoming);
+    const forwardValue = (t: TensorId): number => (segment !== undefined ? recomputedOrForward(t) : activationOf[t]!);
+    const incoming = gradOf[op.output]!;
+    if (incoming >= 0) reads.push(incoming);
     for (const idx of saved.inputs) reads.push(forwardValue(op.inputs[idx]!));
     if (saved.output) reads.push(forwardValue(op.output));
-    const extra = segment !== undefined ? recomputedExtra.get(op.id) : forwardExtra.get(op.id);
-    if (extra !== undefined) reads.push(extra);
-    op.inputs.forEach((t, idx) => {
-      if (!hasGradient[t]) return;
-      const existing = gradOf.get(t);
-      if (existing !== undefined) {
+    const extra = segment !== undefined ? recomputedExtra[op.id]! : forwardExtra[op.id]!;
+    if (extra >= 0) reads.push(extra);
+    for (let idx = 0; idx < op.inputs.length; idx++) {
+      const t = op.inputs[idx]!;
+      if (!hasGradient[t]) continue;
+      const existing = gradOf[t]!;
+      if (existing >= 0) {
         // a second consumer accumulates into the gradient already allocated
         reads.push(existing);
         writes.push(existing);
-      } else if (spec.aliasesInput && idx === 0 && incoming !== undefined) {
-        gradOf.set(t, incoming); // the gradient of a view is a view of the gradient
+      } else if (spec.aliasesInput && idx === 0 && incoming >= 0) {
+        gradOf[t] = incoming; // the gradient of a view is a view of the gradient
       } else {
         const g = newValue('activation-gradient', graph.tensors[t]!.producer, tensorBytes(t), t);
-        gradOf.set(t, g);
+        gradOf[t] = g;
         writes.push(g);
       }
-    });
+    }
     if (op.params.trainable > 0 || op.sharesParamsWith !== undefined) {
       const owner = op.sharesParamsWith ?? op.id;
-      const existing = weightGradOf.get(owner);
-      if (existing !== undefined) {
+      // an owner id outside the graph keeps its gradient apart from every op's (as the Map did)
+      const existing = owner >= 0 && owner < weightGradOf.length ? weightGradOf[owner]! : (strayWeightGrads.get(owner) ?? -1);
+      if (existing >= 0) {
         reads.push(existing);
         writes.push(existing);
       } else {
         const trainable = graph.ops[owner]?.params.trainable ?? op.params.trainable;
         const g = newValue('weight-gradient', owner, symbolic(trainable * format.gradient, 0));
-        weightGradOf.set(owner, g);
+        if (owner >= 0 && owner < weightGradOf.length) weightGradOf[owner] = g;
+        else strayWeightGrads.set(owner, g);
+        weightGrads.push(g);
         writes.push(g);
       }
     }
@@ -309,6 +320,6 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
     return { steps, values, activationOf, views, backwardStart: -1, optimizerStep: -1, forwardEnd, lowering, opInfo };
   }
   const optimizerStep = steps.length;
-  steps.push({ index: optimizerStep, phase: 'optimizer', reads: [...weightGradOf.values()], writes: [] });
+  steps.push({ index: optimizerStep, phase: 'optimizer', reads: weightGrads, writes: [] });
   return { steps, values, activationOf, views, backwardStart, optimizerStep, forwardEnd, lowering, opInfo };
 }
