@@ -51,20 +51,53 @@ export class RefCollector {
   }
 
   /**
-   * In source order (then by graph), ties in the order met. A stable counting sort by line, then
-   * each line's few refs by column: linear, where one comparison sort of every ref was not.
+   * In source order (then by graph), ties in the order met. The sort keys are read once into
+   * typed arrays (refs lie scattered in the heap); a stable counting sort by line, then each
+   * line's few refs by column and graph: linear, where one comparison sort of every ref was not.
    */
   list(): SourceRef[] {
     const all = this.all;
+    const n = all.length;
+    const lines = new Int32Array(n);
+    const columns = new Int32Array(n);
+    const graphs = new Int32Array(n);
     let maxLine = 0;
-    for (const r of all) if (r.range.start.line > maxLine) maxLine = r.range.start.line;
-    const firstOfLine = new Int32Array(maxLine + 2);
-    for (const r of all) firstOfLine[r.range.start.line + 1]!++;
-    for (let l = 1; l <= maxLine + 1; l++) firstOfLine[l]! += firstOfLine[l - 1]!;
-    const out = new Array<SourceRef>(all.length);
-    const fill = firstOfLine.slice(0, maxLine + 1);
-    for (const r of all) out[fill[r.range.start.line]!++] = r;
-    for (let l = 0; l <= maxLine; l++) sortLine(out, firstOfLine[l]!, firstOfLine[l + 1]!);
+    for (let k = 0; k < n; k++) {
+      const r = all[k]!;
+      const start = r.range.start;
+      const line = start.line;
+      lines[k] = line;
+      columns[k] = start.character;
+      graphs[k] = r.graph ?? -1;
+      if (line > maxLine) maxLine = line;
+    }
+    const lineStart = new Int32Array(maxLine + 2);
+    for (let k = 0; k < n; k++) lineStart[lines[k]! + 1]!++;
+    for (let l = 1; l <= maxLine + 1; l++) lineStart[l]! += lineStart[l - 1]!;
+    const order = new Int32Array(n);
+    const fill = lineStart.slice(0, maxLine + 1);
+    for (let k = 0; k < n; k++) order[fill[lines[k]!]!++] = k;
+    for (let l = 0; l <= maxLine; l++) {
+      // insertion sort of the line's refs: stable, and a line holds a handful
+      const from = lineStart[l]!;
+      const to = lineStart[l + 1]!;
+      if (to - from > 32) {
+        const sorted = Array.from(order.subarray(from, to)).sort((a, b) => columns[a]! - columns[b]! || graphs[a]! - graphs[b]!);
+        order.set(sorted, from);
+        continue;
+      }
+      for (let k = from + 1; k < to; k++) {
+        const x = order[k]!;
+        let j = k - 1;
+        while (j >= from && (columns[order[j]!]! > columns[x]! || (columns[order[j]!]! === columns[x]! && graphs[order[j]!]! > graphs[x]!))) {
+          order[j + 1] = order[j]!;
+          j--;
+        }
+        order[j + 1] = x;
+      }
+    }
+    const out: SourceRef[] = all.slice();
+    for (let k = 0; k < n; k++) out[k] = all[order[k]!]!;
     return out;
   }
 }
@@ -96,27 +129,4 @@ function onceRef(
   if (tensor !== undefined) ref.tensors = [tensor];
   if (ops !== undefined) ref.ops = typeof ops === 'number' ? [ops] : ops;
   return ref;
-}
-
-function compareInLine(a: SourceRef, b: SourceRef): number {
-  return a.range.start.character - b.range.start.character || (a.graph ?? -1) - (b.graph ?? -1);
-}
-
-/** stable sort of out[from, to) by column then graph: insertion sort for the usual handful */
-function sortLine(out: SourceRef[], from: number, to: number): void {
-  if (to - from < 2) return;
-  if (to - from > 32) {
-    const sorted = out.slice(from, to).sort(compareInLine);
-    for (let k = 0; k < sorted.length; k++) out[from + k] = sorted[k]!;
-    return;
-  }
-  for (let k = from + 1; k < to; k++) {
-    const r = out[k]!;
-    let j = k - 1;
-    while (j >= from && compareInLine(out[j]!, r) > 0) {
-      out[j + 1] = out[j]!;
-      j--;
-    }
-    out[j + 1] = r;
-  }
 }
