@@ -120,10 +120,15 @@ export function planBestFitInOrder(items: readonly PlanItem[]): Plan {
 function bestFitInOrder({ starts, ends, sizes }: PlanColumns): Plan {
   const n = sizes.length;
   const offsets = new Array<number>(n).fill(0);
-  const live: number[] = [];
-  for (let i = 0; i < n; i++) if (sizes[i]! > 0) live.push(i);
-  const byStart = Uint32Array.from(live).sort((a, b) => starts[a]! - starts[b]! || sizes[b]! - sizes[a]! || a - b);
-  const byEnd = Uint32Array.from(live).sort((a, b) => ends[a]! - ends[b]! || a - b);
+  const byStart = bucketByStep(starts, sizes);
+  // items sharing a first step: largest first, then by index (buckets are short: one op's writes)
+  for (let lo = 0; lo < byStart.length; ) {
+    let hi = lo + 1;
+    while (hi < byStart.length && starts[byStart[hi]!] === starts[byStart[lo]!]) hi++;
+    if (hi - lo > 1) byStart.subarray(lo, hi).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
+    lo = hi;
+  }
+  const byEnd = bucketByStep(ends, sizes);
   const arena = new Arena();
   const blockOf = new Array<Block | undefined>(n);
   let e = 0;
@@ -139,6 +144,34 @@ function bestFitInOrder({ starts, ends, sizes }: PlanColumns): Plan {
     offsets[i] = block.offset;
   }
   return { offsets, arena: arena.top, strategy: 'best-fit-in-order' };
+}
+
+/**
+ * Indexes of the items of positive size ordered by `step` (integers >= 0), ties by index: a counting
+ * sort, O(n + steps), where a comparison sort over a million items cost most of the planner's time.
+ */
+function bucketByStep(step: Float64Array, sizes: Float64Array): Uint32Array {
+  let last = -1;
+  let count = 0;
+  let integral = true;
+  for (let i = 0; i < sizes.length; i++) {
+    if (!(sizes[i]! > 0)) continue;
+    count++;
+    if (step[i]! > last) last = step[i]!;
+    if (!Number.isInteger(step[i]!) || step[i]! < 0) integral = false;
+  }
+  if (!integral || last > 4 * count + 1024) {
+    // steps that are not small integers (hand-made plan items): a comparison sort
+    const live: number[] = [];
+    for (let i = 0; i < sizes.length; i++) if (sizes[i]! > 0) live.push(i);
+    return Uint32Array.from(live).sort((a, b) => step[a]! - step[b]! || a - b);
+  }
+  const first = new Uint32Array(last + 2);
+  for (let i = 0; i < sizes.length; i++) if (sizes[i]! > 0) first[step[i]! + 1]!++;
+  for (let k = 1; k < first.length; k++) first[k]! += first[k - 1]!;
+  const out = new Uint32Array(count);
+  for (let i = 0; i < sizes.length; i++) if (sizes[i]! > 0) out[first[step[i]!]!++] = i;
+  return out;
 }
 
 /**
