@@ -96,16 +96,12 @@ export class ModelRun extends Evaluator {
       this.el.reportFrom('expansionLimit', call.range, `expansion stopped: over ${LIMITS.opsPerModel.toLocaleString('en-US')} ops in one model`, frame);
       throw new LimitReached();
     }
-    const r = this.builder.add({
-      op: spec.name,
-      inputs: bound.inputs,
-      args: bound.args,
-      site: call.range,
-      statement: frame.statement,
-      callStack: frame.callStack,
-      inPlace: bound.args['inplace'] === true,
-      ...(segment !== undefined ? { checkpointSegment: segment } : {}),
-    });
+    const inPlace = bound.args['inplace'] === true;
+    const r = this.builder.add(
+      segment !== undefined
+        ? { op: spec.name, inputs: bound.inputs, args: bound.args, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace, checkpointSegment: segment }
+        : { op: spec.name, inputs: bound.inputs, args: bound.args, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace },
+    );
     if (!r.ok) {
       const blamed = r.arg !== undefined ? bound.ranges[r.arg] : undefined;
       this.el.reportFrom('shape', blamed ?? call.range, r.message.startsWith(spec.name) ? r.message : `${spec.name}: ${r.message}`, frame);

@@ -99,6 +99,9 @@ function blockInfos(file: NnmFile): BlockInfo[] {
   return out;
 }
 
+/** shared by every tensor symbol (read-only, frozen) */
+const NO_CHILDREN: readonly OutlineSymbol[] = Object.freeze([]);
+
 function outline(file: NnmFile, graphs: readonly Graph[], results: ReadonlyMap<ModelItem, StatementTensors>): OutlineSymbol[] {
   const out: OutlineSymbol[] = [];
   const details = new ShapeDetails();
@@ -111,9 +114,12 @@ function outline(file: NnmFile, graphs: readonly Graph[], results: ReadonlyMap<M
       else if (s.kind === 'assign') {
         const id = made?.tensors[index];
         const t = id !== undefined ? tensors?.[id] : undefined;
-        const symbol: { -readonly [K in keyof OutlineSymbol]: OutlineSymbol[K] } = { name: s.name.name, kind: 'tensor', range: s.range, selectionRange: s.name.range, children: [] };
-        if (t) symbol.detail = details.of(t.shape);
-        children.push(symbol);
+        // built whole: a property added later would grow a second store in each of 100k symbols
+        children.push(
+          t
+            ? { name: s.name.name, kind: 'tensor', range: s.range, selectionRange: s.name.range, children: NO_CHILDREN, detail: details.of(t.shape) }
+            : { name: s.name.name, kind: 'tensor', range: s.range, selectionRange: s.name.range, children: NO_CHILDREN },
+        );
       }
     }
     return children;

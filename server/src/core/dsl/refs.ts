@@ -11,6 +11,8 @@ export class RefCollector {
   /** one map per (graph, kind), keyed by the occurrence's range object (every AST node owns its own) */
   private readonly tables = new Map<number, Map<SourceRange, MutableRef>>();
   private readonly all: MutableRef[] = [];
+  /** `[id]` by tensor id, shared by the refs met once (never pushed to: merged refs own their lists) */
+  private readonly singles: TensorId[][] = [];
 
   add(
     graph: number | undefined,
@@ -25,7 +27,9 @@ export class RefCollector {
     once = false,
   ): void {
     if (once) {
-      this.all.push(onceRef(range, kind, name, isDefinition, definition, graph, tensor, ops));
+      // the definition, uses and producing call of one tensor share its one-element list
+      const tensors = tensor === undefined ? undefined : (this.singles[tensor] ??= [tensor]);
+      this.all.push(onceRef(range, kind, name, isDefinition, definition, graph, tensors, ops));
       return;
     }
     const tableKey = ((graph ?? -1) + 1) * KINDS.length + KINDS.indexOf(kind);
@@ -113,20 +117,20 @@ function onceRef(
   isDefinition: boolean,
   definition: SourceRange | undefined,
   graph: number | undefined,
-  tensor: TensorId | undefined,
+  tensors: TensorId[] | undefined,
   ops: OpId | OpId[] | undefined,
 ): MutableRef {
   if (graph !== undefined && ops === undefined) {
-    if (definition && tensor !== undefined) return { range, kind, name, isDefinition, definition, graph, tensors: [tensor] };
-    if (definition && tensor === undefined) return { range, kind, name, isDefinition, definition, graph };
+    if (definition && tensors !== undefined) return { range, kind, name, isDefinition, definition, graph, tensors };
+    if (definition && tensors === undefined) return { range, kind, name, isDefinition, definition, graph };
   }
-  if (graph !== undefined && !definition && tensor !== undefined && ops !== undefined) {
-    return { range, kind, name, isDefinition, graph, tensors: [tensor], ops: typeof ops === 'number' ? [ops] : ops };
+  if (graph !== undefined && !definition && tensors !== undefined && ops !== undefined) {
+    return { range, kind, name, isDefinition, graph, tensors, ops: typeof ops === 'number' ? [ops] : ops };
   }
   const ref: MutableRef = { range, kind, name, isDefinition };
   if (definition) ref.definition = definition;
   if (graph !== undefined) ref.graph = graph;
-  if (tensor !== undefined) ref.tensors = [tensor];
+  if (tensors !== undefined) ref.tensors = tensors;
   if (ops !== undefined) ref.ops = typeof ops === 'number' ? [ops] : ops;
   return ref;
 }
