@@ -5,7 +5,7 @@
 import type { Graph, SourceRange } from '../ir';
 import { formatBytes } from '../units';
 import { fitWords, percent } from './describe';
-import { rangeKey, type Rule } from './types';
+import { rangeId, type Rule } from './types';
 import { memoryOfGraph, withCheckpoint } from './whatIf';
 
 export const checkpointCandidateRule: Rule = {
@@ -67,11 +67,11 @@ function candidateSets(graph: Graph): BlockCall[][] {
 
 /** top-level block calls and repeats of the model, in program order */
 function blockCalls(graph: Graph): BlockCall[] {
-  const calls = new Map<string, BlockCall>();
+  const calls = new Map<number | string, BlockCall>();
   for (const op of graph.ops) {
     const top = op.callStack[0];
     if (!top) continue;
-    const key = rangeKey(top.site);
+    const key = rangeId(top.site);
     let c = calls.get(key);
     if (!c) calls.set(key, (c = { site: top.site, block: top.block, repeat: false, elements: 0, checkpointed: false }));
     c.repeat ||= top.iteration !== undefined;

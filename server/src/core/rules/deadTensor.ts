@@ -3,7 +3,7 @@
 // in every expansion (found as the op nothing reads, not the ops feeding it).
 import { formatBytes } from '../units';
 import { DTYPE_BYTES, type Graph, type OpNode } from '../ir';
-import { rangeKey, type RawFinding, type Rule } from './types';
+import { rangeId, type RawFinding, type Rule } from './types';
 
 /** tensors from which some model output is reachable */
 export function reachesOutput(graph: Graph): boolean[] {
@@ -32,8 +32,8 @@ export const deadTensorRule: Rule = {
       }, 0);
     const out: RawFinding[] = [];
     // 1. model statements whose every op is dead
-    const byStatement = groupBy(graph.ops.filter((o) => o.op !== 'input'), (o) => rangeKey(o.statement));
-    const deadStatements = new Set<string>();
+    const byStatement = groupBy(graph.ops.filter((o) => o.op !== 'input'), (o) => rangeId(o.statement));
+    const deadStatements = new Set<number | string>();
     for (const [key, ops] of byStatement) {
       if (ops.some((o) => live[o.output])) continue;
       deadStatements.add(key);
@@ -49,11 +49,14 @@ export const deadTensorRule: Rule = {
     const readers = new Array<number>(graph.tensors.length).fill(0);
     for (const op of graph.ops) for (const t of op.inputs) readers[t]!++;
     const sinks = graph.ops.filter(
-      (o) => o.op !== 'input' && o.callStack.length > 0 && !live[o.output] && readers[o.output] === 0 && !deadStatements.has(rangeKey(o.statement)),
+      (o) => o.op !== 'input' && o.callStack.length > 0 && !live[o.output] && readers[o.output] === 0 && !deadStatements.has(rangeId(o.statement)),
     );
-    for (const ops of groupBy(sinks, (o) => rangeKey(o.site)).values()) {
+    // sites with some live expansion, found once (not a scan of every op per dead site)
+    const liveSites = new Set<number | string>();
+    if (sinks.length > 0) for (const o of graph.ops) if (live[o.output]) liveSites.add(rangeId(o.site));
+    for (const ops of groupBy(sinks, (o) => rangeId(o.site)).values()) {
       const op = ops[0]!;
-      if (graph.ops.some((o) => rangeKey(o.site) === rangeKey(op.site) && live[o.output])) continue;
+      if (liveSites.has(rangeId(op.site))) continue;
       const name = tensorLabel(graph, op);
       const block = op.callStack[op.callStack.length - 1]!.block;
       out.push({
@@ -71,8 +74,8 @@ function tensorLabel(graph: Graph, op: OpNode): string {
   return t.name.includes('#') ? op.op : `'${t.name}'`;
 }
 
-function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
+function groupBy<T>(items: readonly T[], key: (t: T) => number | string): Map<number | string, T[]> {
+  const out = new Map<number | string, T[]>();
   for (const it of items) {
     const k = key(it);
     const list = out.get(k);

@@ -4,7 +4,7 @@
 import { lookupOp } from '../ops/registry';
 import { DTYPE_BYTES } from '../ir';
 import { atBatch, formatBytes } from '../units';
-import { rangeKey, type RawFinding, type Rule } from './types';
+import { rangeId, type RawFinding, type Rule } from './types';
 
 export const loweringBloatRule: Rule = {
   code: 'NNM204',
@@ -22,13 +22,13 @@ export const loweringBloatRule: Rule = {
       if (lookupOp(graph.ops[b.op]!.op)?.family !== 'conv') continue;
       perOp.set(b.op, Math.max(perOp.get(b.op) ?? 0, atBatch(b.bytes, batch)));
     }
-    const bySite = new Map<string, { op: number; bytes: number; ratio: number; count: number }>();
+    const bySite = new Map<number | string, { op: number; bytes: number; ratio: number; count: number }>();
     for (const [opId, bytes] of perOp) {
       const op = graph.ops[opId]!;
       const input = graph.tensors[op.inputs[0]!]!;
       const inputBytes = input.elementsPerSample * DTYPE_BYTES[input.dtype] * batch;
       const ratio = inputBytes > 0 ? bytes / inputBytes : Infinity;
-      const key = rangeKey(op.site);
+      const key = rangeId(op.site);
       const seen = bySite.get(key);
       if (!seen || bytes > seen.bytes) bySite.set(key, { op: opId, bytes, ratio, count: (seen?.count ?? 0) + 1 });
       else seen.count++;

@@ -5,7 +5,7 @@
 import { atBatch, formatBytes } from '../units';
 import type { MemoryAnalysis } from '../analysis/memory';
 import type { Graph, SourceRange } from '../ir';
-import { rangeKey, type RawFinding, type Rule } from './types';
+import { rangeId, type RawFinding, type Rule } from './types';
 
 export interface InPlaceSite {
   readonly site: SourceRange;
@@ -23,25 +23,60 @@ export interface InPlaceSite {
  */
 export class PeakProfile {
   private readonly live: Float64Array;
-  /** step indexes, highest live bytes first */
-  private readonly order: Uint32Array;
+  /** the highest steps, highest live bytes first (ties: lower index); all steps once a call needs more */
+  private order: Uint32Array;
+  private complete: boolean;
+  private scans = 0;
 
   constructor(memory: MemoryAnalysis) {
     const n = memory.stepLive.length;
     this.live = new Float64Array(n);
     for (let i = 0; i < n; i++) this.live[i] = atBatch(memory.stepLive[i]!, memory.batch);
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    this.order = order.sort((a, b) => this.live[b]! - this.live[a]! || a - b);
+    // most calls lower a few steps: the top few suffice, sorting every step is for the rare rest
+    this.order = this.top(Math.min(n, 16));
+    this.complete = this.order.length === n;
   }
 
   get peak(): number {
     return this.order.length > 0 ? Math.max(0, this.live[this.order[0]!]!) : 0;
   }
 
+  /** the k highest steps in order, by one pass keeping a short sorted list */
+  private top(k: number): Uint32Array {
+    const live = this.live;
+    const out = new Uint32Array(k);
+    let count = 0;
+    const above = (a: number, b: number): boolean => live[a]! > live[b]! || (live[a] === live[b] && a < b);
+    for (let i = 0; i < live.length && k > 0; i++) {
+      if (count === k && !above(i, out[k - 1]!)) continue;
+      let j = count < k ? count++ : k - 1;
+      while (j > 0 && above(i, out[j - 1]!)) {
+        out[j] = out[j - 1]!;
+        j--;
+      }
+      out[j] = i;
+    }
+    return out;
+  }
+
   /** the lower-bound drop when the given steps lose the given bytes */
   saving(lowered: ReadonlyMap<number, number>): number {
     let after = 0;
+    if (!this.complete && lowered.size >= this.order.length) {
+      // a call lowering many steps: a linear scan, and after a few of those, sort every step once
+      if (++this.scans > 4) {
+        const order = new Uint32Array(this.live.length);
+        for (let i = 0; i < order.length; i++) order[i] = i;
+        this.order = order.sort((a, b) => this.live[b]! - this.live[a]! || a - b);
+        this.complete = true;
+      } else {
+        let best = -1;
+        for (let i = 0; i < this.live.length; i++) if (!lowered.has(i) && (best < 0 || this.live[i]! > this.live[best]!)) best = i;
+        if (best >= 0) after = this.live[best]!;
+        for (const [step, bytes] of lowered) after = Math.max(after, this.live[step]! - bytes);
+        return this.peak - Math.max(0, after);
+      }
+    }
     for (const step of this.order) {
       if (!lowered.has(step)) {
         after = this.live[step]!; // the highest step left untouched
@@ -69,28 +104,34 @@ export function combinedSaving(profile: PeakProfile, sites: readonly InPlaceSite
  */
 export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new PeakProfile(memory)): InPlaceSite[] {
   const batch = memory.batch;
-  const stepOf = new Map<number, number>();
-  for (const s of memory.steps) if (s.phase === 'forward' && s.op !== undefined) stepOf.set(s.op, s.index);
-  const candidate = new Map<number, number>();
-  for (const s of memory.inPlace.savings) candidate.set(s.op, atBatch(s.bytes, batch));
-  const bySite = new Map<string, number[]>();
+  if (memory.inPlace.savings.length === 0) return [];
+  // by op id (-1: none); arrays and numeric site ids, not Maps of strings: one entry per op
+  const stepOf = new Int32Array(graph.ops.length).fill(-1);
+  for (const s of memory.steps) if (s.phase === 'forward' && s.op !== undefined && s.op >= 0 && s.op < stepOf.length) stepOf[s.op] = s.index;
+  const isCandidate = new Uint8Array(graph.ops.length);
+  const candidate = new Float64Array(graph.ops.length);
+  for (const s of memory.inPlace.savings) {
+    isCandidate[s.op] = 1;
+    candidate[s.op] = atBatch(s.bytes, batch);
+  }
+  const bySite = new Map<number | string, number[]>();
   for (const op of graph.ops) {
-    const key = rangeKey(op.site);
+    const key = rangeId(op.site);
     const list = bySite.get(key);
     if (list) list.push(op.id);
     else bySite.set(key, [op.id]);
   }
   const out: InPlaceSite[] = [];
-  const done = new Set<string>();
+  const done = new Set<number | string>();
   for (const s of memory.inPlace.savings) {
     const op = graph.ops[s.op]!;
-    const key = rangeKey(op.site);
+    const key = rangeId(op.site);
     if (done.has(key)) continue;
     done.add(key);
     const instances = bySite.get(key)!;
-    if (!instances.every((id) => candidate.has(id) && stepOf.has(id))) continue;
+    if (!instances.every((id) => isCandidate[id] === 1 && stepOf[id]! >= 0)) continue;
     const lowered = new Map<number, number>();
-    for (const id of instances) lowered.set(stepOf.get(id)!, candidate.get(id)!);
+    for (const id of instances) lowered.set(stepOf[id]!, candidate[id]!);
     out.push({ site: op.site, opName: op.op, saving: profile.saving(lowered), instances: instances.length, lowered });
   }
   return out;

@@ -89,3 +89,18 @@ export function rangeKey(r: SourceRange): string {
   return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
 }
 
+/**
+ * The same grouping as rangeKey for hot maps: one exact integer (20 + 12 + 8 + 12 bits) where the
+ * range fits those bits, so no string is built per op; the string key otherwise (never equal to a number).
+ */
+export function rangeId(r: SourceRange): number | string {
+  const { line, character } = r.start;
+  const lines = r.end.line - line;
+  const end = r.end.character;
+  if (line >= 0 && line < 1048576 && character >= 0 && character < 4096 && lines >= 0 && lines < 256 && end >= 0 && end < 4096 &&
+      Number.isInteger(line) && Number.isInteger(character) && Number.isInteger(lines) && Number.isInteger(end)) {
+    return ((line * 4096 + character) * 256 + lines) * 4096 + end;
+  }
+  return rangeKey(r);
+}
+
