@@ -338,7 +338,12 @@ export class ExprParser {
         args.push(name ? { name, value, range: this.rangeFrom(name.range.start) } : { value, range: value.range });
         if (!this.eat(',')) break;
       }
-      this.close(')', open, `'(' of '${callee.name}(' is not closed: missing ')'`, `in the arguments of '${callee.name}'`);
+      // the usual case first: the messages below are made only for a call left open
+      const t = this.peek();
+      if (t.kind === 'punct' && t.text === ')') {
+        this.next();
+        this.bracket--;
+      } else this.close(')', open, `'(' of '${callee.name}(' is not closed: missing ')'`, `in the arguments of '${callee.name}'`);
       return { kind: 'call', callee, args: exactSize(args), range: this.rangeFrom(callee.range.start) };
     } finally {
       this.depth--;
@@ -403,11 +408,28 @@ function exactSize<T>(list: T[]): T[] {
   return list.length === 0 ? list : list.slice();
 }
 
-const PRECEDENCE: Readonly<Record<string, number>> = { or: 1, and: 2, '<': 4, '<=': 4, '>': 4, '>=': 4, '==': 4, '!=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
-
+/** or 1, and 2, comparisons 4, + - 5, * / % 6; 0 for a token that is no binary operator */
 function binaryPrecedence(t: Token): number {
-  if (t.kind === 'punct' || (t.kind === 'ident' && (t.text === 'and' || t.text === 'or'))) return PRECEDENCE[t.text] ?? 0;
-  return 0;
+  if (t.kind === 'ident') return t.text === 'or' ? 1 : t.text === 'and' ? 2 : 0;
+  if (t.kind !== 'punct') return 0;
+  switch (t.text) {
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+    case '==':
+    case '!=':
+      return 4;
+    case '+':
+    case '-':
+      return 5;
+    case '*':
+    case '/':
+    case '%':
+      return 6;
+    default:
+      return 0;
+  }
 }
 
 export function describe(t: Token): string {

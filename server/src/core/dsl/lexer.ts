@@ -50,8 +50,12 @@ export interface LexResult {
   readonly diagnostics: CoreDiagnostic[];
 }
 
-const PUNCT2 = new Set(['<=', '>=', '==', '!=']);
-const PUNCT1 = new Set(['(', ')', '{', '}', '[', ']', ',', ':', '=', '?', '+', '-', '*', '/', '%', '<', '>']);
+/** punctuation by character code: one table lookup per token instead of a string and a set lookup */
+const PUNCT1: (string | undefined)[] = [];
+for (const p of ['(', ')', '{', '}', '[', ']', ',', ':', '=', '?', '+', '-', '*', '/', '%', '<', '>']) PUNCT1[p.charCodeAt(0)] = p;
+/** `<=`, `>=`, `==`, `!=` by the code of their first character */
+const PUNCT2_BEFORE_EQ: (string | undefined)[] = [];
+for (const p of ['<=', '>=', '==', '!=']) PUNCT2_BEFORE_EQ[p.charCodeAt(0)] = p;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -130,7 +134,9 @@ export class Lexer {
       }
       if (c === 32 || c === 9 || c === 12 || c === 0xfeff) {
         this.flushJunk(i);
-        this.i++;
+        let j = i + 1;
+        for (let d = text.charCodeAt(j); d === 32 || d === 9 || d === 12 || d === 0xfeff; d = text.charCodeAt(++j));
+        this.i = j;
         continue;
       }
       if (c === 35 /* # */) {
@@ -158,17 +164,19 @@ export class Lexer {
         this.flushJunk(i);
         return this.lexString(i);
       }
-      const two = text.charCodeAt(i + 1) === 61 /* = */ ? text.slice(i, i + 2) : '';
-      if (two !== '' && PUNCT2.has(two)) {
-        this.flushJunk(i);
-        this.i = i + 2;
-        return this.make('punct', i, i + 2, two);
-      }
-      const one = text[i]!;
-      if (PUNCT1.has(one)) {
-        this.flushJunk(i);
-        this.i = i + 1;
-        return this.make('punct', i, i + 1, one);
+      if (c < 128) {
+        const two = text.charCodeAt(i + 1) === 61 /* = */ ? PUNCT2_BEFORE_EQ[c] : undefined;
+        if (two !== undefined) {
+          this.flushJunk(i);
+          this.i = i + 2;
+          return this.make('punct', i, i + 2, two);
+        }
+        const one = PUNCT1[c];
+        if (one !== undefined) {
+          this.flushJunk(i);
+          this.i = i + 1;
+          return this.make('punct', i, i + 1, one);
+        }
       }
       if (this.junkStart < 0) this.junkStart = i;
       this.i++;
