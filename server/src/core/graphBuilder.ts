@@ -40,6 +40,9 @@ export function activationDType(config: ModelConfig): DType {
   }
 }
 
+/** the call stack of every op outside a block (shared: nothing mutates a Graph) */
+const NO_FRAMES: readonly CallFrame[] = [];
+
 export class GraphBuilder {
   private readonly tensors: Tensor[] = [];
   private readonly ops: OpNode[] = [];
@@ -69,7 +72,10 @@ export class GraphBuilder {
     const spec = lookupOp(request.op);
     if (!spec) return { ok: false, message: `unknown op '${request.op}'` };
     const args = withDefaults(spec, request.args);
-    const ctx: OpContext = { ...this.context, inputs: request.inputs.map((id) => this.tensor(id)), args };
+    const inputs: Tensor[] = [];
+    for (const id of request.inputs) inputs.push(this.tensor(id));
+    // written out, not spread: one context per op per keystroke
+    const ctx: OpContext = { layout: this.context.layout, activationDType: this.context.activationDType, inputs, args };
     let shape: number[];
     try {
       shape = spec.inferShape(ctx);
@@ -100,20 +106,20 @@ export class GraphBuilder {
       producer: opId,
       elementsPerSample,
     };
-    const node: OpNode = {
+    const node: { -readonly [K in keyof OpNode]: OpNode[K] } = {
       id: opId,
       op: spec.name,
-      inputs: [...request.inputs],
+      inputs: request.inputs.slice(),
       output: tensor.id,
       attrs: toAttrs(args),
       params,
       site: request.site,
       statement: request.statement,
-      callStack: request.callStack ?? [],
+      callStack: request.callStack ?? NO_FRAMES,
       inPlace: request.inPlace ?? false,
-      ...(request.checkpointSegment !== undefined ? { checkpointSegment: request.checkpointSegment } : {}),
-      ...(request.sharesParamsWith !== undefined ? { sharesParamsWith: request.sharesParamsWith } : {}),
     };
+    if (request.checkpointSegment !== undefined) node.checkpointSegment = request.checkpointSegment;
+    if (request.sharesParamsWith !== undefined) node.sharesParamsWith = request.sharesParamsWith;
     this.tensors.push(tensor);
     this.ops.push(node);
     if (spec.name === 'input') this.inputs.push(tensor.id);
