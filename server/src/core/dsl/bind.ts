@@ -22,8 +22,15 @@ export interface BoundOp {
   readonly ok: boolean;
   readonly inputs: TensorId[];
   readonly args: Record<string, ArgValue>;
-  /** source range of each bound argument, by spec name: shape errors blame it */
-  readonly ranges: Readonly<Record<string, SourceRange>>;
+  /** source range of each bound argument, by index in the spec's `args`: shape errors blame it (rangeOfArg) */
+  readonly ranges: readonly (SourceRange | undefined)[];
+}
+
+/** the source range an argument of the spec was bound from, by the argument's name */
+export function rangeOfArg(spec: OpSpec, bound: BoundOp, name: string): SourceRange | undefined {
+  const args = spec.args;
+  for (let i = 0; i < args.length; i++) if (args[i]!.name === name) return bound.ranges[i];
+  return undefined;
 }
 
 type Converted = { ok: true; value: ArgValue } | { ok: false; code: CodeName; message: string } | { ok: false; poisoned: true };
@@ -62,15 +69,17 @@ interface Binding {
   /** tensor inputs in schema order: one list per tensor argument */
   readonly tensors: TensorId[][];
   readonly values: Record<string, ArgValue>;
-  readonly ranges: Record<string, SourceRange>;
+  /** by spec index (an array, not an object keyed by each op's names: those lookups go megamorphic) */
+  readonly ranges: (SourceRange | undefined)[];
   ok: boolean;
 }
 
-function bindOne(b: Binding, s: ArgSpec, a: EvArg): void {
-  b.ranges[s.name] = a.range;
+/** bind argument `a` to the spec's argument number `i` */
+function bindOne(b: Binding, i: number, a: EvArg): void {
+  const s = b.spec.args[i]!;
+  b.ranges[i] = a.range;
   if (s.kind === 'tensor') {
     if (a.value.kind === 'tensor') {
-      const i = b.spec.args.indexOf(s);
       (b.tensors[i] ??= []).push(a.value.id);
     } else if (a.value.kind === 'error') b.ok = false;
     else if (a.word !== undefined) {
@@ -100,28 +109,32 @@ export function bindOpArgs(
   diagnostics: CoreDiagnostic[],
   unknownWord: (arg: EvArg) => void,
 ): BoundOp {
-  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values: {}, ranges: {}, ok: true };
+  const specArgs = spec.args;
+  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values: {}, ranges: new Array<SourceRange | undefined>(specArgs.length).fill(undefined), ok: true };
   const ranges = b.ranges;
 
   // positional arguments, in schema order; a variadic takes the following arguments of its kind
   const positional = positionalOf(spec);
   let p = 0;
-  const posArgs = args.every((a) => a.name === undefined) ? args : args.filter((a) => a.name === undefined);
+  let anyNamed = false;
+  for (const a of args) if (a.name !== undefined) anyNamed = true;
+  const posArgs = anyNamed ? args.filter((a) => a.name === undefined) : args;
   for (let k = 0; k < posArgs.length; k++) {
     const a = posArgs[k]!;
-    const s = positional[p];
-    if (!s) {
+    const si = positional[p];
+    if (si === undefined) {
       diagnostics.push(
-        diag('tooManyArguments', a.range, `${spec.name} takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} (${positional.map((x) => x.name).join(', ')}); name the others`),
+        diag('tooManyArguments', a.range, `${spec.name} takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} (${positional.map((x) => specArgs[x]!.name).join(', ')}); name the others`),
       );
       b.ok = false;
       break;
     }
+    const s = specArgs[si]!;
     if (s.variadic) {
       const isTensor = s.kind === 'tensor';
       if (isTensor) {
-        bindOne(b, s, a);
-        while (k + 1 < posArgs.length && fitsVariadic(posArgs[k + 1]!.value, true)) bindOne(b, s, posArgs[++k]!);
+        bindOne(b, si, a);
+        while (k + 1 < posArgs.length && fitsVariadic(posArgs[k + 1]!.value, true)) bindOne(b, si, posArgs[++k]!);
       } else {
         const items: Value[] = [a.value];
         const first = a.range;
@@ -132,37 +145,47 @@ export function bindOpArgs(
         }
         // input([3, 224, 224]) is input(3, 224, 224)
         const value: Value = items.length === 1 && items[0]!.kind === 'list' ? items[0]! : { kind: 'list', items };
-        bindOne(b, s, { value, range: { start: first.start, end: last.end } });
+        bindOne(b, si, { value, range: { start: first.start, end: last.end } });
       }
     } else {
-      bindOne(b, s, a);
+      bindOne(b, si, a);
     }
     p++;
   }
 
-  for (const a of args) {
-    if (!a.name) continue;
-    const name = a.name.name;
-    const s = spec.args.find((x) => x.name === name);
-    if (!s) {
-      diagnostics.push(
-        diag('unknownArgument', a.name.range, `${spec.name} has no argument '${name}'${didYouMean(name, spec.args.map((x) => x.name))} (arguments: ${spec.args.map((x) => x.name).join(', ')})`),
-      );
-      b.ok = false;
-      continue;
+  if (anyNamed) {
+    for (const a of args) {
+      if (!a.name) continue;
+      const name = a.name.name;
+      let si = -1;
+      for (let i = 0; i < specArgs.length; i++) {
+        if (specArgs[i]!.name === name) {
+          si = i;
+          break;
+        }
+      }
+      if (si < 0) {
+        diagnostics.push(
+          diag('unknownArgument', a.name.range, `${spec.name} has no argument '${name}'${didYouMean(name, specArgs.map((x) => x.name))} (arguments: ${specArgs.map((x) => x.name).join(', ')})`),
+        );
+        b.ok = false;
+        continue;
+      }
+      if (ranges[si] !== undefined) {
+        diagnostics.push(diag('duplicateArgument', a.name.range, `${spec.name}: '${name}' is given twice`));
+        b.ok = false;
+        continue;
+      }
+      const s = specArgs[si]!;
+      if (s.variadic && s.kind !== 'tensor' && a.value.kind !== 'list') {
+        bindOne(b, si, { ...a, value: { kind: 'list', items: [a.value] } });
+      } else bindOne(b, si, a);
     }
-    if (ranges[name] !== undefined) {
-      diagnostics.push(diag('duplicateArgument', a.name.range, `${spec.name}: '${name}' is given twice`));
-      b.ok = false;
-      continue;
-    }
-    if (s.variadic && s.kind !== 'tensor' && a.value.kind !== 'list') {
-      bindOne(b, s, { ...a, value: { kind: 'list', items: [a.value] } });
-    } else bindOne(b, s, a);
   }
 
-  for (const s of spec.args) {
-    if (ranges[s.name] !== undefined) continue;
+  for (let i = 0; i < specArgs.length; i++) {
+    if (ranges[i] !== undefined) continue;
+    const s = specArgs[i]!;
     if (s.kind === 'tensor' || (s.required && s.default === undefined)) {
       diagnostics.push(diag('missingArgument', calleeRange, `${spec.name} needs '${s.name}' (${kindText(s)}): ${s.doc}`));
       b.ok = false;
@@ -174,12 +197,15 @@ export function bindOpArgs(
   return { ok: b.ok, inputs, args: b.values, ranges };
 }
 
-const positionalCache = new WeakMap<OpSpec, readonly ArgSpec[]>();
-/** the schema's positional arguments (tensors always are), in order */
-function positionalOf(spec: OpSpec): readonly ArgSpec[] {
+const positionalCache = new WeakMap<OpSpec, readonly number[]>();
+/** indexes of the schema's positional arguments (tensors always are), in order */
+function positionalOf(spec: OpSpec): readonly number[] {
   let p = positionalCache.get(spec);
   if (!p) {
-    p = spec.args.filter((s) => s.kind === 'tensor' || s.positional);
+    p = [];
+    spec.args.forEach((s, i) => {
+      if (s.kind === 'tensor' || s.positional) (p as number[]).push(i);
+    });
     positionalCache.set(spec, p);
   }
   return p;

@@ -4,7 +4,7 @@ import type { BlockItem, Call, ModelItem, Repeat } from './ast';
 import type { CoreDiagnostic, Graph, TensorId } from '../ir';
 import { lookupOp, opNames } from '../ops/registry';
 import type { OpSpec } from '../ops/types';
-import { bindOpArgs, type EvArg } from './bind';
+import { bindOpArgs, rangeOfArg, type EvArg } from './bind';
 import { Evaluator, knownWords, LIMITS, LimitReached, tensorsOf, type Binding, type Frame } from './evaluate';
 import { didYouMean } from './suggest';
 import { asInt, describeValue, ERROR, type Value } from './values';
@@ -103,7 +103,7 @@ export class ModelRun extends Evaluator {
         : { op: spec.name, inputs: bound.inputs, args: bound.args, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace },
     );
     if (!r.ok) {
-      const blamed = r.arg !== undefined ? bound.ranges[r.arg] : undefined;
+      const blamed = r.arg !== undefined ? rangeOfArg(spec, bound, r.arg) : undefined;
       this.el.reportFrom('shape', blamed ?? call.range, r.message.startsWith(spec.name) ? r.message : `${spec.name}: ${r.message}`, frame);
       return ERROR;
     }
