@@ -4,7 +4,7 @@ import { computeFootprint, optimizerSlots, weightFormat, type Footprint } from '
 import { analyzeMemory, engineOf, type MemoryAnalysis } from '../analysis/memory';
 import { activationDType } from '../graphBuilder';
 import { DTYPE_BYTES, type Graph, type OpNode, type Precision, type SourceRange } from '../ir';
-import { rangeKey } from './types';
+import { rangeId, rangeKey } from './types';
 import { maxBatchOfColumns } from '../analysis/batch';
 import { computeLiveness, requestsInPlace } from '../analysis/liveness';
 import { buildSchedule, opInfos, type OpInfo } from '../analysis/schedule';
@@ -148,9 +148,10 @@ export function withCheckpoint(graph: Graph, calls: readonly SourceRange[]): Gra
   let base = 0;
   for (const op of graph.ops) if (op.checkpointSegment !== undefined) base = Math.max(base, op.checkpointSegment + 1);
   const segments = new Map<string, number>();
+  const chosen = new Set(calls.map(rangeId));
   const ops: OpNode[] = graph.ops.map((op) => {
     const top = op.callStack[0];
-    if (!top || !calls.some((c) => rangeKey(c) === rangeKey(top.site))) return op;
+    if (!top || !chosen.has(rangeId(top.site))) return op;
     const key = `${rangeKey(top.site)}#${top.iteration ?? 0}`;
     let segment = segments.get(key);
     if (segment === undefined) segments.set(key, (segment = base + segments.size));
