@@ -2,7 +2,9 @@
 // module's top level, then every top-level function (or class method) that builds a model
 // and is not called from elsewhere in the file, with its parameters unknown.
 import type { SyntaxNode as Node } from './syntax';
-import { BreakSignal, Interpreter, isTfjsPackage, LimitSignal, named, ReturnSignal, stringValue, type Note } from './interp';
+import { BreakSignal, LimitSignal, ReturnSignal, type Note } from './interpreterState';
+import { Interpreter } from './statements';
+import { isTfjsPackage, named, stringValue } from './staticValues';
 import { Scope, type FunctionValue, type ModelObject, type ObjectValue } from './values';
 
 export interface Extraction {

@@ -1,0 +1,123 @@
+// Calls: arguments, dispatch to the modelled tf API, and local functions inlined into a fresh scope.
+import type { SyntaxNode as Node } from './syntax';
+import { Scope, UNDEFINED, unknown, type FunctionValue, type Unknown, type Value } from './values';
+import { isTfjsPackage, named, parameterName, parameterNodes, stringValue } from './staticValues';
+import { BreakSignal, LIMITS, ReturnSignal } from './interpreterState';
+import { TfApi } from './tfApi';
+
+export abstract class CallEvaluator extends TfApi {
+  private callDepth = 0;
+
+  /** implemented in statements.ts */
+  abstract execBlock(statements: readonly Node[], scope: Scope): void;
+
+  private evalArgs(argsNode: Node | null, scope: Scope): { values: Value[]; nodes: Node[] } | Unknown {
+    const values: Value[] = [];
+    const nodes: Node[] = [];
+    if (!argsNode) return { values, nodes };
+    for (const c of named(argsNode)) {
+      if (c.type === 'comment') continue;
+      if (c.type === 'spread_element') {
+        const inner = c.namedChild(0);
+        const v = inner ? this.eval(inner, scope) : UNDEFINED;
+        if (v.kind !== 'array') return unknown(c, v.kind === 'unknown' ? v.reason : 'a spread of a value that is not a static array');
+        for (const item of v.items) {
+          values.push(item);
+          nodes.push(c);
+        }
+      } else {
+        values.push(this.eval(c, scope));
+        nodes.push(c);
+      }
+    }
+    return { values, nodes };
+  }
+
+  protected evalCall(node: Node, scope: Scope): Value {
+    const fnNode = node.childForFieldName('function');
+    const argsNode = node.childForFieldName('arguments');
+    if (!fnNode) return unknown(node, 'an incomplete call');
+    if (argsNode?.type === 'template_string') return unknown(node, 'a tagged template');
+    // require('@tensorflow/tfjs')
+    if (fnNode.type === 'identifier' && fnNode.text === 'require' && !scope.lookup('require')) {
+      const arg = argsNode?.namedChild(0);
+      if (arg?.type === 'string' && isTfjsPackage(stringValue(arg))) return { kind: 'tf', path: '' };
+      return unknown(node, 'a module loaded at run time');
+    }
+    if (fnNode.type === 'import') return unknown(node, 'a module loaded at run time');
+    const callee = this.eval(fnNode, scope);
+    const args = this.evalArgs(argsNode, scope);
+    if ('kind' in args) return args;
+    if (callee.kind !== 'tf' && callee.kind !== 'method' && callee.kind !== 'function') {
+      // a model handed to code memlens cannot follow may get its layers there
+      for (const a of args.values) if (a.kind === 'model' && !a.escaped) a.escaped = unknown(node, `it is passed to ${fnNode.text}(), which memlens cannot follow`);
+    }
+    switch (callee.kind) {
+      case 'tf':
+        return this.callTf(callee.path, args.values, args.nodes, node);
+      case 'method':
+        return this.callMethod(callee.target, callee.name, args.values, args.nodes, node);
+      case 'function': {
+        // `obj.method()` runs with `this` = obj when obj is a static object (a class instance of ours)
+        const receiver = fnNode.type === 'member_expression' ? fnNode.childForFieldName('object') : null;
+        const self = receiver ? (receiver.type === 'this' ? scope.lookup('this')?.value : receiver.type === 'identifier' ? scope.lookup(receiver.text)?.value : undefined) : undefined;
+        return this.callFunction(callee, args.values, node, self?.kind === 'object' ? self : undefined);
+      }
+      case 'unknown':
+        return unknown(node, callee.reason);
+      default:
+        return unknown(node, 'the result of a call computed at run time');
+    }
+  }
+
+  callFunction(fn: FunctionValue, args: Value[], site: Node, thisValue?: Value): Value {
+    if (this.callDepth >= LIMITS.callDepth) {
+      this.notes.push({ node: site, message: `calls nested deeper than ${LIMITS.callDepth} levels are not followed`, code: 'limit' });
+      return unknown(site, 'a call nested too deeply');
+    }
+    this.invoked.add(fn.node);
+    const scope = new Scope(fn.closure);
+    if (thisValue) scope.declare('this', { value: thisValue, isConst: true });
+    this.bindParameters(fn.node, args, scope);
+    const body = fn.node.childForFieldName('body');
+    if (!body) return UNDEFINED;
+    const savedName = this.functionName;
+    this.callDepth++;
+    this.functionName = fn.name !== '<anonymous>' ? fn.name : savedName;
+    try {
+      if (body.type !== 'statement_block') return this.eval(body, scope);
+      this.execBlock(named(body), scope);
+      return UNDEFINED;
+    } catch (signal) {
+      if (signal instanceof ReturnSignal) return signal.value;
+      if (signal instanceof BreakSignal) return UNDEFINED;
+      throw signal;
+    } finally {
+      this.callDepth--;
+      this.functionName = savedName;
+    }
+  }
+
+  /** evaluate a function on its own: its parameters are unknown */
+  evalStandalone(fn: FunctionValue, thisValue?: Value): void {
+    const args = parameterNodes(fn.node).map((p) => unknown(p, `'${parameterName(p)}' is a function parameter`));
+    this.callFunction(fn, args, fn.node, thisValue);
+  }
+
+  private bindParameters(fnNode: Node, args: Value[], scope: Scope): void {
+    const params = parameterNodes(fnNode);
+    params.forEach((p, i) => {
+      if (p.type === 'rest_pattern' || p.namedChild(0)?.type === 'rest_pattern') {
+        const target = p.type === 'rest_pattern' ? p.namedChild(0) : p.namedChild(0)?.namedChild(0);
+        if (target) this.bindPattern(target, args.slice(i).some((a) => a.kind === 'unknown') ? args[i]! : { kind: 'array', items: args.slice(i) }, scope, false, p);
+        return;
+      }
+      const pattern = p.type === 'identifier' ? p : p.childForFieldName('pattern');
+      if (!pattern) return;
+      let value = args[i] ?? UNDEFINED;
+      const dflt = p.childForFieldName('value');
+      if (value.kind === 'null' && dflt) value = this.eval(dflt, scope);
+      this.bindPattern(pattern, value, scope, false, p);
+    });
+  }
+}

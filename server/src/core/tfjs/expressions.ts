@@ -1,0 +1,310 @@
+// Expression evaluation: literals, names, operators, arrays, objects and assignments folded to static values.
+import type { SyntaxNode as Node } from './syntax';
+import { num, Scope, UNDEFINED, unknown, type ObjectValue, type Value } from './values';
+import { looseEqual, member, named, parseNumber, primitiveText, propertyKey, stringValue, truthy } from './staticValues';
+import { LIMITS } from './interpreterState';
+import { Bindings } from './bindings';
+
+export abstract class ExpressionEvaluator extends Bindings {
+  private exprDepth = 0;
+
+  /** implemented in calls.ts */
+  protected abstract evalCall(node: Node, scope: Scope): Value;
+
+  eval(node: Node, scope: Scope): Value {
+    this.tick(node);
+    if (++this.exprDepth > LIMITS.exprDepth) {
+      this.exprDepth--;
+      return unknown(node, 'the expression is nested too deeply');
+    }
+    try {
+      return this.evalInner(node, scope);
+    } finally {
+      this.exprDepth--;
+    }
+  }
+
+  private evalInner(node: Node, scope: Scope): Value {
+    switch (node.type) {
+      case 'number':
+        return parseNumber(node);
+      case 'string':
+        return { kind: 'string', value: stringValue(node) };
+      case 'template_string':
+        if (node.namedChildren.some((c) => c?.type === 'template_substitution')) return unknown(node, 'a template string with substitutions');
+        return { kind: 'string', value: node.text.slice(1, -1) };
+      case 'true':
+        return { kind: 'bool', value: true };
+      case 'false':
+        return { kind: 'bool', value: false };
+      case 'null':
+      case 'undefined':
+        return UNDEFINED;
+      case 'identifier':
+      case 'shorthand_property_identifier':
+        return this.lookup(node, scope);
+      case 'this':
+        return scope.lookup('this')?.value ?? unknown(node, "'this' is only known at run time");
+      case 'parenthesized_expression':
+      case 'as_expression':
+      case 'satisfies_expression':
+      case 'non_null_expression':
+      case 'await_expression': {
+        const inner = node.namedChild(0);
+        return inner ? this.eval(inner, scope) : UNDEFINED;
+      }
+      case 'type_assertion': {
+        const inner = node.namedChild(node.namedChildCount - 1);
+        return inner ? this.eval(inner, scope) : UNDEFINED;
+      }
+      case 'array':
+        return this.evalArray(node, scope);
+      case 'object':
+        return this.evalObject(node, scope);
+      case 'member_expression': {
+        const objNode = node.childForFieldName('object');
+        const prop = node.childForFieldName('property');
+        if (!objNode || !prop) return unknown(node, 'an incomplete expression');
+        if (objNode.type === 'identifier' && objNode.text === 'Math' && !scope.lookup('Math')) return { kind: 'tf', path: `#Math.${prop.text}` };
+        return member(this.eval(objNode, scope), prop.text, node);
+      }
+      case 'subscript_expression':
+        return this.evalSubscript(node, scope);
+      case 'binary_expression':
+        return this.evalBinary(node, scope);
+      case 'unary_expression':
+        return this.evalUnary(node, scope);
+      case 'ternary_expression': {
+        const cond = this.evalField(node, 'condition', scope);
+        const truth = truthy(cond);
+        if (truth === undefined) return cond.kind === 'unknown' ? unknown(node, cond.reason) : unknown(node, 'a condition only known at run time');
+        return this.evalField(node, truth ? 'consequence' : 'alternative', scope);
+      }
+      case 'assignment_expression':
+        return this.evalAssignment(node, scope);
+      case 'augmented_assignment_expression':
+        return this.evalAugmented(node, scope);
+      case 'update_expression':
+        return this.evalUpdate(node, scope);
+      case 'arrow_function':
+      case 'function_expression':
+      case 'function':
+      case 'generator_function':
+        return { kind: 'function', name: node.childForFieldName('name')?.text ?? '<anonymous>', node, closure: scope };
+      case 'call_expression':
+        return this.evalCall(node, scope);
+      case 'new_expression':
+        return unknown(node, 'an object constructed at run time');
+      case 'sequence_expression': {
+        let last: Value = UNDEFINED;
+        for (const c of named(node)) last = this.eval(c, scope);
+        return last;
+      }
+      default:
+        return unknown(node, 'an expression evaluated at run time');
+    }
+  }
+
+  private evalField(node: Node, field: string, scope: Scope): Value {
+    const child = node.childForFieldName(field);
+    return child ? this.eval(child, scope) : unknown(node, 'an incomplete expression');
+  }
+
+  private lookup(node: Node, scope: Scope): Value {
+    const name = node.text;
+    const binding = scope.lookup(name);
+    if (!binding) {
+      if (name === 'undefined') return UNDEFINED;
+      if (name === 'Infinity') return num(Infinity);
+      if (name === 'NaN') return num(NaN);
+      return unknown(node, `'${name}' is not defined in this file`);
+    }
+    const v = binding.value;
+    // re-anchor at the use so the diagnostic sits on the expression the user wrote here
+    if (v.kind === 'unknown') return v.node === node ? v : unknown(node, v.reason);
+    return v;
+  }
+
+  private evalArray(node: Node, scope: Scope): Value {
+    const items: Value[] = [];
+    for (const c of named(node)) {
+      if (c.type === 'spread_element') {
+        const inner = c.namedChild(0);
+        const v = inner ? this.eval(inner, scope) : UNDEFINED;
+        if (v.kind === 'array') items.push(...v.items);
+        else return unknown(c, v.kind === 'unknown' ? v.reason : 'a spread of a value that is not a static array');
+      } else if (c.type !== 'comment') {
+        items.push(this.eval(c, scope));
+      }
+    }
+    return { kind: 'array', items };
+  }
+
+  private evalObject(node: Node, scope: Scope): ObjectValue {
+    const props = new Map<string, Value>();
+    const nodes = new Map<string, Node>();
+    for (const c of named(node)) {
+      if (c.type === 'pair') {
+        const keyNode = c.childForFieldName('key');
+        const valueNode = c.childForFieldName('value');
+        let key = propertyKey(keyNode);
+        if (keyNode?.type === 'computed_property_name') {
+          const k = keyNode.namedChild(0) ? this.eval(keyNode.namedChild(0)!, scope) : UNDEFINED;
+          key = k.kind === 'string' ? k.value : k.kind === 'number' ? String(k.value) : undefined;
+        }
+        if (key === undefined || !valueNode) continue;
+        props.set(key, this.eval(valueNode, scope));
+        nodes.set(key, valueNode);
+      } else if (c.type === 'shorthand_property_identifier') {
+        props.set(c.text, this.lookup(c, scope));
+        nodes.set(c.text, c);
+      } else if (c.type === 'spread_element') {
+        const inner = c.namedChild(0);
+        const v = inner ? this.eval(inner, scope) : UNDEFINED;
+        if (v.kind === 'object') {
+          for (const [k, pv] of v.props) {
+            props.set(k, pv);
+            nodes.set(k, v.nodes.get(k) ?? c);
+          }
+        }
+      } else if (c.type === 'method_definition') {
+        const name = propertyKey(c.childForFieldName('name'));
+        if (name !== undefined) {
+          props.set(name, { kind: 'function', name, node: c, closure: scope });
+          nodes.set(name, c);
+        }
+      }
+    }
+    return { kind: 'object', props, nodes };
+  }
+
+  private evalSubscript(node: Node, scope: Scope): Value {
+    const obj = this.evalField(node, 'object', scope);
+    const index = this.evalField(node, 'index', scope);
+    if (obj.kind === 'unknown') return obj;
+    if (index.kind === 'unknown') return unknown(node, index.reason);
+    if (obj.kind === 'array' && index.kind === 'number') {
+      const i = index.value < 0 ? NaN : index.value;
+      return obj.items[i] ?? UNDEFINED;
+    }
+    if (index.kind === 'string') return member(obj, index.value, node);
+    if (index.kind === 'number') return member(obj, String(index.value), node);
+    return unknown(node, 'an index memlens cannot follow');
+  }
+
+  private evalBinary(node: Node, scope: Scope): Value {
+    const op = node.childForFieldName('operator')?.type ?? '';
+    const left = this.evalField(node, 'left', scope);
+    if (op === '&&' || op === '||' || op === '??') {
+      const t = op === '??' ? (left.kind === 'unknown' ? undefined : left.kind !== 'null') : truthy(left);
+      if (t === undefined) return left.kind === 'unknown' ? left : unknown(node, 'a condition only known at run time');
+      if (op === '&&') return t ? this.evalField(node, 'right', scope) : left;
+      return t ? left : this.evalField(node, 'right', scope);
+    }
+    const right = this.evalField(node, 'right', scope);
+    if (left.kind === 'unknown') return unknown(node, left.reason);
+    if (right.kind === 'unknown') return unknown(node, right.reason);
+    if (op === '+' && (left.kind === 'string' || right.kind === 'string')) {
+      const l = primitiveText(left);
+      const r = primitiveText(right);
+      return l !== undefined && r !== undefined ? { kind: 'string', value: l + r } : unknown(node, 'a string built at run time');
+    }
+    if (op === '===' || op === '==' || op === '!==' || op === '!=') {
+      const eq = looseEqual(left, right);
+      if (eq === undefined) return unknown(node, 'a comparison memlens cannot decide');
+      return { kind: 'bool', value: op.startsWith('!') ? !eq : eq };
+    }
+    if (left.kind !== 'number' || right.kind !== 'number') return unknown(node, 'arithmetic on values that are not numbers');
+    const a = left.value;
+    const b = right.value;
+    switch (op) {
+      case '+':
+        return num(a + b);
+      case '-':
+        return num(a - b);
+      case '*':
+        return num(a * b);
+      case '/':
+        return num(a / b);
+      case '%':
+        return num(a % b);
+      case '**':
+        return num(a ** b);
+      case '<':
+        return { kind: 'bool', value: a < b };
+      case '<=':
+        return { kind: 'bool', value: a <= b };
+      case '>':
+        return { kind: 'bool', value: a > b };
+      case '>=':
+        return { kind: 'bool', value: a >= b };
+      case '<<':
+        return num(a << b);
+      case '>>':
+        return num(a >> b);
+      case '&':
+        return num(a & b);
+      case '|':
+        return num(a | b);
+      default:
+        return unknown(node, `the operator ${op}`);
+    }
+  }
+
+  private evalUnary(node: Node, scope: Scope): Value {
+    const op = node.childForFieldName('operator')?.type ?? '';
+    const v = this.evalField(node, 'argument', scope);
+    if (v.kind === 'unknown') return unknown(node, v.reason);
+    switch (op) {
+      case '-':
+        return v.kind === 'number' ? num(-v.value) : unknown(node, 'negation of a value that is not a number');
+      case '+':
+        return v.kind === 'number' ? v : unknown(node, 'a conversion at run time');
+      case '!': {
+        const t = truthy(v);
+        return t === undefined ? unknown(node, 'a condition only known at run time') : { kind: 'bool', value: !t };
+      }
+      default:
+        return unknown(node, `the operator ${op}`);
+    }
+  }
+
+  private evalAssignment(node: Node, scope: Scope): Value {
+    const left = node.childForFieldName('left');
+    const value = this.evalField(node, 'right', scope);
+    if (left) this.assign(left, value, scope);
+    return value;
+  }
+
+  private evalAugmented(node: Node, scope: Scope): Value {
+    const left = node.childForFieldName('left');
+    const op = node.childForFieldName('operator')?.type ?? '';
+    if (!left) return UNDEFINED;
+    const current = this.eval(left, scope);
+    const right = this.evalField(node, 'right', scope);
+    let result: Value;
+    if (current.kind === 'number' && right.kind === 'number') {
+      const a = current.value;
+      const b = right.value;
+      const table: Record<string, number> = { '+=': a + b, '-=': a - b, '*=': a * b, '/=': a / b, '%=': a % b, '**=': a ** b };
+      result = op in table ? num(table[op]!) : unknown(node, `the operator ${op}`);
+    } else if (op === '+=' && current.kind === 'string' && (right.kind === 'string' || right.kind === 'number')) {
+      result = { kind: 'string', value: current.value + String(right.value) };
+    } else {
+      result = unknown(node, current.kind === 'unknown' ? current.reason : right.kind === 'unknown' ? right.reason : 'a value updated at run time');
+    }
+    this.assign(left, result, scope);
+    return result;
+  }
+
+  private evalUpdate(node: Node, scope: Scope): Value {
+    const arg = node.childForFieldName('argument');
+    if (!arg) return UNDEFINED;
+    const current = this.eval(arg, scope);
+    const delta = node.text.includes('++') ? 1 : -1;
+    const next = current.kind === 'number' ? num(current.value + delta) : unknown(node, current.kind === 'unknown' ? current.reason : 'a value updated at run time');
+    this.assign(arg, next, scope);
+    const prefix = node.child(0)?.type === '++' || node.child(0)?.type === '--';
+    return prefix ? next : current;
+  }
+}
