@@ -128,7 +128,7 @@ export class Interpreter extends CallEvaluator {
       if (init.type === 'lexical_declaration' || init.type === 'variable_declaration') this.exec(init, loopScope);
       else if (init.type !== ';') this.eval(init, loopScope);
     }
-    this.loop(node, body, loopScope, () => {
+    this.loop(body, loopScope, () => {
       if (!condNode || condNode.type === ';' || condNode.type === 'empty_statement') return { kind: 'bool', value: true };
       const c = condNode.type === 'expression_statement' ? condNode.namedChild(0) : condNode;
       return c ? this.eval(c, loopScope) : { kind: 'bool', value: true };
@@ -140,11 +140,11 @@ export class Interpreter extends CallEvaluator {
   private execWhile(node: Node, scope: Scope): void {
     const condNode = node.childForFieldName('condition');
     const body = node.childForFieldName('body');
-    this.loop(node, body, scope, () => (condNode ? this.eval(condNode, scope) : UNDEFINED), condNode ?? node, () => {});
+    this.loop(body, scope, () => (condNode ? this.eval(condNode, scope) : UNDEFINED), condNode ?? node, () => {});
   }
 
   /** unroll while the condition is statically known; otherwise the loop is reported */
-  private loop(node: Node, body: Node | null, scope: Scope, condition: () => Value, condNode: Node, step: () => void): void {
+  private loop(body: Node | null, scope: Scope, condition: () => Value, condNode: Node, step: () => void): void {
     for (let i = 0; ; i++) {
       const cond = condition();
       const truth = truthy(cond);
@@ -169,7 +169,6 @@ export class Interpreter extends CallEvaluator {
       }
       step();
     }
-    void node;
   }
 
   private execForIn(node: Node, scope: Scope): void {
