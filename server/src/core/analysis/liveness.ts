@@ -209,6 +209,8 @@ function describe(graph: Graph, t: TensorId): string {
   return `'${graph.tensors[t]!.name}'`;
 }
 
+const NONE: readonly number[] = [];
+
 /** which input of `op` its output could overwrite, or why none can */
 export function inPlaceCandidate(
   graph: Graph,
@@ -231,7 +233,7 @@ export function inPlaceCandidate(
     }
   }
   const step = opIndex; // forward step index = op index
-  const keptForBackward = new Set(training ? saved.inputs : []);
+  const keptForBackward = training ? saved.inputs : NONE;
   // add / mul / average: any operand that dies here (elementwise ops are single-input otherwise)
   const operands = spec.family === 'activation' || spec.family === 'norm' ? [0] : op.inputs.map((_, i) => i);
   let firstReason: string | undefined;
@@ -241,7 +243,7 @@ export function inPlaceCandidate(
       firstReason ??= `${describe(graph, t)} and the output differ in size or dtype`;
       continue;
     }
-    if (keptForBackward.has(i)) {
+    if (keptForBackward.includes(i)) {
       firstReason ??= `${op.op}'s backward reads ${describe(graph, t)}`;
       continue;
     }

@@ -287,10 +287,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
           ...(schedule.steps[peak]!.node ? { op: schedule.steps[peak]!.node!.id } : {}),
           line: lineOf(peak),
           live: stepLive[peak]!,
-          buffers: liveness.buffers
-            .filter((b) => b.liveFrom <= peak && peak <= b.liveTo && atBatch(b.bytes, batch) > 0)
-            .sort((a, b) => atBatch(b.bytes, batch) - atBatch(a.bytes, batch) || a.id - b.id)
-            .map((b) => b.id),
+          buffers: buffersAt(liveness, peak, batch),
         };
 
   const naiveBuffers = naiveBytes(graph, schedule, liveness);
@@ -371,15 +368,35 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   return analysis;
 }
 
+/** buffers live at `step` with bytes at the batch, largest first (ties: lower id) */
+function buffersAt(liveness: Liveness, step: number, batch: number): number[] {
+  const ids: number[] = [];
+  const size: number[] = [];
+  for (const b of liveness.buffers) {
+    const bytes = atBatch(b.bytes, batch);
+    size.push(bytes);
+    if (b.liveFrom <= step && step <= b.liveTo && bytes > 0) ids.push(b.id);
+  }
+  return ids.sort((a, b) => size[b]! - size[a]! || a - b);
+}
+
 /** no reuse: every buffer that views do not share gets its own storage for the whole run */
 function naiveBytes(graph: Graph, schedule: Schedule, liveness: Liveness): SymbolicBytes {
-  let total = ZERO_BYTES;
-  for (const b of liveness.buffers) total = addBytes(total, b.bytes);
+  // summed in the same order as addBytes would, without an object per buffer
+  let fixed = ZERO_BYTES.fixed;
+  let perSample = ZERO_BYTES.perSample;
+  for (const b of liveness.buffers) {
+    fixed += b.bytes.fixed;
+    perSample += b.bytes.perSample;
+  }
   // a legal in-place output shares its input's buffer at runtime; with no reuse it has its own
   for (const d of liveness.inPlace) {
-    if (d.legal) total = addBytes(total, schedule.values[schedule.activationOf[graph.ops[d.op]!.output]!]!.bytes);
+    if (!d.legal) continue;
+    const bytes = schedule.values[schedule.activationOf[graph.ops[d.op]!.output]!]!.bytes;
+    fixed += bytes.fixed;
+    perSample += bytes.perSample;
   }
-  return total;
+  return symbolic(fixed, perSample);
 }
 
 /** for each op that could legally run in place but does not: the lower-bound peak drop if it did */
