@@ -146,17 +146,18 @@ function isZero(b: SymbolicBytes): boolean {
 
 /** tensors that carry a gradient back to some weight: they need an activation gradient in training */
 function gradientFlow(graph: Graph): boolean[] {
-  const requires = new Array<boolean>(graph.tensors.length).fill(false);
+  const requires = new Uint8Array(graph.tensors.length);
   for (const op of graph.ops) {
-    const trainable = op.params.trainable > 0 || op.sharesParamsWith !== undefined;
-    requires[op.output] = trainable || op.inputs.some((t) => requires[t]);
+    let flows = op.params.trainable > 0 || op.sharesParamsWith !== undefined;
+    for (let k = 0; !flows && k < op.inputs.length; k++) flows = requires[op.inputs[k]!] === 1;
+    requires[op.output] = flows ? 1 : 0;
   }
   const reached = new Array<boolean>(graph.tensors.length).fill(false);
-  for (const t of graph.outputs) reached[t] = requires[t]!;
+  for (const t of graph.outputs) reached[t] = requires[t] === 1;
   for (let i = graph.ops.length - 1; i >= 0; i--) {
     const op = graph.ops[i]!;
     if (!reached[op.output]) continue;
-    for (const t of op.inputs) if (requires[t]) reached[t] = true;
+    for (const t of op.inputs) if (requires[t] === 1) reached[t] = true;
   }
   return reached;
 }
