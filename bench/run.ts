@@ -1,7 +1,8 @@
 // `npm run bench`: as-you-type latency (issue 2, "Speed"). Prints plain numbers, no pass/fail.
 //   1. parse + analysis (analyzeDocument) per example and for generated models of 1k / 10k / 100k ops
 //   2. the LSP round trip didChange -> publishDiagnostics on resnet50.nnm against dist/server.js
-//   3. the other benchmarks in bench/ (TensorFlow.js frontend, code actions) when they exist
+//   3. the planner: time and planned / lower bound (bench/planner.ts)
+//   4. the other benchmarks in bench/ (TensorFlow.js frontend, code actions) when they exist
 // `npm run bench -- scale lsp` runs only the named sections (examples, scale, lsp, others).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { analyzeDocument } from '../server/src/core/analyze';
 import { BUILTIN_DEFAULTS } from '../server/src/core/config';
 import { analyzeNnm } from '../server/src/core/dsl/frontend';
 import { lspRoundTrip } from './lsp';
+import { benchPlanner } from './planner';
 import type { ScaleResult } from './scaleWorker';
 import { measure, ms, printTable } from './stats';
 
@@ -143,7 +145,7 @@ function benchOthers(): void {
   }
 }
 
-const SECTIONS = ['examples', 'scale', 'lsp', 'others'] as const;
+const SECTIONS = ['examples', 'scale', 'planner', 'lsp', 'others'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** `npm run bench` runs every section; `npm run bench -- scale lsp` only those */
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
   console.log(`memlens bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average ${load}`);
   if (sections.includes('examples')) benchExamples();
   if (sections.includes('scale')) benchScaling();
+  if (sections.includes('planner')) benchPlanner();
   if (sections.includes('lsp')) {
     try {
       await benchLsp();
