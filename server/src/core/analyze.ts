@@ -45,7 +45,9 @@ export function analyzeGraphs(frontend: FrontendResult, source: RunRulesOptions 
     const cached = analysisCache.get(graph);
     if (cached) return cached;
     const footprint = computeFootprint(graph);
-    const analysis: ModelAnalysis = { graph, footprint, memory: analyzeMemory(graph, footprint) };
+    // a graph cut off at an expansion limit gets no liveness figures (they would describe a model
+    // nobody wrote) and, without them, no memory rules: its NNM151 error says why
+    const analysis: ModelAnalysis = graph.truncated ? { graph, footprint } : { graph, footprint, memory: analyzeMemory(graph, footprint) };
     analysisCache.set(graph, analysis);
     return analysis;
   });

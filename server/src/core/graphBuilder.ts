@@ -132,7 +132,7 @@ export class GraphBuilder {
     this.tensors[id] = { ...t, name };
   }
 
-  build(outputs: readonly TensorId[]): Graph {
+  build(outputs: readonly TensorId[], truncated = false): Graph {
     return {
       name: this.name,
       range: this.range,
@@ -142,6 +142,7 @@ export class GraphBuilder {
       inputs: this.inputs,
       outputs: [...outputs],
       config: this.config,
+      ...(truncated ? { truncated: true } : {}),
     };
   }
 }

@@ -127,6 +127,11 @@ export interface Graph {
   readonly inputs: readonly TensorId[];
   readonly outputs: readonly TensorId[];
   readonly config: ModelConfig;
+  /**
+   * elaboration stopped at a limit (ops or evaluation steps per model): the graph holds only what was
+   * built before it, so no memory figure of it would be true; analyses beyond the footprint skip it
+   */
+  readonly truncated?: boolean;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

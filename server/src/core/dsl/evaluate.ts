@@ -14,7 +14,7 @@ import { binaryOp, describeValue, ERROR, type Value } from './values';
 
 export const LIMITS = {
   /** ops one model may expand to */
-  opsPerModel: 1_000_000,
+  opsPerModel: 250_000,
   /** largest `repeat` count */
   repeatCount: 1_000_000,
   /** block calls nested inside each other */

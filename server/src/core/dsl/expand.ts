@@ -18,6 +18,7 @@ export class ModelRun extends Evaluator {
   run(model: ModelItem): Graph {
     const frame: Frame = { scope: new Map(), callStack: [], blockChain: [], statement: model.range };
     let outputs: TensorId[] | undefined;
+    let truncated = false;
     const tensors: (TensorId | undefined)[] = [];
     this.el.statementTensors.set(model, { graph: this.graph, tensors });
     try {
@@ -48,6 +49,7 @@ export class ModelRun extends Evaluator {
         // deep expressions inside deeply nested blocks can outrun the stack: a diagnostic, not a crash
         this.el.reportFrom('expansionLimit', model.name.range, `model '${model.name.name}' nests blocks and expressions too deeply to elaborate`);
       } else if (!(e instanceof LimitReached)) throw e;
+      truncated = true;
       outputs ??= [];
     }
     if (outputs === undefined) {
@@ -55,7 +57,7 @@ export class ModelRun extends Evaluator {
       outputs = this.builder.opCount > 0 ? [this.builder.opCount - 1] : [];
     }
     this.refs.add(this.graph, 'model', model.name.name, model.name.range, model.name.range, true);
-    return this.builder.build(outputs);
+    return this.builder.build(outputs, truncated);
   }
 
   /** `checkpoint: true` on a block call or repeat: taken out of the arguments */

@@ -11,6 +11,7 @@ export function modelLensTitle(model: ModelAnalysis): string {
   const { footprint, graph, memory } = model;
   const c = graph.config;
   const params = `${formatCount(footprint.params.trainable + footprint.params.nonTrainable)} params`;
+  if (graph.truncated) return `${params} so far · expansion stopped at a limit: no memory figures`;
   if (!memory) {
     const total = atBatch(footprint.bytes.total, c.batch);
     return [params, `${c.mode} total ${bytesText(total)} @ batch ${c.batch}`, fitText(total, c.device)].join(' · ');
