@@ -309,21 +309,27 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const budget = config.device.memoryBytes;
   const lbLimit = maxBatchOfLines(stepLive.length > 0 ? stepLive : [alwaysLive], budget);
   const fits = (n: number): boolean => core.plannedAt(n).bytes <= budget;
-  let plannedLimit: BatchLimit;
-  if (lbLimit.batch === null) {
-    plannedLimit = lbLimit.reason === 'unbounded' && !fits(1) ? { batch: null, reason: 'none-fits' } : lbLimit;
-  } else if (fits(lbLimit.batch)) {
-    plannedLimit = lbLimit; // the lower bound already fails at N + 1
-  } else {
-    // guess from the fragmentation at the lower bound's limit, then gallop to a verified boundary
-    const at = lbLimit.batch;
-    let lbAt = -Infinity;
-    for (const l of stepLive) lbAt = Math.max(lbAt, atBatch(l, at));
-    const ratio = core.plannedAt(at).bytes / lbAt;
-    const guess = maxBatchOfLines(stepLive.map((l) => symbolic(l.fixed * ratio, l.perSample * ratio)), budget).batch ?? 1;
-    const found = searchMaxBatch(fits, at - 1, guess);
-    plannedLimit = found === null ? { batch: null, reason: 'none-fits' } : { batch: found };
-  }
+  // the planner's limit needs two or three more plans: computed on first read (code lens, hovers,
+  // an over-budget finding), not for every keystroke's diagnostics
+  let plannedLimit: BatchLimit | undefined;
+  const plannedBatchLimit = (): BatchLimit => {
+    if (plannedLimit) return plannedLimit;
+    if (lbLimit.batch === null) {
+      plannedLimit = lbLimit.reason === 'unbounded' && !fits(1) ? { batch: null, reason: 'none-fits' } : lbLimit;
+    } else if (fits(lbLimit.batch)) {
+      plannedLimit = lbLimit; // the lower bound already fails at N + 1
+    } else {
+      // guess from the fragmentation at the lower bound's limit, then gallop to a verified boundary
+      const at = lbLimit.batch;
+      let lbAt = -Infinity;
+      for (const l of stepLive) lbAt = Math.max(lbAt, atBatch(l, at));
+      const ratio = core.plannedAt(at).bytes / lbAt;
+      const guess = maxBatchOfLines(stepLive.map((l) => symbolic(l.fixed * ratio, l.perSample * ratio)), budget).batch ?? 1;
+      const found = searchMaxBatch(fits, at - 1, guess);
+      plannedLimit = found === null ? { batch: null, reason: 'none-fits' } : { batch: found };
+    }
+    return plannedLimit;
+  };
 
   const lanes = simdFill(config.device, activationDType(config));
   const simdPlanned = lanes.batch === null ? null : core.plannedAt(lanes.batch).bytes;
@@ -349,9 +355,16 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     stepLive,
     bytes,
     planStrategy: plan.strategy,
-    planRuns: core.planRuns(),
+    get planRuns(): number {
+      return core.planRuns();
+    },
     peakStep,
-    maxBatch: { planned: plannedLimit, lowerBound: lbLimit },
+    maxBatch: {
+      lowerBound: lbLimit,
+      get planned(): BatchLimit {
+        return plannedBatchLimit();
+      },
+    },
     simd: { ...lanes, planned: simdPlanned, fits: simdPlanned === null ? null : simdPlanned <= budget },
     inPlace: { decisions: liveness.inPlace, savings: inPlaceSavings(graph, schedule, liveness, stepLive, batch) },
     get checkpoint(): CheckpointEstimate | undefined {

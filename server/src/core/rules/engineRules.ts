@@ -10,12 +10,14 @@ export const budgetRule: Rule = {
   defaultSeverity: 'error',
   summary: 'the planned peak exceeds the device memory',
   check(model, { memory }) {
+    const diagnostics = budgetDiagnostics(model.graph, memory);
+    if (diagnostics.length === 0) return []; // within budget: the planner's batch limit is not needed
     const limit = memory.maxBatch.planned.batch;
     const fixes: FixSpec[] =
       limit !== null && limit !== model.graph.config.batch
         ? [{ kind: 'batch', model: model.graph.name, batch: limit, why: `the largest that fits ${model.graph.config.device.name}` }]
         : [];
-    return budgetDiagnostics(model.graph, memory).map((d): RawFinding => ({
+    return diagnostics.map((d): RawFinding => ({
       range: d.range,
       message: d.message,
       ...(d.related ? { related: d.related } : {}),
