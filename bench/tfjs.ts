@@ -115,8 +115,10 @@ async function benchOracle(): Promise<void> {
     const view = largestKernel();
     for (const batch of [1, 8]) {
       const x = c.input(tf, batch);
-      model.predict(x); // warm-up: kernels allocate their caches once
+      tf.dispose(model.predict(x)); // warm-up: kernels allocate their caches once
       const prof = await tf.profile(() => model.predict(x) as import('@tensorflow/tfjs').Tensor);
+      // peakBytes counts every tensor alive in the engine: nothing of one case may leak into the next
+      tf.dispose(prof.result as import('@tensorflow/tfjs').TensorContainer);
       const tfPeak = prof.peakBytes;
       const memlens = ours('infer', batch);
       rows.push([c.file, 'predict', String(batch), kib(memlens), kib(tfPeak), (tfPeak / memlens).toFixed(2), kib(memlens + view), (tfPeak / (memlens + view)).toFixed(2)]);
