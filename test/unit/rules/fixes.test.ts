@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../server/src/core/analyze';
 import { applyEdits } from '../../../server/src/core/fixes/edits';
+import { parseFile } from '../../../server/src/core/fixes/locate';
+import { parseNnm } from '../../../server/src/core/dsl/parser';
 import { previewFix, previewFixAll, previewIgnore, type FixSource } from '../../../server/src/core/fixes/preview';
 import { formatBytes } from '../../../server/src/core/units';
 import type { Finding } from '../../../server/src/core/rules/types';
@@ -144,4 +146,27 @@ test('an in-place the planner would pay for is not offered: ResNet-50 inference,
   // the lower bound does not drop (no NNM205) and the planned arena would grow: no fixAll
   assert.deepEqual((src.analysis.findings ?? []).filter((f) => f.code === 'NNM205'), []);
   assert.equal(previewFixAll(src), undefined);
+});
+
+test('a title that shows no max batch does not pay the max-batch search: set batch on the transformer example', () => {
+  const src = source(readFileSync(join(__dirname, '..', '..', '..', 'examples', 'transformer_encoder.nnm'), 'utf8'));
+  const f = finding(src, 'NNM206');
+  const memory = src.analysis.models[f.model]!.memory!;
+  const runs = memory.planRuns;
+  const p = previewFix(src, f, f.fixes[0]!)!;
+  assert.equal(memory.planRuns, runs); // the planner ran only at the configured batch (and the SIMD fill)
+  // read, the figure is the one the analyses hold
+  assert.equal(p.before!.maxBatch, memory.maxBatch.planned.batch);
+  assert.ok(memory.planRuns > runs);
+  const after = analyzeDocument(applyEdits(src.text, p.edits), 'nnm').models[f.model]!.memory!;
+  assert.equal(p.after!.maxBatch, after.maxBatch.planned.batch);
+  assert.equal(p.after!.planned, after.bytes.planned);
+});
+
+test('the fixes of one request locate their syntax in one parse of the text', () => {
+  const text = fixture('precision.trigger');
+  assert.equal(parseFile(text), parseFile(text));
+  const other = text.replace('precision: fp32', 'precision: bf16');
+  assert.notEqual(parseFile(other), parseFile(text));
+  assert.deepEqual(parseFile(text), parseNnm(text).file);
 });

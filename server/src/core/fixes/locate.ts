@@ -4,8 +4,13 @@ import type { Arg, Call, ConfigEntry, ConfigItem, Expr, ModelItem, NnmFile, Stat
 import { parseNnm } from '../dsl/parser';
 import type { Position, SourceRange } from '../ir';
 
+// the fixes of one lightbulb request all locate their syntax in the same text: parse it once
+let last: { readonly text: string; readonly file: NnmFile } | undefined;
+
+/** the syntax tree of `text` (the last one is kept: the tree is never mutated) */
 export function parseFile(text: string): NnmFile {
-  return parseNnm(text).file;
+  if (last?.text !== text) last = { text, file: parseNnm(text).file };
+  return last.file;
 }
 
 function before(a: Position, b: Position): boolean {

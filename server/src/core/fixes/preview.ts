@@ -56,10 +56,20 @@ function memoised(src: FixSource, key: string, compute: () => FixPreview | undef
   return table.get(key) ?? undefined;
 }
 
+/**
+ * maxBatch is read on first use: it costs the analysis two or three more planner runs and only the
+ * precision title shows it (the same value whenever it is read: the analysis memoises it).
+ */
 export function figures(model: ModelAnalysis | undefined): Figures | undefined {
   const m = model?.memory;
   if (!model || !m) return undefined;
-  return { planned: m.bytes.planned, maxBatch: m.maxBatch.planned.batch, memoryBytes: model.graph.config.device.memoryBytes };
+  return {
+    planned: m.bytes.planned,
+    get maxBatch(): number | null {
+      return m.maxBatch.planned.batch;
+    },
+    memoryBytes: model.graph.config.device.memoryBytes,
+  };
 }
 
 function modelNamed(analysis: DocumentAnalysis, name: string): ModelAnalysis | undefined {
