@@ -332,7 +332,8 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   };
 
   const lanes = simdFill(config.device, activationDType(config));
-  const simdPlanned = lanes.batch === null ? null : core.plannedAt(lanes.batch).bytes;
+  // another plan unless the lanes' batch is the configured one: computed on first read (hover, SIMD rules)
+  const simdPlanned = (): number | null => (lanes.batch === null ? null : core.plannedAt(lanes.batch).bytes);
 
   const overflow =
     footprint.overflow ||
@@ -365,7 +366,16 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
         return plannedBatchLimit();
       },
     },
-    simd: { ...lanes, planned: simdPlanned, fits: simdPlanned === null ? null : simdPlanned <= budget },
+    simd: {
+      ...lanes,
+      get planned(): number | null {
+        return simdPlanned();
+      },
+      get fits(): boolean | null {
+        const planned = simdPlanned();
+        return planned === null ? null : planned <= budget;
+      },
+    },
     inPlace: { decisions: liveness.inPlace, savings: inPlaceSavings(graph, schedule, liveness, stepLive, batch) },
     get checkpoint(): CheckpointEstimate | undefined {
       if (wantsCheckpoint) checkpoint ??= checkpointEstimate(graph, alwaysLive, batch, schedule.opInfo);
