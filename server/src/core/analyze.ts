@@ -47,15 +47,11 @@ export function analyzeGraphs(frontend: FrontendResult, source: RunRulesOptions 
     const footprint = computeFootprint(graph);
     // a graph cut off at an expansion limit gets no liveness figures (they would describe a model
     // nobody wrote) and, without them, no memory rules: its NNM151 error says why
-    const analysis: ModelAnalysis = graph.truncated ? { graph, footprint } : { graph, footprint, memory: analyzeMemory(graph, footprint) };
+    const analysis: ModelAnalysis = graph.truncated ? { graph, footprint } : { graph, footprint, memory: analyzeMemory(graph, footprint, memoryOptions) };
     analysisCache.set(graph, analysis);
     return analysis;
   });
   // lint rules, budget (NNM201) and illegal in-place (NNM202) included: rules/index.ts
   const findings = runRules(models, source);
   return { ...frontend, models, findings, diagnostics: [...frontend.diagnostics, ...findings] };
-}
-
-function emptyResult(): FrontendResult {
-  return { graphs: [], diagnostics: [], outline: [], refs: [], blocks: [] };
 }
