@@ -1,6 +1,6 @@
 // Convolutions: 1-D/2-D/3-D, depthwise, separable and transposed. PyTorch's shape and
 // parameter conventions; the channel axis follows the layout (nchw: [C, ...spatial]).
-import type { OpContext, OpSpec } from './types';
+import type { ArgSpec, OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
 import {
   ACTIVATION_ARG,
@@ -76,6 +76,21 @@ const WINDOW_ARGS = (dims: number) =>
     { name: 'dilation', kind: 'intOrInts', default: 1, min: 1, doc: 'spacing between kernel taps' },
   ] as const;
 
+/** the argument schema shared by direct and transposed convolutions; `extra` goes before groups */
+function convArgs(dims: 1 | 2 | 3, extra: readonly ArgSpec[] = []): ArgSpec[] {
+  const sp = SPATIAL_NAMES[dims]!;
+  return [
+    tensorArg('x', `input, ${layoutHint('nchw', sp)} or ${layoutHint('nhwc', sp)}`),
+    { name: 'filters', kind: 'int', positional: true, required: true, min: 1, doc: 'output channels' },
+    { name: 'kernel', kind: 'intOrInts', positional: true, required: true, min: 1, doc: `window size, one value or ${dims}` },
+    ...WINDOW_ARGS(dims),
+    ...extra,
+    { name: 'groups', kind: 'int', default: 1, min: 1, doc: 'channel groups; must divide input channels and filters' },
+    BIAS_ARG,
+    ACTIVATION_ARG,
+  ];
+}
+
 function convSpec(dims: 1 | 2 | 3): OpSpec {
   const name = `conv${dims}d`;
   const sp = SPATIAL_NAMES[dims]!;
@@ -86,15 +101,7 @@ function convSpec(dims: 1 | 2 | 3): OpSpec {
     family: 'conv',
     summary: `${dims}-D convolution`,
     formula: `[C_in, ${sp.join(', ')}] -> [filters, ${sp.map((s) => `${s}_out`).join(', ')}] (nchw; nhwc puts C last), ${outDims}; 'same' gives ceil(in / stride); params = filters * (C_in / groups) * ${sp.map((_, i) => `k${i + 1}`).join(' * ')} + (bias ? filters : 0)`,
-    args: [
-      tensorArg('x', `input, ${layoutHint('nchw', sp)} or ${layoutHint('nhwc', sp)}`),
-      { name: 'filters', kind: 'int', positional: true, required: true, min: 1, doc: 'output channels' },
-      { name: 'kernel', kind: 'intOrInts', positional: true, required: true, min: 1, doc: `window size, one value or ${dims}` },
-      ...WINDOW_ARGS(dims),
-      { name: 'groups', kind: 'int', default: 1, min: 1, doc: 'channel groups; must divide input channels and filters' },
-      BIAS_ARG,
-      ACTIVATION_ARG,
-    ],
+    args: convArgs(dims),
     inferShape(ctx) {
       const w = readWindow(ctx, dims, name);
       const filters = intAtLeast(ctx, 'filters', 1);
@@ -218,16 +225,9 @@ function convTransposeSpec(dims: 1 | 2 | 3): OpSpec {
     family: 'conv',
     summary: `${dims}-D transposed convolution (fractionally strided; upsamples)`,
     formula: `[C_in, ${sp.join(', ')}] -> [filters, ${sp.map((s) => `${s}_out`).join(', ')}], out = (in - 1) stride - 2 pad + dilation (k - 1) + output_padding + 1 ('same': in * stride, Keras); params = C_in * (filters / groups) * ${sp.map((_, i) => `k${i + 1}`).join(' * ')} + (bias ? filters : 0)`,
-    args: [
-      tensorArg('x', `input, ${layoutHint('nchw', sp)} or ${layoutHint('nhwc', sp)}`),
-      { name: 'filters', kind: 'int', positional: true, required: true, min: 1, doc: 'output channels' },
-      { name: 'kernel', kind: 'intOrInts', positional: true, required: true, min: 1, doc: `window size, one value or ${dims}` },
-      ...WINDOW_ARGS(dims),
+    args: convArgs(dims, [
       { name: 'output_padding', kind: 'intOrInts', default: 0, min: 0, doc: 'extra size added to one side of the output (< stride or < dilation)' },
-      { name: 'groups', kind: 'int', default: 1, min: 1, doc: 'channel groups; must divide input channels and filters' },
-      BIAS_ARG,
-      ACTIVATION_ARG,
-    ],
+    ]),
     inferShape(ctx) {
       const w = readWindow(ctx, dims, name);
       const filters = intAtLeast(ctx, 'filters', 1);
