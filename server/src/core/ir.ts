@@ -27,6 +27,11 @@ export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
   bool: 1,
 };
 
+/** bytes of one sample of a tensor (the batch multiplies it) */
+export function tensorBytesPerSample(t: { readonly elementsPerSample: number; readonly dtype: DType }): number {
+  return t.elementsPerSample * DTYPE_BYTES[t.dtype];
+}
+
 export type TensorId = number;
 export type OpId = number;
 

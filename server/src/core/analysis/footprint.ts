@@ -1,6 +1,6 @@
 // Footprint without liveness: parameters, weights, activations, gradients and optimizer
 // state, each affine in the batch. A pure function of the graph and its config.
-import { DTYPE_BYTES, type Graph, type ModelConfig, type OpId, type ParamCount } from '../ir';
+import { tensorBytesPerSample, type Graph, type ModelConfig, type OpId, type ParamCount } from '../ir';
 import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
 
 export interface OpFootprint {
@@ -65,6 +65,18 @@ export function optimizerSlots(config: ModelConfig): number {
   }
 }
 
+/** weights, buffers, weight gradients and optimizer state (with mixed precision's fp32 master copy) */
+export function stateBytes(params: ParamCount, config: ModelConfig): Pick<FootprintBytes, 'weights' | 'buffers' | 'gradients' | 'optimizer'> {
+  const format = weightFormat(config);
+  const training = config.mode === 'train';
+  return {
+    weights: symbolic(params.trainable * format.weight, 0),
+    buffers: symbolic(params.nonTrainable * format.buffer, 0),
+    gradients: training ? symbolic(params.trainable * format.gradient, 0) : ZERO_BYTES,
+    optimizer: training ? symbolic(params.trainable * (optimizerSlots(config) * format.state + format.master), 0) : ZERO_BYTES,
+  };
+}
+
 export function computeFootprint(graph: Graph): Footprint {
   const config = graph.config;
   const format = weightFormat(config);
@@ -78,7 +90,7 @@ export function computeFootprint(graph: Graph): Footprint {
     nonTrainable += op.params.nonTrainable;
     const out = graph.tensors[op.output]!;
     elements += out.elementsPerSample;
-    const bytes = out.elementsPerSample * DTYPE_BYTES[out.dtype];
+    const bytes = tensorBytesPerSample(out);
     activationBytes += bytes;
     perOp.push({
       op: op.id,
@@ -87,14 +99,8 @@ export function computeFootprint(graph: Graph): Footprint {
       weightBytes: op.params.trainable * format.weight + op.params.nonTrainable * format.buffer,
     });
   }
-  const training = config.mode === 'train';
-  const weights = symbolic(trainable * format.weight, 0);
-  const buffers = symbolic(nonTrainable * format.buffer, 0);
+  const { weights, buffers, gradients, optimizer } = stateBytes({ trainable, nonTrainable }, config);
   const activations = symbolic(0, activationBytes);
-  const gradients = training ? symbolic(trainable * format.gradient, 0) : ZERO_BYTES;
-  const optimizer = training
-    ? symbolic(trainable * (optimizerSlots(config) * format.state + format.master), 0)
-    : ZERO_BYTES;
   const total = [weights, buffers, activations, gradients, optimizer].reduce(addBytes, ZERO_BYTES);
   const all = [weights, buffers, activations, gradients, optimizer, total];
   const overflow =

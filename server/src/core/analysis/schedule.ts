@@ -2,7 +2,7 @@
 // steps in reverse order (with recompute steps for checkpointed segments) and one optimizer step.
 // Every step records the values it writes and reads, so liveness is a scan over the steps.
 // What each op keeps for its backward and what workspace it needs comes from the op registry.
-import { DTYPE_BYTES, type Graph, type Lowering, type OpId, type OpNode, type TensorId } from '../ir';
+import { DTYPE_BYTES, tensorBytesPerSample, type Graph, type Lowering, type OpId, type OpNode, type TensorId } from '../ir';
 import { activationDType } from '../graphBuilder';
 import { lookupOp } from '../ops/registry';
 import type { ArgValue, OpContext, OpSpec } from '../ops/types';
@@ -182,7 +182,7 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
   };
   const tensorBytes = (t: TensorId): SymbolicBytes => {
     const tensor = graph.tensors[t]!;
-    return symbolic(0, tensor.elementsPerSample * DTYPE_BYTES[tensor.dtype]);
+    return symbolic(0, tensorBytesPerSample(tensor));
   };
   const activationOf = graph.tensors.map((t) => newValue('activation', t.producer, tensorBytes(t.id), t.id));
   const hasGradient = training ? gradientFlow(graph) : [];

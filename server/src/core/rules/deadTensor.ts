@@ -2,7 +2,7 @@
 // statement: a model statement whose every op is dead, or a statement in a block body that is dead
 // in every expansion (found as the op nothing reads, not the ops feeding it).
 import { formatBytes } from '../units';
-import { DTYPE_BYTES, type Graph, type OpNode } from '../ir';
+import { tensorBytesPerSample, type Graph, type OpNode } from '../ir';
 import { rangeId, type RawFinding, type Rule } from './types';
 
 /** tensors from which some model output is reachable */
@@ -28,7 +28,7 @@ export const deadTensorRule: Rule = {
     const bytesOf = (ops: readonly OpNode[]): number =>
       ops.reduce((s, o) => {
         const t = graph.tensors[o.output]!;
-        return s + t.elementsPerSample * DTYPE_BYTES[t.dtype] * graph.config.batch;
+        return s + tensorBytesPerSample(t) * graph.config.batch;
       }, 0);
     const out: RawFinding[] = [];
     // 1. model statements whose every op is dead

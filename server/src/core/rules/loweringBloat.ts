@@ -2,7 +2,7 @@
 // k_h x k_w times its input as workspace. Reported per source call (a block body once, with its
 // largest expansion) when the workspace is large both absolutely and relative to the input.
 import { lookupOp } from '../ops/registry';
-import { DTYPE_BYTES } from '../ir';
+import { tensorBytesPerSample } from '../ir';
 import { atBatch, formatBytes } from '../units';
 import { rangeId, type RawFinding, type Rule } from './types';
 
@@ -26,7 +26,7 @@ export const loweringBloatRule: Rule = {
     for (const [opId, bytes] of perOp) {
       const op = graph.ops[opId]!;
       const input = graph.tensors[op.inputs[0]!]!;
-      const inputBytes = input.elementsPerSample * DTYPE_BYTES[input.dtype] * batch;
+      const inputBytes = tensorBytesPerSample(input) * batch;
       const ratio = inputBytes > 0 ? bytes / inputBytes : Infinity;
       const key = rangeId(op.site);
       const seen = bySite.get(key);

@@ -1,9 +1,9 @@
 // What-if analyses for rules that must say what a change would do: the same graph under another
 // precision or with a block checkpointed, run through the liveness engine again (not estimated).
-import { computeFootprint, optimizerSlots, weightFormat, type Footprint } from '../analysis/footprint';
+import { computeFootprint, stateBytes, weightFormat, type Footprint } from '../analysis/footprint';
 import { analyzeMemory, engineOf, type MemoryAnalysis } from '../analysis/memory';
 import { activationDType } from '../graphBuilder';
-import { DTYPE_BYTES, type Graph, type OpNode, type Precision, type SourceRange } from '../ir';
+import { tensorBytesPerSample, type Graph, type OpNode, type Precision, type SourceRange } from '../ir';
 import { rangeId, rangeKey } from './types';
 import { maxBatchOfColumns } from '../analysis/batch';
 import { computeLiveness, requestsInPlace } from '../analysis/liveness';
@@ -74,7 +74,7 @@ export function lowerBoundUnderPrecision(graph: Graph, footprint: Footprint, mem
       case 'recomputed':
       case 'activation-gradient': {
         const t = target.tensors[value.tensor!]!;
-        return { fixed: 0, perSample: t.elementsPerSample * DTYPE_BYTES[t.dtype] };
+        return { fixed: 0, perSample: tensorBytesPerSample(t) };
       }
       case 'saved-extra':
         return infos[value.op]!.saved!.extra;
@@ -105,18 +105,9 @@ export function lowerBoundUnderPrecision(graph: Graph, footprint: Footprint, mem
     fixed[i]! += fixed[i - 1]!;
     perSample[i]! += perSample[i - 1]!;
   }
-  const { trainable, nonTrainable } = footprint.params;
-  const training = target.config.mode === 'train';
-  const alwaysLive = symbolicSum(
-    trainable * targetFormat.weight,
-    nonTrainable * targetFormat.buffer,
-    training ? trainable * (optimizerSlots(target.config) * targetFormat.state + targetFormat.master) : 0,
-  );
+  const state = stateBytes(footprint.params, target.config);
+  const alwaysLive = [state.weights, state.buffers, state.optimizer].reduce(addBytes, ZERO_BYTES);
   return lowerBoundOfTotals(graph, alwaysLive, fixed.subarray(0, steps), perSample.subarray(0, steps));
-}
-
-function symbolicSum(...fixed: number[]): SymbolicBytes {
-  return fixed.map((f): SymbolicBytes => ({ fixed: f, perSample: 0 })).reduce(addBytes, ZERO_BYTES);
 }
 
 /** the same steps and values: every op saves the same inputs, and extra state and workspace stay (non)zero */
