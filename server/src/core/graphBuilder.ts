@@ -47,6 +47,7 @@ export class GraphBuilder {
   private readonly tensors: Tensor[] = [];
   private readonly ops: OpNode[] = [];
   private readonly inputs: TensorId[] = [];
+  private readonly lastAttrs = new Map<OpSpec, Readonly<Record<string, AttrValue>>>();
   private readonly context: Pick<OpContext, 'layout' | 'activationDType'>;
 
   constructor(
@@ -101,7 +102,7 @@ export class GraphBuilder {
     const tensor: Tensor = {
       id: this.tensors.length,
       name: request.name ?? `${spec.name}#${opId}`,
-      shape,
+      shape: inputs.length > 0 && sameShape(inputs[0]!.shape, shape) ? inputs[0]!.shape : shape,
       dtype: spec.outputDType?.(ctx) ?? this.context.activationDType,
       producer: opId,
       elementsPerSample,
@@ -111,7 +112,7 @@ export class GraphBuilder {
       op: spec.name,
       inputs: request.inputs.slice(),
       output: tensor.id,
-      attrs: toAttrs(args),
+      attrs: this.sharedAttrs(spec, args),
       params,
       site: request.site,
       statement: request.statement,
@@ -126,10 +127,21 @@ export class GraphBuilder {
     return { ok: true, tensor, node };
   }
 
+  /**
+   * The attrs of the previous op of this spec when they are equal (shallow, by value): a chain of
+   * like layers shares one object instead of keeping one per op (graphs are never mutated).
+   */
+  private sharedAttrs(spec: OpSpec, args: Record<string, AttrValue>): Readonly<Record<string, AttrValue>> {
+    const last = this.lastAttrs.get(spec);
+    if (last !== undefined && sameAttrs(last, args)) return last;
+    this.lastAttrs.set(spec, args);
+    return args;
+  }
+
   /** give a tensor a user-facing name after the fact (the left-hand side of a statement) */
   rename(id: TensorId, name: string): void {
-    const t = this.tensor(id);
-    this.tensors[id] = { ...t, name };
+    // in place: the builder owns its tensors until build(), and a copy per statement is garbage
+    (this.tensor(id) as { name: string }).name = name;
   }
 
   build(outputs: readonly TensorId[], truncated = false): Graph {
@@ -157,6 +169,20 @@ function withDefaults(spec: OpSpec, given: Readonly<Record<string, ArgValue>>): 
   return out;
 }
 
-function toAttrs(args: Readonly<Record<string, ArgValue>>): Record<string, AttrValue> {
-  return { ...args };
+/** equal keys in the same order (withDefaults writes them in the spec's order) and identical values */
+function sameAttrs(a: Readonly<Record<string, AttrValue>>, b: Readonly<Record<string, AttrValue>>): boolean {
+  let n = 0;
+  for (const k in b) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in a) n--;
+  return n === 0;
+}
+
+/** an op that keeps its input's shape (activations, norms) shares the input's shape array */
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }

@@ -67,9 +67,10 @@ export abstract class Evaluator {
   protected abstract call(call: Call, args: EvArg[], frame: Frame, iteration?: number): Value;
   protected abstract repeat(e: Repeat, frame: Frame): Value;
 
-  protected step(range: SourceRange): void {
+  /** takes the node, not its range: reading `range` from nodes of a dozen shapes is a slow lookup, needed only at the limit */
+  protected step(node: { readonly range: SourceRange }): void {
     if (++this.steps > LIMITS.stepsPerModel) {
-      this.el.reportFrom('expansionLimit', range, `expansion stopped: over ${LIMITS.stepsPerModel.toLocaleString('en-US')} evaluation steps in one model`);
+      this.el.reportFrom('expansionLimit', node.range, `expansion stopped: over ${LIMITS.stepsPerModel.toLocaleString('en-US')} evaluation steps in one model`);
       throw new LimitReached();
     }
   }
@@ -98,7 +99,7 @@ export abstract class Evaluator {
   }
 
   eval(e: Expr, frame: Frame): Value {
-    this.step(e.range);
+    this.step(e);
     switch (e.kind) {
       case 'number':
         if (e.isInt && !Number.isSafeInteger(e.value)) {
@@ -109,7 +110,7 @@ export abstract class Evaluator {
           this.el.reportFrom('number', e.range, `${e.text} is too large to represent`, frame);
           return ERROR;
         }
-        return e.isInt ? { kind: 'int', value: e.value } : { kind: 'real', value: e.value };
+        return e.isInt ? intValue(e.value) : { kind: 'real', value: e.value };
       case 'size':
         if (e.bytes === undefined) {
           this.el.reportFrom('number', e.range, `${e.text} is too large to count exactly in bytes`, frame);
@@ -203,6 +204,14 @@ export abstract class Evaluator {
     }
     return out;
   }
+}
+
+/** the values of the small integers written in models (widths, kernels), shared: values are immutable */
+const SMALL_INTS: Value[] = [];
+for (let k = 0; k <= 4096; k++) SMALL_INTS.push({ kind: 'int', value: k });
+
+function intValue(value: number): Value {
+  return value >= 0 && value <= 4096 && Number.isInteger(value) ? SMALL_INTS[value]! : { kind: 'int', value };
 }
 
 export function tensorsOf(v: Value): number | undefined {

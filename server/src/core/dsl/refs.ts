@@ -11,8 +11,13 @@ export class RefCollector {
   /** one map per (graph, kind), keyed by the occurrence's range object (every AST node owns its own) */
   private readonly tables = new Map<number, Map<SourceRange, MutableRef>>();
   private readonly all: MutableRef[] = [];
-  /** `[id]` by tensor id, shared by the refs met once (never pushed to: merged refs own their lists) */
-  private readonly singles: TensorId[][] = [];
+  /** `[id]` by id, shared by the refs met once (never pushed to: merged refs own their lists) */
+  private readonly singles: number[][] = [];
+
+  /** a one-element id list; tensor and op lists share it (a top-level op's id is its output's id) */
+  private single(id: number): number[] {
+    return (this.singles[id] ??= [id]);
+  }
 
   add(
     graph: number | undefined,
@@ -28,8 +33,8 @@ export class RefCollector {
   ): void {
     if (once) {
       // the definition, uses and producing call of one tensor share its one-element list
-      const tensors = tensor === undefined ? undefined : (this.singles[tensor] ??= [tensor]);
-      this.all.push(onceRef(range, kind, name, isDefinition, definition, graph, tensors, ops));
+      const tensors = tensor === undefined ? undefined : this.single(tensor);
+      this.all.push(onceRef(range, kind, name, isDefinition, definition, graph, tensors, typeof ops === 'number' ? this.single(ops) : ops));
       return;
     }
     const tableKey = ((graph ?? -1) + 1) * KINDS.length + KINDS.indexOf(kind);
@@ -118,19 +123,19 @@ function onceRef(
   definition: SourceRange | undefined,
   graph: number | undefined,
   tensors: TensorId[] | undefined,
-  ops: OpId | OpId[] | undefined,
+  ops: OpId[] | undefined,
 ): MutableRef {
   if (graph !== undefined && ops === undefined) {
     if (definition && tensors !== undefined) return { range, kind, name, isDefinition, definition, graph, tensors };
     if (definition && tensors === undefined) return { range, kind, name, isDefinition, definition, graph };
   }
   if (graph !== undefined && !definition && tensors !== undefined && ops !== undefined) {
-    return { range, kind, name, isDefinition, graph, tensors, ops: typeof ops === 'number' ? [ops] : ops };
+    return { range, kind, name, isDefinition, graph, tensors, ops };
   }
   const ref: MutableRef = { range, kind, name, isDefinition };
   if (definition) ref.definition = definition;
   if (graph !== undefined) ref.graph = graph;
   if (tensors !== undefined) ref.tensors = tensors;
-  if (ops !== undefined) ref.ops = typeof ops === 'number' ? [ops] : ops;
+  if (ops !== undefined) ref.ops = ops;
   return ref;
 }
