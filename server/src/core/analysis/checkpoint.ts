@@ -3,7 +3,7 @@
 // OpNode.checkpointSegment; this file builds the about-sqrt(n)-segments variant of a graph for the
 // estimate and measures the recompute cost.
 import type { Graph } from '../ir';
-import type { Schedule } from './schedule';
+import { PHASES, stepNode, type Schedule } from './schedule';
 
 /** a checkpoint segment per op id (undefined for inputs): the non-input ops cut into ceil(sqrt(n)) contiguous runs */
 export function sqrtSegmentation(graph: Graph): { segmentOf: (number | undefined)[]; segments: number; opsPerSegment: number } {
@@ -27,11 +27,14 @@ export function sqrtSegmentation(graph: Graph): { segmentOf: (number | undefined
 export function recomputeFraction(graph: Graph, schedule: Schedule): number {
   let forward = 0;
   let recompute = 0;
-  for (const step of schedule.steps) {
-    if (!step.node || step.node.op === 'input') continue;
-    const elements = graph.tensors[step.node.output]!.elementsPerSample;
-    if (step.phase === 'forward') forward += elements;
-    else if (step.phase === 'recompute') recompute += elements;
+  const forwardPhase = PHASES.indexOf('forward');
+  const recomputePhase = PHASES.indexOf('recompute');
+  for (let s = 0; s < schedule.stepCount; s++) {
+    const node = stepNode(graph, schedule, s);
+    if (!node || node.op === 'input') continue;
+    const elements = graph.tensors[node.output]!.elementsPerSample;
+    if (schedule.stepPhase[s] === forwardPhase) forward += elements;
+    else if (schedule.stepPhase[s] === recomputePhase) recompute += elements;
   }
   return forward === 0 ? 0 : recompute / forward;
 }

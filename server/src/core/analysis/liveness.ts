@@ -3,7 +3,7 @@
 // bytes live at every step as fixed + perSample x N, split by category.
 import type { Graph, OpId, TensorId } from '../ir';
 import { symbolic, type SymbolicBytes } from '../units';
-import type { Schedule, ValueKind } from './schedule';
+import { PHASES, VALUE_KINDS, stepNode, type Schedule, type ValueKind } from './schedule';
 
 export type Category =
   | 'weights'
@@ -47,10 +47,13 @@ export interface InPlaceDecision {
 
 export interface Liveness {
   /** [liveFrom, liveTo] of each value, by value id; [-1, -1] for a value never written */
-  readonly valueFrom: ArrayLike<number>;
-  readonly valueTo: ArrayLike<number>;
+  readonly valueFrom: Int32Array;
+  readonly valueTo: Int32Array;
   /** buffer id of each value (-1: never written) */
-  readonly bufferOf: ArrayLike<number>;
+  readonly bufferOf: Int32Array;
+  /** the buffers as columns (see BufferColumns); `buffers` builds the objects on first read */
+  readonly bufferColumns: BufferColumns;
+  /** a getter: one object per buffer, built on first read (hovers, reports) */
   readonly buffers: readonly Buffer[];
   /** value ids read by some backward step */
   readonly savedValues: { has(value: number): boolean };
@@ -58,10 +61,25 @@ export interface Liveness {
   readonly inPlace: readonly InPlaceDecision[];
   /** bytes live at each step, planned buffers only (always-live state excluded), by category (a getter: built on first read) */
   readonly perStep: readonly Readonly<Record<Category, SymbolicBytes>>[];
-  /** the same figures packed: index step * CATEGORIES.length + category index */
+  /** the same figures packed: index step * CATEGORIES.length + category index (a getter) */
   readonly byCategory: StepBytes;
   /** planned buffers live at each step, all categories: index step */
   readonly totals: StepBytes;
+}
+
+/** buffer b's fields at index b: no object per buffer on the keystroke path */
+export interface BufferColumns {
+  readonly count: number;
+  readonly liveFrom: Int32Array;
+  readonly liveTo: Int32Array;
+  /** the buffer's size: that of its largest value */
+  readonly fixed: Float64Array;
+  readonly perSample: Float64Array;
+  /** index into CATEGORIES */
+  readonly category: Int32Array;
+  /** its values in id order: values[valueStart[b] .. valueStart[b + 1]) */
+  readonly valueStart: Int32Array;
+  readonly values: Int32Array;
 }
 
 /** per-step byte figures as two parallel arrays: fixed and per sample */
@@ -102,9 +120,11 @@ const CATEGORY_OF_KIND: Readonly<Record<ValueKind, Category>> = {
   'weight-gradient': 'weightGradients',
   workspace: 'workspace',
 };
+/** category code by value-kind code */
+const CATEGORY_CODE_OF_KIND: readonly number[] = VALUE_KINDS.map((k) => CATEGORIES.indexOf(CATEGORY_OF_KIND[k]));
 
 export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
-  const n = schedule.values.length;
+  const n = schedule.valueCount;
   // typed arrays and flags, not Sets and Maps: this runs over every value on every keystroke
   const from = new Int32Array(n).fill(-1);
   const to = new Int32Array(n).fill(-1);
@@ -114,16 +134,18 @@ export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
     if (from[v]! < 0 || s < from[v]!) from[v] = s;
     if (s > to[v]!) to[v] = s;
   };
-  for (const step of schedule.steps) {
-    const index = step.index;
-    for (const v of step.writes) touch(v, index);
-    const backward = step.phase === 'backward';
-    for (const v of step.reads) {
+  const { readStart, reads, writeStart, writes, stepPhase } = schedule;
+  const backwardPhase = PHASES.indexOf('backward');
+  for (let index = 0; index < schedule.stepCount; index++) {
+    for (let k = writeStart[index]!; k < writeStart[index + 1]!; k++) touch(writes[k]!, index);
+    const backward = stepPhase[index] === backwardPhase;
+    for (let k = readStart[index]!; k < readStart[index + 1]!; k++) {
+      const v = reads[k]!;
       touch(v, index);
       if (backward) savedFlag[v] = 1;
     }
-    if (step.lossReads) for (const v of step.lossReads) touch(v, index);
   }
+  for (const v of schedule.lossReads) touch(v, schedule.lossStep);
   // the caller keeps the model outputs until the forward pass ends
   for (const t of graph.outputs) {
     const v = schedule.activationOf[t]!;
@@ -142,55 +164,103 @@ export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
     bufTo[ra] = Math.max(bufTo[ra]!, bufTo[rb]!);
   };
   // views share their source's buffer: join into the source so the buffer keeps its identity
-  for (const [view, source] of schedule.views) join(source, view);
+  const views = schedule.views;
+  for (let k = 0; k < views.length; k += 2) join(views[k + 1]!, views[k]!);
 
   const inPlace = decideInPlace(graph, schedule, uf, bufTo, join);
 
+  // buffers in order of their first value; members counted first, then filled (CSR)
   const rootToBuffer = new Int32Array(n).fill(-1);
-  const members: number[][] = [];
   const bufferOf = new Int32Array(n).fill(-1);
+  let count = 0;
   for (let v = 0; v < n; v++) {
     if (from[v]! < 0) continue;
     const r = uf.find(v);
     let b = rootToBuffer[r]!;
     if (b < 0) {
-      b = members.length;
+      b = count++;
       rootToBuffer[r] = b;
-      members.push([]);
     }
-    members[b]!.push(v);
     bufferOf[v] = b;
   }
-  const buffers: Buffer[] = members.map((vs, id) => {
-    const root = uf.find(vs[0]!);
-    let bytes = schedule.values[vs[0]!]!.bytes;
-    for (const v of vs) {
-      const b = schedule.values[v]!.bytes;
-      if (b.perSample > bytes.perSample || (b.perSample === bytes.perSample && b.fixed > bytes.fixed)) bytes = b;
+  const valueStart = new Int32Array(count + 1);
+  for (let v = 0; v < n; v++) if (bufferOf[v]! >= 0) valueStart[bufferOf[v]! + 1]!++;
+  for (let b = 0; b < count; b++) valueStart[b + 1]! += valueStart[b]!;
+  const values = new Int32Array(valueStart[count]!);
+  const fill = valueStart.slice(0, count);
+  const liveFrom = new Int32Array(count);
+  const liveTo = new Int32Array(count);
+  const fixed = new Float64Array(count);
+  const perSample = new Float64Array(count);
+  const category = new Int32Array(count);
+  const anySaved = new Uint8Array(count);
+  const { valueFixed, valuePerSample, valueKind } = schedule;
+  for (let v = 0; v < n; v++) {
+    const b = bufferOf[v]!;
+    if (b < 0) continue;
+    if (fill[b] === valueStart[b]) {
+      // the first value: the root's interval and kind name the buffer
+      const root = uf.find(v);
+      liveFrom[b] = bufFrom[root]!;
+      liveTo[b] = bufTo[root]!;
+      category[b] = CATEGORY_CODE_OF_KIND[valueKind[root]!]!;
+      fixed[b] = valueFixed[v]!;
+      perSample[b] = valuePerSample[v]!;
+    } else if (valuePerSample[v]! > perSample[b]! || (valuePerSample[v] === perSample[b] && valueFixed[v]! > fixed[b]!)) {
+      // a buffer is as large as its largest value
+      fixed[b] = valueFixed[v]!;
+      perSample[b] = valuePerSample[v]!;
     }
-    const kind = schedule.values[root]!.kind;
-    let category = CATEGORY_OF_KIND[kind];
-    if (category === 'activations' && vs.some((v) => saved.has(v))) category = 'savedActivations';
-    return { id, values: vs, bytes, liveFrom: bufFrom[root]!, liveTo: bufTo[root]!, category };
-  });
+    values[fill[b]!++] = v;
+    if (savedFlag[v] === 1) anySaved[b] = 1;
+  }
+  const activations = CATEGORIES.indexOf('activations');
+  const savedActivations = CATEGORIES.indexOf('savedActivations');
+  for (let b = 0; b < count; b++) if (category[b] === activations && anySaved[b] === 1) category[b] = savedActivations;
+  const columns: BufferColumns = { count, liveFrom, liveTo, fixed, perSample, category, valueStart, values };
 
-  const stepCount = schedule.steps.length;
-  const { byCategory, totals } = liveByStep(stepCount, buffers);
+  const stepCount = schedule.stepCount;
+  const totals = liveTotals(stepCount, columns);
+  // by category: 8 figures per step, built on first read (the timeline), not per keystroke
+  let byCategory: StepBytes | undefined;
   let perStep: Record<Category, SymbolicBytes>[] | undefined;
+  let buffers: Buffer[] | undefined;
   return {
     valueFrom: from,
     valueTo: to,
     bufferOf,
-    buffers,
+    bufferColumns: columns,
+    get buffers(): readonly Buffer[] {
+      buffers ??= bufferObjects(columns);
+      return buffers;
+    },
     savedValues: saved,
     inPlace,
-    byCategory,
+    get byCategory(): StepBytes {
+      byCategory ??= liveByCategory(stepCount, columns);
+      return byCategory;
+    },
     totals,
     get perStep(): readonly Readonly<Record<Category, SymbolicBytes>>[] {
-      perStep ??= rowsOf(stepCount, byCategory);
+      perStep ??= rowsOf(stepCount, this.byCategory);
       return perStep;
     },
   };
+}
+
+function bufferObjects(c: BufferColumns): Buffer[] {
+  const out: Buffer[] = [];
+  for (let id = 0; id < c.count; id++) {
+    out.push({
+      id,
+      values: Array.from(c.values.subarray(c.valueStart[id]!, c.valueStart[id + 1]!)),
+      bytes: symbolic(c.fixed[id]!, c.perSample[id]!),
+      liveFrom: c.liveFrom[id]!,
+      liveTo: c.liveTo[id]!,
+      category: CATEGORIES[c.category[id]!]!,
+    });
+  }
+  return out;
 }
 
 function minLive(a: number, b: number): number {
@@ -253,8 +323,8 @@ export function inPlaceCandidate(
     }
     const end = bufferEnd(schedule.activationOf[t]!);
     if (end > step) {
-      const reader = schedule.steps[end]!;
-      const where = reader.node ? ` (line ${reader.node.statement.start.line + 1}, ${reader.phase})` : '';
+      const reader = stepNode(graph, schedule, end);
+      const where = reader ? ` (line ${reader.statement.start.line + 1}, ${PHASES[schedule.stepPhase[end]!]})` : '';
       firstReason ??= `${describe(graph, t)} is read again later${where}`;
       continue;
     }
@@ -290,37 +360,64 @@ export function requestsInPlace(op: { inPlace: boolean; attrs: Readonly<Record<s
   return op.inPlace || op.attrs['inplace'] === true;
 }
 
+/** live bytes per step over all categories: difference arrays, O(buffers + steps) */
+function liveTotals(stepCount: number, buffers: BufferColumns, category = -1): StepBytes {
+  const fixed = new Float64Array(stepCount + 1);
+  const perSample = new Float64Array(stepCount + 1);
+  for (let b = 0; b < buffers.count; b++) {
+    const from = buffers.liveFrom[b]!;
+    if (from < 0 || (category >= 0 && buffers.category[b] !== category)) continue;
+    const end = buffers.liveTo[b]! + 1;
+    fixed[from]! += buffers.fixed[b]!;
+    fixed[end]! -= buffers.fixed[b]!;
+    perSample[from]! += buffers.perSample[b]!;
+    perSample[end]! -= buffers.perSample[b]!;
+  }
+  for (let s = 1; s < stepCount; s++) {
+    fixed[s]! += fixed[s - 1]!;
+    perSample[s]! += perSample[s - 1]!;
+  }
+  return { fixed: fixed.subarray(0, stepCount), perSample: perSample.subarray(0, stepCount) };
+}
+
+/**
+ * The live bytes of one category at the step where they are largest at the batch (the first such
+ * step; zero when they never are positive).
+ */
+export function categoryPeak(liveness: Liveness, stepCount: number, category: Category, batch: number): SymbolicBytes {
+  const { fixed, perSample } = liveTotals(stepCount, liveness.bufferColumns, CATEGORIES.indexOf(category));
+  let best = -1;
+  let value = 0;
+  for (let s = 0; s < stepCount; s++) {
+    const v = fixed[s]! + perSample[s]! * batch;
+    if (v > value) {
+      value = v;
+      best = s;
+    }
+  }
+  return best < 0 ? symbolic(0, 0) : symbolic(fixed[best]!, perSample[best]!);
+}
+
 /** difference arrays over the steps: O(buffers + steps x categories) */
-function liveByStep(stepCount: number, buffers: readonly Buffer[]): { byCategory: StepBytes; totals: StepBytes } {
+function liveByCategory(stepCount: number, buffers: BufferColumns): StepBytes {
   const k = CATEGORIES.length;
   const fixed = new Float64Array((stepCount + 1) * k);
   const perSample = new Float64Array((stepCount + 1) * k);
-  const index = new Map<Category, number>(CATEGORIES.map((c, i) => [c, i]));
-  for (const b of buffers) {
-    if (b.liveFrom < 0) continue;
-    const c = index.get(b.category)!;
-    fixed[b.liveFrom * k + c]! += b.bytes.fixed;
-    fixed[(b.liveTo + 1) * k + c]! -= b.bytes.fixed;
-    perSample[b.liveFrom * k + c]! += b.bytes.perSample;
-    perSample[(b.liveTo + 1) * k + c]! -= b.bytes.perSample;
+  for (let b = 0; b < buffers.count; b++) {
+    const from = buffers.liveFrom[b]!;
+    if (from < 0) continue;
+    const c = buffers.category[b]!;
+    const end = (buffers.liveTo[b]! + 1) * k + c;
+    fixed[from * k + c]! += buffers.fixed[b]!;
+    fixed[end]! -= buffers.fixed[b]!;
+    perSample[from * k + c]! += buffers.perSample[b]!;
+    perSample[end]! -= buffers.perSample[b]!;
   }
-  const totals: StepBytes = { fixed: new Float64Array(stepCount), perSample: new Float64Array(stepCount) };
-  for (let s = 0; s < stepCount; s++) {
-    let tf = 0;
-    let tp = 0;
-    for (let c = 0; c < k; c++) {
-      const i = s * k + c;
-      if (s > 0) {
-        fixed[i]! += fixed[i - k]!;
-        perSample[i]! += perSample[i - k]!;
-      }
-      tf += fixed[i]!;
-      tp += perSample[i]!;
-    }
-    totals.fixed[s] = tf;
-    totals.perSample[s] = tp;
+  for (let i = k; i < stepCount * k; i++) {
+    fixed[i]! += fixed[i - k]!;
+    perSample[i]! += perSample[i - k]!;
   }
-  return { byCategory: { fixed: fixed.subarray(0, stepCount * k), perSample: perSample.subarray(0, stepCount * k) }, totals };
+  return { fixed: fixed.subarray(0, stepCount * k), perSample: perSample.subarray(0, stepCount * k) };
 }
 
 function rowsOf(stepCount: number, byCategory: StepBytes): Record<Category, SymbolicBytes>[] {

@@ -3,13 +3,13 @@
 // state: weights, buffers, optimizer state and master weights).
 import type { Graph, Mode, OpId, TensorId } from '../ir';
 import { activationDType } from '../graphBuilder';
-import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
-import { maxBatchOfLines, searchMaxBatch, simdFill, type BatchLimit, type SimdFill } from './batch';
+import { addBytes, atBatch, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
+import { maxBatchOfColumns, searchMaxBatch, simdFill, type BatchLimit, type SimdFill } from './batch';
 import { recomputeFraction, sqrtSegmentation } from './checkpoint';
 import type { Footprint } from './footprint';
-import { CATEGORIES, computeLiveness, inPlaceCandidate, requestsInPlace, type Category, type InPlaceDecision, type Liveness } from './liveness';
-import { planBestFitInOrder, planColumns, type PlanStrategy } from './planner';
-import { buildSchedule, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
+import { CATEGORIES, categoryPeak, computeLiveness, inPlaceCandidate, requestsInPlace, type BufferColumns, type Category, type InPlaceDecision, type Liveness } from './liveness';
+import { planBestFitInOrderColumns, planColumns, type PlanStrategy } from './planner';
+import { buildSchedule, phaseOf, stepNode, valueBytes, valueKindOf, VALUE_KINDS, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
 import { buildTimeline, type TimelineRow } from './timeline';
 
 export interface StepInfo {
@@ -112,11 +112,17 @@ export interface MemoryAnalysis {
   readonly mode: Mode;
   readonly batch: number;
   readonly lowering: 'im2col' | 'direct';
+  /** steps, buffers and tensors are getters: built on first read (hovers, reports), not per keystroke */
   readonly steps: readonly StepInfo[];
   readonly buffers: readonly BufferMemory[];
   readonly tensors: readonly TensorMemory[];
-  /** live bytes at every step, always-live state included */
+  /** one buffer without building them all (rule messages name a few) */
+  buffer(id: number): BufferMemory | undefined;
+  /** live bytes at every step, always-live state included (a getter: objects built on first read) */
   readonly stepLive: readonly SymbolicBytes[];
+  /** the same as two columns, what rules scan: stepLive[i] = stepLiveFixed[i] + stepLivePerSample[i] x N */
+  readonly stepLiveFixed: Float64Array;
+  readonly stepLivePerSample: Float64Array;
   readonly bytes: MemoryBytes;
   readonly planStrategy: PlanStrategy;
   /** batches the planner ran at (configured, max-batch search, SIMD fill): the cost driver, for the bench */
@@ -141,7 +147,9 @@ export interface MemoryOptions {
 interface Core {
   readonly schedule: Schedule;
   readonly liveness: Liveness;
-  readonly stepLive: SymbolicBytes[];
+  /** live bytes per step, always-live state included: fixed + perSample x N */
+  readonly lineFixed: Float64Array;
+  readonly linePerSample: Float64Array;
   readonly plannedAt: (batch: number) => { bytes: number; offsets: readonly number[]; strategy: PlanStrategy };
   /** distinct batches planned so far */
   readonly planRuns: () => number;
@@ -150,62 +158,46 @@ interface Core {
 function runCore(graph: Graph, alwaysLive: SymbolicBytes, infos?: readonly OpInfo[], segments?: readonly (number | undefined)[]): Core {
   const schedule = buildSchedule(graph, infos, segments);
   const liveness = computeLiveness(graph, schedule);
-  const stepLive: SymbolicBytes[] = [];
-  for (let i = 0; i < schedule.steps.length; i++) {
-    stepLive.push(symbolic(alwaysLive.fixed + liveness.totals.fixed[i]!, alwaysLive.perSample + liveness.totals.perSample[i]!));
+  const steps = schedule.stepCount;
+  const lineFixed = new Float64Array(steps);
+  const linePerSample = new Float64Array(steps);
+  for (let i = 0; i < steps; i++) {
+    lineFixed[i] = alwaysLive.fixed + liveness.totals.fixed[i]!;
+    linePerSample[i] = alwaysLive.perSample + liveness.totals.perSample[i]!;
   }
-  const buffers = liveness.buffers;
-  const starts = new Float64Array(buffers.length);
-  const ends = new Float64Array(buffers.length);
-  const fixed = new Float64Array(buffers.length);
-  const perSample = new Float64Array(buffers.length);
-  buffers.forEach((b, i) => {
-    starts[i] = b.liveFrom;
-    ends[i] = b.liveTo;
-    fixed[i] = b.bytes.fixed;
-    perSample[i] = b.bytes.perSample;
-  });
+  const columns = liveness.bufferColumns;
+  const starts = Float64Array.from(columns.liveFrom);
+  const ends = Float64Array.from(columns.liveTo);
   const cache = new Map<number, { bytes: number; offsets: readonly number[]; strategy: PlanStrategy }>();
   const plannedAt = (batch: number) => {
     const hit = cache.get(batch);
     if (hit) return hit;
-    const sizes = new Float64Array(buffers.length);
-    for (let i = 0; i < sizes.length; i++) sizes[i] = fixed[i]! + perSample[i]! * batch;
-    const plan = planColumns({ starts, ends, sizes });
+    const plan = planColumns({ starts, ends, sizes: sizesAt(columns, batch) });
     const result = { bytes: plan.arena + atBatch(alwaysLive, batch), offsets: plan.offsets, strategy: plan.strategy };
     cache.set(batch, result);
     return result;
   };
-  return { schedule, liveness, stepLive, plannedAt, planRuns: () => cache.size };
+  return { schedule, liveness, lineFixed, linePerSample, plannedAt, planRuns: () => cache.size };
 }
 
-function peakIndex(lines: readonly SymbolicBytes[], batch: number): number {
+function sizesAt(columns: BufferColumns, batch: number): Float64Array {
+  const sizes = new Float64Array(columns.count);
+  for (let i = 0; i < sizes.length; i++) sizes[i] = columns.fixed[i]! + columns.perSample[i]! * batch;
+  return sizes;
+}
+
+/** the step with the most live bytes at the batch (ties: the earliest); -1 without steps */
+function peakIndex(fixed: Float64Array, perSample: Float64Array, batch: number): number {
   let best = -1;
   let value = -Infinity;
-  lines.forEach((l, i) => {
-    const v = atBatch(l, batch);
-    if (v > value) {
-      value = v;
-      best = i;
-    }
-  });
-  return best;
-}
-
-function maxOfCategory(liveness: Liveness, category: Category, batch: number): SymbolicBytes {
-  const k = CATEGORIES.length;
-  const c = CATEGORIES.indexOf(category);
-  const { fixed, perSample } = liveness.byCategory;
-  let best = -1;
-  let value = 0;
-  for (let i = c; i < fixed.length; i += k) {
+  for (let i = 0; i < fixed.length; i++) {
     const v = fixed[i]! + perSample[i]! * batch;
     if (v > value) {
       value = v;
       best = i;
     }
   }
-  return best < 0 ? ZERO_BYTES : symbolic(fixed[best]!, perSample[best]!);
+  return best;
 }
 
 /** the schedule and liveness behind an analysis, for what-if rules that reuse them (see engineOf) */
@@ -227,67 +219,86 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const { weights, buffers: stateBuffers, optimizer } = footprint.bytes;
   const alwaysLive = [weights, stateBuffers, optimizer].reduce(addBytes, ZERO_BYTES);
   const core = runCore(graph, alwaysLive);
-  const { schedule, liveness, stepLive } = core;
+  const { schedule, liveness, lineFixed, linePerSample } = core;
+  const columns = liveness.bufferColumns;
   const plan = core.plannedAt(batch);
 
-  // object literals, not spreads: these run once per step and buffer on every keystroke
-  const steps: StepInfo[] = schedule.steps.map((s) =>
-    s.node
-      ? { index: s.index, phase: s.phase, op: s.node.id, opName: s.node.op, line: s.node.statement.start.line }
-      : { index: s.index, phase: s.phase, line: null },
-  );
-  const bufferList: BufferMemory[] = liveness.buffers.map((b) => {
-    const root = schedule.values[b.values[0]!]!;
-    const offset = plan.offsets[b.id]!;
-    return root.tensor !== undefined
-      ? { id: b.id, kind: root.kind, category: b.category, op: root.op, tensor: root.tensor, bytes: b.bytes, liveFrom: b.liveFrom, liveTo: b.liveTo, offset }
-      : { id: b.id, kind: root.kind, category: b.category, op: root.op, bytes: b.bytes, liveFrom: b.liveFrom, liveTo: b.liveTo, offset };
+  const lineOf = (step: number): number | null => stepNode(graph, schedule, step)?.statement.start.line ?? null;
+  const steps = lazy((): StepInfo[] => {
+    const out: StepInfo[] = [];
+    for (let index = 0; index < schedule.stepCount; index++) {
+      const node = stepNode(graph, schedule, index);
+      const phase = phaseOf(schedule, index);
+      out.push(node ? { index, phase, op: node.id, opName: node.op, line: node.statement.start.line } : { index, phase, line: null });
+    }
+    return out;
   });
-
-  const inPlaceOutputs = new Set<TensorId>();
-  for (const d of liveness.inPlace) if (d.legal) inPlaceOutputs.add(graph.ops[d.op]!.output);
-  const recomputedTensors = new Set<TensorId>();
-  const savedRecomputed = new Set<TensorId>();
-  for (const v of schedule.values) {
-    if (v.kind !== 'recomputed' || v.tensor === undefined) continue;
-    recomputedTensors.add(v.tensor);
-    if (liveness.savedValues.has(v.id)) savedRecomputed.add(v.tensor);
-  }
-  const lineOf = (step: number): number | null => schedule.steps[step]?.node?.statement.start.line ?? null;
-  const tensors: TensorMemory[] = graph.tensors.map((t) => {
-    const v = schedule.activationOf[t.id]!;
-    const buffer = liveness.bufferOf[v]!;
-    const from = liveness.valueFrom[v]!;
-    const to = liveness.valueTo[v]!;
-    return {
-      tensor: t.id,
-      name: t.name,
-      bytes: schedule.values[v]!.bytes,
-      liveFrom: from,
-      liveTo: to,
-      liveFromLine: lineOf(from),
-      liveToLine: lineOf(to),
-      savedForBackward: liveness.savedValues.has(v) || savedRecomputed.has(t.id),
-      recomputed: recomputedTensors.has(t.id),
-      inPlace: inPlaceOutputs.has(t.id),
-      buffer: buffer >= 0 ? buffer : null,
-      offset: buffer >= 0 ? plan.offsets[buffer]! : null,
+  const bufferAt = (id: number): BufferMemory => {
+    const root = columns.values[columns.valueStart[id]!]!;
+    const tensor = schedule.valueTensor[root]!;
+    const common = {
+      id,
+      kind: valueKindOf(schedule, root),
+      category: CATEGORIES[columns.category[id]!]!,
+      op: schedule.valueOp[root]!,
     };
+    const rest = { bytes: symbolic(columns.fixed[id]!, columns.perSample[id]!), liveFrom: columns.liveFrom[id]!, liveTo: columns.liveTo[id]!, offset: plan.offsets[id]! };
+    return tensor >= 0 ? { ...common, tensor, ...rest } : { ...common, ...rest };
+  };
+  const bufferList = lazy((): BufferMemory[] => {
+    const out: BufferMemory[] = [];
+    for (let id = 0; id < columns.count; id++) out.push(bufferAt(id));
+    return out;
   });
+  const tensors = lazy((): TensorMemory[] => {
+    const inPlaceOutputs = new Set<TensorId>();
+    for (const d of liveness.inPlace) if (d.legal) inPlaceOutputs.add(graph.ops[d.op]!.output);
+    const recomputedTensors = new Set<TensorId>();
+    const savedRecomputed = new Set<TensorId>();
+    const recomputedKind = VALUE_KINDS.indexOf('recomputed');
+    for (let v = 0; v < schedule.valueCount; v++) {
+      const t = schedule.valueTensor[v]!;
+      if (schedule.valueKind[v] !== recomputedKind || t < 0) continue;
+      recomputedTensors.add(t);
+      if (liveness.savedValues.has(v)) savedRecomputed.add(t);
+    }
+    return graph.tensors.map((t) => {
+      const v = schedule.activationOf[t.id]!;
+      const buffer = liveness.bufferOf[v]!;
+      const from = liveness.valueFrom[v]!;
+      const to = liveness.valueTo[v]!;
+      return {
+        tensor: t.id,
+        name: t.name,
+        bytes: valueBytes(schedule, v),
+        liveFrom: from,
+        liveTo: to,
+        liveFromLine: lineOf(from),
+        liveToLine: lineOf(to),
+        savedForBackward: liveness.savedValues.has(v) || savedRecomputed.has(t.id),
+        recomputed: recomputedTensors.has(t.id),
+        inPlace: inPlaceOutputs.has(t.id),
+        buffer: buffer >= 0 ? buffer : null,
+        offset: buffer >= 0 ? plan.offsets[buffer]! : null,
+      };
+    });
+  });
+  const stepLive = lazy((): SymbolicBytes[] => Array.from(lineFixed, (f, i) => symbolic(f, linePerSample[i]!)));
 
-  const peak = peakIndex(stepLive, batch);
-  const lowerBoundAffine = peak >= 0 ? stepLive[peak]! : alwaysLive;
+  const peak = peakIndex(lineFixed, linePerSample, batch);
+  const lowerBoundAffine = peak >= 0 ? symbolic(lineFixed[peak]!, linePerSample[peak]!) : alwaysLive;
   const lowerBound = atBatch(lowerBoundAffine, batch);
+  const peakNode = peak >= 0 ? stepNode(graph, schedule, peak) : undefined;
   const peakStep: PeakStep | null =
     peak < 0
       ? null
       : {
           index: peak,
-          phase: schedule.steps[peak]!.phase,
-          ...(schedule.steps[peak]!.node ? { op: schedule.steps[peak]!.node!.id } : {}),
+          phase: phaseOf(schedule, peak),
+          ...(peakNode ? { op: peakNode.id } : {}),
           line: lineOf(peak),
-          live: stepLive[peak]!,
-          buffers: buffersAt(liveness, peak, batch),
+          live: lowerBoundAffine,
+          buffers: buffersAt(columns, peak, batch),
         };
 
   const naiveBuffers = naiveBytes(graph, schedule, liveness);
@@ -296,8 +307,8 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     buffers: stateBuffers,
     optimizer,
     alwaysLive,
-    workspace: maxOfCategory(liveness, 'workspace', batch),
-    savedActivations: maxOfCategory(liveness, 'savedActivations', batch),
+    workspace: categoryPeak(liveness, schedule.stepCount, 'workspace', batch),
+    savedActivations: categoryPeak(liveness, schedule.stepCount, 'savedActivations', batch),
     naive: addBytes(alwaysLive, naiveBuffers),
     lowerBound,
     lowerBoundAffine,
@@ -307,7 +318,8 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
 
   // batch limits: exact for the lower bound, verified search for the planner
   const budget = config.device.memoryBytes;
-  const lbLimit = maxBatchOfLines(stepLive.length > 0 ? stepLive : [alwaysLive], budget);
+  const lbLimit =
+    lineFixed.length > 0 ? maxBatchOfColumns(lineFixed, linePerSample, budget) : maxBatchOfColumns([alwaysLive.fixed], [alwaysLive.perSample], budget);
   const fits = (n: number): boolean => core.plannedAt(n).bytes <= budget;
   // the planner's limit needs two or three more plans: computed on first read (code lens, hovers,
   // an over-budget finding), not for every keystroke's diagnostics
@@ -322,9 +334,9 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
       // guess from the fragmentation at the lower bound's limit, then gallop to a verified boundary
       const at = lbLimit.batch;
       let lbAt = -Infinity;
-      for (const l of stepLive) lbAt = Math.max(lbAt, atBatch(l, at));
+      for (let i = 0; i < lineFixed.length; i++) lbAt = Math.max(lbAt, lineFixed[i]! + linePerSample[i]! * at);
       const ratio = core.plannedAt(at).bytes / lbAt;
-      const guess = maxBatchOfLines(stepLive.map((l) => symbolic(l.fixed * ratio, l.perSample * ratio)), budget).batch ?? 1;
+      const guess = maxBatchOfColumns(lineFixed.map((f) => f * ratio), linePerSample.map((p) => p * ratio), budget).batch ?? 1;
       const found = searchMaxBatch(fits, at - 1, guess);
       plannedLimit = found === null ? { batch: null, reason: 'none-fits' } : { batch: found };
     }
@@ -335,11 +347,9 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   // another plan unless the lanes' batch is the configured one: computed on first read (hover, SIMD rules)
   const simdPlanned = (): number | null => (lanes.batch === null ? null : core.plannedAt(lanes.batch).bytes);
 
-  const overflow =
-    footprint.overflow ||
-    !stepLive.every(isSafeBytes) ||
-    !Number.isSafeInteger(plan.bytes) ||
-    !Number.isSafeInteger(atBatch(bytes.naive, batch));
+  let linesSafe = true;
+  for (let i = 0; i < lineFixed.length && linesSafe; i++) linesSafe = Number.isSafeInteger(lineFixed[i]!) && Number.isSafeInteger(linePerSample[i]!);
+  const overflow = footprint.overflow || !linesSafe || !Number.isSafeInteger(plan.bytes) || !Number.isSafeInteger(atBatch(bytes.naive, batch));
 
   // the checkpoint estimate (a second schedule) and the timeline are computed on first read: the
   // keystroke path (diagnostics, code lens) never reads them; hovers, the CLI and JSON.stringify do
@@ -350,10 +360,23 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     mode: config.mode,
     batch,
     lowering: schedule.lowering,
-    steps,
-    buffers: bufferList,
-    tensors,
-    stepLive,
+    get steps(): readonly StepInfo[] {
+      return steps();
+    },
+    get buffers(): readonly BufferMemory[] {
+      return bufferList();
+    },
+    buffer(id: number): BufferMemory | undefined {
+      return Number.isInteger(id) && id >= 0 && id < columns.count ? bufferAt(id) : undefined;
+    },
+    get tensors(): readonly TensorMemory[] {
+      return tensors();
+    },
+    get stepLive(): readonly SymbolicBytes[] {
+      return stepLive();
+    },
+    stepLiveFixed: lineFixed,
+    stepLivePerSample: linePerSample,
     bytes,
     planStrategy: plan.strategy,
     get planRuns(): number {
@@ -376,13 +399,13 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
         return planned === null ? null : planned <= budget;
       },
     },
-    inPlace: { decisions: liveness.inPlace, savings: inPlaceSavings(graph, schedule, liveness, stepLive, batch) },
+    inPlace: { decisions: liveness.inPlace, savings: inPlaceSavings(graph, schedule, liveness, lineFixed, linePerSample, batch) },
     get checkpoint(): CheckpointEstimate | undefined {
       if (wantsCheckpoint) checkpoint ??= checkpointEstimate(graph, alwaysLive, batch, schedule.opInfo);
       return checkpoint;
     },
     get timeline(): readonly TimelineRow[] {
-      timeline ??= buildTimeline(schedule.steps, liveness.perStep, { weights, buffers: stateBuffers, optimizer }, batch);
+      timeline ??= buildTimeline(steps(), liveness.perStep, { weights, buffers: stateBuffers, optimizer }, batch);
       return timeline;
     },
     overflow,
@@ -391,14 +414,25 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   return analysis;
 }
 
+/** a value computed on first call and kept */
+function lazy<T>(compute: () => T): () => T {
+  let value: T | undefined;
+  let done = false;
+  return () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value as T;
+  };
+}
+
 /** buffers live at `step` with bytes at the batch, largest first (ties: lower id) */
-function buffersAt(liveness: Liveness, step: number, batch: number): number[] {
+function buffersAt(columns: BufferColumns, step: number, batch: number): number[] {
   const ids: number[] = [];
-  const size: number[] = [];
-  for (const b of liveness.buffers) {
-    const bytes = atBatch(b.bytes, batch);
-    size.push(bytes);
-    if (b.liveFrom <= step && step <= b.liveTo && bytes > 0) ids.push(b.id);
+  const size = sizesAt(columns, batch);
+  for (let b = 0; b < columns.count; b++) {
+    if (columns.liveFrom[b]! <= step && step <= columns.liveTo[b]! && size[b]! > 0) ids.push(b);
   }
   return ids.sort((a, b) => size[b]! - size[a]! || a - b);
 }
@@ -408,35 +442,49 @@ function naiveBytes(graph: Graph, schedule: Schedule, liveness: Liveness): Symbo
   // summed in the same order as addBytes would, without an object per buffer
   let fixed = ZERO_BYTES.fixed;
   let perSample = ZERO_BYTES.perSample;
-  for (const b of liveness.buffers) {
-    fixed += b.bytes.fixed;
-    perSample += b.bytes.perSample;
+  const columns = liveness.bufferColumns;
+  for (let b = 0; b < columns.count; b++) {
+    fixed += columns.fixed[b]!;
+    perSample += columns.perSample[b]!;
   }
   // a legal in-place output shares its input's buffer at runtime; with no reuse it has its own
   for (const d of liveness.inPlace) {
     if (!d.legal) continue;
-    const bytes = schedule.values[schedule.activationOf[graph.ops[d.op]!.output]!]!.bytes;
-    fixed += bytes.fixed;
-    perSample += bytes.perSample;
+    const v = schedule.activationOf[graph.ops[d.op]!.output]!;
+    fixed += schedule.valueFixed[v]!;
+    perSample += schedule.valuePerSample[v]!;
   }
   return symbolic(fixed, perSample);
 }
 
 /** for each op that could legally run in place but does not: the lower-bound peak drop if it did */
-function inPlaceSavings(graph: Graph, schedule: Schedule, liveness: Liveness, stepLive: readonly SymbolicBytes[], batch: number): InPlaceSaving[] {
-  if (stepLive.length === 0) return [];
+function inPlaceSavings(
+  graph: Graph,
+  schedule: Schedule,
+  liveness: Liveness,
+  lineFixed: Float64Array,
+  linePerSample: Float64Array,
+  batch: number,
+): InPlaceSaving[] {
+  const steps = lineFixed.length;
+  if (steps === 0) return [];
+  const liveAt = (i: number): number => lineFixed[i]! + linePerSample[i]! * batch;
   // the largest and second-largest step at the batch: merging input and output only changes the op's own step
   let first = -1;
   let second = -1;
-  stepLive.forEach((l, i) => {
-    const v = atBatch(l, batch);
-    if (first < 0 || v > atBatch(stepLive[first]!, batch)) {
+  for (let i = 0; i < steps; i++) {
+    const v = liveAt(i);
+    if (first < 0 || v > liveAt(first)) {
       second = first;
       first = i;
-    } else if (second < 0 || v > atBatch(stepLive[second]!, batch)) second = i;
-  });
-  const peak = atBatch(stepLive[first]!, batch);
-  const bufferEnd = (v: number): number => liveness.buffers[liveness.bufferOf[v]!]?.liveTo ?? -1;
+    } else if (second < 0 || v > liveAt(second)) second = i;
+  }
+  const peak = liveAt(first);
+  const columns = liveness.bufferColumns;
+  const bufferEnd = (v: number): number => {
+    const b = liveness.bufferOf[v]!;
+    return b >= 0 ? columns.liveTo[b]! : -1;
+  };
   const out: InPlaceSaving[] = [];
   for (let i = 0; i < graph.ops.length; i++) {
     const op = graph.ops[i]!;
@@ -444,9 +492,9 @@ function inPlaceSavings(graph: Graph, schedule: Schedule, liveness: Liveness, st
     if (!spec || spec.inPlace === 'never' || requestsInPlace(op)) continue;
     const c = inPlaceCandidate(graph, schedule, i, bufferEnd);
     if ('reason' in c) continue;
-    const size = schedule.values[schedule.activationOf[op.output]!]!.bytes;
-    const others = i === first ? (second >= 0 ? atBatch(stepLive[second]!, batch) : 0) : peak;
-    const after = Math.max(others, atBatch(stepLive[i]!, batch) - atBatch(size, batch));
+    const size = valueBytes(schedule, schedule.activationOf[op.output]!);
+    const others = i === first ? (second >= 0 ? liveAt(second) : 0) : peak;
+    const after = Math.max(others, liveAt(i) - atBatch(size, batch));
     out.push({ op: op.id, input: c.input, bytes: size, peakSaving: peak - after });
   }
   return out;
@@ -455,14 +503,17 @@ function inPlaceSavings(graph: Graph, schedule: Schedule, liveness: Liveness, st
 function checkpointEstimate(graph: Graph, alwaysLive: SymbolicBytes, batch: number, infos: readonly OpInfo[]): CheckpointEstimate {
   const seg = sqrtSegmentation(graph);
   const core = runCore(graph, alwaysLive, infos, seg.segmentOf);
-  const peak = peakIndex(core.stepLive, batch);
+  const peak = peakIndex(core.lineFixed, core.linePerSample, batch);
+  const columns = core.liveness.bufferColumns;
   return {
     segments: seg.segments,
     opsPerSegment: seg.opsPerSegment,
-    savedActivations: maxOfCategory(core.liveness, 'savedActivations', batch),
-    lowerBound: peak >= 0 ? atBatch(core.stepLive[peak]!, batch) : atBatch(alwaysLive, batch),
+    savedActivations: categoryPeak(core.liveness, core.schedule.stepCount, 'savedActivations', batch),
+    lowerBound: peak >= 0 ? core.lineFixed[peak]! + core.linePerSample[peak]! * batch : atBatch(alwaysLive, batch),
     // an estimate: the O(n log n) planner alone keeps it cheap enough for every keystroke
-    planned: planBestFitInOrder(core.liveness.buffers.map((b) => ({ start: b.liveFrom, end: b.liveTo, size: atBatch(b.bytes, batch) }))).arena + atBatch(alwaysLive, batch),
+    planned:
+      planBestFitInOrderColumns({ starts: Float64Array.from(columns.liveFrom), ends: Float64Array.from(columns.liveTo), sizes: sizesAt(columns, batch) }).arena +
+      atBatch(alwaysLive, batch),
     recomputeFraction: recomputeFraction(graph, core.schedule),
   };
 }

@@ -117,6 +117,11 @@ export function planBestFitInOrder(items: readonly PlanItem[]): Plan {
   return bestFitInOrder(columnsOf(items));
 }
 
+/** planBestFitInOrder over items given as columns */
+export function planBestFitInOrderColumns(items: PlanColumns): Plan {
+  return bestFitInOrder(items);
+}
+
 function bestFitInOrder({ starts, ends, sizes }: PlanColumns): Plan {
   const n = sizes.length;
   const offsets = new Array<number>(n).fill(0);

@@ -1,7 +1,7 @@
 // Per-step live bytes by category at the configured batch: data for a chart and a compact text view.
 import { atBatch, formatBytes, type SymbolicBytes } from '../units';
 import { CATEGORIES, type Category } from './liveness';
-import type { Phase, Step } from './schedule';
+import type { Phase } from './schedule';
 
 export interface TimelineRow {
   readonly step: number;
@@ -14,8 +14,16 @@ export interface TimelineRow {
   readonly total: number;
 }
 
+/** one step as the timeline needs it */
+export interface TimelineStep {
+  readonly index: number;
+  readonly phase: Phase;
+  readonly opName?: string;
+  readonly line: number | null;
+}
+
 export function buildTimeline(
-  steps: readonly Step[],
+  steps: readonly TimelineStep[],
   perStep: readonly Readonly<Record<Category, SymbolicBytes>>[],
   alwaysLive: Readonly<Record<'weights' | 'buffers' | 'optimizer', SymbolicBytes>>,
   batch: number,
@@ -31,8 +39,8 @@ export function buildTimeline(
     return {
       step: step.index,
       phase: step.phase,
-      ...(step.node ? { op: step.node.op } : {}),
-      line: step.node ? step.node.statement.start.line : null,
+      ...(step.opName !== undefined ? { op: step.opName } : {}),
+      line: step.line,
       bytes,
       total,
     };

@@ -22,7 +22,7 @@ export const batchBloatRule: Rule = {
     const fill = memory.simd.batch ?? 1;
     if (batch <= fill) return [];
     const top = peak.buffers
-      .filter((id) => memory.buffers[id]!.bytes.perSample > 0)
+      .filter((id) => memory.buffer(id)!.bytes.perSample > 0)
       .slice(0, 3)
       .map((id) => `${describeBuffer(graph, memory, id)} ${formatBytes(bufferBytes(memory, id))}`);
     const fillText =

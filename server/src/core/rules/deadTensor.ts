@@ -3,7 +3,8 @@
 // in every expansion (found as the op nothing reads, not the ops feeding it).
 import { formatBytes } from '../units';
 import { tensorBytesPerSample, type Graph, type OpNode } from '../ir';
-import { rangeId, type RawFinding, type Rule } from './types';
+import { groupByRange, RangeMap, type RangeGroups } from './rangeGroups';
+import type { RawFinding, Rule } from './types';
 
 /** tensors from which some model output is reachable */
 export function reachesOutput(graph: Graph): boolean[] {
@@ -32,11 +33,15 @@ export const deadTensorRule: Rule = {
       }, 0);
     const out: RawFinding[] = [];
     // 1. model statements whose every op is dead
-    const byStatement = groupBy(graph.ops.filter((o) => o.op !== 'input'), (o) => rangeId(o.statement));
-    const deadStatements = new Set<number | string>();
-    for (const [key, ops] of byStatement) {
-      if (ops.some((o) => live[o.output])) continue;
-      deadStatements.add(key);
+    const computed = graph.ops.filter((o) => o.op !== 'input');
+    const byStatement = groupByRange(computed, (o) => o.statement);
+    const deadStatements = new RangeMap<true>();
+    for (let g = 0; g < byStatement.count; g++) {
+      let anyLive = false;
+      for (let k = byStatement.start[g]!; k < byStatement.start[g + 1]! && !anyLive; k++) anyLive = live[computed[byStatement.members[k]!]!.output]!;
+      if (anyLive) continue;
+      const ops = membersOf(byStatement, g, computed);
+      deadStatements.set(byStatement.ranges[g]!, true);
       const last = ops[ops.length - 1]!;
       const name = tensorLabel(graph, last);
       out.push({
@@ -46,17 +51,20 @@ export const deadTensorRule: Rule = {
       });
     }
     // 2. dead statements inside block bodies (the block's result is used): one per source site
-    const readers = new Array<number>(graph.tensors.length).fill(0);
+    const readers = new Int32Array(graph.tensors.length);
     for (const op of graph.ops) for (const t of op.inputs) readers[t]!++;
     const sinks = graph.ops.filter(
-      (o) => o.op !== 'input' && o.callStack.length > 0 && !live[o.output] && readers[o.output] === 0 && !deadStatements.has(rangeId(o.statement)),
+      (o) => o.op !== 'input' && o.callStack.length > 0 && !live[o.output] && readers[o.output] === 0 && !deadStatements.has(o.statement),
     );
+    if (sinks.length === 0) return out;
     // sites with some live expansion, found once (not a scan of every op per dead site)
-    const liveSites = new Set<number | string>();
-    if (sinks.length > 0) for (const o of graph.ops) if (live[o.output]) liveSites.add(rangeId(o.site));
-    for (const ops of groupBy(sinks, (o) => rangeId(o.site)).values()) {
+    const liveSites = new RangeMap<true>();
+    for (const o of graph.ops) if (live[o.output]) liveSites.set(o.site, true);
+    const bySite = groupByRange(sinks, (o) => o.site);
+    for (let g = 0; g < bySite.count; g++) {
+      const ops = membersOf(bySite, g, sinks);
       const op = ops[0]!;
-      if (liveSites.has(rangeId(op.site))) continue;
+      if (liveSites.has(op.site)) continue;
       const name = tensorLabel(graph, op);
       const block = op.callStack[op.callStack.length - 1]!.block;
       out.push({
@@ -74,13 +82,8 @@ function tensorLabel(graph: Graph, op: OpNode): string {
   return t.name.includes('#') ? op.op : `'${t.name}'`;
 }
 
-function groupBy<T>(items: readonly T[], key: (t: T) => number | string): Map<number | string, T[]> {
-  const out = new Map<number | string, T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const list = out.get(k);
-    if (list) list.push(it);
-    else out.set(k, [it]);
-  }
+function membersOf<T>(groups: RangeGroups, g: number, items: readonly T[]): T[] {
+  const out: T[] = [];
+  for (let k = groups.start[g]!; k < groups.start[g + 1]!; k++) out.push(items[groups.members[k]!]!);
   return out;
 }

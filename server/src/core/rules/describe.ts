@@ -14,7 +14,7 @@ const KIND_WORDS: Readonly<Record<string, string>> = {
 
 /** "relu 'y' (line 14)", "gradient of conv2d 'x' (line 23)" */
 export function describeBuffer(graph: Graph, memory: MemoryAnalysis, bufferId: number): string {
-  const b = memory.buffers[bufferId]!;
+  const b = memory.buffer(bufferId)!;
   const op = graph.ops[b.op]!;
   const tensor = b.tensor !== undefined ? graph.tensors[b.tensor] : undefined;
   const name = tensor && !tensor.name.includes('#') ? ` '${tensor.name}'` : '';
@@ -22,7 +22,7 @@ export function describeBuffer(graph: Graph, memory: MemoryAnalysis, bufferId: n
 }
 
 export function bufferBytes(memory: MemoryAnalysis, bufferId: number): number {
-  return atBatch(memory.buffers[bufferId]!.bytes, memory.batch);
+  return atBatch(memory.buffer(bufferId)!.bytes, memory.batch);
 }
 
 export function percent(part: number, whole: number): string {
@@ -37,6 +37,7 @@ export function fitWords(bytes: number, budget: number): string {
 /** lower bound (max over steps of live bytes) at another batch */
 export function lowerBoundAt(memory: MemoryAnalysis, batch: number): number {
   let best = 0;
-  for (const l of memory.stepLive) best = Math.max(best, atBatch(l, batch));
+  const { stepLiveFixed: fixed, stepLivePerSample: perSample } = memory;
+  for (let i = 0; i < fixed.length; i++) best = Math.max(best, fixed[i]! + perSample[i]! * batch);
   return best;
 }

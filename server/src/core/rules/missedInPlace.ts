@@ -5,7 +5,8 @@
 import { atBatch, formatBytes } from '../units';
 import type { MemoryAnalysis } from '../analysis/memory';
 import type { Graph, SourceRange } from '../ir';
-import { rangeId, type RawFinding, type Rule } from './types';
+import { groupByRange } from './rangeGroups';
+import type { RawFinding, Rule } from './types';
 
 export interface InPlaceSite {
   readonly site: SourceRange;
@@ -29,9 +30,10 @@ export class PeakProfile {
   private scans = 0;
 
   constructor(memory: MemoryAnalysis) {
-    const n = memory.stepLive.length;
+    const { stepLiveFixed: fixed, stepLivePerSample: perSample, batch } = memory;
+    const n = fixed.length;
     this.live = new Float64Array(n);
-    for (let i = 0; i < n; i++) this.live[i] = atBatch(memory.stepLive[i]!, memory.batch);
+    for (let i = 0; i < n; i++) this.live[i] = fixed[i]! + perSample[i]! * batch;
     // most calls lower a few steps: the top few suffice, sorting every step is for the rare rest
     this.order = this.top(Math.min(n, 16));
     this.complete = this.order.length === n;
@@ -106,33 +108,32 @@ export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new
   const batch = memory.batch;
   if (memory.inPlace.savings.length === 0) return [];
   // by op id (-1: none); arrays and numeric site ids, not Maps of strings: one entry per op
+  // the schedule runs op i's forward at step i (one forward step per op, in program order)
+  const forwardSteps = Math.min(graph.ops.length, memory.stepLiveFixed.length);
   const stepOf = new Int32Array(graph.ops.length).fill(-1);
-  for (const s of memory.steps) if (s.phase === 'forward' && s.op !== undefined && s.op >= 0 && s.op < stepOf.length) stepOf[s.op] = s.index;
+  for (let i = 0; i < forwardSteps; i++) stepOf[i] = i;
   const isCandidate = new Uint8Array(graph.ops.length);
   const candidate = new Float64Array(graph.ops.length);
   for (const s of memory.inPlace.savings) {
     isCandidate[s.op] = 1;
     candidate[s.op] = atBatch(s.bytes, batch);
   }
-  const bySite = new Map<number | string, number[]>();
-  for (const op of graph.ops) {
-    const key = rangeId(op.site);
-    const list = bySite.get(key);
-    if (list) list.push(op.id);
-    else bySite.set(key, [op.id]);
-  }
+  const sites = groupByRange(graph.ops, (op) => op.site);
   const out: InPlaceSite[] = [];
-  const done = new Set<number | string>();
+  const done = new Uint8Array(sites.count);
   for (const s of memory.inPlace.savings) {
     const op = graph.ops[s.op]!;
-    const key = rangeId(op.site);
-    if (done.has(key)) continue;
-    done.add(key);
-    const instances = bySite.get(key)!;
-    if (!instances.every((id) => isCandidate[id] === 1 && stepOf[id]! >= 0)) continue;
+    const site = sites.groupOf[s.op]!;
+    if (done[site] === 1) continue;
+    done[site] = 1;
+    const first = sites.start[site]!;
+    const last = sites.start[site + 1]!;
+    let every = true;
+    for (let k = first; k < last && every; k++) every = isCandidate[sites.members[k]!] === 1 && stepOf[sites.members[k]!]! >= 0;
+    if (!every) continue;
     const lowered = new Map<number, number>();
-    for (const id of instances) lowered.set(stepOf[id]!, candidate[id]!);
-    out.push({ site: op.site, opName: op.op, saving: profile.saving(lowered), instances: instances.length, lowered });
+    for (let k = first; k < last; k++) lowered.set(stepOf[sites.members[k]!]!, candidate[sites.members[k]!]!);
+    out.push({ site: op.site, opName: op.op, saving: profile.saving(lowered), instances: last - first, lowered });
   }
   return out;
 }

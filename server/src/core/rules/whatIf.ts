@@ -3,11 +3,11 @@
 import { computeFootprint, stateBytes, weightFormat, type Footprint } from '../analysis/footprint';
 import { analyzeMemory, engineOf, type MemoryAnalysis } from '../analysis/memory';
 import { activationDType } from '../graphBuilder';
-import { tensorBytesPerSample, type Graph, type OpNode, type Precision, type SourceRange } from '../ir';
+import { DTYPE_BYTES, type Graph, type OpNode, type Precision, type SourceRange } from '../ir';
 import { rangeId, rangeKey } from './types';
 import { maxBatchOfColumns } from '../analysis/batch';
 import { computeLiveness, requestsInPlace } from '../analysis/liveness';
-import { buildSchedule, opInfos, type OpInfo } from '../analysis/schedule';
+import { buildSchedule, VALUE_KINDS } from '../analysis/schedule';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
 
 export function memoryOfGraph(graph: Graph): MemoryAnalysis {
@@ -50,79 +50,91 @@ function lowerBoundOfTotals(graph: Graph, alwaysLive: SymbolicBytes, fixed: Floa
 /**
  * lowerBoundOfGraph(withPrecision(graph, precision)) without a second schedule: a precision change
  * retypes tensors, so the steps, live intervals and buffers stay those of the analysis and only the
- * bytes of each value change. Checked, not assumed: where the registry's answers (what an op saves,
- * whether it needs extra state or workspace) or in-place legality could differ, it re-analyses.
+ * bytes of each value change: element counts times the target's bytes per element. The registry's
+ * saved and workspace rules count elements from shapes and arguments, never dtypes, so they need not
+ * run again (test/unit/analysis/precisionWhatIf.test.ts checks both ways agree on every example).
+ * Where in-place legality could differ, it re-analyses.
  */
 export function lowerBoundUnderPrecision(graph: Graph, footprint: Footprint, memory: MemoryAnalysis, precision: Precision): LowerBoundWhatIf {
   const engine = engineOf(memory);
-  const target = withPrecision(graph, precision);
-  if (!engine) return lowerBoundOfGraph(target);
+  const targetConfig = { ...graph.config, precision };
+  if (!engine) return lowerBoundOfGraph(withPrecision(graph, precision));
   const { schedule, liveness } = engine;
   const from = activationDType(graph.config);
-  const to = activationDType(target.config);
+  const to = activationDType(targetConfig);
   // retyping fp32 -> fp16 could make an fp32 tensor and an fp16 one the same storage (in-place legality)
-  if (from !== to && graph.tensors.some((t) => t.dtype === to) && graph.ops.some(requestsInPlace)) return lowerBoundOfGraph(target);
-  const infos = opInfos(target, schedule.lowering);
-  if (!sameStructure(schedule.opInfo, infos)) return lowerBoundOfGraph(target);
-
+  if (from !== to && graph.tensors.some((t) => t.dtype === to) && graph.ops.some(requestsInPlace)) return lowerBoundOfGraph(withPrecision(graph, precision));
+  const infos = schedule.opInfo;
+  const toBytes = DTYPE_BYTES[to];
   const format = weightFormat(graph.config);
-  const targetFormat = weightFormat(target.config);
-  const valueBytes = (v: number): SymbolicBytes => {
-    const value = schedule.values[v]!;
-    switch (value.kind) {
+  const targetFormat = weightFormat(targetConfig);
+  // the bytes of value v under the target precision, as fixed and perSample
+  let vf = 0;
+  let vp = 0;
+  const retype = (v: number): void => {
+    switch (VALUE_KINDS[schedule.valueKind[v]!]!) {
       case 'activation':
       case 'recomputed':
       case 'activation-gradient': {
-        const t = target.tensors[value.tensor!]!;
-        return { fixed: 0, perSample: tensorBytesPerSample(t) };
+        // withPrecision retypes the activation-typed tensors only
+        const t = graph.tensors[schedule.valueTensor[v]!]!;
+        vf = 0;
+        vp = t.elementsPerSample * (t.dtype === from ? toBytes : DTYPE_BYTES[t.dtype]);
+        return;
       }
-      case 'saved-extra':
-        return infos[value.op]!.saved!.extra;
-      case 'workspace':
-        return infos[value.op]!.workspace;
+      case 'saved-extra': {
+        const info = infos[schedule.valueOp[v]!]!;
+        const bytes = DTYPE_BYTES[info.extraDType ?? to];
+        vf = info.extraElements.fixed * bytes;
+        vp = info.extraElements.perSample * bytes;
+        return;
+      }
+      case 'workspace': {
+        const info = infos[schedule.valueOp[v]!]!;
+        vf = info.workspaceElements.fixed * toBytes;
+        vp = info.workspaceElements.perSample * toBytes;
+        return;
+      }
       case 'weight-gradient':
         // trainable x bytes per gradient; the byte sizes are powers of two, so this is exact
-        return { fixed: (value.bytes.fixed / format.gradient) * targetFormat.gradient, perSample: 0 };
+        vf = (schedule.valueFixed[v]! / format.gradient) * targetFormat.gradient;
+        vp = 0;
+        return;
     }
   };
-  const steps = schedule.steps.length;
+  const steps = schedule.stepCount;
   const fixed = new Float64Array(steps + 1);
   const perSample = new Float64Array(steps + 1);
-  for (const b of liveness.buffers) {
-    if (b.liveFrom < 0) continue;
+  const buffers = liveness.bufferColumns;
+  for (let b = 0; b < buffers.count; b++) {
+    const liveFrom = buffers.liveFrom[b]!;
+    if (liveFrom < 0) continue;
     // a buffer is as large as its largest value (the same rule as the liveness engine's)
-    let bytes = valueBytes(b.values[0]!);
-    for (let i = 1; i < b.values.length; i++) {
-      const x = valueBytes(b.values[i]!);
-      if (x.perSample > bytes.perSample || (x.perSample === bytes.perSample && x.fixed > bytes.fixed)) bytes = x;
+    const first = buffers.valueStart[b]!;
+    const last = buffers.valueStart[b + 1]!;
+    retype(buffers.values[first]!);
+    let bf = vf;
+    let bp = vp;
+    for (let k = first + 1; k < last; k++) {
+      retype(buffers.values[k]!);
+      if (vp > bp || (vp === bp && vf > bf)) {
+        bf = vf;
+        bp = vp;
+      }
     }
-    fixed[b.liveFrom]! += bytes.fixed;
-    fixed[b.liveTo + 1]! -= bytes.fixed;
-    perSample[b.liveFrom]! += bytes.perSample;
-    perSample[b.liveTo + 1]! -= bytes.perSample;
+    const end = buffers.liveTo[b]! + 1;
+    fixed[liveFrom]! += bf;
+    fixed[end]! -= bf;
+    perSample[liveFrom]! += bp;
+    perSample[end]! -= bp;
   }
   for (let i = 1; i < steps; i++) {
     fixed[i]! += fixed[i - 1]!;
     perSample[i]! += perSample[i - 1]!;
   }
-  const state = stateBytes(footprint.params, target.config);
+  const state = stateBytes(footprint.params, targetConfig);
   const alwaysLive = [state.weights, state.buffers, state.optimizer].reduce(addBytes, ZERO_BYTES);
   return lowerBoundOfTotals(graph, alwaysLive, fixed.subarray(0, steps), perSample.subarray(0, steps));
-}
-
-/** the same steps and values: every op saves the same inputs, and extra state and workspace stay (non)zero */
-function sameStructure(a: readonly OpInfo[], b: readonly OpInfo[]): boolean {
-  if (a.length !== b.length) return false;
-  const zero = (x: SymbolicBytes): boolean => x.fixed === 0 && x.perSample === 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.spec !== y.spec || zero(x.workspace) !== zero(y.workspace) || !x.saved !== !y.saved) return false;
-    if (!x.saved || !y.saved) continue;
-    if (x.saved.output !== y.saved.output || zero(x.saved.extra) !== zero(y.saved.extra)) return false;
-    if (x.saved.inputs.length !== y.saved.inputs.length || x.saved.inputs.some((v, k) => v !== y.saved!.inputs[k])) return false;
-  }
-  return true;
 }
 
 /** the graph as the frontend would build it under another precision: activation-typed tensors retyped */

@@ -1,0 +1,90 @@
+// Grouping by source range (an op's call site or statement) without a string or a 52-bit number
+// per key: keys are hashed by their start line (a small integer) and compared field by field.
+// Rules group every op of a model this way on each keystroke.
+import type { SourceRange } from '../ir';
+
+function sameRange(a: SourceRange, b: SourceRange): boolean {
+  return (
+    a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character
+  );
+}
+
+/** a map keyed by range value (equal positions, any object), iterated in insertion order */
+export class RangeMap<V> {
+  private readonly firstOnLine = new Map<number, number>();
+  private readonly nextOnLine: number[] = [];
+  private readonly rangeList: SourceRange[] = [];
+  private readonly valueList: V[] = [];
+
+  get size(): number {
+    return this.rangeList.length;
+  }
+
+  /** insertion index of the range, -1 when absent */
+  indexOf(range: SourceRange): number {
+    for (let i = this.firstOnLine.get(range.start.line) ?? -1; i >= 0; i = this.nextOnLine[i]!) {
+      if (sameRange(this.rangeList[i]!, range)) return i;
+    }
+    return -1;
+  }
+
+  has(range: SourceRange): boolean {
+    return this.indexOf(range) >= 0;
+  }
+
+  get(range: SourceRange): V | undefined {
+    const i = this.indexOf(range);
+    return i >= 0 ? this.valueList[i] : undefined;
+  }
+
+  /** sets the value and returns the range's insertion index */
+  set(range: SourceRange, value: V): number {
+    const i = this.indexOf(range);
+    if (i >= 0) {
+      this.valueList[i] = value;
+      return i;
+    }
+    const index = this.rangeList.length;
+    this.rangeList.push(range);
+    this.valueList.push(value);
+    this.nextOnLine.push(this.firstOnLine.get(range.start.line) ?? -1);
+    this.firstOnLine.set(range.start.line, index);
+    return index;
+  }
+
+  rangeAt(index: number): SourceRange {
+    return this.rangeList[index]!;
+  }
+
+  valueAt(index: number): V {
+    return this.valueList[index]!;
+  }
+}
+
+/** items grouped by a range, groups in order of first appearance, members in item order */
+export interface RangeGroups {
+  readonly count: number;
+  /** group of each item */
+  readonly groupOf: Int32Array;
+  /** the range of each group (the first member's) */
+  readonly ranges: readonly SourceRange[];
+  /** members of group g: members[start[g] .. start[g + 1]) (item indices) */
+  readonly start: Int32Array;
+  readonly members: Int32Array;
+}
+
+export function groupByRange<T>(items: readonly T[], rangeOf: (item: T) => SourceRange): RangeGroups {
+  const index = new RangeMap<true>();
+  const groupOf = new Int32Array(items.length);
+  for (let i = 0; i < items.length; i++) groupOf[i] = index.set(rangeOf(items[i]!), true);
+  const count = index.size;
+  const start = new Int32Array(count + 1);
+  for (let i = 0; i < items.length; i++) start[groupOf[i]! + 1]!++;
+  for (let g = 0; g < count; g++) start[g + 1]! += start[g]!;
+  const fill = start.slice(0, count);
+  const members = new Int32Array(items.length);
+  for (let i = 0; i < items.length; i++) members[fill[groupOf[i]!]!++] = i;
+  const ranges: SourceRange[] = [];
+  for (let g = 0; g < count; g++) ranges.push(index.rangeAt(g));
+  return { count, groupOf, ranges, start, members };
+}
