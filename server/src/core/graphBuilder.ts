@@ -47,7 +47,7 @@ export class GraphBuilder {
   private readonly tensors: Tensor[] = [];
   private readonly ops: OpNode[] = [];
   private readonly inputs: TensorId[] = [];
-  private readonly lastAttrs = new Map<OpSpec, Readonly<Record<string, AttrValue>>>();
+  private readonly attrs = new AttrsCache();
   private readonly context: Pick<OpContext, 'layout' | 'activationDType'>;
 
   constructor(
@@ -72,7 +72,7 @@ export class GraphBuilder {
   add(request: OpRequest): OpResult {
     const spec = lookupOp(request.op);
     if (!spec) return { ok: false, message: `unknown op '${request.op}'` };
-    const args = withDefaults(spec, request.args);
+    const args = this.attrs.of(spec, request.args);
     const inputs: Tensor[] = [];
     for (const id of request.inputs) inputs.push(this.tensor(id));
     // written out, not spread: one context per op per keystroke
@@ -112,7 +112,7 @@ export class GraphBuilder {
       op: spec.name,
       inputs: request.inputs.slice(),
       output: tensor.id,
-      attrs: this.sharedAttrs(spec, args),
+      attrs: args,
       params,
       site: request.site,
       statement: request.statement,
@@ -125,17 +125,6 @@ export class GraphBuilder {
     this.ops.push(node);
     if (spec.name === 'input') this.inputs.push(tensor.id);
     return { ok: true, tensor, node };
-  }
-
-  /**
-   * The attrs of the previous op of this spec when they are equal (shallow, by value): a chain of
-   * like layers shares one object instead of keeping one per op (graphs are never mutated).
-   */
-  private sharedAttrs(spec: OpSpec, args: Record<string, AttrValue>): Readonly<Record<string, AttrValue>> {
-    const last = this.lastAttrs.get(spec);
-    if (last !== undefined && sameAttrs(last, args)) return last;
-    this.lastAttrs.set(spec, args);
-    return args;
   }
 
   /** give a tensor a user-facing name after the fact (the left-hand side of a statement) */
@@ -159,25 +148,52 @@ export class GraphBuilder {
   }
 }
 
-function withDefaults(spec: OpSpec, given: Readonly<Record<string, ArgValue>>): Record<string, ArgValue> {
-  const out: Record<string, ArgValue> = {};
-  for (const arg of spec.args) {
-    if (arg.kind === 'tensor') continue;
-    const v = given[arg.name] ?? arg.default;
-    if (v !== undefined) out[arg.name] = v;
-  }
-  return out;
+/** the non-tensor arguments of a spec, in order, with their defaults */
+interface ArgTable {
+  readonly names: readonly string[];
+  readonly defaults: readonly (ArgValue | undefined)[];
+  /** the values of the call at hand, by index into `names` */
+  readonly values: (ArgValue | undefined)[];
+  /** recently built attrs with their values by index, newest replacing the oldest */
+  readonly recent: { values: (ArgValue | undefined)[]; attrs: Readonly<Record<string, ArgValue>> }[];
+  next: number;
 }
 
-/** equal keys in the same order (withDefaults writes them in the spec's order) and identical values */
-function sameAttrs(a: Readonly<Record<string, AttrValue>>, b: Readonly<Record<string, AttrValue>>): boolean {
-  let n = 0;
-  for (const k in b) {
-    if (a[k] !== b[k]) return false;
-    n++;
+const RECENT_ATTRS = 8;
+
+/**
+ * An op's attrs: the given arguments with the spec's defaults filled in, keys in the spec's order.
+ * A chain of like layers or a block expanded many times repeats a few argument sets, so the last
+ * few per spec are reused when equal: no object is built for a repeat and the graph keeps one
+ * copy (attrs are never mutated). Values are compared by identity (a list given anew is new).
+ */
+class AttrsCache {
+  private readonly tables = new Map<OpSpec, ArgTable>();
+
+  of(spec: OpSpec, given: Readonly<Record<string, ArgValue>>): Readonly<Record<string, ArgValue>> {
+    const table = this.tables.get(spec) ?? this.table(spec);
+    const { names, defaults, values } = table;
+    for (let k = 0; k < names.length; k++) values[k] = given[names[k]!] ?? defaults[k];
+    for (const r of table.recent) if (sameValues(r.values, values)) return r.attrs;
+    const attrs: Record<string, ArgValue> = {};
+    for (let k = 0; k < names.length; k++) if (values[k] !== undefined) attrs[names[k]!] = values[k]!;
+    const entry = { values: values.slice(), attrs };
+    if (table.recent.length < RECENT_ATTRS) table.recent.push(entry);
+    else table.recent[table.next++ % RECENT_ATTRS] = entry;
+    return attrs;
   }
-  for (const _ in a) n--;
-  return n === 0;
+
+  private table(spec: OpSpec): ArgTable {
+    const args = spec.args.filter((a) => a.kind !== 'tensor');
+    const table: ArgTable = { names: args.map((a) => a.name), defaults: args.map((a) => a.default), values: args.map(() => undefined), recent: [], next: 0 };
+    this.tables.set(spec, table);
+    return table;
+  }
+}
+
+function sameValues(a: readonly (ArgValue | undefined)[], b: readonly (ArgValue | undefined)[]): boolean {
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /** an op that keeps its input's shape (activations, norms) shares the input's shape array */

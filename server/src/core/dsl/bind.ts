@@ -110,8 +110,9 @@ export function bindOpArgs(
   unknownWord: (arg: EvArg) => void,
 ): BoundOp {
   const specArgs = spec.args;
-  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values: {}, ranges: new Array<SourceRange | undefined>(specArgs.length).fill(undefined), ok: true };
-  const ranges = b.ranges;
+  const ranges: (SourceRange | undefined)[] = [];
+  for (let i = 0; i < specArgs.length; i++) ranges.push(undefined);
+  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values: {}, ranges, ok: true };
 
   // positional arguments, in schema order; a variadic takes the following arguments of its kind
   const positional = positionalOf(spec);

@@ -14,6 +14,9 @@ export class ModelRun extends Evaluator {
   /** reused for each op's binding diagnostics */
   private readonly scratch: CoreDiagnostic[] = [];
   private segments = 0;
+  /** the frame of the op call being bound, for the one callback bindOpArgs reports unknown words through */
+  private bindingFrame: Frame | undefined;
+  private readonly unknownWord = (a: EvArg): void => this.unknownName({ kind: 'ident', name: a.word!, range: a.range }, this.bindingFrame!);
 
   run(model: ModelItem): Graph {
     const frame: Frame = { scope: new Map(), callStack: [], blockChain: [], statement: model.range };
@@ -62,8 +65,9 @@ export class ModelRun extends Evaluator {
 
   /** `checkpoint: true` on a block call or repeat: taken out of the arguments */
   private takeCheckpoint(args: EvArg[], frame: Frame, spec: OpSpec | undefined, block: BlockItem | undefined): boolean {
-    const i = args.findIndex((a) => a.name?.name === 'checkpoint');
-    if (i < 0) return false;
+    let i = 0;
+    while (i < args.length && args[i]!.name?.name !== 'checkpoint') i++;
+    if (i === args.length) return false;
     if (spec?.args.some((s) => s.name === 'checkpoint') || block?.params.some((p) => p.name.name === 'checkpoint')) return false;
     const a = args[i]!;
     args.splice(i, 1);
@@ -88,7 +92,8 @@ export class ModelRun extends Evaluator {
 
   private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, repeated: boolean): Value {
     const local = this.scratch;
-    const bound = bindOpArgs(spec, args, call.callee.range, local, (a) => this.unknownName({ kind: 'ident', name: a.word!, range: a.range }, frame));
+    this.bindingFrame = frame;
+    const bound = bindOpArgs(spec, args, call.callee.range, local, this.unknownWord);
     if (local.length > 0) {
       for (const d of local) this.el.forward(d, frame);
       local.length = 0;

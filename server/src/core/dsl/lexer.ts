@@ -81,6 +81,59 @@ function isIdentPart(c: number): boolean {
   return isIdentStart(c) || isDigit(c);
 }
 
+function textHash(text: string, start: number, end: number): number {
+  let hash = 0;
+  for (let k = start; k < end; k++) hash = (Math.imul(hash, 31) + text.charCodeAt(k)) | 0;
+  return hash;
+}
+
+/**
+ * The texts of names and numbers, one string per distinct text: a model repeats a few names
+ * (`x`, `relu`, `64`) thousands of times, and the tree keeps them. Found by a hash of the
+ * characters (open addressing), so a repeated name costs no slice of the source.
+ */
+class Interned {
+  private strings: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
+  private hashes = new Int32Array(256);
+  private count = 0;
+
+  intern(text: string, start: number, end: number, hash: number): string {
+    const strings = this.strings;
+    const mask = strings.length - 1;
+    const length = end - start;
+    for (let k = hash & mask; ; k = (k + 1) & mask) {
+      const s = strings[k];
+      if (s === undefined) break;
+      if (this.hashes[k] === hash && s.length === length && sameText(s, text, start)) return s;
+    }
+    const s = text.slice(start, end);
+    if (++this.count * 2 > strings.length) this.grow();
+    this.put(s, hash);
+    return s;
+  }
+
+  private put(s: string, hash: number): void {
+    const mask = this.strings.length - 1;
+    let k = hash & mask;
+    while (this.strings[k] !== undefined) k = (k + 1) & mask;
+    this.strings[k] = s;
+    this.hashes[k] = hash;
+  }
+
+  private grow(): void {
+    const old = this.strings;
+    const oldHashes = this.hashes;
+    this.strings = new Array<string | undefined>(old.length * 2).fill(undefined);
+    this.hashes = new Int32Array(old.length * 2);
+    for (let k = 0; k < old.length; k++) if (old[k] !== undefined) this.put(old[k]!, oldHashes[k]!);
+  }
+}
+
+function sameText(s: string, text: string, start: number): boolean {
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) !== text.charCodeAt(start + k)) return false;
+  return true;
+}
+
 /** everything at once (tests, tools); the parser pulls tokens one by one from a Lexer */
 export function lex(text: string): LexResult {
   const lexer = new Lexer(text);
@@ -104,6 +157,7 @@ export class Lexer {
   private lineStart = 0;
   private junkStart = -1;
   private readonly n: number;
+  private readonly names = new Interned();
 
   constructor(
     private readonly text: string,
@@ -164,9 +218,10 @@ export class Lexer {
       if (isIdentStart(c)) {
         this.flushJunk(i);
         let j = i + 1;
-        while (j < n && isIdentPart(text.charCodeAt(j))) j++;
+        let hash = c;
+        for (let d = text.charCodeAt(j); j < n && isIdentPart(d); d = text.charCodeAt(++j)) hash = (Math.imul(hash, 31) + d) | 0;
         this.i = j;
-        return this.make('ident', i, j, text.slice(i, j));
+        return this.make('ident', i, j, this.names.intern(text, i, j, hash));
       }
       if (isDigit(c)) {
         this.flushJunk(i);
@@ -217,8 +272,8 @@ export class Lexer {
       j += 2;
       while (j < n && isDigit(src.charCodeAt(j))) j++;
     }
-    const numText = src.slice(start, j);
     if (j < n && isIdentStart(src.charCodeAt(j))) {
+      const numText = src.slice(start, j);
       let k = j;
       while (k < n && isIdentPart(src.charCodeAt(k))) k++;
       this.i = k;
@@ -234,6 +289,7 @@ export class Lexer {
       return this.make('size', start, k, src.slice(start, k), Number.isSafeInteger(bytes) ? bytes : Number.NaN);
     }
     this.i = j;
+    const numText = this.names.intern(src, start, j, textHash(src, start, j));
     return this.make(isInt ? 'int' : 'real', start, j, numText, Number(numText));
   }
 

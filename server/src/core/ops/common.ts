@@ -14,12 +14,19 @@ export function boolArg(ctx: OpContext, name: string): boolean {
   return ctx.args[name] === true;
 }
 
+/** `dims` copies of `value` (a loop of pushes: `new Array(n).fill` is several times slower for short arrays) */
+function filled<T>(dims: number, value: T): T[] {
+  const out: T[] = [];
+  for (let k = 0; k < dims; k++) out.push(value);
+  return out;
+}
+
 /** expand `3` or `[3, 5]` to one value per spatial dim */
 export function perDim(value: ArgValue | undefined, dims: number, name: string): number[] {
-  if (typeof value === 'number') return new Array<number>(dims).fill(value);
+  if (typeof value === 'number') return filled(dims, value);
   if (Array.isArray(value)) {
     if (value.length === dims) return [...value];
-    if (value.length === 1) return new Array<number>(dims).fill(value[0]!);
+    if (value.length === 1) return filled(dims, value[0]!);
   }
   throw new ShapeError(`'${name}' needs 1 or ${dims} values`, name);
 }
@@ -76,8 +83,8 @@ export function windowOutput(
 
 /** padding argument per spatial dim: numbers, or 'same'/'valid' for all dims */
 export function paddingArg(value: ArgValue | undefined, dims: number): (number | 'same' | 'valid')[] {
-  if (value === 'same' || value === 'valid') return new Array<'same' | 'valid'>(dims).fill(value);
-  if (value === undefined) return new Array<number>(dims).fill(0);
+  if (value === 'same' || value === 'valid') return filled(dims, value);
+  if (value === undefined) return filled(dims, 0);
   return perDim(value, dims, 'pad');
 }
 
@@ -217,6 +224,13 @@ export function shapeText(shape: readonly number[]): string {
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** the input shape of a windowed op over `dims` spatial axes (channels + spatial); the hint is built only for the error */
+export function expectSpatialRank(ctx: OpContext, dims: number, opName: string, spatial: readonly string[] = SPATIAL_NAMES[dims]!): readonly number[] {
+  const shape = ctx.inputs[0]!.shape;
+  if (shape.length !== dims + 1) expectRank(ctx, 0, dims + 1, opName, `expected ${layoutHint(ctx.layout, spatial)}`);
+  return shape;
 }
 
 /** the input shape, checking the rank is at least `min` */

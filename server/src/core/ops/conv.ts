@@ -7,7 +7,7 @@ import {
   BIAS_ARG,
   boolArg,
   checkedOps,
-  expectRank,
+  expectSpatialRank,
   intAtLeast,
   joinChannels,
   layoutHint,
@@ -32,7 +32,7 @@ interface Window {
 }
 
 function readWindow(ctx: OpContext, dims: number, opName: string): Window {
-  const shape = expectRank(ctx, 0, dims + 1, opName, `expected ${layoutHint(ctx.layout, SPATIAL_NAMES[dims]!)}`);
+  const shape = expectSpatialRank(ctx, dims, opName);
   const { channels, spatial } = splitChannels(shape, ctx.layout);
   const pad = paddingArg(ctx.args['pad'], dims);
   for (const p of pad) {

@@ -4,7 +4,7 @@ import { ShapeError } from './types';
 import {
   checkedOps,
   expectMinRank,
-  expectRank,
+  expectSpatialRank,
   joinChannels,
   layoutHint,
   NO_PARAMS,
@@ -21,7 +21,7 @@ import {
 type PoolKind = 'max' | 'avg';
 
 function poolShape(ctx: OpContext, dims: number, name: string): number[] {
-  const shape = expectRank(ctx, 0, dims + 1, name, `expected ${layoutHint(ctx.layout, SPATIAL_NAMES[dims]!)}`);
+  const shape = expectSpatialRank(ctx, dims, name);
   const { channels, spatial } = splitChannels(shape, ctx.layout);
   const kernel = perDimAtLeast(ctx, 'kernel', dims, 1);
   // PyTorch and Keras: the stride defaults to the window size

@@ -6,6 +6,7 @@ import {
   checkedOps,
   expectMinRank,
   expectRank,
+  expectSpatialRank,
   INPLACE_ARG,
   intAtLeast,
   intList,
@@ -262,7 +263,7 @@ function croppingSpec(dims: 1 | 2 | 3): OpSpec {
       { name: 'crop', kind: 'intOrInts', positional: true, required: true, doc: 'one value, one per spatial axis, or [before, after] pairs flattened' },
     ],
     inferShape(ctx) {
-      const shape = expectRank(ctx, 0, dims + 1, name, `expected ${layoutHint(ctx.layout, sp)}`);
+      const shape = expectSpatialRank(ctx, dims, name, sp);
       const { channels, spatial } = splitChannels(shape, ctx.layout);
       const crops = beforeAfter(ctx, 'crop', dims);
       const out = spatial.map((d, i) => {
