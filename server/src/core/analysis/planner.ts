@@ -134,8 +134,8 @@ function bestFitInOrder({ starts, ends, sizes }: PlanColumns): Plan {
     lo = hi;
   }
   const byEnd = bucketByStep(ends, sizes);
-  const arena = new Arena();
-  const blockOf = new Array<Block | undefined>(n);
+  const arena = new Arena(2 * byStart.length + 1);
+  const blockOf = new Int32Array(n).fill(-1);
   let e = 0;
   for (const i of byStart) {
     const start = starts[i]!;
@@ -146,7 +146,7 @@ function bestFitInOrder({ starts, ends, sizes }: PlanColumns): Plan {
     }
     const block = arena.allocate(sizes[i]!);
     blockOf[i] = block;
-    offsets[i] = block.offset;
+    offsets[i] = arena.offsetOf(block);
   }
   return { offsets, arena: arena.top, strategy: 'best-fit-in-order' };
 }
@@ -179,106 +179,133 @@ function bucketByStep(step: Float64Array, sizes: Float64Array): Uint32Array {
   return out;
 }
 
-/**
- * A block of the arena: used or free. All blocks form a list in address order (so a release finds its
- * neighbours in O(1)); free blocks are also nodes of a treap keyed by (size, offset) for best fit.
- */
-interface Block {
-  offset: number;
-  size: number;
-  free: boolean;
-  prev: Block | null;
-  next: Block | null;
-  priority: number;
-  left: Block | null;
-  right: Block | null;
-}
+const NONE = -1;
 
+/**
+ * The arena's blocks, used or free, as columns indexed by block number (no object per block: a
+ * 250,000-buffer plan runs on every keystroke of a large model). All blocks form a list in address
+ * order (so a release finds its neighbours in O(1)); free blocks are also nodes of a treap keyed by
+ * (size, offset) for best fit.
+ */
 class Arena {
   /** high-water mark: the arena size */
   top = 0;
-  private tail: Block | null = null;
-  private root: Block | null = null;
+  private readonly offset: Float64Array;
+  private readonly size: Float64Array;
+  private readonly free: Uint8Array;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  private readonly priority: Uint32Array;
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private count = 0;
+  private tail = NONE;
+  private root = NONE;
   private seed = 0x9e3779b9;
 
-  allocate(size: number): Block {
+  /** `capacity`: the most blocks ever made (each allocation makes at most one) */
+  constructor(capacity: number) {
+    this.offset = new Float64Array(capacity);
+    this.size = new Float64Array(capacity);
+    this.free = new Uint8Array(capacity);
+    this.prev = new Int32Array(capacity);
+    this.next = new Int32Array(capacity);
+    this.priority = new Uint32Array(capacity);
+    this.left = new Int32Array(capacity);
+    this.right = new Int32Array(capacity);
+  }
+
+  offsetOf(block: number): number {
+    return this.offset[block]!;
+  }
+
+  allocate(size: number): number {
     const fit = this.bestFit(size);
-    if (fit) {
+    if (fit !== NONE) {
       this.root = this.removeNode(this.root, fit);
-      if (fit.size > size) {
-        const rest = this.newBlock(fit.offset + size, fit.size - size, true);
+      if (this.size[fit]! > size) {
+        const rest = this.newBlock(this.offset[fit]! + size, this.size[fit]! - size, true);
         this.linkAfter(fit, rest);
         this.root = this.insertNode(this.root, rest);
-        fit.size = size;
+        this.size[fit] = size;
       }
-      fit.free = false;
+      this.free[fit] = 0;
       return fit;
     }
     // nothing fits: grow the free block at the end, or append a new one
     const tail = this.tail;
-    if (tail && tail.free) {
+    if (tail !== NONE && this.free[tail] === 1) {
       this.root = this.removeNode(this.root, tail);
-      tail.size = size;
-      tail.free = false;
-      this.top = Math.max(this.top, tail.offset + size);
+      this.size[tail] = size;
+      this.free[tail] = 0;
+      this.top = Math.max(this.top, this.offset[tail]! + size);
       return tail;
     }
-    const block = this.newBlock(tail ? tail.offset + tail.size : 0, size, false);
-    if (tail) this.linkAfter(tail, block);
+    const block = this.newBlock(tail !== NONE ? this.offset[tail]! + this.size[tail]! : 0, size, false);
+    if (tail !== NONE) this.linkAfter(tail, block);
     else this.tail = block;
-    this.top = Math.max(this.top, block.offset + size);
+    this.top = Math.max(this.top, this.offset[block]! + size);
     return block;
   }
 
-  release(block: Block): void {
+  release(block: number): void {
     let b = block;
-    b.free = true;
-    const prev = b.prev;
-    if (prev && prev.free) {
+    this.free[b] = 1;
+    const prev = this.prev[b]!;
+    if (prev !== NONE && this.free[prev] === 1) {
       this.root = this.removeNode(this.root, prev);
-      prev.size += b.size;
+      this.size[prev]! += this.size[b]!;
       this.unlink(b);
       b = prev;
     }
-    const next = b.next;
-    if (next && next.free) {
+    const next = this.next[b]!;
+    if (next !== NONE && this.free[next] === 1) {
       this.root = this.removeNode(this.root, next);
-      b.size += next.size;
+      this.size[b]! += this.size[next]!;
       this.unlink(next);
     }
     this.root = this.insertNode(this.root, b);
   }
 
   /** the smallest free block of at least `size` bytes, lowest offset among equals */
-  private bestFit(size: number): Block | null {
+  private bestFit(size: number): number {
     let node = this.root;
-    let best: Block | null = null;
-    while (node) {
-      if (node.size >= size) {
+    let best = NONE;
+    while (node !== NONE) {
+      if (this.size[node]! >= size) {
         best = node;
-        node = node.left;
-      } else node = node.right;
+        node = this.left[node]!;
+      } else node = this.right[node]!;
     }
     return best;
   }
 
-  private newBlock(offset: number, size: number, free: boolean): Block {
-    return { offset, size, free, prev: null, next: null, priority: this.random(), left: null, right: null };
+  private newBlock(offset: number, size: number, free: boolean): number {
+    const b = this.count++;
+    this.offset[b] = offset;
+    this.size[b] = size;
+    this.free[b] = free ? 1 : 0;
+    this.prev[b] = this.next[b] = this.left[b] = this.right[b] = NONE;
+    this.priority[b] = this.random();
+    return b;
   }
 
-  private linkAfter(at: Block, block: Block): void {
-    block.prev = at;
-    block.next = at.next;
-    if (at.next) at.next.prev = block;
+  private linkAfter(at: number, block: number): void {
+    this.prev[block] = at;
+    const after = this.next[at]!;
+    this.next[block] = after;
+    if (after !== NONE) this.prev[after] = block;
     else this.tail = block;
-    at.next = block;
+    this.next[at] = block;
   }
 
-  private unlink(block: Block): void {
-    if (block.prev) block.prev.next = block.next;
-    if (block.next) block.next.prev = block.prev;
-    else this.tail = block.prev;
-    block.prev = block.next = null;
+  private unlink(block: number): void {
+    const prev = this.prev[block]!;
+    const next = this.next[block]!;
+    if (prev !== NONE) this.next[prev] = next;
+    if (next !== NONE) this.prev[next] = prev;
+    else this.tail = prev;
+    this.prev[block] = this.next[block] = NONE;
   }
 
   private random(): number {
@@ -291,51 +318,55 @@ class Arena {
     return this.seed;
   }
 
-  private insertNode(root: Block | null, node: Block): Block {
-    node.left = node.right = null;
-    this.split(root, node.size, node.offset);
-    const l = this.splitLeft;
-    const r = this.splitRight;
-    return this.merge(this.merge(l, node), r)!;
+  private less(a: number, b: number): boolean {
+    return keyLess(this.size[a]!, this.offset[a]!, this.size[b]!, this.offset[b]!);
   }
 
-  private removeNode(root: Block | null, node: Block): Block | null {
-    if (!root) return null;
-    if (root === node) return this.merge(root.left, root.right);
-    if (keyLess(node.size, node.offset, root.size, root.offset)) root.left = this.removeNode(root.left, node);
-    else root.right = this.removeNode(root.right, node);
+  private insertNode(root: number, node: number): number {
+    this.left[node] = this.right[node] = NONE;
+    this.split(root, node);
+    const l = this.splitLeft;
+    const r = this.splitRight;
+    return this.merge(this.merge(l, node), r);
+  }
+
+  private removeNode(root: number, node: number): number {
+    if (root === NONE) return NONE;
+    if (root === node) return this.merge(this.left[root]!, this.right[root]!);
+    if (this.less(node, root)) this.left[root] = this.removeNode(this.left[root]!, node);
+    else this.right[root] = this.removeNode(this.right[root]!, node);
     return root;
   }
 
   /** the two halves of the last split (fields, not a tuple: no allocation per tree level) */
-  private splitLeft: Block | null = null;
-  private splitRight: Block | null = null;
+  private splitLeft = NONE;
+  private splitRight = NONE;
 
-  /** nodes < key go to splitLeft, >= key to splitRight */
-  private split(node: Block | null, size: number, offset: number): void {
-    if (!node) {
-      this.splitLeft = this.splitRight = null;
+  /** nodes < key's (size, offset) go to splitLeft, >= to splitRight */
+  private split(node: number, key: number): void {
+    if (node === NONE) {
+      this.splitLeft = this.splitRight = NONE;
       return;
     }
-    if (keyLess(node.size, node.offset, size, offset)) {
-      this.split(node.right, size, offset);
-      node.right = this.splitLeft;
+    if (this.less(node, key)) {
+      this.split(this.right[node]!, key);
+      this.right[node] = this.splitLeft;
       this.splitLeft = node;
       return;
     }
-    this.split(node.left, size, offset);
-    node.left = this.splitRight;
+    this.split(this.left[node]!, key);
+    this.left[node] = this.splitRight;
     this.splitRight = node;
   }
 
-  private merge(a: Block | null, b: Block | null): Block | null {
-    if (!a) return b;
-    if (!b) return a;
-    if (a.priority > b.priority) {
-      a.right = this.merge(a.right, b);
+  private merge(a: number, b: number): number {
+    if (a === NONE) return b;
+    if (b === NONE) return a;
+    if (this.priority[a]! > this.priority[b]!) {
+      this.right[a] = this.merge(this.right[a]!, b);
       return a;
     }
-    b.left = this.merge(a, b.left);
+    this.left[b] = this.merge(a, this.left[b]!);
     return b;
   }
 }

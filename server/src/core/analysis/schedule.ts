@@ -131,7 +131,8 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
     const spec = lookupOp(op.op);
     if (!spec) return { workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
     // one context object refilled per op: the registry's rules read it and keep nothing
-    ctx.inputs = op.inputs.map((id) => graph.tensors[id]!);
+    ctx.inputs.length = 0;
+    for (const id of op.inputs) ctx.inputs.push(graph.tensors[id]!);
     ctx.args = argsOf(op);
     try {
       const saved = spec.savedForBackward;
@@ -143,7 +144,7 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
       return {
         spec,
         saved: {
-          inputs: saved.inputs.filter((i) => i < op.inputs.length),
+          inputs: saved.inputs.every((i) => i < op.inputs.length) ? saved.inputs : saved.inputs.filter((i) => i < op.inputs.length),
           output: saved.outputWhen?.(ctx) ?? saved.output,
           extra: scaled(extra, extraBytes),
         },
@@ -389,11 +390,15 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
         }
       }
     }
-    const forwardValue = (t: TensorId): number => (segment !== undefined ? recomputedOrForward(t) : activationOf[t]!);
     const incoming = gradOf[op.output]!;
     if (incoming >= 0) b.reads.push(incoming);
-    for (const idx of saved.inputs) b.reads.push(forwardValue(op.inputs[idx]!));
-    if (saved.output) b.reads.push(forwardValue(op.output));
+    // what the backward reads from the forward: recomputed values inside a checkpointed segment
+    const checkpointed = segment !== undefined;
+    for (const idx of saved.inputs) {
+      const t = op.inputs[idx]!;
+      b.reads.push(checkpointed ? recomputedOrForward(t) : activationOf[t]!);
+    }
+    if (saved.output) b.reads.push(checkpointed ? recomputedOrForward(op.output) : activationOf[op.output]!);
     const extra = segment !== undefined ? recomputedExtra[op.id]! : forwardExtra[op.id]!;
     if (extra >= 0) b.reads.push(extra);
     for (let idx = 0; idx < op.inputs.length; idx++) {

@@ -14,8 +14,14 @@ export interface InPlaceSite {
   /** the peak (lower bound) drop at the configured batch if every expansion of the call ran in place */
   readonly saving: number;
   readonly instances: number;
-  /** forward step -> bytes that step loses when the call runs in place */
-  readonly lowered: ReadonlyMap<number, number>;
+  /** the forward steps the call lowers (one per expansion, distinct) and the bytes each loses */
+  readonly lowered: Lowered;
+}
+
+/** steps and the bytes each loses, as parallel arrays; the steps are distinct */
+export interface Lowered {
+  readonly steps: readonly number[];
+  readonly bytes: readonly number[];
 }
 
 /**
@@ -28,6 +34,8 @@ export class PeakProfile {
   private order: Uint32Array;
   private complete: boolean;
   private scans = 0;
+  /** scratch flags per step for saving() */
+  private marked: Uint8Array | undefined;
 
   constructor(memory: MemoryAnalysis) {
     const { stepLiveFixed: fixed, stepLivePerSample: perSample, batch } = memory;
@@ -62,39 +70,54 @@ export class PeakProfile {
   }
 
   /** the lower-bound drop when the given steps lose the given bytes */
-  saving(lowered: ReadonlyMap<number, number>): number {
-    let after = 0;
-    if (!this.complete && lowered.size >= this.order.length) {
-      // a call lowering many steps: a linear scan, and after a few of those, sort every step once
-      if (++this.scans > 4) {
-        const order = new Uint32Array(this.live.length);
-        for (let i = 0; i < order.length; i++) order[i] = i;
-        this.order = order.sort((a, b) => this.live[b]! - this.live[a]! || a - b);
-        this.complete = true;
-      } else {
-        let best = -1;
-        for (let i = 0; i < this.live.length; i++) if (!lowered.has(i) && (best < 0 || this.live[i]! > this.live[best]!)) best = i;
-        if (best >= 0) after = this.live[best]!;
-        for (const [step, bytes] of lowered) after = Math.max(after, this.live[step]! - bytes);
-        return this.peak - Math.max(0, after);
+  saving(lowered: Lowered): number {
+    const { steps, bytes } = lowered;
+    // mark the lowered steps (a flag per step, cleared before returning) for O(1) membership
+    this.marked ??= new Uint8Array(this.live.length);
+    const marked = this.marked;
+    for (const step of steps) marked[step] = 1;
+    try {
+      let after = 0;
+      if (!this.complete && steps.length >= this.order.length) {
+        // a call lowering many steps: a linear scan, and after a few of those, sort every step once
+        if (++this.scans > 4) {
+          const order = new Uint32Array(this.live.length);
+          for (let i = 0; i < order.length; i++) order[i] = i;
+          this.order = order.sort((a, b) => this.live[b]! - this.live[a]! || a - b);
+          this.complete = true;
+        } else {
+          let best = -1;
+          for (let i = 0; i < this.live.length; i++) if (marked[i] !== 1 && (best < 0 || this.live[i]! > this.live[best]!)) best = i;
+          if (best >= 0) after = this.live[best]!;
+          for (let k = 0; k < steps.length; k++) after = Math.max(after, this.live[steps[k]!]! - bytes[k]!);
+          return this.peak - Math.max(0, after);
+        }
       }
-    }
-    for (const step of this.order) {
-      if (!lowered.has(step)) {
-        after = this.live[step]!; // the highest step left untouched
-        break;
+      for (const step of this.order) {
+        if (marked[step] !== 1) {
+          after = this.live[step]!; // the highest step left untouched
+          break;
+        }
       }
+      for (let k = 0; k < steps.length; k++) after = Math.max(after, this.live[steps[k]!]! - bytes[k]!);
+      return this.peak - Math.max(0, after);
+    } finally {
+      for (const step of steps) marked[step] = 0;
     }
-    for (const [step, bytes] of lowered) after = Math.max(after, this.live[step]! - bytes);
-    return this.peak - Math.max(0, after);
   }
 }
 
-/** the lower-bound drop when all the given calls run in place at once */
+/** the lower-bound drop when all the given calls run in place at once (their steps are disjoint: one op each) */
 export function combinedSaving(profile: PeakProfile, sites: readonly InPlaceSite[]): number {
-  const lowered = new Map<number, number>();
-  for (const s of sites) for (const [step, bytes] of s.lowered) lowered.set(step, (lowered.get(step) ?? 0) + bytes);
-  return profile.saving(lowered);
+  const steps: number[] = [];
+  const bytes: number[] = [];
+  for (const s of sites) {
+    for (let k = 0; k < s.lowered.steps.length; k++) {
+      steps.push(s.lowered.steps[k]!);
+      bytes.push(s.lowered.bytes[k]!);
+    }
+  }
+  return profile.saving({ steps, bytes });
 }
 
 /**
@@ -131,8 +154,11 @@ export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new
     let every = true;
     for (let k = first; k < last && every; k++) every = isCandidate[sites.members[k]!] === 1 && stepOf[sites.members[k]!]! >= 0;
     if (!every) continue;
-    const lowered = new Map<number, number>();
-    for (let k = first; k < last; k++) lowered.set(stepOf[sites.members[k]!]!, candidate[sites.members[k]!]!);
+    const lowered: { steps: number[]; bytes: number[] } = { steps: [], bytes: [] };
+    for (let k = first; k < last; k++) {
+      lowered.steps.push(stepOf[sites.members[k]!]!);
+      lowered.bytes.push(candidate[sites.members[k]!]!);
+    }
     out.push({ site: op.site, opName: op.op, saving: profile.saving(lowered), instances: last - first, lowered });
   }
   return out;

@@ -20,10 +20,14 @@ export class RangeMap<V> {
     return this.rangeList.length;
   }
 
+  /** the last range found or added: frontends share one range object among a statement's ops */
+  private lastIndex = -1;
+
   /** insertion index of the range, -1 when absent */
   indexOf(range: SourceRange): number {
+    if (this.lastIndex >= 0 && this.rangeList[this.lastIndex] === range) return this.lastIndex;
     for (let i = this.firstOnLine.get(range.start.line) ?? -1; i >= 0; i = this.nextOnLine[i]!) {
-      if (sameRange(this.rangeList[i]!, range)) return i;
+      if (sameRange(this.rangeList[i]!, range)) return (this.lastIndex = i);
     }
     return -1;
   }
@@ -49,6 +53,7 @@ export class RangeMap<V> {
     this.valueList.push(value);
     this.nextOnLine.push(this.firstOnLine.get(range.start.line) ?? -1);
     this.firstOnLine.set(range.start.line, index);
+    this.lastIndex = index;
     return index;
   }
 
