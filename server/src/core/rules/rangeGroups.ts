@@ -9,24 +9,46 @@ function sameRange(a: SourceRange, b: SourceRange): boolean {
   );
 }
 
+/** lines beyond this index go to a Map instead of the dense table (no huge table for a stray line number) */
+const DENSE_LINES = 1 << 22;
+
 /** a map keyed by range value (equal positions, any object), iterated in insertion order */
 export class RangeMap<V> {
-  private readonly firstOnLine = new Map<number, number>();
+  /** first entry on each start line (+1, 0: none): a dense table, hashing cost most of the grouping */
+  private firstOnLine = new Int32Array(1024);
+  private readonly farLines = new Map<number, number>();
   private readonly nextOnLine: number[] = [];
   private readonly rangeList: SourceRange[] = [];
   private readonly valueList: V[] = [];
+  /** the last range found or added: frontends share one range object among a statement's ops */
+  private lastIndex = -1;
 
   get size(): number {
     return this.rangeList.length;
   }
 
-  /** the last range found or added: frontends share one range object among a statement's ops */
-  private lastIndex = -1;
+  private headOf(line: number): number {
+    if (line >= 0 && line < DENSE_LINES && Number.isInteger(line)) return line < this.firstOnLine.length ? this.firstOnLine[line]! - 1 : -1;
+    return this.farLines.get(line) ?? -1;
+  }
+
+  private setHead(line: number, index: number): void {
+    if (line >= 0 && line < DENSE_LINES && Number.isInteger(line)) {
+      if (line >= this.firstOnLine.length) {
+        let length = this.firstOnLine.length;
+        while (length <= line) length *= 2;
+        const grown = new Int32Array(length);
+        grown.set(this.firstOnLine);
+        this.firstOnLine = grown;
+      }
+      this.firstOnLine[line] = index + 1;
+    } else this.farLines.set(line, index);
+  }
 
   /** insertion index of the range, -1 when absent */
   indexOf(range: SourceRange): number {
     if (this.lastIndex >= 0 && this.rangeList[this.lastIndex] === range) return this.lastIndex;
-    for (let i = this.firstOnLine.get(range.start.line) ?? -1; i >= 0; i = this.nextOnLine[i]!) {
+    for (let i = this.headOf(range.start.line); i >= 0; i = this.nextOnLine[i]!) {
       if (sameRange(this.rangeList[i]!, range)) return (this.lastIndex = i);
     }
     return -1;
@@ -49,10 +71,11 @@ export class RangeMap<V> {
       return i;
     }
     const index = this.rangeList.length;
+    const line = range.start.line;
     this.rangeList.push(range);
     this.valueList.push(value);
-    this.nextOnLine.push(this.firstOnLine.get(range.start.line) ?? -1);
-    this.firstOnLine.set(range.start.line, index);
+    this.nextOnLine.push(this.headOf(line));
+    this.setHead(line, index);
     this.lastIndex = index;
     return index;
   }
