@@ -11,6 +11,11 @@ export interface OpRequest {
   readonly inputs: readonly TensorId[];
   /** non-tensor arguments by name; missing ones take the spec's default */
   readonly args: Readonly<Record<string, ArgValue>>;
+  /**
+   * Instead of `args` (ignored when present): the values by index into the spec's `args`,
+   * undefined where not given. The .nnm frontend binds by index and so builds no record per op.
+   */
+  readonly argValues?: readonly (ArgValue | undefined)[];
   readonly site: SourceRange;
   readonly statement: SourceRange;
   readonly callStack?: readonly CallFrame[];
@@ -72,7 +77,7 @@ export class GraphBuilder {
   add(request: OpRequest): OpResult {
     const spec = lookupOp(request.op);
     if (!spec) return { ok: false, message: `unknown op '${request.op}'` };
-    const args = this.attrs.of(spec, request.args);
+    const args = this.attrs.of(spec, request.args, request.argValues);
     const inputs: Tensor[] = [];
     for (const id of request.inputs) inputs.push(this.tensor(id));
     // written out, not spread: one context per op per keystroke
@@ -151,6 +156,8 @@ export class GraphBuilder {
 /** the non-tensor arguments of a spec, in order, with their defaults */
 interface ArgTable {
   readonly names: readonly string[];
+  /** index of each name in the spec's `args` */
+  readonly specIndex: readonly number[];
   readonly defaults: readonly (ArgValue | undefined)[];
   /** the values of the call at hand, by index into `names` */
   readonly values: (ArgValue | undefined)[];
@@ -170,10 +177,11 @@ const RECENT_ATTRS = 8;
 class AttrsCache {
   private readonly tables = new Map<OpSpec, ArgTable>();
 
-  of(spec: OpSpec, given: Readonly<Record<string, ArgValue>>): Readonly<Record<string, ArgValue>> {
+  of(spec: OpSpec, given: Readonly<Record<string, ArgValue>>, byIndex: readonly (ArgValue | undefined)[] | undefined): Readonly<Record<string, ArgValue>> {
     const table = this.tables.get(spec) ?? this.table(spec);
-    const { names, defaults, values } = table;
-    for (let k = 0; k < names.length; k++) values[k] = given[names[k]!] ?? defaults[k];
+    const { names, specIndex, defaults, values } = table;
+    if (byIndex) for (let k = 0; k < names.length; k++) values[k] = byIndex[specIndex[k]!] ?? defaults[k];
+    else for (let k = 0; k < names.length; k++) values[k] = given[names[k]!] ?? defaults[k];
     for (const r of table.recent) if (sameValues(r.values, values)) return r.attrs;
     const attrs: Record<string, ArgValue> = {};
     for (let k = 0; k < names.length; k++) if (values[k] !== undefined) attrs[names[k]!] = values[k]!;
@@ -184,8 +192,12 @@ class AttrsCache {
   }
 
   private table(spec: OpSpec): ArgTable {
-    const args = spec.args.filter((a) => a.kind !== 'tensor');
-    const table: ArgTable = { names: args.map((a) => a.name), defaults: args.map((a) => a.default), values: args.map(() => undefined), recent: [], next: 0 };
+    const specIndex: number[] = [];
+    spec.args.forEach((a, i) => {
+      if (a.kind !== 'tensor') specIndex.push(i);
+    });
+    const args = specIndex.map((i) => spec.args[i]!);
+    const table: ArgTable = { names: args.map((a) => a.name), specIndex, defaults: args.map((a) => a.default), values: args.map(() => undefined), recent: [], next: 0 };
     this.tables.set(spec, table);
     return table;
   }

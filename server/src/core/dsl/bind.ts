@@ -21,7 +21,8 @@ export interface BoundOp {
   /** false when an argument was wrong or poisoned: the op is not built */
   readonly ok: boolean;
   readonly inputs: TensorId[];
-  readonly args: Record<string, ArgValue>;
+  /** non-tensor values by index in the spec's `args` (undefined: not given), for OpRequest.argValues */
+  readonly values: readonly (ArgValue | undefined)[];
   /** source range of each bound argument, by index in the spec's `args`: shape errors blame it (rangeOfArg) */
   readonly ranges: readonly (SourceRange | undefined)[];
 }
@@ -68,8 +69,8 @@ interface Binding {
   readonly unknownWord: (arg: EvArg) => void;
   /** tensor inputs in schema order: one list per tensor argument */
   readonly tensors: TensorId[][];
-  readonly values: Record<string, ArgValue>;
-  /** by spec index (an array, not an object keyed by each op's names: those lookups go megamorphic) */
+  /** values and ranges by spec index (arrays, not objects keyed by each op's names: those lookups go megamorphic) */
+  readonly values: (ArgValue | undefined)[];
   readonly ranges: (SourceRange | undefined)[];
   ok: boolean;
 }
@@ -93,7 +94,7 @@ function bindOne(b: Binding, i: number, a: EvArg): void {
   }
   const c = convert(s, a.value);
   if (c.ok) {
-    b.values[s.name] = c.value;
+    b.values[i] = c.value;
   } else {
     b.ok = false;
     if ('poisoned' in c) return;
@@ -111,8 +112,12 @@ export function bindOpArgs(
 ): BoundOp {
   const specArgs = spec.args;
   const ranges: (SourceRange | undefined)[] = [];
-  for (let i = 0; i < specArgs.length; i++) ranges.push(undefined);
-  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values: {}, ranges, ok: true };
+  const values: (ArgValue | undefined)[] = [];
+  for (let i = 0; i < specArgs.length; i++) {
+    ranges.push(undefined);
+    values.push(undefined);
+  }
+  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values, ranges, ok: true };
 
   // positional arguments, in schema order; a variadic takes the following arguments of its kind
   const positional = positionalOf(spec);
@@ -195,10 +200,11 @@ export function bindOpArgs(
 
   const tensors = b.tensors;
   const inputs: TensorId[] = tensors.length === 1 && tensors[0] ? tensors[0] : tensors.flatMap((t) => t ?? []);
-  return { ok: b.ok, inputs, args: b.values, ranges };
+  return { ok: b.ok, inputs, values, ranges };
 }
 
-const positionalCache = new WeakMap<OpSpec, readonly number[]>();
+/** by spec (the registry's specs live as long as the process) */
+const positionalCache = new Map<OpSpec, readonly number[]>();
 /** indexes of the schema's positional arguments (tensors always are), in order */
 function positionalOf(spec: OpSpec): readonly number[] {
   let p = positionalCache.get(spec);

@@ -3,11 +3,25 @@
 import type { BlockItem, Call, ModelItem, Repeat } from './ast';
 import type { CoreDiagnostic, Graph, TensorId } from '../ir';
 import { lookupOp, opNames } from '../ops/registry';
-import type { OpSpec } from '../ops/types';
+import type { ArgValue, OpSpec } from '../ops/types';
 import { bindOpArgs, rangeOfArg, type EvArg } from './bind';
 import { Evaluator, knownWords, LIMITS, LimitReached, tensorsOf, type Binding, type Frame } from './evaluate';
 import { didYouMean } from './suggest';
 import { asInt, describeValue, ERROR, type Value } from './values';
+
+/** the record of an OpRequest whose values come by index (argValues) */
+const NO_ARGS: Readonly<Record<string, ArgValue>> = Object.freeze({});
+
+const inplaceIndexes = new Map<OpSpec, number>();
+/** index of the spec's `inplace` argument, -1 when it has none */
+function inplaceIndex(spec: OpSpec): number {
+  let i = inplaceIndexes.get(spec);
+  if (i === undefined) {
+    i = spec.args.findIndex((a) => a.name === 'inplace');
+    inplaceIndexes.set(spec, i);
+  }
+  return i;
+}
 
 /** elaborates one model into its graph */
 export class ModelRun extends Evaluator {
@@ -103,11 +117,13 @@ export class ModelRun extends Evaluator {
       this.el.reportFrom('expansionLimit', call.range, `expansion stopped: over ${LIMITS.opsPerModel.toLocaleString('en-US')} ops in one model`, frame);
       throw new LimitReached();
     }
-    const inPlace = bound.args['inplace'] === true;
+    const inplaceAt = inplaceIndex(spec);
+    const inPlace = inplaceAt >= 0 && bound.values[inplaceAt] === true;
+    const argValues = bound.values;
     const r = this.builder.add(
       segment !== undefined
-        ? { op: spec.name, inputs: bound.inputs, args: bound.args, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace, checkpointSegment: segment }
-        : { op: spec.name, inputs: bound.inputs, args: bound.args, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace },
+        ? { op: spec.name, inputs: bound.inputs, args: NO_ARGS, argValues, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace, checkpointSegment: segment }
+        : { op: spec.name, inputs: bound.inputs, args: NO_ARGS, argValues, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace },
     );
     if (!r.ok) {
       const blamed = r.arg !== undefined ? rangeOfArg(spec, bound, r.arg) : undefined;

@@ -24,6 +24,12 @@ export class ExprParser {
   /** a window of the token stream: tokens [base, base + buf.length) */
   private buf: Token[] = [];
   private base = 0;
+  /**
+   * Arguments of the calls being parsed, innermost on top: each call copies its own out at the
+   * exact size, so no growing array per call is made and dropped.
+   */
+  private readonly argStack: Arg[] = [];
+  private argTop = 0;
   readonly diagnostics: CoreDiagnostic[];
 
   constructor(
@@ -318,7 +324,7 @@ export class ExprParser {
     const open = this.next(); // '('
     this.enter(open);
     this.bracket++;
-    const args: Arg[] = [];
+    const base = this.argTop;
     let sawNamed = false;
     try {
       while (!this.is(')')) {
@@ -335,7 +341,7 @@ export class ExprParser {
           this.fail(t.range, 'positional argument after a named one: positional arguments come first');
         }
         const value = this.parseExpr();
-        args.push(name ? { name, value, range: this.rangeFrom(name.range.start) } : { value, range: value.range });
+        this.argStack[this.argTop++] = name ? { name, value, range: this.rangeFrom(name.range.start) } : { value, range: value.range };
         if (!this.eat(',')) break;
       }
       // the usual case first: the messages below are made only for a call left open
@@ -344,8 +350,9 @@ export class ExprParser {
         this.next();
         this.bracket--;
       } else this.close(')', open, `'(' of '${callee.name}(' is not closed: missing ')'`, `in the arguments of '${callee.name}'`);
-      return { kind: 'call', callee, args: exactSize(args), range: this.rangeFrom(callee.range.start) };
+      return { kind: 'call', callee, args: this.argStack.slice(base, this.argTop), range: this.rangeFrom(callee.range.start) };
     } finally {
+      this.argTop = base;
       this.depth--;
     }
   }

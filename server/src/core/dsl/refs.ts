@@ -11,6 +11,8 @@ export class RefCollector {
   /** one map per (graph, kind), keyed by the occurrence's range object (every AST node owns its own) */
   private readonly tables = new Map<number, Map<SourceRange, MutableRef>>();
   private readonly all: MutableRef[] = [];
+  /** each ref's sort key (start line, column, graph), read when it is added: list() then reads no scattered ref */
+  private keys = new Int32Array(3 * 64);
   /** `[id]` by id, shared by the refs met once (never pushed to: merged refs own their lists) */
   private readonly singles: number[][] = [];
 
@@ -34,7 +36,7 @@ export class RefCollector {
     if (once) {
       // the definition, uses and producing call of one tensor share its one-element list
       const tensors = tensor === undefined ? undefined : this.single(tensor);
-      this.all.push(onceRef(range, kind, name, isDefinition, definition, graph, tensors, typeof ops === 'number' ? this.single(ops) : ops));
+      this.push(onceRef(range, kind, name, isDefinition, definition, graph, tensors, typeof ops === 'number' ? this.single(ops) : ops), range, graph);
       return;
     }
     const tableKey = ((graph ?? -1) + 1) * KINDS.length + KINDS.indexOf(kind);
@@ -49,7 +51,7 @@ export class RefCollector {
       if (definition) ref.definition = definition;
       if (graph !== undefined) ref.graph = graph;
       table.set(range, ref);
-      this.all.push(ref);
+      this.push(ref, range, graph);
     }
     if (tensor !== undefined) (ref.tensors ??= []).push(tensor);
     if (ops !== undefined) {
@@ -59,25 +61,37 @@ export class RefCollector {
     }
   }
 
+  private push(ref: MutableRef, range: SourceRange, graph: number | undefined): void {
+    const at = 3 * this.all.length;
+    this.all.push(ref);
+    if (at + 3 > this.keys.length) {
+      const grown = new Int32Array(2 * this.keys.length);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    this.keys[at] = range.start.line;
+    this.keys[at + 1] = range.start.character;
+    this.keys[at + 2] = graph ?? -1;
+  }
+
   /**
-   * In source order (then by graph), ties in the order met. The sort keys are read once into
-   * typed arrays (refs lie scattered in the heap); a stable counting sort by line, then each
-   * line's few refs by column and graph: linear, where one comparison sort of every ref was not.
+   * In source order (then by graph), ties in the order met. The sort keys are copied into typed
+   * arrays; a stable counting sort by line, then each line's few refs by column and graph:
+   * linear, where one comparison sort of every ref was not.
    */
   list(): SourceRef[] {
     const all = this.all;
+    const keys = this.keys;
     const n = all.length;
     const lines = new Int32Array(n);
     const columns = new Int32Array(n);
     const graphs = new Int32Array(n);
     let maxLine = 0;
     for (let k = 0; k < n; k++) {
-      const r = all[k]!;
-      const start = r.range.start;
-      const line = start.line;
+      const line = keys[3 * k]!;
       lines[k] = line;
-      columns[k] = start.character;
-      graphs[k] = r.graph ?? -1;
+      columns[k] = keys[3 * k + 1]!;
+      graphs[k] = keys[3 * k + 2]!;
       if (line > maxLine) maxLine = line;
     }
     const lineStart = new Int32Array(maxLine + 2);
