@@ -52,7 +52,6 @@ export class GraphBuilder {
   private readonly tensors: Tensor[] = [];
   private readonly ops: OpNode[] = [];
   private readonly inputs: TensorId[] = [];
-  private readonly attrs = new AttrsCache();
   private readonly context: Pick<OpContext, 'layout' | 'activationDType'>;
 
   constructor(
@@ -77,7 +76,7 @@ export class GraphBuilder {
   add(request: OpRequest): OpResult {
     const spec = lookupOp(request.op);
     if (!spec) return { ok: false, message: `unknown op '${request.op}'` };
-    const args = this.attrs.of(spec, request.args, request.argValues);
+    const args = attrsCache.of(spec, request.args, request.argValues);
     const inputs: Tensor[] = [];
     for (const id of request.inputs) inputs.push(this.tensor(id));
     // written out, not spread: one context per op per keystroke
@@ -202,6 +201,9 @@ class AttrsCache {
     return table;
   }
 }
+
+/** one for the process: attrs are immutable, so graphs may share them too */
+const attrsCache = new AttrsCache();
 
 function sameValues(a: readonly (ArgValue | undefined)[], b: readonly (ArgValue | undefined)[]): boolean {
   for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;

@@ -83,9 +83,9 @@ export interface MemoryBytes {
   readonly lowerBound: number;
   /** the peak step's live bytes as a function of N */
   readonly lowerBoundAffine: SymbolicBytes;
-  /** always-live + planned arena, at the configured batch */
+  /** always-live + planned arena, at the configured batch (a getter: the plan runs on first read) */
   readonly planned: number;
-  /** planned / lowerBound - 1 */
+  /** planned / lowerBound - 1 (a getter) */
   readonly fragmentation: number;
 }
 
@@ -221,7 +221,9 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const core = runCore(graph, alwaysLive);
   const { schedule, liveness, lineFixed, linePerSample } = core;
   const columns = liveness.bufferColumns;
-  const plan = core.plannedAt(batch);
+  // the arena plan at the configured batch: computed on first read (code lens, hovers, reports, and
+  // the rules that cannot decide from the bounds lowerBound <= planned <= naive), not per keystroke
+  const plan = (): { bytes: number; offsets: readonly number[]; strategy: PlanStrategy } => core.plannedAt(batch);
 
   const lineOf = (step: number): number | null => stepNode(graph, schedule, step)?.statement.start.line ?? null;
   const steps = lazy((): StepInfo[] => {
@@ -242,7 +244,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
       category: CATEGORIES[columns.category[id]!]!,
       op: schedule.valueOp[root]!,
     };
-    const rest = { bytes: symbolic(columns.fixed[id]!, columns.perSample[id]!), liveFrom: columns.liveFrom[id]!, liveTo: columns.liveTo[id]!, offset: plan.offsets[id]! };
+    const rest = { bytes: symbolic(columns.fixed[id]!, columns.perSample[id]!), liveFrom: columns.liveFrom[id]!, liveTo: columns.liveTo[id]!, offset: plan().offsets[id]! };
     return tensor >= 0 ? { ...common, tensor, ...rest } : { ...common, ...rest };
   };
   const bufferList = lazy((): BufferMemory[] => {
@@ -279,7 +281,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
         recomputed: recomputedTensors.has(t.id),
         inPlace: inPlaceOutputs.has(t.id),
         buffer: buffer >= 0 ? buffer : null,
-        offset: buffer >= 0 ? plan.offsets[buffer]! : null,
+        offset: buffer >= 0 ? plan().offsets[buffer]! : null,
       };
     });
   });
@@ -312,8 +314,12 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     naive: addBytes(alwaysLive, naiveBuffers),
     lowerBound,
     lowerBoundAffine,
-    planned: plan.bytes,
-    fragmentation: lowerBound > 0 ? plan.bytes / lowerBound - 1 : 0,
+    get planned(): number {
+      return plan().bytes;
+    },
+    get fragmentation(): number {
+      return lowerBound > 0 ? plan().bytes / lowerBound - 1 : 0;
+    },
   };
 
   // batch limits: exact for the lower bound, verified search for the planner
@@ -349,7 +355,8 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
 
   let linesSafe = true;
   for (let i = 0; i < lineFixed.length && linesSafe; i++) linesSafe = Number.isSafeInteger(lineFixed[i]!) && Number.isSafeInteger(linePerSample[i]!);
-  const overflow = footprint.overflow || !linesSafe || !Number.isSafeInteger(plan.bytes) || !Number.isSafeInteger(atBatch(bytes.naive, batch));
+  // the planned peak never exceeds the naive one (no plan uses more than every buffer side by side)
+  const overflow = footprint.overflow || !linesSafe || !Number.isSafeInteger(atBatch(bytes.naive, batch));
 
   // the checkpoint estimate (a second schedule) and the timeline are computed on first read: the
   // keystroke path (diagnostics, code lens) never reads them; hovers, the CLI and JSON.stringify do
@@ -378,7 +385,9 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     stepLiveFixed: lineFixed,
     stepLivePerSample: linePerSample,
     bytes,
-    planStrategy: plan.strategy,
+    get planStrategy(): PlanStrategy {
+      return plan().strategy;
+    },
     get planRuns(): number {
       return core.planRuns();
     },

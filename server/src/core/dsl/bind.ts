@@ -122,11 +122,12 @@ export function bindOpArgs(
   // positional arguments, in schema order; a variadic takes the following arguments of its kind
   const positional = positionalOf(spec);
   let p = 0;
-  let anyNamed = false;
-  for (const a of args) if (a.name !== undefined) anyNamed = true;
-  const posArgs = anyNamed ? args.filter((a) => a.name === undefined) : args;
-  for (let k = 0; k < posArgs.length; k++) {
-    const a = posArgs[k]!;
+  // positional arguments come first: the parser rejects one after a named argument
+  let positionalCount = 0;
+  while (positionalCount < args.length && args[positionalCount]!.name === undefined) positionalCount++;
+  const anyNamed = positionalCount < args.length;
+  for (let k = 0; k < positionalCount; k++) {
+    const a = args[k]!;
     const si = positional[p];
     if (si === undefined) {
       diagnostics.push(
@@ -140,14 +141,14 @@ export function bindOpArgs(
       const isTensor = s.kind === 'tensor';
       if (isTensor) {
         bindOne(b, si, a);
-        while (k + 1 < posArgs.length && fitsVariadic(posArgs[k + 1]!.value, true)) bindOne(b, si, posArgs[++k]!);
+        while (k + 1 < positionalCount && fitsVariadic(args[k + 1]!.value, true)) bindOne(b, si, args[++k]!);
       } else {
         const items: Value[] = [a.value];
         const first = a.range;
         let last = a.range;
-        while (k + 1 < posArgs.length && fitsVariadic(posArgs[k + 1]!.value, false)) {
-          items.push(posArgs[++k]!.value);
-          last = posArgs[k]!.range;
+        while (k + 1 < positionalCount && fitsVariadic(args[k + 1]!.value, false)) {
+          items.push(args[++k]!.value);
+          last = args[k]!.range;
         }
         // input([3, 224, 224]) is input(3, 224, 224)
         const value: Value = items.length === 1 && items[0]!.kind === 'list' ? items[0]! : { kind: 'list', items };

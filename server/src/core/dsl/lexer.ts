@@ -93,8 +93,8 @@ function textHash(text: string, start: number, end: number): number {
  * characters (open addressing), so a repeated name costs no slice of the source.
  */
 class Interned {
-  private strings: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
-  private hashes = new Int32Array(256);
+  private strings: (string | undefined)[] = Interned.empty(64);
+  private hashes = new Int32Array(64);
   private count = 0;
 
   intern(text: string, start: number, end: number, hash: number): string {
@@ -120,10 +120,17 @@ class Interned {
     this.hashes[k] = hash;
   }
 
+  /** a table of `size` empty slots (pushed: Array.fill is slow on short arrays) */
+  private static empty(size: number): (string | undefined)[] {
+    const out: (string | undefined)[] = [];
+    for (let k = 0; k < size; k++) out.push(undefined);
+    return out;
+  }
+
   private grow(): void {
     const old = this.strings;
     const oldHashes = this.hashes;
-    this.strings = new Array<string | undefined>(old.length * 2).fill(undefined);
+    this.strings = Interned.empty(old.length * 2);
     this.hashes = new Int32Array(old.length * 2);
     for (let k = 0; k < old.length; k++) if (old[k] !== undefined) this.put(old[k]!, oldHashes[k]!);
   }

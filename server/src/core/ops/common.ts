@@ -42,7 +42,9 @@ export function channelAxis(layout: Layout, rank: number): number {
 /** split a per-sample shape into channels and spatial dims according to the layout */
 export function splitChannels(shape: readonly number[], layout: Layout): { channels: number; spatial: number[] } {
   const axis = channelAxis(layout, shape.length);
-  return { channels: shape[axis]!, spatial: shape.filter((_, i) => i !== axis) };
+  const spatial: number[] = [];
+  for (let i = 0; i < shape.length; i++) if (i !== axis) spatial.push(shape[i]!);
+  return { channels: shape[axis]!, spatial };
 }
 
 /** rebuild a per-sample shape from channels and spatial dims */

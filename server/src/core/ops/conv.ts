@@ -31,7 +31,23 @@ interface Window {
   readonly dilation: readonly number[];
 }
 
+/**
+ * The last window read, by what it is computed from (arguments and input shape, both immutable):
+ * a builder asks the shape rule and then the parameter rule for one op, each reading the window.
+ */
+let lastWindow: { args: OpContext['args']; shape: readonly number[]; layout: OpContext['layout']; dims: number; window: Window } | undefined;
+
 function readWindow(ctx: OpContext, dims: number, opName: string): Window {
+  const args = ctx.args;
+  const shape = ctx.inputs[0]!.shape;
+  const last = lastWindow;
+  if (last !== undefined && last.args === args && last.shape === shape && last.layout === ctx.layout && last.dims === dims) return last.window;
+  const window = readWindowOf(ctx, dims, opName);
+  lastWindow = { args, shape, layout: ctx.layout, dims, window };
+  return window;
+}
+
+function readWindowOf(ctx: OpContext, dims: number, opName: string): Window {
   const shape = expectSpatialRank(ctx, dims, opName);
   const { channels, spatial } = splitChannels(shape, ctx.layout);
   const pad = paddingArg(ctx.args['pad'], dims);

@@ -3,6 +3,7 @@
 import type { CoreDiagnostic, Graph } from '../ir';
 import type { MemoryAnalysis } from '../analysis/memory';
 import { formatBytes, formatSymbolic } from '../units';
+import { plannedExceeds } from './describe';
 
 export const BUDGET_CODE = 'NNM201';
 
@@ -19,8 +20,8 @@ export function budgetDiagnostics(graph: Graph, memory: MemoryAnalysis): CoreDia
       },
     ];
   }
+  if (!plannedExceeds(memory, device.memoryBytes)) return [];
   const planned = memory.bytes.planned;
-  if (planned <= device.memoryBytes) return [];
   const limit = memory.maxBatch.planned;
   const advice =
     limit.batch !== null

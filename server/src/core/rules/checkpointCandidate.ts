@@ -4,7 +4,7 @@
 // The after figure is the liveness engine run on the checkpointed graph.
 import type { Graph, SourceRange } from '../ir';
 import { formatBytes } from '../units';
-import { fitWords, percent } from './describe';
+import { fitWords, percent, plannedExceeds } from './describe';
 import { rangeId, type Rule } from './types';
 import { memoryOfGraph, withCheckpoint } from './whatIf';
 
@@ -17,8 +17,8 @@ export const checkpointCandidateRule: Rule = {
     const graph = model.graph;
     const config = graph.config;
     const budget = config.device.memoryBytes;
+    if (config.mode !== 'train' || memory.overflow || !plannedExceeds(memory, budget * thresholds.checkpointShare)) return [];
     const planned = memory.bytes.planned;
-    if (config.mode !== 'train' || memory.overflow || planned <= budget * thresholds.checkpointShare) return [];
     const total = graph.ops.reduce((s, o) => s + (o.op === 'input' ? 0 : graph.tensors[o.output]!.elementsPerSample), 0);
     // the largest repeated block alone, else every repeat, else every block call: the first that fits
     for (const calls of candidateSets(graph)) {

@@ -41,3 +41,20 @@ export function lowerBoundAt(memory: MemoryAnalysis, batch: number): number {
   for (let i = 0; i < fixed.length; i++) best = Math.max(best, fixed[i]! + perSample[i]! * batch);
   return best;
 }
+
+// The planned peak lies between the lower bound and the naive total; where those decide a
+// comparison, the arena plan (the costliest step of an analysis) need not run for a diagnostic.
+
+/** planned peak > limit */
+export function plannedExceeds(memory: MemoryAnalysis, limit: number): boolean {
+  if (memory.bytes.lowerBound > limit) return true;
+  if (atBatch(memory.bytes.naive, memory.batch) <= limit) return false;
+  return memory.bytes.planned > limit;
+}
+
+/** planned peak < limit */
+export function plannedBelow(memory: MemoryAnalysis, limit: number): boolean {
+  if (atBatch(memory.bytes.naive, memory.batch) < limit) return true;
+  if (memory.bytes.lowerBound >= limit) return false;
+  return memory.bytes.planned < limit;
+}

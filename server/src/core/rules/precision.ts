@@ -3,6 +3,7 @@
 import { formatBytes } from '../units';
 import type { Precision } from '../ir';
 import { lowerBoundUnderPrecision } from './whatIf';
+import { plannedBelow } from './describe';
 import type { FixSpec, Rule } from './types';
 
 export const precisionRule: Rule = {
@@ -13,7 +14,7 @@ export const precisionRule: Rule = {
   check(model, { memory, thresholds }) {
     const graph = model.graph;
     const config = graph.config;
-    if (config.mode !== 'train' || config.precision !== 'fp32' || memory.overflow || memory.bytes.planned < thresholds.precisionBytes) return [];
+    if (config.mode !== 'train' || config.precision !== 'fp32' || memory.overflow || plannedBelow(memory, thresholds.precisionBytes)) return [];
     // lower bound against lower bound: the exact, cheap part of the engine (planning is within a few %)
     const now = memory.maxBatch.lowerBound;
     if (now.reason === 'unbounded') return [];
