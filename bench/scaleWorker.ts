@@ -12,8 +12,10 @@ export interface ScaleResult {
   readonly errors: number;
   /** parse + elaboration only (analyzeNnm) */
   readonly frontend: Summary;
-  /** parse + every analysis (analyzeDocument) */
+  /** parse + every analysis the diagnostics need (analyzeDocument) */
   readonly full: Summary;
+  /** analyzeDocument and the planned peak (the code lens figure; the arena plan runs on first read) */
+  readonly withPlan: Summary;
 }
 
 const ops = Number(process.argv[2]);
@@ -27,5 +29,8 @@ const out: ScaleResult = {
   errors: result.diagnostics.filter((d) => d.severity === 'error').length,
   frontend: measure(() => analyzeNnm(text, BUILTIN_DEFAULTS), options),
   full: measure(() => analyzeDocument(text, 'nnm'), options),
+  withPlan: measure(() => {
+    for (const m of analyzeDocument(text, 'nnm').models) void m.memory?.bytes.planned;
+  }, options),
 };
 console.log(JSON.stringify(out));
