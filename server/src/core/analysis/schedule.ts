@@ -127,6 +127,8 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
     layout: graph.config.layout,
     activationDType: activation,
   };
+  // most ops keep no extra state and need no workspace: one shared OpInfo per (spec, output kept)
+  const plain = new Map<OpSpec, [OpInfo | undefined, OpInfo | undefined]>();
   return graph.ops.map((op): OpInfo => {
     const spec = lookupOp(op.op);
     if (!spec) return { workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
@@ -141,11 +143,18 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
       const extraBytes = DTYPE_BYTES[saved.extraDType ?? activation];
       // lowering workspace belongs to the convolution family; attention scores stay whatever the lowering
       const workspace = !spec.workspaceElements || (spec.family === 'conv' && lowering === 'direct') ? NO_BYTES : spec.workspaceElements(ctx, outShape);
-      return {
+      const output = saved.outputWhen?.(ctx) ?? saved.output;
+      const allInputs = saved.inputs.every((i) => i < op.inputs.length);
+      const isPlain = allInputs && isZero(extra) && isZero(workspace) && !saved.extraDType;
+      if (isPlain) {
+        const cached = plain.get(spec)?.[output ? 1 : 0];
+        if (cached) return cached;
+      }
+      const info: OpInfo = {
         spec,
         saved: {
-          inputs: saved.inputs.every((i) => i < op.inputs.length) ? saved.inputs : saved.inputs.filter((i) => i < op.inputs.length),
-          output: saved.outputWhen?.(ctx) ?? saved.output,
+          inputs: allInputs ? saved.inputs : saved.inputs.filter((i) => i < op.inputs.length),
+          output,
           extra: scaled(extra, extraBytes),
         },
         workspace: scaled(workspace, bytesPerActivation),
@@ -153,6 +162,12 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
         ...(saved.extraDType ? { extraDType: saved.extraDType } : {}),
         workspaceElements: workspace,
       };
+      if (isPlain) {
+        const pair = plain.get(spec) ?? [undefined, undefined];
+        pair[output ? 1 : 0] = info;
+        plain.set(spec, pair);
+      }
+      return info;
     } catch {
       // a registry rule that rejects what the shape rule accepted: account the op as keeping nothing
       return { spec, saved: { inputs: [], output: false, extra: NO_BYTES }, workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
