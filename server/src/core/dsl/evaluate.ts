@@ -200,7 +200,8 @@ export abstract class Evaluator {
     for (const a of call.args) {
       const value = this.eval(a.value, frame);
       const word = value.kind === 'symbol' && a.value.kind === 'ident' ? a.value.name : undefined;
-      out.push({ name: a.name, value, range: a.value.range, word });
+      // a positional argument's range is its value's (read from the Arg: one shape, not one per kind of expression)
+      out.push({ name: a.name, value, range: a.name ? a.value.range : a.range, word });
     }
     return out;
   }

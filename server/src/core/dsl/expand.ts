@@ -120,11 +120,8 @@ export class ModelRun extends Evaluator {
     const inplaceAt = inplaceIndex(spec);
     const inPlace = inplaceAt >= 0 && bound.values[inplaceAt] === true;
     const argValues = bound.values;
-    const r = this.builder.add(
-      segment !== undefined
-        ? { op: spec.name, inputs: bound.inputs, args: NO_ARGS, argValues, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace, checkpointSegment: segment }
-        : { op: spec.name, inputs: bound.inputs, args: NO_ARGS, argValues, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace },
-    );
+    // one shape of request for every op (checkpointSegment undefined outside checkpoints)
+    const r = this.builder.add({ op: spec.name, inputs: bound.inputs, args: NO_ARGS, argValues, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace, checkpointSegment: segment });
     if (!r.ok) {
       const blamed = r.arg !== undefined ? rangeOfArg(spec, bound, r.arg) : undefined;
       this.el.reportFrom('shape', blamed ?? call.range, r.message.startsWith(spec.name) ? r.message : `${spec.name}: ${r.message}`, frame);

@@ -8,11 +8,13 @@ type MutableRef = { -readonly [K in keyof SourceRef]: SourceRef[K] } & { tensors
 const KINDS: readonly SourceRef['kind'][] = ['tensor', 'op', 'block', 'model', 'parameter', 'config'];
 
 export class RefCollector {
-  /** one map per (graph, kind), keyed by the occurrence's range object (every AST node owns its own) */
+  /** the first merged ref made at each place, keyed by the occurrence's range object (every AST node owns its own) */
+  private readonly firstAt = new Map<SourceRange, MutableRef>();
+  /** the other merged refs: one map per (graph, kind) */
   private readonly tables = new Map<number, Map<SourceRange, MutableRef>>();
   private readonly all: MutableRef[] = [];
   /** each ref's sort key (start line, column, graph), read when it is added: list() then reads no scattered ref */
-  private keys = new Int32Array(3 * 64);
+  private readonly keys: number[] = [];
   /** `[id]` by id, shared by the refs met once (never pushed to: merged refs own their lists) */
   private readonly singles: number[][] = [];
 
@@ -39,18 +41,15 @@ export class RefCollector {
       this.push(onceRef(range, kind, name, isDefinition, definition, graph, tensors, typeof ops === 'number' ? this.single(ops) : ops), range, graph);
       return;
     }
-    const tableKey = ((graph ?? -1) + 1) * KINDS.length + KINDS.indexOf(kind);
-    let table = this.tables.get(tableKey);
-    if (!table) {
-      table = new Map();
-      this.tables.set(tableKey, table);
-    }
-    let ref = table.get(range);
+    // most places hold refs of one graph and kind: the first ref made there answers in one lookup
+    const first = this.firstAt.get(range);
+    let ref = first === undefined ? undefined : first.graph === graph && first.kind === kind ? first : this.tableRef(graph, kind, range);
     if (!ref) {
       ref = { range, kind, name, isDefinition };
       if (definition) ref.definition = definition;
       if (graph !== undefined) ref.graph = graph;
-      table.set(range, ref);
+      if (first === undefined) this.firstAt.set(range, ref);
+      else this.table(graph, kind).set(range, ref);
       this.push(ref, range, graph);
     }
     if (tensor !== undefined) (ref.tensors ??= []).push(tensor);
@@ -61,17 +60,28 @@ export class RefCollector {
     }
   }
 
-  private push(ref: MutableRef, range: SourceRange, graph: number | undefined): void {
-    const at = 3 * this.all.length;
-    this.all.push(ref);
-    if (at + 3 > this.keys.length) {
-      const grown = new Int32Array(2 * this.keys.length);
-      grown.set(this.keys);
-      this.keys = grown;
+  /** the ref of a place that is not the first one made there */
+  private tableRef(graph: number | undefined, kind: SourceRef['kind'], range: SourceRange): MutableRef | undefined {
+    return this.tables.get(tableKey(graph, kind))?.get(range);
+  }
+
+  private table(graph: number | undefined, kind: SourceRef['kind']): Map<SourceRange, MutableRef> {
+    const key = tableKey(graph, kind);
+    let table = this.tables.get(key);
+    if (!table) {
+      table = new Map();
+      this.tables.set(key, table);
     }
-    this.keys[at] = range.start.line;
-    this.keys[at + 1] = range.start.character;
-    this.keys[at + 2] = graph ?? -1;
+    return table;
+  }
+
+  private push(ref: MutableRef, range: SourceRange, graph: number | undefined): void {
+    this.all.push(ref);
+    // one push per value: a push of several arguments takes a slow path
+    const keys = this.keys;
+    keys.push(range.start.line);
+    keys.push(range.start.character);
+    keys.push(graph ?? -1);
   }
 
   /**
@@ -123,6 +133,10 @@ export class RefCollector {
     for (let k = 0; k < n; k++) out[k] = all[order[k]!]!;
     return out;
   }
+}
+
+function tableKey(graph: number | undefined, kind: SourceRef['kind']): number {
+  return ((graph ?? -1) + 1) * KINDS.length + KINDS.indexOf(kind);
 }
 
 /**
