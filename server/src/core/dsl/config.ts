@@ -40,7 +40,8 @@ export function isConfigKey(key: string): key is ConfigKey {
 
 /** evaluate a `config { }` item to overrides; later keys win, duplicates warn */
 export function evalConfigItem(item: ConfigItem): { overrides: ConfigOverrides; diagnostics: CoreDiagnostic[] } {
-  let overrides: ConfigOverrides = {};
+  // filled in place (this function owns it): a spread per entry makes a new shape each time
+  const overrides: ConfigOverrides = {};
   const diagnostics: CoreDiagnostic[] = [];
   const seen = new Set<string>();
   for (const entry of item.entries) {
@@ -54,7 +55,7 @@ export function evalConfigItem(item: ConfigItem): { overrides: ConfigOverrides; 
     if (entry.value.kind === 'error') continue;
     const r = evalConfigValue(key, entry.value, entry.valueText);
     if (r.error !== undefined) diagnostics.push(diag('configValue', r.range ?? entry.value.range, r.error));
-    else overrides = { ...overrides, ...r.value };
+    else Object.assign(overrides, r.value);
   }
   return { overrides, diagnostics };
 }
