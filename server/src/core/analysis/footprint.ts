@@ -85,7 +85,8 @@ export function computeFootprint(graph: Graph): Footprint {
   let elements = 0;
   let activationBytes = 0;
   const perOp: OpFootprint[] = [];
-  for (const op of graph.ops) {
+  for (let i = 0; i < graph.ops.length; i++) {
+    const op = graph.ops[i]!;
     trainable += op.params.trainable;
     nonTrainable += op.params.nonTrainable;
     const out = graph.tensors[op.output]!;

@@ -281,56 +281,66 @@ function describe(graph: Graph, t: TensorId): string {
 
 const NONE: readonly number[] = [];
 
-/** which input of `op` its output could overwrite, or why none can */
+/** the reason when the caller only asks whether an op can run in place (no message built per op) */
+const UNEXPLAINED = '';
+
+/**
+ * which input of `op` its output could overwrite, or why none can; with `explain` false the reason
+ * is empty (the in-place savings ask this of every op on every keystroke and discard the reasons)
+ */
 export function inPlaceCandidate(
   graph: Graph,
   schedule: Schedule,
   opIndex: number,
   bufferEnd: (v: number) => number,
+  explain = true,
 ): { input: TensorId } | { input?: TensorId; reason: string } {
   const op = graph.ops[opIndex]!;
   const { spec, saved } = schedule.opInfo[opIndex]!;
   if (!spec || !saved || spec.inPlace === 'never' || op.inputs.length === 0) {
-    return { reason: `${op.op} cannot write its output over its input` };
+    return { reason: explain ? `${op.op} cannot write its output over its input` : UNEXPLAINED };
   }
   const training = graph.config.mode === 'train';
   if (spec.inPlace === 'inferOnly' && training) {
-    return { input: op.inputs[0], reason: `${op.op}'s backward needs its input, so it can run in place only in infer mode` };
+    return { input: op.inputs[0], reason: explain ? `${op.op}'s backward needs its input, so it can run in place only in infer mode` : UNEXPLAINED };
   }
   if (training) {
     if (saved.inputs.includes(0) && op.inputs.length === 1) {
-      return { input: op.inputs[0], reason: `${op.op}'s backward reads its input ${describe(graph, op.inputs[0]!)}, which an in-place write would destroy` };
+      const reason = explain ? `${op.op}'s backward reads its input ${describe(graph, op.inputs[0]!)}, which an in-place write would destroy` : UNEXPLAINED;
+      return { input: op.inputs[0], reason };
     }
   }
   const step = opIndex; // forward step index = op index
   const keptForBackward = training ? saved.inputs : NONE;
   // add / mul / average: any operand that dies here (elementwise ops are single-input otherwise)
-  const operands = spec.family === 'activation' || spec.family === 'norm' ? [0] : op.inputs.map((_, i) => i);
+  const operandCount = spec.family === 'activation' || spec.family === 'norm' ? 1 : op.inputs.length;
   let firstReason: string | undefined;
-  for (const i of operands) {
+  for (let i = 0; i < operandCount; i++) {
     const t = op.inputs[i]!;
     if (!sameStorage(graph, t, op.output)) {
-      firstReason ??= `${describe(graph, t)} and the output differ in size or dtype`;
+      firstReason ??= explain ? `${describe(graph, t)} and the output differ in size or dtype` : UNEXPLAINED;
       continue;
     }
     if (keptForBackward.includes(i)) {
-      firstReason ??= `${op.op}'s backward reads ${describe(graph, t)}`;
+      firstReason ??= explain ? `${op.op}'s backward reads ${describe(graph, t)}` : UNEXPLAINED;
       continue;
     }
     if (graph.outputs.includes(t)) {
-      firstReason ??= `${describe(graph, t)} is a model output`;
+      firstReason ??= explain ? `${describe(graph, t)} is a model output` : UNEXPLAINED;
       continue;
     }
     const end = bufferEnd(schedule.activationOf[t]!);
     if (end > step) {
-      const reader = stepNode(graph, schedule, end);
-      const where = reader ? ` (line ${reader.statement.start.line + 1}, ${PHASES[schedule.stepPhase[end]!]})` : '';
-      firstReason ??= `${describe(graph, t)} is read again later${where}`;
+      if (explain) {
+        const reader = stepNode(graph, schedule, end);
+        const where = reader ? ` (line ${reader.statement.start.line + 1}, ${PHASES[schedule.stepPhase[end]!]})` : '';
+        firstReason ??= `${describe(graph, t)} is read again later${where}`;
+      } else firstReason ??= UNEXPLAINED;
       continue;
     }
     return { input: t };
   }
-  return { input: op.inputs[operands[0]!], reason: firstReason ?? `${op.op} has no operand it can overwrite` };
+  return { input: op.inputs[0], reason: firstReason ?? (explain ? `${op.op} has no operand it can overwrite` : UNEXPLAINED) };
 }
 
 function decideInPlace(

@@ -499,7 +499,7 @@ function inPlaceSavings(
     const op = graph.ops[i]!;
     const spec = schedule.opInfo[i]!.spec;
     if (!spec || spec.inPlace === 'never' || requestsInPlace(op)) continue;
-    const c = inPlaceCandidate(graph, schedule, i, bufferEnd);
+    const c = inPlaceCandidate(graph, schedule, i, bufferEnd, false);
     if ('reason' in c) continue;
     const size = valueBytes(schedule, schedule.activationOf[op.output]!);
     const others = i === first ? (second >= 0 ? liveAt(second) : 0) : peak;

@@ -134,7 +134,7 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
     if (!spec) return { workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
     // one context object refilled per op: the registry's rules read it and keep nothing
     ctx.inputs.length = 0;
-    for (const id of op.inputs) ctx.inputs.push(graph.tensors[id]!);
+    for (let k = 0; k < op.inputs.length; k++) ctx.inputs.push(graph.tensors[op.inputs[k]!]!);
     ctx.args = argsOf(op);
     try {
       const saved = spec.savedForBackward;
@@ -212,17 +212,19 @@ function isZero(b: SymbolicBytes): boolean {
 /** tensors that carry a gradient back to some weight: they need an activation gradient in training */
 function gradientFlow(graph: Graph): boolean[] {
   const requires = new Uint8Array(graph.tensors.length);
-  for (const op of graph.ops) {
+  // indexed loops here and below: no iterator objects while V8 has not optimised the function yet
+  for (let i = 0; i < graph.ops.length; i++) {
+    const op = graph.ops[i]!;
     let flows = op.params.trainable > 0 || op.sharesParamsWith !== undefined;
     for (let k = 0; !flows && k < op.inputs.length; k++) flows = requires[op.inputs[k]!] === 1;
     requires[op.output] = flows ? 1 : 0;
   }
   const reached = new Array<boolean>(graph.tensors.length).fill(false);
-  for (const t of graph.outputs) reached[t] = requires[t] === 1;
+  for (let k = 0; k < graph.outputs.length; k++) reached[graph.outputs[k]!] = requires[graph.outputs[k]!] === 1;
   for (let i = graph.ops.length - 1; i >= 0; i--) {
     const op = graph.ops[i]!;
     if (!reached[op.output]) continue;
-    for (const t of op.inputs) if (requires[t] === 1) reached[t] = true;
+    for (let k = 0; k < op.inputs.length; k++) if (requires[op.inputs[k]!] === 1) reached[op.inputs[k]!] = true;
   }
   return reached;
 }
@@ -284,7 +286,8 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
   const b = new ScheduleBuilder();
   const tensorBytes = new Float64Array(graph.tensors.length);
   const activationOf = new Int32Array(graph.tensors.length);
-  for (const t of graph.tensors) {
+  for (let i = 0; i < graph.tensors.length; i++) {
+    const t = graph.tensors[i]!;
     tensorBytes[t.id] = tensorBytesPerSample(t);
     activationOf[t.id] = b.newValue('activation', t.producer, 0, tensorBytes[t.id]!, t.id);
   }
@@ -319,7 +322,8 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
   // ---- forward
   // by op id / tensor id, -1 for none: arrays, not Maps, on the keystroke path
   const forwardExtra = new Int32Array(graph.ops.length).fill(-1);
-  for (const op of graph.ops) {
+  for (let i = 0; i < graph.ops.length; i++) {
+    const op = graph.ops[i]!;
     const info = opInfo[op.id]!;
     b.writes.push(activationOf[op.output]!);
     if (info.spec?.aliasesInput && op.inputs.length > 0) {
@@ -332,7 +336,7 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
       b.writes.push(v);
     }
     if (!isZero(info.workspace)) b.writes.push(pushValue('workspace', op.id, info.workspace));
-    for (const t of op.inputs) b.reads.push(activationOf[t]!);
+    for (let k = 0; k < op.inputs.length; k++) b.reads.push(activationOf[op.inputs[k]!]!);
     b.endStep(FORWARD, op.id);
   }
   const forwardEnd = b.stepCount - 1;
@@ -364,7 +368,7 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
   const emitRecompute = (segment: readonly OpNode[]): void => {
     for (const op of segment) {
       const info = opInfo[op.id]!;
-      for (const t of op.inputs) b.reads.push(recomputedOrForward(t));
+      for (let k = 0; k < op.inputs.length; k++) b.reads.push(recomputedOrForward(op.inputs[k]!));
       const out = b.newValue('recomputed', op.id, 0, tensorBytes[op.output]!, op.output);
       recomputedOf[op.output] = out;
       b.writes.push(out);
@@ -409,8 +413,8 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
     if (incoming >= 0) b.reads.push(incoming);
     // what the backward reads from the forward: recomputed values inside a checkpointed segment
     const checkpointed = segment !== undefined;
-    for (const idx of saved.inputs) {
-      const t = op.inputs[idx]!;
+    for (let k = 0; k < saved.inputs.length; k++) {
+      const t = op.inputs[saved.inputs[k]!]!;
       b.reads.push(checkpointed ? recomputedOrForward(t) : activationOf[t]!);
     }
     if (saved.output) b.reads.push(checkpointed ? recomputedOrForward(op.output) : activationOf[op.output]!);
@@ -453,7 +457,7 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
     b.endStep(BACKWARD, op.id);
   }
   if (b.stepCount === backwardStart) return frozen(-1, [], -1, -1, forwardEnd);
-  for (const g of weightGrads) b.reads.push(g);
+  for (let k = 0; k < weightGrads.length; k++) b.reads.push(weightGrads[k]!);
   const optimizerStep = b.endStep(OPTIMIZER, -1);
   return frozen(lossStep, lossReads, backwardStart, optimizerStep, forwardEnd);
 }

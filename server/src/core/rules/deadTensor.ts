@@ -9,10 +9,10 @@ import type { RawFinding, Rule } from './types';
 /** tensors from which some model output is reachable */
 export function reachesOutput(graph: Graph): boolean[] {
   const live = new Array<boolean>(graph.tensors.length).fill(false);
-  for (const t of graph.outputs) live[t] = true;
+  for (let k = 0; k < graph.outputs.length; k++) live[graph.outputs[k]!] = true;
   for (let i = graph.ops.length - 1; i >= 0; i--) {
     const op = graph.ops[i]!;
-    if (live[op.output]) for (const t of op.inputs) live[t] = true;
+    if (live[op.output]) for (let k = 0; k < op.inputs.length; k++) live[op.inputs[k]!] = true;
   }
   return live;
 }
@@ -52,14 +52,17 @@ export const deadTensorRule: Rule = {
     }
     // 2. dead statements inside block bodies (the block's result is used): one per source site
     const readers = new Int32Array(graph.tensors.length);
-    for (const op of graph.ops) for (const t of op.inputs) readers[t]!++;
+    for (let i = 0; i < graph.ops.length; i++) {
+      const inputs = graph.ops[i]!.inputs;
+      for (let k = 0; k < inputs.length; k++) readers[inputs[k]!]!++;
+    }
     const sinks = graph.ops.filter(
       (o) => o.op !== 'input' && o.callStack.length > 0 && !live[o.output] && readers[o.output] === 0 && !deadStatements.has(o.statement),
     );
     if (sinks.length === 0) return out;
     // sites with some live expansion, found once (not a scan of every op per dead site)
     const liveSites = new RangeMap<true>();
-    for (const o of graph.ops) if (live[o.output]) liveSites.set(o.site, true);
+    for (let i = 0; i < graph.ops.length; i++) if (live[graph.ops[i]!.output]) liveSites.set(graph.ops[i]!.site, true);
     const bySite = groupByRange(sinks, (o) => o.site);
     for (let g = 0; g < bySite.count; g++) {
       const ops = membersOf(bySite, g, sinks);

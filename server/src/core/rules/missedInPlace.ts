@@ -137,14 +137,17 @@ export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new
   for (let i = 0; i < forwardSteps; i++) stepOf[i] = i;
   const isCandidate = new Uint8Array(graph.ops.length);
   const candidate = new Float64Array(graph.ops.length);
-  for (const s of memory.inPlace.savings) {
+  const savings = memory.inPlace.savings;
+  for (let k = 0; k < savings.length; k++) {
+    const s = savings[k]!;
     isCandidate[s.op] = 1;
     candidate[s.op] = atBatch(s.bytes, batch);
   }
   const sites = groupByRange(graph.ops, (op) => op.site);
   const out: InPlaceSite[] = [];
   const done = new Uint8Array(sites.count);
-  for (const s of memory.inPlace.savings) {
+  for (let k0 = 0; k0 < savings.length; k0++) {
+    const s = savings[k0]!;
     const op = graph.ops[s.op]!;
     const site = sites.groupOf[s.op]!;
     if (done[site] === 1) continue;
