@@ -14,7 +14,7 @@ export class RefCollector {
   private readonly tables = new Map<number, Map<SourceRange, MutableRef>>();
   private readonly all: MutableRef[] = [];
   /** each ref's sort key (start line, column, graph), read when it is added: list() then reads no scattered ref */
-  private readonly keys: number[] = [];
+  private keys = new Int32Array(3 * 256);
   /** `[id]` by id, shared by the refs met once (never pushed to: merged refs own their lists) */
   private readonly singles: number[][] = [];
 
@@ -76,12 +76,17 @@ export class RefCollector {
   }
 
   private push(ref: MutableRef, range: SourceRange, graph: number | undefined): void {
+    const at = 3 * this.all.length;
     this.all.push(ref);
-    // one push per value: a push of several arguments takes a slow path
-    const keys = this.keys;
-    keys.push(range.start.line);
-    keys.push(range.start.character);
-    keys.push(graph ?? -1);
+    let keys = this.keys;
+    if (at + 3 > keys.length) {
+      keys = new Int32Array(2 * keys.length);
+      keys.set(this.keys);
+      this.keys = keys;
+    }
+    keys[at] = range.start.line;
+    keys[at + 1] = range.start.character;
+    keys[at + 2] = graph ?? -1;
   }
 
   /**
