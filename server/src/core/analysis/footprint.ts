@@ -31,6 +31,7 @@ export interface Footprint {
   readonly params: ParamCount;
   readonly activationElementsPerSample: number;
   readonly bytes: FootprintBytes;
+  /** a getter: built on first read */
   readonly perOp: readonly OpFootprint[];
   /** true when some figure left the exactly-countable range (> 2^53) */
   readonly overflow: boolean;
@@ -84,22 +85,23 @@ export function computeFootprint(graph: Graph): Footprint {
   let nonTrainable = 0;
   let elements = 0;
   let activationBytes = 0;
-  const perOp: OpFootprint[] = [];
   for (let i = 0; i < graph.ops.length; i++) {
     const op = graph.ops[i]!;
     trainable += op.params.trainable;
     nonTrainable += op.params.nonTrainable;
     const out = graph.tensors[op.output]!;
     elements += out.elementsPerSample;
-    const bytes = tensorBytesPerSample(out);
-    activationBytes += bytes;
-    perOp.push({
+    activationBytes += tensorBytesPerSample(out);
+  }
+  // one row per op: built on first read (hovers, inlay hints, reports), not for the diagnostics
+  let perOp: OpFootprint[] | undefined;
+  const perOpRows = (): OpFootprint[] =>
+    graph.ops.map((op) => ({
       op: op.id,
       params: op.params,
-      outputBytes: symbolic(0, bytes),
+      outputBytes: symbolic(0, tensorBytesPerSample(graph.tensors[op.output]!)),
       weightBytes: op.params.trainable * format.weight + op.params.nonTrainable * format.buffer,
-    });
-  }
+    }));
   const { weights, buffers, gradients, optimizer } = stateBytes({ trainable, nonTrainable }, config);
   const activations = symbolic(0, activationBytes);
   const total = [weights, buffers, activations, gradients, optimizer].reduce(addBytes, ZERO_BYTES);
@@ -112,7 +114,10 @@ export function computeFootprint(graph: Graph): Footprint {
     params: { trainable, nonTrainable },
     activationElementsPerSample: elements,
     bytes: { weights, buffers, activations, gradients, optimizer, total },
-    perOp,
+    get perOp(): readonly OpFootprint[] {
+      perOp ??= perOpRows();
+      return perOp;
+    },
     overflow,
   };
 }

@@ -144,7 +144,8 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
       // lowering workspace belongs to the convolution family; attention scores stay whatever the lowering
       const workspace = !spec.workspaceElements || (spec.family === 'conv' && lowering === 'direct') ? NO_BYTES : spec.workspaceElements(ctx, outShape);
       const output = saved.outputWhen?.(ctx) ?? saved.output;
-      const allInputs = saved.inputs.every((i) => i < op.inputs.length);
+      let allInputs = true;
+      for (let k = 0; k < saved.inputs.length; k++) if (saved.inputs[k]! >= op.inputs.length) allInputs = false;
       const isPlain = allInputs && isZero(extra) && isZero(workspace) && !saved.extraDType;
       if (isPlain) {
         const cached = plain.get(spec)?.[output ? 1 : 0];

@@ -157,11 +157,14 @@ export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new
     let every = true;
     for (let k = first; k < last && every; k++) every = isCandidate[sites.members[k]!] === 1 && stepOf[sites.members[k]!]! >= 0;
     if (!every) continue;
-    const lowered: { steps: number[]; bytes: number[] } = { steps: [], bytes: [] };
+    // exact-length arrays: a site is usually one op, and push would reserve room for sixteen
+    const steps = new Array<number>(last - first);
+    const bytes = new Array<number>(last - first);
     for (let k = first; k < last; k++) {
-      lowered.steps.push(stepOf[sites.members[k]!]!);
-      lowered.bytes.push(candidate[sites.members[k]!]!);
+      steps[k - first] = stepOf[sites.members[k]!]!;
+      bytes[k - first] = candidate[sites.members[k]!]!;
     }
+    const lowered: Lowered = { steps, bytes };
     out.push({ site: op.site, opName: op.op, saving: profile.saving(lowered), instances: last - first, lowered });
   }
   return out;
