@@ -93,8 +93,9 @@ function textHash(text: string, start: number, end: number): number {
  * characters (open addressing), so a repeated name costs no slice of the source.
  */
 class Interned {
-  private strings: (string | undefined)[] = Interned.empty(64);
-  private hashes = new Int32Array(64);
+  private strings: (string | undefined)[] = emptySlots(128, undefined);
+  /** plain arrays: typed ones cost more to allocate than a small document takes to lex */
+  private hashes: number[] = emptySlots(128, 0);
   private count = 0;
 
   intern(text: string, start: number, end: number, hash: number): string {
@@ -120,20 +121,20 @@ class Interned {
     this.hashes[k] = hash;
   }
 
-  /** a table of `size` empty slots (pushed: Array.fill is slow on short arrays) */
-  private static empty(size: number): (string | undefined)[] {
-    const out: (string | undefined)[] = [];
-    for (let k = 0; k < size; k++) out.push(undefined);
-    return out;
-  }
-
   private grow(): void {
     const old = this.strings;
     const oldHashes = this.hashes;
-    this.strings = Interned.empty(old.length * 2);
-    this.hashes = new Int32Array(old.length * 2);
+    this.strings = emptySlots(old.length * 2, undefined);
+    this.hashes = emptySlots(old.length * 2, 0);
     for (let k = 0; k < old.length; k++) if (old[k] !== undefined) this.put(old[k]!, oldHashes[k]!);
   }
+}
+
+/** `size` slots holding `empty` (pushed: Array.fill is slow on short arrays) */
+function emptySlots<T>(size: number, empty: T): T[] {
+  const out: T[] = [];
+  for (let k = 0; k < size; k++) out.push(empty);
+  return out;
 }
 
 function sameText(s: string, text: string, start: number): boolean {

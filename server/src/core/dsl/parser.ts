@@ -133,7 +133,8 @@ class Parser extends ExprParser {
             def = this.parseExpr();
             defaultText = this.text.slice(first.start, this.prev.end);
           }
-          params.push({ name: pname, ...(def ? { default: def, defaultText } : {}), range: this.rangeFrom(pname.range.start) });
+          const range = this.rangeFrom(pname.range.start);
+          params.push(def ? { name: pname, default: def, defaultText, range } : { name: pname, range });
           if (!this.eat(',')) break;
         }
         this.close(')', open, "the parameter list is not closed: missing ')'", 'in the parameter list');
