@@ -127,14 +127,18 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
     layout: graph.config.layout,
     activationDType: activation,
   };
+  const inputLists: TensorType[][] = [];
   // most ops keep no extra state and need no workspace: one shared OpInfo per (spec, output kept)
   const plain = new Map<OpSpec, [OpInfo | undefined, OpInfo | undefined]>();
   return graph.ops.map((op): OpInfo => {
     const spec = lookupOp(op.op);
     if (!spec) return { workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
     // one context object refilled per op: the registry's rules read it and keep nothing
-    ctx.inputs.length = 0;
-    for (let k = 0; k < op.inputs.length; k++) ctx.inputs.push(graph.tensors[op.inputs[k]!]!);
+    // an input list per arity, refilled in place (emptying one array and pushing would reallocate it per op)
+    const arity = op.inputs.length;
+    const inputs = (inputLists[arity] ??= new Array<TensorType>(arity));
+    for (let k = 0; k < arity; k++) inputs[k] = graph.tensors[op.inputs[k]!]!;
+    ctx.inputs = inputs;
     ctx.args = argsOf(op);
     try {
       const saved = spec.savedForBackward;
