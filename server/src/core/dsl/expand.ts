@@ -1,7 +1,7 @@
 // Expansion: op calls to the GraphBuilder, block calls with their arguments bound, `repeat`
 // feeding each result back, checkpoint segments, and the limits on all of it.
 import type { BlockItem, Call, ModelItem, Repeat } from './ast';
-import type { CoreDiagnostic, Graph, TensorId } from '../ir';
+import type { CallFrame, CoreDiagnostic, Graph, TensorId } from '../ir';
 import { lookupOp, opNames } from '../ops/registry';
 import type { ArgValue, OpSpec } from '../ops/types';
 import { bindOpArgs, rangeOfArg, type EvArg } from './bind';
@@ -145,14 +145,15 @@ export class ModelRun extends Evaluator {
     }
     this.el.expandedBlocks.add(name);
     const scope = new Map<string, Binding>();
-    const inner: Frame = {
-      scope,
-      callStack: [...frame.callStack, { block: name, site: call.range, ...(iteration !== undefined ? { iteration } : {}) }],
-      blockChain: [...frame.blockChain, name],
-      statement: frame.statement,
-      ...(segment !== undefined ? { segment } : {}),
-      topSite: frame.topSite ?? call.range,
-    };
+    // built without spreads of optional fields: a block call is made per expansion
+    const site: CallFrame = iteration !== undefined ? { block: name, site: call.range, iteration } : { block: name, site: call.range };
+    const callStack = [...frame.callStack, site];
+    const blockChain = [...frame.blockChain, name];
+    const topSite = frame.topSite ?? call.range;
+    const inner: Frame =
+      segment !== undefined
+        ? { scope, callStack, blockChain, statement: frame.statement, segment, topSite }
+        : { scope, callStack, blockChain, statement: frame.statement, topSite };
     if (!this.bindBlockArgs(block, call, args, inner, frame)) return ERROR;
     const opStart = this.builder.opCount;
     let result: Value | undefined;
@@ -240,7 +241,9 @@ export class ModelRun extends Evaluator {
     for (let i = 0; i < k.value; i++) {
       const before = this.builder.opCount;
       const iterArgs = args.slice();
-      iterArgs[firstIndex] = { ...args[firstIndex]!, value: current, ...(i > 0 ? { word: undefined } : {}) };
+      const first = args[firstIndex]!;
+      // the fed-back value was no bare word after the first iteration
+      iterArgs[firstIndex] = { name: first.name, value: current, range: first.range, word: i > 0 ? undefined : first.word };
       current = this.call(e.call, iterArgs, frame, i);
       if (current.kind === 'error') return ERROR;
       const perIteration = this.builder.opCount - before;
