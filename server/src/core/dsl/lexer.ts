@@ -130,8 +130,9 @@ class Interned {
   }
 }
 
-/** `size` slots holding `empty` (pushed: Array.fill is slow on short arrays) */
+/** `size` slots holding `empty` (Array.fill is slow on short arrays, pushes on long ones) */
 function emptySlots<T>(size: number, empty: T): T[] {
+  if (size > 1024) return new Array<T>(size).fill(empty);
   const out: T[] = [];
   for (let k = 0; k < size; k++) out.push(empty);
   return out;
