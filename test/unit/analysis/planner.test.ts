@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  arenaWithSameDecisions,
   GREEDY_LIMIT,
   liveLowerBound,
   planArena,
@@ -85,4 +86,29 @@ test('best fit in order: coalesced frees are reused, the top grows only when not
   const plan = planBestFitInOrder(items);
   assert.deepEqual(plan.offsets, [0, 30, 0, 50]);
   assert.equal(plan.arena, 60);
+});
+
+test('greedy by size: its placement replayed at the same sizes gives the same arena; best fit keeps none', () => {
+  fc.assert(
+    fc.property(itemsArb, (items) => {
+      const plan = planGreedyBySize(items);
+      assert.equal(arenaWithSameDecisions(plan, items.map((it) => it.size)), plan.arena);
+      assert.equal(arenaWithSameDecisions(planBestFitInOrder(items), items.map((it) => it.size)), undefined);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+test('a replayed placement at other sizes: each item on top of its anchor (exact small case)', () => {
+  // a (size 4) at 0 for steps 0-1; b (3) overlaps a in time and sits on it; c (2) only overlaps b
+  const items: PlanItem[] = [
+    { start: 0, end: 1, size: 4 },
+    { start: 1, end: 2, size: 3 },
+    { start: 2, end: 3, size: 2 },
+  ];
+  const plan = planGreedyBySize(items);
+  assert.deepEqual(plan.offsets, [0, 4, 0]);
+  assert.equal(plan.arena, 7);
+  // doubled sizes, same decisions: a 0..8, b 8..14, c 0..4
+  assert.equal(arenaWithSameDecisions(plan, [8, 6, 4]), 14);
 });

@@ -8,7 +8,7 @@ import { maxBatchOfColumns, searchMaxBatch, simdFill, type BatchLimit, type Simd
 import { recomputeFraction, sqrtSegmentation } from './checkpoint';
 import type { Footprint } from './footprint';
 import { CATEGORIES, categoryPeak, computeLiveness, inPlaceCandidate, requestsInPlace, type BufferColumns, type Category, type InPlaceDecision, type Liveness } from './liveness';
-import { planBestFitInOrderColumns, planColumns, type PlanStrategy } from './planner';
+import { arenaWithSameDecisions, planBestFitInOrderColumns, planColumns, type Plan, type PlanStrategy } from './planner';
 import { buildSchedule, phaseOf, stepNode, valueBytes, valueKindOf, VALUE_KINDS, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
 import { buildTimeline, type TimelineRow } from './timeline';
 
@@ -150,9 +150,17 @@ interface Core {
   /** live bytes per step, always-live state included: fixed + perSample x N */
   readonly lineFixed: Float64Array;
   readonly linePerSample: Float64Array;
-  readonly plannedAt: (batch: number) => { bytes: number; offsets: readonly number[]; strategy: PlanStrategy };
+  readonly plannedAt: (batch: number) => PlanAt;
   /** distinct batches planned so far */
   readonly planRuns: () => number;
+}
+
+/** a plan at one batch: always-live state plus the arena */
+interface PlanAt {
+  readonly bytes: number;
+  readonly offsets: readonly number[];
+  readonly strategy: PlanStrategy;
+  readonly plan: Plan;
 }
 
 function runCore(graph: Graph, alwaysLive: SymbolicBytes, infos?: readonly OpInfo[], segments?: readonly (number | undefined)[]): Core {
@@ -168,12 +176,12 @@ function runCore(graph: Graph, alwaysLive: SymbolicBytes, infos?: readonly OpInf
   const columns = liveness.bufferColumns;
   const starts = Float64Array.from(columns.liveFrom);
   const ends = Float64Array.from(columns.liveTo);
-  const cache = new Map<number, { bytes: number; offsets: readonly number[]; strategy: PlanStrategy }>();
-  const plannedAt = (batch: number) => {
+  const cache = new Map<number, PlanAt>();
+  const plannedAt = (batch: number): PlanAt => {
     const hit = cache.get(batch);
     if (hit) return hit;
     const plan = planColumns({ starts, ends, sizes: sizesAt(columns, batch) });
-    const result = { bytes: plan.arena + atBatch(alwaysLive, batch), offsets: plan.offsets, strategy: plan.strategy };
+    const result = { bytes: plan.arena + atBatch(alwaysLive, batch), offsets: plan.offsets, strategy: plan.strategy, plan };
     cache.set(batch, result);
     return result;
   };
@@ -223,7 +231,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const columns = liveness.bufferColumns;
   // the arena plan at the configured batch: computed on first read (code lens, hovers, reports, and
   // the rules that cannot decide from the bounds lowerBound <= planned <= naive), not per keystroke
-  const plan = (): { bytes: number; offsets: readonly number[]; strategy: PlanStrategy } => core.plannedAt(batch);
+  const plan = (): PlanAt => core.plannedAt(batch);
 
   const lineOf = (step: number): number | null => stepNode(graph, schedule, step)?.statement.start.line ?? null;
   const steps = lazy((): StepInfo[] => {
@@ -334,19 +342,42 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     if (plannedLimit) return plannedLimit;
     if (lbLimit.batch === null) {
       plannedLimit = lbLimit.reason === 'unbounded' && !fits(1) ? { batch: null, reason: 'none-fits' } : lbLimit;
-    } else if (fits(lbLimit.batch)) {
-      plannedLimit = lbLimit; // the lower bound already fails at N + 1
-    } else {
-      // guess from the fragmentation at the lower bound's limit, then gallop to a verified boundary
-      const at = lbLimit.batch;
+      return plannedLimit;
+    }
+    // no batch above the lower bound's limit fits (planned >= lower bound). Guess, then gallop to a
+    // verified boundary: N fits, N + 1 does not; a right guess costs two plans, one at that limit
+    const at = lbLimit.batch;
+    let found: number | null;
+    const predicted = guessFromDecisions(at);
+    if (predicted !== undefined) found = searchMaxBatch(fits, at, predicted);
+    else if (fits(at)) found = at;
+    else {
+      // no placement to replay (the large-model planner): guess from the fragmentation at the limit
       let lbAt = -Infinity;
       for (let i = 0; i < lineFixed.length; i++) lbAt = Math.max(lbAt, lineFixed[i]! + linePerSample[i]! * at);
       const ratio = core.plannedAt(at).bytes / lbAt;
       const guess = maxBatchOfColumns(lineFixed.map((f) => f * ratio), linePerSample.map((p) => p * ratio), budget).batch ?? 1;
-      const found = searchMaxBatch(fits, at - 1, guess);
-      plannedLimit = found === null ? { batch: null, reason: 'none-fits' } : { batch: found };
+      found = searchMaxBatch(fits, at - 1, guess);
     }
+    plannedLimit = found === null ? { batch: null, reason: 'none-fits' } : { batch: found };
     return plannedLimit;
+  };
+  /**
+   * The configured batch's placement replayed at other sizes predicts the planned peak there in
+   * O(buffers): the largest N <= upper it says fits. Undefined when the plan keeps no decisions.
+   */
+  const guessFromDecisions = (upper: number): number | undefined => {
+    const base = core.plannedAt(batch).plan;
+    if (!base.decisions) return undefined;
+    const predictedFits = (n: number): boolean => (arenaWithSameDecisions(base, sizesAt(columns, n)) ?? Infinity) + atBatch(alwaysLive, n) <= budget;
+    let lo = 0;
+    let hi = upper + 1;
+    while (hi - lo > 1) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (predictedFits(mid)) lo = mid;
+      else hi = mid;
+    }
+    return Math.max(1, lo);
   };
 
   const lanes = simdFill(config.device, activationDType(config));

@@ -23,6 +23,27 @@ export interface Plan {
   /** arena size: max over items of offset + size */
   readonly arena: number;
   readonly strategy: PlanStrategy;
+  /**
+   * greedy by size only: the items in placement order, and for each item the item whose end it was
+   * placed at (-1: offset 0). Replaying these decisions at other sizes (arenaWithSameDecisions)
+   * predicts the arena at another batch in O(n), a guess the batch search then verifies.
+   */
+  readonly decisions?: { readonly order: Int32Array; readonly anchor: Int32Array };
+}
+
+/** the arena if every item kept the anchor it had in `plan`, at the given sizes; undefined without decisions */
+export function arenaWithSameDecisions(plan: Plan, sizes: ArrayLike<number>): number | undefined {
+  const d = plan.decisions;
+  if (!d) return undefined;
+  const offset = new Float64Array(sizes.length);
+  let arena = 0;
+  for (let k = 0; k < d.order.length; k++) {
+    const i = d.order[k]!;
+    const a = d.anchor[i]!;
+    offset[i] = a < 0 ? 0 : offset[a]! + sizes[a]!;
+    arena = Math.max(arena, offset[i]! + sizes[i]!);
+  }
+  return arena;
 }
 
 /** above this many buffers the O(n log n) strategy replaces greedy by size */
@@ -68,9 +89,10 @@ function greedyBySize({ starts, ends, sizes }: PlanColumns): Plan {
   for (let i = 0; i < n; i++) if (sizes[i]! > 0) order.push(i);
   order.sort((a, b) => sizes[b]! - sizes[a]! || starts[a]! - starts[b]! || a - b);
   const offsets = new Float64Array(n);
-  // placed items sorted by offset (ties by placement order), packed 4 numbers each for locality:
-  // offset, offset + size, first step, last step
-  const placed = new Float64Array(order.length * 4);
+  const anchor = new Int32Array(n).fill(-1);
+  // placed items sorted by offset (ties by placement order), packed 5 numbers each for locality:
+  // offset, offset + size, first step, last step, item
+  const placed = new Float64Array(order.length * 5);
   let count = 0;
   let arena = 0;
   for (const i of order) {
@@ -78,38 +100,46 @@ function greedyBySize({ starts, ends, sizes }: PlanColumns): Plan {
     const e = ends[i]!;
     const size = sizes[i]!;
     let prevEnd = 0;
+    let prevItem = -1;
     let best = -1;
+    let bestAnchor = -1;
     let bestGap = Infinity;
-    for (let k = 0, p = 0; k < count; k++, p += 4) {
+    for (let k = 0, p = 0; k < count; k++, p += 5) {
       if (placed[p + 2]! > e || s > placed[p + 3]!) continue;
       const gap = placed[p]! - prevEnd;
       if (gap >= size && gap < bestGap) {
         best = prevEnd;
+        bestAnchor = prevItem;
         bestGap = gap;
         // an exact fit cannot be beaten, and later gaps sit at higher offsets: stop scanning
         if (gap === size) break;
       }
-      if (placed[p + 1]! > prevEnd) prevEnd = placed[p + 1]!;
+      if (placed[p + 1]! > prevEnd) {
+        prevEnd = placed[p + 1]!;
+        prevItem = placed[p + 4]!;
+      }
     }
     const offset = best >= 0 ? best : prevEnd;
     offsets[i] = offset;
+    anchor[i] = best >= 0 ? bestAnchor : prevItem;
     // insertion position: after every placed offset <= this one
     let lo = 0;
     let hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (placed[mid * 4]! <= offset) lo = mid + 1;
+      if (placed[mid * 5]! <= offset) lo = mid + 1;
       else hi = mid;
     }
-    placed.copyWithin((lo + 1) * 4, lo * 4, count * 4);
-    placed[lo * 4] = offset;
-    placed[lo * 4 + 1] = offset + size;
-    placed[lo * 4 + 2] = s;
-    placed[lo * 4 + 3] = e;
+    placed.copyWithin((lo + 1) * 5, lo * 5, count * 5);
+    placed[lo * 5] = offset;
+    placed[lo * 5 + 1] = offset + size;
+    placed[lo * 5 + 2] = s;
+    placed[lo * 5 + 3] = e;
+    placed[lo * 5 + 4] = i;
     count++;
     if (offset + size > arena) arena = offset + size;
   }
-  return { offsets: Array.from(offsets), arena, strategy: 'greedy-by-size' };
+  return { offsets: Array.from(offsets), arena, strategy: 'greedy-by-size', decisions: { order: Int32Array.from(order), anchor } };
 }
 
 /** best fit while walking the schedule: frees coalesce, allocations take the smallest block that fits */
