@@ -7,6 +7,8 @@ import {
   arenaWithSameDecisions,
   GREEDY_LIMIT,
   liveLowerBound,
+  PlanCache,
+  planColumns,
   planArena,
   planBestFitInOrder,
   planGreedyBySize,
@@ -111,4 +113,18 @@ test('a replayed placement at other sizes: each item on top of its anchor (exact
   assert.equal(plan.arena, 7);
   // doubled sizes, same decisions: a 0..8, b 8..14, c 0..4
   assert.equal(arenaWithSameDecisions(plan, [8, 6, 4]), 14);
+});
+
+test('PlanCache: a hit only for the same intervals and sizes', () => {
+  const cache = new PlanCache();
+  const columns = (sizes: number[]) => ({ starts: Float64Array.from([0, 1, 2]), ends: Float64Array.from([1, 2, 3]), sizes: Float64Array.from(sizes) });
+  const plan = planColumns(columns([4, 3, 2]));
+  cache.set(columns([4, 3, 2]), plan);
+  assert.equal(cache.get(columns([4, 3, 2])), plan);
+  assert.equal(cache.get(columns([4, 3, 5])), undefined);
+  assert.equal(cache.get({ ...columns([4, 3, 2]), ends: Float64Array.from([1, 2, 4]) }), undefined);
+  // sizes beyond 2^32 take part in the key and the comparison
+  cache.set(columns([2 ** 40, 3, 2]), planColumns(columns([2 ** 40, 3, 2])));
+  assert.equal(cache.get(columns([2 ** 40 + 1, 3, 2])), undefined);
+  assert.equal(cache.get(columns([2 ** 40, 3, 2]))?.arena, 2 ** 40 + 3);
 });

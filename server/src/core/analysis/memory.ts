@@ -8,7 +8,7 @@ import { maxBatchOfColumns, searchMaxBatch, simdFill, type BatchLimit, type Simd
 import { recomputeFraction, sqrtSegmentation } from './checkpoint';
 import type { Footprint } from './footprint';
 import { CATEGORIES, categoryPeak, computeLiveness, inPlaceCandidate, requestsInPlace, type BufferColumns, type Category, type InPlaceDecision, type Liveness } from './liveness';
-import { arenaWithSameDecisions, planBestFitInOrderColumns, planColumns, type Plan, type PlanStrategy } from './planner';
+import { arenaWithSameDecisions, planBestFitInOrderColumns, planColumns, type Plan, type PlanCache, type PlanStrategy } from './planner';
 import { buildSchedule, phaseOf, stepNode, valueBytes, valueKindOf, VALUE_KINDS, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
 import { buildTimeline, type TimelineRow } from './timeline';
 
@@ -142,6 +142,8 @@ export interface MemoryAnalysis {
 export interface MemoryOptions {
   /** compute the sqrt(n) checkpoint estimate (train mode); default true */
   readonly checkpointEstimate?: boolean;
+  /** plans shared with other analyses of the same group (a quick fix's previews) */
+  readonly planCache?: PlanCache;
 }
 
 interface Core {
@@ -163,7 +165,13 @@ interface PlanAt {
   readonly plan: Plan;
 }
 
-function runCore(graph: Graph, alwaysLive: SymbolicBytes, infos?: readonly OpInfo[], segments?: readonly (number | undefined)[]): Core {
+function runCore(
+  graph: Graph,
+  alwaysLive: SymbolicBytes,
+  infos?: readonly OpInfo[],
+  segments?: readonly (number | undefined)[],
+  shared?: PlanCache,
+): Core {
   const schedule = buildSchedule(graph, infos, segments);
   const liveness = computeLiveness(graph, schedule);
   const steps = schedule.stepCount;
@@ -180,7 +188,12 @@ function runCore(graph: Graph, alwaysLive: SymbolicBytes, infos?: readonly OpInf
   const plannedAt = (batch: number): PlanAt => {
     const hit = cache.get(batch);
     if (hit) return hit;
-    const plan = planColumns({ starts, ends, sizes: sizesAt(columns, batch) });
+    const items = { starts, ends, sizes: sizesAt(columns, batch) };
+    let plan = shared?.get(items);
+    if (!plan) {
+      plan = planColumns(items);
+      shared?.set(items, plan);
+    }
     const result = { bytes: plan.arena + atBatch(alwaysLive, batch), offsets: plan.offsets, strategy: plan.strategy, plan };
     cache.set(batch, result);
     return result;
@@ -226,7 +239,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const batch = config.batch;
   const { weights, buffers: stateBuffers, optimizer } = footprint.bytes;
   const alwaysLive = [weights, stateBuffers, optimizer].reduce(addBytes, ZERO_BYTES);
-  const core = runCore(graph, alwaysLive);
+  const core = runCore(graph, alwaysLive, undefined, undefined, options.planCache);
   const { schedule, liveness, lineFixed, linePerSample } = core;
   const columns = liveness.bufferColumns;
   // the arena plan at the configured batch: computed on first read (code lens, hovers, reports, and

@@ -422,3 +422,48 @@ export function liveLowerBound(items: readonly PlanItem[]): number {
   }
   return max;
 }
+
+/**
+ * Plans shared between analyses of different texts whose buffers are the same (a quick fix's
+ * previews: mixed and bf16 give every buffer the same bytes, only the always-live state differs).
+ * Keyed by the buffers' intervals and sizes, compared in full on a hash hit. One cache serves one
+ * group of analyses (one code-action request), not the whole process.
+ */
+export class PlanCache {
+  private readonly entries = new Map<number, { columns: PlanColumns; plan: Plan }[]>();
+
+  get(columns: PlanColumns): Plan | undefined {
+    return this.entries.get(hashColumns(columns))?.find((e) => sameColumns(e.columns, columns))?.plan;
+  }
+
+  set(columns: PlanColumns, plan: Plan): void {
+    const key = hashColumns(columns);
+    const list = this.entries.get(key) ?? [];
+    list.push({ columns, plan });
+    this.entries.set(key, list);
+  }
+}
+
+function hashColumns({ starts, ends, sizes }: PlanColumns): number {
+  let h = 0x811c9dc5;
+  const mix = (v: number): void => {
+    // sizes can exceed 2^32: fold the high part in too
+    h = Math.imul(h ^ (v >>> 0), 0x01000193);
+    h = Math.imul(h ^ Math.floor(v / 4294967296), 0x01000193);
+  };
+  mix(sizes.length);
+  for (let i = 0; i < sizes.length; i++) {
+    mix(starts[i]!);
+    mix(ends[i]!);
+    mix(sizes[i]!);
+  }
+  return h >>> 0;
+}
+
+function sameColumns(a: PlanColumns, b: PlanColumns): boolean {
+  if (a.sizes.length !== b.sizes.length) return false;
+  for (let i = 0; i < a.sizes.length; i++) {
+    if (a.starts[i] !== b.starts[i] || a.ends[i] !== b.ends[i] || a.sizes[i] !== b.sizes[i]) return false;
+  }
+  return true;
+}

@@ -9,6 +9,7 @@ import { DEFAULT_THRESHOLDS, rangeKey } from '../rules/types';
 import { RULES } from '../rules';
 import { inPlaceSites } from '../rules/missedInPlace';
 import { formatBytes } from '../units';
+import { PlanCache } from '../analysis/planner';
 import { applyEdits, type TextEdit } from './edits';
 import { parseFile } from './locate';
 import { ignoreComment, removeStatement, setBoolArg, setConfigValue } from './nnmEdits';
@@ -38,13 +39,23 @@ export interface FixSource {
  * A preview needs the model's figures and the errors an edit could introduce (syntax, illegal
  * in-place), not the hints: the other rules and the checkpoint estimate are skipped.
  */
-function previewOptions(options: AnalyzeOptions): AnalyzeOptions {
+function previewOptions(src: FixSource): AnalyzeOptions {
   const levels = Object.fromEntries(RULES.map((r) => [r.name, r.code === INPLACE_CODE ? ('error' as const) : ('off' as const)]));
-  return { ...options, rules: { levels, thresholds: options.rules?.thresholds ?? DEFAULT_THRESHOLDS }, memory: { checkpointEstimate: false } };
+  const thresholds = src.options.rules?.thresholds ?? DEFAULT_THRESHOLDS;
+  return { ...src.options, rules: { levels, thresholds }, memory: { checkpointEstimate: false, planCache: planCacheOf(src.analysis) } };
+}
+
+/** the previews of one document version share arena plans (mixed and bf16 plan the same buffers) */
+const planCaches = new WeakMap<DocumentAnalysis, PlanCache>();
+
+function planCacheOf(analysis: DocumentAnalysis): PlanCache {
+  let cache = planCaches.get(analysis);
+  if (!cache) planCaches.set(analysis, (cache = new PlanCache()));
+  return cache;
 }
 
 function reanalyze(src: FixSource, edits: readonly TextEdit[]): DocumentAnalysis {
-  return analyzeDocument(applyEdits(src.text, edits), src.language, previewOptions(src.options));
+  return analyzeDocument(applyEdits(src.text, edits), src.language, previewOptions(src));
 }
 
 const memo = new WeakMap<DocumentAnalysis, Map<string, FixPreview | null>>();
