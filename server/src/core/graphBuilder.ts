@@ -77,8 +77,9 @@ export class GraphBuilder {
     const spec = lookupOp(request.op);
     if (!spec) return { ok: false, message: `unknown op '${request.op}'` };
     const args = attrsCache.of(spec, request.args, request.argValues);
-    const inputs: Tensor[] = [];
-    for (const id of request.inputs) inputs.push(this.tensor(id));
+    // exact size: a pushed-to array reserves room for 16 more, per op
+    const inputs = new Array<Tensor>(request.inputs.length);
+    for (let k = 0; k < inputs.length; k++) inputs[k] = this.tensor(request.inputs[k]!);
     // written out, not spread: one context per op per keystroke
     const ctx: OpContext = { layout: this.context.layout, activationDType: this.context.activationDType, inputs, args };
     let shape: number[];

@@ -62,8 +62,8 @@ export function kindText(spec: ArgSpec): string {
   }
 }
 
-/** the state of one binding (module-level helpers: no closures on the hot path) */
-interface Binding {
+/** the state of one binding (module-level helpers: no closures on the hot path); it is also the result */
+interface Binding extends BoundOp {
   readonly spec: OpSpec;
   readonly diagnostics: CoreDiagnostic[];
   readonly unknownWord: (arg: EvArg) => void;
@@ -73,6 +73,7 @@ interface Binding {
   readonly values: (ArgValue | undefined)[];
   readonly ranges: (SourceRange | undefined)[];
   ok: boolean;
+  inputs: TensorId[];
 }
 
 /** bind argument `a` to the spec's argument number `i` */
@@ -81,7 +82,9 @@ function bindOne(b: Binding, i: number, a: EvArg): void {
   b.ranges[i] = a.range;
   if (s.kind === 'tensor') {
     if (a.value.kind === 'tensor') {
-      (b.tensors[i] ??= []).push(a.value.id);
+      const list = b.tensors[i];
+      if (list) list.push(a.value.id);
+      else b.tensors[i] = [a.value.id];
     } else if (a.value.kind === 'error') b.ok = false;
     else if (a.word !== undefined) {
       b.unknownWord(a);
@@ -111,13 +114,9 @@ export function bindOpArgs(
   unknownWord: (arg: EvArg) => void,
 ): BoundOp {
   const specArgs = spec.args;
-  const ranges: (SourceRange | undefined)[] = [];
-  const values: (ArgValue | undefined)[] = [];
-  for (let i = 0; i < specArgs.length; i++) {
-    ranges.push(undefined);
-    values.push(undefined);
-  }
-  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values, ranges, ok: true };
+  const ranges = emptySlots<SourceRange>(specArgs.length);
+  const values = emptySlots<ArgValue>(specArgs.length);
+  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values, ranges, ok: true, inputs: NO_INPUTS };
 
   // positional arguments, in schema order; a variadic takes the following arguments of its kind
   const positional = positionalOf(spec);
@@ -201,8 +200,22 @@ export function bindOpArgs(
 
   const tensors = b.tensors;
   const inputs: TensorId[] = tensors.length === 1 && tensors[0] ? tensors[0] : tensors.flatMap((t) => t ?? []);
-  return { ok: b.ok, inputs, values, ranges };
+  b.inputs = inputs;
+  return b;
 }
+
+/**
+ * `n` undefined slots at their exact size: an array grown by pushes reserves room for 16 more,
+ * and the few arrays made per op are most of what an elaboration allocates.
+ */
+function emptySlots<T>(n: number): (T | undefined)[] {
+  const out = new Array<T | undefined>(n);
+  for (let i = 0; i < n; i++) out[i] = undefined;
+  return out;
+}
+
+/** placeholder until the inputs are gathered (never pushed to) */
+const NO_INPUTS: TensorId[] = [];
 
 /** by spec (the registry's specs live as long as the process) */
 const positionalCache = new Map<OpSpec, readonly number[]>();

@@ -196,12 +196,14 @@ export abstract class Evaluator {
   }
 
   protected evalArgs(call: Call, frame: Frame): EvArg[] {
-    const out: EvArg[] = [];
-    for (const a of call.args) {
+    // exact size (see emptySlots in bind.ts)
+    const out = new Array<EvArg>(call.args.length);
+    for (let i = 0; i < call.args.length; i++) {
+      const a = call.args[i]!;
       const value = this.eval(a.value, frame);
       const word = value.kind === 'symbol' && a.value.kind === 'ident' ? a.value.name : undefined;
       // a positional argument's range is its value's (read from the Arg: one shape, not one per kind of expression)
-      out.push({ name: a.name, value, range: a.name ? a.value.range : a.range, word });
+      out[i] = { name: a.name, value, range: a.name ? a.value.range : a.range, word };
     }
     return out;
   }

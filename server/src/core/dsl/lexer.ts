@@ -20,20 +20,18 @@ export class Token {
   declare readonly end: number;
   declare readonly line: number;
   declare readonly character: number;
-  declare readonly endCharacter: number;
   /** numbers: the value; sizes: bytes (NaN when not exactly countable) */
   declare readonly value: number | undefined;
   declare private start_: Position | undefined;
   declare private end_: Position | undefined;
 
-  constructor(kind: TokenKind, text: string, start: number, end: number, line: number, character: number, endCharacter: number, value: number | undefined) {
+  constructor(kind: TokenKind, text: string, start: number, end: number, line: number, character: number, value: number | undefined) {
     this.kind = kind;
     this.text = text;
     this.start = start;
     this.end = end;
     this.line = line;
     this.character = character;
-    this.endCharacter = endCharacter;
     this.value = value;
     this.start_ = undefined;
     this.end_ = undefined;
@@ -49,7 +47,8 @@ export class Token {
   }
 
   get endPos(): Position {
-    return (this.end_ ??= { line: this.line, character: this.endCharacter });
+    // tokens never span lines: the end column follows from the length
+    return (this.end_ ??= { line: this.line, character: this.character + (this.end - this.start) });
   }
 }
 
@@ -181,7 +180,7 @@ export class Lexer {
 
   // tokens never span lines (a \r\n newline token ends where the next line starts; its range is unused)
   private make(kind: TokenKind, start: number, end: number, tokText: string, value?: number): Token {
-    return new Token(kind, tokText, start, end, this.line, start - this.lineStart, end - this.lineStart, value);
+    return new Token(kind, tokText, start, end, this.line, start - this.lineStart, value);
   }
 
   private flushJunk(end: number): void {
