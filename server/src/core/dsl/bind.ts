@@ -95,7 +95,18 @@ function bindOne(b: Binding, i: number, a: EvArg): void {
     }
     return;
   }
-  const c = convert(s, a.value);
+  // the usual cases without result objects: a number or boolean of the right kind, within bounds
+  const v = a.value;
+  const numeric = s.kind === 'int' || s.kind === 'intOrInts' || s.kind === 'padding' ? v.kind === 'int' : s.kind === 'number' && (v.kind === 'int' || v.kind === 'real');
+  if (numeric && (v.kind === 'int' || v.kind === 'real') && inBounds(s, v.value)) {
+    b.values[i] = v.value;
+    return;
+  }
+  if (s.kind === 'bool' && v.kind === 'bool') {
+    b.values[i] = v.value;
+    return;
+  }
+  const c = convert(s, v);
   if (c.ok) {
     b.values[i] = c.value;
   } else {
@@ -301,6 +312,11 @@ function intList(s: ArgSpec, items: readonly Value[], whole: Value): Converted {
     out.push(n.value);
   }
   return { ok: true, value: out };
+}
+
+/** what bounds() accepts */
+function inBounds(s: ArgSpec, x: number): boolean {
+  return (s.min === undefined || x >= s.min) && (s.maxExclusive === undefined || x < s.maxExclusive);
 }
 
 function bounds(s: ArgSpec, x: number): Converted | undefined {

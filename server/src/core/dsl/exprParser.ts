@@ -51,7 +51,9 @@ export class ExprParser {
     const behind = this.i - this.base;
     if (behind > 4096) {
       const drop = behind - 8;
-      this.buf.splice(0, drop);
+      // moved down in place: splice would also build an array of the dropped tokens
+      this.buf.copyWithin(0, drop);
+      this.buf.length -= drop;
       this.base += drop;
     }
   }
