@@ -17,6 +17,7 @@ export interface EvArg {
   readonly word?: string;
 }
 
+/** what bindOpArgs bound; valid until its next call (its arrays are reused, see bindingOf) */
 export interface BoundOp {
   /** false when an argument was wrong or poisoned: the op is not built */
   readonly ok: boolean;
@@ -65,10 +66,12 @@ export function kindText(spec: ArgSpec): string {
 /** the state of one binding (module-level helpers: no closures on the hot path); it is also the result */
 interface Binding extends BoundOp {
   readonly spec: OpSpec;
-  readonly diagnostics: CoreDiagnostic[];
-  readonly unknownWord: (arg: EvArg) => void;
-  /** tensor inputs in schema order: one list per tensor argument */
-  readonly tensors: TensorId[][];
+  /** indexes of the schema's positional arguments (tensors always are), in order */
+  readonly positional: readonly number[];
+  diagnostics: CoreDiagnostic[];
+  unknownWord: (arg: EvArg) => void;
+  /** tensor inputs by spec index: one list per tensor argument, each at its exact size */
+  readonly tensors: (TensorId[] | undefined)[];
   /** values and ranges by spec index (arrays, not objects keyed by each op's names: those lookups go megamorphic) */
   readonly values: (ArgValue | undefined)[];
   readonly ranges: (SourceRange | undefined)[];
@@ -83,8 +86,10 @@ function bindOne(b: Binding, i: number, a: EvArg): void {
   if (s.kind === 'tensor') {
     if (a.value.kind === 'tensor') {
       const list = b.tensors[i];
-      if (list) list.push(a.value.id);
-      else b.tensors[i] = [a.value.id];
+      // exact size for the usual one to four inputs; a long variadic list grows by pushes (linear)
+      if (list === undefined) b.tensors[i] = [a.value.id];
+      else if (list.length < 4) b.tensors[i] = [...list, a.value.id];
+      else list.push(a.value.id);
     } else if (a.value.kind === 'error') b.ok = false;
     else if (a.word !== undefined) {
       b.unknownWord(a);
@@ -125,12 +130,11 @@ export function bindOpArgs(
   unknownWord: (arg: EvArg) => void,
 ): BoundOp {
   const specArgs = spec.args;
-  const ranges = emptySlots<SourceRange>(specArgs.length);
-  const values = emptySlots<ArgValue>(specArgs.length);
-  const b: Binding = { spec, diagnostics, unknownWord, tensors: [], values, ranges, ok: true, inputs: NO_INPUTS };
+  const b = bindingOf(spec, diagnostics, unknownWord);
+  const ranges = b.ranges;
 
   // positional arguments, in schema order; a variadic takes the following arguments of its kind
-  const positional = positionalOf(spec);
+  const positional = b.positional;
   let p = 0;
   // positional arguments come first: the parser rejects one after a named argument
   let positionalCount = 0;
@@ -209,9 +213,11 @@ export function bindOpArgs(
     }
   }
 
-  const tensors = b.tensors;
-  const inputs: TensorId[] = tensors.length === 1 && tensors[0] ? tensors[0] : tensors.flatMap((t) => t ?? []);
+  const inputs = gatherInputs(b.tensors);
   b.inputs = inputs;
+  // let go of the caller's list and callback: the binding outlives this elaboration
+  b.diagnostics = NO_DIAGNOSTICS;
+  b.unknownWord = ignoreWord;
   return b;
 }
 
@@ -225,22 +231,55 @@ function emptySlots<T>(n: number): (T | undefined)[] {
   return out;
 }
 
+const NO_DIAGNOSTICS: CoreDiagnostic[] = [];
+function ignoreWord(): void {}
+
 /** placeholder until the inputs are gathered (never pushed to) */
 const NO_INPUTS: TensorId[] = [];
 
 /** by spec (the registry's specs live as long as the process) */
-const positionalCache = new Map<OpSpec, readonly number[]>();
-/** indexes of the schema's positional arguments (tensors always are), in order */
-function positionalOf(spec: OpSpec): readonly number[] {
-  let p = positionalCache.get(spec);
-  if (!p) {
-    p = [];
-    spec.args.forEach((s, i) => {
-      if (s.kind === 'tensor' || s.positional) (p as number[]).push(i);
-    });
-    positionalCache.set(spec, p);
+const bindings = new Map<OpSpec, Binding>();
+/** the tensor inputs in schema order: the one list as it is when only one argument is a tensor */
+function gatherInputs(tensors: readonly (TensorId[] | undefined)[]): TensorId[] {
+  let only: TensorId[] | undefined;
+  let lists = 0;
+  for (const list of tensors) {
+    if (list === undefined) continue;
+    only = list;
+    lists++;
   }
-  return p;
+  if (lists <= 1) return only ?? [];
+  const out: TensorId[] = [];
+  for (const list of tensors) if (list !== undefined) for (const id of list) out.push(id);
+  return out;
+}
+
+/**
+ * The binding state of a spec, cleared for a new call. One per spec for the process: a binding
+ * is used up before the next call to bindOpArgs (the builder copies what it keeps), and three
+ * arrays and a record made per op were a tenth of what an elaboration allocates.
+ */
+function bindingOf(spec: OpSpec, diagnostics: CoreDiagnostic[], unknownWord: (arg: EvArg) => void): Binding {
+  let b = bindings.get(spec);
+  if (b === undefined) {
+    const positional: number[] = [];
+    spec.args.forEach((s, i) => {
+      if (s.kind === 'tensor' || s.positional) positional.push(i);
+    });
+    const n = spec.args.length;
+    b = { spec, positional, diagnostics, unknownWord, tensors: emptySlots(n), values: emptySlots(n), ranges: emptySlots(n), ok: true, inputs: NO_INPUTS };
+    bindings.set(spec, b);
+  }
+  b.diagnostics = diagnostics;
+  b.unknownWord = unknownWord;
+  b.ok = true;
+  b.inputs = NO_INPUTS;
+  for (let i = 0; i < b.ranges.length; i++) {
+    b.tensors[i] = undefined;
+    b.values[i] = undefined;
+    b.ranges[i] = undefined;
+  }
+  return b;
 }
 
 function fitsVariadic(v: Value, tensor: boolean): boolean {
