@@ -1,6 +1,6 @@
 // Builds a Graph op by op. Both frontends (.nnm and TensorFlow.js) feed it resolved calls;
 // it fills defaults, runs the registry's shape and parameter rules and guards against overflow.
-import type { AttrValue, CallFrame, DType, Graph, ModelConfig, OpNode, SourceRange, Tensor, TensorId } from './ir';
+import type { CallFrame, DType, Graph, ModelConfig, OpNode, SourceRange, Tensor, TensorId } from './ir';
 import { lookupOp } from './ops/registry';
 import { ShapeError, type ArgValue, type OpContext, type OpSpec } from './ops/types';
 import { safeProduct } from './units';
