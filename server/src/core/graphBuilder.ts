@@ -1,6 +1,7 @@
 // Builds a Graph op by op. Both frontends (.nnm and TensorFlow.js) feed it resolved calls;
 // it fills defaults, runs the registry's shape and parameter rules and guards against overflow.
 import type { CallFrame, DType, Graph, ModelConfig, OpNode, SourceRange, Tensor, TensorId } from './ir';
+import { sameShape } from './ops/common';
 import { lookupOp } from './ops/registry';
 import { ShapeError, type ArgValue, type OpContext, type OpSpec } from './ops/types';
 import { safeProduct } from './units';
@@ -107,6 +108,7 @@ export class GraphBuilder {
     const tensor: Tensor = {
       id: this.tensors.length,
       name: request.name ?? `${spec.name}#${opId}`,
+      // an op that keeps its input's shape (activations, norms) shares the input's array
       shape: inputs.length > 0 && sameShape(inputs[0]!.shape, shape) ? inputs[0]!.shape : shape,
       dtype: spec.outputDType?.(ctx) ?? this.context.activationDType,
       producer: opId,
@@ -207,13 +209,6 @@ class AttrsCache {
 const attrsCache = new AttrsCache();
 
 function sameValues(a: readonly (ArgValue | undefined)[], b: readonly (ArgValue | undefined)[]): boolean {
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
-  return true;
-}
-
-/** an op that keeps its input's shape (activations, norms) shares the input's shape array */
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
   for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
   return true;
 }

@@ -225,7 +225,9 @@ export function shapeText(shape: readonly number[]): string {
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** the input shape of a windowed op over `dims` spatial axes (channels + spatial); the hint is built only for the error */

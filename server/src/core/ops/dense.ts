@@ -22,7 +22,8 @@ const dense: OpSpec = {
         `dense expects a 1-D [F] or 2-D [L, F] input per sample, got ${shape.length}-D ${shapeText(shape)}; flatten(x) or globalavgpool(x) first`,
       );
     }
-    return [...shape.slice(0, -1), intAtLeast(ctx, 'units', 1)];
+    const units = intAtLeast(ctx, 'units', 1);
+    return shape.length === 1 ? [units] : [shape[0]!, units];
   },
   params(ctx) {
     const shape = ctx.inputs[0]!.shape;

@@ -129,14 +129,15 @@ const concat: OpSpec = {
 };
 
 function sameShapes(ctx: OpContext, name: string): number[] {
-  const shapes = ctx.inputs.map((t) => t.shape);
-  if (shapes.length < 2) throw new ShapeError(`${name} needs at least two tensors, got ${shapes.length}`);
-  const first = shapes[0]!;
-  shapes.forEach((s, i) => {
+  const inputs = ctx.inputs;
+  if (inputs.length < 2) throw new ShapeError(`${name} needs at least two tensors, got ${inputs.length}`);
+  const first = inputs[0]!.shape;
+  for (let i = 1; i < inputs.length; i++) {
+    const s = inputs[i]!.shape;
     if (!sameShape(s, first)) {
       throw new ShapeError(`${name} needs equal shapes: tensor 1 is ${shapeText(first)} but tensor ${i + 1} is ${shapeText(s)}`);
     }
-  });
+  }
   return [...first];
 }
 
