@@ -1,6 +1,7 @@
 // Code-action computation on the largest example: the lightbulb request for every finding of the
 // file, cold (first request at a document version: each fix re-analyses its edited text to title
-// itself) and warm (the same version asked again: previews are memoised per analysis). Also the
+// itself), after the code lens (an editor asks for it on each change; the planned figures are then
+// known) and warm (the same version asked again: previews are memoised per analysis). Also the
 // cost the rules add to one analysis (what-if runs of precision and checkpoint included).
 // Run: node --import tsx bench/codeActions.ts [file.nnm]
 import { readFileSync } from 'node:fs';
