@@ -3,7 +3,7 @@
 // largest expansion) when the workspace is large both absolutely and relative to the input.
 import { lookupOp } from '../ops/registry';
 import { tensorBytesPerSample } from '../ir';
-import { atBatch, formatBytes } from '../units';
+import { formatBytes } from '../units';
 import { rangeId, type RawFinding, type Rule } from './types';
 import { engineOf } from '../analysis/memory';
 import { VALUE_KINDS } from '../analysis/schedule';
@@ -19,23 +19,15 @@ export const loweringBloatRule: Rule = {
     const batch = graph.config.batch;
     // largest workspace per op (forward, weight-gradient and input-gradient convolutions)
     const perOp = new Map<number, number>();
-    const engine = engineOf(memory);
-    if (engine) {
-      // workspace values, each its own buffer: scanned as columns, not as one object per buffer
-      const { schedule } = engine;
-      const workspace = VALUE_KINDS.indexOf('workspace');
-      for (let v = 0; v < schedule.valueCount; v++) {
-        if (schedule.valueKind[v] !== workspace) continue;
-        const op = schedule.valueOp[v]!;
-        if (lookupOp(graph.ops[op]!.op)?.family !== 'conv') continue;
-        perOp.set(op, Math.max(perOp.get(op) ?? 0, schedule.valueFixed[v]! + schedule.valuePerSample[v]! * batch));
-      }
-    } else {
-      for (const b of memory.buffers) {
-        if (b.kind !== 'workspace') continue;
-        if (lookupOp(graph.ops[b.op]!.op)?.family !== 'conv') continue;
-        perOp.set(b.op, Math.max(perOp.get(b.op) ?? 0, atBatch(b.bytes, batch)));
-      }
+    const schedule = engineOf(memory)?.schedule;
+    if (!schedule) return [];
+    // workspace values, each its own buffer: scanned as columns, not as one object per buffer
+    const workspace = VALUE_KINDS.indexOf('workspace');
+    for (let v = 0; v < schedule.valueCount; v++) {
+      if (schedule.valueKind[v] !== workspace) continue;
+      const op = schedule.valueOp[v]!;
+      if (lookupOp(graph.ops[op]!.op)?.family !== 'conv') continue;
+      perOp.set(op, Math.max(perOp.get(op) ?? 0, schedule.valueFixed[v]! + schedule.valuePerSample[v]! * batch));
     }
     const bySite = new Map<number | string, { op: number; bytes: number; ratio: number; count: number }>();
     for (const [opId, bytes] of perOp) {
