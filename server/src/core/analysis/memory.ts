@@ -32,7 +32,7 @@ export interface BufferMemory {
   readonly bytes: SymbolicBytes;
   readonly liveFrom: number;
   readonly liveTo: number;
-  /** offset in the planned arena at the configured batch */
+  /** offset in the planned arena at the configured batch (a getter: the plan runs on first read) */
   readonly offset: number;
 }
 
@@ -62,7 +62,7 @@ export interface PeakStep {
   readonly line: number | null;
   /** everything live there, always-live state included */
   readonly live: SymbolicBytes;
-  /** buffers live there, largest first at the configured batch */
+  /** buffers live there, largest first at the configured batch (a getter) */
   readonly buffers: readonly number[];
 }
 
@@ -259,14 +259,20 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const bufferAt = (id: number): BufferMemory => {
     const root = columns.values[columns.valueStart[id]!]!;
     const tensor = schedule.valueTensor[root]!;
-    const common = {
+    return {
       id,
       kind: valueKindOf(schedule, root),
       category: CATEGORIES[columns.category[id]!]!,
       op: schedule.valueOp[root]!,
+      ...(tensor >= 0 ? { tensor } : {}),
+      bytes: symbolic(columns.fixed[id]!, columns.perSample[id]!),
+      liveFrom: columns.liveFrom[id]!,
+      liveTo: columns.liveTo[id]!,
+      // a getter: a rule naming a buffer must not cost the arena plan
+      get offset(): number {
+        return plan().offsets[id]!;
+      },
     };
-    const rest = { bytes: symbolic(columns.fixed[id]!, columns.perSample[id]!), liveFrom: columns.liveFrom[id]!, liveTo: columns.liveTo[id]!, offset: plan().offsets[id]! };
-    return tensor >= 0 ? { ...common, tensor, ...rest } : { ...common, ...rest };
   };
   const bufferList = lazy((): BufferMemory[] => {
     const out: BufferMemory[] = [];
@@ -312,6 +318,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const lowerBoundAffine = peak >= 0 ? symbolic(lineFixed[peak]!, linePerSample[peak]!) : alwaysLive;
   const lowerBound = atBatch(lowerBoundAffine, batch);
   const peakNode = peak >= 0 ? stepNode(graph, schedule, peak) : undefined;
+  const peakBuffers = lazy((): number[] => buffersAt(columns, peak, batch));
   const peakStep: PeakStep | null =
     peak < 0
       ? null
@@ -321,7 +328,10 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
           ...(peakNode ? { op: peakNode.id } : {}),
           line: lineOf(peak),
           live: lowerBoundAffine,
-          buffers: buffersAt(columns, peak, batch),
+          // sorted on first read: at the peak of a large training graph most buffers are live
+          get buffers(): readonly number[] {
+            return peakBuffers();
+          },
         };
 
   const naiveBuffers = naiveBytes(graph, schedule, liveness);
