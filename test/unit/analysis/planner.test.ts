@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  arenaFits,
   arenaWithSameDecisions,
   GREEDY_LIMIT,
   liveLowerBound,
@@ -127,4 +128,19 @@ test('PlanCache: a hit only for the same intervals and sizes', () => {
   cache.set(columns([2 ** 40, 3, 2]), planColumns(columns([2 ** 40, 3, 2])));
   assert.equal(cache.get(columns([2 ** 40 + 1, 3, 2])), undefined);
   assert.equal(cache.get(columns([2 ** 40, 3, 2]))?.arena, 2 ** 40 + 3);
+});
+
+test('arenaFits: exactly planColumns(items).arena <= limit, at and around the arena (2000 random sets)', () => {
+  fc.assert(
+    fc.property(itemsArb, fc.integer({ min: -3, max: 3 }), (items, delta) => {
+      const columns = {
+        starts: Float64Array.from(items, (it) => it.start),
+        ends: Float64Array.from(items, (it) => it.end),
+        sizes: Float64Array.from(items, (it) => it.size),
+      };
+      const arena = planColumns(columns).arena;
+      for (const limit of [arena + delta, arena / 2, 0]) assert.equal(arenaFits(columns, limit), arena <= limit, `limit ${limit}, arena ${arena}`);
+    }),
+    { numRuns: 2000 },
+  );
 });

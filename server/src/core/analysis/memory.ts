@@ -8,7 +8,7 @@ import { maxBatchOfColumns, searchMaxBatch, simdFill, type BatchLimit, type Simd
 import { recomputeFraction, sqrtSegmentation } from './checkpoint';
 import type { Footprint } from './footprint';
 import { CATEGORIES, categoryPeak, computeLiveness, inPlaceCandidate, requestsInPlace, type BufferColumns, type Category, type InPlaceDecision, type Liveness } from './liveness';
-import { arenaWithSameDecisions, planBestFitInOrderColumns, planColumns, type Plan, type PlanCache, type PlanStrategy } from './planner';
+import { arenaFits, arenaWithSameDecisions, planBestFitInOrderColumns, planColumns, type Plan, type PlanCache, type PlanStrategy } from './planner';
 import { buildSchedule, phaseOf, stepNode, valueBytes, valueKindOf, VALUE_KINDS, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
 import { buildTimeline, type TimelineRow } from './timeline';
 
@@ -153,7 +153,9 @@ interface Core {
   readonly lineFixed: Float64Array;
   readonly linePerSample: Float64Array;
   readonly plannedAt: (batch: number) => PlanAt;
-  /** distinct batches planned so far */
+  /** whether the planned peak at the batch is within the budget (without keeping a plan) */
+  readonly fitsAt: (batch: number, budget: number) => boolean;
+  /** distinct batches planned (or checked against the budget) so far */
   readonly planRuns: () => number;
 }
 
@@ -198,7 +200,21 @@ function runCore(
     cache.set(batch, result);
     return result;
   };
-  return { schedule, liveness, lineFixed, linePerSample, plannedAt, planRuns: () => cache.size };
+  // the batch search asks only whether a batch fits: a plan that will not fit stops early
+  const verdicts = new Map<number, boolean>();
+  const fitsAt = (batch: number, budget: number): boolean => {
+    const known = cache.get(batch);
+    if (known) return known.bytes <= budget;
+    let verdict = verdicts.get(batch);
+    if (verdict === undefined) {
+      const items = { starts, ends, sizes: sizesAt(columns, batch) };
+      const plan = shared?.get(items);
+      verdict = plan ? plan.arena + atBatch(alwaysLive, batch) <= budget : arenaFits(items, budget - atBatch(alwaysLive, batch));
+      verdicts.set(batch, verdict);
+    }
+    return verdict;
+  };
+  return { schedule, liveness, lineFixed, linePerSample, plannedAt, fitsAt, planRuns: () => cache.size + verdicts.size };
 }
 
 function sizesAt(columns: BufferColumns, batch: number): Float64Array {
@@ -357,7 +373,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const budget = config.device.memoryBytes;
   const lbLimit =
     lineFixed.length > 0 ? maxBatchOfColumns(lineFixed, linePerSample, budget) : maxBatchOfColumns([alwaysLive.fixed], [alwaysLive.perSample], budget);
-  const fits = (n: number): boolean => core.plannedAt(n).bytes <= budget;
+  const fits = (n: number): boolean => core.fitsAt(n, budget);
   // the planner's limit needs two or three more plans: computed on first read (code lens, hovers,
   // an over-budget finding), not for every keystroke's diagnostics
   let plannedLimit: BatchLimit | undefined;
@@ -373,14 +389,18 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     let found: number | null;
     const predicted = guessFromDecisions(at);
     if (predicted !== undefined) found = searchMaxBatch(fits, at, predicted);
-    else if (fits(at)) found = at;
     else {
-      // no placement to replay (the large-model planner): guess from the fragmentation at the limit
-      let lbAt = -Infinity;
-      for (let i = 0; i < lineFixed.length; i++) lbAt = Math.max(lbAt, lineFixed[i]! + linePerSample[i]! * at);
-      const ratio = core.plannedAt(at).bytes / lbAt;
-      const guess = maxBatchOfColumns(lineFixed.map((f) => f * ratio), linePerSample.map((p) => p * ratio), budget).batch ?? 1;
-      found = searchMaxBatch(fits, at - 1, guess);
+      // no placement to replay (the large-model planner): plan at the limit, and if that does not
+      // fit, guess from its fragmentation
+      const atLimit = core.plannedAt(at);
+      if (atLimit.bytes <= budget) found = at;
+      else {
+        let lbAt = -Infinity;
+        for (let i = 0; i < lineFixed.length; i++) lbAt = Math.max(lbAt, lineFixed[i]! + linePerSample[i]! * at);
+        const ratio = atLimit.bytes / lbAt;
+        const guess = maxBatchOfColumns(lineFixed.map((f) => f * ratio), linePerSample.map((p) => p * ratio), budget).batch ?? 1;
+        found = searchMaxBatch(fits, at - 1, guess);
+      }
     }
     plannedLimit = found === null ? { batch: null, reason: 'none-fits' } : { batch: found };
     return plannedLimit;

@@ -83,7 +83,21 @@ export function planGreedyBySize(items: readonly PlanItem[]): Plan {
   return greedyBySize(columnsOf(items));
 }
 
-function greedyBySize({ starts, ends, sizes }: PlanColumns): Plan {
+/**
+ * Whether the arena of planColumns(items) stays within `limit`, stopping as soon as it does not:
+ * greedy by size only ever raises the arena as it places buffers, largest first, so a run that
+ * will not fit usually shows it after the first few large buffers (a small share of the work).
+ */
+export function arenaFits(items: PlanColumns, limit: number): boolean {
+  if (items.sizes.length > GREEDY_LIMIT) return bestFitInOrder(items).arena <= limit;
+  const plan = greedyBySize(items, limit);
+  return plan !== undefined && plan.arena <= limit;
+}
+
+function greedyBySize(items: PlanColumns): Plan;
+function greedyBySize(items: PlanColumns, limit: number): Plan | undefined;
+/** with `limit`: undefined as soon as the arena exceeds it */
+function greedyBySize({ starts, ends, sizes }: PlanColumns, limit = Infinity): Plan | undefined {
   const n = sizes.length;
   const order: number[] = [];
   for (let i = 0; i < n; i++) if (sizes[i]! > 0) order.push(i);
@@ -137,7 +151,10 @@ function greedyBySize({ starts, ends, sizes }: PlanColumns): Plan {
     placed[lo * 5 + 3] = e;
     placed[lo * 5 + 4] = i;
     count++;
-    if (offset + size > arena) arena = offset + size;
+    if (offset + size > arena) {
+      arena = offset + size;
+      if (arena > limit) return undefined;
+    }
   }
   return { offsets: Array.from(offsets), arena, strategy: 'greedy-by-size', decisions: { order: Int32Array.from(order), anchor } };
 }
