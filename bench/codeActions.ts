@@ -28,6 +28,8 @@ export interface CodeActionBench {
   readonly analyzeWithoutRules: Summary;
 }
 
+const VERSIONS = 110;
+
 export function benchCodeActions(file: string): CodeActionBench {
   const text = readFileSync(file, 'utf8');
   const uri = 'file:///bench.nnm';
@@ -42,13 +44,15 @@ export function benchCodeActions(file: string): CodeActionBench {
   };
   const base = analyzeDocument(text, 'nnm', options);
   const actions = request(base);
-  const runs = { warmup: 2, minRuns: 7, maxRuns: 30, budgetMs: 8000 };
+  // every cold run needs an analysis of its own (its previews are then memoised): VERSIONS of them,
+  // more than warm-up plus runs, so no run is warm
+  const runs = { warmup: 2, minRuns: 7, maxRuns: 100, budgetMs: 8000 };
   // a fresh analysis object per run is a new document version: its memo is empty
-  const fresh = Array.from({ length: 40 }, () => analyzeDocument(text, 'nnm', options));
+  const fresh = Array.from({ length: VERSIONS }, () => analyzeDocument(text, 'nnm', options));
   let i = 0;
   const cold = measure(() => void request(fresh[i++ % fresh.length]!), runs);
   const warm = measure(() => void request(base), { ...runs, minRuns: 20, maxRuns: 200 });
-  const lensed = Array.from({ length: 40 }, () => {
+  const lensed = Array.from({ length: VERSIONS }, () => {
     const a = analyzeDocument(text, 'nnm', options);
     for (const m of a.models) {
       void m.memory?.bytes.planned;
@@ -59,7 +63,7 @@ export function benchCodeActions(file: string): CodeActionBench {
   let k = 0;
   const afterCodeLens = measure(() => void request(lensed[k++ % lensed.length]!), runs);
   let j = 0;
-  const fixAll = Array.from({ length: 40 }, () => analyzeDocument(text, 'nnm', options));
+  const fixAll = Array.from({ length: VERSIONS }, () => analyzeDocument(text, 'nnm', options));
   const fixAllCold = measure(() => {
     const a = fixAll[j++ % fixAll.length]!;
     codeActions({ uri, text, language: 'nnm', options, analysis: a }, { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [], only: ['source.fixAll'] } });
