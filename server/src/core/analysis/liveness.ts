@@ -26,16 +26,6 @@ export const CATEGORIES: readonly Category[] = [
   'workspace',
 ];
 
-/** storage shared by one or more values; the unit the planner places */
-export interface Buffer {
-  readonly id: number;
-  readonly values: readonly number[];
-  readonly bytes: SymbolicBytes;
-  readonly liveFrom: number;
-  readonly liveTo: number;
-  readonly category: Category;
-}
-
 export interface InPlaceDecision {
   readonly op: OpId;
   /** the input whose buffer the output overwrites (legal) or would overwrite */
@@ -51,10 +41,8 @@ export interface Liveness {
   readonly valueTo: Int32Array;
   /** buffer id of each value (-1: never written) */
   readonly bufferOf: Int32Array;
-  /** the buffers as columns (see BufferColumns); `buffers` builds the objects on first read */
+  /** the buffers (storage shared by one or more values; the unit the planner places), as columns */
   readonly bufferColumns: BufferColumns;
-  /** a getter: one object per buffer, built on first read (hovers, reports) */
-  readonly buffers: readonly Buffer[];
   /** value ids read by some backward step */
   readonly savedValues: { has(value: number): boolean };
   /** in-place requests, legal or not, in program order */
@@ -224,16 +212,11 @@ export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
   // by category: 8 figures per step, built on first read (the timeline), not per keystroke
   let byCategory: StepBytes | undefined;
   let perStep: Record<Category, SymbolicBytes>[] | undefined;
-  let buffers: Buffer[] | undefined;
   return {
     valueFrom: from,
     valueTo: to,
     bufferOf,
     bufferColumns: columns,
-    get buffers(): readonly Buffer[] {
-      buffers ??= bufferObjects(columns);
-      return buffers;
-    },
     savedValues: saved,
     inPlace,
     get byCategory(): StepBytes {
@@ -246,21 +229,6 @@ export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
       return perStep;
     },
   };
-}
-
-function bufferObjects(c: BufferColumns): Buffer[] {
-  const out: Buffer[] = [];
-  for (let id = 0; id < c.count; id++) {
-    out.push({
-      id,
-      values: Array.from(c.values.subarray(c.valueStart[id]!, c.valueStart[id + 1]!)),
-      bytes: symbolic(c.fixed[id]!, c.perSample[id]!),
-      liveFrom: c.liveFrom[id]!,
-      liveTo: c.liveTo[id]!,
-      category: CATEGORIES[c.category[id]!]!,
-    });
-  }
-  return out;
 }
 
 function minLive(a: number, b: number): number {
