@@ -3,7 +3,7 @@
 // in every expansion (found as the op nothing reads, not the ops feeding it).
 import { formatBytes } from '../units';
 import { tensorBytesPerSample, type Graph, type OpNode } from '../ir';
-import { groupByRange, RangeMap, type RangeGroups } from './rangeGroups';
+import { groupByRange, RangeIndex, type RangeGroups } from './rangeGroups';
 import type { RawFinding, Rule } from './types';
 
 /** tensors from which some model output is reachable */
@@ -35,13 +35,13 @@ export const deadTensorRule: Rule = {
     // 1. model statements whose every op is dead
     const computed = graph.ops.filter((o) => o.op !== 'input');
     const byStatement = groupByRange(computed, (o) => o.statement);
-    const deadStatements = new RangeMap<true>();
+    const deadStatements = new RangeIndex();
     for (let g = 0; g < byStatement.count; g++) {
       let anyLive = false;
       for (let k = byStatement.start[g]!; k < byStatement.start[g + 1]! && !anyLive; k++) anyLive = live[computed[byStatement.members[k]!]!.output]!;
       if (anyLive) continue;
       const ops = membersOf(byStatement, g, computed);
-      deadStatements.set(byStatement.ranges[g]!, true);
+      deadStatements.add(byStatement.ranges[g]!);
       const last = ops[ops.length - 1]!;
       const name = tensorLabel(graph, last);
       out.push({
@@ -61,8 +61,8 @@ export const deadTensorRule: Rule = {
     );
     if (sinks.length === 0) return out;
     // sites with some live expansion, found once (not a scan of every op per dead site)
-    const liveSites = new RangeMap<true>();
-    for (let i = 0; i < graph.ops.length; i++) if (live[graph.ops[i]!.output]) liveSites.set(graph.ops[i]!.site, true);
+    const liveSites = new RangeIndex();
+    for (let i = 0; i < graph.ops.length; i++) if (live[graph.ops[i]!.output]) liveSites.add(graph.ops[i]!.site);
     const bySite = groupByRange(sinks, (o) => o.site);
     for (let g = 0; g < bySite.count; g++) {
       const ops = membersOf(bySite, g, sinks);

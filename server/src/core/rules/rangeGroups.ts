@@ -12,14 +12,13 @@ function sameRange(a: SourceRange, b: SourceRange): boolean {
 /** lines beyond this index go to a Map instead of the dense table (no huge table for a stray line number) */
 const DENSE_LINES = 1 << 22;
 
-/** a map keyed by range value (equal positions, any object), iterated in insertion order */
-export class RangeMap<V> {
+/** a set of ranges by value (equal positions, any object), each numbered in insertion order */
+export class RangeIndex {
   /** first entry on each start line (+1, 0: none): a dense table, hashing cost most of the grouping */
   private firstOnLine = new Int32Array(1024);
   private readonly farLines = new Map<number, number>();
   private readonly nextOnLine: number[] = [];
   private readonly rangeList: SourceRange[] = [];
-  private readonly valueList: V[] = [];
   /** the last range found or added: frontends share one range object among a statement's ops */
   private lastIndex = -1;
 
@@ -58,22 +57,13 @@ export class RangeMap<V> {
     return this.indexOf(range) >= 0;
   }
 
-  get(range: SourceRange): V | undefined {
+  /** adds the range unless an equal one is there; its index either way */
+  add(range: SourceRange): number {
     const i = this.indexOf(range);
-    return i >= 0 ? this.valueList[i] : undefined;
-  }
-
-  /** sets the value and returns the range's insertion index */
-  set(range: SourceRange, value: V): number {
-    const i = this.indexOf(range);
-    if (i >= 0) {
-      this.valueList[i] = value;
-      return i;
-    }
+    if (i >= 0) return i;
     const index = this.rangeList.length;
     const line = range.start.line;
     this.rangeList.push(range);
-    this.valueList.push(value);
     this.nextOnLine.push(this.headOf(line));
     this.setHead(line, index);
     this.lastIndex = index;
@@ -82,10 +72,6 @@ export class RangeMap<V> {
 
   rangeAt(index: number): SourceRange {
     return this.rangeList[index]!;
-  }
-
-  valueAt(index: number): V {
-    return this.valueList[index]!;
   }
 }
 
@@ -102,9 +88,9 @@ export interface RangeGroups {
 }
 
 export function groupByRange<T>(items: readonly T[], rangeOf: (item: T) => SourceRange): RangeGroups {
-  const index = new RangeMap<true>();
+  const index = new RangeIndex();
   const groupOf = new Int32Array(items.length);
-  for (let i = 0; i < items.length; i++) groupOf[i] = index.set(rangeOf(items[i]!), true);
+  for (let i = 0; i < items.length; i++) groupOf[i] = index.add(rangeOf(items[i]!));
   const count = index.size;
   const start = new Int32Array(count + 1);
   for (let i = 0; i < items.length; i++) start[groupOf[i]! + 1]!++;
