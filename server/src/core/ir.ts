@@ -155,6 +155,13 @@ export function rangeOf(startLine: number, startChar: number, endLine: number, e
   return { start: { line: startLine, character: startChar }, end: { line: endLine, character: endChar } };
 }
 
+/** the same start and end positions (the objects may differ) */
+export function sameRange(a: SourceRange, b: SourceRange): boolean {
+  return (
+    a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character
+  );
+}
+
 export function containsPosition(range: SourceRange, pos: Position): boolean {
   const afterStart =
     pos.line > range.start.line || (pos.line === range.start.line && pos.character >= range.start.character);

@@ -25,9 +25,6 @@ export function rangeWithin(inner: SourceRange, outer: SourceRange): boolean {
   return rangeContains(outer, inner.start) && rangeContains(outer, inner.end);
 }
 
-export function sameRange(a: SourceRange, b: SourceRange): boolean {
-  return comparePositions(a.start, b.start) === 0 && comparePositions(a.end, b.end) === 0;
-}
 
 /** a key that identifies a range exactly (for grouping by statement or definition) */
 export function rangeKey(range: SourceRange): string {

@@ -2,7 +2,7 @@
 // and the config entries that decide a model's setting. The text is re-parsed (cheap, pure).
 import type { Arg, Call, ConfigEntry, ConfigItem, Expr, ModelItem, NnmFile, Statement } from '../dsl/ast';
 import { parseNnm } from '../dsl/parser';
-import type { Position, SourceRange } from '../ir';
+import { sameRange, type Position, type SourceRange } from '../ir';
 
 // the fixes of one lightbulb request all locate their syntax in the same text: parse it once
 let last: { readonly text: string; readonly file: NnmFile } | undefined;
@@ -15,10 +15,6 @@ export function parseFile(text: string): NnmFile {
 
 function before(a: Position, b: Position): boolean {
   return a.line < b.line || (a.line === b.line && a.character <= b.character);
-}
-
-export function sameRange(a: SourceRange, b: SourceRange): boolean {
-  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
 export function within(inner: SourceRange, outer: SourceRange): boolean {

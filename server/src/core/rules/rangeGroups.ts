@@ -1,13 +1,7 @@
 // Grouping by source range (an op's call site or statement) without a string or a 52-bit number
 // per key: keys are hashed by their start line (a small integer) and compared field by field.
 // Rules group every op of a model this way on each keystroke.
-import type { SourceRange } from '../ir';
-
-function sameRange(a: SourceRange, b: SourceRange): boolean {
-  return (
-    a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character
-  );
-}
+import { sameRange, type SourceRange } from '../ir';
 
 /** lines beyond this index go to a Map instead of the dense table (no huge table for a stray line number) */
 const DENSE_LINES = 1 << 22;

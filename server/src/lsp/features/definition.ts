@@ -2,7 +2,8 @@
 import type { Location } from 'vscode-languageserver';
 import type { DocumentAnalysis, SourceRef } from '../../core/document';
 import type { Position, SourceRange } from '../../core/ir';
-import { rangeContains, rangeKey, sameRange, toLspRange } from '../position';
+import { sameRange } from '../../core/ir';
+import { rangeContains, rangeKey, toLspRange } from '../position';
 import { refAt } from './lookup';
 
 /** where the name under the cursor is defined; a model's or block's own name is its definition */
