@@ -1,6 +1,7 @@
 // Growable typed columns: the engine's per-step and per-value tables are built with these instead
 // of one object (and one array) per row, so a 100,000-op model allocates a few arrays, not millions
-// of objects the garbage collector must trace.
+// of objects the garbage collector must trace. Two classes rather than one generic over the array
+// type: each push site then sees one array kind and stays fast.
 
 export class IntColumn {
   private data: Int32Array;
