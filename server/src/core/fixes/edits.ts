@@ -1,33 +1,16 @@
 // Text edits in core terms (0-based line, UTF-16 column, like LSP) and applying them to a string.
 import type { Position, SourceRange } from '../ir';
+import { lineStarts } from '../lineIndex';
 
 export interface TextEdit {
   readonly range: SourceRange;
   readonly newText: string;
 }
 
-/** start offset of every line */
-export function lineStarts(text: string): number[] {
-  const out = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) out.push(i + 1);
-  return out;
-}
-
 export function offsetAt(starts: readonly number[], text: string, pos: Position): number {
   const line = Math.min(Math.max(pos.line, 0), starts.length - 1);
   const lineEnd = line + 1 < starts.length ? starts[line + 1]! - 1 : text.length;
   return Math.min(starts[line]! + Math.max(pos.character, 0), lineEnd);
-}
-
-export function positionAt(starts: readonly number[], offset: number): Position {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo, character: offset - starts[lo]! };
 }
 
 /** apply non-overlapping edits (any order) */

@@ -4,6 +4,7 @@
 // whose text and start column did not change since the previous version are reused as they
 // are: their offsets are relative to the statement, so moving them costs one assignment.
 import type { Language, Tree, TreeCursor } from 'web-tree-sitter';
+import { lineStarts, positionAt } from '../lineIndex';
 
 /** a top-level statement: the base its nodes' relative offsets hang from */
 export interface Anchor {
@@ -20,22 +21,9 @@ export class DocText {
 
   /** 0-based row and UTF-16 column of an index */
   position(index: number): { row: number; column: number } {
-    const starts = (this.lineStarts ??= computeLineStarts(this.text));
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return { row: lo, column: index - starts[lo]! };
+    const { line, character } = positionAt((this.lineStarts ??= lineStarts(this.text)), index);
+    return { row: line, column: character };
   }
-}
-
-function computeLineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
 }
 
 export class SyntaxNode {
