@@ -1,9 +1,9 @@
 // What-if analyses for rules that must say what a change would do: the same graph under another
 // precision or with a block checkpointed, run through the liveness engine again (not estimated).
 import { computeFootprint, stateBytes, weightFormat, type Footprint } from '../analysis/footprint';
-import { analyzeMemory, engineOf, type MemoryAnalysis } from '../analysis/memory';
+import { analyzeMemory, engineOf, type Engine, type MemoryAnalysis } from '../analysis/memory';
 import { activationDType } from '../graphBuilder';
-import { DTYPE_BYTES, type Graph, type OpNode, type Precision, type SourceRange } from '../ir';
+import { DTYPE_BYTES, type DType, type Graph, type OpNode, type Precision, type SourceRange } from '../ir';
 import { rangeId, rangeKey } from './types';
 import { maxBatchOfColumns } from '../analysis/batch';
 import { computeLiveness, requestsInPlace } from '../analysis/liveness';
@@ -59,15 +59,31 @@ export function lowerBoundUnderPrecision(graph: Graph, footprint: Footprint, mem
   const engine = engineOf(memory);
   const targetConfig = { ...graph.config, precision };
   if (!engine) return lowerBoundOfGraph(withPrecision(graph, precision));
-  const { schedule, liveness } = engine;
   const from = activationDType(graph.config);
   const to = activationDType(targetConfig);
   // retyping fp32 -> fp16 could make an fp32 tensor and an fp16 one the same storage (in-place legality)
   if (from !== to && graph.tensors.some((t) => t.dtype === to) && graph.ops.some(requestsInPlace)) return lowerBoundOfGraph(withPrecision(graph, precision));
-  const infos = schedule.opInfo;
   const toBytes = DTYPE_BYTES[to];
-  const format = weightFormat(graph.config);
-  const targetFormat = weightFormat(targetConfig);
+  const gradientBytes = weightFormat(targetConfig).gradient;
+  // the step figures depend on the target's bytes per activation and per gradient only: mixed and
+  // bf16 share them, so the precision rule's two what-ifs scan the buffers once
+  let byBytes = retypedCache.get(engine);
+  if (!byBytes) retypedCache.set(engine, (byBytes = new Map()));
+  const key = `${toBytes}/${gradientBytes}`;
+  let lines = byBytes.get(key);
+  if (!lines) byBytes.set(key, (lines = retypedLines(graph, engine, from, toBytes, gradientBytes)));
+  const state = stateBytes(footprint.params, targetConfig);
+  const alwaysLive = [state.weights, state.buffers, state.optimizer].reduce(addBytes, ZERO_BYTES);
+  return lowerBoundOfTotals(graph, alwaysLive, lines.fixed, lines.perSample);
+}
+
+const retypedCache = new WeakMap<Engine, Map<string, { fixed: Float64Array; perSample: Float64Array }>>();
+
+/** live bytes per step (planned buffers only) with every value retyped to the given byte widths */
+function retypedLines(graph: Graph, engine: Engine, from: DType, toBytes: number, gradientBytes: number): { fixed: Float64Array; perSample: Float64Array } {
+  const { schedule, liveness } = engine;
+  const infos = schedule.opInfo;
+  const fromGradient = weightFormat(graph.config).gradient;
   // the bytes of value v under the target precision, as fixed and perSample
   let vf = 0;
   let vp = 0;
@@ -84,7 +100,7 @@ export function lowerBoundUnderPrecision(graph: Graph, footprint: Footprint, mem
       }
       case 'saved-extra': {
         const info = infos[schedule.valueOp[v]!]!;
-        const bytes = DTYPE_BYTES[info.extraDType ?? to];
+        const bytes = info.extraDType ? DTYPE_BYTES[info.extraDType] : toBytes;
         vf = info.extraElements.fixed * bytes;
         vp = info.extraElements.perSample * bytes;
         return;
@@ -97,7 +113,7 @@ export function lowerBoundUnderPrecision(graph: Graph, footprint: Footprint, mem
       }
       case 'weight-gradient':
         // trainable x bytes per gradient; the byte sizes are powers of two, so this is exact
-        vf = (schedule.valueFixed[v]! / format.gradient) * targetFormat.gradient;
+        vf = (schedule.valueFixed[v]! / fromGradient) * gradientBytes;
         vp = 0;
         return;
     }
@@ -132,9 +148,7 @@ export function lowerBoundUnderPrecision(graph: Graph, footprint: Footprint, mem
     fixed[i]! += fixed[i - 1]!;
     perSample[i]! += perSample[i - 1]!;
   }
-  const state = stateBytes(footprint.params, targetConfig);
-  const alwaysLive = [state.weights, state.buffers, state.optimizer].reduce(addBytes, ZERO_BYTES);
-  return lowerBoundOfTotals(graph, alwaysLive, fixed.subarray(0, steps), perSample.subarray(0, steps));
+  return { fixed: fixed.subarray(0, steps), perSample: perSample.subarray(0, steps) };
 }
 
 /** the graph as the frontend would build it under another precision: activation-typed tensors retyped */
