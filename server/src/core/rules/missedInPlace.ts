@@ -130,11 +130,9 @@ export function combinedSaving(profile: PeakProfile, sites: readonly InPlaceSite
 export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new PeakProfile(memory)): InPlaceSite[] {
   const batch = memory.batch;
   if (memory.inPlace.savings.length === 0) return [];
-  // by op id (-1: none); arrays and numeric site ids, not Maps of strings: one entry per op
+  // by op id: typed arrays, not Maps: one entry per op
   // the schedule runs op i's forward at step i (one forward step per op, in program order)
   const forwardSteps = Math.min(graph.ops.length, memory.stepLiveFixed.length);
-  const stepOf = new Int32Array(graph.ops.length).fill(-1);
-  for (let i = 0; i < forwardSteps; i++) stepOf[i] = i;
   const isCandidate = new Uint8Array(graph.ops.length);
   const candidate = new Float64Array(graph.ops.length);
   const savings = memory.inPlace.savings;
@@ -155,13 +153,13 @@ export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new
     const first = sites.start[site]!;
     const last = sites.start[site + 1]!;
     let every = true;
-    for (let k = first; k < last && every; k++) every = isCandidate[sites.members[k]!] === 1 && stepOf[sites.members[k]!]! >= 0;
+    for (let k = first; k < last && every; k++) every = isCandidate[sites.members[k]!] === 1 && sites.members[k]! < forwardSteps;
     if (!every) continue;
     // exact-length arrays: a site is usually one op, and push would reserve room for sixteen
     const steps = new Array<number>(last - first);
     const bytes = new Array<number>(last - first);
     for (let k = first; k < last; k++) {
-      steps[k - first] = stepOf[sites.members[k]!]!;
+      steps[k - first] = sites.members[k]!; // op i's forward step is step i
       bytes[k - first] = candidate[sites.members[k]!]!;
     }
     const lowered: Lowered = { steps, bytes };
