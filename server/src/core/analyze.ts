@@ -53,5 +53,5 @@ export function analyzeGraphs(frontend: FrontendResult, source: RunRulesOptions 
   });
   // lint rules, budget (NNM201) and illegal in-place (NNM202) included: rules/index.ts
   const findings = runRules(models, source);
-  return { ...frontend, models, findings, diagnostics: [...frontend.diagnostics, ...findings] };
+  return Object.assign(Object.defineProperties({}, Object.getOwnPropertyDescriptors(frontend)) as FrontendResult, { models, findings, diagnostics: [...frontend.diagnostics, ...findings] }); // copies the frontend's lazy getters (refs, outline) instead of reading them
 }

@@ -1,6 +1,6 @@
 // The .nnm frontend: text -> tokens -> AST -> elaborated graphs, with outline, refs and blocks.
 import type { ConfigOverrides } from '../config';
-import type { BlockInfo, FrontendResult, OutlineSymbol } from '../document';
+import type { BlockInfo, FrontendResult, OutlineSymbol, SourceRef } from '../document';
 import type { CoreDiagnostic, Graph, ModelConfig } from '../ir';
 import { lookupOp } from '../ops/registry';
 import type { BlockItem, ConfigItem, ModelItem, NnmFile, Statement } from './ast';
@@ -40,12 +40,23 @@ export function analyzeNnm(text: string, defaults: ModelConfig, overrides?: Conf
     elaborator.elaborateModel(item, defaults, fileConfig, overrides);
   }
 
-  addStaticRefs(file, refs, elaborator.expandedBlocks);
+  // refs and outline are read by editor requests only (hover, definition, symbols): built on the
+  // first read, not on every keystroke. Own enumerable getters, so spreads and JSON still see them.
+  let refList: SourceRef[] | undefined;
+  let outlineList: OutlineSymbol[] | undefined;
   return {
     graphs: elaborator.graphs,
     diagnostics: capDiagnostics(diagnostics),
-    outline: outline(file, elaborator.graphs, elaborator.statementTensors),
-    refs: refs.list(),
+    get outline(): OutlineSymbol[] {
+      return (outlineList ??= outline(file, elaborator.graphs, elaborator.statementTensors));
+    },
+    get refs(): SourceRef[] {
+      if (!refList) {
+        addStaticRefs(file, refs, elaborator.expandedBlocks);
+        refList = refs.list();
+      }
+      return refList;
+    },
     blocks: blockInfos(file),
   };
 }
