@@ -3,6 +3,7 @@
 // bytes live at every step as fixed + perSample x N, split by category.
 import type { Graph, OpId, TensorId } from '../ir';
 import { symbolic, type SymbolicBytes } from '../units';
+import { graphColumns } from './graphColumns';
 import { PHASES, VALUE_KINDS, stepNode, type Schedule, type ValueKind } from './schedule';
 
 export type Category =
@@ -237,12 +238,6 @@ function minLive(a: number, b: number): number {
   return Math.min(a, b);
 }
 
-function sameStorage(graph: Graph, a: TensorId, b: TensorId): boolean {
-  const x = graph.tensors[a]!;
-  const y = graph.tensors[b]!;
-  return x.elementsPerSample === y.elementsPerSample && x.dtype === y.dtype;
-}
-
 function describe(graph: Graph, t: TensorId): string {
   return `'${graph.tensors[t]!.name}'`;
 }
@@ -263,37 +258,42 @@ export function inPlaceCandidate(
   bufferEnd: (v: number) => number,
   explain = true,
 ): { input: TensorId } | { input?: TensorId; reason: string } {
-  const op = graph.ops[opIndex]!;
+  // read from the graph's columns: the in-place savings ask this of every op on every keystroke
+  const c = graphColumns(graph);
+  const first = c.inputStart[opIndex]!;
+  const inputCount = c.inputStart[opIndex + 1]! - first;
+  const output = c.opOutput[opIndex]!;
+  const opName = (): string => graph.ops[opIndex]!.op;
   const { spec, saved } = schedule.opInfo[opIndex]!;
-  if (!spec || !saved || spec.inPlace === 'never' || op.inputs.length === 0) {
-    return { reason: explain ? `${op.op} cannot write its output over its input` : UNEXPLAINED };
+  if (!spec || !saved || spec.inPlace === 'never' || inputCount === 0) {
+    return { reason: explain ? `${opName()} cannot write its output over its input` : UNEXPLAINED };
   }
   const training = graph.config.mode === 'train';
   if (spec.inPlace === 'inferOnly' && training) {
-    return { input: op.inputs[0], reason: explain ? `${op.op}'s backward needs its input, so it can run in place only in infer mode` : UNEXPLAINED };
+    return { input: c.inputs[first]!, reason: explain ? `${opName()}'s backward needs its input, so it can run in place only in infer mode` : UNEXPLAINED };
   }
   if (training) {
-    if (saved.inputs.includes(0) && op.inputs.length === 1) {
-      const reason = explain ? `${op.op}'s backward reads its input ${describe(graph, op.inputs[0]!)}, which an in-place write would destroy` : UNEXPLAINED;
-      return { input: op.inputs[0], reason };
+    if (saved.inputs.includes(0) && inputCount === 1) {
+      const reason = explain ? `${opName()}'s backward reads its input ${describe(graph, c.inputs[first]!)}, which an in-place write would destroy` : UNEXPLAINED;
+      return { input: c.inputs[first]!, reason };
     }
   }
   const step = opIndex; // forward step index = op index
   const keptForBackward = training ? saved.inputs : NONE;
   // add / mul / average: any operand that dies here (elementwise ops are single-input otherwise)
-  const operandCount = spec.family === 'activation' || spec.family === 'norm' ? 1 : op.inputs.length;
+  const operandCount = spec.family === 'activation' || spec.family === 'norm' ? 1 : inputCount;
   let firstReason: string | undefined;
   for (let i = 0; i < operandCount; i++) {
-    const t = op.inputs[i]!;
-    if (!sameStorage(graph, t, op.output)) {
+    const t = c.inputs[first + i]!;
+    if (c.tensorElements[t] !== c.tensorElements[output] || c.tensorDType[t] !== c.tensorDType[output]) {
       firstReason ??= explain ? `${describe(graph, t)} and the output differ in size or dtype` : UNEXPLAINED;
       continue;
     }
     if (keptForBackward.includes(i)) {
-      firstReason ??= explain ? `${op.op}'s backward reads ${describe(graph, t)}` : UNEXPLAINED;
+      firstReason ??= explain ? `${opName()}'s backward reads ${describe(graph, t)}` : UNEXPLAINED;
       continue;
     }
-    if (graph.outputs.includes(t)) {
+    if (c.tensorIsOutput[t] === 1) {
       firstReason ??= explain ? `${describe(graph, t)} is a model output` : UNEXPLAINED;
       continue;
     }
@@ -308,7 +308,7 @@ export function inPlaceCandidate(
     }
     return { input: t };
   }
-  return { input: op.inputs[0], reason: firstReason ?? (explain ? `${op.op} has no operand it can overwrite` : UNEXPLAINED) };
+  return { input: c.inputs[first]!, reason: firstReason ?? (explain ? `${opName()} has no operand it can overwrite` : UNEXPLAINED) };
 }
 
 function decideInPlace(
@@ -320,16 +320,16 @@ function decideInPlace(
 ): InPlaceDecision[] {
   const out: InPlaceDecision[] = [];
   const bufferEnd = (v: number): number => bufTo[uf.find(v)]!;
-  for (let i = 0; i < graph.ops.length; i++) {
-    const op = graph.ops[i]!;
-    if (!requestsInPlace(op)) continue;
+  const columns = graphColumns(graph);
+  for (let i = 0; i < columns.opCount; i++) {
+    if (columns.opRequestsInPlace[i] !== 1) continue;
     const c = inPlaceCandidate(graph, schedule, i, bufferEnd);
     if ('reason' in c) {
-      out.push({ op: op.id, legal: false, reason: c.reason, ...(c.input !== undefined ? { input: c.input } : {}) });
+      out.push({ op: i, legal: false, reason: c.reason, ...(c.input !== undefined ? { input: c.input } : {}) });
       continue;
     }
-    join(schedule.activationOf[c.input]!, schedule.activationOf[op.output]!);
-    out.push({ op: op.id, input: c.input, legal: true });
+    join(schedule.activationOf[c.input]!, schedule.activationOf[columns.opOutput[i]!]!);
+    out.push({ op: i, input: c.input, legal: true });
   }
   return out;
 }

@@ -6,8 +6,9 @@ import { activationDType } from '../graphBuilder';
 import { addBytes, atBatch, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
 import { maxBatchOfColumns, searchMaxBatch, simdFill, type BatchLimit, type SimdFill } from './batch';
 import { recomputeFraction, sqrtSegmentation } from './checkpoint';
+import { graphColumns } from './graphColumns';
 import type { Footprint } from './footprint';
-import { CATEGORIES, categoryPeak, computeLiveness, inPlaceCandidate, requestsInPlace, type BufferColumns, type Category, type InPlaceDecision, type Liveness } from './liveness';
+import { CATEGORIES, categoryPeak, computeLiveness, inPlaceCandidate, type BufferColumns, type Category, type InPlaceDecision, type Liveness } from './liveness';
 import { arenaFits, arenaWithSameDecisions, planBestFitInOrderColumns, planColumns, type Plan, type PlanCache, type PlanStrategy } from './planner';
 import { buildSchedule, phaseOf, stepNode, valueBytes, valueKindOf, VALUE_KINDS, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
 import { buildTimeline, type TimelineRow } from './timeline';
@@ -569,16 +570,16 @@ function inPlaceSavings(
     return b >= 0 ? columns.liveTo[b]! : -1;
   };
   const out: InPlaceSaving[] = [];
-  for (let i = 0; i < graph.ops.length; i++) {
-    const op = graph.ops[i]!;
+  const ops = graphColumns(graph);
+  for (let i = 0; i < ops.opCount; i++) {
     const spec = schedule.opInfo[i]!.spec;
-    if (!spec || spec.inPlace === 'never' || requestsInPlace(op)) continue;
+    if (!spec || spec.inPlace === 'never' || ops.opRequestsInPlace[i] === 1) continue;
     const c = inPlaceCandidate(graph, schedule, i, bufferEnd, false);
     if ('reason' in c) continue;
-    const size = valueBytes(schedule, schedule.activationOf[op.output]!);
+    const size = valueBytes(schedule, schedule.activationOf[ops.opOutput[i]!]!);
     const others = i === first ? (second >= 0 ? liveAt(second) : 0) : peak;
     const after = Math.max(others, liveAt(i) - atBatch(size, batch));
-    out.push({ op: op.id, input: c.input, bytes: size, peakSaving: peak - after });
+    out.push({ op: i, input: c.input, bytes: size, peakSaving: peak - after });
   }
   return out;
 }

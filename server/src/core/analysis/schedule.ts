@@ -2,13 +2,14 @@
 // steps in reverse order (with recompute steps for checkpointed segments) and one optimizer step.
 // Every step records the values it writes and reads, so liveness is a scan over the steps.
 // What each op keeps for its backward and what workspace it needs comes from the op registry.
-import { DTYPE_BYTES, tensorBytesPerSample, type DType, type Graph, type Layout, type Lowering, type OpId, type OpNode, type TensorId, type TensorType } from '../ir';
+import { DTYPE_BYTES, type DType, type Graph, type Layout, type Lowering, type OpId, type OpNode, type TensorId, type TensorType } from '../ir';
 import { activationDType } from '../graphBuilder';
 import { lookupOp } from '../ops/registry';
 import type { ArgValue, OpSpec } from '../ops/types';
 import { symbolic, type SymbolicBytes } from '../units';
 import { FloatColumn, IntColumn } from './columns';
 import { weightFormat } from './footprint';
+import { graphColumns, type GraphColumns } from './graphColumns';
 
 export type Phase = 'forward' | 'recompute' | 'backward' | 'optimizer';
 /** phase codes of Schedule.stepPhase */
@@ -27,14 +28,12 @@ export type ValueKind =
   | 'workspace'; // transient buffer of one step (im2col lowering, attention scores)
 /** kind codes of Schedule.valueKind */
 export const VALUE_KINDS: readonly ValueKind[] = ['activation', 'recomputed', 'saved-extra', 'activation-gradient', 'weight-gradient', 'workspace'];
-const KIND_CODE: Readonly<Record<ValueKind, number>> = {
-  activation: 0,
-  recomputed: 1,
-  'saved-extra': 2,
-  'activation-gradient': 3,
-  'weight-gradient': 4,
-  workspace: 5,
-};
+const ACTIVATION = 0;
+const RECOMPUTED = 1;
+const SAVED_EXTRA = 2;
+const ACTIVATION_GRADIENT = 3;
+const WEIGHT_GRADIENT = 4;
+const WORKSPACE = 5;
 
 /**
  * Steps and values as columns (one typed array per field), not an object per row: a 100,000-op
@@ -121,6 +120,7 @@ const NO_BYTES: SymbolicBytes = Object.freeze(symbolic(0, 0));
 export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
   const activation = activationDType(graph.config);
   const bytesPerActivation = DTYPE_BYTES[activation];
+  const c = graphColumns(graph);
   const ctx: { inputs: TensorType[]; args: Readonly<Record<string, ArgValue>>; layout: Layout; activationDType: DType } = {
     inputs: [],
     args: {},
@@ -130,35 +130,54 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
   const inputLists: TensorType[][] = [];
   // most ops keep no extra state and need no workspace: one shared OpInfo per (spec, output kept)
   const plain = new Map<OpSpec, [OpInfo | undefined, OpInfo | undefined]>();
-  return graph.ops.map((op): OpInfo => {
-    const spec = lookupOp(op.op);
-    if (!spec) return { workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
+  const plainInfo = (spec: OpSpec, output: boolean): OpInfo => {
+    const pair = plain.get(spec) ?? [undefined, undefined];
+    const cached = pair[output ? 1 : 0];
+    if (cached) return cached;
+    const info: OpInfo = { spec, saved: { inputs: spec.savedForBackward.inputs, output, extra: NO_BYTES }, workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
+    pair[output ? 1 : 0] = info;
+    plain.set(spec, pair);
+    return info;
+  };
+  const infos = new Array<OpInfo>(c.opCount);
+  for (let i = 0; i < c.opCount; i++) {
+    const spec = c.opSpec[i];
+    if (!spec) {
+      infos[i] = { workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
+      continue;
+    }
+    const saved = spec.savedForBackward;
+    const arity = c.inputStart[i + 1]! - c.inputStart[i]!;
+    let allInputs = true;
+    for (let k = 0; k < saved.inputs.length; k++) if (saved.inputs[k]! >= arity) allInputs = false;
+    const hasWorkspace = spec.workspaceElements !== undefined && !(spec.family === 'conv' && lowering === 'direct');
+    // an op whose registry rules would not be asked anything: its info follows from the spec alone
+    if (allInputs && !hasWorkspace && !saved.extraElements && !saved.outputWhen && !saved.extraDType) {
+      infos[i] = plainInfo(spec, saved.output);
+      continue;
+    }
+    const op = graph.ops[i]!;
     // one context object refilled per op: the registry's rules read it and keep nothing
     // an input list per arity, refilled in place (emptying one array and pushing would reallocate it per op)
-    const arity = op.inputs.length;
     const inputs = (inputLists[arity] ??= new Array<TensorType>(arity));
     for (let k = 0; k < arity; k++) inputs[k] = graph.tensors[op.inputs[k]!]!;
     ctx.inputs = inputs;
     ctx.args = argsOf(op);
     try {
-      const saved = spec.savedForBackward;
       const outShape = graph.tensors[op.output]!.shape;
       const extra = saved.extraElements?.(ctx, outShape) ?? NO_BYTES;
       const extraBytes = DTYPE_BYTES[saved.extraDType ?? activation];
       // lowering workspace belongs to the convolution family; attention scores stay whatever the lowering
-      const workspace = !spec.workspaceElements || (spec.family === 'conv' && lowering === 'direct') ? NO_BYTES : spec.workspaceElements(ctx, outShape);
+      const workspace = hasWorkspace ? spec.workspaceElements!(ctx, outShape) : NO_BYTES;
       const output = saved.outputWhen?.(ctx) ?? saved.output;
-      let allInputs = true;
-      for (let k = 0; k < saved.inputs.length; k++) if (saved.inputs[k]! >= op.inputs.length) allInputs = false;
-      const isPlain = allInputs && isZero(extra) && isZero(workspace) && !saved.extraDType;
-      if (isPlain) {
-        const cached = plain.get(spec)?.[output ? 1 : 0];
-        if (cached) return cached;
+      if (allInputs && isZero(extra) && isZero(workspace) && !saved.extraDType) {
+        infos[i] = plainInfo(spec, output);
+        continue;
       }
-      const info: OpInfo = {
+      infos[i] = {
         spec,
         saved: {
-          inputs: allInputs ? saved.inputs : saved.inputs.filter((i) => i < op.inputs.length),
+          inputs: allInputs ? saved.inputs : saved.inputs.filter((k) => k < arity),
           output,
           extra: scaled(extra, extraBytes),
         },
@@ -167,17 +186,12 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
         ...(saved.extraDType ? { extraDType: saved.extraDType } : {}),
         workspaceElements: workspace,
       };
-      if (isPlain) {
-        const pair = plain.get(spec) ?? [undefined, undefined];
-        pair[output ? 1 : 0] = info;
-        plain.set(spec, pair);
-      }
-      return info;
     } catch {
       // a registry rule that rejects what the shape rule accepted: account the op as keeping nothing
-      return { spec, saved: { inputs: [], output: false, extra: NO_BYTES }, workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
+      infos[i] = { spec, saved: { inputs: [], output: false, extra: NO_BYTES }, workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
     }
-  });
+  }
+  return infos;
 }
 
 function scaled(elements: { readonly fixed: number; readonly perSample: number }, bytes: number): SymbolicBytes {
@@ -214,42 +228,54 @@ function isZero(b: SymbolicBytes): boolean {
   return b.fixed === 0 && b.perSample === 0;
 }
 
-/** tensors that carry a gradient back to some weight: they need an activation gradient in training */
-function gradientFlow(graph: Graph): boolean[] {
-  const requires = new Uint8Array(graph.tensors.length);
-  // indexed loops here and below: no iterator objects while V8 has not optimised the function yet
-  for (let i = 0; i < graph.ops.length; i++) {
-    const op = graph.ops[i]!;
-    let flows = op.params.trainable > 0 || op.sharesParamsWith !== undefined;
-    for (let k = 0; !flows && k < op.inputs.length; k++) flows = requires[op.inputs[k]!] === 1;
-    requires[op.output] = flows ? 1 : 0;
+/** tensors that carry a gradient back to some weight (1): they need an activation gradient in training */
+function gradientFlow(graph: Graph, c: GraphColumns): Uint8Array {
+  const requires = new Uint8Array(c.tensorCount);
+  const { inputStart, inputs, opOutput } = c;
+  for (let i = 0; i < c.opCount; i++) {
+    let flows = c.opTrainable[i]! > 0 || c.opSharesParams[i] === 1;
+    for (let k = inputStart[i]!; !flows && k < inputStart[i + 1]!; k++) flows = requires[inputs[k]!] === 1;
+    requires[opOutput[i]!] = flows ? 1 : 0;
   }
-  const reached = new Array<boolean>(graph.tensors.length).fill(false);
-  for (let k = 0; k < graph.outputs.length; k++) reached[graph.outputs[k]!] = requires[graph.outputs[k]!] === 1;
-  for (let i = graph.ops.length - 1; i >= 0; i--) {
-    const op = graph.ops[i]!;
-    if (!reached[op.output]) continue;
-    for (let k = 0; k < op.inputs.length; k++) if (requires[op.inputs[k]!] === 1) reached[op.inputs[k]!] = true;
+  const reached = new Uint8Array(c.tensorCount);
+  for (let k = 0; k < graph.outputs.length; k++) reached[graph.outputs[k]!] = requires[graph.outputs[k]!]!;
+  for (let i = c.opCount - 1; i >= 0; i--) {
+    if (reached[opOutput[i]!] !== 1) continue;
+    for (let k = inputStart[i]!; k < inputStart[i + 1]!; k++) if (requires[inputs[k]!] === 1) reached[inputs[k]!] = 1;
   }
   return reached;
 }
 
 /** the rows of a schedule as they are written, then frozen into columns */
 class ScheduleBuilder {
-  readonly stepPhase = new IntColumn();
-  readonly stepOp = new IntColumn();
-  readonly readStart = new IntColumn();
-  readonly reads = new IntColumn();
-  readonly writeStart = new IntColumn();
-  readonly writes = new IntColumn();
-  readonly valueKind = new IntColumn();
-  readonly valueOp = new IntColumn();
-  readonly valueTensor = new IntColumn();
-  readonly valueFixed = new FloatColumn();
-  readonly valuePerSample = new FloatColumn();
+  readonly stepPhase: IntColumn;
+  readonly stepOp: IntColumn;
+  readonly readStart: IntColumn;
+  readonly reads: IntColumn;
+  readonly writeStart: IntColumn;
+  readonly writes: IntColumn;
+  readonly valueKind: IntColumn;
+  readonly valueOp: IntColumn;
+  readonly valueTensor: IntColumn;
+  readonly valueFixed: FloatColumn;
+  readonly valuePerSample: FloatColumn;
   readonly views = new IntColumn();
 
-  constructor() {
+  /** sized for a plain graph (a forward and a backward step per op, a value and its gradient per tensor): few regrowths */
+  constructor(opCount: number, training: boolean) {
+    const steps = (training ? 2 * opCount : opCount) + 2;
+    const values = (training ? 2 * opCount : opCount) + 16;
+    this.stepPhase = new IntColumn(steps);
+    this.stepOp = new IntColumn(steps);
+    this.readStart = new IntColumn(steps + 1);
+    this.writeStart = new IntColumn(steps + 1);
+    this.reads = new IntColumn(2 * steps);
+    this.writes = new IntColumn(2 * steps);
+    this.valueKind = new IntColumn(values);
+    this.valueOp = new IntColumn(values);
+    this.valueTensor = new IntColumn(values);
+    this.valueFixed = new FloatColumn(values);
+    this.valuePerSample = new FloatColumn(values);
     this.readStart.push(0);
     this.writeStart.push(0);
   }
@@ -258,9 +284,10 @@ class ScheduleBuilder {
     return this.stepPhase.length;
   }
 
-  newValue(kind: ValueKind, op: OpId, fixed: number, perSample: number, tensor = -1): number {
+  /** kind: a code of VALUE_KINDS */
+  newValue(kind: number, op: OpId, fixed: number, perSample: number, tensor = -1): number {
     const id = this.valueKind.length;
-    this.valueKind.push(KIND_CODE[kind]);
+    this.valueKind.push(kind);
     this.valueOp.push(op);
     this.valueTensor.push(tensor);
     this.valueFixed.push(fixed);
@@ -283,22 +310,23 @@ class ScheduleBuilder {
  * replaces the ops' own checkpoint segments (the sqrt(n) estimate) without copying the graph.
  */
 export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?: readonly (number | undefined)[]): Schedule {
-  const segmentOf = (op: OpNode): number | undefined => (segments ? segments[op.id] : op.checkpointSegment);
+  const c = graphColumns(graph);
+  const { inputStart, inputs, opOutput, tensorBytes } = c;
+  const segmentOf = (op: number): number | undefined => {
+    if (segments) return segments[op];
+    const segment = c.opSegment[op]!;
+    return Number.isNaN(segment) ? undefined : segment;
+  };
   const config = graph.config;
   const training = config.mode === 'train';
   const lowering = resolveLowering(config.lowering, config.device.kind);
   const opInfo = infos ?? opInfos(graph, lowering);
-  const b = new ScheduleBuilder();
-  const tensorBytes = new Float64Array(graph.tensors.length);
-  const activationOf = new Int32Array(graph.tensors.length);
-  for (let i = 0; i < graph.tensors.length; i++) {
-    const t = graph.tensors[i]!;
-    tensorBytes[t.id] = tensorBytesPerSample(t);
-    activationOf[t.id] = b.newValue('activation', t.producer, 0, tensorBytes[t.id]!, t.id);
-  }
-  const hasGradient = training ? gradientFlow(graph) : [];
-  const runsBackward = (op: OpNode): boolean => training && op.op !== 'input' && hasGradient[op.output] === true;
-  const pushValue = (kind: ValueKind, op: OpId, bytes: SymbolicBytes): number => b.newValue(kind, op, bytes.fixed, bytes.perSample);
+  const b = new ScheduleBuilder(c.opCount, training);
+  const activationOf = new Int32Array(c.tensorCount);
+  for (let t = 0; t < c.tensorCount; t++) activationOf[t] = b.newValue(ACTIVATION, c.tensorProducer[t]!, 0, tensorBytes[t]!, t);
+  const hasGradient = training ? gradientFlow(graph, c) : new Uint8Array(c.tensorCount);
+  const runsBackward = (op: number): boolean => training && c.opIsInput[op] === 0 && hasGradient[opOutput[op]!] === 1;
+  const pushValue = (kind: number, op: OpId, bytes: SymbolicBytes): number => b.newValue(kind, op, bytes.fixed, bytes.perSample);
   const frozen = (lossStep: number, lossReads: readonly number[], backwardStart: number, optimizerStep: number, forwardEnd: number): Schedule => ({
     stepCount: b.stepCount,
     stepPhase: b.stepPhase.finish(),
@@ -324,44 +352,45 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
     opInfo,
   });
 
-  // ---- forward
+  // ---- forward (op i runs at step i)
   // by op id / tensor id, -1 for none: arrays, not Maps, on the keystroke path
-  const forwardExtra = new Int32Array(graph.ops.length).fill(-1);
-  for (let i = 0; i < graph.ops.length; i++) {
-    const op = graph.ops[i]!;
-    const info = opInfo[op.id]!;
-    b.writes.push(activationOf[op.output]!);
-    if (info.spec?.aliasesInput && op.inputs.length > 0) {
-      b.views.push(activationOf[op.output]!);
-      b.views.push(activationOf[op.inputs[0]!]!);
+  const forwardExtra = new Int32Array(c.opCount).fill(-1);
+  for (let i = 0; i < c.opCount; i++) {
+    const info = opInfo[i]!;
+    const first = inputStart[i]!;
+    const end = inputStart[i + 1]!;
+    b.writes.push(activationOf[opOutput[i]!]!);
+    if (info.spec?.aliasesInput && end > first) {
+      b.views.push(activationOf[opOutput[i]!]!);
+      b.views.push(activationOf[inputs[first]!]!);
     }
-    if (info.saved && runsBackward(op) && segmentOf(op) === undefined && !isZero(info.saved.extra)) {
-      const v = pushValue('saved-extra', op.id, info.saved.extra);
-      forwardExtra[op.id] = v;
+    if (info.saved && runsBackward(i) && segmentOf(i) === undefined && !isZero(info.saved.extra)) {
+      const v = pushValue(SAVED_EXTRA, i, info.saved.extra);
+      forwardExtra[i] = v;
       b.writes.push(v);
     }
-    if (!isZero(info.workspace)) b.writes.push(pushValue('workspace', op.id, info.workspace));
-    for (let k = 0; k < op.inputs.length; k++) b.reads.push(activationOf[op.inputs[k]!]!);
-    b.endStep(FORWARD, op.id);
+    if (!isZero(info.workspace)) b.writes.push(pushValue(WORKSPACE, i, info.workspace));
+    for (let k = first; k < end; k++) b.reads.push(activationOf[inputs[k]!]!);
+    b.endStep(FORWARD, i);
   }
   const forwardEnd = b.stepCount - 1;
   if (!training) return frozen(-1, [], -1, -1, forwardEnd);
 
   // ---- backward, with recompute steps ahead of each checkpointed segment's first backward step
   const format = weightFormat(config);
-  const gradOf = new Int32Array(graph.tensors.length).fill(-1);
-  const weightGradOf = new Int32Array(graph.ops.length).fill(-1);
+  const gradOf = new Int32Array(c.tensorCount).fill(-1);
+  const weightGradOf = new Int32Array(c.opCount).fill(-1);
   /** weight gradients in the order they were first written: what the optimizer step reads */
   const weightGrads: number[] = [];
-  const recomputedOf = new Int32Array(graph.tensors.length).fill(-1);
-  const recomputedExtra = new Int32Array(graph.ops.length).fill(-1);
+  const recomputedOf = new Int32Array(c.tensorCount).fill(-1);
+  const recomputedExtra = new Int32Array(c.opCount).fill(-1);
   const recomputedOrForward = (t: TensorId): number => (recomputedOf[t]! >= 0 ? recomputedOf[t]! : activationOf[t]!);
-  const segmentOps = new Map<number, OpNode[]>();
-  for (const op of graph.ops) {
-    const segment = segmentOf(op);
-    if (segment === undefined || op.op === 'input') continue;
+  const segmentOps = new Map<number, number[]>();
+  for (let i = 0; i < c.opCount; i++) {
+    const segment = segmentOf(i);
+    if (segment === undefined || c.opIsInput[i] === 1) continue;
     const list = segmentOps.get(segment) ?? [];
-    list.push(op);
+    list.push(i);
     segmentOps.set(segment, list);
   }
   const recomputed = new Set<number>();
@@ -370,34 +399,40 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
   let lossStep = -1;
   const lossReads: number[] = [];
 
-  const emitRecompute = (segment: readonly OpNode[]): void => {
-    for (const op of segment) {
-      const info = opInfo[op.id]!;
-      for (let k = 0; k < op.inputs.length; k++) b.reads.push(recomputedOrForward(op.inputs[k]!));
-      const out = b.newValue('recomputed', op.id, 0, tensorBytes[op.output]!, op.output);
-      recomputedOf[op.output] = out;
+  const emitRecompute = (segment: readonly number[]): void => {
+    for (let s = 0; s < segment.length; s++) {
+      const op = segment[s]!;
+      const info = opInfo[op]!;
+      const first = inputStart[op]!;
+      const end = inputStart[op + 1]!;
+      const output = opOutput[op]!;
+      for (let k = first; k < end; k++) b.reads.push(recomputedOrForward(inputs[k]!));
+      const out = b.newValue(RECOMPUTED, op, 0, tensorBytes[output]!, output);
+      recomputedOf[output] = out;
       b.writes.push(out);
-      if (info.spec?.aliasesInput && op.inputs.length > 0) {
+      if (info.spec?.aliasesInput && end > first) {
         b.views.push(out);
-        b.views.push(recomputedOrForward(op.inputs[0]!));
+        b.views.push(recomputedOrForward(inputs[first]!));
       }
       if (info.saved && runsBackward(op) && !isZero(info.saved.extra)) {
-        const v = pushValue('saved-extra', op.id, info.saved.extra);
-        recomputedExtra[op.id] = v;
+        const v = pushValue(SAVED_EXTRA, op, info.saved.extra);
+        recomputedExtra[op] = v;
         b.writes.push(v);
       }
-      if (!isZero(info.workspace)) b.writes.push(pushValue('workspace', op.id, info.workspace));
-      b.endStep(RECOMPUTE, op.id);
+      if (!isZero(info.workspace)) b.writes.push(pushValue(WORKSPACE, op, info.workspace));
+      b.endStep(RECOMPUTE, op);
     }
   };
 
-  for (let i = graph.ops.length - 1; i >= 0; i--) {
-    const op = graph.ops[i]!;
-    const info = opInfo[op.id]!;
+  for (let i = c.opCount - 1; i >= 0; i--) {
+    const info = opInfo[i]!;
     const spec = info.spec;
     const saved = info.saved;
-    if (!spec || !saved || !runsBackward(op)) continue;
-    const segment = segmentOf(op);
+    if (!spec || !saved || !runsBackward(i)) continue;
+    const first = inputStart[i]!;
+    const end = inputStart[i + 1]!;
+    const output = opOutput[i]!;
+    const segment = segmentOf(i);
     if (segment !== undefined && !recomputed.has(segment)) {
       recomputed.add(segment);
       emitRecompute(segmentOps.get(segment) ?? []);
@@ -407,27 +442,27 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
       lossStep = b.stepCount;
       for (const t of graph.outputs) {
         lossReads.push(activationOf[t]!);
-        if (hasGradient[t] && gradOf[t]! < 0) {
-          const g = b.newValue('activation-gradient', graph.tensors[t]!.producer, 0, tensorBytes[t]!, t);
+        if (hasGradient[t] === 1 && gradOf[t]! < 0) {
+          const g = b.newValue(ACTIVATION_GRADIENT, c.tensorProducer[t]!, 0, tensorBytes[t]!, t);
           gradOf[t] = g;
           b.writes.push(g);
         }
       }
     }
-    const incoming = gradOf[op.output]!;
+    const incoming = gradOf[output]!;
     if (incoming >= 0) b.reads.push(incoming);
     // what the backward reads from the forward: recomputed values inside a checkpointed segment
     const checkpointed = segment !== undefined;
     for (let k = 0; k < saved.inputs.length; k++) {
-      const t = op.inputs[saved.inputs[k]!]!;
+      const t = inputs[first + saved.inputs[k]!]!;
       b.reads.push(checkpointed ? recomputedOrForward(t) : activationOf[t]!);
     }
-    if (saved.output) b.reads.push(checkpointed ? recomputedOrForward(op.output) : activationOf[op.output]!);
-    const extra = segment !== undefined ? recomputedExtra[op.id]! : forwardExtra[op.id]!;
+    if (saved.output) b.reads.push(checkpointed ? recomputedOrForward(output) : activationOf[output]!);
+    const extra = checkpointed ? recomputedExtra[i]! : forwardExtra[i]!;
     if (extra >= 0) b.reads.push(extra);
-    for (let idx = 0; idx < op.inputs.length; idx++) {
-      const t = op.inputs[idx]!;
-      if (!hasGradient[t]) continue;
+    for (let idx = 0; idx < end - first; idx++) {
+      const t = inputs[first + idx]!;
+      if (hasGradient[t] !== 1) continue;
       const existing = gradOf[t]!;
       if (existing >= 0) {
         // a second consumer accumulates into the gradient already allocated
@@ -436,21 +471,21 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
       } else if (spec.aliasesInput && idx === 0 && incoming >= 0) {
         gradOf[t] = incoming; // the gradient of a view is a view of the gradient
       } else {
-        const g = b.newValue('activation-gradient', graph.tensors[t]!.producer, 0, tensorBytes[t]!, t);
+        const g = b.newValue(ACTIVATION_GRADIENT, c.tensorProducer[t]!, 0, tensorBytes[t]!, t);
         gradOf[t] = g;
         b.writes.push(g);
       }
     }
-    if (op.params.trainable > 0 || op.sharesParamsWith !== undefined) {
-      const owner = op.sharesParamsWith ?? op.id;
+    if (c.opTrainable[i]! > 0 || c.opSharesParams[i] === 1) {
+      const owner = c.opWeightOwner[i]!;
       // an owner id outside the graph keeps its gradient apart from every op's (as the Map did)
       const existing = owner >= 0 && owner < weightGradOf.length ? weightGradOf[owner]! : (strayWeightGrads.get(owner) ?? -1);
       if (existing >= 0) {
         b.reads.push(existing);
         b.writes.push(existing);
       } else {
-        const trainable = graph.ops[owner]?.params.trainable ?? op.params.trainable;
-        const g = b.newValue('weight-gradient', owner, trainable * format.gradient, 0);
+        const trainable = Number.isInteger(owner) && owner >= 0 && owner < c.opCount ? c.opTrainable[owner]! : c.opTrainable[i]!;
+        const g = b.newValue(WEIGHT_GRADIENT, owner, trainable * format.gradient, 0);
         if (owner >= 0 && owner < weightGradOf.length) weightGradOf[owner] = g;
         else strayWeightGrads.set(owner, g);
         weightGrads.push(g);
@@ -458,8 +493,8 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
       }
     }
     // the weight-gradient and input-gradient products reuse one workspace the size of the forward one
-    if (!isZero(info.workspace)) b.writes.push(pushValue('workspace', op.id, info.workspace));
-    b.endStep(BACKWARD, op.id);
+    if (!isZero(info.workspace)) b.writes.push(pushValue(WORKSPACE, i, info.workspace));
+    b.endStep(BACKWARD, i);
   }
   if (b.stepCount === backwardStart) return frozen(-1, [], -1, -1, forwardEnd);
   for (let k = 0; k < weightGrads.length; k++) b.reads.push(weightGrads[k]!);
