@@ -26,6 +26,10 @@ export const deadTensorRule: Rule = {
     const graph = model.graph;
     if (graph.outputs.length === 0) return []; // no return: NNM160 already says so
     const live = reachesOutput(graph);
+    // the usual case, every op feeding the output: no grouping by statement or site
+    let anyDead = false;
+    for (let i = 0; i < graph.ops.length && !anyDead; i++) anyDead = !live[graph.ops[i]!.output] && graph.ops[i]!.op !== 'input';
+    if (!anyDead) return [];
     const bytesOf = (ops: readonly OpNode[]): number =>
       ops.reduce((s, o) => {
         const t = graph.tensors[o.output]!;
