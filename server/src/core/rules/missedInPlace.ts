@@ -51,6 +51,15 @@ export class PeakProfile {
     return this.order.length > 0 ? Math.max(0, this.live[this.order[0]!]!) : 0;
   }
 
+  /** the steps whose live bytes equal the peak (none when the peak is zero) */
+  stepsAtPeak(): number[] {
+    const out: number[] = [];
+    if (this.peak <= 0) return out;
+    const top = this.live[this.order[0]!]!;
+    for (let i = 0; i < this.live.length; i++) if (this.live[i] === top) out.push(i);
+    return out;
+  }
+
   /** the k highest steps in order, by one pass keeping a short sorted list */
   private top(k: number): Uint32Array {
     const live = this.live;
@@ -168,6 +177,22 @@ export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new
   return out;
 }
 
+/**
+ * Whether running candidates in place could lower the peak at all: a call lowers only its ops'
+ * forward steps, so every step at the peak must be the forward step of a candidate op (op i runs
+ * at step i). When one is not (a backward step, a non-candidate op), every saving, alone or
+ * together, is zero, and the rule needs no grouping of the model's ops by call site.
+ */
+export function peakLowerable(opCount: number, memory: MemoryAnalysis, profile: PeakProfile): boolean {
+  const peakSteps = profile.stepsAtPeak();
+  if (peakSteps.length === 0) return false;
+  const candidate = new Uint8Array(opCount);
+  const savings = memory.inPlace.savings;
+  for (let k = 0; k < savings.length; k++) candidate[savings[k]!.op] = 1;
+  for (const step of peakSteps) if (step >= opCount || candidate[step] !== 1) return false;
+  return true;
+}
+
 export const missedInPlaceRule: Rule = {
   code: 'NNM205',
   name: 'missedInPlace',
@@ -175,6 +200,7 @@ export const missedInPlaceRule: Rule = {
   summary: 'an op could run in place and lower the peak',
   check(model, { memory }) {
     const profile = new PeakProfile(memory);
+    if (!peakLowerable(model.graph.ops.length, memory, profile)) return [];
     const sites = inPlaceSites(model.graph, memory, profile);
     const out: RawFinding[] = sites
       .filter((s) => s.saving > 0)
