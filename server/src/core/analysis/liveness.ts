@@ -142,8 +142,9 @@ export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
   }
 
   const uf = new UnionFind(n);
-  const bufFrom = Int32Array.from(from);
-  const bufTo = Int32Array.from(to);
+  // copies by the typed-array constructor: Int32Array.from walks an iterator per element
+  const bufFrom = new Int32Array(from);
+  const bufTo = new Int32Array(to);
   const join = (a: number, b: number): void => {
     const ra = uf.find(a);
     const rb = uf.find(b);

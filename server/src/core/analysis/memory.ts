@@ -185,13 +185,17 @@ function runCore(
     linePerSample[i] = alwaysLive.perSample + liveness.totals.perSample[i]!;
   }
   const columns = liveness.bufferColumns;
-  const starts = Float64Array.from(columns.liveFrom);
-  const ends = Float64Array.from(columns.liveTo);
+  // the plan items' intervals, made for the first plan (most keystrokes plan nothing)
+  let intervals: { starts: Float64Array; ends: Float64Array } | undefined;
+  const itemsAt = (batch: number): { starts: Float64Array; ends: Float64Array; sizes: Float64Array } => {
+    intervals ??= { starts: new Float64Array(columns.liveFrom), ends: new Float64Array(columns.liveTo) };
+    return { starts: intervals.starts, ends: intervals.ends, sizes: sizesAt(columns, batch) };
+  };
   const cache = new Map<number, PlanAt>();
   const plannedAt = (batch: number): PlanAt => {
     const hit = cache.get(batch);
     if (hit) return hit;
-    const items = { starts, ends, sizes: sizesAt(columns, batch) };
+    const items = itemsAt(batch);
     let plan = shared?.get(items);
     if (!plan) {
       plan = planColumns(items);
@@ -208,7 +212,7 @@ function runCore(
     if (known) return known.bytes <= budget;
     let verdict = verdicts.get(batch);
     if (verdict === undefined) {
-      const items = { starts, ends, sizes: sizesAt(columns, batch) };
+      const items = itemsAt(batch);
       const plan = shared?.get(items);
       verdict = plan ? plan.arena + atBatch(alwaysLive, batch) <= budget : arenaFits(items, budget - atBatch(alwaysLive, batch));
       verdicts.set(batch, verdict);
@@ -596,7 +600,7 @@ function checkpointEstimate(graph: Graph, alwaysLive: SymbolicBytes, batch: numb
     lowerBound: peak >= 0 ? core.lineFixed[peak]! + core.linePerSample[peak]! * batch : atBatch(alwaysLive, batch),
     // an estimate: the O(n log n) planner alone keeps it cheap enough for every keystroke
     planned:
-      planBestFitInOrderColumns({ starts: Float64Array.from(columns.liveFrom), ends: Float64Array.from(columns.liveTo), sizes: sizesAt(columns, batch) }).arena +
+      planBestFitInOrderColumns({ starts: new Float64Array(columns.liveFrom), ends: new Float64Array(columns.liveTo), sizes: sizesAt(columns, batch) }).arena +
       atBatch(alwaysLive, batch),
     recomputeFraction: recomputeFraction(graph, core.schedule),
   };

@@ -156,7 +156,7 @@ function greedyBySize({ starts, ends, sizes }: PlanColumns, limit = Infinity): P
       if (arena > limit) return undefined;
     }
   }
-  return { offsets: Array.from(offsets), arena, strategy: 'greedy-by-size', decisions: { order: Int32Array.from(order), anchor } };
+  return { offsets: Array.from(offsets), arena, strategy: 'greedy-by-size', decisions: { order: new Int32Array(order), anchor } };
 }
 
 /** best fit while walking the schedule: frees coalesce, allocations take the smallest block that fits */
@@ -216,7 +216,7 @@ function bucketByStep(step: Float64Array, sizes: Float64Array): Uint32Array {
     // steps that are not small integers (hand-made plan items): a comparison sort
     const live: number[] = [];
     for (let i = 0; i < sizes.length; i++) if (sizes[i]! > 0) live.push(i);
-    return Uint32Array.from(live).sort((a, b) => step[a]! - step[b]! || a - b);
+    return new Uint32Array(live).sort((a, b) => step[a]! - step[b]! || a - b);
   }
   const first = new Uint32Array(last + 2);
   for (let i = 0; i < sizes.length; i++) if (sizes[i]! > 0) first[step[i]! + 1]!++;
