@@ -1,173 +1,302 @@
-// The .nnm syntax tree. Every node keeps its source range so diagnostics, hovers and
-// refs map back to exact positions, including inside expanded blocks and `repeat`.
+// The .nnm syntax tree. Every node keeps its source span so diagnostics, hovers and refs map
+// back to exact positions, including inside expanded blocks and `repeat`. A node holds offsets
+// (source.ts) and builds its `range` when it is read: a new object per read, so nothing may key
+// a map by a node's range (key by the node).
 import type { SourceRange } from '../ir';
+import type { SourceLines } from './source';
 
-export interface Ident {
-  readonly kind: 'ident';
-  readonly name: string;
-  readonly range: SourceRange;
+/**
+ * Fields are `declare`d and assigned once in each constructor: declared class fields would be
+ * defined as undefined first and then assigned again, for each of a large file's many nodes.
+ */
+abstract class Node {
+  declare readonly src: SourceLines;
+  /** start key and end key of the span (source.ts) */
+  declare readonly from: number;
+  declare readonly to: number;
+
+  constructor(src: SourceLines, from: number, to: number) {
+    this.src = src;
+    this.from = from;
+    this.to = to;
+  }
+
+  get range(): SourceRange {
+    return this.src.range(this.from, this.to);
+  }
 }
 
-export interface NumberLit {
-  readonly kind: 'number';
-  readonly value: number;
+export class Ident extends Node {
+  declare readonly kind: 'ident';
+  declare readonly name: string;
+  constructor(name: string, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'ident';
+    this.name = name;
+  }
+}
+
+export class NumberLit extends Node {
+  declare readonly kind: 'number';
+  declare readonly value: number;
   /** written without a decimal point or exponent */
-  readonly isInt: boolean;
-  readonly text: string;
-  readonly range: SourceRange;
+  declare readonly isInt: boolean;
+  declare readonly text: string;
+  constructor(value: number, isInt: boolean, text: string, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'number';
+    this.value = value;
+    this.isInt = isInt;
+    this.text = text;
+  }
 }
 
-export interface SizeLit {
-  readonly kind: 'size';
+export class SizeLit extends Node {
+  declare readonly kind: 'size';
   /** bytes; undefined when the size is not exactly countable (> 2^53) */
-  readonly bytes: number | undefined;
-  readonly text: string;
-  readonly range: SourceRange;
+  declare readonly bytes: number | undefined;
+  declare readonly text: string;
+  constructor(bytes: number | undefined, text: string, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'size';
+    this.bytes = bytes;
+    this.text = text;
+  }
 }
 
-export interface StringLit {
-  readonly kind: 'string';
-  readonly value: string;
-  readonly range: SourceRange;
+export class StringLit extends Node {
+  declare readonly kind: 'string';
+  declare readonly value: string;
+  constructor(value: string, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'string';
+    this.value = value;
+  }
 }
 
-export interface BoolLit {
-  readonly kind: 'bool';
-  readonly value: boolean;
-  readonly range: SourceRange;
+export class BoolLit extends Node {
+  declare readonly kind: 'bool';
+  declare readonly value: boolean;
+  constructor(value: boolean, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'bool';
+    this.value = value;
+  }
 }
 
-export interface Arg {
+export class Arg extends Node {
   /** present for `name: value` */
-  readonly name?: Ident;
-  readonly value: Expr;
-  readonly range: SourceRange;
+  declare readonly name: Ident | undefined;
+  declare readonly value: Expr;
+  constructor(name: Ident | undefined, value: Expr, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.name = name;
+    this.value = value;
+  }
 }
 
-export interface Call {
-  readonly kind: 'call';
-  readonly callee: Ident;
-  readonly args: readonly Arg[];
-  readonly range: SourceRange;
+export class Call extends Node {
+  declare readonly kind: 'call';
+  declare readonly callee: Ident;
+  declare readonly args: readonly Arg[];
+  constructor(callee: Ident, args: readonly Arg[], src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'call';
+    this.callee = callee;
+    this.args = args;
+  }
 }
 
-export interface Repeat {
-  readonly kind: 'repeat';
-  readonly count: Expr;
-  readonly call: Call;
-  readonly keywordRange: SourceRange;
-  readonly range: SourceRange;
+export class Repeat extends Node {
+  declare readonly kind: 'repeat';
+  declare readonly count: Expr;
+  declare readonly call: Call;
+  declare readonly keyword: Ident;
+  constructor(count: Expr, call: Call, keyword: Ident, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'repeat';
+    this.count = count;
+    this.call = call;
+    this.keyword = keyword;
+  }
+
+  get keywordRange(): SourceRange {
+    return this.keyword.range;
+  }
 }
 
 export type UnaryOp = '-' | 'not';
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' | '>=' | '==' | '!=' | 'and' | 'or';
 
-export interface Unary {
-  readonly kind: 'unary';
-  readonly op: UnaryOp;
-  readonly operand: Expr;
-  readonly range: SourceRange;
+export class Unary extends Node {
+  declare readonly kind: 'unary';
+  declare readonly op: UnaryOp;
+  declare readonly operand: Expr;
+  constructor(op: UnaryOp, operand: Expr, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'unary';
+    this.op = op;
+    this.operand = operand;
+  }
 }
 
-export interface Binary {
-  readonly kind: 'binary';
-  readonly op: BinaryOp;
-  readonly left: Expr;
-  readonly right: Expr;
-  readonly opRange: SourceRange;
-  readonly range: SourceRange;
+export class Binary extends Node {
+  declare readonly kind: 'binary';
+  declare readonly op: BinaryOp;
+  declare readonly left: Expr;
+  declare readonly right: Expr;
+  /** the operator token's start key (its end follows from the operator's length) */
+  declare readonly opFrom: number;
+  constructor(op: BinaryOp, left: Expr, right: Expr, opFrom: number, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'binary';
+    this.op = op;
+    this.left = left;
+    this.right = right;
+    this.opFrom = opFrom;
+  }
+
+  get opRange(): SourceRange {
+    return this.src.range(this.opFrom, this.opFrom + this.op.length);
+  }
 }
 
-export interface Ternary {
-  readonly kind: 'ternary';
-  readonly cond: Expr;
-  readonly then: Expr;
-  readonly otherwise: Expr;
-  readonly range: SourceRange;
+export class Ternary extends Node {
+  declare readonly kind: 'ternary';
+  declare readonly cond: Expr;
+  declare readonly then: Expr;
+  declare readonly otherwise: Expr;
+  constructor(cond: Expr, then: Expr, otherwise: Expr, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'ternary';
+    this.cond = cond;
+    this.then = then;
+    this.otherwise = otherwise;
+  }
 }
 
-export interface ListExpr {
-  readonly kind: 'list';
-  readonly items: readonly Expr[];
-  readonly range: SourceRange;
+export class ListExpr extends Node {
+  declare readonly kind: 'list';
+  declare readonly items: readonly Expr[];
+  constructor(items: readonly Expr[], src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'list';
+    this.items = items;
+  }
 }
 
 /** placeholder where the parser recovered from a syntax error (already reported) */
-export interface ErrorExpr {
-  readonly kind: 'error';
-  readonly range: SourceRange;
+export class ErrorExpr extends Node {
+  declare readonly kind: 'error';
+  constructor(src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'error';
+  }
 }
 
-export type Expr =
-  | Ident
-  | NumberLit
-  | SizeLit
-  | StringLit
-  | BoolLit
-  | Call
-  | Repeat
-  | Unary
-  | Binary
-  | Ternary
-  | ListExpr
-  | ErrorExpr;
+export type Expr = Ident | NumberLit | SizeLit | StringLit | BoolLit | Call | Repeat | Unary | Binary | Ternary | ListExpr | ErrorExpr;
 
-export interface Assign {
-  readonly kind: 'assign';
-  readonly name: Ident;
-  readonly value: Expr;
-  readonly range: SourceRange;
+export class Assign extends Node {
+  declare readonly kind: 'assign';
+  declare readonly name: Ident;
+  declare readonly value: Expr;
+  constructor(name: Ident, value: Expr, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'assign';
+    this.name = name;
+    this.value = value;
+  }
 }
 
-export interface Return {
-  readonly kind: 'return';
-  readonly value: Expr;
-  readonly range: SourceRange;
+export class Return extends Node {
+  declare readonly kind: 'return';
+  declare readonly value: Expr;
+  constructor(value: Expr, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'return';
+    this.value = value;
+  }
 }
 
-export interface ConfigEntry {
-  readonly key: Ident;
-  readonly value: Expr;
+export class ConfigEntry extends Node {
+  declare readonly key: Ident;
+  declare readonly value: Expr;
   /** the value's source text (device presets such as `a100-40gb` are read from it) */
-  readonly valueText: string;
-  readonly range: SourceRange;
+  declare readonly valueText: string;
+  constructor(key: Ident, value: Expr, valueText: string, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.key = key;
+    this.value = value;
+    this.valueText = valueText;
+  }
 }
 
-export interface ConfigItem {
-  readonly kind: 'config';
-  readonly entries: readonly ConfigEntry[];
-  readonly keywordRange: SourceRange;
-  readonly range: SourceRange;
+export class ConfigItem extends Node {
+  declare readonly kind: 'config';
+  declare readonly entries: readonly ConfigEntry[];
+  declare readonly keyword: Ident;
+  constructor(entries: readonly ConfigEntry[], keyword: Ident, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'config';
+    this.entries = entries;
+    this.keyword = keyword;
+  }
+
+  get keywordRange(): SourceRange {
+    return this.keyword.range;
+  }
 }
 
 export type Statement = Assign | Return | ConfigItem;
 
-export interface Param {
-  readonly name: Ident;
-  readonly default?: Expr;
-  readonly defaultText?: string;
-  readonly range: SourceRange;
+export class Param extends Node {
+  declare readonly name: Ident;
+  declare readonly default: Expr | undefined;
+  declare readonly defaultText: string | undefined;
+  constructor(name: Ident, def: Expr | undefined, defaultText: string | undefined, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.name = name;
+    this.default = def;
+    this.defaultText = defaultText;
+  }
 }
 
-export interface BlockItem {
-  readonly kind: 'block';
-  readonly name: Ident;
-  readonly params: readonly Param[];
-  readonly body: readonly Statement[];
+export class BlockItem extends Node {
+  declare readonly kind: 'block';
+  declare readonly name: Ident;
+  declare readonly params: readonly Param[];
+  declare readonly body: readonly Statement[];
   /** `#` comment lines directly above the block */
-  readonly doc?: string;
-  readonly range: SourceRange;
+  declare readonly doc: string | undefined;
+  constructor(name: Ident, params: readonly Param[], body: readonly Statement[], doc: string | undefined, src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'block';
+    this.name = name;
+    this.params = params;
+    this.body = body;
+    this.doc = doc;
+  }
 }
 
-export interface ModelItem {
-  readonly kind: 'model';
-  readonly name: Ident;
-  readonly body: readonly Statement[];
-  readonly range: SourceRange;
+export class ModelItem extends Node {
+  declare readonly kind: 'model';
+  declare readonly name: Ident;
+  declare readonly body: readonly Statement[];
+  constructor(name: Ident, body: readonly Statement[], src: SourceLines, from: number, to: number) {
+    super(src, from, to);
+    this.kind = 'model';
+    this.name = name;
+    this.body = body;
+  }
 }
 
 export type Item = ConfigItem | BlockItem | ModelItem;
 
 export interface NnmFile {
   readonly items: readonly Item[];
+}
+
+/** anything with a source range: a node, or a range made for a diagnostic */
+export interface Located {
+  readonly range: SourceRange;
 }

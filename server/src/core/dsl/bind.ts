@@ -3,7 +3,7 @@
 // what it bound and the diagnostics, each on the exact argument range.
 import type { CoreDiagnostic, SourceRange, TensorId } from '../ir';
 import type { ArgSpec, ArgValue, OpSpec } from '../ops/types';
-import type { Ident } from './ast';
+import type { Ident, Located } from './ast';
 import { diag, type CodeName } from './codes';
 import { didYouMean } from './suggest';
 import { asInt, asNumber, describeValue, type Value } from './values';
@@ -12,7 +12,8 @@ import { asInt, asNumber, describeValue, type Value } from './values';
 export interface EvArg {
   readonly name?: Ident;
   readonly value: Value;
-  readonly range: SourceRange;
+  /** what the argument's range is read from, on a diagnostic only */
+  readonly at: Located;
   /** the unbound bare word this argument was written as (`same`, or a typo) */
   readonly word?: string;
 }
@@ -24,14 +25,26 @@ export interface BoundOp {
   readonly inputs: TensorId[];
   /** non-tensor values by index in the spec's `args` (undefined: not given), for OpRequest.argValues */
   readonly values: readonly (ArgValue | undefined)[];
-  /** source range of each bound argument, by index in the spec's `args`: shape errors blame it (rangeOfArg) */
-  readonly ranges: readonly (SourceRange | undefined)[];
+  /** where each bound argument was written, by index in the spec's `args`: shape errors blame it (rangeOfArg) */
+  readonly ranges: readonly (Located | undefined)[];
+}
+
+/** the span from one argument to a later one (a variadic list written as several arguments) */
+class Joined implements Located {
+  constructor(
+    private readonly first: Located,
+    private readonly last: Located,
+  ) {}
+
+  get range(): SourceRange {
+    return { start: this.first.range.start, end: this.last.range.end };
+  }
 }
 
 /** the source range an argument of the spec was bound from, by the argument's name */
 export function rangeOfArg(spec: OpSpec, bound: BoundOp, name: string): SourceRange | undefined {
   const args = spec.args;
-  for (let i = 0; i < args.length; i++) if (args[i]!.name === name) return bound.ranges[i];
+  for (let i = 0; i < args.length; i++) if (args[i]!.name === name) return bound.ranges[i]?.range;
   return undefined;
 }
 
@@ -74,7 +87,7 @@ interface Binding extends BoundOp {
   readonly tensors: (TensorId[] | undefined)[];
   /** values and ranges by spec index (arrays, not objects keyed by each op's names: those lookups go megamorphic) */
   readonly values: (ArgValue | undefined)[];
-  readonly ranges: (SourceRange | undefined)[];
+  readonly ranges: (Located | undefined)[];
   ok: boolean;
   inputs: TensorId[];
 }
@@ -82,7 +95,7 @@ interface Binding extends BoundOp {
 /** bind argument `a` to the spec's argument number `i` */
 function bindOne(b: Binding, i: number, a: EvArg): void {
   const s = b.spec.args[i]!;
-  b.ranges[i] = a.range;
+  b.ranges[i] = a.at;
   if (s.kind === 'tensor') {
     if (a.value.kind === 'tensor') {
       const list = b.tensors[i];
@@ -95,7 +108,7 @@ function bindOne(b: Binding, i: number, a: EvArg): void {
       b.unknownWord(a);
       b.ok = false;
     } else {
-      b.diagnostics.push(diag('argumentType', a.range, `${b.spec.name}: '${s.name}' must be a tensor, got ${describeValue(a.value)}`));
+      b.diagnostics.push(diag('argumentType', a.at.range, `${b.spec.name}: '${s.name}' must be a tensor, got ${describeValue(a.value)}`));
       b.ok = false;
     }
     return;
@@ -118,14 +131,15 @@ function bindOne(b: Binding, i: number, a: EvArg): void {
     b.ok = false;
     if ('poisoned' in c) return;
     if (a.word !== undefined && s.kind !== 'enum' && s.kind !== 'padding' && s.kind !== 'string') b.unknownWord(a);
-    else b.diagnostics.push(diag(c.code, a.range, `${b.spec.name}: '${s.name}' ${c.message}`));
+    else b.diagnostics.push(diag(c.code, a.at.range, `${b.spec.name}: '${s.name}' ${c.message}`));
   }
 }
 
 export function bindOpArgs(
   spec: OpSpec,
   args: readonly EvArg[],
-  calleeRange: SourceRange,
+  /** the callee's name: a missing argument is reported there */
+  callee: Located,
   diagnostics: CoreDiagnostic[],
   unknownWord: (arg: EvArg) => void,
 ): BoundOp {
@@ -145,7 +159,7 @@ export function bindOpArgs(
     const si = positional[p];
     if (si === undefined) {
       diagnostics.push(
-        diag('tooManyArguments', a.range, `${spec.name} takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} (${positional.map((x) => specArgs[x]!.name).join(', ')}); name the others`),
+        diag('tooManyArguments', a.at.range, `${spec.name} takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} (${positional.map((x) => specArgs[x]!.name).join(', ')}); name the others`),
       );
       b.ok = false;
       break;
@@ -158,15 +172,15 @@ export function bindOpArgs(
         while (k + 1 < positionalCount && fitsVariadic(args[k + 1]!.value, true)) bindOne(b, si, args[++k]!);
       } else {
         const items: Value[] = [a.value];
-        const first = a.range;
-        let last = a.range;
+        const first = a.at;
+        let last = a.at;
         while (k + 1 < positionalCount && fitsVariadic(args[k + 1]!.value, false)) {
           items.push(args[++k]!.value);
-          last = args[k]!.range;
+          last = args[k]!.at;
         }
         // input([3, 224, 224]) is input(3, 224, 224)
         const value: Value = items.length === 1 && items[0]!.kind === 'list' ? items[0]! : { kind: 'list', items };
-        bindOne(b, si, { value, range: { start: first.start, end: last.end } });
+        bindOne(b, si, { value, at: new Joined(first, last) });
       }
     } else {
       bindOne(b, si, a);
@@ -208,7 +222,7 @@ export function bindOpArgs(
     if (ranges[i] !== undefined) continue;
     const s = specArgs[i]!;
     if (s.kind === 'tensor' || (s.required && s.default === undefined)) {
-      diagnostics.push(diag('missingArgument', calleeRange, `${spec.name} needs '${s.name}' (${kindText(s)}): ${s.doc}`));
+      diagnostics.push(diag('missingArgument', callee.range, `${spec.name} needs '${s.name}' (${kindText(s)}): ${s.doc}`));
       b.ok = false;
     }
   }

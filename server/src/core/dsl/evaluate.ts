@@ -4,7 +4,7 @@
 import type { GraphBuilder } from '../graphBuilder';
 import type { CallFrame, SourceRange } from '../ir';
 import { ALL_OPS } from '../ops/registry';
-import type { Assign, Call, Expr, Ident, Repeat } from './ast';
+import type { Assign, Call, Expr, Located, Repeat } from './ast';
 import type { EvArg } from './bind';
 import type { CodeName } from './codes';
 import type { Elaborator } from './elaborate';
@@ -25,7 +25,8 @@ export const LIMITS = {
 
 export interface Binding {
   readonly value: Value;
-  readonly def: SourceRange;
+  /** the name that defines it (its range is read only for refs) */
+  readonly def: Located;
   readonly isParam: boolean;
 }
 
@@ -80,22 +81,22 @@ export abstract class Evaluator {
     const v = this.known(this.eval(stmt.value, frame), stmt.value, frame);
     // the statement's own result takes its name; nested unnamed calls keep op#id
     if (v.kind === 'tensor' && v.id >= before) this.builder.rename(v.id, stmt.name.name);
-    frame.scope.set(stmt.name.name, { value: v, def: stmt.name.range, isParam: false });
-    this.refs.add(this.graph, v.kind === 'tensor' ? 'tensor' : 'parameter', stmt.name.name, stmt.name.range, stmt.name.range, true, tensorsOf(v), undefined, frame.callStack.length === 0);
+    frame.scope.set(stmt.name.name, { value: v, def: stmt.name, isParam: false });
+    this.refs.add(this.graph, v.kind === 'tensor' ? 'tensor' : 'parameter', stmt.name.name, stmt.name, stmt.name, true, tensorsOf(v), undefined, frame.callStack.length === 0);
     return v;
   }
 
   /** a bare word that is neither bound nor a known value word is an unknown name */
   protected known(v: Value, expr: Expr, frame: Frame): Value {
     if (v.kind === 'symbol' && expr.kind === 'ident' && !knownWords().has(v.name)) {
-      this.unknownName(expr, frame);
+      this.unknownName(expr.name, expr, frame);
       return ERROR;
     }
     return v;
   }
 
-  protected unknownName(id: Ident, frame: Frame): void {
-    this.el.reportFrom('unknownName', id.range, `unknown name '${id.name}'${didYouMean(id.name, frame.scope.keys())}`, frame);
+  protected unknownName(name: string, at: Located, frame: Frame): void {
+    this.el.reportFrom('unknownName', at.range, `unknown name '${name}'${didYouMean(name, frame.scope.keys())}`, frame);
   }
 
   eval(e: Expr, frame: Frame): Value {
@@ -124,7 +125,7 @@ export abstract class Evaluator {
       case 'ident': {
         const b = frame.scope.get(e.name);
         if (!b) return { kind: 'symbol', name: e.name };
-        this.refs.add(this.graph, b.value.kind === 'tensor' ? 'tensor' : 'parameter', e.name, e.range, b.def, false, tensorsOf(b.value), undefined, frame.callStack.length === 0);
+        this.refs.add(this.graph, b.value.kind === 'tensor' ? 'tensor' : 'parameter', e.name, e, b.def, false, tensorsOf(b.value), undefined, frame.callStack.length === 0);
         return b.value;
       }
       case 'list': {
@@ -202,8 +203,8 @@ export abstract class Evaluator {
       const a = call.args[i]!;
       const value = this.eval(a.value, frame);
       const word = value.kind === 'symbol' && a.value.kind === 'ident' ? a.value.name : undefined;
-      // a positional argument's range is its value's (read from the Arg: one shape, not one per kind of expression)
-      out[i] = { name: a.name, value, range: a.name ? a.value.range : a.range, word };
+      // a named argument is blamed at its value; a positional one's range is its value's anyway
+      out[i] = { name: a.name, value, at: a.name ? a.value : a, word };
     }
     return out;
   }

@@ -30,7 +30,7 @@ export class ModelRun extends Evaluator {
   private segments = 0;
   /** the frame of the op call being bound, for the one callback bindOpArgs reports unknown words through */
   private bindingFrame: Frame | undefined;
-  private readonly unknownWord = (a: EvArg): void => this.unknownName({ kind: 'ident', name: a.word!, range: a.range }, this.bindingFrame!);
+  private readonly unknownWord = (a: EvArg): void => this.unknownName(a.word!, a.at, this.bindingFrame!);
 
   run(model: ModelItem): Graph {
     const frame: Frame = { scope: new Map(), callStack: [], blockChain: [], statement: model.range };
@@ -73,7 +73,7 @@ export class ModelRun extends Evaluator {
       this.el.reportFrom('modelNoReturn', model.name.range, `model '${model.name.name}' has no 'return'; its last tensor is taken as the output`, undefined, 'warning');
       outputs = this.builder.opCount > 0 ? [this.builder.opCount - 1] : [];
     }
-    this.refs.add(this.graph, 'model', model.name.name, model.name.range, model.name.range, true);
+    this.refs.add(this.graph, 'model', model.name.name, model.name, model.name, true);
     return this.builder.build(outputs, truncated);
   }
 
@@ -86,7 +86,7 @@ export class ModelRun extends Evaluator {
     const a = args[i]!;
     args.splice(i, 1);
     if (a.value.kind === 'bool') return a.value.value;
-    if (a.value.kind !== 'error') this.el.reportFrom('argumentType', a.range, `'checkpoint' must be true or false, got ${describeValue(a.value)}`, frame);
+    if (a.value.kind !== 'error') this.el.reportFrom('argumentType', a.at.range, `'checkpoint' must be true or false, got ${describeValue(a.value)}`, frame);
     return false;
   }
 
@@ -107,7 +107,7 @@ export class ModelRun extends Evaluator {
   private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, repeated: boolean): Value {
     const local = this.scratch;
     this.bindingFrame = frame;
-    const bound = bindOpArgs(spec, args, call.callee.range, local, this.unknownWord);
+    const bound = bindOpArgs(spec, args, call.callee, local, this.unknownWord);
     if (local.length > 0) {
       for (const d of local) this.el.forward(d, frame);
       local.length = 0;
@@ -128,7 +128,7 @@ export class ModelRun extends Evaluator {
       return ERROR;
     }
     // a call met once (top level, not repeated) needs no merging with other instances
-    this.refs.add(this.graph, 'op', spec.name, call.callee.range, undefined, false, r.tensor.id, r.node.id, !repeated && frame.callStack.length === 0);
+    this.refs.add(this.graph, 'op', spec.name, call.callee, undefined, false, r.tensor.id, r.node.id, !repeated && frame.callStack.length === 0);
     return { kind: 'tensor', id: r.tensor.id };
   }
 
@@ -167,7 +167,7 @@ export class ModelRun extends Evaluator {
     const ops: number[] = [];
     for (let id = opStart; id < this.builder.opCount; id++) ops.push(id);
     result ??= ERROR;
-    this.refs.add(this.graph, 'block', name, call.callee.range, block.name.range, false, tensorsOf(result), ops, iteration === undefined && frame.callStack.length === 0);
+    this.refs.add(this.graph, 'block', name, call.callee, block.name, false, tensorsOf(result), ops, iteration === undefined && frame.callStack.length === 0);
     return result;
   }
 
@@ -190,7 +190,7 @@ export class ModelRun extends Evaluator {
       }
       const param = block.params[p++];
       if (!param) {
-        this.el.reportFrom('tooManyArguments', a.range, `block '${name}' takes ${block.params.length} parameter${block.params.length === 1 ? '' : 's'}`, outer);
+        this.el.reportFrom('tooManyArguments', a.at.range, `block '${name}' takes ${block.params.length} parameter${block.params.length === 1 ? '' : 's'}`, outer);
         ok = false;
         break;
       }
@@ -201,7 +201,7 @@ export class ModelRun extends Evaluator {
       const a = given.get(pname);
       let value: Value;
       if (a) {
-        value = a.word !== undefined && !knownWords().has(a.word) ? (this.unknownName({ kind: 'ident', name: a.word, range: a.range }, outer), ERROR) : a.value;
+        value = a.word !== undefined && !knownWords().has(a.word) ? (this.unknownName(a.word, a.at, outer), ERROR) : a.value;
       } else if (param.default) {
         value = this.known(this.eval(param.default, inner), param.default, inner);
       } else {
@@ -209,8 +209,8 @@ export class ModelRun extends Evaluator {
         ok = false;
         continue;
       }
-      inner.scope.set(pname, { value, def: param.name.range, isParam: true });
-      this.refs.add(this.graph, 'parameter', pname, param.name.range, param.name.range, true, tensorsOf(value));
+      inner.scope.set(pname, { value, def: param.name, isParam: true });
+      this.refs.add(this.graph, 'parameter', pname, param.name, param.name, true, tensorsOf(value));
     }
     return ok;
   }
@@ -243,7 +243,7 @@ export class ModelRun extends Evaluator {
       const iterArgs = args.slice();
       const first = args[firstIndex]!;
       // the fed-back value was no bare word after the first iteration
-      iterArgs[firstIndex] = { name: first.name, value: current, range: first.range, word: i > 0 ? undefined : first.word };
+      iterArgs[firstIndex] = { name: first.name, value: current, at: first.at, word: i > 0 ? undefined : first.word };
       current = this.call(e.call, iterArgs, frame, i);
       if (current.kind === 'error') return ERROR;
       const perIteration = this.builder.opCount - before;

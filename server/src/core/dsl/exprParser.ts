@@ -1,10 +1,11 @@
 // Token access, recovery and expressions of the .nnm parser (items and statements: parser.ts).
 // Never throws out of the parser: a broken expression is reported, then unwinds (Bail) to its
 // statement, which recovers; nesting deeper than MAX_EXPR_DEPTH ends in a diagnostic.
-import type { CoreDiagnostic, Position, SourceRange } from '../ir';
-import type { Arg, BinaryOp, Call, Expr, Ident } from './ast';
+import type { CoreDiagnostic, SourceRange } from '../ir';
+import { Arg, Binary, BoolLit, Call, ErrorExpr, Ident, ListExpr, NumberLit, Repeat, SizeLit, StringLit, Ternary, Unary, type BinaryOp, type Expr } from './ast';
 import { diag } from './codes';
 import type { Lexer, Token } from './lexer';
+import type { SourceLines } from './source';
 
 /** deepest expression nesting (parentheses, operators, chains) the parser accepts */
 export const MAX_EXPR_DEPTH = 200;
@@ -31,12 +32,15 @@ export class ExprParser {
   private readonly argStack: Arg[] = [];
   private argTop = 0;
   readonly diagnostics: CoreDiagnostic[];
+  /** what nodes turn their offsets into positions with */
+  protected readonly lines: SourceLines;
 
   constructor(
     protected readonly text: string,
     protected readonly lexer: Lexer,
   ) {
     this.diagnostics = lexer.diagnostics;
+    this.lines = lexer.lines;
     this.prev = this.tok(0);
   }
 
@@ -123,12 +127,18 @@ export class ExprParser {
     return t.range;
   }
 
-  protected rangeFrom(start: Position): SourceRange {
-    return { start, end: this.prev.endPos };
+  /** the end key (source.ts) of a token */
+  protected endOf(t: Token): number {
+    return t.kind === 'eof' ? this.lines.length + 1 : t.end;
+  }
+
+  /** the end key of the last token taken: where the node being built ends */
+  protected prevEnd(): number {
+    return this.endOf(this.prev);
   }
 
   protected ident(t: Token): Ident {
-    return { kind: 'ident', name: t.text, range: t.range };
+    return new Ident(t.text, this.lines, t.start, this.endOf(t));
   }
 
   /** skip to the end of the current statement: a newline or `}` outside brackets, or a line that starts a statement */
@@ -185,7 +195,7 @@ export class ExprParser {
       if (!(e instanceof Bail)) throw e;
       this.depth = 0;
       this.recover();
-      return { kind: 'error', range: { start: start.startPos, end: this.prev.endPos } };
+      return new ErrorExpr(this.lines, start.start, this.prevEnd());
     }
   }
 
@@ -207,7 +217,7 @@ export class ExprParser {
       if (!this.is(':')) this.fail(this.errorRange(this.peek()), `expected ':' between the branches of '? :', found ${describe(this.peek())}`);
       this.next();
       const otherwise = this.parseExpr();
-      return { kind: 'ternary', cond, then, otherwise, range: this.rangeFrom(start.startPos) };
+      return new Ternary(cond, then, otherwise, this.lines, start.start, this.prevEnd());
     } finally {
       this.depth--;
     }
@@ -226,7 +236,7 @@ export class ExprParser {
       this.enter(first);
       try {
         const operand = this.parseBinary(3);
-        left = { kind: 'unary', op: 'not', operand, range: this.rangeFrom(first.startPos) };
+        left = new Unary('not', operand, this.lines, first.start, this.prevEnd());
       } finally {
         this.depth--;
       }
@@ -248,7 +258,7 @@ export class ExprParser {
         lastPrec = prec;
         this.enter(t);
         const right = this.parseBinary(prec + 1);
-        left = { kind: 'binary', op: t.text as BinaryOp, left, right, opRange: t.range, range: this.rangeFrom(first.startPos) };
+        left = new Binary(t.text as BinaryOp, left, right, t.start, this.lines, first.start, this.prevEnd());
       }
     } finally {
       this.depth -= chain;
@@ -262,7 +272,7 @@ export class ExprParser {
       this.enter(t);
       try {
         const operand = this.parseUnary();
-        return { kind: 'unary', op: '-', operand, range: this.rangeFrom(t.startPos) };
+        return new Unary('-', operand, this.lines, t.start, this.prevEnd());
       } finally {
         this.depth--;
       }
@@ -276,13 +286,13 @@ export class ExprParser {
       case 'int':
       case 'real':
         this.next();
-        return { kind: 'number', value: t.value!, isInt: t.kind === 'int', text: t.text, range: t.range };
+        return new NumberLit(t.value!, t.kind === 'int', t.text, this.lines, t.start, t.end);
       case 'size':
         this.next();
-        return { kind: 'size', bytes: Number.isNaN(t.value) ? undefined : t.value, text: t.text, range: t.range };
+        return new SizeLit(Number.isNaN(t.value) ? undefined : t.value, t.text, this.lines, t.start, t.end);
       case 'string':
         this.next();
-        return { kind: 'string', value: t.text, range: t.range };
+        return new StringLit(t.text, this.lines, t.start, t.end);
       case 'ident':
         return this.parseIdentExpr(t);
       case 'punct':
@@ -298,7 +308,7 @@ export class ExprParser {
   protected parseIdentExpr(t: Token): Expr {
     if (t.text === 'true' || t.text === 'false') {
       this.next();
-      return { kind: 'bool', value: t.text === 'true', range: t.range };
+      return new BoolLit(t.text === 'true', this.lines, t.start, t.end);
     }
     if (t.text === 'repeat') return this.parseRepeat(t);
     if (KEYWORDS.has(t.text)) {
@@ -319,7 +329,7 @@ export class ExprParser {
     }
     this.next();
     const call = this.parseCall(this.ident(t));
-    return { kind: 'repeat', count, call, keywordRange: kw.range, range: this.rangeFrom(kw.startPos) };
+    return new Repeat(count, call, this.ident(kw), this.lines, kw.start, this.prevEnd());
   }
 
   protected parseCall(callee: Ident): Call {
@@ -343,7 +353,7 @@ export class ExprParser {
           this.fail(t.range, 'positional argument after a named one: positional arguments come first');
         }
         const value = this.parseExpr();
-        this.argStack[this.argTop++] = name ? { name, value, range: this.rangeFrom(name.range.start) } : { value, range: value.range };
+        this.argStack[this.argTop++] = name ? new Arg(name, value, this.lines, name.from, this.prevEnd()) : new Arg(undefined, value, this.lines, value.from, value.to);
         if (!this.eat(',')) break;
       }
       // the usual case first: the messages below are made only for a call left open
@@ -352,7 +362,7 @@ export class ExprParser {
         this.next();
         this.bracket--;
       } else this.close(')', open, `'(' of '${callee.name}(' is not closed: missing ')'`, `in the arguments of '${callee.name}'`);
-      return { kind: 'call', callee, args: this.argStack.slice(base, this.argTop), range: this.rangeFrom(callee.range.start) };
+      return new Call(callee, this.argStack.slice(base, this.argTop), this.lines, callee.from, this.prevEnd());
     } finally {
       this.argTop = base;
       this.depth--;
@@ -402,7 +412,7 @@ export class ExprParser {
         if (!this.eat(',')) break;
       }
       this.close(']', open, "'[' is not closed: missing ']'", 'in the list');
-      return { kind: 'list', items: exactSize(items), range: this.rangeFrom(open.startPos) };
+      return new ListExpr(exactSize(items), this.lines, open.start, this.prevEnd());
     } finally {
       this.depth--;
     }

@@ -3,6 +3,7 @@
 import type { CoreDiagnostic, Position, SourceRange } from '../ir';
 import { sizeUnitFactor } from '../units';
 import { diag } from './codes';
+import { SourceLines } from './source';
 
 export type TokenKind = 'ident' | 'int' | 'real' | 'size' | 'string' | 'punct' | 'newline' | 'eof';
 
@@ -166,12 +167,15 @@ export class Lexer {
   private junkStart = -1;
   private readonly n: number;
   private readonly names = new Interned();
+  /** the line starts met so far: syntax-tree nodes turn their offsets into positions with it */
+  readonly lines: SourceLines;
 
   constructor(
     private readonly text: string,
     readonly diagnostics: CoreDiagnostic[] = [],
   ) {
     this.n = text.length;
+    this.lines = new SourceLines(text.length);
   }
 
   private pos(offset: number): Position {
@@ -206,6 +210,7 @@ export class Lexer {
         this.i = i + len;
         this.line++;
         this.lineStart = this.i;
+        this.lines.starts.push(this.i);
         return t;
       }
       if (c === 32 || c === 9 || c === 12 || c === 0xfeff) {

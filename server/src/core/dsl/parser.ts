@@ -4,7 +4,7 @@
 // (a new line, or a line that starts like a statement) or to the closing `}`, and goes on.
 // Never throws: deep nesting ends in a diagnostic, every loop consumes a token or stops.
 import type { CoreDiagnostic } from '../ir';
-import type { BlockItem, ConfigEntry, ConfigItem, Expr, Ident, Item, ModelItem, NnmFile, Param, Statement } from './ast';
+import { Assign, BlockItem, ConfigEntry, ConfigItem, Ident, ModelItem, Param, Return, type Expr, type Item, type NnmFile, type Statement } from './ast';
 import { Bail, describe, ExprParser, KEYWORDS } from './exprParser';
 import { Lexer, type Token } from './lexer';
 
@@ -74,7 +74,7 @@ class Parser extends ExprParser {
     this.skipNewlines();
     if (!this.expect('{', "to open 'config'")) {
       this.recover();
-      return { kind: 'config', entries, keywordRange: kw.range, range: this.rangeFrom(kw.startPos) };
+      return new ConfigItem(entries, this.ident(kw), this.lines, kw.start, this.prevEnd());
     }
     for (;;) {
       this.skipNewlines();
@@ -99,18 +99,18 @@ class Parser extends ExprParser {
       const valueStart = this.peek();
       const value = this.guardedExpr();
       const valueText = value.kind === 'error' ? '' : this.text.slice(valueStart.start, this.prev.end);
-      entries.push({ key, value, valueText, range: this.rangeFrom(key.range.start) });
+      entries.push(new ConfigEntry(key, value, valueText, this.lines, key.from, this.prevEnd()));
       if (this.is(',')) continue;
       this.endOfLine("after a config entry (one 'key: value' per line or separated by ',')");
     }
-    return { kind: 'config', entries, keywordRange: kw.range, range: this.rangeFrom(kw.startPos) };
+    return new ConfigItem(entries, this.ident(kw), this.lines, kw.start, this.prevEnd());
   }
 
   private itemName(kw: Token, what: string): Ident {
     const t = this.peek();
     if (t.kind === 'ident' && !KEYWORDS.has(t.text)) return this.ident(this.next());
     this.error(this.errorRange(t), `expected a ${what} name after '${kw.text}', found ${describe(t)}`);
-    return { kind: 'ident', name: '', range: { start: kw.range.end, end: kw.range.end } };
+    return new Ident('', this.lines, kw.end, kw.end);
   }
 
   private parseBlock(): BlockItem {
@@ -133,8 +133,7 @@ class Parser extends ExprParser {
             def = this.parseExpr();
             defaultText = this.text.slice(first.start, this.prev.end);
           }
-          const range = this.rangeFrom(pname.range.start);
-          params.push(def ? { name: pname, default: def, defaultText, range } : { name: pname, range });
+          params.push(new Param(pname, def, defaultText, this.lines, pname.from, this.prevEnd()));
           if (!this.eat(',')) break;
         }
         this.close(')', open, "the parameter list is not closed: missing ')'", 'in the parameter list');
@@ -149,7 +148,7 @@ class Parser extends ExprParser {
     }
     const body = this.parseBody(kw, name);
     const doc = this.docAbove(kw.line);
-    return { kind: 'block', name, params, body, ...(doc ? { doc } : {}), range: this.rangeFrom(kw.startPos) };
+    return new BlockItem(name, params, body, doc, this.lines, kw.start, this.prevEnd());
   }
 
   /** skip to the `{` of a body on this line, if there is one */
@@ -176,7 +175,7 @@ class Parser extends ExprParser {
     const name = this.itemName(kw, 'model');
     if (!this.is('{')) this.recoverToBrace();
     const body = this.parseBody(kw, name);
-    return { kind: 'model', name, body, range: this.rangeFrom(kw.startPos) };
+    return new ModelItem(name, body, this.lines, kw.start, this.prevEnd());
   }
 
   private parseBody(kw: Token, name: Ident): Statement[] {
@@ -213,7 +212,7 @@ class Parser extends ExprParser {
     if (t.kind === 'ident' && t.text === 'return') {
       this.next();
       const value = this.guardedExpr();
-      const stmt: Statement = { kind: 'return', value, range: this.rangeFrom(t.startPos) };
+      const stmt = new Return(value, this.lines, t.start, this.prevEnd());
       if (value.kind !== 'error') this.endOfLine('after the return value');
       return stmt;
     }
@@ -221,7 +220,7 @@ class Parser extends ExprParser {
       const name = this.ident(this.next());
       this.next(); // '='
       const value = this.guardedExpr();
-      const stmt: Statement = { kind: 'assign', name, value, range: this.rangeFrom(t.startPos) };
+      const stmt = new Assign(name, value, this.lines, t.start, this.prevEnd());
       if (value.kind !== 'error') this.endOfLine('after the statement');
       return stmt;
     }

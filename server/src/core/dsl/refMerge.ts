@@ -1,6 +1,7 @@
 // Merges recorded occurrences (refs.ts) into the refs list. An occurrence inside a block body is
 // met once per expansion; all instances merge into one ref per (graph, kind, position).
 import type { OpId, SourceRange, TensorId } from '../ir';
+import type { Located } from './ast';
 import type { SourceRef } from '../document';
 
 type MutableRef = { -readonly [K in keyof SourceRef]: SourceRef[K] } & { tensors?: TensorId[]; ops?: OpId[] };
@@ -8,10 +9,10 @@ type MutableRef = { -readonly [K in keyof SourceRef]: SourceRef[K] } & { tensors
 const KINDS: readonly SourceRef['kind'][] = ['tensor', 'op', 'block', 'model', 'parameter', 'config'];
 
 export class RefMerger {
-  /** the first merged ref made at each place, keyed by the occurrence's range object (every AST node owns its own) */
-  private readonly firstAt = new Map<SourceRange, MutableRef>();
+  /** the first merged ref made at each place, keyed by the occurrence's node */
+  private readonly firstAt = new Map<Located, MutableRef>();
   /** the other merged refs: one map per (graph, kind) */
-  private readonly tables = new Map<number, Map<SourceRange, MutableRef>>();
+  private readonly tables = new Map<number, Map<Located, MutableRef>>();
   private readonly all: MutableRef[] = [];
   /** each ref's sort key (start line, column, graph), read when it is added: list() then reads no scattered ref */
   private keys = new Int32Array(3 * 256);
@@ -27,8 +28,8 @@ export class RefMerger {
     graph: number | undefined,
     kind: SourceRef['kind'],
     name: string,
-    range: SourceRange,
-    definition: SourceRange | undefined,
+    at: Located,
+    definition: Located | undefined,
     isDefinition: boolean,
     tensor?: TensorId,
     ops?: OpId | OpId[],
@@ -38,18 +39,20 @@ export class RefMerger {
     if (once) {
       // the definition, uses and producing call of one tensor share its one-element list
       const tensors = tensor === undefined ? undefined : this.single(tensor);
-      this.push(onceRef(range, kind, name, isDefinition, definition, graph, tensors, typeof ops === 'number' ? this.single(ops) : ops), range, graph);
+      const range = at.range;
+      this.push(onceRef(range, kind, name, isDefinition, definition?.range, graph, tensors, typeof ops === 'number' ? this.single(ops) : ops), range, graph);
       return;
     }
     // most places hold refs of one graph and kind: the first ref made there answers in one lookup
-    const first = this.firstAt.get(range);
-    let ref = first === undefined ? undefined : first.graph === graph && first.kind === kind ? first : this.tableRef(graph, kind, range);
+    const first = this.firstAt.get(at);
+    let ref = first === undefined ? undefined : first.graph === graph && first.kind === kind ? first : this.tableRef(graph, kind, at);
     if (!ref) {
+      const range = at.range;
       ref = { range, kind, name, isDefinition };
-      if (definition) ref.definition = definition;
+      if (definition) ref.definition = definition.range;
       if (graph !== undefined) ref.graph = graph;
-      if (first === undefined) this.firstAt.set(range, ref);
-      else this.table(graph, kind).set(range, ref);
+      if (first === undefined) this.firstAt.set(at, ref);
+      else this.table(graph, kind).set(at, ref);
       this.push(ref, range, graph);
     }
     if (tensor !== undefined) (ref.tensors ??= []).push(tensor);
@@ -61,11 +64,11 @@ export class RefMerger {
   }
 
   /** the ref of a place that is not the first one made there */
-  private tableRef(graph: number | undefined, kind: SourceRef['kind'], range: SourceRange): MutableRef | undefined {
-    return this.tables.get(tableKey(graph, kind))?.get(range);
+  private tableRef(graph: number | undefined, kind: SourceRef['kind'], at: Located): MutableRef | undefined {
+    return this.tables.get(tableKey(graph, kind))?.get(at);
   }
 
-  private table(graph: number | undefined, kind: SourceRef['kind']): Map<SourceRange, MutableRef> {
+  private table(graph: number | undefined, kind: SourceRef['kind']): Map<Located, MutableRef> {
     const key = tableKey(graph, kind);
     let table = this.tables.get(key);
     if (!table) {

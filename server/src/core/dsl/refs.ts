@@ -1,8 +1,9 @@
 // Collects resolved identifier occurrences and calls while a model elaborates. Only hover,
 // definition, references and completion read the refs, on request: an occurrence is recorded as
 // the arguments of `add` in columns, and merged into refs (refMerge.ts) on the first `list()`.
-import type { OpId, SourceRange, TensorId } from '../ir';
+import type { OpId, TensorId } from '../ir';
 import type { SourceRef } from '../document';
+import type { Located } from './ast';
 import { RefMerger } from './refMerge';
 
 const KINDS: readonly SourceRef['kind'][] = ['tensor', 'op', 'block', 'model', 'parameter', 'config'];
@@ -23,16 +24,17 @@ export class RefCollector {
   private tensors = new Int32Array(1024);
   private ops = new Int32Array(1024);
   private readonly names: string[] = [];
-  private readonly ranges: SourceRange[] = [];
-  private readonly definitions: (SourceRange | undefined)[] = [];
+  private readonly places: Located[] = [];
+  private readonly definitions: (Located | undefined)[] = [];
   private readonly opLists = new Map<number, OpId[]>();
 
   add(
     graph: number | undefined,
     kind: SourceRef['kind'],
     name: string,
-    range: SourceRange,
-    definition: SourceRange | undefined,
+    /** the node met (the merge keys on it), and the one that defines its name */
+    at: Located,
+    definition: Located | undefined,
     isDefinition: boolean,
     tensor?: TensorId,
     ops?: OpId | OpId[],
@@ -58,7 +60,7 @@ export class RefCollector {
     this.flags[k] = flags;
     this.graphs[k] = graph ?? -1;
     this.names.push(name);
-    this.ranges.push(range);
+    this.places.push(at);
     this.definitions.push(definition);
   }
 
@@ -84,7 +86,7 @@ export class RefCollector {
         graph < 0 ? undefined : graph,
         KINDS[flags & 7]!,
         this.names[k]!,
-        this.ranges[k]!,
+        this.places[k]!,
         this.definitions[k],
         (flags & IS_DEFINITION) !== 0,
         flags & HAS_TENSOR ? this.tensors[k] : undefined,

@@ -1,0 +1,59 @@
+// Line starts of a .nnm text, and the positions of offsets in it. Syntax-tree nodes keep offsets,
+// not position objects: a large file's tree would otherwise hold three objects per node, and most
+// ranges (an argument's, a name's) are never read unless an editor request or a diagnostic asks.
+import type { Position, SourceRange } from '../ir';
+
+/**
+ * Offsets into the text. A start key is the offset of a token's first character; an end key is
+ * the offset after a token's last character (tokens never span lines), or `length + 1` for the end
+ * of the file, whose position is that of `length` itself.
+ */
+export class SourceLines {
+  /** the offset where each line starts; the lexer appends one per newline it meets */
+  readonly starts: number[] = [0];
+
+  constructor(readonly length: number) {}
+
+  /** the line holding `offset` */
+  lineOf(offset: number): number {
+    const starts = this.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    // ranges are mostly read in source order: try the line found last, then the one after it
+    if (cachedStarts === starts) {
+      const c = cachedLine;
+      if (c <= hi && starts[c]! <= offset) {
+        if (c === hi || offset < starts[c + 1]!) return c;
+        if (c + 1 === hi || offset < starts[c + 2]!) return (cachedLine = c + 1);
+        lo = c + 1;
+      }
+    }
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    cachedStarts = starts;
+    cachedLine = lo;
+    return lo;
+  }
+
+  start(offset: number): Position {
+    const line = this.lineOf(offset);
+    return { line, character: offset - this.starts[line]! };
+  }
+
+  end(key: number): Position {
+    if (key > this.length) return this.start(this.length);
+    const line = this.lineOf(key - 1);
+    return { line, character: key - this.starts[line]! };
+  }
+
+  range(from: number, to: number): SourceRange {
+    return { start: this.start(from), end: this.end(to) };
+  }
+}
+
+/** the last lookup (module state, not the object's: two parses of one text stay deep-equal) */
+let cachedStarts: readonly number[] | undefined;
+let cachedLine = 0;
