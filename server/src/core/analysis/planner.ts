@@ -84,24 +84,38 @@ export function planGreedyBySize(items: readonly PlanItem[]): Plan {
 }
 
 /**
- * Whether the arena of planColumns(items) stays within `limit`, stopping as soon as it does not:
- * greedy by size only ever raises the arena as it places buffers, largest first, so a run that
- * will not fit usually shows it after the first few large buffers (a small share of the work).
+ * Whether the arena of planColumns(items) stays within `limit`, stopping as soon as the answer is
+ * known. Greedy by size only ever raises the arena as it places buffers, largest first, so a run
+ * that will not fit usually shows it after the large buffers; and a buffer raises the arena by at
+ * most its own size (it goes into a gap below the top, or on top of a buffer below the top), so a
+ * run whose arena plus every buffer still to place is within the limit fits without placing them.
  */
 export function arenaFits(items: PlanColumns, limit: number): boolean {
   if (items.sizes.length > GREEDY_LIMIT) return bestFitInOrder(items).arena <= limit;
   const plan = greedyBySize(items, limit);
-  return plan !== undefined && plan.arena <= limit;
+  return plan === FITS || (plan !== undefined && plan.arena <= limit);
 }
 
+/** a run with a limit that stopped because it can no longer exceed it */
+const FITS = 'fits';
+
 function greedyBySize(items: PlanColumns): Plan;
-function greedyBySize(items: PlanColumns, limit: number): Plan | undefined;
-/** with `limit`: undefined as soon as the arena exceeds it */
-function greedyBySize({ starts, ends, sizes }: PlanColumns, limit = Infinity): Plan | undefined {
+function greedyBySize(items: PlanColumns, limit: number): Plan | typeof FITS | undefined;
+/** with `limit`: undefined as soon as the arena exceeds it, FITS as soon as it cannot */
+function greedyBySize({ starts, ends, sizes }: PlanColumns, limit = Infinity): Plan | typeof FITS | undefined {
   const n = sizes.length;
   const order: number[] = [];
   for (let i = 0; i < n; i++) if (sizes[i]! > 0) order.push(i);
   order.sort((a, b) => sizes[b]! - sizes[a]! || starts[a]! - starts[b]! || a - b);
+  // bytes of the buffers still to place, under a limit; counted exactly (whole bytes below 2^53) or not at all
+  let unplaced = Infinity;
+  if (limit !== Infinity) {
+    unplaced = 0;
+    for (let k = 0; k < order.length; k++) unplaced += sizes[order[k]!]!;
+    let whole = Number.isSafeInteger(unplaced);
+    for (let k = 0; k < order.length && whole; k++) whole = Number.isInteger(sizes[order[k]!]!);
+    if (!whole) unplaced = Infinity;
+  }
   const offsets = new Float64Array(n);
   const anchor = new Int32Array(n).fill(-1);
   // placed items sorted by offset (ties by placement order), packed 5 numbers each for locality:
@@ -155,6 +169,8 @@ function greedyBySize({ starts, ends, sizes }: PlanColumns, limit = Infinity): P
       arena = offset + size;
       if (arena > limit) return undefined;
     }
+    unplaced -= size;
+    if (unplaced !== Infinity && arena + unplaced <= limit) return FITS;
   }
   return { offsets: Array.from(offsets), arena, strategy: 'greedy-by-size', decisions: { order: new Int32Array(order), anchor } };
 }
