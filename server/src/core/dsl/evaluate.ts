@@ -4,7 +4,7 @@
 import type { GraphBuilder } from '../graphBuilder';
 import type { CallFrame, SourceRange } from '../ir';
 import { ALL_OPS } from '../ops/registry';
-import type { Assign, Call, Expr, Located, Repeat } from './ast';
+import type { Assign, Call, Expr, Ident, Located, Repeat } from './ast';
 import type { EvArg } from './bind';
 import type { CodeName } from './codes';
 import type { Elaborator } from './elaborate';
@@ -26,7 +26,7 @@ export const LIMITS = {
 export interface Binding {
   readonly value: Value;
   /** the name that defines it (its range is read only for refs) */
-  readonly def: Located;
+  readonly def: Ident;
   readonly isParam: boolean;
 }
 

@@ -7,17 +7,21 @@ import type { CoreDiagnostic } from '../ir';
 import { Assign, BlockItem, ConfigEntry, ConfigItem, Ident, ModelItem, Param, Return, type Expr, type Item, type NnmFile, type Statement } from './ast';
 import { Bail, describe, ExprParser, KEYWORDS } from './exprParser';
 import { Lexer, type Token } from './lexer';
+import type { SourceLines } from './source';
 
 export { MAX_EXPR_DEPTH } from './exprParser';
 
 export interface ParseResult {
   readonly file: NnmFile;
   readonly diagnostics: CoreDiagnostic[];
+  /** the text's line starts: turns the offsets nodes keep into positions */
+  readonly lines: SourceLines;
 }
 
 export function parseNnm(text: string): ParseResult {
-  const parser = new Parser(text, new Lexer(text));
-  return { file: parser.parseFile(), diagnostics: parser.diagnostics };
+  const lexer = new Lexer(text);
+  const parser = new Parser(text, lexer);
+  return { file: parser.parseFile(), diagnostics: parser.diagnostics, lines: lexer.lines };
 }
 
 /** parse one expression (a config value from settings or the CLI); diagnostics on failure */

@@ -1,7 +1,13 @@
 // Merges recorded occurrences (refs.ts) into the refs list. An occurrence inside a block body is
 // met once per expansion; all instances merge into one ref per (graph, kind, position).
 import type { OpId, SourceRange, TensorId } from '../ir';
-import type { Located } from './ast';
+import type { SourceLines } from './source';
+
+/** a name's start and end keys (source.ts) */
+export interface Span {
+  readonly from: number;
+  readonly to: number;
+}
 import type { SourceRef } from '../document';
 
 type MutableRef = { -readonly [K in keyof SourceRef]: SourceRef[K] } & { tensors?: TensorId[]; ops?: OpId[] };
@@ -9,15 +15,17 @@ type MutableRef = { -readonly [K in keyof SourceRef]: SourceRef[K] } & { tensors
 const KINDS: readonly SourceRef['kind'][] = ['tensor', 'op', 'block', 'model', 'parameter', 'config'];
 
 export class RefMerger {
-  /** the first merged ref made at each place, keyed by the occurrence's node */
-  private readonly firstAt = new Map<Located, MutableRef>();
+  /** the first merged ref made at each place, keyed by the start of the name (no two names start at one offset) */
+  private readonly firstAt = new Map<number, MutableRef>();
   /** the other merged refs: one map per (graph, kind) */
-  private readonly tables = new Map<number, Map<Located, MutableRef>>();
+  private readonly tables = new Map<number, Map<number, MutableRef>>();
   private readonly all: MutableRef[] = [];
   /** each ref's sort key (start line, column, graph), read when it is added: list() then reads no scattered ref */
   private keys = new Int32Array(3 * 256);
   /** `[id]` by id, shared by the refs met once (never pushed to: merged refs own their lists) */
   private readonly singles: number[][] = [];
+
+  constructor(private readonly lines: SourceLines) {}
 
   /** a one-element id list; tensor and op lists share it (a top-level op's id is its output's id) */
   private single(id: number): number[] {
@@ -28,8 +36,8 @@ export class RefMerger {
     graph: number | undefined,
     kind: SourceRef['kind'],
     name: string,
-    at: Located,
-    definition: Located | undefined,
+    at: Span,
+    definition: Span | undefined,
     isDefinition: boolean,
     tensor?: TensorId,
     ops?: OpId | OpId[],
@@ -39,20 +47,21 @@ export class RefMerger {
     if (once) {
       // the definition, uses and producing call of one tensor share its one-element list
       const tensors = tensor === undefined ? undefined : this.single(tensor);
-      const range = at.range;
-      this.push(onceRef(range, kind, name, isDefinition, definition?.range, graph, tensors, typeof ops === 'number' ? this.single(ops) : ops), range, graph);
+      const range = this.lines.range(at.from, at.to);
+      this.push(onceRef(range, kind, name, isDefinition, definition && this.lines.range(definition.from, definition.to), graph, tensors, typeof ops === 'number' ? this.single(ops) : ops), range, graph);
       return;
     }
     // most places hold refs of one graph and kind: the first ref made there answers in one lookup
-    const first = this.firstAt.get(at);
-    let ref = first === undefined ? undefined : first.graph === graph && first.kind === kind ? first : this.tableRef(graph, kind, at);
+    const place = at.from;
+    const first = this.firstAt.get(place);
+    let ref = first === undefined ? undefined : first.graph === graph && first.kind === kind ? first : this.tableRef(graph, kind, place);
     if (!ref) {
-      const range = at.range;
+      const range = this.lines.range(at.from, at.to);
       ref = { range, kind, name, isDefinition };
-      if (definition) ref.definition = definition.range;
+      if (definition) ref.definition = this.lines.range(definition.from, definition.to);
       if (graph !== undefined) ref.graph = graph;
-      if (first === undefined) this.firstAt.set(at, ref);
-      else this.table(graph, kind).set(at, ref);
+      if (first === undefined) this.firstAt.set(place, ref);
+      else this.table(graph, kind).set(place, ref);
       this.push(ref, range, graph);
     }
     if (tensor !== undefined) (ref.tensors ??= []).push(tensor);
@@ -64,11 +73,11 @@ export class RefMerger {
   }
 
   /** the ref of a place that is not the first one made there */
-  private tableRef(graph: number | undefined, kind: SourceRef['kind'], at: Located): MutableRef | undefined {
-    return this.tables.get(tableKey(graph, kind))?.get(at);
+  private tableRef(graph: number | undefined, kind: SourceRef['kind'], place: number): MutableRef | undefined {
+    return this.tables.get(tableKey(graph, kind))?.get(place);
   }
 
-  private table(graph: number | undefined, kind: SourceRef['kind']): Map<Located, MutableRef> {
+  private table(graph: number | undefined, kind: SourceRef['kind']): Map<number, MutableRef> {
     const key = tableKey(graph, kind);
     let table = this.tables.get(key);
     if (!table) {

@@ -3,8 +3,8 @@
 // the arguments of `add` in columns, and merged into refs (refMerge.ts) on the first `list()`.
 import type { OpId, TensorId } from '../ir';
 import type { SourceRef } from '../document';
-import type { Located } from './ast';
-import { RefMerger } from './refMerge';
+import { RefMerger, type Span } from './refMerge';
+import type { SourceLines } from './source';
 
 const KINDS: readonly SourceRef['kind'][] = ['tensor', 'op', 'block', 'model', 'parameter', 'config'];
 const KIND_INDEX = new Map(KINDS.map((k, i) => [k, i]));
@@ -23,18 +23,20 @@ export class RefCollector {
   private flags = new Uint8Array(1024);
   private tensors = new Int32Array(1024);
   private ops = new Int32Array(1024);
+  /** start and end keys (source.ts) of the occurrence and of its definition (-1: none): no node is kept */
+  private spans = new Int32Array(4 * 1024);
   private readonly names: string[] = [];
-  private readonly places: Located[] = [];
-  private readonly definitions: (Located | undefined)[] = [];
   private readonly opLists = new Map<number, OpId[]>();
+
+  constructor(private readonly lines: SourceLines) {}
 
   add(
     graph: number | undefined,
     kind: SourceRef['kind'],
     name: string,
-    /** the node met (the merge keys on it), and the one that defines its name */
-    at: Located,
-    definition: Located | undefined,
+    /** the name met (a place is its start: one name per token), and the one that defines it */
+    at: Span,
+    definition: Span | undefined,
     isDefinition: boolean,
     tensor?: TensorId,
     ops?: OpId | OpId[],
@@ -60,8 +62,11 @@ export class RefCollector {
     this.flags[k] = flags;
     this.graphs[k] = graph ?? -1;
     this.names.push(name);
-    this.places.push(at);
-    this.definitions.push(definition);
+    const spans = this.spans;
+    spans[4 * k] = at.from;
+    spans[4 * k + 1] = at.to;
+    spans[4 * k + 2] = definition ? definition.from : -1;
+    spans[4 * k + 3] = definition ? definition.to : -1;
   }
 
   private grow(): void {
@@ -74,20 +79,28 @@ export class RefCollector {
     this.flags = widen(this.flags, new Uint8Array(size));
     this.tensors = widen(this.tensors, new Int32Array(size));
     this.ops = widen(this.ops, new Int32Array(size));
+    this.spans = widen(this.spans, new Int32Array(4 * size));
   }
 
   /** the merged refs, in source order (then by graph), ties in the order met */
   list(): SourceRef[] {
-    const merger = new RefMerger();
+    const merger = new RefMerger(this.lines);
+    const spans = this.spans;
+    const at = { from: 0, to: 0 };
+    const definition = { from: 0, to: 0 };
     for (let k = 0; k < this.count; k++) {
       const flags = this.flags[k]!;
       const graph = this.graphs[k]!;
+      at.from = spans[4 * k]!;
+      at.to = spans[4 * k + 1]!;
+      definition.from = spans[4 * k + 2]!;
+      definition.to = spans[4 * k + 3]!;
       merger.add(
         graph < 0 ? undefined : graph,
         KINDS[flags & 7]!,
         this.names[k]!,
-        this.places[k]!,
-        this.definitions[k],
+        at,
+        definition.from < 0 ? undefined : definition,
         (flags & IS_DEFINITION) !== 0,
         flags & HAS_TENSOR ? this.tensors[k] : undefined,
         flags & HAS_OP ? this.ops[k] : flags & HAS_OP_LIST ? this.opLists.get(k) : undefined,

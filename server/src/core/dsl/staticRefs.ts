@@ -1,10 +1,10 @@
 // Refs that exist without elaboration: block names, config keys, and the names used inside
 // blocks that no model expands (so go-to-definition works in a block still being written).
-import type { BlockItem, ConfigItem, Expr, Located, NnmFile } from './ast';
+import type { BlockItem, ConfigItem, Expr, Ident, NnmFile } from './ast';
 import type { RefCollector } from './refs';
 
 export function addStaticRefs(file: NnmFile, refs: RefCollector, expanded: ReadonlySet<string>): void {
-  const blocks = new Map<string, Located>();
+  const blocks = new Map<string, Ident>();
   for (const item of file.items) if (item.kind === 'block' && item.name.name !== '' && !blocks.has(item.name.name)) blocks.set(item.name.name, item.name);
   const configRefs = (item: ConfigItem) => {
     for (const e of item.entries) refs.add(undefined, 'config', e.key.name, e.key, e.key, true);
@@ -21,8 +21,8 @@ export function addStaticRefs(file: NnmFile, refs: RefCollector, expanded: Reado
 }
 
 /** resolve names in a block body by scope alone: parameters, then each statement's name */
-function unexpandedBlock(block: BlockItem, refs: RefCollector, blocks: ReadonlyMap<string, Located>): void {
-  const scope = new Map<string, { def: Located; param: boolean }>();
+function unexpandedBlock(block: BlockItem, refs: RefCollector, blocks: ReadonlyMap<string, Ident>): void {
+  const scope = new Map<string, { def: Ident; param: boolean }>();
   for (const p of block.params) {
     refs.add(undefined, 'parameter', p.name.name, p.name, p.name, true);
     if (p.default) walk(p.default, scope, refs, blocks);
@@ -38,7 +38,7 @@ function unexpandedBlock(block: BlockItem, refs: RefCollector, blocks: ReadonlyM
   }
 }
 
-function walk(e: Expr, scope: ReadonlyMap<string, { def: Located; param: boolean }>, refs: RefCollector, blocks: ReadonlyMap<string, Located>): void {
+function walk(e: Expr, scope: ReadonlyMap<string, { def: Ident; param: boolean }>, refs: RefCollector, blocks: ReadonlyMap<string, Ident>): void {
   // explicit stack: expressions are at most a few hundred levels deep, but no recursion is needed
   const stack: Expr[] = [e];
   while (stack.length > 0) {
