@@ -10,7 +10,7 @@ import { analyzeDocument } from '../server/src/core/analyze';
 import { DEFAULT_THRESHOLDS } from '../server/src/core/rules/types';
 import { RULES } from '../server/src/core/rules';
 import { codeActions } from '../server/src/lsp/features/codeActions';
-import { measure, type Summary } from './stats';
+import { measure, measureEach, type Summary } from './stats';
 
 export interface CodeActionBench {
   readonly file: string;
@@ -28,8 +28,6 @@ export interface CodeActionBench {
   readonly analyzeWithoutRules: Summary;
 }
 
-const VERSIONS = 110;
-
 export function benchCodeActions(file: string): CodeActionBench {
   const text = readFileSync(file, 'utf8');
   const uri = 'file:///bench.nnm';
@@ -44,28 +42,25 @@ export function benchCodeActions(file: string): CodeActionBench {
   };
   const base = analyzeDocument(text, 'nnm', options);
   const actions = request(base);
-  // every cold run needs an analysis of its own (its previews are then memoised): VERSIONS of them,
-  // more than warm-up plus runs, so no run is warm
-  const runs = { warmup: 2, minRuns: 7, maxRuns: 100, budgetMs: 8000 };
-  // a fresh analysis object per run is a new document version: its memo is empty
-  const fresh = Array.from({ length: VERSIONS }, () => analyzeDocument(text, 'nnm', options));
-  let i = 0;
-  const cold = measure(() => void request(fresh[i++ % fresh.length]!), runs);
+  // each cold run gets an analysis of its own, made untimed just before it as the server makes one
+  // per edit: its previews are not memoised yet, and the heap holds one analysis as in the server
+  const runs = { warmup: 2, minRuns: 7, maxRuns: 100, budgetMs: 4000 };
+  const version = () => analyzeDocument(text, 'nnm', options);
+  const cold = measureEach(version, (a) => void request(a), runs);
   const warm = measure(() => void request(base), { ...runs, minRuns: 20, maxRuns: 200 });
-  const lensed = Array.from({ length: VERSIONS }, () => {
-    const a = analyzeDocument(text, 'nnm', options);
-    for (const m of a.models) {
-      void m.memory?.bytes.planned;
-      void m.memory?.maxBatch.planned;
-    }
-    return a;
-  });
-  let k = 0;
-  const afterCodeLens = measure(() => void request(lensed[k++ % lensed.length]!), runs);
-  let j = 0;
-  const fixAll = Array.from({ length: VERSIONS }, () => analyzeDocument(text, 'nnm', options));
-  const fixAllCold = measure(() => {
-    const a = fixAll[j++ % fixAll.length]!;
+  const afterCodeLens = measureEach(
+    () => {
+      const a = version();
+      for (const m of a.models) {
+        void m.memory?.bytes.planned;
+        void m.memory?.maxBatch.planned;
+      }
+      return a;
+    },
+    (a) => void request(a),
+    runs,
+  );
+  const fixAllCold = measureEach(version, (a) => {
     codeActions({ uri, text, language: 'nnm', options, analysis: a }, { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [], only: ['source.fixAll'] } });
   }, runs);
   return {

@@ -43,6 +43,32 @@ export function measure(fn: () => void, options: { warmup: number; minRuns: numb
   return summarize(samples);
 }
 
+/**
+ * `measure` with an untimed `setup` before each call (warm-up calls included), whose result the
+ * timed call gets: e.g. a fresh analysis per run, made the way the server makes one per edit, so
+ * that no run reuses another's memoised work and the heap holds one analysis, not a pile of them.
+ */
+export function measureEach<T>(setup: () => T, fn: (input: T) => void, options: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Summary {
+  const warmStart = performance.now();
+  for (let i = 0; i < options.warmup && performance.now() - warmStart < options.budgetMs / 2; i++) fn(setup());
+  const samples: number[] = [];
+  let timed = 0;
+  for (;;) {
+    const more =
+      samples.length === 0 ||
+      (samples.length < options.minRuns && timed < 4 * options.budgetMs) ||
+      (samples.length < options.maxRuns && timed < options.budgetMs);
+    if (!more) break;
+    const input = setup();
+    const t0 = performance.now();
+    fn(input);
+    const t = performance.now() - t0;
+    samples.push(t);
+    timed += t;
+  }
+  return summarize(samples);
+}
+
 /** milliseconds with three significant digits */
 export function ms(value: number): string {
   if (!Number.isFinite(value)) return '-';
