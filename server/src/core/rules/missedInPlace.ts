@@ -65,11 +65,12 @@ export class PeakProfile {
     const live = this.live;
     const out = new Uint32Array(k);
     let count = 0;
-    const above = (a: number, b: number): boolean => live[a]! > live[b]! || (live[a] === live[b] && a < b);
+    // steps come in increasing order, so a step ties below every step already kept (ties: lower index first)
     for (let i = 0; i < live.length && k > 0; i++) {
-      if (count === k && !above(i, out[k - 1]!)) continue;
+      const value = live[i]!;
+      if (count === k && !(value > live[out[k - 1]!]!)) continue;
       let j = count < k ? count++ : k - 1;
-      while (j > 0 && above(i, out[j - 1]!)) {
+      while (j > 0 && value > live[out[j - 1]!]!) {
         out[j] = out[j - 1]!;
         j--;
       }

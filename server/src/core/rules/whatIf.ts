@@ -7,7 +7,8 @@ import { DTYPE_BYTES, type DType, type Graph, type OpNode, type Precision, type 
 import { rangeId, rangeKey } from './types';
 import { maxBatchOfColumns } from '../analysis/batch';
 import { computeLiveness, requestsInPlace } from '../analysis/liveness';
-import { buildSchedule, VALUE_KINDS } from '../analysis/schedule';
+import { buildSchedule, VALUE_KINDS, type ValueKind } from '../analysis/schedule';
+import { DTYPES, graphColumns } from '../analysis/graphColumns';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
 
 export function memoryOfGraph(graph: Graph): MemoryAnalysis {
@@ -84,38 +85,41 @@ function retypedLines(graph: Graph, engine: Engine, from: DType, toBytes: number
   const { schedule, liveness } = engine;
   const infos = schedule.opInfo;
   const fromGradient = weightFormat(graph.config).gradient;
+  // tensor sizes from the graph's columns: one pass over every buffer's values on each keystroke
+  const { tensorElements, tensorDType } = graphColumns(graph);
+  const fromCode = DTYPES.indexOf(from);
+  const bytesOfCode = DTYPES.map((d) => DTYPE_BYTES[d]);
+  const kindCode = (kind: ValueKind): number => VALUE_KINDS.indexOf(kind);
+  const ACTIVATION = kindCode('activation');
+  const RECOMPUTED = kindCode('recomputed');
+  const ACTIVATION_GRADIENT = kindCode('activation-gradient');
+  const SAVED_EXTRA = kindCode('saved-extra');
+  const WORKSPACE = kindCode('workspace');
+  const WEIGHT_GRADIENT = kindCode('weight-gradient');
   // the bytes of value v under the target precision, as fixed and perSample
   let vf = 0;
   let vp = 0;
   const retype = (v: number): void => {
-    switch (VALUE_KINDS[schedule.valueKind[v]!]!) {
-      case 'activation':
-      case 'recomputed':
-      case 'activation-gradient': {
-        // withPrecision retypes the activation-typed tensors only
-        const t = graph.tensors[schedule.valueTensor[v]!]!;
-        vf = 0;
-        vp = t.elementsPerSample * (t.dtype === from ? toBytes : DTYPE_BYTES[t.dtype]);
-        return;
-      }
-      case 'saved-extra': {
-        const info = infos[schedule.valueOp[v]!]!;
-        const bytes = info.extraDType ? DTYPE_BYTES[info.extraDType] : toBytes;
-        vf = info.extraElements.fixed * bytes;
-        vp = info.extraElements.perSample * bytes;
-        return;
-      }
-      case 'workspace': {
-        const info = infos[schedule.valueOp[v]!]!;
-        vf = info.workspaceElements.fixed * toBytes;
-        vp = info.workspaceElements.perSample * toBytes;
-        return;
-      }
-      case 'weight-gradient':
-        // trainable x bytes per gradient; the byte sizes are powers of two, so this is exact
-        vf = (schedule.valueFixed[v]! / fromGradient) * gradientBytes;
-        vp = 0;
-        return;
+    const kind = schedule.valueKind[v]!;
+    if (kind === ACTIVATION || kind === RECOMPUTED || kind === ACTIVATION_GRADIENT) {
+      // withPrecision retypes the activation-typed tensors only
+      const t = schedule.valueTensor[v]!;
+      const code = tensorDType[t]!;
+      vf = 0;
+      vp = tensorElements[t]! * (code === fromCode ? toBytes : bytesOfCode[code]!);
+    } else if (kind === SAVED_EXTRA) {
+      const info = infos[schedule.valueOp[v]!]!;
+      const bytes = info.extraDType ? DTYPE_BYTES[info.extraDType] : toBytes;
+      vf = info.extraElements.fixed * bytes;
+      vp = info.extraElements.perSample * bytes;
+    } else if (kind === WORKSPACE) {
+      const info = infos[schedule.valueOp[v]!]!;
+      vf = info.workspaceElements.fixed * toBytes;
+      vp = info.workspaceElements.perSample * toBytes;
+    } else if (kind === WEIGHT_GRADIENT) {
+      // trainable x bytes per gradient; the byte sizes are powers of two, so this is exact
+      vf = (schedule.valueFixed[v]! / fromGradient) * gradientBytes;
+      vp = 0;
     }
   };
   const steps = schedule.stepCount;
