@@ -1,0 +1,52 @@
+// The engine reads op and tensor fields from graphColumns (analysis/graphColumns.ts), a copy made
+// once per graph: every column must say what the objects say, on every example and rule fixture.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeNnm } from '../../../server/src/core/dsl/frontend';
+import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
+import { DTYPES, graphColumns } from '../../../server/src/core/analysis/graphColumns';
+import { DTYPE_BYTES } from '../../../server/src/core/ir';
+import { lookupOp } from '../../../server/src/core/ops/registry';
+import { requestsInPlace } from '../../../server/src/core/analysis/liveness';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const FILES = [
+  ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.nnm')).map((f) => join(ROOT, 'examples', f)),
+  ...readdirSync(join(ROOT, 'test', 'fixtures', 'rules')).filter((f) => f.endsWith('.nnm')).map((f) => join(ROOT, 'test', 'fixtures', 'rules', f)),
+];
+
+test('graph columns equal the graph objects on every example and fixture', () => {
+  let ops = 0;
+  for (const file of FILES) {
+    for (const graph of analyzeNnm(readFileSync(file, 'utf8'), BUILTIN_DEFAULTS).graphs) {
+      const c = graphColumns(graph);
+      assert.equal(graphColumns(graph), c, 'made once per graph');
+      assert.equal(c.opCount, graph.ops.length);
+      assert.equal(c.tensorCount, graph.tensors.length);
+      graph.ops.forEach((op, i) => {
+        const where = `${file.slice(ROOT.length + 1)} ${graph.name} op ${i} (${op.op})`;
+        assert.equal(op.id, i, `${where}: ids are indices`);
+        assert.deepEqual([...c.inputs.subarray(c.inputStart[i], c.inputStart[i + 1])], [...op.inputs], where);
+        assert.equal(c.opOutput[i], op.output, where);
+        assert.equal(c.opTrainable[i], op.params.trainable, where);
+        assert.equal(c.opSharesParams[i], op.sharesParamsWith === undefined ? 0 : 1, where);
+        assert.equal(c.opWeightOwner[i], op.sharesParamsWith ?? op.id, where);
+        assert.equal(c.opIsInput[i], op.op === 'input' ? 1 : 0, where);
+        assert.ok(Object.is(c.opSegment[i], op.checkpointSegment ?? Number.NaN), where);
+        assert.equal(c.opSpec[i], lookupOp(op.op), where);
+        assert.equal(c.opRequestsInPlace[i], requestsInPlace(op) ? 1 : 0, where);
+        ops++;
+      });
+      graph.tensors.forEach((t, i) => {
+        assert.equal(c.tensorBytes[i], t.elementsPerSample * DTYPE_BYTES[t.dtype]);
+        assert.equal(c.tensorElements[i], t.elementsPerSample);
+        assert.equal(DTYPES[c.tensorDType[i]!], t.dtype);
+        assert.equal(c.tensorProducer[i], t.producer);
+        assert.equal(c.tensorIsOutput[i], graph.outputs.includes(i) ? 1 : 0);
+      });
+    }
+  }
+  assert.ok(ops > 500, `${ops} ops compared`); // 675 in the examples and fixtures today
+});
