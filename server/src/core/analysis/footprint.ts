@@ -2,6 +2,7 @@
 // state, each affine in the batch. A pure function of the graph and its config.
 import { tensorBytesPerSample, type Graph, type ModelConfig, type OpId, type ParamCount } from '../ir';
 import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
+import { graphColumns } from './graphColumns';
 
 export interface OpFootprint {
   readonly op: OpId;
@@ -85,13 +86,14 @@ export function computeFootprint(graph: Graph): Footprint {
   let nonTrainable = 0;
   let elements = 0;
   let activationBytes = 0;
-  for (let i = 0; i < graph.ops.length; i++) {
-    const op = graph.ops[i]!;
-    trainable += op.params.trainable;
-    nonTrainable += op.params.nonTrainable;
-    const out = graph.tensors[op.output]!;
-    elements += out.elementsPerSample;
-    activationBytes += tensorBytesPerSample(out);
+  // from the graph's columns: the engine reads them next, so the ops are walked once per keystroke
+  const c = graphColumns(graph);
+  for (let i = 0; i < c.opCount; i++) {
+    trainable += c.opTrainable[i]!;
+    nonTrainable += c.opNonTrainable[i]!;
+    const out = c.opOutput[i]!;
+    elements += c.tensorElements[out]!;
+    activationBytes += c.tensorBytes[out]!;
   }
   // one row per op: built on first read (hovers, inlay hints, reports), not for the diagnostics
   let perOp: OpFootprint[] | undefined;

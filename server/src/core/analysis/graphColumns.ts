@@ -18,6 +18,7 @@ export interface GraphColumns {
   readonly inputs: Int32Array;
   readonly opOutput: Int32Array;
   readonly opTrainable: Float64Array;
+  readonly opNonTrainable: Float64Array;
   /** 1 when the op reuses another op's weights (sharesParamsWith) */
   readonly opSharesParams: Uint8Array;
   /** whose weights the op's gradient goes to: sharesParamsWith, else the op itself */
@@ -61,6 +62,7 @@ function buildColumns(graph: Graph): GraphColumns {
   const inputs = new Int32Array(inputCount);
   const opOutput = new Int32Array(opCount);
   const opTrainable = new Float64Array(opCount);
+  const opNonTrainable = new Float64Array(opCount);
   const opSharesParams = new Uint8Array(opCount);
   const opWeightOwner = new Float64Array(opCount);
   const opIsInput = new Uint8Array(opCount);
@@ -75,6 +77,7 @@ function buildColumns(graph: Graph): GraphColumns {
     inputStart[i + 1] = at;
     opOutput[i] = op.output;
     opTrainable[i] = op.params.trainable;
+    opNonTrainable[i] = op.params.nonTrainable;
     const shares = op.sharesParamsWith;
     opSharesParams[i] = shares === undefined ? 0 : 1;
     opWeightOwner[i] = shares ?? op.id;
@@ -106,6 +109,7 @@ function buildColumns(graph: Graph): GraphColumns {
     inputs,
     opOutput,
     opTrainable,
+    opNonTrainable,
     opSharesParams,
     opWeightOwner,
     opIsInput,

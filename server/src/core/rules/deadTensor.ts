@@ -4,15 +4,16 @@
 import { formatBytes } from '../units';
 import { tensorBytesPerSample, type Graph, type OpNode } from '../ir';
 import { groupByRange, RangeIndex, type RangeGroups } from './rangeGroups';
+import { graphColumns } from '../analysis/graphColumns';
 import type { RawFinding, Rule } from './types';
 
-/** tensors from which some model output is reachable */
-export function reachesOutput(graph: Graph): boolean[] {
-  const live = new Array<boolean>(graph.tensors.length).fill(false);
-  for (let k = 0; k < graph.outputs.length; k++) live[graph.outputs[k]!] = true;
-  for (let i = graph.ops.length - 1; i >= 0; i--) {
-    const op = graph.ops[i]!;
-    if (live[op.output]) for (let k = 0; k < op.inputs.length; k++) live[op.inputs[k]!] = true;
+/** tensors from which some model output is reachable (1) */
+export function reachesOutput(graph: Graph): Uint8Array {
+  const { inputStart, inputs, opOutput, opCount, tensorCount } = graphColumns(graph);
+  const live = new Uint8Array(tensorCount);
+  for (let k = 0; k < graph.outputs.length; k++) live[graph.outputs[k]!] = 1;
+  for (let i = opCount - 1; i >= 0; i--) {
+    if (live[opOutput[i]!] === 1) for (let k = inputStart[i]!; k < inputStart[i + 1]!; k++) live[inputs[k]!] = 1;
   }
   return live;
 }
@@ -27,8 +28,9 @@ export const deadTensorRule: Rule = {
     if (graph.outputs.length === 0) return []; // no return: NNM160 already says so
     const live = reachesOutput(graph);
     // the usual case, every op feeding the output: no grouping by statement or site
+    const { opOutput, opIsInput } = graphColumns(graph);
     let anyDead = false;
-    for (let i = 0; i < graph.ops.length && !anyDead; i++) anyDead = !live[graph.ops[i]!.output] && graph.ops[i]!.op !== 'input';
+    for (let i = 0; i < opOutput.length && !anyDead; i++) anyDead = live[opOutput[i]!] !== 1 && opIsInput[i] === 0;
     if (!anyDead) return [];
     const bytesOf = (ops: readonly OpNode[]): number =>
       ops.reduce((s, o) => {
@@ -42,7 +44,7 @@ export const deadTensorRule: Rule = {
     const deadStatements = new RangeIndex();
     for (let g = 0; g < byStatement.count; g++) {
       let anyLive = false;
-      for (let k = byStatement.start[g]!; k < byStatement.start[g + 1]! && !anyLive; k++) anyLive = live[computed[byStatement.members[k]!]!.output]!;
+      for (let k = byStatement.start[g]!; k < byStatement.start[g + 1]! && !anyLive; k++) anyLive = live[computed[byStatement.members[k]!]!.output] === 1;
       if (anyLive) continue;
       const ops = membersOf(byStatement, g, computed);
       deadStatements.add(byStatement.ranges[g]!);
