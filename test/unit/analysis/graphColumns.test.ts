@@ -31,6 +31,7 @@ test('graph columns equal the graph objects on every example and fixture', () =>
         assert.deepEqual([...c.inputs.subarray(c.inputStart[i], c.inputStart[i + 1])], [...op.inputs], where);
         assert.equal(c.opOutput[i], op.output, where);
         assert.equal(c.opTrainable[i], op.params.trainable, where);
+        assert.equal(c.opNonTrainable[i], op.params.nonTrainable, where);
         assert.equal(c.opSharesParams[i], op.sharesParamsWith === undefined ? 0 : 1, where);
         assert.equal(c.opWeightOwner[i], op.sharesParamsWith ?? op.id, where);
         assert.equal(c.opIsInput[i], op.op === 'input' ? 1 : 0, where);
