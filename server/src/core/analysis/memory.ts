@@ -12,6 +12,7 @@ import { CATEGORIES, categoryPeak, computeLiveness, inPlaceCandidate, type Buffe
 import { arenaFits, arenaWithSameDecisions, planBestFitInOrderColumns, planColumns, type Plan, type PlanCache, type PlanStrategy } from './planner';
 import { buildSchedule, phaseOf, stepNode, valueBytes, valueKindOf, VALUE_KINDS, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
 import { buildTimeline, type TimelineRow } from './timeline';
+import { IntColumn } from './columns';
 
 export interface StepInfo {
   readonly index: number;
@@ -131,7 +132,12 @@ export interface MemoryAnalysis {
   readonly peakStep: PeakStep | null;
   readonly maxBatch: { readonly planned: BatchLimit; readonly lowerBound: BatchLimit };
   readonly simd: SimdFill & { readonly planned: number | null; readonly fits: boolean | null };
-  readonly inPlace: { readonly decisions: readonly InPlaceDecision[]; readonly savings: readonly InPlaceSaving[] };
+  readonly inPlace: {
+    readonly decisions: readonly InPlaceDecision[];
+    /** the ops of `savings`, in the same order (read without building the savings) */
+    readonly candidateOps: Int32Array;
+    readonly savings: readonly InPlaceSaving[];
+  };
   /** train mode only (undefined otherwise); a getter, computed on first read */
   readonly checkpoint?: CheckpointEstimate | undefined;
   /** a getter, computed on first read */
@@ -428,7 +434,12 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     return Math.max(1, lo);
   };
 
+  // which ops could run in place is known now; their peak savings are built on first read
+  const candidates = inPlaceSavings(graph, schedule, liveness, lineFixed, linePerSample, batch);
+  let savings: readonly InPlaceSaving[] | undefined;
+
   const lanes = simdFill(config.device, activationDType(config));
+
   // another plan unless the lanes' batch is the configured one: computed on first read (hover, SIMD rules)
   const simdPlanned = (): number | null => (lanes.batch === null ? null : core.plannedAt(lanes.batch).bytes);
 
@@ -487,7 +498,14 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
         return planned === null ? null : planned <= budget;
       },
     },
-    inPlace: { decisions: liveness.inPlace, savings: inPlaceSavings(graph, schedule, liveness, lineFixed, linePerSample, batch) },
+    inPlace: {
+      decisions: liveness.inPlace,
+      candidateOps: candidates.ops,
+      get savings(): readonly InPlaceSaving[] {
+        savings ??= candidates.savings();
+        return savings;
+      },
+    },
     get checkpoint(): CheckpointEstimate | undefined {
       if (wantsCheckpoint) checkpoint ??= checkpointEstimate(graph, alwaysLive, batch, schedule.opInfo);
       return checkpoint;
@@ -545,7 +563,11 @@ function naiveBytes(graph: Graph, schedule: Schedule, liveness: Liveness): Symbo
   return symbolic(fixed, perSample);
 }
 
-/** for each op that could legally run in place but does not: the lower-bound peak drop if it did */
+/**
+ * The ops that could legally run in place but do not, with the input each would overwrite, in
+ * program order; and, built when first read, the lower-bound peak drop if each did. Most keystrokes
+ * read only which ops these are (missedInPlace finds no step at the peak they could lower).
+ */
 function inPlaceSavings(
   graph: Graph,
   schedule: Schedule,
@@ -553,39 +575,51 @@ function inPlaceSavings(
   lineFixed: Float64Array,
   linePerSample: Float64Array,
   batch: number,
-): InPlaceSaving[] {
+): { readonly ops: Int32Array; readonly savings: () => InPlaceSaving[] } {
   const steps = lineFixed.length;
-  if (steps === 0) return [];
-  const liveAt = (i: number): number => lineFixed[i]! + linePerSample[i]! * batch;
-  // the largest and second-largest step at the batch: merging input and output only changes the op's own step
-  let first = -1;
-  let second = -1;
-  for (let i = 0; i < steps; i++) {
-    const v = liveAt(i);
-    if (first < 0 || v > liveAt(first)) {
-      second = first;
-      first = i;
-    } else if (second < 0 || v > liveAt(second)) second = i;
-  }
-  const peak = liveAt(first);
+  if (steps === 0) return { ops: new Int32Array(0), savings: () => [] };
   const columns = liveness.bufferColumns;
   const bufferEnd = (v: number): number => {
     const b = liveness.bufferOf[v]!;
     return b >= 0 ? columns.liveTo[b]! : -1;
   };
-  const out: InPlaceSaving[] = [];
-  const ops = graphColumns(graph);
-  for (let i = 0; i < ops.opCount; i++) {
+  const graphOps = graphColumns(graph);
+  const ops = new IntColumn();
+  const inputs = new IntColumn();
+  for (let i = 0; i < graphOps.opCount; i++) {
     const spec = schedule.opInfo[i]!.spec;
-    if (!spec || spec.inPlace === 'never' || ops.opRequestsInPlace[i] === 1) continue;
+    if (!spec || spec.inPlace === 'never' || graphOps.opRequestsInPlace[i] === 1) continue;
     const c = inPlaceCandidate(graph, schedule, i, bufferEnd, false);
     if ('reason' in c) continue;
-    const size = valueBytes(schedule, schedule.activationOf[ops.opOutput[i]!]!);
-    const others = i === first ? (second >= 0 ? liveAt(second) : 0) : peak;
-    const after = Math.max(others, liveAt(i) - atBatch(size, batch));
-    out.push({ op: i, input: c.input, bytes: size, peakSaving: peak - after });
+    ops.push(i);
+    inputs.push(c.input);
   }
-  return out;
+  const candidateOps = ops.finish();
+  const candidateInputs = inputs.finish();
+  const savings = (): InPlaceSaving[] => {
+    const liveAt = (i: number): number => lineFixed[i]! + linePerSample[i]! * batch;
+    // the largest and second-largest step at the batch: merging input and output only changes the op's own step
+    let first = -1;
+    let second = -1;
+    for (let i = 0; i < steps; i++) {
+      const v = liveAt(i);
+      if (first < 0 || v > liveAt(first)) {
+        second = first;
+        first = i;
+      } else if (second < 0 || v > liveAt(second)) second = i;
+    }
+    const peak = liveAt(first);
+    const out: InPlaceSaving[] = [];
+    for (let k = 0; k < candidateOps.length; k++) {
+      const i = candidateOps[k]!;
+      const size = valueBytes(schedule, schedule.activationOf[graphOps.opOutput[i]!]!);
+      const others = i === first ? (second >= 0 ? liveAt(second) : 0) : peak;
+      const after = Math.max(others, liveAt(i) - atBatch(size, batch));
+      out.push({ op: i, input: candidateInputs[k]!, bytes: size, peakSaving: peak - after });
+    }
+    return out;
+  };
+  return { ops: candidateOps, savings };
 }
 
 function checkpointEstimate(graph: Graph, alwaysLive: SymbolicBytes, batch: number, infos: readonly OpInfo[]): CheckpointEstimate {

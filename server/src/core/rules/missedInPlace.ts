@@ -139,7 +139,7 @@ export function combinedSaving(profile: PeakProfile, sites: readonly InPlaceSite
  */
 export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new PeakProfile(memory)): InPlaceSite[] {
   const batch = memory.batch;
-  if (memory.inPlace.savings.length === 0) return [];
+  if (memory.inPlace.candidateOps.length === 0) return [];
   // by op id: typed arrays, not Maps: one entry per op
   // the schedule runs op i's forward at step i (one forward step per op, in program order)
   const forwardSteps = Math.min(graph.ops.length, memory.stepLiveFixed.length);
@@ -188,8 +188,8 @@ export function peakLowerable(opCount: number, memory: MemoryAnalysis, profile: 
   const peakSteps = profile.stepsAtPeak();
   if (peakSteps.length === 0) return false;
   const candidate = new Uint8Array(opCount);
-  const savings = memory.inPlace.savings;
-  for (let k = 0; k < savings.length; k++) candidate[savings[k]!.op] = 1;
+  const ops = memory.inPlace.candidateOps;
+  for (let k = 0; k < ops.length; k++) candidate[ops[k]!] = 1;
   for (const step of peakSteps) if (step >= opCount || candidate[step] !== 1) return false;
   return true;
 }
