@@ -95,15 +95,35 @@ export class Arg extends Node {
   }
 }
 
+/**
+ * A call keeps its callee's name and its argument values, not a node per name and per argument:
+ * `callee` and `args` are built when read (by fixes, tests, config), a new object per read.
+ */
 export class Call extends Node {
   declare readonly kind: 'call';
-  declare readonly callee: Ident;
-  declare readonly args: readonly Arg[];
-  constructor(callee: Ident, args: readonly Arg[], src: SourceLines, from: number, to: number) {
+  declare readonly calleeName: string;
+  /** end key of the callee's name (it starts where the call starts) */
+  declare readonly calleeTo: number;
+  /** argument values in order */
+  declare readonly values: readonly Expr[];
+  /** the named arguments by position (undefined for a positional one); undefined when none is named */
+  declare readonly named: readonly (Arg | undefined)[] | undefined;
+  constructor(calleeName: string, calleeTo: number, values: readonly Expr[], named: readonly (Arg | undefined)[] | undefined, src: SourceLines, from: number, to: number) {
     super(src, from, to);
     this.kind = 'call';
-    this.callee = callee;
-    this.args = args;
+    this.calleeName = calleeName;
+    this.calleeTo = calleeTo;
+    this.values = values;
+    this.named = named;
+  }
+
+  get callee(): Ident {
+    return new Ident(this.calleeName, this.src, this.from, this.calleeTo);
+  }
+
+  /** a positional argument's range is its value's */
+  get args(): readonly Arg[] {
+    return this.values.map((v, i) => this.named?.[i] ?? new Arg(undefined, v, this.src, v.from, v.to));
   }
 }
 

@@ -138,8 +138,8 @@ function bindOne(b: Binding, i: number, a: EvArg): void {
 export function bindOpArgs(
   spec: OpSpec,
   args: readonly EvArg[],
-  /** the callee's name: a missing argument is reported there */
-  callee: Located,
+  /** the call: a missing argument is reported at its callee's name */
+  call: { readonly callee: Located },
   diagnostics: CoreDiagnostic[],
   unknownWord: (arg: EvArg) => void,
 ): BoundOp {
@@ -222,7 +222,7 @@ export function bindOpArgs(
     if (ranges[i] !== undefined) continue;
     const s = specArgs[i]!;
     if (s.kind === 'tensor' || (s.required && s.default === undefined)) {
-      diagnostics.push(diag('missingArgument', callee.range, `${spec.name} needs '${s.name}' (${kindText(s)}): ${s.doc}`));
+      diagnostics.push(diag('missingArgument', call.callee.range, `${spec.name} needs '${s.name}' (${kindText(s)}): ${s.doc}`));
       b.ok = false;
     }
   }

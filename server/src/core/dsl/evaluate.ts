@@ -198,13 +198,15 @@ export abstract class Evaluator {
 
   protected evalArgs(call: Call, frame: Frame): EvArg[] {
     // exact size (see emptySlots in bind.ts)
-    const out = new Array<EvArg>(call.args.length);
-    for (let i = 0; i < call.args.length; i++) {
-      const a = call.args[i]!;
-      const value = this.eval(a.value, frame);
-      const word = value.kind === 'symbol' && a.value.kind === 'ident' ? a.value.name : undefined;
+    const values = call.values;
+    const named = call.named;
+    const out = new Array<EvArg>(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const node = values[i]!;
+      const value = this.eval(node, frame);
+      const word = value.kind === 'symbol' && node.kind === 'ident' ? node.name : undefined;
       // a named argument is blamed at its value; a positional one's range is its value's anyway
-      out[i] = { name: a.name, value, at: a.name ? a.value : a, word };
+      out[i] = { name: named?.[i]?.name, value, at: node, word };
     }
     return out;
   }

@@ -91,7 +91,7 @@ export class ModelRun extends Evaluator {
   }
 
   protected call(call: Call, args: EvArg[], frame: Frame, iteration?: number): Value {
-    const name = call.callee.name;
+    const name = call.calleeName;
     const block = this.el.block(name);
     const spec = block ? undefined : lookupOp(name);
     if (!block && !spec) {
@@ -107,7 +107,7 @@ export class ModelRun extends Evaluator {
   private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, repeated: boolean): Value {
     const local = this.scratch;
     this.bindingFrame = frame;
-    const bound = bindOpArgs(spec, args, call.callee, local, this.unknownWord);
+    const bound = bindOpArgs(spec, args, call, local, this.unknownWord);
     if (local.length > 0) {
       for (const d of local) this.el.forward(d, frame);
       local.length = 0;

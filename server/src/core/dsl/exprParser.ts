@@ -27,9 +27,11 @@ export class ExprParser {
   private base = 0;
   /**
    * Arguments of the calls being parsed, innermost on top: each call copies its own out at the
-   * exact size, so no growing array per call is made and dropped.
+   * exact size, so no growing array per call is made and dropped. A named argument's Arg is kept
+   * at its position in `namedStack`.
    */
-  private readonly argStack: Arg[] = [];
+  private readonly argStack: Expr[] = [];
+  private readonly namedStack: (Arg | undefined)[] = [];
   private argTop = 0;
   readonly diagnostics: CoreDiagnostic[];
   /** what nodes turn their offsets into positions with */
@@ -315,9 +317,8 @@ export class ExprParser {
       this.fail(t.range, `'${t.text}' is a keyword and cannot start an expression`);
     }
     this.next();
-    const id = this.ident(t);
-    if (this.is('(')) return this.parseCall(id);
-    return id;
+    if (this.is('(')) return this.parseCall(t);
+    return this.ident(t);
   }
 
   protected parseRepeat(kw: Token): Expr {
@@ -328,11 +329,12 @@ export class ExprParser {
       this.fail(this.errorRange(t), `expected a call after 'repeat ${count.kind === 'number' ? count.text : 'K'}' (repeat K f(x, ...)), found ${describe(t)}`);
     }
     this.next();
-    const call = this.parseCall(this.ident(t));
+    const call = this.parseCall(t);
     return new Repeat(count, call, this.ident(kw), this.lines, kw.start, this.prevEnd());
   }
 
-  protected parseCall(callee: Ident): Call {
+  protected parseCall(calleeToken: Token): Call {
+    const callee = calleeToken.text;
     const open = this.next(); // '('
     this.enter(open);
     this.bracket++;
@@ -343,7 +345,7 @@ export class ExprParser {
         const t = this.peek();
         if (t.kind === 'eof') break;
         // `f(x,` left open while typing: the next line's statement is not an argument
-        if (t.line > this.prev.line && this.startsStatement(this.i)) this.fail(open.range, `'(' of '${callee.name}(' is not closed: missing ')'`);
+        if (t.line > this.prev.line && this.startsStatement(this.i)) this.fail(open.range, `'(' of '${callee}(' is not closed: missing ')'`);
         let name: Ident | undefined;
         if (t.kind === 'ident' && this.peekIs(1, ':')) {
           name = this.ident(this.next());
@@ -353,7 +355,8 @@ export class ExprParser {
           this.fail(t.range, 'positional argument after a named one: positional arguments come first');
         }
         const value = this.parseExpr();
-        this.argStack[this.argTop++] = name ? new Arg(name, value, this.lines, name.from, this.prevEnd()) : new Arg(undefined, value, this.lines, value.from, value.to);
+        this.namedStack[this.argTop] = name ? new Arg(name, value, this.lines, name.from, this.prevEnd()) : undefined;
+        this.argStack[this.argTop++] = value;
         if (!this.eat(',')) break;
       }
       // the usual case first: the messages below are made only for a call left open
@@ -361,8 +364,9 @@ export class ExprParser {
       if (t.kind === 'punct' && t.text === ')') {
         this.next();
         this.bracket--;
-      } else this.close(')', open, `'(' of '${callee.name}(' is not closed: missing ')'`, `in the arguments of '${callee.name}'`);
-      return new Call(callee, this.argStack.slice(base, this.argTop), this.lines, callee.from, this.prevEnd());
+      } else this.close(')', open, `'(' of '${callee}(' is not closed: missing ')'`, `in the arguments of '${callee}'`);
+      const named = sawNamed ? this.namedStack.slice(base, this.argTop) : undefined;
+      return new Call(callee, this.endOf(calleeToken), this.argStack.slice(base, this.argTop), named, this.lines, calleeToken.start, this.prevEnd());
     } finally {
       this.argTop = base;
       this.depth--;

@@ -8,9 +8,10 @@ import { SourceLines } from './source';
 export type TokenKind = 'ident' | 'int' | 'real' | 'size' | 'string' | 'punct' | 'newline' | 'eof';
 
 /**
- * A token; flat fields keep a large file's token list small, `range` is built on demand.
- * Fields are `declare`d and assigned once in the constructor: declared class fields would be
- * defined as undefined first and then assigned again, twice the work for each of 800k tokens.
+ * A token; flat fields keep it small, `range` is built on demand (diagnostics only: the syntax
+ * tree keeps offsets). Fields are `declare`d and assigned once in the constructor: declared class
+ * fields would be defined as undefined first and then assigned again, twice the work for each of
+ * 800k tokens.
  */
 export class Token {
   declare readonly kind: TokenKind;
@@ -23,8 +24,6 @@ export class Token {
   declare readonly character: number;
   /** numbers: the value; sizes: bytes (NaN when not exactly countable) */
   declare readonly value: number | undefined;
-  declare private start_: Position | undefined;
-  declare private end_: Position | undefined;
 
   constructor(kind: TokenKind, text: string, start: number, end: number, line: number, character: number, value: number | undefined) {
     this.kind = kind;
@@ -34,22 +33,19 @@ export class Token {
     this.line = line;
     this.character = character;
     this.value = value;
-    this.start_ = undefined;
-    this.end_ = undefined;
   }
 
   get range(): SourceRange {
     return { start: this.startPos, end: this.endPos };
   }
 
-  /** made once: every node that starts here shares it (positions are never mutated) */
   get startPos(): Position {
-    return (this.start_ ??= { line: this.line, character: this.character });
+    return { line: this.line, character: this.character };
   }
 
   get endPos(): Position {
     // tokens never span lines: the end column follows from the length
-    return (this.end_ ??= { line: this.line, character: this.character + (this.end - this.start) });
+    return { line: this.line, character: this.character + (this.end - this.start) };
   }
 }
 

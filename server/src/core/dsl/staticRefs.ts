@@ -52,7 +52,7 @@ function walk(e: Expr, scope: ReadonlyMap<string, { def: Ident; param: boolean }
       case 'call': {
         const def = blocks.get(x.callee.name);
         if (def) refs.add(undefined, 'block', x.callee.name, x.callee, def, false);
-        for (const a of x.args) stack.push(a.value);
+        for (const v of x.values) stack.push(v);
         break;
       }
       case 'repeat':
