@@ -1,7 +1,8 @@
 // Expansion: op calls to the GraphBuilder, block calls with their arguments bound, `repeat`
 // feeding each result back, checkpoint segments, and the limits on all of it.
 import type { BlockItem, Call, ModelItem, Repeat } from './ast';
-import type { CallFrame, CoreDiagnostic, Graph, TensorId } from '../ir';
+import type { CallFrame, CoreDiagnostic, Graph, SourceRange, TensorId } from '../ir';
+import type { OpRequest } from '../graphBuilder';
 import { lookupOp, opNames } from '../ops/registry';
 import type { ArgValue, OpSpec } from '../ops/types';
 import { bindOpArgs, rangeOfArg, type EvArg } from './bind';
@@ -30,6 +31,20 @@ export class ModelRun extends Evaluator {
   private segments = 0;
   /** the frame of the op call being bound, for the one callback bindOpArgs reports unknown words through */
   private bindingFrame: Frame | undefined;
+  /** the callee's span handed to refs, which copy its offsets at once: no Ident is built per call */
+  private readonly calleeSpan = { from: 0, to: 0 };
+  /** one request for every op: the builder copies what it keeps (inputs, ranges), never the request */
+  private readonly request: { -readonly [K in keyof OpRequest]: OpRequest[K] } = {
+    op: '',
+    inputs: [],
+    args: NO_ARGS,
+    argValues: undefined,
+    site: undefined as unknown as SourceRange,
+    statement: undefined as unknown as SourceRange,
+    callStack: undefined,
+    inPlace: false,
+    checkpointSegment: undefined,
+  };
   private readonly unknownWord = (a: EvArg): void => this.unknownName(a.word!, a.at, this.bindingFrame!);
 
   run(model: ModelItem): Graph {
@@ -47,7 +62,8 @@ export class ModelRun extends Evaluator {
           this.el.reportFrom('unreachable', stmt.range, 'statement after return is never elaborated', undefined, 'warning');
           break;
         }
-        frame.statement = stmt.range;
+        // read here, not through the shared `range` getter: its loads see every kind of node (slow)
+        frame.statement = stmt.src.range(stmt.from, stmt.to);
         if (stmt.kind === 'assign') {
           const v = this.assign(stmt, frame);
           tensors[index] = v.kind === 'tensor' ? v.id : undefined;
@@ -75,6 +91,12 @@ export class ModelRun extends Evaluator {
     }
     this.refs.add(this.graph, 'model', model.name.name, model.name, model.name, true);
     return this.builder.build(outputs, truncated);
+  }
+
+  private callee(call: Call): { readonly from: number; readonly to: number } {
+    this.calleeSpan.from = call.from;
+    this.calleeSpan.to = call.calleeTo;
+    return this.calleeSpan;
   }
 
   /** `checkpoint: true` on a block call or repeat: taken out of the arguments */
@@ -120,15 +142,24 @@ export class ModelRun extends Evaluator {
     const inplaceAt = inplaceIndex(spec);
     const inPlace = inplaceAt >= 0 && bound.values[inplaceAt] === true;
     const argValues = bound.values;
-    // one shape of request for every op (checkpointSegment undefined outside checkpoints)
-    const r = this.builder.add({ op: spec.name, inputs: bound.inputs, args: NO_ARGS, argValues, site: call.range, statement: frame.statement, callStack: frame.callStack, inPlace, checkpointSegment: segment });
+    const request = this.request;
+    request.op = spec.name;
+    request.inputs = bound.inputs;
+    request.argValues = argValues;
+    // read here, not through the shared `range` getter: its loads see every kind of node (slow)
+    request.site = call.src.range(call.from, call.to);
+    request.statement = frame.statement;
+    request.callStack = frame.callStack;
+    request.inPlace = inPlace;
+    request.checkpointSegment = segment;
+    const r = this.builder.add(request);
     if (!r.ok) {
       const blamed = r.arg !== undefined ? rangeOfArg(spec, bound, r.arg) : undefined;
       this.el.reportFrom('shape', blamed ?? call.range, r.message.startsWith(spec.name) ? r.message : `${spec.name}: ${r.message}`, frame);
       return ERROR;
     }
     // a call met once (top level, not repeated) needs no merging with other instances
-    this.refs.add(this.graph, 'op', spec.name, call.callee, undefined, false, r.tensor.id, r.node.id, !repeated && frame.callStack.length === 0);
+    this.refs.add(this.graph, 'op', spec.name, this.callee(call), undefined, false, r.tensor.id, r.node.id, !repeated && frame.callStack.length === 0);
     return { kind: 'tensor', id: r.tensor.id };
   }
 
@@ -167,7 +198,7 @@ export class ModelRun extends Evaluator {
     const ops: number[] = [];
     for (let id = opStart; id < this.builder.opCount; id++) ops.push(id);
     result ??= ERROR;
-    this.refs.add(this.graph, 'block', name, call.callee, block.name, false, tensorsOf(result), ops, iteration === undefined && frame.callStack.length === 0);
+    this.refs.add(this.graph, 'block', name, this.callee(call), block.name, false, tensorsOf(result), ops, iteration === undefined && frame.callStack.length === 0);
     return result;
   }
 

@@ -45,8 +45,20 @@ export class SourceLines {
 
   end(key: number): Position {
     if (key > this.length) return this.start(this.length);
+    // a statement and its outermost call end together: they share the position (never mutated)
+    if (endOwner === this.starts) {
+      if (key === endKeys[0]) return endPositions[0]!;
+      if (key === endKeys[1]) return endPositions[1]!;
+    } else {
+      endOwner = this.starts;
+      endKeys[0] = endKeys[1] = -1;
+    }
     const line = this.lineOf(key - 1);
-    return { line, character: key - this.starts[line]! };
+    const p = { line, character: key - this.starts[line]! };
+    const slot = (endSlot ^= 1);
+    endKeys[slot] = key;
+    endPositions[slot] = p;
+    return p;
   }
 
   range(from: number, to: number): SourceRange {
@@ -57,3 +69,8 @@ export class SourceLines {
 /** the last lookup (module state, not the object's: two parses of one text stay deep-equal) */
 let cachedStarts: readonly number[] | undefined;
 let cachedLine = 0;
+/** the last two end positions made, for the text whose line starts are `endOwner` */
+let endOwner: readonly number[] | undefined;
+const endKeys = [-1, -1];
+const endPositions: (Position | undefined)[] = [undefined, undefined];
+let endSlot = 0;
