@@ -57,6 +57,12 @@ export function knownWords(): Set<string> {
 
 export abstract class Evaluator {
   private steps = 0;
+  /**
+   * The call that is the value of the statement being assigned, and its name: its op's output is
+   * made with that name instead of `op#id` renamed afterwards (a string per statement saved).
+   */
+  protected namedCall: Call | undefined;
+  protected callName = '';
 
   constructor(
     protected readonly el: Elaborator,
@@ -78,6 +84,8 @@ export abstract class Evaluator {
 
   protected assign(stmt: Assign, frame: Frame): Value {
     const before = this.builder.opCount;
+    this.namedCall = stmt.value.kind === 'call' ? stmt.value : undefined;
+    this.callName = stmt.name.name;
     const v = this.known(this.eval(stmt.value, frame), stmt.value, frame);
     // the statement's own result takes its name; nested unnamed calls keep op#id
     if (v.kind === 'tensor' && v.id >= before) this.builder.rename(v.id, stmt.name.name);

@@ -152,6 +152,8 @@ export class ModelRun extends Evaluator {
     request.callStack = frame.callStack;
     request.inPlace = inPlace;
     request.checkpointSegment = segment;
+    // the statement renames its result anyway; nested calls keep op#id
+    request.name = call === this.namedCall ? this.callName : undefined;
     const r = this.builder.add(request);
     if (!r.ok) {
       const blamed = r.arg !== undefined ? rangeOfArg(spec, bound, r.arg) : undefined;
