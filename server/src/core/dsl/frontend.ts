@@ -21,7 +21,7 @@ export const MAX_DIAGNOSTICS = 500;
  */
 export function analyzeNnm(text: string, defaults: ModelConfig, overrides?: ConfigOverrides): FrontendResult {
   const { file, diagnostics, lines } = parseNnm(text);
-  const refs = new RefCollector(lines);
+  const refs = new RefCollector(text, lines);
   const blocks = collectBlocks(file, diagnostics);
 
   let fileConfig: ConfigOverrides = {};

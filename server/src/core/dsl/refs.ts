@@ -41,10 +41,19 @@ export class RefCollector {
   private ops = new Int32Array(1024);
   /** start and end keys (source.ts) of the occurrence and of its definition (-1: none): no node is kept */
   private spans = new Int32Array(4 * 1024);
-  private readonly names: string[] = [];
+  /**
+   * Names that are not the source text of the span (an op's canonical name: `linear` is `dense`),
+   * by index; -1 in `nameIds`: the name is the text at the span, read back in list().
+   */
+  private nameIds = new Int32Array(1024);
+  private readonly otherNames: string[] = [];
+  private readonly otherNameIds = new Map<string, number>();
   private readonly opLists = new Map<number, OpId[]>();
 
-  constructor(private readonly lines: SourceLines) {}
+  constructor(
+    private readonly text: string,
+    private readonly lines: SourceLines,
+  ) {}
 
   add(
     graph: number | undefined,
@@ -77,7 +86,7 @@ export class RefCollector {
     }
     this.flags[k] = flags;
     this.graphs[k] = graph ?? -1;
-    this.names.push(name);
+    this.nameIds[k] = kind === 'op' ? this.nameId(name) : -1;
     const spans = this.spans;
     spans[4 * k] = at.from;
     spans[4 * k + 1] = at.to;
@@ -96,12 +105,24 @@ export class RefCollector {
     this.tensors = widen(this.tensors, new Int32Array(size));
     this.ops = widen(this.ops, new Int32Array(size));
     this.spans = widen(this.spans, new Int32Array(4 * size));
+    this.nameIds = widen(this.nameIds, new Int32Array(size));
+  }
+
+  private nameId(name: string): number {
+    let id = this.otherNameIds.get(name);
+    if (id === undefined) {
+      id = this.otherNames.length;
+      this.otherNames.push(name);
+      this.otherNameIds.set(name, id);
+    }
+    return id;
   }
 
   /** the merged refs, in source order (then by graph), ties in the order met */
   list(): SourceRef[] {
     const merger = new RefMerger(this.lines);
     const spans = this.spans;
+    const nameIds = this.nameIds;
     const at = { from: 0, to: 0 };
     const definition = { from: 0, to: 0 };
     for (let k = 0; k < this.count; k++) {
@@ -114,7 +135,7 @@ export class RefCollector {
       merger.add(
         graph < 0 ? undefined : graph,
         KINDS[flags & 7]!,
-        this.names[k]!,
+        nameIds[k]! >= 0 ? this.otherNames[nameIds[k]!]! : this.text.slice(at.from, at.to),
         at,
         definition.from < 0 ? undefined : definition,
         (flags & IS_DEFINITION) !== 0,
