@@ -45,7 +45,7 @@ export function analyzeNnm(text: string, defaults: ModelConfig, overrides?: Conf
   // refs and outline are read by editor requests only (hover, definition, symbols): built on the
   // first read, not on every keystroke, from what was recorded (the syntax tree is not kept).
   // Own enumerable getters, so spreads and JSON still see them.
-  const sketch = new OutlineSketch(file, lines, elaborator.statementTensors);
+  const sketch = new OutlineSketch(file, text, lines, elaborator.statementTensors);
   const graphs = elaborator.graphs;
   let refList: SourceRef[] | undefined;
   let outlineList: OutlineSymbol[] | undefined;

@@ -89,10 +89,18 @@ function textHash(text: string, start: number, end: number): number {
  * characters (open addressing), so a repeated name costs no slice of the source.
  */
 class Interned {
-  private strings: (string | undefined)[] = emptySlots(128, undefined);
+  private strings: (string | undefined)[];
   /** plain arrays: typed ones cost more to allocate than a small document takes to lex */
-  private hashes: number[] = emptySlots(128, 0);
+  private hashes: number[];
   private count = 0;
+
+  /** sized for the text (about one distinct name per 64 characters): a large file grows the table less often */
+  constructor(textLength: number) {
+    let size = 128;
+    while (size < textLength / 64) size *= 2;
+    this.strings = emptySlots(size, undefined);
+    this.hashes = emptySlots(size, 0);
+  }
 
   intern(text: string, start: number, end: number, hash: number): string {
     const strings = this.strings;
@@ -162,7 +170,7 @@ export class Lexer {
   private lineStart = 0;
   private junkStart = -1;
   private readonly n: number;
-  private readonly names = new Interned();
+  private readonly names: Interned;
   /** the line starts met so far: syntax-tree nodes turn their offsets into positions with it */
   readonly lines: SourceLines;
 
@@ -172,6 +180,7 @@ export class Lexer {
   ) {
     this.n = text.length;
     this.lines = new SourceLines(text.length);
+    this.names = new Interned(text.length);
   }
 
   private pos(offset: number): Position {

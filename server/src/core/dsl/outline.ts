@@ -16,9 +16,9 @@ class ModelSketch {
   readonly from: number;
   readonly to: number;
   readonly made: StatementTensors | undefined;
-  /** per assignment: its index in the body, then the start and end keys of the statement and of its name */
+  /** per assignment: its index in the body, then the start and end keys of the statement and of its name (read back from the text) */
   readonly spans: Int32Array;
-  readonly names: string[] = [];
+  readonly assigns: number;
   /** each config statement with the number of assignments before it */
   readonly configs: { readonly before: number; readonly item: ConfigItem }[] = [];
 
@@ -40,11 +40,11 @@ class ModelSketch {
         spans[5 * k + 2] = s.to;
         spans[5 * k + 3] = s.name.from;
         spans[5 * k + 4] = s.name.to;
-        this.names.push(s.name.name);
         k++;
       }
     }
     this.spans = spans;
+    this.assigns = assigns;
   }
 }
 
@@ -53,6 +53,7 @@ export class OutlineSketch {
 
   constructor(
     file: NnmFile,
+    private readonly text: string,
     private readonly lines: SourceLines,
     results: ReadonlyMap<ModelItem, StatementTensors>,
   ) {
@@ -83,19 +84,20 @@ export class OutlineSketch {
     const children: OutlineSymbol[] = [];
     const made = sketch.made;
     const tensors = made ? graphs[made.graph]?.tensors : undefined;
-    const { spans, names, configs } = sketch;
+    const { spans, assigns, configs } = sketch;
     let c = 0;
-    for (let k = 0; k < names.length; k++) {
+    for (let k = 0; k < assigns; k++) {
       while (c < configs.length && configs[c]!.before === k) children.push(configSymbol(configs[c++]!.item));
       const id = made?.tensors[spans[5 * k]!];
       const t = id !== undefined ? tensors?.[id] : undefined;
       const range = lines.range(spans[5 * k + 1]!, spans[5 * k + 2]!);
       const selectionRange = lines.range(spans[5 * k + 3]!, spans[5 * k + 4]!);
+      const name = this.text.slice(spans[5 * k + 3]!, spans[5 * k + 4]!);
       // built whole: a property added later would grow a second store in each of 100k symbols
       children.push(
         t
-          ? { name: names[k]!, kind: 'tensor', range, selectionRange, children: NO_CHILDREN, detail: details.of(t.shape) }
-          : { name: names[k]!, kind: 'tensor', range, selectionRange, children: NO_CHILDREN },
+          ? { name, kind: 'tensor', range, selectionRange, children: NO_CHILDREN, detail: details.of(t.shape) }
+          : { name, kind: 'tensor', range, selectionRange, children: NO_CHILDREN },
       );
     }
     while (c < configs.length) children.push(configSymbol(configs[c++]!.item));
