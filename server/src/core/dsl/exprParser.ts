@@ -57,6 +57,8 @@ export class ExprParser {
     const behind = this.i - this.base;
     if (behind > 4096) {
       const drop = behind - 8;
+      // no one holds these (the parser keeps offsets, not tokens, past a few tokens); `prev` may lie further back
+      this.lexer.recycle(this.buf, 0, drop, this.prev);
       // moved down in place: splice would also build an array of the dropped tokens
       this.buf.copyWithin(0, drop);
       this.buf.length -= drop;
@@ -134,6 +136,11 @@ export class ExprParser {
     return t.kind === 'eof' ? this.lines.length + 1 : t.end;
   }
 
+  /** the range of the one-character bracket at `start` (its token may be recycled by now) */
+  protected bracketRange(start: number): SourceRange {
+    return this.lines.range(start, start + 1);
+  }
+
   /** the end key of the last token taken: where the node being built ends */
   protected prevEnd(): number {
     return this.endOf(this.prev);
@@ -190,14 +197,14 @@ export class ExprParser {
 
   /** an expression; on a syntax error (already reported) an ErrorExpr, and the parser skips to the statement's end */
   protected guardedExpr(): Expr {
-    const start = this.peek();
+    const start = this.peek().start;
     try {
       return this.parseExpr();
     } catch (e) {
       if (!(e instanceof Bail)) throw e;
       this.depth = 0;
       this.recover();
-      return new ErrorExpr(this.lines, start.start, this.prevEnd());
+      return new ErrorExpr(this.lines, start, this.prevEnd());
     }
   }
 
@@ -211,6 +218,7 @@ export class ExprParser {
   protected parseExpr(): Expr {
     const start = this.peek();
     this.enter(start);
+    const from = start.start;
     try {
       const cond = this.parseBinary(1);
       if (!this.is('?')) return cond;
@@ -219,7 +227,7 @@ export class ExprParser {
       if (!this.is(':')) this.fail(this.errorRange(this.peek()), `expected ':' between the branches of '? :', found ${describe(this.peek())}`);
       this.next();
       const otherwise = this.parseExpr();
-      return new Ternary(cond, then, otherwise, this.lines, start.start, this.prevEnd());
+      return new Ternary(cond, then, otherwise, this.lines, from, this.prevEnd());
     } finally {
       this.depth--;
     }
@@ -232,13 +240,14 @@ export class ExprParser {
    */
   protected parseBinary(minPrec: number): Expr {
     const first = this.peek();
+    const from = first.start;
     let left: Expr;
     if (minPrec <= 3 && first.kind === 'ident' && first.text === 'not') {
       this.next();
       this.enter(first);
       try {
         const operand = this.parseBinary(3);
-        left = new Unary('not', operand, this.lines, first.start, this.prevEnd());
+        left = new Unary('not', operand, this.lines, from, this.prevEnd());
       } finally {
         this.depth--;
       }
@@ -255,12 +264,14 @@ export class ExprParser {
         const prec = binaryPrecedence(t);
         if (prec === 0 || prec < minPrec) return left;
         if (prec === 4 && lastPrec === 4) this.fail(t.range, `comparisons do not chain; write 'a < b and b < c'`);
+        const op = t.text as BinaryOp;
+        const opStart = t.start;
         this.next();
         chain++;
         lastPrec = prec;
         this.enter(t);
         const right = this.parseBinary(prec + 1);
-        left = new Binary(t.text as BinaryOp, left, right, t.start, this.lines, first.start, this.prevEnd());
+        left = new Binary(op, left, right, opStart, this.lines, from, this.prevEnd());
       }
     } finally {
       this.depth -= chain;
@@ -270,11 +281,12 @@ export class ExprParser {
   protected parseUnary(): Expr {
     const t = this.peek();
     if (t.kind === 'punct' && t.text === '-') {
+      const from = t.start;
       this.next();
       this.enter(t);
       try {
         const operand = this.parseUnary();
-        return new Unary('-', operand, this.lines, t.start, this.prevEnd());
+        return new Unary('-', operand, this.lines, from, this.prevEnd());
       } finally {
         this.depth--;
       }
@@ -322,6 +334,8 @@ export class ExprParser {
   }
 
   protected parseRepeat(kw: Token): Expr {
+    const kwStart = kw.start;
+    const keyword = this.ident(kw);
     this.next();
     const count = this.parseUnary();
     const t = this.peek();
@@ -330,13 +344,16 @@ export class ExprParser {
     }
     this.next();
     const call = this.parseCall(t);
-    return new Repeat(count, call, this.ident(kw), this.lines, kw.start, this.prevEnd());
+    return new Repeat(count, call, keyword, this.lines, kwStart, this.prevEnd());
   }
 
   protected parseCall(calleeToken: Token): Call {
     const callee = calleeToken.text;
+    const calleeFrom = calleeToken.start;
+    const calleeTo = this.endOf(calleeToken);
     const open = this.next(); // '('
     this.enter(open);
+    const openStart = open.start;
     this.bracket++;
     const base = this.argTop;
     let sawNamed = false;
@@ -345,7 +362,7 @@ export class ExprParser {
         const t = this.peek();
         if (t.kind === 'eof') break;
         // `f(x,` left open while typing: the next line's statement is not an argument
-        if (t.line > this.prev.line && this.startsStatement(this.i)) this.fail(open.range, `'(' of '${callee}(' is not closed: missing ')'`);
+        if (t.line > this.prev.line && this.startsStatement(this.i)) this.fail(this.bracketRange(openStart), `'(' of '${callee}(' is not closed: missing ')'`);
         let name: Ident | undefined;
         if (t.kind === 'ident' && this.peekIs(1, ':')) {
           name = this.ident(this.next());
@@ -364,9 +381,9 @@ export class ExprParser {
       if (t.kind === 'punct' && t.text === ')') {
         this.next();
         this.bracket--;
-      } else this.close(')', open, `'(' of '${callee}(' is not closed: missing ')'`, `in the arguments of '${callee}'`);
+      } else this.close(')', openStart, `'(' of '${callee}(' is not closed: missing ')'`, `in the arguments of '${callee}'`);
       const named = sawNamed ? this.namedStack.slice(base, this.argTop) : undefined;
-      return new Call(callee, this.endOf(calleeToken), this.argStack.slice(base, this.argTop), named, this.lines, calleeToken.start, this.prevEnd());
+      return new Call(callee, calleeTo, this.argStack.slice(base, this.argTop), named, this.lines, calleeFrom, this.prevEnd());
     } finally {
       this.argTop = base;
       this.depth--;
@@ -374,18 +391,19 @@ export class ExprParser {
   }
 
   /** consume the closing bracket, or fail: "not closed" when the next token sits on a later line */
-  protected close(text: string, open: Token, notClosed: string, where: string): void {
+  protected close(text: string, openStart: number, notClosed: string, where: string): void {
     const t = this.peek();
     if (t.kind === 'punct' && t.text === text) {
       this.next();
       this.bracket--;
       return;
     }
-    if (t.kind === 'eof' || t.line > this.prev.line) this.fail(open.range, notClosed);
+    if (t.kind === 'eof' || t.line > this.prev.line) this.fail(this.bracketRange(openStart), notClosed);
     this.fail(t.range, `expected ',' or '${text}' ${where}, found ${describe(t)}`);
   }
 
   protected parseParens(open: Token): Expr {
+    const openStart = open.start;
     this.next();
     this.enter(open);
     this.bracket++;
@@ -397,7 +415,7 @@ export class ExprParser {
         this.bracket--;
         return inner;
       }
-      if (t.kind === 'eof' || t.line > this.prev.line) this.fail(open.range, "'(' is not closed: missing ')'");
+      if (t.kind === 'eof' || t.line > this.prev.line) this.fail(this.bracketRange(openStart), "'(' is not closed: missing ')'");
       return this.fail(t.range, `expected ')' to close the parenthesis, found ${describe(t)}`);
     } finally {
       this.depth--;
@@ -405,6 +423,7 @@ export class ExprParser {
   }
 
   protected parseList(open: Token): Expr {
+    const openStart = open.start;
     this.next();
     this.enter(open);
     this.bracket++;
@@ -415,8 +434,8 @@ export class ExprParser {
         items.push(this.parseExpr());
         if (!this.eat(',')) break;
       }
-      this.close(']', open, "'[' is not closed: missing ']'", 'in the list');
-      return new ListExpr(exactSize(items), this.lines, open.start, this.prevEnd());
+      this.close(']', openStart, "'[' is not closed: missing ']'", 'in the list');
+      return new ListExpr(exactSize(items), this.lines, openStart, this.prevEnd());
     } finally {
       this.depth--;
     }

@@ -9,21 +9,22 @@ export type TokenKind = 'ident' | 'int' | 'real' | 'size' | 'string' | 'punct' |
 
 /**
  * A token; flat fields keep it small, `range` is built on demand (diagnostics only: the syntax
- * tree keeps offsets). Fields are `declare`d and assigned once in the constructor: declared class
- * fields would be defined as undefined first and then assigned again, twice the work for each of
- * 800k tokens.
+ * tree keeps offsets). Fields are `declare`d and assigned in the constructor: declared class
+ * fields would be defined as undefined first and then assigned again. The parser hands tokens
+ * well behind its cursor back to the lexer (`recycle`), which refills them: a large file's
+ * 800k tokens are a few thousand objects.
  */
 export class Token {
-  declare readonly kind: TokenKind;
+  declare kind: TokenKind;
   /** source text (for strings: the decoded value) */
-  declare readonly text: string;
+  declare text: string;
   /** offsets into the source */
-  declare readonly start: number;
-  declare readonly end: number;
-  declare readonly line: number;
-  declare readonly character: number;
+  declare start: number;
+  declare end: number;
+  declare line: number;
+  declare character: number;
   /** numbers: the value; sizes: bytes (NaN when not exactly countable) */
-  declare readonly value: number | undefined;
+  declare value: number | undefined;
 
   constructor(kind: TokenKind, text: string, start: number, end: number, line: number, character: number, value: number | undefined) {
     this.kind = kind;
@@ -187,9 +188,26 @@ export class Lexer {
     return { line: this.line, character: offset - this.lineStart };
   }
 
+  /** tokens the parser no longer reads */
+  private readonly spare: Token[] = [];
+
+  /** take back tokens no one reads any more, to be refilled by next() */
+  recycle(tokens: readonly Token[], from: number, to: number, keep: Token): void {
+    for (let k = from; k < to; k++) if (tokens[k] !== keep) this.spare.push(tokens[k]!);
+  }
+
   // tokens never span lines (a \r\n newline token ends where the next line starts; its range is unused)
   private make(kind: TokenKind, start: number, end: number, tokText: string, value?: number): Token {
-    return new Token(kind, tokText, start, end, this.line, start - this.lineStart, value);
+    const t = this.spare.pop();
+    if (t === undefined) return new Token(kind, tokText, start, end, this.line, start - this.lineStart, value);
+    t.kind = kind;
+    t.text = tokText;
+    t.start = start;
+    t.end = end;
+    t.line = this.line;
+    t.character = start - this.lineStart;
+    t.value = value;
+    return t;
   }
 
   private flushJunk(end: number): void {

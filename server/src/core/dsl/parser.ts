@@ -73,12 +73,15 @@ class Parser extends ExprParser {
   }
 
   private parseConfig(): ConfigItem {
+    // tokens are recycled once well behind the cursor: keep what is needed after the body, not the token
     const kw = this.next();
+    const kwStart = kw.start;
+    const keyword = this.ident(kw);
     const entries: ConfigEntry[] = [];
     this.skipNewlines();
     if (!this.expect('{', "to open 'config'")) {
       this.recover();
-      return new ConfigItem(entries, this.ident(kw), this.lines, kw.start, this.prevEnd());
+      return new ConfigItem(entries, keyword, this.lines, kwStart, this.prevEnd());
     }
     for (;;) {
       this.skipNewlines();
@@ -88,7 +91,7 @@ class Parser extends ExprParser {
         break;
       }
       if (t.kind === 'eof' || (t.kind === 'ident' && (t.text === 'model' || t.text === 'block') && !this.peekIs(1, ':'))) {
-        this.error(kw.range, "'config {' is not closed: missing '}'");
+        this.error(keyword.range, "'config {' is not closed: missing '}'");
         break;
       }
       if (this.eat(',')) continue;
@@ -100,14 +103,14 @@ class Parser extends ExprParser {
       }
       const key = this.ident(this.next());
       this.next(); // ':'
-      const valueStart = this.peek();
+      const valueStart = this.peek().start;
       const value = this.guardedExpr();
-      const valueText = value.kind === 'error' ? '' : this.text.slice(valueStart.start, this.prev.end);
+      const valueText = value.kind === 'error' ? '' : this.text.slice(valueStart, this.prev.end);
       entries.push(new ConfigEntry(key, value, valueText, this.lines, key.from, this.prevEnd()));
       if (this.is(',')) continue;
       this.endOfLine("after a config entry (one 'key: value' per line or separated by ',')");
     }
-    return new ConfigItem(entries, this.ident(kw), this.lines, kw.start, this.prevEnd());
+    return new ConfigItem(entries, keyword, this.lines, kwStart, this.prevEnd());
   }
 
   private itemName(kw: Token, what: string): Ident {
@@ -119,10 +122,14 @@ class Parser extends ExprParser {
 
   private parseBlock(): BlockItem {
     const kw = this.next();
+    const kwStart = kw.start;
+    const kwLine = kw.line;
+    const keyword = this.ident(kw);
     const name = this.itemName(kw, 'block');
     const params: Param[] = [];
     const open = this.peek();
     if (open.kind === 'punct' && open.text === '(') {
+      const openStart = open.start;
       this.next();
       this.bracket++;
       try {
@@ -133,14 +140,14 @@ class Parser extends ExprParser {
           let def: Expr | undefined;
           let defaultText: string | undefined;
           if (this.eat(':')) {
-            const first = this.peek();
+            const first = this.peek().start;
             def = this.parseExpr();
-            defaultText = this.text.slice(first.start, this.prev.end);
+            defaultText = this.text.slice(first, this.prev.end);
           }
           params.push(new Param(pname, def, defaultText, this.lines, pname.from, this.prevEnd()));
           if (!this.eat(',')) break;
         }
-        this.close(')', open, "the parameter list is not closed: missing ')'", 'in the parameter list');
+        this.close(')', openStart, "the parameter list is not closed: missing ')'", 'in the parameter list');
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
         this.depth = 0;
@@ -150,9 +157,9 @@ class Parser extends ExprParser {
       this.error(this.errorRange(open), `expected '(' and the parameters of block '${name.name}'`);
       this.recoverToBrace();
     }
-    const body = this.parseBody(kw, name);
-    const doc = this.docAbove(kw.line);
-    return new BlockItem(name, params, body, doc, this.lines, kw.start, this.prevEnd());
+    const body = this.parseBody(keyword, name);
+    const doc = this.docAbove(kwLine);
+    return new BlockItem(name, params, body, doc, this.lines, kwStart, this.prevEnd());
   }
 
   /** skip to the `{` of a body on this line, if there is one */
@@ -176,16 +183,18 @@ class Parser extends ExprParser {
 
   private parseModel(): ModelItem {
     const kw = this.next();
+    const kwStart = kw.start;
+    const keyword = this.ident(kw);
     const name = this.itemName(kw, 'model');
     if (!this.is('{')) this.recoverToBrace();
-    const body = this.parseBody(kw, name);
-    return new ModelItem(name, body, this.lines, kw.start, this.prevEnd());
+    const body = this.parseBody(keyword, name);
+    return new ModelItem(name, body, this.lines, kwStart, this.prevEnd());
   }
 
-  private parseBody(kw: Token, name: Ident): Statement[] {
+  private parseBody(keyword: Ident, name: Ident): Statement[] {
     const body: Statement[] = [];
     this.skipNewlines();
-    const what = `${kw.text} '${name.name}'`;
+    const what = `${keyword.name} '${name.name}'`;
     if (!this.eat('{')) {
       // go on as if the brace were there: the statements below are most likely the body
       this.error(this.errorRange(this.peek()), `expected '{' to open ${what}`);
@@ -198,7 +207,7 @@ class Parser extends ExprParser {
         return body;
       }
       if (t.kind === 'eof' || (t.kind === 'ident' && (t.text === 'model' || t.text === 'block') && !this.peekIs(1, '='))) {
-        this.error(name.name ? name.range : kw.range, `${what} is not closed: missing '}'`);
+        this.error(name.name ? name.range : keyword.range, `${what} is not closed: missing '}'`);
         return body;
       }
       const stmt = this.parseStatement();
@@ -208,6 +217,7 @@ class Parser extends ExprParser {
 
   private parseStatement(): Statement | undefined {
     const t = this.peek();
+    const start = t.start;
     if (t.kind === 'ident' && t.text === 'config' && this.peekIs(1, '{')) {
       const item = this.parseConfig();
       this.endOfLine('after the closing }');
@@ -216,7 +226,7 @@ class Parser extends ExprParser {
     if (t.kind === 'ident' && t.text === 'return') {
       this.next();
       const value = this.guardedExpr();
-      const stmt = new Return(value, this.lines, t.start, this.prevEnd());
+      const stmt = new Return(value, this.lines, start, this.prevEnd());
       if (value.kind !== 'error') this.endOfLine('after the return value');
       return stmt;
     }
@@ -224,7 +234,7 @@ class Parser extends ExprParser {
       const name = this.ident(this.next());
       this.next(); // '='
       const value = this.guardedExpr();
-      const stmt = new Assign(name, value, this.lines, t.start, this.prevEnd());
+      const stmt = new Assign(name, value, this.lines, start, this.prevEnd());
       if (value.kind !== 'error') this.endOfLine('after the statement');
       return stmt;
     }
