@@ -5,7 +5,7 @@
 import { DTYPE_BYTES, type DType, type Graph, type Layout, type Lowering, type OpId, type OpNode, type TensorId, type TensorType } from '../ir';
 import { activationDType } from '../graphBuilder';
 import { lookupOp } from '../ops/registry';
-import type { ArgValue, OpSpec } from '../ops/types';
+import type { ArgValue, OpContext, OpSpec } from '../ops/types';
 import { symbolic, type SymbolicBytes } from '../units';
 import { FloatColumn, IntColumn } from './columns';
 import { weightFormat } from './footprint';
@@ -139,6 +139,7 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
     plain.set(spec, pair);
     return info;
   };
+  const recent = new Map<OpSpec, RecentInfo>();
   const infos = new Array<OpInfo>(c.opCount);
   for (let i = 0; i < c.opCount; i++) {
     const spec = c.opSpec[i];
@@ -157,41 +158,79 @@ export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
       continue;
     }
     const op = graph.ops[i]!;
+    const outShape = graph.tensors[op.output]!.shape;
+    // the registry's rules are pure in their context: a chain of like layers asks them the same
+    // question (frontends share equal attrs and shape arrays), answered once
+    const last = recent.get(spec);
+    if (last && last.attrs === op.attrs && last.outShape === outShape && sameInputTypes(graph, op.inputs, last.inputs)) {
+      infos[i] = last.info;
+      continue;
+    }
     // one context object refilled per op: the registry's rules read it and keep nothing
     // an input list per arity, refilled in place (emptying one array and pushing would reallocate it per op)
     const inputs = (inputLists[arity] ??= new Array<TensorType>(arity));
     for (let k = 0; k < arity; k++) inputs[k] = graph.tensors[op.inputs[k]!]!;
     ctx.inputs = inputs;
     ctx.args = argsOf(op);
-    try {
-      const outShape = graph.tensors[op.output]!.shape;
-      const extra = saved.extraElements?.(ctx, outShape) ?? NO_BYTES;
-      const extraBytes = DTYPE_BYTES[saved.extraDType ?? activation];
-      // lowering workspace belongs to the convolution family; attention scores stay whatever the lowering
-      const workspace = hasWorkspace ? spec.workspaceElements!(ctx, outShape) : NO_BYTES;
-      const output = saved.outputWhen?.(ctx) ?? saved.output;
-      if (allInputs && isZero(extra) && isZero(workspace) && !saved.extraDType) {
-        infos[i] = plainInfo(spec, output);
-        continue;
-      }
-      infos[i] = {
-        spec,
-        saved: {
-          inputs: allInputs ? saved.inputs : saved.inputs.filter((k) => k < arity),
-          output,
-          extra: scaled(extra, extraBytes),
-        },
-        workspace: scaled(workspace, bytesPerActivation),
-        extraElements: extra,
-        ...(saved.extraDType ? { extraDType: saved.extraDType } : {}),
-        workspaceElements: workspace,
-      };
-    } catch {
-      // a registry rule that rejects what the shape rule accepted: account the op as keeping nothing
-      infos[i] = { spec, saved: { inputs: [], output: false, extra: NO_BYTES }, workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
-    }
+    infos[i] = registryInfo(spec, saved, ctx, outShape, arity, allInputs, hasWorkspace, activation, bytesPerActivation, plainInfo);
+    recent.set(spec, { attrs: op.attrs, outShape, inputs: inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })), info: infos[i]! });
   }
   return infos;
+}
+
+/** the last registry answer per spec, with the identities of the context it was given */
+interface RecentInfo {
+  readonly attrs: OpNode['attrs'];
+  readonly outShape: readonly number[];
+  readonly inputs: readonly TensorType[];
+  readonly info: OpInfo;
+}
+
+function sameInputTypes(graph: Graph, inputs: readonly number[], last: readonly TensorType[]): boolean {
+  if (inputs.length !== last.length) return false;
+  for (let k = 0; k < inputs.length; k++) {
+    const t = graph.tensors[inputs[k]!]!;
+    if (t.shape !== last[k]!.shape || t.dtype !== last[k]!.dtype) return false;
+  }
+  return true;
+}
+
+/** an op's facts from its registry rules (extra saved state, workspace, whether the output is kept) */
+function registryInfo(
+  spec: OpSpec,
+  saved: OpSpec['savedForBackward'],
+  ctx: OpContext,
+  outShape: readonly number[],
+  arity: number,
+  allInputs: boolean,
+  hasWorkspace: boolean,
+  activation: DType,
+  bytesPerActivation: number,
+  plainInfo: (spec: OpSpec, output: boolean) => OpInfo,
+): OpInfo {
+  try {
+    const extra = saved.extraElements?.(ctx, outShape) ?? NO_BYTES;
+    const extraBytes = DTYPE_BYTES[saved.extraDType ?? activation];
+    // lowering workspace belongs to the convolution family; attention scores stay whatever the lowering
+    const workspace = hasWorkspace ? spec.workspaceElements!(ctx, outShape) : NO_BYTES;
+    const output = saved.outputWhen?.(ctx) ?? saved.output;
+    if (allInputs && isZero(extra) && isZero(workspace) && !saved.extraDType) return plainInfo(spec, output);
+    return {
+      spec,
+      saved: {
+        inputs: allInputs ? saved.inputs : saved.inputs.filter((k) => k < arity),
+        output,
+        extra: scaled(extra, extraBytes),
+      },
+      workspace: scaled(workspace, bytesPerActivation),
+      extraElements: extra,
+      ...(saved.extraDType ? { extraDType: saved.extraDType } : {}),
+      workspaceElements: workspace,
+    };
+  } catch {
+    // a registry rule that rejects what the shape rule accepted: account the op as keeping nothing
+    return { spec, saved: { inputs: [], output: false, extra: NO_BYTES }, workspace: NO_BYTES, extraElements: NO_BYTES, workspaceElements: NO_BYTES };
+  }
 }
 
 function scaled(elements: { readonly fixed: number; readonly perSample: number }, bytes: number): SymbolicBytes {
