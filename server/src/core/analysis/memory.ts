@@ -186,9 +186,10 @@ function runCore(
   const steps = schedule.stepCount;
   const lineFixed = new Float64Array(steps);
   const linePerSample = new Float64Array(steps);
+  const { fixed: liveFixed, perSample: livePerSample } = liveness.totals;
   for (let i = 0; i < steps; i++) {
-    lineFixed[i] = alwaysLive.fixed + liveness.totals.fixed[i]!;
-    linePerSample[i] = alwaysLive.perSample + liveness.totals.perSample[i]!;
+    lineFixed[i] = alwaysLive.fixed + liveFixed[i]!;
+    linePerSample[i] = alwaysLive.perSample + livePerSample[i]!;
   }
   const columns = liveness.bufferColumns;
   // the plan items' intervals, made for the first plan (most keystrokes plan nothing)
