@@ -1,6 +1,6 @@
 // The .nnm frontend: text -> tokens -> AST -> elaborated graphs, with outline, refs and blocks.
 import type { ConfigOverrides } from '../config';
-import type { BlockInfo, FrontendResult, OutlineSymbol, SourceRef } from '../document';
+import type { BlockInfo, FrontendResult } from '../document';
 import type { CoreDiagnostic, ModelConfig } from '../ir';
 import { lookupOp } from '../ops/registry';
 import type { BlockItem, NnmFile } from './ast';
@@ -11,6 +11,7 @@ import { parseNnm } from './parser';
 import { RefCollector } from './refs';
 import { addStaticRefs } from './staticRefs';
 import { OutlineSketch } from './outline';
+import { lazyFrontendResult } from './lazyResult';
 
 /** diagnostics kept per document: a file of junk must not flood the editor */
 export const MAX_DIAGNOSTICS = 500;
@@ -43,23 +44,9 @@ export function analyzeNnm(text: string, defaults: ModelConfig, overrides?: Conf
 
   addStaticRefs(file, refs, elaborator.expandedBlocks);
   // refs and outline are read by editor requests only (hover, definition, symbols): built on the
-  // first read, not on every keystroke, from what was recorded (the syntax tree is not kept).
-  // Own enumerable getters, so spreads and JSON still see them.
+  // first read, not on every keystroke, from what was recorded (the syntax tree is not kept)
   const sketch = new OutlineSketch(file, text, lines, elaborator.statementTensors);
-  const graphs = elaborator.graphs;
-  let refList: SourceRef[] | undefined;
-  let outlineList: OutlineSymbol[] | undefined;
-  return {
-    graphs,
-    diagnostics: capDiagnostics(diagnostics),
-    get outline(): OutlineSymbol[] {
-      return (outlineList ??= sketch.build(graphs));
-    },
-    get refs(): SourceRef[] {
-      return (refList ??= refs.list());
-    },
-    blocks: blockInfos(file),
-  };
+  return lazyFrontendResult(elaborator.graphs, capDiagnostics(diagnostics), blockInfos(file), refs, sketch);
 }
 
 function collectBlocks(file: NnmFile, diagnostics: CoreDiagnostic[]): Map<string, BlockItem> {

@@ -17,7 +17,7 @@ class ModelSketch {
   readonly to: number;
   readonly made: StatementTensors | undefined;
   /** per assignment: its index in the body, then the start and end keys of the statement and of its name (read back from the text) */
-  readonly spans: Int32Array;
+  readonly spans: number[] = [];
   readonly assigns: number;
   /** each config statement with the number of assignments before it */
   readonly configs: { readonly before: number; readonly item: ConfigItem }[] = [];
@@ -28,23 +28,18 @@ class ModelSketch {
     this.to = item.to;
     this.made = made;
     const body = item.body;
-    let assigns = 0;
-    for (const s of body) if (s.kind === 'assign') assigns++;
-    const spans = new Int32Array(5 * assigns);
-    for (let index = 0, k = 0; index < body.length; index++) {
+    // a plain array: a typed one per model per analysis costs a small file more than its statements
+    const spans = this.spans;
+    let k = 0;
+    for (let index = 0; index < body.length; index++) {
       const s = body[index]!;
       if (s.kind === 'config') this.configs.push({ before: k, item: s });
       else if (s.kind === 'assign') {
-        spans[5 * k] = index;
-        spans[5 * k + 1] = s.from;
-        spans[5 * k + 2] = s.to;
-        spans[5 * k + 3] = s.name.from;
-        spans[5 * k + 4] = s.name.to;
+        spans.push(index, s.from, s.to, s.name.from, s.name.to);
         k++;
       }
     }
-    this.spans = spans;
-    this.assigns = assigns;
+    this.assigns = k;
   }
 }
 

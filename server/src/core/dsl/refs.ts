@@ -1,6 +1,6 @@
 // Collects resolved identifier occurrences and calls while a model elaborates. Only hover,
 // definition, references and completion read the refs, on request: an occurrence is recorded as
-// the arguments of `add` in columns, and merged into refs (refMerge.ts) on the first `list()`.
+// the arguments of `add` in rows of numbers, and merged into refs (refMerge.ts) on the first `list()`.
 import type { OpId, TensorId } from '../ir';
 import type { SourceRef } from '../document';
 import { RefMerger, type Span } from './refMerge';
@@ -25,27 +25,35 @@ function kindIndex(kind: SourceRef['kind']): number {
   }
 }
 
-/** flags column: kind index in the low 3 bits */
+/** FLAGS field: kind index in the low 3 bits */
 const IS_DEFINITION = 8;
 const ONCE = 16;
 const HAS_TENSOR = 32;
-/** `ops` was one id (in the ops column); a list is kept in `opLists` */
+/** `ops` was one id (in the OP field); a list is kept in `opLists` */
 const HAS_OP = 64;
 const HAS_OP_LIST = 128;
 
+/**
+ * Fields of an occurrence's row: graph (-1: none), flags, tensor, op, the start and end keys
+ * (source.ts) of the name met and of its definition (-1: none), and the name's id in `otherNames`
+ * (-1: the name is the source text at the span, read back in list()). No node is kept.
+ */
+const GRAPH = 0;
+const FLAGS = 1;
+const TENSOR = 2;
+const OP = 3;
+const FROM = 4;
+const TO = 5;
+const DEF_FROM = 6;
+const DEF_TO = 7;
+const NAME = 8;
+const STRIDE = 9;
+
 export class RefCollector {
   private count = 0;
-  private graphs = new Int32Array(1024);
-  private flags = new Uint8Array(1024);
-  private tensors = new Int32Array(1024);
-  private ops = new Int32Array(1024);
-  /** start and end keys (source.ts) of the occurrence and of its definition (-1: none): no node is kept */
-  private spans = new Int32Array(4 * 1024);
-  /**
-   * Names that are not the source text of the span (an op's canonical name: `linear` is `dense`),
-   * by index; -1 in `nameIds`: the name is the text at the span, read back in list().
-   */
-  private nameIds = new Int32Array(1024);
+  /** one array for every field: a typed array per field, made per analysis of a small file, cost more than the file */
+  private rows: Int32Array;
+  /** names that are not the source text of their span (an op's canonical name: `linear` is `dense`) */
   private readonly otherNames: string[] = [];
   private readonly otherNameIds = new Map<string, number>();
   private readonly opLists = new Map<number, OpId[]>();
@@ -53,7 +61,12 @@ export class RefCollector {
   constructor(
     private readonly text: string,
     private readonly lines: SourceLines,
-  ) {}
+  ) {
+    // about one occurrence per 8 characters of a model: a large file's rows are not grown from few
+    let size = 64;
+    while (size < text.length / 8) size *= 2;
+    this.rows = new Int32Array(STRIDE * size);
+  }
 
   add(
     graph: number | undefined,
@@ -69,43 +82,36 @@ export class RefCollector {
     once = false,
   ): void {
     const k = this.count++;
-    if (k === this.graphs.length) this.grow();
+    if (STRIDE * (k + 1) > this.rows.length) this.grow();
+    const rows = this.rows;
+    const row = STRIDE * k;
     let flags = kindIndex(kind);
     if (isDefinition) flags |= IS_DEFINITION;
     if (once) flags |= ONCE;
     if (tensor !== undefined) {
       flags |= HAS_TENSOR;
-      this.tensors[k] = tensor;
+      rows[row + TENSOR] = tensor;
     }
     if (typeof ops === 'number') {
       flags |= HAS_OP;
-      this.ops[k] = ops;
+      rows[row + OP] = ops;
     } else if (ops !== undefined) {
       flags |= HAS_OP_LIST;
       this.opLists.set(k, ops);
     }
-    this.flags[k] = flags;
-    this.graphs[k] = graph ?? -1;
-    this.nameIds[k] = kind === 'op' ? this.nameId(name) : -1;
-    const spans = this.spans;
-    spans[4 * k] = at.from;
-    spans[4 * k + 1] = at.to;
-    spans[4 * k + 2] = definition ? definition.from : -1;
-    spans[4 * k + 3] = definition ? definition.to : -1;
+    rows[row + GRAPH] = graph ?? -1;
+    rows[row + FLAGS] = flags;
+    rows[row + FROM] = at.from;
+    rows[row + TO] = at.to;
+    rows[row + DEF_FROM] = definition ? definition.from : -1;
+    rows[row + DEF_TO] = definition ? definition.to : -1;
+    rows[row + NAME] = kind === 'op' ? this.nameId(name) : -1;
   }
 
   private grow(): void {
-    const size = 2 * this.graphs.length;
-    const widen = <T extends Int32Array | Uint8Array>(old: T, made: T): T => {
-      made.set(old);
-      return made;
-    };
-    this.graphs = widen(this.graphs, new Int32Array(size));
-    this.flags = widen(this.flags, new Uint8Array(size));
-    this.tensors = widen(this.tensors, new Int32Array(size));
-    this.ops = widen(this.ops, new Int32Array(size));
-    this.spans = widen(this.spans, new Int32Array(4 * size));
-    this.nameIds = widen(this.nameIds, new Int32Array(size));
+    const rows = new Int32Array(2 * this.rows.length);
+    rows.set(this.rows);
+    this.rows = rows;
   }
 
   private nameId(name: string): number {
@@ -121,26 +127,27 @@ export class RefCollector {
   /** the merged refs, in source order (then by graph), ties in the order met */
   list(): SourceRef[] {
     const merger = new RefMerger(this.lines);
-    const spans = this.spans;
-    const nameIds = this.nameIds;
+    const rows = this.rows;
     const at = { from: 0, to: 0 };
     const definition = { from: 0, to: 0 };
     for (let k = 0; k < this.count; k++) {
-      const flags = this.flags[k]!;
-      const graph = this.graphs[k]!;
-      at.from = spans[4 * k]!;
-      at.to = spans[4 * k + 1]!;
-      definition.from = spans[4 * k + 2]!;
-      definition.to = spans[4 * k + 3]!;
+      const row = STRIDE * k;
+      const flags = rows[row + FLAGS]!;
+      const graph = rows[row + GRAPH]!;
+      const nameId = rows[row + NAME]!;
+      at.from = rows[row + FROM]!;
+      at.to = rows[row + TO]!;
+      definition.from = rows[row + DEF_FROM]!;
+      definition.to = rows[row + DEF_TO]!;
       merger.add(
         graph < 0 ? undefined : graph,
         KINDS[flags & 7]!,
-        nameIds[k]! >= 0 ? this.otherNames[nameIds[k]!]! : this.text.slice(at.from, at.to),
+        nameId >= 0 ? this.otherNames[nameId]! : this.text.slice(at.from, at.to),
         at,
         definition.from < 0 ? undefined : definition,
         (flags & IS_DEFINITION) !== 0,
-        flags & HAS_TENSOR ? this.tensors[k] : undefined,
-        flags & HAS_OP ? this.ops[k] : flags & HAS_OP_LIST ? this.opLists.get(k) : undefined,
+        flags & HAS_TENSOR ? rows[row + TENSOR] : undefined,
+        flags & HAS_OP ? rows[row + OP] : flags & HAS_OP_LIST ? this.opLists.get(k) : undefined,
         (flags & ONCE) !== 0,
       );
     }
