@@ -36,7 +36,9 @@ test('ranges of nodes cut off by the end of the file', () => {
 
 test('a call keeps values; callee and args are built when read, with their exact ranges', () => {
   const { file } = parseNnm(model('y = conv2d(x, 8, kernel: (3), bias: false)'));
-  const call = (file.items[0] as ModelItem).body[0]!.value as Call;
+  const stmt = (file.items[0] as ModelItem).body[0]!;
+  assert.ok(stmt.kind === 'assign' && stmt.value.kind === 'call');
+  const call: Call = stmt.value;
   assert.equal(call.calleeName, 'conv2d');
   assert.equal(at(call.callee.range), '1:6-1:12');
   assert.deepEqual(
