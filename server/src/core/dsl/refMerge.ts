@@ -25,7 +25,22 @@ export class RefMerger {
   /** `[id]` by id, shared by the refs met once (never pushed to: merged refs own their lists) */
   private readonly singles: number[][] = [];
 
+  /**
+   * The range of each name by its start (no two names start at one offset): a name's uses and
+   * its definition share one range, as the syntax tree's range objects were shared before.
+   */
+  private readonly rangesAt = new Map<number, SourceRange>();
+
   constructor(private readonly lines: SourceLines) {}
+
+  private rangeOf(span: Span): SourceRange {
+    let range = this.rangesAt.get(span.from);
+    if (range === undefined) {
+      range = this.lines.range(span.from, span.to);
+      this.rangesAt.set(span.from, range);
+    }
+    return range;
+  }
 
   /** a one-element id list; tensor and op lists share it (a top-level op's id is its output's id) */
   private single(id: number): number[] {
@@ -47,8 +62,8 @@ export class RefMerger {
     if (once) {
       // the definition, uses and producing call of one tensor share its one-element list
       const tensors = tensor === undefined ? undefined : this.single(tensor);
-      const range = this.lines.range(at.from, at.to);
-      this.push(onceRef(range, kind, name, isDefinition, definition && this.lines.range(definition.from, definition.to), graph, tensors, typeof ops === 'number' ? this.single(ops) : ops), range, graph);
+      const range = this.rangeOf(at);
+      this.push(onceRef(range, kind, name, isDefinition, definition && this.rangeOf(definition), graph, tensors, typeof ops === 'number' ? this.single(ops) : ops), range, graph);
       return;
     }
     // most places hold refs of one graph and kind: the first ref made there answers in one lookup
@@ -56,9 +71,9 @@ export class RefMerger {
     const first = this.firstAt.get(place);
     let ref = first === undefined ? undefined : first.graph === graph && first.kind === kind ? first : this.tableRef(graph, kind, place);
     if (!ref) {
-      const range = this.lines.range(at.from, at.to);
+      const range = this.rangeOf(at);
       ref = { range, kind, name, isDefinition };
-      if (definition) ref.definition = this.lines.range(definition.from, definition.to);
+      if (definition) ref.definition = this.rangeOf(definition);
       if (graph !== undefined) ref.graph = graph;
       if (first === undefined) this.firstAt.set(place, ref);
       else this.table(graph, kind).set(place, ref);
