@@ -300,10 +300,10 @@ class ScheduleBuilder {
   readonly valuePerSample: FloatColumn;
   readonly views = new IntColumn();
 
-  /** sized for a plain graph (a forward and a backward step per op, a value and its gradient per tensor): few regrowths */
+  /** sized for a plain graph (a forward and a backward step per op; values: a tensor, its gradient, weight gradients and saved extras come to 2.5-3.2 per op in training): few regrowths */
   constructor(opCount: number, training: boolean) {
     const steps = (training ? 2 * opCount : opCount) + 2;
-    const values = (training ? 2 * opCount : opCount) + 16;
+    const values = Math.ceil((training ? 3.5 : 1.5) * opCount) + 16;
     this.stepPhase = new IntColumn(steps);
     this.stepOp = new IntColumn(steps);
     this.readStart = new IntColumn(steps + 1);
