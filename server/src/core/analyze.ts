@@ -8,6 +8,7 @@ import type { DocumentAnalysis, FrontendResult, ModelAnalysis } from './document
 import { analyzeNnm } from './dsl/frontend';
 import { analyzeTfjs } from './tfjs/frontend';
 import type { Graph, ModelConfig } from './ir';
+import { Attachment } from './attach';
 
 export type SourceLanguage = 'nnm' | 'typescript' | 'javascript';
 
@@ -37,7 +38,7 @@ export function analyzeDocument(text: string, language: SourceLanguage, options:
  * Analyses are pure functions of an immutable graph. The TypeScript frontend hands back the same
  * Graph object for a model whose function did not change, so it is not analysed again.
  */
-const analysisCache = new WeakMap<Graph, ModelAnalysis>();
+const analysisCache = new Attachment<Graph, ModelAnalysis>('memlens model analysis');
 
 /** run the analyses over what a frontend extracted */
 export function analyzeGraphs(frontend: FrontendResult, source: RunRulesOptions = { text: '', language: 'nnm' }, memoryOptions?: MemoryOptions): DocumentAnalysis {

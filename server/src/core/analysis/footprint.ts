@@ -3,6 +3,7 @@
 import { tensorBytesPerSample, type Graph, type ModelConfig, type OpId, type ParamCount } from '../ir';
 import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
 import { graphColumns } from './graphColumns';
+import { withGetters } from '../getters';
 
 export interface OpFootprint {
   readonly op: OpId;
@@ -112,14 +113,8 @@ export function computeFootprint(graph: Graph): Footprint {
     !all.every(isSafeBytes) ||
     !Number.isSafeInteger(elements) ||
     !Number.isSafeInteger(atBatch(total, config.batch));
-  return {
-    params: { trainable, nonTrainable },
-    activationElementsPerSample: elements,
-    bytes: { weights, buffers, activations, gradients, optimizer, total },
-    get perOp(): readonly OpFootprint[] {
-      perOp ??= perOpRows();
-      return perOp;
-    },
-    overflow,
-  };
+  return withGetters(
+    { params: { trainable, nonTrainable }, activationElementsPerSample: elements, bytes: { weights, buffers, activations, gradients, optimizer, total }, overflow },
+    { perOp: (): readonly OpFootprint[] => (perOp ??= perOpRows()) },
+  );
 }

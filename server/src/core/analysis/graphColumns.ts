@@ -4,6 +4,7 @@
 // touched; after one copying pass the others read a few dense arrays.
 import { DTYPE_BYTES, type DType, type Graph } from '../ir';
 import { lookupOp } from '../ops/registry';
+import { Attachment } from '../attach';
 import type { OpSpec } from '../ops/types';
 
 export interface GraphColumns {
@@ -41,7 +42,7 @@ export const DTYPES = Object.keys(DTYPE_BYTES) as readonly DType[];
 const DTYPE_CODE = new Map<DType, number>(DTYPES.map((d, i) => [d, i]));
 
 /** graphs are immutable: the columns are made once per graph */
-const cache = new WeakMap<Graph, GraphColumns>();
+const cache = new Attachment<Graph, GraphColumns>('memlens graph columns');
 
 export function graphColumns(graph: Graph): GraphColumns {
   let columns = cache.get(graph);

@@ -4,6 +4,7 @@
 import type { Graph, OpId, TensorId } from '../ir';
 import { symbolic, type SymbolicBytes } from '../units';
 import { graphColumns } from './graphColumns';
+import { withGetters } from '../getters';
 import { PHASES, VALUE_KINDS, stepNode, type Schedule, type ValueKind } from './schedule';
 
 export type Category =
@@ -214,23 +215,14 @@ export function computeLiveness(graph: Graph, schedule: Schedule): Liveness {
   // by category: 8 figures per step, built on first read (the timeline), not per keystroke
   let byCategory: StepBytes | undefined;
   let perStep: Record<Category, SymbolicBytes>[] | undefined;
-  return {
-    valueFrom: from,
-    valueTo: to,
-    bufferOf,
-    bufferColumns: columns,
-    savedValues: saved,
-    inPlace,
-    get byCategory(): StepBytes {
-      byCategory ??= liveByCategory(stepCount, columns);
-      return byCategory;
+  const categories = (): StepBytes => (byCategory ??= liveByCategory(stepCount, columns));
+  return withGetters(
+    { valueFrom: from, valueTo: to, bufferOf, bufferColumns: columns, savedValues: saved, inPlace, totals },
+    {
+      byCategory: categories,
+      perStep: (): readonly Readonly<Record<Category, SymbolicBytes>>[] => (perStep ??= rowsOf(stepCount, categories())),
     },
-    totals,
-    get perStep(): readonly Readonly<Record<Category, SymbolicBytes>>[] {
-      perStep ??= rowsOf(stepCount, this.byCategory);
-      return perStep;
-    },
-  };
+  );
 }
 
 function minLive(a: number, b: number): number {

@@ -13,6 +13,8 @@ import { arenaFits, arenaWithSameDecisions, planBestFitInOrderColumns, planColum
 import { buildSchedule, phaseOf, stepNode, valueBytes, valueKindOf, VALUE_KINDS, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
 import { buildTimeline, type TimelineRow } from './timeline';
 import { IntColumn } from './columns';
+import { withGetters } from '../getters';
+import { Attachment } from '../attach';
 
 export interface StepInfo {
   readonly index: number;
@@ -255,7 +257,7 @@ export interface Engine {
   readonly liveness: Liveness;
 }
 
-const engines = new WeakMap<MemoryAnalysis, Engine>();
+const engines = new Attachment<MemoryAnalysis, Engine>('memlens engine');
 
 /** the schedule and liveness an analysis was computed from; undefined for one built by hand */
 export function engineOf(memory: MemoryAnalysis): Engine | undefined {
@@ -287,20 +289,20 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const bufferAt = (id: number): BufferMemory => {
     const root = columns.values[columns.valueStart[id]!]!;
     const tensor = schedule.valueTensor[root]!;
-    return {
-      id,
-      kind: valueKindOf(schedule, root),
-      category: CATEGORIES[columns.category[id]!]!,
-      op: schedule.valueOp[root]!,
-      ...(tensor >= 0 ? { tensor } : {}),
-      bytes: symbolic(columns.fixed[id]!, columns.perSample[id]!),
-      liveFrom: columns.liveFrom[id]!,
-      liveTo: columns.liveTo[id]!,
-      // a getter: a rule naming a buffer must not cost the arena plan
-      get offset(): number {
-        return plan().offsets[id]!;
+    return withGetters(
+      {
+        id,
+        kind: valueKindOf(schedule, root),
+        category: CATEGORIES[columns.category[id]!]!,
+        op: schedule.valueOp[root]!,
+        ...(tensor >= 0 ? { tensor } : {}),
+        bytes: symbolic(columns.fixed[id]!, columns.perSample[id]!),
+        liveFrom: columns.liveFrom[id]!,
+        liveTo: columns.liveTo[id]!,
       },
-    };
+      // a getter: a rule naming a buffer must not cost the arena plan
+      { offset: (): number => plan().offsets[id]! },
+    );
   };
   const bufferList = lazy((): BufferMemory[] => {
     const out: BufferMemory[] = [];
@@ -350,36 +352,30 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const peakStep: PeakStep | null =
     peak < 0
       ? null
-      : {
-          index: peak,
-          phase: phaseOf(schedule, peak),
-          ...(peakNode ? { op: peakNode.id } : {}),
-          line: lineOf(peak),
-          live: lowerBoundAffine,
+      : withGetters(
+          { index: peak, phase: phaseOf(schedule, peak), ...(peakNode ? { op: peakNode.id } : {}), line: lineOf(peak), live: lowerBoundAffine },
           // sorted on first read: at the peak of a large training graph most buffers are live
-          get buffers(): readonly number[] {
-            return peakBuffers();
-          },
-        };
+          { buffers: (): readonly number[] => peakBuffers() },
+        );
 
   const naiveBuffers = naiveBytes(graph, schedule, liveness);
-  const bytes: MemoryBytes = {
-    weights,
-    buffers: stateBuffers,
-    optimizer,
-    alwaysLive,
-    workspace: categoryPeak(liveness, schedule.stepCount, 'workspace', batch),
-    savedActivations: categoryPeak(liveness, schedule.stepCount, 'savedActivations', batch),
-    naive: addBytes(alwaysLive, naiveBuffers),
-    lowerBound,
-    lowerBoundAffine,
-    get planned(): number {
-      return plan().bytes;
+  const bytes: MemoryBytes = withGetters(
+    {
+      weights,
+      buffers: stateBuffers,
+      optimizer,
+      alwaysLive,
+      workspace: categoryPeak(liveness, schedule.stepCount, 'workspace', batch),
+      savedActivations: categoryPeak(liveness, schedule.stepCount, 'savedActivations', batch),
+      naive: addBytes(alwaysLive, naiveBuffers),
+      lowerBound,
+      lowerBoundAffine,
     },
-    get fragmentation(): number {
-      return lowerBound > 0 ? plan().bytes / lowerBound - 1 : 0;
+    {
+      planned: (): number => plan().bytes,
+      fragmentation: (): number => (lowerBound > 0 ? plan().bytes / lowerBound - 1 : 0),
     },
-  };
+  );
 
   // batch limits: exact for the lower bound, verified search for the planner
   const budget = config.device.memoryBytes;
@@ -454,69 +450,50 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const wantsCheckpoint = config.mode === 'train' && options.checkpointEstimate !== false && schedule.backwardStart >= 0;
   let timeline: TimelineRow[] | undefined;
   let checkpoint: CheckpointEstimate | undefined;
-  const analysis: MemoryAnalysis = {
-    mode: config.mode,
-    batch,
-    lowering: schedule.lowering,
-    get steps(): readonly StepInfo[] {
-      return steps();
-    },
-    get buffers(): readonly BufferMemory[] {
-      return bufferList();
-    },
-    buffer(id: number): BufferMemory | undefined {
-      return Number.isInteger(id) && id >= 0 && id < columns.count ? bufferAt(id) : undefined;
-    },
-    get tensors(): readonly TensorMemory[] {
-      return tensors();
-    },
-    get stepLive(): readonly SymbolicBytes[] {
-      return stepLive();
-    },
-    stepLiveFixed: lineFixed,
-    stepLivePerSample: linePerSample,
-    bytes,
-    get planStrategy(): PlanStrategy {
-      return plan().strategy;
-    },
-    get planRuns(): number {
-      return core.planRuns();
-    },
-    peakStep,
-    maxBatch: {
-      lowerBound: lbLimit,
-      get planned(): BatchLimit {
-        return plannedBatchLimit();
+  const analysis: MemoryAnalysis = withGetters(
+    {
+      mode: config.mode,
+      batch,
+      lowering: schedule.lowering,
+      buffer(id: number): BufferMemory | undefined {
+        return Number.isInteger(id) && id >= 0 && id < columns.count ? bufferAt(id) : undefined;
       },
+      stepLiveFixed: lineFixed,
+      stepLivePerSample: linePerSample,
+      bytes,
+      peakStep,
+      maxBatch: withGetters({ lowerBound: lbLimit }, { planned: plannedBatchLimit }),
+      simd: withGetters(
+        { ...lanes },
+        {
+          planned: simdPlanned,
+          fits: (): boolean | null => {
+            const planned = simdPlanned();
+            return planned === null ? null : planned <= budget;
+          },
+        },
+      ),
+      inPlace: withGetters(
+        { decisions: liveness.inPlace, candidateOps: candidates.ops },
+        { savings: (): readonly InPlaceSaving[] => (savings ??= candidates.savings()) },
+      ),
+      overflow,
     },
-    simd: {
-      ...lanes,
-      get planned(): number | null {
-        return simdPlanned();
+    {
+      steps: (): readonly StepInfo[] => steps(),
+      buffers: (): readonly BufferMemory[] => bufferList(),
+      tensors: (): readonly TensorMemory[] => tensors(),
+      stepLive: (): readonly SymbolicBytes[] => stepLive(),
+      planStrategy: (): PlanStrategy => plan().strategy,
+      planRuns: (): number => core.planRuns(),
+      checkpoint: (): CheckpointEstimate | undefined => {
+        if (wantsCheckpoint) checkpoint ??= checkpointEstimate(graph, alwaysLive, batch, schedule.opInfo);
+        return checkpoint;
       },
-      get fits(): boolean | null {
-        const planned = simdPlanned();
-        return planned === null ? null : planned <= budget;
-      },
+      timeline: (): readonly TimelineRow[] =>
+        (timeline ??= buildTimeline(steps(), liveness.perStep, { weights, buffers: stateBuffers, optimizer }, batch)),
     },
-    inPlace: {
-      decisions: liveness.inPlace,
-      candidateOps: candidates.ops,
-      get savings(): readonly InPlaceSaving[] {
-        savings ??= candidates.savings();
-        return savings;
-      },
-    },
-    get checkpoint(): CheckpointEstimate | undefined {
-      if (wantsCheckpoint) checkpoint ??= checkpointEstimate(graph, alwaysLive, batch, schedule.opInfo);
-      return checkpoint;
-    },
-    get timeline(): readonly TimelineRow[] {
-      timeline ??= buildTimeline(steps(), liveness.perStep, { weights, buffers: stateBuffers, optimizer }, batch);
-      return timeline;
-    },
-    overflow,
-  };
+  );
   engines.set(analysis, { schedule, liveness });
   return analysis;
 }

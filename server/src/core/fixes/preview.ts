@@ -10,6 +10,8 @@ import { RULES } from '../rules';
 import { inPlaceSites } from '../rules/missedInPlace';
 import { formatBytes } from '../units';
 import { PlanCache } from '../analysis/planner';
+import { withGetters } from '../getters';
+import { Attachment } from '../attach';
 import { applyEdits, type TextEdit } from './edits';
 import { parseFile } from './locate';
 import { ignoreComment, removeStatement, setBoolArg, setConfigValue } from './nnmEdits';
@@ -46,7 +48,7 @@ function previewOptions(src: FixSource): AnalyzeOptions {
 }
 
 /** the previews of one document version share arena plans (mixed and bf16 plan the same buffers) */
-const planCaches = new WeakMap<DocumentAnalysis, PlanCache>();
+const planCaches = new Attachment<DocumentAnalysis, PlanCache>('memlens preview plans');
 
 function planCacheOf(analysis: DocumentAnalysis): PlanCache {
   let cache = planCaches.get(analysis);
@@ -58,7 +60,7 @@ function reanalyze(src: FixSource, edits: readonly TextEdit[]): DocumentAnalysis
   return analyzeDocument(applyEdits(src.text, edits), src.language, previewOptions(src));
 }
 
-const memo = new WeakMap<DocumentAnalysis, Map<string, FixPreview | null>>();
+const memo = new Attachment<DocumentAnalysis, Map<string, FixPreview | null>>('memlens previews');
 
 function memoised(src: FixSource, key: string, compute: () => FixPreview | undefined): FixPreview | undefined {
   let table = memo.get(src.analysis);
@@ -74,13 +76,7 @@ function memoised(src: FixSource, key: string, compute: () => FixPreview | undef
 export function figures(model: ModelAnalysis | undefined): Figures | undefined {
   const m = model?.memory;
   if (!model || !m) return undefined;
-  return {
-    planned: m.bytes.planned,
-    get maxBatch(): number | null {
-      return m.maxBatch.planned.batch;
-    },
-    memoryBytes: model.graph.config.device.memoryBytes,
-  };
+  return withGetters({ planned: m.bytes.planned, memoryBytes: model.graph.config.device.memoryBytes }, { maxBatch: (): number | null => m.maxBatch.planned.batch });
 }
 
 function modelNamed(analysis: DocumentAnalysis, name: string): ModelAnalysis | undefined {

@@ -9,6 +9,7 @@ import { maxBatchOfColumns } from '../analysis/batch';
 import { computeLiveness, requestsInPlace } from '../analysis/liveness';
 import { buildSchedule, VALUE_KINDS, type ValueKind } from '../analysis/schedule';
 import { DTYPES, graphColumns } from '../analysis/graphColumns';
+import { Attachment } from '../attach';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
 
 export function memoryOfGraph(graph: Graph): MemoryAnalysis {
@@ -78,7 +79,7 @@ export function lowerBoundUnderPrecision(graph: Graph, footprint: Footprint, mem
   return lowerBoundOfTotals(graph, alwaysLive, lines.fixed, lines.perSample);
 }
 
-const retypedCache = new WeakMap<Engine, Map<string, { fixed: Float64Array; perSample: Float64Array }>>();
+const retypedCache = new Attachment<Engine, Map<string, { fixed: Float64Array; perSample: Float64Array }>>('memlens retyped lines');
 
 /** live bytes per step (planned buffers only) with every value retyped to the given byte widths */
 function retypedLines(graph: Graph, engine: Engine, from: DType, toBytes: number, gradientBytes: number): { fixed: Float64Array; perSample: Float64Array } {

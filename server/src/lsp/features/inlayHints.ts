@@ -6,6 +6,7 @@ import type { SourceRange } from '../../core/ir';
 import { addBytes, atBatch, formatCount, ZERO_BYTES, type SymbolicBytes } from '../../core/units';
 import { comparePositions, rangeKey, toLspPosition } from '../position';
 import { bytesText, symbolicText } from './format';
+import { Attachment } from '../../core/attach';
 
 export interface InlayHintOptions {
   readonly enabled: boolean;
@@ -19,7 +20,7 @@ export interface StatementCost {
 }
 
 /** computed once per analysis: the editor asks for hints on every scroll */
-const costsOf = new WeakMap<ModelAnalysis, readonly StatementCost[]>();
+const costsOf = new Attachment<ModelAnalysis, readonly StatementCost[]>('memlens statement costs');
 
 /** sums of the per-op figures of every op (expanded blocks included) by top-level statement, in source order */
 export function statementCosts(model: ModelAnalysis): readonly StatementCost[] {
