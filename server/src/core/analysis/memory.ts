@@ -365,13 +365,14 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
       buffers: stateBuffers,
       optimizer,
       alwaysLive,
-      workspace: categoryPeak(liveness, schedule.stepCount, 'workspace', batch),
-      savedActivations: categoryPeak(liveness, schedule.stepCount, 'savedActivations', batch),
       naive: addBytes(alwaysLive, naiveBuffers),
       lowerBound,
       lowerBoundAffine,
     },
     {
+      // a pass over every buffer and step each: for reports and hovers, not the diagnostics
+      workspace: lazy((): SymbolicBytes => categoryPeak(liveness, schedule.stepCount, 'workspace', batch)),
+      savedActivations: lazy((): SymbolicBytes => categoryPeak(liveness, schedule.stepCount, 'savedActivations', batch)),
       planned: (): number => plan().bytes,
       fragmentation: (): number => (lowerBound > 0 ? plan().bytes / lowerBound - 1 : 0),
     },
