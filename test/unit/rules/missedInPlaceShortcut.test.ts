@@ -1,7 +1,8 @@
 // missedInPlace skips grouping ops by call site when no step at the peak is the forward step of a
-// candidate op (rules/missedInPlace.ts peakLowerable): then every saving, alone or together, must
-// be zero. Checked against the full computation on every example and rule fixture, at several
-// batches and modes, and both branches must occur.
+// candidate op (rules/missedInPlace.ts peakLowerable, asking memory.inPlace.isCandidate of the
+// peak's ops only): then every saving, alone or together, must be zero. Checked against the full
+// computation on every example and rule fixture, at several batches and modes, and both branches
+// must occur.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -25,6 +26,10 @@ test('peakLowerable is false only where every in-place saving is zero', () => {
     for (const overrides of VARIANTS) {
       for (const model of analyzeDocument(text, 'nnm', { overrides }).models) {
         if (!model.memory) continue;
+        // the one-op question the shortcut asks agrees with the full candidate list
+        const listed = new Set(model.memory.inPlace.candidateOps);
+        for (let op = 0; op < model.graph.ops.length; op++) assert.equal(model.memory.inPlace.isCandidate(op), listed.has(op), `op ${op}`);
+        assert.deepEqual([...model.memory.inPlace.candidateOps], model.memory.inPlace.savings.map((s) => s.op));
         const profile = new PeakProfile(model.memory);
         const sites = inPlaceSites(model.graph, model.memory, profile);
         const where = `${file.slice(ROOT.length + 1)} ${model.graph.name} ${JSON.stringify(overrides)}`;

@@ -136,6 +136,8 @@ export interface MemoryAnalysis {
   readonly simd: SimdFill & { readonly planned: number | null; readonly fits: boolean | null };
   readonly inPlace: {
     readonly decisions: readonly InPlaceDecision[];
+    /** whether op could legally run in place and does not yet (one op's check: the diagnostics ask about the peak's ops only) */
+    readonly isCandidate: (op: number) => boolean;
     /** the ops of `savings`, in the same order (read without building the savings) */
     readonly candidateOps: Int32Array;
     readonly savings: readonly InPlaceSaving[];
@@ -432,7 +434,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     return Math.max(1, lo);
   };
 
-  // which ops could run in place is known now; their peak savings are built on first read
+  // which ops could run in place, and their peak savings, are found on first read
   const candidates = inPlaceSavings(graph, schedule, liveness, lineFixed, linePerSample, batch);
   let savings: readonly InPlaceSaving[] | undefined;
 
@@ -475,8 +477,8 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
         },
       ),
       inPlace: withGetters(
-        { decisions: liveness.inPlace, candidateOps: candidates.ops },
-        { savings: (): readonly InPlaceSaving[] => (savings ??= candidates.savings()) },
+        { decisions: liveness.inPlace, isCandidate: candidates.isCandidate },
+        { candidateOps: candidates.ops, savings: (): readonly InPlaceSaving[] => (savings ??= candidates.savings()) },
       ),
       overflow,
     },
@@ -554,28 +556,37 @@ function inPlaceSavings(
   lineFixed: Float64Array,
   linePerSample: Float64Array,
   batch: number,
-): { readonly ops: Int32Array; readonly savings: () => InPlaceSaving[] } {
+): { readonly isCandidate: (op: number) => boolean; readonly ops: () => Int32Array; readonly savings: () => InPlaceSaving[] } {
   const steps = lineFixed.length;
-  if (steps === 0) return { ops: new Int32Array(0), savings: () => [] };
+  if (steps === 0) return { isCandidate: () => false, ops: () => new Int32Array(0), savings: () => [] };
   const columns = liveness.bufferColumns;
   const bufferEnd = (v: number): number => {
     const b = liveness.bufferOf[v]!;
     return b >= 0 ? columns.liveTo[b]! : -1;
   };
   const graphOps = graphColumns(graph);
-  const ops = new IntColumn();
-  const inputs = new IntColumn();
-  for (let i = 0; i < graphOps.opCount; i++) {
-    const spec = schedule.opInfo[i]!.spec;
-    if (!spec || spec.inPlace === 'never' || graphOps.opRequestsInPlace[i] === 1) continue;
+  /** the input op i would overwrite, -1 when it cannot or already does */
+  const candidateInput = (i: number): number => {
+    const spec = schedule.opInfo[i]?.spec;
+    if (!spec || spec.inPlace === 'never' || graphOps.opRequestsInPlace[i] === 1) return -1;
     const c = inPlaceCandidate(graph, schedule, i, bufferEnd, false);
-    if ('reason' in c) continue;
-    ops.push(i);
-    inputs.push(c.input);
-  }
-  const candidateOps = ops.finish();
-  const candidateInputs = inputs.finish();
+    return 'reason' in c ? -1 : c.input;
+  };
+  let candidates: { ops: Int32Array; inputs: Int32Array } | undefined;
+  const all = (): { ops: Int32Array; inputs: Int32Array } => {
+    if (candidates) return candidates;
+    const ops = new IntColumn();
+    const inputs = new IntColumn();
+    for (let i = 0; i < graphOps.opCount; i++) {
+      const input = candidateInput(i);
+      if (input < 0) continue;
+      ops.push(i);
+      inputs.push(input);
+    }
+    return (candidates = { ops: ops.finish(), inputs: inputs.finish() });
+  };
   const savings = (): InPlaceSaving[] => {
+    const { ops: candidateOps, inputs: candidateInputs } = all();
     const liveAt = (i: number): number => lineFixed[i]! + linePerSample[i]! * batch;
     // the largest and second-largest step at the batch: merging input and output only changes the op's own step
     let first = -1;
@@ -598,7 +609,8 @@ function inPlaceSavings(
     }
     return out;
   };
-  return { ops: candidateOps, savings };
+  const isCandidate = (op: number): boolean => Number.isInteger(op) && op >= 0 && op < graphOps.opCount && candidateInput(op) >= 0;
+  return { isCandidate, ops: () => all().ops, savings };
 }
 
 function checkpointEstimate(graph: Graph, alwaysLive: SymbolicBytes, batch: number, infos: readonly OpInfo[]): CheckpointEstimate {

@@ -187,10 +187,7 @@ export function inPlaceSites(graph: Graph, memory: MemoryAnalysis, profile = new
 export function peakLowerable(opCount: number, memory: MemoryAnalysis, profile: PeakProfile): boolean {
   const peakSteps = profile.stepsAtPeak();
   if (peakSteps.length === 0) return false;
-  const candidate = new Uint8Array(opCount);
-  const ops = memory.inPlace.candidateOps;
-  for (let k = 0; k < ops.length; k++) candidate[ops[k]!] = 1;
-  for (const step of peakSteps) if (step >= opCount || candidate[step] !== 1) return false;
+  for (const step of peakSteps) if (step >= opCount || !memory.inPlace.isCandidate(step)) return false;
   return true;
 }
 
