@@ -5,6 +5,7 @@ import { sameShape } from './ops/common';
 import { lookupOp } from './ops/registry';
 import { ShapeError, type ArgValue, type OpContext, type OpSpec } from './ops/types';
 import { safeProduct } from './units';
+import { attachGraphColumns, GraphColumnsBuilder } from './graphColumns';
 
 export interface OpRequest {
   /** op name or alias */
@@ -62,6 +63,8 @@ export class GraphBuilder {
    */
   private readonly ctx: { -readonly [K in keyof OpContext]: OpContext[K] };
   private readonly inputLists: Tensor[][] = [];
+  /** the engine's columns, filled while each op's fields are at hand */
+  private readonly columns = new GraphColumnsBuilder();
 
   constructor(
     private readonly name: string,
@@ -141,6 +144,7 @@ export class GraphBuilder {
     if (request.sharesParamsWith !== undefined) node.sharesParamsWith = request.sharesParamsWith;
     this.tensors.push(tensor);
     this.ops.push(node);
+    this.columns.add(spec, node, tensor);
     if (spec.name === 'input') this.inputs.push(tensor.id);
     return { ok: true, tensor, node };
   }
@@ -152,7 +156,7 @@ export class GraphBuilder {
   }
 
   build(outputs: readonly TensorId[], truncated = false): Graph {
-    return {
+    const graph: Graph = {
       name: this.name,
       range: this.range,
       nameRange: this.nameRange,
@@ -163,6 +167,8 @@ export class GraphBuilder {
       config: this.config,
       ...(truncated ? { truncated: true } : {}),
     };
+    attachGraphColumns(graph, this.columns.finish(graph.outputs));
+    return graph;
   }
 }
 

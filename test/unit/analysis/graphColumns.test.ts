@@ -1,12 +1,13 @@
-// The engine reads op and tensor fields from graphColumns (analysis/graphColumns.ts), a copy made
-// once per graph: every column must say what the objects say, on every example and rule fixture.
+// The engine reads op and tensor fields from graphColumns (core/graphColumns.ts), filled by
+// GraphBuilder or copied from the objects once per graph: every column must say what the objects
+// say, both ways, on every example and rule fixture.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeNnm } from '../../../server/src/core/dsl/frontend';
 import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
-import { DTYPES, graphColumns } from '../../../server/src/core/analysis/graphColumns';
+import { DTYPES, graphColumns } from '../../../server/src/core/graphColumns';
 import { DTYPE_BYTES } from '../../../server/src/core/ir';
 import { lookupOp } from '../../../server/src/core/ops/registry';
 import { requestsInPlace } from '../../../server/src/core/analysis/liveness';
@@ -23,6 +24,9 @@ test('graph columns equal the graph objects on every example and fixture', () =>
     for (const graph of analyzeNnm(readFileSync(file, 'utf8'), BUILTIN_DEFAULTS).graphs) {
       const c = graphColumns(graph);
       assert.equal(graphColumns(graph), c, 'made once per graph');
+      // GraphBuilder fills the columns as it adds ops; a graph made another way (a copy here) gets
+      // them from its objects: the same columns either way
+      assert.deepEqual({ ...graphColumns({ ...graph }), opSpec: [...graphColumns({ ...graph }).opSpec] }, { ...c, opSpec: [...c.opSpec] });
       assert.equal(c.opCount, graph.ops.length);
       assert.equal(c.tensorCount, graph.tensors.length);
       graph.ops.forEach((op, i) => {

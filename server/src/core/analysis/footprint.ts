@@ -2,7 +2,7 @@
 // state, each affine in the batch. A pure function of the graph and its config.
 import { tensorBytesPerSample, type Graph, type ModelConfig, type OpId, type ParamCount } from '../ir';
 import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
-import { graphColumns } from './graphColumns';
+import { graphColumns } from '../graphColumns';
 import { withGetters } from '../getters';
 
 export interface OpFootprint {

@@ -3,7 +3,7 @@
 // bytes live at every step as fixed + perSample x N, split by category.
 import type { Graph, OpId, TensorId } from '../ir';
 import { symbolic, type SymbolicBytes } from '../units';
-import { graphColumns } from './graphColumns';
+import { graphColumns } from '../graphColumns';
 import { withGetters } from '../getters';
 import { PHASES, VALUE_KINDS, stepNode, type Schedule, type ValueKind } from './schedule';
 

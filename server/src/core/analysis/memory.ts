@@ -6,13 +6,13 @@ import { activationDType } from '../graphBuilder';
 import { addBytes, atBatch, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
 import { maxBatchOfColumns, searchMaxBatch, simdFill, type BatchLimit, type SimdFill } from './batch';
 import { recomputeFraction, sqrtSegmentation } from './checkpoint';
-import { graphColumns } from './graphColumns';
+import { graphColumns } from '../graphColumns';
 import type { Footprint } from './footprint';
 import { CATEGORIES, categoryPeak, computeLiveness, inPlaceCandidate, type BufferColumns, type Category, type InPlaceDecision, type Liveness } from './liveness';
 import { arenaFits, arenaWithSameDecisions, planBestFitInOrderColumns, planColumns, type Plan, type PlanCache, type PlanStrategy } from './planner';
 import { buildSchedule, phaseOf, stepNode, valueBytes, valueKindOf, VALUE_KINDS, type OpInfo, type Phase, type Schedule, type ValueKind } from './schedule';
 import { buildTimeline, type TimelineRow } from './timeline';
-import { IntColumn } from './columns';
+import { IntColumn } from '../columns';
 import { withGetters } from '../getters';
 import { Attachment } from '../attach';
 

@@ -7,9 +7,9 @@ import { activationDType } from '../graphBuilder';
 import { lookupOp } from '../ops/registry';
 import type { ArgValue, OpContext, OpSpec } from '../ops/types';
 import { symbolic, type SymbolicBytes } from '../units';
-import { FloatColumn, IntColumn } from './columns';
+import { FloatColumn, IntColumn } from '../columns';
 import { weightFormat } from './footprint';
-import { graphColumns, type GraphColumns } from './graphColumns';
+import { graphColumns, type GraphColumns } from '../graphColumns';
 
 export type Phase = 'forward' | 'recompute' | 'backward' | 'optimizer';
 /** phase codes of Schedule.stepPhase */

@@ -4,7 +4,7 @@
 import { formatBytes } from '../units';
 import { tensorBytesPerSample, type Graph, type OpNode } from '../ir';
 import { groupByRange, RangeIndex, type RangeGroups } from './rangeGroups';
-import { graphColumns } from '../analysis/graphColumns';
+import { graphColumns } from '../graphColumns';
 import type { RawFinding, Rule } from './types';
 
 /** tensors from which some model output is reachable (1) */

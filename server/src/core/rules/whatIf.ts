@@ -8,7 +8,7 @@ import { rangeId, rangeKey } from './types';
 import { maxBatchOfColumns } from '../analysis/batch';
 import { computeLiveness, requestsInPlace } from '../analysis/liveness';
 import { buildSchedule, VALUE_KINDS, type ValueKind } from '../analysis/schedule';
-import { DTYPES, graphColumns } from '../analysis/graphColumns';
+import { DTYPES, graphColumns } from '../graphColumns';
 import { Attachment } from '../attach';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
 

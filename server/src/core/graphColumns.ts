@@ -1,0 +1,199 @@
+// The graph's op and tensor fields the engine reads on every pass, as typed arrays: a second view
+// of the IR. A 100,000-op graph is tens of MB of objects spread over the heap, and each pass over
+// them (gradient flow, forward, backward, in-place checks) paid a cache miss per op and per tensor
+// it touched. GraphBuilder fills the columns as it adds ops (their fields are at hand then) and
+// attaches them to the graph; a graph made another way gets them from one pass over its objects.
+import { DTYPE_BYTES, type DType, type Graph, type OpNode, type Tensor } from './ir';
+import { lookupOp } from './ops/registry';
+import { Attachment } from './attach';
+import { FloatColumn, IntColumn } from './columns';
+import type { OpSpec } from './ops/types';
+
+export interface GraphColumns {
+  readonly opCount: number;
+  /** the registry entry of each op; undefined for an op it does not know */
+  readonly opSpec: readonly (OpSpec | undefined)[];
+  /** 1 when the source asks for the op to run in place (`inplace: true`) */
+  readonly opRequestsInPlace: Uint8Array;
+  readonly tensorCount: number;
+  /** the inputs of op i are inputs[inputStart[i] .. inputStart[i + 1]) */
+  readonly inputStart: Int32Array;
+  readonly inputs: Int32Array;
+  readonly opOutput: Int32Array;
+  readonly opTrainable: Float64Array;
+  readonly opNonTrainable: Float64Array;
+  /** 1 when the op reuses another op's weights (sharesParamsWith) */
+  readonly opSharesParams: Uint8Array;
+  /** whose weights the op's gradient goes to: sharesParamsWith, else the op itself */
+  readonly opWeightOwner: Float64Array;
+  /** 1 for `input` ops */
+  readonly opIsInput: Uint8Array;
+  /** the op's checkpoint segment; NaN outside any */
+  readonly opSegment: Float64Array;
+  /** bytes of one sample of each tensor */
+  readonly tensorBytes: Float64Array;
+  readonly tensorProducer: Int32Array;
+  readonly tensorElements: Float64Array;
+  /** index of each tensor's dtype in DTYPES */
+  readonly tensorDType: Uint8Array;
+  /** 1 for the model's outputs */
+  readonly tensorIsOutput: Uint8Array;
+}
+
+export const DTYPES = Object.keys(DTYPE_BYTES) as readonly DType[];
+const DTYPE_CODE = new Map<DType, number>(DTYPES.map((d, i) => [d, i]));
+
+/** graphs are immutable: the columns are made once per graph */
+const cache = new Attachment<Graph, GraphColumns>('memlens graph columns');
+
+/** the columns of a graph GraphBuilder has just built, filled op by op */
+export function attachGraphColumns(graph: Graph, columns: GraphColumns): void {
+  cache.set(graph, columns);
+}
+
+/** the columns, op by op, in the order a builder adds them (ids are indices) */
+export class GraphColumnsBuilder {
+  private readonly opSpec: (OpSpec | undefined)[] = [];
+  private readonly opRequestsInPlace = new IntColumn();
+  private readonly inputStart = new IntColumn();
+  private readonly inputs = new IntColumn();
+  private readonly opOutput = new IntColumn();
+  private readonly opTrainable = new FloatColumn();
+  private readonly opNonTrainable = new FloatColumn();
+  private readonly opSharesParams = new IntColumn();
+  private readonly opWeightOwner = new FloatColumn();
+  private readonly opIsInput = new IntColumn();
+  private readonly opSegment = new FloatColumn();
+  private readonly tensorBytes = new FloatColumn();
+  private readonly tensorProducer = new IntColumn();
+  private readonly tensorElements = new FloatColumn();
+  private readonly tensorDType = new IntColumn();
+
+  constructor() {
+    this.inputStart.push(0);
+  }
+
+  /** an op and the tensor it writes, as the builder adds them */
+  add(spec: OpSpec, op: OpNode, output: Tensor): void {
+    this.opSpec.push(spec);
+    this.opRequestsInPlace.push(op.inPlace || op.attrs['inplace'] === true ? 1 : 0);
+    for (let k = 0; k < op.inputs.length; k++) this.inputs.push(op.inputs[k]!);
+    this.inputStart.push(this.inputs.length);
+    this.opOutput.push(op.output);
+    this.opTrainable.push(op.params.trainable);
+    this.opNonTrainable.push(op.params.nonTrainable);
+    this.opSharesParams.push(op.sharesParamsWith === undefined ? 0 : 1);
+    this.opWeightOwner.push(op.sharesParamsWith ?? op.id);
+    this.opIsInput.push(op.op === 'input' ? 1 : 0);
+    this.opSegment.push(op.checkpointSegment ?? Number.NaN);
+    this.tensorBytes.push(output.elementsPerSample * DTYPE_BYTES[output.dtype]);
+    this.tensorProducer.push(output.producer);
+    this.tensorElements.push(output.elementsPerSample);
+    this.tensorDType.push(DTYPE_CODE.get(output.dtype)!);
+  }
+
+  finish(outputs: readonly number[]): GraphColumns {
+    const tensorCount = this.tensorProducer.length;
+    const tensorIsOutput = new Uint8Array(tensorCount);
+    for (let k = 0; k < outputs.length; k++) tensorIsOutput[outputs[k]!] = 1;
+    return {
+      opCount: this.opSpec.length,
+      opSpec: this.opSpec,
+      opRequestsInPlace: new Uint8Array(this.opRequestsInPlace.finish()),
+      tensorCount,
+      inputStart: this.inputStart.finish(),
+      inputs: this.inputs.finish(),
+      opOutput: this.opOutput.finish(),
+      opTrainable: this.opTrainable.finish(),
+      opNonTrainable: this.opNonTrainable.finish(),
+      opSharesParams: new Uint8Array(this.opSharesParams.finish()),
+      opWeightOwner: this.opWeightOwner.finish(),
+      opIsInput: new Uint8Array(this.opIsInput.finish()),
+      opSegment: this.opSegment.finish(),
+      tensorBytes: this.tensorBytes.finish(),
+      tensorProducer: this.tensorProducer.finish(),
+      tensorElements: this.tensorElements.finish(),
+      tensorDType: new Uint8Array(this.tensorDType.finish()),
+      tensorIsOutput,
+    };
+  }
+}
+
+export function graphColumns(graph: Graph): GraphColumns {
+  let columns = cache.get(graph);
+  if (!columns) {
+    columns = buildColumns(graph);
+    cache.set(graph, columns);
+  }
+  return columns;
+}
+
+function buildColumns(graph: Graph): GraphColumns {
+  const ops = graph.ops;
+  const tensors = graph.tensors;
+  const opCount = ops.length;
+  let inputCount = 0;
+  for (let i = 0; i < opCount; i++) inputCount += ops[i]!.inputs.length;
+  const inputStart = new Int32Array(opCount + 1);
+  const inputs = new Int32Array(inputCount);
+  const opOutput = new Int32Array(opCount);
+  const opTrainable = new Float64Array(opCount);
+  const opNonTrainable = new Float64Array(opCount);
+  const opSharesParams = new Uint8Array(opCount);
+  const opWeightOwner = new Float64Array(opCount);
+  const opIsInput = new Uint8Array(opCount);
+  const opSegment = new Float64Array(opCount);
+  const opSpec = new Array<OpSpec | undefined>(opCount);
+  const opRequestsInPlace = new Uint8Array(opCount);
+  let at = 0;
+  for (let i = 0; i < opCount; i++) {
+    const op = ops[i]!;
+    const opInputs = op.inputs;
+    for (let k = 0; k < opInputs.length; k++) inputs[at++] = opInputs[k]!;
+    inputStart[i + 1] = at;
+    opOutput[i] = op.output;
+    opTrainable[i] = op.params.trainable;
+    opNonTrainable[i] = op.params.nonTrainable;
+    const shares = op.sharesParamsWith;
+    opSharesParams[i] = shares === undefined ? 0 : 1;
+    opWeightOwner[i] = shares ?? op.id;
+    opIsInput[i] = op.op === 'input' ? 1 : 0;
+    opSegment[i] = op.checkpointSegment ?? Number.NaN;
+    opSpec[i] = lookupOp(op.op);
+    opRequestsInPlace[i] = op.inPlace || op.attrs['inplace'] === true ? 1 : 0;
+  }
+  const tensorCount = tensors.length;
+  const tensorBytes = new Float64Array(tensorCount);
+  const tensorProducer = new Int32Array(tensorCount);
+  const tensorElements = new Float64Array(tensorCount);
+  const tensorDType = new Uint8Array(tensorCount);
+  const tensorIsOutput = new Uint8Array(tensorCount);
+  for (let t = 0; t < tensorCount; t++) {
+    const tensor = tensors[t]!;
+    tensorBytes[t] = tensor.elementsPerSample * DTYPE_BYTES[tensor.dtype];
+    tensorProducer[t] = tensor.producer;
+    tensorElements[t] = tensor.elementsPerSample;
+    tensorDType[t] = DTYPE_CODE.get(tensor.dtype)!;
+  }
+  for (let k = 0; k < graph.outputs.length; k++) tensorIsOutput[graph.outputs[k]!] = 1;
+  return {
+    opCount,
+    opSpec,
+    opRequestsInPlace,
+    tensorCount,
+    inputStart,
+    inputs,
+    opOutput,
+    opTrainable,
+    opNonTrainable,
+    opSharesParams,
+    opWeightOwner,
+    opIsInput,
+    opSegment,
+    tensorBytes,
+    tensorProducer,
+    tensorElements,
+    tensorDType,
+    tensorIsOutput,
+  };
+}
