@@ -435,7 +435,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   };
 
   // which ops could run in place, and their peak savings, are found on first read
-  const candidates = inPlaceSavings(graph, schedule, liveness, lineFixed, linePerSample, batch);
+  const candidates = inPlaceCandidates(graph, schedule, liveness, lineFixed, linePerSample, batch);
   let savings: readonly InPlaceSaving[] | undefined;
 
   const lanes = simdFill(config.device, activationDType(config));
@@ -549,7 +549,7 @@ function naiveBytes(graph: Graph, schedule: Schedule, liveness: Liveness): Symbo
  * program order; and, built when first read, the lower-bound peak drop if each did. Most keystrokes
  * read only which ops these are (missedInPlace finds no step at the peak they could lower).
  */
-function inPlaceSavings(
+function inPlaceCandidates(
   graph: Graph,
   schedule: Schedule,
   liveness: Liveness,
