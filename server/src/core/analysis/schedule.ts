@@ -28,12 +28,14 @@ export type ValueKind =
   | 'workspace'; // transient buffer of one step (im2col lowering, attention scores)
 /** kind codes of Schedule.valueKind */
 export const VALUE_KINDS: readonly ValueKind[] = ['activation', 'recomputed', 'saved-extra', 'activation-gradient', 'weight-gradient', 'workspace'];
-const ACTIVATION = 0;
-const RECOMPUTED = 1;
-const SAVED_EXTRA = 2;
-const ACTIVATION_GRADIENT = 3;
-const WEIGHT_GRADIENT = 4;
-const WORKSPACE = 5;
+/** the code of each kind in Schedule.valueKind (its index in VALUE_KINDS) */
+export const VALUE_KIND_CODE = Object.fromEntries(VALUE_KINDS.map((kind, code) => [kind, code])) as Readonly<Record<ValueKind, number>>;
+const ACTIVATION = VALUE_KIND_CODE.activation;
+const RECOMPUTED = VALUE_KIND_CODE.recomputed;
+const SAVED_EXTRA = VALUE_KIND_CODE['saved-extra'];
+const ACTIVATION_GRADIENT = VALUE_KIND_CODE['activation-gradient'];
+const WEIGHT_GRADIENT = VALUE_KIND_CODE['weight-gradient'];
+const WORKSPACE = VALUE_KIND_CODE.workspace;
 
 /**
  * Steps and values as columns (one typed array per field), not an object per row: a 100,000-op

@@ -7,7 +7,7 @@ import { DTYPE_BYTES, type DType, type Graph, type OpNode, type Precision, type 
 import { rangeId, rangeKey } from './types';
 import { maxBatchOfColumns } from '../analysis/batch';
 import { computeLiveness, requestsInPlace } from '../analysis/liveness';
-import { buildSchedule, VALUE_KINDS, type ValueKind } from '../analysis/schedule';
+import { buildSchedule, VALUE_KIND_CODE } from '../analysis/schedule';
 import { DTYPES, graphColumns } from '../graphColumns';
 import { Attachment } from '../attach';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
@@ -90,13 +90,8 @@ function retypedLines(graph: Graph, engine: Engine, from: DType, toBytes: number
   const { tensorElements, tensorDType } = graphColumns(graph);
   const fromCode = DTYPES.indexOf(from);
   const bytesOfCode = DTYPES.map((d) => DTYPE_BYTES[d]);
-  const kindCode = (kind: ValueKind): number => VALUE_KINDS.indexOf(kind);
-  const ACTIVATION = kindCode('activation');
-  const RECOMPUTED = kindCode('recomputed');
-  const ACTIVATION_GRADIENT = kindCode('activation-gradient');
-  const SAVED_EXTRA = kindCode('saved-extra');
-  const WORKSPACE = kindCode('workspace');
-  const WEIGHT_GRADIENT = kindCode('weight-gradient');
+  const { activation: ACTIVATION, recomputed: RECOMPUTED, 'activation-gradient': ACTIVATION_GRADIENT, 'saved-extra': SAVED_EXTRA, workspace: WORKSPACE, 'weight-gradient': WEIGHT_GRADIENT } =
+    VALUE_KIND_CODE;
   // the bytes of value v under the target precision, as fixed and perSample
   let vf = 0;
   let vp = 0;
