@@ -1,6 +1,7 @@
 // LSP round trip: from a didChange notification to the publishDiagnostics that answers it,
 // measured against the bundled server (dist/server.js) over stdio with a real protocol client.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { SERVER_NODE_FLAGS } from '../client/src/serverFlags';
 import {
   ConfigurationRequest,
   createProtocolConnection,
@@ -80,7 +81,8 @@ class DiagnosticsWaiter {
 }
 
 export async function lspRoundTrip(options: Options): Promise<RoundTripResult> {
-  const server: ChildProcess = spawn(process.execPath, [options.serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // started as the extension starts it
+  const server: ChildProcess = spawn(process.execPath, [...SERVER_NODE_FLAGS, options.serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   server.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const connection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));

@@ -5,12 +5,14 @@
 //   4. the other benchmarks in bench/ (TensorFlow.js frontend, code actions) when they exist
 // `npm run bench -- scale lsp` runs only the named sections (examples, scale, lsp, others).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { buildSync } from 'esbuild';
 import { join } from 'node:path';
 import { analyzeDocument } from '../server/src/core/analyze';
 import { BUILTIN_DEFAULTS } from '../server/src/core/config';
 import { analyzeNnm } from '../server/src/core/dsl/frontend';
+import { SERVER_NODE_FLAGS } from '../client/src/serverFlags';
 import { lspRoundTrip } from './lsp';
 import { benchPlanner } from './planner';
 import type { ScaleResult } from './scaleWorker';
@@ -68,12 +70,16 @@ const SCALE_SIZES: readonly { ops: number; budgetMs: number }[] = [
 const SCALE_CAP_MS = 240_000;
 
 function benchScaling(): void {
-  console.log('\nparse + analysis of generated residual chains (each size in its own process), ms');
+  console.log(`\nparse + analysis of generated residual chains (each size in its own process, bundled and with the server's node flags ${SERVER_NODE_FLAGS.join(' ')}), ms`);
+  // bundled, not run through tsx: the product runs bundled, and through tsx the largest size's
+  // median swung by up to 2x between runs of the same code
+  const worker = join(mkdtempSync(join(tmpdir(), 'memlens-bench-')), 'scaleWorker.js');
+  buildSync({ entryPoints: [join(__dirname, 'scaleWorker.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: worker, logLevel: 'warning' });
   const rows: string[][] = [];
   let previous: ScaleResult | undefined;
   for (const { ops, budgetMs } of SCALE_SIZES) {
     const name = `${ops.toLocaleString('en-US')} ops`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'scaleWorker.ts'), String(ops), String(budgetMs)], {
+    const child = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, worker, String(ops), String(budgetMs)], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: SCALE_CAP_MS,
