@@ -175,7 +175,7 @@ function benchOthers(): void {
       continue;
     }
     console.log(`\n${what} (bench/${file})`);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: 'inherit', timeout: OTHER_CAP_MS });
+    const run = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', script], { cwd: ROOT, stdio: 'inherit', timeout: OTHER_CAP_MS });
     if (run.error) console.log(`bench/${file} stopped after ${OTHER_CAP_MS / 1000} s`);
     else if (run.status !== 0) console.log(`bench/${file} exited with ${run.status ?? run.signal}`);
   }
