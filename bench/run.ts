@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { buildSync } from 'esbuild';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { analyzeDocument } from '../server/src/core/analyze';
 import { BUILTIN_DEFAULTS } from '../server/src/core/config';
 import { analyzeNnm } from '../server/src/core/dsl/frontend';
@@ -69,12 +69,18 @@ const SCALE_SIZES: readonly { ops: number; budgetMs: number }[] = [
 ];
 const SCALE_CAP_MS = 240_000;
 
+/** a bench script as one CommonJS file in a temporary folder (what the extension runs is a bundle too) */
+function bundle(script: string): string {
+  const outfile = join(mkdtempSync(join(tmpdir(), 'memlens-bench-')), basename(script).replace(/\.ts$/, '.js'));
+  buildSync({ entryPoints: [script], bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'warning' });
+  return outfile;
+}
+
 function benchScaling(): void {
   console.log(`\nparse + analysis of generated residual chains (each size in its own process, bundled and with the server's node flags ${SERVER_NODE_FLAGS.join(' ')}), ms`);
   // bundled, not run through tsx: the product runs bundled, and through tsx the largest size's
   // median swung by up to 2x between runs of the same code
-  const worker = join(mkdtempSync(join(tmpdir(), 'memlens-bench-')), 'scaleWorker.js');
-  buildSync({ entryPoints: [join(__dirname, 'scaleWorker.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: worker, logLevel: 'warning' });
+  const worker = bundle(join(__dirname, 'scaleWorker.ts'));
   const rows: string[][] = [];
   let previous: ScaleResult | undefined;
   for (const { ops, budgetMs } of SCALE_SIZES) {
@@ -159,23 +165,29 @@ async function benchLsp(): Promise<void> {
   console.log(`(sync: ${result.syncKind}; diagnostics on open: ${result.diagnosticsOnOpen}; a burst waits for the server's debounce delay)`);
 }
 
-/** benchmarks other parts of the project keep in their own scripts, run after ours when present */
-const OTHER_BENCHES: readonly { file: string; what: string }[] = [
-  { file: 'tfjs.ts', what: 'TensorFlow.js frontend' },
-  { file: 'codeActions.ts', what: 'code actions and rules' },
+/**
+ * Benchmarks other parts of the project keep in their own scripts, run after ours when present;
+ * `bundled`: run as an esbuild bundle, as the extension ships (the TypeScript frontend's stays on
+ * tsx: it resolves its tree-sitter grammars through the project's node_modules)
+ */
+const OTHER_BENCHES: readonly { file: string; what: string; bundled: boolean; args?: readonly string[] }[] = [
+  { file: 'tfjs.ts', what: 'TensorFlow.js frontend', bundled: false },
+  // the example named: a bundle cannot find it from its own folder
+  { file: 'codeActions.ts', what: 'code actions and rules', bundled: true, args: [join(EXAMPLES, 'resnet50.nnm')] },
 ];
 
 const OTHER_CAP_MS = 600_000;
 
 function benchOthers(): void {
-  for (const { file, what } of OTHER_BENCHES) {
+  for (const { file, what, bundled, args = [] } of OTHER_BENCHES) {
     const script = join(ROOT, 'bench', file);
     if (!existsSync(script)) {
       console.log(`\n${what}: skipped, bench/${file} does not exist yet`);
       continue;
     }
     console.log(`\n${what} (bench/${file})`);
-    const run = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', script], { cwd: ROOT, stdio: 'inherit', timeout: OTHER_CAP_MS });
+    const entry = bundled ? bundle(script) : script;
+    const run = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, ...(bundled ? [] : ['--import', 'tsx']), entry, ...args], { cwd: ROOT, stdio: 'inherit', timeout: OTHER_CAP_MS });
     if (run.error) console.log(`bench/${file} stopped after ${OTHER_CAP_MS / 1000} s`);
     else if (run.status !== 0) console.log(`bench/${file} exited with ${run.status ?? run.signal}`);
   }
