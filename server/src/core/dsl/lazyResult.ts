@@ -1,15 +1,11 @@
-// The frontend's result with refs and outline built on their first read. They are own enumerable
-// accessors (spreads, JSON and analyzeGraphs' copy see them) whose getter functions are shared by
-// every result and find the result's state under a symbol. Getters written in an object literal
-// are new closures per result, and give each result a hidden class of its own that keeps the
-// whole analysis (tree, graphs) alive until a full collection: every minor collection then copied
-// the recent analyses (resnet50 analysed in a loop ran 30% slower).
+// The frontend's result with refs and outline built on their first read: own enumerable getters
+// (spreads, JSON and analyzeGraphs' copy see them) shared by every result (core/getters.ts says
+// why getters written in an object literal kept whole analyses alive).
 import type { FrontendResult, OutlineSymbol, SourceRef, BlockInfo } from '../document';
 import type { CoreDiagnostic, Graph } from '../ir';
 import type { OutlineSketch } from './outline';
 import type { RefCollector } from './refs';
-
-const PARTS = Symbol('nnm lazy parts');
+import { withGetters } from '../getters';
 
 /** what the refs and the outline are built from, and each once built */
 class LazyParts {
@@ -31,24 +27,6 @@ class LazyParts {
   }
 }
 
-interface Holder {
-  readonly [PARTS]: LazyParts;
-}
-
-function readOutline(this: Holder): OutlineSymbol[] {
-  return this[PARTS].outline();
-}
-
-function readRefs(this: Holder): SourceRef[] {
-  return this[PARTS].refs();
-}
-
-/** one descriptor object for every result: the same getters, so results share their hidden class */
-const ACCESSORS: PropertyDescriptorMap = {
-  outline: { get: readOutline, enumerable: true, configurable: true },
-  refs: { get: readRefs, enumerable: true, configurable: true },
-};
-
 export function lazyFrontendResult(
   graphs: readonly Graph[],
   diagnostics: readonly CoreDiagnostic[],
@@ -56,10 +34,12 @@ export function lazyFrontendResult(
   refs: RefCollector,
   sketch: OutlineSketch,
 ): FrontendResult {
+  const parts = new LazyParts(refs, sketch, graphs);
   // keys in the order of the eager result: graphs, diagnostics, outline, refs, blocks
-  const result: { graphs: readonly Graph[]; diagnostics: readonly CoreDiagnostic[]; blocks?: readonly BlockInfo[] } = { graphs, diagnostics };
-  Object.defineProperties(result, ACCESSORS);
-  Object.defineProperty(result, PARTS, { value: new LazyParts(refs, sketch, graphs) });
+  const result = withGetters({ graphs, diagnostics } as { graphs: readonly Graph[]; diagnostics: readonly CoreDiagnostic[]; blocks?: readonly BlockInfo[] }, {
+    outline: (): OutlineSymbol[] => parts.outline(),
+    refs: (): SourceRef[] => parts.refs(),
+  });
   result.blocks = blocks;
   return result as unknown as FrontendResult;
 }
