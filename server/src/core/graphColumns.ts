@@ -41,7 +41,8 @@ export interface GraphColumns {
 }
 
 export const DTYPES = Object.keys(DTYPE_BYTES) as readonly DType[];
-const DTYPE_CODE = new Map<DType, number>(DTYPES.map((d, i) => [d, i]));
+/** a record, not a Map: GraphBuilder looks one up per op */
+const DTYPE_CODE = Object.fromEntries(DTYPES.map((d, i) => [d, i])) as Readonly<Record<DType, number>>;
 
 /** graphs are immutable: the columns are made once per graph */
 const cache = new Attachment<Graph, GraphColumns>('memlens graph columns');
@@ -89,7 +90,7 @@ export class GraphColumnsBuilder {
     this.tensorBytes.push(output.elementsPerSample * DTYPE_BYTES[output.dtype]);
     this.tensorProducer.push(output.producer);
     this.tensorElements.push(output.elementsPerSample);
-    this.tensorDType.push(DTYPE_CODE.get(output.dtype)!);
+    this.tensorDType.push(DTYPE_CODE[output.dtype]);
   }
 
   finish(outputs: readonly number[]): GraphColumns {
@@ -173,7 +174,7 @@ function buildColumns(graph: Graph): GraphColumns {
     tensorBytes[t] = tensor.elementsPerSample * DTYPE_BYTES[tensor.dtype];
     tensorProducer[t] = tensor.producer;
     tensorElements[t] = tensor.elementsPerSample;
-    tensorDType[t] = DTYPE_CODE.get(tensor.dtype)!;
+    tensorDType[t] = DTYPE_CODE[tensor.dtype];
   }
   for (let k = 0; k < graph.outputs.length; k++) tensorIsOutput[graph.outputs[k]!] = 1;
   return {
