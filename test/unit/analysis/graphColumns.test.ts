@@ -1,9 +1,9 @@
 // The engine reads op and tensor fields from graphColumns (core/graphColumns.ts), filled by
 // GraphBuilder or copied from the objects once per graph: every column must say what the objects
-// say, both ways, on every example and rule fixture.
+// say, both ways, on every example, rule fixture and TypeScript fixture (whose graphs share weights).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeNnm } from '../../../server/src/core/dsl/frontend';
 import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
@@ -11,6 +11,9 @@ import { DTYPES, graphColumns } from '../../../server/src/core/graphColumns';
 import { DTYPE_BYTES } from '../../../server/src/core/ir';
 import { lookupOp } from '../../../server/src/core/ops/registry';
 import { requestsInPlace } from '../../../server/src/core/analysis/liveness';
+import { analyzeDocument } from '../../../server/src/core/analyze';
+import type { Graph } from '../../../server/src/core/ir';
+import { ready } from '../tfjs/helpers';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const FILES = [
@@ -18,10 +21,20 @@ const FILES = [
   ...readdirSync(join(ROOT, 'test', 'fixtures', 'rules')).filter((f) => f.endsWith('.nnm')).map((f) => join(ROOT, 'test', 'fixtures', 'rules', f)),
 ];
 
+const TS_FILES = readdirSync(join(ROOT, 'test', 'fixtures', 'tfjs')).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'test', 'fixtures', 'tfjs', f));
+
+before(ready); // the TypeScript frontend loads its tree-sitter grammar once
+
+function graphsOf(file: string): readonly Graph[] {
+  const text = readFileSync(file, 'utf8');
+  return file.endsWith('.nnm') ? analyzeNnm(text, BUILTIN_DEFAULTS).graphs : analyzeDocument(text, 'typescript').models.map((m) => m.graph);
+}
+
 test('graph columns equal the graph objects on every example and fixture', () => {
   let ops = 0;
-  for (const file of FILES) {
-    for (const graph of analyzeNnm(readFileSync(file, 'utf8'), BUILTIN_DEFAULTS).graphs) {
+  let shared = 0;
+  for (const file of [...FILES, ...TS_FILES]) {
+    for (const graph of graphsOf(file)) {
       const c = graphColumns(graph);
       assert.equal(graphColumns(graph), c, 'made once per graph');
       // GraphBuilder fills the columns as it adds ops; a graph made another way (a copy here) gets
@@ -37,6 +50,7 @@ test('graph columns equal the graph objects on every example and fixture', () =>
         assert.equal(c.opTrainable[i], op.params.trainable, where);
         assert.equal(c.opNonTrainable[i], op.params.nonTrainable, where);
         assert.equal(c.opSharesParams[i], op.sharesParamsWith === undefined ? 0 : 1, where);
+        if (op.sharesParamsWith !== undefined) shared++;
         assert.equal(c.opWeightOwner[i], op.sharesParamsWith ?? op.id, where);
         assert.equal(c.opIsInput[i], op.op === 'input' ? 1 : 0, where);
         assert.ok(Object.is(c.opSegment[i], op.checkpointSegment ?? Number.NaN), where);
@@ -53,5 +67,6 @@ test('graph columns equal the graph objects on every example and fixture', () =>
       });
     }
   }
-  assert.ok(ops > 500, `${ops} ops compared`); // 675 in the examples and fixtures today
+  assert.ok(ops > 500, `${ops} ops compared`);
+  assert.ok(shared > 0, 'a layer applied twice (sharesParamsWith) is among them');
 });
