@@ -3,27 +3,8 @@
 // the arguments of `add` in rows of numbers, and merged into refs (refMerge.ts) on the first `list()`.
 import type { OpId, TensorId } from '../ir';
 import type { SourceRef } from '../document';
-import { RefMerger, type Span } from './refMerge';
+import { KINDS, kindIndex, RefMerger, type Span } from './refMerge';
 import type { SourceLines } from './source';
-
-const KINDS: readonly SourceRef['kind'][] = ['tensor', 'op', 'block', 'model', 'parameter', 'config'];
-/** the index of a kind in KINDS (a switch: a map lookup per occurrence showed in profiles) */
-function kindIndex(kind: SourceRef['kind']): number {
-  switch (kind) {
-    case 'tensor':
-      return 0;
-    case 'op':
-      return 1;
-    case 'block':
-      return 2;
-    case 'model':
-      return 3;
-    case 'parameter':
-      return 4;
-    case 'config':
-      return 5;
-  }
-}
 
 /** FLAGS field: kind index in the low 3 bits */
 const IS_DEFINITION = 8;
