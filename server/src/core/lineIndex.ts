@@ -9,14 +9,19 @@ export function lineStarts(text: string): number[] {
   return out;
 }
 
-/** the position of `offset`, by binary search over the line starts */
-export function positionAt(starts: readonly number[], offset: number): Position {
-  let lo = 0;
+/** the line holding `offset`, by binary search over the line starts from line `lo` on */
+export function lineAt(starts: readonly number[], offset: number, lo = 0): number {
   let hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (starts[mid]! <= offset) lo = mid;
     else hi = mid - 1;
   }
-  return { line: lo, character: offset - starts[lo]! };
+  return lo;
+}
+
+/** the position of `offset` */
+export function positionAt(starts: readonly number[], offset: number): Position {
+  const line = lineAt(starts, offset);
+  return { line, character: offset - starts[line]! };
 }

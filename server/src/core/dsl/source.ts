@@ -2,6 +2,7 @@
 // not position objects: a large file's tree would otherwise hold three objects per node, and most
 // ranges (an argument's, a name's) are never read unless an editor request or a diagnostic asks.
 import type { Position, SourceRange } from '../ir';
+import { lineAt } from '../lineIndex';
 
 /**
  * Offsets into the text. A start key is the offset of a token's first character; an end key is
@@ -17,8 +18,8 @@ export class SourceLines {
   /** the line holding `offset` */
   lineOf(offset: number): number {
     const starts = this.starts;
+    const hi = starts.length - 1;
     let lo = 0;
-    let hi = starts.length - 1;
     // ranges are mostly read in source order: try the line found last, then the one after it
     if (cachedStarts === starts) {
       const c = cachedLine;
@@ -28,14 +29,9 @@ export class SourceLines {
         lo = c + 1;
       }
     }
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
     cachedStarts = starts;
-    cachedLine = lo;
-    return lo;
+    cachedLine = lineAt(starts, offset, lo);
+    return cachedLine;
   }
 
   start(offset: number): Position {
