@@ -44,6 +44,11 @@ export const DTYPES = Object.keys(DTYPE_BYTES) as readonly DType[];
 /** a record, not a Map: GraphBuilder looks one up per op */
 const DTYPE_CODE = Object.fromEntries(DTYPES.map((d, i) => [d, i])) as Readonly<Record<DType, number>>;
 
+/** the source asks for the op to run in place (`inplace: true`, or the op's own flag) */
+export function requestsInPlace(op: { readonly inPlace: boolean; readonly attrs: Readonly<Record<string, unknown>> }): boolean {
+  return op.inPlace || op.attrs['inplace'] === true;
+}
+
 /** graphs are immutable: the columns are made once per graph */
 const cache = new Attachment<Graph, GraphColumns>('memlens graph columns');
 
@@ -77,7 +82,7 @@ export class GraphColumnsBuilder {
   /** an op and the tensor it writes, as the builder adds them */
   add(spec: OpSpec, op: OpNode, output: Tensor): void {
     this.opSpec.push(spec);
-    this.opRequestsInPlace.push(op.inPlace || op.attrs['inplace'] === true ? 1 : 0);
+    this.opRequestsInPlace.push(requestsInPlace(op) ? 1 : 0);
     for (let k = 0; k < op.inputs.length; k++) this.inputs.push(op.inputs[k]!);
     this.inputStart.push(this.inputs.length);
     this.opOutput.push(op.output);
@@ -161,7 +166,7 @@ function buildColumns(graph: Graph): GraphColumns {
     opIsInput[i] = op.op === 'input' ? 1 : 0;
     opSegment[i] = op.checkpointSegment ?? Number.NaN;
     opSpec[i] = lookupOp(op.op);
-    opRequestsInPlace[i] = op.inPlace || op.attrs['inplace'] === true ? 1 : 0;
+    opRequestsInPlace[i] = requestsInPlace(op) ? 1 : 0;
   }
   const tensorCount = tensors.length;
   const tensorBytes = new Float64Array(tensorCount);

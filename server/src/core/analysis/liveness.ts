@@ -327,9 +327,6 @@ function decideInPlace(
   return out;
 }
 
-export function requestsInPlace(op: { inPlace: boolean; attrs: Readonly<Record<string, unknown>> }): boolean {
-  return op.inPlace || op.attrs['inplace'] === true;
-}
 
 /** live bytes per step over all categories: difference arrays, O(buffers + steps) */
 function liveTotals(stepCount: number, buffers: BufferColumns, category = -1): StepBytes {

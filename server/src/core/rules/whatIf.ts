@@ -6,9 +6,9 @@ import { activationDType } from '../graphBuilder';
 import { DTYPE_BYTES, type DType, type Graph, type OpNode, type Precision, type SourceRange } from '../ir';
 import { rangeId, rangeKey } from './types';
 import { maxBatchOfColumns } from '../analysis/batch';
-import { computeLiveness, requestsInPlace } from '../analysis/liveness';
+import { computeLiveness } from '../analysis/liveness';
 import { buildSchedule, VALUE_KIND_CODE } from '../analysis/schedule';
-import { DTYPES, graphColumns } from '../graphColumns';
+import { DTYPES, graphColumns, requestsInPlace } from '../graphColumns';
 import { Attachment } from '../attach';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
 
