@@ -119,7 +119,7 @@ export interface OpInfo {
 
 const NO_BYTES: SymbolicBytes = Object.freeze(symbolic(0, 0));
 
-export function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
+function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
   const activation = activationDType(graph.config);
   const bytesPerActivation = DTYPE_BYTES[activation];
   const c = graphColumns(graph);
@@ -253,7 +253,7 @@ function argsOf(node: OpNode): Readonly<Record<string, ArgValue>> {
 }
 
 /** `auto` lowers convolutions to matrix products on GPUs and CPUs; IPUs run them directly */
-export function resolveLowering(lowering: Lowering, deviceKind: 'gpu' | 'cpu' | 'ipu'): 'im2col' | 'direct' {
+function resolveLowering(lowering: Lowering, deviceKind: 'gpu' | 'cpu' | 'ipu'): 'im2col' | 'direct' {
   if (lowering !== 'auto') return lowering;
   return deviceKind === 'ipu' ? 'direct' : 'im2col';
 }
