@@ -4,7 +4,6 @@
 // What each op keeps for its backward and what workspace it needs comes from the op registry.
 import { DTYPE_BYTES, type DType, type Graph, type Layout, type Lowering, type OpId, type OpNode, type TensorId, type TensorType } from '../ir';
 import { activationDType } from '../graphBuilder';
-import { lookupOp } from '../ops/registry';
 import type { ArgValue, OpContext, OpSpec } from '../ops/types';
 import { symbolic, type SymbolicBytes } from '../units';
 import { FloatColumn, IntColumn } from '../columns';
