@@ -17,6 +17,9 @@ export class IntColumn {
     }
     this.data[this.length++] = value;
   }
+  at(index: number): number {
+    return this.data[index]!;
+  }
   /** the filled part; the column must not be pushed to afterwards */
   finish(): Int32Array {
     return this.data.subarray(0, this.length);
@@ -36,6 +39,9 @@ export class FloatColumn {
       this.data = next;
     }
     this.data[this.length++] = value;
+  }
+  at(index: number): number {
+    return this.data[index]!;
   }
   finish(): Float64Array {
     return this.data.subarray(0, this.length);

@@ -1,11 +1,13 @@
 // Builds a Graph op by op. Both frontends (.nnm and TensorFlow.js) feed it resolved calls;
 // it fills defaults, runs the registry's shape and parameter rules and guards against overflow.
-import type { CallFrame, DType, Graph, ModelConfig, OpNode, ParamCount, SourceRange, Tensor, TensorId } from './ir';
+import type { CallFrame, DType, Graph, ModelConfig, OpId, ParamCount, SourceRange, TensorId } from './ir';
 import { sameShape } from './ops/common';
 import { lookupOp } from './ops/registry';
 import { ShapeError, type ArgValue, type OpContext, type OpSpec } from './ops/types';
 import { safeProduct } from './units';
 import { attachGraphColumns, GraphColumnsBuilder } from './graphColumns';
+import { graphFromColumns, type GraphHead } from './graphObjects';
+import { IntColumn } from './columns';
 
 export interface OpRequest {
   /** op name or alias */
@@ -28,8 +30,9 @@ export interface OpRequest {
   readonly sharesParamsWith?: number;
 }
 
+/** on success, the ids of the op and of the tensor it writes (equal: one output per op) */
 export type OpResult =
-  | { readonly ok: true; readonly tensor: Tensor; readonly node: OpNode }
+  | { readonly ok: true; readonly tensor: TensorId; readonly op: OpId }
   | { readonly ok: false; readonly message: string; readonly arg?: string };
 
 /** dtype of activations for a precision: mixed computes in fp16 and keeps fp32 master weights */
@@ -52,9 +55,11 @@ const NO_FRAMES: readonly CallFrame[] = [];
 /** the parameters of every op without any (shared: nothing mutates a Graph) */
 const NO_PARAMS: ParamCount = { trainable: 0, nonTrainable: 0 };
 
+/**
+ * Ops go into columns, not objects (graphColumns.ts); the graph builds its op and tensor objects
+ * when they are first read (graphObjects.ts).
+ */
 export class GraphBuilder {
-  private readonly tensors: Tensor[] = [];
-  private readonly ops: OpNode[] = [];
   private readonly inputs: TensorId[] = [];
   private readonly context: Pick<OpContext, 'layout' | 'activationDType'>;
   /**
@@ -62,9 +67,13 @@ export class GraphBuilder {
    * and read them during add() only. Two objects made per op were a tenth of what it allocated.
    */
   private readonly ctx: { -readonly [K in keyof OpContext]: OpContext[K] };
-  private readonly inputLists: Tensor[][] = [];
-  /** the engine's columns, filled while each op's fields are at hand */
+  private readonly inputLists: { shape: readonly number[]; dtype: DType }[][] = [];
   private readonly columns = new GraphColumnsBuilder();
+  private readonly site: SourceRange[] = [];
+  private readonly statement: SourceRange[] = [];
+  private readonly callStack: (readonly CallFrame[])[] = [];
+  private readonly inPlace = new IntColumn();
+  private readonly tensorName: (string | undefined)[] = [];
 
   constructor(
     private readonly name: string,
@@ -76,14 +85,24 @@ export class GraphBuilder {
     this.ctx = { layout: this.context.layout, activationDType: this.context.activationDType, inputs: [], args: {} };
   }
 
-  tensor(id: TensorId): Tensor {
-    const t = this.tensors[id];
-    if (!t) throw new Error(`unknown tensor id ${id}`);
-    return t;
+  /** the per-sample shape of a tensor added so far */
+  shapeOf(id: TensorId): readonly number[] {
+    this.check(id);
+    return this.columns.shapeOf(id);
+  }
+
+  /** the parameters of an op added so far */
+  paramsOf(id: OpId): ParamCount {
+    this.check(id);
+    return this.columns.paramsOf(id);
+  }
+
+  private check(id: TensorId): void {
+    if (!(Number.isInteger(id) && id >= 0 && id < this.columns.opCount)) throw new Error(`unknown tensor id ${id}`);
   }
 
   get opCount(): number {
-    return this.ops.length;
+    return this.columns.opCount;
   }
 
   add(request: OpRequest): OpResult {
@@ -91,8 +110,13 @@ export class GraphBuilder {
     if (!spec) return { ok: false, message: `unknown op '${request.op}'` };
     const args = attrsCache.of(spec, request.args, request.argValues);
     const n = request.inputs.length;
-    const inputs = (this.inputLists[n] ??= new Array<Tensor>(n));
-    for (let k = 0; k < n; k++) inputs[k] = this.tensor(request.inputs[k]!);
+    const inputs = (this.inputLists[n] ??= inputTypes(n));
+    for (let k = 0; k < n; k++) {
+      const id = request.inputs[k]!;
+      this.check(id);
+      inputs[k]!.shape = this.columns.shapeOf(id);
+      inputs[k]!.dtype = this.columns.dtypeOf(id);
+    }
     const ctx = this.ctx;
     ctx.inputs = inputs;
     ctx.args = args;
@@ -117,59 +141,60 @@ export class GraphBuilder {
     if (!Number.isSafeInteger(params.trainable) || !Number.isSafeInteger(params.nonTrainable)) {
       return { ok: false, message: `${spec.name} has more parameters than can be counted exactly (over 2^53)` };
     }
-    if (params.trainable === 0 && params.nonTrainable === 0) params = NO_PARAMS;
-    const opId = this.ops.length;
-    const tensor: Tensor = {
-      id: this.tensors.length,
-      name: request.name ?? `${spec.name}#${opId}`,
-      // an op that keeps its input's shape (activations, norms) shares the input's array
-      shape: inputs.length > 0 && sameShape(inputs[0]!.shape, shape) ? inputs[0]!.shape : shape,
-      dtype: spec.outputDType?.(ctx) ?? this.context.activationDType,
-      producer: opId,
-      elementsPerSample,
-    };
-    const node: { -readonly [K in keyof OpNode]: OpNode[K] } = {
-      id: opId,
-      op: spec.name,
-      inputs: request.inputs.slice(),
-      output: tensor.id,
-      attrs: args,
-      params,
-      site: request.site,
-      statement: request.statement,
-      callStack: request.callStack ?? NO_FRAMES,
-      inPlace: request.inPlace ?? false,
-    };
-    if (request.checkpointSegment !== undefined) node.checkpointSegment = request.checkpointSegment;
-    if (request.sharesParamsWith !== undefined) node.sharesParamsWith = request.sharesParamsWith;
-    this.tensors.push(tensor);
-    this.ops.push(node);
-    this.columns.add(spec, node, tensor);
-    if (spec.name === 'input') this.inputs.push(tensor.id);
-    return { ok: true, tensor, node };
+    const dtype = spec.outputDType?.(ctx) ?? this.context.activationDType;
+    // an op that keeps its input's shape (activations, norms) shares the input's array
+    const kept = n > 0 && sameShape(inputs[0]!.shape, shape) ? inputs[0]!.shape : shape;
+    const inPlace = request.inPlace ?? false;
+    const id = this.columns.add(spec, args, request.inputs, inPlace, params, request.sharesParamsWith, request.checkpointSegment, kept, dtype, elementsPerSample);
+    this.site.push(request.site);
+    this.statement.push(request.statement);
+    this.callStack.push(request.callStack ?? NO_FRAMES);
+    this.inPlace.push(inPlace ? 1 : 0);
+    this.tensorName.push(request.name);
+    if (spec.name === 'input') this.inputs.push(id);
+    return { ok: true, tensor: id, op: id };
   }
 
   /** give a tensor a user-facing name after the fact (the left-hand side of a statement) */
   rename(id: TensorId, name: string): void {
-    // in place: the builder owns its tensors until build(), and a copy per statement is garbage
-    (this.tensor(id) as { name: string }).name = name;
+    this.check(id);
+    this.tensorName[id] = name;
   }
 
   build(outputs: readonly TensorId[], truncated = false): Graph {
-    const graph: Graph = {
+    const head: GraphHead = {
       name: this.name,
       range: this.range,
       nameRange: this.nameRange,
-      tensors: this.tensors,
-      ops: this.ops,
       inputs: this.inputs,
       outputs: [...outputs],
       config: this.config,
       ...(truncated ? { truncated: true } : {}),
     };
-    attachGraphColumns(graph, this.columns.finish(graph.outputs));
+    const columns = this.columns.finish(head.outputs);
+    const graph = graphFromColumns(head, columns, {
+      site: this.site,
+      statement: this.statement,
+      callStack: this.callStack,
+      inPlace: new Uint8Array(this.inPlace.finish()),
+      tensorName: this.tensorName,
+    });
+    attachGraphColumns(graph, columns);
     return graph;
   }
+}
+
+const NO_SHAPE: readonly number[] = [];
+
+
+/**
+ * `n` input types to refill per op. A plain loop: Array.from with a mapping closure here (run for
+ * each arity's first op of every model) sent the optimised add() back to the interpreter each time.
+ */
+function inputTypes(n: number): { shape: readonly number[]; dtype: DType }[] {
+  const types: { shape: readonly number[]; dtype: DType }[] = [];
+  for (let k = 0; k < n; k++) types.push({ shape: NO_SHAPE, dtype: 'fp32' });
+  return types;
 }
 
 /** the non-tensor arguments of a spec, in order, with their defaults */

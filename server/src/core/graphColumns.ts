@@ -3,7 +3,7 @@
 // them (gradient flow, forward, backward, in-place checks) paid a cache miss per op and per tensor
 // it touched. GraphBuilder fills the columns as it adds ops (their fields are at hand then) and
 // attaches them to the graph; a graph made another way gets them from one pass over its objects.
-import { DTYPE_BYTES, type DType, type Graph, type OpNode, type Tensor } from './ir';
+import { DTYPE_BYTES, type AttrValue, type DType, type Graph, type OpId, type ParamCount, type TensorId } from './ir';
 import { lookupOp } from './ops/registry';
 import { Attachment } from './attach';
 import { FloatColumn, IntColumn } from './columns';
@@ -13,6 +13,8 @@ export interface GraphColumns {
   readonly opCount: number;
   /** the registry entry of each op; undefined for an op it does not know */
   readonly opSpec: readonly (OpSpec | undefined)[];
+  /** each op's resolved non-tensor arguments (OpNode.attrs) */
+  readonly opAttrs: readonly Readonly<Record<string, AttrValue>>[];
   /** 1 when the source asks for the op to run in place (`inplace: true`) */
   readonly opRequestsInPlace: Uint8Array;
   readonly tensorCount: number;
@@ -30,6 +32,8 @@ export interface GraphColumns {
   readonly opIsInput: Uint8Array;
   /** the op's checkpoint segment; NaN outside any */
   readonly opSegment: Float64Array;
+  /** each tensor's per-sample shape (Tensor.shape; ops that keep their input's shape share its array) */
+  readonly tensorShape: readonly (readonly number[])[];
   /** bytes of one sample of each tensor */
   readonly tensorBytes: Float64Array;
   readonly tensorProducer: Int32Array;
@@ -57,21 +61,21 @@ export function attachGraphColumns(graph: Graph, columns: GraphColumns): void {
   cache.set(graph, columns);
 }
 
-/** the columns, op by op, in the order a builder adds them (ids are indices) */
+/** the columns, op by op, in the order a builder adds them (an op's id is its index, and so is its output's) */
 export class GraphColumnsBuilder {
-  private readonly opSpec: (OpSpec | undefined)[] = [];
+  private readonly opSpec: OpSpec[] = [];
+  private readonly opAttrs: Readonly<Record<string, AttrValue>>[] = [];
   private readonly opRequestsInPlace = new IntColumn();
   private readonly inputStart = new IntColumn();
   private readonly inputs = new IntColumn();
-  private readonly opOutput = new IntColumn();
   private readonly opTrainable = new FloatColumn();
   private readonly opNonTrainable = new FloatColumn();
   private readonly opSharesParams = new IntColumn();
   private readonly opWeightOwner = new FloatColumn();
   private readonly opIsInput = new IntColumn();
   private readonly opSegment = new FloatColumn();
+  private readonly tensorShape: (readonly number[])[] = [];
   private readonly tensorBytes = new FloatColumn();
-  private readonly tensorProducer = new IntColumn();
   private readonly tensorElements = new FloatColumn();
   private readonly tensorDType = new IntColumn();
 
@@ -79,45 +83,79 @@ export class GraphColumnsBuilder {
     this.inputStart.push(0);
   }
 
-  /** an op and the tensor it writes, as the builder adds them */
-  add(spec: OpSpec, op: OpNode, output: Tensor): void {
+  get opCount(): number {
+    return this.opSpec.length;
+  }
+
+  shapeOf(tensor: TensorId): readonly number[] {
+    return this.tensorShape[tensor]!;
+  }
+
+  paramsOf(op: OpId): ParamCount {
+    return { trainable: this.opTrainable.at(op), nonTrainable: this.opNonTrainable.at(op) };
+  }
+
+  dtypeOf(tensor: TensorId): DType {
+    return DTYPES[this.tensorDType.at(tensor)]!;
+  }
+
+  /** an op and the tensor it writes; returns the op's id (its output's id too) */
+  add(
+    spec: OpSpec,
+    attrs: Readonly<Record<string, AttrValue>>,
+    inputs: readonly TensorId[],
+    inPlace: boolean,
+    params: ParamCount,
+    sharesParamsWith: OpId | undefined,
+    checkpointSegment: number | undefined,
+    shape: readonly number[],
+    dtype: DType,
+    elementsPerSample: number,
+  ): OpId {
+    const id = this.opSpec.length;
     this.opSpec.push(spec);
-    this.opRequestsInPlace.push(requestsInPlace(op) ? 1 : 0);
-    for (let k = 0; k < op.inputs.length; k++) this.inputs.push(op.inputs[k]!);
+    this.opAttrs.push(attrs);
+    this.opRequestsInPlace.push(requestsInPlace({ inPlace, attrs }) ? 1 : 0);
+    for (let k = 0; k < inputs.length; k++) this.inputs.push(inputs[k]!);
     this.inputStart.push(this.inputs.length);
-    this.opOutput.push(op.output);
-    this.opTrainable.push(op.params.trainable);
-    this.opNonTrainable.push(op.params.nonTrainable);
-    this.opSharesParams.push(op.sharesParamsWith === undefined ? 0 : 1);
-    this.opWeightOwner.push(op.sharesParamsWith ?? op.id);
-    this.opIsInput.push(op.op === 'input' ? 1 : 0);
-    this.opSegment.push(op.checkpointSegment ?? Number.NaN);
-    this.tensorBytes.push(output.elementsPerSample * DTYPE_BYTES[output.dtype]);
-    this.tensorProducer.push(output.producer);
-    this.tensorElements.push(output.elementsPerSample);
-    this.tensorDType.push(DTYPE_CODE[output.dtype]);
+    this.opTrainable.push(params.trainable);
+    this.opNonTrainable.push(params.nonTrainable);
+    this.opSharesParams.push(sharesParamsWith === undefined ? 0 : 1);
+    this.opWeightOwner.push(sharesParamsWith ?? id);
+    this.opIsInput.push(spec.name === 'input' ? 1 : 0);
+    this.opSegment.push(checkpointSegment ?? Number.NaN);
+    this.tensorShape.push(shape);
+    this.tensorBytes.push(elementsPerSample * DTYPE_BYTES[dtype]);
+    this.tensorElements.push(elementsPerSample);
+    this.tensorDType.push(DTYPE_CODE[dtype]);
+    return id;
   }
 
   finish(outputs: readonly number[]): GraphColumns {
-    const tensorCount = this.tensorProducer.length;
-    const tensorIsOutput = new Uint8Array(tensorCount);
+    const count = this.opSpec.length;
+    const tensorIsOutput = new Uint8Array(count);
     for (let k = 0; k < outputs.length; k++) tensorIsOutput[outputs[k]!] = 1;
+    // one op, one output: op i writes tensor i
+    const identity = new Int32Array(count);
+    for (let i = 0; i < count; i++) identity[i] = i;
     return {
-      opCount: this.opSpec.length,
+      opCount: count,
       opSpec: this.opSpec,
+      opAttrs: this.opAttrs,
       opRequestsInPlace: new Uint8Array(this.opRequestsInPlace.finish()),
-      tensorCount,
+      tensorCount: count,
       inputStart: this.inputStart.finish(),
       inputs: this.inputs.finish(),
-      opOutput: this.opOutput.finish(),
+      opOutput: identity,
       opTrainable: this.opTrainable.finish(),
       opNonTrainable: this.opNonTrainable.finish(),
       opSharesParams: new Uint8Array(this.opSharesParams.finish()),
       opWeightOwner: this.opWeightOwner.finish(),
       opIsInput: new Uint8Array(this.opIsInput.finish()),
       opSegment: this.opSegment.finish(),
+      tensorShape: this.tensorShape,
       tensorBytes: this.tensorBytes.finish(),
-      tensorProducer: this.tensorProducer.finish(),
+      tensorProducer: identity,
       tensorElements: this.tensorElements.finish(),
       tensorDType: new Uint8Array(this.tensorDType.finish()),
       tensorIsOutput,
@@ -150,6 +188,7 @@ function buildColumns(graph: Graph): GraphColumns {
   const opIsInput = new Uint8Array(opCount);
   const opSegment = new Float64Array(opCount);
   const opSpec = new Array<OpSpec | undefined>(opCount);
+  const opAttrs = new Array<Readonly<Record<string, AttrValue>>>(opCount);
   const opRequestsInPlace = new Uint8Array(opCount);
   let at = 0;
   for (let i = 0; i < opCount; i++) {
@@ -166,6 +205,7 @@ function buildColumns(graph: Graph): GraphColumns {
     opIsInput[i] = op.op === 'input' ? 1 : 0;
     opSegment[i] = op.checkpointSegment ?? Number.NaN;
     opSpec[i] = lookupOp(op.op);
+    opAttrs[i] = op.attrs;
     opRequestsInPlace[i] = requestsInPlace(op) ? 1 : 0;
   }
   const tensorCount = tensors.length;
@@ -173,6 +213,7 @@ function buildColumns(graph: Graph): GraphColumns {
   const tensorProducer = new Int32Array(tensorCount);
   const tensorElements = new Float64Array(tensorCount);
   const tensorDType = new Uint8Array(tensorCount);
+  const tensorShape = new Array<readonly number[]>(tensorCount);
   const tensorIsOutput = new Uint8Array(tensorCount);
   for (let t = 0; t < tensorCount; t++) {
     const tensor = tensors[t]!;
@@ -180,11 +221,13 @@ function buildColumns(graph: Graph): GraphColumns {
     tensorProducer[t] = tensor.producer;
     tensorElements[t] = tensor.elementsPerSample;
     tensorDType[t] = DTYPE_CODE[tensor.dtype];
+    tensorShape[t] = tensor.shape;
   }
   for (let k = 0; k < graph.outputs.length; k++) tensorIsOutput[graph.outputs[k]!] = 1;
   return {
     opCount,
     opSpec,
+    opAttrs,
     opRequestsInPlace,
     tensorCount,
     inputStart,
@@ -196,6 +239,7 @@ function buildColumns(graph: Graph): GraphColumns {
     opWeightOwner,
     opIsInput,
     opSegment,
+    tensorShape,
     tensorBytes,
     tensorProducer,
     tensorElements,

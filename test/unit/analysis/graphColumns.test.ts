@@ -54,6 +54,7 @@ test('graph columns equal the graph objects on every example and fixture', () =>
         assert.equal(c.opIsInput[i], op.op === 'input' ? 1 : 0, where);
         assert.ok(Object.is(c.opSegment[i], op.checkpointSegment ?? Number.NaN), where);
         assert.equal(c.opSpec[i], lookupOp(op.op), where);
+        assert.equal(c.opAttrs[i], op.attrs, where);
         assert.equal(c.opRequestsInPlace[i], op.inPlace || op.attrs['inplace'] === true ? 1 : 0, where);
         ops++;
       });
@@ -62,6 +63,7 @@ test('graph columns equal the graph objects on every example and fixture', () =>
         assert.equal(c.tensorElements[i], t.elementsPerSample);
         assert.equal(DTYPES[c.tensorDType[i]!], t.dtype);
         assert.equal(c.tensorProducer[i], t.producer);
+        assert.equal(c.tensorShape[i], t.shape);
         assert.equal(c.tensorIsOutput[i], graph.outputs.includes(i) ? 1 : 0);
       });
     }

@@ -30,7 +30,7 @@ export class TestGraph {
       ...(call.checkpointSegment !== undefined ? { checkpointSegment: call.checkpointSegment } : {}),
     });
     if (!result.ok) throw new Error(`${op}: ${result.message}`);
-    return result.tensor.id;
+    return result.tensor;
   }
   build(outputs: readonly TensorId[]): Graph {
     return this.builder.build(outputs);

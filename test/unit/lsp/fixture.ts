@@ -58,7 +58,7 @@ export function buildAnalysis(configOverrides: ConfigOverrides = { batch: 8 }): 
   const add = (req: OpRequest): number => {
     const r = b.add(req);
     if (!r.ok) throw new Error(r.message);
-    return r.tensor.id;
+    return r.tensor;
   };
   const pairCall = (line: number, width: number, input: number): number => {
     const site = span(line, 'pair', ')');

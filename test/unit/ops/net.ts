@@ -31,24 +31,25 @@ export class Net {
   op(op: string, inputs: readonly T[], args: Record<string, ArgValue> = {}): T {
     const r = this.builder.add({ op, inputs: inputs.map((t) => t.id), args, site: HERE, statement: HERE });
     if (!r.ok) assert.fail(`${op} failed: ${r.message}`);
+    const params = this.builder.paramsOf(r.op);
     this.params = {
-      trainable: this.params.trainable + r.node.params.trainable,
-      nonTrainable: this.params.nonTrainable + r.node.params.nonTrainable,
+      trainable: this.params.trainable + params.trainable,
+      nonTrainable: this.params.nonTrainable + params.nonTrainable,
     };
-    return { id: r.tensor.id, shape: r.tensor.shape };
+    return { id: r.tensor, shape: this.builder.shapeOf(r.tensor) };
   }
 
   /** the last op's params */
   paramsOf(op: string, inputs: readonly T[], args: Record<string, ArgValue> = {}): ParamCount {
     const r = this.builder.add({ op, inputs: inputs.map((t) => t.id), args, site: HERE, statement: HERE });
     if (!r.ok) assert.fail(`${op} failed: ${r.message}`);
-    return r.node.params;
+    return this.builder.paramsOf(r.op);
   }
 
   /** asserts the call is rejected; returns the message and blamed argument */
   fail(op: string, inputs: readonly T[], args: Record<string, ArgValue> = {}): { message: string; arg?: string } {
     const r = this.builder.add({ op, inputs: inputs.map((t) => t.id), args, site: HERE, statement: HERE });
-    if (r.ok) assert.fail(`${op} should have failed but gave [${r.tensor.shape.join(', ')}]`);
+    if (r.ok) assert.fail(`${op} should have failed but gave [${this.builder.shapeOf(r.tensor).join(', ')}]`);
     return { message: r.message, ...(r.arg !== undefined ? { arg: r.arg } : {}) };
   }
 }

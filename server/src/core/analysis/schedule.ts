@@ -8,7 +8,8 @@ import type { ArgValue, OpContext, OpSpec } from '../ops/types';
 import { symbolic, type SymbolicBytes } from '../units';
 import { FloatColumn, IntColumn } from '../columns';
 import { weightFormat } from './footprint';
-import { graphColumns, type GraphColumns } from '../graphColumns';
+import { DTYPES, graphColumns, type GraphColumns } from '../graphColumns';
+import { opAt } from '../graphObjects';
 
 export type Phase = 'forward' | 'recompute' | 'backward' | 'optimizer';
 /** phase codes of Schedule.stepPhase */
@@ -88,7 +89,7 @@ export function phaseOf(schedule: Schedule, step: number): Phase {
 /** the op a step runs; undefined for the optimizer step */
 export function stepNode(graph: Graph, schedule: Schedule, step: number): OpNode | undefined {
   const op = schedule.stepOp[step]!;
-  return op >= 0 ? graph.ops[op] : undefined;
+  return op >= 0 ? opAt(graph, op) : undefined;
 }
 
 export function valueKindOf(schedule: Schedule, value: number): ValueKind {
@@ -158,40 +159,44 @@ function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
       infos[i] = plainInfo(spec, saved.output);
       continue;
     }
-    const op = graph.ops[i]!;
-    const outShape = graph.tensors[op.output]!.shape;
+    const attrs = c.opAttrs[i]!;
+    const outShape = c.tensorShape[c.opOutput[i]!]!;
+    const firstInput = c.inputStart[i]!;
     // the registry's rules are pure in their context: a chain of like layers asks them the same
     // question (frontends share equal attrs and shape arrays), answered once
     const last = recent.get(spec);
-    if (last && last.attrs === op.attrs && last.outShape === outShape && sameInputTypes(graph, op.inputs, last.inputs)) {
+    if (last && last.attrs === attrs && last.outShape === outShape && sameInputTypes(c, firstInput, arity, last.inputs)) {
       infos[i] = last.info;
       continue;
     }
     // one context object refilled per op: the registry's rules read it and keep nothing
     // an input list per arity, refilled in place (emptying one array and pushing would reallocate it per op)
     const inputs = (inputLists[arity] ??= new Array<TensorType>(arity));
-    for (let k = 0; k < arity; k++) inputs[k] = graph.tensors[op.inputs[k]!]!;
+    for (let k = 0; k < arity; k++) {
+      const t = c.inputs[firstInput + k]!;
+      inputs[k] = { shape: c.tensorShape[t]!, dtype: DTYPES[c.tensorDType[t]!]! };
+    }
     ctx.inputs = inputs;
-    ctx.args = argsOf(op);
+    ctx.args = argsOf(attrs);
     infos[i] = registryInfo(spec, saved, ctx, outShape, arity, allInputs, hasWorkspace, activation, bytesPerActivation, plainInfo);
-    recent.set(spec, { attrs: op.attrs, outShape, inputs: inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })), info: infos[i]! });
+    recent.set(spec, { attrs, outShape, inputs: inputs.slice(), info: infos[i]! });
   }
   return infos;
 }
 
 /** the last registry answer per spec, with the identities of the context it was given */
 interface RecentInfo {
-  readonly attrs: OpNode['attrs'];
+  readonly attrs: GraphColumns['opAttrs'][number];
   readonly outShape: readonly number[];
   readonly inputs: readonly TensorType[];
   readonly info: OpInfo;
 }
 
-function sameInputTypes(graph: Graph, inputs: readonly number[], last: readonly TensorType[]): boolean {
-  if (inputs.length !== last.length) return false;
-  for (let k = 0; k < inputs.length; k++) {
-    const t = graph.tensors[inputs[k]!]!;
-    if (t.shape !== last[k]!.shape || t.dtype !== last[k]!.dtype) return false;
+function sameInputTypes(c: GraphColumns, firstInput: number, arity: number, last: readonly TensorType[]): boolean {
+  if (arity !== last.length) return false;
+  for (let k = 0; k < arity; k++) {
+    const t = c.inputs[firstInput + k]!;
+    if (c.tensorShape[t] !== last[k]!.shape || DTYPES[c.tensorDType[t]!] !== last[k]!.dtype) return false;
   }
   return true;
 }
@@ -239,13 +244,13 @@ function scaled(elements: { readonly fixed: number; readonly perSample: number }
 }
 
 /** the op's arguments as the registry sees them: null (absent) attributes left out, copied only when there are some */
-function argsOf(node: OpNode): Readonly<Record<string, ArgValue>> {
+function argsOf(attrs: OpNode['attrs']): Readonly<Record<string, ArgValue>> {
   let hasNull = false;
-  for (const k in node.attrs) if (node.attrs[k] === null) hasNull = true;
-  if (!hasNull) return node.attrs as Readonly<Record<string, ArgValue>>;
+  for (const k in attrs) if (attrs[k] === null) hasNull = true;
+  if (!hasNull) return attrs as Readonly<Record<string, ArgValue>>;
   const args: Record<string, ArgValue> = {};
-  for (const k in node.attrs) {
-    const v = node.attrs[k];
+  for (const k in attrs) {
+    const v = attrs[k];
     if (v !== null && v !== undefined) args[k] = v;
   }
   return args;

@@ -161,8 +161,8 @@ export class ModelRun extends Evaluator {
       return ERROR;
     }
     // a call met once (top level, not repeated) needs no merging with other instances
-    this.refs.add(this.graph, 'op', spec.name, this.callee(call), undefined, false, r.tensor.id, r.node.id, !repeated && frame.callStack.length === 0);
-    return { kind: 'tensor', id: r.tensor.id };
+    this.refs.add(this.graph, 'op', spec.name, this.callee(call), undefined, false, r.tensor, r.op, !repeated && frame.callStack.length === 0);
+    return { kind: 'tensor', id: r.tensor };
   }
 
   private callBlock(block: BlockItem, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, iteration?: number): Value {

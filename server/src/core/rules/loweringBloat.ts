@@ -3,6 +3,7 @@
 // largest expansion) when the workspace is large both absolutely and relative to the input.
 import { lookupOp } from '../ops/registry';
 import { tensorBytesPerSample } from '../ir';
+import { opAt, tensorAt } from '../graphObjects';
 import { formatBytes } from '../units';
 import { rangeId, type RawFinding, type Rule } from './types';
 import { engineOf } from '../analysis/memory';
@@ -26,13 +27,13 @@ export const loweringBloatRule: Rule = {
     for (let v = 0; v < schedule.valueCount; v++) {
       if (schedule.valueKind[v] !== workspace) continue;
       const op = schedule.valueOp[v]!;
-      if (lookupOp(graph.ops[op]!.op)?.family !== 'conv') continue;
+      if (lookupOp(opAt(graph, op).op)?.family !== 'conv') continue;
       perOp.set(op, Math.max(perOp.get(op) ?? 0, schedule.valueFixed[v]! + schedule.valuePerSample[v]! * batch));
     }
     const bySite = new Map<number | string, { op: number; bytes: number; ratio: number; count: number }>();
     for (const [opId, bytes] of perOp) {
-      const op = graph.ops[opId]!;
-      const input = graph.tensors[op.inputs[0]!]!;
+      const op = opAt(graph, opId);
+      const input = tensorAt(graph, op.inputs[0]!);
       const inputBytes = tensorBytesPerSample(input) * batch;
       const ratio = inputBytes > 0 ? bytes / inputBytes : Infinity;
       const key = rangeId(op.site);
@@ -43,7 +44,7 @@ export const loweringBloatRule: Rule = {
     const out: RawFinding[] = [];
     for (const { op: opId, bytes, ratio, count } of bySite.values()) {
       if (bytes < thresholds.loweringBloatBytes || ratio < thresholds.loweringBloatRatio) continue;
-      const op = graph.ops[opId]!;
+      const op = opAt(graph, opId);
       const of = count > 1 ? ` (largest of ${count} expansions)` : '';
       out.push({
         range: op.site,

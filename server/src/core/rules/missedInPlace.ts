@@ -5,6 +5,7 @@
 import { atBatch, formatBytes } from '../units';
 import type { MemoryAnalysis } from '../analysis/memory';
 import type { Graph, SourceRange } from '../ir';
+import { graphColumns } from '../graphColumns';
 import { groupByRange } from './rangeGroups';
 import type { RawFinding, Rule } from './types';
 
@@ -198,7 +199,7 @@ export const missedInPlaceRule: Rule = {
   summary: 'an op could run in place and lower the peak',
   check(model, { memory }) {
     const profile = new PeakProfile(memory);
-    if (!peakLowerable(model.graph.ops.length, memory, profile)) return [];
+    if (!peakLowerable(graphColumns(model.graph).opCount, memory, profile)) return [];
     const sites = inPlaceSites(model.graph, memory, profile);
     const out: RawFinding[] = sites
       .filter((s) => s.saving > 0)

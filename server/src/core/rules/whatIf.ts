@@ -8,7 +8,7 @@ import { rangeId, rangeKey } from './types';
 import { maxBatchOfColumns } from '../analysis/batch';
 import { computeLiveness } from '../analysis/liveness';
 import { buildSchedule, VALUE_KIND_CODE } from '../analysis/schedule';
-import { DTYPES, graphColumns, requestsInPlace } from '../graphColumns';
+import { DTYPES, graphColumns } from '../graphColumns';
 import { Attachment } from '../attach';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
 
@@ -64,7 +64,7 @@ export function lowerBoundUnderPrecision(graph: Graph, footprint: Footprint, mem
   const from = activationDType(graph.config);
   const to = activationDType(targetConfig);
   // retyping fp32 -> fp16 could make an fp32 tensor and an fp16 one the same storage (in-place legality)
-  if (from !== to && graph.tensors.some((t) => t.dtype === to) && graph.ops.some(requestsInPlace)) return lowerBoundOfGraph(withPrecision(graph, precision));
+  if (from !== to && retypingMayAlias(graph, to)) return lowerBoundOfGraph(withPrecision(graph, precision));
   const toBytes = DTYPE_BYTES[to];
   const gradientBytes = weightFormat(targetConfig).gradient;
   // the step figures depend on the target's bytes per activation and per gradient only: mixed and
@@ -149,6 +149,13 @@ function retypedLines(graph: Graph, engine: Engine, from: DType, toBytes: number
     perSample[i]! += perSample[i - 1]!;
   }
   return { fixed: fixed.subarray(0, steps), perSample: perSample.subarray(0, steps) };
+}
+
+/** some tensor already has the target dtype and some op asks to run in place (read from the columns) */
+function retypingMayAlias(graph: Graph, to: DType): boolean {
+  const c = graphColumns(graph);
+  const code = DTYPES.indexOf(to);
+  return c.tensorDType.includes(code) && c.opRequestsInPlace.includes(1);
 }
 
 /** the graph as the frontend would build it under another precision: activation-typed tensors retyped */

@@ -108,11 +108,11 @@ class ModelBuilder {
     if (dtype) args['dtype'] = dtype;
     const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site), ...(name ? { name } : {}) });
     if (!r.ok) this.report({ node: site, message: `input: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
-    return r.tensor.id;
+    return r.tensor;
   }
 
   apply(layer: LayerObject, inputs: readonly TensorId[], site: Node, statement: Node, name?: string): TensorId {
-    const shapes = inputs.map((id) => this.builder.tensor(id).shape);
+    const shapes = inputs.map((id) => this.builder.shapeOf(id));
     const plan = planLayer(layer, shapes);
     if (!plan.ok) this.report(plan.problem);
     const shared = this.firstOps.get(layer);
@@ -133,9 +133,9 @@ class ModelBuilder {
         const got = shapes.map((s) => `[${s.join(', ')}]`).join(', ');
         this.report({ node: site, message: `${layer.type} cannot be applied to ${got}: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
       }
-      ops.push(r.node.id);
-      if (!plan.trainable) this.frozen.add(r.node.id);
-      current = [r.tensor.id];
+      ops.push(r.op);
+      if (!plan.trainable) this.frozen.add(r.op);
+      current = [r.tensor];
     });
     if (!shared) this.firstOps.set(layer, ops);
     this.applications.push({ layer, ops, output: current[0]!, site });
