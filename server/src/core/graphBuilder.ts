@@ -6,7 +6,7 @@ import { lookupOp } from './ops/registry';
 import { ShapeError, type ArgValue, type OpContext, type OpSpec } from './ops/types';
 import { safeProduct } from './units';
 import { attachGraphColumns, GraphColumnsBuilder } from './graphColumns';
-import { graphFromColumns, type GraphHead } from './graphObjects';
+import { graphFromColumns, type GraphHead, type RangeSource } from './graphObjects';
 import { IntColumn } from './columns';
 
 export interface OpRequest {
@@ -20,8 +20,19 @@ export interface OpRequest {
    * undefined where not given. The .nnm frontend binds by index and so builds no record per op.
    */
   readonly argValues?: readonly (ArgValue | undefined)[];
-  readonly site: SourceRange;
-  readonly statement: SourceRange;
+  /** the call expression in the source; without it, `spans` and `siteFrom` / `siteTo` */
+  readonly site?: SourceRange;
+  /** the op's top-level statement; without it, `spans` and `statementFrom` / `statementTo` */
+  readonly statement?: SourceRange;
+  /**
+   * Offsets instead of ranges, turned into ranges by `spans` when an op is read: the .nnm frontend
+   * made a range (three objects) per op and per statement, kept for the whole analysis.
+   */
+  readonly spans?: RangeSource;
+  readonly siteFrom?: number;
+  readonly siteTo?: number;
+  readonly statementFrom?: number;
+  readonly statementTo?: number;
   readonly callStack?: readonly CallFrame[];
   readonly inPlace?: boolean;
   readonly checkpointSegment?: number;
@@ -69,8 +80,13 @@ export class GraphBuilder {
   private readonly ctx: { -readonly [K in keyof OpContext]: OpContext[K] };
   private readonly inputLists: { shape: readonly number[]; dtype: DType }[][] = [];
   private readonly columns = new GraphColumnsBuilder();
-  private readonly site: SourceRange[] = [];
-  private readonly statement: SourceRange[] = [];
+  private readonly site: (SourceRange | undefined)[] = [];
+  private readonly statement: (SourceRange | undefined)[] = [];
+  private readonly spans: (RangeSource | undefined)[] = [];
+  private readonly siteFrom = new IntColumn();
+  private readonly siteTo = new IntColumn();
+  private readonly statementFrom = new IntColumn();
+  private readonly statementTo = new IntColumn();
   private readonly callStack: (readonly CallFrame[])[] = [];
   private readonly inPlace = new IntColumn();
   private readonly tensorName: (string | undefined)[] = [];
@@ -108,6 +124,9 @@ export class GraphBuilder {
   add(request: OpRequest): OpResult {
     const spec = lookupOp(request.op);
     if (!spec) return { ok: false, message: `unknown op '${request.op}'` };
+    if ((request.site === undefined || request.statement === undefined) && request.spans === undefined) {
+      throw new Error(`op request '${request.op}' has neither ranges nor spans`);
+    }
     const args = attrsCache.of(spec, request.args, request.argValues);
     const n = request.inputs.length;
     const inputs = (this.inputLists[n] ??= inputTypes(n));
@@ -148,6 +167,11 @@ export class GraphBuilder {
     const id = this.columns.add(spec, args, request.inputs, inPlace, params, request.sharesParamsWith, request.checkpointSegment, kept, dtype, elementsPerSample);
     this.site.push(request.site);
     this.statement.push(request.statement);
+    this.spans.push(request.spans);
+    this.siteFrom.push(request.siteFrom ?? -1);
+    this.siteTo.push(request.siteTo ?? -1);
+    this.statementFrom.push(request.statementFrom ?? -1);
+    this.statementTo.push(request.statementTo ?? -1);
     this.callStack.push(request.callStack ?? NO_FRAMES);
     this.inPlace.push(inPlace ? 1 : 0);
     this.tensorName.push(request.name);
@@ -175,6 +199,11 @@ export class GraphBuilder {
     const graph = graphFromColumns(head, columns, {
       site: this.site,
       statement: this.statement,
+      spans: this.spans,
+      siteFrom: this.siteFrom.finish(),
+      siteTo: this.siteTo.finish(),
+      statementFrom: this.statementFrom.finish(),
+      statementTo: this.statementTo.finish(),
       callStack: this.callStack,
       inPlace: new Uint8Array(this.inPlace.finish()),
       tensorName: this.tensorName,

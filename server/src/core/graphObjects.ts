@@ -8,10 +8,21 @@ import { DTYPES, type GraphColumns } from './graphColumns';
 import { withGetters } from './getters';
 import type { CallFrame, Graph, OpId, OpNode, ParamCount, SourceRange, Tensor, TensorId } from './ir';
 
+/** turns source offsets into a range (the .nnm frontend's line table) */
+export interface RangeSource {
+  range(from: number, to: number): SourceRange;
+}
+
 /** what an op object holds beyond the engine's columns, by op id */
 export interface OpDetails {
-  readonly site: readonly SourceRange[];
-  readonly statement: readonly SourceRange[];
+  /** the ranges given; undefined where the op has offsets into `spans` instead */
+  readonly site: readonly (SourceRange | undefined)[];
+  readonly statement: readonly (SourceRange | undefined)[];
+  readonly spans: readonly (RangeSource | undefined)[];
+  readonly siteFrom: Int32Array;
+  readonly siteTo: Int32Array;
+  readonly statementFrom: Int32Array;
+  readonly statementTo: Int32Array;
   readonly callStack: readonly (readonly CallFrame[])[];
   /** 1 where the request said `inPlace` (OpNode.inPlace; the columns' in-place flag also reads attrs) */
   readonly inPlace: Uint8Array;
@@ -79,8 +90,8 @@ class GraphObjects {
       output: c.opOutput[id]!,
       attrs: c.opAttrs[id]!,
       params: trainable === 0 && nonTrainable === 0 ? NO_PARAMS : { trainable, nonTrainable },
-      site: d.site[id]!,
-      statement: d.statement[id]!,
+      site: d.site[id] ?? d.spans[id]!.range(d.siteFrom[id]!, d.siteTo[id]!),
+      statement: d.statement[id] ?? d.spans[id]!.range(d.statementFrom[id]!, d.statementTo[id]!),
       callStack: d.callStack[id]!,
       inPlace: d.inPlace[id] === 1,
     };

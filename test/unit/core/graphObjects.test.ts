@@ -107,3 +107,27 @@ test('the builder answers shapes and parameters of what it has added, and reject
   assert.throws(() => b.add({ op: 'relu', inputs: [7], args: {}, site: MODEL, statement: MODEL }), /unknown tensor id 7/);
   assert.equal(b.opCount, 2, 'a rejected op adds nothing');
 });
+
+test('offsets with spans instead of ranges: the ranges are made when an op is read', () => {
+  const made: string[] = [];
+  const spans = {
+    range(from: number, to: number) {
+      made.push(`${from}-${to}`);
+      return rangeOf(0, from, 0, to);
+    },
+  };
+  const b = new GraphBuilder('g', BUILTIN_DEFAULTS, MODEL, NAME);
+  const x = b.add({ op: 'input', inputs: [], args: { shape: [4] }, spans, siteFrom: 4, siteTo: 12, statementFrom: 0, statementTo: 12 });
+  assert.ok(x.ok);
+  const y = b.add({ op: 'relu', inputs: [x.tensor], args: {}, spans, siteFrom: 18, siteTo: 25, statementFrom: 14, statementTo: 25 });
+  assert.ok(y.ok);
+  assert.throws(() => b.add({ op: 'relu', inputs: [y.tensor], args: {} }), /neither ranges nor spans/);
+  const graph = b.build([y.tensor]);
+  assert.deepEqual(made, [], 'nothing made until an op is read');
+  assert.deepEqual(opAt(graph, 1).site, rangeOf(0, 18, 0, 25));
+  assert.deepEqual(opAt(graph, 1).statement, rangeOf(0, 14, 0, 25));
+  assert.deepEqual(made, ['18-25', '14-25']);
+  assert.deepEqual(graph.ops[0]!.site, rangeOf(0, 4, 0, 12));
+  assert.equal(graph.ops[1]!.site, opAt(graph, 1).site, 'made once');
+  assert.equal(made.length, 4);
+});

@@ -35,8 +35,9 @@ export interface Frame {
   readonly callStack: readonly CallFrame[];
   /** blocks being expanded, outermost first (recursion check) */
   readonly blockChain: readonly string[];
-  /** the top-level model statement being elaborated */
-  statement: SourceRange;
+  /** the top-level model statement being elaborated: offsets into the document's lines */
+  statementFrom: number;
+  statementTo: number;
   readonly segment?: number;
   /** the top-level call site of the expansion, for `related` information */
   readonly topSite?: SourceRange;

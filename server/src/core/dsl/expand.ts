@@ -39,8 +39,11 @@ export class ModelRun extends Evaluator {
     inputs: [],
     args: NO_ARGS,
     argValues: undefined,
-    site: undefined as unknown as SourceRange,
-    statement: undefined as unknown as SourceRange,
+    spans: undefined,
+    siteFrom: 0,
+    siteTo: 0,
+    statementFrom: 0,
+    statementTo: 0,
     callStack: undefined,
     inPlace: false,
     checkpointSegment: undefined,
@@ -48,7 +51,7 @@ export class ModelRun extends Evaluator {
   private readonly unknownWord = (a: EvArg): void => this.unknownName(a.word!, a.at, this.bindingFrame!);
 
   run(model: ModelItem): Graph {
-    const frame: Frame = { scope: new Map(), callStack: [], blockChain: [], statement: model.range };
+    const frame: Frame = { scope: new Map(), callStack: [], blockChain: [], statementFrom: model.from, statementTo: model.to };
     let outputs: TensorId[] | undefined;
     let truncated = false;
     const tensors: (TensorId | undefined)[] = [];
@@ -62,8 +65,8 @@ export class ModelRun extends Evaluator {
           this.el.reportFrom('unreachable', stmt.range, 'statement after return is never elaborated', undefined, 'warning');
           break;
         }
-        // read here, not through the shared `range` getter: its loads see every kind of node (slow)
-        frame.statement = stmt.src.range(stmt.from, stmt.to);
+        frame.statementFrom = stmt.from;
+        frame.statementTo = stmt.to;
         if (stmt.kind === 'assign') {
           const v = this.assign(stmt, frame);
           tensors[index] = v.kind === 'tensor' ? v.id : undefined;
@@ -146,9 +149,12 @@ export class ModelRun extends Evaluator {
     request.op = spec.name;
     request.inputs = bound.inputs;
     request.argValues = argValues;
-    // read here, not through the shared `range` getter: its loads see every kind of node (slow)
-    request.site = call.src.range(call.from, call.to);
-    request.statement = frame.statement;
+    // offsets: the graph makes the ranges of the ops that are read
+    request.spans = call.src;
+    request.siteFrom = call.from;
+    request.siteTo = call.to;
+    request.statementFrom = frame.statementFrom;
+    request.statementTo = frame.statementTo;
     request.callStack = frame.callStack;
     request.inPlace = inPlace;
     request.checkpointSegment = segment;
@@ -185,8 +191,8 @@ export class ModelRun extends Evaluator {
     const topSite = frame.topSite ?? call.range;
     const inner: Frame =
       segment !== undefined
-        ? { scope, callStack, blockChain, statement: frame.statement, segment, topSite }
-        : { scope, callStack, blockChain, statement: frame.statement, topSite };
+        ? { scope, callStack, blockChain, statementFrom: frame.statementFrom, statementTo: frame.statementTo, segment, topSite }
+        : { scope, callStack, blockChain, statementFrom: frame.statementFrom, statementTo: frame.statementTo, topSite };
     if (!this.bindBlockArgs(block, call, args, inner, frame)) return ERROR;
     const opStart = this.builder.opCount;
     let result: Value | undefined;
