@@ -41,10 +41,21 @@ export interface OpRequest {
   readonly sharesParamsWith?: number;
 }
 
-/** on success, the ids of the op and of the tensor it writes (equal: one output per op) */
-export type OpResult =
-  | { readonly ok: true; readonly tensor: TensorId; readonly op: OpId }
-  | { readonly ok: false; readonly message: string; readonly arg?: string };
+/** why the builder refused an op, and the argument to blame when one is */
+export interface OpRejection {
+  readonly message: string;
+  readonly arg?: string;
+}
+
+/**
+ * add()'s answer: the new op's id, which is also the id of the tensor it writes (one output per op),
+ * or why it was refused. A number, not a record, so that adding an op allocates no answer.
+ */
+export type OpResult = OpId | OpRejection;
+
+export function isRejection(result: OpResult): result is OpRejection {
+  return typeof result !== 'number';
+}
 
 /** dtype of activations for a precision: mixed computes in fp16 and keeps fp32 master weights */
 export function activationDType(config: ModelConfig): DType {
@@ -123,7 +134,7 @@ export class GraphBuilder {
 
   add(request: OpRequest): OpResult {
     const spec = lookupOp(request.op);
-    if (!spec) return { ok: false, message: `unknown op '${request.op}'` };
+    if (!spec) return { message: `unknown op '${request.op}'` };
     if ((request.site === undefined || request.statement === undefined) && request.spans === undefined) {
       throw new Error(`op request '${request.op}' has neither ranges nor spans`);
     }
@@ -143,22 +154,22 @@ export class GraphBuilder {
     try {
       shape = spec.inferShape(ctx);
     } catch (err) {
-      if (err instanceof ShapeError) return { ok: false, message: err.message, arg: err.arg };
+      if (err instanceof ShapeError) return rejection(err);
       throw err;
     }
     const elementsPerSample = safeProduct(shape);
     if (elementsPerSample === undefined) {
-      return { ok: false, message: `${spec.name} output [${shape.join(', ')}] has more elements than can be counted exactly (over 2^53)` };
+      return { message: `${spec.name} output [${shape.join(', ')}] has more elements than can be counted exactly (over 2^53)` };
     }
     let params: ParamCount;
     try {
       params = request.sharesParamsWith === undefined ? spec.params(ctx, shape) : NO_PARAMS;
     } catch (err) {
-      if (err instanceof ShapeError) return { ok: false, message: err.message, arg: err.arg };
+      if (err instanceof ShapeError) return rejection(err);
       throw err;
     }
     if (!Number.isSafeInteger(params.trainable) || !Number.isSafeInteger(params.nonTrainable)) {
-      return { ok: false, message: `${spec.name} has more parameters than can be counted exactly (over 2^53)` };
+      return { message: `${spec.name} has more parameters than can be counted exactly (over 2^53)` };
     }
     const dtype = spec.outputDType?.(ctx) ?? this.context.activationDType;
     // an op that keeps its input's shape (activations, norms) shares the input's array
@@ -176,7 +187,7 @@ export class GraphBuilder {
     this.inPlace.push(inPlace ? 1 : 0);
     this.tensorName.push(request.name);
     if (spec.name === 'input') this.inputs.push(id);
-    return { ok: true, tensor: id, op: id };
+    return id;
   }
 
   /** give a tensor a user-facing name after the fact (the left-hand side of a statement) */
@@ -214,6 +225,10 @@ export class GraphBuilder {
 }
 
 const NO_SHAPE: readonly number[] = [];
+
+function rejection(err: ShapeError): OpRejection {
+  return err.arg !== undefined ? { message: err.message, arg: err.arg } : { message: err.message };
+}
 
 
 /**

@@ -49,8 +49,8 @@ export const DTYPES = Object.keys(DTYPE_BYTES) as readonly DType[];
 const DTYPE_CODE = Object.fromEntries(DTYPES.map((d, i) => [d, i])) as Readonly<Record<DType, number>>;
 
 /** the source asks for the op to run in place (`inplace: true`, or the op's own flag) */
-export function requestsInPlace(op: { readonly inPlace: boolean; readonly attrs: Readonly<Record<string, unknown>> }): boolean {
-  return op.inPlace || op.attrs['inplace'] === true;
+function requestsInPlace(inPlace: boolean, attrs: Readonly<Record<string, unknown>>): boolean {
+  return inPlace || attrs['inplace'] === true;
 }
 
 /** graphs are immutable: the columns are made once per graph */
@@ -115,7 +115,7 @@ export class GraphColumnsBuilder {
     const id = this.opSpec.length;
     this.opSpec.push(spec);
     this.opAttrs.push(attrs);
-    this.opRequestsInPlace.push(requestsInPlace({ inPlace, attrs }) ? 1 : 0);
+    this.opRequestsInPlace.push(requestsInPlace(inPlace, attrs) ? 1 : 0);
     for (let k = 0; k < inputs.length; k++) this.inputs.push(inputs[k]!);
     this.inputStart.push(this.inputs.length);
     this.opTrainable.push(params.trainable);
@@ -206,7 +206,7 @@ function buildColumns(graph: Graph): GraphColumns {
     opSegment[i] = op.checkpointSegment ?? Number.NaN;
     opSpec[i] = lookupOp(op.op);
     opAttrs[i] = op.attrs;
-    opRequestsInPlace[i] = requestsInPlace(op) ? 1 : 0;
+    opRequestsInPlace[i] = requestsInPlace(op.inPlace, op.attrs) ? 1 : 0;
   }
   const tensorCount = tensors.length;
   const tensorBytes = new Float64Array(tensorCount);

@@ -2,7 +2,7 @@
 // Every op sits on its own statement line (the op's index), so steps map back to lines.
 import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from '../../../server/src/core/config';
 import { customDevice } from '../../../server/src/core/devices';
-import { GraphBuilder } from '../../../server/src/core/graphBuilder';
+import { GraphBuilder, isRejection } from '../../../server/src/core/graphBuilder';
 import { rangeOf, type Graph, type TensorId } from '../../../server/src/core/ir';
 import type { ArgValue } from '../../../server/src/core/ops/types';
 
@@ -29,8 +29,8 @@ export class TestGraph {
       ...(call.inPlace ? { inPlace: true } : {}),
       ...(call.checkpointSegment !== undefined ? { checkpointSegment: call.checkpointSegment } : {}),
     });
-    if (!result.ok) throw new Error(`${op}: ${result.message}`);
-    return result.tensor;
+    if (isRejection(result)) throw new Error(`${op}: ${result.message}`);
+    return result;
   }
   build(outputs: readonly TensorId[]): Graph {
     return this.builder.build(outputs);

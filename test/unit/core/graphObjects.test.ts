@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
-import { GraphBuilder } from '../../../server/src/core/graphBuilder';
+import { GraphBuilder, isRejection, type OpRequest } from '../../../server/src/core/graphBuilder';
 import { opAt, tensorAt } from '../../../server/src/core/graphObjects';
 import { rangeOf, type CallFrame, type Graph } from '../../../server/src/core/ir';
 
@@ -12,20 +12,24 @@ const MODEL = rangeOf(0, 0, 9, 1);
 const NAME = rangeOf(0, 6, 0, 9);
 const FRAME: CallFrame = { block: 'pair', site: rangeOf(4, 2, 4, 20), iteration: 1 };
 
+/** the new op's id, failing the test when the builder refuses it */
+function added(b: GraphBuilder, request: OpRequest): number {
+  const r = b.add(request);
+  if (isRejection(r)) assert.fail(`${request.op}: ${r.message}`);
+  return r;
+}
+
 /** input(16) as x; dense(x, 32) unnamed; relu in place, in a block and a checkpoint segment, renamed to y */
 function small(): { graph: Graph; sites: ReturnType<typeof rangeOf>[] } {
   const b = new GraphBuilder('small', BUILTIN_DEFAULTS, MODEL, NAME);
   const sites = [rangeOf(1, 6, 1, 15), rangeOf(2, 6, 2, 20), rangeOf(3, 6, 3, 13)];
   const statements = [rangeOf(1, 2, 1, 15), rangeOf(2, 2, 2, 20), rangeOf(3, 2, 3, 13)];
-  const x = b.add({ op: 'input', inputs: [], args: { shape: [16] }, site: sites[0]!, statement: statements[0]!, name: 'x' });
-  assert.ok(x.ok);
-  const h = b.add({ op: 'linear', inputs: [x.tensor], args: { units: 32 }, site: sites[1]!, statement: statements[1]! });
-  assert.ok(h.ok);
-  const r = b.add({ op: 'relu', inputs: [h.tensor], args: {}, site: sites[2]!, statement: statements[2]!, callStack: [FRAME], inPlace: true, checkpointSegment: 0 });
-  assert.ok(r.ok);
-  assert.deepEqual([x.op, h.op, r.op, r.tensor], [0, 1, 2, 2], 'ids count up, an op and its output share one');
-  b.rename(r.tensor, 'y');
-  return { graph: b.build([r.tensor]), sites };
+  const x = added(b, { op: 'input', inputs: [], args: { shape: [16] }, site: sites[0]!, statement: statements[0]!, name: 'x' });
+  const h = added(b, { op: 'linear', inputs: [x], args: { units: 32 }, site: sites[1]!, statement: statements[1]! });
+  const r = added(b, { op: 'relu', inputs: [h], args: {}, site: sites[2]!, statement: statements[2]!, callStack: [FRAME], inPlace: true, checkpointSegment: 0 });
+  assert.deepEqual([x, h, r], [0, 1, 2], 'ids count up (an op and its output share one)');
+  b.rename(r, 'y');
+  return { graph: b.build([r]), sites };
 }
 
 test('op and tensor objects are exactly what the requests described', () => {
@@ -97,12 +101,15 @@ test('copies, JSON and deep equality see ops and tensors as own properties', () 
 
 test('the builder answers shapes and parameters of what it has added, and rejects unknown ids', () => {
   const b = new GraphBuilder('g', BUILTIN_DEFAULTS, MODEL, NAME);
-  const x = b.add({ op: 'input', inputs: [], args: { shape: [3, 8, 8] }, site: MODEL, statement: MODEL });
-  assert.ok(x.ok);
-  const c = b.add({ op: 'conv2d', inputs: [x.tensor], args: { filters: 4, kernel: 3 }, site: MODEL, statement: MODEL });
-  assert.ok(c.ok);
-  assert.deepEqual(b.shapeOf(c.tensor), [4, 6, 6]);
-  assert.deepEqual(b.paramsOf(c.op), { trainable: 3 * 4 * 9 + 4, nonTrainable: 0 });
+  const x = added(b, { op: 'input', inputs: [], args: { shape: [3, 8, 8] }, site: MODEL, statement: MODEL });
+  const c = added(b, { op: 'conv2d', inputs: [x], args: { filters: 4, kernel: 3 }, site: MODEL, statement: MODEL });
+  assert.deepEqual(b.shapeOf(c), [4, 6, 6]);
+  assert.deepEqual(b.paramsOf(c), { trainable: 3 * 4 * 9 + 4, nonTrainable: 0 });
+  assert.deepEqual(b.add({ op: 'conv2d', inputs: [x], args: { filters: 4, kernel: 9 }, site: MODEL, statement: MODEL }), {
+    message: 'conv2d kernel spans 9 but the padded input is only 8',
+    arg: 'kernel',
+  });
+  assert.deepEqual(b.add({ op: 'nope', inputs: [], args: {}, site: MODEL, statement: MODEL }), { message: "unknown op 'nope'" });
   assert.throws(() => b.shapeOf(2), /unknown tensor id 2/);
   assert.throws(() => b.add({ op: 'relu', inputs: [7], args: {}, site: MODEL, statement: MODEL }), /unknown tensor id 7/);
   assert.equal(b.opCount, 2, 'a rejected op adds nothing');
@@ -117,12 +124,10 @@ test('offsets with spans instead of ranges: the ranges are made when an op is re
     },
   };
   const b = new GraphBuilder('g', BUILTIN_DEFAULTS, MODEL, NAME);
-  const x = b.add({ op: 'input', inputs: [], args: { shape: [4] }, spans, siteFrom: 4, siteTo: 12, statementFrom: 0, statementTo: 12 });
-  assert.ok(x.ok);
-  const y = b.add({ op: 'relu', inputs: [x.tensor], args: {}, spans, siteFrom: 18, siteTo: 25, statementFrom: 14, statementTo: 25 });
-  assert.ok(y.ok);
-  assert.throws(() => b.add({ op: 'relu', inputs: [y.tensor], args: {} }), /neither ranges nor spans/);
-  const graph = b.build([y.tensor]);
+  const x = added(b, { op: 'input', inputs: [], args: { shape: [4] }, spans, siteFrom: 4, siteTo: 12, statementFrom: 0, statementTo: 12 });
+  const y = added(b, { op: 'relu', inputs: [x], args: {}, spans, siteFrom: 18, siteTo: 25, statementFrom: 14, statementTo: 25 });
+  assert.throws(() => b.add({ op: 'relu', inputs: [y], args: {} }), /neither ranges nor spans/);
+  const graph = b.build([y]);
   assert.deepEqual(made, [], 'nothing made until an op is read');
   assert.deepEqual(opAt(graph, 1).site, rangeOf(0, 18, 0, 25));
   assert.deepEqual(opAt(graph, 1).statement, rangeOf(0, 14, 0, 25));

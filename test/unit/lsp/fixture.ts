@@ -3,7 +3,7 @@
 import { analyzeGraphs } from '../../../server/src/core/analyze';
 import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from '../../../server/src/core/config';
 import type { BlockInfo, DocumentAnalysis, OutlineSymbol, SourceRef } from '../../../server/src/core/document';
-import { GraphBuilder, type OpRequest } from '../../../server/src/core/graphBuilder';
+import { GraphBuilder, isRejection, type OpRequest } from '../../../server/src/core/graphBuilder';
 import type { CallFrame, CoreDiagnostic, SourceRange } from '../../../server/src/core/ir';
 
 export const TEXT = [
@@ -57,8 +57,8 @@ export function buildAnalysis(configOverrides: ConfigOverrides = { batch: 8 }): 
   const b = new GraphBuilder('tiny', config, lines(7, 13), find(7, 'tiny'));
   const add = (req: OpRequest): number => {
     const r = b.add(req);
-    if (!r.ok) throw new Error(r.message);
-    return r.tensor;
+    if (isRejection(r)) throw new Error(r.message);
+    return r;
   };
   const pairCall = (line: number, width: number, input: number): number => {
     const site = span(line, 'pair', ')');

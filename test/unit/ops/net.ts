@@ -1,7 +1,7 @@
 // Test helper: builds graphs through GraphBuilder and calls spec rules directly.
 import assert from 'node:assert/strict';
 import { BUILTIN_DEFAULTS, mergeConfig } from '../../../server/src/core/config';
-import { GraphBuilder } from '../../../server/src/core/graphBuilder';
+import { GraphBuilder, isRejection } from '../../../server/src/core/graphBuilder';
 import { rangeOf, type Layout, type Mode, type ParamCount } from '../../../server/src/core/ir';
 import { lookupOp } from '../../../server/src/core/ops/registry';
 import { resolveSaved, type ResolvedSaved } from '../../../server/src/core/ops/common';
@@ -30,26 +30,26 @@ export class Net {
 
   op(op: string, inputs: readonly T[], args: Record<string, ArgValue> = {}): T {
     const r = this.builder.add({ op, inputs: inputs.map((t) => t.id), args, site: HERE, statement: HERE });
-    if (!r.ok) assert.fail(`${op} failed: ${r.message}`);
-    const params = this.builder.paramsOf(r.op);
+    if (isRejection(r)) assert.fail(`${op} failed: ${r.message}`);
+    const params = this.builder.paramsOf(r);
     this.params = {
       trainable: this.params.trainable + params.trainable,
       nonTrainable: this.params.nonTrainable + params.nonTrainable,
     };
-    return { id: r.tensor, shape: this.builder.shapeOf(r.tensor) };
+    return { id: r, shape: this.builder.shapeOf(r) };
   }
 
   /** the last op's params */
   paramsOf(op: string, inputs: readonly T[], args: Record<string, ArgValue> = {}): ParamCount {
     const r = this.builder.add({ op, inputs: inputs.map((t) => t.id), args, site: HERE, statement: HERE });
-    if (!r.ok) assert.fail(`${op} failed: ${r.message}`);
-    return this.builder.paramsOf(r.op);
+    if (isRejection(r)) assert.fail(`${op} failed: ${r.message}`);
+    return this.builder.paramsOf(r);
   }
 
   /** asserts the call is rejected; returns the message and blamed argument */
   fail(op: string, inputs: readonly T[], args: Record<string, ArgValue> = {}): { message: string; arg?: string } {
     const r = this.builder.add({ op, inputs: inputs.map((t) => t.id), args, site: HERE, statement: HERE });
-    if (r.ok) assert.fail(`${op} should have failed but gave [${this.builder.shapeOf(r.tensor).join(', ')}]`);
+    if (!isRejection(r)) assert.fail(`${op} should have failed but gave [${this.builder.shapeOf(r).join(', ')}]`);
     return { message: r.message, ...(r.arg !== undefined ? { arg: r.arg } : {}) };
   }
 }

@@ -2,7 +2,7 @@
 // feeding each result back, checkpoint segments, and the limits on all of it.
 import type { BlockItem, Call, ModelItem, Repeat } from './ast';
 import type { CallFrame, CoreDiagnostic, Graph, SourceRange, TensorId } from '../ir';
-import type { OpRequest } from '../graphBuilder';
+import { isRejection, type OpRequest } from '../graphBuilder';
 import { lookupOp, opNames } from '../ops/registry';
 import type { ArgValue, OpSpec } from '../ops/types';
 import { bindOpArgs, rangeOfArg, type EvArg } from './bind';
@@ -161,14 +161,14 @@ export class ModelRun extends Evaluator {
     // the statement renames its result anyway; nested calls keep op#id
     request.name = call === this.namedCall ? this.callName : undefined;
     const r = this.builder.add(request);
-    if (!r.ok) {
+    if (isRejection(r)) {
       const blamed = r.arg !== undefined ? rangeOfArg(spec, bound, r.arg) : undefined;
       this.el.reportFrom('shape', blamed ?? call.range, r.message.startsWith(spec.name) ? r.message : `${spec.name}: ${r.message}`, frame);
       return ERROR;
     }
     // a call met once (top level, not repeated) needs no merging with other instances
-    this.refs.add(this.graph, 'op', spec.name, this.callee(call), undefined, false, r.tensor, r.op, !repeated && frame.callStack.length === 0);
-    return { kind: 'tensor', id: r.tensor };
+    this.refs.add(this.graph, 'op', spec.name, this.callee(call), undefined, false, r, r, !repeated && frame.callStack.length === 0);
+    return { kind: 'tensor', id: r };
   }
 
   private callBlock(block: BlockItem, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, iteration?: number): Value {

@@ -3,7 +3,7 @@
 import type { SyntaxNode as Node } from './syntax';
 import { mergeConfig, type ConfigOverrides } from '../config';
 import type { CoreDiagnostic, Graph, ModelConfig, OpId, OpNode, Optimizer, SourceRange, TensorId } from '../ir';
-import { GraphBuilder } from '../graphBuilder';
+import { GraphBuilder, isRejection } from '../graphBuilder';
 import type { SourceRef } from '../document';
 import type { ArgValue } from '../ops/types';
 import { TFJS_CODES } from './codes';
@@ -107,8 +107,8 @@ class ModelBuilder {
     const args: Record<string, ArgValue> = { shape: [...shape] };
     if (dtype) args['dtype'] = dtype;
     const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site), ...(name ? { name } : {}) });
-    if (!r.ok) this.report({ node: site, message: `input: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
-    return r.tensor;
+    if (isRejection(r)) this.report({ node: site, message: `input: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
+    return r;
   }
 
   apply(layer: LayerObject, inputs: readonly TensorId[], site: Node, statement: Node, name?: string): TensorId {
@@ -129,13 +129,13 @@ class ModelBuilder {
         ...(last && name ? { name } : {}),
         ...(shared?.[i] !== undefined ? { sharesParamsWith: shared[i] } : {}),
       });
-      if (!r.ok) {
+      if (isRejection(r)) {
         const got = shapes.map((s) => `[${s.join(', ')}]`).join(', ');
         this.report({ node: site, message: `${layer.type} cannot be applied to ${got}: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
       }
-      ops.push(r.op);
-      if (!plan.trainable) this.frozen.add(r.op);
-      current = [r.tensor];
+      ops.push(r);
+      if (!plan.trainable) this.frozen.add(r);
+      current = [r];
     });
     if (!shared) this.firstOps.set(layer, ops);
     this.applications.push({ layer, ops, output: current[0]!, site });
