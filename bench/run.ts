@@ -66,6 +66,8 @@ const SCALE_SIZES: readonly { ops: number; budgetMs: number }[] = [
   { ops: 1_000, budgetMs: 2_000 },
   { ops: 10_000, budgetMs: 4_000 },
   { ops: 100_000, budgetMs: 8_000 },
+  // under the 250,000-op limit per model: shows whether the cost per op keeps growing past 100k
+  { ops: 200_000, budgetMs: 10_000 },
 ];
 const SCALE_CAP_MS = 240_000;
 
@@ -94,12 +96,14 @@ function benchScaling(): void {
     const line = child.stdout?.trim().split('\n').pop();
     if (child.status !== 0 || !line) {
       const why = child.error ? `stopped after ${SCALE_CAP_MS / 1000} s` : `exited with status ${child.status}: ${child.stderr?.trim().slice(0, 300)}`;
-      rows.push([name, '-', '-', '-', '-', '-', '-', '-', '-', why, '-']);
+      rows.push([name, '-', '-', '-', '-', '-', '-', '-', '-', '-', why, '-']);
       previous = undefined;
       continue;
     }
     const r = JSON.parse(line) as ScaleResult;
-    const growth = previous ? (r.full.median / previous.full.median).toFixed(1) : '-';
+    const perOp = r.full.median / r.ops;
+    // 1.0 when the cost grows exactly with the op count
+    const growth = previous ? (perOp / (previous.full.median / previous.ops)).toFixed(2) : '-';
     rows.push([
       name,
       String(r.lines),
@@ -110,12 +114,13 @@ function benchScaling(): void {
       ms(r.full.median),
       ms(r.full.p95),
       ms(r.full.min),
+      (perOp * 1000).toFixed(2),
       growth,
       ms(r.withPlan.median),
     ]);
     previous = r;
   }
-  printTable(['model', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'min', 'x per 10x ops (median)', '+plan median'], rows);
+  printTable(['model', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'min', 'µs per op', 'per op vs previous', '+plan median'], rows);
 }
 
 /** latest modification time of any file under `dir` */
