@@ -1,7 +1,7 @@
 // Builds a Graph op by op. Both frontends (.nnm and TensorFlow.js) feed it resolved calls;
 // it fills defaults, runs the registry's shape and parameter rules and guards against overflow.
 import type { CallFrame, DType, Graph, ModelConfig, OpId, ParamCount, SourceRange, TensorId } from './ir';
-import { sameShape } from './ops/common';
+import { NO_PARAMS, sameShape } from './ops/common';
 import { lookupOp } from './ops/registry';
 import { ShapeError, type ArgValue, type OpContext, type OpSpec } from './ops/types';
 import { safeProduct } from './units';
@@ -74,8 +74,6 @@ export function activationDType(config: ModelConfig): DType {
 
 /** the call stack of every op outside a block (shared: nothing mutates a Graph) */
 const NO_FRAMES: readonly CallFrame[] = [];
-/** the parameters of every op without any (shared: nothing mutates a Graph) */
-const NO_PARAMS: ParamCount = { trainable: 0, nonTrainable: 0 };
 
 /**
  * Ops go into columns, not objects (graphColumns.ts); the graph builds its op and tensor objects
@@ -135,9 +133,7 @@ export class GraphBuilder {
   add(request: OpRequest): OpResult {
     const spec = lookupOp(request.op);
     if (!spec) return { message: `unknown op '${request.op}'` };
-    if ((request.site === undefined || request.statement === undefined) && request.spans === undefined) {
-      throw new Error(`op request '${request.op}' has neither ranges nor spans`);
-    }
+    if (!locatable(request)) throw new Error(`op request '${request.op}' has neither ranges nor spans with offsets`);
     const args = attrsCache.of(spec, request.args, request.argValues);
     const n = request.inputs.length;
     const inputs = (this.inputLists[n] ??= inputTypes(n));
@@ -226,15 +222,19 @@ export class GraphBuilder {
 
 const NO_SHAPE: readonly number[] = [];
 
+/** a site and a statement, each as a range or as offsets into `spans` */
+function locatable(r: OpRequest): boolean {
+  const spans = r.spans !== undefined;
+  return (r.site !== undefined || (spans && r.siteFrom !== undefined && r.siteTo !== undefined)) &&
+    (r.statement !== undefined || (spans && r.statementFrom !== undefined && r.statementTo !== undefined));
+}
+
 function rejection(err: ShapeError): OpRejection {
   return err.arg !== undefined ? { message: err.message, arg: err.arg } : { message: err.message };
 }
 
 
-/**
- * `n` input types to refill per op. A plain loop: Array.from with a mapping closure here (run for
- * each arity's first op of every model) sent the optimised add() back to the interpreter each time.
- */
+/** `n` input types, refilled per op: shape rules read them during add() only */
 function inputTypes(n: number): { shape: readonly number[]; dtype: DType }[] {
   const types: { shape: readonly number[]; dtype: DType }[] = [];
   for (let k = 0; k < n; k++) types.push({ shape: NO_SHAPE, dtype: 'fp32' });

@@ -6,7 +6,8 @@
 import { Attachment } from './attach';
 import { DTYPES, type GraphColumns } from './graphColumns';
 import { withGetters } from './getters';
-import type { CallFrame, Graph, OpId, OpNode, ParamCount, SourceRange, Tensor, TensorId } from './ir';
+import type { CallFrame, Graph, OpId, OpNode, SourceRange, Tensor, TensorId } from './ir';
+import { NO_PARAMS } from './ops/common';
 
 /** turns source offsets into a range (the .nnm frontend's line table) */
 export interface RangeSource {
@@ -33,8 +34,6 @@ export interface OpDetails {
 /** the graph fields other than its ops and tensors */
 export type GraphHead = Omit<Graph, 'ops' | 'tensors'>;
 
-/** the parameters of every op without any (shared: nothing mutates a Graph) */
-const NO_PARAMS: ParamCount = { trainable: 0, nonTrainable: 0 };
 
 class GraphObjects {
   private readonly opObjects: (OpNode | undefined)[];

@@ -127,6 +127,8 @@ test('offsets with spans instead of ranges: the ranges are made when an op is re
   const x = added(b, { op: 'input', inputs: [], args: { shape: [4] }, spans, siteFrom: 4, siteTo: 12, statementFrom: 0, statementTo: 12 });
   const y = added(b, { op: 'relu', inputs: [x], args: {}, spans, siteFrom: 18, siteTo: 25, statementFrom: 14, statementTo: 25 });
   assert.throws(() => b.add({ op: 'relu', inputs: [y], args: {} }), /neither ranges nor spans/);
+  assert.throws(() => b.add({ op: 'relu', inputs: [y], args: {}, spans, siteFrom: 1, siteTo: 2 }), /neither ranges nor spans with offsets/, 'a statement needs offsets too');
+  assert.throws(() => b.add({ op: 'relu', inputs: [y], args: {}, site: MODEL, spans, statementFrom: 1 }), /neither ranges nor spans/);
   const graph = b.build([y]);
   assert.deepEqual(made, [], 'nothing made until an op is read');
   assert.deepEqual(opAt(graph, 1).site, rangeOf(0, 18, 0, 25));
