@@ -78,48 +78,77 @@ function bundle(script: string): string {
   return outfile;
 }
 
+/**
+ * Rounds of every size, one after another: on a shared machine the load drifts over a minute, and
+ * sizes measured minutes apart gave growth ratios that moved by 2x between runs. A ratio taken
+ * within one round compares sizes measured seconds apart.
+ */
+const SCALE_ROUNDS = 3;
+
+type ScaleRun = { readonly ok: true; readonly result: ScaleResult } | { readonly ok: false; readonly why: string };
+
+function scaleRun(worker: string, ops: number, budgetMs: number): ScaleRun {
+  const child = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, worker, String(ops), String(budgetMs)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: SCALE_CAP_MS,
+    maxBuffer: 1 << 20,
+  });
+  const line = child.stdout?.trim().split('\n').pop();
+  if (child.status === 0 && line) return { ok: true, result: JSON.parse(line) as ScaleResult };
+  return { ok: false, why: child.error ? `stopped after ${SCALE_CAP_MS / 1000} s` : `exited with status ${child.status}: ${child.stderr?.trim().slice(0, 300)}` };
+}
+
+function middle(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1]!;
+}
+
+function span(values: readonly number[], digits: number): string {
+  if (values.length === 0) return '-';
+  const lo = Math.min(...values).toFixed(digits);
+  const hi = Math.max(...values).toFixed(digits);
+  return lo === hi ? lo : `${lo}-${hi}`;
+}
+
 function benchScaling(): void {
-  console.log(`\nparse + analysis of generated residual chains (each size in its own process, bundled and with the server's node flags ${SERVER_NODE_FLAGS.join(' ')}), ms`);
+  console.log(
+    `\nparse + analysis of generated residual chains (each size in its own process, bundled and with the server's node flags ${SERVER_NODE_FLAGS.join(' ')};` +
+      ` ${SCALE_ROUNDS} rounds of every size in turn), ms; median and p95: the middle of the rounds' values; min: the least; per op vs previous: the range over the rounds`,
+  );
   // bundled, not run through tsx: the product runs bundled, and through tsx the largest size's
   // median swung by up to 2x between runs of the same code
   const worker = bundle(join(__dirname, 'scaleWorker.ts'));
-  const rows: string[][] = [];
-  let previous: ScaleResult | undefined;
-  for (const { ops, budgetMs } of SCALE_SIZES) {
-    const name = `${ops.toLocaleString('en-US')} ops`;
-    const child = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, worker, String(ops), String(budgetMs)], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: SCALE_CAP_MS,
-      maxBuffer: 1 << 20,
-    });
-    const line = child.stdout?.trim().split('\n').pop();
-    if (child.status !== 0 || !line) {
-      const why = child.error ? `stopped after ${SCALE_CAP_MS / 1000} s` : `exited with status ${child.status}: ${child.stderr?.trim().slice(0, 300)}`;
-      rows.push([name, '-', '-', '-', '-', '-', '-', '-', '-', '-', why, '-']);
-      previous = undefined;
-      continue;
-    }
-    const r = JSON.parse(line) as ScaleResult;
-    const perOp = r.full.median / r.ops;
-    // 1.0 when the cost grows exactly with the op count
-    const growth = previous ? (perOp / (previous.full.median / previous.ops)).toFixed(2) : '-';
-    rows.push([
-      name,
-      String(r.lines),
-      String(r.ops),
-      String(r.errors),
-      String(r.full.runs),
-      ms(r.frontend.median),
-      ms(r.full.median),
-      ms(r.full.p95),
-      ms(r.full.min),
-      (perOp * 1000).toFixed(2),
-      growth,
-      ms(r.withPlan.median),
-    ]);
-    previous = r;
+  const runs: ScaleRun[][] = SCALE_SIZES.map(() => []);
+  for (let round = 0; round < SCALE_ROUNDS; round++) {
+    SCALE_SIZES.forEach(({ ops, budgetMs }, i) => runs[i]!.push(scaleRun(worker, ops, budgetMs / SCALE_ROUNDS)));
   }
+  const rows = SCALE_SIZES.map(({ ops }, i): string[] => {
+    const name = `${ops.toLocaleString('en-US')} ops`;
+    const failed = runs[i]!.find((r) => !r.ok);
+    if (failed && !failed.ok) return [name, '-', '-', '-', '-', '-', '-', '-', '-', '-', failed.why, '-'];
+    const results = runs[i]!.map((r) => (r as { result: ScaleResult }).result);
+    const first = results[0]!;
+    // per op against the previous size, within each round: 1.0 when the cost grows exactly with the op count
+    const growth = i === 0 ? [] : results.flatMap((r, round) => {
+      const before = runs[i - 1]![round]!;
+      return before.ok ? [r.full.median / r.ops / (before.result.full.median / before.result.ops)] : [];
+    });
+    return [
+      name,
+      String(first.lines),
+      String(first.ops),
+      String(first.errors),
+      String(results.reduce((n, r) => n + r.full.runs, 0)),
+      ms(middle(results.map((r) => r.frontend.median))),
+      ms(middle(results.map((r) => r.full.median))),
+      ms(middle(results.map((r) => r.full.p95))),
+      ms(Math.min(...results.map((r) => r.full.min))),
+      span(results.map((r) => (1000 * r.full.median) / r.ops), 2),
+      span(growth, 2),
+      ms(middle(results.map((r) => r.withPlan.median))),
+    ];
+  });
   printTable(['model', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'min', 'µs per op', 'per op vs previous', '+plan median'], rows);
 }
 
