@@ -1,6 +1,6 @@
 // Builds a Graph op by op. Both frontends (.nnm and TensorFlow.js) feed it resolved calls;
 // it fills defaults, runs the registry's shape and parameter rules and guards against overflow.
-import type { CallFrame, DType, Graph, ModelConfig, OpId, ParamCount, SourceRange, TensorId } from './ir';
+import type { CallFrame, DType, Graph, ModelConfig, OpId, ParamCount, SourceRange, TensorId, TensorType } from './ir';
 import { NO_PARAMS, sameShape } from './ops/common';
 import { lookupOp } from './ops/registry';
 import { ShapeError, type ArgValue, type OpContext, type OpSpec } from './ops/types';
@@ -81,13 +81,12 @@ const NO_FRAMES: readonly CallFrame[] = [];
  */
 export class GraphBuilder {
   private readonly inputs: TensorId[] = [];
-  private readonly context: Pick<OpContext, 'layout' | 'activationDType'>;
   /**
    * One context for every op, and one input list per arity: shape and parameter rules are pure
    * and read them during add() only. Two objects made per op were a tenth of what it allocated.
    */
   private readonly ctx: { -readonly [K in keyof OpContext]: OpContext[K] };
-  private readonly inputLists: { shape: readonly number[]; dtype: DType }[][] = [];
+  private readonly inputLists: InputType[][] = [];
   private readonly columns = new GraphColumnsBuilder();
   private readonly site: (SourceRange | undefined)[] = [];
   private readonly statement: (SourceRange | undefined)[] = [];
@@ -106,8 +105,7 @@ export class GraphBuilder {
     private readonly range: SourceRange,
     private readonly nameRange: SourceRange,
   ) {
-    this.context = { layout: config.layout, activationDType: activationDType(config) };
-    this.ctx = { layout: this.context.layout, activationDType: this.context.activationDType, inputs: [], args: {} };
+    this.ctx = { layout: config.layout, activationDType: activationDType(config), inputs: [], args: {} };
   }
 
   /** the per-sample shape of a tensor added so far */
@@ -167,7 +165,7 @@ export class GraphBuilder {
     if (!Number.isSafeInteger(params.trainable) || !Number.isSafeInteger(params.nonTrainable)) {
       return { message: `${spec.name} has more parameters than can be counted exactly (over 2^53)` };
     }
-    const dtype = spec.outputDType?.(ctx) ?? this.context.activationDType;
+    const dtype = spec.outputDType?.(ctx) ?? ctx.activationDType;
     // an op that keeps its input's shape (activations, norms) shares the input's array
     const kept = n > 0 && sameShape(inputs[0]!.shape, shape) ? inputs[0]!.shape : shape;
     const inPlace = request.inPlace ?? false;
@@ -233,10 +231,12 @@ function rejection(err: ShapeError): OpRejection {
   return err.arg !== undefined ? { message: err.message, arg: err.arg } : { message: err.message };
 }
 
+/** an input's type as the shape rules see it, refilled per op */
+type InputType = { -readonly [K in keyof TensorType]: TensorType[K] };
 
 /** `n` input types, refilled per op: shape rules read them during add() only */
-function inputTypes(n: number): { shape: readonly number[]; dtype: DType }[] {
-  const types: { shape: readonly number[]; dtype: DType }[] = [];
+function inputTypes(n: number): InputType[] {
+  const types: InputType[] = [];
   for (let k = 0; k < n; k++) types.push({ shape: NO_SHAPE, dtype: 'fp32' });
   return types;
 }

@@ -34,12 +34,12 @@ export interface OpDetails {
 /** the graph fields other than its ops and tensors */
 export type GraphHead = Omit<Graph, 'ops' | 'tensors'>;
 
-
 class GraphObjects {
+  /** built objects by id; once every slot is filled, also the list graph.ops / graph.tensors return */
   private readonly opObjects: (OpNode | undefined)[];
   private readonly tensorObjects: (Tensor | undefined)[];
-  private allOps: readonly OpNode[] | undefined;
-  private allTensors: readonly Tensor[] | undefined;
+  private opsFilled = false;
+  private tensorsFilled = false;
 
   constructor(
     private readonly columns: GraphColumns,
@@ -58,21 +58,19 @@ class GraphObjects {
   }
 
   ops(): readonly OpNode[] {
-    if (!this.allOps) {
-      const all = new Array<OpNode>(this.columns.opCount);
-      for (let i = 0; i < all.length; i++) all[i] = this.op(i);
-      this.allOps = all;
+    if (!this.opsFilled) {
+      for (let i = 0; i < this.opObjects.length; i++) this.op(i);
+      this.opsFilled = true;
     }
-    return this.allOps;
+    return this.opObjects as readonly OpNode[];
   }
 
   tensors(): readonly Tensor[] {
-    if (!this.allTensors) {
-      const all = new Array<Tensor>(this.columns.tensorCount);
-      for (let t = 0; t < all.length; t++) all[t] = this.tensor(t);
-      this.allTensors = all;
+    if (!this.tensorsFilled) {
+      for (let t = 0; t < this.tensorObjects.length; t++) this.tensor(t);
+      this.tensorsFilled = true;
     }
-    return this.allTensors;
+    return this.tensorObjects as readonly Tensor[];
   }
 
   private makeOp(id: OpId): OpNode {
