@@ -16,7 +16,7 @@ import { SERVER_NODE_FLAGS } from '../client/src/serverFlags';
 import { lspRoundTrip } from './lsp';
 import { benchPlanner } from './planner';
 import type { ScaleResult } from './scaleWorker';
-import { measure, ms, printTable } from './stats';
+import { measure, ms, printTable, summarize } from './stats';
 
 const ROOT = join(__dirname, '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -99,9 +99,9 @@ function scaleRun(worker: string, ops: number, budgetMs: number): ScaleRun {
   return { ok: false, why: child.error ? `stopped after ${SCALE_CAP_MS / 1000} s` : `exited with status ${child.status}: ${child.stderr?.trim().slice(0, 300)}` };
 }
 
+/** the middle of the rounds' values (stats.ts's median) */
 function middle(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[(sorted.length - 1) >> 1]!;
+  return summarize(values).median;
 }
 
 function span(values: readonly number[], digits: number): string {
