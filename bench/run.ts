@@ -114,7 +114,8 @@ function span(values: readonly number[], digits: number): string {
 function benchScaling(): void {
   console.log(
     `\nparse + analysis of generated residual chains (each size in its own process, bundled and with the server's node flags ${SERVER_NODE_FLAGS.join(' ')};` +
-      ` ${SCALE_ROUNDS} rounds of every size in turn), ms; median and p95: the middle of the rounds' values; min: the least; per op vs previous: the range over the rounds`,
+      ` ${SCALE_ROUNDS} rounds of every size in turn, each timed after at least 12 untimed analyses), ms; median and p95: the middle of the rounds' values; min: the least;` +
+      ` µs per op (from the mean, which counts the collector pauses that fall on some runs only), per op vs previous and GC: the range over the rounds (GC: the share of the timed analyses spent in collector pauses)`,
   );
   // bundled, not run through tsx: the product runs bundled, and through tsx the largest size's
   // median swung by up to 2x between runs of the same code
@@ -126,13 +127,13 @@ function benchScaling(): void {
   const rows = SCALE_SIZES.map(({ ops }, i): string[] => {
     const name = `${ops.toLocaleString('en-US')} ops`;
     const failed = runs[i]!.find((r) => !r.ok);
-    if (failed && !failed.ok) return [name, '-', '-', '-', '-', '-', '-', '-', '-', '-', failed.why, '-'];
+    if (failed && !failed.ok) return [name, '-', '-', '-', '-', '-', '-', '-', '-', '-', failed.why, '-', '-'];
     const results = runs[i]!.map((r) => (r as { result: ScaleResult }).result);
     const first = results[0]!;
     // per op against the previous size, within each round: 1.0 when the cost grows exactly with the op count
     const growth = i === 0 ? [] : results.flatMap((r, round) => {
       const before = runs[i - 1]![round]!;
-      return before.ok ? [r.full.median / r.ops / (before.result.full.median / before.result.ops)] : [];
+      return before.ok ? [r.full.mean / r.ops / (before.result.full.mean / before.result.ops)] : [];
     });
     return [
       name,
@@ -144,12 +145,13 @@ function benchScaling(): void {
       ms(middle(results.map((r) => r.full.median))),
       ms(middle(results.map((r) => r.full.p95))),
       ms(Math.min(...results.map((r) => r.full.min))),
-      span(results.map((r) => (1000 * r.full.median) / r.ops), 2),
+      span(results.map((r) => (1000 * r.full.mean) / r.ops), 2),
       span(growth, 2),
+      `${span(results.map((r) => 100 * r.fullGcShare), 0)}%`,
       ms(middle(results.map((r) => r.withPlan.median))),
     ];
   });
-  printTable(['model', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'min', 'µs per op', 'per op vs previous', '+plan median'], rows);
+  printTable(['model', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'min', 'µs per op', 'per op vs previous', 'GC', '+plan median'], rows);
 }
 
 /** latest modification time of any file under `dir` */

@@ -2,9 +2,27 @@
 
 export interface Summary {
   readonly runs: number;
+  /** total / runs: unlike the median, it counts the collector pauses that fall on some runs only */
+  readonly mean: number;
   readonly median: number;
   readonly p95: number;
   readonly min: number;
+}
+
+/** a Summary and when its timed calls ran (performance.now()), to match other events to them */
+export interface TimedSummary extends Summary {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface MeasureOptions {
+  /** untimed calls made whatever they cost: a large input's first calls run code V8 has not optimised yet */
+  readonly minWarmup?: number;
+  /** untimed calls made while they use under half of `budgetMs` */
+  readonly warmup: number;
+  readonly minRuns: number;
+  readonly maxRuns: number;
+  readonly budgetMs: number;
 }
 
 /** nearest-rank percentile of sorted samples (p in 0..100) */
@@ -16,17 +34,19 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 export function summarize(samples: readonly number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { runs: sorted.length, median: percentile(sorted, 50), p95: percentile(sorted, 95), min: sorted[0] ?? NaN };
+  const total = sorted.reduce((sum, x) => sum + x, 0);
+  return { runs: sorted.length, mean: sorted.length ? total / sorted.length : NaN, median: percentile(sorted, 50), p95: percentile(sorted, 95), min: sorted[0] ?? NaN };
 }
 
 /**
- * Time `fn`: up to `warmup` untimed calls (fewer once they use half of `budgetMs`), then timed
- * calls: always one, at least `minRuns` unless they take over 4x `budgetMs`, more up to `maxRuns`
- * while within `budgetMs`. The run count is reported, so a slow case shows how few samples it had.
+ * Time `fn`: `minWarmup` untimed calls, then more up to `warmup` while they use under half of
+ * `budgetMs`, then timed calls: always one, at least `minRuns` unless they take over 4x `budgetMs`,
+ * more up to `maxRuns` while within `budgetMs`. The run count is reported, so a slow case shows how
+ * few samples it had.
  */
-export function measure(fn: () => void, options: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Summary {
+export function measure(fn: () => void, options: MeasureOptions): TimedSummary {
   const warmStart = performance.now();
-  for (let i = 0; i < options.warmup && performance.now() - warmStart < options.budgetMs / 2; i++) fn();
+  for (let i = 0; i < (options.minWarmup ?? 0) || (i < options.warmup && performance.now() - warmStart < options.budgetMs / 2); i++) fn();
   const samples: number[] = [];
   const started = performance.now();
   for (;;) {
@@ -40,7 +60,7 @@ export function measure(fn: () => void, options: { warmup: number; minRuns: numb
     fn();
     samples.push(performance.now() - t0);
   }
-  return summarize(samples);
+  return { ...summarize(samples), from: started, to: performance.now() };
 }
 
 /**
@@ -48,9 +68,9 @@ export function measure(fn: () => void, options: { warmup: number; minRuns: numb
  * timed call gets: e.g. a fresh analysis per run, made the way the server makes one per edit, so
  * that no run reuses another's memoised work and the heap holds one analysis, not a pile of them.
  */
-export function measureEach<T>(setup: () => T, fn: (input: T) => void, options: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Summary {
+export function measureEach<T>(setup: () => T, fn: (input: T) => void, options: MeasureOptions): Summary {
   const warmStart = performance.now();
-  for (let i = 0; i < options.warmup && performance.now() - warmStart < options.budgetMs / 2; i++) fn(setup());
+  for (let i = 0; i < (options.minWarmup ?? 0) || (i < options.warmup && performance.now() - warmStart < options.budgetMs / 2); i++) fn(setup());
   const samples: number[] = [];
   let timed = 0;
   for (;;) {
