@@ -190,10 +190,11 @@ export class GraphBuilder {
     this.tensorName[id] = name;
   }
 
-  build(outputs: readonly TensorId[], truncated = false): Graph {
+  /** `range`: the model's, when it was not known as the builder was made (a body elaborated as it is parsed) */
+  build(outputs: readonly TensorId[], truncated = false, range = this.range): Graph {
     const head: GraphHead = {
       name: this.name,
-      range: this.range,
+      range,
       nameRange: this.nameRange,
       inputs: this.inputs,
       outputs: [...outputs],

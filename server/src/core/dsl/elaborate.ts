@@ -6,7 +6,7 @@ import type { ConfigOverrides } from '../config';
 import { mergeConfig } from '../config';
 import { GraphBuilder } from '../graphBuilder';
 import type { CoreDiagnostic, Graph, ModelConfig, SourceRange, TensorId } from '../ir';
-import type { BlockItem, ModelItem } from './ast';
+import type { BlockItem, Ident, ModelItem, Statement } from './ast';
 import { diag, type CodeName } from './codes';
 import { evalConfigItem } from './config';
 import type { Frame } from './evaluate';
@@ -56,17 +56,25 @@ export class Elaborator {
   }
 
   elaborateModel(model: ModelItem, defaults: ModelConfig, fileConfig: ConfigOverrides, overrides: ConfigOverrides | undefined): void {
-    const graphIndex = this.graphs.length;
+    const run = this.startModel(model.name, model.body, defaults, fileConfig, overrides, model.range);
+    this.statementTensors.set(model, { graph: this.graphs.length, tensors: run.tensors });
+    this.graphs.push(run.run(model));
+  }
+
+  /**
+   * A model's run, its config made of `configs` (the model's own `config` statements; others are
+   * skipped) over the file's. `range` is the model's, or a stand-in its `finish` replaces.
+   */
+  startModel(name: Ident, configs: readonly Statement[], defaults: ModelConfig, fileConfig: ConfigOverrides, overrides: ConfigOverrides | undefined, range: SourceRange): ModelRun {
     let modelConfig: ConfigOverrides = {};
-    for (const stmt of model.body) {
+    for (const stmt of configs) {
       if (stmt.kind !== 'config') continue;
       const r = evalConfigItem(stmt);
       this.diagnostics.push(...r.diagnostics);
       modelConfig = { ...modelConfig, ...r.overrides };
     }
     const config = mergeConfig(defaults, fileConfig, modelConfig, overrides);
-    const run = new ModelRun(this, new GraphBuilder(model.name.name, config, model.range, model.name.range), graphIndex, this.refs);
-    this.graphs.push(run.run(model));
+    return new ModelRun(this, new GraphBuilder(name.name, config, range, name.range), this.graphs.length, this.refs, name);
   }
 
   // shared with ModelRun

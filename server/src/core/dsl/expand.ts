@@ -1,8 +1,10 @@
 // Expansion: op calls to the GraphBuilder, block calls with their arguments bound, `repeat`
 // feeding each result back, checkpoint segments, and the limits on all of it.
-import type { BlockItem, Call, ModelItem, Repeat } from './ast';
+import type { BlockItem, Call, Ident, ModelItem, Repeat, Statement } from './ast';
 import type { CallFrame, CoreDiagnostic, Graph, SourceRange, TensorId } from '../ir';
-import { isRejection, type OpRequest } from '../graphBuilder';
+import { isRejection, type GraphBuilder, type OpRequest } from '../graphBuilder';
+import type { Elaborator } from './elaborate';
+import type { RefCollector } from './refs';
 import { lookupOp, opNames } from '../ops/registry';
 import type { ArgValue, OpSpec } from '../ops/types';
 import { bindOpArgs, rangeOfArg, type EvArg } from './bind';
@@ -50,50 +52,74 @@ export class ModelRun extends Evaluator {
   };
   private readonly unknownWord = (a: EvArg): void => this.unknownName(a.word!, a.at, this.bindingFrame!);
 
+  constructor(el: Elaborator, builder: GraphBuilder, graph: number, refs: RefCollector, private readonly modelName: Ident) {
+    super(el, builder, graph, refs);
+  }
+
+  /** the model's scope; statement offsets are updated per statement */
+  private readonly frame: Frame = { scope: new Map(), callStack: [], blockChain: [], statementFrom: 0, statementTo: 0 };
+  private outputs: TensorId[] | undefined;
+  private truncated = false;
+  /** past a `return` or a limit: later statements are not elaborated */
+  private stopped = false;
+  /** the tensor each body statement produced, by its index in the body (the outline's shapes) */
+  readonly tensors: (TensorId | undefined)[] = [];
+
+  /** a whole model: its body's statements in order, then its graph */
   run(model: ModelItem): Graph {
-    const frame: Frame = { scope: new Map(), callStack: [], blockChain: [], statementFrom: model.from, statementTo: model.to };
-    let outputs: TensorId[] | undefined;
-    let truncated = false;
-    const tensors: (TensorId | undefined)[] = [];
-    this.el.statementTensors.set(model, { graph: this.graph, tensors });
+    const body = model.body;
+    for (let index = 0; index < body.length && !this.stopped; index++) this.statement(body[index]!, index);
+    return this.finish(model.range);
+  }
+
+  /**
+   * One statement of the body, `index` its place there. The frontend may call this while it parses
+   * the body, so that a large model's statements need not all be in memory (frontend.ts).
+   */
+  statement(stmt: Statement, index: number): void {
+    if (this.stopped || stmt.kind === 'config') return;
+    if (this.outputs !== undefined) {
+      this.el.reportFrom('unreachable', stmt.range, 'statement after return is never elaborated', undefined, 'warning');
+      this.stopped = true;
+      return;
+    }
+    const frame = this.frame;
+    frame.statementFrom = stmt.from;
+    frame.statementTo = stmt.to;
     try {
-      const body = model.body;
-      for (let index = 0; index < body.length; index++) {
-        const stmt = body[index]!;
-        if (stmt.kind === 'config') continue;
-        if (outputs !== undefined) {
-          this.el.reportFrom('unreachable', stmt.range, 'statement after return is never elaborated', undefined, 'warning');
-          break;
-        }
-        frame.statementFrom = stmt.from;
-        frame.statementTo = stmt.to;
-        if (stmt.kind === 'assign') {
-          const v = this.assign(stmt, frame);
-          tensors[index] = v.kind === 'tensor' ? v.id : undefined;
-        } else {
-          const v = this.known(this.eval(stmt.value, frame), stmt.value, frame);
-          tensors[index] = v.kind === 'tensor' ? v.id : undefined;
-          if (v.kind === 'tensor') outputs = [v.id];
-          else {
-            if (v.kind !== 'error') this.el.reportFrom('evaluation', stmt.value.range, `a model returns a tensor, got ${describeValue(v)}`);
-            outputs = [];
-          }
+      if (stmt.kind === 'assign') {
+        const v = this.assign(stmt, frame);
+        this.tensors[index] = v.kind === 'tensor' ? v.id : undefined;
+      } else {
+        const v = this.known(this.eval(stmt.value, frame), stmt.value, frame);
+        this.tensors[index] = v.kind === 'tensor' ? v.id : undefined;
+        if (v.kind === 'tensor') this.outputs = [v.id];
+        else {
+          if (v.kind !== 'error') this.el.reportFrom('evaluation', stmt.value.range, `a model returns a tensor, got ${describeValue(v)}`);
+          this.outputs = [];
         }
       }
     } catch (e) {
       if (e instanceof RangeError) {
         // deep expressions inside deeply nested blocks can outrun the stack: a diagnostic, not a crash
-        this.el.reportFrom('expansionLimit', model.name.range, `model '${model.name.name}' nests blocks and expressions too deeply to elaborate`);
+        this.el.reportFrom('expansionLimit', this.modelName.range, `model '${this.modelName.name}' nests blocks and expressions too deeply to elaborate`);
       } else if (!(e instanceof LimitReached)) throw e;
-      truncated = true;
-      outputs ??= [];
+      this.truncated = true;
+      this.outputs ??= [];
+      this.stopped = true;
     }
+  }
+
+  /** the graph, once every statement is in; `range` is the whole model's */
+  finish(range: SourceRange): Graph {
+    const name = this.modelName;
+    let outputs = this.outputs;
     if (outputs === undefined) {
-      this.el.reportFrom('modelNoReturn', model.name.range, `model '${model.name.name}' has no 'return'; its last tensor is taken as the output`, undefined, 'warning');
+      this.el.reportFrom('modelNoReturn', name.range, `model '${name.name}' has no 'return'; its last tensor is taken as the output`, undefined, 'warning');
       outputs = this.builder.opCount > 0 ? [this.builder.opCount - 1] : [];
     }
-    this.refs.add(this.graph, 'model', model.name.name, model.name, model.name, true);
-    return this.builder.build(outputs, truncated);
+    this.refs.add(this.graph, 'model', name.name, name, name, true);
+    return this.builder.build(outputs, this.truncated, range);
   }
 
   private callee(call: Call): { readonly from: number; readonly to: number } {
