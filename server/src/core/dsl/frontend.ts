@@ -2,15 +2,17 @@
 import type { ConfigOverrides } from '../config';
 import type { BlockInfo, FrontendResult } from '../document';
 import type { CoreDiagnostic, ModelConfig } from '../ir';
-import { lookupOp } from '../ops/registry';
-import type { BlockItem, NnmFile } from './ast';
+import type { ModelItem, NnmFile } from './ast';
+import { collectBlocks } from './blocks';
 import { diag } from './codes';
 import { evalConfigItem } from './config';
 import { Elaborator } from './elaborate';
 import { parseNnm } from './parser';
 import { RefCollector } from './refs';
 import { addStaticRefs } from './staticRefs';
-import { OutlineSketch } from './outline';
+import { OutlineSketch, type StreamedSketch } from './outline';
+import type { SourceLines } from './source';
+import { ModelStream } from './streamed';
 import { lazyFrontendResult } from './lazyResult';
 
 /** diagnostics kept per document: a file of junk must not flood the editor */
@@ -19,11 +21,21 @@ export const MAX_DIAGNOSTICS = 500;
 /**
  * Parse and elaborate a .nnm document. Each model's config = defaults, then the file-level
  * `config`, then the model's own `config`, then `overrides` (CLI flags such as --batch).
+ * `stream: false` parses the whole file before elaborating (tests compare both ways).
  */
-export function analyzeNnm(text: string, defaults: ModelConfig, overrides?: ConfigOverrides): FrontendResult {
+export function analyzeNnm(text: string, defaults: ModelConfig, overrides?: ConfigOverrides, options: { readonly stream?: boolean } = {}): FrontendResult {
+  if ((options.stream ?? true) && itemsAboveModels(text)) {
+    const streamed = analyzeStreamed(text, defaults, overrides);
+    if (streamed) return streamed;
+  }
+  return analyzeWhole(text, defaults, overrides);
+}
+
+/** parse the whole file, then elaborate each model */
+function analyzeWhole(text: string, defaults: ModelConfig, overrides: ConfigOverrides | undefined): FrontendResult {
   const { file, diagnostics, lines } = parseNnm(text);
   const refs = new RefCollector(text, lines);
-  const blocks = collectBlocks(file, diagnostics);
+  const blocks = collectBlocks(file.items, diagnostics);
 
   let fileConfig: ConfigOverrides = {};
   for (const item of file.items) {
@@ -41,46 +53,63 @@ export function analyzeNnm(text: string, defaults: ModelConfig, overrides?: Conf
     modelNames.add(item.name.name);
     elaborator.elaborateModel(item, defaults, fileConfig, overrides);
   }
+  return result(file, text, lines, elaborator, refs, diagnostics);
+}
 
+/**
+ * Elaborate each model's statements as they are parsed (streamed.ts); undefined when something
+ * below a model (a block, a file config, a model config below a statement) would have changed it.
+ */
+function analyzeStreamed(text: string, defaults: ModelConfig, overrides: ConfigOverrides | undefined): FrontendResult | undefined {
+  let stream: ModelStream | undefined;
+  let refs: RefCollector | undefined;
+  const { file, diagnostics, lines } = parseNnm(text, (lines) => (stream = new ModelStream((refs = new RefCollector(text, lines)), lines, defaults, overrides)));
+  const elaborator = stream?.elaborator;
+  if (!stream || !refs || !elaborator || stream.failed || itemBelowModel(file)) return undefined;
+  const streamed = new Map<ModelItem, StreamedSketch>();
+  let k = 0;
+  for (const item of file.items) {
+    if (item.kind !== 'model' || item.name.name === '') continue;
+    const model = stream.models[k++];
+    if (!model) return undefined;
+    elaborator.statementTensors.set(item, { graph: model.graph, tensors: model.run.tensors });
+    streamed.set(item, model.sketch);
+  }
+  if (k !== stream.models.length) return undefined;
+  return result(file, text, lines, elaborator, refs, [...diagnostics, ...stream.itemDiagnostics, ...stream.modelDiagnostics], streamed);
+}
+
+function result(file: NnmFile, text: string, lines: SourceLines, elaborator: Elaborator, refs: RefCollector, diagnostics: CoreDiagnostic[], streamed?: ReadonlyMap<ModelItem, StreamedSketch>): FrontendResult {
   addStaticRefs(file, refs, elaborator.expandedBlocks);
   // refs and outline are read by editor requests only (hover, definition, symbols): built on the
   // first read, not on every keystroke, from what was recorded (the syntax tree is not kept)
-  const sketch = new OutlineSketch(file, text, lines, elaborator.statementTensors);
+  const sketch = new OutlineSketch(file, text, lines, elaborator.statementTensors, streamed);
   return lazyFrontendResult(elaborator.graphs, capDiagnostics(diagnostics), blockInfos(file), refs, sketch);
 }
 
-function collectBlocks(file: NnmFile, diagnostics: CoreDiagnostic[]): Map<string, BlockItem> {
-  const blocks = new Map<string, BlockItem>();
-  for (const item of file.items) {
-    if (item.kind !== 'block' || item.name.name === '') continue;
-    const name = item.name.name;
-    if (blocks.has(name)) {
-      diagnostics.push(diag('duplicate', item.name.range, `block '${name}' is defined twice; the first definition is used`));
-      continue;
-    }
-    if (lookupOp(name)) diagnostics.push(diag('duplicate', item.name.range, `block '${name}' hides the op '${name}'`, 'warning'));
-    blocks.set(name, item);
-    checkBlockBody(item, diagnostics);
+/**
+ * Whether every line that starts a block or a config comes above the first line that starts a
+ * model: only then is the streamed elaboration tried (a model's own `config` lines count too, so a
+ * model with one is parsed whole). A cheap look at the text; analyzeStreamed checks the parse.
+ */
+function itemsAboveModels(text: string): boolean {
+  const starts = /^[ \t\f\ufeff]*(model|block|config)\b/gm; // the lexer's blanks
+  let seenModel = false;
+  for (let m = starts.exec(text); m; m = starts.exec(text)) {
+    if (m[1] === 'model') seenModel = true;
+    else if (seenModel) return false;
   }
-  return blocks;
+  return seenModel;
 }
 
-/** problems of a block visible without expanding it */
-function checkBlockBody(block: BlockItem, diagnostics: CoreDiagnostic[]): void {
-  const seenParams = new Set<string>();
-  for (const p of block.params) {
-    if (seenParams.has(p.name.name)) diagnostics.push(diag('duplicate', p.name.range, `parameter '${p.name.name}' is declared twice`));
-    seenParams.add(p.name.name);
+/** a block or file config below a model: the models above it were elaborated without it */
+function itemBelowModel(file: NnmFile): boolean {
+  let seenModel = false;
+  for (const item of file.items) {
+    if (item.kind === 'model') seenModel = true;
+    else if (seenModel) return true;
   }
-  let returned = false;
-  for (const stmt of block.body) {
-    if (stmt.kind === 'config') diagnostics.push(diag('configPlacement', stmt.keywordRange, "'config' belongs at file level or inside a model, not in a block"));
-    else if (returned) {
-      diagnostics.push(diag('unreachable', stmt.range, 'statement after return is never elaborated', 'warning'));
-      break;
-    } else if (stmt.kind === 'return') returned = true;
-  }
-  if (!returned) diagnostics.push(diag('blockNoReturn', block.name.range, `block '${block.name.name}' has no 'return'`));
+  return false;
 }
 
 function blockInfos(file: NnmFile): BlockInfo[] {

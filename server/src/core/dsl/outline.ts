@@ -7,6 +7,12 @@ import type { BlockItem, ConfigItem, Ident, ModelItem, NnmFile, Statement } from
 import type { StatementTensors } from './elaborate';
 import type { SourceLines } from './source';
 
+/** a model's assignments as ModelSketch keeps them (`spans`: five numbers per assignment) */
+export interface StreamedSketch {
+  readonly spans: number[];
+  readonly assigns: number;
+}
+
 /** shared by every tensor symbol (read-only, frozen) */
 const NO_CHILDREN: readonly OutlineSymbol[] = Object.freeze([]);
 
@@ -22,12 +28,19 @@ class ModelSketch {
   /** each config statement with the number of assignments before it */
   readonly configs: { readonly before: number; readonly item: ConfigItem }[] = [];
 
-  constructor(item: ModelItem, made: StatementTensors | undefined) {
+  constructor(item: ModelItem, made: StatementTensors | undefined, streamed: StreamedSketch | undefined) {
     this.name = item.name;
     this.from = item.from;
     this.to = item.to;
     this.made = made;
     const body = item.body;
+    if (streamed) {
+      // the body kept its configs only, all above the first statement (frontend.ts)
+      for (const s of body) if (s.kind === 'config') this.configs.push({ before: 0, item: s });
+      this.spans = streamed.spans;
+      this.assigns = streamed.assigns;
+      return;
+    }
     // a plain array: a typed one per model per analysis costs a small file more than its statements;
     // made at its size: grown by pushes, a 50,000-statement model's allocated 7 MB
     let assigns = 0;
@@ -59,11 +72,13 @@ export class OutlineSketch {
     private readonly text: string,
     private readonly lines: SourceLines,
     results: ReadonlyMap<ModelItem, StatementTensors>,
+    /** models elaborated as they were parsed: their assignments, which their bodies no longer hold */
+    streamed?: ReadonlyMap<ModelItem, StreamedSketch>,
   ) {
     for (const item of file.items) {
       if (item.kind === 'config') this.items.push(item);
       else if (item.name.name === '') continue;
-      else if (item.kind === 'model') this.items.push(new ModelSketch(item, results.get(item)));
+      else if (item.kind === 'model') this.items.push(new ModelSketch(item, results.get(item), streamed?.get(item)));
       else this.items.push(item);
     }
   }

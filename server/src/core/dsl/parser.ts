@@ -18,9 +18,24 @@ export interface ParseResult {
   readonly lines: SourceLines;
 }
 
-export function parseNnm(text: string): ParseResult {
+/**
+ * Told of each model's statements as they are parsed, so that a model can be elaborated without
+ * holding its whole body (frontend.ts). A statement the listener takes is left out of the body.
+ */
+export interface ModelBodyListener {
+  /** a model's name is parsed and its body follows; `before` are the file's items above it */
+  modelStart(name: Ident, before: readonly Item[]): void;
+  /** a statement of that body and its index among the body's statements; true: taken */
+  statement(stmt: Statement, index: number): boolean;
+  /** the body is over (closed or not); the model spans the keys from..to */
+  modelEnd(from: number, to: number): void;
+}
+
+/** `listen` makes the listener once the text's line table exists (its ranges grow with the parse) */
+export function parseNnm(text: string, listen?: (lines: SourceLines) => ModelBodyListener): ParseResult {
   const lexer = new Lexer(text);
   const parser = new Parser(text, lexer);
+  parser.listener = listen?.(lexer.lines);
   return { file: parser.parseFile(), diagnostics: parser.diagnostics, lines: lexer.lines };
 }
 
@@ -33,9 +48,11 @@ export function parseExpression(text: string): { expr: Expr; diagnostics: CoreDi
 class Parser extends ExprParser {
   private commentsSeen = 0;
   private readonly commentByLine = new Map<number, string>();
+  listener: ModelBodyListener | undefined;
+  private readonly items: Item[] = [];
 
   parseFile(): NnmFile {
-    const items: Item[] = [];
+    const items = this.items;
     let reported = false;
     for (;;) {
       this.skipNewlines();
@@ -187,12 +204,16 @@ class Parser extends ExprParser {
     const keyword = this.ident(kw);
     const name = this.itemName(kw, 'model');
     if (!this.is('{')) this.recoverToBrace();
-    const body = this.parseBody(keyword, name);
+    const listener = this.listener;
+    listener?.modelStart(name, this.items);
+    const body = this.parseBody(keyword, name, listener);
+    listener?.modelEnd(kwStart, this.prevEnd());
     return new ModelItem(name, body, this.lines, kwStart, this.prevEnd());
   }
 
-  private parseBody(keyword: Ident, name: Ident): Statement[] {
+  private parseBody(keyword: Ident, name: Ident, listener?: ModelBodyListener): Statement[] {
     const body: Statement[] = [];
+    let index = 0;
     this.skipNewlines();
     const what = `${keyword.name} '${name.name}'`;
     if (!this.eat('{')) {
@@ -211,7 +232,7 @@ class Parser extends ExprParser {
         return body;
       }
       const stmt = this.parseStatement();
-      if (stmt) body.push(stmt);
+      if (stmt && !listener?.statement(stmt, index++)) body.push(stmt);
     }
   }
 
