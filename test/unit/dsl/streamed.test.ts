@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
 import type { FrontendResult } from '../../../server/src/core/document';
-import { analyzeNnm } from '../../../server/src/core/dsl/frontend';
+import { analyzeNnm, itemsAboveModels } from '../../../server/src/core/dsl/frontend';
 import { parseNnm } from '../../../server/src/core/dsl/parser';
 import { RefCollector } from '../../../server/src/core/dsl/refs';
 import { ModelStream } from '../../../server/src/core/dsl/streamed';
@@ -61,6 +61,17 @@ test('a model is streamed when every block and config is above it: its body keep
   const withConfig = streamOf('model m {\n  config {\n    batch: 4\n  }\n  x = input(3)\n  return relu(x)\n}\n');
   assert.equal(withConfig.stream.failed, false);
   assert.deepEqual(withConfig.bodies, [1]);
+});
+
+test('the look at line starts lets through files with every block and config above the models', () => {
+  for (const file of nnmFiles(join(ROOT, 'examples'))) assert.equal(itemsAboveModels(readFileSync(file, 'utf8')), true, file);
+  assert.equal(itemsAboveModels(generateModel(100)), true);
+  assert.equal(itemsAboveModels('\ufeff\f config {\n}\n\tblock b(x) {\n  return x\n}\nmodel m {\n  return input(1)\n}\n'), true);
+  assert.equal(itemsAboveModels('model m {\n  return input(1)\n}\nblock b(x) {\n  return x\n}\n'), false);
+  assert.equal(itemsAboveModels('model m {\n  config {\n  }\n  return input(1)\n}\n'), false);
+  assert.equal(itemsAboveModels('model m {\n  configs = input(1)\n  blocky = relu(configs)\n  return blocky\n}\n'), true);
+  assert.equal(itemsAboveModels('block b(x) {\n  return x\n}\n'), false); // no model: nothing to stream
+  assert.equal(itemsAboveModels('# model m {\nmodels = 1\n'), false);
 });
 
 test('a model config below a statement stops the stream; the whole-file result is used', () => {

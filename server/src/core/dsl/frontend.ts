@@ -90,16 +90,30 @@ function result(file: NnmFile, text: string, lines: SourceLines, elaborator: Ela
 /**
  * Whether every line that starts a block or a config comes above the first line that starts a
  * model: only then is the streamed elaboration tried (a model's own `config` lines count too, so a
- * model with one is parsed whole). A cheap look at the text; analyzeStreamed checks the parse.
+ * model with one is parsed whole). A cheap look at the line starts (a regular expression took
+ * 2 ms at 100,000 ops); analyzeStreamed checks the parse itself.
  */
-function itemsAboveModels(text: string): boolean {
-  const starts = /^[ \t\f\ufeff]*(model|block|config)\b/gm; // the lexer's blanks
+export function itemsAboveModels(text: string): boolean {
   let seenModel = false;
-  for (let m = starts.exec(text); m; m = starts.exec(text)) {
-    if (m[1] === 'model') seenModel = true;
-    else if (seenModel) return false;
+  for (let at = 0; at < text.length; ) {
+    let i = at;
+    // the lexer's blanks
+    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 12 || c === 0xfeff; c = text.charCodeAt(++i));
+    const c = text.charCodeAt(i);
+    if (c === 109 /* m */ && keywordAt(text, i, 'model')) seenModel = true;
+    else if (seenModel && ((c === 98 /* b */ && keywordAt(text, i, 'block')) || (c === 99 /* c */ && keywordAt(text, i, 'config')))) return false;
+    const next = text.indexOf('\n', i);
+    if (next < 0) break;
+    at = next + 1;
   }
   return seenModel;
+}
+
+function keywordAt(text: string, at: number, word: string): boolean {
+  if (!text.startsWith(word, at)) return false;
+  const c = text.charCodeAt(at + word.length);
+  const identChar = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  return !identChar;
 }
 
 /** a block or file config below a model: the models above it were elaborated without it */
