@@ -23,7 +23,7 @@ export interface ScaleResult {
 
 /**
  * A large model's first analyses run code V8 has not optimised for it yet: at 100,000 ops the
- * first seven took 730-1,220 ms and the later ones 500-650 (each analysis function meets its long
+ * first seven took 730-1,220 ms and the later ones 500-660 (each analysis function meets its long
  * loops once per call, so it takes several calls to settle). Every size gets this many untimed
  * calls, whatever they cost, before the first measured one.
  */
