@@ -3,7 +3,7 @@
 import type { ConfigOverrides } from '../config';
 import { customDevice, DEVICE_PRESETS, devicePreset } from '../devices';
 import type { CoreDiagnostic, DeviceKind, Layout, Lowering, Mode, OptimizerKind, Precision, SourceRange } from '../ir';
-import type { ConfigItem, Expr } from './ast';
+import type { ConfigItem, Expr, Item, Statement } from './ast';
 import { diag } from './codes';
 import { parseExpression } from './parser';
 import { didYouMean } from './suggest';
@@ -38,6 +38,18 @@ export function isConfigKey(key: string): key is ConfigKey {
   return (CONFIG_KEYS as readonly string[]).includes(key);
 }
 
+
+/** the `config` items among `nodes`, evaluated and merged in order (a later key wins); their problems go to `diagnostics` */
+export function mergeConfigItems(nodes: readonly (Item | Statement)[], diagnostics: CoreDiagnostic[]): ConfigOverrides {
+  let merged: ConfigOverrides = {};
+  for (const node of nodes) {
+    if (node.kind !== 'config') continue;
+    const r = evalConfigItem(node);
+    diagnostics.push(...r.diagnostics);
+    merged = { ...merged, ...r.overrides };
+  }
+  return merged;
+}
 /** evaluate a `config { }` item to overrides; later keys win, duplicates warn */
 export function evalConfigItem(item: ConfigItem): { overrides: ConfigOverrides; diagnostics: CoreDiagnostic[] } {
   // filled in place (this function owns it): a spread per entry makes a new shape each time

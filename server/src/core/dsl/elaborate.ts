@@ -8,7 +8,7 @@ import { GraphBuilder } from '../graphBuilder';
 import type { CoreDiagnostic, Graph, ModelConfig, SourceRange, TensorId } from '../ir';
 import type { BlockItem, Ident, ModelItem, Statement } from './ast';
 import { diag, type CodeName } from './codes';
-import { evalConfigItem } from './config';
+import { mergeConfigItems } from './config';
 import type { Frame } from './evaluate';
 import { ModelRun } from './expand';
 import type { RefCollector } from './refs';
@@ -66,14 +66,7 @@ export class Elaborator {
    * skipped) over the file's. `range` is the model's, or a stand-in its `finish` replaces.
    */
   startModel(name: Ident, configs: readonly Statement[], defaults: ModelConfig, fileConfig: ConfigOverrides, overrides: ConfigOverrides | undefined, range: SourceRange): ModelRun {
-    let modelConfig: ConfigOverrides = {};
-    for (const stmt of configs) {
-      if (stmt.kind !== 'config') continue;
-      const r = evalConfigItem(stmt);
-      this.diagnostics.push(...r.diagnostics);
-      modelConfig = { ...modelConfig, ...r.overrides };
-    }
-    const config = mergeConfig(defaults, fileConfig, modelConfig, overrides);
+    const config = mergeConfig(defaults, fileConfig, mergeConfigItems(configs, this.diagnostics), overrides);
     return new ModelRun(this, new GraphBuilder(name.name, config, range, name.range), this.graphs.length, this.refs, name);
   }
 

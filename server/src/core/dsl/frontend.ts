@@ -5,7 +5,7 @@ import type { CoreDiagnostic, ModelConfig } from '../ir';
 import type { ModelItem, NnmFile } from './ast';
 import { collectBlocks } from './blocks';
 import { diag } from './codes';
-import { evalConfigItem } from './config';
+import { mergeConfigItems } from './config';
 import { Elaborator } from './elaborate';
 import { parseNnm } from './parser';
 import { RefCollector } from './refs';
@@ -37,13 +37,7 @@ function analyzeWhole(text: string, defaults: ModelConfig, overrides: ConfigOver
   const refs = new RefCollector(text, lines);
   const blocks = collectBlocks(file.items, diagnostics);
 
-  let fileConfig: ConfigOverrides = {};
-  for (const item of file.items) {
-    if (item.kind !== 'config') continue;
-    const r = evalConfigItem(item);
-    diagnostics.push(...r.diagnostics);
-    fileConfig = { ...fileConfig, ...r.overrides };
-  }
+  const fileConfig = mergeConfigItems(file.items, diagnostics);
 
   const elaborator = new Elaborator(blocks, diagnostics, refs);
   const modelNames = new Set<string>();
@@ -53,7 +47,7 @@ function analyzeWhole(text: string, defaults: ModelConfig, overrides: ConfigOver
     modelNames.add(item.name.name);
     elaborator.elaborateModel(item, defaults, fileConfig, overrides);
   }
-  return result(file, text, lines, elaborator, refs, diagnostics);
+  return frontendResult(file, text, lines, elaborator, refs, diagnostics);
 }
 
 /**
@@ -76,10 +70,10 @@ function analyzeStreamed(text: string, defaults: ModelConfig, overrides: ConfigO
     streamed.set(item, model.sketch);
   }
   if (k !== stream.models.length) return undefined;
-  return result(file, text, lines, elaborator, refs, [...diagnostics, ...stream.itemDiagnostics, ...stream.modelDiagnostics], streamed);
+  return frontendResult(file, text, lines, elaborator, refs, [...diagnostics, ...stream.itemDiagnostics, ...stream.modelDiagnostics], streamed);
 }
 
-function result(file: NnmFile, text: string, lines: SourceLines, elaborator: Elaborator, refs: RefCollector, diagnostics: CoreDiagnostic[], streamed?: ReadonlyMap<ModelItem, StreamedSketch>): FrontendResult {
+function frontendResult(file: NnmFile, text: string, lines: SourceLines, elaborator: Elaborator, refs: RefCollector, diagnostics: CoreDiagnostic[], streamed?: ReadonlyMap<ModelItem, StreamedSketch>): FrontendResult {
   addStaticRefs(file, refs, elaborator.expandedBlocks);
   // refs and outline are read by editor requests only (hover, definition, symbols): built on the
   // first read, not on every keystroke, from what was recorded (the syntax tree is not kept)

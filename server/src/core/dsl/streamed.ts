@@ -7,7 +7,7 @@ import type { ConfigOverrides } from '../config';
 import type { CoreDiagnostic, ModelConfig } from '../ir';
 import type { Ident, Item, Statement } from './ast';
 import { diag } from './codes';
-import { evalConfigItem } from './config';
+import { mergeConfigItems } from './config';
 import { Elaborator } from './elaborate';
 import type { ModelRun } from './expand';
 import type { StreamedSketch } from './outline';
@@ -58,12 +58,7 @@ export class ModelStream implements ModelBodyListener {
     // the first model: every block and file config is above it (else frontend.ts falls back)
     if (!this.elaborator) {
       const blocks = collectBlocks(before, this.itemDiagnostics);
-      for (const item of before) {
-        if (item.kind !== 'config') continue;
-        const r = evalConfigItem(item);
-        this.itemDiagnostics.push(...r.diagnostics);
-        this.fileConfig = { ...this.fileConfig, ...r.overrides };
-      }
+      this.fileConfig = mergeConfigItems(before, this.itemDiagnostics);
       this.elaborator = new Elaborator(blocks, this.modelDiagnostics, this.refs);
     }
     this.open = undefined;
