@@ -74,7 +74,7 @@ export class ModelRun extends Evaluator {
 
   /**
    * One statement of the body, `index` its place there. The frontend may call this while it parses
-   * the body, so that a large model's statements need not all be in memory (frontend.ts).
+   * the body, so that a large model's statements need not all be in memory (streamed.ts).
    */
   statement(stmt: Statement, index: number): void {
     if (this.stopped || stmt.kind === 'config') return;

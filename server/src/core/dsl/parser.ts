@@ -20,7 +20,7 @@ export interface ParseResult {
 
 /**
  * Told of each model's statements as they are parsed, so that a model can be elaborated without
- * holding its whole body (frontend.ts). A statement the listener takes is left out of the body.
+ * holding its whole body (streamed.ts). A statement the listener takes is left out of the body.
  */
 export interface ModelBodyListener {
   /** a model's name is parsed and its body follows; `before` are the file's items above it */
