@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
 import type { FrontendResult } from '../../../server/src/core/document';
-import { analyzeNnm, itemsAboveModels } from '../../../server/src/core/dsl/frontend';
+import { analyzeNnm, itemsAboveModels, STREAM_MIN_CHARS, streamsByDefault } from '../../../server/src/core/dsl/frontend';
 import { parseNnm } from '../../../server/src/core/dsl/parser';
 import { RefCollector } from '../../../server/src/core/dsl/refs';
 import { ModelStream } from '../../../server/src/core/dsl/streamed';
@@ -27,7 +27,7 @@ function dump(r: FrontendResult): string {
 }
 
 function assertSameBothWays(text: string, label: string): void {
-  const streamed = dump(analyzeNnm(text, BUILTIN_DEFAULTS));
+  const streamed = dump(analyzeNnm(text, BUILTIN_DEFAULTS, undefined, { stream: true }));
   const whole = dump(analyzeNnm(text, BUILTIN_DEFAULTS, undefined, { stream: false }));
   assert.equal(streamed, whole, label);
 }
@@ -55,7 +55,7 @@ test('a model is streamed when every block and config is above it: its body keep
   assert.equal(stream.models.length, 1);
   assert.deepEqual(bodies, [0]);
   // the outline still lists every assignment of the model (14 statements, 13 of them assignments)
-  const outline = analyzeNnm(RESNET, BUILTIN_DEFAULTS).outline;
+  const outline = analyzeNnm(RESNET, BUILTIN_DEFAULTS, undefined, { stream: true }).outline;
   assert.equal(outline.find((s) => s.kind === 'model')!.children.length, 13);
   // a model's own config above its statements stays in the body (refs and the outline read it)
   const withConfig = streamOf('model m {\n  config {\n    batch: 4\n  }\n  x = input(3)\n  return relu(x)\n}\n');
@@ -72,6 +72,15 @@ test('the look at line starts lets through files with every block and config abo
   assert.equal(itemsAboveModels('model m {\n  configs = input(1)\n  blocky = relu(configs)\n  return blocky\n}\n'), true);
   assert.equal(itemsAboveModels('block b(x) {\n  return x\n}\n'), false); // no model: nothing to stream
   assert.equal(itemsAboveModels('# model m {\nmodels = 1\n'), false);
+});
+
+test('only large files are streamed by default: a small one is parsed whole, which measured faster', () => {
+  assert.equal(streamsByDefault(RESNET), false);
+  const chain = generateModel(10000);
+  assert.ok(chain.length >= STREAM_MIN_CHARS, `${chain.length} characters`);
+  assert.equal(streamsByDefault(chain), true);
+  const below = `${chain}block b(x) {\n  return x\n}\n`;
+  assert.equal(streamsByDefault(below), false);
 });
 
 test('a model config below a statement stops the stream; the whole-file result is used', () => {
