@@ -54,16 +54,12 @@ async function main(): Promise<void> {
     ops: result.models.reduce((n, m) => n + m.graph.ops.length, 0),
     lines: text.split('\n').length,
     errors: result.diagnostics.filter((d) => d.severity === 'error').length,
-    frontend: summaryOnly(frontend),
-    full: summaryOnly(full),
+    frontend,
+    full,
     fullGcShare: gcMs / (full.to - full.from),
-    withPlan: summaryOnly(withPlan),
+    withPlan,
   };
   console.log(JSON.stringify(out));
-}
-
-function summaryOnly(s: Summary): Summary {
-  return { runs: s.runs, mean: s.mean, median: s.median, p95: s.p95, min: s.min };
 }
 
 void main();

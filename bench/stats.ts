@@ -38,6 +38,12 @@ export function summarize(samples: readonly number[]): Summary {
   return { runs: sorted.length, mean: sorted.length ? total / sorted.length : NaN, median: percentile(sorted, 50), p95: percentile(sorted, 95), min: sorted[0] ?? NaN };
 }
 
+/** the untimed calls of `measure` and `measureEach` */
+function warmUp(call: () => void, options: MeasureOptions): void {
+  const started = performance.now();
+  for (let i = 0; i < (options.minWarmup ?? 0) || (i < options.warmup && performance.now() - started < options.budgetMs / 2); i++) call();
+}
+
 /**
  * Time `fn`: `minWarmup` untimed calls, then more up to `warmup` while they use under half of
  * `budgetMs`, then timed calls: always one, at least `minRuns` unless they take over 4x `budgetMs`,
@@ -45,8 +51,7 @@ export function summarize(samples: readonly number[]): Summary {
  * few samples it had.
  */
 export function measure(fn: () => void, options: MeasureOptions): TimedSummary {
-  const warmStart = performance.now();
-  for (let i = 0; i < (options.minWarmup ?? 0) || (i < options.warmup && performance.now() - warmStart < options.budgetMs / 2); i++) fn();
+  warmUp(fn, options);
   const samples: number[] = [];
   const started = performance.now();
   for (;;) {
@@ -69,8 +74,7 @@ export function measure(fn: () => void, options: MeasureOptions): TimedSummary {
  * that no run reuses another's memoised work and the heap holds one analysis, not a pile of them.
  */
 export function measureEach<T>(setup: () => T, fn: (input: T) => void, options: MeasureOptions): Summary {
-  const warmStart = performance.now();
-  for (let i = 0; i < (options.minWarmup ?? 0) || (i < options.warmup && performance.now() - warmStart < options.budgetMs / 2); i++) fn(setup());
+  warmUp(() => fn(setup()), options);
   const samples: number[] = [];
   let timed = 0;
   for (;;) {

@@ -29,6 +29,7 @@ export class Elaborator {
   readonly statementTensors = new Map<ModelItem, StatementTensors>();
   readonly expandedBlocks = new Set<string>();
   private readonly seen = new Set<string>();
+  private readonly modelNames = new Set<string>();
   private readonly perPlace = new Map<string, number>();
 
   constructor(
@@ -53,6 +54,12 @@ export class Elaborator {
     this.seen.add(key);
     const top = frame?.topSite;
     this.diagnostics.push(top && frame.callStack.length > 0 ? { ...d, related: [{ range: top, message: `in the expansion of '${frame.callStack[0]!.block}' called here` }] } : d);
+  }
+
+  /** a model's name met in file order: a second model of one name is reported (both are elaborated) */
+  nameModel(name: Ident): void {
+    if (this.modelNames.has(name.name)) this.diagnostics.push(diag('duplicate', name.range, `model '${name.name}' is defined twice`));
+    this.modelNames.add(name.name);
   }
 
   elaborateModel(model: ModelItem, defaults: ModelConfig, fileConfig: ConfigOverrides, overrides: ConfigOverrides | undefined): void {

@@ -53,11 +53,9 @@ function analyzeWhole(text: string, defaults: ModelConfig, overrides: ConfigOver
   const fileConfig = mergeConfigItems(file.items, diagnostics);
 
   const elaborator = new Elaborator(blocks, diagnostics, refs);
-  const modelNames = new Set<string>();
   for (const item of file.items) {
     if (item.kind !== 'model' || item.name.name === '') continue;
-    if (modelNames.has(item.name.name)) diagnostics.push(diag('duplicate', item.name.range, `model '${item.name.name}' is defined twice`));
-    modelNames.add(item.name.name);
+    elaborator.nameModel(item.name);
     elaborator.elaborateModel(item, defaults, fileConfig, overrides);
   }
   return frontendResult(file, text, lines, elaborator, refs, diagnostics);

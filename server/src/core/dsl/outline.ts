@@ -10,7 +10,6 @@ import type { SourceLines } from './source';
 /** a model's assignments as ModelSketch keeps them (`spans`: five numbers per assignment) */
 export interface StreamedSketch {
   readonly spans: number[];
-  readonly assigns: number;
 }
 
 /** shared by every tensor symbol (read-only, frozen) */
@@ -38,7 +37,7 @@ class ModelSketch {
       // the body kept its configs only, all above the first statement (frontend.ts)
       for (const s of body) if (s.kind === 'config') this.configs.push({ before: 0, item: s });
       this.spans = streamed.spans;
-      this.assigns = streamed.assigns;
+      this.assigns = streamed.spans.length / 5;
       return;
     }
     // a plain array: a typed one per model per analysis costs a small file more than its statements;

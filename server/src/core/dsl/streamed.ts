@@ -6,7 +6,6 @@
 import type { ConfigOverrides } from '../config';
 import type { CoreDiagnostic, ModelConfig } from '../ir';
 import type { Ident, Item, Statement } from './ast';
-import { diag } from './codes';
 import { mergeConfigItems } from './config';
 import { Elaborator } from './elaborate';
 import type { ModelRun } from './expand';
@@ -44,7 +43,6 @@ export class ModelStream implements ModelBodyListener {
   readonly itemDiagnostics: CoreDiagnostic[] = [];
   readonly modelDiagnostics: CoreDiagnostic[] = [];
   private fileConfig: ConfigOverrides = {};
-  private readonly modelNames = new Set<string>();
   private open: OpenModel | undefined;
 
   constructor(
@@ -63,8 +61,7 @@ export class ModelStream implements ModelBodyListener {
     }
     this.open = undefined;
     if (name.name === '') return;
-    if (this.modelNames.has(name.name)) this.modelDiagnostics.push(diag('duplicate', name.range, `model '${name.name}' is defined twice`));
-    this.modelNames.add(name.name);
+    this.elaborator.nameModel(name);
     this.open = { name, configs: [], run: undefined, spans: [] };
   }
 
@@ -90,7 +87,7 @@ export class ModelStream implements ModelBodyListener {
     const elaborator = this.elaborator!;
     const graph = elaborator.graphs.length;
     elaborator.graphs.push(run.finish(this.lines.range(from, to)));
-    this.models.push({ run, graph, sketch: { spans: open.spans, assigns: open.spans.length / 5 } });
+    this.models.push({ run, graph, sketch: { spans: open.spans } });
   }
 
   /** the model's range is known once its body closes: its name's stands in until then */
