@@ -9,7 +9,7 @@ import type { CoreDiagnostic, Graph, ModelConfig, SourceRange, TensorId } from '
 import type { BlockItem, Ident, ModelItem, Statement } from './ast';
 import { diag, type CodeName } from './codes';
 import { mergeConfigItems } from './config';
-import type { Frame } from './evaluate';
+import type { ElaborationContext, Frame } from './evaluate';
 import { ModelRun } from './expand';
 import type { RefCollector } from './refs';
 
@@ -24,7 +24,7 @@ export interface StatementTensors {
   readonly tensors: (TensorId | undefined)[];
 }
 
-export class Elaborator {
+export class Elaborator implements ElaborationContext {
   readonly graphs: Graph[] = [];
   readonly statementTensors = new Map<ModelItem, StatementTensors>();
   readonly expandedBlocks = new Set<string>();

@@ -2,12 +2,11 @@
 // lists) computed here, calls and repeat left to the expansion (expand.ts). Each evaluation
 // step is counted so no input can make it run unbounded.
 import type { GraphBuilder } from '../graphBuilder';
-import type { CallFrame, SourceRange } from '../ir';
+import type { CallFrame, CoreDiagnostic, SourceRange } from '../ir';
 import { ALL_OPS } from '../ops/registry';
-import type { Assign, Call, Expr, Ident, Located, Repeat } from './ast';
+import type { Assign, BlockItem, Call, Expr, Ident, Located, Repeat } from './ast';
 import type { EvArg } from './bind';
 import type { CodeName } from './codes';
-import type { Elaborator } from './elaborate';
 import type { RefCollector } from './refs';
 import { didYouMean } from './suggest';
 import { binaryOp, describeValue, ERROR, type Value } from './values';
@@ -22,6 +21,18 @@ export const LIMITS = {
   /** evaluation steps per model (guards expansions that create no ops) */
   stepsPerModel: 5_000_000,
 };
+
+/**
+ * What a model's evaluation needs of the file's elaboration (the Elaborator): its blocks and where
+ * problems go. An interface, so the evaluator and the expansion need not import elaborate.ts.
+ */
+export interface ElaborationContext {
+  readonly expandedBlocks: Set<string>;
+  reportFrom(code: CodeName, range: SourceRange, message: string, frame?: Frame, severity?: 'error' | 'warning'): void;
+  forward(d: CoreDiagnostic, frame?: Frame): void;
+  block(name: string): BlockItem | undefined;
+  blockNames(): Iterable<string>;
+}
 
 export interface Binding {
   readonly value: Value;
@@ -66,7 +77,7 @@ export abstract class Evaluator {
   protected callName = '';
 
   constructor(
-    protected readonly el: Elaborator,
+    protected readonly el: ElaborationContext,
     protected readonly builder: GraphBuilder,
     protected readonly graph: number,
     protected readonly refs: RefCollector,

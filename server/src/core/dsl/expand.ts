@@ -3,12 +3,11 @@
 import type { BlockItem, Call, Ident, ModelItem, Repeat, Statement } from './ast';
 import type { CallFrame, CoreDiagnostic, Graph, SourceRange, TensorId } from '../ir';
 import { isRejection, type GraphBuilder, type OpRequest } from '../graphBuilder';
-import type { Elaborator } from './elaborate';
 import type { RefCollector } from './refs';
 import { lookupOp, opNames } from '../ops/registry';
 import type { ArgValue, OpSpec } from '../ops/types';
 import { bindOpArgs, rangeOfArg, type EvArg } from './bind';
-import { Evaluator, knownWords, LIMITS, LimitReached, tensorsOf, type Binding, type Frame } from './evaluate';
+import { Evaluator, knownWords, LIMITS, LimitReached, tensorsOf, type Binding, type ElaborationContext, type Frame } from './evaluate';
 import { didYouMean } from './suggest';
 import { asInt, describeValue, ERROR, type Value } from './values';
 
@@ -52,7 +51,7 @@ export class ModelRun extends Evaluator {
   };
   private readonly unknownWord = (a: EvArg): void => this.unknownName(a.word!, a.at, this.bindingFrame!);
 
-  constructor(el: Elaborator, builder: GraphBuilder, graph: number, refs: RefCollector, private readonly modelName: Ident) {
+  constructor(el: ElaborationContext, builder: GraphBuilder, graph: number, refs: RefCollector, private readonly modelName: Ident) {
     super(el, builder, graph, refs);
   }
 
