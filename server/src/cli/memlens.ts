@@ -2,9 +2,10 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { analyzeDocument, type SourceLanguage } from '../core/analyze';
+import { analyzeDocument } from '../core/analyze';
 import { initTfjsFrontend, mentionsTfjs } from '../core/tfjs/frontend';
 import type { ConfigOverrides } from '../core/config';
+import type { SourceLanguage } from '../core/frontend';
 import { parseConfigSetting } from '../core/dsl/config';
 import { toJsonReport } from '../report/json';
 import { formatReport } from '../report/text';

@@ -4,13 +4,12 @@ import { analyzeMemory, type MemoryOptions } from './analysis/memory';
 import { runRules, type RunRulesOptions } from './rules';
 import type { RuleSettings } from './rules/types';
 import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from './config';
-import type { DocumentAnalysis, FrontendResult, ModelAnalysis } from './document';
+import type { DocumentAnalysis, ModelAnalysis } from './document';
+import type { FrontendResult, SourceLanguage } from './frontend';
 import { analyzeNnm } from './dsl/frontend';
 import { analyzeTfjs } from './tfjs/frontend';
 import type { Graph, ModelConfig } from './ir';
 import { Attachment } from './attach';
-
-export type SourceLanguage = 'nnm' | 'typescript' | 'javascript';
 
 export interface AnalyzeOptions {
   /** defaults under the file's own config (VS Code settings, CLI flags without --force) */

@@ -1,55 +1,30 @@
-// What a frontend extracts from one document, and what the analyses add to it.
+// What the analyses add to a frontend's result (core/frontend.ts) for one document.
 // LSP features and the CLI read only this: they format findings, never recompute them.
-import type { CoreDiagnostic, Graph, OpId, SourceRange, TensorId } from './ir';
+import type { CoreDiagnostic, Graph, Precision, SourceRange } from './ir';
 import type { Footprint } from './analysis/footprint';
-import type { Finding } from './rules/types';
 import type { MemoryAnalysis } from './analysis/memory';
+import type { FrontendResult } from './frontend';
 
-export type SymbolKind = 'model' | 'block' | 'tensor' | 'config' | 'parameter';
+/** a fix as data; the title and edits are computed by core/fixes against the document text */
+export type FixSpec =
+  /** add `inplace: true` to the op calls at these sites */
+  | { readonly kind: 'inplace'; readonly sites: readonly SourceRange[]; readonly opName: string }
+  /** set the model's `batch:` (editing or inserting it in the model's or the file's config) */
+  | { readonly kind: 'batch'; readonly model: string; readonly batch: number; readonly why: string }
+  /** set the model's `precision:` */
+  | { readonly kind: 'precision'; readonly model: string; readonly precision: Precision }
+  /** add `checkpoint: true` to block calls / `repeat`s (their call ranges) */
+  | { readonly kind: 'checkpoint'; readonly calls: readonly SourceRange[]; readonly label: string }
+  /** delete a statement (its whole lines) */
+  | { readonly kind: 'removeStatement'; readonly statement: SourceRange; readonly label: string };
 
-/** outline entry (document symbols) */
-export interface OutlineSymbol {
-  readonly name: string;
-  readonly kind: SymbolKind;
-  readonly range: SourceRange;
-  readonly selectionRange: SourceRange;
-  readonly detail?: string;
-  readonly children: readonly OutlineSymbol[];
-}
-
-/**
- * One identifier occurrence or call in the source, resolved: hover, definition and references
- * are lookups in this list. A name inside a block body resolves to every expanded instance.
- */
-export interface SourceRef {
-  readonly range: SourceRange;
-  readonly kind: 'tensor' | 'op' | 'block' | 'model' | 'parameter' | 'config';
-  readonly name: string;
-  /** where the name is defined (for go-to-definition); equal to `range` on the definition itself */
-  readonly definition?: SourceRange;
-  readonly isDefinition: boolean;
-  /** index into `graphs` of the model it belongs to, when it belongs to one */
-  readonly graph?: number;
-  /** tensors this occurrence denotes (one per expanded instance) */
-  readonly tensors?: readonly TensorId[];
-  /** ops this call created (one per expanded instance; a block call: all ops of its expansion) */
-  readonly ops?: readonly OpId[];
-}
-
-export interface BlockInfo {
-  readonly name: string;
-  readonly params: readonly { name: string; default?: string }[];
-  readonly range: SourceRange;
-  readonly nameRange: SourceRange;
-  readonly doc?: string;
-}
-
-export interface FrontendResult {
-  readonly graphs: readonly Graph[];
-  readonly diagnostics: readonly CoreDiagnostic[];
-  readonly outline: readonly OutlineSymbol[];
-  readonly refs: readonly SourceRef[];
-  readonly blocks: readonly BlockInfo[];
+/** a lint rule's finding (core/rules), with the fixes that apply to it */
+export interface Finding extends CoreDiagnostic {
+  /** settings name of the rule (`batchBloat`) */
+  readonly rule: string;
+  /** index of the model in DocumentAnalysis.models */
+  readonly model: number;
+  readonly fixes: readonly FixSpec[];
 }
 
 export interface ModelAnalysis {

@@ -1,8 +1,9 @@
 // Per-document cache: text -> DocumentAnalysis, computed at most once per document version
 // (and settings generation) and shared by every feature.
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeDocument, type AnalyzeOptions, type SourceLanguage } from '../core/analyze';
+import { analyzeDocument, type AnalyzeOptions } from '../core/analyze';
 import type { DocumentAnalysis } from '../core/document';
+import type { SourceLanguage } from '../core/frontend';
 
 export type Analyzer = (text: string, language: SourceLanguage, options: AnalyzeOptions) => DocumentAnalysis;
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { FrontendResult } from '../../../server/src/core/document';
+import type { FrontendResult } from '../../../server/src/core/frontend';
 import { lex } from '../../../server/src/core/dsl/lexer';
 import { analyze } from './helpers';
 

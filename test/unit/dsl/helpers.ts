@@ -1,7 +1,7 @@
 // Shared helpers of the .nnm frontend tests.
 import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
 import type { ConfigOverrides } from '../../../server/src/core/config';
-import type { FrontendResult } from '../../../server/src/core/document';
+import type { FrontendResult } from '../../../server/src/core/frontend';
 import { analyzeNnm } from '../../../server/src/core/dsl/frontend';
 import type { CoreDiagnostic, SourceRange } from '../../../server/src/core/ir';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SourceRef } from '../../../server/src/core/document';
+import type { SourceRef } from '../../../server/src/core/frontend';
 import { analyze, at } from './helpers';
 
 const SRC = [

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
-import type { FrontendResult } from '../../../server/src/core/document';
+import type { FrontendResult } from '../../../server/src/core/frontend';
 import { analyzeNnm, itemsAboveModels, STREAM_MIN_CHARS, streamsByDefault } from '../../../server/src/core/dsl/frontend';
 import { parseNnm } from '../../../server/src/core/dsl/parser';
 import { RefCollector } from '../../../server/src/core/dsl/refs';

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { AnalyzeOptions, SourceLanguage } from '../../../server/src/core/analyze';
+import type { AnalyzeOptions } from '../../../server/src/core/analyze';
 import type { DocumentAnalysis } from '../../../server/src/core/document';
+import type { SourceLanguage } from '../../../server/src/core/frontend';
 import { AnalysisCache, sourceLanguage } from '../../../server/src/lsp/documents';
 
 const EMPTY: DocumentAnalysis = { graphs: [], models: [], diagnostics: [], outline: [], refs: [], blocks: [] };

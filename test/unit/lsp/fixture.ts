@@ -2,7 +2,8 @@
 // blocks written out by hand, so LSP features are tested without the DSL frontend.
 import { analyzeGraphs } from '../../../server/src/core/analyze';
 import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from '../../../server/src/core/config';
-import type { BlockInfo, DocumentAnalysis, OutlineSymbol, SourceRef } from '../../../server/src/core/document';
+import type { DocumentAnalysis } from '../../../server/src/core/document';
+import type { BlockInfo, OutlineSymbol, SourceRef } from '../../../server/src/core/frontend';
 import { GraphBuilder, isRejection, type OpRequest } from '../../../server/src/core/graphBuilder';
 import type { CallFrame, CoreDiagnostic, SourceRange } from '../../../server/src/core/ir';
 

@@ -10,7 +10,7 @@ import { parseFile } from '../../../server/src/core/fixes/locate';
 import { parseNnm } from '../../../server/src/core/dsl/parser';
 import { previewFix, previewFixAll, previewIgnore, type FixSource } from '../../../server/src/core/fixes/preview';
 import { formatBytes } from '../../../server/src/core/units';
-import type { Finding } from '../../../server/src/core/rules/types';
+import type { Finding } from '../../../server/src/core/document';
 import { fixture } from './fixture';
 
 function source(text: string): FixSource {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../server/src/core/analyze';
 import { RULES } from '../../../server/src/core/rules';
-import type { Finding } from '../../../server/src/core/rules/types';
+import type { Finding } from '../../../server/src/core/document';
 import { fixture } from './fixture';
 
 

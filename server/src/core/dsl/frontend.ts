@@ -1,6 +1,6 @@
 // The .nnm frontend: text -> tokens -> AST -> elaborated graphs, with outline, refs and blocks.
 import type { ConfigOverrides } from '../config';
-import type { BlockInfo, FrontendResult } from '../document';
+import type { BlockInfo, FrontendResult } from '../frontend';
 import type { CoreDiagnostic, ModelConfig } from '../ir';
 import type { ModelItem, NnmFile } from './ast';
 import { collectBlocks } from './blocks';

@@ -1,7 +1,7 @@
 // The frontend's result with refs and outline built on their first read: own enumerable getters
 // (spreads, JSON and analyzeGraphs' copy see them) shared by every result (core/getters.ts says
 // why getters written in an object literal kept whole analyses alive).
-import type { FrontendResult, OutlineSymbol, SourceRef, BlockInfo } from '../document';
+import type { FrontendResult, OutlineSymbol, SourceRef, BlockInfo } from '../frontend';
 import type { CoreDiagnostic, Graph } from '../ir';
 import type { OutlineSketch } from './outline';
 import type { RefCollector } from './refs';

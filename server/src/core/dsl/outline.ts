@@ -1,7 +1,7 @@
 // The outline (document symbols) of a .nnm file, built when an editor asks for it. A model's
 // statements are sketched after elaboration (names and offsets in columns), so the result need
 // not keep the syntax tree of a large model alive until then.
-import type { OutlineSymbol } from '../document';
+import type { OutlineSymbol } from '../frontend';
 import type { Graph } from '../ir';
 import type { BlockItem, ConfigItem, Ident, ModelItem, NnmFile, Statement } from './ast';
 import type { StatementTensors } from './elaborate';

@@ -1,7 +1,7 @@
 // Merges recorded occurrences (refs.ts) into the refs list. An occurrence inside a block body is
 // met once per expansion; all instances merge into one ref per (graph, kind, position).
 import type { OpId, SourceRange, TensorId } from '../ir';
-import type { SourceRef } from '../document';
+import type { SourceRef } from '../frontend';
 import type { SourceLines } from './source';
 
 /** a name's start and end keys (source.ts) */

@@ -2,7 +2,7 @@
 // definition, references and completion read the refs, on request: an occurrence is recorded as
 // the arguments of `add` in rows of numbers, and merged into refs (refMerge.ts) on the first `list()`.
 import type { OpId, TensorId } from '../ir';
-import type { SourceRef } from '../document';
+import type { SourceRef } from '../frontend';
 import { KINDS, kindIndex, RefMerger, type Span } from './refMerge';
 import type { SourceLines } from './source';
 

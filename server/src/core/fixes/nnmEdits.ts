@@ -2,7 +2,7 @@
 // inserted, one statement's lines removed, one comment line inserted. Everything else in the
 // text (formatting, comments, blank lines) stays byte for byte.
 import type { Call, NnmFile } from '../dsl/ast';
-import type { SourceLanguage } from '../analyze';
+import type { SourceLanguage } from '../frontend';
 import type { SourceRange } from '../ir';
 import { commentPrefix, IGNORE_MARKER } from '../rules/ignore';
 import { insertAt, lineIndent, type TextEdit } from './edits';

@@ -1,10 +1,10 @@
 // A fix made concrete: its text edits, and its title with figures taken from re-analysing the
 // edited text (never estimated). Previews are memoised per analysis object, i.e. per document
 // version and settings, so a lightbulb shown twice costs one re-analysis.
-import { analyzeDocument, type AnalyzeOptions, type SourceLanguage } from '../analyze';
-import type { DocumentAnalysis, ModelAnalysis } from '../document';
+import { analyzeDocument, type AnalyzeOptions } from '../analyze';
+import type { DocumentAnalysis, Finding, FixSpec, ModelAnalysis } from '../document';
+import type { SourceLanguage } from '../frontend';
 import { INPLACE_CODE } from '../rules/inplace';
-import type { Finding, FixSpec } from '../rules/types';
 import { DEFAULT_THRESHOLDS, rangeKey } from '../rules/types';
 import { RULES } from '../rules';
 import { inPlaceSites } from '../rules/missedInPlace';

@@ -4,7 +4,8 @@
 import { activationDType } from '../graphBuilder';
 import { formatBytes } from '../units';
 import { bufferBytes, describeBuffer, lowerBoundAt, percent } from './describe';
-import type { FixSpec, Rule } from './types';
+import type { FixSpec } from '../document';
+import type { Rule } from './types';
 
 export const batchBloatRule: Rule = {
   code: 'NNM203',

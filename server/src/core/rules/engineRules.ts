@@ -2,7 +2,8 @@
 // switches, ignore comments and fixes like every other rule.
 import { budgetDiagnostics, BUDGET_CODE } from './budget';
 import { inPlaceDiagnostics, INPLACE_CODE } from './inplace';
-import type { FixSpec, RawFinding, Rule } from './types';
+import type { FixSpec } from '../document';
+import type { RawFinding, Rule } from './types';
 
 export const budgetRule: Rule = {
   code: BUDGET_CODE,

@@ -2,7 +2,7 @@
 // finding's line or the line above silences it. Several codes may be listed; none listed
 // silences every rule finding there. Only lint findings (NNM2xx) can be silenced, never errors
 // of the language itself.
-import type { SourceLanguage } from '../analyze';
+import type { SourceLanguage } from '../frontend';
 
 export const IGNORE_MARKER = 'memlens-ignore';
 

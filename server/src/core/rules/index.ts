@@ -1,8 +1,8 @@
 // The rule registry: every lint rule with its code, default severity and settings name, run over
 // each analysed model; settings switch rules off or change their severity, and
 // `memlens-ignore` comments silence single findings.
-import type { SourceLanguage } from '../analyze';
-import type { ModelAnalysis } from '../document';
+import type { Finding, ModelAnalysis } from '../document';
+import type { SourceLanguage } from '../frontend';
 import { batchBloatRule } from './batchBloat';
 import { checkpointCandidateRule } from './checkpointCandidate';
 import { deadTensorRule } from './deadTensor';
@@ -12,7 +12,7 @@ import { loweringBloatRule } from './loweringBloat';
 import { missedInPlaceRule } from './missedInPlace';
 import { precisionRule } from './precision';
 import { simdUnderfillRule } from './simdUnderfill';
-import { DEFAULT_RULE_SETTINGS, type Finding, type RawFinding, type Rule, type RuleSettings } from './types';
+import { DEFAULT_RULE_SETTINGS, type RawFinding, type Rule, type RuleSettings } from './types';
 
 export const RULES: readonly Rule[] = [
   budgetRule,

@@ -4,7 +4,8 @@ import { formatBytes } from '../units';
 import type { Precision } from '../ir';
 import { lowerBoundUnderPrecision } from './whatIf';
 import { plannedBelow } from './describe';
-import type { FixSpec, Rule } from './types';
+import type { FixSpec } from '../document';
+import type { Rule } from './types';
 
 export const precisionRule: Rule = {
   code: 'NNM207',

@@ -3,7 +3,8 @@
 import { activationDType } from '../graphBuilder';
 import { formatBytes } from '../units';
 import { fitWords, percent } from './describe';
-import type { FixSpec, Rule } from './types';
+import type { FixSpec } from '../document';
+import type { Rule } from './types';
 
 export const simdUnderfillRule: Rule = {
   code: 'NNM206',

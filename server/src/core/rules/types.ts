@@ -1,30 +1,9 @@
 // The lint-rule contract: a rule reads one model's analysis and returns findings; each finding
-// names the fixes that apply to it as data, and core/fixes turns a fix into text edits.
-import type { ModelAnalysis } from '../document';
+// names the fixes that apply to it as data (core/document.ts), and core/fixes turns a fix into text edits.
+import type { FixSpec, ModelAnalysis } from '../document';
 import type { MemoryAnalysis } from '../analysis/memory';
-import type { CoreDiagnostic, Precision, Severity, SourceRange } from '../ir';
-import type { SourceLanguage } from '../analyze';
-
-/** a fix as data; the title and edits are computed by core/fixes against the document text */
-export type FixSpec =
-  /** add `inplace: true` to the op calls at these sites */
-  | { readonly kind: 'inplace'; readonly sites: readonly SourceRange[]; readonly opName: string }
-  /** set the model's `batch:` (editing or inserting it in the model's or the file's config) */
-  | { readonly kind: 'batch'; readonly model: string; readonly batch: number; readonly why: string }
-  /** set the model's `precision:` */
-  | { readonly kind: 'precision'; readonly model: string; readonly precision: Precision }
-  /** add `checkpoint: true` to block calls / `repeat`s (their call ranges) */
-  | { readonly kind: 'checkpoint'; readonly calls: readonly SourceRange[]; readonly label: string }
-  /** delete a statement (its whole lines) */
-  | { readonly kind: 'removeStatement'; readonly statement: SourceRange; readonly label: string };
-
-export interface Finding extends CoreDiagnostic {
-  /** settings name of the rule (`batchBloat`) */
-  readonly rule: string;
-  /** index of the model in DocumentAnalysis.models */
-  readonly model: number;
-  readonly fixes: readonly FixSpec[];
-}
+import type { Severity, SourceRange } from '../ir';
+import type { SourceLanguage } from '../frontend';
 
 /** what a rule returns: the registry adds code, severity, rule and model */
 export interface RawFinding {

@@ -1,7 +1,7 @@
 // The TensorFlow.js frontend: TypeScript / JavaScript text -> FrontendResult.
 // Files that never mention a TensorFlow.js package are answered without parsing.
 import type { ConfigOverrides } from '../config';
-import type { FrontendResult, OutlineSymbol, SourceRef } from '../document';
+import type { FrontendResult, OutlineSymbol, SourceRef } from '../frontend';
 import type { CoreDiagnostic, Graph, ModelConfig } from '../ir';
 import { rangeOf } from '../ir';
 import { TFJS_CODES } from './codes';

@@ -4,7 +4,7 @@ import type { SyntaxNode as Node } from './syntax';
 import { mergeConfig, type ConfigOverrides } from '../config';
 import type { CoreDiagnostic, Graph, ModelConfig, OpId, OpNode, Optimizer, SourceRange, TensorId } from '../ir';
 import { GraphBuilder, isRejection } from '../graphBuilder';
-import type { SourceRef } from '../document';
+import type { SourceRef } from '../frontend';
 import type { ArgValue } from '../ops/types';
 import { TFJS_CODES } from './codes';
 import { declaredInputShape, inputDType, planLayer, type LayerProblem } from './layers';

@@ -2,11 +2,11 @@
 // core computed by re-analysing the edited text) and an ignore comment; plus
 // `source.fixAll.memlens`, every reported missed in-place at once.
 import { CodeActionKind, type CodeAction, type CodeActionParams, type TextEdit as LspTextEdit } from 'vscode-languageserver';
-import type { AnalyzeOptions, SourceLanguage } from '../../core/analyze';
-import type { DocumentAnalysis } from '../../core/document';
+import type { AnalyzeOptions } from '../../core/analyze';
+import type { DocumentAnalysis, Finding } from '../../core/document';
+import type { SourceLanguage } from '../../core/frontend';
 import type { TextEdit } from '../../core/fixes/edits';
 import { previewFix, previewFixAll, previewIgnore, type FixSource } from '../../core/fixes/preview';
-import type { Finding } from '../../core/rules/types';
 import { comparePositions, toLspRange } from '../position';
 import { toLspDiagnostic } from './diagnostics';
 

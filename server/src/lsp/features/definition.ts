@@ -1,6 +1,7 @@
 // Go to definition and find references: lookups in the resolved refs.
 import type { Location } from 'vscode-languageserver';
-import type { DocumentAnalysis, SourceRef } from '../../core/document';
+import type { DocumentAnalysis } from '../../core/document';
+import type { SourceRef } from '../../core/frontend';
 import type { Position, SourceRange } from '../../core/ir';
 import { sameRange } from '../../core/ir';
 import { rangeContains, rangeKey, toLspRange } from '../position';

@@ -3,7 +3,7 @@
 import { devicePreset } from '../../core/devices';
 import { lookupOp } from '../../core/ops/registry';
 import type { BatchLimit } from '../../core/analysis/batch';
-import type { BlockInfo } from '../../core/document';
+import type { BlockInfo } from '../../core/frontend';
 import type { AttrValue, Device, ModelConfig, Optimizer, ParamCount } from '../../core/ir';
 import { atBatch, formatBytes, formatInt, type SymbolicBytes } from '../../core/units';
 

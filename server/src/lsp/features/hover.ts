@@ -1,6 +1,7 @@
 // Hover: what a name, call, block or model costs. Markdown, one section builder per kind of thing.
 import { MarkupKind, type Hover } from 'vscode-languageserver';
-import type { BlockInfo, DocumentAnalysis, ModelAnalysis, SourceRef } from '../../core/document';
+import type { DocumentAnalysis, ModelAnalysis } from '../../core/document';
+import type { BlockInfo, SourceRef } from '../../core/frontend';
 import type { OpId, Position, SourceRange, TensorId } from '../../core/ir';
 import { lookupOp } from '../../core/ops/registry';
 import { atBatch, symbolic } from '../../core/units';

@@ -1,6 +1,7 @@
 // Lookups in a DocumentAnalysis shared by the features: which ref is at a position, which model
 // a ref belongs to, and sums of per-op findings over a set of ops (a block expansion).
-import type { DocumentAnalysis, ModelAnalysis, SourceRef } from '../../core/document';
+import type { DocumentAnalysis, ModelAnalysis } from '../../core/document';
+import type { SourceRef } from '../../core/frontend';
 import type { OpId, ParamCount, Position } from '../../core/ir';
 import { addBytes, ZERO_BYTES, type SymbolicBytes } from '../../core/units';
 import { innermostAt } from '../position';

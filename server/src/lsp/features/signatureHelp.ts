@@ -1,6 +1,7 @@
 // Signature help: the parameters of the op or block being called, the one under the cursor active.
 import { MarkupKind, type ParameterInformation, type SignatureHelp, type SignatureInformation } from 'vscode-languageserver';
-import type { BlockInfo, DocumentAnalysis } from '../../core/document';
+import type { DocumentAnalysis } from '../../core/document';
+import type { BlockInfo } from '../../core/frontend';
 import { lookupOp } from '../../core/ops/registry';
 import type { ArgSpec, OpSpec } from '../../core/ops/types';
 import { textContext, type CallContext } from './textContext';

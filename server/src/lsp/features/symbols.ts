@@ -1,6 +1,7 @@
 // Document symbols: the frontend's outline (models, blocks, tensors) as a hierarchy.
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
-import type { DocumentAnalysis, OutlineSymbol, SymbolKind as CoreSymbolKind } from '../../core/document';
+import type { DocumentAnalysis } from '../../core/document';
+import type { OutlineSymbol, SymbolKind as CoreSymbolKind } from '../../core/frontend';
 import { rangeWithin, toLspRange } from '../position';
 
 const KIND: Readonly<Record<CoreSymbolKind, SymbolKind>> = {
