@@ -2,6 +2,7 @@
 // Everything the user sees in the editor comes from the server over LSP.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { CLIENT_LANGUAGES } from './languages';
 import { SERVER_NODE_FLAGS } from './serverFlags';
 
 /** custom request answered by the server: the CLI-equivalent report of one document */
@@ -26,9 +27,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module, transport: TransportKind.ipc, options: { execArgv } },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: [...execArgv, '--nolazy', '--inspect=6009'] } },
   };
-  const languages = ['nnm', 'typescript', 'javascript'];
   const clientOptions: LanguageClientOptions = {
-    documentSelector: languages.flatMap((language) => [
+    documentSelector: CLIENT_LANGUAGES.flatMap((language) => [
       { scheme: 'file', language },
       { scheme: 'untitled', language },
     ]),

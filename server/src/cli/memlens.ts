@@ -1,11 +1,10 @@
 // `memlens report FILE`: the same core as the language server, for CI and terminals.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
 import { analyzeDocument } from '../core/analyze';
-import { initTfjsFrontend, mentionsTfjs } from '../core/tfjs/frontend';
 import type { ConfigOverrides } from '../core/config';
 import type { SourceLanguage } from '../core/frontend';
+import { FRONTENDS, frontendForFile } from '../core/frontends';
 import { parseConfigSetting } from '../core/dsl/config';
 import { toJsonReport } from '../report/json';
 import { formatReport } from '../report/text';
@@ -28,23 +27,14 @@ interface ReportFlags {
 
 class UsageError extends Error {}
 
-export function languageOf(file: string): SourceLanguage | undefined {
-  switch (extname(file).toLowerCase()) {
-    case '.nnm':
-      return 'nnm';
-    case '.ts':
-    case '.mts':
-    case '.cts':
-    case '.tsx':
-      return 'typescript';
-    case '.js':
-    case '.mjs':
-    case '.cjs':
-    case '.jsx':
-      return 'javascript';
-    default:
-      return undefined;
+/** `.nnm, .ts or .js`: the first extension of each language the frontends read */
+function expectedExtensions(): string {
+  const first = new Map<SourceLanguage, string>();
+  for (const frontend of FRONTENDS) {
+    for (const [extension, language] of Object.entries(frontend.fileExtensions)) if (!first.has(language)) first.set(language, extension);
   }
+  const list = [...first.values()];
+  return list.length > 1 ? `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}` : list.join('');
 }
 
 /** CLI flags, written in .nnm syntax, become overrides above the file's own config */
@@ -81,12 +71,13 @@ function readSource(file: string): string {
 }
 
 export async function report(file: string, flags: ReportFlags, out: (s: string) => void): Promise<number> {
-  const language = languageOf(file);
-  if (!language) throw new UsageError(`${file}: unsupported file type (expected .nnm, .ts or .js)`);
+  const chosen = frontendForFile(file);
+  if (!chosen) throw new UsageError(`${file}: unsupported file type (expected ${expectedExtensions()})`);
+  const { frontend, language } = chosen;
   const overrides = flagsToOverrides(flags);
   const text = readSource(file);
-  // the TypeScript parser (web-tree-sitter wasm) loads asynchronously, once
-  if (language !== 'nnm' && mentionsTfjs(text)) await initTfjsFrontend();
+  // a parser such as TypeScript's (web-tree-sitter wasm) loads asynchronously, once
+  if (frontend.init && frontend.claims(text)) await frontend.init();
   const analysis = analyzeDocument(text, language, { overrides });
   out(flags.json ? JSON.stringify(toJsonReport(file, analysis), null, 2) + '\n' : formatReport(file, analysis, { timeline: flags.timeline === true }));
   return analysis.diagnostics.some((d) => d.severity === 'error') ? EXIT_ERRORS : EXIT_OK;

@@ -1,4 +1,5 @@
-// The one entry point from text to findings, shared by the language server and the CLI.
+// The one entry point from text to findings, shared by the language server and the CLI: the
+// language's frontend (frontends.ts) extracts the graphs, the analyses and rules do the rest.
 import { computeFootprint } from './analysis/footprint';
 import { analyzeMemory, type MemoryOptions } from './analysis/memory';
 import { runRules, type RunRulesOptions } from './rules';
@@ -6,9 +7,8 @@ import type { RuleSettings } from './rules/types';
 import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from './config';
 import type { DocumentAnalysis, ModelAnalysis } from './document';
 import type { FrontendResult, SourceLanguage } from './frontend';
-import { analyzeNnm } from './dsl/frontend';
-import { analyzeTfjs } from './tfjs/frontend';
-import type { Graph, ModelConfig } from './ir';
+import { frontendFor } from './frontends';
+import type { Graph } from './ir';
 import { Attachment } from './attach';
 
 export interface AnalyzeOptions {
@@ -16,7 +16,7 @@ export interface AnalyzeOptions {
   readonly defaults?: ConfigOverrides;
   /** applied over the file's own config (CLI flags such as --batch) */
   readonly overrides?: ConfigOverrides;
-  /** the document's URI or path: the TypeScript frontend keeps its tree for incremental re-parsing */
+  /** the document's URI or path: a frontend may keep its tree for incremental re-parsing (TypeScript does) */
   readonly documentKey?: string;
   /** lint rule switches and thresholds (memlens.rules.*, memlens.thresholds.*) */
   readonly rules?: RuleSettings;
@@ -25,12 +25,10 @@ export interface AnalyzeOptions {
 }
 
 export function analyzeDocument(text: string, language: SourceLanguage, options: AnalyzeOptions = {}): DocumentAnalysis {
-  const defaults: ModelConfig = mergeConfig(BUILTIN_DEFAULTS, options.defaults);
-  const frontend: FrontendResult =
-    language === 'nnm'
-      ? analyzeNnm(text, defaults, options.overrides)
-      : analyzeTfjs(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}) });
-  return analyzeGraphs(frontend, { text, language, ...(options.rules ? { settings: options.rules } : {}) }, options.memory);
+  const frontend = frontendFor(language);
+  const defaults = mergeConfig(BUILTIN_DEFAULTS, options.defaults);
+  const result = frontend.analyze(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}) });
+  return analyzeGraphs(result, { text, language, lineComment: frontend.lineComment, ...(options.rules ? { settings: options.rules } : {}) }, options.memory);
 }
 
 /**
@@ -40,7 +38,7 @@ export function analyzeDocument(text: string, language: SourceLanguage, options:
 const analysisCache = new Attachment<Graph, ModelAnalysis>('memlens model analysis');
 
 /** run the analyses over what a frontend extracted */
-export function analyzeGraphs(frontend: FrontendResult, source: RunRulesOptions = { text: '', language: 'nnm' }, memoryOptions?: MemoryOptions): DocumentAnalysis {
+export function analyzeGraphs(frontend: FrontendResult, source: RunRulesOptions = { text: '', language: 'nnm', lineComment: '#' }, memoryOptions?: MemoryOptions): DocumentAnalysis {
   const models: ModelAnalysis[] = frontend.graphs.map((graph) => {
     const cached = analysisCache.get(graph);
     if (cached) return cached;

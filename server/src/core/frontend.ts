@@ -1,9 +1,44 @@
-// What a language frontend hands back to the core. Types only, importing nothing above the IR,
-// so every layer may import it without a cycle.
-import type { CoreDiagnostic, Graph, OpId, SourceRange, TensorId } from './ir';
+// The contract between a language frontend and the core: what a frontend is given, and what it
+// hands back. Types only, importing nothing above the IR, so every layer may import it without a cycle.
+import type { ConfigOverrides } from './config';
+import type { CoreDiagnostic, Graph, ModelConfig, OpId, SourceRange, TensorId } from './ir';
 
-/** the languages memlens reads, as LSP language ids */
+/** the languages memlens reads, as LSP language ids; core/frontends.ts says which frontend reads each */
 export type SourceLanguage = 'nnm' | 'typescript' | 'javascript';
+
+export interface FrontendOptions {
+  /** the built-in defaults under the editor settings / CLI defaults: where a model's config starts */
+  readonly defaults: ModelConfig;
+  /** applied over the file's own config (CLI flags such as --batch) */
+  readonly overrides?: ConfigOverrides;
+  /** the document's URI or path: a frontend may keep state for it between versions (see `forget`) */
+  readonly documentKey?: string;
+  /** which of the frontend's `languages` the text is written in */
+  readonly language: SourceLanguage;
+}
+
+export interface Frontend {
+  /** for messages: "could not load the TypeScript parser" */
+  readonly name: string;
+  /** the LSP language ids it reads; the client's document selector and activation events list the same */
+  readonly languages: readonly SourceLanguage[];
+  /** other editor language ids read as one of `languages` (typescriptreact as typescript) */
+  readonly languageAliases?: Readonly<Record<string, SourceLanguage>>;
+  /** file extensions the CLI reads (lower case, with the dot), each with its language */
+  readonly fileExtensions: Readonly<Record<string, SourceLanguage>>;
+  /** what starts a line comment: `memlens-ignore` comments and their quick fix are written with it */
+  readonly lineComment: string;
+  /** cheap check whether a text is for this frontend at all, before any parser is loaded */
+  claims(text: string): boolean;
+  /** synchronous once `init` has resolved; before that it may answer with a "still loading" note */
+  analyze(text: string, options: FrontendOptions): FrontendResult;
+  /** loads what parsing needs (tree-sitter wasm), once; the server calls it on the first claimed document */
+  init?(wasmDir?: string): Promise<void>;
+  /** whether `init` has resolved */
+  isReady?(): boolean;
+  /** drops what was kept for a closed document */
+  forget?(documentKey: string): void;
+}
 
 export type SymbolKind = 'model' | 'block' | 'tensor' | 'config' | 'parameter';
 

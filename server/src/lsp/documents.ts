@@ -4,24 +4,9 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyzeDocument, type AnalyzeOptions } from '../core/analyze';
 import type { DocumentAnalysis } from '../core/document';
 import type { SourceLanguage } from '../core/frontend';
+import { sourceLanguage } from '../core/frontends';
 
 export type Analyzer = (text: string, language: SourceLanguage, options: AnalyzeOptions) => DocumentAnalysis;
-
-/** editor language id -> the frontend that reads it; undefined for languages we ignore */
-export function sourceLanguage(languageId: string): SourceLanguage | undefined {
-  switch (languageId) {
-    case 'nnm':
-      return 'nnm';
-    case 'typescript':
-    case 'typescriptreact':
-      return 'typescript';
-    case 'javascript':
-    case 'javascriptreact':
-      return 'javascript';
-    default:
-      return undefined;
-  }
-}
 
 interface Entry {
   readonly version: number;

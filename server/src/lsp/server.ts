@@ -23,10 +23,11 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DocumentAnalysis } from '../core/document';
-import { forgetDocument, initTfjsFrontend, mentionsTfjs } from '../core/tfjs/frontend';
+import type { Frontend } from '../core/frontend';
+import { frontendFor, FRONTENDS, sourceLanguage } from '../core/frontends';
 import { Debouncer } from './debounce';
 import { errorText, safe } from './safe';
-import { AnalysisCache, sourceLanguage } from './documents';
+import { AnalysisCache } from './documents';
 import { codeActions, FIX_ALL_KIND, PreviewWarmer, type CodeActionInput } from './features/codeActions';
 import { codeLenses } from './features/codeLens';
 import { completion } from './features/completion';
@@ -222,44 +223,44 @@ async function publishDiagnostics(uri: string): Promise<void> {
   }
 }
 
-/** the TypeScript parser (web-tree-sitter wasm) loads on the first TensorFlow.js file, not at startup */
-let tfjsLoading: Promise<void> | undefined;
+/** frontends with an `init` (the TypeScript parser, web-tree-sitter wasm) load on the first document they claim, not at startup; tried once */
+const loading = new Set<Frontend>();
 
-function loadTfjsFrontendFor(doc: TextDocument): void {
-  const language = sourceLanguage(doc.languageId);
-  if (tfjsLoading || (language !== 'typescript' && language !== 'javascript') || !mentionsTfjs(doc.getText())) return;
-  tfjsLoading = initTfjsFrontend().then(
+function initFrontendFor(doc: TextDocument): void {
+  const frontend = frontendFor(doc.languageId);
+  if (!frontend?.init || loading.has(frontend) || !frontend.claims(doc.getText())) return;
+  loading.add(frontend);
+  void frontend.init().then(
     () => {
-      // analyses made while loading only said so: redo every TypeScript / JavaScript document
+      // analyses made while loading only said so: redo every document this frontend reads
       for (const open of documents.all()) {
-        const lang = sourceLanguage(open.languageId);
-        if (lang !== 'typescript' && lang !== 'javascript') continue;
+        if (frontendFor(open.languageId) !== frontend) continue;
         cache.delete(open.uri);
         debouncer.flush(open.uri);
       }
     },
-    (err: unknown) => log(`memlens: could not load the TypeScript parser: ${err instanceof Error ? err.message : String(err)}`),
+    (err: unknown) => log(`memlens: could not load the ${frontend.name} parser: ${err instanceof Error ? err.message : String(err)}`),
   );
 }
 
 documents.onDidOpen((e) => {
   openVersions.set(e.document.uri, e.document.version);
   if (!sourceLanguage(e.document.languageId)) return;
-  loadTfjsFrontendFor(e.document);
+  initFrontendFor(e.document);
   debouncer.flush(e.document.uri);
 });
 documents.onDidChangeContent((e) => {
   // the open event also fires a content change; the open handler has published it already
   if (e.document.version === openVersions.get(e.document.uri)) return;
   if (!sourceLanguage(e.document.languageId)) return;
-  loadTfjsFrontendFor(e.document);
+  initFrontendFor(e.document);
   debouncer.change(e.document.uri);
 });
 documents.onDidClose((e) => {
   debouncer.cancel(e.document.uri);
   previewWarmer.cancel(e.document.uri);
   cache.delete(e.document.uri);
-  forgetDocument(e.document.uri);
+  for (const frontend of FRONTENDS) frontend.forget?.(e.document.uri);
   openVersions.delete(e.document.uri);
   if (sourceLanguage(e.document.languageId) && (nonEmpty.delete(e.document.uri) || e.document.languageId === 'nnm')) {
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });

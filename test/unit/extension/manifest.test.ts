@@ -1,9 +1,12 @@
 // The extension manifest and the TextMate grammar agree with the language they describe:
-// every op the registry knows is coloured as an op, every setting is documented, paths exist.
+// every op the registry knows is coloured as an op, every setting is documented, paths exist,
+// and the client and the activation events name the languages of the frontend table.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { CLIENT_LANGUAGES } from '../../../client/src/languages';
+import { SOURCE_LANGUAGES } from '../../../server/src/core/frontends';
 import { opNames } from '../../../server/src/core/ops/registry';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -54,8 +57,12 @@ test('the nnm language, its grammar and its configuration are wired together', (
   const contributed = manifest.contributes.grammars.find((g) => g.language === 'nnm');
   assert.equal(contributed?.scopeName, grammar.scopeName);
   assert.ok(contributed && existsSync(join(ROOT, contributed.path)));
+});
+
+test('the client selects, and the manifest activates on, every language of the frontend table', () => {
+  assert.deepEqual(CLIENT_LANGUAGES, SOURCE_LANGUAGES);
   // without explicit onLanguage events Code 1.139 never activates the extension (see docs/real-editor.md)
-  assert.deepEqual(manifest.activationEvents, ['onLanguage:nnm', 'onLanguage:typescript', 'onLanguage:javascript']);
+  assert.deepEqual(manifest.activationEvents, SOURCE_LANGUAGES.map((language) => `onLanguage:${language}`));
 });
 
 test('every setting is documented and every command is titled', () => {

@@ -4,7 +4,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalyzeOptions } from '../../../server/src/core/analyze';
 import type { DocumentAnalysis } from '../../../server/src/core/document';
 import type { SourceLanguage } from '../../../server/src/core/frontend';
-import { AnalysisCache, sourceLanguage } from '../../../server/src/lsp/documents';
+import { sourceLanguage } from '../../../server/src/core/frontends';
+import { AnalysisCache } from '../../../server/src/lsp/documents';
 
 const EMPTY: DocumentAnalysis = { graphs: [], models: [], diagnostics: [], outline: [], refs: [], blocks: [] };
 
@@ -44,10 +45,10 @@ test('a settings change invalidates every entry and the new defaults are used', 
 
 test('languages: nnm and TypeScript / JavaScript flavours are read; others are not analysed', () => {
   assert.deepEqual(
-    ['nnm', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python'].map(sourceLanguage),
+    ['nnm', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'plaintext'].map(sourceLanguage),
     ['nnm', 'typescript', 'typescript', 'javascript', 'javascript', undefined],
   );
   const { calls, cache } = counting();
-  assert.equal(cache.get(TextDocument.create('file:///a.py', 'python', 1, 'x')), undefined);
+  assert.equal(cache.get(TextDocument.create('file:///a.txt', 'plaintext', 1, 'x')), undefined);
   assert.equal(calls.length, 0);
 });

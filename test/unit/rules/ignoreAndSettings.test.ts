@@ -10,14 +10,14 @@ import { fixture } from './fixture';
 const codes = (text: string, options = {}): string[] => (analyzeDocument(text, 'nnm', options).findings ?? []).map((f) => `${f.code}@${f.range.start.line}`);
 
 test('parseIgnores: listed codes, bare marker = all, // in TypeScript', () => {
-  const m = parseIgnores('a\n# memlens-ignore NNM205, NNM206\nb # memlens-ignore\n', 'nnm');
+  const m = parseIgnores('a\n# memlens-ignore NNM205, NNM206\nb # memlens-ignore\n', '#');
   assert.deepEqual([...m.get(1)!], ['NNM205', 'NNM206']);
   assert.deepEqual([...m.get(2)!], ['*']);
   assert.ok(isIgnored(m, 'NNM205', 2)); // the line above
   assert.ok(isIgnored(m, 'NNM209', 2)); // its own line, bare marker
   assert.ok(!isIgnored(m, 'NNM209', 1));
   assert.ok(!isIgnored(m, 'NNM205', 4));
-  const ts = parseIgnores('// memlens-ignore NNM203\n# memlens-ignore NNM204\n', 'typescript');
+  const ts = parseIgnores('// memlens-ignore NNM203\n# memlens-ignore NNM204\n', '//');
   assert.deepEqual([...ts.keys()], [0]);
 });
 

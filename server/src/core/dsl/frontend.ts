@@ -1,6 +1,6 @@
 // The .nnm frontend: text -> tokens -> AST -> elaborated graphs, with outline, refs and blocks.
 import type { ConfigOverrides } from '../config';
-import type { BlockInfo, FrontendResult } from '../frontend';
+import type { BlockInfo, Frontend, FrontendResult } from '../frontend';
 import type { CoreDiagnostic, ModelConfig } from '../ir';
 import type { ModelItem, NnmFile } from './ast';
 import { collectBlocks } from './blocks';
@@ -14,6 +14,16 @@ import { OutlineSketch, type StreamedSketch } from './outline';
 import type { SourceLines } from './source';
 import { ModelStream } from './streamed';
 import { lazyFrontendResult } from './lazyResult';
+
+/** .nnm files are always ours, and need nothing loaded */
+export const nnmFrontend: Frontend = {
+  name: 'nnm',
+  languages: ['nnm'],
+  fileExtensions: { '.nnm': 'nnm' },
+  lineComment: '#',
+  claims: () => true,
+  analyze: (text, options) => analyzeNnm(text, options.defaults, options.overrides),
+};
 
 /** diagnostics kept per document: a file of junk must not flood the editor */
 export const MAX_DIAGNOSTICS = 500;

@@ -2,9 +2,8 @@
 // inserted, one statement's lines removed, one comment line inserted. Everything else in the
 // text (formatting, comments, blank lines) stays byte for byte.
 import type { Call, NnmFile } from '../dsl/ast';
-import type { SourceLanguage } from '../frontend';
 import type { SourceRange } from '../ir';
-import { commentPrefix, IGNORE_MARKER } from '../rules/ignore';
+import { IGNORE_MARKER } from '../rules/ignore';
 import { insertAt, lineIndent, type TextEdit } from './edits';
 import { configTarget, findCall, findStatement, namedArg } from './locate';
 
@@ -59,9 +58,8 @@ export function removeStatement(file: NnmFile, lines: readonly string[], range: 
   return { range: stmt.range, newText: '' };
 }
 
-/** `# memlens-ignore CODE` on its own line above `line` (or the code added to the marker already there) */
-export function ignoreComment(lines: readonly string[], line: number, code: string, language: SourceLanguage): TextEdit {
-  const prefix = commentPrefix(language);
+/** `# memlens-ignore CODE` (with the language's line comment) on its own line above `line`, or the code added to the marker already there */
+export function ignoreComment(lines: readonly string[], line: number, code: string, prefix: string): TextEdit {
   const above = line > 0 ? (lines[line - 1] ?? '') : undefined;
   if (above !== undefined && above.trim().startsWith(`${prefix} ${IGNORE_MARKER}`)) {
     return insertAt({ line: line - 1, character: above.trimEnd().length }, `, ${code}`);

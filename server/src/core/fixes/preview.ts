@@ -4,6 +4,7 @@
 import { analyzeDocument, type AnalyzeOptions } from '../analyze';
 import type { DocumentAnalysis, Finding, FixSpec, ModelAnalysis } from '../document';
 import type { SourceLanguage } from '../frontend';
+import { frontendFor } from '../frontends';
 import { INPLACE_CODE } from '../rules/inplace';
 import { DEFAULT_THRESHOLDS, rangeKey } from '../rules/types';
 import { RULES } from '../rules';
@@ -165,7 +166,7 @@ function titleOf(fix: FixSpec, before: Figures, after: Figures): string {
 
 /** `# memlens-ignore CODE` above the finding's line */
 export function previewIgnore(src: FixSource, finding: Finding): FixPreview {
-  const edit = ignoreComment(src.text.split('\n'), finding.range.start.line, finding.code, src.language);
+  const edit = ignoreComment(src.text.split('\n'), finding.range.start.line, finding.code, frontendFor(src.language).lineComment);
   return { title: `Ignore ${finding.code} here (memlens-ignore comment)`, edits: [edit] };
 }
 

@@ -1,22 +1,18 @@
-// `# memlens-ignore NNM2xx` (.nnm) / `// memlens-ignore NNM2xx` (TypeScript, JavaScript) on a
-// finding's line or the line above silences it. Several codes may be listed; none listed
-// silences every rule finding there. Only lint findings (NNM2xx) can be silenced, never errors
-// of the language itself.
-import type { SourceLanguage } from '../frontend';
+// `# memlens-ignore NNM2xx` (.nnm) / `// memlens-ignore NNM2xx` (TypeScript, JavaScript): a
+// comment in the frontend's line-comment syntax, on a finding's line or the line above, silences
+// it. Several codes may be listed; none listed silences every rule finding there. Only lint
+// findings (NNM2xx) can be silenced, never errors of the language itself.
 
 export const IGNORE_MARKER = 'memlens-ignore';
 
 /** 0-based line -> the codes silenced there ('*' = all) */
 export type IgnoreMap = ReadonlyMap<number, ReadonlySet<string>>;
 
-export function commentPrefix(language: SourceLanguage): string {
-  return language === 'nnm' ? '#' : '//';
-}
-
-export function parseIgnores(text: string, language: SourceLanguage): IgnoreMap {
+/** `lineComment`: what starts a comment in the document's language (Frontend.lineComment) */
+export function parseIgnores(text: string, lineComment: string): IgnoreMap {
   const out = new Map<number, Set<string>>();
   if (!text.includes(IGNORE_MARKER)) return out;
-  const prefix = commentPrefix(language).replace(/\//g, '\\/');
+  const prefix = lineComment.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const marker = new RegExp(`${prefix}\\s*${IGNORE_MARKER}\\b([^\\n]*)`);
   const lines = text.split('\n');
   lines.forEach((line, i) => {

@@ -33,13 +33,15 @@ export function ruleByCode(code: string): Rule | undefined {
 export interface RunRulesOptions {
   readonly text: string;
   readonly language: SourceLanguage;
+  /** the language's line comment, for `memlens-ignore` comments */
+  readonly lineComment: string;
   readonly settings?: RuleSettings;
 }
 
 /** every enabled rule over every model, minus the findings an ignore comment silences */
 export function runRules(models: readonly ModelAnalysis[], options: RunRulesOptions): Finding[] {
   const settings = options.settings ?? DEFAULT_RULE_SETTINGS;
-  const ignores = parseIgnores(options.text, options.language);
+  const ignores = parseIgnores(options.text, options.lineComment);
   const out: Finding[] = [];
   models.forEach((model, index) => {
     const memory = model.memory;

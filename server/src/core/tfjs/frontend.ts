@@ -1,24 +1,35 @@
 // The TensorFlow.js frontend: TypeScript / JavaScript text -> FrontendResult.
 // Files that never mention a TensorFlow.js package are answered without parsing.
-import type { ConfigOverrides } from '../config';
-import type { FrontendResult, OutlineSymbol, SourceRef } from '../frontend';
-import type { CoreDiagnostic, Graph, ModelConfig } from '../ir';
+import type { Frontend, FrontendOptions, FrontendResult, OutlineSymbol, SourceRef } from '../frontend';
+import type { CoreDiagnostic, Graph } from '../ir';
 import { rangeOf } from '../ir';
 import { TFJS_CODES } from './codes';
 import { runEntry, runModule, type Extraction } from './extract';
 import { buildGraphs, rangeOfNode, refsFor, type BuiltModel } from './graphs';
-import { forgetDocument as forgetTree, parseDocument, type Dialect } from './parse';
+import { forgetDocument as forgetTree, initTfjsFrontend, isTfjsFrontendReady, parseDocument, type Dialect } from './parse';
 import { copyTree, type SyntaxNode } from './syntax';
 
 export { initTfjsFrontend, isTfjsFrontendReady } from './parse';
 
-export interface TfjsOptions {
-  readonly defaults: ModelConfig;
-  readonly overrides?: ConfigOverrides;
-  /** the document's URI or path: keeps its tree for incremental re-parsing */
-  readonly documentKey?: string;
-  readonly language: 'typescript' | 'javascript';
-}
+/** the document key keeps its tree (and each function's result) for incremental re-analysis */
+export type TfjsOptions = FrontendOptions;
+
+/** TypeScript and JavaScript files, read only where they use TensorFlow.js; the parser is wasm, loaded by `init` */
+export const tfjsFrontend: Frontend = {
+  name: 'TypeScript',
+  languages: ['typescript', 'javascript'],
+  languageAliases: { typescriptreact: 'typescript', javascriptreact: 'javascript' },
+  fileExtensions: {
+    '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript', '.tsx': 'typescript',
+    '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascript',
+  },
+  lineComment: '//',
+  claims: mentionsTfjs,
+  analyze: analyzeTfjs,
+  init: initTfjsFrontend,
+  isReady: isTfjsFrontendReady,
+  forget: forgetDocument,
+};
 
 /** everything the frontend knows about one document, for tests and the bench */
 export interface TfjsAnalysis extends FrontendResult {
