@@ -39,6 +39,11 @@ export interface OpRequest {
   /** name for the output tensor; defaults to `<op>#<id>` */
   readonly name?: string;
   readonly sharesParamsWith?: number;
+  /**
+   * The op's parameters as the frontend counted them, instead of the registry's rule: a PyTorch
+   * module knows its own tensors (tied, frozen, never-called weights), which the op cannot see.
+   */
+  readonly params?: ParamCount;
 }
 
 /** why the builder refused an op, and the argument to blame when one is */
@@ -114,6 +119,12 @@ export class GraphBuilder {
     return this.columns.shapeOf(id);
   }
 
+  /** the element type of a tensor added so far */
+  dtypeOf(id: TensorId): DType {
+    this.check(id);
+    return this.columns.dtypeOf(id);
+  }
+
   /** the parameters of an op added so far */
   paramsOf(id: OpId): ParamCount {
     this.check(id);
@@ -157,7 +168,7 @@ export class GraphBuilder {
     }
     let params: ParamCount;
     try {
-      params = request.sharesParamsWith === undefined ? spec.params(ctx, shape) : NO_PARAMS;
+      params = request.params ?? (request.sharesParamsWith === undefined ? spec.params(ctx, shape) : NO_PARAMS);
     } catch (err) {
       if (err instanceof ShapeError) return rejection(err);
       throw err;
@@ -190,15 +201,18 @@ export class GraphBuilder {
     this.tensorName[id] = name;
   }
 
-  /** `range`: the model's, when it was not known as the builder was made (a body elaborated as it is parsed) */
-  build(outputs: readonly TensorId[], truncated = false, range = this.range): Graph {
+  /**
+   * `range`: the model's, when it was not known as the builder was made (a body elaborated as it is
+   * parsed); `config`: the model's, when the code after the model decides it (a Python training step)
+   */
+  build(outputs: readonly TensorId[], truncated = false, range = this.range, config = this.config): Graph {
     const head: GraphHead = {
       name: this.name,
       range,
       nameRange: this.nameRange,
       inputs: this.inputs,
       outputs: [...outputs],
-      config: this.config,
+      config,
       ...(truncated ? { truncated: true } : {}),
     };
     const columns = this.columns.finish(head.outputs);

@@ -295,9 +295,48 @@ const repeatVector: OpSpec = {
   inPlace: 'never',
 };
 
+const slice: OpSpec = {
+  name: 'slice',
+  family: 'shape',
+  summary: "Basic indexing along one axis (PyTorch x[:, a:b], x[:, -1]): a view of part of the input",
+  formula: 'axis d -> len(range(start, stop, step)); `select` takes the single index `start` and drops the axis; params = 0',
+  args: [
+    tensorArg('x'),
+    { name: 'axis', kind: 'int', positional: true, required: true, doc: 'per-sample axis (negative counts from the end)' },
+    { name: 'start', kind: 'int', default: 0, min: 0, doc: 'first index kept' },
+    { name: 'stop', kind: 'int', min: 0, doc: 'one past the last index kept (default: the axis size)' },
+    { name: 'step', kind: 'int', default: 1, min: 1, doc: 'stride between kept indices' },
+    { name: 'select', kind: 'bool', default: false, doc: 'index with `start` alone and drop the axis (x[:, -1])' },
+  ],
+  inferShape(ctx) {
+    const x = ctx.inputs[0]!.shape;
+    const axis = normalizeAxis(Number(ctx.args['axis']), x.length, 'axis');
+    const size = x[axis]!;
+    const start = intAtLeast(ctx, 'start', 0);
+    const stopArg = ctx.args['stop'];
+    const stop = stopArg === undefined ? size : intAtLeast(ctx, 'stop', 0);
+    const step = intAtLeast(ctx, 'step', 1);
+    if (ctx.args['select'] === true) {
+      if (start >= size) throw new ShapeError(`index ${start} is out of range for axis ${axis} of size ${size}`, 'start');
+      const out = x.filter((_, i) => i !== axis);
+      return out.length > 0 ? out : [1];
+    }
+    if (stop > size || start > stop) throw new ShapeError(`slice ${start}:${stop} does not fit axis ${axis} of size ${size}`, 'stop');
+    const out = [...x];
+    out[axis] = Math.ceil((stop - start) / step);
+    if (out[axis] === 0) throw new ShapeError(`slice ${start}:${stop} of axis ${axis} is empty`, 'stop');
+    return out;
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+  aliasesInput: true,
+};
+
 export const shapeOps: readonly OpSpec[] = checkedOps([
   flatten,
   reshape,
+  slice,
   transpose,
   concat,
   add,
