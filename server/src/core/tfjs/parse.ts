@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Language, Parser, type Edit, type Point, type Tree } from 'web-tree-sitter';
 import type { StatementCache } from './syntax';
 
-export type Dialect = 'typescript' | 'tsx';
+export type Dialect = 'typescript' | 'tsx' | 'python';
 
 interface Runtime {
   readonly parser: Parser;
@@ -16,9 +16,10 @@ interface Runtime {
 let runtime: Runtime | undefined;
 let initializing: Promise<void> | undefined;
 
-const GRAMMAR_FILES: Readonly<Record<Dialect, string>> = {
-  typescript: 'tree-sitter-typescript.wasm',
-  tsx: 'tree-sitter-tsx.wasm',
+const GRAMMAR_FILES: Readonly<Record<Dialect, { file: string; packageName: string }>> = {
+  typescript: { file: 'tree-sitter-typescript.wasm', packageName: 'tree-sitter-typescript' },
+  tsx: { file: 'tree-sitter-tsx.wasm', packageName: 'tree-sitter-typescript' },
+  python: { file: 'tree-sitter-python.wasm', packageName: 'tree-sitter-python' },
 };
 
 /** where a wasm file lies: the given folder, next to the bundle (dist/), or in node_modules */
@@ -29,15 +30,15 @@ function locate(file: string, packageName: string, wasmDir?: string): string {
   return require.resolve(`${packageName}/${file}`);
 }
 
-/** Load the tree-sitter runtime and grammars once; analyzeDocument stays synchronous afterwards. */
+/** Load the tree-sitter runtime and grammars (TypeScript, TSX, Python) once; analyzeDocument stays synchronous afterwards. */
 export function initTfjsFrontend(wasmDir?: string): Promise<void> {
   if (runtime) return Promise.resolve();
   initializing ??= (async () => {
     const runtimeWasm = locate('tree-sitter.wasm', 'web-tree-sitter', wasmDir);
     await Parser.init({ locateFile: () => runtimeWasm });
-    const typescript = await Language.load(locate(GRAMMAR_FILES.typescript, 'tree-sitter-typescript', wasmDir));
-    const tsx = await Language.load(locate(GRAMMAR_FILES.tsx, 'tree-sitter-typescript', wasmDir));
-    runtime = { parser: new Parser(), languages: { typescript, tsx } };
+    const load = (d: Dialect): Promise<Language> => Language.load(locate(GRAMMAR_FILES[d].file, GRAMMAR_FILES[d].packageName, wasmDir));
+    const [typescript, tsx, python] = await Promise.all([load('typescript'), load('tsx'), load('python')]);
+    runtime = { parser: new Parser(), languages: { typescript, tsx, python } };
   })();
   initializing.catch(() => {
     initializing = undefined;

@@ -104,7 +104,7 @@ export type StatementCache = Map<string, SyntaxNode>;
  * Copy a tree; top-level statements found in `previous` (same text, same start column) are
  * reused. Returns the program node and the cache for the next version.
  */
-export function copyTree(tree: Tree, text: string, previous?: StatementCache): { root: SyntaxNode; cache: StatementCache } {
+export function copyTree(tree: Tree, text: string, previous?: StatementCache, skipped: ReadonlySet<string> = PUNCTUATION): { root: SyntaxNode; cache: StatementCache } {
   const doc = new DocText(text);
   const rootAnchor: Anchor = { doc, index: 0, row: 0 };
   const cursor = tree.walk();
@@ -124,7 +124,7 @@ export function copyTree(tree: Tree, text: string, previous?: StatementCache): {
         stmt.anchor.row = pos.row;
       } else {
         const anchor: Anchor = { doc, index: start, row: pos.row };
-        stmt = copySubtree(cursor, anchor, tree.language);
+        stmt = copySubtree(cursor, anchor, tree.language, skipped);
       }
       cache.set(key, stmt);
       stmt.parent = root;
@@ -137,8 +137,8 @@ export function copyTree(tree: Tree, text: string, previous?: StatementCache): {
   }
 }
 
-/** punctuation the interpreter never reads: not copied, which saves most cursor reads on it */
-const PUNCTUATION: ReadonlySet<string> = new Set(['(', ')', '[', ']', '{', '}', ',', ';', ':', '.', '=>', '=']);
+/** punctuation the TypeScript interpreter never reads: not copied, which saves most cursor reads on it */
+export const PUNCTUATION: ReadonlySet<string> = new Set(['(', ')', '[', ']', '{', '}', ',', ';', ':', '.', '=>', '=']);
 
 interface TypeInfo {
   readonly type: string;
@@ -164,7 +164,7 @@ function typeInfo(language: Language, id: number): TypeInfo {
 }
 
 /** copy the node under the cursor and its subtree; the cursor ends where it started */
-function copySubtree(cursor: TreeCursor, anchor: Anchor, language: Language): SyntaxNode {
+function copySubtree(cursor: TreeCursor, anchor: Anchor, language: Language, skipped: ReadonlySet<string>): SyntaxNode {
   const base = anchor.index;
   const rootInfo = typeInfo(language, cursor.nodeTypeId);
   const top = new SyntaxNode(rootInfo.type, rootInfo.named, anchor, cursor.startIndex - base, cursor.endIndex - base);
@@ -173,7 +173,7 @@ function copySubtree(cursor: TreeCursor, anchor: Anchor, language: Language): Sy
   for (;;) {
     const parent = stack[stack.length - 1]!;
     const info = typeInfo(language, cursor.nodeTypeId);
-    if (info.named || !PUNCTUATION.has(info.type)) {
+    if (info.named || !skipped.has(info.type)) {
       const node = new SyntaxNode(info.type, info.named, anchor, cursor.startIndex - base, cursor.endIndex - base);
       node.parent = parent;
       parent.children.push(node);
