@@ -2,4 +2,4 @@
 // not pull in the server's frontends, so this is a copy of the languages in
 // server/src/core/frontends.ts; test/unit/extension/languages.test.ts holds the two (and
 // package.json's activationEvents) equal.
-export const CLIENT_LANGUAGES: readonly string[] = ['nnm', 'typescript', 'javascript'];
+export const CLIENT_LANGUAGES: readonly string[] = ['nnm', 'typescript', 'javascript', 'python'];

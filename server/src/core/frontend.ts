@@ -4,7 +4,7 @@ import type { ConfigOverrides } from './config';
 import type { CoreDiagnostic, Graph, ModelConfig, OpId, SourceRange, TensorId } from './ir';
 
 /** the languages memlens reads, as LSP language ids; core/frontends.ts says which frontend reads each */
-export type SourceLanguage = 'nnm' | 'typescript' | 'javascript';
+export type SourceLanguage = 'nnm' | 'typescript' | 'javascript' | 'python';
 
 export interface FrontendOptions {
   /** the built-in defaults under the editor settings / CLI defaults: where a model's config starts */

@@ -4,6 +4,7 @@
 import { extname } from 'node:path';
 import { nnmFrontend } from './dsl/frontend';
 import type { Frontend, SourceLanguage } from './frontend';
+import { pythonFrontend } from './python/frontend';
 import { tfjsFrontend } from './tfjs/frontend';
 
 /** every language memlens reads -> its frontend (typed over SourceLanguage, so none is missing) */
@@ -11,6 +12,7 @@ const FRONTEND_OF: { readonly [L in SourceLanguage]: Frontend } = {
   nnm: nnmFrontend,
   typescript: tfjsFrontend,
   javascript: tfjsFrontend,
+  python: pythonFrontend,
 };
 
 /** the languages, in table order */

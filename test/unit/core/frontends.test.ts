@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { frontendFor, frontendForFile, FRONTENDS, SOURCE_LANGUAGES, sourceLanguage } from '../../../server/src/core/frontends';
 import { nnmFrontend } from '../../../server/src/core/dsl/frontend';
 import { tfjsFrontend } from '../../../server/src/core/tfjs/frontend';
+import { pythonFrontend } from '../../../server/src/core/python/frontend';
 
 test('each language is read by the frontend that declares it, and each frontend is listed once', () => {
   for (const language of SOURCE_LANGUAGES) assert.ok(frontendFor(language).languages.includes(language), language);
@@ -12,6 +13,7 @@ test('each language is read by the frontend that declares it, and each frontend 
   assert.equal(frontendFor('nnm'), nnmFrontend);
   assert.equal(frontendFor('typescript'), tfjsFrontend);
   assert.equal(frontendFor('javascript'), tfjsFrontend);
+  assert.equal(frontendFor('python'), pythonFrontend);
 });
 
 test('editor language ids: the React flavours are aliases; unknown ids, prototype names included, are not read', () => {
@@ -33,6 +35,7 @@ test('the CLI picks the frontend by extension, whatever its case', () => {
   assert.deepEqual(picked('A.NNM'), ['nnm', 'nnm']);
   for (const ext of ['.ts', '.tsx', '.mts', '.cts']) assert.deepEqual(picked(`m${ext}`), ['TypeScript', 'typescript'], ext);
   for (const ext of ['.js', '.jsx', '.mjs', '.cjs']) assert.deepEqual(picked(`m${ext}`), ['TypeScript', 'javascript'], ext);
+  assert.deepEqual(picked('train.py'), ['Python', 'python']);
   assert.equal(picked('notes.txt'), undefined);
   assert.equal(picked('Makefile'), undefined);
 });

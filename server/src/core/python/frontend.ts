@@ -1,0 +1,200 @@
+// The Python frontend: PyTorch models in .py files -> FrontendResult, by static evaluation.
+// Files that import neither torch nor Keras are answered without parsing.
+import { mergeConfig, type ConfigOverrides } from '../config';
+import type { Frontend, FrontendOptions, FrontendResult, OutlineSymbol, SourceRef } from '../frontend';
+import { rangeOf, type CoreDiagnostic, type Graph, type ModelConfig, type OpId, type SourceRange, type TensorId } from '../ir';
+import { rangeOfNode } from '../tfjs/graphs';
+import { forgetDocument, initTfjsFrontend, isTfjsFrontendReady, parseDocument } from '../tfjs/parse';
+import { copyTree, PUNCTUATION, type SyntaxNode as Node } from '../tfjs/syntax';
+import { PY_CODES } from './codes';
+import { Interpreter, StepLimit } from './interpreter';
+import { collectModules, countParameters } from './modules';
+import { documentPath, type ReadFile } from './imports';
+import { findPragmas, pragmaInputs } from './pragma';
+import { TorchHost } from './torchHost';
+import type { Trace } from './trace';
+import { Scope, type Instance, type ModuleState } from './values';
+
+/** the Python grammar's slices need their colons; the rest of the punctuation is never read */
+const SKIPPED: ReadonlySet<string> = new Set([...PUNCTUATION].filter((p) => p !== ':'));
+
+/** evaluation steps per file: a loop or recursion beyond it stops with NNM404 */
+const MAX_STEPS = 2_000_000;
+
+export const DEFAULT_TORCH_VERSION = '2.5';
+
+/** every import form names the package: `import torch`, `from torch import nn`, `from tensorflow import keras`, `import keras` */
+export function mentionsPythonFramework(text: string): boolean {
+  return /^\s*(import|from)\s+(torch|keras|tensorflow)\b/m.test(text);
+}
+
+export interface PythonOptions {
+  readonly defaults: ModelConfig;
+  readonly overrides?: ConfigOverrides;
+  readonly documentKey?: string;
+  readonly torchVersion?: string;
+  /** reads an imported file (an editor answers from its open documents first); default: the disk */
+  readonly readFile?: ReadFile;
+}
+
+export interface PythonAnalysis extends FrontendResult {
+  readonly traces: readonly Trace[];
+  /** counted parameters of each model the file builds, traced or not */
+  readonly modules: readonly { name: string; instance: Instance; counts: ReturnType<typeof countParameters> }[];
+}
+
+const EMPTY: PythonAnalysis = { graphs: [], diagnostics: [], outline: [], refs: [], blocks: [], traces: [], modules: [] };
+
+export function analyzePython(text: string, options: PythonOptions): PythonAnalysis {
+  if (!mentionsPythonFramework(text)) return EMPTY;
+  const parsed = parseDocument(text, 'python', options.documentKey);
+  if (!parsed) {
+    return { ...EMPTY, diagnostics: [{ range: rangeOf(0, 0, 0, 0), severity: 'info', code: PY_CODES.notReady, message: 'memlens is still loading its Python parser; the models will be analysed on the next change' }] };
+  }
+  try {
+    const { root, cache } = copyTree(parsed.tree, text, parsed.statements, SKIPPED);
+    parsed.keepStatements(cache);
+    return evaluate(root, text, options);
+  } catch (err) {
+    return { ...EMPTY, diagnostics: [{ range: rangeOf(0, 0, 0, 0), severity: 'info', code: PY_CODES.internal, message: `memlens could not analyse this file: ${String(err)}` }] };
+  } finally {
+    parsed.release();
+  }
+}
+
+function evaluate(root: Node, text: string, options: PythonOptions): PythonAnalysis {
+  const file = documentPath(options.documentKey);
+  const host = new TorchHost({ defaults: options.defaults, torchVersion: options.torchVersion ?? DEFAULT_TORCH_VERSION, ...(file ? { file } : {}), ...(options.readFile ? { readFile: options.readFile } : {}) });
+  const interp = new Interpreter(host, MAX_STEPS);
+  host.attach(interp);
+  const diagnostics: CoreDiagnostic[] = [];
+  const scope = new Scope(undefined);
+  try {
+    interp.execBlock(root.namedChildren.filter((c) => c.type !== 'comment'), scope);
+    // classes with a `# memlens: input [...]` pragma and no example call of their own
+    for (const pragma of findPragmas(root, text)) {
+      const cls = scope.vars.get(pragma.className);
+      if (cls?.kind !== 'class' || host.traces.some((t) => t.root.cls === cls)) continue;
+      const inputs = pragmaInputs(pragma, diagnostics);
+      if (!inputs) continue;
+      const built = pragma.build ? interp.eval(pragma.build, scope) : host.construct(cls, { positional: [], keywords: new Map() }, pragma.classNode);
+      if (built.kind !== 'instance' || !built.module) {
+        diagnostics.push({ range: rangeOfNode(pragma.comment), severity: 'info', code: PY_CODES.unresolved, message: `memlens cannot build ${pragma.className} for the pragma: ${built.kind === 'unknown' ? built.reason : 'not a module'}` });
+        continue;
+      }
+      host.pragmaTrace(built as Instance & { module: ModuleState }, inputs, pragma.classNode, pragma.comment);
+    }
+  } catch (err) {
+    if (!(err instanceof StepLimit)) throw err;
+    diagnostics.push({ range: rangeOf(0, 0, 0, 0), severity: 'info', code: PY_CODES.limit, message: `memlens stopped evaluating this file after ${MAX_STEPS.toLocaleString('en-US')} steps; the models found before are shown` });
+  }
+  // notes on imported files belong to those files' own analysis
+  for (const n of interp.notes) if (n.node.anchor.doc === root.anchor.doc) diagnostics.push({ range: rangeOfNode(n.node), severity: 'info', code: PY_CODES.unresolved, message: n.message });
+
+  const graphs: Graph[] = [];
+  const refs: SourceRef[] = [];
+  const traced = new Set<Instance>();
+  for (const trace of host.traces) {
+    traced.add(trace.root);
+    const counts = countParameters(trace.root);
+    if (trace.stopped) {
+      const stop = trace.stopped;
+      const local = trace.isLocal(stop.node);
+      const where = local ? '' : ` (line ${stop.node.startPosition.row + 1} of an imported file)`;
+      diagnostics.push({
+        range: rangeOfNode(local ? stop.node : trace.callSite),
+        severity: stop.isError ? 'error' : 'info',
+        code: stop.isError ? PY_CODES.shape : PY_CODES.unresolved,
+        message: `model '${trace.name}': ${stop.reason}${where}. ${paramsSentence(counts)}; its activations are not analysed`,
+      });
+      continue;
+    }
+    const config = modelConfig(trace, host, options);
+    const graph = trace.build(config);
+    const index = graphs.length;
+    graphs.push(graph);
+    refs.push(...refsOf(trace, graph, index));
+  }
+  const modules = host.built
+    .filter((b) => b.scope.parent === undefined || b.scope.functionName !== undefined)
+    .map((b) => ({ name: b.scope.functionName ? `${b.scope.functionName}.${b.nameNode.text}` : b.nameNode.text, instance: b.instance, counts: countParameters(b.instance) }));
+  const inTrees = new Set(host.traces.flatMap((t) => collectModules(t.root).map((e) => e.module)));
+  for (const m of modules) {
+    if (traced.has(m.instance) || inTrees.has(m.instance) || !isTopModel(m.instance, modules)) continue;
+    const poisoned = host.poisoned.get(m.instance) ?? collectModules(m.instance).map((e) => host.poisoned.get(e.module)).find((p) => p);
+    const site = host.built.find((b) => b.instance === m.instance)!.nameNode;
+    diagnostics.push({
+      range: rangeOfNode(site),
+      severity: 'info',
+      code: poisoned ? PY_CODES.unresolved : PY_CODES.noInput,
+      message: poisoned
+        ? `model '${m.name}': ${poisoned.reason}; its parameters are not known`
+        : `model '${m.name}' (${m.instance.cls.name}): ${paramsSentence(m.counts)}; memlens needs an example input to analyse its memory: call it on an example tensor, or add \`# memlens: input [N, ...]\` above the class`,
+    });
+  }
+  const outline: OutlineSymbol[] = graphs.map((g) => ({ name: g.name, kind: 'model', range: g.range, selectionRange: g.nameRange, detail: `${g.ops.length} ops`, children: [] }));
+  return { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules };
+}
+
+/** a module not held inside another module the file binds (a backbone inside a model is part of that model) */
+function isTopModel(m: Instance, modules: readonly { instance: Instance }[]): boolean {
+  return !modules.some((o) => o.instance !== m && collectModules(o.instance).some((e) => e.module === m));
+}
+
+function paramsSentence(c: ReturnType<typeof countParameters>): string {
+  const parts = [`${c.trainable.toLocaleString('en-US')} trainable parameters`];
+  if (c.frozen > 0) parts.push(`${c.frozen.toLocaleString('en-US')} frozen`);
+  if (c.buffers > 0) parts.push(`${c.buffers.toLocaleString('en-US')} buffer values`);
+  return parts.join(', ');
+}
+
+/** the file's own config: the example's batch, a training step or inference, the optimizer */
+function modelConfig(trace: Trace, host: TorchHost, options: PythonOptions): ModelConfig {
+  const own: { -readonly [K in keyof ModelConfig]?: ModelConfig[K] } = {};
+  if (trace.batchLiteral !== undefined && trace.batchLiteral > 0) own.batch = trace.batchLiteral;
+  if (trace.training.backward) own.mode = 'train';
+  else if (trace.training.inference) own.mode = 'infer';
+  const params = new Set<object>(collectModules(trace.root).flatMap((e) => [...(e.module.module?.params.values() ?? [])].filter((p) => p !== undefined)));
+  const opt = host.optimizers.find((o) => [...o.params].some((p) => params.has(p)));
+  if (opt) own.optimizer = { kind: opt.kind, momentum: opt.momentum };
+  return mergeConfig(options.defaults, own, options.overrides);
+}
+
+function refsOf(trace: Trace, graph: Graph, index: number): SourceRef[] {
+  const refs: SourceRef[] = [{ range: graph.nameRange, kind: 'model', name: graph.name, definition: graph.nameRange, isDefinition: true, graph: index }];
+  const bySite = new Map<string, { range: SourceRange; name: string; ops: OpId[]; tensors: TensorId[] }>();
+  for (const app of trace.applications) {
+    const key = `${app.site.startIndex}:${app.site.endIndex}`;
+    let entry = bySite.get(key);
+    if (!entry) {
+      entry = { range: rangeOfNode(app.site), name: app.label, ops: [], tensors: [] };
+      bySite.set(key, entry);
+    }
+    for (const op of app.ops) if (!entry.ops.includes(op)) entry.ops.push(op);
+    if (!entry.tensors.includes(app.output)) entry.tensors.push(app.output);
+  }
+  for (const e of bySite.values()) refs.push({ range: e.range, kind: 'op', name: e.name, isDefinition: false, graph: index, ops: e.ops, tensors: e.tensors });
+  return refs;
+}
+
+function dedupe(diagnostics: readonly CoreDiagnostic[]): CoreDiagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.range.start.line}:${d.range.start.character}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export const pythonFrontend: Frontend = {
+  name: 'Python',
+  languages: ['python'],
+  fileExtensions: { '.py': 'python' },
+  lineComment: '#',
+  claims: mentionsPythonFramework,
+  analyze: (text: string, options: FrontendOptions) => analyzePython(text, { defaults: options.defaults, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}) }),
+  init: initTfjsFrontend,
+  isReady: isTfjsFrontendReady,
+  forget: forgetDocument,
+};

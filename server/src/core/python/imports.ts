@@ -1,0 +1,55 @@
+// Local imports: `from model import Net`, `from .blocks import Bottleneck`, read from disk (or
+// an open editor's text) next to the importing file, parsed and evaluated once per analysis.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from '../tfjs/parse';
+import { copyTree, PUNCTUATION, type SyntaxNode as Node } from '../tfjs/syntax';
+
+/** the document's path from its LSP URI or CLI path; undefined for an untitled document */
+export function documentPath(documentKey: string | undefined): string | undefined {
+  if (!documentKey) return undefined;
+  if (documentKey.startsWith('file:')) {
+    try {
+      return fileURLToPath(documentKey);
+    } catch {
+      return undefined;
+    }
+  }
+  return /^[a-z][a-z0-9+.-]*:/i.test(documentKey) && !/^[a-z]:[\\/]/i.test(documentKey) ? undefined : documentKey;
+}
+
+/** reads a file's text; an editor may answer from its open documents first */
+export type ReadFile = (path: string) => string | undefined;
+
+export const readFromDisk: ReadFile = (path) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** the file a (possibly relative) module path names, seen from `fromFile` */
+export function resolveModule(path: string, level: number, fromFile: string, read: ReadFile): { file: string; text: string } | undefined {
+  let base = dirname(fromFile);
+  for (let i = 1; i < level; i++) base = dirname(base);
+  const parts = path ? path.split('.') : [];
+  const stem = join(base, ...parts);
+  for (const file of parts.length > 0 ? [`${stem}.py`, join(stem, '__init__.py')] : [join(stem, '__init__.py')]) {
+    const text = read(file);
+    if (text !== undefined) return { file, text };
+  }
+  return undefined;
+}
+
+const SKIPPED: ReadonlySet<string> = new Set([...PUNCTUATION].filter((p) => p !== ':'));
+
+/** the top-level statements of an imported file; its tree is kept under its path for re-parsing */
+export function parseModule(file: string, text: string): readonly Node[] | undefined {
+  const parsed = parseDocument(text, 'python', `import:${file}`);
+  if (!parsed) return undefined;
+  const { root, cache } = copyTree(parsed.tree, text, parsed.statements, SKIPPED);
+  parsed.keepStatements(cache);
+  return root.namedChildren.filter((c) => c.type !== 'comment');
+}

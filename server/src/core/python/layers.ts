@@ -1,0 +1,483 @@
+// torch.nn layers as memlens models them: the constructor's signature as torch defines it, the
+// parameter and buffer tensors each instance registers (what model.parameters() and the state
+// dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
+import type { ArgValue } from '../ops/types';
+import { describe, intOf, numberOf, NONE, TRUE, FALSE, int, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+
+export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
+
+function need(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): number {
+  const v = config.get(name);
+  const n = v === undefined ? undefined : intOf(v);
+  if (n === undefined) fail(`\`${name}\` is ${v ? describe(v) : 'missing'}, not a known integer`);
+  return n;
+}
+
+/** an int or a tuple of `dims` ints (kernel_size=3 or (3, 5)) */
+function ints(config: ReadonlyMap<string, PyValue>, name: string, dims: number, fail: (r: string) => never): number[] {
+  const v = config.get(name);
+  if (v && (v.kind === 'tuple' || v.kind === 'list')) {
+    const out = v.items.map(intOf);
+    if (out.length !== dims || out.some((x) => x === undefined)) fail(`\`${name}\` must be an int or ${dims} ints, got ${describe(v)}`);
+    return out as number[];
+  }
+  const n = v === undefined ? undefined : intOf(v);
+  if (n === undefined) fail(`\`${name}\` is ${v ? describe(v) : 'missing'}, not a known integer`);
+  return Array.from({ length: dims }, () => n);
+}
+
+function flag(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): boolean {
+  const v = config.get(name);
+  if (v === undefined) return false;
+  if (v.kind === 'bool') return v.value;
+  if (v.kind === 'none') return false;
+  const n = numberOf(v);
+  if (n === undefined) fail(`\`${name}\` is ${describe(v)}, not a known boolean`);
+  return n !== 0;
+}
+
+function num(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): number {
+  const v = config.get(name);
+  const n = v === undefined ? undefined : numberOf(v);
+  if (n === undefined) fail(`\`${name}\` is ${v ? describe(v) : 'missing'}, not a known number`);
+  return n;
+}
+
+function one(inputs: readonly PyValue[], call: LayerCall): TensorValue {
+  const x = inputs[0];
+  if (!x || x.kind !== 'tensor') call.fail(`${call.self.cls.name} expects a tensor, got ${x ? describe(x) : 'nothing'}`);
+  return x;
+}
+
+/** per-sample rank a layer needs: torch accepts an unbatched input too, memlens only batched ones */
+function rankOf(x: TensorValue): number {
+  return x.shape.length - (x.batchAxis >= 0 ? 1 : 0);
+}
+
+// ---------------------------------------------------------------- convolutions
+
+function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
+  const name = `Conv${transposed ? 'Transpose' : ''}${dims}d`;
+  const signature: Signature = transposed
+    ? [['in_channels'], ['out_channels'], ['kernel_size'], ['stride', int(1)], ['padding', int(0)], ['output_padding', int(0)], ['groups', int(1)], ['bias', TRUE], ['dilation', int(1)], ['padding_mode', { kind: 'str', value: 'zeros' }]]
+    : [['in_channels'], ['out_channels'], ['kernel_size'], ['stride', int(1)], ['padding', int(0)], ['dilation', int(1)], ['groups', int(1)], ['bias', TRUE], ['padding_mode', { kind: 'str', value: 'zeros' }]];
+  return {
+    name,
+    signature,
+    init(c, b, fail) {
+      const cin = need(c, 'in_channels', fail);
+      const cout = need(c, 'out_channels', fail);
+      const groups = need(c, 'groups', fail);
+      const k = ints(c, 'kernel_size', dims, fail);
+      if (groups < 1 || cin % groups !== 0 || cout % groups !== 0) fail(`groups (${groups}) must divide in_channels (${cin}) and out_channels (${cout})`);
+      b.attr('in_channels', int(cin));
+      b.attr('out_channels', int(cout));
+      b.attr('kernel_size', { kind: 'tuple', items: k.map(int) });
+      b.param('weight', transposed ? [cin, cout / groups, ...k] : [cout, cin / groups, ...k]);
+      b.param('bias', flag(c, 'bias', fail) ? [cout] : undefined);
+    },
+    forward(call, inputs) {
+      const x = one(inputs, call);
+      const c = call.config;
+      if (rankOf(x) !== dims + 1 || x.batchAxis !== 0) call.fail(`${name} expects a batched [N, C, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}] input, got ${describe(x)}`);
+      const cin = need(c, 'in_channels', call.fail);
+      if (x.shape[1] !== cin) call.fail(`${name} expects ${cin} input channels, got ${describe(x)}`);
+      const mode = c.get('padding');
+      let pad: ArgValue;
+      if (mode?.kind === 'str') {
+        if (mode.value !== 'same' && mode.value !== 'valid') call.fail(`padding '${mode.value}' is not a torch padding mode`);
+        pad = mode.value;
+      } else pad = ints(c, 'padding', dims, call.fail);
+      const pm = c.get('padding_mode');
+      if (pm?.kind === 'str' && pm.value !== 'zeros') call.fail(`padding_mode '${pm.value}' allocates a padded copy memlens does not model yet`);
+      const args: Record<string, ArgValue> = {
+        filters: need(c, 'out_channels', call.fail),
+        kernel: ints(c, 'kernel_size', dims, call.fail),
+        stride: ints(c, 'stride', dims, call.fail),
+        pad,
+        dilation: ints(c, 'dilation', dims, call.fail),
+        groups: need(c, 'groups', call.fail),
+        bias: flag(c, 'bias', call.fail),
+      };
+      if (transposed) args['output_padding'] = ints(c, 'output_padding', dims, call.fail);
+      return call.emit(transposed ? `conv${dims}d_transpose` : `conv${dims}d`, [x], args);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- dense, embedding
+
+const linear: LayerSpec = {
+  name: 'Linear',
+  signature: [['in_features'], ['out_features'], ['bias', TRUE]],
+  init(c, b, fail) {
+    const fin = need(c, 'in_features', fail);
+    const fout = need(c, 'out_features', fail);
+    b.attr('in_features', int(fin));
+    b.attr('out_features', int(fout));
+    b.param('weight', [fout, fin]);
+    b.param('bias', flag(c, 'bias', fail) ? [fout] : undefined);
+  },
+  forward(call, inputs) {
+    const x = one(inputs, call);
+    const fin = need(call.config, 'in_features', call.fail);
+    if (x.shape[x.shape.length - 1] !== fin || x.batchAxis === x.shape.length - 1) call.fail(`Linear expects ${fin} features on the last axis, got ${describe(x)}`);
+    return call.emit('dense', [x], { units: need(call.config, 'out_features', call.fail), bias: flag(call.config, 'bias', call.fail) });
+  },
+};
+
+const embedding: LayerSpec = {
+  name: 'Embedding',
+  signature: [['num_embeddings'], ['embedding_dim'], ['padding_idx', NONE], ['max_norm', NONE], ['norm_type', { kind: 'float', value: 2 }], ['scale_grad_by_freq', FALSE], ['sparse', FALSE]],
+  init(c, b, fail) {
+    const n = need(c, 'num_embeddings', fail);
+    const d = need(c, 'embedding_dim', fail);
+    b.attr('num_embeddings', int(n));
+    b.attr('embedding_dim', int(d));
+    b.param('weight', [n, d]);
+  },
+  forward(call, inputs) {
+    const x = one(inputs, call);
+    if (x.dtype !== 'int64' && x.dtype !== 'int32') call.fail(`Embedding expects integer token ids, got a ${x.dtype} tensor`);
+    return call.emit('embedding', [x], { vocab: need(call.config, 'num_embeddings', call.fail), dim: need(call.config, 'embedding_dim', call.fail) });
+  },
+};
+
+// ---------------------------------------------------------------- normalisation
+
+function batchNorm(dims: 1 | 2 | 3): LayerSpec {
+  return {
+    name: `BatchNorm${dims}d`,
+    signature: [['num_features'], ['eps', { kind: 'float', value: 1e-5 }], ['momentum', { kind: 'float', value: 0.1 }], ['affine', TRUE], ['track_running_stats', TRUE]],
+    init(c, b, fail) {
+      const n = need(c, 'num_features', fail);
+      b.attr('num_features', int(n));
+      const affine = flag(c, 'affine', fail);
+      b.param('weight', affine ? [n] : undefined);
+      b.param('bias', affine ? [n] : undefined);
+      const track = flag(c, 'track_running_stats', fail);
+      b.buffer('running_mean', track ? [n] : undefined);
+      b.buffer('running_var', track ? [n] : undefined);
+      b.buffer('num_batches_tracked', track ? [] : undefined, 'int64');
+    },
+    forward(call, inputs) {
+      const x = one(inputs, call);
+      const n = need(call.config, 'num_features', call.fail);
+      const rank = rankOf(x);
+      const ok = dims === 1 ? rank === 1 || rank === 2 : rank === dims + 1;
+      if (!ok || x.batchAxis !== 0 || x.shape[1] !== n) call.fail(`BatchNorm${dims}d(${n}) expects [N, ${n}, ...] of ${dims + 2} axes, got ${describe(x)}`);
+      return call.emit('batchnorm', [x], { affine: flag(call.config, 'affine', call.fail) });
+    },
+  };
+}
+
+const layerNorm: LayerSpec = {
+  name: 'LayerNorm',
+  signature: [['normalized_shape'], ['eps', { kind: 'float', value: 1e-5 }], ['elementwise_affine', TRUE], ['bias', TRUE]],
+  init(c, b, fail) {
+    const v = c.get('normalized_shape');
+    const shape = v && (v.kind === 'tuple' || v.kind === 'list') ? v.items.map(intOf) : [v ? intOf(v) : undefined];
+    if (shape.some((d) => d === undefined)) fail(`\`normalized_shape\` is ${v ? describe(v) : 'missing'}, not known integers`);
+    const dims = shape as number[];
+    b.attr('normalized_shape', { kind: 'tuple', items: dims.map(int) });
+    const affine = flag(c, 'elementwise_affine', fail);
+    b.param('weight', affine ? dims : undefined);
+    b.param('bias', affine && flag(c, 'bias', fail) ? dims : undefined);
+  },
+  forward(call, inputs) {
+    const x = one(inputs, call);
+    const shape = call.self.attrs.get('normalized_shape');
+    const dims = shape?.kind === 'tuple' ? shape.items.map((d) => intOf(d) ?? 0) : [];
+    const tail = x.shape.slice(x.shape.length - dims.length);
+    if (x.batchAxis >= x.shape.length - dims.length || tail.join() !== dims.join()) call.fail(`LayerNorm(${dims.join(', ')}) does not match the last axes of ${describe(x)}`);
+    const affine = flag(call.config, 'elementwise_affine', call.fail);
+    const bias = affine && flag(call.config, 'bias', call.fail);
+    return call.emit('layernorm', [x], { dims: dims.length, affine, center: bias, scale: affine });
+  },
+};
+
+const groupNorm: LayerSpec = {
+  name: 'GroupNorm',
+  signature: [['num_groups'], ['num_channels'], ['eps', { kind: 'float', value: 1e-5 }], ['affine', TRUE]],
+  init(c, b, fail) {
+    const n = need(c, 'num_channels', fail);
+    const g = need(c, 'num_groups', fail);
+    if (g < 1 || n % g !== 0) fail(`num_groups (${g}) must divide num_channels (${n})`);
+    const affine = flag(c, 'affine', fail);
+    b.param('weight', affine ? [n] : undefined);
+    b.param('bias', affine ? [n] : undefined);
+  },
+  forward(call, inputs) {
+    const x = one(inputs, call);
+    const n = need(call.config, 'num_channels', call.fail);
+    if (x.batchAxis !== 0 || x.shape[1] !== n) call.fail(`GroupNorm expects [N, ${n}, ...], got ${describe(x)}`);
+    return call.emit('groupnorm', [x], { groups: need(call.config, 'num_groups', call.fail), affine: flag(call.config, 'affine', call.fail) });
+  },
+};
+
+// ---------------------------------------------------------------- activations, dropout
+
+/** an elementwise layer: `args` reads its registry arguments from the constructor's */
+function elementwise(name: string, op: string, signature: Signature, args: (c: ReadonlyMap<string, PyValue>, fail: (r: string) => never) => Record<string, ArgValue> = () => ({})): LayerSpec {
+  return {
+    name,
+    signature,
+    forward(call, inputs) {
+      const x = one(inputs, call);
+      const inPlace = call.config.has('inplace') && flag(call.config, 'inplace', call.fail);
+      return call.emit(op, [x], args(call.config, call.fail), inPlace);
+    },
+  };
+}
+
+const INPLACE: readonly [string, PyValue] = ['inplace', FALSE];
+
+/** the axis of the registry's softmax: torch's dim over the full shape, made per sample */
+export function perSampleAxis(x: TensorValue, dim: number, fail: (r: string) => never): number {
+  const rank = x.shape.length;
+  const d = dim < 0 ? dim + rank : dim;
+  if (d < 0 || d >= rank) fail(`dim ${dim} is out of range for ${describe(x)}`);
+  if (d === x.batchAxis) fail(`an op over the batch axis couples the samples, which memlens does not model`);
+  return x.batchAxis >= 0 && d > x.batchAxis ? d - 1 : d;
+}
+
+const softmaxLayer: LayerSpec = {
+  name: 'Softmax',
+  signature: [['dim', NONE]],
+  forward(call, inputs) {
+    const x = one(inputs, call);
+    const dim = intOf(call.config.get('dim') ?? NONE);
+    if (dim === undefined) return call.fail('Softmax without a known `dim`');
+    return call.emit('softmax', [x], { axis: perSampleAxis(x, dim, call.fail) });
+  },
+};
+
+function dropout(name: string, spatial: boolean): LayerSpec {
+  return {
+    name,
+    signature: [['p', { kind: 'float', value: 0.5 }], INPLACE],
+    forward(call, inputs) {
+      const x = one(inputs, call);
+      const p = num(call.config, 'p', call.fail);
+      if (p < 0 || p > 1) call.fail(`dropout probability ${p} is not between 0 and 1`);
+      // eval mode, or p = 0 with torch's fused kernel skipped? torch still runs dropout at p = 0 in training
+      if (!call.self.module?.training) return x;
+      if (p === 1) call.fail('dropout with p = 1 zeroes everything; memlens does not model it');
+      return call.emit('dropout', [x], { rate: p, spatial }, flag(call.config, 'inplace', call.fail));
+    },
+  };
+}
+
+const identity: LayerSpec = {
+  name: 'Identity',
+  signature: [],
+  forward: (call, inputs) => one(inputs, call),
+};
+
+// ---------------------------------------------------------------- pooling, reshaping
+
+function pool(kind: 'Max' | 'Avg', dims: 1 | 2 | 3): LayerSpec {
+  const signature: Signature =
+    kind === 'Max'
+      ? [['kernel_size'], ['stride', NONE], ['padding', int(0)], ['dilation', int(1)], ['return_indices', FALSE], ['ceil_mode', FALSE]]
+      : [['kernel_size'], ['stride', NONE], ['padding', int(0)], ['ceil_mode', FALSE], ['count_include_pad', TRUE], ['divisor_override', NONE]];
+  return {
+    name: `${kind}Pool${dims}d`,
+    signature,
+    forward(call, inputs) {
+      return poolCall(call, one(inputs, call), kind, dims, call.config);
+    },
+  };
+}
+
+export function poolCall(call: LayerCall, x: TensorValue, kind: 'Max' | 'Avg', dims: number, c: ReadonlyMap<string, PyValue>): TensorValue {
+  if (rankOf(x) !== dims + 1 || x.batchAxis !== 0) call.fail(`${kind.toLowerCase()} pooling over ${dims} axes expects [N, C, ...] of ${dims + 2} axes, got ${describe(x)}`);
+  if (kind === 'Max' && ints(c, 'dilation', dims, call.fail).some((d) => d !== 1)) call.fail('a dilated max-pool is not modelled yet');
+  if (kind === 'Max' && flag(c, 'return_indices', call.fail)) call.fail('return_indices is not modelled yet');
+  const stride = c.get('stride');
+  const args: Record<string, ArgValue> = { kernel: ints(c, 'kernel_size', dims, call.fail), pad: ints(c, 'padding', dims, call.fail), ceil_mode: flag(c, 'ceil_mode', call.fail) };
+  if (stride && stride.kind !== 'none') args['stride'] = ints(c, 'stride', dims, call.fail);
+  const op = `${kind === 'Max' ? 'maxpool' : 'avgpool'}${dims === 2 ? '' : `${dims}d`}`;
+  return call.emit(op, [x], args);
+}
+
+function adaptivePool(kind: 'Max' | 'Avg', dims: 1 | 2 | 3): LayerSpec {
+  return {
+    name: `Adaptive${kind}Pool${dims}d`,
+    signature: kind === 'Max' ? [['output_size'], ['return_indices', FALSE]] : [['output_size']],
+    forward(call, inputs) {
+      return adaptiveCall(call, one(inputs, call), kind, dims, call.config.get('output_size') ?? NONE);
+    },
+  };
+}
+
+export function adaptiveCall(call: LayerCall, x: TensorValue, kind: 'Max' | 'Avg', dims: number, size: PyValue): TensorValue {
+  if (rankOf(x) !== dims + 1 || x.batchAxis !== 0) call.fail(`adaptive pooling over ${dims} axes expects [N, C, ...] of ${dims + 2} axes, got ${describe(x)}`);
+  // None keeps that axis's size
+  const items = size.kind === 'tuple' || size.kind === 'list' ? size.items : Array.from({ length: dims }, () => size);
+  if (items.length !== dims) call.fail(`output_size must have ${dims} values, got ${describe(size)}`);
+  const out = items.map((v, i) => (v.kind === 'none' ? x.shape[2 + i]! : intOf(v)));
+  if (out.some((d) => d === undefined)) call.fail(`output_size ${describe(size)} is not known integers`);
+  return call.emit(kind === 'Max' ? 'adaptive_maxpool' : 'adaptive_avgpool', [x], { size: out as number[] });
+}
+
+const flattenLayer: LayerSpec = {
+  name: 'Flatten',
+  signature: [['start_dim', int(1)], ['end_dim', int(-1)]],
+  forward(call, inputs) {
+    const x = one(inputs, call);
+    const start = need(call.config, 'start_dim', call.fail);
+    const end = need(call.config, 'end_dim', call.fail);
+    return flattenCall(call, x, start, end);
+  },
+};
+
+/** torch.flatten(x, start, end) as a reshape of the per-sample axes */
+export function flattenCall(call: LayerCall, x: TensorValue, start: number, end: number): TensorValue {
+  const rank = x.shape.length;
+  const s = start < 0 ? start + rank : start;
+  const e = end < 0 ? end + rank : end;
+  if (s < 0 || e >= rank || s > e) call.fail(`flatten(${start}, ${end}) is out of range for ${describe(x)}`);
+  const shape = [...x.shape.slice(0, s), x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1), ...x.shape.slice(e + 1)];
+  return reshapeTo(call, x, shape, x.batchAxis < s ? x.batchAxis : x.batchAxis > e ? x.batchAxis - (e - s) : s);
+}
+
+/**
+ * A view with a new full shape whose batch axis is `batchAxis`, holding N times the number there
+ * (1 for a plain batch axis, T for an axis of N T); the element count per N must not change.
+ */
+export function reshapeTo(call: LayerCall, x: TensorValue, shape: readonly number[], batchAxis: number): TensorValue {
+  if (batchAxis < 0 || batchAxis >= shape.length) call.fail(`the reshape to [${shape.join(', ')}] loses the batch axis`);
+  const perSample = shape[batchAxis] === 1 ? shape.filter((_, i) => i !== batchAxis) : [...shape];
+  if (perSample.length === 0) perSample.push(1);
+  const out = call.emit('reshape', [x], { shape: perSample });
+  return { ...out, shape: [...shape], batchAxis };
+}
+
+const upsample: LayerSpec = {
+  name: 'Upsample',
+  signature: [['size', NONE], ['scale_factor', NONE], ['mode', { kind: 'str', value: 'nearest' }], ['align_corners', NONE]],
+  forward(call, inputs) {
+    const x = one(inputs, call);
+    const sf = call.config.get('scale_factor') ?? NONE;
+    const scale = intOf(sf);
+    if (scale === undefined) return call.fail(`Upsample is modelled for an integer scale_factor, got ${describe(sf)}`);
+    const mode = call.config.get('mode');
+    return call.emit('upsample', [x], { scale, mode: mode?.kind === 'str' && mode.value !== 'nearest' ? 'bilinear' : 'nearest' });
+  },
+};
+
+// ---------------------------------------------------------------- recurrent
+
+function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
+  return {
+    name,
+    signature: [['input_size'], ['hidden_size'], ['num_layers', int(1)], ...(name === 'RNN' ? [['nonlinearity', { kind: 'str', value: 'tanh' }] as const] : []), ['bias', TRUE], ['batch_first', FALSE], ['dropout', { kind: 'float', value: 0 }], ['bidirectional', FALSE], ...(name === 'LSTM' ? [['proj_size', int(0)] as const] : [])],
+    init(c, b, fail) {
+      const fin = need(c, 'input_size', fail);
+      const h = need(c, 'hidden_size', fail);
+      const layers = need(c, 'num_layers', fail);
+      const dirs = flag(c, 'bidirectional', fail) ? 2 : 1;
+      const bias = flag(c, 'bias', fail);
+      if (name === 'LSTM' && need(c, 'proj_size', fail) !== 0) fail('LSTM with proj_size is not modelled yet');
+      b.attr('input_size', int(fin));
+      b.attr('hidden_size', int(h));
+      for (let l = 0; l < layers; l++) {
+        for (let d = 0; d < dirs; d++) {
+          const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
+          const inF = l === 0 ? fin : h * dirs;
+          b.param(`weight_ih${sfx}`, [gates * h, inF]);
+          b.param(`weight_hh${sfx}`, [gates * h, h]);
+          b.param(`bias_ih${sfx}`, bias ? [gates * h] : undefined);
+          b.param(`bias_hh${sfx}`, bias ? [gates * h] : undefined);
+        }
+      }
+    },
+    forward(call, inputs) {
+      const x = one(inputs, call);
+      if (inputs.length > 1 && inputs[1]!.kind !== 'none') call.fail(`${name} with an initial hidden state is not modelled yet`);
+      const c = call.config;
+      const batchFirst = flag(c, 'batch_first', call.fail);
+      if (x.shape.length !== 3 || x.batchAxis !== (batchFirst ? 0 : 1)) call.fail(`${name}(batch_first=${batchFirst ? 'True' : 'False'}) expects ${batchFirst ? '[N, L, F]' : '[L, N, F]'}, got ${describe(x)}`);
+      const fin = need(c, 'input_size', call.fail);
+      if (x.shape[2] !== fin) call.fail(`${name} expects ${fin} input features, got ${describe(x)}`);
+      const layers = need(c, 'num_layers', call.fail);
+      const bidirectional = flag(c, 'bidirectional', call.fail);
+      const op = name === 'LSTM' ? 'lstm' : name === 'GRU' ? 'gru' : 'simple_rnn';
+      const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0 });
+      // (output, h_n) or (output, (h_n, c_n)): the final states are small and not followed
+      const h = { kind: 'unknown', node: call.site, reason: `the final hidden state of ${name} is not followed by memlens` } as const;
+      return { kind: 'tuple', items: [{ ...out, batchAxis: x.batchAxis, shape: batchFirst ? out.shape : [out.shape[1]!, out.shape[0]!, out.shape[2]!] }, name === 'LSTM' ? { kind: 'tuple', items: [h, h] } : h] };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- containers, losses
+
+const container = (name: string): LayerSpec => ({ name, signature: [], container: true });
+
+function lossLayer(name: string, loss: string): LayerSpec {
+  return { name, signature: [['reduction', { kind: 'str', value: 'mean' }]], loss };
+}
+
+const ACTIVATIONS: readonly LayerSpec[] = [
+  elementwise('ReLU', 'relu', [INPLACE]),
+  elementwise('ReLU6', 'relu6', [INPLACE]),
+  elementwise('LeakyReLU', 'leaky_relu', [['negative_slope', { kind: 'float', value: 0.01 }], INPLACE], (c, f) => ({ alpha: num(c, 'negative_slope', f) })),
+  elementwise('ELU', 'elu', [['alpha', { kind: 'float', value: 1 }], INPLACE], (c, f) => ({ alpha: num(c, 'alpha', f) })),
+  elementwise('GELU', 'gelu', [['approximate', { kind: 'str', value: 'none' }]]),
+  elementwise('SiLU', 'silu', [INPLACE]),
+  elementwise('Sigmoid', 'sigmoid', []),
+  elementwise('Tanh', 'tanh', []),
+];
+
+export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
+  [
+    conv(1, false),
+    conv(2, false),
+    conv(3, false),
+    conv(1, true),
+    conv(2, true),
+    conv(3, true),
+    linear,
+    embedding,
+    batchNorm(1),
+    batchNorm(2),
+    batchNorm(3),
+    layerNorm,
+    groupNorm,
+    ...ACTIVATIONS,
+    softmaxLayer,
+    dropout('Dropout', false),
+    dropout('Dropout1d', true),
+    dropout('Dropout2d', true),
+    dropout('Dropout3d', true),
+    identity,
+    pool('Max', 1),
+    pool('Max', 2),
+    pool('Max', 3),
+    pool('Avg', 1),
+    pool('Avg', 2),
+    pool('Avg', 3),
+    adaptivePool('Avg', 1),
+    adaptivePool('Avg', 2),
+    adaptivePool('Avg', 3),
+    adaptivePool('Max', 1),
+    adaptivePool('Max', 2),
+    flattenLayer,
+    upsample,
+    recurrent('LSTM', 4),
+    recurrent('GRU', 3),
+    recurrent('RNN', 1),
+    container('Sequential'),
+    container('ModuleList'),
+    container('ModuleDict'),
+    lossLayer('CrossEntropyLoss', 'cross_entropy'),
+    lossLayer('NLLLoss', 'nll_loss'),
+    lossLayer('MSELoss', 'mse_loss'),
+    lossLayer('L1Loss', 'l1_loss'),
+    lossLayer('BCELoss', 'binary_cross_entropy'),
+    lossLayer('BCEWithLogitsLoss', 'binary_cross_entropy_with_logits'),
+  ].map((s) => [s.name, s]),
+);
+

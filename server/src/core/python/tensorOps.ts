@@ -1,0 +1,357 @@
+// Tensor methods, torch.* and torch.nn.functional.* on traced tensors, as registry ops.
+// Views (view, reshape, flatten, squeeze) are the registry's aliasing reshape; ops memlens has
+// no registry entry for stop the trace with the reason, never a guess.
+import type { ArgValue } from '../ops/types';
+import type { SyntaxNode as Node } from '../tfjs/syntax';
+import { adaptiveCall, flattenCall, perSampleAxis, poolCall, reshapeTo, type LayerCall } from './layers';
+import { TraceStop, type Trace } from './trace';
+import { describe, int, intOf, NONE, numberOf, type CallArgs, type PyValue, type TensorValue } from './values';
+
+export interface TensorContext {
+  readonly trace: Trace;
+  readonly site: Node;
+}
+
+function fail(site: Node, reason: string): never {
+  throw new TraceStop(site, reason);
+}
+
+function call(ctx: TensorContext): LayerCall {
+  return {
+    self: undefined as never,
+    site: ctx.site,
+    config: new Map(),
+    emit: (op, inputs, args, inPlace) => ctx.trace.emit(op, inputs, args, ctx.site, undefined, inPlace ?? false),
+    fail: (reason) => fail(ctx.site, reason),
+  };
+}
+
+function arg(args: CallArgs, i: number, name: string): PyValue | undefined {
+  return args.positional[i] ?? args.keywords.get(name);
+}
+
+function intArg(args: CallArgs, i: number, name: string, dflt: number | undefined, site: Node): number {
+  const v = arg(args, i, name);
+  if (v === undefined || v.kind === 'none') {
+    if (dflt === undefined) fail(site, `\`${name}\` is missing`);
+    return dflt;
+  }
+  const n = intOf(v);
+  if (n === undefined) fail(site, `\`${name}\` is ${describe(v)}, not a known integer`);
+  return n;
+}
+
+/** the size of one axis: the batch axis answers a multiple of N */
+function size(x: TensorValue, dim: number, site: Node): PyValue {
+  const d = dim < 0 ? dim + x.shape.length : dim;
+  if (d < 0 || d >= x.shape.length) fail(site, `dim ${dim} is out of range for ${describe(x)}`);
+  return d === x.batchAxis ? { kind: 'symint', coef: x.shape[d]! } : int(x.shape[d]!);
+}
+
+export function shapeTuple(x: TensorValue): PyValue {
+  return { kind: 'tuple', items: x.shape.map((d, i) => (i === x.batchAxis ? { kind: 'symint', coef: d } : int(d))) };
+}
+
+/** view / reshape targets: ints, N multiples and one -1 */
+function reshape(ctx: TensorContext, x: TensorValue, dims: readonly PyValue[]): TensorValue {
+  const flat = dims.length === 1 && (dims[0]!.kind === 'tuple' || dims[0]!.kind === 'list') ? (dims[0] as { items: readonly PyValue[] }).items : dims;
+  const total = x.shape.reduce((a, b) => a * b, 1); // per N
+  let batchAxis = -1;
+  let known = 1;
+  let hole = -1;
+  const shape: number[] = [];
+  flat.forEach((v, i) => {
+    if (v.kind === 'symint') {
+      if (batchAxis >= 0) fail(ctx.site, 'a reshape with the batch N in two axes');
+      batchAxis = i;
+      shape.push(v.coef);
+      known *= v.coef;
+      return;
+    }
+    const n = intOf(v);
+    if (n === undefined) fail(ctx.site, `the reshape size ${describe(v)} is not known statically`);
+    if (n === -1) {
+      if (hole >= 0) fail(ctx.site, 'a reshape with two -1 sizes');
+      hole = i;
+      shape.push(-1);
+      return;
+    }
+    shape.push(n);
+    known *= n;
+  });
+  if (hole >= 0) {
+    if (batchAxis < 0) {
+      // the -1 takes the batch: view(-1, C) on [N, T, C] gives [N T, C]
+      if (total % known !== 0) fail(ctx.site, `cannot view ${describe(x)} as [${flat.map(describe).join(', ')}]`);
+      shape[hole] = total / known;
+      batchAxis = hole;
+    } else {
+      if (total % known !== 0) fail(ctx.site, `cannot view ${describe(x)} as [${flat.map(describe).join(', ')}]`);
+      shape[hole] = total / known;
+    }
+  } else if (known !== total || batchAxis < 0) fail(ctx.site, `cannot view ${describe(x)} as [${flat.map(describe).join(', ')}]: the batch N must stay in one axis`);
+  return reshapeTo(call(ctx), x, shape, batchAxis);
+}
+
+function transpose(ctx: TensorContext, x: TensorValue, perm: readonly number[]): TensorValue {
+  const rank = x.shape.length;
+  const p = perm.map((d) => (d < 0 ? d + rank : d));
+  if (p.length !== rank || new Set(p).size !== rank || p.some((d) => d < 0 || d >= rank)) fail(ctx.site, `[${perm.join(', ')}] is not a permutation of ${rank} axes`);
+  const batchAxis = p.indexOf(x.batchAxis);
+  const perSample = p.filter((d) => d !== x.batchAxis).map((d) => (d > x.batchAxis ? d - 1 : d));
+  const out = ctx.trace.emit('transpose', [x], { perm: perSample }, ctx.site);
+  return { ...out, shape: p.map((d) => x.shape[d]!), batchAxis };
+}
+
+const UNARY: Record<string, string> = { relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', gelu: 'gelu', silu: 'silu', elu: 'elu', leaky_relu: 'leaky_relu' };
+
+/** F.relu(x, inplace=True), x.relu_(), torch.sigmoid(x) and their kin */
+function activation(ctx: TensorContext, name: string, x: TensorValue, args: CallArgs, inPlace: boolean): TensorValue {
+  const op = UNARY[name]!;
+  const a: Record<string, ArgValue> = {};
+  if (name === 'leaky_relu') a['alpha'] = numberOf(arg(args, 1, 'negative_slope') ?? { kind: 'float', value: 0.01 }) ?? fail(ctx.site, 'negative_slope is not known');
+  if (name === 'elu') a['alpha'] = numberOf(arg(args, 1, 'alpha') ?? { kind: 'float', value: 1 }) ?? fail(ctx.site, 'alpha is not known');
+  const ip = inPlace || (args.keywords.get('inplace')?.kind === 'bool' && (args.keywords.get('inplace') as { value: boolean }).value);
+  return ctx.trace.emit(op, [x], a, ctx.site, undefined, ip);
+}
+
+/** a method of a traced tensor; undefined when memlens does not know it */
+export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, args: CallArgs): PyValue | undefined {
+  const site = ctx.site;
+  switch (name) {
+    case 'size':
+      return args.positional.length > 0 ? size(x, intArg(args, 0, 'dim', 0, site), site) : shapeTuple(x);
+    case 'dim':
+    case 'ndimension':
+      return int(x.shape.length);
+    case 'view':
+    case 'reshape':
+      return reshape(ctx, x, args.positional);
+    case 'flatten':
+      return flattenCall(call(ctx), x, intArg(args, 0, 'start_dim', 0, site), intArg(args, 1, 'end_dim', -1, site));
+    case 'permute':
+      return transpose(ctx, x, (args.positional.length === 1 ? (args.positional[0] as { items?: PyValue[] }).items ?? [] : args.positional).map((v) => intOf(v) ?? fail(site, 'a permutation that is not known')));
+    case 'transpose': {
+      const a = intArg(args, 0, 'dim0', undefined, site);
+      const b = intArg(args, 1, 'dim1', undefined, site);
+      const perm = x.shape.map((_, i) => i);
+      const r = x.shape.length;
+      const [i, j] = [a < 0 ? a + r : a, b < 0 ? b + r : b];
+      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+      return transpose(ctx, x, perm);
+    }
+    case 'contiguous':
+    case 'clone':
+    case 'detach':
+    case 'float':
+    case 'cpu':
+    case 'cuda':
+    case 'to':
+      // views memlens already materialises (transpose), or device moves on one device
+      if (name === 'float' && x.dtype !== 'fp32') return undefined;
+      if (name === 'clone') return undefined;
+      return x;
+    case 'squeeze':
+    case 'unsqueeze': {
+      const d = intArg(args, 0, 'dim', name === 'squeeze' ? undefined : undefined, site);
+      const rank = x.shape.length + (name === 'unsqueeze' ? 1 : 0);
+      const k = d < 0 ? d + rank : d;
+      const shape = [...x.shape];
+      let batchAxis = x.batchAxis;
+      if (name === 'unsqueeze') {
+        shape.splice(k, 0, 1);
+        if (k <= batchAxis) batchAxis++;
+      } else {
+        if (shape[k] !== 1 || k === batchAxis) return x;
+        shape.splice(k, 1);
+        if (k < batchAxis) batchAxis--;
+      }
+      return reshapeTo(call(ctx), x, shape, batchAxis);
+    }
+    case 'relu':
+    case 'sigmoid':
+    case 'tanh':
+      return activation(ctx, name, x, args, false);
+    case 'relu_':
+    case 'sigmoid_':
+    case 'tanh_':
+      return activation(ctx, name.slice(0, -1), x, args, true);
+    case 'softmax':
+    case 'log_softmax':
+      return softmax(ctx, x, args, 0);
+    case 'add':
+    case 'add_':
+    case 'mul':
+    case 'mul_': {
+      const y = args.positional[0];
+      if (!y) return undefined;
+      return binaryTensor(ctx, name.startsWith('add') ? '+' : '*', x, y, name.endsWith('_'));
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** log_softmax is counted as softmax: the same shape, and its backward also keeps its output */
+function softmax(ctx: TensorContext, x: TensorValue, args: CallArgs, dimIndex: number): TensorValue {
+  const dim = arg(args, dimIndex, 'dim');
+  const d = dim ? intOf(dim) : undefined;
+  if (d === undefined) fail(ctx.site, 'softmax without a known `dim`');
+  return ctx.trace.emit('softmax', [x], { axis: perSampleAxis(x, d, (r) => fail(ctx.site, r)) }, ctx.site);
+}
+
+/** x + y, x * y, x += y between tensors of the same trace */
+export function binaryTensor(ctx: TensorContext, op: string, a: PyValue, b: PyValue, inPlace: boolean): PyValue | undefined {
+  if (a.kind !== 'tensor' || b.kind !== 'tensor') {
+    const t = a.kind === 'tensor' ? a : b;
+    const other = a.kind === 'tensor' ? b : a;
+    // x * 0.5, x + 1: a scalar operand makes a new tensor of the same shape (no registry op yet)
+    if (t.kind === 'tensor' && numberOf(other) !== undefined) fail(ctx.site, `\`${ctx.site.text}\`: arithmetic between a tensor and a Python number is not modelled yet`);
+    return undefined;
+  }
+  if (a.batchAxis !== b.batchAxis || a.shape.length !== b.shape.length) fail(ctx.site, `${describe(a)} ${op} ${describe(b)}: memlens follows elementwise ops between tensors of the same layout only`);
+  if (op === '+') {
+    if (a.shape.join() !== b.shape.join()) fail(ctx.site, `${describe(a)} + ${describe(b)}: broadcasting sums are not modelled yet`);
+    return ctx.trace.emit('add', [a, b], {}, ctx.site, undefined, inPlace);
+  }
+  if (op === '*') return ctx.trace.emit('mul', [a, b], {}, ctx.site, undefined, inPlace);
+  fail(ctx.site, `the tensor operator ${op} is not modelled yet`);
+}
+
+/** F.* and torch.* functions on traced tensors; undefined when memlens does not know them */
+export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs): PyValue | undefined {
+  const x = args.positional[0];
+  const site = ctx.site;
+  if (name === 'cat' || name === 'concat') {
+    const list = x && (x.kind === 'list' || x.kind === 'tuple') ? x.items : undefined;
+    if (!list || list.some((t) => t.kind !== 'tensor')) fail(site, 'torch.cat of values that are not known tensors');
+    const ts = list as TensorValue[];
+    const dim = intArg(args, 1, 'dim', 0, site);
+    const axis = perSampleAxis(ts[0]!, dim, (r) => fail(site, r));
+    return ctx.trace.emit('concat', ts, { axis }, site);
+  }
+  if (!x || x.kind !== 'tensor') return undefined;
+  switch (name) {
+    case 'relu':
+    case 'relu6':
+    case 'sigmoid':
+    case 'tanh':
+    case 'gelu':
+    case 'silu':
+    case 'elu':
+    case 'leaky_relu':
+      return activation(ctx, name, x, args, false);
+    case 'relu_':
+      return activation(ctx, 'relu', x, args, true);
+    case 'softmax':
+    case 'log_softmax':
+      return softmax(ctx, x, args, 1);
+    case 'flatten':
+      return flattenCall(call(ctx), x, intArg(args, 1, 'start_dim', 0, site), intArg(args, 2, 'end_dim', -1, site));
+    case 'reshape':
+      return reshape(ctx, x, args.positional.slice(1));
+    case 'max_pool1d':
+    case 'max_pool2d':
+    case 'max_pool3d':
+    case 'avg_pool1d':
+    case 'avg_pool2d':
+    case 'avg_pool3d': {
+      const dims = Number(name.slice(-2, -1));
+      const kind = name.startsWith('max') ? 'Max' : 'Avg';
+      const c = new Map<string, PyValue>([
+        ['kernel_size', arg(args, 1, 'kernel_size') ?? NONE],
+        ['stride', arg(args, 2, 'stride') ?? NONE],
+        ['padding', arg(args, 3, 'padding') ?? int(0)],
+        ['dilation', kind === 'Max' ? arg(args, 4, 'dilation') ?? int(1) : int(1)],
+        ['ceil_mode', (kind === 'Max' ? arg(args, 5, 'ceil_mode') : arg(args, 4, 'ceil_mode')) ?? { kind: 'bool', value: false }],
+        ['return_indices', args.keywords.get('return_indices') ?? { kind: 'bool', value: false }],
+      ]);
+      return poolCall(call(ctx), x, kind, dims, c);
+    }
+    case 'adaptive_avg_pool1d':
+    case 'adaptive_avg_pool2d':
+    case 'adaptive_max_pool2d':
+      return adaptiveCall(call(ctx), x, name.includes('max') ? 'Max' : 'Avg', Number(name.slice(-2, -1)), arg(args, 1, 'output_size') ?? NONE);
+    case 'dropout':
+    case 'dropout2d': {
+      const p = numberOf(arg(args, 1, 'p') ?? { kind: 'float', value: 0.5 });
+      const training = arg(args, 2, 'training');
+      if (p === undefined) fail(site, 'the dropout probability is not known');
+      // F.dropout defaults to training=True; `training=self.training` follows the module
+      const on = training === undefined ? true : training.kind === 'bool' ? training.value : fail(site, 'whether dropout is in training mode is not known');
+      if (!on) return x;
+      return ctx.trace.emit('dropout', [x], { rate: p, spatial: name === 'dropout2d' }, site);
+    }
+    case 'add':
+    case 'mul': {
+      const y = args.positional[1];
+      return y ? binaryTensor(ctx, name === 'add' ? '+' : '*', x, y, false) : undefined;
+    }
+    case 'transpose':
+    case 'permute':
+    case 'squeeze':
+    case 'unsqueeze':
+      return tensorMethod(ctx, x, name, { positional: args.positional.slice(1), keywords: args.keywords });
+    default:
+      return undefined;
+  }
+}
+
+/** Python slice bounds on an axis of `size` (steps > 0 only), as start, stop, step */
+function sliceRange(size: number, s: { start: PyValue; stop: PyValue; step: PyValue }, site: Node): [number, number, number] {
+  const step = s.step.kind === 'none' ? 1 : intOf(s.step);
+  if (step === undefined || step < 1) fail(site, 'a slice with a step that is not a known positive integer');
+  const bound = (v: PyValue, dflt: number): number => {
+    if (v.kind === 'none') return dflt;
+    const i = intOf(v);
+    if (i === undefined) fail(site, `the slice bound ${describe(v)} is not known statically`);
+    return Math.min(Math.max(i < 0 ? i + size : i, 0), size);
+  };
+  const start = bound(s.start, 0);
+  return [start, Math.max(start, bound(s.stop, size)), step];
+}
+
+/** basic indexing of a traced tensor: ints select, slices narrow, None adds an axis, ... skips */
+export function indexTensor(ctx: TensorContext, x: TensorValue, index: PyValue): TensorValue {
+  const items = index.kind === 'tuple' ? index.items : [index];
+  const ellipsis = items.findIndex((v) => v.kind === 'str' && v.value === '...');
+  const explicit = items.filter((v) => v.kind !== 'none' && !(v.kind === 'str' && v.value === '...')).length;
+  if (explicit > x.shape.length) fail(ctx.site, `too many indices for ${describe(x)}`);
+  let t = x;
+  let axis = 0;
+  for (let k = 0; k < items.length; k++) {
+    const v = items[k]!;
+    if (k === ellipsis) {
+      axis = t.shape.length - items.slice(k + 1).filter((w) => w.kind !== 'none').length;
+      continue;
+    }
+    if (v.kind === 'none') {
+      const shape = [...t.shape];
+      shape.splice(axis, 0, 1);
+      t = reshapeTo(call(ctx), t, shape, axis <= t.batchAxis ? t.batchAxis + 1 : t.batchAxis);
+      axis++;
+      continue;
+    }
+    const size = t.shape[axis]!;
+    if (v.kind === 'slice') {
+      const [start, stop, step] = sliceRange(size, v, ctx.site);
+      if (start === 0 && stop === size && step === 1) {
+        axis++;
+        continue;
+      }
+      if (axis === t.batchAxis) fail(ctx.site, 'slicing the batch axis is not modelled');
+      const out = ctx.trace.emit('slice', [t], { axis: perSampleAxis(t, axis, (r) => fail(ctx.site, r)), start, stop, step }, ctx.site);
+      t = { ...out, batchAxis: t.batchAxis };
+      axis++;
+      continue;
+    }
+    const i = intOf(v);
+    if (i === undefined) fail(ctx.site, `indexing with ${describe(v)} is not modelled yet`);
+    if (axis === t.batchAxis) fail(ctx.site, 'indexing the batch axis picks samples, which memlens does not model');
+    const j = i < 0 ? i + size : i;
+    if (j < 0 || j >= size) fail(ctx.site, `index ${i} is out of range for axis ${axis} of ${describe(t)}`);
+    const out = ctx.trace.emit('slice', [t], { axis: perSampleAxis(t, axis, (r) => fail(ctx.site, r)), start: j, select: true }, ctx.site);
+    t = { ...out, batchAxis: axis < t.batchAxis ? t.batchAxis - 1 : t.batchAxis };
+  }
+  return t;
+}

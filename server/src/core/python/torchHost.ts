@@ -1,0 +1,816 @@
+// What the interpreter cannot know from Python alone: torch's namespaces, nn.Module semantics,
+// example tensors, model calls (each starts a trace), argparse defaults and local imports.
+import type { DType, ModelConfig } from '../ir';
+import type { SyntaxNode as Node } from '../tfjs/syntax';
+import { builtin, mathMember, pythonBuiltin } from './builtins';
+import type { Host, Interpreter } from './interpreter';
+import { LAYERS, type LayerBuild, type LayerCall, type Signature } from './layers';
+import { collectModules, collectParameters, getModuleAttr, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr, setTraining } from './modules';
+import { binaryTensor, indexTensor, shapeTuple, tensorFunction, tensorMethod } from './tensorOps';
+import { Trace, TraceStop } from './trace';
+import { parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
+import { describe, dictKey, FALSE, int, intOf, isUnknown, iterate, NONE, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
+
+const DTYPES: Record<string, DType> = {
+  float32: 'fp32',
+  float: 'fp32',
+  float16: 'fp16',
+  half: 'fp16',
+  bfloat16: 'bf16',
+  int64: 'int64',
+  long: 'int64',
+  int32: 'int32',
+  int: 'int32',
+  int8: 'int8',
+  uint8: 'int8',
+  bool: 'bool',
+};
+
+/** top-level packages whose members are opaque but harmless (their calls give unknowns) */
+const OPAQUE = new Set(['os', 'sys', 'numpy', 'time', 'random', 'logging', 'json', 'pathlib', 'typing', 'warnings', 'functools', 'itertools', 'copy', 'inspect', 'abc', 'torchvision', 'tqdm', 'matplotlib', 'PIL', 'pickle', 'glob', 're', 'shutil', 'datetime', 'einops', 'transformers', 'tensorflow', 'keras']);
+
+export interface HostOptions {
+  readonly defaults: ModelConfig;
+  readonly torchVersion: string;
+  /** the analysed file's path: local imports resolve next to it */
+  readonly file?: string;
+  readonly readFile?: ReadFile;
+}
+
+export interface Optimizer {
+  readonly kind: 'sgd' | 'adam' | 'adamw';
+  readonly momentum: number;
+  readonly params: ReadonlySet<object>;
+}
+
+export class TorchHost implements Host {
+  interp!: Interpreter;
+  readonly traces: Trace[] = [];
+  readonly optimizers: Optimizer[] = [];
+  /** modules that have no trace: their constructors ran, no example call was found */
+  readonly built: { instance: Instance; nameNode: Node; scope: Scope }[] = [];
+  /** constructor arguments of each torch.nn layer instance */
+  private readonly layerConfig = new WeakMap<Instance, Map<string, PyValue>>();
+  private readonly nameOf = new WeakMap<Instance, { node: Node; scope: Scope }>();
+  private active: Trace | undefined;
+  private noGrad = 0;
+  /** module constructors running: an unknown branch in one poisons it */
+  private readonly constructing: Instance[] = [];
+  readonly poisoned = new WeakMap<Instance, { node: Node; reason: string }>();
+  private labels = new Map<Instance, string>();
+
+  constructor(private readonly options: HostOptions) {}
+
+  attach(interp: Interpreter): void {
+    this.interp = interp;
+    interp.inForward = () => this.active !== undefined;
+    interp.poison = (node, reason) => {
+      const m = this.constructing[this.constructing.length - 1];
+      if (m && !this.poisoned.has(m)) this.poisoned.set(m, { node, reason });
+    };
+  }
+
+  builtin(name: string): PyValue | undefined {
+    if (name === '__name__') return { kind: 'str', value: '__main__' };
+    if (name === 'OrderedDict') return this.orderedDict();
+    if (name === 'getattr' || name === 'setattr' || name === 'hasattr') return this.attrBuiltin(name);
+    if (name === 'type') return builtin('type', (args, site) => (args.positional[0]?.kind === 'instance' ? (args.positional[0] as Instance).cls : unknown(site, 'type() of a value memlens does not model')));
+    return pythonBuiltin(name);
+  }
+
+  private attrBuiltin(name: 'getattr' | 'setattr' | 'hasattr'): PyValue {
+    return builtin(name, (args, site) => {
+      const [obj, key, third] = args.positional;
+      if (!obj || !key || key.kind !== 'str') return unknown(site, `${name}() with a name that is not a known string`);
+      if (name === 'setattr') {
+        if (!third) return unknown(site, 'setattr() without a value');
+        if (isModule(obj)) setModuleAttr(obj, key.value, third);
+        else if (obj.kind === 'instance') obj.attrs.set(key.value, third);
+        return NONE;
+      }
+      if (obj.kind === 'namespace' && obj.path.startsWith('torch') && name === 'hasattr') {
+        // code that tests the installed torch follows the configured torch version
+        const v = this.torchMember(`${obj.path}.${key.value}`, site);
+        return v && !isUnknown(v) ? TRUE : this.versionAtLeast(2) && key.value === 'scaled_dot_product_attention' ? TRUE : FALSE;
+      }
+      const v = this.interp.getAttr(obj, key.value, site);
+      if (name === 'hasattr') return isUnknown(v) ? (obj.kind === 'instance' ? FALSE : v) : TRUE;
+      return isUnknown(v) && third ? third : v;
+    });
+  }
+
+  private versionAtLeast(major: number): boolean {
+    return Number(this.options.torchVersion.split('.')[0]) >= major;
+  }
+
+  private orderedDict(): PyValue {
+    return builtin('OrderedDict', (args, site) => {
+      const entries = new Map<string | number, PyValue>();
+      const src = args.positional[0];
+      for (const p of src ? iterate(src) ?? [] : []) {
+        const kv = iterate(p);
+        const k = kv && kv[0] ? dictKey(kv[0]) : undefined;
+        if (!kv || k === undefined) return unknown(site, 'OrderedDict() of pairs that are not known');
+        entries.set(k, kv[1]!);
+      }
+      return { kind: 'dict', entries };
+    });
+  }
+
+  // ------------------------------------------------------------------ imports, namespaces
+
+  importModule(path: string, site: Node, level: number): PyValue | undefined {
+    const root = path.split('.')[0]!;
+    if (level === 0 && (root === 'torch' || root === 'math' || root === 'argparse' || root === 'dataclasses' || root === 'collections' || OPAQUE.has(root))) return { kind: 'namespace', path };
+    return this.loadLocal(path, level);
+  }
+
+  /** files being evaluated, innermost last: relative imports resolve against the last */
+  private readonly files: string[] = [];
+  private readonly loaded = new Map<string, PyValue>();
+  private importing = 0;
+
+  /** a local module's globals as a dict, evaluated once per analysis; undefined when no file is found */
+  private loadLocal(path: string, level: number): PyValue | undefined {
+    const from = this.files[this.files.length - 1] ?? this.options.file;
+    if (!from) return undefined;
+    const found = resolveModule(path, level, from, this.options.readFile ?? readFromDisk);
+    if (!found) return undefined;
+    const cached = this.loaded.get(found.file);
+    if (cached) return cached;
+    const statements = parseModule(found.file, found.text);
+    if (!statements) return undefined;
+    const globals: PyValue = { kind: 'dict', entries: new Map() };
+    this.loaded.set(found.file, globals);
+    const scope = new Scope(undefined);
+    scope.vars.set('__name__', { kind: 'str', value: path || '__init__' });
+    this.files.push(found.file);
+    this.importing++;
+    try {
+      this.interp.execBlock(statements, scope);
+    } finally {
+      this.importing--;
+      this.files.pop();
+    }
+    for (const [k, v] of scope.vars) globals.entries.set(k, v);
+    return globals;
+  }
+
+  getAttr(obj: PyValue, name: string, site: Node): PyValue | undefined {
+    switch (obj.kind) {
+      case 'namespace':
+        return this.namespaceMember(obj.path, name, site);
+      case 'dict':
+        // `import model` then `model.Net`: a local module's globals
+        return obj.entries.get(name);
+      case 'super':
+        if (name === '__init__') return builtin('Module.__init__', () => NONE);
+        return isModule(obj.self) ? this.moduleMember(obj.self, name, site) : undefined;
+      case 'instance':
+        if (isModule(obj)) return this.moduleMember(obj, name, site);
+        if (obj.cls.name === 'ArgumentParser') return this.parserMember(obj, name);
+        return undefined;
+      case 'tensor':
+        return this.tensorMember(obj, name, site);
+      case 'parameter':
+        if (name === 'requires_grad') return obj.requiresGrad ? TRUE : FALSE;
+        if (name === 'shape') return { kind: 'tuple', items: obj.shape.map(int) };
+        if (name === 'requires_grad_')
+          return builtin('requires_grad_', (args) => {
+            const v = args.positional[0] ?? TRUE;
+            obj.requiresGrad = v.kind === 'bool' ? v.value : true;
+            return obj;
+          });
+        if (name === 'numel') return builtin('numel', () => int(obj.shape.reduce((a, b) => a * b, 1)));
+        if (name === 'data') return obj;
+        return undefined;
+      case 'class':
+        if (obj.isModule && name === '__init__') return builtin('Module.__init__', () => NONE);
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private namespaceMember(path: string, name: string, site: Node): PyValue | undefined {
+    const full = `${path}.${name}`;
+    if (path === 'math') return mathMember(name);
+    if (path === 'argparse' && name === 'ArgumentParser') return this.parserClass();
+    if (path === 'dataclasses') return name === 'dataclass' || name === 'field' ? builtin(full, () => NONE) : undefined;
+    if (path === 'collections' && name === 'OrderedDict') return this.orderedDict();
+    if (path.startsWith('torch')) return this.torchMember(full, site) ?? { kind: 'namespace', path: full };
+    return { kind: 'namespace', path: full };
+  }
+
+  /** torch.X, torch.nn.X, torch.nn.functional.X and friends */
+  private torchMember(full: string, site: Node): PyValue | undefined {
+    const parts = full.split('.');
+    const name = parts[parts.length - 1]!;
+    const ns = parts.slice(0, -1).join('.');
+    if (full === 'torch.__version__') return { kind: 'str', value: this.options.torchVersion };
+    if (ns === 'torch' && DTYPES[name]) return { kind: 'dtype', dtype: DTYPES[name]! };
+    if (ns === 'torch' && (name === 'float64' || name === 'double')) return unknown(site, 'float64 tensors are not modelled by memlens yet');
+    if (ns === 'torch.nn' || ns === 'torch.nn.modules') {
+      if (name === 'Module') return MODULE_BASE;
+      if (name === 'Parameter') return builtin('nn.Parameter', (args, s) => this.makeParameter(args, s));
+      const cls = LAYER_CLASSES.get(name);
+      if (cls) return cls;
+      if (/^[A-Z]/.test(name)) return unknown(site, `torch.nn.${name} is not modelled by memlens yet`);
+    }
+    if (ns === 'torch.nn.init' || ns === 'torch.nn.utils') return builtin(full, () => NONE);
+    if (ns === 'torch.nn.functional' || ns === 'torch') {
+      if (ns === 'torch' && ['randn', 'rand', 'zeros', 'ones', 'empty', 'randint', 'randn_like', 'zeros_like', 'ones_like', 'rand_like'].includes(name)) return builtin(full, (args, s) => this.factory(name, args, s));
+      if (ns === 'torch' && (name === 'no_grad' || name === 'inference_mode' || name === 'enable_grad')) return builtin(full, () => ({ kind: 'str', value: `__ctx:${name}` }));
+      if (ns === 'torch' && (name === 'manual_seed' || name === 'set_num_threads' || name === 'set_grad_enabled')) return builtin(full, () => NONE);
+      if (ns === 'torch' && name === 'device') return builtin(full, (args) => args.positional[0] ?? NONE);
+      if (['cross_entropy', 'nll_loss', 'mse_loss', 'l1_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'smooth_l1_loss', 'kl_div'].includes(name)) return builtin(full, (args, s) => this.loss(name, args, s));
+      return builtin(full, (args, s) => this.tensorCall(name, args, s));
+    }
+    if (ns === 'torch.optim' && ['SGD', 'Adam', 'AdamW'].includes(name)) return builtin(full, (args) => this.optimizer(name, args));
+    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => (args.positional[0] ? this.interp.call(args.positional[0], { positional: args.positional.slice(1), keywords: new Map() }, s) : NONE));
+    return undefined;
+  }
+
+  private tensorCall(name: string, args: CallArgs, site: Node): PyValue {
+    const x = args.positional[0];
+    if (x?.kind === 'tensor' && !x.trace && (name === 'tril' || name === 'triu')) return x;
+    if (x?.kind === 'tensor' && x.trace && this.active !== x.trace) return derived(x, site);
+    if (x?.kind === 'tensor' && x.trace) {
+      const trace = x.trace as Trace;
+      const r = tensorFunction({ trace, site }, name, args);
+      if (r) return r;
+      throw new TraceStop(site, `torch.${name} is not modelled by memlens yet`);
+    }
+    if (x?.kind === 'list' && x.items[0]?.kind === 'tensor' && (x.items[0] as TensorValue).trace) {
+      const r = tensorFunction({ trace: (x.items[0] as TensorValue).trace as Trace, site }, name, args);
+      if (r) return r;
+    }
+    if (this.active) throw new TraceStop(site, `\`${site.text}\` is not modelled by memlens inside forward`);
+    return unknown(site, `torch.${name} outside a model is not followed by memlens`);
+  }
+
+  private makeParameter(args: CallArgs, site: Node): PyValue {
+    const t = args.positional[0];
+    if (!t || t.kind !== 'tensor') return unknown(site, 'nn.Parameter of a value that is not a known tensor');
+    const rg = args.keywords.get('requires_grad') ?? args.positional[1];
+    const p = parameter(t.shape, t.dtype);
+    if (rg?.kind === 'bool') p.requiresGrad = rg.value;
+    return p;
+  }
+
+  /** torch.randn(8, 3, 32, 32) and friends: an example tensor (its batch decided when a model reads it) */
+  private factory(name: string, args: CallArgs, site: Node): PyValue {
+    if (name.endsWith('_like')) {
+      const src = args.positional[0];
+      return src?.kind === 'tensor' ? { ...src, site } : unknown(site, `torch.${name} of a value that is not a known tensor`);
+    }
+    let dims: readonly PyValue[] = args.positional;
+    if (name === 'randint') {
+      const sizeArg = args.keywords.get('size') ?? args.positional[args.positional.length - 1];
+      dims = sizeArg && (sizeArg.kind === 'tuple' || sizeArg.kind === 'list') ? sizeArg.items : [];
+    } else if (dims.length === 1 && (dims[0]!.kind === 'tuple' || dims[0]!.kind === 'list')) dims = (dims[0] as { items: readonly PyValue[] }).items;
+    else if (dims.length === 0 && args.keywords.get('size')) dims = iterate(args.keywords.get('size')!) ?? [];
+    const shape = dims.map(intOf);
+    if (shape.length === 0 || shape.some((d) => d === undefined || d < 0)) {
+      if (this.active) throw new TraceStop(site, `a tensor made inside forward (\`${site.text}\`) is not modelled yet`);
+      return unknown(site, `the shape of \`${site.text}\` is not known statically`);
+    }
+    const dt = args.keywords.get('dtype');
+    const dtype: DType = dt?.kind === 'dtype' ? dt.dtype : name === 'randint' ? 'int64' : 'fp32';
+    if (this.active) throw new TraceStop(site, `a tensor made inside forward (\`${site.text}\`) is not modelled yet`);
+    return { kind: 'tensor', shape: shape as number[], batchAxis: -1, dtype, site };
+  }
+
+  private optimizer(name: string, args: CallArgs): PyValue {
+    const params = new Set<object>();
+    for (const p of iterate(args.positional[0] ?? NONE) ?? []) if (p.kind === 'parameter') params.add(p);
+    const momentum = intOf(args.keywords.get('momentum') ?? int(0)) ?? (args.keywords.get('momentum')?.kind === 'float' ? (args.keywords.get('momentum') as { value: number }).value : 0);
+    this.optimizers.push({ kind: name === 'SGD' ? 'sgd' : name === 'Adam' ? 'adam' : 'adamw', momentum, params });
+    const inst = newInstance({ kind: 'class', name: `optim.${name}`, bases: [], attrs: new Map(), isModule: false }, undefined as never);
+    inst.attrs.set('zero_grad', builtin('zero_grad', () => NONE));
+    inst.attrs.set('step', builtin('step', () => NONE));
+    return inst;
+  }
+
+  /** a loss of a traced output: it marks the model's training step */
+  private loss(name: string, args: CallArgs, site: Node): PyValue {
+    const x = args.positional[0];
+    if (x?.kind === 'tensor' && x.trace) {
+      const trace = x.trace as Trace;
+      trace.training.loss = name;
+      return { kind: 'tensor', trace, shape: [], batchAxis: -1, dtype: x.dtype, site };
+    }
+    return unknown(site, `the loss \`${site.text}\` is not of a model memlens follows`);
+  }
+
+  // ------------------------------------------------------------------ argparse
+
+  private parserClass(): ClassValue {
+    return { kind: 'class', name: 'ArgumentParser', bases: [], attrs: new Map(), isModule: false };
+  }
+
+  private parserMember(parser: Instance, name: string): PyValue | undefined {
+    const defaults = (parser.attrs.get('__defaults') ?? { kind: 'dict', entries: new Map() }) as { kind: 'dict'; entries: Map<string | number, PyValue> };
+    parser.attrs.set('__defaults', defaults);
+    if (name === 'add_argument')
+      return builtin('add_argument', (args) => {
+        const flags = args.positional.filter((a) => a.kind === 'str').map((a) => (a as { value: string }).value);
+        const long = flags.find((f) => f.startsWith('--')) ?? flags[0];
+        if (!long) return NONE;
+        const destV = args.keywords.get('dest');
+        const dest = destV?.kind === 'str' ? destV.value : long.replace(/^-+/, '').replace(/-/g, '_');
+        const action = args.keywords.get('action');
+        let value: PyValue = args.keywords.get('default') ?? (action?.kind === 'str' && action.value === 'store_true' ? FALSE : action?.kind === 'str' && action.value === 'store_false' ? TRUE : NONE);
+        const type = args.keywords.get('type');
+        if (type?.kind === 'builtin' && value.kind === 'str') value = type.call({ positional: [value], keywords: new Map() }, undefined as never);
+        defaults.entries.set(dest, value);
+        return NONE;
+      });
+    if (name === 'parse_args' || name === 'parse_known_args')
+      return builtin(name, () => {
+        const ns = newInstance({ kind: 'class', name: 'Namespace', bases: [], attrs: new Map(), isModule: false }, undefined as never);
+        for (const [k, v] of defaults.entries) ns.attrs.set(String(k), v);
+        return name === 'parse_args' ? ns : { kind: 'tuple', items: [ns, { kind: 'list', items: [] }] };
+      });
+    if (name === 'add_argument_group') return builtin(name, () => parser);
+    return builtin(name, () => NONE);
+  }
+
+  // ------------------------------------------------------------------ modules
+
+  private moduleMember(m: Instance & { module: ModuleState }, name: string, site: Node): PyValue | undefined {
+    const own = getModuleAttr(m, name);
+    if (own !== undefined) return own;
+    // user-defined methods come before nn.Module's (a model may define its own `parameters`)
+    if (!m.cls.layer) {
+      for (let c: ClassValue | undefined = m.cls; c; c = c.bases[0]) if (c.attrs.has(name)) return undefined;
+    }
+    const st = m.module;
+    switch (name) {
+      case 'training':
+        return st.training ? TRUE : FALSE;
+      case 'parameters':
+        return builtin(name, () => ({ kind: 'list', items: collectParameters(m).map((p) => p.param) }));
+      case 'named_parameters':
+        return builtin(name, () => ({ kind: 'list', items: collectParameters(m).map((p) => ({ kind: 'tuple', items: [{ kind: 'str', value: p.name }, p.param] })) }));
+      case 'children':
+        return builtin(name, () => ({ kind: 'list', items: [...st.children.values()] }));
+      case 'named_children':
+        return builtin(name, () => ({ kind: 'list', items: [...st.children].map(([k, v]) => ({ kind: 'tuple', items: [{ kind: 'str', value: k }, v] })) }));
+      case 'modules':
+        return builtin(name, () => ({ kind: 'list', items: collectModules(m).map((e) => e.module) }));
+      case 'train':
+      case 'eval':
+        return builtin(name, (args) => {
+          const on = name === 'train' ? (args.positional[0]?.kind === 'bool' ? (args.positional[0] as { value: boolean }).value : true) : false;
+          setTraining(m, on);
+          return m;
+        });
+      case 'requires_grad_':
+        return builtin(name, (args) => {
+          const v = args.positional[0] ?? args.keywords.get('requires_grad') ?? TRUE;
+          for (const p of collectParameters(m)) p.param.requiresGrad = v.kind === 'bool' ? v.value : true;
+          return m;
+        });
+      case 'to':
+      case 'cuda':
+      case 'cpu':
+      case 'float':
+      case 'share_memory':
+        return builtin(name, (args, s) => {
+          const d = args.positional.find((a) => a.kind === 'dtype') ?? args.keywords.get('dtype');
+          if (d && d.kind === 'dtype' && d.dtype !== 'fp32') this.interp.note(s, `memlens does not model dtype conversions of a model yet: \`${s.text}\` is counted in the configured precision`);
+          return m;
+        });
+      case 'half':
+      case 'double':
+      case 'bfloat16':
+        return builtin(name, (_args, s) => {
+          this.interp.note(s, `memlens does not model dtype conversions of a model yet: \`${s.text}\` is counted in the configured precision`);
+          return m;
+        });
+      case 'apply':
+      case 'zero_grad':
+      case 'load_state_dict':
+        return builtin(name, () => (name === 'apply' ? m : NONE));
+      case 'add_module':
+      case 'register_module':
+        return builtin(name, (args) => {
+          const [k, v] = args.positional;
+          if (k?.kind === 'str' && v) setModuleAttr(m, k.value, v);
+          return NONE;
+        });
+      case 'register_buffer':
+        return builtin(name, (args, s) => {
+          const [k, v] = args.positional;
+          const persistent = args.keywords.get('persistent') ?? args.positional[2];
+          if (k?.kind !== 'str') return unknown(s, 'register_buffer with a name that is not known');
+          if (!v || v.kind === 'none') st.buffers.set(k.value, undefined);
+          else if (v.kind === 'tensor') st.buffers.set(k.value, parameter(v.shape, v.dtype, true, persistent?.kind !== 'bool' || persistent.value));
+          else {
+            this.interp.note(s, `the buffer \`${k.value}\` is not a tensor memlens knows the shape of: it is not counted`);
+            this.poisonModule(m, s, `the buffer \`${k.value}\` has a shape memlens does not know`);
+          }
+          return NONE;
+        });
+      case 'register_parameter':
+        return builtin(name, (args) => {
+          const [k, v] = args.positional;
+          if (k?.kind === 'str' && v?.kind === 'parameter') st.params.set(k.value, v);
+          else if (k?.kind === 'str' && v?.kind === 'none') st.params.set(k.value, undefined);
+          return NONE;
+        });
+      case 'forward':
+        if (m.cls.layer) return builtin('forward', (args, s) => this.callModule(m, args, s));
+        return undefined;
+    }
+    if (m.cls.layer?.container) return this.containerMember(m, name);
+    return undefined;
+  }
+
+  private poisonModule(m: Instance, node: Node, reason: string): void {
+    if (!this.poisoned.has(m)) this.poisoned.set(m, { node, reason });
+  }
+
+  private containerMember(m: Instance & { module: ModuleState }, name: string): PyValue | undefined {
+    const st = m.module;
+    const renumber = (items: Instance[]): void => {
+      st.children.clear();
+      items.forEach((c, i) => st.children.set(String(i), c));
+    };
+    switch (name) {
+      case 'append':
+        return builtin(name, (args) => {
+          const v = args.positional[0];
+          if (isModule(v)) st.children.set(String(st.children.size), v);
+          return m;
+        });
+      case 'extend':
+        return builtin(name, (args) => {
+          for (const v of iterate(args.positional[0] ?? NONE) ?? []) if (isModule(v)) st.children.set(String(st.children.size), v);
+          return m;
+        });
+      case 'insert':
+        return builtin(name, (args) => {
+          const i = intOf(args.positional[0] ?? NONE);
+          const v = args.positional[1];
+          if (i !== undefined && isModule(v)) {
+            const items = [...st.children.values()];
+            items.splice(i, 0, v);
+            renumber(items);
+          }
+          return NONE;
+        });
+      case 'keys':
+        return builtin(name, () => ({ kind: 'list', items: [...st.children.keys()].map((k) => ({ kind: 'str', value: k })) }));
+      case 'values':
+        return builtin(name, () => ({ kind: 'list', items: [...st.children.values()] }));
+      case 'items':
+        return builtin(name, () => ({ kind: 'list', items: [...st.children].map(([k, v]) => ({ kind: 'tuple', items: [{ kind: 'str', value: k }, v] })) }));
+      default:
+        return undefined;
+    }
+  }
+
+  setAttr(obj: PyValue, name: string, value: PyValue): boolean {
+    if (isModule(obj)) {
+      setModuleAttr(obj, name, value);
+      return true;
+    }
+    if (obj.kind === 'parameter' && name === 'requires_grad') {
+      if (value.kind === 'bool') obj.requiresGrad = value.value;
+      return true;
+    }
+    return false;
+  }
+
+  subscript(obj: PyValue, index: PyValue, site: Node): PyValue | undefined {
+    if (isModule(obj) && obj.cls.layer?.container) {
+      const children = [...obj.module.children.values()];
+      if (obj.cls.layer.name === 'ModuleDict') return index.kind === 'str' ? obj.module.children.get(index.value) : undefined;
+      const i = intOf(index);
+      if (i !== undefined) return children[i < 0 ? i + children.length : i] ?? unknown(site, `index ${i} is out of range`);
+      if (index.kind === 'slice') {
+        const picked = this.interp.index({ kind: 'list', items: children }, index, site);
+        if (picked.kind !== 'list') return picked;
+        const seq = this.construct(obj.cls, { positional: picked.items, keywords: new Map() }, site);
+        return seq;
+      }
+      return undefined;
+    }
+    if (obj.kind === 'tensor' && obj.trace) {
+      const trace = obj.trace as Trace;
+      if (this.active !== trace) return derived(obj, site);
+      return indexTensor({ trace, site }, obj, index);
+    }
+    if (obj.kind === 'tensor' && index.kind === 'str') return undefined;
+    return undefined;
+  }
+
+  setSubscript(obj: PyValue, index: PyValue, value: PyValue): boolean {
+    if (isModule(obj) && obj.cls.layer?.container && isModule(value)) {
+      const key = obj.cls.layer.name === 'ModuleDict' ? (index.kind === 'str' ? index.value : undefined) : intOf(index);
+      if (key === undefined) return false;
+      const keys = [...obj.module.children.keys()];
+      const k = typeof key === 'number' ? keys[key < 0 ? key + keys.length : key] : key;
+      if (k === undefined) return false;
+      obj.module.children.set(k, value);
+      return true;
+    }
+    return false;
+  }
+
+  private tensorMember(x: TensorValue, name: string, site: Node): PyValue | undefined {
+    if (name === 'shape') return shapeTuple(x);
+    if (name === 'dtype') return { kind: 'dtype', dtype: x.dtype };
+    if (name === 'T' || name === 'data' || name === 'device') return name === 'data' ? x : unknown(site, `\`.${name}\` of a tensor is not modelled`);
+    if (name === 'backward')
+      return builtin('backward', () => {
+        if (x.trace) (x.trace as Trace).training.backward = true;
+        return NONE;
+      });
+    if (name === 'item' || name === 'numpy' || name === 'tolist') return builtin(name, (_a, s) => unknown(s, `\`.${name}()\` reads a value only a run knows`));
+    return builtin(`Tensor.${name}`, (args, s) => {
+      if (!x.trace) {
+        if (name === 'to' || name === 'cuda' || name === 'cpu' || name === 'float' || name === 'long') return name === 'long' ? { ...x, dtype: 'int64' } : x;
+        if (name === 'size') return args.positional[0] ? int(x.shape[intOf(args.positional[0]) ?? 0] ?? 0) : { kind: 'tuple', items: x.shape.map(int) };
+        if (name === 'view' || name === 'reshape' || name === 'tril' || name === 'triu') return this.staticView(x, name, args, s);
+        return unknown(s, `\`.${name}()\` of a tensor outside a model is not followed`);
+      }
+      const trace = x.trace as Trace;
+      if (this.active !== trace) {
+        // after the forward (a loss on the outputs): the model's graph is complete
+        if (name === 'detach' || name === 'to' || name === 'cpu' || name === 'cuda' || name === 'contiguous') return x;
+        if (name === 'size' || name === 'dim') return tensorMethod({ trace, site: s }, x, name, args) ?? unknown(s, `\`.${name}()\``);
+        return derived(x, s);
+      }
+      const r = tensorMethod({ trace, site: s }, x, name, args);
+      if (r) return r;
+      throw new TraceStop(s, `the tensor method \`.${name}()\` is not modelled by memlens yet`);
+    });
+  }
+
+  /** view / tril of a tensor made outside any model (a causal mask): only its shape matters */
+  private staticView(x: TensorValue, name: string, args: CallArgs, site: Node): PyValue {
+    if (name === 'tril' || name === 'triu') return x;
+    const dims = (args.positional.length === 1 && (args.positional[0]!.kind === 'tuple' || args.positional[0]!.kind === 'list') ? iterate(args.positional[0]!)! : args.positional).map(intOf);
+    const total = x.shape.reduce((a, b) => a * b, 1);
+    const known = dims.filter((d) => d !== -1).reduce<number>((a, b) => a * (b ?? NaN), 1);
+    if (dims.some((d) => d === undefined) || !Number.isInteger(total / known)) return unknown(site, `\`${site.text}\` is not known statically`);
+    return { ...x, shape: dims.map((d) => (d === -1 ? total / known : d!)), site };
+  }
+
+  binary(op: string, a: PyValue, b: PyValue, site: Node): PyValue | undefined {
+    const t = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : undefined;
+    if (!t?.trace) return undefined;
+    if (this.active !== t.trace) return derived(t, site);
+    const inPlace = op.endsWith('=');
+    const r = binaryTensor({ trace: t.trace as Trace, site }, op.replace(/=$/, ''), a, b, inPlace);
+    if (r) return r;
+    throw new TraceStop(site, `\`${site.text}\` is not modelled by memlens yet`);
+  }
+
+  enterWith(value: PyValue): (() => void) | undefined {
+    if (value.kind === 'str' && (value.value === '__ctx:no_grad' || value.value === '__ctx:inference_mode')) {
+      this.noGrad++;
+      return () => {
+        this.noGrad--;
+      };
+    }
+    return undefined;
+  }
+
+  bound(name: Node, value: PyValue, scope: Scope): void {
+    if (isModule(value) && !value.cls.layer?.loss && !this.nameOf.has(value) && !this.active) {
+      this.nameOf.set(value, { node: name, scope });
+      this.built.push({ instance: value, nameNode: name, scope });
+    }
+  }
+
+  statement(node: Node): void {
+    if (this.active) this.active.statement = node;
+  }
+
+  // ------------------------------------------------------------------ calls
+
+  call(callee: PyValue, args: CallArgs, site: Node): PyValue | undefined {
+    if (callee.kind === 'class') return this.construct(callee, args, site);
+    if (callee.kind === 'instance' && isModule(callee)) return this.callModule(callee, args, site);
+    if (callee.kind === 'namespace') return unknown(site, `\`${callee.path}\` is not known to memlens`);
+    return undefined;
+  }
+
+  construct(cls: ClassValue, args: CallArgs, site: Node): PyValue {
+    if (cls.name === 'ArgumentParser' && !cls.isModule) return newInstance(cls, site);
+    const inst = newInstance(cls, site);
+    if (cls.layer) return this.constructLayer(inst, args, site);
+    this.constructing.push(inst);
+    try {
+      if (cls.fields && !cls.attrs.has('__init__')) return this.dataclassInit(inst, cls, args, site);
+      const init = this.interp.getAttr(inst, '__init__', site);
+      if (init.kind === 'function') {
+        const r = this.interp.callFunction(init, args, site);
+        if (isUnknown(r) && r.reason.includes('is called without')) return r;
+      } else if (init.kind === 'unknown' && !cls.isModule) return init;
+      return inst;
+    } catch (e) {
+      if (e instanceof TraceStop && !this.active) {
+        this.poisonModule(inst, e.node, e.reason);
+        return inst;
+      }
+      throw e;
+    } finally {
+      this.constructing.pop();
+    }
+  }
+
+  private dataclassInit(inst: Instance, cls: ClassValue, args: CallArgs, site: Node): PyValue {
+    const fields = cls.fields ?? [];
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      const v = args.positional[i] ?? args.keywords.get(f.name) ?? f.default;
+      if (v === undefined) return unknown(site, `${cls.name}() is called without its field \`${f.name}\``);
+      inst.attrs.set(f.name, v);
+    }
+    const post = this.interp.getAttr(inst, '__post_init__', site);
+    if (post.kind === 'function') this.interp.callFunction(post, { positional: [], keywords: new Map() }, site);
+    return inst;
+  }
+
+  private constructLayer(inst: Instance & { module?: ModuleState }, args: CallArgs, site: Node): PyValue {
+    const spec = inst.cls.layer!;
+    const st = inst.module!;
+    if (spec.container) {
+      const items: PyValue[] = [];
+      const src = args.positional;
+      if (spec.name === 'ModuleDict' || (src.length === 1 && src[0]!.kind === 'dict')) {
+        const d = src[0];
+        if (d && d.kind === 'dict') for (const [k, v] of d.entries) if (isModule(v)) st.children.set(String(k), v);
+        return inst;
+      }
+      if (spec.name === 'ModuleList') items.push(...(src[0] ? iterate(src[0]) ?? [] : []));
+      else items.push(...src);
+      for (const v of items) {
+        if (isModule(v)) st.children.set(String(st.children.size), v);
+        else if (isUnknown(v)) this.poisonModule(inst, site, `a member of \`${site.text}\` is not known: ${v.reason}`);
+        else this.poisonModule(inst, site, `${describe(v)} is not a module`);
+      }
+      return inst;
+    }
+    const config = bindSignature(spec.signature, args);
+    if (typeof config === 'string') return this.layerFailure(inst, site, `${spec.name}(): ${config}`);
+    this.layerConfig.set(inst, config);
+    const fail = (reason: string): never => {
+      throw new TraceStop(site, `${spec.name}: ${reason}`, true);
+    };
+    const build: LayerBuild = {
+      param: (name, shape) => st.params.set(name, shape ? parameter(shape) : undefined),
+      buffer: (name, shape, dtype, persistent) => st.buffers.set(name, shape ? parameter(shape, dtype ?? 'fp32', true, persistent ?? true) : undefined),
+      attr: (name, value) => inst.attrs.set(name, value),
+    };
+    try {
+      spec.init?.(config, build, fail);
+    } catch (e) {
+      if (e instanceof TraceStop) return this.layerFailure(inst, e.node, e.reason);
+      throw e;
+    }
+    return inst;
+  }
+
+  private layerFailure(inst: Instance, node: Node, reason: string): PyValue {
+    this.interp.note(node, reason);
+    this.poisonModule(inst, node, reason);
+    for (const m of this.constructing) this.poisonModule(m, node, reason);
+    return inst;
+  }
+
+  /** `model(x)`: outside any forward it starts the model's trace; inside, it is a layer call */
+  callModule(m: Instance & { module: ModuleState }, args: CallArgs, site: Node): PyValue {
+    if (m.cls.layer?.loss) return this.loss(m.cls.layer.loss, args, site);
+    if (!this.active) return this.startTrace(m, args, site);
+    const trace = this.active;
+    return trace.within(site, () => this.callInTrace(trace, m, args, site));
+  }
+
+  private callInTrace(trace: Trace, m: Instance & { module: ModuleState }, args: CallArgs, site: Node): PyValue {
+    const spec = m.cls.layer;
+    const poisoned = this.poisoned.get(m);
+    if (poisoned) throw new TraceStop(site, poisoned.reason);
+    if (spec?.container) {
+      if (spec.name !== 'Sequential') throw new TraceStop(site, `a ${spec.name} is not callable`);
+      let x: PyValue = args.positional[0] ?? NONE;
+      for (const child of m.module.children.values()) x = this.callModule(child as Instance & { module: ModuleState }, { positional: [x], keywords: new Map() }, site);
+      trace.moduleCalls.push({ module: this.labels.get(m) ?? spec.name, outputs: flattenTensors(x).filter((t) => t.id !== undefined) });
+      return x;
+    }
+    if (spec) {
+      if (!spec.forward) throw new TraceStop(site, `calling ${spec.name} is not modelled by memlens yet`);
+      const config = this.layerConfig.get(m) ?? new Map<string, PyValue>();
+      const label = this.labels.get(m) ?? spec.name;
+      const call: LayerCall = {
+        self: m,
+        site,
+        config,
+        emit: (op, inputs, a, inPlace) => {
+          const out = trace.emit(op, inputs, a, site, m, inPlace ?? false, label);
+          // the construction site (`self.conv1 = nn.Conv2d(...)`) shows what the layer made too
+          if (m.module.site && m.module.site !== site) trace.applications.push({ site: m.module.site, label, ops: [out.id!], output: out.id! });
+          return out;
+        },
+        fail: (reason) => {
+          throw new TraceStop(site, `${label}: ${reason}`, true);
+        },
+      };
+      const out = spec.forward(call, [...args.positional, ...[...args.keywords.values()]]);
+      trace.moduleCalls.push({ module: label, outputs: flattenTensors(out).filter((t) => t.id !== undefined) });
+      return out;
+    }
+    const forward = this.interp.getAttr(m, 'forward', site);
+    if (forward.kind !== 'function') throw new TraceStop(site, `${m.cls.name} has no forward memlens can follow`);
+    const r = this.interp.callFunction(forward, args, site);
+    if (isUnknown(r)) throw new TraceStop(r.node, r.reason);
+    return r;
+  }
+
+  /** a class's `# memlens: input` pragma: the model traced on the declared inputs */
+  pragmaTrace(m: Instance & { module: ModuleState }, inputs: readonly TensorValue[], classNode: Node, comment: Node): void {
+    const name = classNode.childForFieldName('name')!;
+    const scope = new Scope(undefined);
+    this.nameOf.set(m, { node: name, scope });
+    this.built.push({ instance: m, nameNode: name, scope });
+    this.startTrace(m, { positional: inputs, keywords: new Map() }, comment);
+  }
+
+  private startTrace(m: Instance & { module: ModuleState }, args: CallArgs, site: Node): PyValue {
+    const tensors = [...args.positional, ...args.keywords.values()];
+    if (!tensors.some((t) => t.kind === 'tensor')) return unknown(site, `\`${site.text}\` is not called on a known example tensor`);
+    if (this.importing > 0) return unknown(site, 'an example call in an imported file is not analysed; analyse that file itself');
+    if (this.traces.some((t) => t.root === m)) return unknown(site, 'memlens analyses the first example call of a model');
+    const named = this.nameOf.get(m);
+    const fn = named?.scope.functionName;
+    const name = named ? (fn ? `${fn}.${named.node.text}` : named.node.text) : m.cls.name;
+    const trace = new Trace(name, m, this.options.defaults, m.module.site, named?.node ?? m.module.site, site);
+    trace.training.inference = this.noGrad > 0 || !m.module.training;
+    this.traces.push(trace);
+    this.labels = new Map(collectModules(m).map((e) => [e.module, e.name || m.cls.name]));
+    const poisoned = this.poisoned.get(m) ?? collectModules(m).map((e) => this.poisoned.get(e.module)).find((p) => p);
+    if (poisoned) {
+      trace.stopped = new TraceStop(poisoned.node, poisoned.reason);
+      return unknown(site, poisoned.reason);
+    }
+    this.active = trace;
+    try {
+      const inputs = args.positional.map((a) => (a.kind === 'tensor' ? trace.input(a, site) : a));
+      const keywords = new Map([...args.keywords].map(([k, a]) => [k, a.kind === 'tensor' ? trace.input(a, site) : a] as const));
+      const out = this.callModule(m, { positional: inputs, keywords }, site);
+      trace.output = flattenTensors(out).filter((t) => t.trace === trace);
+      return out;
+    } catch (e) {
+      if (!(e instanceof TraceStop)) throw e;
+      trace.stopped = e;
+      return unknown(e.node, e.reason);
+    } finally {
+      this.active = undefined;
+    }
+  }
+}
+
+/** a value computed from a model's output after its forward: it belongs to the model (a loss marks training) but is no op of its graph */
+function derived(x: TensorValue, site: Node): TensorValue {
+  return { kind: 'tensor', trace: x.trace!, shape: [], batchAxis: -1, dtype: x.dtype, site };
+}
+
+function flattenTensors(v: PyValue): TensorValue[] {
+  if (v.kind === 'tensor') return [v];
+  if (v.kind === 'tuple' || v.kind === 'list') return v.items.flatMap(flattenTensors);
+  if (v.kind === 'dict') return [...v.entries.values()].flatMap(flattenTensors);
+  return [];
+}
+
+/** constructor arguments by torch's signature: a message when they do not fit */
+export function bindSignature(signature: Signature, args: CallArgs): Map<string, PyValue> | string {
+  const out = new Map<string, PyValue>();
+  if (args.positional.length > signature.length) return `takes ${signature.length} arguments, got ${args.positional.length}`;
+  signature.forEach(([name], i) => {
+    const v = args.positional[i];
+    if (v !== undefined) out.set(name, v);
+  });
+  for (const [k, v] of args.keywords) {
+    if (!signature.some(([name]) => name === k)) {
+      // device= and dtype= change where and how the weights live, not how many there are
+      if (k === 'device' || k === 'dtype') continue;
+      return `unexpected keyword argument \`${k}\``;
+    }
+    if (out.has(k)) return `got \`${k}\` twice`;
+    out.set(k, v);
+  }
+  for (const [name, dflt] of signature) {
+    if (out.has(name)) continue;
+    if (dflt === undefined) return `missing argument \`${name}\``;
+    out.set(name, dflt);
+  }
+  for (const [k, v] of out) if (isUnknown(v)) return `\`${k}\` is not known statically (${v.reason})`;
+  return out;
+}
+
+export { LAYERS };

@@ -1,0 +1,204 @@
+// One model's graph, built while its forward runs on an example input. Tensors carry the graph
+// tensor id and their full torch shape; the registry sees per-sample shapes (the batch axis out).
+import { GraphBuilder, isRejection } from '../graphBuilder';
+import type { DType, Graph, ModelConfig, OpId, ParamCount, SourceRange } from '../ir';
+import type { ArgValue } from '../ops/types';
+import type { SyntaxNode as Node } from '../tfjs/syntax';
+import { rangeOfNode } from '../tfjs/graphs';
+import { collectParameters } from './modules';
+import { describe, type Instance, type Parameter, type TensorValue } from './values';
+
+/** the evaluation stops following a forward: the reason is reported on the node */
+export class TraceStop extends Error {
+  constructor(
+    readonly node: Node,
+    readonly reason: string,
+    /** an error torch itself would raise (a shape mismatch), not a limit of memlens */
+    readonly isError = false,
+  ) {
+    super(reason);
+  }
+}
+
+/** one source site and what it produced, for hover and inlay hints */
+export interface Application {
+  readonly site: Node;
+  readonly label: string;
+  readonly ops: OpId[];
+  readonly output: number;
+}
+
+export interface TraceTraining {
+  /** loss.backward() was called on a tensor of this model */
+  backward: boolean;
+  /** model.eval(), torch.no_grad() or torch.inference_mode() around the call */
+  inference: boolean;
+  loss?: string;
+}
+
+export class Trace {
+  readonly builder: GraphBuilder;
+  readonly applications: Application[] = [];
+  /** first op of each module instance called: the later calls share its weights */
+  private readonly firstOps = new Map<Instance, OpId>();
+  private readonly counted = new Set<Parameter>();
+  private inputOp: OpId | undefined;
+  readonly training: TraceTraining = { backward: false, inference: false };
+  /** each call of a torch.nn layer, by its qualified name in the model (`layer1.0.conv1`), with its outputs */
+  readonly moduleCalls: { module: string; outputs: TensorValue[] }[] = [];
+  /** the example call that started the trace */
+  readonly callSite: Node;
+  /** why the forward could not be followed to its end */
+  stopped?: TraceStop;
+  output?: TensorValue[];
+  /** the batch of the example input, as written */
+  batchLiteral?: number;
+
+  constructor(
+    readonly name: string,
+    readonly root: Instance,
+    readonly config: ModelConfig,
+    readonly site: Node,
+    readonly nameNode: Node,
+    /** the statement whose ops are being added (inlay hints sit at its end) */
+    public statement: Node,
+  ) {
+    this.callSite = statement;
+    this.builder = new GraphBuilder(name, config, rangeOfNode(site), rangeOfNode(nameNode));
+  }
+
+  /**
+   * An example tensor enters the model: an input op with its per-sample shape. A tensor made by
+   * a factory (torch.randn(8, 3, 32, 32)) has its batch first; its literal is the example batch.
+   */
+  input(x: TensorValue, site: Node): TensorValue {
+    if (x.trace === this) return x;
+    // another model's output (a GAN's discriminator on the generator's samples) enters as an input
+    const from = x.trace as Trace | undefined;
+    const batchAxis = x.batchAxis >= 0 ? x.batchAxis : 0;
+    if (x.shape.length === 0) throw new TraceStop(site, 'a scalar tensor has no batch axis');
+    if (x.batchAxis >= 0 && x.shape[batchAxis] !== 1) throw new TraceStop(site, `the model input ${describe(x)} merges the batch with another axis`);
+    const perSample = x.shape.filter((_, i) => i !== batchAxis);
+    const args: Record<string, ArgValue> = { shape: perSample.length > 0 ? perSample : [1] };
+    if (x.dtype !== this.defaultDType()) args['dtype'] = x.dtype;
+    const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site) });
+    if (isRejection(r)) throw new TraceStop(site, `input: ${r.message}`, true);
+    this.inputOp ??= r;
+    if (x.batchAxis < 0) this.batchLiteral ??= x.shape[0];
+    else if (from?.batchLiteral !== undefined) this.batchLiteral ??= from.batchLiteral;
+    const shape = [...x.shape];
+    shape[batchAxis] = 1;
+    return { kind: 'tensor', shape, batchAxis, dtype: x.dtype, site: x.site, id: r, trace: this };
+  }
+
+  private defaultDType(): DType {
+    return this.config.precision === 'fp32' || this.config.precision === 'int8' ? 'fp32' : this.config.precision === 'bf16' ? 'bf16' : 'fp16';
+  }
+
+  /** the parameters of `owner` not yet counted in this graph: trainable, and frozen plus float buffers */
+  private ownParams(owner: Instance): ParamCount {
+    let trainable = 0;
+    let nonTrainable = 0;
+    const state = owner.module;
+    if (!state) return { trainable, nonTrainable };
+    for (const p of [...state.params.values(), ...state.buffers.values()]) {
+      if (!p || this.counted.has(p)) continue;
+      this.counted.add(p);
+      const n = p.shape.reduce((a, b) => a * b, 1);
+      if (p.buffer) {
+        if (p.dtype !== 'int64' && p.dtype !== 'int32' && p.dtype !== 'bool') nonTrainable += n;
+      } else if (p.requiresGrad) trainable += n;
+      else nonTrainable += n;
+    }
+    return { trainable, nonTrainable };
+  }
+
+  /** add one op whose inputs are tensors of this trace; the output keeps input 0's batch axis */
+  /** innermost call sites in the analysed document, with their statements (an imported file's lines are shown at them) */
+  private readonly local: { site: Node; statement: Node }[] = [];
+
+  /** whether a node lies in the analysed document rather than an imported file */
+  isLocal(node: Node): boolean {
+    return node.anchor.doc === this.site.anchor.doc;
+  }
+
+  /** runs `body` with `site` as the place ops of an imported file are shown, when it is local */
+  within<T>(site: Node, body: () => T): T {
+    if (!this.isLocal(site)) return body();
+    this.local.push({ site, statement: this.isLocal(this.statement) ? this.statement : site });
+    try {
+      return body();
+    } finally {
+      this.local.pop();
+    }
+  }
+
+  private shown(site: Node): { site: Node; statement: Node } {
+    if (this.isLocal(site) && this.isLocal(this.statement)) return { site, statement: this.statement };
+    return this.local[this.local.length - 1] ?? { site: this.callSite, statement: this.callSite };
+  }
+
+  emit(op: string, inputs: readonly TensorValue[], args: Record<string, ArgValue>, at: Node, owner?: Instance, inPlace = false, label?: string): TensorValue {
+    const { site, statement } = this.shown(at);
+    for (const t of inputs) {
+      if (t.trace !== this || t.id === undefined) throw new TraceStop(site, `${describe(t)} does not come from this model's input (a tensor made inside forward, or another model's)`);
+    }
+    const shared = owner ? this.firstOps.get(owner) : undefined;
+    const params = owner && shared === undefined ? this.ownParams(owner) : undefined;
+    const r = this.builder.add({
+      op,
+      inputs: inputs.map((t) => t.id!),
+      args,
+      site: rangeOfNode(site),
+      statement: rangeOfNode(statement),
+      inPlace,
+      ...(shared !== undefined ? { sharesParamsWith: shared } : {}),
+      ...(params ? { params } : owner ? {} : { params: { trainable: 0, nonTrainable: 0 } }),
+    });
+    if (isRejection(r)) throw new TraceStop(site, `${label ?? op}: ${r.message}`, true);
+    if (owner && shared === undefined) this.firstOps.set(owner, r);
+    this.record(site, label ?? op, r);
+    return this.tensorOf(r, inputs[0], site);
+  }
+
+  /**
+   * The full shape of an op's output from its per-sample shape: the batch axis of input 0 is
+   * put back (a plain batch axis was left out per sample; a merged one, N T, kept its T).
+   */
+  tensorOf(r: OpId, like: TensorValue | undefined, site: Node): TensorValue {
+    const perSample = this.builder.shapeOf(r);
+    const coef = like ? like.shape[like.batchAxis]! : 1;
+    const batchAxis = like ? Math.min(like.batchAxis, coef === 1 ? perSample.length : perSample.length - 1) : 0;
+    const shape = coef === 1 ? [...perSample.slice(0, batchAxis), 1, ...perSample.slice(batchAxis)] : [...perSample];
+    return { kind: 'tensor', id: r, trace: this, shape, batchAxis, dtype: this.builder.dtypeOf(r), site };
+  }
+
+  private record(site: Node, label: string, op: OpId): void {
+    const last = this.applications[this.applications.length - 1];
+    if (last && last.site === site) {
+      last.ops.push(op);
+      (last as { output: number }).output = op;
+      return;
+    }
+    this.applications.push({ site, label, ops: [op], output: op });
+  }
+
+  /** the graph: weights no call read (modules never called, raw parameters) ride on the first input */
+  build(config: ModelConfig): Graph {
+    const outputs = (this.output ?? []).map((t) => t.id!).filter((id) => id !== undefined);
+    let leftover: ParamCount = { trainable: 0, nonTrainable: 0 };
+    for (const { owner } of collectParameters(this.root)) {
+      const own = this.ownParams(owner);
+      leftover = { trainable: leftover.trainable + own.trainable, nonTrainable: leftover.nonTrainable + own.nonTrainable };
+    }
+    const graph = this.builder.build(outputs, false, rangeOfNode(this.site), config);
+    if ((leftover.trainable === 0 && leftover.nonTrainable === 0) || this.inputOp === undefined) return graph;
+    const input = this.inputOp;
+    const ops = graph.ops.map((o) => (o.id === input ? { ...o, params: { trainable: o.params.trainable + leftover.trainable, nonTrainable: o.params.nonTrainable + leftover.nonTrainable } } : o));
+    return { ...graph, ops };
+  }
+
+  range(): SourceRange {
+    return rangeOfNode(this.site);
+  }
+}
