@@ -36,15 +36,17 @@ const builds = [
   },
 ];
 
-// The tree-sitter runtime and the TypeScript grammars are loaded from next to the bundle.
+// The tree-sitter runtime and the TypeScript and Python grammars are loaded from next to the bundle.
 function copyWasm() {
   mkdirSync('dist', { recursive: true });
-  const grammarDir = packageDir('tree-sitter-typescript');
   const runtimeDir = dirname(join(packageDir('web-tree-sitter'), 'tree-sitter.cjs'));
   copyFileSync(join(runtimeDir, 'tree-sitter.wasm'), 'dist/tree-sitter.wasm');
-  for (const grammar of ['tree-sitter-typescript.wasm', 'tree-sitter-tsx.wasm']) {
-    copyFileSync(join(grammarDir, grammar), join('dist', grammar));
-  }
+  const grammars = [
+    ['tree-sitter-typescript', 'tree-sitter-typescript.wasm'],
+    ['tree-sitter-typescript', 'tree-sitter-tsx.wasm'],
+    ['tree-sitter-python', 'tree-sitter-python.wasm'],
+  ];
+  for (const [pkg, grammar] of grammars) copyFileSync(join(packageDir(pkg), grammar), join('dist', grammar));
 }
 copyWasm();
 
