@@ -1,22 +1,11 @@
 // What the analyses add to a frontend's result (core/frontend.ts) for one document.
 // LSP features and the CLI read only this: they format findings, never recompute them.
-import type { CoreDiagnostic, Graph, Precision, SourceRange } from './ir';
+import type { CoreDiagnostic, Graph } from './ir';
 import type { Footprint } from './analysis/footprint';
 import type { MemoryAnalysis } from './analysis/memory';
-import type { FrontendResult } from './frontend';
+import type { FixSpec, FrontendResult } from './frontend';
 
-/** a fix as data; the title and edits are computed by core/fixes against the document text */
-export type FixSpec =
-  /** add `inplace: true` to the op calls at these sites */
-  | { readonly kind: 'inplace'; readonly sites: readonly SourceRange[]; readonly opName: string }
-  /** set the model's `batch:` (editing or inserting it in the model's or the file's config) */
-  | { readonly kind: 'batch'; readonly model: string; readonly batch: number; readonly why: string }
-  /** set the model's `precision:` */
-  | { readonly kind: 'precision'; readonly model: string; readonly precision: Precision }
-  /** add `checkpoint: true` to block calls / `repeat`s (their call ranges) */
-  | { readonly kind: 'checkpoint'; readonly calls: readonly SourceRange[]; readonly label: string }
-  /** delete a statement (its whole lines) */
-  | { readonly kind: 'removeStatement'; readonly statement: SourceRange; readonly label: string };
+export type { FixSpec } from './frontend';
 
 /** a lint rule's finding (core/rules), with the fixes that apply to it */
 export interface Finding extends CoreDiagnostic {

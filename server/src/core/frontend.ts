@@ -1,7 +1,8 @@
 // The contract between a language frontend and the core: what a frontend is given, and what it
 // hands back. Types only, importing nothing above the IR, so every layer may import it without a cycle.
 import type { ConfigOverrides } from './config';
-import type { CoreDiagnostic, Graph, ModelConfig, OpId, SourceRange, TensorId } from './ir';
+import type { CoreDiagnostic, Graph, ModelConfig, OpId, Precision, SourceRange, TensorId } from './ir';
+import type { TextEdit } from './fixes/edits';
 
 /** the languages memlens reads, as LSP language ids; core/frontends.ts says which frontend reads each */
 export type SourceLanguage = 'nnm' | 'typescript' | 'javascript' | 'python';
@@ -15,6 +16,8 @@ export interface FrontendOptions {
   readonly documentKey?: string;
   /** which of the frontend's `languages` the text is written in */
   readonly language: SourceLanguage;
+  /** the torch release Python code that tests `torch.__version__` or `hasattr(torch...)` is read against */
+  readonly torchVersion?: string;
 }
 
 export interface Frontend {
@@ -38,7 +41,23 @@ export interface Frontend {
   isReady?(): boolean;
   /** drops what was kept for a closed document */
   forget?(documentKey: string): void;
+  /** a fix's text edits in this language, or undefined when it cannot be written here */
+  fixEdits?(text: string, fix: FixSpec, analysis: FrontendResult): readonly TextEdit[] | undefined;
 }
+
+/** a fix as data; the title and edits are computed by core/fixes against the document text */
+export type FixSpec =
+  /** add `inplace: true` to the op calls at these sites */
+  | { readonly kind: 'inplace'; readonly sites: readonly SourceRange[]; readonly opName: string }
+  /** set the model's `batch:` (editing or inserting it in the model's or the file's config) */
+  | { readonly kind: 'batch'; readonly model: string; readonly batch: number; readonly why: string }
+  /** set the model's `precision:` */
+  | { readonly kind: 'precision'; readonly model: string; readonly precision: Precision }
+  /** add `checkpoint: true` to block calls / `repeat`s (their call ranges) */
+  | { readonly kind: 'checkpoint'; readonly calls: readonly SourceRange[]; readonly label: string }
+  /** delete a statement (its whole lines) */
+  | { readonly kind: 'removeStatement'; readonly statement: SourceRange; readonly label: string };
+
 
 export type SymbolKind = 'model' | 'block' | 'tensor' | 'config' | 'parameter';
 

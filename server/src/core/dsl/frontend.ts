@@ -1,4 +1,5 @@
 // The .nnm frontend: text -> tokens -> AST -> elaborated graphs, with outline, refs and blocks.
+import { nnmFixEdits } from '../fixes/nnmFixes';
 import type { ConfigOverrides } from '../config';
 import type { BlockInfo, Frontend, FrontendResult } from '../frontend';
 import type { CoreDiagnostic, ModelConfig } from '../ir';
@@ -23,6 +24,7 @@ export const nnmFrontend: Frontend = {
   lineComment: '#',
   claims: () => true,
   analyze: (text, options) => analyzeNnm(text, options.defaults, options.overrides),
+  fixEdits: (text, fix) => nnmFixEdits(text, fix),
 };
 
 /** diagnostics kept per document: a file of junk must not flood the editor */

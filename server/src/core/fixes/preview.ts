@@ -14,8 +14,7 @@ import { PlanCache } from '../analysis/planner';
 import { withGetters } from '../getters';
 import { Attachment } from '../attach';
 import { applyEdits, type TextEdit } from './edits';
-import { parseFile } from './locate';
-import { ignoreComment, removeStatement, setBoolArg, setConfigValue } from './nnmEdits';
+import { ignoreComment } from './nnmEdits';
 
 export interface Figures {
   readonly planned: number;
@@ -105,27 +104,8 @@ function newErrors(before: DocumentAnalysis, after: DocumentAnalysis): boolean {
   return [...count(after)].some(([code, n]) => n > (had.get(code) ?? 0));
 }
 
-export function editsFor(src: FixSource, fix: FixSpec): TextEdit[] | undefined {
-  if (src.language !== 'nnm') return undefined;
-  const file = parseFile(src.text);
-  const lines = src.text.split('\n');
-  const one = (e: TextEdit | undefined): TextEdit[] | undefined => (e ? [e] : undefined);
-  switch (fix.kind) {
-    case 'inplace': {
-      const edits = fix.sites.map((s) => setBoolArg(file, s, 'inplace'));
-      return edits.every((e) => e !== undefined) ? (edits as TextEdit[]) : undefined;
-    }
-    case 'checkpoint': {
-      const edits = fix.calls.map((c) => setBoolArg(file, c, 'checkpoint'));
-      return edits.every((e) => e !== undefined) ? (edits as TextEdit[]) : undefined;
-    }
-    case 'batch':
-      return one(setConfigValue(file, lines, fix.model, 'batch', String(fix.batch)));
-    case 'precision':
-      return one(setConfigValue(file, lines, fix.model, 'precision', fix.precision));
-    case 'removeStatement':
-      return one(removeStatement(file, lines, fix.statement));
-  }
+export function editsFor(src: FixSource, fix: FixSpec): readonly TextEdit[] | undefined {
+  return frontendFor(src.language).fixEdits?.(src.text, fix, src.analysis);
 }
 
 /** the preview of one fix of a finding; undefined when it cannot be applied or would break the file */
