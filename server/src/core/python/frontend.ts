@@ -9,10 +9,12 @@ import { copyTree, PUNCTUATION, type SyntaxNode as Node } from '../tfjs/syntax';
 import { PY_CODES } from './codes';
 import { Interpreter, StepLimit } from './interpreter';
 import { collectModules, countParameters } from './modules';
+import type { Trace } from './trace';
 import { documentPath, type ReadFile } from './imports';
 import { findPragmas, pragmaInputs } from './pragma';
 import { TorchHost } from './torchHost';
-import type { Trace } from './trace';
+import type { PythonAnalysis } from './analysis';
+import { pythonFixEdits } from './fixes';
 import { Scope, type Instance, type ModuleState } from './values';
 
 /** the Python grammar's slices need their colons; the rest of the punctuation is never read */
@@ -37,11 +39,6 @@ export interface PythonOptions {
   readonly readFile?: ReadFile;
 }
 
-export interface PythonAnalysis extends FrontendResult {
-  readonly traces: readonly Trace[];
-  /** counted parameters of each model the file builds, traced or not */
-  readonly modules: readonly { name: string; instance: Instance; counts: ReturnType<typeof countParameters> }[];
-}
 
 const EMPTY: PythonAnalysis = { graphs: [], diagnostics: [], outline: [], refs: [], blocks: [], traces: [], modules: [] };
 
@@ -193,8 +190,17 @@ export const pythonFrontend: Frontend = {
   fileExtensions: { '.py': 'python' },
   lineComment: '#',
   claims: mentionsPythonFramework,
-  analyze: (text: string, options: FrontendOptions) => analyzePython(text, { defaults: options.defaults, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}) }),
+  analyze: (text: string, options: FrontendOptions) =>
+    analyzePython(text, {
+      defaults: options.defaults,
+      ...(options.overrides ? { overrides: options.overrides } : {}),
+      ...(options.documentKey ? { documentKey: options.documentKey } : {}),
+      ...(options.torchVersion ? { torchVersion: options.torchVersion } : {}),
+    }),
   init: initTfjsFrontend,
   isReady: isTfjsFrontendReady,
   forget: forgetDocument,
+  fixEdits: pythonFixEdits,
 };
+
+export type { PythonAnalysis } from './analysis';

@@ -26,6 +26,17 @@ const DTYPES: Record<string, DType> = {
   bool: 'bool',
 };
 
+/** torch members newer than 1.13 that model code tests for with hasattr, by the release that added them */
+const SINCE: Readonly<Record<string, readonly [number, number]>> = {
+  'torch.nn.functional.scaled_dot_product_attention': [2, 0],
+  'torch.compile': [2, 0],
+  'torch.nn.RMSNorm': [2, 4],
+  'torch.nn.functional.rms_norm': [2, 4],
+};
+
+/** torch's subpackages: attribute access gives a namespace */
+const TORCH_PACKAGES = new Set(['nn', 'optim', 'utils', 'cuda', 'fft', 'linalg', 'autograd', 'backends', 'distributed', 'jit', 'onnx', 'special', 'distributions', 'amp', 'cpu', 'mps', 'hub', 'profiler', 'testing', 'sparse', 'quantization', 'ao', 'fx', 'func', 'export', 'library', 'overrides', 'random', 'multiprocessing', 'masked', 'nested']);
+
 /** top-level packages whose members are opaque but harmless (their calls give unknowns) */
 const OPAQUE = new Set(['os', 'sys', 'numpy', 'time', 'random', 'logging', 'json', 'pathlib', 'typing', 'warnings', 'functools', 'itertools', 'copy', 'inspect', 'abc', 'torchvision', 'tqdm', 'matplotlib', 'PIL', 'pickle', 'glob', 're', 'shutil', 'datetime', 'einops', 'transformers', 'tensorflow', 'keras']);
 
@@ -90,8 +101,11 @@ export class TorchHost implements Host {
       }
       if (obj.kind === 'namespace' && obj.path.startsWith('torch') && name === 'hasattr') {
         // code that tests the installed torch follows the configured torch version
-        const v = this.torchMember(`${obj.path}.${key.value}`, site);
-        return v && !isUnknown(v) ? TRUE : this.versionAtLeast(2) && key.value === 'scaled_dot_product_attention' ? TRUE : FALSE;
+        const full = `${obj.path}.${key.value}`;
+        const since = SINCE[full];
+        if (since) return this.versionAtLeast(since) ? TRUE : FALSE;
+        if (obj.path === 'torch.nn' && LAYER_CLASSES.has(key.value)) return TRUE;
+        return unknown(site, `whether torch ${this.options.torchVersion} has \`${full}\` is not known to memlens`);
       }
       const v = this.interp.getAttr(obj, key.value, site);
       if (name === 'hasattr') return isUnknown(v) ? (obj.kind === 'instance' ? FALSE : v) : TRUE;
@@ -99,8 +113,9 @@ export class TorchHost implements Host {
     });
   }
 
-  private versionAtLeast(major: number): boolean {
-    return Number(this.options.torchVersion.split('.')[0]) >= major;
+  private versionAtLeast(since: readonly [number, number]): boolean {
+    const [major = 0, minor = 0] = this.options.torchVersion.split('.').map(Number);
+    return major > since[0] || (major === since[0] && minor >= since[1]);
   }
 
   private orderedDict(): PyValue {
@@ -218,6 +233,8 @@ export class TorchHost implements Host {
       if (/^[A-Z]/.test(name)) return unknown(site, `torch.nn.${name} is not modelled by memlens yet`);
     }
     if (ns === 'torch.nn.init' || ns === 'torch.nn.utils') return builtin(full, () => NONE);
+    // subpackages are namespaces (torch.nn.Linear, torch.optim.SGD), not functions
+    if ((ns === 'torch' && TORCH_PACKAGES.has(name)) || (ns === 'torch.nn' && (name === 'functional' || name === 'init' || name === 'utils' || name === 'modules'))) return undefined;
     if (ns === 'torch.nn.functional' || ns === 'torch') {
       if (ns === 'torch' && ['randn', 'rand', 'zeros', 'ones', 'empty', 'randint', 'randn_like', 'zeros_like', 'ones_like', 'rand_like'].includes(name)) return builtin(full, (args, s) => this.factory(name, args, s));
       if (ns === 'torch' && (name === 'no_grad' || name === 'inference_mode' || name === 'enable_grad')) return builtin(full, () => ({ kind: 'str', value: `__ctx:${name}` }));
@@ -278,7 +295,8 @@ export class TorchHost implements Host {
     const dt = args.keywords.get('dtype');
     const dtype: DType = dt?.kind === 'dtype' ? dt.dtype : name === 'randint' ? 'int64' : 'fp32';
     if (this.active) throw new TraceStop(site, `a tensor made inside forward (\`${site.text}\`) is not modelled yet`);
-    return { kind: 'tensor', shape: shape as number[], batchAxis: -1, dtype, site };
+    const batchNode = firstDimLiteral(site, name === 'randint');
+    return { kind: 'tensor', shape: shape as number[], batchAxis: -1, dtype, site, ...(batchNode ? { batchNode } : {}) };
   }
 
   private optimizer(name: string, args: CallArgs): PyValue {
@@ -596,7 +614,11 @@ export class TorchHost implements Host {
   call(callee: PyValue, args: CallArgs, site: Node): PyValue | undefined {
     if (callee.kind === 'class') return this.construct(callee, args, site);
     if (callee.kind === 'instance' && isModule(callee)) return this.callModule(callee, args, site);
-    if (callee.kind === 'namespace') return unknown(site, `\`${callee.path}\` is not known to memlens`);
+    if (callee.kind === 'namespace') {
+      // inside a forward, an unmodelled torch call is where the trace stops, with its name
+      if (this.active && callee.path.startsWith('torch')) throw new TraceStop(site, `\`${callee.path}\` is not modelled by memlens yet`);
+      return unknown(site, `\`${callee.path}\` is not known to memlens`);
+    }
     return undefined;
   }
 
@@ -773,6 +795,15 @@ export class TorchHost implements Host {
       this.active = undefined;
     }
   }
+}
+
+/** `8` in torch.randn(8, 3), torch.zeros((8, 3)) or torch.randint(0, 10, (8, 35)), when written as a literal */
+function firstDimLiteral(call: Node, sizeLast: boolean): Node | undefined {
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'keyword_argument' && a.type !== 'comment') ?? [];
+  const size = call.childForFieldName('arguments')?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'size')?.childForFieldName('value');
+  let first = size ?? (sizeLast ? args[args.length - 1] : args[0]);
+  if (first && (first.type === 'tuple' || first.type === 'list')) first = first.namedChildren[0];
+  return first?.type === 'integer' ? first : undefined;
 }
 
 /** a value computed from a model's output after its forward: it belongs to the model (a loss marks training) but is no op of its graph */

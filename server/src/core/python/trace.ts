@@ -51,8 +51,9 @@ export class Trace {
   /** why the forward could not be followed to its end */
   stopped?: TraceStop;
   output?: TensorValue[];
-  /** the batch of the example input, as written */
+  /** the batch of the example input, as written, and its literal */
   batchLiteral?: number;
+  batchNode?: Node;
 
   constructor(
     readonly name: string,
@@ -84,7 +85,10 @@ export class Trace {
     const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site) });
     if (isRejection(r)) throw new TraceStop(site, `input: ${r.message}`, true);
     this.inputOp ??= r;
-    if (x.batchAxis < 0) this.batchLiteral ??= x.shape[0];
+    if (x.batchAxis < 0) {
+      this.batchLiteral ??= x.shape[0];
+      if (x.batchNode) this.batchNode ??= x.batchNode;
+    }
     else if (from?.batchLiteral !== undefined) this.batchLiteral ??= from.batchLiteral;
     const shape = [...x.shape];
     shape[batchAxis] = 1;
@@ -152,6 +156,7 @@ export class Trace {
       site: rangeOfNode(site),
       statement: rangeOfNode(statement),
       inPlace,
+      ...(owner && label ? { name: label } : {}),
       ...(shared !== undefined ? { sharesParamsWith: shared } : {}),
       ...(params ? { params } : owner ? {} : { params: { trainable: 0, nonTrainable: 0 } }),
     });

@@ -128,8 +128,8 @@ export interface TensorValue {
   readonly shape: readonly number[];
   /** the axis that is (a multiple of) the batch, -1 when the tensor has none */
   readonly batchAxis: number;
-  /** the batch as written in the example (torch.randn(8, ...)), when known */
-  readonly batchLiteral?: number;
+  /** the integer literal of the first dimension in an example's factory call (`8` in torch.randn(8, 3, 32, 32)): the batch fix edits it */
+  readonly batchNode?: Node;
   readonly dtype: DType;
   readonly site: Node;
 }

@@ -1,0 +1,12 @@
+// What the Python frontend hands back: the common result, plus its traces and module trees for
+// tests, the quick fixes and the hover of models without an input.
+import type { FrontendResult } from '../frontend';
+import type { countParameters } from './modules';
+import type { Trace } from './trace';
+import type { Instance } from './values';
+
+export interface PythonAnalysis extends FrontendResult {
+  readonly traces: readonly Trace[];
+  /** counted parameters of each model the file builds, traced or not */
+  readonly modules: readonly { name: string; instance: Instance; counts: ReturnType<typeof countParameters> }[];
+}

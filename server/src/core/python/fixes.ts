@@ -1,0 +1,89 @@
+// Quick fixes written in Python: `inplace=True` on the layer or functional call that runs an op
+// (`nn.ReLU()` -> `nn.ReLU(inplace=True)`, `F.relu(x)` -> `F.relu(x, inplace=True)`), and the
+// batch of the example tensor (`torch.randn(8, ...)` -> `torch.randn(32, ...)`).
+import type { FixSpec, FrontendResult } from '../frontend';
+import type { TextEdit } from '../fixes/edits';
+import { sameRange, type SourceRange } from '../ir';
+import { rangeOfNode } from '../tfjs/graphs';
+import { parseDocument } from '../tfjs/parse';
+import { copyTree, type SyntaxNode as Node } from '../tfjs/syntax';
+import type { PythonAnalysis } from './analysis';
+
+/** torch.nn.functional calls that take `inplace=` */
+const FUNCTIONAL_INPLACE = /(^|\.)(relu|relu6|leaky_relu|elu|selu|celu|hardtanh|silu|hardswish|mish|dropout|dropout1d|dropout2d|dropout3d|alpha_dropout|threshold)$/;
+/** torch.nn layers whose constructor takes `inplace` */
+const LAYER_INPLACE = /(^|\.)(ReLU|ReLU6|LeakyReLU|ELU|SELU|CELU|Hardtanh|SiLU|Hardswish|Mish|Dropout|Dropout1d|Dropout2d|Dropout3d|AlphaDropout|Threshold)$/;
+
+function isPythonAnalysis(a: FrontendResult): a is PythonAnalysis {
+  return 'traces' in a;
+}
+
+/** every call node of the text, by its range */
+function callsOf(text: string): Node[] {
+  const parsed = parseDocument(text, 'python');
+  if (!parsed) return [];
+  try {
+    const { root } = copyTree(parsed.tree, text);
+    return root.descendantsOfType('call');
+  } finally {
+    parsed.release();
+  }
+}
+
+function callAt(calls: readonly Node[], range: SourceRange): Node | undefined {
+  return calls.find((c) => sameRange(rangeOfNode(c), range));
+}
+
+/** `inplace=True` added to a call, or its `inplace=False` turned over; undefined when it is already in place */
+function setInplace(call: Node): TextEdit | undefined {
+  const args = call.childForFieldName('arguments');
+  if (!args) return undefined;
+  const kw = args.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'inplace');
+  if (kw) {
+    const value = kw.childForFieldName('value')!;
+    return value.text === 'True' ? undefined : { range: rangeOfNode(value), newText: 'True' };
+  }
+  const end = rangeOfNode(args).end;
+  const at = { line: end.line, character: end.character - 1 };
+  const given = args.namedChildren.filter((a) => a.type !== 'comment');
+  return { range: { start: at, end: at }, newText: given.length > 0 ? ', inplace=True' : 'inplace=True' };
+}
+
+function inplaceEdits(text: string, sites: readonly SourceRange[], analysis: FrontendResult): TextEdit[] | undefined {
+  const calls = callsOf(text);
+  const edits = new Map<string, TextEdit>();
+  for (const site of sites) {
+    const call = callAt(calls, site);
+    if (!call) return undefined;
+    const fn = call.childForFieldName('function')!.text;
+    let target: Node | undefined;
+    if (FUNCTIONAL_INPLACE.test(fn) && !/^torch\./.test(fn)) target = call;
+    else {
+      // a module call (`self.relu(x)`): the fix goes on the layer's construction, which refs list for the same ops
+      const ops = new Set(analysis.refs.filter((r) => sameRange(r.range, site)).flatMap((r) => r.ops ?? []));
+      const built = analysis.refs.find((r) => !sameRange(r.range, site) && (r.ops ?? []).some((op) => ops.has(op)) && callAt(calls, r.range));
+      const ctor = built && callAt(calls, built.range);
+      if (ctor && LAYER_INPLACE.test(ctor.childForFieldName('function')!.text)) target = ctor;
+    }
+    if (!target) return undefined;
+    const edit = setInplace(target);
+    if (!edit) return undefined;
+    edits.set(`${edit.range.start.line}:${edit.range.start.character}`, edit);
+  }
+  return [...edits.values()];
+}
+
+export function pythonFixEdits(text: string, fix: FixSpec, analysis: FrontendResult): readonly TextEdit[] | undefined {
+  switch (fix.kind) {
+    case 'inplace':
+      return inplaceEdits(text, fix.sites, analysis);
+    case 'batch': {
+      if (!isPythonAnalysis(analysis)) return undefined;
+      const trace = analysis.traces.find((t) => t.name === fix.model);
+      return trace?.batchNode ? [{ range: rangeOfNode(trace.batchNode), newText: String(fix.batch) }] : undefined;
+    }
+    default:
+      // precision, checkpointing and statement removal have no one-line Python form memlens can write yet
+      return undefined;
+  }
+}
