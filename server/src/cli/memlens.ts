@@ -1,6 +1,7 @@
 // `memlens report FILE`: the same core as the language server, for CI and terminals.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { analyzeDocument } from '../core/analyze';
 import type { ConfigOverrides } from '../core/config';
 import type { SourceLanguage } from '../core/frontend';
@@ -23,6 +24,7 @@ interface ReportFlags {
   optimizer?: string;
   layout?: string;
   lowering?: string;
+  torchVersion?: string;
 }
 
 class UsageError extends Error {}
@@ -78,7 +80,8 @@ export async function report(file: string, flags: ReportFlags, out: (s: string) 
   const text = readSource(file);
   // a parser such as TypeScript's (web-tree-sitter wasm) loads asynchronously, once
   if (frontend.init && frontend.claims(text)) await frontend.init();
-  const analysis = analyzeDocument(text, language, { overrides });
+  // the path is the document key: Python's local imports resolve next to the file
+  const analysis = analyzeDocument(text, language, { overrides, documentKey: resolve(file), ...(flags.torchVersion ? { torchVersion: flags.torchVersion } : {}) });
   out(flags.json ? JSON.stringify(toJsonReport(file, analysis), null, 2) + '\n' : formatReport(file, analysis, { timeline: flags.timeline === true }));
   return analysis.diagnostics.some((d) => d.severity === 'error') ? EXIT_ERRORS : EXIT_OK;
 }
@@ -86,13 +89,13 @@ export async function report(file: string, flags: ReportFlags, out: (s: string) 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;
   const program = new Command('memlens')
-    .description('memory report for neural-network model definitions (.nnm, TensorFlow.js .ts/.js)')
+    .description('memory report for neural-network model definitions (.nnm, TensorFlow.js .ts/.js, PyTorch .py)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
     .command('report')
     .description('per-layer shapes, parameters and memory, with totals and diagnostics')
-    .argument('<file>', 'a .nnm model file, or a .ts/.js file using TensorFlow.js layers')
+    .argument('<file>', 'a .nnm model file, a .ts/.js file using TensorFlow.js layers, or a .py file with PyTorch models')
     .option('--json', 'print one JSON object instead of the table')
     .option('--timeline', 'also print live bytes by category at every step of the schedule')
     .option('--mode <mode>', 'train | infer')
@@ -105,6 +108,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--device <d>', 'a preset (v100-16gb, a100-80gb, ipu-mk2, cpu, ...) or gpu(memory: 16GiB)')
     .option('--layout <l>', 'nchw | nhwc')
     .option('--lowering <l>', 'auto | im2col | direct')
+    .option('--torch-version <v>', 'the torch release Python code that tests torch.__version__ is read against (default 2.5; 1.13 is Debian\'s)', (v) => {
+      if (!/^\d+\.\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('expected a version such as 2.5 or 1.13');
+      return v;
+    })
     .action(async (file: string, flags: ReportFlags) => {
       exitCode = await report(file, flags, (s) => process.stdout.write(s));
     });

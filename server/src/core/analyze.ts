@@ -20,6 +20,8 @@ export interface AnalyzeOptions {
   readonly documentKey?: string;
   /** lint rule switches and thresholds (memlens.rules.*, memlens.thresholds.*) */
   readonly rules?: RuleSettings;
+  /** memlens.python.torchVersion / --torch-version */
+  readonly torchVersion?: string;
   /** liveness-engine options (quick-fix previews skip the checkpoint estimate) */
   readonly memory?: MemoryOptions;
 }
@@ -27,7 +29,7 @@ export interface AnalyzeOptions {
 export function analyzeDocument(text: string, language: SourceLanguage, options: AnalyzeOptions = {}): DocumentAnalysis {
   const frontend = frontendFor(language);
   const defaults = mergeConfig(BUILTIN_DEFAULTS, options.defaults);
-  const result = frontend.analyze(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}) });
+  const result = frontend.analyze(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}), ...(options.torchVersion ? { torchVersion: options.torchVersion } : {}) });
   return analyzeGraphs(result, { text, language, lineComment: frontend.lineComment, ...(options.rules ? { settings: options.rules } : {}) }, options.memory);
 }
 

@@ -43,7 +43,7 @@ import { DEFAULT_SETTINGS, parseSettings, type MemlensSettings } from './setting
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let settings: MemlensSettings = DEFAULT_SETTINGS;
-const analyzeOptions = () => ({ defaults: settings.defaults, rules: settings.rules });
+const analyzeOptions = () => ({ defaults: settings.defaults, rules: settings.rules, ...(settings.torchVersion ? { torchVersion: settings.torchVersion } : {}) });
 const cache = new AnalysisCache(analyzeOptions);
 const debouncer = new Debouncer((uri) => void publishDiagnostics(uri), () => settings.diagnostics.delayMs);
 /** uris whose last published diagnostics were not empty (a TS file without models stays silent) */

@@ -13,6 +13,8 @@ export interface MemlensSettings {
   readonly diagnostics: { readonly delayMs: number };
   /** memlens.rules.<name> (severity or off) and memlens.thresholds.* */
   readonly rules: RuleSettings;
+  /** memlens.python.torchVersion: undefined keeps the frontend's default (the current 2.x release) */
+  readonly torchVersion?: string;
   /** one line per ignored setting, for the log */
   readonly problems: readonly string[];
 }
@@ -46,7 +48,13 @@ export function parseSettings(raw: unknown): MemlensSettings {
   const lens = isRecord(section['codeLens']) ? section['codeLens'] : {};
   const diags = isRecord(section['diagnostics']) ? section['diagnostics'] : {};
   const delay = diags['delayMs'];
+  const python = isRecord(section['python']) ? section['python'] : {};
+  const torchVersion = python['torchVersion'];
+  if (torchVersion !== undefined && torchVersion !== null && (typeof torchVersion !== 'string' || !TORCH_VERSION.test(torchVersion))) {
+    problems.push(`memlens.python.torchVersion: expected a version such as "2.5" or "1.13", got ${JSON.stringify(torchVersion)}`);
+  }
   return {
+    ...(typeof torchVersion === 'string' && TORCH_VERSION.test(torchVersion) ? { torchVersion } : {}),
     defaults,
     inlayHints: {
       enabled: bool(hints['enabled'], DEFAULT_SETTINGS.inlayHints.enabled),
@@ -69,6 +77,9 @@ export function parseConfigText(key: ConfigKey, text: string): ConfigOverrides |
   const r = parseConfigSetting(key, text);
   return r.value ?? r.error ?? `invalid ${key} '${text}'`;
 }
+
+/** a torch release: major.minor, optionally .patch */
+export const TORCH_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
 function bool(v: unknown, fallback: boolean): boolean {
   return typeof v === 'boolean' ? v : fallback;
