@@ -251,6 +251,63 @@ describe('language server over stdio (resnet50.nnm)', () => {
     await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
   });
 
+  it('a PyTorch file: hover on the layer built in __init__ and on the forward line, code lens, the batch quick fix', async () => {
+    const file = join(ROOT, 'test', 'fixtures', 'python', 'lenet.py');
+    const uri = pathToFileURL(file).href;
+    const text = readFileSync(file, 'utf8');
+    const lines = text.split('\n');
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+    const loaded = (p: PublishDiagnosticsParams) => p.version === 1 && !p.diagnostics.some((d) => /still loading/.test(typeof d.message === 'string' ? d.message : d.message.value));
+    const published = await client.diagnostics(uri, loaded, 'lenet.py once the Python parser is loaded', 15_000);
+    assert.deepEqual(problems(published), []);
+    assert.ok(published.diagnostics.every((d) => d.source === 'memlens'));
+    const hoverText = async (line: number, needle: string): Promise<string> => {
+      const character = lines[line]!.indexOf(needle);
+      assert.ok(character >= 0, `${needle} on line ${line + 1}`);
+      const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: pos(line, character + 1) });
+      assert.ok(h, `a hover on line ${line + 1}`);
+      return (h.contents as MarkupContent).value;
+    };
+    const conv1 = lines.findIndex((l) => l.includes('self.conv1 = nn.Conv2d'));
+    const forward = lines.findIndex((l) => l.includes('F.relu(self.conv1(x))'));
+    // [N, 6, 24, 24] at batch 8: 6 * 24 * 24 * 4 bytes = 13.5 KiB per sample; 6 * 25 + 6 = 156 parameters
+    const atInit = await hoverText(conv1, 'nn.Conv2d');
+    assert.match(atInit, /\[N, 6, 24, 24\]/);
+    assert.match(atInit, /156/);
+    assert.match(await hoverText(forward, 'self.conv1'), /\[N, 6, 24, 24\]/);
+    // a line with nothing of memlens gets no hover at all (Pylance answers there)
+    assert.equal(await client.request('textDocument/hover', { textDocument: { uri }, position: pos(lines.findIndex((l) => l.startsWith('import torch.nn as nn')), 2) }), null);
+    const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+    assert.ok(lenses.some((l) => /^44\.4K params · peak .* @ batch 8 \(train, fp32\)/.test(l.command?.title ?? '')), JSON.stringify(lenses.map((l) => l.command?.title)));
+    // batch 8 leaves SIMD lanes idle (NNM206): its fix edits the example tensor's batch literal
+    const underfill = published.diagnostics.find((d) => d.code === 'NNM206');
+    assert.ok(underfill, JSON.stringify(published.diagnostics));
+    const actions = await client.request<{ title: string; edit?: { changes: Record<string, { newText: string; range: { start: { line: number } } }[]> } }[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: underfill.range,
+      context: { diagnostics: [underfill] },
+    });
+    const setBatch = actions.find((a) => a.title.startsWith('Set batch to 32'));
+    assert.ok(setBatch, JSON.stringify(actions.map((a) => a.title)));
+    const [change] = setBatch.edit!.changes[uri]!;
+    assert.equal(change!.newText, '32');
+    assert.match(lines[change!.range.start.line]!, /torch\.randn\(8, 1, 28, 28\)/);
+    await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  });
+
+  it('a Python file without torch or Keras stays silent', async () => {
+    const plain = 'untitled:plain.py';
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: plain, languageId: 'python', version: 1, text: 'import numpy as np\nx = np.zeros(3)\n' } });
+    assert.deepEqual(await client.request('textDocument/codeLens', { textDocument: { uri: plain } }), []);
+    assert.equal(await client.request('textDocument/hover', { textDocument: { uri: plain }, position: pos(0, 3) }), null);
+    const marker = 'untitled:marker-py.nnm';
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: marker, languageId: 'nnm', version: 1, text: '' } });
+    await client.diagnostics(marker, version(1), 'the marker file');
+    assert.deepEqual(client.unconsumed(plain), []);
+    await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: plain } });
+    await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: marker } });
+  });
+
   it('a TypeScript file without TensorFlow.js stays silent', async () => {
     const plain = 'untitled:plain.ts';
     await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: plain, languageId: 'typescript', version: 1, text: 'export const x: number = 1;\n' } });
