@@ -2,13 +2,14 @@
 //   1. parse + analysis (analyzeDocument) per example and for generated models of 1k / 10k / 100k ops
 //   2. the LSP round trip didChange -> publishDiagnostics on resnet50.nnm against dist/server.js
 //   3. the planner: time and planned / lower bound (bench/planner.ts)
-//   4. the other benchmarks in bench/ (TensorFlow.js frontend, code actions) when they exist
-// `npm run bench -- scale lsp` runs only the named sections (examples, scale, lsp, others).
+//   4. the Python (PyTorch) frontend on a generated 2,000-line file (bench/python.ts)
+//   5. the other benchmarks in bench/ (TensorFlow.js frontend, code actions) when they exist
+// `npm run bench -- scale lsp` runs only the named sections (examples, scale, planner, lsp, python, others).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { buildSync } from 'esbuild';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { analyzeDocument } from '../server/src/core/analyze';
 import { BUILTIN_DEFAULTS } from '../server/src/core/config';
 import { analyzeNnm } from '../server/src/core/dsl/frontend';
@@ -71,10 +72,31 @@ const SCALE_SIZES: readonly { ops: number; budgetMs: number }[] = [
 ];
 const SCALE_CAP_MS = 240_000;
 
-/** a bench script as one CommonJS file in a temporary folder (what the extension runs is a bundle too) */
-function bundle(script: string): string {
-  const outfile = join(mkdtempSync(join(tmpdir(), 'memlens-bench-')), basename(script).replace(/\.ts$/, '.js'));
-  buildSync({ entryPoints: [script], bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'warning' });
+/** the tree-sitter runtime and grammars, which a bundle loads from its own folder (as dist/server.js does) */
+const GRAMMARS: readonly string[] = [
+  'web-tree-sitter/tree-sitter.wasm',
+  'tree-sitter-typescript/tree-sitter-typescript.wasm',
+  'tree-sitter-typescript/tree-sitter-tsx.wasm',
+  'tree-sitter-python/tree-sitter-python.wasm',
+];
+
+/**
+ * a bench script as one CommonJS file in a temporary folder (what the extension runs is a bundle
+ * too); `grammars`: with the tree-sitter wasm files (and the Python library folder) copied next to
+ * it, as the build puts them in dist/
+ */
+function bundle(script: string, grammars = false): string {
+  const dir = mkdtempSync(join(tmpdir(), 'memlens-bench-'));
+  const outfile = join(dir, basename(script).replace(/\.ts$/, '.js'));
+  // as esbuild.mjs builds the server: web-tree-sitter's ESM build crashes when bundled to CommonJS
+  const alias = grammars ? { 'web-tree-sitter': join(dirname(require.resolve('web-tree-sitter/tree-sitter.wasm')), 'tree-sitter.cjs') } : undefined;
+  buildSync({ entryPoints: [script], bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'warning', ...(alias ? { alias } : {}) });
+  if (grammars) {
+    for (const wasm of GRAMMARS) copyFileSync(require.resolve(wasm), join(dir, basename(wasm)));
+    // the Python frontend's own descriptions of library models, which the build copies to dist/library
+    const library = join(ROOT, 'server', 'src', 'core', 'python', 'library');
+    if (existsSync(library)) cpSync(library, join(dir, 'library'), { recursive: true, filter: (src) => !src.endsWith('__pycache__') });
+  }
   return outfile;
 }
 
@@ -214,22 +236,30 @@ const OTHER_BENCHES: readonly { file: string; what: string; bundled: boolean; ar
 
 const OTHER_CAP_MS = 600_000;
 
-function benchOthers(): void {
-  for (const { file, what, bundled, args = [] } of OTHER_BENCHES) {
-    const script = join(ROOT, 'bench', file);
-    if (!existsSync(script)) {
-      console.log(`\n${what}: skipped, bench/${file} does not exist yet`);
-      continue;
-    }
-    console.log(`\n${what} (bench/${file})`);
-    const entry = bundled ? bundle(script) : script;
-    const run = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, ...(bundled ? [] : ['--import', 'tsx']), entry, ...args], { cwd: ROOT, stdio: 'inherit', timeout: OTHER_CAP_MS });
-    if (run.error) console.log(`bench/${file} stopped after ${OTHER_CAP_MS / 1000} s`);
-    else if (run.status !== 0) console.log(`bench/${file} exited with ${run.status ?? run.signal}`);
+/** a bench script in its own process with the server's node flags: bundled (`grammars`: with the tree-sitter wasm files beside it) or through tsx */
+function runScript(file: string, what: string, bundled: boolean, args: readonly string[] = [], grammars = false): void {
+  const script = join(ROOT, 'bench', file);
+  if (!existsSync(script)) {
+    console.log(`\n${what}: skipped, bench/${file} does not exist yet`);
+    return;
   }
+  console.log(`\n${what} (bench/${file}${bundled ? ', bundled' : ''}, node ${SERVER_NODE_FLAGS.join(' ')})`);
+  const entry = bundled ? bundle(script, grammars) : script;
+  const run = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, ...(bundled ? [] : ['--import', 'tsx']), entry, ...args], { cwd: ROOT, stdio: 'inherit', timeout: OTHER_CAP_MS });
+  if (run.error) console.log(`bench/${file} stopped after ${OTHER_CAP_MS / 1000} s`);
+  else if (run.status !== 0) console.log(`bench/${file} exited with ${run.status ?? run.signal}`);
 }
 
-const SECTIONS = ['examples', 'scale', 'planner', 'lsp', 'others'] as const;
+function benchOthers(): void {
+  for (const { file, what, bundled, args = [] } of OTHER_BENCHES) runScript(file, what, bundled, args);
+}
+
+/** the Python frontend as the server runs it: a bundle, the grammars loaded from its folder, the server's node flags */
+function benchPython(): void {
+  runScript('python.ts', 'Python (PyTorch) frontend', true, [], true);
+}
+
+const SECTIONS = ['examples', 'scale', 'planner', 'lsp', 'python', 'others'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** `npm run bench` runs every section; `npm run bench -- scale lsp` only those */
@@ -258,6 +288,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   }
+  if (sections.includes('python')) benchPython();
   if (sections.includes('others')) benchOthers();
 }
 
