@@ -119,6 +119,12 @@ export class GraphBuilder {
     return this.columns.shapeOf(id);
   }
 
+  /** whether a tensor added so far does not grow with the batch */
+  isBatchIndependent(id: TensorId): boolean {
+    this.check(id);
+    return this.columns.isBatchIndependent(id);
+  }
+
   /** the element type of a tensor added so far */
   dtypeOf(id: TensorId): DType {
     this.check(id);
@@ -180,7 +186,12 @@ export class GraphBuilder {
     // an op that keeps its input's shape (activations, norms) shares the input's array
     const kept = n > 0 && sameShape(inputs[0]!.shape, shape) ? inputs[0]!.shape : shape;
     const inPlace = request.inPlace ?? false;
-    const id = this.columns.add(spec, args, request.inputs, inPlace, params, request.sharesParamsWith, request.checkpointSegment, kept, dtype, elementsPerSample);
+    // a tensor grows with the batch when an input does; an op without inputs other than `input`
+    // makes a batch-independent tensor (a constant, a view of the weights)
+    let batchIndependent = spec.name !== 'input';
+    for (let k = 0; k < n && batchIndependent; k++) batchIndependent = this.columns.isBatchIndependent(request.inputs[k]!);
+    if (spec.reducesBatch?.(ctx)) batchIndependent = true;
+    const id = this.columns.add(spec, args, request.inputs, inPlace, params, request.sharesParamsWith, request.checkpointSegment, kept, dtype, elementsPerSample, batchIndependent);
     this.site.push(request.site);
     this.statement.push(request.statement);
     this.spans.push(request.spans);

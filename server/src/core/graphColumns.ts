@@ -34,8 +34,12 @@ export interface GraphColumns {
   readonly opSegment: Float64Array;
   /** each tensor's per-sample shape (Tensor.shape; ops that keep their input's shape share its array) */
   readonly tensorShape: readonly (readonly number[])[];
-  /** bytes of one sample of each tensor */
+  /** bytes of one sample of each tensor (0 for a batch-independent one) */
   readonly tensorBytes: Float64Array;
+  /** bytes of each batch-independent tensor (0 for the others, and for views of the weights) */
+  readonly tensorFixedBytes: Float64Array;
+  /** 1 for a tensor that does not grow with the batch */
+  readonly tensorBatchIndependent: Uint8Array;
   readonly tensorProducer: Int32Array;
   readonly tensorElements: Float64Array;
   /** index of each tensor's dtype in DTYPES */
@@ -76,6 +80,8 @@ export class GraphColumnsBuilder {
   private readonly opSegment = new FloatColumn();
   private readonly tensorShape: (readonly number[])[] = [];
   private readonly tensorBytes = new FloatColumn();
+  private readonly tensorFixedBytes = new FloatColumn();
+  private readonly tensorBatchIndependent = new IntColumn();
   private readonly tensorElements = new FloatColumn();
   private readonly tensorDType = new IntColumn();
 
@@ -99,6 +105,10 @@ export class GraphColumnsBuilder {
     return DTYPES[this.tensorDType.at(tensor)]!;
   }
 
+  isBatchIndependent(tensor: TensorId): boolean {
+    return this.tensorBatchIndependent.at(tensor) === 1;
+  }
+
   /** an op and the tensor it writes; returns the op's id (its output's id too) */
   add(
     spec: OpSpec,
@@ -111,6 +121,7 @@ export class GraphColumnsBuilder {
     shape: readonly number[],
     dtype: DType,
     elementsPerSample: number,
+    batchIndependent = false,
   ): OpId {
     const id = this.opSpec.length;
     this.opSpec.push(spec);
@@ -125,7 +136,10 @@ export class GraphColumnsBuilder {
     this.opIsInput.push(spec.name === 'input' ? 1 : 0);
     this.opSegment.push(checkpointSegment ?? Number.NaN);
     this.tensorShape.push(shape);
-    this.tensorBytes.push(elementsPerSample * DTYPE_BYTES[dtype]);
+    const bytes = elementsPerSample * DTYPE_BYTES[dtype];
+    this.tensorBytes.push(batchIndependent ? 0 : bytes);
+    this.tensorFixedBytes.push(batchIndependent && !spec.viewsWeights ? bytes : 0);
+    this.tensorBatchIndependent.push(batchIndependent ? 1 : 0);
     this.tensorElements.push(elementsPerSample);
     this.tensorDType.push(DTYPE_CODE[dtype]);
     return id;
@@ -155,6 +169,8 @@ export class GraphColumnsBuilder {
       opSegment: this.opSegment.finish(),
       tensorShape: this.tensorShape,
       tensorBytes: this.tensorBytes.finish(),
+      tensorFixedBytes: this.tensorFixedBytes.finish(),
+      tensorBatchIndependent: new Uint8Array(this.tensorBatchIndependent.finish()),
       tensorProducer: identity,
       tensorElements: this.tensorElements.finish(),
       tensorDType: new Uint8Array(this.tensorDType.finish()),
@@ -210,6 +226,8 @@ function buildColumns(graph: Graph): GraphColumns {
   }
   const tensorCount = tensors.length;
   const tensorBytes = new Float64Array(tensorCount);
+  const tensorFixedBytes = new Float64Array(tensorCount);
+  const tensorBatchIndependent = new Uint8Array(tensorCount);
   const tensorProducer = new Int32Array(tensorCount);
   const tensorElements = new Float64Array(tensorCount);
   const tensorDType = new Uint8Array(tensorCount);
@@ -217,7 +235,10 @@ function buildColumns(graph: Graph): GraphColumns {
   const tensorIsOutput = new Uint8Array(tensorCount);
   for (let t = 0; t < tensorCount; t++) {
     const tensor = tensors[t]!;
-    tensorBytes[t] = tensor.elementsPerSample * DTYPE_BYTES[tensor.dtype];
+    const bytes = tensor.elementsPerSample * DTYPE_BYTES[tensor.dtype];
+    tensorBytes[t] = tensor.batchIndependent ? 0 : bytes;
+    tensorFixedBytes[t] = tensor.batchIndependent && !lookupOp(ops[tensor.producer]!.op)?.viewsWeights ? bytes : 0;
+    tensorBatchIndependent[t] = tensor.batchIndependent ? 1 : 0;
     tensorProducer[t] = tensor.producer;
     tensorElements[t] = tensor.elementsPerSample;
     tensorDType[t] = DTYPE_CODE[tensor.dtype];
@@ -241,6 +262,8 @@ function buildColumns(graph: Graph): GraphColumns {
     opSegment,
     tensorShape,
     tensorBytes,
+    tensorFixedBytes,
+    tensorBatchIndependent,
     tensorProducer,
     tensorElements,
     tensorDType,

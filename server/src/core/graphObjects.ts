@@ -108,6 +108,7 @@ class GraphObjects {
       dtype: DTYPES[c.tensorDType[id]!]!,
       producer,
       elementsPerSample: c.tensorElements[id]!,
+      ...(c.tensorBatchIndependent[id] === 1 ? { batchIndependent: true as const } : {}),
     };
   }
 }

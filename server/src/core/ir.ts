@@ -27,9 +27,9 @@ export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
   bool: 1,
 };
 
-/** bytes of one sample of a tensor (the batch multiplies it) */
-export function tensorBytesPerSample(t: { readonly elementsPerSample: number; readonly dtype: DType }): number {
-  return t.elementsPerSample * DTYPE_BYTES[t.dtype];
+/** bytes of one sample of a tensor (the batch multiplies it); 0 for a batch-independent one */
+export function tensorBytesPerSample(t: { readonly elementsPerSample: number; readonly dtype: DType; readonly batchIndependent?: true }): number {
+  return t.batchIndependent ? 0 : t.elementsPerSample * DTYPE_BYTES[t.dtype];
 }
 
 export type TensorId = number;
@@ -66,6 +66,11 @@ export interface Tensor extends TensorType {
   readonly producer: OpId;
   /** product of `shape` (elements per sample); checked to be a safe integer */
   readonly elementsPerSample: number;
+  /**
+   * The tensor does not grow with the batch (torch.arange(T) in a forward, a position embedding,
+   * a parameter read as a tensor): `shape` is its whole shape, its bytes are fixed.
+   */
+  readonly batchIndependent?: true;
 }
 
 /** One level of block expansion: the call site that led into a block body. */

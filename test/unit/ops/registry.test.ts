@@ -27,7 +27,7 @@ test('op names and aliases are unique', () => {
 });
 
 test('every op has a summary, a family and a formula with a shape part and a params part', () => {
-  const families = new Set(['io', 'conv', 'dense', 'norm', 'activation', 'pool', 'shape', 'rnn', 'attention']);
+  const families = new Set(['io', 'conv', 'dense', 'norm', 'activation', 'pool', 'shape', 'tensor', 'loss', 'rnn', 'attention']);
   for (const spec of ALL_OPS) {
     assert.ok(spec.summary.trim().length > 0, spec.name);
     assert.ok(families.has(spec.family), `${spec.name}: family ${spec.family}`);

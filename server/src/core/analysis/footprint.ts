@@ -87,6 +87,7 @@ export function computeFootprint(graph: Graph): Footprint {
   let nonTrainable = 0;
   let elements = 0;
   let activationBytes = 0;
+  let fixedActivationBytes = 0;
   // from the graph's columns: the engine reads them next, so the ops are walked once per keystroke
   const c = graphColumns(graph);
   for (let i = 0; i < c.opCount; i++) {
@@ -95,6 +96,7 @@ export function computeFootprint(graph: Graph): Footprint {
     const out = c.opOutput[i]!;
     elements += c.tensorElements[out]!;
     activationBytes += c.tensorBytes[out]!;
+    fixedActivationBytes += c.tensorFixedBytes[out]!;
   }
   // one row per op: built on first read (hovers, inlay hints, reports), not for the diagnostics
   let perOp: OpFootprint[] | undefined;
@@ -102,11 +104,11 @@ export function computeFootprint(graph: Graph): Footprint {
     graph.ops.map((op) => ({
       op: op.id,
       params: op.params,
-      outputBytes: symbolic(0, tensorBytesPerSample(graph.tensors[op.output]!)),
+      outputBytes: symbolic(c.tensorFixedBytes[op.output]!, tensorBytesPerSample(graph.tensors[op.output]!)),
       weightBytes: op.params.trainable * format.weight + op.params.nonTrainable * format.buffer,
     }));
   const { weights, buffers, gradients, optimizer } = stateBytes({ trainable, nonTrainable }, config);
-  const activations = symbolic(0, activationBytes);
+  const activations = symbolic(fixedActivationBytes, activationBytes);
   const total = [weights, buffers, activations, gradients, optimizer].reduce(addBytes, ZERO_BYTES);
   const all = [weights, buffers, activations, gradients, optimizer, total];
   const overflow =

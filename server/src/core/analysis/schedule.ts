@@ -178,10 +178,20 @@ function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
     }
     ctx.inputs = inputs;
     ctx.args = argsOf(attrs);
-    infos[i] = registryInfo(spec, saved, ctx, outShape, arity, allInputs, hasWorkspace, activation, bytesPerActivation, plainInfo);
-    recent.set(spec, { attrs, outShape, inputs: inputs.slice(), info: infos[i]! });
+    let info = registryInfo(spec, saved, ctx, outShape, arity, allInputs, hasWorkspace, activation, bytesPerActivation, plainInfo);
+    // an op on batch-independent tensors only: what the registry counts per sample is fixed
+    if (c.tensorBatchIndependent[c.opOutput[i]!] === 1) info = fixedInfo(info);
+    infos[i] = info;
+    recent.set(spec, { attrs, outShape, inputs: inputs.slice(), info });
   }
   return infos;
+}
+
+/** the per-sample parts of an op's extra state and workspace, as fixed bytes */
+function fixedInfo(info: OpInfo): OpInfo {
+  const fix = (b: SymbolicBytes): SymbolicBytes => (b.perSample === 0 ? b : symbolic(b.fixed + b.perSample, 0));
+  if (!info.saved) return info;
+  return { ...info, saved: { ...info.saved, extra: fix(info.saved.extra) }, workspace: fix(info.workspace), extraElements: fix(info.extraElements), workspaceElements: fix(info.workspaceElements) };
 }
 
 /** the last registry answer per spec, with the identities of the context it was given */
@@ -368,7 +378,8 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
   const opInfo = infos ?? opInfos(graph, lowering);
   const b = new ScheduleBuilder(c.opCount, training);
   const activationOf = new Int32Array(c.tensorCount);
-  for (let t = 0; t < c.tensorCount; t++) activationOf[t] = b.newValue(ACTIVATION, c.tensorProducer[t]!, 0, tensorBytes[t]!, t);
+  const fixedBytes = c.tensorFixedBytes;
+  for (let t = 0; t < c.tensorCount; t++) activationOf[t] = b.newValue(ACTIVATION, c.tensorProducer[t]!, fixedBytes[t]!, tensorBytes[t]!, t);
   const hasGradient = training ? gradientFlow(graph, c) : new Uint8Array(c.tensorCount);
   const runsBackward = (op: number): boolean => training && c.opIsInput[op] === 0 && hasGradient[opOutput[op]!] === 1;
   const pushValue = (kind: number, op: OpId, bytes: SymbolicBytes): number => b.newValue(kind, op, bytes.fixed, bytes.perSample);
@@ -452,7 +463,7 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
       const end = inputStart[op + 1]!;
       const output = opOutput[op]!;
       for (let k = first; k < end; k++) b.reads.push(recomputedOrForward(inputs[k]!));
-      const out = b.newValue(RECOMPUTED, op, 0, tensorBytes[output]!, output);
+      const out = b.newValue(RECOMPUTED, op, fixedBytes[output]!, tensorBytes[output]!, output);
       recomputedOf[output] = out;
       b.writes.push(out);
       if (info.spec?.aliasesInput && end > first) {
@@ -488,7 +499,7 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
       for (const t of graph.outputs) {
         lossReads.push(activationOf[t]!);
         if (hasGradient[t] === 1 && gradOf[t]! < 0) {
-          const g = b.newValue(ACTIVATION_GRADIENT, c.tensorProducer[t]!, 0, tensorBytes[t]!, t);
+          const g = b.newValue(ACTIVATION_GRADIENT, c.tensorProducer[t]!, fixedBytes[t]!, tensorBytes[t]!, t);
           gradOf[t] = g;
           b.writes.push(g);
         }
@@ -516,7 +527,7 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
       } else if (spec.aliasesInput && idx === 0 && incoming >= 0) {
         gradOf[t] = incoming; // the gradient of a view is a view of the gradient
       } else {
-        const g = b.newValue(ACTIVATION_GRADIENT, c.tensorProducer[t]!, 0, tensorBytes[t]!, t);
+        const g = b.newValue(ACTIVATION_GRADIENT, c.tensorProducer[t]!, fixedBytes[t]!, tensorBytes[t]!, t);
         gradOf[t] = g;
         b.writes.push(g);
       }

@@ -9,6 +9,7 @@ import { normOps } from './norm';
 import { poolOps } from './pool';
 import { rnnOps } from './rnn';
 import { shapeOps } from './shape';
+import { lossOps, tensorOps } from './tensor';
 
 export const ALL_OPS: readonly OpSpec[] = [
   ...ioOps,
@@ -18,6 +19,8 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...activationOps,
   ...poolOps,
   ...shapeOps,
+  ...tensorOps,
+  ...lossOps,
   ...rnnOps,
   ...attentionOps,
 ];

@@ -100,4 +100,8 @@ export interface OpSpec {
   readonly workspaceDoc?: string;
   /** the output is a view of input 0 (flatten, reshape): no new buffer is needed */
   readonly aliasesInput?: boolean;
+  /** the output is a view of the model's own weights or buffers, counted there: no activation bytes */
+  readonly viewsWeights?: boolean;
+  /** the output sums or averages over the batch (a mean loss): it does not grow with N */
+  reducesBatch?(ctx: OpContext): boolean;
 }

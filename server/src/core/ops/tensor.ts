@@ -1,0 +1,230 @@
+// Tensor arithmetic that eager frameworks write inline (PyTorch's `q @ k.transpose(-2, -1) * scale`,
+// `x - mean`, `masked_fill`, `torch.arange(T)`), and tensors that do not grow with the batch.
+import type { OpContext, OpSpec } from './types';
+import { ShapeError } from './types';
+import { checkedOps, INPLACE_ARG, NO_PARAMS, SAVES_NOTHING, shapeText, tensorArg, tensorsArg } from './common';
+
+const DTYPE_VALUES = ['fp32', 'fp16', 'bf16', 'int8', 'int32', 'int64', 'bool'];
+
+/** numpy broadcasting of two shapes from the last axis */
+function broadcastTwo(ctx: OpContext, name: string): number[] {
+  const a = ctx.inputs[0]!.shape;
+  const b = ctx.inputs[1]!.shape;
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const x = a[a.length - rank + i] ?? 1;
+    const y = b[b.length - rank + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`${name} cannot broadcast ${shapeText(a)} with ${shapeText(b)}`);
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+
+function shapeArg(ctx: OpContext): number[] {
+  const dims = ctx.args['shape'];
+  if (!Array.isArray(dims) || dims.length === 0) throw new ShapeError('a shape needs at least one dimension');
+  for (const d of dims) if (!Number.isInteger(d) || d < 1) throw new ShapeError(`dimension ${d} must be a positive integer`);
+  return [...dims];
+}
+
+const constant: OpSpec = {
+  name: 'constant',
+  family: 'tensor',
+  summary: 'A tensor made inside the model that does not grow with the batch (torch.arange(T), torch.ones(T, T))',
+  formula: 'the given whole shape; fixed bytes; params = 0',
+  args: [
+    { name: 'shape', kind: 'int', positional: true, variadic: true, required: true, min: 1, doc: 'the whole shape (no batch axis)' },
+    { name: 'dtype', kind: 'enum', values: DTYPE_VALUES, doc: 'element type (default: the precision of the config)' },
+  ],
+  inferShape: shapeArg,
+  params: () => NO_PARAMS,
+  outputDType: (ctx) => {
+    const d = ctx.args['dtype'];
+    return typeof d === 'string' && d !== '' ? (d as 'fp32') : ctx.activationDType;
+  },
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+};
+
+const weightView: OpSpec = {
+  name: 'weight_view',
+  family: 'tensor',
+  summary: 'A parameter or buffer of the model read as a tensor (a class token, a causal mask): a view of memory the weights already count',
+  formula: 'the given whole shape; no activation bytes; params = 0 (the module that owns the tensor counts it)',
+  args: [
+    { name: 'shape', kind: 'int', positional: true, variadic: true, required: true, min: 1, doc: 'the whole shape (no batch axis)' },
+    { name: 'dtype', kind: 'enum', values: DTYPE_VALUES, doc: 'element type (default: the precision of the config)' },
+  ],
+  inferShape: shapeArg,
+  params: () => NO_PARAMS,
+  outputDType: constant.outputDType!,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+  viewsWeights: true,
+};
+
+const scale: OpSpec = {
+  name: 'scale',
+  family: 'tensor',
+  summary: 'Multiply or divide by a number (x * 0.5, x / sqrt(d))',
+  formula: 'shape unchanged; params = 0 (the gradient is the factor times the incoming one)',
+  args: [tensorArg('x'), { name: 'factor', kind: 'number', positional: true, required: true, doc: 'the multiplier' }, INPLACE_ARG],
+  inferShape: (ctx) => [...ctx.inputs[0]!.shape],
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'elementwise',
+};
+
+const shift: OpSpec = {
+  name: 'shift',
+  family: 'tensor',
+  summary: 'Add or subtract a number (x + 1, 1 - x)',
+  formula: 'shape unchanged; params = 0',
+  args: [tensorArg('x'), { name: 'value', kind: 'number', positional: true, required: true, doc: 'the number added' }, INPLACE_ARG],
+  inferShape: (ctx) => [...ctx.inputs[0]!.shape],
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'elementwise',
+};
+
+const sub: OpSpec = {
+  name: 'sub',
+  family: 'tensor',
+  summary: 'Elementwise difference with broadcasting',
+  formula: 'shapes broadcast from the last axis; params = 0',
+  args: [tensorArg('x'), tensorArg('y'), INPLACE_ARG],
+  inferShape: (ctx) => broadcastTwo(ctx, 'sub'),
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'elementwise',
+};
+
+const div: OpSpec = {
+  name: 'div',
+  family: 'tensor',
+  summary: 'Elementwise quotient with broadcasting',
+  formula: 'shapes broadcast from the last axis; params = 0',
+  args: [tensorArg('x'), tensorArg('y'), INPLACE_ARG],
+  inferShape: (ctx) => broadcastTwo(ctx, 'div'),
+  params: () => NO_PARAMS,
+  // d(x/y)/dy needs x and y
+  savedForBackward: { inputs: [0, 1], output: false },
+  inPlace: 'elementwise',
+};
+
+const addBroadcast: OpSpec = {
+  name: 'add_broadcast',
+  family: 'tensor',
+  summary: 'Elementwise sum with broadcasting (x + bias, tokens + a position embedding)',
+  formula: 'shapes broadcast from the last axis; params = 0',
+  args: [tensorsArg('two tensors'), INPLACE_ARG],
+  inferShape: (ctx) => {
+    if (ctx.inputs.length !== 2) throw new ShapeError(`add_broadcast takes 2 tensors, got ${ctx.inputs.length}`);
+    return broadcastTwo(ctx, 'add_broadcast');
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'elementwise',
+};
+
+const matmul: OpSpec = {
+  name: 'matmul',
+  family: 'tensor',
+  summary: 'Matrix product over the last two axes, leading axes broadcast (q @ k.transpose(-2, -1))',
+  formula: '[..., n, k] @ [..., k, m] -> [..., n, m]; a 1-D operand is a vector; params = 0',
+  args: [tensorArg('a'), tensorArg('b')],
+  inferShape(ctx) {
+    const a = ctx.inputs[0]!.shape;
+    const b = ctx.inputs[1]!.shape;
+    if (a.length < 2 || b.length < 2) throw new ShapeError(`matmul of ${shapeText(a)} and ${shapeText(b)}: both need at least two axes per sample`);
+    const k = a[a.length - 1]!;
+    if (b[b.length - 2] !== k) throw new ShapeError(`matmul: ${shapeText(a)} @ ${shapeText(b)}: inner sizes ${k} and ${b[b.length - 2]} differ`);
+    const lead = broadcastTwo({ ...ctx, inputs: [{ ...ctx.inputs[0]!, shape: a.slice(0, -2) }, { ...ctx.inputs[1]!, shape: b.slice(0, -2) }] }, 'matmul');
+    return [...lead, a[a.length - 2]!, b[b.length - 1]!];
+  },
+  params: () => NO_PARAMS,
+  // each operand's gradient needs the other one
+  savedForBackward: { inputs: [0, 1], output: false },
+  inPlace: 'never',
+};
+
+const maskedFill: OpSpec = {
+  name: 'masked_fill',
+  family: 'tensor',
+  summary: "Replace the elements where a boolean mask is set (attention's causal mask)",
+  formula: 'the shape of x (the mask broadcasts); params = 0',
+  args: [tensorArg('x'), tensorArg('mask', 'boolean, broadcast to x'), INPLACE_ARG],
+  inferShape(ctx) {
+    const out = broadcastTwo(ctx, 'masked_fill');
+    if (out.join() !== ctx.inputs[0]!.shape.join()) throw new ShapeError(`masked_fill: the mask ${shapeText(ctx.inputs[1]!.shape)} does not broadcast to ${shapeText(ctx.inputs[0]!.shape)}`);
+    return out;
+  },
+  params: () => NO_PARAMS,
+  // the backward zeroes the gradient where the mask is set
+  savedForBackward: { inputs: [1], output: false },
+  inPlace: 'elementwise',
+};
+
+const compare: OpSpec = {
+  name: 'compare',
+  family: 'tensor',
+  summary: 'Elementwise comparison with a number (mask == 0): a boolean tensor',
+  formula: 'shape unchanged, bool; params = 0',
+  args: [tensorArg('x'), { name: 'value', kind: 'number', positional: true, required: true, doc: 'the number compared with' }],
+  inferShape: (ctx) => [...ctx.inputs[0]!.shape],
+  params: () => NO_PARAMS,
+  outputDType: () => 'bool',
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+};
+
+export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare]);
+
+const REDUCTION_ARG = { name: 'reduction', kind: 'enum', values: ['mean', 'sum', 'none'], default: 'mean', doc: "'mean' or 'sum' over the batch (one number), 'none' (one per element)" } as const;
+
+/** a loss: `mean` and `sum` make one number for the whole batch, `none` one per target element */
+function lossSpec(name: string, summary: string, formula: string, saved: OpSpec['savedForBackward'], targetsMatch: boolean): OpSpec {
+  return {
+    name,
+    family: 'loss',
+    summary,
+    formula,
+    args: [tensorArg('input', 'predictions (logits for cross-entropy)'), tensorArg('target'), REDUCTION_ARG],
+    inferShape(ctx) {
+      const x = ctx.inputs[0]!.shape;
+      const t = ctx.inputs[1]!.shape;
+      const expected = targetsMatch ? x : x.slice(0, -1);
+      // class indices [..] or, for cross-entropy, class probabilities of the input's shape
+      const fits = t.join() === expected.join() || (!targetsMatch && t.join() === x.join()) || (expected.length === 0 && t.length === 1 && t[0] === 1);
+      if (!fits) throw new ShapeError(`${name}: targets ${shapeText(t)} do not fit predictions ${shapeText(x)}`);
+      return ctx.args['reduction'] === 'none' ? (expected.length > 0 ? [...expected] : [1]) : [1];
+    },
+    params: () => NO_PARAMS,
+    outputDType: () => 'fp32',
+    savedForBackward: saved,
+    inPlace: 'never',
+    reducesBatch: (ctx) => ctx.args['reduction'] !== 'none',
+  };
+}
+
+export const lossOps: readonly OpSpec[] = checkedOps([
+  lossSpec(
+    'cross_entropy',
+    'Softmax cross-entropy of logits against class indices (PyTorch F.cross_entropy, nn.CrossEntropyLoss)',
+    '[..., C] logits, [...] targets -> one number (mean / sum) or [...] (none); params = 0',
+    {
+      inputs: [1],
+      output: false,
+      // log_softmax keeps its output (the probabilities) for the gradient
+      extraElements: (ctx) => ({ perSample: ctx.inputs[0]!.shape.reduce((a, b) => a * b, 1), fixed: 0 }),
+      extraDoc: 'the log-probabilities, one per logit',
+    },
+    false,
+  ),
+  lossSpec('nll_loss', 'Negative log-likelihood of log-probabilities (F.nll_loss, nn.NLLLoss)', '[..., C], [...] -> one number or [...]; params = 0', { inputs: [1], output: false }, false),
+  lossSpec('mse_loss', 'Mean squared error (F.mse_loss, nn.MSELoss)', 'input and target of one shape -> one number or that shape; params = 0', { inputs: [0, 1], output: false }, true),
+  lossSpec('l1_loss', 'Mean absolute error (F.l1_loss, nn.L1Loss)', 'input and target of one shape -> one number or that shape; params = 0', { inputs: [0, 1], output: false }, true),
+  lossSpec('binary_cross_entropy', 'Binary cross-entropy of probabilities (F.binary_cross_entropy, nn.BCELoss)', 'input and target of one shape -> one number or that shape; params = 0', { inputs: [0, 1], output: false }, true),
+  lossSpec('binary_cross_entropy_with_logits', 'Binary cross-entropy of logits (F.binary_cross_entropy_with_logits, nn.BCEWithLogitsLoss)', 'input and target of one shape -> one number or that shape; params = 0', { inputs: [0, 1], output: false }, true),
+]);
