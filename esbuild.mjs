@@ -1,6 +1,6 @@
 // Bundles the extension client, the language server and the CLI to CommonJS in dist/.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -47,6 +47,8 @@ function copyWasm() {
     ['tree-sitter-python', 'tree-sitter-python.wasm'],
   ];
   for (const [pkg, grammar] of grammars) copyFileSync(join(packageDir(pkg), grammar), join('dist', grammar));
+  // memlens' own Python descriptions of torchvision's models, read by the Python frontend at run time
+  if (existsSync('server/src/core/python/library')) cpSync('server/src/core/python/library', 'dist/library', { recursive: true, filter: (src) => !src.endsWith('__pycache__') });
 }
 copyWasm();
 

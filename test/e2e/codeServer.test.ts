@@ -271,7 +271,5 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
       await page.locator('.tabs-container .tab.active.dirty').waitFor(); // edited, wherever
       await assertEditedTo(page, path, original, 'self.relu = nn.ReLU()', 'self.relu = nn.ReLU(inplace=True)');
     },
-    // server/src/core/python/fixes.ts takes `self.relu(x)` for F.relu: FUNCTIONAL_INPLACE matches the attribute name
-    { todo: 'known bug: the fix is written into the call, `x = self.relu(x, inplace=True)`' },
   );
 });

@@ -324,6 +324,13 @@ out = model(x)
     const r2 = again.graphs[0]!.ops.filter((o) => o.op === 'relu')[1]!;
     assert.equal(pythonFixEdits(done, { kind: 'inplace', sites: [r2.site], opName: 'relu' }, again), undefined);
   });
+  it('a module named like a function (self.relu) is fixed where it is built', () => {
+    const named = text.replace('self.act = nn.ReLU()', 'self.relu = nn.ReLU()').replace('x = self.act(self.fc1(x))', 'x = self.relu(self.fc1(x))');
+    const a = analyzeDocument(named, 'python');
+    const relu = a.graphs[0]!.ops.find((o) => o.op === 'relu')!;
+    const edits = pythonFixEdits(named, { kind: 'inplace', sites: [relu.site], opName: 'relu' }, a)!;
+    assert.deepEqual(applyEdits(named, edits).split('\n').filter((l, i) => l !== named.split('\n')[i]), ['        self.relu = nn.ReLU(inplace=True)']);
+  });
   it('the batch fix edits the example tensor', () => {
     const a = analyzeDocument(text, 'python');
     const edits = pythonFixEdits(text, { kind: 'batch', model: 'model', batch: 32, why: '' }, a)!;

@@ -23,9 +23,7 @@ interface OracleModel {
 const oracle = JSON.parse(readFileSync(join(FIXTURES, 'oracle.json'), 'utf8')) as { models: Record<string, OracleModel> };
 
 /** models whose forward memlens does not follow yet, with the reason it gives */
-const NOT_FOLLOWED: Readonly<Record<string, RegExp>> = {
-  gpt_mini: /torch\.arange/,
-};
+const NOT_FOLLOWED: Readonly<Record<string, RegExp>> = {};
 
 before(ready);
 

@@ -117,6 +117,7 @@ const PY_BUILTINS: Record<string, Impl> = {
   },
   float(args, site) {
     const v = args.positional[0] ?? int(0);
+    if (v.kind === 'str' && /^\s*[-+]?(inf|infinity)\s*$/i.test(v.value)) return { kind: 'float', value: v.value.includes('-') ? -Infinity : Infinity };
     if (v.kind === 'str' && !Number.isNaN(Number(v.value))) return { kind: 'float', value: Number(v.value) };
     const x = numberOf(v);
     return x === undefined ? (isUnknown(v) ? v : unknown(site, `float() of ${describe(v)}`)) : { kind: 'float', value: x };

@@ -56,15 +56,13 @@ function inplaceEdits(text: string, sites: readonly SourceRange[], analysis: Fro
     const call = callAt(calls, site);
     if (!call) return undefined;
     const fn = call.childForFieldName('function')!.text;
+    // a module call (`self.relu(x)`): the fix goes on the layer's construction, which refs list for the same ops
+    const ops = new Set(analysis.refs.filter((r) => sameRange(r.range, site)).flatMap((r) => r.ops ?? []));
+    const built = analysis.refs.find((r) => !sameRange(r.range, site) && (r.ops ?? []).some((op) => ops.has(op)) && callAt(calls, r.range));
+    const ctor = built && callAt(calls, built.range);
     let target: Node | undefined;
-    if (FUNCTIONAL_INPLACE.test(fn) && !/^torch\./.test(fn)) target = call;
-    else {
-      // a module call (`self.relu(x)`): the fix goes on the layer's construction, which refs list for the same ops
-      const ops = new Set(analysis.refs.filter((r) => sameRange(r.range, site)).flatMap((r) => r.ops ?? []));
-      const built = analysis.refs.find((r) => !sameRange(r.range, site) && (r.ops ?? []).some((op) => ops.has(op)) && callAt(calls, r.range));
-      const ctor = built && callAt(calls, built.range);
-      if (ctor && LAYER_INPLACE.test(ctor.childForFieldName('function')!.text)) target = ctor;
-    }
+    if (ctor) target = LAYER_INPLACE.test(ctor.childForFieldName('function')!.text) ? ctor : undefined;
+    else if (FUNCTIONAL_INPLACE.test(fn) && !/^torch\.[a-z_]+$/.test(fn)) target = call;
     if (!target) return undefined;
     const edit = setInplace(target);
     if (!edit) return undefined;

@@ -1,6 +1,6 @@
 // Local imports: `from model import Net`, `from .blocks import Bottleneck`, read from disk (or
 // an open editor's text) next to the importing file, parsed and evaluated once per analysis.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from '../tfjs/parse';
@@ -18,6 +18,12 @@ export function documentPath(documentKey: string | undefined): string | undefine
   }
   return /^[a-z][a-z0-9+.-]*:/i.test(documentKey) && !/^[a-z]:[\\/]/i.test(documentKey) ? undefined : documentKey;
 }
+
+/**
+ * memlens' own Python descriptions of library models (torchvision): next to the bundle
+ * (dist/library) or, run from source, beside this file.
+ */
+export const LIBRARY_DIR = [join(__dirname, 'library'), join(__dirname, 'python', 'library')].find((d) => existsSync(d)) ?? join(__dirname, 'library');
 
 /** reads a file's text; an editor may answer from its open documents first */
 export type ReadFile = (path: string) => string | undefined;

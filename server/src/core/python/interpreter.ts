@@ -159,6 +159,17 @@ export class Interpreter {
   }
 
   private evalStatementExpr(e: Node, scope: Scope): void {
+    try {
+      this.evalStatementKind(e, scope);
+    } catch (err) {
+      // outside a forward, a model call memlens cannot follow leaves its names unknown, nothing more
+      if (!(err instanceof TraceStop) || this.inForward()) throw err;
+      this.note(err.node, err.reason);
+      this.havoc([e], scope, err.node, err.reason);
+    }
+  }
+
+  private evalStatementKind(e: Node, scope: Scope): void {
     switch (e.type) {
       case 'assignment':
         this.execAssign(e, scope);
@@ -864,7 +875,11 @@ export class Interpreter {
     let left = this.eval(operands[0]!, scope);
     for (let i = 0; i < ops.length; i++) {
       const right = this.eval(operands[i + 1]!, scope);
-      const r = compare(ops[i]!, left, right, node);
+      // mask == 0 on tensors is a tensor, not a truth value
+      const tensors = left.kind === 'tensor' || right.kind === 'tensor' || left.kind === 'parameter' || right.kind === 'parameter';
+      const elementwise = tensors && ops.length === 1 && ['==', '!=', '<', '<=', '>', '>='].includes(ops[i]!);
+      const r = (elementwise ? this.host.binary?.(ops[i]!, left, right, node) : undefined) ?? compare(ops[i]!, left, right, node);
+      if (r.kind === 'tensor') return r;
       if (r.kind !== 'bool') return r;
       if (!r.value) return FALSE;
       left = right;

@@ -417,7 +417,9 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
 const container = (name: string): LayerSpec => ({ name, signature: [], container: true });
 
 function lossLayer(name: string, loss: string): LayerSpec {
-  return { name, signature: [['reduction', { kind: 'str', value: 'mean' }]], loss };
+  // the arguments of torch's loss modules; only `reduction` changes what is allocated
+  const signature: Signature = [['weight', NONE], ['size_average', NONE], ['ignore_index', int(-100)], ['reduce', NONE], ['reduction', { kind: 'str', value: 'mean' }], ['label_smoothing', { kind: 'float', value: 0 }], ['pos_weight', NONE]];
+  return { name, signature, loss };
 }
 
 const ACTIVATIONS: readonly LayerSpec[] = [

@@ -181,12 +181,29 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
       return softmax(ctx, x, args, 0);
     case 'add':
     case 'add_':
+    case 'sub':
+    case 'sub_':
     case 'mul':
-    case 'mul_': {
+    case 'mul_':
+    case 'div':
+    case 'div_':
+    case 'matmul': {
       const y = args.positional[0];
       if (!y) return undefined;
-      return binaryTensor(ctx, name.startsWith('add') ? '+' : '*', x, y, name.endsWith('_'));
+      const op = { add: '+', sub: '-', mul: '*', div: '/', matmul: '@' }[name.replace(/_$/, '') as 'add']!;
+      return binaryTensor(ctx, op, x, y, name.endsWith('_'));
     }
+    case 'masked_fill':
+    case 'masked_fill_':
+      return maskedFill(ctx, x, args);
+    case 'split':
+      return split(ctx, x, args, false);
+    case 'chunk':
+      return split(ctx, x, args, true);
+    case 'expand':
+      return expand(ctx, x, args);
+    case 'type_as':
+      return x;
     default:
       return undefined;
   }
@@ -200,22 +217,124 @@ function softmax(ctx: TensorContext, x: TensorValue, args: CallArgs, dimIndex: n
   return ctx.trace.emit('softmax', [x], { axis: perSampleAxis(x, d, (r) => fail(ctx.site, r)) }, ctx.site);
 }
 
-/** x + y, x * y, x += y between tensors of the same trace */
+/**
+ * A batch-independent operand next to one that grows with the batch, as the registry sees it: torch
+ * aligns shapes from the right, so the axis that lines up with N must be 1, and it goes.
+ */
+export function alignTo(ctx: TensorContext, t: TensorValue, like: TensorValue): TensorValue {
+  if (t.batchAxis >= 0 || like.batchAxis < 0) return t;
+  const offset = like.shape.length - t.shape.length;
+  if (offset < 0) fail(ctx.site, `${describe(t)} has more axes than ${describe(like)}`);
+  const axis = like.batchAxis - offset;
+  if (axis < 0) return t;
+  if (t.shape[axis] !== 1) fail(ctx.site, `${describe(t)} broadcasts against the batch axis of ${describe(like)}`);
+  const shape = t.shape.filter((_, i) => i !== axis);
+  const out = ctx.trace.emit('reshape', [t], { shape: shape.length > 0 ? shape : [1] }, ctx.site);
+  return { ...out, shape: shape.length > 0 ? shape : [1], batchAxis: -1 };
+}
+
+/** both operands of a tensor op, the batch-independent one aligned to the other */
+function aligned(ctx: TensorContext, a: TensorValue, b: TensorValue): [TensorValue, TensorValue] {
+  for (const t of [a, b]) if (t.trace !== ctx.trace || t.id === undefined) fail(ctx.site, `${describe(t)} was made outside this model`);
+  if (a.batchAxis >= 0 && b.batchAxis >= 0 && (a.batchAxis !== b.batchAxis || a.shape.length !== b.shape.length)) {
+    fail(ctx.site, `${describe(a)} and ${describe(b)}: elementwise ops between batched tensors of different layouts are not modelled`);
+  }
+  return [alignTo(ctx, a, b), alignTo(ctx, b, a)];
+}
+
+/** x + y, x - y, x * y, x / y, x @ y (and +=, *=) between tensors, or with a Python number */
 export function binaryTensor(ctx: TensorContext, op: string, a: PyValue, b: PyValue, inPlace: boolean): PyValue | undefined {
   if (a.kind !== 'tensor' || b.kind !== 'tensor') {
-    const t = a.kind === 'tensor' ? a : b;
-    const other = a.kind === 'tensor' ? b : a;
-    // x * 0.5, x + 1: a scalar operand makes a new tensor of the same shape (no registry op yet)
-    if (t.kind === 'tensor' && numberOf(other) !== undefined) fail(ctx.site, `\`${ctx.site.text}\`: arithmetic between a tensor and a Python number is not modelled yet`);
-    return undefined;
+    const t = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : undefined;
+    const n = numberOf(a.kind === 'tensor' ? b : a);
+    if (!t || n === undefined) return undefined;
+    const tensorFirst = a.kind === 'tensor';
+    switch (op) {
+      case '*':
+        return ctx.trace.emit('scale', [t], { factor: n }, ctx.site, undefined, inPlace);
+      case '/':
+        if (!tensorFirst) fail(ctx.site, `\`${ctx.site.text}\`: a number divided by a tensor is not modelled yet`);
+        if (n === 0) fail(ctx.site, 'division by zero');
+        return ctx.trace.emit('scale', [t], { factor: 1 / n }, ctx.site, undefined, inPlace);
+      case '==':
+      case '!=':
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+        return ctx.trace.emit('compare', [t], { value: n }, ctx.site);
+      case '+':
+      case '-':
+        // x - c and c - x make one new tensor each, like x + c
+        return ctx.trace.emit('shift', [t], { value: op === '-' && tensorFirst ? -n : n }, ctx.site, undefined, inPlace);
+      default:
+        fail(ctx.site, `\`${ctx.site.text}\`: the operator ${op} between a tensor and a number is not modelled yet`);
+    }
   }
-  if (a.batchAxis !== b.batchAxis || a.shape.length !== b.shape.length) fail(ctx.site, `${describe(a)} ${op} ${describe(b)}: memlens follows elementwise ops between tensors of the same layout only`);
-  if (op === '+') {
-    if (a.shape.join() !== b.shape.join()) fail(ctx.site, `${describe(a)} + ${describe(b)}: broadcasting sums are not modelled yet`);
-    return ctx.trace.emit('add', [a, b], {}, ctx.site, undefined, inPlace);
+  const [x, y] = aligned(ctx, a, b);
+  switch (op) {
+    case '+':
+      return ctx.trace.emit(ctx.trace.builder.shapeOf(x.id!).join() === ctx.trace.builder.shapeOf(y.id!).join() ? 'add' : 'add_broadcast', [x, y], {}, ctx.site, undefined, inPlace);
+    case '-':
+      return ctx.trace.emit('sub', [x, y], {}, ctx.site, undefined, inPlace);
+    case '*':
+      return ctx.trace.emit('mul', [x, y], {}, ctx.site, undefined, inPlace);
+    case '/':
+      return ctx.trace.emit('div', [x, y], {}, ctx.site, undefined, inPlace);
+    case '@':
+      for (const t of [a, b]) if (t.batchAxis >= t.shape.length - 2) fail(ctx.site, `${describe(t)}: a matrix product over the batch axis couples the samples`);
+      return ctx.trace.emit('matmul', [x, y], {}, ctx.site);
+    default:
+      fail(ctx.site, `the tensor operator ${op} is not modelled yet`);
   }
-  if (op === '*') return ctx.trace.emit('mul', [a, b], {}, ctx.site, undefined, inPlace);
-  fail(ctx.site, `the tensor operator ${op} is not modelled yet`);
+}
+
+/** x.masked_fill(mask, value): the mask aligned to x */
+function maskedFill(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValue {
+  const mask = args.positional[0] ?? args.keywords.get('mask');
+  if (!mask || mask.kind !== 'tensor') fail(ctx.site, 'masked_fill with a mask that is not a known tensor');
+  const [t, m] = aligned(ctx, x, mask);
+  return ctx.trace.emit('masked_fill', [t, m], {}, ctx.site);
+}
+
+/** x.split(size or sizes, dim) and x.chunk(n, dim): views, one slice op each */
+function split(ctx: TensorContext, x: TensorValue, args: CallArgs, chunk: boolean): PyValue {
+  const dim = intArg(args, 1, 'dim', 0, ctx.site);
+  const axis = perSampleAxis(x, dim, (r) => fail(ctx.site, r));
+  const d = dim < 0 ? dim + x.shape.length : dim;
+  const size = x.shape[d]!;
+  const first = args.positional[0] ?? args.keywords.get(chunk ? 'chunks' : 'split_size_or_sections') ?? args.keywords.get('split_size');
+  let sizes: number[];
+  if (first && (first.kind === 'list' || first.kind === 'tuple')) sizes = first.items.map((v) => intOf(v) ?? fail(ctx.site, 'split sizes that are not known'));
+  else {
+    const n = first ? intOf(first) : undefined;
+    if (n === undefined || n < 1) fail(ctx.site, 'a split size that is not a known positive integer');
+    const step = chunk ? Math.ceil(size / n) : n;
+    sizes = [];
+    for (let at = 0; at < size; at += step) sizes.push(Math.min(step, size - at));
+  }
+  if (sizes.reduce((p, q) => p + q, 0) !== size) fail(ctx.site, `split sizes [${sizes.join(', ')}] do not add up to ${size}`);
+  const parts: PyValue[] = [];
+  let start = 0;
+  for (const n of sizes) {
+    const out = ctx.trace.emit('slice', [x], { axis, start, stop: start + n }, ctx.site);
+    parts.push({ ...out, batchAxis: x.batchAxis });
+    start += n;
+  }
+  return { kind: 'tuple', items: parts };
+}
+
+/** x.expand(B, -1, -1) of a batch-independent tensor (a class token): a view, the batch broadcasts later */
+function expand(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValue {
+  const sizes = args.positional.length === 1 && (args.positional[0]!.kind === 'tuple' || args.positional[0]!.kind === 'list') ? (args.positional[0] as { items: readonly PyValue[] }).items : args.positional;
+  if (sizes.length !== x.shape.length) fail(ctx.site, `expand to ${sizes.length} axes of ${describe(x)} is not modelled`);
+  sizes.forEach((v, i) => {
+    const n = intOf(v);
+    const keeps = n === -1 || n === x.shape[i];
+    const batch = v.kind === 'symint' && v.coef === 1 && x.shape[i] === 1 && x.batchAxis < 0;
+    if (!keeps && !batch) fail(ctx.site, `expanding axis ${i} of ${describe(x)} to ${describe(v)} is not modelled yet`);
+  });
+  return x;
 }
 
 /** F.* and torch.* functions on traced tensors; undefined when memlens does not know them */
@@ -225,9 +344,10 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
   if (name === 'cat' || name === 'concat') {
     const list = x && (x.kind === 'list' || x.kind === 'tuple') ? x.items : undefined;
     if (!list || list.some((t) => t.kind !== 'tensor')) fail(site, 'torch.cat of values that are not known tensors');
-    const ts = list as TensorValue[];
+    const like = (list as TensorValue[]).find((t) => t.batchAxis >= 0) ?? (list[0] as TensorValue);
+    const ts = (list as TensorValue[]).map((t) => alignTo(ctx, t, like));
     const dim = intArg(args, 1, 'dim', 0, site);
-    const axis = perSampleAxis(ts[0]!, dim, (r) => fail(site, r));
+    const axis = perSampleAxis(like, dim, (r) => fail(site, r));
     return ctx.trace.emit('concat', ts, { axis }, site);
   }
   if (!x || x.kind !== 'tensor') return undefined;
@@ -291,7 +411,17 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
     case 'permute':
     case 'squeeze':
     case 'unsqueeze':
+    case 'split':
+    case 'chunk':
+    case 'masked_fill':
       return tensorMethod(ctx, x, name, { positional: args.positional.slice(1), keywords: args.keywords });
+    case 'matmul':
+    case 'bmm':
+    case 'sub':
+    case 'div': {
+      const y = args.positional[1];
+      return y ? binaryTensor(ctx, name === 'sub' ? '-' : name === 'div' ? '/' : '@', x, y, false) : undefined;
+    }
     default:
       return undefined;
   }

@@ -8,7 +8,8 @@ import { LAYERS, type LayerBuild, type LayerCall, type Signature } from './layer
 import { collectModules, collectParameters, getModuleAttr, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr, setTraining } from './modules';
 import { binaryTensor, indexTensor, shapeTuple, tensorFunction, tensorMethod } from './tensorOps';
 import { Trace, TraceStop } from './trace';
-import { parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
+import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
+import { join } from 'node:path';
 import { describe, dictKey, FALSE, int, intOf, isUnknown, iterate, NONE, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
 
 const DTYPES: Record<string, DType> = {
@@ -38,7 +39,7 @@ const SINCE: Readonly<Record<string, readonly [number, number]>> = {
 const TORCH_PACKAGES = new Set(['nn', 'optim', 'utils', 'cuda', 'fft', 'linalg', 'autograd', 'backends', 'distributed', 'jit', 'onnx', 'special', 'distributions', 'amp', 'cpu', 'mps', 'hub', 'profiler', 'testing', 'sparse', 'quantization', 'ao', 'fx', 'func', 'export', 'library', 'overrides', 'random', 'multiprocessing', 'masked', 'nested']);
 
 /** top-level packages whose members are opaque but harmless (their calls give unknowns) */
-const OPAQUE = new Set(['os', 'sys', 'numpy', 'time', 'random', 'logging', 'json', 'pathlib', 'typing', 'warnings', 'functools', 'itertools', 'copy', 'inspect', 'abc', 'torchvision', 'tqdm', 'matplotlib', 'PIL', 'pickle', 'glob', 're', 'shutil', 'datetime', 'einops', 'transformers', 'tensorflow', 'keras']);
+const OPAQUE = new Set(['os', 'sys', 'numpy', 'time', 'random', 'logging', 'json', 'pathlib', 'typing', 'warnings', 'functools', 'itertools', 'copy', 'inspect', 'abc', 'tqdm', 'matplotlib', 'PIL', 'pickle', 'glob', 're', 'shutil', 'datetime', 'einops', 'transformers', 'tensorflow', 'keras']);
 
 export interface HostOptions {
   readonly defaults: ModelConfig;
@@ -137,6 +138,8 @@ export class TorchHost implements Host {
   importModule(path: string, site: Node, level: number): PyValue | undefined {
     const root = path.split('.')[0]!;
     if (level === 0 && (root === 'torch' || root === 'math' || root === 'argparse' || root === 'dataclasses' || root === 'collections' || OPAQUE.has(root))) return { kind: 'namespace', path };
+    // torchvision's models are described by memlens itself, in Python, in library/
+    if (level === 0 && root === 'torchvision') return this.loadModule(path, 0, join(LIBRARY_DIR, '__root__.py'), readFromDisk) ?? unknown(site, `\`${path}\` is not described by memlens yet`);
     return this.loadLocal(path, level);
   }
 
@@ -149,7 +152,11 @@ export class TorchHost implements Host {
   private loadLocal(path: string, level: number): PyValue | undefined {
     const from = this.files[this.files.length - 1] ?? this.options.file;
     if (!from) return undefined;
-    const found = resolveModule(path, level, from, this.options.readFile ?? readFromDisk);
+    return this.loadModule(path, level, from, this.options.readFile ?? readFromDisk);
+  }
+
+  private loadModule(path: string, level: number, from: string, read: ReadFile): PyValue | undefined {
+    const found = resolveModule(path, level, from, read);
     if (!found) return undefined;
     const cached = this.loaded.get(found.file);
     if (cached) return cached;
@@ -188,6 +195,8 @@ export class TorchHost implements Host {
       case 'tensor':
         return this.tensorMember(obj, name, site);
       case 'parameter':
+        // in a forward, a parameter or buffer is a tensor like the others
+        if (this.active && !['requires_grad', 'requires_grad_', 'data', 'numel'].includes(name)) return this.tensorMember(this.active.weightView(obj, site), name, site);
         if (name === 'requires_grad') return obj.requiresGrad ? TRUE : FALSE;
         if (name === 'shape') return { kind: 'tuple', items: obj.shape.map(int) };
         if (name === 'requires_grad_')
@@ -236,7 +245,7 @@ export class TorchHost implements Host {
     // subpackages are namespaces (torch.nn.Linear, torch.optim.SGD), not functions
     if ((ns === 'torch' && TORCH_PACKAGES.has(name)) || (ns === 'torch.nn' && (name === 'functional' || name === 'init' || name === 'utils' || name === 'modules'))) return undefined;
     if (ns === 'torch.nn.functional' || ns === 'torch') {
-      if (ns === 'torch' && ['randn', 'rand', 'zeros', 'ones', 'empty', 'randint', 'randn_like', 'zeros_like', 'ones_like', 'rand_like'].includes(name)) return builtin(full, (args, s) => this.factory(name, args, s));
+      if (ns === 'torch' && ['randn', 'rand', 'zeros', 'ones', 'empty', 'full', 'randint', 'randn_like', 'zeros_like', 'ones_like', 'rand_like', 'empty_like', 'full_like'].includes(name)) return builtin(full, (args, s) => this.factory(name, args, s));
       if (ns === 'torch' && (name === 'no_grad' || name === 'inference_mode' || name === 'enable_grad')) return builtin(full, () => ({ kind: 'str', value: `__ctx:${name}` }));
       if (ns === 'torch' && (name === 'manual_seed' || name === 'set_num_threads' || name === 'set_grad_enabled')) return builtin(full, () => NONE);
       if (ns === 'torch' && name === 'device') return builtin(full, (args) => args.positional[0] ?? NONE);
@@ -248,8 +257,11 @@ export class TorchHost implements Host {
     return undefined;
   }
 
-  private tensorCall(name: string, args: CallArgs, site: Node): PyValue {
+  private tensorCall(name: string, args0: CallArgs, site: Node): PyValue {
+    const active = this.active;
+    const args = active ? { positional: args0.positional.map((v) => (v.kind === 'parameter' ? active.weightView(v, site) : v)), keywords: args0.keywords } : args0;
     const x = args.positional[0];
+    if (active && (name === 'arange' || ((name === 'tril' || name === 'triu') && x?.kind === 'tensor' && x.batchAxis < 0 && x.trace === active))) return this.constantInForward(active, name, args, site);
     if (x?.kind === 'tensor' && !x.trace && (name === 'tril' || name === 'triu')) return x;
     if (x?.kind === 'tensor' && x.trace && this.active !== x.trace) return derived(x, site);
     if (x?.kind === 'tensor' && x.trace) {
@@ -264,6 +276,22 @@ export class TorchHost implements Host {
     }
     if (this.active) throw new TraceStop(site, `\`${site.text}\` is not modelled by memlens inside forward`);
     return unknown(site, `torch.${name} outside a model is not followed by memlens`);
+  }
+
+  /** torch.arange / tril inside a forward: a batch-independent tensor of the graph */
+  private constantInForward(trace: Trace, name: string, args: CallArgs, site: Node): PyValue {
+    if (name !== 'arange') {
+      const x = args.positional[0] as TensorValue;
+      return trace.constant(x.shape, x.dtype, site);
+    }
+    const nums = args.positional.map((v) => (v.kind === 'int' || v.kind === 'float' ? v.value : undefined));
+    if (nums.length === 0 || nums.some((n) => n === undefined)) throw new TraceStop(site, `the bounds of \`${site.text}\` are not known statically`);
+    const [start, end, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
+    const length = Math.ceil((end - start) / step);
+    if (!(length > 0)) throw new TraceStop(site, `\`${site.text}\` is empty`);
+    const dt = args.keywords.get('dtype');
+    const float = args.positional.some((v) => v.kind === 'float');
+    return trace.constant([length], dt?.kind === 'dtype' ? dt.dtype : float ? 'fp32' : 'int64', site);
   }
 
   private makeParameter(args: CallArgs, site: Node): PyValue {
@@ -282,14 +310,21 @@ export class TorchHost implements Host {
       return src?.kind === 'tensor' ? { ...src, site } : unknown(site, `torch.${name} of a value that is not a known tensor`);
     }
     let dims: readonly PyValue[] = args.positional;
-    if (name === 'randint') {
+    if (name === 'full') {
+      const sizeArg = args.keywords.get('size') ?? args.positional[0];
+      dims = sizeArg && (sizeArg.kind === 'tuple' || sizeArg.kind === 'list') ? sizeArg.items : [];
+    } else if (name === 'randint') {
       const sizeArg = args.keywords.get('size') ?? args.positional[args.positional.length - 1];
       dims = sizeArg && (sizeArg.kind === 'tuple' || sizeArg.kind === 'list') ? sizeArg.items : [];
     } else if (dims.length === 1 && (dims[0]!.kind === 'tuple' || dims[0]!.kind === 'list')) dims = (dims[0] as { items: readonly PyValue[] }).items;
     else if (dims.length === 0 && args.keywords.get('size')) dims = iterate(args.keywords.get('size')!) ?? [];
     const shape = dims.map(intOf);
+    if (this.active && !name.endsWith('_like') && shape.length > 0 && shape.every((d) => d !== undefined && d > 0)) {
+      const dt = args.keywords.get('dtype');
+      return this.active.constant(shape as number[], dt?.kind === 'dtype' ? dt.dtype : name === 'randint' ? 'int64' : 'fp32', site);
+    }
     if (shape.length === 0 || shape.some((d) => d === undefined || d < 0)) {
-      if (this.active) throw new TraceStop(site, `a tensor made inside forward (\`${site.text}\`) is not modelled yet`);
+      if (this.active) throw new TraceStop(site, `a tensor made inside forward (\`${site.text}\`) whose shape depends on the batch is not modelled yet`);
       return unknown(site, `the shape of \`${site.text}\` is not known statically`);
     }
     const dt = args.keywords.get('dtype');
@@ -310,15 +345,35 @@ export class TorchHost implements Host {
     return inst;
   }
 
-  /** a loss of a traced output: it marks the model's training step */
-  private loss(name: string, args: CallArgs, site: Node): PyValue {
-    const x = args.positional[0];
-    if (x?.kind === 'tensor' && x.trace) {
-      const trace = x.trace as Trace;
-      trace.training.loss = name;
-      return { kind: 'tensor', trace, shape: [], batchAxis: -1, dtype: x.dtype, site };
+  /**
+   * A loss of a model's output, in its forward or after it: an op of the model's graph (softmax
+   * cross-entropy keeps its probabilities for the gradient) whose one number is also an output.
+   */
+  private loss(name: string, args: CallArgs, site: Node, reductionDefault = 'mean'): PyValue {
+    const input = args.positional[0] ?? args.keywords.get('input');
+    const target = args.positional[1] ?? args.keywords.get('target');
+    const x = input?.kind === 'tensor' ? rootOf(input) : undefined;
+    if (!x?.trace || x.id === undefined) return unknown(site, `the loss \`${site.text}\` is not of a model memlens follows`);
+    const trace = x.trace as Trace;
+    trace.training.loss = name;
+    const r = args.keywords.get('reduction') ?? { kind: 'str', value: reductionDefault };
+    if (r.kind !== 'str' || !['mean', 'sum', 'none'].includes(r.value)) throw new TraceStop(site, `the loss reduction ${describe(r)} is not known`);
+    if (!target || target.kind !== 'tensor') throw new TraceStop(site, `the targets of \`${site.text}\` are not a known tensor`);
+    const t0 = rootOf(target);
+    const statement = trace.statement;
+    if (this.active !== trace && this.current) trace.statement = this.current;
+    try {
+      const t = t0.trace === trace ? t0 : trace.input(t0, site);
+      const out = trace.emit(name, [x, t], { reduction: r.value }, site, undefined, false, name);
+      if (this.active !== trace) trace.losses.push(out);
+      return out;
+    } catch (e) {
+      // after the forward, a loss memlens cannot follow leaves the model's graph as it is
+      if (e instanceof TraceStop && this.active !== trace) return unknown(e.node, e.reason);
+      throw e;
+    } finally {
+      trace.statement = statement;
     }
-    return unknown(site, `the loss \`${site.text}\` is not of a model memlens follows`);
   }
 
   // ------------------------------------------------------------------ argparse
@@ -502,7 +557,8 @@ export class TorchHost implements Host {
     return false;
   }
 
-  subscript(obj: PyValue, index: PyValue, site: Node): PyValue | undefined {
+  subscript(obj0: PyValue, index: PyValue, site: Node): PyValue | undefined {
+    const obj = obj0.kind === 'parameter' && this.active ? this.active.weightView(obj0, site) : obj0;
     if (isModule(obj) && obj.cls.layer?.container) {
       const children = [...obj.module.children.values()];
       if (obj.cls.layer.name === 'ModuleDict') return index.kind === 'str' ? obj.module.children.get(index.value) : undefined;
@@ -553,6 +609,8 @@ export class TorchHost implements Host {
         if (name === 'to' || name === 'cuda' || name === 'cpu' || name === 'float' || name === 'long') return name === 'long' ? { ...x, dtype: 'int64' } : x;
         if (name === 'size') return args.positional[0] ? int(x.shape[intOf(args.positional[0]) ?? 0] ?? 0) : { kind: 'tuple', items: x.shape.map(int) };
         if (name === 'view' || name === 'reshape' || name === 'tril' || name === 'triu') return this.staticView(x, name, args, s);
+        // filling an example tensor in place keeps its shape
+        if (['fill_', 'zero_', 'normal_', 'uniform_', 'random_', 'bernoulli_', 'requires_grad_'].includes(name)) return x;
         return unknown(s, `\`.${name}()\` of a tensor outside a model is not followed`);
       }
       const trace = x.trace as Trace;
@@ -575,15 +633,18 @@ export class TorchHost implements Host {
     const total = x.shape.reduce((a, b) => a * b, 1);
     const known = dims.filter((d) => d !== -1).reduce<number>((a, b) => a * (b ?? NaN), 1);
     if (dims.some((d) => d === undefined) || !Number.isInteger(total / known)) return unknown(site, `\`${site.text}\` is not known statically`);
-    return { ...x, shape: dims.map((d) => (d === -1 ? total / known : d!)), site };
+    return { ...x, shape: dims.map((d) => (d === -1 ? total / known : d!)), site, base: rootOf(x) };
   }
 
-  binary(op: string, a: PyValue, b: PyValue, site: Node): PyValue | undefined {
+  binary(op: string, a0: PyValue, b0: PyValue, site: Node): PyValue | undefined {
+    const a = a0.kind === 'parameter' && this.active ? this.active.weightView(a0, site) : a0;
+    const b = b0.kind === 'parameter' && this.active ? this.active.weightView(b0, site) : b0;
     const t = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : undefined;
     if (!t?.trace) return undefined;
     if (this.active !== t.trace) return derived(t, site);
-    const inPlace = op.endsWith('=');
-    const r = binaryTensor({ trace: t.trace as Trace, site }, op.replace(/=$/, ''), a, b, inPlace);
+    // `x += y` arrives as '+='; comparisons keep their own '='
+    const inPlace = op.length === 2 && op.endsWith('=') && !['==', '!=', '<=', '>='].includes(op);
+    const r = binaryTensor({ trace: t.trace as Trace, site }, inPlace ? op.slice(0, -1) : op, a, b, inPlace);
     if (r) return r;
     throw new TraceStop(site, `\`${site.text}\` is not modelled by memlens yet`);
   }
@@ -605,7 +666,11 @@ export class TorchHost implements Host {
     }
   }
 
+  /** the statement running now, at any level */
+  private current: Node | undefined;
+
   statement(node: Node): void {
+    this.current = node;
     if (this.active) this.active.statement = node;
   }
 
@@ -708,7 +773,10 @@ export class TorchHost implements Host {
 
   /** `model(x)`: outside any forward it starts the model's trace; inside, it is a layer call */
   callModule(m: Instance & { module: ModuleState }, args: CallArgs, site: Node): PyValue {
-    if (m.cls.layer?.loss) return this.loss(m.cls.layer.loss, args, site);
+    if (m.cls.layer?.loss) {
+      const r = this.layerConfig.get(m)?.get('reduction');
+      return this.loss(m.cls.layer.loss, args, site, r?.kind === 'str' ? r.value : 'mean');
+    }
     if (!this.active) return this.startTrace(m, args, site);
     const trace = this.active;
     return trace.within(site, () => this.callInTrace(trace, m, args, site));
@@ -808,7 +876,14 @@ function firstDimLiteral(call: Node, sizeLast: boolean): Node | undefined {
 
 /** a value computed from a model's output after its forward: it belongs to the model (a loss marks training) but is no op of its graph */
 function derived(x: TensorValue, site: Node): TensorValue {
-  return { kind: 'tensor', trace: x.trace!, shape: [], batchAxis: -1, dtype: x.dtype, site };
+  return { kind: 'tensor', trace: x.trace!, shape: [], batchAxis: -1, dtype: x.dtype, site, base: rootOf(x) };
+}
+
+/** the tensor a chain of shape-only views was taken of */
+function rootOf(x: TensorValue): TensorValue {
+  let t = x;
+  while (t.base) t = t.base;
+  return t;
 }
 
 function flattenTensors(v: PyValue): TensorValue[] {

@@ -5,7 +5,7 @@ import type { DType, Graph, ModelConfig, OpId, ParamCount, SourceRange } from '.
 import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { rangeOfNode } from '../tfjs/graphs';
-import { collectParameters } from './modules';
+import { collectModules } from './modules';
 import { describe, type Instance, type Parameter, type TensorValue } from './values';
 
 /** the evaluation stops following a forward: the reason is reported on the node */
@@ -51,6 +51,8 @@ export class Trace {
   /** why the forward could not be followed to its end */
   stopped?: TraceStop;
   output?: TensorValue[];
+  /** losses computed on the outputs after the forward: outputs of the graph too */
+  readonly losses: TensorValue[] = [];
   /** the batch of the example input, as written, and its literal */
   batchLiteral?: number;
   batchNode?: Node;
@@ -163,7 +165,27 @@ export class Trace {
     if (isRejection(r)) throw new TraceStop(site, `${label ?? op}: ${r.message}`, true);
     if (owner && shared === undefined) this.firstOps.set(owner, r);
     this.record(site, label ?? op, r);
-    return this.tensorOf(r, inputs[0], site);
+    // the output keeps the axes of the first input that grows with the batch
+    return this.tensorOf(r, inputs.find((t) => t.batchAxis >= 0) ?? inputs[0], site);
+  }
+
+  private readonly views = new Map<Parameter, TensorValue>();
+
+  /** a parameter or buffer read as a tensor in the forward: one view op per tensor, no bytes of its own */
+  weightView(p: Parameter, site: Node): TensorValue {
+    const seen = this.views.get(p);
+    if (seen) return seen;
+    const args: Record<string, ArgValue> = { shape: p.shape.length > 0 ? [...p.shape] : [1], dtype: p.dtype };
+    const r = this.builder.add({ op: 'weight_view', inputs: [], args, site: rangeOfNode(this.shown(site).site), statement: rangeOfNode(this.shown(site).statement), params: { trainable: 0, nonTrainable: 0 } });
+    if (isRejection(r)) throw new TraceStop(site, `a parameter of shape [${p.shape.join(', ')}]: ${r.message}`);
+    const t: TensorValue = { kind: 'tensor', id: r, trace: this, shape: p.shape.length > 0 ? [...p.shape] : [1], batchAxis: -1, dtype: p.dtype, site };
+    this.views.set(p, t);
+    return t;
+  }
+
+  /** a tensor made inside the forward that does not grow with the batch (torch.arange(T)) */
+  constant(shape: readonly number[], dtype: DType, site: Node): TensorValue {
+    return this.emit('constant', [], { shape: shape.length > 0 ? [...shape] : [1], dtype }, site, undefined, false, 'constant');
   }
 
   /**
@@ -172,6 +194,9 @@ export class Trace {
    */
   tensorOf(r: OpId, like: TensorValue | undefined, site: Node): TensorValue {
     const perSample = this.builder.shapeOf(r);
+    if (this.builder.isBatchIndependent(r) || !like || like.batchAxis < 0) {
+      return { kind: 'tensor', id: r, trace: this, shape: [...perSample], batchAxis: -1, dtype: this.builder.dtypeOf(r), site };
+    }
     const coef = like ? like.shape[like.batchAxis]! : 1;
     const batchAxis = like ? Math.min(like.batchAxis, coef === 1 ? perSample.length : perSample.length - 1) : 0;
     const shape = coef === 1 ? [...perSample.slice(0, batchAxis), 1, ...perSample.slice(batchAxis)] : [...perSample];
@@ -190,10 +215,10 @@ export class Trace {
 
   /** the graph: weights no call read (modules never called, raw parameters) ride on the first input */
   build(config: ModelConfig): Graph {
-    const outputs = (this.output ?? []).map((t) => t.id!).filter((id) => id !== undefined);
+    const outputs = [...new Set([...(this.output ?? []), ...this.losses].map((t) => t.id).filter((id): id is number => id !== undefined))];
     let leftover: ParamCount = { trainable: 0, nonTrainable: 0 };
-    for (const { owner } of collectParameters(this.root)) {
-      const own = this.ownParams(owner);
+    for (const { module } of collectModules(this.root)) {
+      const own = this.ownParams(module);
       leftover = { trainable: leftover.trainable + own.trainable, nonTrainable: leftover.nonTrainable + own.nonTrainable };
     }
     const graph = this.builder.build(outputs, false, rangeOfNode(this.site), config);

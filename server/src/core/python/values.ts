@@ -130,6 +130,8 @@ export interface TensorValue {
   readonly batchAxis: number;
   /** the integer literal of the first dimension in an example's factory call (`8` in torch.randn(8, 3, 32, 32)): the batch fix edits it */
   readonly batchNode?: Node;
+  /** a shape-only view (x.view(-1, C) outside a model's forward): the tensor it was taken of */
+  readonly base?: TensorValue;
   readonly dtype: DType;
   readonly site: Node;
 }
