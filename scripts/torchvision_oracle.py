@@ -181,9 +181,25 @@ def main():
         },
         "models": {k: models[k] for k in table if k in models},
     }
-    with open(args.out, "w") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
+    write(doc, args.out)
+
+
+def write(doc, path):
+    # shapes (lists of numbers, however nested) are written on one line: one line per leaf
+    def numeric(v):
+        return isinstance(v, list) and all(isinstance(x, int) or numeric(x) for x in v)
+
+    def dump(v, indent):
+        pad = " " * indent
+        if numeric(v):
+            return json.dumps(v)
+        if isinstance(v, dict) and v:
+            items = [f'{pad} {json.dumps(k)}: {dump(x, indent + 1)}' for k, x in v.items()]
+            return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+        return json.dumps(v)
+
+    with open(path, "w") as f:
+        f.write(dump(doc, 0) + "\n")
 
 
 if __name__ == "__main__":
