@@ -23,7 +23,7 @@ and records into test/fixtures/python/torchvision_oracle.json, per case:
 All cases run in one process, with one thread (nothing here depends on allocator state). Debian 12 ships torch 1.13 and
 torchvision 0.14 (apt-get install -y python3-torch python3-torchvision). From the repository root:
 
-    /usr/bin/python3 scripts/torchvision_oracle.py                  # all cases (about 3 minutes)
+    /usr/bin/python3 scripts/torchvision_oracle.py                  # all cases (10-15 minutes on two cores: weight init of the big models)
     /usr/bin/python3 scripts/torchvision_oracle.py resnet18 vgg16 --out /tmp/o.json
     /usr/bin/python3 scripts/torchvision_oracle.py resnet18 --merge   # re-measure some, keep the rest
 
