@@ -74,6 +74,8 @@ export const activationOps: readonly OpSpec[] = checkedOps([
   activation('silu', 'Sigmoid-weighted linear unit x sigmoid(x) (swish)', SAVES_INPUT, [], ['swish']),
   activation('sigmoid', 'Logistic sigmoid', SAVES_OUTPUT),
   activation('tanh', 'Hyperbolic tangent', SAVES_OUTPUT),
+  activation('hardswish', 'Hard swish x relu6(x + 3) / 6 (MobileNetV3)', SAVES_INPUT),
+  activation('hardsigmoid', 'Hard sigmoid relu6(x + 3) / 6 (MobileNetV3 squeeze-excitation)', SAVES_INPUT),
   softmax,
   dropout,
 ]);

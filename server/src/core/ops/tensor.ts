@@ -31,12 +31,14 @@ function shapeArg(ctx: OpContext): number[] {
 const constant: OpSpec = {
   name: 'constant',
   family: 'tensor',
-  summary: 'A tensor made inside the model that does not grow with the batch (torch.arange(T), torch.ones(T, T))',
-  formula: 'the given whole shape; fixed bytes; params = 0',
+  summary: 'A tensor made inside the model (torch.arange(T), torch.ones(T, T); with per_sample, one per sample: a random mask)',
+  formula: 'the given shape, whole or per sample; params = 0',
   args: [
-    { name: 'shape', kind: 'int', positional: true, variadic: true, required: true, min: 1, doc: 'the whole shape (no batch axis)' },
+    { name: 'shape', kind: 'int', positional: true, variadic: true, required: true, min: 1, doc: 'the whole shape, or the per-sample shape with per_sample' },
     { name: 'dtype', kind: 'enum', values: DTYPE_VALUES, doc: 'element type (default: the precision of the config)' },
+    { name: 'per_sample', kind: 'bool', default: false, doc: 'one per sample: the tensor grows with the batch' },
   ],
+  growsWithBatch: (ctx) => ctx.args['per_sample'] === true,
   inferShape: shapeArg,
   params: () => NO_PARAMS,
   outputDType: (ctx) => {
@@ -179,7 +181,35 @@ const compare: OpSpec = {
   inPlace: 'never',
 };
 
-export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare]);
+const reduce: OpSpec = {
+  name: 'reduce',
+  family: 'tensor',
+  summary: 'Mean or sum over per-sample axes (x.mean([2, 3]), x.sum(-1, keepdim=True))',
+  formula: 'the given axes removed (kept as 1 with keepdims); params = 0',
+  args: [
+    tensorArg('x'),
+    { name: 'axes', kind: 'ints', positional: true, required: true, doc: 'per-sample axes (negative count from the end)' },
+    { name: 'kind', kind: 'enum', values: ['mean', 'sum'], default: 'mean', doc: 'the reduction (its gradient needs only the input shape)' },
+    { name: 'keepdims', kind: 'bool', default: false, doc: 'keep each reduced axis with size 1' },
+  ],
+  inferShape(ctx) {
+    const x = ctx.inputs[0]!.shape;
+    const axes = ctx.args['axes'];
+    if (!Array.isArray(axes) || axes.length === 0) throw new ShapeError('reduce needs at least one axis', 'axes');
+    const picked = new Set<number>();
+    for (const a of axes) {
+      if (!Number.isInteger(a) || a < -x.length || a >= x.length) throw new ShapeError(`axis ${a} is out of range for ${shapeText(x)}`, 'axes');
+      picked.add(a < 0 ? a + x.length : a);
+    }
+    const out = ctx.args['keepdims'] === true ? x.map((d, i) => (picked.has(i) ? 1 : d)) : x.filter((_, i) => !picked.has(i));
+    return out.length > 0 ? out : [1];
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+};
+
+export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare, reduce]);
 
 const REDUCTION_ARG = { name: 'reduction', kind: 'enum', values: ['mean', 'sum', 'none'], default: 'mean', doc: "'mean' or 'sum' over the batch (one number), 'none' (one per element)" } as const;
 

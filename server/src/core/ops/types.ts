@@ -104,4 +104,6 @@ export interface OpSpec {
   readonly viewsWeights?: boolean;
   /** the output sums or averages over the batch (a mean loss): it does not grow with N */
   reducesBatch?(ctx: OpContext): boolean;
+  /** an op without inputs whose output grows with N all the same (a per-sample random mask made in a forward) */
+  growsWithBatch?(ctx: OpContext): boolean;
 }

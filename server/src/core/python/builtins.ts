@@ -113,7 +113,9 @@ const PY_BUILTINS: Record<string, Impl> = {
     if (v.kind === 'symint') return v;
     if (v.kind === 'str' && /^\s*[-+]?\d+\s*$/.test(v.value)) return int(Number(v.value));
     const x = numberOf(v);
-    return x === undefined ? (isUnknown(v) ? v : unknown(site, `int() of ${describe(v)}`)) : int(Math.trunc(x));
+    if (x === undefined) return isUnknown(v) ? v : unknown(site, `int() of ${describe(v)}`);
+    const n = Math.trunc(x);
+    return Number.isSafeInteger(n) ? int(n) : unknown(site, `int() of ${describe(v)} is too large to count exactly`);
   },
   float(args, site) {
     const v = args.positional[0] ?? int(0);

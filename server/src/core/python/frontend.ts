@@ -20,8 +20,8 @@ import { Scope, type Instance, type ModuleState } from './values';
 /** the Python grammar's slices need their colons; the rest of the punctuation is never read */
 const SKIPPED: ReadonlySet<string> = new Set([...PUNCTUATION].filter((p) => p !== ':'));
 
-/** evaluation steps per file: a loop or recursion beyond it stops with NNM404 */
-const MAX_STEPS = 2_000_000;
+/** evaluation steps per file (ResNet-152 from torchvision takes about 12,000): a loop or recursion beyond it stops with NNM404 */
+const MAX_STEPS = 300_000;
 
 export const DEFAULT_TORCH_VERSION = '2.5';
 
@@ -85,6 +85,7 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
     if (!(err instanceof StepLimit)) throw err;
     diagnostics.push({ range: rangeOf(0, 0, 0, 0), severity: 'info', code: PY_CODES.limit, message: `memlens stopped evaluating this file after ${MAX_STEPS.toLocaleString('en-US')} steps; the models found before are shown` });
   }
+  for (const e of host.errors) if (e.node.anchor.doc === root.anchor.doc) diagnostics.push({ range: rangeOfNode(e.node), severity: 'error', code: PY_CODES.shape, message: e.message });
   // notes on imported files belong to those files' own analysis
   for (const n of interp.notes) if (n.node.anchor.doc === root.anchor.doc) diagnostics.push({ range: rangeOfNode(n.node), severity: 'info', code: PY_CODES.unresolved, message: n.message });
 
@@ -110,7 +111,7 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
     const graph = trace.build(config);
     const index = graphs.length;
     graphs.push(graph);
-    refs.push(...refsOf(trace, graph, index));
+    for (const r of refsOf(trace, graph, index)) refs.push(r);
   }
   const modules = host.built
     .filter((b) => b.scope.parent === undefined || b.scope.functionName !== undefined)
@@ -139,6 +140,7 @@ function isTopModel(m: Instance, modules: readonly { instance: Instance }[]): bo
 }
 
 function paramsSentence(c: ReturnType<typeof countParameters>): string {
+  if (![c.trainable, c.frozen, c.buffers].every(Number.isSafeInteger)) return 'more parameters than can be counted exactly (over 2^53)';
   const parts = [`${c.trainable.toLocaleString('en-US')} trainable parameters`];
   if (c.frozen > 0) parts.push(`${c.frozen.toLocaleString('en-US')} frozen`);
   if (c.buffers > 0) parts.push(`${c.buffers.toLocaleString('en-US')} buffer values`);
@@ -159,18 +161,18 @@ function modelConfig(trace: Trace, host: TorchHost, options: PythonOptions): Mod
 
 function refsOf(trace: Trace, graph: Graph, index: number): SourceRef[] {
   const refs: SourceRef[] = [{ range: graph.nameRange, kind: 'model', name: graph.name, definition: graph.nameRange, isDefinition: true, graph: index }];
-  const bySite = new Map<string, { range: SourceRange; name: string; ops: OpId[]; tensors: TensorId[] }>();
+  const bySite = new Map<string, { range: SourceRange; name: string; ops: Set<OpId>; tensors: Set<TensorId> }>();
   for (const app of trace.applications) {
     const key = `${app.site.startIndex}:${app.site.endIndex}`;
     let entry = bySite.get(key);
     if (!entry) {
-      entry = { range: rangeOfNode(app.site), name: app.label, ops: [], tensors: [] };
+      entry = { range: rangeOfNode(app.site), name: app.label, ops: new Set(), tensors: new Set() };
       bySite.set(key, entry);
     }
-    for (const op of app.ops) if (!entry.ops.includes(op)) entry.ops.push(op);
-    if (!entry.tensors.includes(app.output)) entry.tensors.push(app.output);
+    for (const op of app.ops) entry.ops.add(op);
+    entry.tensors.add(app.output);
   }
-  for (const e of bySite.values()) refs.push({ range: e.range, kind: 'op', name: e.name, isDefinition: false, graph: index, ops: e.ops, tensors: e.tensors });
+  for (const e of bySite.values()) refs.push({ range: e.range, kind: 'op', name: e.name, isDefinition: false, graph: index, ops: [...e.ops], tensors: [...e.tensors] });
   return refs;
 }
 

@@ -2,7 +2,7 @@
 // containers, comprehensions, functions, classes, known control flow. It never runs user code:
 // it follows the source, and anything it cannot know is an `unknown` with the reason.
 import type { SyntaxNode as Node } from '../tfjs/syntax';
-import { binary, compare, unary } from './operators';
+import { binary, compare, MAX_ITEMS, unary } from './operators';
 import { pythonMethod } from './pyMethods';
 import {
   describe,
@@ -62,6 +62,8 @@ export interface Host {
 }
 
 const MAX_DEPTH = 64;
+/** nested expressions (each level a few stack frames) */
+const MAX_NESTING = 400;
 
 export class Interpreter {
   steps = 0;
@@ -207,8 +209,8 @@ export class Interpreter {
     // lists extend in place; tensors too (`out += shortcut`), which the host decides
     if (op === '+' && current.kind === 'list') {
       const items = iterate(r);
-      if (items) {
-        current.items.push(...items);
+      if (items && current.items.length + items.length <= MAX_ITEMS) {
+        for (const x of [...items]) current.items.push(x);
         return;
       }
     }
@@ -562,12 +564,18 @@ export class Interpreter {
     if (callee.kind === 'builtin') return callee.call(args, site);
     const r = this.host.call(callee, args, site);
     if (r !== undefined) return r;
-    if (isUnknown(callee)) return unknown(site, callee.reason);
+    if (isUnknown(callee)) return callee.module ? { ...unknown(site, callee.reason), module: true } : unknown(site, callee.reason);
     return unknown(site, `calling ${describe(callee)} is not modelled by memlens`);
   }
 
   callFunction(fn: FunctionValue, args: CallArgs, site: Node): PyValue {
-    if (this.depth >= MAX_DEPTH) return unknown(site, `calls nest deeper than ${MAX_DEPTH} levels`);
+    if (this.depth >= MAX_DEPTH) {
+      // unbounded recursion (a module whose constructor builds itself): torch raises RecursionError
+      const reason = `calls nest deeper than ${MAX_DEPTH} levels`;
+      if (this.inForward()) throw new TraceStop(site, reason);
+      this.poison(site, reason);
+      return unknown(site, reason);
+    }
     const scope = new Scope(fn.closure, fn.closure.functionName ?? fn.name);
     if (fn.owner) this.methodOf.set(scope, fn);
     const bound = this.bindParameters(fn, args, scope, site);
@@ -652,7 +660,7 @@ export class Interpreter {
       else if (a.type === 'list_splat') {
         const v = this.eval(a.namedChildren[0]!, scope);
         const items = iterate(v);
-        if (items) positional.push(...items);
+        if (items && positional.length + items.length <= MAX_ITEMS) for (const x of items) positional.push(x);
         else positional.push(isUnknown(v) ? v : unknown(a, `\`${a.text}\` cannot be unpacked statically`));
       } else if (a.type === 'dictionary_splat') {
         const v = this.eval(a.namedChildren[0]!, scope);
@@ -666,8 +674,21 @@ export class Interpreter {
 
   // ------------------------------------------------------------------ expressions
 
+  private nesting = 0;
+
   eval(node: Node, scope: Scope): PyValue {
     this.tick();
+    // expressions nested thousands deep would overflow the stack: beyond a depth no model needs, unknown
+    if (this.nesting >= MAX_NESTING) return unknown(node, `an expression nested deeper than ${MAX_NESTING} levels`);
+    this.nesting++;
+    try {
+      return this.evalNode(node, scope);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private evalNode(node: Node, scope: Scope): PyValue {
     switch (node.type) {
       case 'integer': {
         const t = node.text.replace(/_/g, '').toLowerCase();
@@ -781,7 +802,7 @@ export class Interpreter {
       if (c.type === 'list_splat') {
         const v = this.eval(c.namedChildren[0]!, scope);
         const items = iterate(v);
-        if (items) out.push(...items);
+        if (items && out.length + items.length <= MAX_ITEMS) for (const x of items) out.push(x);
         else out.push(isUnknown(v) ? v : unknown(c, `\`${c.text}\` cannot be unpacked statically`));
       } else out.push(this.eval(c, scope));
     }

@@ -2,14 +2,24 @@
 // parameter and buffer tensors each instance registers (what model.parameters() and the state
 // dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
 import type { ArgValue } from '../ops/types';
-import { describe, intOf, numberOf, NONE, TRUE, FALSE, int, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { describe, intOf, NotKnown, numberOf, NONE, TRUE, FALSE, int, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
+
+/** an argument whose value memlens does not know: not an error of the user's code */
+function notKnown(name: string, v: PyValue | undefined, what: string): never {
+  throw new NotKnown(`\`${name}\` is ${v ? describe(v) : 'missing'}, not ${what}`);
+}
+
+/** size-like arguments torch requires to be positive (channels, features, groups, layers) */
+const SIZES = new Set(['in_channels', 'out_channels', 'groups', 'in_features', 'out_features', 'num_embeddings', 'embedding_dim', 'num_features', 'num_groups', 'num_channels', 'input_size', 'hidden_size', 'num_layers']);
 
 function need(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): number {
   const v = config.get(name);
   const n = v === undefined ? undefined : intOf(v);
-  if (n === undefined) fail(`\`${name}\` is ${v ? describe(v) : 'missing'}, not a known integer`);
+  if (n === undefined) notKnown(name, v, 'a known integer');
+  // torch builds zero-sized layers (and fails at their first call); a negative size raises at once
+  if (SIZES.has(name) && (n < 0 || (name === 'num_layers' && n < 1))) fail(`\`${name}\` must be ${name === 'num_layers' ? 'at least 1' : 'at least 0'}, got ${n}`);
   return n;
 }
 
@@ -18,11 +28,12 @@ function ints(config: ReadonlyMap<string, PyValue>, name: string, dims: number, 
   const v = config.get(name);
   if (v && (v.kind === 'tuple' || v.kind === 'list')) {
     const out = v.items.map(intOf);
-    if (out.length !== dims || out.some((x) => x === undefined)) fail(`\`${name}\` must be an int or ${dims} ints, got ${describe(v)}`);
+    if (out.some((x) => x === undefined)) notKnown(name, v, `${dims} known integers`);
+    if (out.length !== dims) fail(`\`${name}\` must be an int or ${dims} ints, got ${describe(v)}`);
     return out as number[];
   }
   const n = v === undefined ? undefined : intOf(v);
-  if (n === undefined) fail(`\`${name}\` is ${v ? describe(v) : 'missing'}, not a known integer`);
+  if (n === undefined) notKnown(name, v, 'a known integer');
   return Array.from({ length: dims }, () => n);
 }
 
@@ -32,14 +43,14 @@ function flag(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: stri
   if (v.kind === 'bool') return v.value;
   if (v.kind === 'none') return false;
   const n = numberOf(v);
-  if (n === undefined) fail(`\`${name}\` is ${describe(v)}, not a known boolean`);
+  if (n === undefined) notKnown(name, v, 'a known boolean');
   return n !== 0;
 }
 
 function num(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): number {
   const v = config.get(name);
   const n = v === undefined ? undefined : numberOf(v);
-  if (n === undefined) fail(`\`${name}\` is ${v ? describe(v) : 'missing'}, not a known number`);
+  if (n === undefined) notKnown(name, v, 'a known number');
   return n;
 }
 
@@ -122,7 +133,15 @@ const linear: LayerSpec = {
     const x = one(inputs, call);
     const fin = need(call.config, 'in_features', call.fail);
     if (x.shape[x.shape.length - 1] !== fin || x.batchAxis === x.shape.length - 1) call.fail(`Linear expects ${fin} features on the last axis, got ${describe(x)}`);
-    return call.emit('dense', [x], { units: need(call.config, 'out_features', call.fail), bias: flag(call.config, 'bias', call.fail) });
+    const units = need(call.config, 'out_features', call.fail);
+    const args = { units, bias: flag(call.config, 'bias', call.fail) };
+    if (rankOf(x) <= 2) return call.emit('dense', [x], args);
+    // torch applies Linear over any leading axes (channels-last ConvNeXt blocks): two free views around it
+    if (x.batchAxis !== 0) call.fail(`Linear over ${describe(x)} with the batch not first is not modelled yet`);
+    const lead = x.shape.slice(0, -1);
+    const rows = reshapeTo(call, x, [lead[0]!, lead.slice(1).reduce((p, q) => p * q, 1), fin], 0);
+    const out = call.emit('dense', [rows], args);
+    return reshapeTo(call, out, [...lead, units], 0);
   },
 };
 
@@ -377,6 +396,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
       const fin = need(c, 'input_size', fail);
       const h = need(c, 'hidden_size', fail);
       const layers = need(c, 'num_layers', fail);
+      if (layers > 10_000) fail(`num_layers ${layers} is more layers than memlens follows (10,000)`);
       const dirs = flag(c, 'bidirectional', fail) ? 2 : 1;
       const bias = flag(c, 'bias', fail);
       if (name === 'LSTM' && need(c, 'proj_size', fail) !== 0) fail('LSTM with proj_size is not modelled yet');
@@ -431,7 +451,44 @@ const ACTIVATIONS: readonly LayerSpec[] = [
   elementwise('SiLU', 'silu', [INPLACE]),
   elementwise('Sigmoid', 'sigmoid', []),
   elementwise('Tanh', 'tanh', []),
+  elementwise('Hardswish', 'hardswish', [INPLACE]),
+  elementwise('Hardsigmoid', 'hardsigmoid', [INPLACE]),
 ];
+
+const multiheadAttention: LayerSpec = {
+  name: 'MultiheadAttention',
+  signature: [['embed_dim'], ['num_heads'], ['dropout', { kind: 'float', value: 0 }], ['bias', TRUE], ['add_bias_kv', FALSE], ['add_zero_attn', FALSE], ['kdim', NONE], ['vdim', NONE], ['batch_first', FALSE]],
+  init(c, b, fail) {
+    const e = need(c, 'embed_dim', fail);
+    const h = need(c, 'num_heads', fail);
+    if (h < 1 || e % h !== 0) fail(`embed_dim (${e}) must be divisible by num_heads (${h})`);
+    for (const k of ['kdim', 'vdim']) {
+      const v = c.get(k);
+      if (v && v.kind !== 'none' && intOf(v) !== e) fail(`${k} other than embed_dim is not modelled yet`);
+    }
+    if (flag(c, 'add_bias_kv', fail) || flag(c, 'add_zero_attn', fail)) fail('add_bias_kv and add_zero_attn are not modelled yet');
+    const bias = flag(c, 'bias', fail);
+    b.attr('embed_dim', int(e));
+    b.attr('num_heads', int(h));
+    b.attr('batch_first', flag(c, 'batch_first', fail) ? TRUE : FALSE);
+    // the packed q, k, v projection, and out_proj (a Linear in torch; its tensors counted here)
+    b.param('in_proj_weight', [3 * e, e]);
+    b.param('in_proj_bias', bias ? [3 * e] : undefined);
+    b.param('out_proj.weight', [e, e]);
+    b.param('out_proj.bias', bias ? [e] : undefined);
+  },
+  forward(call, inputs) {
+    const [q, k, v] = inputs;
+    const x = one(inputs, call);
+    if (k !== q || v !== q) call.fail('attention with keys or values other than the query (cross-attention) is not modelled yet');
+    const c = call.config;
+    const batchFirst = flag(c, 'batch_first', call.fail);
+    if (x.shape.length !== 3 || x.batchAxis !== (batchFirst ? 0 : 1)) call.fail(`MultiheadAttention(batch_first=${batchFirst ? 'True' : 'False'}) expects ${batchFirst ? '[N, L, E]' : '[L, N, E]'}, got ${describe(x)}`);
+    const out = call.emit('attention', [x], { heads: need(c, 'num_heads', call.fail), bias: flag(c, 'bias', call.fail), dropout: num(c, 'dropout', call.fail) });
+    // (output, averaged weights): the weights are not followed
+    return { kind: 'tuple', items: [{ ...out, batchAxis: x.batchAxis, shape: [...x.shape] }, { kind: 'unknown', node: call.site, reason: 'the attention weights MultiheadAttention returns are not followed' }] };
+  },
+};
 
 export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
   [
@@ -455,6 +512,7 @@ export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
     dropout('Dropout2d', true),
     dropout('Dropout3d', true),
     identity,
+    multiheadAttention,
     pool('Max', 1),
     pool('Max', 2),
     pool('Max', 3),

@@ -5,6 +5,9 @@ import { describe, FALSE, int, isUnknown, numberOf, TRUE, unknown, type PyValue 
 
 let site: Node;
 
+/** items a list, tuple or string made by arithmetic may hold: beyond, the value is unknown (no model needs more) */
+export const MAX_ITEMS = 1_000_000;
+
 function num(v: number, float: boolean): PyValue {
   return float ? { kind: 'float', value: v } : Number.isSafeInteger(v) ? int(v) : unknown(site, 'an integer too large to count exactly');
 }
@@ -72,19 +75,30 @@ export function binary(op: string, a: PyValue, b: PyValue, at: Node): PyValue {
         return int(x ^ y);
     }
   }
-  if (op === '+' && a.kind === 'str' && b.kind === 'str') return { kind: 'str', value: a.value + b.value };
-  if (op === '+' && (a.kind === 'list' || a.kind === 'tuple') && a.kind === b.kind) return a.kind === 'list' ? { kind: 'list', items: [...a.items, ...b.items] } : { kind: 'tuple', items: [...a.items, ...(b as { items: PyValue[] }).items] };
+  if (op === '+' && a.kind === 'str' && b.kind === 'str') return a.value.length + b.value.length > MAX_ITEMS * 10 ? tooLong() : { kind: 'str', value: a.value + b.value };
+  if (op === '+' && (a.kind === 'list' || a.kind === 'tuple') && a.kind === b.kind) {
+    const bi = (b as { items: readonly PyValue[] }).items;
+    if (a.items.length + bi.length > MAX_ITEMS) return tooLong();
+    const items = a.items.concat(bi);
+    return a.kind === 'list' ? { kind: 'list', items } : { kind: 'tuple', items };
+  }
   if (op === '*' && (a.kind === 'list' || a.kind === 'tuple' || a.kind === 'str') && b.kind === 'int') return repeat(a, b.value);
   if (op === '*' && (b.kind === 'list' || b.kind === 'tuple' || b.kind === 'str') && a.kind === 'int') return repeat(b, a.value);
   if (op === '%' && a.kind === 'str') return unknown(site, '%-formatting is not modelled');
   return unknown(site, `\`${describe(a)} ${op} ${describe(b)}\` is not modelled by memlens`);
 }
 
+function tooLong(): PyValue {
+  return unknown(site, `a value of more than ${MAX_ITEMS.toLocaleString('en-US')} items is not followed`);
+}
+
 function repeat(v: PyValue & { kind: 'list' | 'tuple' | 'str' }, n: number): PyValue {
   const k = Math.max(0, n);
+  const length = v.kind === 'str' ? v.value.length : v.items.length;
+  if (length * k > (v.kind === 'str' ? MAX_ITEMS * 10 : MAX_ITEMS)) return tooLong();
   if (v.kind === 'str') return { kind: 'str', value: v.value.repeat(k) };
   const items: PyValue[] = [];
-  for (let i = 0; i < k; i++) items.push(...v.items);
+  for (let i = 0; i < k; i++) for (const x of v.items) items.push(x);
   return v.kind === 'list' ? { kind: 'list', items } : { kind: 'tuple', items };
 }
 

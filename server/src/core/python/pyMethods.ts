@@ -1,7 +1,7 @@
 // Methods of Python's lists, dicts and strings on known values.
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { builtin } from './builtins';
-import { compare } from './operators';
+import { compare, MAX_ITEMS } from './operators';
 import { describe, dictKey, int, intOf, iterate, NONE, unknown, type DictValue, type ListValue, type PyValue } from './values';
 
 function listMethod(list: ListValue, name: string): PyValue | undefined {
@@ -16,7 +16,8 @@ function listMethod(list: ListValue, name: string): PyValue | undefined {
       return builtin(name, (args, site) => {
         const more = iterate(args.positional[0] ?? NONE);
         if (!more) return unknown(site, `extend() of ${describe(args.positional[0] ?? NONE)}`);
-        items.push(...more);
+        if (items.length + more.length > MAX_ITEMS) return unknown(site, 'extend() past the item limit');
+        for (const x of [...more]) items.push(x);
         return NONE;
       });
     case 'insert':

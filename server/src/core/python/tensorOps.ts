@@ -103,7 +103,7 @@ function transpose(ctx: TensorContext, x: TensorValue, perm: readonly number[]):
   return { ...out, shape: p.map((d) => x.shape[d]!), batchAxis };
 }
 
-const UNARY: Record<string, string> = { relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', gelu: 'gelu', silu: 'silu', elu: 'elu', leaky_relu: 'leaky_relu' };
+const UNARY: Record<string, string> = { relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', gelu: 'gelu', silu: 'silu', elu: 'elu', leaky_relu: 'leaky_relu', hardswish: 'hardswish', hardsigmoid: 'hardsigmoid' };
 
 /** F.relu(x, inplace=True), x.relu_(), torch.sigmoid(x) and their kin */
 function activation(ctx: TensorContext, name: string, x: TensorValue, args: CallArgs, inPlace: boolean): TensorValue {
@@ -204,9 +204,35 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
       return expand(ctx, x, args);
     case 'type_as':
       return x;
+    case 'mean':
+    case 'sum':
+      return reduce(ctx, x, name, args, 0);
+    case 'bernoulli_':
+    case 'fill_':
+    case 'zero_':
+    case 'normal_':
+    case 'uniform_':
+      // written in place: no new memory
+      return x;
     default:
       return undefined;
   }
+}
+
+/** x.mean(dims, keepdim) / torch.sum(x, dim): over per-sample axes only */
+function reduce(ctx: TensorContext, x: TensorValue, kind: string, args: CallArgs, first: number): TensorValue {
+  const dim = args.positional[first] ?? args.keywords.get('dim');
+  if (!dim || dim.kind === 'none') fail(ctx.site, `a ${kind} over every axis, the batch included, is not modelled yet`);
+  const dims = (dim.kind === 'tuple' || dim.kind === 'list' ? dim.items : [dim]).map((v) => intOf(v) ?? fail(ctx.site, `the ${kind} axes are not known`));
+  const keep = args.positional[first + 1] ?? args.keywords.get('keepdim');
+  const keepdims = keep?.kind === 'bool' ? keep.value : false;
+  const axes = dims.map((d) => perSampleAxis(x, d, (r) => fail(ctx.site, r)));
+  const out = ctx.trace.emit('reduce', [x], { axes, kind, keepdims }, ctx.site);
+  const rank = x.shape.length;
+  const full = dims.map((d) => (d < 0 ? d + rank : d));
+  const shape = keepdims ? x.shape.map((s, i) => (full.includes(i) ? 1 : s)) : x.shape.filter((_, i) => !full.includes(i));
+  const batchAxis = x.batchAxis < 0 ? -1 : keepdims ? x.batchAxis : x.batchAxis - full.filter((d) => d < x.batchAxis).length;
+  return { ...out, shape, batchAxis };
 }
 
 /** log_softmax is counted as softmax: the same shape, and its backward also keeps its output */
@@ -407,6 +433,19 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
       const y = args.positional[1];
       return y ? binaryTensor(ctx, name === 'add' ? '+' : '*', x, y, false) : undefined;
     }
+    case 'mean':
+    case 'sum':
+      return reduce(ctx, x, name, args, 1);
+    case 'layer_norm': {
+      // the weight and bias are the module's own tensors, counted with it
+      const shape = arg(args, 1, 'normalized_shape');
+      const dims = shape && (shape.kind === 'tuple' || shape.kind === 'list') ? shape.items.length : shape && intOf(shape) !== undefined ? 1 : undefined;
+      if (dims === undefined) fail(site, 'layer_norm with a normalized_shape that is not known');
+      return ctx.trace.emit('layernorm', [x], { dims, affine: false, center: false, scale: false }, site);
+    }
+    case 'hardswish':
+    case 'hardsigmoid':
+      return activation(ctx, name, x, args, false);
     case 'transpose':
     case 'permute':
     case 'squeeze':

@@ -3,14 +3,14 @@
 import type { DType, ModelConfig } from '../ir';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { builtin, mathMember, pythonBuiltin } from './builtins';
-import type { Host, Interpreter } from './interpreter';
-import { LAYERS, type LayerBuild, type LayerCall, type Signature } from './layers';
+import { StepLimit, type Host, type Interpreter } from './interpreter';
+import { LAYERS, type LayerBuild, type LayerCall, type LayerSpec, type Signature } from './layers';
 import { collectModules, collectParameters, getModuleAttr, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr, setTraining } from './modules';
 import { binaryTensor, indexTensor, shapeTuple, tensorFunction, tensorMethod } from './tensorOps';
 import { Trace, TraceStop } from './trace';
 import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
 import { join } from 'node:path';
-import { describe, dictKey, FALSE, int, intOf, isUnknown, iterate, NONE, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
+import { describe, dictKey, layerOf, lookupClassAttr, mro, FALSE, int, intOf, isUnknown, iterate, NONE, NotKnown, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
 
 const DTYPES: Record<string, DType> = {
   float32: 'fp32',
@@ -186,7 +186,13 @@ export class TorchHost implements Host {
         // `import model` then `model.Net`: a local module's globals
         return obj.entries.get(name);
       case 'super':
-        if (name === '__init__') return builtin('Module.__init__', () => NONE);
+        if (name === '__init__') {
+          // super().__init__(*layers) in a subclass of nn.Sequential (or of any torch layer): the layer's constructor on self
+          const self = obj.self;
+          const layer = self.kind === 'instance' ? mroAfterOf(self.cls, obj.after).find((c) => c.layer)?.layer : undefined;
+          if (layer && isModule(self)) return builtin(`${layer.name}.__init__`, (args, s) => (this.constructLayer(self, args, s, layer), NONE));
+          return builtin('Module.__init__', () => NONE);
+        }
         return isModule(obj.self) ? this.moduleMember(obj.self, name, site) : undefined;
       case 'instance':
         if (isModule(obj)) return this.moduleMember(obj, name, site);
@@ -239,7 +245,7 @@ export class TorchHost implements Host {
       if (name === 'Parameter') return builtin('nn.Parameter', (args, s) => this.makeParameter(args, s));
       const cls = LAYER_CLASSES.get(name);
       if (cls) return cls;
-      if (/^[A-Z]/.test(name)) return unknown(site, `torch.nn.${name} is not modelled by memlens yet`);
+      if (/^[A-Z]/.test(name)) return { ...unknown(site, `torch.nn.${name} is not modelled by memlens yet`), module: true };
     }
     if (ns === 'torch.nn.init' || ns === 'torch.nn.utils') return builtin(full, () => NONE);
     // subpackages are namespaces (torch.nn.Linear, torch.optim.SGD), not functions
@@ -270,7 +276,7 @@ export class TorchHost implements Host {
       if (r) return r;
       throw new TraceStop(site, `torch.${name} is not modelled by memlens yet`);
     }
-    if (x?.kind === 'list' && x.items[0]?.kind === 'tensor' && (x.items[0] as TensorValue).trace) {
+    if ((x?.kind === 'list' || x?.kind === 'tuple') && x.items[0]?.kind === 'tensor' && (x.items[0] as TensorValue).trace) {
       const r = tensorFunction({ trace: (x.items[0] as TensorValue).trace as Trace, site }, name, args);
       if (r) return r;
     }
@@ -319,6 +325,15 @@ export class TorchHost implements Host {
     } else if (dims.length === 1 && (dims[0]!.kind === 'tuple' || dims[0]!.kind === 'list')) dims = (dims[0] as { items: readonly PyValue[] }).items;
     else if (dims.length === 0 && args.keywords.get('size')) dims = iterate(args.keywords.get('size')!) ?? [];
     const shape = dims.map(intOf);
+    const batchAt = dims.findIndex((d) => d.kind === 'symint');
+    if (this.active && !name.endsWith('_like') && batchAt >= 0 && dims.filter((d) => d.kind === 'symint').length === 1 && (dims[batchAt] as { coef: number }).coef === 1) {
+      // one value per sample (stochastic depth's mask): a tensor of the graph that grows with N
+      const rest = dims.map((d, i) => (i === batchAt ? 1 : intOf(d)));
+      if (rest.every((d) => d !== undefined && d > 0)) {
+        const dt = args.keywords.get('dtype');
+        return this.active.perSampleConstant(rest as number[], batchAt, dt?.kind === 'dtype' ? dt.dtype : 'fp32', site);
+      }
+    }
     if (this.active && !name.endsWith('_like') && shape.length > 0 && shape.every((d) => d !== undefined && d > 0)) {
       const dt = args.keywords.get('dtype');
       return this.active.constant(shape as number[], dt?.kind === 'dtype' ? dt.dtype : name === 'randint' ? 'int64' : 'fp32', site);
@@ -494,10 +509,10 @@ export class TorchHost implements Host {
           return NONE;
         });
       case 'forward':
-        if (m.cls.layer) return builtin('forward', (args, s) => this.callModule(m, args, s));
+        if (layerOf(m.cls)) return builtin('forward', (args, s) => this.callModule(m, args, s));
         return undefined;
     }
-    if (m.cls.layer?.container) return this.containerMember(m, name);
+    if (layerOf(m.cls)?.container) return this.containerMember(m, name);
     return undefined;
   }
 
@@ -547,6 +562,8 @@ export class TorchHost implements Host {
 
   setAttr(obj: PyValue, name: string, value: PyValue): boolean {
     if (isModule(obj)) {
+      // `self.attn = nn.SomethingUnmodelled(...)`: its parameters would be missing from the count
+      if (value.kind === 'unknown' && value.module) this.poisonModule(obj, value.node, value.reason);
       setModuleAttr(obj, name, value);
       return true;
     }
@@ -559,9 +576,9 @@ export class TorchHost implements Host {
 
   subscript(obj0: PyValue, index: PyValue, site: Node): PyValue | undefined {
     const obj = obj0.kind === 'parameter' && this.active ? this.active.weightView(obj0, site) : obj0;
-    if (isModule(obj) && obj.cls.layer?.container) {
+    if (isModule(obj) && layerOf(obj.cls)?.container) {
       const children = [...obj.module.children.values()];
-      if (obj.cls.layer.name === 'ModuleDict') return index.kind === 'str' ? obj.module.children.get(index.value) : undefined;
+      if (layerOf(obj.cls)!.name === 'ModuleDict') return index.kind === 'str' ? obj.module.children.get(index.value) : undefined;
       const i = intOf(index);
       if (i !== undefined) return children[i < 0 ? i + children.length : i] ?? unknown(site, `index ${i} is out of range`);
       if (index.kind === 'slice') {
@@ -582,8 +599,8 @@ export class TorchHost implements Host {
   }
 
   setSubscript(obj: PyValue, index: PyValue, value: PyValue): boolean {
-    if (isModule(obj) && obj.cls.layer?.container && isModule(value)) {
-      const key = obj.cls.layer.name === 'ModuleDict' ? (index.kind === 'str' ? index.value : undefined) : intOf(index);
+    if (isModule(obj) && layerOf(obj.cls)?.container && isModule(value)) {
+      const key = layerOf(obj.cls)!.name === 'ModuleDict' ? (index.kind === 'str' ? index.value : undefined) : intOf(index);
       if (key === undefined) return false;
       const keys = [...obj.module.children.keys()];
       const k = typeof key === 'number' ? keys[key < 0 ? key + keys.length : key] : key;
@@ -596,6 +613,7 @@ export class TorchHost implements Host {
 
   private tensorMember(x: TensorValue, name: string, site: Node): PyValue | undefined {
     if (name === 'shape') return shapeTuple(x);
+    if (name === 'ndim') return int(x.shape.length);
     if (name === 'dtype') return { kind: 'dtype', dtype: x.dtype };
     if (name === 'T' || name === 'data' || name === 'device') return name === 'data' ? x : unknown(site, `\`.${name}\` of a tensor is not modelled`);
     if (name === 'backward')
@@ -660,7 +678,7 @@ export class TorchHost implements Host {
   }
 
   bound(name: Node, value: PyValue, scope: Scope): void {
-    if (isModule(value) && !value.cls.layer?.loss && !this.nameOf.has(value) && !this.active) {
+    if (isModule(value) && !value.cls.layer?.loss && !this.nameOf.has(value) && !this.active && this.importing === 0) {
       this.nameOf.set(value, { node: name, scope });
       this.built.push({ instance: value, nameNode: name, scope });
     }
@@ -724,8 +742,7 @@ export class TorchHost implements Host {
     return inst;
   }
 
-  private constructLayer(inst: Instance & { module?: ModuleState }, args: CallArgs, site: Node): PyValue {
-    const spec = inst.cls.layer!;
+  private constructLayer(inst: Instance & { module?: ModuleState }, args: CallArgs, site: Node, spec: LayerSpec = inst.cls.layer!): PyValue {
     const st = inst.module!;
     if (spec.container) {
       const items: PyValue[] = [];
@@ -735,8 +752,7 @@ export class TorchHost implements Host {
         if (d && d.kind === 'dict') for (const [k, v] of d.entries) if (isModule(v)) st.children.set(String(k), v);
         return inst;
       }
-      if (spec.name === 'ModuleList') items.push(...(src[0] ? iterate(src[0]) ?? [] : []));
-      else items.push(...src);
+      for (const v of spec.name === 'ModuleList' ? (src[0] ? iterate(src[0]) ?? [] : []) : src) items.push(v);
       for (const v of items) {
         if (isModule(v)) st.children.set(String(st.children.size), v);
         else if (isUnknown(v)) this.poisonModule(inst, site, `a member of \`${site.text}\` is not known: ${v.reason}`);
@@ -745,27 +761,36 @@ export class TorchHost implements Host {
       return inst;
     }
     const config = bindSignature(spec.signature, args);
-    if (typeof config === 'string') return this.layerFailure(inst, site, `${spec.name}(): ${config}`);
+    if (typeof config === 'string') return this.layerFailure(inst, site, `${spec.name}(): ${config}`, !config.includes('not known statically'));
     this.layerConfig.set(inst, config);
     const fail = (reason: string): never => {
       throw new TraceStop(site, `${spec.name}: ${reason}`, true);
     };
+    const counted = (shape: readonly number[]): readonly number[] => {
+      if (!Number.isSafeInteger(shape.reduce((a, b) => a * b, 1)) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(`a weight of shape [${shape.join(', ')}] has more elements than can be counted exactly`);
+      return shape;
+    };
     const build: LayerBuild = {
-      param: (name, shape) => st.params.set(name, shape ? parameter(shape) : undefined),
-      buffer: (name, shape, dtype, persistent) => st.buffers.set(name, shape ? parameter(shape, dtype ?? 'fp32', true, persistent ?? true) : undefined),
+      param: (name, shape) => st.params.set(name, shape ? parameter(counted(shape)) : undefined),
+      buffer: (name, shape, dtype, persistent) => st.buffers.set(name, shape ? parameter(counted(shape), dtype ?? 'fp32', true, persistent ?? true) : undefined),
       attr: (name, value) => inst.attrs.set(name, value),
     };
     try {
       spec.init?.(config, build, fail);
     } catch (e) {
-      if (e instanceof TraceStop) return this.layerFailure(inst, e.node, e.reason);
+      if (e instanceof TraceStop) return this.layerFailure(inst, e.node, e.reason, true);
+      if (e instanceof NotKnown) return this.layerFailure(inst, site, `${spec.name}: ${e.message}`, false);
       throw e;
     }
     return inst;
   }
 
-  private layerFailure(inst: Instance, node: Node, reason: string): PyValue {
-    this.interp.note(node, reason);
+  /** a layer's constructor memlens cannot follow (info) or torch would reject (an error, as torch raises) */
+  readonly errors: { node: Node; message: string }[] = [];
+
+  private layerFailure(inst: Instance, node: Node, reason: string, torchRaises: boolean): PyValue {
+    if (torchRaises) this.errors.push({ node, message: reason });
+    else this.interp.note(node, reason);
     this.poisonModule(inst, node, reason);
     for (const m of this.constructing) this.poisonModule(m, node, reason);
     return inst;
@@ -773,9 +798,10 @@ export class TorchHost implements Host {
 
   /** `model(x)`: outside any forward it starts the model's trace; inside, it is a layer call */
   callModule(m: Instance & { module: ModuleState }, args: CallArgs, site: Node): PyValue {
-    if (m.cls.layer?.loss) {
+    const base = layerOf(m.cls);
+    if (base?.loss) {
       const r = this.layerConfig.get(m)?.get('reduction');
-      return this.loss(m.cls.layer.loss, args, site, r?.kind === 'str' ? r.value : 'mean');
+      return this.loss(base.loss, args, site, r?.kind === 'str' ? r.value : 'mean');
     }
     if (!this.active) return this.startTrace(m, args, site);
     const trace = this.active;
@@ -783,7 +809,9 @@ export class TorchHost implements Host {
   }
 
   private callInTrace(trace: Trace, m: Instance & { module: ModuleState }, args: CallArgs, site: Node): PyValue {
-    const spec = m.cls.layer;
+    // a subclass of a torch layer runs its own forward when it defines one, else the layer's
+    const own = lookupClassAttr(m.cls, 'forward');
+    const spec = own && !own.owner.layer ? undefined : layerOf(m.cls);
     const poisoned = this.poisoned.get(m);
     if (poisoned) throw new TraceStop(site, poisoned.reason);
     if (spec?.container) {
@@ -811,7 +839,13 @@ export class TorchHost implements Host {
           throw new TraceStop(site, `${label}: ${reason}`, true);
         },
       };
-      const out = spec.forward(call, [...args.positional, ...[...args.keywords.values()]]);
+      let out: PyValue;
+      try {
+        out = spec.forward(call, [...args.positional, ...[...args.keywords.values()]]);
+      } catch (e) {
+        if (e instanceof NotKnown) throw new TraceStop(site, `${label}: ${e.message}`);
+        throw e;
+      }
       trace.moduleCalls.push({ module: label, outputs: flattenTensors(out).filter((t) => t.id !== undefined) });
       return out;
     }
@@ -856,6 +890,7 @@ export class TorchHost implements Host {
       trace.output = flattenTensors(out).filter((t) => t.trace === trace);
       return out;
     } catch (e) {
+      if (e instanceof StepLimit) trace.stopped = new TraceStop(site, 'the forward was still running at the evaluation step limit');
       if (!(e instanceof TraceStop)) throw e;
       trace.stopped = e;
       return unknown(e.node, e.reason);
@@ -872,6 +907,13 @@ function firstDimLiteral(call: Node, sizeLast: boolean): Node | undefined {
   let first = size ?? (sizeLast ? args[args.length - 1] : args[0]);
   if (first && (first.type === 'tuple' || first.type === 'list')) first = first.namedChildren[0];
   return first?.type === 'integer' ? first : undefined;
+}
+
+/** the classes after `after` in the method resolution order of `cls` */
+function mroAfterOf(cls: ClassValue, after: ClassValue): ClassValue[] {
+  const order = mro(cls);
+  const k = order.indexOf(after);
+  return k < 0 ? [] : order.slice(k + 1);
 }
 
 /** a value computed from a model's output after its forward: it belongs to the model (a loss marks training) but is no op of its graph */

@@ -188,6 +188,13 @@ export class Trace {
     return this.emit('constant', [], { shape: shape.length > 0 ? [...shape] : [1], dtype }, site, undefined, false, 'constant');
   }
 
+  /** a tensor made inside the forward with one row per sample (torch.empty([N, 1, 1, 1])): its batch axis is `batchAxis` */
+  perSampleConstant(shape: readonly number[], batchAxis: number, dtype: DType, site: Node): TensorValue {
+    const perSample = shape.filter((_, i) => i !== batchAxis);
+    const t = this.emit('constant', [], { shape: perSample.length > 0 ? perSample : [1], dtype, per_sample: true }, site, undefined, false, 'constant');
+    return { ...t, shape: [...shape], batchAxis };
+  }
+
   /**
    * The full shape of an op's output from its per-sample shape: the batch axis of input 0 is
    * put back (a plain batch axis was left out per sample; a merged one, N T, kept its T).

@@ -8,6 +8,8 @@ export interface Unknown {
   readonly kind: 'unknown';
   readonly node: Node;
   readonly reason: string;
+  /** it may be a module (a torch.nn class memlens does not model, or its instance): a model holding it has unknown parameters */
+  readonly module?: true;
 }
 
 export type PyValue =
@@ -155,6 +157,9 @@ export class Scope {
   }
 }
 
+/** a value a layer needs is not known statically: reported as such (NNM401), never as the user's error */
+export class NotKnown extends Error {}
+
 export const NONE: PyValue = { kind: 'none' };
 export const TRUE: PyValue = { kind: 'bool', value: true };
 export const FALSE: PyValue = { kind: 'bool', value: false };
@@ -213,7 +218,7 @@ export function truthy(v: PyValue): boolean | undefined {
     case 'tensor':
       return undefined;
     case 'instance':
-      if (v.cls.layer?.container) return (v.module?.children.size ?? 0) > 0;
+      if (layerOf(v.cls)?.container) return (v.module?.children.size ?? 0) > 0;
       return true;
     default:
       return true;
@@ -232,8 +237,8 @@ export function iterate(v: PyValue): readonly PyValue[] | undefined {
       return [...v.value].map((c) => ({ kind: 'str', value: c }));
     case 'instance':
       // nn.Sequential / nn.ModuleList iterate their children, nn.ModuleDict its keys
-      if (v.module && v.cls.layer?.container) {
-        if (v.cls.layer.name === 'ModuleDict') return [...v.module.children.keys()].map((k) => ({ kind: 'str', value: k }));
+      if (v.module && layerOf(v.cls)?.container) {
+        if (layerOf(v.cls)!.name === 'ModuleDict') return [...v.module.children.keys()].map((k) => ({ kind: 'str', value: k }));
         return [...v.module.children.values()];
       }
       return undefined;
@@ -249,8 +254,9 @@ export function describe(v: PyValue): string {
     case 'bool':
       return v.value ? 'True' : 'False';
     case 'int':
-    case 'float':
       return String(v.value);
+    case 'float':
+      return pythonFloat(v.value);
     case 'str':
       return JSON.stringify(v.value);
     case 'symint':
@@ -286,10 +292,22 @@ export function describe(v: PyValue): string {
   }
 }
 
+/** a float as Python prints it: inf, nan, 1.0 */
+export function pythonFloat(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  return Number.isInteger(x) && Math.abs(x) < 1e16 ? `${x}.0` : String(x);
+}
+
 /** Python's `isinstance(v, cls)` for instances of classes */
 export function isSubclass(cls: ClassValue, base: ClassValue): boolean {
   if (cls === base) return true;
   return cls.bases.some((b) => isSubclass(b, base));
+}
+
+/** the torch.nn layer a class is or derives from (`class ConvBNReLU(nn.Sequential)`) */
+export function layerOf(cls: ClassValue): LayerSpec | undefined {
+  return cls.layer ?? mro(cls).find((c) => c.layer)?.layer;
 }
 
 /** method resolution: the first class in a depth-first, left-to-right walk that defines `name` */
