@@ -355,3 +355,13 @@ out = model(torch.randn(2, 3, 8, 8))
     assert.deepEqual(lines.sort(), [7, 9]);
   });
 });
+
+describe('docs', () => {
+  it('every NNM4xx code is documented in docs/python.md', async () => {
+    const { PY_CODES } = await import('../../../server/src/core/python/codes');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'python.md'), 'utf8');
+    for (const code of Object.values(PY_CODES)) assert.match(doc, new RegExp(`\\| ${code} \\|`), code);
+  });
+});
