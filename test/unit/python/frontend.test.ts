@@ -7,6 +7,9 @@ import { computeFootprint } from '../../../server/src/core/analysis/footprint';
 import { applyEdits } from '../../../server/src/core/fixes/edits';
 import { mentionsPythonFramework } from '../../../server/src/core/python/frontend';
 import { pythonFixEdits } from '../../../server/src/core/python/fixes';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PY_CODES } from '../../../server/src/core/python/codes';
 import { analyzeText, ready } from './helpers';
 
 before(ready);
@@ -357,10 +360,7 @@ out = model(torch.randn(2, 3, 8, 8))
 });
 
 describe('docs', () => {
-  it('every NNM4xx code is documented in docs/python.md', async () => {
-    const { PY_CODES } = await import('../../../server/src/core/python/codes');
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
+  it('every NNM4xx code is documented in docs/python.md', () => {
     const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'python.md'), 'utf8');
     for (const code of Object.values(PY_CODES)) assert.match(doc, new RegExp(`\\| ${code} \\|`), code);
   });
