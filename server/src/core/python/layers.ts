@@ -2,7 +2,7 @@
 // parameter and buffer tensors each instance registers (what model.parameters() and the state
 // dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
 import type { ArgValue } from '../ops/types';
-import { describe, intOf, NotKnown, numberOf, NONE, TRUE, FALSE, int, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { describe, intOf, NotKnown, numberOf, pythonFloat, NONE, TRUE, FALSE, int, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
 
@@ -278,7 +278,7 @@ function dropout(name: string, spatial: boolean): LayerSpec {
     forward(call, inputs) {
       const x = one(inputs, call);
       const p = num(call.config, 'p', call.fail);
-      if (p < 0 || p > 1) call.fail(`dropout probability ${p} is not between 0 and 1`);
+      if (!(p >= 0 && p <= 1)) call.fail(`dropout probability ${pythonFloat(p)} is not between 0 and 1`);
       // eval mode, or p = 0 with torch's fused kernel skipped? torch still runs dropout at p = 0 in training
       if (!call.self.module?.training) return x;
       if (p === 1) call.fail('dropout with p = 1 zeroes everything; memlens does not model it');

@@ -767,7 +767,8 @@ export class TorchHost implements Host {
       throw new TraceStop(site, `${spec.name}: ${reason}`, true);
     };
     const counted = (shape: readonly number[]): readonly number[] => {
-      if (!Number.isSafeInteger(shape.reduce((a, b) => a * b, 1)) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(`a weight of shape [${shape.join(', ')}] has more elements than can be counted exactly`);
+      if (shape.some((d) => d < 0)) fail(`a weight of shape [${shape.join(', ')}] has a negative size (torch raises)`);
+      if (!Number.isSafeInteger(shape.reduce((a, b) => a * b, 1)) || shape.some((d) => !Number.isSafeInteger(d))) fail(`a weight of shape [${shape.join(', ')}] has more elements than can be counted exactly`);
       return shape;
     };
     const build: LayerBuild = {
