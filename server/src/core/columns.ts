@@ -43,6 +43,10 @@ export class FloatColumn {
   at(index: number): number {
     return this.data[index]!;
   }
+  set(index: number, value: number): void {
+    if (index < 0 || index >= this.length) throw new Error(`column index ${index} out of range`);
+    this.data[index] = value;
+  }
   finish(): Float64Array {
     return this.data.subarray(0, this.length);
   }

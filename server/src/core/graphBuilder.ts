@@ -119,6 +119,16 @@ export class GraphBuilder {
     return this.columns.shapeOf(id);
   }
 
+  /**
+   * Parameters attributed to an op after it was added: a PyTorch model's weights that no call
+   * read (modules never called, raw nn.Parameter tensors) ride on its input.
+   */
+  addParams(id: OpId, params: ParamCount): void {
+    this.check(id);
+    if (!Number.isSafeInteger(params.trainable) || !Number.isSafeInteger(params.nonTrainable)) throw new Error('parameters past 2^53');
+    this.columns.addParams(id, params);
+  }
+
   /** whether a tensor added so far does not grow with the batch */
   isBatchIndependent(id: TensorId): boolean {
     this.check(id);

@@ -105,6 +105,12 @@ export class GraphColumnsBuilder {
     return DTYPES[this.tensorDType.at(tensor)]!;
   }
 
+  /** more parameters on an op already added (weights a frontend attributes to it afterwards) */
+  addParams(op: OpId, params: ParamCount): void {
+    this.opTrainable.set(op, this.opTrainable.at(op) + params.trainable);
+    this.opNonTrainable.set(op, this.opNonTrainable.at(op) + params.nonTrainable);
+  }
+
   isBatchIndependent(tensor: TensorId): boolean {
     return this.tensorBatchIndependent.at(tensor) === 1;
   }

@@ -214,6 +214,24 @@ export function normalizeAxis(axis: number, rank: number, name: string): number 
 
 // ---- shapes ----
 
+/** numpy broadcasting of two or more shapes, aligned at the last axis */
+export function broadcastShapes(shapes: readonly (readonly number[])[], name: string): number[] {
+  if (shapes.length < 2) throw new ShapeError(`${name} needs at least two tensors, got ${shapes.length}`);
+  const rank = Math.max(...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const j = rank - s.length + i;
+      const d = s[i]!;
+      if (d !== 1 && out[j] !== 1 && out[j] !== d) {
+        throw new ShapeError(`${name} cannot broadcast ${shapeText(shapes[0]!)} with ${shapeText(s)}: dims ${out[j]} and ${d} differ`);
+      }
+      if (d !== 1) out[j] = d;
+    }
+  }
+  return out;
+}
+
 export function product(dims: readonly number[]): number {
   let p = 1;
   for (const d of dims) p *= d;

@@ -2,6 +2,7 @@
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
 import {
+  broadcastShapes,
   channelAxis,
   checkedOps,
   expectMinRank,
@@ -141,24 +142,6 @@ function sameShapes(ctx: OpContext, name: string): number[] {
   return [...first];
 }
 
-/** numpy broadcasting, aligned at the last axis */
-function broadcast(ctx: OpContext, name: string): number[] {
-  const shapes = ctx.inputs.map((t) => t.shape);
-  if (shapes.length < 2) throw new ShapeError(`${name} needs at least two tensors, got ${shapes.length}`);
-  const rank = Math.max(...shapes.map((s) => s.length));
-  const out = new Array<number>(rank).fill(1);
-  for (const s of shapes) {
-    for (let i = 0; i < s.length; i++) {
-      const j = rank - s.length + i;
-      const d = s[i]!;
-      if (d !== 1 && out[j] !== 1 && out[j] !== d) {
-        throw new ShapeError(`${name} cannot broadcast ${shapeText(shapes[0]!)} with ${shapeText(s)}: dims ${out[j]} and ${d} differ`);
-      }
-      if (d !== 1) out[j] = d;
-    }
-  }
-  return out;
-}
 
 const add: OpSpec = {
   name: 'add',
@@ -179,7 +162,7 @@ const mul: OpSpec = {
   summary: 'Elementwise product with numpy broadcasting (gating, squeeze-and-excitation)',
   formula: 'shapes broadcast from the last axis (a dim of 1 stretches); output the broadcast shape; params = 0',
   args: [tensorsArg('tensors to multiply (at least two)'), INPLACE_ARG],
-  inferShape: (ctx) => broadcast(ctx, 'mul'),
+  inferShape: (ctx) => broadcastShapes(ctx.inputs.map((t) => t.shape), 'mul'),
   params: () => NO_PARAMS,
   // each operand is needed for the other one's gradient
   savedForBackward: { inputs: [0, 1], output: false },

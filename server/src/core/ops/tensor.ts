@@ -2,23 +2,13 @@
 // `x - mean`, `masked_fill`, `torch.arange(T)`), and tensors that do not grow with the batch.
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
-import { checkedOps, INPLACE_ARG, NO_PARAMS, SAVES_NOTHING, shapeText, tensorArg, tensorsArg } from './common';
+import { broadcastShapes, checkedOps, INPLACE_ARG, NO_PARAMS, SAVES_NOTHING, shapeText, tensorArg, tensorsArg } from './common';
 
 const DTYPE_VALUES = ['fp32', 'fp16', 'bf16', 'int8', 'int32', 'int64', 'bool'];
 
-/** numpy broadcasting of two shapes from the last axis */
+/** numpy broadcasting of the op's two inputs */
 function broadcastTwo(ctx: OpContext, name: string): number[] {
-  const a = ctx.inputs[0]!.shape;
-  const b = ctx.inputs[1]!.shape;
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const x = a[a.length - rank + i] ?? 1;
-    const y = b[b.length - rank + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`${name} cannot broadcast ${shapeText(a)} with ${shapeText(b)}`);
-    out.push(x === 1 ? y : x);
-  }
-  return out;
+  return broadcastShapes([ctx.inputs[0]!.shape, ctx.inputs[1]!.shape], name);
 }
 
 function shapeArg(ctx: OpContext): number[] {
@@ -142,7 +132,7 @@ const matmul: OpSpec = {
     if (a.length < 2 || b.length < 2) throw new ShapeError(`matmul of ${shapeText(a)} and ${shapeText(b)}: both need at least two axes per sample`);
     const k = a[a.length - 1]!;
     if (b[b.length - 2] !== k) throw new ShapeError(`matmul: ${shapeText(a)} @ ${shapeText(b)}: inner sizes ${k} and ${b[b.length - 2]} differ`);
-    const lead = broadcastTwo({ ...ctx, inputs: [{ ...ctx.inputs[0]!, shape: a.slice(0, -2) }, { ...ctx.inputs[1]!, shape: b.slice(0, -2) }] }, 'matmul');
+    const lead = broadcastShapes([a.slice(0, -2), b.slice(0, -2)], 'matmul');
     return [...lead, a[a.length - 2]!, b[b.length - 1]!];
   },
   params: () => NO_PARAMS,

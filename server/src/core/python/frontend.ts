@@ -5,20 +5,18 @@ import type { Frontend, FrontendOptions, FrontendResult, OutlineSymbol, SourceRe
 import { rangeOf, type CoreDiagnostic, type Graph, type ModelConfig, type OpId, type SourceRange, type TensorId } from '../ir';
 import { rangeOfNode } from '../tfjs/graphs';
 import { forgetDocument, initTfjsFrontend, isTfjsFrontendReady, parseDocument } from '../tfjs/parse';
-import { copyTree, PUNCTUATION, type SyntaxNode as Node } from '../tfjs/syntax';
+import { copyTree, type SyntaxNode as Node } from '../tfjs/syntax';
 import { PY_CODES } from './codes';
 import { Interpreter, StepLimit } from './interpreter';
 import { collectModules, countParameters } from './modules';
 import type { Trace } from './trace';
-import { documentPath, type ReadFile } from './imports';
+import { documentPath, PYTHON_SKIPPED, type ReadFile } from './imports';
 import { findPragmas, pragmaInputs } from './pragma';
 import { TorchHost } from './torchHost';
 import type { PythonAnalysis } from './analysis';
 import { pythonFixEdits } from './fixes';
 import { Scope, type Instance, type ModuleState } from './values';
 
-/** the Python grammar's slices need their colons; the rest of the punctuation is never read */
-const SKIPPED: ReadonlySet<string> = new Set([...PUNCTUATION].filter((p) => p !== ':'));
 
 /** evaluation steps per file (ResNet-152 from torchvision takes about 12,000): a loop or recursion beyond it stops with NNM404 */
 const MAX_STEPS = 300_000;
@@ -49,7 +47,7 @@ export function analyzePython(text: string, options: PythonOptions): PythonAnaly
     return { ...EMPTY, diagnostics: [{ range: rangeOf(0, 0, 0, 0), severity: 'info', code: PY_CODES.notReady, message: 'memlens is still loading its Python parser; the models will be analysed on the next change' }] };
   }
   try {
-    const { root, cache } = copyTree(parsed.tree, text, parsed.statements, SKIPPED);
+    const { root, cache } = copyTree(parsed.tree, text, parsed.statements, PYTHON_SKIPPED);
     parsed.keepStatements(cache);
     return evaluate(root, text, options);
   } catch (err) {
@@ -94,9 +92,9 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
   const traced = new Set<Instance>();
   for (const trace of host.traces) {
     traced.add(trace.root);
-    const counts = countParameters(trace.root);
     if (trace.stopped) {
       const stop = trace.stopped;
+      const counts = countParameters(trace.root);
       const local = trace.isLocal(stop.node);
       const where = local ? '' : ` (line ${stop.node.startPosition.row + 1} of an imported file)`;
       diagnostics.push({
@@ -113,14 +111,28 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
     graphs.push(graph);
     for (const r of refsOf(trace, graph, index)) refs.push(r);
   }
-  const modules = host.built
-    .filter((b) => b.scope.parent === undefined || b.scope.functionName !== undefined)
-    .map((b) => ({ name: b.scope.functionName ? `${b.scope.functionName}.${b.nameNode.text}` : b.nameNode.text, instance: b.instance, counts: countParameters(b.instance) }));
-  const inTrees = new Set(host.traces.flatMap((t) => collectModules(t.root).map((e) => e.module)));
-  for (const m of modules) {
-    if (traced.has(m.instance) || inTrees.has(m.instance) || !isTopModel(m.instance, modules)) continue;
-    const poisoned = host.poisoned.get(m.instance) ?? collectModules(m.instance).map((e) => host.poisoned.get(e.module)).find((p) => p);
-    const site = host.built.find((b) => b.instance === m.instance)!.nameNode;
+  // each module tree walked once: the counts, and which modules sit inside another (a backbone is part of its model)
+  const trees = new Map<Instance, Instance[]>();
+  const treeOf = (m: Instance): Instance[] => {
+    let t = trees.get(m);
+    if (!t) trees.set(m, (t = collectModules(m).map((e) => e.module)));
+    return t;
+  };
+  const counted = new Map<Instance, ReturnType<typeof countParameters>>();
+  const built = host.built.filter((b) => b.scope.parent === undefined || b.scope.functionName !== undefined);
+  const modules = built.map((b) => {
+    let counts = counted.get(b.instance);
+    if (!counts) counted.set(b.instance, (counts = countParameters(b.instance)));
+    return { name: b.scope.functionName ? `${b.scope.functionName}.${b.nameNode.text}` : b.nameNode.text, instance: b.instance, counts };
+  });
+  const nested = new Set([...host.traces.map((t) => t.root), ...built.map((b) => b.instance)].flatMap((m) => treeOf(m).slice(1)));
+  const reported = new Set<Instance>();
+  built.forEach((b, i) => {
+    const m = modules[i]!;
+    if (traced.has(m.instance) || nested.has(m.instance) || reported.has(m.instance)) return;
+    reported.add(m.instance);
+    const poisoned = treeOf(m.instance).map((e) => host.poisoned.get(e)).find((p) => p);
+    const site = b.nameNode;
     diagnostics.push({
       range: rangeOfNode(site),
       severity: 'info',
@@ -129,14 +141,9 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
         ? `model '${m.name}': ${poisoned.reason}; its parameters are not known`
         : `model '${m.name}' (${m.instance.cls.name}): ${paramsSentence(m.counts)}; memlens needs an example input to analyse its memory: call it on an example tensor, or add \`# memlens: input [N, ...]\` above the class`,
     });
-  }
+  });
   const outline: OutlineSymbol[] = graphs.map((g) => ({ name: g.name, kind: 'model', range: g.range, selectionRange: g.nameRange, detail: `${g.ops.length} ops`, children: [] }));
   return { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules };
-}
-
-/** a module not held inside another module the file binds (a backbone inside a model is part of that model) */
-function isTopModel(m: Instance, modules: readonly { instance: Instance }[]): boolean {
-  return !modules.some((o) => o.instance !== m && collectModules(o.instance).some((e) => e.module === m));
 }
 
 function paramsSentence(c: ReturnType<typeof countParameters>): string {

@@ -49,13 +49,14 @@ export function resolveModule(path: string, level: number, fromFile: string, rea
   return undefined;
 }
 
-const SKIPPED: ReadonlySet<string> = new Set([...PUNCTUATION].filter((p) => p !== ':'));
+/** the Python grammar's slices need their colons; the rest of the punctuation is never read */
+export const PYTHON_SKIPPED: ReadonlySet<string> = new Set([...PUNCTUATION].filter((p) => p !== ':'));
 
 /** the top-level statements of an imported file; its tree is kept under its path for re-parsing */
 export function parseModule(file: string, text: string): readonly Node[] | undefined {
   const parsed = parseDocument(text, 'python', `import:${file}`);
   if (!parsed) return undefined;
-  const { root, cache } = copyTree(parsed.tree, text, parsed.statements, SKIPPED);
+  const { root, cache } = copyTree(parsed.tree, text, parsed.statements, PYTHON_SKIPPED);
   parsed.keepStatements(cache);
   return root.namedChildren.filter((c) => c.type !== 'comment');
 }

@@ -13,6 +13,7 @@ import {
   isUnknown,
   iterate,
   lookupClassAttr,
+  mroAfter,
   NONE,
   TRUE,
   truthy,
@@ -50,8 +51,6 @@ export interface Host {
   /** obj[index] for values beyond lists, tuples and dicts */
   subscript(obj: PyValue, index: PyValue, site: Node): PyValue | undefined;
   setSubscript(obj: PyValue, index: PyValue, value: PyValue, site: Node): boolean;
-  /** a class statement made a class (decorators applied) */
-  classDefined?(cls: ClassValue): void;
   /** `with` items: torch.no_grad() and the like */
   enterWith?(value: PyValue): (() => void) | undefined;
   /** an assignment bound a value to a simple name */
@@ -351,8 +350,7 @@ export class Interpreter {
   private execFor(stmt: Node, scope: Scope): Flow {
     const right = stmt.childForFieldName('right')!;
     const iterable = this.eval(right, scope);
-    const items = iterate(iterable) ?? this.host.call({ kind: 'builtin', name: '__iter__', call: () => NONE }, { positional: [iterable], keywords: new Map() }, right);
-    const list = items && 'length' in items ? (items as readonly PyValue[]) : undefined;
+    const list = iterate(iterable);
     const body = this.body(stmt.childForFieldName('body'));
     if (!list) {
       const reason = `the loop over \`${right.text}\` is not known statically${isUnknown(iterable) ? ` (${iterable.reason})` : ''}`;
@@ -539,7 +537,6 @@ export class Interpreter {
       for (const [k, v] of classScope.vars) attrs.set(k, v);
     }
     scope.vars.set(name, cls);
-    this.host.classDefined?.(cls);
   }
 
   /** a dataclass field's default: `field(default_factory=list)` and friends included */
@@ -1030,17 +1027,6 @@ export class Interpreter {
   }
 }
 
-function mroAfter(cls: ClassValue, after: ClassValue): ClassValue[] {
-  const order: ClassValue[] = [];
-  const visit = (c: ClassValue): void => {
-    order.push(c);
-    for (const b of c.bases) visit(b);
-  };
-  visit(cls);
-  const dedup = order.filter((c, i) => order.lastIndexOf(c) === i);
-  const k = dedup.indexOf(after);
-  return k < 0 ? [] : dedup.slice(k + 1);
-}
 
 
 function sliceItems<T>(items: readonly T[], s: { start: PyValue; stop: PyValue; step: PyValue }): T[] | undefined {

@@ -10,7 +10,7 @@ import { binaryTensor, indexTensor, shapeTuple, tensorFunction, tensorMethod } f
 import { Trace, TraceStop } from './trace';
 import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
 import { join } from 'node:path';
-import { describe, dictKey, layerOf, lookupClassAttr, mro, FALSE, int, intOf, isUnknown, iterate, NONE, NotKnown, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
+import { describe, dictKey, layerOf, lookupClassAttr, mroAfter, FALSE, int, intOf, isUnknown, iterate, NONE, NotKnown, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
 
 const DTYPES: Record<string, DType> = {
   float32: 'fp32',
@@ -189,7 +189,7 @@ export class TorchHost implements Host {
         if (name === '__init__') {
           // super().__init__(*layers) in a subclass of nn.Sequential (or of any torch layer): the layer's constructor on self
           const self = obj.self;
-          const layer = self.kind === 'instance' ? mroAfterOf(self.cls, obj.after).find((c) => c.layer)?.layer : undefined;
+          const layer = self.kind === 'instance' ? mroAfter(self.cls, obj.after).find((c) => c.layer)?.layer : undefined;
           if (layer && isModule(self)) return builtin(`${layer.name}.__init__`, (args, s) => (this.constructLayer(self, args, s, layer), NONE));
           return builtin('Module.__init__', () => NONE);
         }
@@ -233,7 +233,19 @@ export class TorchHost implements Host {
   }
 
   /** torch.X, torch.nn.X, torch.nn.functional.X and friends */
+  /** torch members by dotted path: every `nn.X` / `F.x` of every keystroke's evaluation is looked up once */
+  private readonly members = new Map<string, PyValue | null>();
+
   private torchMember(full: string, site: Node): PyValue | undefined {
+    const seen = this.members.get(full);
+    if (seen !== undefined) return seen ?? undefined;
+    const v = this.lookupTorchMember(full, site);
+    // an unknown names its expression: it is not shared
+    if (v?.kind !== 'unknown') this.members.set(full, v ?? null);
+    return v;
+  }
+
+  private lookupTorchMember(full: string, site: Node): PyValue | undefined {
     const parts = full.split('.');
     const name = parts[parts.length - 1]!;
     const ns = parts.slice(0, -1).join('.');
@@ -910,12 +922,6 @@ function firstDimLiteral(call: Node, sizeLast: boolean): Node | undefined {
   return first?.type === 'integer' ? first : undefined;
 }
 
-/** the classes after `after` in the method resolution order of `cls` */
-function mroAfterOf(cls: ClassValue, after: ClassValue): ClassValue[] {
-  const order = mro(cls);
-  const k = order.indexOf(after);
-  return k < 0 ? [] : order.slice(k + 1);
-}
 
 /** a value computed from a model's output after its forward: it belongs to the model (a loss marks training) but is no op of its graph */
 function derived(x: TensorValue, site: Node): TensorValue {

@@ -9,6 +9,8 @@ import { collectModules } from './modules';
 import { describe, type Instance, type Parameter, type TensorValue } from './values';
 
 /** the evaluation stops following a forward: the reason is reported on the node */
+const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['fp32', 'fp16', 'bf16']);
+
 export class TraceStop extends Error {
   constructor(
     readonly node: Node,
@@ -83,7 +85,8 @@ export class Trace {
     if (x.batchAxis >= 0 && x.shape[batchAxis] !== 1) throw new TraceStop(site, `the model input ${describe(x)} merges the batch with another axis`);
     const perSample = x.shape.filter((_, i) => i !== batchAxis);
     const args: Record<string, ArgValue> = { shape: perSample.length > 0 ? perSample : [1] };
-    if (x.dtype !== this.defaultDType()) args['dtype'] = x.dtype;
+    // float examples follow the configured precision; token ids and masks keep their dtype
+    if (!FLOAT_DTYPES.has(x.dtype)) args['dtype'] = x.dtype;
     const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site) });
     if (isRejection(r)) throw new TraceStop(site, `input: ${r.message}`, true);
     this.inputOp ??= r;
@@ -97,9 +100,6 @@ export class Trace {
     return { kind: 'tensor', shape, batchAxis, dtype: x.dtype, site: x.site, id: r, trace: this };
   }
 
-  private defaultDType(): DType {
-    return this.config.precision === 'fp32' || this.config.precision === 'int8' ? 'fp32' : this.config.precision === 'bf16' ? 'bf16' : 'fp16';
-  }
 
   /** the parameters of `owner` not yet counted in this graph: trainable, and frozen plus float buffers */
   private ownParams(owner: Instance): ParamCount {
@@ -228,14 +228,7 @@ export class Trace {
       const own = this.ownParams(module);
       leftover = { trainable: leftover.trainable + own.trainable, nonTrainable: leftover.nonTrainable + own.nonTrainable };
     }
-    const graph = this.builder.build(outputs, false, rangeOfNode(this.site), config);
-    if ((leftover.trainable === 0 && leftover.nonTrainable === 0) || this.inputOp === undefined) return graph;
-    const input = this.inputOp;
-    const ops = graph.ops.map((o) => (o.id === input ? { ...o, params: { trainable: o.params.trainable + leftover.trainable, nonTrainable: o.params.nonTrainable + leftover.nonTrainable } } : o));
-    return { ...graph, ops };
-  }
-
-  range(): SourceRange {
-    return rangeOfNode(this.site);
+    if ((leftover.trainable !== 0 || leftover.nonTrainable !== 0) && this.inputOp !== undefined) this.builder.addParams(this.inputOp, leftover);
+    return this.builder.build(outputs, false, rangeOfNode(this.site), config);
   }
 }

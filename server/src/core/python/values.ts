@@ -138,8 +138,6 @@ export interface TensorValue {
   readonly site: Node;
 }
 
-export type Binding = { value: PyValue };
-
 export class Scope {
   readonly vars = new Map<string, PyValue>();
   constructor(
@@ -328,6 +326,13 @@ export function mro(cls: ClassValue): ClassValue[] {
   };
   visit(cls);
   return order.filter((c, i) => order.lastIndexOf(c) === i);
+}
+
+/** the classes after `after` in the method resolution order of `cls` (where super() looks) */
+export function mroAfter(cls: ClassValue, after: ClassValue): ClassValue[] {
+  const order = mro(cls);
+  const k = order.indexOf(after);
+  return k < 0 ? [] : order.slice(k + 1);
 }
 
 /** a dict key as JS: strings and integers (bools as 0 / 1, as Python hashes them) */
