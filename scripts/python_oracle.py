@@ -60,6 +60,17 @@ FIXTURES = os.path.join(ROOT, "test", "fixtures", "python")
 DEFAULT_OUT = os.path.join(FIXTURES, "oracle.json")
 
 
+def cpu_vector_bits():
+    """The widest vectors the CPU has (oneDNN's blocked layouts, hence the convolution copies, follow
+    it): 512 with AVX-512, 256 with AVX2, from /proc/cpuinfo's flags; None where that is unreadable."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return None
+    return 512 if "avx512f" in flags else 256 if "avx2" in flags else 128
+
+
 def inp(shape, dtype="float32", batch_axis=0, high=None):
     """One model input: float inputs are torch.randn, integer ones torch.randint(0, high)."""
     d = {"shape": shape, "dtype": dtype, "batchAxis": batch_axis}
@@ -364,6 +375,7 @@ def main():
         "meta": {
             "torch": torch.__version__, "torchvision": torchvision.__version__,
             "python": platform.python_version(), "machine": platform.machine(),
+            "cpuVectorBits": cpu_vector_bits(),
             "date": datetime.date.today().isoformat(),
             "device": "cpu", "threads": 1, "dtype": "float32",
             "profiler": "torch.autograd.profiler.profile(profile_memory=True, use_kineto=False)"

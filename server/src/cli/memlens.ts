@@ -24,6 +24,7 @@ interface ReportFlags {
   optimizer?: string;
   layout?: string;
   lowering?: string;
+  framework?: string;
   torchVersion?: string;
 }
 
@@ -42,7 +43,7 @@ function expectedExtensions(): string {
 /** CLI flags, written in .nnm syntax, become overrides above the file's own config */
 export function flagsToOverrides(flags: ReportFlags): ConfigOverrides {
   let overrides: ConfigOverrides = {};
-  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering'] as const) {
+  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework'] as const) {
     const text = flags[key];
     if (text === undefined) continue;
     const parsed = parseConfigSetting(key, text);
@@ -108,6 +109,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--device <d>', 'a preset (v100-16gb, a100-80gb, ipu-mk2, cpu, ...) or gpu(memory: 16GiB)')
     .option('--layout <l>', 'nchw | nhwc')
     .option('--lowering <l>', 'auto | im2col | direct')
+    .option('--framework <f>', "whose allocator bytes.expectedPeak describes: ideal | pytorch | tfjs (default: the file's language: pytorch for .py, tfjs for .ts/.js, ideal for .nnm)")
     .option('--torch-version <v>', 'the torch release Python code that tests torch.__version__ is read against (default 2.5; 1.13 is Debian\'s)', (v) => {
       if (!/^\d+\.\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('expected a version such as 2.5 or 1.13');
       return v;

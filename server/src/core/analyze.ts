@@ -28,7 +28,8 @@ export interface AnalyzeOptions {
 
 export function analyzeDocument(text: string, language: SourceLanguage, options: AnalyzeOptions = {}): DocumentAnalysis {
   const frontend = frontendFor(language);
-  const defaults = mergeConfig(BUILTIN_DEFAULTS, options.defaults);
+  // the framework follows the file's language unless a setting or flag names one
+  const defaults = mergeConfig(BUILTIN_DEFAULTS, { framework: frontend.defaultFramework }, options.defaults);
   const result = frontend.analyze(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}), ...(options.torchVersion ? { torchVersion: options.torchVersion } : {}) });
   return analyzeGraphs(result, { text, language, lineComment: frontend.lineComment, ...(options.rules ? { settings: options.rules } : {}) }, options.memory);
 }

@@ -11,6 +11,7 @@ export const BUILTIN_DEFAULTS: ModelConfig = {
   device: devicePreset('v100-16gb') ?? customDevice('gpu', 16 * 1024 ** 3),
   layout: 'nchw',
   lowering: 'auto',
+  framework: 'ideal',
 };
 
 /** partial overrides in the same terms as ModelConfig (frontends resolve their syntax to this) */

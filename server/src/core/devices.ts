@@ -13,7 +13,9 @@ export const DEVICE_PRESETS: Readonly<Record<string, Device>> = {
   'rtx4090-24gb': { name: 'rtx4090-24gb', kind: 'gpu', memoryBytes: 24 * GiB, vectorBits: 1024, supportsBf16: true },
   // Graphcore IPU Mk2 (GC200): 900 MB of in-processor SRAM; executes convolutions directly, no lane-filling batch
   'ipu-mk2': { name: 'ipu-mk2', kind: 'ipu', memoryBytes: 900 * 1024 ** 2, vectorBits: 0, supportsBf16: false },
+  // an AVX-512 machine; oneDNN's blocked layouts follow the vector width (framework/onednn.ts)
   cpu: { name: 'cpu', kind: 'cpu', memoryBytes: 64 * GiB, vectorBits: 512, supportsBf16: true },
+  'cpu-avx2': { name: 'cpu-avx2', kind: 'cpu', memoryBytes: 64 * GiB, vectorBits: 256, supportsBf16: false },
 };
 
 export const DEFAULT_VECTOR_BITS: Readonly<Record<DeviceKind, number>> = { gpu: 1024, cpu: 512, ipu: 0 };

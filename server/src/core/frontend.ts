@@ -1,7 +1,7 @@
 // The contract between a language frontend and the core: what a frontend is given, and what it
 // hands back. Types only, importing nothing above the IR, so every layer may import it without a cycle.
 import type { ConfigOverrides } from './config';
-import type { CoreDiagnostic, Graph, ModelConfig, OpId, Precision, SourceRange, TensorId } from './ir';
+import type { CoreDiagnostic, Framework, Graph, ModelConfig, OpId, Precision, SourceRange, TensorId } from './ir';
 import type { TextEdit } from './fixes/edits';
 
 /** the languages memlens reads, as LSP language ids; core/frontends.ts says which frontend reads each */
@@ -31,6 +31,8 @@ export interface Frontend {
   readonly fileExtensions: Readonly<Record<string, SourceLanguage>>;
   /** what starts a line comment: `memlens-ignore` comments and their quick fix are written with it */
   readonly lineComment: string;
+  /** whose allocator the expected peak describes unless a setting, flag or config says otherwise */
+  readonly defaultFramework: Framework;
   /** cheap check whether a text is for this frontend at all, before any parser is loaded */
   claims(text: string): boolean;
   /** synchronous once `init` has resolved; before that it may answer with a "still loading" note */

@@ -136,7 +136,11 @@ export interface ModelConfig {
   readonly device: Device;
   readonly layout: Layout;
   readonly lowering: Lowering;
+  /** whose allocator bytes.expectedPeak describes (analysis/framework): the ideal planner, eager PyTorch or TensorFlow.js */
+  readonly framework: Framework;
 }
+
+export type Framework = 'ideal' | 'pytorch' | 'tfjs';
 
 export interface Graph {
   readonly name: string;

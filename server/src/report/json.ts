@@ -1,6 +1,7 @@
 // The `--json` report: one object per file. Later versions add fields, never rename these.
 import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
-import type { CoreDiagnostic } from '../core/ir';
+import type { CoreDiagnostic, Graph } from '../core/ir';
+import type { ExpectedPeakResult } from '../core/analysis/framework';
 import { atBatch } from '../core/units';
 
 export interface JsonTensor {
@@ -57,7 +58,11 @@ export interface JsonModel {
     lowerBound: number | null;
     /** always-live state + the static arena of the planner */
     planned: number | null;
+    /** what the framework's allocator will hold at its peak (weights and buffers included); null where its profile does not cover the model */
+    expectedPeak: number | null;
   };
+  /** the framework whose allocator expectedPeak describes, its breakdown at the peak, or why there is none */
+  expected: { framework: string; breakdown: Readonly<Record<string, number>>; phase: string | null; line: number | null } | { framework: string; reason: string } | null;
   /** the largest batch whose planned peak fits the device; null when unbounded or nothing fits */
   maxBatch: number | null;
   peakStep: { index: number; line: number | null; phase: string } | null;
@@ -123,7 +128,9 @@ function toJsonModel({ graph, footprint, memory }: ModelAnalysis): JsonModel {
       naive: memory ? atBatch(memory.bytes.naive, batch) : null,
       lowerBound: memory ? memory.bytes.lowerBound : null,
       planned: memory ? memory.bytes.planned : null,
+      expectedPeak: memory ? memory.bytes.expectedPeak : null,
     },
+    expected: memory ? expectedJson(memory.expected, graph) : null,
     maxBatch: memory?.maxBatch.planned.batch ?? null,
     peakStep: memory?.peakStep
       ? {
@@ -172,4 +179,12 @@ function toJsonDiagnostic(d: CoreDiagnostic): JsonDiagnostic {
     code: d.code,
     message: d.message,
   };
+}
+
+function expectedJson(result: ExpectedPeakResult, graph: Graph): JsonModel['expected'] {
+  const framework = graph.config.framework;
+  if ('reason' in result) return { framework, reason: result.reason };
+  const e = result.expected;
+  const node = e.op !== null && e.op >= 0 ? graph.ops[e.op] : undefined;
+  return { framework, breakdown: { ...e.breakdown }, phase: e.phase, line: node ? node.statement.start.line + 1 : null };
 }

@@ -14,6 +14,7 @@ import { buildSchedule, phaseOf, stepNode, valueBytes, valueKindOf, VALUE_KINDS,
 import { buildTimeline, type TimelineRow } from './timeline';
 import { IntColumn } from '../columns';
 import { withGetters } from '../getters';
+import { FRAMEWORK_PROFILES, type ExpectedPeakResult } from './framework';
 import { Attachment } from '../attach';
 
 export interface StepInfo {
@@ -91,6 +92,12 @@ export interface MemoryBytes {
   readonly planned: number;
   /** planned / lowerBound - 1 (a getter) */
   readonly fragmentation: number;
+  /**
+   * what the configured framework's allocator will hold at its peak, weights and buffers included,
+   * at the configured batch (a getter; null where the framework's profile does not cover the model:
+   * MemoryAnalysis.expected says why)
+   */
+  readonly expectedPeak: number | null;
 }
 
 export interface InPlaceSaving {
@@ -148,6 +155,8 @@ export interface MemoryAnalysis {
   readonly timeline: readonly TimelineRow[];
   /** some figure left the exactly-countable range (> 2^53) */
   readonly overflow: boolean;
+  /** the framework's expected peak with its breakdown, or why there is none (a getter) */
+  readonly expected: ExpectedPeakResult;
 }
 
 export interface MemoryOptions {
@@ -361,6 +370,8 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
         );
 
   const naiveBuffers = naiveBytes(graph, schedule, liveness);
+  // the framework's own allocator replayed: for hovers and reports, not the keystroke's diagnostics
+  const expected = lazy((): ExpectedPeakResult => FRAMEWORK_PROFILES[config.framework].expectedPeak(graph, footprint));
   const bytes: MemoryBytes = withGetters(
     {
       weights,
@@ -377,6 +388,10 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
       savedActivations: lazy((): SymbolicBytes => categoryPeak(liveness, schedule.stepCount, 'savedActivations', batch)),
       planned: (): number => plan().bytes,
       fragmentation: (): number => (lowerBound > 0 ? plan().bytes / lowerBound - 1 : 0),
+      expectedPeak: (): number | null => {
+        const result = expected();
+        return 'expected' in result ? result.expected.bytes : null;
+      },
     },
   );
 
@@ -493,6 +508,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
         if (wantsCheckpoint) checkpoint ??= checkpointEstimate(graph, alwaysLive, batch, schedule.opInfo);
         return checkpoint;
       },
+      expected: (): ExpectedPeakResult => expected(),
       timeline: (): readonly TimelineRow[] =>
         (timeline ??= buildTimeline(steps(), liveness.perStep, { weights, buffers: stateBuffers, optimizer }, batch)),
     },

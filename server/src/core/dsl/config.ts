@@ -2,14 +2,14 @@
 // value written in settings or on the command line (`--device gpu(memory: 16GiB)`).
 import type { ConfigOverrides } from '../config';
 import { customDevice, DEVICE_PRESETS, devicePreset } from '../devices';
-import type { CoreDiagnostic, DeviceKind, Layout, Lowering, Mode, OptimizerKind, Precision, SourceRange } from '../ir';
+import type { CoreDiagnostic, DeviceKind, Framework, Layout, Lowering, Mode, OptimizerKind, Precision, SourceRange } from '../ir';
 import type { ConfigItem, Expr, Item, Statement } from './ast';
 import { diag } from './codes';
 import { parseExpression } from './parser';
 import { didYouMean } from './suggest';
 import { asInt, asNumber, binaryOp, describeValue, formatReal, type Value } from './values';
 
-export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering'] as const;
+export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 export const MODES: readonly Mode[] = ['train', 'infer'];
@@ -17,6 +17,7 @@ export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16', 'mixed'
 export const OPTIMIZERS: readonly OptimizerKind[] = ['none', 'sgd', 'adam', 'adamw'];
 export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
 export const LOWERINGS: readonly Lowering[] = ['auto', 'im2col', 'direct'];
+export const FRAMEWORK_NAMES: readonly Framework[] = ['ideal', 'pytorch', 'tfjs'];
 const DEVICE_KINDS: readonly DeviceKind[] = ['gpu', 'cpu', 'ipu'];
 /** largest batch accepted: keeps every byte figure far from the exactly-countable limit */
 export const MAX_BATCH = 2 ** 31 - 1;
@@ -30,6 +31,7 @@ export const CONFIG_VALUE_HELP: Readonly<Record<ConfigKey, string>> = {
   device: `a preset (${Object.keys(DEVICE_PRESETS).join(', ')}) or gpu|cpu|ipu(memory: SIZE)`,
   layout: 'nchw | nhwc',
   lowering: 'auto | im2col | direct',
+  framework: 'ideal | pytorch | tfjs',
 };
 
 type ValueResult = { value: ConfigOverrides; error?: undefined } | { value?: undefined; error: string; range?: SourceRange };
@@ -91,6 +93,8 @@ export function evalConfigValue(key: ConfigKey, expr: Expr, valueText: string): 
       return word(expr, key, LAYOUTS, (layout) => ({ layout }));
     case 'lowering':
       return word(expr, key, LOWERINGS, (lowering) => ({ lowering }));
+    case 'framework':
+      return word(expr, key, FRAMEWORK_NAMES, (framework) => ({ framework }));
     case 'batch':
       return batchValue(expr);
     case 'optimizer':

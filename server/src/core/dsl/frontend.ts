@@ -22,6 +22,7 @@ export const nnmFrontend: Frontend = {
   languages: ['nnm'],
   fileExtensions: { '.nnm': 'nnm' },
   lineComment: '#',
+  defaultFramework: 'ideal',
   claims: () => true,
   analyze: (text, options) => analyzeNnm(text, options.defaults, options.overrides),
   fixEdits: (text, fix) => nnmFixEdits(text, fix),

@@ -198,6 +198,7 @@ export const pythonFrontend: Frontend = {
   languages: ['python'],
   fileExtensions: { '.py': 'python' },
   lineComment: '#',
+  defaultFramework: 'pytorch',
   claims: mentionsPythonFramework,
   analyze: (text: string, options: FrontendOptions) =>
     analyzePython(text, {

@@ -24,6 +24,7 @@ export const tfjsFrontend: Frontend = {
     '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascript',
   },
   lineComment: '//',
+  defaultFramework: 'tfjs',
   claims: mentionsTfjs,
   analyze: analyzeTfjs,
   init: initTfjsFrontend,

@@ -41,4 +41,5 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   },
   { name: 'layout', doc: 'which axis is channels: nchw (channels first) or nhwc (channels last)', values: [{ label: 'nchw' }, { label: 'nhwc' }] },
   { name: 'lowering', doc: 'how convolutions run: auto, im2col (with a workspace) or direct', values: [{ label: 'auto' }, { label: 'im2col' }, { label: 'direct' }] },
+  { name: 'framework', doc: "whose allocator the expected peak describes: ideal (a planner), pytorch (eager PyTorch) or tfjs", values: [{ label: 'ideal' }, { label: 'pytorch' }, { label: 'tfjs' }] },
 ];

@@ -142,6 +142,7 @@ export function configValueText(c: ModelConfig, key: string): string | undefined
     case 'precision':
     case 'layout':
     case 'lowering':
+    case 'framework':
       return c[key];
     case 'batch':
       return String(c.batch);

@@ -1,6 +1,7 @@
 // Hover lines from the liveness engine: a tensor's live range, whether backward keeps it, its share
 // of the peak; a model's naive / lower bound / planned totals, its peak step and batch limits.
 // Reads MemoryAnalysis only: no lazy getter (checkpoint, timeline) is touched here.
+import { FRAMEWORK_PROFILES } from '../../core/analysis/framework';
 import type { BufferMemory, MemoryAnalysis, StepInfo, TensorMemory } from '../../core/analysis/memory';
 import type { Graph, ModelConfig, TensorId } from '../../core/ir';
 import { atBatch, formatInt } from '../../core/units';
@@ -103,6 +104,28 @@ function bufferLabel(buffer: BufferMemory, graph: Graph): string {
   }
 }
 
+/** what the framework will hold next to what a planner needs; nothing for the ideal profile */
+function expectedLine(memory: MemoryAnalysis, graph: Graph): string | undefined {
+  const framework = graph.config.framework;
+  if (framework === 'ideal') return undefined;
+  const label = FRAMEWORK_PROFILES[framework].label;
+  const result = memory.expected;
+  if ('reason' in result) return `- ${label}: no expected peak (${result.reason})`;
+  const e = result.expected;
+  const node = e.op !== null && e.op >= 0 ? graph.ops[e.op] : undefined;
+  const where = e.phase && node ? ` (${e.phase} of line ${node.statement.start.line + 1})` : '';
+  const parts = [
+    ['weights and buffers', e.breakdown.weights + e.breakdown.buffers],
+    ['activations', e.breakdown.activations],
+    ['saved state', e.breakdown.saved],
+    ['temporaries', e.breakdown.temporaries],
+    ['gradients', e.breakdown.activationGradients + e.breakdown.weightGradients],
+    ['optimizer', e.breakdown.optimizer],
+  ] as const;
+  const split = parts.filter(([, v]) => v > 0).map(([k, v]) => `${k} ${bytesText(v)}`).join(', ');
+  return `- ${label} will hold ${bytesText(e.bytes)}${where}: ${split}; a planner could fit this in ${bytesText(memory.bytes.planned)}`;
+}
+
 /** the model's liveness totals, peak, workspace and batch limits */
 export function modelMemoryLines(memory: MemoryAnalysis, graph: Graph): string[] {
   const c: ModelConfig = graph.config;
@@ -112,6 +135,8 @@ export function modelMemoryLines(memory: MemoryAnalysis, graph: Graph): string[]
     `- lower bound: ${bytesText(b.lowerBound)}`,
     `- planned: ${bytesText(b.planned)} (fragmentation ${percentText(b.fragmentation)})`,
   ];
+  const framework = expectedLine(memory, graph);
+  if (framework) lines.push(framework);
   const peak = memory.peakStep;
   if (peak) {
     lines.push(`- peak: ${peakWhere(memory, graph)}, step ${formatInt(peak.index)} of ${formatInt(memory.steps.length)}`);

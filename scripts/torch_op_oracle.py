@@ -1,0 +1,100 @@
+"""Ground truth for memlens' PyTorch CPU profile (server/src/core/analysis/framework/), one layer at a time.
+
+For every case below it builds `nn.Sequential(<layers>)`, runs one step on a random input and records
+the CPU allocator's peak during that step, relative to just before it (the method of
+scripts/python_oracle.py: torch.autograd.profiler.profile(profile_memory=True, use_kineto=False),
+'[memory]' records sorted by start time, the maximum of the running sum), after one warm-up step:
+  infer  model.eval(), torch.no_grad(), one forward;
+  train  model.train(), every p.grad = None, out = model(x), out.sum().backward().
+Writes test/fixtures/python/torch_ops.json; the test builds the same Sequential from Python source
+through memlens' own frontend and compares. oneDNN's blocked layouts follow the CPU's vectors, so the
+JSON records cpuVectorBits (512: AVX-512, 256: AVX2).
+
+    apt-get install -y python3-torch        # Debian 12: torch 1.13
+    /usr/bin/python3 scripts/torch_op_oracle.py
+"""
+import datetime
+import json
+import os
+import sys
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from python_oracle import cpu_vector_bits  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "test", "fixtures", "python", "torch_ops.json")
+
+# (id, layers as Python source, input shape, modes)
+CASES = [
+    ("conv_cin3_b1", "nn.Conv2d(3, 8, 3, padding=1)", [1, 3, 8, 8], ["infer", "train"]),
+    ("conv_cin3_b4", "nn.Conv2d(3, 8, 3, padding=1)", [4, 3, 8, 8], ["infer", "train"]),
+    ("conv_cin16_b4", "nn.Conv2d(16, 32, 3, padding=1)", [4, 16, 8, 8], ["infer", "train"]),
+    ("conv_64_b1_large", "nn.Conv2d(64, 64, 3, padding=1, bias=False)", [1, 64, 32, 32], ["infer"]),
+    ("conv_64_b1_small", "nn.Conv2d(64, 64, 3, padding=1, bias=False)", [1, 64, 8, 8], ["infer", "train"]),
+    ("conv_1x1_b2", "nn.Conv2d(64, 128, 1, bias=False)", [2, 64, 8, 8], ["infer"]),
+    ("conv_depthwise_b2", "nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False)", [2, 32, 8, 8], ["infer"]),
+    ("conv_cin24_b2", "nn.Conv2d(24, 24, 3, padding=1)", [2, 24, 8, 8], ["infer"]),
+    ("conv_bn_relu_pool", "nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(inplace=True), nn.MaxPool2d(2)", [4, 16, 8, 8], ["infer", "train"]),
+    ("relu_conv", "nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1, bias=False)", [2, 32, 8, 8], ["train"]),
+    ("maxpool", "nn.MaxPool2d(2)", [4, 16, 8, 8], ["infer"]),
+    ("mlp_dropout", "nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 10)", [8, 64], ["infer", "train"]),
+    ("layernorm", "nn.Linear(64, 64), nn.LayerNorm(64)", [8, 16, 64], ["infer", "train"]),
+    ("batchnorm", "nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16)", [4, 16, 8, 8], ["infer", "train"]),
+]
+
+
+def peak_of(model, x, mode):
+    def step():
+        if mode == "train":
+            for p in model.parameters():
+                p.grad = None
+            # held in a variable through the backward, as the user's `out = model(x)` is
+            out = model(x)
+            out.sum().backward()
+            del out
+        else:
+            with torch.no_grad():
+                model(x)
+
+    model.train(mode == "train")
+    step()
+    if mode == "train":
+        for p in model.parameters():
+            p.grad = None
+    with torch.autograd.profiler.profile(profile_memory=True, use_kineto=False) as prof:
+        step()
+    records = sorted((e for e in prof.kineto_results.events() if e.name() == "[memory]"), key=lambda e: e.start_us())
+    running = peak = 0
+    for e in records:
+        running += e.nbytes()
+        peak = max(peak, running)
+    return peak
+
+
+def main():
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    cases = {}
+    for case_id, layers, shape, modes in CASES:
+        model = eval(f"nn.Sequential({layers})", {"nn": nn})
+        x = torch.randn(*shape)
+        cases[case_id] = {"layers": layers, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
+    doc = {
+        "meta": {
+            "torch": torch.__version__, "date": datetime.date.today().isoformat(), "threads": 1,
+            "cpuVectorBits": cpu_vector_bits(), "generator": "scripts/torch_op_oracle.py",
+            "peak": "max running sum of CPU allocator bytes during one step after a warm-up; train: out = model(x), out.sum().backward()",
+        },
+        "cases": cases,
+    }
+    with open(OUT, "w") as f:
+        json.dump(doc, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print(f"wrote {OUT} ({len(cases)} cases)")
+
+
+if __name__ == "__main__":
+    main()

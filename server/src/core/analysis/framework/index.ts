@@ -1,0 +1,85 @@
+// Framework profiles: what a given framework's allocator will really hold for one step, beside the
+// ideal compiler's accounting (liveness.ts, planner.ts). One table keyed by framework; a profile
+// that does not cover a model says why instead of guessing.
+import type { Framework, Graph } from '../../ir';
+import type { Footprint } from '../footprint';
+import type { AllocationKind } from './allocations';
+import { simulatePytorchCpu } from './pytorchCpu';
+
+export type { Framework };
+export const FRAMEWORKS: readonly Framework[] = ['ideal', 'pytorch', 'tfjs'];
+
+export interface ExpectedPeakBreakdown {
+  readonly weights: number;
+  readonly buffers: number;
+  readonly optimizer: number;
+  /** forward outputs alive at the peak */
+  readonly activations: number;
+  /** state autograd keeps beyond the tensors themselves (pooling indices, dropout masks, statistics, copies) */
+  readonly saved: number;
+  /** buffers of the op running at the peak (layout copies, im2col columns) */
+  readonly temporaries: number;
+  readonly activationGradients: number;
+  readonly weightGradients: number;
+}
+
+export interface ExpectedPeak {
+  readonly framework: Framework;
+  /** everything the framework holds at its peak, weights and buffers included, at the configured batch */
+  readonly bytes: number;
+  readonly breakdown: ExpectedPeakBreakdown;
+  readonly phase: 'forward' | 'backward' | null;
+  /** the op running at the peak (-1 before the first backward node: the loss gradient's seed) */
+  readonly op: number | null;
+}
+
+export type ExpectedPeakResult = { readonly expected: ExpectedPeak } | { readonly reason: string };
+
+export interface FrameworkProfile {
+  readonly label: string;
+  expectedPeak(graph: Graph, footprint: Footprint): ExpectedPeakResult;
+}
+
+const KIND_FIELD: Readonly<Record<AllocationKind, keyof ExpectedPeakBreakdown>> = {
+  activation: 'activations',
+  saved: 'saved',
+  temporary: 'temporaries',
+  activationGradient: 'activationGradients',
+  weightGradient: 'weightGradients',
+};
+
+const pytorch: FrameworkProfile = {
+  label: 'PyTorch',
+  expectedPeak(graph, footprint) {
+    const config = graph.config;
+    if (config.device.kind !== 'cpu') return { reason: `PyTorch's GPU allocator (cuDNN workspaces, the caching allocator) is not profiled yet; choose a CPU device for PyTorch's figure` };
+    if (config.precision !== 'fp32') return { reason: `PyTorch's CPU profile covers fp32; ${config.precision} is not profiled yet` };
+    const result = simulatePytorchCpu(graph, config.batch, config.mode === 'train', config.device.vectorBits);
+    if ('unsupported' in result) return { reason: `PyTorch's CPU profile does not know ${result.unsupported.join(', ')} yet` };
+    const at = (b: { fixed: number; perSample: number }): number => b.fixed + b.perSample * config.batch;
+    const always = { weights: at(footprint.bytes.weights), buffers: at(footprint.bytes.buffers), optimizer: config.mode === 'train' ? at(footprint.bytes.optimizer) : 0 };
+    const breakdown = { ...always, activations: 0, saved: 0, temporaries: 0, activationGradients: 0, weightGradients: 0 } as Record<keyof ExpectedPeakBreakdown, number>;
+    for (const [kind, field] of Object.entries(KIND_FIELD) as [AllocationKind, keyof ExpectedPeakBreakdown][]) breakdown[field] += result.peak.byKind[kind];
+    return {
+      expected: {
+        framework: 'pytorch',
+        bytes: always.weights + always.buffers + always.optimizer + result.peak.bytes,
+        breakdown,
+        phase: result.peak.site?.phase ?? null,
+        op: result.peak.site?.op ?? null,
+      },
+    };
+  },
+};
+
+const ideal: FrameworkProfile = {
+  label: 'an ideal planner',
+  expectedPeak: () => ({ reason: 'the ideal profile is the lower bound and plan themselves' }),
+};
+
+const tfjs: FrameworkProfile = {
+  label: 'TensorFlow.js',
+  expectedPeak: () => ({ reason: "TensorFlow.js' allocator is not profiled yet" }),
+};
+
+export const FRAMEWORK_PROFILES: Readonly<Record<Framework, FrameworkProfile>> = { ideal, pytorch, tfjs };

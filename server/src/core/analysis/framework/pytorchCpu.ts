@@ -1,0 +1,237 @@
+// One step of eager PyTorch on a CPU, replayed on the graph: the forward in program order, each op
+// allocating what torch allocates (pytorchOps.ts) and tensors freed when their last reference goes
+// (a later reader, a view, autograd's saved reference, the user's variables holding the model's
+// outputs and loss); in training the backward in reverse order, each node allocating its inputs'
+// gradients and releasing its saved tensors and its output's gradient. The weights and buffers exist
+// before the step; the weight gradients are made during it (torch's `p.grad = None` first).
+import { DTYPE_BYTES, type AttrValue, type Graph, type OpNode, type Tensor } from '../../ir';
+import { lookupOp } from '../../ops/registry';
+import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
+import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type Temporary } from './pytorchOps';
+import { contiguousStrides, viewStrides } from './strides';
+
+interface LiveTensor {
+  storage?: Storage;
+  readonly shape: readonly number[];
+  strides: readonly number[];
+  bytes: number;
+  /** forward reads still to come, plus one while a user variable holds it */
+  uses: number;
+  /** autograd nodes that saved it */
+  saved: number;
+  released: boolean;
+}
+
+export type EagerResult = { readonly peak: AllocationPeak } | { readonly unsupported: readonly string[] };
+
+export function simulatePytorchCpu(graph: Graph, batch: number, training: boolean, vectorBits: number): EagerResult {
+  const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && op.op !== 'weight_view' && !TORCH_CPU_OPS[op.op]).map((op) => op.op))];
+  if (missing.length > 0) return { unsupported: missing };
+  const trace = new AllocationTrace();
+  const tensors = graph.tensors.map((t) => liveTensor(t, batch));
+  // which tensors carry a gradient: outputs of ops with trainable weights and everything downstream
+  const requiresGrad = new Uint8Array(graph.tensors.length);
+  if (training)
+    for (const op of graph.ops) requiresGrad[op.output] = op.params.trainable > 0 || op.sharesParamsWith !== undefined || op.inputs.some((t) => requiresGrad[t] === 1) ? 1 : 0;
+  for (const op of graph.ops) for (const t of op.inputs) tensors[t]!.uses++;
+  // the user's variables hold the model's outputs, and a loss's predictions, to the end of the step
+  for (const t of graph.outputs) tensors[t]!.uses++;
+  for (const op of graph.ops) if (lookupOp(op.op)?.family === 'loss') tensors[op.inputs[0]!]!.uses++;
+
+  const release = (id: number): void => {
+    const t = tensors[id]!;
+    if (t.released || t.uses > 0 || t.saved > 0) return;
+    t.released = true;
+    if (t.storage) trace.release(t.storage);
+  };
+  const temporary = (bytes: number): Temporary & { storage?: Storage } => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'temporary') } : { bytes });
+  const freeTemporary = (tmp: Temporary & { storage?: Storage }): void => {
+    if (tmp.storage) trace.release(tmp.storage);
+  };
+  const elementBytes = (t: Tensor): number => DTYPE_BYTES[t.dtype];
+
+  const extras: Storage[][] = graph.ops.map(() => []);
+  const dynamicSaves: number[][] = graph.ops.map(() => []);
+  const savedInputs = (op: number): number[] => {
+    const node = graph.ops[op]!;
+    return [...TORCH_CPU_OPS[node.op]!.saves.inputs, ...dynamicSaves[op]!].filter((k) => k < node.inputs.length);
+  };
+  const aliased = new Uint8Array(graph.ops.length);
+  for (const node of graph.ops) {
+    trace.site = { phase: 'forward', op: node.id };
+    const out = tensors[node.output]!;
+    if (node.op === 'input') continue;
+    if (node.op === 'weight_view') {
+      out.uses++; // a parameter read as a tensor: the weights' own storage
+      continue;
+    }
+    const rule = TORCH_CPU_OPS[node.op]!;
+    const inPlace = node.inPlace && node.inputs.length > 0;
+    const records = training && requiresGrad[node.output] === 1;
+    const keep = (kind: AllocationKind, bytes: number): void => {
+      const storage = trace.alloc(bytes, kind);
+      if (records) extras[node.id]!.push(storage);
+      else trace.release(storage);
+    };
+    const share = (from: LiveTensor, strides: readonly number[]): void => {
+      out.storage = from.storage;
+      out.strides = strides;
+      if (from.storage) trace.retain(from.storage);
+    };
+    const ctx: ForwardContext = {
+      node,
+      training,
+      inShape: (k) => tensors[node.inputs[k]!]!.shape,
+      outShape: out.shape,
+      inBytes: (k) => tensors[node.inputs[k]!]!.bytes,
+      outBytes: out.bytes,
+      elementBytes: elementBytes(graph.tensors[node.output]!),
+      vectorBits,
+      temp: temporary,
+      free: freeTemporary,
+      output: () => {
+        if (inPlace) share(tensors[node.inputs[0]!]!, tensors[node.inputs[0]!]!.strides);
+        else out.storage = trace.alloc(out.bytes, 'activation');
+      },
+      view: () => {
+        const source = tensors[node.inputs[0]!]!;
+        const strides = node.op === 'transpose' ? permuted(source.strides, node.attrs['perm']) : node.op === 'slice' ? sliced(source.strides, node.attrs['axis'], node.attrs['select'] === true, graph.tensors[node.inputs[0]!]!.batchIndependent ? 0 : 1) : viewStrides(source.shape, source.strides, out.shape);
+        if (strides) share(source, strides);
+        else out.storage = trace.alloc(out.bytes, 'activation');
+      },
+      alias: () => {
+        aliased[node.id] = 1;
+        share(tensors[node.inputs[0]!]!, tensors[node.inputs[0]!]!.strides);
+      },
+      extra: (bytes) => keep('saved', bytes),
+      saveInput: (k) => {
+        if (records) dynamicSaves[node.id]!.push(k);
+      },
+      foldCopy: (k) => {
+        const t = tensors[node.inputs[k]!]!;
+        if (t.shape.length < 3) return 0;
+        const folded = [t.shape.slice(0, -2).reduce((a, b) => a * b, 1), ...t.shape.slice(-2)];
+        return viewStrides(t.shape, t.strides, folded) ? 0 : t.bytes;
+      },
+    };
+    rule.forward(ctx);
+    if (records && !aliased[node.id]) {
+      for (const k of savedInputs(node.id)) tensors[node.inputs[k]!]!.saved++;
+      if (rule.saves.output) out.saved++;
+    }
+    for (const t of node.inputs) {
+      tensors[t]!.uses--;
+      release(t);
+    }
+    release(node.output);
+  }
+  if (training) backward(graph, vectorBits, tensors, requiresGrad, trace, extras, aliased, savedInputs, release, temporary, freeTemporary);
+  return { peak: trace.peak };
+}
+
+function backward(
+  graph: Graph,
+  vectorBits: number,
+  tensors: LiveTensor[],
+  requiresGrad: Uint8Array,
+  trace: AllocationTrace,
+  extras: readonly Storage[][],
+  aliased: Uint8Array,
+  savedInputs: (op: number) => readonly number[],
+  release: (id: number) => void,
+  temporary: (bytes: number) => Temporary,
+  freeTemporary: (t: Temporary) => void,
+): void {
+  const grads = new Map<number, Storage>();
+  const weightGrads = new Set<number>();
+  trace.site = { phase: 'backward', op: -1 };
+  // the seed: d(loss)/d(loss) = 1 for a loss, a gradient of each output's size otherwise
+  const losses = graph.ops.filter((op) => lookupOp(op.op)?.family === 'loss' && requiresGrad[op.output] === 1);
+  const seeds = losses.length > 0 ? losses.map((op) => op.output) : graph.outputs.filter((t) => requiresGrad[t] === 1);
+  for (const t of seeds) grads.set(t, trace.alloc(tensors[t]!.bytes, 'activationGradient'));
+
+  const addGrad = (t: number, storage: Storage, fresh: boolean): void => {
+    const existing = grads.get(t);
+    if (!existing) {
+      if (!fresh) trace.retain(storage);
+      grads.set(t, storage);
+      return;
+    }
+    // a tensor read twice: the second gradient is summed into the first, then dropped
+    if (fresh) trace.release(storage);
+  };
+  for (let i = graph.ops.length - 1; i >= 0; i--) {
+    const node: OpNode = graph.ops[i]!;
+    const incoming = grads.get(node.output);
+    if (node.op === 'input' || node.op === 'weight_view' || !incoming || requiresGrad[node.output] !== 1) continue;
+    trace.site = { phase: 'backward', op: node.id };
+    const rule = TORCH_CPU_OPS[node.op]!;
+    const out = tensors[node.output]!;
+    const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
+    const ctx: BackwardContext = {
+      node,
+      inShape: (k) => tensors[node.inputs[k]!]!.shape,
+      outShape: out.shape,
+      inBytes: (k) => tensors[node.inputs[k]!]!.bytes,
+      outBytes: out.bytes,
+      elementBytes: DTYPE_BYTES[graph.tensors[node.output]!.dtype],
+      vectorBits,
+      temp: temporary,
+      free: freeTemporary,
+      needsGrad,
+      gradInput: (k) => {
+        if (needsGrad(k)) addGrad(node.inputs[k]!, trace.alloc(tensors[node.inputs[k]!]!.bytes, 'activationGradient'), true);
+      },
+      passGrad: (k) => {
+        if (needsGrad(k)) addGrad(node.inputs[k]!, incoming, false);
+      },
+      weightGrad: () => {
+        const owner = node.sharesParamsWith ?? node.id;
+        const bytes = node.params.trainable * 4;
+        if (bytes === 0 && node.sharesParamsWith === undefined) return;
+        const ownerBytes = graph.ops[owner]!.params.trainable * 4;
+        const storage = trace.alloc(ownerBytes, 'weightGradient');
+        if (weightGrads.has(owner)) trace.release(storage);
+        else weightGrads.add(owner);
+      },
+    };
+    if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
+    else rule.backward(ctx);
+    grads.delete(node.output);
+    trace.release(incoming);
+    // the node's saved tensors go with it
+    if (!aliased[node.id]) {
+      for (const k of savedInputs(node.id)) {
+        tensors[node.inputs[k]!]!.saved--;
+        release(node.inputs[k]!);
+      }
+      if (rule.saves.output) {
+        out.saved--;
+        release(node.output);
+      }
+    }
+    for (const storage of extras[node.id]!) trace.release(storage);
+  }
+}
+
+function liveTensor(t: Tensor, batch: number): LiveTensor {
+  const shape = t.batchIndependent ? [...t.shape] : [batch, ...t.shape];
+  const elements = t.batchIndependent ? t.elementsPerSample : t.elementsPerSample * batch;
+  return { shape, strides: contiguousStrides(shape), bytes: elements * DTYPE_BYTES[t.dtype], uses: 0, saved: 0, released: false };
+}
+
+/** a per-sample permutation applied to whole strides (the batch axis, when there is one, stays first) */
+function permuted(strides: readonly number[], perm: AttrValue | undefined): readonly number[] {
+  if (!Array.isArray(perm)) return strides;
+  const order = perm as readonly number[];
+  if (order.length === strides.length) return order.map((p) => strides[p]!);
+  if (order.length !== strides.length - 1) return strides;
+  return [strides[0]!, ...order.map((p) => strides[p + 1]!)];
+}
+
+/** a slice keeps its source's strides; a select (x[:, 0]) drops the selected axis' */
+function sliced(strides: readonly number[], axis: AttrValue | undefined, select: boolean, batchAxes: number): readonly number[] {
+  if (!select || typeof axis !== 'number') return strides;
+  const whole = (axis < 0 ? axis + strides.length - batchAxes : axis) + batchAxes;
+  return strides.filter((_, d) => d !== whole);
+}

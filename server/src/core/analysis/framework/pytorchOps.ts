@@ -1,0 +1,308 @@
+// What eager PyTorch 1.13 allocates for each registry op on a CPU: the output (or a view), the
+// tensors autograd saves for the backward (torch's own choice, which is not always the ideal one:
+// max-pool keeps int64 indices, dropout a float mask, a linear layer its input), the temporaries
+// of the forward and of the backward, and how the gradient reaches the inputs. Measured per op with
+// torch's allocator (scripts/torch_op_oracle.py writes test/fixtures/python/torch_ops.json).
+import type { AttrValue, OpNode } from '../../ir';
+import { channelBlock, oneDnnCopies, slowColumns, usesOneDnn, type ConvGeometry } from './onednn';
+
+/** what an op rule can do while its forward runs */
+export interface ForwardContext {
+  readonly node: OpNode;
+  readonly training: boolean;
+  /** whole shape (batch axis first unless batch-independent) of input k and of the output */
+  inShape(k: number): readonly number[];
+  readonly outShape: readonly number[];
+  inBytes(k: number): number;
+  readonly outBytes: number;
+  readonly elementBytes: number;
+  /** the CPU's vector width in bits (oneDNN's blocked layouts follow it) */
+  readonly vectorBits: number;
+  /** a transient buffer, alive until freed */
+  temp(bytes: number): Temporary;
+  free(t: Temporary): void;
+  /** the output as a new contiguous tensor */
+  output(): void;
+  /** the output as a view of input 0 (a copy when the strides do not allow a view) */
+  view(): void;
+  /** the output is input 0 itself */
+  alias(): void;
+  /** state kept for the backward (train) beside the saved inputs and output; dropped at once in inference */
+  extra(bytes: number): void;
+  /** autograd keeps input k for the backward (beside the rule's static `saves`) */
+  saveInput(k: number): void;
+  /** the bytes of the copy torch.matmul makes of input k when it folds the batch dims (0: a view does) */
+  foldCopy(k: number): number;
+}
+
+/** what an op rule can do while its backward runs */
+export interface BackwardContext {
+  readonly node: OpNode;
+  inShape(k: number): readonly number[];
+  readonly outShape: readonly number[];
+  inBytes(k: number): number;
+  readonly outBytes: number;
+  readonly elementBytes: number;
+  readonly vectorBits: number;
+  temp(bytes: number): Temporary;
+  free(t: Temporary): void;
+  /** whether input k receives a gradient */
+  needsGrad(k: number): boolean;
+  /** input k's gradient, allocated (or accumulated into the one it has) */
+  gradInput(k: number): void;
+  /** input k's gradient is the output's gradient itself (a view or an add) */
+  passGrad(k: number): void;
+  /** the op's weight gradients (accumulated when the weights are shared) */
+  weightGrad(): void;
+}
+
+export interface Temporary {
+  readonly bytes: number;
+}
+
+export interface TorchOpRule {
+  /** input indices and output that autograd keeps for the backward */
+  readonly saves: { readonly inputs: readonly number[]; readonly output: boolean };
+  forward(c: ForwardContext): void;
+  backward(c: BackwardContext): void;
+}
+
+const every = (c: BackwardContext, grad: (k: number) => void): void => {
+  for (let k = 0; k < c.node.inputs.length; k++) if (c.needsGrad(k)) grad(k);
+};
+const newOutput = (c: ForwardContext): void => c.output();
+const plainBackward = (c: BackwardContext): void => {
+  every(c, (k) => c.gradInput(k));
+  c.weightGrad();
+};
+const passBackward = (c: BackwardContext): void => every(c, (k) => c.passGrad(k));
+
+function rule(saves: TorchOpRule['saves'], forward: TorchOpRule['forward'] = newOutput, backward: TorchOpRule['backward'] = plainBackward): TorchOpRule {
+  return { saves, forward, backward };
+}
+
+const NOTHING = { inputs: [], output: false } as const;
+const INPUT = { inputs: [0], output: false } as const;
+const OUTPUT = { inputs: [], output: true } as const;
+const BOTH_INPUTS = { inputs: [0, 1], output: false } as const;
+
+function nums(v: AttrValue | undefined): readonly number[] {
+  return Array.isArray(v) ? (v as readonly number[]) : typeof v === 'number' ? [v] : [];
+}
+
+/** the convolution's geometry from its whole shapes (NC + spatial) and attributes */
+function convGeometry(c: ForwardContext | BackwardContext, outShape: readonly number[]): ConvGeometry {
+  const input = c.inShape(0);
+  const attrs = c.node.attrs;
+  const kernel = nums(attrs['kernel']);
+  return {
+    batch: input[0]!,
+    inChannels: input[1]!,
+    outChannels: outShape[1]!,
+    inSpatial: input.slice(2),
+    outSpatial: outShape.slice(2),
+    kernel,
+    strided: nums(attrs['stride']).some((s) => s !== 1),
+    padded: nums(attrs['pad']).some((p) => p !== 0),
+    dilated: nums(attrs['dilation']).some((d) => d !== 1),
+    groups: typeof attrs['groups'] === 'number' ? attrs['groups'] : 1,
+    elementBytes: c.elementBytes,
+    block: channelBlock(c.vectorBits),
+  };
+}
+
+const conv2d: TorchOpRule = {
+  saves: INPUT,
+  forward(c) {
+    const g = convGeometry(c, c.outShape);
+    if (usesOneDnn(g)) {
+      // blocked input, weight and output side by side; then the plain output the caller gets
+      const copies = oneDnnCopies(g);
+      const input = c.temp(copies.input);
+      const weight = c.temp(copies.weight);
+      const output = c.temp(copies.output);
+      c.free(weight);
+      c.free(input);
+      c.output();
+      c.free(output);
+      return;
+    }
+    const columns = c.temp(slowColumns(g));
+    c.output();
+    c.free(columns);
+  },
+  backward(c) {
+    const g = convGeometry(c, c.outShape);
+    if (usesOneDnn(g)) {
+      const copies = oneDnnCopies(g);
+      const gradOutput = c.temp(copies.output);
+      if (c.needsGrad(0)) {
+        const gradInput = c.temp(copies.input || c.inBytes(0));
+        c.gradInput(0);
+        c.free(gradInput);
+      }
+      const input = c.temp(copies.input);
+      const gradWeight = c.temp(copies.weight);
+      c.free(input);
+      c.free(gradOutput);
+      c.weightGrad();
+      c.free(gradWeight);
+      return;
+    }
+    c.weightGrad();
+    const columns = c.temp(slowColumns(g));
+    if (c.needsGrad(0)) {
+      const gradColumns = c.temp(slowColumns(g));
+      c.gradInput(0);
+      c.free(gradColumns);
+    }
+    c.free(columns);
+  },
+};
+
+const linear: TorchOpRule = {
+  saves: INPUT,
+  forward: newOutput,
+  backward(c) {
+    every(c, (k) => c.gradInput(k));
+    // the product that makes the weight gradient reads a transposed copy of the output's gradient
+    const gradCopy = c.temp(c.outBytes);
+    c.weightGrad();
+    c.free(gradCopy);
+  },
+};
+
+const batchnorm: TorchOpRule = {
+  saves: INPUT,
+  forward(c) {
+    c.output();
+    const channels = c.outShape[1] ?? 1;
+    // the batch's mean and inverse standard deviation, saved in training
+    if (c.training) {
+      c.extra(channels * 4);
+      c.extra(channels * 4);
+    }
+  },
+  backward(c) {
+    const scratch = c.temp(c.inBytes(0));
+    every(c, (k) => c.gradInput(k));
+    c.free(scratch);
+    c.weightGrad();
+  },
+};
+
+/** layer and group norm make a mean and a reciprocal std per normalised group (in inference too), kept for the backward */
+function normRule(groups: (c: ForwardContext) => number): TorchOpRule {
+  return rule(INPUT, (c) => {
+    c.output();
+    c.extra(groups(c) * 4);
+    c.extra(groups(c) * 4);
+  });
+}
+
+const layernorm = normRule((c) => {
+  const dims = Number(c.node.attrs['dims'] ?? 1);
+  return c.outShape.slice(0, c.outShape.length - dims).reduce((a, b) => a * b, 1);
+});
+const groupnorm = normRule((c) => (c.outShape[0] ?? 1) * Number(c.node.attrs['groups'] ?? 1));
+
+const maxpool: TorchOpRule = {
+  saves: INPUT,
+  forward(c) {
+    c.output();
+    // the argmax of every window as int64, computed in inference too and dropped there
+    c.extra((c.outBytes / c.elementBytes) * 8);
+  },
+  backward: plainBackward,
+};
+
+const dropout: TorchOpRule = {
+  saves: NOTHING,
+  forward(c) {
+    // eval mode, or p = 0: torch returns the input itself
+    if (!c.training || Number(c.node.attrs['rate'] ?? 0) === 0) return c.alias();
+    // a mask of the input's dtype (bernoulli, scaled by 1/(1-p)), kept by the multiply's backward
+    c.extra(c.inBytes(0));
+    c.output();
+  },
+  backward(c) {
+    every(c, (k) => c.gradInput(k));
+  },
+};
+
+const crossEntropy: TorchOpRule = {
+  saves: NOTHING,
+  forward(c) {
+    // log_softmax's output (kept for its backward), then the scalar loss
+    c.extra(c.inBytes(0));
+    c.output();
+  },
+  backward(c) {
+    if (!c.needsGrad(0)) return;
+    const nllGrad = c.temp(c.inBytes(0));
+    c.gradInput(0);
+    c.free(nllGrad);
+  },
+};
+
+const view = rule(NOTHING, (c) => c.view(), passBackward);
+
+/** torch's rules by registry op; an op not listed has no PyTorch profile yet */
+export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
+  conv2d,
+  dense: linear,
+  embedding: rule(INPUT),
+  batchnorm,
+  layernorm,
+  groupnorm,
+  relu: rule(OUTPUT),
+  relu6: rule(INPUT),
+  leaky_relu: rule(INPUT),
+  elu: rule(OUTPUT),
+  gelu: rule(INPUT),
+  silu: rule(INPUT),
+  sigmoid: rule(OUTPUT),
+  tanh: rule(OUTPUT),
+  hardswish: rule(INPUT),
+  hardsigmoid: rule(INPUT),
+  softmax: rule(OUTPUT),
+  dropout,
+  maxpool,
+  avgpool: rule(INPUT),
+  globalavgpool: rule(NOTHING),
+  adaptive_avgpool: rule(INPUT),
+  flatten: view,
+  reshape: view,
+  transpose: view,
+  slice: rule(NOTHING, (c) => c.view()),
+  concat: rule(NOTHING),
+  add: rule(NOTHING, newOutput, passBackward),
+  add_broadcast: rule(NOTHING),
+  mul: rule(BOTH_INPUTS),
+  scale: rule(NOTHING),
+  shift: rule(NOTHING, newOutput, passBackward),
+  sub: rule(NOTHING),
+  div: rule(BOTH_INPUTS),
+  matmul: rule(NOTHING, (c) => {
+    // batched products fold their leading dims with a reshape: a transposed operand is copied, and
+    // the copy is what the product saves
+    for (let k = 0; k < 2; k++) {
+      const copy = c.foldCopy(k);
+      if (copy > 0) c.extra(copy);
+      else c.saveInput(k);
+    }
+    c.output();
+  }),
+  masked_fill: rule({ inputs: [1], output: false }),
+  compare: rule(NOTHING),
+  reduce: rule(NOTHING),
+  upsample: rule(NOTHING),
+  zeropad: rule(NOTHING),
+  constant: rule(NOTHING),
+  cross_entropy: crossEntropy,
+  nll_loss: rule(NOTHING),
+  mse_loss: rule(BOTH_INPUTS),
+  l1_loss: rule(BOTH_INPUTS),
+  binary_cross_entropy: rule(BOTH_INPUTS),
+  binary_cross_entropy_with_logits: rule(BOTH_INPUTS),
+};

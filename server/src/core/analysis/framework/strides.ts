@@ -1,0 +1,53 @@
+// Tensor strides as eager PyTorch keeps them: a transpose or a slice is a view with other strides,
+// and a later reshape is a view only when the strides allow it (otherwise it copies). Shapes here
+// are whole (the batch axis included).
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = step;
+    step *= shape[d]!;
+  }
+  return strides;
+}
+
+export function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== step) return false;
+    step *= shape[d]!;
+  }
+  return true;
+}
+
+/**
+ * The strides of `newShape` viewing a tensor of `oldShape`/`oldStrides` without a copy, or null when
+ * no view can (the dims merged into one new dim must be laid out back to back). Walks the old dims
+ * from the last, in chunks whose dims are contiguous among themselves, and fits new dims to each.
+ */
+export function viewStrides(oldShape: readonly number[], oldStrides: readonly number[], newShape: readonly number[]): number[] | null {
+  if (oldShape.length === 0) return contiguousStrides(newShape);
+  const out = new Array<number>(newShape.length);
+  let newDim = newShape.length - 1;
+  let chunkStride = oldStrides[oldShape.length - 1]!;
+  let chunkElements = 1;
+  let viewElements = 1;
+  for (let d = oldShape.length - 1; d >= 0; d--) {
+    chunkElements *= oldShape[d]!;
+    const chunkEnds = d === 0 || (oldShape[d - 1] !== 1 && oldStrides[d - 1] !== chunkElements * chunkStride);
+    if (!chunkEnds) continue;
+    while (newDim >= 0 && (viewElements < chunkElements || newShape[newDim] === 1)) {
+      out[newDim] = viewElements * chunkStride;
+      viewElements *= newShape[newDim]!;
+      newDim--;
+    }
+    if (viewElements !== chunkElements) return null;
+    if (d > 0) {
+      chunkStride = oldStrides[d - 1]!;
+      chunkElements = 1;
+      viewElements = 1;
+    }
+  }
+  return newDim === -1 ? out : null;
+}

@@ -1,0 +1,104 @@
+// The PyTorch CPU profile (analysis/framework) against PyTorch 1.13's allocator: single layers
+// (torch_ops.json, scripts/torch_op_oracle.py) and the Python corpus (oracle.json,
+// scripts/python_oracle.py). The figure compared is bytes.expectedPeak minus weights and buffers,
+// which exist before the measured step.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeDocument } from '../../../server/src/core/analyze';
+import { ready } from '../python/helpers';
+import type { Mode } from '../../../server/src/core/ir';
+import { devicePreset } from '../../../server/src/core/devices';
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'python');
+const ops = JSON.parse(readFileSync(join(FIXTURES, 'torch_ops.json'), 'utf8')) as {
+  meta: { cpuVectorBits: number };
+  cases: Record<string, { layers: string; input: number[]; peak: Partial<Record<Mode, number>> }>;
+};
+const corpus = JSON.parse(readFileSync(join(FIXTURES, 'oracle.json'), 'utf8')) as {
+  meta: { cpuVectorBits: number };
+  models: Record<string, { file: string; name: string; batch: number; peak: Partial<Record<Mode, number | null>> }>;
+};
+
+/** the preset whose vectors match the machine the oracle ran on */
+function cpuFor(vectorBits: number): string {
+  const name = vectorBits === 512 ? 'cpu' : vectorBits === 256 ? 'cpu-avx2' : undefined;
+  assert.ok(name && devicePreset(name), `no CPU preset for ${vectorBits}-bit vectors`);
+  return name;
+}
+
+function expectedActivations(text: string, key: string, mode: Mode, batch: number, device: string, name?: string): number | string {
+  const overrides = { mode, batch, framework: 'pytorch' as const, device: devicePreset(device)!, optimizer: { kind: 'none' as const, momentum: 0 } };
+  const a = analyzeDocument(text, 'python', { documentKey: key, overrides });
+  const model = name ? a.models.find((m) => m.graph.name === name) : a.models[0];
+  assert.ok(model?.memory, `no model: ${a.diagnostics.map((d) => d.message).join('; ')}`);
+  const result = model.memory.expected;
+  if ('reason' in result) return result.reason;
+  const b = result.expected;
+  assert.equal(model.memory.bytes.expectedPeak, b.bytes);
+  return b.bytes - b.breakdown.weights - b.breakdown.buffers;
+}
+
+before(ready);
+
+describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)', () => {
+  const device = cpuFor(ops.meta.cpuVectorBits);
+  for (const [id, c] of Object.entries(ops.cases)) {
+    for (const [mode, measured] of Object.entries(c.peak) as [Mode, number][]) {
+      it(`${id} ${mode}: ${c.layers}`, () => {
+        // the oracle's step in Python, read by memlens' own frontend
+        const loss = mode === 'train' ? 'loss = out.sum()\nloss.backward()\n' : '';
+        const text = `import torch\nimport torch.nn as nn\nmodel = nn.Sequential(${c.layers})\nx = torch.randn(${c.input.join(', ')})\nout = model(x)\n${loss}`;
+        const predicted = expectedActivations(text, `/virtual/${id}.py`, mode, c.input[0]!, device);
+        assert.equal(typeof predicted, 'number', String(predicted));
+        // exact on most; oneDNN's small bias and scratch copies (64-512 bytes) and the summed loss'
+        // expanded gradient are not replayed: within the issue's [0.9, 1.1]
+        const ratio = (predicted as number) / measured;
+        assert.ok(ratio >= 0.9 && ratio <= 1.1, `predicted ${predicted}, torch ${measured} (${ratio.toFixed(3)})`);
+      });
+    }
+  }
+});
+
+/** corpus models the profile does not cover yet, and the reason it gives */
+const NOT_PROFILED: Readonly<Record<string, RegExp>> = {
+  dcgan_netG: /conv2d_transpose/,
+  gru_classifier: /\bgru\b/,
+  lstm_lm: /\blstm\b/,
+};
+
+describe('PyTorch CPU profile: the Python corpus against torch 1.13 (oracle.json)', () => {
+  const device = cpuFor(corpus.meta.cpuVectorBits);
+  for (const [id, m] of Object.entries(corpus.models)) {
+    const file = m.file.startsWith('resnet_cifar') ? 'resnet_cifar/model.py' : m.file;
+    for (const [mode, measured] of Object.entries(m.peak) as [Mode, number | null][]) {
+      if (measured === null) continue;
+      it(`${id} ${mode} at batch ${m.batch}`, () => {
+        const path = join(FIXTURES, file);
+        const predicted = expectedActivations(readFileSync(path, 'utf8'), path, mode, m.batch, device, m.name);
+        const gap = NOT_PROFILED[id];
+        if (gap) {
+          assert.match(String(predicted), gap);
+          return;
+        }
+        assert.equal(typeof predicted, 'number', String(predicted));
+        const ratio = (predicted as number) / measured;
+        assert.ok(ratio >= 0.9 && ratio <= 1.1, `${id} ${mode}: predicted ${predicted}, torch ${measured} (${ratio.toFixed(3)})`);
+      });
+    }
+  }
+});
+
+describe('framework selection', () => {
+  it('Python files default to the PyTorch profile, .nnm files to the ideal one; a GPU device gets a reason, not a figure', () => {
+    const py = analyzeDocument('import torch\nimport torch.nn as nn\nmodel = nn.Linear(4, 2)\nx = torch.randn(3, 4)\nout = model(x)\n', 'python', { documentKey: '/virtual/sel.py' });
+    const memory = py.models[0]!.memory!;
+    assert.equal(py.models[0]!.graph.config.framework, 'pytorch');
+    assert.equal(memory.bytes.expectedPeak, null);
+    assert.match('reason' in memory.expected ? memory.expected.reason : '', /GPU allocator/);
+    const nnm = analyzeDocument('model m {\n  x = input(4)\n  y = dense(x, 2)\n}\n', 'nnm');
+    assert.equal(nnm.models[0]!.graph.config.framework, 'ideal');
+    assert.equal(nnm.models[0]!.memory!.bytes.expectedPeak, null);
+  });
+});
