@@ -14,7 +14,8 @@ below, never from the file's example block), and records into test/fixtures/pyth
   peak     {"train": bytes, "infer": bytes}: the peak of CPU memory allocated during one step,
            relative to just before the step (weights, buffers, inputs and targets exist before it
            and are not counted; gradients are None before it, so they are counted).
-           infer = model.eval(), torch.no_grad(), one forward.
+           infer = model.eval(), torch.no_grad(), one forward (a model that takes its targets,
+           loss.inModel, is called with them, as its example does).
            train = model.train(), every p.grad = None, forward, loss, loss.backward(); no optimizer.
            Both figures come from the second step of their kind: the first is a warm-up (its
            figure is kept as peakWarmup), a third checks the second (repeatable).
@@ -291,8 +292,9 @@ def worker(model_id, out_path):
     del out
 
     def infer_step():
+        # a model that takes its targets runs as the file's example calls it, loss included
         with torch.no_grad():
-            return model(*inputs)
+            return model(*inputs, target) if loss_spec.get("inModel") else model(*inputs)
 
     def train_step():
         out = model(*inputs, target) if loss_spec.get("inModel") else model(*inputs)
@@ -382,7 +384,7 @@ def main():
                         ".kineto_results.events(), name '[memory]', nbytes(), start_us()",
             "kinetoAvailable": bool(torch.autograd.kineto_available()),
             "peak": "max running sum of CPU allocator alloc/free bytes during one step, sorted by start_us "
-                    "(stable), relative to just before the step; infer = eval + no_grad forward; train = "
+                    "(stable), relative to just before the step; infer = eval + no_grad forward (a model that takes its targets gets them); train = "
                     "train mode, grads None, forward + loss + backward, no optimizer step",
             "warmup": "peak.train and peak.infer are both measured after one warm-up step of the same kind "
                       "(peakWarmup); repeatable says a further step gave the same peak and net",

@@ -155,6 +155,14 @@ export class GraphBuilder {
     return this.columns.opCount;
   }
 
+  private readonly held = new Map<TensorId, OpId>();
+
+  /** a source variable holds `tensor` until the latest op (Graph.heldUntil) */
+  holdUntilNow(tensor: TensorId): void {
+    const last = this.columns.opCount - 1;
+    if (last > (this.held.get(tensor) ?? -1)) this.held.set(tensor, last);
+  }
+
   add(request: OpRequest): OpResult {
     const spec = lookupOp(request.op);
     if (!spec) return { message: `unknown op '${request.op}'` };
@@ -235,6 +243,7 @@ export class GraphBuilder {
       outputs: [...outputs],
       config,
       ...(truncated ? { truncated: true } : {}),
+      ...(this.held.size > 0 ? { heldUntil: new Map(this.held) } : {}),
     };
     const columns = this.columns.finish(head.outputs);
     const graph = graphFromColumns(head, columns, {

@@ -129,6 +129,7 @@ export function graphFromColumns(head: GraphHead, columns: GraphColumns, details
     config: head.config,
   };
   if (head.truncated) own.truncated = true;
+  if (head.heldUntil) own.heldUntil = head.heldUntil;
   const graph = withGetters<GraphHead, Pick<Graph, 'ops' | 'tensors'>>(own, { ops: () => objects.ops(), tensors: () => objects.tensors() });
   store.set(graph, objects);
   return graph;

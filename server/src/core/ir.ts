@@ -157,6 +157,12 @@ export interface Graph {
    * built before it, so no memory figure of it would be true; analyses beyond the footprint skip it
    */
   readonly truncated?: boolean;
+  /**
+   * A language whose variables keep tensors alive (Python) says until which op a variable held each
+   * tensor it bound (a function's argument until the call returns, a name until it is rebound).
+   * Eager profiles keep those tensors that long; the ideal accounting frees at the last read.
+   */
+  readonly heldUntil?: ReadonlyMap<TensorId, OpId>;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

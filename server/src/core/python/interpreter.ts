@@ -24,7 +24,7 @@ import {
   type FunctionValue,
   type PyValue,
 } from './values';
-import { TraceStop } from './trace';
+import { releaseVariable, TraceStop } from './trace';
 
 /** evaluation stopped at its step limit (a loop or recursion too large to follow) */
 export class StepLimit extends Error {}
@@ -218,10 +218,13 @@ export class Interpreter {
 
   assign(target: Node, value: PyValue, scope: Scope): void {
     switch (target.type) {
-      case 'identifier':
+      case 'identifier': {
+        const previous = scope.vars.get(target.text);
+        if (previous) releaseVariable(previous);
         scope.vars.set(target.text, value);
         this.host.bound?.(target, value, scope);
         return;
+      }
       case 'pattern_list':
       case 'tuple_pattern':
       case 'list_pattern':
@@ -585,6 +588,8 @@ export class Interpreter {
       return flow.kind === 'return' ? flow.value : NONE;
     } finally {
       this.depth--;
+      // the frame's locals, arguments included, held their tensors until the call returned
+      for (const value of scope.vars.values()) releaseVariable(value);
     }
   }
 

@@ -8,7 +8,7 @@ import { DTYPE_BYTES, type AttrValue, type Graph, type OpNode, type Tensor } fro
 import { lookupOp } from '../../ops/registry';
 import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
 import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type Temporary } from './pytorchOps';
-import { contiguousStrides, viewStrides } from './strides';
+import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, viewStrides } from './strides';
 
 interface LiveTensor {
   storage?: Storage;
@@ -37,6 +37,13 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   // the user's variables hold the model's outputs, and a loss's predictions, to the end of the step
   for (const t of graph.outputs) tensors[t]!.uses++;
   for (const op of graph.ops) if (lookupOp(op.op)?.family === 'loss') tensors[op.inputs[0]!]!.uses++;
+  // a Python variable holds its tensor until the op the frontend names (an argument until its call returns)
+  const heldTo: number[][] = graph.ops.map(() => []);
+  for (const [t, op] of graph.heldUntil ?? []) {
+    if (op < 0 || op >= graph.ops.length) continue;
+    tensors[t]!.uses++;
+    heldTo[op]!.push(t);
+  }
 
   const release = (id: number): void => {
     const t = tensors[id]!;
@@ -60,9 +67,16 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   for (const node of graph.ops) {
     trace.site = { phase: 'forward', op: node.id };
     const out = tensors[node.output]!;
-    if (node.op === 'input') continue;
-    if (node.op === 'weight_view') {
-      out.uses++; // a parameter read as a tensor: the weights' own storage
+    const letGo = (): void => {
+      for (const t of heldTo[node.id]!) {
+        tensors[t]!.uses--;
+        release(t);
+      }
+    };
+    if (node.op === 'input' || node.op === 'weight_view') {
+      // an input exists before the step; a parameter read as a tensor is the weights' own storage
+      if (node.op === 'weight_view') out.uses++;
+      letGo();
       continue;
     }
     const rule = TORCH_CPU_OPS[node.op]!;
@@ -89,9 +103,21 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
       vectorBits,
       temp: temporary,
       free: freeTemporary,
-      output: () => {
+      output: (layout) => {
         if (inPlace) share(tensors[node.inputs[0]!]!, tensors[node.inputs[0]!]!.strides);
-        else out.storage = trace.alloc(out.bytes, 'activation');
+        else {
+          out.storage = trace.alloc(out.bytes, 'activation');
+          const followsInput = rule.elementwise === true && node.inputs.some((t) => sameShape(tensors[t]!.shape, out.shape) && isChannelsLast(tensors[t]!.shape, tensors[t]!.strides));
+          if ((layout === 'channelsLast' || followsInput) && out.shape.length === 4) out.strides = channelsLastStrides(out.shape);
+        }
+      },
+      inContiguous: (k) => {
+        const t = tensors[node.inputs[k]!]!;
+        return isContiguous(t.shape, t.strides);
+      },
+      inChannelsLast: (k) => {
+        const t = tensors[node.inputs[k]!]!;
+        return isChannelsLast(t.shape, t.strides);
       },
       view: () => {
         const source = tensors[node.inputs[0]!]!;
@@ -114,15 +140,19 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
         return viewStrides(t.shape, t.strides, folded) ? 0 : t.bytes;
       },
     };
+    // autograd keeps a clone of an input that an in-place op is about to overwrite
+    const clones = inPlace && records && rule.clonesInPlaceInput === true;
+    if (clones) keep('saved', tensors[node.inputs[0]!]!.bytes);
     rule.forward(ctx);
     if (records && !aliased[node.id]) {
-      for (const k of savedInputs(node.id)) tensors[node.inputs[k]!]!.saved++;
+      for (const k of savedInputs(node.id)) if (!(clones && k === 0)) tensors[node.inputs[k]!]!.saved++;
       if (rule.saves.output) out.saved++;
     }
     for (const t of node.inputs) {
       tensors[t]!.uses--;
       release(t);
     }
+    letGo();
     release(node.output);
   }
   if (training) backward(graph, vectorBits, tensors, requiresGrad, trace, extras, aliased, savedInputs, release, temporary, freeTemporary);
@@ -201,7 +231,9 @@ function backward(
     trace.release(incoming);
     // the node's saved tensors go with it
     if (!aliased[node.id]) {
+      const cloned = node.inPlace && TORCH_CPU_OPS[node.op]!.clonesInPlaceInput === true;
       for (const k of savedInputs(node.id)) {
+        if (cloned && k === 0) continue;
         tensors[node.inputs[k]!]!.saved--;
         release(node.inputs[k]!);
       }
@@ -234,4 +266,8 @@ function sliced(strides: readonly number[], axis: AttrValue | undefined, select:
   if (!select || typeof axis !== 'number') return strides;
   const whole = (axis < 0 ? axis + strides.length - batchAxes : axis) + batchAxes;
   return strides.filter((_, d) => d !== whole);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -21,8 +21,12 @@ export interface ForwardContext {
   /** a transient buffer, alive until freed */
   temp(bytes: number): Temporary;
   free(t: Temporary): void;
-  /** the output as a new contiguous tensor */
-  output(): void;
+  /** the output as a new tensor, contiguous or (a convolution of a channels-last input) channels-last */
+  output(layout?: 'channelsLast'): void;
+  /** input k is a 4-D tensor laid out channels-last (a permuted NHWC result) */
+  inChannelsLast(k: number): boolean;
+  /** input k is laid out contiguously (not a transposed or sliced view) */
+  inContiguous(k: number): boolean;
   /** the output as a view of input 0 (a copy when the strides do not allow a view) */
   view(): void;
   /** the output is input 0 itself */
@@ -63,6 +67,14 @@ export interface Temporary {
 export interface TorchOpRule {
   /** input indices and output that autograd keeps for the backward */
   readonly saves: { readonly inputs: readonly number[]; readonly output: boolean };
+  /**
+   * run in place in training, an op whose backward reads its input gets that input cloned first
+   * (autograd keeps the original): hardtanh_ (ReLU6), hardswish_, silu_; relu_ and leaky_relu_
+   * read their result and clone nothing
+   */
+  readonly clonesInPlaceInput?: boolean;
+  /** an elementwise op: its output takes the memory layout of an input of its shape (channels-last stays channels-last) */
+  readonly elementwise?: boolean;
   forward(c: ForwardContext): void;
   backward(c: BackwardContext): void;
 }
@@ -80,6 +92,11 @@ const passBackward = (c: BackwardContext): void => every(c, (k) => c.passGrad(k)
 function rule(saves: TorchOpRule['saves'], forward: TorchOpRule['forward'] = newOutput, backward: TorchOpRule['backward'] = plainBackward): TorchOpRule {
   return { saves, forward, backward };
 }
+
+/** an elementwise op (its output follows its input's memory layout) */
+const pointwise = (r: TorchOpRule): TorchOpRule => ({ ...r, elementwise: true });
+/** an activation whose backward reads its input: in place in training, the input is cloned and the clone saved */
+const readsInput = (): TorchOpRule => pointwise({ ...rule(INPUT), clonesInPlaceInput: true });
 
 const NOTHING = { inputs: [], output: false } as const;
 const INPUT = { inputs: [0], output: false } as const;
@@ -115,6 +132,21 @@ const conv2d: TorchOpRule = {
   saves: INPUT,
   forward(c) {
     const g = convGeometry(c, c.outShape);
+    // a channels-last input makes torch run the convolution channels-last: the output is laid out
+    // so, and the slow kernel first copies the weight into that layout
+    const channelsLast = c.inChannelsLast(0);
+    const layout = channelsLast ? 'channelsLast' : undefined;
+    // the weight is first copied channels-last (unless that is its layout already: one input
+    // channel per group, or a 1x1 kernel)
+    const weightClone = c.temp(channelsLast && g.inChannels / g.groups > 1 && g.kernel.some((k) => k > 1) ? weightBytes(g) : 0);
+    if (usesOneDnn(g) && channelsLast) {
+      // oneDNN reads and writes channels-last tensors as they are: the weight is reordered too
+      const weight = c.temp(oneDnnCopies(g).weight);
+      c.free(weightClone);
+      c.output(layout);
+      c.free(weight);
+      return;
+    }
     if (usesOneDnn(g)) {
       // blocked input, weight and output side by side; then the plain output the caller gets
       const copies = oneDnnCopies(g);
@@ -123,13 +155,14 @@ const conv2d: TorchOpRule = {
       const output = c.temp(copies.output);
       c.free(weight);
       c.free(input);
-      c.output();
+      c.output(layout);
       c.free(output);
       return;
     }
     const columns = c.temp(slowColumns(g));
-    c.output();
+    c.output(layout);
     c.free(columns);
+    c.free(weightClone);
   },
   backward(c) {
     const g = convGeometry(c, c.outShape);
@@ -159,6 +192,10 @@ const conv2d: TorchOpRule = {
     c.free(columns);
   },
 };
+
+function weightBytes(g: ConvGeometry): number {
+  return g.outChannels * (g.inChannels / g.groups) * g.kernel.reduce((a, b) => a * b, 1) * g.elementBytes;
+}
 
 const linear: TorchOpRule = {
   saves: INPUT,
@@ -191,10 +228,15 @@ const batchnorm: TorchOpRule = {
   },
 };
 
-/** layer and group norm make a mean and a reciprocal std per normalised group (in inference too), kept for the backward */
+/**
+ * layer and group norm make a mean and a reciprocal std per normalised group (in inference too),
+ * kept for the backward; a non-contiguous input (a permuted NCHW tensor) is copied while they run
+ */
 function normRule(groups: (c: ForwardContext) => number): TorchOpRule {
   return rule(INPUT, (c) => {
+    const copy = c.temp(c.inContiguous(0) ? 0 : c.inBytes(0));
     c.output();
+    c.free(copy);
     c.extra(groups(c) * 4);
     c.extra(groups(c) * 4);
   });
@@ -255,18 +297,18 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   batchnorm,
   layernorm,
   groupnorm,
-  relu: rule(OUTPUT),
-  relu6: rule(INPUT),
-  leaky_relu: rule(INPUT),
-  elu: rule(OUTPUT),
-  gelu: rule(INPUT),
-  silu: rule(INPUT),
-  sigmoid: rule(OUTPUT),
-  tanh: rule(OUTPUT),
-  hardswish: rule(INPUT),
-  hardsigmoid: rule(INPUT),
+  relu: pointwise(rule(OUTPUT)),
+  relu6: readsInput(),
+  leaky_relu: pointwise(rule(OUTPUT)),
+  elu: pointwise(rule(OUTPUT)),
+  gelu: readsInput(),
+  silu: readsInput(),
+  sigmoid: pointwise(rule(OUTPUT)),
+  tanh: pointwise(rule(OUTPUT)),
+  hardswish: readsInput(),
+  hardsigmoid: readsInput(),
   softmax: rule(OUTPUT),
-  dropout,
+  dropout: pointwise(dropout),
   maxpool,
   avgpool: rule(INPUT),
   globalavgpool: rule(NOTHING),
@@ -276,13 +318,13 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   transpose: view,
   slice: rule(NOTHING, (c) => c.view()),
   concat: rule(NOTHING),
-  add: rule(NOTHING, newOutput, passBackward),
-  add_broadcast: rule(NOTHING),
-  mul: rule(BOTH_INPUTS),
-  scale: rule(NOTHING),
-  shift: rule(NOTHING, newOutput, passBackward),
-  sub: rule(NOTHING),
-  div: rule(BOTH_INPUTS),
+  add: pointwise(rule(NOTHING, newOutput, passBackward)),
+  add_broadcast: pointwise(rule(NOTHING)),
+  mul: pointwise(rule(BOTH_INPUTS)),
+  scale: pointwise(rule(NOTHING)),
+  shift: pointwise(rule(NOTHING, newOutput, passBackward)),
+  sub: pointwise(rule(NOTHING)),
+  div: pointwise(rule(BOTH_INPUTS)),
   matmul: rule(NOTHING, (c) => {
     // batched products fold their leading dims with a reshape: a transposed operand is copied, and
     // the copy is what the product saves
@@ -293,7 +335,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
     }
     c.output();
   }),
-  masked_fill: rule({ inputs: [1], output: false }),
+  masked_fill: pointwise(rule({ inputs: [1], output: false })),
   compare: rule(NOTHING),
   reduce: rule(NOTHING),
   upsample: rule(NOTHING),

@@ -51,3 +51,16 @@ export function viewStrides(oldShape: readonly number[], oldStrides: readonly nu
   }
   return newDim === -1 ? out : null;
 }
+
+/** a 4-D NCHW tensor laid out channels-last (NHWC in memory), as torch's suggest_memory_format sees it */
+export function isChannelsLast(shape: readonly number[], strides: readonly number[]): boolean {
+  if (shape.length !== 4 || isContiguous(shape, strides)) return false;
+  const [, c, h, w] = shape as [number, number, number, number];
+  const expected = [h * w * c, 1, w * c, c];
+  return shape.every((size, d) => size === 1 || strides[d] === expected[d]);
+}
+
+export function channelsLastStrides(shape: readonly number[]): number[] {
+  const [, c, h, w] = shape as [number, number, number, number];
+  return [h * w * c, 1, w * c, c];
+}
