@@ -1,6 +1,7 @@
 // The human-readable report: a per-layer table and the totals of each model.
 import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
-import type { CoreDiagnostic } from '../core/ir';
+import type { CoreDiagnostic, Framework, Graph } from '../core/ir';
+import { FRAMEWORK_PROFILES, type ExpectedPeakResult } from '../core/analysis/framework';
 import { formatTimeline } from '../core/analysis/timeline';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
 
@@ -71,6 +72,7 @@ function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis):
       ['lower bound', `${formatBytes(m.lowerBound)}${where}`],
       ['planned', `${formatBytes(m.planned)} (fragmentation ${(m.fragmentation * 100).toFixed(1)}%)`],
       ['workspace', formatBytes(atBatch(m.workspace, batch))],
+      ...expectedRows(memory.expected, c.framework, graph),
       [
         'device',
         `${formatBytes(c.device.memoryBytes)}: ${m.planned <= c.device.memoryBytes ? 'fits' : 'does not fit'}; ` +
@@ -94,4 +96,17 @@ function table(rows: string[][], alignNumbers = true): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** the framework's expected peak (nothing for the ideal profile, whose figures are the rows above) */
+function expectedRows(result: ExpectedPeakResult, framework: Framework, graph: Graph): string[][] {
+  if (framework === 'ideal') return [];
+  const label = FRAMEWORK_PROFILES[framework].label;
+  if ('reason' in result) return [[`${label} peak`, `not known: ${result.reason}`]];
+  const e = result.expected;
+  const node = e.op !== null && e.op >= 0 ? graph.ops[e.op] : undefined;
+  const where = e.phase && node ? ` (${e.phase}, line ${node.statement.start.line + 1})` : '';
+  const b = e.breakdown;
+  const split = `weights+buffers ${formatBytes(b.weights + b.buffers)}, activations ${formatBytes(b.activations)}, saved ${formatBytes(b.saved)}, temporaries ${formatBytes(b.temporaries)}, gradients ${formatBytes(b.activationGradients + b.weightGradients)}, optimizer ${formatBytes(b.optimizer)}`;
+  return [[`${label} peak`, `${formatBytes(e.bytes)}${where}: ${split}`]];
 }

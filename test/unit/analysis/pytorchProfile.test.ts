@@ -10,6 +10,9 @@ import { analyzeDocument } from '../../../server/src/core/analyze';
 import { ready } from '../python/helpers';
 import type { Mode } from '../../../server/src/core/ir';
 import { devicePreset } from '../../../server/src/core/devices';
+import { formatReport } from '../../../server/src/report/text';
+import { toJsonReport } from '../../../server/src/report/json';
+import { modelMemoryLines } from '../../../server/src/lsp/features/memoryText';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'python');
 const ops = JSON.parse(readFileSync(join(FIXTURES, 'torch_ops.json'), 'utf8')) as {
@@ -132,5 +135,31 @@ describe('framework selection', () => {
     const nnm = analyzeDocument('model m {\n  x = input(4)\n  y = dense(x, 2)\n}\n', 'nnm');
     assert.equal(nnm.models[0]!.graph.config.framework, 'ideal');
     assert.equal(nnm.models[0]!.memory!.bytes.expectedPeak, null);
+  });
+});
+
+describe('the expected peak in the hover and the reports', () => {
+  it('vgg_small inference at batch 4 on the AVX-512 CPU: the oneDNN copy of the 512x512x3x3 weight is the temporary at the peak', () => {
+    const path = join(FIXTURES, 'vgg_small.py');
+    const overrides = { mode: 'infer' as const, batch: 4, device: devicePreset('cpu')! };
+    const a = analyzeDocument(readFileSync(path, 'utf8'), 'python', { documentKey: path, overrides });
+    const model = a.models[0]!;
+    const hover = modelMemoryLines(model.memory!, model.graph).find((l) => l.startsWith('- PyTorch'));
+    assert.equal(hover, '- PyTorch will hold 27.1 MiB (forward of line 39): weights and buffers 17.7 MiB, activations 128 KiB, temporaries 9.25 MiB; a planner could fit this in 20.7 MiB');
+    // 512 x 512 x 3 x 3 fp32 weights, reordered while the convolution runs
+    const json = toJsonReport('vgg_small.py', a).models[0]!;
+    assert.deepEqual(json.expected, { framework: 'pytorch', breakdown: { weights: 18552872, buffers: 13824, optimizer: 0, activations: 131072, saved: 0, temporaries: 9699328, activationGradients: 0, weightGradients: 0 }, phase: 'forward', line: 39 });
+    assert.equal(json.bytes.expectedPeak, 18552872 + 13824 + 131072 + 9699328);
+    assert.match(formatReport('vgg_small.py', a), /PyTorch peak +27\.1 MiB \(forward, line 39\)/);
+  });
+
+  it('an ideal profile prints nothing of its own; a GPU device says why PyTorch has no figure', () => {
+    const path = join(FIXTURES, 'vgg_small.py');
+    const text = readFileSync(path, 'utf8');
+    const ideal = analyzeDocument(text, 'python', { documentKey: path, overrides: { framework: 'ideal' } });
+    assert.equal(modelMemoryLines(ideal.models[0]!.memory!, ideal.models[0]!.graph).some((l) => l.includes('PyTorch')), false);
+    assert.doesNotMatch(formatReport('vgg_small.py', ideal), /PyTorch/);
+    const gpu = analyzeDocument(text, 'python', { documentKey: path });
+    assert.match(formatReport('vgg_small.py', gpu), /PyTorch peak +not known: PyTorch's GPU allocator/);
   });
 });
