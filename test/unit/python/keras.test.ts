@@ -235,3 +235,33 @@ describe('hover and inlay hints through the editor path', () => {
     assert.ok(hints.some((h) => h.position.line === dense && String(h.label).includes('+402K params')), JSON.stringify(hints.map((h) => [h.position.line, h.label])));
   });
 });
+
+describe('freezing and building after construction', () => {
+  it('base.trainable = False freezes every layer of a model used inside another; a layer of its own stays as set', () => {
+    const g = only(`
+base = keras.Sequential([layers.Dense(8), layers.Dense(8)])
+base.trainable = False
+inputs = keras.Input(shape=(4,))
+head = layers.Dense(2)
+outputs = head(base(inputs))
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss="mse")
+`);
+    // frozen: 4*8+8 and 8*8+8; trainable: the head 8*2+2
+    assert.deepEqual(totals(g), { trainable: 18, nonTrainable: 40 + 72 });
+  });
+  it('net(keras.Input(...)) at top level builds a subclassed model on that input', () => {
+    const r = analyzeText(HEAD + `
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.a = layers.Dense(6)
+        self.b = layers.Dense(1)
+    def call(self, x):
+        return self.b(self.a(x)) 
+net = Net()
+net(keras.Input(shape=(3,)))
+`);
+    assert.deepEqual(r.graphs.map((g) => [g.name, totals(g).trainable]), [['net', 3 * 6 + 6 + 6 + 1]]);
+  });
+});

@@ -237,6 +237,32 @@ export class KerasHost implements Host {
     return { kind: 'layer', serial: this.serial++, type, config, site, configNode: site.childForFieldName('arguments') ?? undefined };
   }
 
+  /**
+   * `layer.trainable = False` / `model.trainable = False` after construction: the value last set
+   * is the layer's; a model's covers every layer it holds that sets none of its own.
+   */
+  applyTrainable(): void {
+    const visit = (v: PyValue, flag: PyValue | undefined, seen: Set<PyValue>): void => {
+      if (seen.has(v)) return;
+      seen.add(v);
+      if (v.kind === 'list' || v.kind === 'tuple') return v.items.forEach((i) => visit(i, flag, seen));
+      if (v.kind === 'dict') return [...v.entries.values()].forEach((i) => visit(i, flag, seen));
+      if (v.kind !== 'instance') return;
+      const own = v.attrs.get('trainable') ?? flag;
+      const layer = this.layerObjects.get(v);
+      if (layer && own !== undefined && layer.config?.kind === 'object') {
+        layer.config.props.set('trainable', this.valueOf(own, layer.site, 'trainable'));
+      }
+      const model = this.modelOf.get(v);
+      for (const entry of model?.layers ?? []) visit(entry.value, own, seen);
+      if (this.isKerasSubclass(v.cls) && !layer) for (const [k, a] of v.attrs) if (k !== 'trainable') visit(a, own, seen);
+    };
+    for (const inst of this.layerInstances) visit(inst, undefined, new Set());
+    for (const m of this.models) visit(m.instance, undefined, new Set());
+  }
+
+  private readonly layerInstances: Instance[] = [];
+
   private newLayer(cls: ClassValue, args: CallArgs, site: Node): PyValue {
     const spec = KERAS_LAYERS.get(cls.name)!;
     const inst: Instance = { kind: 'instance', cls, attrs: new Map() };
@@ -247,6 +273,7 @@ export class KerasHost implements Host {
       return inst;
     }
     this.layerObjects.set(inst, this.layerObject(spec.type, site, converted.config));
+    this.layerInstances.push(inst);
     return inst;
   }
 
@@ -399,7 +426,20 @@ export class KerasHost implements Host {
       this.giveInput(model, { kind: 'tuple', items: example.dims.slice(1) }, site);
       return unknown(site, 'the output of a Keras model run is computed at run time');
     }
-    if (!this.symbolicArgs(x)) return this.stopOr(x && isUnknown(x) ? x.node : site, x && isUnknown(x) ? x.reason : `\`${site.text}\` is not called on a Keras tensor memlens follows`);
+    const symbolic = this.symbolicArgs(x);
+    if (!symbolic) return this.stopOr(x && isUnknown(x) ? x.node : site, x && isUnknown(x) ? x.reason : `\`${site.text}\` is not called on a Keras tensor memlens follows`);
+    if (model?.style === 'subclassed' && this.calling === 0 && !model.traced && !model.stopped && symbolic.every((t) => t.producer.kind === 'input')) {
+      // net(keras.Input(shape=...)) at top level builds the model on that input
+      try {
+        const outputs = this.runCall(inst, args, site);
+        model.traced = { inputs: symbolic, outputs };
+        return outputs;
+      } catch (e) {
+        if (!(e instanceof TraceStop)) throw e;
+        model.stopped = { node: e.node, reason: e.reason };
+        return unknown(e.node, e.reason);
+      }
+    }
     if (model) model.nested = true;
     if (model?.style === 'sequential') {
       let t: PyValue = x!;

@@ -31,6 +31,7 @@ export function kerasGraphs(host: KerasHost, defaults: ModelConfig, overrides: C
   const info = (node: Node, message: string, code: string = PY_CODES.unresolved): void => {
     if (isLocal(node)) out.diagnostics.push({ range: rangeOfNode(node), severity: 'info', code, message });
   };
+  host.applyTrainable();
   for (const d of host.diagnostics) {
     if (isLocal(d.node)) out.diagnostics.push({ range: rangeOfNode(d.node), severity: d.error ? 'error' : 'info', code: d.error ? PY_CODES.shape : PY_CODES.unresolved, message: d.message });
   }
