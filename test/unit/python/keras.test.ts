@@ -265,3 +265,39 @@ net(keras.Input(shape=(3,)))
     assert.deepEqual(r.graphs.map((g) => [g.name, totals(g).trainable]), [['net', 3 * 6 + 6 + 6 + 1]]);
   });
 });
+
+describe('a Keras model from a local import', () => {
+  const NETS = `import keras
+from keras import layers
+
+class Net(keras.Model):
+    def __init__(self, width):
+        super().__init__()
+        self.hidden = layers.Dense(width, activation="relu")
+        self.out = layers.Dense(1)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+class Broken(keras.Model):
+    def call(self, x):
+        return keras.ops.relu(x)
+`;
+  const files: Record<string, string> = { '/virtual/nets.py': NETS };
+  const run = (text: string) => analyzeText(text, { documentKey: '/virtual/train.py', readFile: (p) => files[p] });
+  it('is counted, and its ops and hovers stay in this document', () => {
+    const text = 'import keras\nfrom nets import Net\nnet = Net(8)\nnet.build((None, 4))\n';
+    const r = run(text);
+    assert.deepEqual(r.graphs.map((g) => [g.name, totals(g).trainable]), [['net', 4 * 8 + 8 + 8 + 1]]);
+    const last = text.split('\n').length - 1;
+    assert.ok(r.graphs[0]!.ops.every((op) => op.site.start.line < last), 'an op points past this document');
+    assert.ok(r.refs.every((ref) => ref.range.start.line < last));
+  });
+  it('what stops it there is said at the call here, with the line there', () => {
+    const r = run('import keras\nfrom nets import Broken\nnet = Broken()\nnet.build((None, 4))\n');
+    assert.equal(r.graphs.length, 0);
+    const [d] = r.diagnostics;
+    assert.deepEqual([d!.range.start.line, d!.code], [2, PY_CODES.unresolved]);
+    assert.match(d!.message, /keras\.ops\.relu.*\(line 15 of an imported file\)/);
+  });
+});

@@ -83,6 +83,8 @@ export class KerasHost implements Host {
   private readonly modelOf = new WeakMap<Instance, KerasModel>();
   private readonly optimizers = new WeakMap<Instance, { name: string; momentum: PyValue }>();
   private readonly inputLayers = new WeakMap<Instance, SymbolicTensor>();
+  /** Sequential models being expanded into the graph that calls them */
+  private readonly expanding = new Set<KerasModel>();
   /** call() methods being followed: unknown control flow there stops the model */
   private calling = 0;
   /** subclass constructors running: an unknown branch in one stops its model */
@@ -442,13 +444,20 @@ export class KerasHost implements Host {
     }
     if (model) model.nested = true;
     if (model?.style === 'sequential') {
-      let t: PyValue = x!;
-      for (const entry of model.layers) {
-        if (entry.value.kind === 'instance' && this.inputLayers.has(entry.value)) continue;
-        if (entry.value.kind === 'instance' && this.symbolic.has(entry.value)) continue;
-        t = this.interp.call(entry.value, { positional: [t], keywords: new Map() }, site);
+      if (this.expanding.has(model)) return this.stopOr(site, 'a Sequential model that contains itself');
+      this.expanding.add(model);
+      try {
+        let t: PyValue = x!;
+        for (const entry of model.layers) {
+          if (entry.value.kind === 'instance' && this.inputLayers.has(entry.value)) continue;
+          if (entry.value.kind === 'instance' && this.symbolic.has(entry.value)) continue;
+          t = this.interp.call(entry.value, { positional: [t], keywords: new Map() }, site);
+          if (isUnknown(t)) return t;
+        }
+        return t;
+      } finally {
+        this.expanding.delete(model);
       }
-      return t;
     }
     if (model?.style === 'functional') return this.stopOr(site, 'a functional keras.Model called as a layer is not followed by memlens yet');
     return this.runCall(inst, args, site);

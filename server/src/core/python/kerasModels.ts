@@ -3,7 +3,7 @@
 // optimizer and batch; what is not understood is an information diagnostic where it is written.
 import { mergeConfig, type ConfigOverrides } from '../config';
 import type { SourceRef } from '../frontend';
-import type { CoreDiagnostic, Graph, ModelConfig, Optimizer } from '../ir';
+import type { CoreDiagnostic, Graph, ModelConfig, Optimizer, SourceRange } from '../ir';
 import { buildGraphs, rangeOfNode, refsFor, type BuiltModel } from '../tfjs/graphs';
 import { TFJS_CODES } from '../tfjs/codes';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
@@ -45,7 +45,8 @@ export function kerasGraphs(host: KerasHost, defaults: ModelConfig, overrides: C
       continue;
     }
     if ('stop' in io) {
-      info(io.stop.node, `${label}: ${io.stop.reason}; the model is not analysed`);
+      const where = isLocal(io.stop.node) ? '' : ` (line ${io.stop.node.startPosition.row + 1} of an imported file)`;
+      info(where ? model.site : io.stop.node, `${label}: ${io.stop.reason}${where}; the model is not analysed`);
       continue;
     }
     const object: ModelObject = {
@@ -63,16 +64,24 @@ export function kerasGraphs(host: KerasHost, defaults: ModelConfig, overrides: C
     };
     const own = ownConfig(host, model, info);
     const result = buildGraphs([object], host.tensorNames, mergeConfig(defaults, own), overrides);
+    const elsewhere = importedRanges(object, isLocal);
     for (const d of result.diagnostics) {
       const error = ERROR_CODES.has(d.code);
-      out.diagnostics.push({ ...d, severity: error ? 'error' : d.severity === 'error' ? 'error' : 'info', code: error ? PY_CODES.shape : PY_CODES.unresolved, message: camelToSnake(d.message) });
+      const imported = elsewhere.has(rangeKey(d.range));
+      out.diagnostics.push({
+        range: imported ? rangeOfNode(model.site) : d.range,
+        severity: error || d.severity === 'error' ? 'error' : 'info',
+        code: error ? PY_CODES.shape : PY_CODES.unresolved,
+        message: `${camelToSnake(d.message)}${imported ? ` (line ${d.range.start.line + 1} of an imported file)` : ''}`,
+      });
     }
     const built = result.models[0]!;
     if (!built.graph) continue;
     const index = firstIndex + out.graphs.length;
-    out.graphs.push(built.graph);
-    out.built.push(built);
-    for (const r of refsFor([built], new Map([[built, index]]))) out.refs.push(r);
+    const local = localOnly(built, model.site, isLocal);
+    out.graphs.push(local.graph!);
+    out.built.push(local);
+    for (const r of refsFor([local], new Map([[local, index]]))) out.refs.push(r);
   }
   return out;
 }
@@ -140,4 +149,58 @@ function optimizerOf(host: KerasHost, v: PyValue): Optimizer | string {
     default:
       return `the optimizer '${o.name}' is not one memlens knows`;
   }
+}
+
+function rangeKey(r: SourceRange): string {
+  return `${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
+}
+
+/** the ranges of every node of the model's layers and tensors that lies in an imported file */
+function importedRanges(model: ModelObject, isLocal: (n: Node) => boolean): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<object>();
+  const note = (n: Node | undefined): void => {
+    if (n && !isLocal(n)) out.add(rangeKey(rangeOfNode(n)));
+  };
+  const visit = (v: Value | undefined): void => {
+    if (!v || seen.has(v)) return;
+    seen.add(v);
+    if (v.kind === 'unknown') note(v.node);
+    else if (v.kind === 'array') v.items.forEach(visit);
+    else if (v.kind === 'object') {
+      for (const n of v.nodes.values()) note(n);
+      for (const x of v.props.values()) visit(x);
+    } else if (v.kind === 'layer') {
+      note(v.site);
+      note(v.configNode);
+      visit(v.config);
+    } else if (v.kind === 'tensor') {
+      note(v.producer.site);
+      if (v.producer.kind === 'input') visit(v.producer.shape);
+      else {
+        visit(v.producer.layer);
+        v.producer.inputs.forEach(visit);
+      }
+    }
+  };
+  visit(model.outputs);
+  visit(model.inputs);
+  return out;
+}
+
+/**
+ * A model whose layers were written in an imported file: their ops point at the call that built
+ * the model here, and hover keeps to what this document holds.
+ */
+function localOnly(built: BuiltModel, site: Node, isLocal: (n: Node) => boolean): BuiltModel {
+  const moved = new Set(built.applications.filter((a) => !isLocal(a.site)).flatMap((a) => a.ops));
+  if (moved.size === 0) return built;
+  const here = rangeOfNode(site);
+  const graph = { ...built.graph!, ops: built.graph!.ops.map((op) => (moved.has(op.id) ? { ...op, site: here, statement: here } : op)) };
+  return {
+    ...built,
+    graph,
+    applications: built.applications.filter((a) => isLocal(a.site)).map((a) => (isLocal(a.layer.site) ? a : { ...a, layer: { ...a.layer, site: a.site } })),
+    ...(built.tensorBindings ? { tensorBindings: built.tensorBindings.filter((t) => isLocal(t.node)) } : {}),
+  };
 }
