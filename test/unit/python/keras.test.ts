@@ -209,6 +209,13 @@ net.build((None, 3))
     assert.match(d.message, /'kernel_size' must be an integer or a list of integers/);
     assert.equal(d.range.start.character, 'model = keras.Sequential([keras.Input((8, 8, 3)), layers.Conv2D(4, kernel_size='.length);
   });
+  it('a shared layer called on a tensor its weights were not made for is an error (Keras raises)', () => {
+    const r = analyzeText(HEAD + 'd = layers.Dense(2)\nmodel = keras.Sequential([keras.Input((3,)), d, d])\n');
+    assert.equal(r.graphs.length, 0);
+    const d = r.diagnostics.find((x) => x.severity === 'error')!;
+    assert.equal(d.code, PY_CODES.shape);
+    assert.match(d.message, /weights \(8 values\) were made for its first input; this input would need 6/);
+  });
   it('a shape that does not fit is an error', () => {
     const r = analyzeText(HEAD + 'a = keras.Input((4,))\nb = keras.Input((5,))\nmodel = keras.Model([a, b], layers.add([a, b]))\n');
     assert.equal(r.graphs.length, 0);
