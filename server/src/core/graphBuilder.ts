@@ -93,6 +93,8 @@ export class GraphBuilder {
   private readonly ctx: { -readonly [K in keyof OpContext]: OpContext[K] };
   private readonly inputLists: InputType[][] = [];
   private readonly columns = new GraphColumnsBuilder();
+  /** the weights each op's own rule made (before any a frontend adds): a later application sharing them must need as many */
+  private readonly weightsMade = new Map<OpId, number>();
   private readonly site: (SourceRange | undefined)[] = [];
   private readonly statement: (SourceRange | undefined)[] = [];
   private readonly spans: (RangeSource | undefined)[] = [];
@@ -193,6 +195,14 @@ export class GraphBuilder {
     let params: ParamCount;
     try {
       params = request.params ?? (request.sharesParamsWith === undefined ? spec.params(ctx, shape) : NO_PARAMS);
+      // a layer applied again uses its weights: a tensor that would need other weights does not fit it
+      if (request.sharesParamsWith !== undefined && request.params === undefined) {
+        const own = spec.params(ctx, shape);
+        const first = this.weightsMade.get(request.sharesParamsWith);
+        if (first !== undefined && own.trainable + own.nonTrainable !== first) {
+          return { message: `this layer's weights (${first} values) were made for its first input; this input would need ${own.trainable + own.nonTrainable}` };
+        }
+      }
     } catch (err) {
       if (err instanceof ShapeError) return rejection(err);
       throw err;
@@ -210,6 +220,7 @@ export class GraphBuilder {
     for (let k = 0; k < n && batchIndependent; k++) batchIndependent = this.columns.isBatchIndependent(request.inputs[k]!);
     if (spec.reducesBatch?.(ctx)) batchIndependent = true;
     const id = this.columns.add(spec, args, request.inputs, inPlace, params, request.sharesParamsWith, request.checkpointSegment, kept, dtype, elementsPerSample, batchIndependent);
+    if (request.sharesParamsWith === undefined && request.params === undefined) this.weightsMade.set(id, params.trainable + params.nonTrainable);
     this.site.push(request.site);
     this.statement.push(request.statement);
     this.spans.push(request.spans);

@@ -1,4 +1,4 @@
-// The Python frontend: PyTorch models in .py files -> FrontendResult, by static evaluation.
+// The Python frontend: PyTorch and Keras models in .py files -> FrontendResult, by static evaluation.
 // Files that import neither torch nor Keras are answered without parsing.
 import { mergeConfig, type ConfigOverrides } from '../config';
 import type { Frontend, FrontendOptions, FrontendResult, OutlineSymbol, SourceRef } from '../frontend';
@@ -13,6 +13,8 @@ import type { Trace } from './trace';
 import { documentPath, PYTHON_SKIPPED, type ReadFile } from './imports';
 import { findPragmas, pragmaInputs } from './pragma';
 import { TorchHost } from './torchHost';
+import { KerasHost, mentionsKeras } from './kerasHost';
+import { kerasGraphs } from './kerasModels';
 import type { PythonAnalysis } from './analysis';
 import { pythonFixEdits } from './fixes';
 import { Scope, type Instance, type ModuleState } from './values';
@@ -60,8 +62,10 @@ export function analyzePython(text: string, options: PythonOptions): PythonAnaly
 function evaluate(root: Node, text: string, options: PythonOptions): PythonAnalysis {
   const file = documentPath(options.documentKey);
   const host = new TorchHost({ defaults: options.defaults, torchVersion: options.torchVersion ?? DEFAULT_TORCH_VERSION, ...(file ? { file } : {}), ...(options.readFile ? { readFile: options.readFile } : {}) });
-  const interp = new Interpreter(host, MAX_STEPS);
+  const keras = mentionsKeras(text) ? new KerasHost(host) : undefined;
+  const interp = new Interpreter(keras ?? host, MAX_STEPS);
   host.attach(interp);
+  keras?.attach(interp);
   const diagnostics: CoreDiagnostic[] = [];
   const scope = new Scope(undefined);
   try {
@@ -142,6 +146,12 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
         : `model '${m.name}' (${m.instance.cls.name}): ${paramsSentence(m.counts)}; memlens needs an example input to analyse its memory: call it on an example tensor, or add \`# memlens: input [N, ...]\` above the class`,
     });
   });
+  if (keras) {
+    const k = kerasGraphs(keras, options.defaults, options.overrides, (n) => n.anchor.doc === root.anchor.doc, graphs.length);
+    graphs.push(...k.graphs);
+    refs.push(...k.refs);
+    diagnostics.push(...k.diagnostics);
+  }
   const outline: OutlineSymbol[] = graphs.map((g) => ({ name: g.name, kind: 'model', range: g.range, selectionRange: g.nameRange, detail: `${g.ops.length} ops`, children: [] }));
   return { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules };
 }

@@ -790,7 +790,8 @@ export class Interpreter {
   }
 
   binaryOp(op: string, a: PyValue, b: PyValue, site: Node): PyValue {
-    if (a.kind === 'tensor' || b.kind === 'tensor' || a.kind === 'parameter' || b.kind === 'parameter') {
+    // instances too: a Keras symbolic tensor is one (`x + shortcut` in a functional model)
+    if (a.kind === 'tensor' || b.kind === 'tensor' || a.kind === 'parameter' || b.kind === 'parameter' || a.kind === 'instance' || b.kind === 'instance') {
       const r = this.host.binary?.(op, a, b, site);
       if (r) return r;
     }

@@ -1,0 +1,104 @@
+// The oracle for the Keras fixtures in test/fixtures/python/keras_*.py: each model built again with
+// TensorFlow.js (the same Keras layers and weights; TensorFlow for Python is not installable here),
+// on its CPU backend, and its parameter counts and every layer application's output shape written
+// to test/fixtures/python/keras_oracle.json. The test suite reads the JSON; rerun this after
+// changing a fixture:   node scripts/keras_oracle.mjs
+import * as tf from '@tensorflow/tfjs';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const L = tf.layers;
+const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'python', 'keras_oracle.json');
+
+/** keras_cnn.py: Sequential, keras.Input(shape=(28, 28, 1)), two conv blocks, a dense head */
+function kerasCnn() {
+  const block = (filters, first) => [
+    L.conv2d({ filters, kernelSize: [3, 3], padding: 'same', activation: 'relu', ...(first ? { inputShape: [28, 28, 1] } : {}) }),
+    L.batchNormalization({}),
+    L.maxPooling2d({ poolSize: 2 }),
+  ];
+  return tf.sequential({
+    layers: [...block(32, true), ...block(64, false), L.flatten(), L.dropout({ rate: 0.5 }), L.dense({ units: 128, activation: 'relu' }), L.dense({ units: 10, activation: 'softmax' })],
+  });
+}
+
+/** keras_residual.py: functional, two residual stages with an added shortcut, a shared head */
+function kerasResidual() {
+  const inputs = tf.input({ shape: [32, 32, 3] });
+  let x = L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }).apply(inputs);
+  x = L.batchNormalization({}).apply(x);
+  x = L.reLU().apply(x);
+  const residual = (x, filters, stride) => {
+    let shortcut = x;
+    let y = L.conv2d({ filters, kernelSize: 3, strides: stride, padding: 'same', activation: 'relu' }).apply(x);
+    y = L.conv2d({ filters, kernelSize: 3, padding: 'same' }).apply(y);
+    if (stride !== 1) shortcut = L.conv2d({ filters, kernelSize: 1, strides: stride }).apply(shortcut);
+    y = L.add().apply([y, shortcut]);
+    return L.activation({ activation: 'relu' }).apply(y);
+  };
+  x = residual(x, 16, 1);
+  x = residual(x, 32, 2);
+  const avg = L.globalAveragePooling2d({}).apply(x);
+  const peak = L.globalMaxPooling2d({}).apply(x);
+  const head = L.dense({ units: 10 });
+  const logits = L.concatenate().apply([head.apply(avg), head.apply(peak)]);
+  return tf.model({ inputs, outputs: logits });
+}
+
+/** keras_subclassed.py: TextClassifier(blocks=3) built on (None, 40), its call() as a graph */
+function kerasSubclassed() {
+  const tokens = tf.input({ shape: [40] });
+  let x = L.embedding({ inputDim: 5000, outputDim: 64 }).apply(tokens);
+  for (let i = 0; i < 3; i++) {
+    let y = L.dense({ units: 256, activation: 'gelu' }).apply(x);
+    y = L.dense({ units: 64 }).apply(y);
+    y = L.dropout({ rate: 0.1 }).apply(y);
+    x = L.layerNormalization({}).apply(L.add().apply([x, y]));
+  }
+  const out = L.dense({ units: 4, activation: 'softmax' }).apply(L.globalAveragePooling1d({}).apply(x));
+  return tf.model({ inputs: tokens, outputs: out });
+}
+
+/** keras_text.py: Sequential with an embedding, a bidirectional LSTM and a GRU (reset_after=False) */
+function kerasText() {
+  return tf.sequential({
+    layers: [
+      L.embedding({ inputDim: 20000, outputDim: 128, inputLength: 100 }),
+      L.bidirectional({ layer: L.lstm({ units: 64, returnSequences: true }) }),
+      L.gru({ units: 32 }),
+      L.dense({ units: 1, activation: 'sigmoid' }),
+    ],
+  });
+}
+
+const MODELS = {
+  'keras_cnn.py': { graph: 'model', build: kerasCnn },
+  'keras_residual.py': { graph: 'model', build: kerasResidual },
+  'keras_subclassed.py': { graph: 'model', build: kerasSubclassed },
+  'keras_text.py': { graph: 'model', build: kerasText },
+};
+
+const count = (weights) => weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+
+function describeModel(model) {
+  const layers = model.layers
+    .filter((l) => l.getClassName() !== 'InputLayer')
+    .map((l) => ({
+      class: l.getClassName(),
+      params: count(l.weights),
+      // one output shape per application, batch axis dropped
+      outputs: l.inboundNodes.map((n) => (Array.isArray(n.outputShapes[0]) ? n.outputShapes[0] : n.outputShapes).slice(1)),
+    }));
+  return { trainable: count(model.trainableWeights), nonTrainable: count(model.nonTrainableWeights), layers };
+}
+
+await tf.setBackend('cpu');
+const out = { generator: 'scripts/keras_oracle.mjs', tfjs: tf.version.tfjs, backend: tf.getBackend(), models: {} };
+for (const [file, { graph, build }] of Object.entries(MODELS)) {
+  const model = build();
+  out.models[file] = { graph, ...describeModel(model) };
+  model.dispose();
+}
+writeFileSync(OUT, `${JSON.stringify(out, null, 1)}\n`);
+console.log(`wrote ${OUT}: ${Object.entries(out.models).map(([f, m]) => `${f} ${m.trainable}+${m.nonTrainable}`).join(', ')}`);

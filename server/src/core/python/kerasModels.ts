@@ -1,0 +1,206 @@
+// The Keras models a Python file built -> graphs, through the tf.js frontend's graph builder
+// (tfjs/graphs.ts) and its Keras layer table: the file's compile / fit give each model its mode,
+// optimizer and batch; what is not understood is an information diagnostic where it is written.
+import { mergeConfig, type ConfigOverrides } from '../config';
+import type { SourceRef } from '../frontend';
+import type { CoreDiagnostic, Graph, ModelConfig, Optimizer, SourceRange } from '../ir';
+import { buildGraphs, rangeOfNode, refsFor, type BuiltModel } from '../tfjs/graphs';
+import { TFJS_CODES } from '../tfjs/codes';
+import type { SyntaxNode as Node } from '../tfjs/syntax';
+import type { ModelObject, Value } from '../tfjs/values';
+import { PY_CODES } from './codes';
+import type { KerasHost, KerasModel } from './kerasHost';
+import { camelToSnake } from './kerasNames';
+import { describe, numberOf, type PyValue } from './values';
+
+/** Keras' batch when model.fit() is given none */
+export const KERAS_DEFAULT_BATCH = 32;
+
+export interface KerasResult {
+  readonly graphs: Graph[];
+  readonly refs: SourceRef[];
+  readonly diagnostics: CoreDiagnostic[];
+  readonly built: BuiltModel[];
+}
+
+/** tf.js frontend codes -> the Python frontend's: a layer that does not fit is an error, the rest not understood */
+const ERROR_CODES: ReadonlySet<string> = new Set([TFJS_CODES.shape, TFJS_CODES.invalidConfig]);
+
+export function kerasGraphs(host: KerasHost, defaults: ModelConfig, overrides: ConfigOverrides | undefined, isLocal: (n: Node) => boolean, firstIndex: number): KerasResult {
+  const out: KerasResult = { graphs: [], refs: [], diagnostics: [], built: [] };
+  const info = (node: Node, message: string, code: string = PY_CODES.unresolved): void => {
+    if (isLocal(node)) out.diagnostics.push({ range: rangeOfNode(node), severity: 'info', code, message });
+  };
+  host.applyTrainable();
+  for (const d of host.diagnostics) {
+    if (isLocal(d.node)) out.diagnostics.push({ range: rangeOfNode(d.node), severity: d.error ? 'error' : 'info', code: d.error ? PY_CODES.shape : PY_CODES.unresolved, message: d.message });
+  }
+  for (const model of host.models) {
+    if (!isLocal(model.site)) continue;
+    const name = modelName(model);
+    const label = `model '${name}' (${host.describeModel(model)})`;
+    const io = modelIO(host, model);
+    if (io === undefined) {
+      if (!model.nested) info(model.name?.node ?? model.site, `${label}: memlens needs its input shape to analyse it: ${howToGiveInput(model)}`, PY_CODES.noInput);
+      continue;
+    }
+    if ('stop' in io) {
+      const where = isLocal(io.stop.node) ? '' : ` (line ${io.stop.node.startPosition.row + 1} of an imported file)`;
+      info(where ? model.site : io.stop.node, `${label}: ${io.stop.reason}${where}; the model is not analysed`);
+      continue;
+    }
+    const object: ModelObject = {
+      kind: 'model',
+      serial: 0,
+      style: 'functional',
+      site: model.site,
+      layers: [],
+      inputs: { kind: 'array', items: io.inputs },
+      outputs: host.valueOf(io.outputs, model.site, 'outputs'),
+      name: model.name?.node.text ?? name,
+      ...(model.name ? { nameNode: model.name.node } : {}),
+      ...(model.name?.scope.functionName ? { scopeName: model.name.scope.functionName } : {}),
+      ...(model.fit?.batch ? { batchSize: { value: host.valueOf(model.fit.batch.value, model.fit.batch.node, 'batch_size'), node: model.fit.batch.node } } : {}),
+    };
+    const own = ownConfig(host, model, info);
+    const result = buildGraphs([object], host.tensorNames, mergeConfig(defaults, own), overrides);
+    const elsewhere = importedRanges(object, isLocal);
+    for (const d of result.diagnostics) {
+      const error = ERROR_CODES.has(d.code);
+      const imported = elsewhere.has(rangeKey(d.range));
+      out.diagnostics.push({
+        range: imported ? rangeOfNode(model.site) : d.range,
+        severity: error || d.severity === 'error' ? 'error' : 'info',
+        code: error ? PY_CODES.shape : PY_CODES.unresolved,
+        message: `${camelToSnake(d.message)}${imported ? ` (line ${d.range.start.line + 1} of an imported file)` : ''}`,
+      });
+    }
+    const built = result.models[0]!;
+    if (!built.graph) continue;
+    const index = firstIndex + out.graphs.length;
+    const local = localOnly(built, model.site, isLocal);
+    out.graphs.push(local.graph!);
+    out.built.push(local);
+    for (const r of refsFor([local], new Map([[local, index]]))) out.refs.push(r);
+  }
+  return out;
+}
+
+function modelName(model: KerasModel): string {
+  if (!model.name) return `model@${model.site.startPosition.row + 1}`;
+  const fn = model.name.scope.functionName;
+  return fn ? `${fn}.${model.name.node.text}` : model.name.node.text;
+}
+
+function howToGiveInput(model: KerasModel): string {
+  if (model.style === 'subclassed') return 'call `model.build((None, ...))` or call the model on `keras.Input(shape=...)`';
+  return 'start its layers with `keras.Input(shape=...)`, give the first layer `input_shape=...`, or call `model.build((None, ...))`';
+}
+
+function modelIO(host: KerasHost, model: KerasModel): { inputs: Value[]; outputs: PyValue } | { stop: { node: Node; reason: string } } | undefined {
+  if (model.stopped) return { stop: model.stopped };
+  if (model.style === 'sequential') {
+    if (model.layers.length === 0) return { stop: { node: model.site, reason: 'it has no layers' } };
+    return host.sequentialIO(model);
+  }
+  if (model.style === 'subclassed') return model.traced;
+  const inputs = host.valueOf(model.inputs!, model.site, 'inputs');
+  return { inputs: inputs.kind === 'array' ? inputs.items : [inputs], outputs: model.outputs! };
+}
+
+/** compile() and fit(): training with the optimizer, Keras' batch; an example call: its batch */
+function ownConfig(host: KerasHost, model: KerasModel, info: (node: Node, message: string) => void): Partial<{ -readonly [K in keyof ModelConfig]: ModelConfig[K] }> {
+  const own: Partial<{ -readonly [K in keyof ModelConfig]: ModelConfig[K] }> = {};
+  if (model.compiled || model.fit) own.mode = 'train';
+  if (model.fit && !model.fit.batch) own.batch = KERAS_DEFAULT_BATCH;
+  else if (!model.fit && model.exampleBatch !== undefined) own.batch = model.exampleBatch;
+  if (model.optimizer) {
+    const opt = optimizerOf(host, model.optimizer.value);
+    if (typeof opt === 'string') info(model.optimizer.node, `${opt}; the memlens optimizer setting applies`);
+    else own.optimizer = opt;
+  }
+  return own;
+}
+
+/**
+ * Keras optimizers by the state they keep per weight: SGD none (momentum: one), Adam, AdamW,
+ * Adamax, Nadam and Adadelta two; RMSprop and Adagrad one (counted as SGD with momentum).
+ */
+function optimizerOf(host: KerasHost, v: PyValue): Optimizer | string {
+  const o = host.optimizerOf(v);
+  if (!o) return `the optimizer ${describe(v)} is not one memlens knows${v.kind === 'unknown' ? ` (${v.reason})` : ''}`;
+  const momentum = o.momentum.kind === 'none' ? 0 : numberOf(o.momentum);
+  if (momentum === undefined) return `the momentum of the optimizer is not known statically`;
+  switch (o.name.toLowerCase()) {
+    case 'sgd':
+      return { kind: 'sgd', momentum };
+    case 'adam':
+    case 'adamax':
+    case 'nadam':
+    case 'adadelta':
+      return { kind: 'adam', momentum: 0 };
+    case 'adamw':
+      return { kind: 'adamw', momentum: 0 };
+    case 'rmsprop':
+      if (momentum > 0) return `RMSprop with momentum keeps two values per weight, which memlens does not model yet`;
+      return { kind: 'sgd', momentum: 0.9 };
+    case 'adagrad':
+      return { kind: 'sgd', momentum: 0.9 };
+    default:
+      return `the optimizer '${o.name}' is not one memlens knows`;
+  }
+}
+
+function rangeKey(r: SourceRange): string {
+  return `${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
+}
+
+/** the ranges of every node of the model's layers and tensors that lies in an imported file */
+function importedRanges(model: ModelObject, isLocal: (n: Node) => boolean): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<object>();
+  const note = (n: Node | undefined): void => {
+    if (n && !isLocal(n)) out.add(rangeKey(rangeOfNode(n)));
+  };
+  const visit = (v: Value | undefined): void => {
+    if (!v || seen.has(v)) return;
+    seen.add(v);
+    if (v.kind === 'unknown') note(v.node);
+    else if (v.kind === 'array') v.items.forEach(visit);
+    else if (v.kind === 'object') {
+      for (const n of v.nodes.values()) note(n);
+      for (const x of v.props.values()) visit(x);
+    } else if (v.kind === 'layer') {
+      note(v.site);
+      note(v.configNode);
+      visit(v.config);
+    } else if (v.kind === 'tensor') {
+      note(v.producer.site);
+      if (v.producer.kind === 'input') visit(v.producer.shape);
+      else {
+        visit(v.producer.layer);
+        v.producer.inputs.forEach(visit);
+      }
+    }
+  };
+  visit(model.outputs);
+  visit(model.inputs);
+  return out;
+}
+
+/**
+ * A model whose layers were written in an imported file: their ops point at the call that built
+ * the model here, and hover keeps to what this document holds.
+ */
+function localOnly(built: BuiltModel, site: Node, isLocal: (n: Node) => boolean): BuiltModel {
+  const moved = new Set(built.applications.filter((a) => !isLocal(a.site)).flatMap((a) => a.ops));
+  if (moved.size === 0) return built;
+  const here = rangeOfNode(site);
+  const graph = { ...built.graph!, ops: built.graph!.ops.map((op) => (moved.has(op.id) ? { ...op, site: here, statement: here } : op)) };
+  return {
+    ...built,
+    graph,
+    applications: built.applications.filter((a) => isLocal(a.site)).map((a) => (isLocal(a.layer.site) ? a : { ...a, layer: { ...a.layer, site: a.site } })),
+    ...(built.tensorBindings ? { tensorBindings: built.tensorBindings.filter((t) => isLocal(t.node)) } : {}),
+  };
+}
