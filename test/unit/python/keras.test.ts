@@ -308,3 +308,12 @@ class Broken(keras.Model):
     assert.match(d!.message, /keras\.ops\.relu.*\(line 15 of an imported file\)/);
   });
 });
+
+describe('Keras and the framework profiles', () => {
+  it('a Keras model in Python is never given the PyTorch profile (the file default for Python): it gets the TensorFlow.js one', () => {
+    const path = join(FIXTURES, 'keras_cnn.py');
+    const a = analyzeDocument(readFileSync(path, 'utf8'), 'python', { documentKey: path });
+    assert.ok(a.models.length > 0);
+    for (const m of a.models) assert.equal(m.graph.config.framework, 'tfjs');
+  });
+});

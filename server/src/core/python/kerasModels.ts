@@ -63,7 +63,9 @@ export function kerasGraphs(host: KerasHost, defaults: ModelConfig, overrides: C
       ...(model.fit?.batch ? { batchSize: { value: host.valueOf(model.fit.batch.value, model.fit.batch.node, 'batch_size'), node: model.fit.batch.node } } : {}),
     };
     const own = ownConfig(host, model, info);
-    const result = buildGraphs([object], host.tensorNames, mergeConfig(defaults, own), overrides);
+    // Keras runs on TensorFlow, never on PyTorch: its closest profile is TensorFlow.js' (the same layers)
+    const framework: ConfigOverrides = defaults.framework === 'pytorch' ? { framework: 'tfjs' } : {};
+    const result = buildGraphs([object], host.tensorNames, mergeConfig(defaults, framework, own), overrides);
     const elsewhere = importedRanges(object, isLocal);
     for (const d of result.diagnostics) {
       const error = ERROR_CODES.has(d.code);
