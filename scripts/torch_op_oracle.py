@@ -42,6 +42,8 @@ CASES = [
     ("maxpool", "nn.MaxPool2d(2)", [4, 16, 8, 8], ["infer"]),
     ("mlp_dropout", "nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 10)", [8, 64], ["infer", "train"]),
     ("layernorm", "nn.Linear(64, 64), nn.LayerNorm(64)", [8, 16, 64], ["infer", "train"]),
+    ("conv_transpose", "nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False)", [4, 64, 8, 8], ["infer", "train"]),
+    ("relu_conv_transpose", "nn.ReLU(), nn.ConvTranspose2d(16, 8, 4, 2, 1), nn.Tanh()", [2, 16, 8, 8], ["infer", "train"]),
     ("batchnorm", "nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16)", [4, 16, 8, 8], ["infer", "train"]),
 ]
 

@@ -66,7 +66,6 @@ describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)
 
 /** corpus models the profile does not cover yet, and the reason it gives */
 const NOT_PROFILED: Readonly<Record<string, RegExp>> = {
-  dcgan_netG: /conv2d_transpose/,
   gru_classifier: /\bgru\b/,
   lstm_lm: /\blstm\b/,
 };

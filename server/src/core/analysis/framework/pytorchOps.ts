@@ -193,6 +193,35 @@ const conv2d: TorchOpRule = {
   },
 };
 
+/**
+ * torch 1.13 runs a float transposed convolution on a CPU with its own kernel (never oneDNN): one
+ * sample at a time, through a column buffer of (filters / groups) x k x k rows by the input's
+ * positions, which its backward makes again
+ */
+const conv2dTranspose: TorchOpRule = {
+  saves: INPUT,
+  forward(c) {
+    c.output();
+    const columns = c.temp(transposeColumns(c));
+    c.free(columns);
+  },
+  backward(c) {
+    c.weightGrad();
+    const columns = c.temp(transposeColumns(c));
+    if (c.needsGrad(0)) c.gradInput(0);
+    c.free(columns);
+  },
+};
+
+function transposeColumns(c: ForwardContext | BackwardContext): number {
+  const input = c.inShape(0);
+  const kernel = nums(c.node.attrs['kernel']);
+  const groups = typeof c.node.attrs['groups'] === 'number' ? c.node.attrs['groups'] : 1;
+  const filters = c.outShape[1]!;
+  const positions = input.slice(2).reduce((a, b) => a * b, 1);
+  return (filters / groups) * kernel.reduce((a, b) => a * b, 1) * positions * c.elementBytes;
+}
+
 function weightBytes(g: ConvGeometry): number {
   return g.outChannels * (g.inChannels / g.groups) * g.kernel.reduce((a, b) => a * b, 1) * g.elementBytes;
 }
@@ -292,6 +321,7 @@ const view = rule(NOTHING, (c) => c.view(), passBackward);
 /** torch's rules by registry op; an op not listed has no PyTorch profile yet */
 export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   conv2d,
+  conv2d_transpose: conv2dTranspose,
   dense: linear,
   embedding: rule(INPUT),
   batchnorm,
