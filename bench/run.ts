@@ -4,7 +4,8 @@
 //   3. the planner: time and planned / lower bound (bench/planner.ts)
 //   4. the Python (PyTorch) frontend on a generated 2,000-line file (bench/python.ts)
 //   5. the other benchmarks in bench/ (TensorFlow.js frontend, code actions) when they exist
-// `npm run bench -- scale lsp` runs only the named sections (examples, scale, planner, lsp, python, others).
+// `npm run bench -- scale lsp` runs only the named sections (examples, scale, planner, lsp, python, others);
+// `npm run bench -- public` the public-repository evaluation (bench/publicModels.ts), never run by default.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -259,7 +260,9 @@ function benchPython(): void {
   runScript('python.ts', 'Python (PyTorch) frontend', true, [], true);
 }
 
-const SECTIONS = ['examples', 'scale', 'planner', 'lsp', 'python', 'others'] as const;
+const SECTIONS = ['examples', 'scale', 'planner', 'lsp', 'python', 'others', 'public'] as const;
+/** `public` reads a local cache of public repositories (bench/publicModels.ts): only when asked */
+const OPT_IN: readonly Section[] = ['public'];
 type Section = (typeof SECTIONS)[number];
 
 /** `npm run bench` runs every section; `npm run bench -- scale lsp` only those */
@@ -270,7 +273,7 @@ function chosenSections(): Section[] {
     console.error(`unknown section ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
     process.exit(2);
   }
-  return asked.length === 0 ? [...SECTIONS] : (asked as Section[]);
+  return asked.length === 0 ? SECTIONS.filter((s) => !OPT_IN.includes(s)) : (asked as Section[]);
 }
 
 async function main(): Promise<void> {
@@ -290,6 +293,7 @@ async function main(): Promise<void> {
   }
   if (sections.includes('python')) benchPython();
   if (sections.includes('others')) benchOthers();
+  if (sections.includes('public')) runScript('publicModels.ts', 'Python frontend on public model files (bench/public-models.json)', false);
 }
 
 void main();

@@ -8,5 +8,5 @@ import type { Instance } from './values';
 export interface PythonAnalysis extends FrontendResult {
   readonly traces: readonly Trace[];
   /** counted parameters of each model the file builds, traced or not */
-  readonly modules: readonly { name: string; instance: Instance; counts: ReturnType<typeof countParameters> }[];
+  readonly modules: readonly { name: string; instance: Instance; counts: ReturnType<typeof countParameters>; /** why the counts are not known (a part memlens does not model): then they are no figure */ unknown?: string }[];
 }

@@ -25,9 +25,14 @@ const MAX_STEPS = 300_000;
 
 export const DEFAULT_TORCH_VERSION = '2.5';
 
-/** every import form names the package: `import torch`, `from torch import nn`, `from tensorflow import keras`, `import keras` */
+/**
+ * every import form names the package: `import torch`, `from torch import nn`, `from tensorflow
+ * import keras`, `import keras`; or torch arrives through a wildcard import of a local module
+ * (`from .unet_parts import *`) and the file uses it (`nn.Module`, `torch.`)
+ */
 export function mentionsPythonFramework(text: string): boolean {
-  return /^\s*(import|from)\s+(torch|keras|tensorflow)\b/m.test(text);
+  if (/^\s*(import|from)\s+(torch|keras|tensorflow)\b/m.test(text)) return true;
+  return /^\s*from\s+[\w.]+\s+import\s+\*/m.test(text) && /\b(nn\.[A-Z]\w*|torch\.\w+)/.test(text);
 }
 
 export interface PythonOptions {
@@ -91,6 +96,14 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
   // notes on imported files belong to those files' own analysis
   for (const n of interp.notes) if (n.node.anchor.doc === root.anchor.doc) diagnostics.push({ range: rangeOfNode(n.node), severity: 'info', code: PY_CODES.unresolved, message: n.message });
 
+  // each module tree walked once: the counts, and which modules sit inside another (a backbone is part of its model)
+  const trees = new Map<Instance, Instance[]>();
+  const treeOf = (m: Instance): Instance[] => {
+    let t = trees.get(m);
+    if (!t) trees.set(m, (t = collectModules(m).map((e) => e.module)));
+    return t;
+  };
+  const poisonOf = (m: Instance): { node: Node; reason: string } | undefined => treeOf(m).map((e) => host.poisoned.get(e)).find((p) => p);
   const graphs: Graph[] = [];
   const refs: SourceRef[] = [];
   const traced = new Set<Instance>();
@@ -99,13 +112,15 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
     if (trace.stopped) {
       const stop = trace.stopped;
       const counts = countParameters(trace.root);
+      const poisoned = poisonOf(trace.root);
       const local = trace.isLocal(stop.node);
       const where = local ? '' : ` (line ${stop.node.startPosition.row + 1} of an imported file)`;
       diagnostics.push({
         range: rangeOfNode(local ? stop.node : trace.callSite),
         severity: stop.isError ? 'error' : 'info',
         code: stop.isError ? PY_CODES.shape : PY_CODES.unresolved,
-        message: `model '${trace.name}': ${stop.reason}${where}. ${paramsSentence(counts)}; its activations are not analysed`,
+        // a figure is exact or absent: a model holding a part memlens does not model gets no count
+        message: poisoned ? `model '${trace.name}': ${stop.reason}${where}; its parameters and activations are not known` : `model '${trace.name}': ${stop.reason}${where}. ${paramsSentence(counts)}; its activations are not analysed`,
       });
       continue;
     }
@@ -115,19 +130,13 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
     graphs.push(graph);
     for (const r of refsOf(trace, graph, index)) refs.push(r);
   }
-  // each module tree walked once: the counts, and which modules sit inside another (a backbone is part of its model)
-  const trees = new Map<Instance, Instance[]>();
-  const treeOf = (m: Instance): Instance[] => {
-    let t = trees.get(m);
-    if (!t) trees.set(m, (t = collectModules(m).map((e) => e.module)));
-    return t;
-  };
   const counted = new Map<Instance, ReturnType<typeof countParameters>>();
   const built = host.built.filter((b) => b.scope.parent === undefined || b.scope.functionName !== undefined);
   const modules = built.map((b) => {
     let counts = counted.get(b.instance);
     if (!counts) counted.set(b.instance, (counts = countParameters(b.instance)));
-    return { name: b.scope.functionName ? `${b.scope.functionName}.${b.nameNode.text}` : b.nameNode.text, instance: b.instance, counts };
+    const poisoned = poisonOf(b.instance);
+    return { name: b.scope.functionName ? `${b.scope.functionName}.${b.nameNode.text}` : b.nameNode.text, instance: b.instance, counts, ...(poisoned ? { unknown: poisoned.reason } : {}) };
   });
   const nested = new Set([...host.traces.map((t) => t.root), ...built.map((b) => b.instance)].flatMap((m) => treeOf(m).slice(1)));
   const reported = new Set<Instance>();
@@ -135,7 +144,7 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
     const m = modules[i]!;
     if (traced.has(m.instance) || nested.has(m.instance) || reported.has(m.instance)) return;
     reported.add(m.instance);
-    const poisoned = treeOf(m.instance).map((e) => host.poisoned.get(e)).find((p) => p);
+    const poisoned = poisonOf(m.instance);
     const site = b.nameNode;
     diagnostics.push({
       range: rangeOfNode(site),

@@ -23,6 +23,7 @@ import {
   type ClassValue,
   type FunctionValue,
   type PyValue,
+  type Unknown,
 } from './values';
 import { releaseVariable, TraceStop } from './trace';
 
@@ -498,12 +499,18 @@ export class Interpreter {
     const name = node.childForFieldName('name')!.text;
     const bases: ClassValue[] = [];
     let isModule = false;
+    let unknownBase: Unknown | undefined;
     for (const b of node.childForFieldName('superclasses')?.namedChildren ?? []) {
       if (b.type === 'keyword_argument') continue;
       const v = this.eval(b, scope);
       if (v.kind === 'class') {
         bases.push(v);
         isModule ||= v.isModule;
+        unknownBase ??= v.unknownBase;
+      } else if (isUnknown(v) && v.module) {
+        // a torch.nn class memlens does not model: the subclass is a module whose parameters are not known
+        isModule = true;
+        unknownBase ??= v;
       } else if (!isUnknown(v) || !/^(object|ABC|Generic.*)$/.test(b.text)) {
         // an unknown base (a mixin from elsewhere): the class still works where it is a module
         if (isUnknown(v)) this.note(b, `the base class \`${b.text}\` is not known to memlens: its methods are not followed`);
@@ -512,7 +519,7 @@ export class Interpreter {
     const attrs = new Map<string, PyValue>();
     const dataclass = decorators.some((d) => d === 'dataclass' || d.endsWith('.dataclass'));
     const fields: { name: string; default?: PyValue }[] = [];
-    const cls: ClassValue = { kind: 'class', name, bases, attrs, isModule, node, ...(dataclass ? { fields } : {}) };
+    const cls: ClassValue = { kind: 'class', name, bases, attrs, isModule, node, ...(dataclass ? { fields } : {}), ...(unknownBase ? { unknownBase } : {}) };
     const classScope = new Scope(scope, scope.functionName);
     for (const stmt of this.body(node.childForFieldName('body'))) {
       this.tick();

@@ -415,8 +415,8 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
     },
     forward(call, inputs) {
       const x = one(inputs, call);
-      if (inputs.length > 1 && inputs[1]!.kind !== 'none') call.fail(`${name} with an initial hidden state is not modelled yet`);
       const c = call.config;
+      if (inputs.length > 1) initialState(call, name, inputs[1]!, need(c, 'num_layers', call.fail) * (flag(c, 'bidirectional', call.fail) ? 2 : 1), need(c, 'hidden_size', call.fail));
       const batchFirst = flag(c, 'batch_first', call.fail);
       if (x.shape.length !== 3 || x.batchAxis !== (batchFirst ? 0 : 1)) call.fail(`${name}(batch_first=${batchFirst ? 'True' : 'False'}) expects ${batchFirst ? '[N, L, F]' : '[L, N, F]'}, got ${describe(x)}`);
       const fin = need(c, 'input_size', call.fail);
@@ -430,6 +430,22 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
       return { kind: 'tuple', items: [{ ...out, batchAxis: x.batchAxis, shape: batchFirst ? out.shape : [out.shape[1]!, out.shape[0]!, out.shape[2]!] }, name === 'LSTM' ? { kind: 'tuple', items: [h, h] } : h] };
     },
   };
+}
+
+/**
+ * `rnn(x, h0)` / `lstm(x, (h0, c0))`: the caller's initial state, [layers * directions, N, hidden]
+ * (or unbatched [layers * directions, hidden]). It is read, not kept, and changes no shape or
+ * allocation of the layer, so it is checked and then left out of the graph.
+ */
+function initialState(call: LayerCall, name: string, state: PyValue, rows: number, hidden: number): void {
+  if (state.kind === 'none') return;
+  const parts = name === 'LSTM' ? (state.kind === 'tuple' || state.kind === 'list' ? state.items : undefined) : [state];
+  if (!parts || parts.length !== (name === 'LSTM' ? 2 : 1)) call.fail(`${name} expects ${name === 'LSTM' ? 'an initial state (h0, c0)' : 'an initial state h0'}, got ${describe(state)}`);
+  for (const t of parts) {
+    if (t.kind !== 'tensor') call.fail(`the initial state of ${name} is ${describe(t)}, not a known tensor`);
+    const last = t.shape[t.shape.length - 1];
+    if (t.shape[0] !== rows || last !== hidden || (t.shape.length !== 3 && t.shape.length !== 2)) call.fail(`${name} expects an initial state [${rows}, N, ${hidden}], got ${describe(t)}`);
+  }
 }
 
 // ---------------------------------------------------------------- containers, losses

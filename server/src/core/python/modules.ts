@@ -32,6 +32,15 @@ export function isModule(v: PyValue | undefined): v is Instance & { module: Modu
 /** `obj.name = value` on a module: torch's __setattr__ routes modules and parameters to their dicts */
 export function setModuleAttr(obj: Instance & { module: ModuleState }, name: string, value: PyValue): void {
   const m = obj.module;
+  // a module or parameter replacing one of its kind keeps its place (torch assigns into the same dict entry)
+  if (isModule(value) && m.children.has(name)) {
+    m.children.set(name, value);
+    return;
+  }
+  if (value.kind === 'parameter' && !value.buffer && m.params.has(name)) {
+    m.params.set(name, value);
+    return;
+  }
   m.children.delete(name);
   m.params.delete(name);
   obj.attrs.delete(name);

@@ -93,10 +93,17 @@ export class TorchHost implements Host {
   private attrBuiltin(name: 'getattr' | 'setattr' | 'hasattr'): PyValue {
     return builtin(name, (args, site) => {
       const [obj, key, third] = args.positional;
-      if (!obj || !key || key.kind !== 'str') return unknown(site, `${name}() with a name that is not a known string`);
+      if (!obj || !key || key.kind !== 'str') {
+        // a module attribute memlens cannot name may be a submodule: its model's count is not known
+        if (name === 'setattr' && obj && isModule(obj)) this.poisonModule(obj, site, `\`${site.text}\` sets an attribute whose name is not known statically`);
+        return unknown(site, `${name}() with a name that is not a known string`);
+      }
       if (name === 'setattr') {
         if (!third) return unknown(site, 'setattr() without a value');
-        if (isModule(obj)) setModuleAttr(obj, key.value, third);
+        if (isModule(obj)) {
+          this.mayHold(obj, key.value, third);
+          setModuleAttr(obj, key.value, third);
+        }
         else if (obj.kind === 'instance') obj.attrs.set(key.value, third);
         return NONE;
       }
@@ -493,11 +500,28 @@ export class TorchHost implements Host {
       case 'zero_grad':
       case 'load_state_dict':
         return builtin(name, () => (name === 'apply' ? m : NONE));
+      case '__setattr__':
+        return builtin(name, (args, s) => {
+          const [k, v] = args.positional;
+          if (k?.kind === 'str' && v) {
+            this.mayHold(m, k.value, v);
+            setModuleAttr(m, k.value, v);
+          } else this.poisonModule(m, s, `\`${s.text}\` sets an attribute whose name is not known statically`);
+          return NONE;
+        });
+      case '__getattr__':
+        return builtin(name, (args, s) => {
+          const k = args.positional[0];
+          return (k?.kind === 'str' ? getModuleAttr(m, k.value) : undefined) ?? unknown(s, `\`${s.text}\` is not known to memlens`);
+        });
       case 'add_module':
       case 'register_module':
         return builtin(name, (args) => {
           const [k, v] = args.positional;
-          if (k?.kind === 'str' && v) setModuleAttr(m, k.value, v);
+          if (k?.kind === 'str' && v) {
+            this.mayHold(m, k.value, v);
+            setModuleAttr(m, k.value, v);
+          }
           return NONE;
         });
       case 'register_buffer':
@@ -514,10 +538,11 @@ export class TorchHost implements Host {
           return NONE;
         });
       case 'register_parameter':
-        return builtin(name, (args) => {
+        return builtin(name, (args, s) => {
           const [k, v] = args.positional;
           if (k?.kind === 'str' && v?.kind === 'parameter') st.params.set(k.value, v);
           else if (k?.kind === 'str' && v?.kind === 'none') st.params.set(k.value, undefined);
+          else this.poisonModule(m, s, `\`${s.text}\` registers a parameter memlens does not know`);
           return NONE;
         });
       case 'forward':
@@ -526,6 +551,17 @@ export class TorchHost implements Host {
     }
     if (layerOf(m.cls)?.container) return this.containerMember(m, name);
     return undefined;
+  }
+
+  /**
+   * `self.x = <unknown>` in a constructor: when the value came out of a call (an unmodelled class,
+   * a builder memlens cannot follow, nn.Parameter of an unknown shape), it may be a module or a
+   * parameter torch registers, so the module's count is not known (a figure is exact or absent)
+   */
+  private mayHold(m: Instance & { module: ModuleState }, name: string, value: PyValue): void {
+    if (value.kind !== 'unknown') return;
+    if (value.module) this.poisonModule(m, value.node, value.reason);
+    else if (!this.active && value.node.type === 'call' && this.constructing.includes(m)) this.poisonModule(m, value.node, `\`${name}\` is not known (${value.reason}): it may hold parameters`);
   }
 
   private poisonModule(m: Instance, node: Node, reason: string): void {
@@ -575,7 +611,7 @@ export class TorchHost implements Host {
   setAttr(obj: PyValue, name: string, value: PyValue): boolean {
     if (isModule(obj)) {
       // `self.attn = nn.SomethingUnmodelled(...)`: its parameters would be missing from the count
-      if (value.kind === 'unknown' && value.module) this.poisonModule(obj, value.node, value.reason);
+      this.mayHold(obj, name, value);
       setModuleAttr(obj, name, value);
       return true;
     }
@@ -721,6 +757,7 @@ export class TorchHost implements Host {
     if (cls.name === 'ArgumentParser' && !cls.isModule) return newInstance(cls, site);
     const inst = newInstance(cls, site);
     if (cls.layer) return this.constructLayer(inst, args, site);
+    if (cls.unknownBase) this.poisonModule(inst, cls.unknownBase.node, `${cls.name} derives from a class memlens does not model (${cls.unknownBase.reason})`);
     this.constructing.push(inst);
     try {
       if (cls.fields && !cls.attrs.has('__init__')) return this.dataclassInit(inst, cls, args, site);
@@ -884,6 +921,9 @@ export class TorchHost implements Host {
     if (this.importing > 0) return unknown(site, 'an example call in an imported file is not analysed; analyse that file itself');
     if (this.traces.some((t) => t.root === m)) return unknown(site, 'memlens analyses the first example call of a model');
     const named = this.nameOf.get(m);
+    // `model.decode(z)` runs a submodule outside the model's forward: not a model of its own
+    const owner = named ? undefined : this.built.find((b) => collectModules(b.instance).some((e) => e.module === m && e.module !== b.instance));
+    if (owner) return unknown(site, `\`${site.text}\` calls a part of \`${owner.nameNode.text}\` outside its forward; memlens analyses a model from its forward`);
     const fn = named?.scope.functionName;
     const name = named ? (fn ? `${fn}.${named.node.text}` : named.node.text) : m.cls.name;
     const trace = new Trace(name, m, this.options.defaults, m.module.site, named?.node ?? m.module.site, site);

@@ -81,6 +81,8 @@ export interface ClassValue {
   readonly layer?: LayerSpec;
   /** torch.nn.Module itself, or a class deriving from it */
   readonly isModule: boolean;
+  /** a base memlens does not model that is a torch.nn module (`class TransformerModel(nn.Transformer)`): its instances' parameters are not known */
+  readonly unknownBase?: Unknown;
   /** @dataclass fields with their defaults, in order */
   readonly fields?: readonly { name: string; default?: PyValue }[];
   readonly node?: Node;

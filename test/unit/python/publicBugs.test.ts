@@ -1,0 +1,39 @@
+// Mends found running memlens on public model files (bench/publicModels.ts): registration order,
+// figures that are exact or absent, files that import torch through a wildcard.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mentionsPythonFramework } from '../../../server/src/core/python/frontend';
+import { collectModules } from '../../../server/src/core/python/modules';
+import { analyzeText, ready } from './helpers';
+
+before(ready);
+
+describe('public-model mends', () => {
+  it('reassigning a submodule keeps its registration place, as torch does', () => {
+    const r = analyzeText(['import torch.nn as nn', 'class Net(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(2, 2)', '        self.out = nn.Linear(2, 1)', '        self.fc = nn.Linear(2, 3)', 'model = Net()'].join('\n'));
+    const m = r.modules.find((x) => x.name === 'model')!;
+    assert.deepEqual(collectModules(m.instance).map((e) => e.name), ['', 'fc', 'out']);
+    assert.equal(m.counts.trainable, 2 * 3 + 3 + 2 * 1 + 1);
+  });
+  it('a subclass of an unmodelled torch.nn class is a model with no count and a reason', () => {
+    const r = analyzeText(['import torch', 'import torch.nn as nn', 'class T(nn.Transformer):', '    def __init__(self):', '        super().__init__(d_model=8)', 'model = T()'].join('\n'));
+    const m = r.modules.find((x) => x.name === 'model')!;
+    assert.match(m.unknown ?? '', /T derives from a class memlens does not model \(torch\.nn\.Transformer/);
+    assert.ok(r.diagnostics.some((d) => d.code === 'NNM401' && /model 'model'.*parameters are not known/.test(d.message)));
+  });
+  it('a stopped forward of a model holding an unknown part prints no parameter count', () => {
+    const r = analyzeText(['import torch', 'import torch.nn as nn', 'from somewhere import Block', 'class Net(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(4, 4)', '        self.block = Block(4)', '    def forward(self, x):', '        return self.block(self.fc(x))', 'model = Net()', 'out = model(torch.randn(2, 4))'].join('\n'));
+    const d = r.diagnostics.find((x) => x.message.includes("model 'model'"))!;
+    assert.doesNotMatch(d.message, /trainable/);
+    assert.match(d.message, /`block` is not known .*it may hold parameters; its parameters and activations are not known/);
+  });
+  it('a file importing torch only through a wildcard import of a local module is read', () => {
+    assert.equal(mentionsPythonFramework('from .parts import *\n\nclass UNet(nn.Module):\n    pass\n'), true);
+    assert.equal(mentionsPythonFramework('from .parts import *\nprint(1)\n'), false);
+  });
+  it('a submodule called outside its model forward makes no stray model', () => {
+    const r = analyzeText(['import torch', 'import torch.nn as nn', 'class VAE(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(4, 4)', '    def decode(self, z):', '        return self.fc(z)', '    def forward(self, x):', '        return self.fc(x)', 'model = VAE()', 'sample = model.decode(torch.randn(2, 4))'].join('\n'));
+    assert.deepEqual(r.traces.map((t) => t.name), []);
+    assert.deepEqual(r.modules.map((m) => m.name), ['model']);
+  });
+});
