@@ -444,7 +444,8 @@ function initialState(call: LayerCall, name: string, state: PyValue, rows: numbe
   for (const t of parts) {
     if (t.kind !== 'tensor') call.fail(`the initial state of ${name} is ${describe(t)}, not a known tensor`);
     const last = t.shape[t.shape.length - 1];
-    if (t.shape[0] !== rows || last !== hidden || (t.shape.length !== 3 && t.shape.length !== 2)) call.fail(`${name} expects an initial state [${rows}, N, ${hidden}], got ${describe(t)}`);
+    // memlens takes an example tensor's first axis as its batch, which a state's is not: a mismatch is not known, not torch's error
+    if (t.shape[0] !== rows || last !== hidden || (t.shape.length !== 3 && t.shape.length !== 2)) throw new NotKnown(`${name} reads an initial state [${rows}, N, ${hidden}]; memlens sees ${describe(t)}`);
   }
 }
 
