@@ -15,6 +15,12 @@ describe('public-model mends', () => {
     assert.deepEqual(collectModules(m.instance).map((e) => e.name), ['', 'fc', 'out']);
     assert.equal(m.counts.trainable, 2 * 3 + 3 + 2 * 1 + 1);
   });
+  it('numpy.prod of known numbers sizes a layer (PyTorch-GAN: nn.Linear(int(np.prod(img_shape)), 512)); of unknown ones it is not known', () => {
+    const r = analyzeText(['import numpy as np', 'import torch.nn as nn', 'img_shape = (1, 28, 28)', 'model = nn.Sequential(nn.Linear(int(np.prod(img_shape)), 16), nn.Linear(16, np.prod((2, 5))))'].join('\n'));
+    assert.equal(r.modules.find((x) => x.name === 'model')!.counts.trainable, 784 * 16 + 16 + 16 * 10 + 10);
+    const u = analyzeText(['import numpy as np', 'import torch.nn as nn', 'import sys', 'model = nn.Linear(int(np.prod(sys.argv)), 4)'].join('\n'));
+    assert.equal(u.modules.find((x) => x.name === 'model')?.unknown, 'Linear(): `in_features` is not known statically (numpy.prod() of values that are not known numbers)');
+  });
   it('a subclass of an unmodelled torch.nn class is a model with no count and a reason', () => {
     const r = analyzeText(['import torch', 'import torch.nn as nn', 'class T(nn.Transformer):', '    def __init__(self):', '        super().__init__(d_model=8)', 'model = T()'].join('\n'));
     const m = r.modules.find((x) => x.name === 'model')!;

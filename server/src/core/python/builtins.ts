@@ -228,6 +228,18 @@ const MATH_1: Record<string, (x: number) => number> = {
 };
 
 /** math.X: functions on known numbers, and the constants */
+/** numpy.prod of known numbers (a model sized by `int(np.prod(img_shape))`): numpy's int64 or float64, as an int or a float */
+export function numpyMember(name: string): PyValue | undefined {
+  if (name !== 'prod') return undefined;
+  return builtin('numpy.prod', (args, site) => {
+    const values = iterate(args.positional[0] ?? NONE) ?? (args.positional[0] ? [args.positional[0]] : undefined);
+    const list = values?.map(numberOf);
+    if (!values || !list || list.some((x) => x === undefined) || args.positional.length > 1 || args.keywords.size > 0) return unknown(site, 'numpy.prod() of values that are not known numbers');
+    const product = (list as number[]).reduce((a, b) => a * b, 1);
+    return values.every((v) => v.kind === 'int' || v.kind === 'bool') ? int(product) : { kind: 'float', value: product };
+  });
+}
+
 export function mathMember(name: string): PyValue | undefined {
   if (name === 'pi') return { kind: 'float', value: Math.PI };
   if (name === 'e') return { kind: 'float', value: Math.E };

@@ -2,7 +2,7 @@
 // example tensors, model calls (each starts a trace), argparse defaults and local imports.
 import type { DType, ModelConfig } from '../ir';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
-import { builtin, mathMember, pythonBuiltin } from './builtins';
+import { builtin, mathMember, numpyMember, pythonBuiltin } from './builtins';
 import { StepLimit, type Host, type Interpreter } from './interpreter';
 import { LAYERS, type LayerBuild, type LayerCall, type LayerSpec, type Signature } from './layers';
 import { collectModules, collectParameters, getModuleAttr, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr, setTraining } from './modules';
@@ -232,6 +232,7 @@ export class TorchHost implements Host {
   private namespaceMember(path: string, name: string, site: Node): PyValue | undefined {
     const full = `${path}.${name}`;
     if (path === 'math') return mathMember(name);
+    if (path === 'numpy') return numpyMember(name) ?? { kind: 'namespace', path: full };
     if (path === 'argparse' && name === 'ArgumentParser') return this.parserClass();
     if (path === 'dataclasses') return name === 'dataclass' || name === 'field' ? builtin(full, () => NONE) : undefined;
     if (path === 'collections' && name === 'OrderedDict') return this.orderedDict();
