@@ -128,6 +128,11 @@ MODELS = {
         "inputs": [inp([2, 64], "int64", high=512)], "batch": 2,
         "loss": {"kind": "cross_entropy", "target": inp([2, 64], "int64", high=512), "inModel": True},
     },
+    "subpixel": {
+        "file": "subpixel.py", "module": "subpixel", "name": "model", "build": "SubPixelNet()",
+        "inputs": [inp([4, 1, 16, 16])], "batch": 4,
+        "loss": {"kind": "mse", "target": inp([4, 1, 48, 48])},
+    },
     "dcgan_netG": {
         "file": "dcgan.py", "module": "dcgan", "name": "netG", "build": "Generator(1)",
         "inputs": [inp([4, 100, 1, 1])], "batch": 4,

@@ -79,3 +79,16 @@ test('a mean or summed loss is one number for the batch; reduction none keeps on
   assert.equal(memoryOf('cross_entropy', [[35, 1000], [35]]).saved.extra.perSample, 35_000);
   assert.deepEqual(n.op('mse_loss', [n.input(4), n.input(4)]).shape, [1]);
 });
+
+test('prelu: one learned slope or one per channel, the input kept for backward; pixel_shuffle: r x r channel groups become pixels', () => {
+  const n = new Net();
+  const x = n.input(32, 16, 16);
+  assert.deepEqual(n.paramsOf('prelu', [x]), { trainable: 1, nonTrainable: 0 });
+  assert.deepEqual(n.paramsOf('prelu', [x], { num_parameters: 32 }), { trainable: 32, nonTrainable: 0 });
+  assert.match(n.fail('prelu', [x], { num_parameters: 5 }).message, /prelu has 5 slopes for 32 channels/);
+  assert.deepEqual(memoryOf('prelu', [[32, 16, 16]]).saved.inputs, [0]);
+  const y = n.input(9, 16, 16);
+  assert.deepEqual(n.op('pixel_shuffle', [y], { factor: 3 }).shape, [1, 48, 48]);
+  assert.deepEqual(n.paramsOf('pixel_shuffle', [y], { factor: 3 }), { trainable: 0, nonTrainable: 0 });
+  assert.match(n.fail('pixel_shuffle', [n.input(8, 4, 4)], { factor: 3 }).message, /8 channels do not divide by the factor squared \(9\)/);
+});

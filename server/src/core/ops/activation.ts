@@ -63,9 +63,29 @@ const dropout: OpSpec = {
   inPlace: 'elementwise',
 };
 
+/** PReLU: a learned negative slope, one shared or one per channel */
+const prelu: OpSpec = {
+  ...activation('prelu', 'Parametric ReLU: x for x > 0, a x otherwise, a learned (one value, or one per channel)', SAVES_INPUT, [
+    { name: 'num_parameters', kind: 'int', positional: true, default: 1, min: 1, doc: 'learned slopes: 1, or the channel count' },
+  ]),
+  args: [tensorArg('x'), { name: 'num_parameters', kind: 'int', positional: true, default: 1, min: 1, doc: 'learned slopes: 1, or the channel count' }],
+  formula: 'shape unchanged; params = num_parameters (1 or the channels; backward reads its input)',
+  inferShape(ctx) {
+    const shape = ctx.inputs[0]!.shape;
+    if (shape.length === 0) throw new ShapeError('prelu needs a tensor input');
+    const n = numberArg(ctx, 'num_parameters', 1);
+    const channels = shape[channelAxis(ctx.layout, shape.length)]!;
+    if (n !== 1 && n !== channels) throw new ShapeError(`prelu has ${n} slopes for ${channels} channels (1 or ${channels})`, 'num_parameters');
+    return [...shape];
+  },
+  params: (ctx) => ({ trainable: numberArg(ctx, 'num_parameters', 1), nonTrainable: 0 }),
+  inPlace: 'never',
+};
+
 const ALPHA = (dflt: number, doc: string): ArgSpec => ({ name: 'alpha', kind: 'number', positional: true, default: dflt, doc });
 
 export const activationOps: readonly OpSpec[] = checkedOps([
+  prelu,
   activation('relu', 'Rectified linear unit max(x, 0)', SAVES_OUTPUT),
   activation('relu6', 'ReLU clipped at 6: min(max(x, 0), 6)', SAVES_OUTPUT),
   activation('leaky_relu', 'Leaky ReLU: x for x > 0, alpha x otherwise', SAVES_OUTPUT, [ALPHA(0.01, 'negative slope (PyTorch default 0.01; Keras 0.3)')]),

@@ -386,6 +386,31 @@ const upsample: LayerSpec = {
   },
 };
 
+const pixelShuffleLayer: LayerSpec = {
+  name: 'PixelShuffle',
+  signature: [['upscale_factor']],
+  forward(call, inputs) {
+    const x = one(inputs, call);
+    if (x.batchAxis !== 0 || x.shape.length !== 4) call.fail(`PixelShuffle is modelled for a batched [N, C, H, W] image, got ${describe(x)}`);
+    return call.emit('pixel_shuffle', [x], { factor: need(call.config, 'upscale_factor', call.fail) });
+  },
+};
+
+/** PReLU(num_parameters=1, init=0.25): one learned slope, or one per channel (axis 1 of the input) */
+const preluLayer: LayerSpec = {
+  name: 'PReLU',
+  signature: [['num_parameters', int(1)], ['init', { kind: 'float', value: 0.25 }]],
+  init(c, b, fail) {
+    const n = need(c, 'num_parameters', fail);
+    if (n < 1) fail(`\`num_parameters\` must be at least 1, got ${n}`);
+    b.param('weight', [n]);
+  },
+  forward(call, inputs) {
+    const x = one(inputs, call);
+    return call.emit('prelu', [x], { num_parameters: need(call.config, 'num_parameters', call.fail) });
+  },
+};
+
 // ---------------------------------------------------------------- recurrent
 
 function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
@@ -523,6 +548,8 @@ export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
     layerNorm,
     groupNorm,
     ...ACTIVATIONS,
+    preluLayer,
+    pixelShuffleLayer,
     softmaxLayer,
     dropout('Dropout', false),
     dropout('Dropout1d', true),

@@ -337,6 +337,8 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   tanh: pointwise(rule(OUTPUT)),
   hardswish: readsInput(),
   hardsigmoid: readsInput(),
+  prelu: pointwise(rule(INPUT)),
+  pixel_shuffle: rule(NOTHING),
   softmax: rule(OUTPUT),
   dropout: pointwise(dropout),
   maxpool,
