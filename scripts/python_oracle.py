@@ -128,6 +128,11 @@ MODELS = {
         "inputs": [inp([2, 64], "int64", high=512)], "batch": 2,
         "loss": {"kind": "cross_entropy", "target": inp([2, 64], "int64", high=512), "inModel": True},
     },
+    "padded_cnn": {
+        "file": "padded_cnn.py", "module": "padded_cnn", "name": "model", "build": "PaddedCNN()",
+        "inputs": [inp([4, 3, 32, 32])], "batch": 4,
+        "loss": {"kind": "cross_entropy", "target": inp([4], "int64", high=10)},
+    },
     "subpixel": {
         "file": "subpixel.py", "module": "subpixel", "name": "model", "build": "SubPixelNet()",
         "inputs": [inp([4, 1, 16, 16])], "batch": 4,

@@ -92,3 +92,11 @@ test('prelu: one learned slope or one per channel, the input kept for backward; 
   assert.deepEqual(n.paramsOf('pixel_shuffle', [y], { factor: 3 }), { trainable: 0, nonTrainable: 0 });
   assert.match(n.fail('pixel_shuffle', [n.input(8, 4, 4)], { factor: 3 }).message, /8 channels do not divide by the factor squared \(9\)/);
 });
+
+test('zeropad modes: a reflection needs each side smaller than its axis; zeros and replicate do not', () => {
+  const n = new Net();
+  const x = n.input(3, 4, 4);
+  assert.deepEqual(n.op('zeropad', [x], { pad: [0, 1, 1, 2], mode: 'reflect' }).shape, [3, 5, 7]);
+  assert.deepEqual(n.op('zeropad', [x], { pad: 5, mode: 'replicate' }).shape, [3, 14, 14]);
+  assert.match(n.fail('zeropad', [x], { pad: 4, mode: 'reflect' }).message, /reflect padding \(4, 4\) must be smaller than the axis it pads \(4\)/);
+});

@@ -218,16 +218,23 @@ function beforeAfter(ctx: OpContext, name: string, dims: number): [number, numbe
 const zeropad: OpSpec = {
   name: 'zeropad',
   family: 'shape',
-  summary: 'Pad every spatial axis with zeros',
+  summary: 'Pad every spatial axis: with zeros (default), or by reflecting or replicating the border',
   formula: 'spatial dim + before + after per axis; channels unchanged; params = 0',
   args: [
     tensorArg('x', 'input with a channel axis and spatial axes'),
     { name: 'pad', kind: 'intOrInts', positional: true, required: true, doc: 'one value, one per spatial axis, or [before, after] pairs flattened' },
+    { name: 'mode', kind: 'enum', values: ['zeros', 'reflect', 'replicate'], default: 'zeros', doc: "what fills the border: zeros (or a constant), a reflection of the inside (PyTorch ReflectionPad), the edge repeated (ReplicationPad)" },
   ],
   inferShape(ctx) {
     const shape = expectMinRank(ctx, 0, 2, 'zeropad', 'it pads the spatial axes of [C, ...spatial]');
     const { channels, spatial } = splitChannels(shape, ctx.layout);
     const pads = beforeAfter(ctx, 'pad', spatial.length);
+    // a reflection mirrors the inside without its edge: each side's padding must be smaller than the axis
+    if (ctx.args['mode'] === 'reflect') {
+      spatial.forEach((d, i) => {
+        if (pads[i]![0] >= d || pads[i]![1] >= d) throw new ShapeError(`reflect padding (${pads[i]![0]}, ${pads[i]![1]}) must be smaller than the axis it pads (${d})`, 'pad');
+      });
+    }
     return joinChannels(channels, spatial.map((d, i) => d + pads[i]![0] + pads[i]![1]), ctx.layout);
   },
   params: () => NO_PARAMS,

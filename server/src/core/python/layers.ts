@@ -386,6 +386,41 @@ const upsample: LayerSpec = {
   },
 };
 
+/**
+ * ZeroPad2d, ConstantPad1d/2d/3d, ReflectionPad1d/2d, ReplicationPad1d/2d/3d: `padding` is one int
+ * or torch's (left, right, top, bottom, ...) tuple, which starts at the last axis; the registry's
+ * pad lists [before, after] from the first spatial axis
+ */
+function padLayer(name: string, dims: number, mode: 'zeros' | 'reflect' | 'replicate', constant: boolean): LayerSpec {
+  return {
+    name,
+    signature: constant ? [['padding'], ['value']] : [['padding']],
+    forward(call, inputs) {
+      const x = one(inputs, call);
+      if (x.batchAxis !== 0 || x.shape.length !== dims + 2) call.fail(`${name} is modelled for a batched [N, C, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}] input, got ${describe(x)}`);
+      const padding = call.config.get('padding') ?? NONE;
+      const single = intOf(padding);
+      let pad: number[];
+      if (single !== undefined) pad = [single];
+      else {
+        const items = padding.kind === 'tuple' || padding.kind === 'list' ? padding.items.map(intOf) : undefined;
+        if (!items || items.length !== 2 * dims || items.some((v) => v === undefined)) return call.fail(`${name} expects padding as an int or ${2 * dims} ints, got ${describe(padding)}`);
+        const torchOrder = items as number[];
+        pad = [];
+        for (let axis = 0; axis < dims; axis++) pad.push(torchOrder[2 * (dims - 1 - axis)]!, torchOrder[2 * (dims - 1 - axis) + 1]!);
+      }
+      return call.emit('zeropad', [x], { pad, mode });
+    },
+  };
+}
+
+const PADDING: readonly LayerSpec[] = [
+  padLayer('ZeroPad2d', 2, 'zeros', false),
+  ...[1, 2, 3].map((d) => padLayer(`ConstantPad${d}d`, d, 'zeros', true)),
+  ...[1, 2].map((d) => padLayer(`ReflectionPad${d}d`, d, 'reflect', false)),
+  ...[1, 2, 3].map((d) => padLayer(`ReplicationPad${d}d`, d, 'replicate', false)),
+];
+
 const pixelShuffleLayer: LayerSpec = {
   name: 'PixelShuffle',
   signature: [['upscale_factor']],
@@ -550,6 +585,7 @@ export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
     ...ACTIVATIONS,
     preluLayer,
     pixelShuffleLayer,
+    ...PADDING,
     softmaxLayer,
     dropout('Dropout', false),
     dropout('Dropout1d', true),
