@@ -100,3 +100,14 @@ test('zeropad modes: a reflection needs each side smaller than its axis; zeros a
   assert.deepEqual(n.op('zeropad', [x], { pad: 5, mode: 'replicate' }).shape, [3, 14, 14]);
   assert.match(n.fail('zeropad', [x], { pad: 4, mode: 'reflect' }).message, /reflect padding \(4, 4\) must be smaller than the axis it pads \(4\)/);
 });
+
+test('instancenorm: torch defaults learn nothing; affine learns 2 C, track keeps 2 C running statistics; mean and inverse std per sample and channel', () => {
+  const n = new Net();
+  const x = n.input(16, 8, 8);
+  assert.deepEqual(n.paramsOf('instancenorm', [x]), { trainable: 0, nonTrainable: 0 });
+  assert.deepEqual(n.paramsOf('instancenorm', [x], { affine: true, track: true }), { trainable: 32, nonTrainable: 32 });
+  assert.deepEqual(n.op('instancenorm', [x]).shape, [16, 8, 8]);
+  assert.match(n.fail('instancenorm', [n.input(16)]).message, /needs \[C, \.\.\.spatial\]/);
+  const saved = memoryOf('instancenorm', [[16, 8, 8]]).saved;
+  assert.deepEqual({ inputs: saved.inputs, extra: saved.extra }, { inputs: [0], extra: { perSample: 32, fixed: 0 } });
+});

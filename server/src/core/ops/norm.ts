@@ -120,4 +120,34 @@ const groupnorm: OpSpec = {
   inPlace: 'never',
 };
 
-export const normOps: readonly OpSpec[] = checkedOps([batchnorm, layernorm, groupnorm]);
+/** instance normalisation (PyTorch InstanceNorm): each channel of each sample normalised on its own */
+const instancenorm: OpSpec = {
+  name: 'instancenorm',
+  family: 'norm',
+  summary: 'Instance normalisation: every channel of every sample normalised over its spatial axes',
+  formula: 'shape unchanged; params = affine ? 2 C : 0 trainable, track ? 2 C : 0 non-trainable (running mean and variance)',
+  args: [
+    tensorArg('x', 'input [C, ...spatial]; channels on the layout channel axis'),
+    EPS_ARG,
+    { name: 'affine', kind: 'bool', default: false, doc: 'learn a scale and a shift per channel (PyTorch default false)' },
+    { name: 'track', kind: 'bool', default: false, doc: 'keep running statistics (track_running_stats; PyTorch default false)' },
+  ],
+  inferShape(ctx) {
+    if (ctx.inputs[0]!.shape.length < 2) throw new ShapeError('instancenorm needs [C, ...spatial]: a channel axis and at least one spatial axis');
+    channelsOf(ctx, 'instancenorm');
+    return [...ctx.inputs[0]!.shape];
+  },
+  params(ctx) {
+    const c = channelsOf(ctx, 'instancenorm');
+    return { trainable: ctx.args['affine'] === true ? 2 * c : 0, nonTrainable: ctx.args['track'] === true ? 2 * c : 0 };
+  },
+  savedForBackward: {
+    inputs: [0],
+    output: false,
+    extraElements: (ctx) => ({ perSample: 2 * channelsOf(ctx, 'instancenorm'), fixed: 0 }),
+    extraDoc: 'mean and inverse std per channel of each sample (2 C per sample)',
+  },
+  inPlace: 'never',
+};
+
+export const normOps: readonly OpSpec[] = checkedOps([batchnorm, layernorm, groupnorm, instancenorm]);

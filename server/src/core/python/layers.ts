@@ -190,6 +190,31 @@ function batchNorm(dims: 1 | 2 | 3): LayerSpec {
   };
 }
 
+/** InstanceNorm1d/2d/3d: torch's defaults learn nothing and keep no running statistics */
+function instanceNorm(dims: 1 | 2 | 3): LayerSpec {
+  return {
+    name: `InstanceNorm${dims}d`,
+    signature: [['num_features'], ['eps', { kind: 'float', value: 1e-5 }], ['momentum', { kind: 'float', value: 0.1 }], ['affine', FALSE], ['track_running_stats', FALSE]],
+    init(c, b, fail) {
+      const n = need(c, 'num_features', fail);
+      b.attr('num_features', int(n));
+      const affine = flag(c, 'affine', fail);
+      b.param('weight', affine ? [n] : undefined);
+      b.param('bias', affine ? [n] : undefined);
+      const track = flag(c, 'track_running_stats', fail);
+      b.buffer('running_mean', track ? [n] : undefined);
+      b.buffer('running_var', track ? [n] : undefined);
+      b.buffer('num_batches_tracked', track ? [] : undefined, 'int64');
+    },
+    forward(call, inputs) {
+      const x = one(inputs, call);
+      const n = need(call.config, 'num_features', call.fail);
+      if (x.batchAxis !== 0 || rankOf(x) !== dims + 1 || x.shape[1] !== n) call.fail(`InstanceNorm${dims}d(${n}) is modelled for a batched [N, ${n}, ...] input of ${dims + 2} axes, got ${describe(x)}`);
+      return call.emit('instancenorm', [x], { affine: flag(call.config, 'affine', call.fail), track: flag(call.config, 'track_running_stats', call.fail) });
+    },
+  };
+}
+
 const layerNorm: LayerSpec = {
   name: 'LayerNorm',
   signature: [['normalized_shape'], ['eps', { kind: 'float', value: 1e-5 }], ['elementwise_affine', TRUE], ['bias', TRUE]],
@@ -580,6 +605,9 @@ export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
     batchNorm(1),
     batchNorm(2),
     batchNorm(3),
+    instanceNorm(1),
+    instanceNorm(2),
+    instanceNorm(3),
     layerNorm,
     groupNorm,
     ...ACTIVATIONS,

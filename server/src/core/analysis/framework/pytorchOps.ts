@@ -271,6 +271,18 @@ function normRule(groups: (c: ForwardContext) => number): TorchOpRule {
   });
 }
 
+/** torch runs instance norm as a batch norm over N x C channels: the statistics are per sample and channel */
+const instancenorm: TorchOpRule = {
+  saves: INPUT,
+  forward(c) {
+    c.output();
+    const groups = (c.outShape[0] ?? 1) * (c.outShape[1] ?? 1);
+    c.extra(groups * 4);
+    c.extra(groups * 4);
+  },
+  backward: batchnorm.backward,
+};
+
 const layernorm = normRule((c) => {
   const dims = Number(c.node.attrs['dims'] ?? 1);
   return c.outShape.slice(0, c.outShape.length - dims).reduce((a, b) => a * b, 1);
@@ -327,6 +339,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   batchnorm,
   layernorm,
   groupnorm,
+  instancenorm,
   relu: pointwise(rule(OUTPUT)),
   relu6: readsInput(),
   leaky_relu: pointwise(rule(OUTPUT)),
