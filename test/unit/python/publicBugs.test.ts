@@ -21,6 +21,18 @@ describe('public-model mends', () => {
     const u = analyzeText(['import numpy as np', 'import torch.nn as nn', 'import sys', 'model = nn.Linear(int(np.prod(sys.argv)), 4)'].join('\n'));
     assert.equal(u.modules.find((x) => x.name === 'model')?.unknown, 'Linear(): `in_features` is not known statically (numpy.prod() of values that are not known numbers)');
   });
+  it('F.pad reads its pairs from the last axis back (torch: [2, 3, 5, 7] padded [1, 2, 3, 4] is [2, 3, 12, 10]; [1, 2] is [2, 3, 5, 10])', () => {
+    const src = (pad: string): string => ['import torch', 'import torch.nn as nn', 'import torch.nn.functional as F', 'class P(nn.Module):', '    def forward(self, x):', `        return F.pad(x, ${pad})`, 'model = P()', 'out = model(torch.randn(2, 3, 5, 7))'].join('\n');
+    const shape = (pad: string): readonly number[] | undefined => {
+      const g = analyzeText(src(pad)).graphs[0];
+      return g ? g.tensors[g.outputs[0]!]!.shape : undefined;
+    };
+    assert.deepEqual(shape('[1, 2, 3, 4]'), [3, 12, 10]);
+    assert.deepEqual(shape('[1, 2]'), [3, 5, 10]);
+    assert.deepEqual(shape("[1, 2, 0, 1], mode='reflect'"), [3, 6, 10]);
+    const partial = analyzeText(src("[1, 2], mode='reflect'"));
+    assert.ok(partial.diagnostics.some((d) => /F\.pad in mode 'reflect' pads all 2 spatial axes/.test(d.message)), partial.diagnostics.map((d) => d.message).join('; '));
+  });
   it('a subclass of an unmodelled torch.nn class is a model with no count and a reason', () => {
     const r = analyzeText(['import torch', 'import torch.nn as nn', 'class T(nn.Transformer):', '    def __init__(self):', '        super().__init__(d_model=8)', 'model = T()'].join('\n'));
     const m = r.modules.find((x) => x.name === 'model')!;

@@ -363,6 +363,33 @@ function expand(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValue
   return x;
 }
 
+/**
+ * F.pad(x, pad, mode='constant', value=0): `pad` holds (before, after) pairs from the last axis
+ * back, as torch reads it; the registry's zeropad lists them from the first spatial axis. Only
+ * spatial axes of a batched [N, C, ...] tensor are modelled.
+ */
+function padCall(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValue {
+  const site = ctx.site;
+  const raw = arg(args, 1, 'pad');
+  const pairs = raw && (raw.kind === 'list' || raw.kind === 'tuple') ? raw.items.map(intOf) : undefined;
+  if (!pairs || pairs.length === 0 || pairs.length % 2 !== 0 || pairs.some((v) => v === undefined)) return fail(site, `F.pad needs an even number of known integers, got ${raw ? describe(raw) : 'none'}`);
+  const modeValue = arg(args, 2, 'mode');
+  const modeName = modeValue === undefined ? 'constant' : modeValue.kind === 'str' ? modeValue.value : fail(site, `the padding mode is ${describe(modeValue)}, not a known string`);
+  const mode = modeName === 'constant' ? 'zeros' : modeName === 'reflect' || modeName === 'replicate' ? modeName : fail(site, `F.pad mode '${modeName}' is not modelled yet`);
+  const spatial = x.shape.length - 2;
+  const padded = pairs.length / 2;
+  if (x.batchAxis !== 0 || spatial < 1 || padded > spatial) return fail(site, `F.pad of ${padded} axes is modelled for the spatial axes of a batched [N, C, ...] tensor, got ${describe(x)}`);
+  const pad: number[] = [];
+  for (let axis = 0; axis < spatial; axis++) {
+    const fromLast = spatial - 1 - axis;
+    pad.push(fromLast < padded ? (pairs[2 * fromLast] as number) : 0, fromLast < padded ? (pairs[2 * fromLast + 1] as number) : 0);
+  }
+  if (pad.some((p) => p < 0)) return fail(site, 'F.pad with a negative amount (a crop) is not modelled yet');
+  // torch 1.13 pads every spatial axis or none in the reflect and replicate modes
+  if (mode !== 'zeros' && padded !== spatial) return fail(site, `F.pad in mode '${modeName}' pads all ${spatial} spatial axes of ${describe(x)} in torch (${2 * spatial} values), got ${pairs.length}`);
+  return ctx.trace.emit('zeropad', [x], { pad, mode }, site);
+}
+
 /** F.* and torch.* functions on traced tensors; undefined when memlens does not know them */
 export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs): PyValue | undefined {
   const x = args.positional[0];
@@ -428,6 +455,8 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
       if (!on) return x;
       return ctx.trace.emit('dropout', [x], { rate: p, spatial: name === 'dropout2d' }, site);
     }
+    case 'pad':
+      return padCall(ctx, x, args);
     case 'add':
     case 'mul': {
       const y = args.positional[1];
