@@ -215,8 +215,8 @@ def _loss(out, loss, target):
     raise ValueError(kind)
 
 
-def _profile(step):
-    """Run step() once under the profiler; return (peak, net, count, in_order, result)."""
+def profile_step(step):
+    """Run step() once under the profiler; return (peak, net, count, in_order, where, result)."""
     import torch
     gc.collect()
     with torch.autograd.profiler.profile(profile_memory=True, use_kineto=False) as prof:
@@ -237,6 +237,17 @@ def _profile(step):
     big = max(recs, key=lambda e: e.nbytes(), default=None)
     where = {"peak": _where(events, at), "largestAlloc": _where(events, big)}
     return peak, running, len(recs), in_order, where, result
+
+
+def warm_peak(model, step, training):
+    """The peak of step() after one warm-up run of it, in train or eval mode; the gradients are
+    dropped before the measured run, not inside it (freeing blocks the allocator reported earlier
+    would be counted against the step)."""
+    model.train(training)
+    step()
+    for p in model.parameters():
+        p.grad = None
+    return profile_step(step)[0]
 
 
 def _where(events, rec):
@@ -323,7 +334,7 @@ def worker(model_id, out_path):
             else:
                 model.eval()
                 step = infer_step
-            peak, net, count, in_order, where, result = _profile(step)
+            peak, net, count, in_order, where, result = profile_step(step)
             del result
             figures.append((peak, net, count, in_order, where))
         return figures

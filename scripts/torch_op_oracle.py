@@ -22,7 +22,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from python_oracle import cpu_vector_bits  # noqa: E402
+from python_oracle import cpu_vector_bits, warm_peak  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "test", "fixtures", "python", "torch_ops.json")
@@ -59,19 +59,7 @@ def peak_of(model, x, mode):
             with torch.no_grad():
                 model(x)
 
-    model.train(mode == "train")
-    step()
-    # the gradients are dropped before the measured step, not inside it (see scripts/torchvision_peaks.py)
-    for p in model.parameters():
-        p.grad = None
-    with torch.autograd.profiler.profile(profile_memory=True, use_kineto=False) as prof:
-        step()
-    records = sorted((e for e in prof.kineto_results.events() if e.name() == "[memory]"), key=lambda e: e.start_us())
-    running = peak = 0
-    for e in records:
-        running += e.nbytes()
-        peak = max(peak, running)
-    return peak
+    return warm_peak(model, step, mode == "train")
 
 
 def main():

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from python_oracle import cpu_vector_bits  # noqa: E402
+from python_oracle import cpu_vector_bits, warm_peak  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "test", "fixtures", "python", "torchvision_peaks.json")
@@ -44,20 +44,7 @@ def peak_of(model, x, y, mode):
                 out = model(x)
             del out
 
-    model.train(mode == "train")
-    step()
-    # the gradients are dropped before the measured step, not inside it: freeing blocks the allocator
-    # reported earlier would be counted against the step
-    for p in model.parameters():
-        p.grad = None
-    with torch.autograd.profiler.profile(profile_memory=True, use_kineto=False) as prof:
-        step()
-    records = sorted((e for e in prof.kineto_results.events() if e.name() == "[memory]"), key=lambda e: e.start_us())
-    running = peak = 0
-    for e in records:
-        running += e.nbytes()
-        peak = max(peak, running)
-    return peak
+    return warm_peak(model, step, mode == "train")
 
 
 def main():

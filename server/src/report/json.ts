@@ -1,7 +1,7 @@
 // The `--json` report: one object per file. Later versions add fields, never rename these.
 import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
 import type { CoreDiagnostic, Graph } from '../core/ir';
-import type { ExpectedPeakResult } from '../core/analysis/framework';
+import { expectedPeakLine, type ExpectedPeakResult } from '../core/analysis/framework';
 import { atBatch } from '../core/units';
 
 export interface JsonTensor {
@@ -185,6 +185,6 @@ function expectedJson(result: ExpectedPeakResult, graph: Graph): JsonModel['expe
   const framework = graph.config.framework;
   if ('reason' in result) return { framework, reason: result.reason };
   const e = result.expected;
-  const node = e.op !== null && e.op >= 0 ? graph.ops[e.op] : undefined;
-  return { framework, breakdown: { ...e.breakdown }, phase: e.phase, line: node ? node.statement.start.line + 1 : null };
+  const line = expectedPeakLine(e, graph);
+  return { framework, breakdown: { ...e.breakdown }, phase: e.phase, line: line === null ? null : line + 1 };
 }

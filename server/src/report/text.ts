@@ -1,7 +1,7 @@
 // The human-readable report: a per-layer table and the totals of each model.
 import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
 import type { CoreDiagnostic, Framework, Graph } from '../core/ir';
-import { FRAMEWORK_PROFILES, type ExpectedPeakResult } from '../core/analysis/framework';
+import { expectedPeakLine, FRAMEWORK_PROFILES, type ExpectedPeakResult } from '../core/analysis/framework';
 import { formatTimeline } from '../core/analysis/timeline';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
 
@@ -104,8 +104,8 @@ function expectedRows(result: ExpectedPeakResult, framework: Framework, graph: G
   const label = FRAMEWORK_PROFILES[framework].label;
   if ('reason' in result) return [[`${label} peak`, `not known: ${result.reason}`]];
   const e = result.expected;
-  const node = e.op !== null && e.op >= 0 ? graph.ops[e.op] : undefined;
-  const where = e.phase && node ? ` (${e.phase}, line ${node.statement.start.line + 1})` : '';
+  const line = expectedPeakLine(e, graph);
+  const where = e.phase && line !== null ? ` (${e.phase}, line ${line + 1})` : '';
   const b = e.breakdown;
   const split = `weights+buffers ${formatBytes(b.weights + b.buffers)}, activations ${formatBytes(b.activations)}, saved ${formatBytes(b.saved)}, temporaries ${formatBytes(b.temporaries)}, gradients ${formatBytes(b.activationGradients + b.weightGradients)}, optimizer ${formatBytes(b.optimizer)}`;
   return [[`${label} peak`, `${formatBytes(e.bytes)}${where}: ${split}`]];

@@ -283,8 +283,8 @@ function isZero(b: SymbolicBytes): boolean {
   return b.fixed === 0 && b.perSample === 0;
 }
 
-/** tensors that carry a gradient back to some weight (1): they need an activation gradient in training */
-function gradientFlow(graph: Graph, c: GraphColumns): Uint8Array {
+/** tensors that depend on a trainable weight (1): autograd's requires_grad, in program order */
+export function requiresGradient(c: GraphColumns): Uint8Array {
   const requires = new Uint8Array(c.tensorCount);
   const { inputStart, inputs, opOutput } = c;
   for (let i = 0; i < c.opCount; i++) {
@@ -292,6 +292,13 @@ function gradientFlow(graph: Graph, c: GraphColumns): Uint8Array {
     for (let k = inputStart[i]!; !flows && k < inputStart[i + 1]!; k++) flows = requires[inputs[k]!] === 1;
     requires[opOutput[i]!] = flows ? 1 : 0;
   }
+  return requires;
+}
+
+/** tensors that carry a gradient back to some weight (1): they need an activation gradient in training */
+function gradientFlow(graph: Graph, c: GraphColumns): Uint8Array {
+  const requires = requiresGradient(c);
+  const { inputStart, inputs, opOutput } = c;
   const reached = new Uint8Array(c.tensorCount);
   for (let k = 0; k < graph.outputs.length; k++) reached[graph.outputs[k]!] = requires[graph.outputs[k]!]!;
   for (let i = c.opCount - 1; i >= 0; i--) {

@@ -228,15 +228,21 @@ const MATH_1: Record<string, (x: number) => number> = {
 };
 
 /** math.X: functions on known numbers, and the constants */
-/** numpy.prod of known numbers (a model sized by `int(np.prod(img_shape))`): numpy's int64 or float64, as an int or a float */
+/** math.prod / numpy.prod of known numbers: an int when every factor is one, a float otherwise, as Python and numpy give */
+function knownProduct(values: readonly PyValue[] | undefined, name: string, site: Node): PyValue {
+  const list = values?.map(numberOf);
+  if (!values || !list || list.some((x) => x === undefined)) return unknown(site, `${name}() of values that are not known numbers`);
+  const product = (list as number[]).reduce((a, b) => a * b, 1);
+  return values.every((v) => v.kind === 'int' || v.kind === 'bool') ? int(product) : { kind: 'float', value: product };
+}
+
+/** numpy.prod of known numbers (a model sized by `int(np.prod(img_shape))`); a scalar is its own product */
 export function numpyMember(name: string): PyValue | undefined {
   if (name !== 'prod') return undefined;
   return builtin('numpy.prod', (args, site) => {
-    const values = iterate(args.positional[0] ?? NONE) ?? (args.positional[0] ? [args.positional[0]] : undefined);
-    const list = values?.map(numberOf);
-    if (!values || !list || list.some((x) => x === undefined) || args.positional.length > 1 || args.keywords.size > 0) return unknown(site, 'numpy.prod() of values that are not known numbers');
-    const product = (list as number[]).reduce((a, b) => a * b, 1);
-    return values.every((v) => v.kind === 'int' || v.kind === 'bool') ? int(product) : { kind: 'float', value: product };
+    const x = args.positional[0];
+    if (!x || args.positional.length > 1 || args.keywords.size > 0) return unknown(site, 'numpy.prod() with an axis or options is not modelled');
+    return knownProduct(iterate(x) ?? [x], 'numpy.prod', site);
   });
 }
 
@@ -266,11 +272,7 @@ export function mathMember(name: string): PyValue | undefined {
     case 'gcd':
       return numeric((xs) => int(xs.reduce((a, b) => gcd(a, b), 0)));
     case 'prod':
-      return builtin('math.prod', (args, site) => {
-        const list = iterate(args.positional[0] ?? NONE)?.map(numberOf);
-        if (!list || list.some((x) => x === undefined)) return unknown(site, 'math.prod() of values that are not known numbers');
-        return int((list as number[]).reduce((a, b) => a * b, 1));
-      });
+      return builtin('math.prod', (args, site) => knownProduct(iterate(args.positional[0] ?? NONE), 'math.prod', site));
     case 'isqrt':
       return numeric((xs) => int(Math.floor(Math.sqrt(xs[0]!))));
     default:

@@ -2,7 +2,7 @@
 // parameter and buffer tensors each instance registers (what model.parameters() and the state
 // dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
 import type { ArgValue } from '../ops/types';
-import { describe, intOf, NotKnown, numberOf, pythonFloat, NONE, TRUE, FALSE, int, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { describe, intOf, NotKnown, numberOf, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
 
@@ -164,21 +164,24 @@ const embedding: LayerSpec = {
 
 // ---------------------------------------------------------------- normalisation
 
+/** batch and instance norm register the same tensors: a scale and shift when affine, running statistics when tracked */
+function normState(c: ReadonlyMap<string, PyValue>, b: LayerBuild, fail: (reason: string) => never): void {
+  const n = need(c, 'num_features', fail);
+  b.attr('num_features', int(n));
+  const affine = flag(c, 'affine', fail);
+  b.param('weight', affine ? [n] : undefined);
+  b.param('bias', affine ? [n] : undefined);
+  const track = flag(c, 'track_running_stats', fail);
+  b.buffer('running_mean', track ? [n] : undefined);
+  b.buffer('running_var', track ? [n] : undefined);
+  b.buffer('num_batches_tracked', track ? [] : undefined, 'int64');
+}
+
 function batchNorm(dims: 1 | 2 | 3): LayerSpec {
   return {
     name: `BatchNorm${dims}d`,
     signature: [['num_features'], ['eps', { kind: 'float', value: 1e-5 }], ['momentum', { kind: 'float', value: 0.1 }], ['affine', TRUE], ['track_running_stats', TRUE]],
-    init(c, b, fail) {
-      const n = need(c, 'num_features', fail);
-      b.attr('num_features', int(n));
-      const affine = flag(c, 'affine', fail);
-      b.param('weight', affine ? [n] : undefined);
-      b.param('bias', affine ? [n] : undefined);
-      const track = flag(c, 'track_running_stats', fail);
-      b.buffer('running_mean', track ? [n] : undefined);
-      b.buffer('running_var', track ? [n] : undefined);
-      b.buffer('num_batches_tracked', track ? [] : undefined, 'int64');
-    },
+    init: normState,
     forward(call, inputs) {
       const x = one(inputs, call);
       const n = need(call.config, 'num_features', call.fail);
@@ -195,17 +198,7 @@ function instanceNorm(dims: 1 | 2 | 3): LayerSpec {
   return {
     name: `InstanceNorm${dims}d`,
     signature: [['num_features'], ['eps', { kind: 'float', value: 1e-5 }], ['momentum', { kind: 'float', value: 0.1 }], ['affine', FALSE], ['track_running_stats', FALSE]],
-    init(c, b, fail) {
-      const n = need(c, 'num_features', fail);
-      b.attr('num_features', int(n));
-      const affine = flag(c, 'affine', fail);
-      b.param('weight', affine ? [n] : undefined);
-      b.param('bias', affine ? [n] : undefined);
-      const track = flag(c, 'track_running_stats', fail);
-      b.buffer('running_mean', track ? [n] : undefined);
-      b.buffer('running_var', track ? [n] : undefined);
-      b.buffer('num_batches_tracked', track ? [] : undefined, 'int64');
-    },
+    init: normState,
     forward(call, inputs) {
       const x = one(inputs, call);
       const n = need(call.config, 'num_features', call.fail);
@@ -412,6 +405,20 @@ const upsample: LayerSpec = {
 };
 
 /**
+ * torch's padding (before, after) pairs start at the last axis and may cover only the last few;
+ * the registry's zeropad lists a pair per spatial axis from the first (0 for axes not padded)
+ */
+export function padPerAxis(torchPairs: readonly number[], spatialAxes: number): number[] {
+  const padded = torchPairs.length / 2;
+  const pad: number[] = [];
+  for (let axis = 0; axis < spatialAxes; axis++) {
+    const fromLast = spatialAxes - 1 - axis;
+    pad.push(fromLast < padded ? torchPairs[2 * fromLast]! : 0, fromLast < padded ? torchPairs[2 * fromLast + 1]! : 0);
+  }
+  return pad;
+}
+
+/**
  * ZeroPad2d, ConstantPad1d/2d/3d, ReflectionPad1d/2d, ReplicationPad1d/2d/3d: `padding` is one int
  * or torch's (left, right, top, bottom, ...) tuple, which starts at the last axis; the registry's
  * pad lists [before, after] from the first spatial axis
@@ -425,16 +432,10 @@ function padLayer(name: string, dims: number, mode: 'zeros' | 'reflect' | 'repli
       if (x.batchAxis !== 0 || x.shape.length !== dims + 2) call.fail(`${name} is modelled for a batched [N, C, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}] input, got ${describe(x)}`);
       const padding = call.config.get('padding') ?? NONE;
       const single = intOf(padding);
-      let pad: number[];
-      if (single !== undefined) pad = [single];
-      else {
-        const items = padding.kind === 'tuple' || padding.kind === 'list' ? padding.items.map(intOf) : undefined;
-        if (!items || items.length !== 2 * dims || items.some((v) => v === undefined)) return call.fail(`${name} expects padding as an int or ${2 * dims} ints, got ${describe(padding)}`);
-        const torchOrder = items as number[];
-        pad = [];
-        for (let axis = 0; axis < dims; axis++) pad.push(torchOrder[2 * (dims - 1 - axis)]!, torchOrder[2 * (dims - 1 - axis) + 1]!);
-      }
-      return call.emit('zeropad', [x], { pad, mode });
+      if (single !== undefined) return call.emit('zeropad', [x], { pad: [single], mode });
+      const items = padding.kind === 'tuple' || padding.kind === 'list' ? padding.items.map(intOf) : undefined;
+      if (!items || items.length !== 2 * dims || items.some((v) => v === undefined)) return call.fail(`${name} expects padding as an int or ${2 * dims} ints, got ${describe(padding)}`);
+      return call.emit('zeropad', [x], { pad: padPerAxis(items as number[], dims), mode });
     },
   };
 }

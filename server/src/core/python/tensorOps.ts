@@ -3,7 +3,7 @@
 // no registry entry for stop the trace with the reason, never a guess.
 import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
-import { adaptiveCall, flattenCall, perSampleAxis, poolCall, reshapeTo, type LayerCall } from './layers';
+import { adaptiveCall, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, type LayerCall } from './layers';
 import { TraceStop, type Trace } from './trace';
 import { describe, int, intOf, NONE, numberOf, type CallArgs, type PyValue, type TensorValue } from './values';
 
@@ -379,11 +379,7 @@ function padCall(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValu
   const spatial = x.shape.length - 2;
   const padded = pairs.length / 2;
   if (x.batchAxis !== 0 || spatial < 1 || padded > spatial) return fail(site, `F.pad of ${padded} axes is modelled for the spatial axes of a batched [N, C, ...] tensor, got ${describe(x)}`);
-  const pad: number[] = [];
-  for (let axis = 0; axis < spatial; axis++) {
-    const fromLast = spatial - 1 - axis;
-    pad.push(fromLast < padded ? (pairs[2 * fromLast] as number) : 0, fromLast < padded ? (pairs[2 * fromLast + 1] as number) : 0);
-  }
+  const pad = padPerAxis(pairs as number[], spatial);
   if (pad.some((p) => p < 0)) return fail(site, 'F.pad with a negative amount (a crop) is not modelled yet');
   // torch 1.13 pads every spatial axis or none in the reflect and replicate modes
   if (mode !== 'zeros' && padded !== spatial) return fail(site, `F.pad in mode '${modeName}' pads all ${spatial} spatial axes of ${describe(x)} in torch (${2 * spatial} values), got ${pairs.length}`);

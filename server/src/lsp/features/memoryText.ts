@@ -1,7 +1,7 @@
 // Hover lines from the liveness engine: a tensor's live range, whether backward keeps it, its share
 // of the peak; a model's naive / lower bound / planned totals, its peak step and batch limits.
 // Reads MemoryAnalysis only: no lazy getter (checkpoint, timeline) is touched here.
-import { FRAMEWORK_PROFILES } from '../../core/analysis/framework';
+import { expectedPeakLine, FRAMEWORK_PROFILES } from '../../core/analysis/framework';
 import type { BufferMemory, MemoryAnalysis, StepInfo, TensorMemory } from '../../core/analysis/memory';
 import type { Graph, ModelConfig, TensorId } from '../../core/ir';
 import { atBatch, formatInt } from '../../core/units';
@@ -112,8 +112,8 @@ function expectedLine(memory: MemoryAnalysis, graph: Graph): string | undefined 
   const result = memory.expected;
   if ('reason' in result) return `- ${label}: no expected peak (${result.reason})`;
   const e = result.expected;
-  const node = e.op !== null && e.op >= 0 ? graph.ops[e.op] : undefined;
-  const where = e.phase && node ? ` (${e.phase} of line ${node.statement.start.line + 1})` : '';
+  const line = expectedPeakLine(e, graph);
+  const where = e.phase && line !== null ? ` (${e.phase} of line ${line + 1})` : '';
   const parts = [
     ['weights and buffers', e.breakdown.weights + e.breakdown.buffers],
     ['activations', e.breakdown.activations],

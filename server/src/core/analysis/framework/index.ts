@@ -2,12 +2,11 @@
 // ideal compiler's accounting (liveness.ts, planner.ts). One table keyed by framework; a profile
 // that does not cover a model says why instead of guessing.
 import type { Framework, Graph } from '../../ir';
+import { opAt } from '../../graphObjects';
 import type { Footprint } from '../footprint';
 import type { AllocationKind } from './allocations';
 import { simulatePytorchCpu } from './pytorchCpu';
 
-export type { Framework };
-export const FRAMEWORKS: readonly Framework[] = ['ideal', 'pytorch', 'tfjs'];
 
 export interface ExpectedPeakBreakdown {
   readonly weights: number;
@@ -31,6 +30,11 @@ export interface ExpectedPeak {
   readonly phase: 'forward' | 'backward' | null;
   /** the op running at the peak (-1 before the first backward node: the loss gradient's seed) */
   readonly op: number | null;
+}
+
+/** the 0-based line of the statement whose op runs at the peak; null before the first op (the loss gradient's seed) */
+export function expectedPeakLine(e: ExpectedPeak, graph: Graph): number | null {
+  return e.op !== null && e.op >= 0 ? opAt(graph, e.op).statement.start.line : null;
 }
 
 export type ExpectedPeakResult = { readonly expected: ExpectedPeak } | { readonly reason: string };

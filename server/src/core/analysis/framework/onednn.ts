@@ -3,6 +3,7 @@
 // and the copies each path makes. oneDNN works in a blocked layout whose channel blocks are 16 wide
 // on AVX-512 machines (8 on AVX2): it copies the input, the weight and the output into that
 // layout, pads channels to whole blocks, and copies the output back to a plain tensor.
+import { product } from '../../ops/common';
 
 /** channel block of oneDNN's blocked layouts: the fp32 lanes of one vector (16 on AVX-512, 8 on AVX2) */
 export function channelBlock(vectorBits: number): number {
@@ -58,10 +59,4 @@ export function oneDnnCopies(g: ConvGeometry): { input: number; weight: number; 
 export function slowColumns(g: ConvGeometry): number {
   if (g.kernel.every((k) => k === 1) && !g.strided && !g.padded) return 0;
   return g.batch * (g.inChannels / g.groups) * product(g.kernel) * product(g.outSpatial) * g.elementBytes;
-}
-
-function product(xs: readonly number[]): number {
-  let p = 1;
-  for (const x of xs) p *= x;
-  return p;
 }

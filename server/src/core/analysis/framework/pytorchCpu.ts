@@ -7,7 +7,10 @@
 import { DTYPE_BYTES, type AttrValue, type Graph, type OpNode, type Tensor } from '../../ir';
 import { lookupOp } from '../../ops/registry';
 import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
-import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type Temporary } from './pytorchOps';
+import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepContext, type Temporary } from './pytorchOps';
+import { graphColumns } from '../../graphColumns';
+import { requiresGradient } from '../schedule';
+import { weightFormat } from '../footprint';
 import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, viewStrides } from './strides';
 
 interface LiveTensor {
@@ -30,13 +33,12 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const trace = new AllocationTrace();
   const tensors = graph.tensors.map((t) => liveTensor(t, batch));
   // which tensors carry a gradient: outputs of ops with trainable weights and everything downstream
-  const requiresGrad = new Uint8Array(graph.tensors.length);
-  if (training)
-    for (const op of graph.ops) requiresGrad[op.output] = op.params.trainable > 0 || op.sharesParamsWith !== undefined || op.inputs.some((t) => requiresGrad[t] === 1) ? 1 : 0;
+  const requiresGrad = training ? requiresGradient(graphColumns(graph)) : new Uint8Array(graph.tensors.length);
   for (const op of graph.ops) for (const t of op.inputs) tensors[t]!.uses++;
   // the user's variables hold the model's outputs, and a loss's predictions, to the end of the step
+  const losses = graph.ops.filter((op) => lookupOp(op.op)?.family === 'loss');
   for (const t of graph.outputs) tensors[t]!.uses++;
-  for (const op of graph.ops) if (lookupOp(op.op)?.family === 'loss') tensors[op.inputs[0]!]!.uses++;
+  for (const op of losses) tensors[op.inputs[0]!]!.uses++;
   // a Python variable holds its tensor until the op the frontend names (an argument until its call returns)
   const heldTo: number[][] = graph.ops.map(() => []);
   for (const [t, op] of graph.heldUntil ?? []) {
@@ -55,7 +57,18 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const freeTemporary = (tmp: Temporary & { storage?: Storage }): void => {
     if (tmp.storage) trace.release(tmp.storage);
   };
-  const elementBytes = (t: Tensor): number => DTYPE_BYTES[t.dtype];
+  // what forward and backward rules both read of an op
+  const stepContext = (node: OpNode): StepContext => ({
+    node,
+    inShape: (k) => tensors[node.inputs[k]!]!.shape,
+    outShape: tensors[node.output]!.shape,
+    inBytes: (k) => tensors[node.inputs[k]!]!.bytes,
+    outBytes: tensors[node.output]!.bytes,
+    elementBytes: DTYPE_BYTES[graph.tensors[node.output]!.dtype],
+    vectorBits,
+    temp: temporary,
+    free: freeTemporary,
+  });
 
   const extras: Storage[][] = graph.ops.map(() => []);
   const dynamicSaves: number[][] = graph.ops.map(() => []);
@@ -64,6 +77,8 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     return [...TORCH_CPU_OPS[node.op]!.saves.inputs, ...dynamicSaves[op]!].filter((k) => k < node.inputs.length);
   };
   const aliased = new Uint8Array(graph.ops.length);
+  /** an in-place op whose saved input is a clone autograd took, not the input itself */
+  const clonedInput = new Uint8Array(graph.ops.length);
   for (const node of graph.ops) {
     trace.site = { phase: 'forward', op: node.id };
     const out = tensors[node.output]!;
@@ -93,16 +108,8 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
       if (from.storage) trace.retain(from.storage);
     };
     const ctx: ForwardContext = {
-      node,
+      ...stepContext(node),
       training,
-      inShape: (k) => tensors[node.inputs[k]!]!.shape,
-      outShape: out.shape,
-      inBytes: (k) => tensors[node.inputs[k]!]!.bytes,
-      outBytes: out.bytes,
-      elementBytes: elementBytes(graph.tensors[node.output]!),
-      vectorBits,
-      temp: temporary,
-      free: freeTemporary,
       output: (layout) => {
         if (inPlace) share(tensors[node.inputs[0]!]!, tensors[node.inputs[0]!]!.strides);
         else {
@@ -141,11 +148,13 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
       },
     };
     // autograd keeps a clone of an input that an in-place op is about to overwrite
-    const clones = inPlace && records && rule.clonesInPlaceInput === true;
-    if (clones) keep('saved', tensors[node.inputs[0]!]!.bytes);
+    if (inPlace && records && rule.clonesInPlaceInput === true) {
+      clonedInput[node.id] = 1;
+      keep('saved', tensors[node.inputs[0]!]!.bytes);
+    }
     rule.forward(ctx);
     if (records && !aliased[node.id]) {
-      for (const k of savedInputs(node.id)) if (!(clones && k === 0)) tensors[node.inputs[k]!]!.saved++;
+      for (const k of savedInputs(node.id)) if (!(clonedInput[node.id] && k === 0)) tensors[node.inputs[k]!]!.saved++;
       if (rule.saves.output) out.saved++;
     }
     for (const t of node.inputs) {
@@ -155,29 +164,33 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     letGo();
     release(node.output);
   }
-  if (training) backward(graph, vectorBits, tensors, requiresGrad, trace, extras, aliased, savedInputs, release, temporary, freeTemporary);
+  if (training) backward({ graph, tensors, requiresGrad, trace, extras, aliased, clonedInput, savedInputs, release, stepContext }, losses);
   return { peak: trace.peak };
 }
 
-function backward(
-  graph: Graph,
-  vectorBits: number,
-  tensors: LiveTensor[],
-  requiresGrad: Uint8Array,
-  trace: AllocationTrace,
-  extras: readonly Storage[][],
-  aliased: Uint8Array,
-  savedInputs: (op: number) => readonly number[],
-  release: (id: number) => void,
-  temporary: (bytes: number) => Temporary,
-  freeTemporary: (t: Temporary) => void,
-): void {
+/** what the forward leaves the backward: tensors, their references and what each op saved */
+interface ForwardState {
+  readonly graph: Graph;
+  readonly tensors: LiveTensor[];
+  readonly requiresGrad: Uint8Array;
+  readonly trace: AllocationTrace;
+  readonly extras: readonly Storage[][];
+  readonly aliased: Uint8Array;
+  readonly clonedInput: Uint8Array;
+  readonly savedInputs: (op: number) => readonly number[];
+  readonly release: (id: number) => void;
+  readonly stepContext: (node: OpNode) => StepContext;
+}
+
+function backward(state: ForwardState, losses: readonly OpNode[]): void {
+  const { graph, tensors, requiresGrad, trace, extras, aliased, clonedInput, savedInputs, release } = state;
+  const gradientBytes = weightFormat(graph.config).gradient;
   const grads = new Map<number, Storage>();
   const weightGrads = new Set<number>();
   trace.site = { phase: 'backward', op: -1 };
   // the seed: d(loss)/d(loss) = 1 for a loss, a gradient of each output's size otherwise
-  const losses = graph.ops.filter((op) => lookupOp(op.op)?.family === 'loss' && requiresGrad[op.output] === 1);
-  const seeds = losses.length > 0 ? losses.map((op) => op.output) : graph.outputs.filter((t) => requiresGrad[t] === 1);
+  const trainedLosses = losses.filter((op) => requiresGrad[op.output] === 1);
+  const seeds = trainedLosses.length > 0 ? trainedLosses.map((op) => op.output) : graph.outputs.filter((t) => requiresGrad[t] === 1);
   for (const t of seeds) grads.set(t, trace.alloc(tensors[t]!.bytes, 'activationGradient'));
 
   const addGrad = (t: number, storage: Storage, fresh: boolean): void => {
@@ -199,15 +212,7 @@ function backward(
     const out = tensors[node.output]!;
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
     const ctx: BackwardContext = {
-      node,
-      inShape: (k) => tensors[node.inputs[k]!]!.shape,
-      outShape: out.shape,
-      inBytes: (k) => tensors[node.inputs[k]!]!.bytes,
-      outBytes: out.bytes,
-      elementBytes: DTYPE_BYTES[graph.tensors[node.output]!.dtype],
-      vectorBits,
-      temp: temporary,
-      free: freeTemporary,
+      ...state.stepContext(node),
       needsGrad,
       gradInput: (k) => {
         if (needsGrad(k)) addGrad(node.inputs[k]!, trace.alloc(tensors[node.inputs[k]!]!.bytes, 'activationGradient'), true);
@@ -217,10 +222,8 @@ function backward(
       },
       weightGrad: () => {
         const owner = node.sharesParamsWith ?? node.id;
-        const bytes = node.params.trainable * 4;
-        if (bytes === 0 && node.sharesParamsWith === undefined) return;
-        const ownerBytes = graph.ops[owner]!.params.trainable * 4;
-        const storage = trace.alloc(ownerBytes, 'weightGradient');
+        if (node.params.trainable === 0 && node.sharesParamsWith === undefined) return;
+        const storage = trace.alloc(graph.ops[owner]!.params.trainable * gradientBytes, 'weightGradient');
         if (weightGrads.has(owner)) trace.release(storage);
         else weightGrads.add(owner);
       },
@@ -231,9 +234,8 @@ function backward(
     trace.release(incoming);
     // the node's saved tensors go with it
     if (!aliased[node.id]) {
-      const cloned = node.inPlace && TORCH_CPU_OPS[node.op]!.clonesInPlaceInput === true;
       for (const k of savedInputs(node.id)) {
-        if (cloned && k === 0) continue;
+        if (clonedInput[node.id] && k === 0) continue;
         tensors[node.inputs[k]!]!.saved--;
         release(node.inputs[k]!);
       }

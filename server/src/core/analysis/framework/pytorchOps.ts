@@ -4,12 +4,12 @@
 // of the forward and of the backward, and how the gradient reaches the inputs. Measured per op with
 // torch's allocator (scripts/torch_op_oracle.py writes test/fixtures/python/torch_ops.json).
 import type { AttrValue, OpNode } from '../../ir';
+import { product } from '../../ops/common';
 import { channelBlock, oneDnnCopies, slowColumns, usesOneDnn, type ConvGeometry } from './onednn';
 
-/** what an op rule can do while its forward runs */
-export interface ForwardContext {
+/** what every op rule reads and does, forward or backward */
+export interface StepContext {
   readonly node: OpNode;
-  readonly training: boolean;
   /** whole shape (batch axis first unless batch-independent) of input k and of the output */
   inShape(k: number): readonly number[];
   readonly outShape: readonly number[];
@@ -21,6 +21,11 @@ export interface ForwardContext {
   /** a transient buffer, alive until freed */
   temp(bytes: number): Temporary;
   free(t: Temporary): void;
+}
+
+/** what an op rule can do while its forward runs */
+export interface ForwardContext extends StepContext {
+  readonly training: boolean;
   /** the output as a new tensor, contiguous or (a convolution of a channels-last input) channels-last */
   output(layout?: 'channelsLast'): void;
   /** input k is a 4-D tensor laid out channels-last (a permuted NHWC result) */
@@ -40,16 +45,7 @@ export interface ForwardContext {
 }
 
 /** what an op rule can do while its backward runs */
-export interface BackwardContext {
-  readonly node: OpNode;
-  inShape(k: number): readonly number[];
-  readonly outShape: readonly number[];
-  inBytes(k: number): number;
-  readonly outBytes: number;
-  readonly elementBytes: number;
-  readonly vectorBits: number;
-  temp(bytes: number): Temporary;
-  free(t: Temporary): void;
+export interface BackwardContext extends StepContext {
   /** whether input k receives a gradient */
   needsGrad(k: number): boolean;
   /** input k's gradient, allocated (or accumulated into the one it has) */
@@ -108,7 +104,7 @@ function nums(v: AttrValue | undefined): readonly number[] {
 }
 
 /** the convolution's geometry from its whole shapes (NC + spatial) and attributes */
-function convGeometry(c: ForwardContext | BackwardContext, outShape: readonly number[]): ConvGeometry {
+function convGeometry(c: StepContext, outShape: readonly number[]): ConvGeometry {
   const input = c.inShape(0);
   const attrs = c.node.attrs;
   const kernel = nums(attrs['kernel']);
@@ -213,17 +209,16 @@ const conv2dTranspose: TorchOpRule = {
   },
 };
 
-function transposeColumns(c: ForwardContext | BackwardContext): number {
+function transposeColumns(c: StepContext): number {
   const input = c.inShape(0);
   const kernel = nums(c.node.attrs['kernel']);
   const groups = typeof c.node.attrs['groups'] === 'number' ? c.node.attrs['groups'] : 1;
   const filters = c.outShape[1]!;
-  const positions = input.slice(2).reduce((a, b) => a * b, 1);
-  return (filters / groups) * kernel.reduce((a, b) => a * b, 1) * positions * c.elementBytes;
+  return (filters / groups) * product(kernel) * product(input.slice(2)) * c.elementBytes;
 }
 
 function weightBytes(g: ConvGeometry): number {
-  return g.outChannels * (g.inChannels / g.groups) * g.kernel.reduce((a, b) => a * b, 1) * g.elementBytes;
+  return g.outChannels * (g.inChannels / g.groups) * product(g.kernel) * g.elementBytes;
 }
 
 const linear: TorchOpRule = {
@@ -285,7 +280,7 @@ const instancenorm: TorchOpRule = {
 
 const layernorm = normRule((c) => {
   const dims = Number(c.node.attrs['dims'] ?? 1);
-  return c.outShape.slice(0, c.outShape.length - dims).reduce((a, b) => a * b, 1);
+  return product(c.outShape.slice(0, c.outShape.length - dims));
 });
 const groupnorm = normRule((c) => (c.outShape[0] ?? 1) * Number(c.node.attrs['groups'] ?? 1));
 
