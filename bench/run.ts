@@ -258,6 +258,7 @@ function benchOthers(): void {
 /** the Python frontend as the server runs it: a bundle, the grammars loaded from its folder, the server's node flags */
 function benchPython(): void {
   runScript('python.ts', 'Python (PyTorch) frontend', true, [], true);
+  runScript('pythonReference.ts', "Expected and ideal peaks against torch 1.13's CPU allocator (test/fixtures/python/oracle.json)", false);
 }
 
 const SECTIONS = ['examples', 'scale', 'planner', 'lsp', 'python', 'others', 'public'] as const;
