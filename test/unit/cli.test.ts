@@ -48,7 +48,10 @@ describe('memlens report', () => {
     assert.equal(m.config.batch, 8);
     assert.equal(m.bytes.gradients, 0);
     assert.equal(m.bytes.optimizer, 0);
-    assert.equal(m.bytes.weights, (25_557_032 + 53_120) * 4);
+    // weights and buffers apart, so that weights + buffers + activations is the footprint total
+    assert.equal(m.bytes.weights, 25_557_032 * 4);
+    assert.equal(m.bytes.buffers, 53_120 * 4);
+    assert.equal(m.bytes.total, m.bytes.weights + m.bytes.buffers + m.bytes.activations);
     assert.equal(m.bytes.activations, m.bytes.activationsPerSample * 8);
     assert.equal(m.bytes.activationsPerSample, m.activationElementsPerSample * 4);
     const input = m.tensors[0]!;

@@ -42,7 +42,9 @@ export interface JsonModel {
   params: { trainable: number; nonTrainable: number };
   activationElementsPerSample: number;
   bytes: {
+    /** trainable parameters' bytes (buffers are not in it: they are `buffers`) */
     weights: number;
+    /** non-trainable state: running statistics and other buffers */
     buffers: number;
     activations: number;
     activationsPerSample: number;
@@ -117,7 +119,7 @@ function toJsonModel({ graph, footprint, memory }: ModelAnalysis): JsonModel {
     params: { ...footprint.params },
     activationElementsPerSample: footprint.activationElementsPerSample,
     bytes: {
-      weights: atBatch(b.weights, batch) + atBatch(b.buffers, batch),
+      weights: atBatch(b.weights, batch),
       buffers: atBatch(b.buffers, batch),
       activations: atBatch(b.activations, batch),
       activationsPerSample: b.activations.perSample,

@@ -55,7 +55,8 @@ function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis):
   const p = footprint.params;
   const totals = [
     ['parameters', `${formatInt(p.trainable)} trainable, ${formatInt(p.nonTrainable)} non-trainable`],
-    ['weights', formatBytes(b.weights.fixed + b.buffers.fixed)],
+    ['weights', formatBytes(b.weights.fixed)],
+    ...(b.buffers.fixed > 0 ? [['buffers', formatBytes(b.buffers.fixed)]] : []),
     ['activations', `${formatSymbolic(b.activations)} = ${formatBytes(atBatch(b.activations, batch))} at batch ${batch}`],
   ];
   if (c.mode === 'train') {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatTimeline } from '../../../server/src/core/analysis/timeline';
-import { branchConcat, bufferTable, memoryOf, mlp, residual } from './graphs';
+import { branchConcat, bufferTable, memoryOf, mlp, residual, TestGraph } from './graphs';
 
 test('3-op chain (infer): intervals, naive / lower bound / planned, peak at the relu', () => {
   const m = memoryOf(mlp({ mode: 'infer', batch: 32 }));
@@ -195,4 +195,23 @@ test('formatTimeline: one line per step, bar scaled to the peak, non-zero catego
     '   5 bwd L3   relu             24.5 KiB |##########| W 3.16 KiB, O 6.31 KiB, saved 6 KiB, dact 8 KiB, dW 1.03 KiB <- peak',
   );
   assert.equal(lines[7], '   7 opt      optimizer        12.6 KiB |#####     | W 3.16 KiB, O 6.31 KiB, dW 3.16 KiB');
+});
+
+test('dropout at inference is the identity: its output is its input (no buffer); in training a new buffer and a mask', () => {
+  const chain = (mode: 'infer' | 'train') => {
+    const g = new TestGraph({ mode, batch: 2 });
+    const x = g.op('input', [], { shape: [16] });
+    const h = g.op('dense', [x], { units: 32 });
+    const d = g.op('dropout', [h], { rate: 0.5 });
+    return memoryOf(g.build([g.op('dense', [d], { units: 8 })]));
+  };
+  const infer = chain('infer');
+  // the dropout's tensor (2) shares the dense output's buffer (1), which lives until the last dense reads it
+  assert.deepEqual(bufferTable(infer), ['activation:0 [0,1] 0+64N', 'activation:1 [1,3] 0+128N', 'activation:3 [3,3] 0+32N']);
+  // peak while the first dense runs: its input (64 B) and output (128 B); the dropout adds nothing
+  assert.deepEqual(infer.bytes.lowerBoundAffine, { fixed: 3232, perSample: 64 + 128 });
+  const train = chain('train');
+  assert.ok(bufferTable(train).includes('activation:2 [2,4] 0+128N'));
+  // the keep mask: one bool per element
+  assert.ok(bufferTable(train).includes('saved-extra:op2 [2,5] 0+32N'));
 });

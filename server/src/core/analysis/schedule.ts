@@ -423,7 +423,7 @@ export function buildSchedule(graph: Graph, infos?: readonly OpInfo[], segments?
     const first = inputStart[i]!;
     const end = inputStart[i + 1]!;
     b.writes.push(activationOf[opOutput[i]!]!);
-    if (info.spec?.aliasesInput && end > first) {
+    if ((info.spec?.aliasesInput || (!training && info.spec?.identityInInference)) && end > first) {
       b.views.push(activationOf[opOutput[i]!]!);
       b.views.push(activationOf[inputs[first]!]!);
     }

@@ -61,6 +61,7 @@ const dropout: OpSpec = {
     extraDoc: 'the keep mask (bool): one per element, or one per channel when spatial',
   },
   inPlace: 'elementwise',
+  identityInInference: true,
 };
 
 /** PReLU: a learned negative slope, one shared or one per channel */

@@ -100,6 +100,8 @@ export interface OpSpec {
   readonly workspaceDoc?: string;
   /** the output is a view of input 0 (flatten, reshape): no new buffer is needed */
   readonly aliasesInput?: boolean;
+  /** at inference the op is the identity and returns input 0 itself (dropout): a view there, a new buffer in training */
+  readonly identityInInference?: boolean;
   /** the output is a view of the model's own weights or buffers, counted there: no activation bytes */
   readonly viewsWeights?: boolean;
   /** the output sums or averages over the batch (a mean loss): it does not grow with N */
