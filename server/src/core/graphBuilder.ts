@@ -50,6 +50,8 @@ export interface OpRequest {
 export interface OpRejection {
   readonly message: string;
   readonly arg?: string;
+  /** the op was to share another op's weights, which do not fit it */
+  readonly shared?: { readonly made: number; readonly needed: number };
 }
 
 /**
@@ -149,6 +151,12 @@ export class GraphBuilder {
     return this.columns.paramsOf(id);
   }
 
+  /** whose weights an op added so far uses: its own id, or the op whose weights it shares */
+  weightOwnerOf(id: OpId): OpId {
+    this.check(id);
+    return this.columns.weightOwnerOf(id);
+  }
+
   private check(id: TensorId): void {
     if (!(Number.isInteger(id) && id >= 0 && id < this.columns.opCount)) throw new Error(`unknown tensor id ${id}`);
   }
@@ -200,7 +208,8 @@ export class GraphBuilder {
         const own = spec.params(ctx, shape);
         const first = this.weightsMade.get(request.sharesParamsWith);
         if (first !== undefined && own.trainable + own.nonTrainable !== first) {
-          return { message: `this layer's weights (${first} values) were made for its first input; this input would need ${own.trainable + own.nonTrainable}` };
+          const needed = own.trainable + own.nonTrainable;
+          return { message: `this layer's weights (${first} values) were made for its first input; this input would need ${needed}`, shared: { made: first, needed } };
         }
       }
     } catch (err) {

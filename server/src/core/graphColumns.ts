@@ -111,6 +111,11 @@ export class GraphColumnsBuilder {
     this.opNonTrainable.set(op, this.opNonTrainable.at(op) + params.nonTrainable);
   }
 
+  /** whose weights an op uses: its own id, or the op it shares them with */
+  weightOwnerOf(op: OpId): OpId {
+    return this.opWeightOwner.at(op);
+  }
+
   isBatchIndependent(tensor: TensorId): boolean {
     return this.tensorBatchIndependent.at(tensor) === 1;
   }

@@ -1,7 +1,7 @@
 // Expansion: op calls to the GraphBuilder, block calls with their arguments bound, `repeat`
 // feeding each result back, checkpoint segments, and the limits on all of it.
 import type { BlockItem, Call, Ident, ModelItem, Repeat, Statement } from './ast';
-import type { CallFrame, CoreDiagnostic, Graph, SourceRange, TensorId } from '../ir';
+import type { CallFrame, CoreDiagnostic, Graph, OpId, SourceRange, TensorId } from '../ir';
 import { isRejection, type GraphBuilder, type OpRequest } from '../graphBuilder';
 import type { RefCollector } from './refs';
 import { lookupOp, opNames } from '../ops/registry';
@@ -48,6 +48,7 @@ export class ModelRun extends Evaluator {
     callStack: undefined,
     inPlace: false,
     checkpointSegment: undefined,
+    sharesParamsWith: undefined,
   };
   private readonly unknownWord = (a: EvArg): void => this.unknownName(a.word!, a.at, this.bindingFrame!);
 
@@ -140,6 +141,34 @@ export class ModelRun extends Evaluator {
     return false;
   }
 
+  /**
+   * `tie: t` on an op call: the op uses the weights of the op that made tensor t (weight tying: an
+   * output projection sharing the token embedding), counted once, its gradient accumulated there.
+   * Taken out of the arguments; undefined when absent, null when given but unusable (reported).
+   */
+  private takeTie(args: EvArg[], frame: Frame, spec: OpSpec | undefined, block: BlockItem | undefined): OpId | undefined | null {
+    const i = args.findIndex((a) => a.name?.name === 'tie');
+    if (i < 0 || spec?.args.some((s) => s.name === 'tie') || block?.params.some((p) => p.name.name === 'tie')) return undefined;
+    const a = args[i]!;
+    args.splice(i, 1);
+    if (a.value.kind === 'error') return null;
+    if (block) {
+      this.el.reportFrom('argumentType', a.at.range, `'tie' shares one op's weights: give it on an op call, not on the block call '${block.name.name}'`, frame);
+      return null;
+    }
+    if (a.value.kind !== 'tensor') {
+      this.el.reportFrom('argumentType', a.at.range, `'tie' must be a tensor made by an op with weights, got ${describeValue(a.value)}`, frame);
+      return null;
+    }
+    const owner = this.builder.weightOwnerOf(a.value.id);
+    const made = this.builder.paramsOf(owner);
+    if (made.trainable + made.nonTrainable === 0) {
+      this.el.reportFrom('argumentType', a.at.range, `'tie': the op that made this tensor has no weights to share`, frame);
+      return null;
+    }
+    return owner;
+  }
+
   protected call(call: Call, args: EvArg[], frame: Frame, iteration?: number): Value {
     const name = call.calleeName;
     const block = this.el.block(name);
@@ -150,11 +179,13 @@ export class ModelRun extends Evaluator {
     }
     const checkpoint = this.takeCheckpoint(args, frame, spec, block);
     const segment = frame.segment ?? (checkpoint ? this.segments++ : undefined);
+    const tie = this.takeTie(args, frame, spec, block);
+    if (tie === null) return ERROR;
     if (block) return this.callBlock(block, call, args, frame, segment, iteration);
-    return this.callOp(spec!, call, args, frame, segment, iteration !== undefined);
+    return this.callOp(spec!, call, args, frame, segment, iteration !== undefined, tie);
   }
 
-  private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, repeated: boolean): Value {
+  private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, repeated: boolean, tie: OpId | undefined): Value {
     const local = this.scratch;
     this.bindingFrame = frame;
     const bound = bindOpArgs(spec, args, call, local, this.unknownWord);
@@ -183,11 +214,21 @@ export class ModelRun extends Evaluator {
     request.callStack = frame.callStack;
     request.inPlace = inPlace;
     request.checkpointSegment = segment;
+    request.sharesParamsWith = tie;
     // the statement renames its result anyway; nested calls keep op#id
     request.name = call === this.namedCall ? this.callName : undefined;
     const r = this.builder.add(request);
     if (isRejection(r)) {
       const blamed = r.arg !== undefined ? rangeOfArg(spec, bound, r.arg) : undefined;
+      if (tie !== undefined && r.shared) {
+        const { made, needed } = r.shared;
+        const why =
+          needed === 0
+            ? 'it has no weights to tie'
+            : `tie: the tied op has ${made.toLocaleString('en-US')} weights; this call would need ${needed.toLocaleString('en-US')} of its own${needed > made ? ' (pass bias: false if only the bias differs)' : ''}`;
+        this.el.reportFrom('shape', call.range, `${spec.name}: ${why}`, frame);
+        return ERROR;
+      }
       this.el.reportFrom('shape', blamed ?? call.range, r.message.startsWith(spec.name) ? r.message : `${spec.name}: ${r.message}`, frame);
       return ERROR;
     }
