@@ -2,7 +2,7 @@
 // `x - mean`, `masked_fill`, `torch.arange(T)`), and tensors that do not grow with the batch.
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
-import { broadcastShapes, checkedOps, INPLACE_ARG, NO_PARAMS, SAVES_NOTHING, shapeText, tensorArg, tensorsArg } from './common';
+import { broadcastShapes, checkedOps, INPLACE_ARG, NO_PARAMS, product, SAVES_NOTHING, shapeText, tensorArg, tensorsArg } from './common';
 
 const DTYPE_VALUES = ['fp32', 'fp16', 'bf16', 'int8', 'int32', 'int64', 'bool'];
 
@@ -50,6 +50,21 @@ const weightView: OpSpec = {
   ],
   inferShape: shapeArg,
   params: () => NO_PARAMS,
+  outputDType: constant.outputDType!,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+  viewsWeights: true,
+};
+
+/** a learned tensor that is not a layer: its values are trainable parameters, read as a tensor */
+const param: OpSpec = {
+  name: 'param',
+  family: 'tensor',
+  summary: 'A learned parameter tensor that is not a layer (a class token, positional embeddings, a layer scale)',
+  formula: 'the given whole shape; no activation bytes (the weights count it); params = product(shape)',
+  args: weightView.args,
+  inferShape: shapeArg,
+  params: (_ctx, outShape) => ({ trainable: product(outShape), nonTrainable: 0 }),
   outputDType: constant.outputDType!,
   savedForBackward: SAVES_NOTHING,
   inPlace: 'never',
@@ -199,7 +214,7 @@ const reduce: OpSpec = {
   inPlace: 'never',
 };
 
-export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare, reduce]);
+export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, param, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare, reduce]);
 
 const REDUCTION_ARG = { name: 'reduction', kind: 'enum', values: ['mean', 'sum', 'none'], default: 'mean', doc: "'mean' or 'sum' over the batch (one number), 'none' (one per element)" } as const;
 

@@ -28,7 +28,7 @@ interface LiveTensor {
 export type EagerResult = { readonly peak: AllocationPeak } | { readonly unsupported: readonly string[] };
 
 export function simulatePytorchCpu(graph: Graph, batch: number, training: boolean, vectorBits: number): EagerResult {
-  const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && op.op !== 'weight_view' && !TORCH_CPU_OPS[op.op]).map((op) => op.op))];
+  const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op) && !TORCH_CPU_OPS[op.op]).map((op) => op.op))];
   if (missing.length > 0) return { unsupported: missing };
   const trace = new AllocationTrace();
   const tensors = graph.tensors.map((t) => liveTensor(t, batch));
@@ -88,9 +88,9 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
         release(t);
       }
     };
-    if (node.op === 'input' || node.op === 'weight_view') {
+    if (node.op === 'input' || readsWeights(node.op)) {
       // an input exists before the step; a parameter read as a tensor is the weights' own storage
-      if (node.op === 'weight_view') out.uses++;
+      if (node.op !== 'input') out.uses++;
       letGo();
       continue;
     }
@@ -186,7 +186,8 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   const { graph, tensors, requiresGrad, trace, extras, aliased, clonedInput, savedInputs, release } = state;
   const gradientBytes = weightFormat(graph.config).gradient;
   const grads = new Map<number, Storage>();
-  const weightGrads = new Set<number>();
+  // the weight gradient of each op that owns weights, once one of its users has made it
+  const weightGrads = new Map<number, Storage>();
   trace.site = { phase: 'backward', op: -1 };
   // the seed: d(loss)/d(loss) = 1 for a loss, a gradient of each output's size otherwise
   const trainedLosses = losses.filter((op) => requiresGrad[op.output] === 1);
@@ -200,13 +201,18 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       grads.set(t, storage);
       return;
     }
-    // a tensor read twice: the second gradient is summed into the first, then dropped
+    // a tensor read twice: torch 1.13's autograd input buffer sums the two gradients into a new
+    // tensor (old + new, out of place: measured), then drops both
+    const sum = trace.alloc(tensors[t]!.bytes, 'activationGradient');
+    trace.release(existing);
     if (fresh) trace.release(storage);
+    grads.set(t, sum);
   };
   for (let i = graph.ops.length - 1; i >= 0; i--) {
     const node: OpNode = graph.ops[i]!;
     const incoming = grads.get(node.output);
-    if (node.op === 'input' || node.op === 'weight_view' || !incoming || requiresGrad[node.output] !== 1) continue;
+    // a parameter read as a tensor keeps its gradient (autograd's AccumulateGrad takes it as .grad)
+    if (node.op === 'input' || readsWeights(node.op) || !incoming || requiresGrad[node.output] !== 1) continue;
     trace.site = { phase: 'backward', op: node.id };
     const rule = TORCH_CPU_OPS[node.op]!;
     const out = tensors[node.output]!;
@@ -223,9 +229,18 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       weightGrad: () => {
         const owner = node.sharesParamsWith ?? node.id;
         if (node.params.trainable === 0 && node.sharesParamsWith === undefined) return;
-        const storage = trace.alloc(graph.ops[owner]!.params.trainable * gradientBytes, 'weightGradient');
-        if (weightGrads.has(owner)) trace.release(storage);
-        else weightGrads.add(owner);
+        const bytes = graph.ops[owner]!.params.trainable * gradientBytes;
+        const storage = trace.alloc(bytes, 'weightGradient');
+        const earlier = weightGrads.get(owner);
+        if (!earlier) {
+          weightGrads.set(owner, storage);
+          return;
+        }
+        // tied weights: the engine sums the two contributions into a new tensor, then drops both
+        const sum = trace.alloc(bytes, 'weightGradient');
+        trace.release(storage);
+        trace.release(earlier);
+        weightGrads.set(owner, sum);
       },
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
@@ -246,6 +261,11 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
     }
     for (const storage of extras[node.id]!) trace.release(storage);
   }
+}
+
+/** a parameter of the model read as a tensor (nn.Parameter, param(...)): its storage is the weights' */
+function readsWeights(op: string): boolean {
+  return lookupOp(op)?.viewsWeights === true;
 }
 
 function liveTensor(t: Tensor, batch: number): LiveTensor {

@@ -103,11 +103,17 @@ function nums(v: AttrValue | undefined): readonly number[] {
   return Array.isArray(v) ? (v as readonly number[]) : typeof v === 'number' ? [v] : [];
 }
 
+/** the window per spatial axis: one value stands for all of them (.nnm's `conv2d(x, 64, 8)`, torch's `kernel_size=8`) */
+function kernelOf(c: StepContext): readonly number[] {
+  const written = nums(c.node.attrs['kernel']);
+  return written.length === 1 ? c.inShape(0).slice(2).map(() => written[0]!) : written;
+}
+
 /** the convolution's geometry from its whole shapes (NC + spatial) and attributes */
 function convGeometry(c: StepContext, outShape: readonly number[]): ConvGeometry {
   const input = c.inShape(0);
   const attrs = c.node.attrs;
-  const kernel = nums(attrs['kernel']);
+  const kernel = kernelOf(c);
   return {
     batch: input[0]!,
     inChannels: input[1]!,
@@ -211,7 +217,7 @@ const conv2dTranspose: TorchOpRule = {
 
 function transposeColumns(c: StepContext): number {
   const input = c.inShape(0);
-  const kernel = nums(c.node.attrs['kernel']);
+  const kernel = kernelOf(c);
   const groups = typeof c.node.attrs['groups'] === 'number' ? c.node.attrs['groups'] : 1;
   const filters = c.outShape[1]!;
   return (filters / groups) * product(kernel) * product(input.slice(2)) * c.elementBytes;
@@ -226,10 +232,7 @@ const linear: TorchOpRule = {
   forward: newOutput,
   backward(c) {
     every(c, (k) => c.gradInput(k));
-    // the product that makes the weight gradient reads a transposed copy of the output's gradient
-    const gradCopy = c.temp(c.outBytes);
     c.weightGrad();
-    c.free(gradCopy);
   },
 };
 
