@@ -19,6 +19,7 @@ import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torchvision.ops import StochasticDepth
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from python_oracle import cpu_vector_bits, warm_peak  # noqa: E402
@@ -61,10 +62,25 @@ class TiedLm(nn.Module):
         return self.out(self.norm(F.gelu(self.mix(self.embed(t)))))
 
 
+class SdBlock(nn.Module):
+    """sd_block.nnm: a residual branch under torchvision's stochastic depth, mode row"""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(16, 16, 3, padding=1)
+        self.drop = StochasticDepth(0.2, "row")
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = x + self.drop(self.conv(x))
+        return self.head(F.adaptive_avg_pool2d(x, 1).reshape(x.shape[0], 1, 16))
+
+
 # (id, model class, per-sample input shape, input dtype, per-sample target shape, classes)
 CASES = [
     ("vit_tokens", VitTokens, [3, 32, 32], torch.float32, [1], 10),
     ("tied_lm", TiedLm, [32], torch.int64, [32], 500),
+    ("sd_block", SdBlock, [16, 8, 8], torch.float32, [1], 10),
 ]
 BATCHES = [1, 8]
 

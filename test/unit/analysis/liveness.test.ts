@@ -215,3 +215,16 @@ test('dropout at inference is the identity: its output is its input (no buffer);
   // the keep mask: one bool per element
   assert.ok(bufferTable(train).includes('saved-extra:op2 [2,5] 0+32N'));
 });
+
+test('stochastic depth keeps one scaled mask value per sample (row) or one in all (batch); identity at inference', () => {
+  const branch = (mode: 'infer' | 'train', sdMode: string) => {
+    const g = new TestGraph({ mode, batch: 2 });
+    const x = g.op('input', [], { shape: [16] });
+    const h = g.op('dense', [x], { units: 32 });
+    const d = g.op('stochastic_depth', [h], { p: 0.2, mode: sdMode });
+    return memoryOf(g.build([g.op('dense', [d], { units: 8 })]));
+  };
+  assert.ok(bufferTable(branch('train', 'row')).includes('saved-extra:op2 [2,5] 0+4N'));
+  assert.ok(bufferTable(branch('train', 'batch')).includes('saved-extra:op2 [2,5] 4+0N'));
+  assert.deepEqual(bufferTable(branch('infer', 'row')), ['activation:0 [0,1] 0+64N', 'activation:1 [1,3] 0+128N', 'activation:3 [3,3] 0+32N']);
+});

@@ -64,6 +64,30 @@ const dropout: OpSpec = {
   identityInInference: true,
 };
 
+/** stochastic depth (Huang et al. 2016): a residual branch dropped at random per sample or per batch */
+const stochasticDepth: OpSpec = {
+  name: 'stochastic_depth',
+  family: 'activation',
+  summary: 'Stochastic depth: while training, zeroes the whole tensor of a sample (row) or of the batch with probability p and scales the kept by 1 / (1 - p); identity at inference',
+  formula: 'shape unchanged; params = 0',
+  args: [
+    tensorArg('x'),
+    { name: 'p', kind: 'number', positional: true, required: true, min: 0, maxExclusive: 1, doc: 'probability of dropping the branch' },
+    { name: 'mode', kind: 'enum', values: ['row', 'batch'], default: 'row', doc: 'row: one draw per sample; batch: one draw for the whole batch' },
+  ],
+  inferShape: (ctx) => [...ctx.inputs[0]!.shape],
+  params: () => NO_PARAMS,
+  savedForBackward: {
+    inputs: [],
+    output: false,
+    // the scaled keep mask the product's backward multiplies by: one value per sample, or one in all
+    extraElements: (ctx) => (ctx.args['mode'] === 'batch' ? { perSample: 0, fixed: 1 } : { perSample: 1, fixed: 0 }),
+    extraDoc: 'the scaled keep mask: one value per sample (row) or one for the batch',
+  },
+  inPlace: 'never',
+  identityInInference: true,
+};
+
 /** PReLU: a learned negative slope, one shared or one per channel */
 const prelu: OpSpec = {
   ...activation('prelu', 'Parametric ReLU: x for x > 0, a x otherwise, a learned (one value, or one per channel)', SAVES_INPUT, [
@@ -87,6 +111,7 @@ const ALPHA = (dflt: number, doc: string): ArgSpec => ({ name: 'alpha', kind: 'n
 
 export const activationOps: readonly OpSpec[] = checkedOps([
   prelu,
+  stochasticDepth,
   activation('relu', 'Rectified linear unit max(x, 0)', SAVES_OUTPUT),
   activation('relu6', 'ReLU clipped at 6: min(max(x, 0), 6)', SAVES_OUTPUT),
   activation('leaky_relu', 'Leaky ReLU: x for x > 0, alpha x otherwise', SAVES_OUTPUT, [ALPHA(0.01, 'negative slope (PyTorch default 0.01; Keras 0.3)')]),

@@ -311,6 +311,21 @@ const dropout: TorchOpRule = {
   },
 };
 
+/** torchvision's stochastic_depth: input * noise, noise [N, 1, ...] (row) or [1, ...] (batch), bernoulli then / (1 - p) */
+const stochasticDepth: TorchOpRule = {
+  saves: NOTHING,
+  forward(c) {
+    if (!c.training || Number(c.node.attrs['p'] ?? 0) === 0) return c.alias();
+    const rows = c.node.attrs['mode'] === 'batch' ? 1 : c.inShape(0)[0]!;
+    // the noise, kept by the product's backward
+    c.extra(rows * c.elementBytes);
+    c.output();
+  },
+  backward(c) {
+    every(c, (k) => c.gradInput(k));
+  },
+};
+
 const crossEntropy: TorchOpRule = {
   saves: NOTHING,
   forward(c) {
@@ -352,6 +367,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   pixel_shuffle: rule(NOTHING),
   softmax: rule(OUTPUT),
   dropout: pointwise(dropout),
+  stochastic_depth: stochasticDepth,
   maxpool,
   avgpool: rule(INPUT),
   globalavgpool: rule(NOTHING),

@@ -2,8 +2,8 @@
 # per sample ("row") or for the whole batch ("batch"), and the kept ones are scaled by 1 / (1 - p).
 #
 # memlens note: in eval mode, or with p = 0, this is exactly the identity, which memlens follows.
-# In training mode the random mask is a tensor made inside forward, which memlens does not model
-# yet: the trace stops there (with that reason) instead of guessing.
+# In training memlens reads the code below as it is: the noise tensor with one row per sample (or one
+# value), the in-place bernoulli_ and div_, and the product that keeps the noise for its backward.
 import torch
 from torch import nn
 
