@@ -6,7 +6,7 @@ method of scripts/python_oracle.py (the CPU
 allocator's peak of one step after a warm-up step, one thread):
   infer  model.eval(), torch.no_grad(), one forward;
   train  model.train(), every p.grad = None, out = model(x), out.backward(torch.ones_like(out)).
-Writes test/fixtures/nnm_torch/peaks.json with the parameter counts and the peaks at batch 1 and 8.
+Writes test/fixtures/nnm_torch/peaks.json with the parameter and float buffer counts and the peaks at batch 1 and 8.
 
     apt-get install -y python3-torch        # Debian 12: torch 1.13
     /usr/bin/python3 scripts/nnm_torch_oracle.py
@@ -76,11 +76,37 @@ class SdBlock(nn.Module):
         return self.head(F.adaptive_avg_pool2d(x, 1).reshape(x.shape[0], 1, 16))
 
 
+class DenseBlock(nn.Module):
+    """dense_block.nnm: three layers, each reading the concat of every feature map before it"""
+
+    def __init__(self):
+        super().__init__()
+        self.norms = nn.ModuleList(nn.BatchNorm2d(16 + 8 * i) for i in range(3))
+        self.convs = nn.ModuleList(nn.Conv2d(16 + 8 * i, 8, 3, padding=1, bias=False) for i in range(3))
+        self.head = nn.Linear(40, 10)
+
+    def forward(self, x):
+        n = x.shape[0]
+        features = [x]
+        del x
+        for norm, conv in zip(self.norms, self.convs):
+            h = torch.cat(features, 1)
+            h = norm(h)
+            h = F.relu(h)
+            h = conv(h)
+            features = features + [h]
+            del h
+        h = F.adaptive_avg_pool2d(torch.cat(features, 1), 1)
+        del features
+        return self.head(h.reshape(n, 1, 40))
+
+
 # (id, model class, per-sample input shape, input dtype, per-sample target shape, classes)
 CASES = [
     ("vit_tokens", VitTokens, [3, 32, 32], torch.float32, [1], 10),
     ("tied_lm", TiedLm, [32], torch.int64, [32], 500),
     ("sd_block", SdBlock, [16, 8, 8], torch.float32, [1], 10),
+    ("dense_block", DenseBlock, [16, 8, 8], torch.float32, [1], 10),
 ]
 BATCHES = [1, 8]
 
@@ -109,8 +135,10 @@ def main():
     for case_id, cls, shape, dtype, target, classes in CASES:
         model = cls()
         params = sum(p.numel() for p in model.parameters())
+        # running statistics; batch norm's int64 step counter is not a float buffer
+        buffers = sum(b.numel() for b in model.buffers() if b.is_floating_point())
         peaks = {f"{mode} {b}": measure(cls, shape, dtype, target, classes, b, mode) for mode in ["train", "infer"] for b in BATCHES}
-        rows[case_id] = {"params": params, "peaks": peaks}
+        rows[case_id] = {"params": params, "buffers": buffers, "peaks": peaks}
         print(case_id, params, peaks)
     doc = {
         "torch": torch.__version__,

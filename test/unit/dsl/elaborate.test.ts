@@ -170,3 +170,17 @@ test('a variadic integer argument takes separate values or one list', () => {
   assert.deepEqual(r.diagnostics, []);
   assert.deepEqual(r.graphs[0]!.tensors.map((t) => t.shape.join('x')), ['3x4x5', '3x4x5', '12x5']);
 });
+
+test('lists of tensors: + joins lists, a variadic tensor argument takes a list item by item', () => {
+  const r = analyze(
+    model('x = input(4, 8, 8)', 'fs = [x]', 'fs = fs + [conv2d(concat(fs), 2, 1)]', 'fs = fs + [conv2d(concat(fs), 2, 1)]', 'return concat(fs)'),
+  );
+  assert.deepEqual(r.diagnostics, []);
+  const g = r.graphs[0]!;
+  // concat over [x] (4 channels), over [x, a] (6), then the output over [x, a, b] (8)
+  assert.deepEqual(g.ops.filter((op) => op.op === 'concat').map((op) => `${op.inputs.length}:${g.tensors[op.output]!.shape[0]}`), ['1:4', '2:6', '3:8']);
+  assert.deepEqual(g.tensors[g.outputs[0]!]!.shape, [8, 8, 8]);
+  // a list where one tensor is expected, and a list joined with a number, are still errors
+  const bad = analyze(model('x = input(4)', 'y = relu([x])', 'z = [x] + 1', 'return x'));
+  assert.deepEqual(bad.diagnostics.map((d) => d.message), ["relu: 'x' must be a tensor, got a list of 1", "'+' needs two numbers, got a list of 1 and the integer 1"]);
+});

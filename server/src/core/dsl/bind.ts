@@ -97,6 +97,11 @@ function bindOne(b: Binding, i: number, a: EvArg): void {
   const s = b.spec.args[i]!;
   b.ranges[i] = a.at;
   if (s.kind === 'tensor') {
+    // a list of tensors given to a variadic tensor argument: its items, in order (concat(features))
+    if (s.variadic && a.value.kind === 'list' && a.value.items.length > 0 && a.value.items.every((v) => v.kind === 'tensor' || v.kind === 'error')) {
+      for (const item of a.value.items) bindOne(b, i, { ...a, value: item });
+      return;
+    }
     if (a.value.kind === 'tensor') {
       const list = b.tensors[i];
       // exact size for the usual one to four inputs; a long variadic list grows by pushes (linear)

@@ -75,6 +75,8 @@ export function binaryOp(op: BinaryOp, a: Value, b: Value): Checked<Value> {
     if (eq === undefined) return { ok: false, message: `cannot compare ${describeValue(a)} with ${describeValue(b)}` };
     return { ok: true, value: { kind: 'bool', value: op === '==' ? eq : !eq } };
   }
+  // lists join as in Python: a growing list of tensors (DenseNet's features = features + [new])
+  if (op === '+' && a.kind === 'list' && b.kind === 'list') return { ok: true, value: { kind: 'list', items: [...a.items, ...b.items] } };
   if ((a.kind !== 'int' && a.kind !== 'real') || (b.kind !== 'int' && b.kind !== 'real')) {
     const tensorHint = a.kind === 'tensor' || b.kind === 'tensor' ? " (operators work on compile-time numbers; use add(a, b) / mul(a, b) for tensors)" : '';
     return { ok: false, message: `'${op}' needs two numbers, got ${describeValue(a)} and ${describeValue(b)}${tensorHint}` };

@@ -184,13 +184,11 @@ const conv2d: TorchOpRule = {
       c.free(gradWeight);
       return;
     }
+    // the slow kernel's backward: the input's and the weight's gradients, then one column buffer
+    // that serves both (the gradient's columns for the input, the input's columns for the weight)
+    if (c.needsGrad(0)) c.gradInput(0);
     c.weightGrad();
     const columns = c.temp(slowColumns(g));
-    if (c.needsGrad(0)) {
-      const gradColumns = c.temp(slowColumns(g));
-      c.gradInput(0);
-      c.free(gradColumns);
-    }
     c.free(columns);
   },
 };
