@@ -25,3 +25,15 @@ test('attention keeps q, k, v, context and heads L^2 probabilities; scores are w
   assert.equal(m.saved.extra.perSample, 4 * 128 * 768 + 12 * 128 * 128);
   assert.deepEqual(m.saved.inputs, [0]);
 });
+
+test('flash attention holds no scores and saves one log-sum-exp per row and head instead of the probabilities', () => {
+  const m = memoryOf('attention', [[128, 768]], { heads: 12, flash: true });
+  assert.equal(m.workspace, 0);
+  assert.equal(m.saved.extra.perSample, 4 * 128 * 768 + 12 * 128);
+});
+
+test('a causal mask changes neither the parameters nor the memory: it is applied to the scores in place', () => {
+  const plain = memoryOf('attention', [[128, 768]], { heads: 12 });
+  const causal = memoryOf('attention', [[128, 768]], { heads: 12, causal: true });
+  assert.deepEqual(causal, plain);
+});

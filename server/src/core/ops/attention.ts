@@ -25,6 +25,8 @@ const attention: OpSpec = {
     { name: 'heads', kind: 'int', positional: true, required: true, min: 1, doc: 'attention heads; must divide d' },
     { name: 'bias', kind: 'bool', default: true, doc: 'biases on the four projections' },
     { name: 'dropout', kind: 'number', default: 0, min: 0, maxExclusive: 1, doc: 'dropout on the attention probabilities (mask not counted)' },
+    { name: 'causal', kind: 'bool', default: false, doc: 'each position attends to itself and earlier ones (a decoder); the mask is applied to the scores where they are, no memory of its own' },
+    { name: 'flash', kind: 'bool', default: false, doc: 'a fused (flash / memory-efficient) kernel: no L x L scores held or saved; the backward recomputes them from q, k, v and one log-sum-exp per row and head' },
   ],
   inferShape(ctx) {
     geometry(ctx);
@@ -39,16 +41,18 @@ const attention: OpSpec = {
     output: false,
     extraElements(ctx) {
       const { steps, model, heads } = geometry(ctx);
-      return { perSample: 4 * steps * model + heads * steps * steps, fixed: 0 };
+      // flash: the row statistics (heads L) in place of the probabilities (heads L^2)
+      const perRow = boolArg(ctx, 'flash') ? heads * steps : heads * steps * steps;
+      return { perSample: 4 * steps * model + perRow, fixed: 0 };
     },
-    extraDoc: 'q, k, v and the attended values before the output projection (4 L d) plus the probabilities (heads L^2) per sample',
+    extraDoc: 'q, k, v and the attended values before the output projection (4 L d) plus the probabilities (heads L^2) per sample; with flash one log-sum-exp per row and head (heads L) instead of the probabilities',
   },
   inPlace: 'never',
   workspaceElements(ctx) {
     const { steps, heads } = geometry(ctx);
-    return { perSample: heads * steps * steps, fixed: 0 };
+    return { perSample: boolArg(ctx, 'flash') ? 0 : heads * steps * steps, fixed: 0 };
   },
-  workspaceDoc: 'the attention scores heads * L * L per sample',
+  workspaceDoc: 'the attention scores heads * L * L per sample (none with flash: the fused kernel keeps its tiles in registers and shared memory)',
 };
 
 export const attentionOps: readonly OpSpec[] = checkedOps([attention]);
