@@ -122,6 +122,8 @@ export const activationOps: readonly OpSpec[] = checkedOps([
   activation('tanh', 'Hyperbolic tangent', SAVES_OUTPUT),
   activation('hardswish', 'Hard swish x relu6(x + 3) / 6 (MobileNetV3)', SAVES_INPUT),
   activation('hardsigmoid', 'Hard sigmoid relu6(x + 3) / 6 (MobileNetV3 squeeze-excitation)', SAVES_INPUT),
+  activation('exp', 'Exponential e^x (a VAE\'s standard deviation from its log-variance)', SAVES_OUTPUT),
+  activation('log', 'Natural logarithm', SAVES_INPUT),
   softmax,
   dropout,
 ]);

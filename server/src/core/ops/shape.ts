@@ -324,6 +324,32 @@ const slice: OpSpec = {
   aliasesInput: true,
 };
 
+/** advanced indexing with a list of indices along one axis: unlike a slice, a new tensor */
+const take: OpSpec = {
+  name: 'take',
+  family: 'shape',
+  summary: 'Advanced indexing with a list of indices along one axis (PyTorch x[:, [-1], :], index_select): a new tensor',
+  formula: 'axis d -> len(indices); params = 0',
+  args: [
+    tensorArg('x'),
+    { name: 'axis', kind: 'int', positional: true, required: true, doc: 'per-sample axis (negative counts from the end)' },
+    { name: 'indices', kind: 'int', positional: true, variadic: true, required: true, min: 0, doc: 'the indices taken, in order (repeats allowed)' },
+  ],
+  inferShape(ctx) {
+    const x = ctx.inputs[0]!.shape;
+    const axis = normalizeAxis(Number(ctx.args['axis']), x.length, 'axis');
+    const indices = ctx.args['indices'] as readonly number[];
+    const out = indices.find((i) => i >= x[axis]!);
+    if (out !== undefined) throw new ShapeError(`index ${out} is out of range for axis ${axis} of size ${x[axis]}`, 'indices');
+    const shape = [...x];
+    shape[axis] = indices.length;
+    return shape;
+  },
+  params: () => NO_PARAMS,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+};
+
 /** sub-pixel upsampling (PyTorch PixelShuffle, depth_to_space): r x r channel groups become r x r pixels */
 const pixelShuffle: OpSpec = {
   name: 'pixel_shuffle',
@@ -352,6 +378,7 @@ export const shapeOps: readonly OpSpec[] = checkedOps([
   flatten,
   reshape,
   slice,
+  take,
   transpose,
   concat,
   add,

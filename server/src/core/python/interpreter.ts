@@ -809,8 +809,12 @@ export class Interpreter {
     const out: PyValue[] = [];
     for (const c of node.namedChildren) {
       if (c.type === 'comment') continue;
-      if (c.type === 'list_splat') {
-        const v = this.eval(c.namedChildren[0]!, scope);
+      // tree-sitter-python reads `*x.shape, y` as (*x).shape: the splat is of the whole attribute
+      const splattedAttribute = c.type === 'attribute' && c.childForFieldName('object')?.type === 'list_splat';
+      if (c.type === 'list_splat' || splattedAttribute) {
+        const v = splattedAttribute
+          ? this.getAttr(this.eval(c.childForFieldName('object')!.namedChildren[0]!, scope), c.childForFieldName('attribute')!.text, c)
+          : this.eval(c.namedChildren[0]!, scope);
         const items = iterate(v);
         if (items && out.length + items.length <= MAX_ITEMS) for (const x of items) out.push(x);
         else out.push(isUnknown(v) ? v : unknown(c, `\`${c.text}\` cannot be unpacked statically`));

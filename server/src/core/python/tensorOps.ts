@@ -16,6 +16,11 @@ function fail(site: Node, reason: string): never {
   throw new TraceStop(site, reason);
 }
 
+/** a layer's view of a tensor call: emit ops on the trace, fail at the call site */
+export function layerCallOf(ctx: TensorContext): LayerCall {
+  return call(ctx);
+}
+
 function call(ctx: TensorContext): LayerCall {
   return {
     self: undefined as never,
@@ -176,6 +181,9 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
     case 'sigmoid_':
     case 'tanh_':
       return activation(ctx, name.slice(0, -1), x, args, true);
+    case 'exp':
+    case 'log':
+      return ctx.trace.emit(name, [x], {}, ctx.site);
     case 'softmax':
     case 'log_softmax':
       return softmax(ctx, x, args, 0);
@@ -386,6 +394,31 @@ function padCall(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValu
   return ctx.trace.emit('zeropad', [x], { pad, mode }, site);
 }
 
+/**
+ * F.interpolate(x, size=None, scale_factor=None, mode='nearest'): an integer factor per spatial axis,
+ * given or implied by a size that is a whole multiple of the input's (the mode does not change memory)
+ */
+function interpolate(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValue {
+  const site = ctx.site;
+  const spatial = x.shape.slice(2);
+  if (x.batchAxis !== 0 || spatial.length < 1) return fail(site, `F.interpolate is modelled for a batched [N, C, ...spatial] tensor, got ${describe(x)}`);
+  const perAxis = (v: PyValue): (number | undefined)[] => (v.kind === 'tuple' || v.kind === 'list' ? v.items.map((w) => numberOf(w)) : spatial.map(() => numberOf(v)));
+  const size = arg(args, 1, 'size') ?? NONE;
+  const factor = arg(args, 2, 'scale_factor') ?? NONE;
+  let scale: (number | undefined)[];
+  if (size.kind !== 'none') {
+    const sizes = perAxis(size);
+    scale = sizes.map((s, i) => (s !== undefined && s % spatial[i]! === 0 ? s / spatial[i]! : undefined));
+    if (sizes.length !== spatial.length || scale.some((s) => s === undefined || s < 1)) return fail(site, `F.interpolate to size ${describe(size)} from ${spatial.join(' x ')} is modelled only for whole multiples`);
+  } else if (factor.kind !== 'none') {
+    scale = perAxis(factor);
+    if (scale.length !== spatial.length || scale.some((s) => s === undefined || !Number.isInteger(s) || s < 1)) return fail(site, `F.interpolate is modelled for an integer scale_factor, got ${describe(factor)}`);
+  } else return fail(site, 'F.interpolate needs a size or a scale_factor');
+  const modeValue = arg(args, 3, 'mode');
+  const mode = modeValue?.kind === 'str' && modeValue.value !== 'nearest' ? 'bilinear' : 'nearest';
+  return ctx.trace.emit('upsample', [x], { scale: scale as number[], mode }, site);
+}
+
 /** F.* and torch.* functions on traced tensors; undefined when memlens does not know them */
 export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs): PyValue | undefined {
   const x = args.positional[0];
@@ -412,6 +445,12 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
       return activation(ctx, name, x, args, false);
     case 'relu_':
       return activation(ctx, 'relu', x, args, true);
+    case 'exp':
+    case 'log':
+      return ctx.trace.emit(name, [x], {}, site);
+    case 'interpolate':
+    case 'upsample':
+      return interpolate(ctx, x, args);
     case 'softmax':
     case 'log_softmax':
       return softmax(ctx, x, args, 1);
@@ -535,6 +574,19 @@ export function indexTensor(ctx: TensorContext, x: TensorValue, index: PyValue):
       }
       if (axis === t.batchAxis) fail(ctx.site, 'slicing the batch axis is not modelled');
       const out = ctx.trace.emit('slice', [t], { axis: perSampleAxis(t, axis, (r) => fail(ctx.site, r)), start, stop, step }, ctx.site);
+      t = { ...out, batchAxis: t.batchAxis };
+      axis++;
+      continue;
+    }
+    if (v.kind === 'list') {
+      // advanced indexing with a list of ints (x[:, [-1], :]): a new tensor, the axis kept
+      const picks = v.items.map((w) => intOf(w));
+      if (picks.length === 0 || picks.some((p) => p === undefined)) fail(ctx.site, `indexing with ${describe(v)} is not modelled yet (a list of known integers is)`);
+      if (axis === t.batchAxis) fail(ctx.site, 'indexing the batch axis picks samples, which memlens does not model');
+      const indices = (picks as number[]).map((p) => (p < 0 ? p + size : p));
+      const bad = indices.findIndex((p) => p < 0 || p >= size);
+      if (bad >= 0) fail(ctx.site, `index ${picks[bad]} is out of range for axis ${axis} of ${describe(t)}`);
+      const out = ctx.trace.emit('take', [t], { axis: perSampleAxis(t, axis, (r) => fail(ctx.site, r)), indices }, ctx.site);
       t = { ...out, batchAxis: t.batchAxis };
       axis++;
       continue;

@@ -6,7 +6,8 @@ import { builtin, mathMember, numpyMember, pythonBuiltin } from './builtins';
 import { StepLimit, type Host, type Interpreter } from './interpreter';
 import { LAYERS, type LayerBuild, type LayerCall, type LayerSpec, type Signature } from './layers';
 import { collectModules, collectParameters, getModuleAttr, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr, setTraining } from './modules';
-import { binaryTensor, indexTensor, shapeTuple, tensorFunction, tensorMethod } from './tensorOps';
+import { binaryTensor, indexTensor, layerCallOf, shapeTuple, tensorFunction, tensorMethod } from './tensorOps';
+import { REARRANGE_LAYER, rearrange, repeat } from './einops';
 import { Trace, TraceStop } from './trace';
 import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
 import { join } from 'node:path';
@@ -34,6 +35,9 @@ const SINCE: Readonly<Record<string, readonly [number, number]>> = {
   'torch.nn.RMSNorm': [2, 4],
   'torch.nn.functional.rms_norm': [2, 4],
 };
+
+/** einops' Rearrange layer as a module class */
+const REARRANGE_CLASS: ClassValue = { kind: 'class', name: 'Rearrange', bases: [MODULE_BASE], attrs: new Map(), isModule: true, layer: REARRANGE_LAYER };
 
 /** torch's subpackages: attribute access gives a namespace */
 const TORCH_PACKAGES = new Set(['nn', 'optim', 'utils', 'cuda', 'fft', 'linalg', 'autograd', 'backends', 'distributed', 'jit', 'onnx', 'special', 'distributions', 'amp', 'cpu', 'mps', 'hub', 'profiler', 'testing', 'sparse', 'quantization', 'ao', 'fx', 'func', 'export', 'library', 'overrides', 'random', 'multiprocessing', 'masked', 'nested']);
@@ -86,8 +90,34 @@ export class TorchHost implements Host {
     if (name === '__name__') return { kind: 'str', value: '__main__' };
     if (name === 'OrderedDict') return this.orderedDict();
     if (name === 'getattr' || name === 'setattr' || name === 'hasattr') return this.attrBuiltin(name);
+    if (name === 'map') return builtin('map', (args, site) => this.mapCall(args, site));
     if (name === 'type') return builtin('type', (args, site) => (args.positional[0]?.kind === 'instance' ? (args.positional[0] as Instance).cls : unknown(site, 'type() of a value memlens does not model')));
     return pythonBuiltin(name);
+  }
+
+  /** map(f, xs, ...): f called on the items in order, as a list (a map object is only iterated in model code) */
+  private mapCall(args: CallArgs, site: Node): PyValue {
+    const [fn, ...sources] = args.positional;
+    if (!fn || sources.length === 0) return unknown(site, 'map() without a function and an iterable');
+    const lists = sources.map((v) => iterate(v));
+    if (lists.some((l) => l === undefined)) return unknown(site, 'map() over a value that is not a known iterable');
+    const n = Math.min(...lists.map((l) => l!.length));
+    const out: PyValue[] = [];
+    for (let i = 0; i < n; i++) out.push(this.interp.call(fn, { positional: lists.map((l) => l![i]!), keywords: new Map() }, site));
+    return { kind: 'list', items: out };
+  }
+
+  /** einops.rearrange / repeat on a traced tensor (a parameter is read as a tensor first) */
+  private einopsCall(name: 'rearrange' | 'repeat', args: CallArgs, site: Node): PyValue {
+    const active = this.active;
+    const first = args.positional[0];
+    const x = first?.kind === 'parameter' && active ? active.weightView(first, site) : first;
+    const pattern = args.positional[1];
+    if (!x || x.kind !== 'tensor' || !x.trace) return unknown(site, `einops.${name} of ${x ? describe(x) : 'nothing'}`);
+    if (this.active !== x.trace) return derived(x, site);
+    if (!pattern || pattern.kind !== 'str') throw new TraceStop(site, `the einops pattern is ${pattern ? describe(pattern) : 'missing'}, not a known string`);
+    const call = layerCallOf({ trace: x.trace as Trace, site });
+    return name === 'rearrange' ? rearrange(call, x, pattern.value, args.keywords) : repeat(call, x, pattern.value, args.keywords);
   }
 
   private attrBuiltin(name: 'getattr' | 'setattr' | 'hasattr'): PyValue {
@@ -237,6 +267,8 @@ export class TorchHost implements Host {
     if (path === 'dataclasses') return name === 'dataclass' || name === 'field' ? builtin(full, () => NONE) : undefined;
     if (path === 'collections' && name === 'OrderedDict') return this.orderedDict();
     if (path.startsWith('torch')) return this.torchMember(full, site) ?? { kind: 'namespace', path: full };
+    if (path === 'einops' && (name === 'rearrange' || name === 'repeat')) return builtin(full, (args, s) => this.einopsCall(name, args, s));
+    if (path === 'einops.layers.torch' && name === 'Rearrange') return REARRANGE_CLASS;
     return { kind: 'namespace', path: full };
   }
 
@@ -279,6 +311,8 @@ export class TorchHost implements Host {
       return builtin(full, (args, s) => this.tensorCall(name, args, s));
     }
     if (ns === 'torch.optim' && ['SGD', 'Adam', 'AdamW'].includes(name)) return builtin(full, (args) => this.optimizer(name, args));
+    // the pre-0.4 wrapper: a tensor is its own Variable since torch 0.4
+    if (full === 'torch.autograd.Variable' || full === 'torch.autograd.variable.Variable') return builtin(full, (args) => args.positional[0] ?? NONE);
     if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => (args.positional[0] ? this.interp.call(args.positional[0], { positional: args.positional.slice(1), keywords: new Map() }, s) : NONE));
     return undefined;
   }
@@ -986,13 +1020,17 @@ function flattenTensors(v: PyValue): TensorValue[] {
 /** constructor arguments by torch's signature: a message when they do not fit */
 export function bindSignature(signature: Signature, args: CallArgs): Map<string, PyValue> | string {
   const out = new Map<string, PyValue>();
-  if (args.positional.length > signature.length) return `takes ${signature.length} arguments, got ${args.positional.length}`;
-  signature.forEach(([name], i) => {
+  const positional = signature.filter(([name]) => !name.startsWith('**'));
+  if (args.positional.length > positional.length) return `takes ${positional.length} arguments, got ${args.positional.length}`;
+  positional.forEach(([name], i) => {
     const v = args.positional[i];
     if (v !== undefined) out.set(name, v);
   });
+  // a `**name` entry takes the keywords the signature does not name, each under its own name
+  const rest = signature.some(([name]) => name.startsWith('**'));
+  const named = signature.filter(([name]) => !name.startsWith('**'));
   for (const [k, v] of args.keywords) {
-    if (!signature.some(([name]) => name === k)) {
+    if (!named.some(([name]) => name === k) && !rest) {
       // device= and dtype= change where and how the weights live, not how many there are
       if (k === 'device' || k === 'dtype') continue;
       return `unexpected keyword argument \`${k}\``;
@@ -1001,7 +1039,7 @@ export function bindSignature(signature: Signature, args: CallArgs): Map<string,
     out.set(k, v);
   }
   for (const [name, dflt] of signature) {
-    if (out.has(name)) continue;
+    if (out.has(name) || name.startsWith('**')) continue;
     if (dflt === undefined) return `missing argument \`${name}\``;
     out.set(name, dflt);
   }

@@ -361,6 +361,8 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   tanh: pointwise(rule(OUTPUT)),
   hardswish: readsInput(),
   hardsigmoid: readsInput(),
+  exp: pointwise(rule(OUTPUT)),
+  log: readsInput(),
   prelu: pointwise(rule(INPUT)),
   pixel_shuffle: rule(NOTHING),
   softmax: rule(OUTPUT),
@@ -374,6 +376,8 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   reshape: view,
   transpose: view,
   slice: rule(NOTHING, (c) => c.view()),
+  // advanced indexing: a new tensor; its backward scatters into zeros of the input's size
+  take: rule(NOTHING),
   concat: rule(NOTHING),
   add: pointwise(rule(NOTHING, newOutput, passBackward)),
   add_broadcast: pointwise(rule(NOTHING)),

@@ -1,0 +1,78 @@
+// Tensor functions the public models needed: einops' rearrange / repeat / Rearrange, F.interpolate,
+// torch.exp / log, indexing with a list, map(), and `*x.shape` in a tuple. Shapes are torch's
+// (worked out from its documentation); each unsupported form stops with its reason.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeText, ready } from './helpers';
+
+before(ready);
+
+/** the model's output shape (per sample) and the ops of its graph, or the reason the forward stopped */
+function run(forward: string[], input: string, init: string[] = ['pass']): { shape?: readonly number[]; ops?: string[]; stop?: string } {
+  const text = [
+    'import torch',
+    'import torch.nn as nn',
+    'import torch.nn.functional as F',
+    'from einops import rearrange, repeat',
+    'from einops.layers.torch import Rearrange',
+    'class M(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    ...init.map((l) => `        ${l}`),
+    '    def forward(self, x):',
+    ...forward.map((l) => `        ${l}`),
+    'model = M()',
+    `out = model(${input})`,
+  ].join('\n');
+  const r = analyzeText(text);
+  const g = r.graphs[0];
+  if (g) return { shape: g.tensors[g.outputs[0]!]!.shape, ops: g.ops.map((o) => o.op) };
+  return { stop: r.diagnostics.map((d) => d.message).join('; ') };
+}
+
+describe('einops', () => {
+  it("Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)') cuts 8x8 patches: [N, 3, 32, 32] -> [N, 16, 192]", () => {
+    const r = run(['return self.patch(x)'], 'torch.randn(2, 3, 32, 32)', ["self.patch = Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)', p1=8, p2=8)"]);
+    assert.deepEqual(r.shape, [16, 192]);
+    // split the groups, move the axes, merge the groups
+    assert.deepEqual(r.ops, ['input', 'reshape', 'transpose', 'reshape']);
+  });
+  it("rearrange('b n (h d) -> b h n d') splits heads; the inverse merges them back", () => {
+    assert.deepEqual(run(["return rearrange(x, 'b n (h d) -> b h n d', h=4)"], 'torch.randn(2, 10, 32)').shape, [4, 10, 8]);
+    assert.deepEqual(run(["t = rearrange(x, 'b n (h d) -> b h n d', h=4)", "return rearrange(t, 'b h n d -> b n (h d)')"], 'torch.randn(2, 10, 32)').shape, [10, 32]);
+  });
+  it('repeat of a class token over the batch is a view (expand): no op of its own', () => {
+    const r = run(['c = repeat(self.cls, "() n d -> b n d", b=x.shape[0])', 'return torch.cat((c, x), dim=1)'], 'torch.randn(2, 10, 32)', ['self.cls = nn.Parameter(torch.randn(1, 1, 32))']);
+    assert.deepEqual(r.shape, [11, 32]);
+    // the concat lines the token's leading 1 up with N (a view), as it does for cls.expand(n, -1, -1)
+    assert.deepEqual(r.ops!.filter((o) => o !== 'input'), ['weight_view', 'reshape', 'concat']);
+  });
+  it('patterns memlens cannot follow stop with the reason', () => {
+    assert.match(run(["return rearrange(x, 'b n d -> b d')"], 'torch.randn(2, 10, 32)').stop ?? '', /drops axis 'n' of size 10 \(a reduction\)/);
+    assert.match(run(["return rearrange(x, '(b n) d -> b n d', n=2)"], 'torch.randn(2, 10, 32)').stop ?? '', /einops pattern names 2 axes/);
+    assert.match(run(["return rearrange(x, 'b n (h d) -> b h n d')"], 'torch.randn(2, 10, 32)').stop ?? '', /group \(h d\) has 2 sizes not given/);
+  });
+});
+
+describe('other tensor functions', () => {
+  it('F.interpolate by scale_factor or by a size that is a whole multiple; any other size stops', () => {
+    assert.deepEqual(run(['return F.interpolate(x, scale_factor=2)'], 'torch.randn(2, 3, 8, 8)').shape, [3, 16, 16]);
+    assert.deepEqual(run(["return F.interpolate(x, size=(16, 24), mode='bilinear')"], 'torch.randn(2, 3, 8, 8)').shape, [3, 16, 24]);
+    assert.match(run(['return F.interpolate(x, size=12)'], 'torch.randn(2, 3, 8, 8)').stop ?? '', /only for whole multiples/);
+  });
+  it('torch.exp and x.log() are elementwise ops', () => {
+    const r = run(['return torch.exp(0.5 * x).log()'], 'torch.randn(2, 8)');
+    assert.deepEqual(r.shape, [8]);
+    assert.deepEqual(r.ops!.filter((o) => o !== 'input'), ['scale', 'exp', 'log']);
+  });
+  it('indexing with a list keeps the axis and copies (nanoGPT: x[:, [-1], :])', () => {
+    const r = run(['return x[:, [-1], :]'], 'torch.randn(2, 10, 32)');
+    assert.deepEqual(r.shape, [1, 32]);
+    assert.deepEqual(r.ops, ['input', 'take']);
+    assert.match(run(['return x[:, [10], :]'], 'torch.randn(2, 10, 32)').stop ?? '', /index 10 is out of range/);
+  });
+  it('map() calls a lambda on each item; `*x.shape, h` unpacks the shape', () => {
+    const r = run(['b, n, _, h = *x.shape, 4', 'q, k = map(lambda t: t.reshape(b, n, h, -1), x.chunk(2, dim=-1))', 'return q + k'], 'torch.randn(2, 10, 32)');
+    assert.deepEqual(r.shape, [10, 4, 4]);
+  });
+});
