@@ -12,6 +12,9 @@ import { dirname, join } from 'node:path';
 import { BUILTIN_DEFAULTS } from '../server/src/core/config';
 import { computeFootprint } from '../server/src/core/analysis/footprint';
 import { analyzePython } from '../server/src/core/python/frontend';
+import { analyzeDocument } from '../server/src/core/analyze';
+import { devicePreset } from '../server/src/core/devices';
+import type { Mode } from '../server/src/core/ir';
 import { initTfjsFrontend } from '../server/src/core/tfjs/parse';
 
 export interface TorchCounts {
@@ -153,9 +156,66 @@ function print(results: readonly Result[]): void {
   console.log(`exact parameter counts: ${figures - count('WRONG')}/${figures} of the models that got a figure`);
 }
 
+/** torch 1.13's CPU allocator peaks of one step (scripts/public_peaks.py) */
+interface PeakCases {
+  readonly cpuVectorBits: number;
+  readonly cases: Readonly<Record<string, { readonly train: readonly string[]; readonly peak: Readonly<Record<Mode, number>> }>>;
+}
+
+/** memlens' expected peak minus weights and buffers (what exists before the step), or why there is none */
+function expectedActivations(text: string, file: string, mode: Mode, device: string): number | string {
+  const overrides = { mode, framework: 'pytorch' as const, device: devicePreset(device)!, optimizer: { kind: 'none' as const, momentum: 0 } };
+  // the profile is torch 1.13's: the files' version checks take that branch too
+  const model = analyzeDocument(text, 'python', { documentKey: file, overrides, torchVersion: '1.13' }).models.find((m) => m.graph.name === 'model');
+  if (!model?.memory) return 'no graph';
+  const e = model.memory.expected;
+  if ('reason' in e) return e.reason;
+  return e.expected.bytes - e.expected.breakdown.weights - e.expected.breakdown.buffers;
+}
+
+/** the expected peak of the public models measured with torch, one row per model and mode */
+async function printPeaks(only: readonly string[]): Promise<void> {
+  const peaks = JSON.parse(readFileSync(join(ROOT, 'bench', 'public-peaks.json'), 'utf8')) as PeakCases;
+  const device = peaks.cpuVectorBits === 512 ? 'cpu' : 'cpu-avx2';
+  const manifest = new Map(loadManifest().models.map((m) => [m.id, m]));
+  const work = mkdtempSync(join(tmpdir(), 'memlens-peaks-'));
+  const ratios: number[] = [];
+  console.log(`\nexpected peak (--framework pytorch --device ${device}) minus weights and buffers, against torch 1.13's CPU allocator (bench/public-peaks.json):`);
+  console.log(`${'model'.padEnd(24)}  mode   torch bytes  expected bytes  ratio`);
+  try {
+    for (const [id, c] of Object.entries(peaks.cases)) {
+      if (only.length > 0 && !only.includes(id)) continue;
+      const m = manifest.get(id);
+      if (!m) continue;
+      const file = materialise(m, join(work, id));
+      const text = readFileSync(file, 'utf8');
+      for (const mode of ['infer', 'train'] as const) {
+        // a training case that starts with its own call replaces the entry's (a model taking its targets)
+        const own = c.train[0]!.startsWith('out = model(');
+        const call = m.append.filter((l) => l.includes('model(')).at(-1)!;
+        const base = own ? text.slice(0, text.lastIndexOf(call)) + text.slice(text.lastIndexOf(call) + call.length) : text;
+        const source = mode === 'train' ? `${base}${c.train.join('\n')}\n` : text;
+        const predicted = expectedActivations(source, file, mode, device);
+        const measured = c.peak[mode];
+        const ratio = typeof predicted === 'number' ? predicted / measured : undefined;
+        if (ratio !== undefined) ratios.push(ratio);
+        console.log(`${id.padEnd(24)}  ${mode.padEnd(5)}  ${String(measured).padStart(11)}  ${String(typeof predicted === 'number' ? predicted : '-').padStart(14)}  ${ratio === undefined ? String(predicted).slice(0, 80) : ratio.toFixed(3)}`);
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const inBand = ratios.filter((r) => r >= 0.9 && r <= 1.1).length;
+  console.log(`within [0.9, 1.1]: ${inBand}/${ratios.length} rows with a figure; range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`);
+}
+
 if (require.main === module) {
-  runPublic(process.argv.slice(2)).then(print, (err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+  const only = process.argv.slice(2);
+  runPublic(only)
+    .then(print)
+    .then(() => printPeaks(only))
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
 }

@@ -595,8 +595,12 @@ export class Interpreter {
       return flow.kind === 'return' ? flow.value : NONE;
     } finally {
       this.depth--;
-      // the frame's locals, arguments included, held their tensors until the call returned
+      // the frame's locals, arguments included, held their tensors until the call returned; so did
+      // the caller's references to the arguments, even where the callee rebound the parameter's name
+      // (`x = self.fc(x)` inside MLP.forward frees nothing the caller passed)
       for (const value of scope.vars.values()) releaseVariable(value);
+      for (const value of args.positional) releaseVariable(value);
+      for (const value of args.keywords.values()) releaseVariable(value);
     }
   }
 

@@ -1,0 +1,132 @@
+"""What torch 1.13's CPU allocator holds for one step of the public models of bench/public-models.json
+(issue 15: unseen models), for memlens' expected peak (`npm run bench -- public` prints the ratios).
+
+For each case below the entry's file runs as scripts/public_oracle.py runs it (its folder extracted
+from the local bare mirror, the entry's appended lines after it, one thread), then:
+  infer  model.eval(); under torch.no_grad() the entry's own call (`out = model(x)`), once to warm
+         up, once measured;
+  train  model.train(); every p.grad = None; the case's training lines (the call and a loss,
+         backward), once to warm up, once measured.
+The peak is the maximum running sum of the profiler's '[memory]' records during the measured run,
+relative to before it (scripts/python_oracle.py's profile_step). Writes bench/public-peaks.json:
+per case the two peaks and the lines memlens analyses for each mode.
+
+    /usr/bin/python3 scripts/public_peaks.py
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from public_oracle import CACHE, MANIFEST, materialise  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "bench", "public-peaks.json")
+
+CE = ["import torch.nn.functional as F", "y = torch.zeros(out.shape[0], dtype=torch.long)", "loss = F.cross_entropy(out, y)", "loss.backward()"]
+NLL = ["import torch.nn.functional as F", "y = torch.zeros(out.shape[0], dtype=torch.long)", "loss = F.nll_loss(out, y)", "loss.backward()"]
+# id -> the lines after the entry's own appended lines that make a training step; a list whose first
+# line starts with "out = model(" replaces the entry's own call for training (a model that takes
+# its targets)
+CASES = {
+    "cifar/LeNet": CE,
+    "cifar/VGG": CE,
+    "cifar/ResNet18": CE,
+    "cifar/MobileNetV2": CE,
+    "cifar/DenseNet121": CE,
+    "cifar/EfficientNetB0": CE,
+    "cifar100/resnet50": CE,
+    "cifar100/googlenet": CE,
+    "cifar100/squeezenet": CE,
+    "examples/mnist": NLL,
+    "unet": ["import torch.nn.functional as F", "y = torch.zeros(out.shape[0], out.shape[2], out.shape[3], dtype=torch.long)", "loss = F.cross_entropy(out, y)", "loss.backward()"],
+    "nanoGPT/small": ["out = model(x, x)", "loss = out[1]", "loss.backward()"],
+}
+
+WORKER = r'''
+import json, os, sys, types, gc
+repo, path, append, train_lines, scripts = json.loads(sys.argv[1])
+import torch
+torch.manual_seed(0)
+torch.set_num_threads(1)
+sys.path.insert(0, scripts)
+from python_oracle import profile_step
+import importlib
+# a file inside a package is that package's module, so that its relative imports work (as in public_oracle.py)
+pkg = []
+d = os.path.dirname(path)
+while os.path.exists(os.path.join(d, "__init__.py")) and d.startswith(repo) and d != repo:
+    pkg.insert(0, os.path.basename(d))
+    d = os.path.dirname(d)
+sys.path[:0] = [d, os.path.dirname(path), repo]
+name = ".".join(pkg + [os.path.basename(path)[:-3]]) if pkg else "memlens_peaks"
+if pkg:
+    importlib.import_module(".".join(pkg))
+mod = types.ModuleType(name)
+mod.__file__ = path
+mod.__package__ = ".".join(pkg)
+sys.modules[name] = mod
+src = open(path).read()
+exec(compile(src, path, "exec"), mod.__dict__)
+g = mod.__dict__
+exec(compile("\n".join(append), path + ":appended", "exec"), g)
+model = g["model"]
+call = [l for l in append if "model(" in l][-1]
+
+def infer_step():
+    model.eval()
+    with torch.no_grad():
+        exec(call, dict(g))
+
+def train_step():
+    model.train()
+    scope = dict(g)
+    own = train_lines[0].startswith("out = model(")
+    exec("\n".join(train_lines if own else [call] + train_lines), scope)
+    scope.clear()
+
+out = {}
+for name, step in (("infer", infer_step), ("train", train_step)):
+    step()
+    for p in model.parameters():
+        p.grad = None
+    gc.collect()
+    out[name] = profile_step(step)[0]
+print("@@" + json.dumps(out))
+'''
+
+
+def measure(entry, train):
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = os.path.join(tmp, "repo")
+        os.makedirs(repo)
+        path = materialise(entry, repo)
+        scratch = os.path.join(tmp, "cwd")
+        os.makedirs(scratch)
+        arg = json.dumps([repo, path, entry["append"], train, os.path.dirname(os.path.abspath(__file__))])
+        run = subprocess.run([sys.executable, "-c", WORKER, arg], cwd=scratch, capture_output=True, text=True, timeout=600)
+        line = next((l for l in run.stdout.splitlines() if l.startswith("@@")), None)
+        if line is None:
+            raise RuntimeError(f"{entry['id']}: {run.stderr.strip().splitlines()[-1] if run.stderr.strip() else run.returncode}")
+        return json.loads(line[2:])
+
+
+def main():
+    import torch
+    from python_oracle import cpu_vector_bits
+    manifest = {e["id"]: e for e in json.load(open(MANIFEST))["models"]}
+    cases = {}
+    for case_id, train in CASES.items():
+        peaks = measure(manifest[case_id], train)
+        cases[case_id] = {"train": train, "peak": peaks}
+        print(case_id, peaks, flush=True)
+    doc = {"torch": torch.__version__, "cpuVectorBits": cpu_vector_bits(), "cache": CACHE, "cases": cases}
+    with open(OUT, "w") as fh:
+        json.dump(doc, fh, indent=1)
+        fh.write("\n")
+
+
+if __name__ == "__main__":
+    main()
