@@ -37,3 +37,18 @@ test('a causal mask changes neither the parameters nor the memory: it is applied
   const causal = memoryOf('attention', [[128, 768]], { heads: 12, causal: true });
   assert.deepEqual(causal, plain);
 });
+
+test('scaled_dot_product_attention: [h, L, E] operands, no weights; fused keeps one log-sum-exp per query, the math path the probabilities', () => {
+  const n = new Net();
+  const [q, k, v] = [n.input(4, 64, 32), n.input(4, 64, 32), n.input(4, 64, 16)];
+  assert.deepEqual(n.op('scaled_dot_product_attention', [q, k, v]).shape, [4, 64, 16]);
+  assert.equal(n.params.trainable, 0);
+  const fused = memoryOf('sdpa', [[4, 64, 32], [4, 64, 32], [4, 64, 16]], {});
+  assert.equal(fused.workspace, 0);
+  assert.equal(fused.saved.extra.perSample, 4 * 64);
+  assert.deepEqual(fused.saved.inputs, [0, 1, 2]);
+  const math = memoryOf('sdpa', [[4, 64, 32], [4, 64, 32], [4, 64, 16]], { fused: false });
+  assert.equal(math.workspace, 4 * 64 * 64);
+  assert.equal(math.saved.extra.perSample, 4 * 64 * 64);
+  assert.match(n.fail('sdpa', [q, n.input(4, 64, 8), v], {}).message, /different feature sizes/);
+});

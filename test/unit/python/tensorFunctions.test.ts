@@ -75,4 +75,10 @@ describe('other tensor functions', () => {
     const r = run(['b, n, _, h = *x.shape, 4', 'q, k = map(lambda t: t.reshape(b, n, h, -1), x.chunk(2, dim=-1))', 'return q + k'], 'torch.randn(2, 10, 32)');
     assert.deepEqual(r.shape, [10, 4, 4]);
   });
+  it('F.scaled_dot_product_attention (torch 2) is one fused op; with an attn_mask it stops', () => {
+    const r = run(['q = x.reshape(x.shape[0], 10, 4, 8).transpose(1, 2)', 'y = F.scaled_dot_product_attention(q, q, q, is_causal=True)', 'return y.transpose(1, 2).reshape(x.shape[0], 10, 32)'], 'torch.randn(2, 10, 32)');
+    assert.deepEqual(r.shape, [10, 32]);
+    assert.ok(r.ops!.includes('scaled_dot_product_attention'));
+    assert.match(run(['q = x.reshape(x.shape[0], 10, 4, 8)', 'return F.scaled_dot_product_attention(q, q, q, attn_mask=q)'], 'torch.randn(2, 10, 32)').stop ?? '', /with an attn_mask is not modelled yet/);
+  });
 });

@@ -55,4 +55,53 @@ const attention: OpSpec = {
   workspaceDoc: 'the attention scores heads * L * L per sample (none with flash: the fused kernel keeps its tiles in registers and shared memory)',
 };
 
-export const attentionOps: readonly OpSpec[] = checkedOps([attention]);
+/** the lengths of q [..., L, E], k [..., S, E], v [..., S, Ev] once their shapes are checked */
+function sdpaGeometry(ctx: OpContext): { lead: readonly number[]; queries: number; keys: number; values: number } {
+  const [q, k, v] = ctx.inputs.map((t) => t.shape) as [readonly number[], readonly number[], readonly number[]];
+  if (q.length < 2 || k.length < 2 || v.length < 2) throw new ShapeError(`scaled_dot_product_attention needs [..., L, E] operands, got ${shapeText(q)}, ${shapeText(k)}, ${shapeText(v)}`);
+  const lead = q.slice(0, -2);
+  if (k.slice(0, -2).join() !== lead.join() || v.slice(0, -2).join() !== lead.join()) throw new ShapeError(`scaled_dot_product_attention: the leading axes of ${shapeText(q)}, ${shapeText(k)}, ${shapeText(v)} differ`);
+  if (k[k.length - 1] !== q[q.length - 1]) throw new ShapeError(`scaled_dot_product_attention: q ${shapeText(q)} and k ${shapeText(k)} have different feature sizes`);
+  if (v[v.length - 2] !== k[k.length - 2]) throw new ShapeError(`scaled_dot_product_attention: k ${shapeText(k)} and v ${shapeText(v)} have different lengths`);
+  return { lead, queries: q[q.length - 2]!, keys: k[k.length - 2]!, values: v[v.length - 1]! };
+}
+
+const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+/** softmax(q k^T / sqrt(E)) v on projected operands (PyTorch F.scaled_dot_product_attention) */
+const sdpa: OpSpec = {
+  name: 'scaled_dot_product_attention',
+  aliases: ['sdpa'],
+  family: 'attention',
+  summary: 'Attention of projected q, k, v (PyTorch F.scaled_dot_product_attention); no weights',
+  formula: '[..., L, E], [..., S, E], [..., S, Ev] -> [..., L, Ev]; params = 0',
+  args: [
+    tensorArg('q', 'queries [..., L, E]'),
+    tensorArg('k', 'keys [..., S, E]'),
+    tensorArg('v', 'values [..., S, Ev]'),
+    { name: 'causal', kind: 'bool', default: false, doc: 'each query attends to keys at or before its position (is_causal=True)' },
+    { name: 'fused', kind: 'bool', default: true, doc: 'a fused kernel (flash or memory-efficient): no L x S scores held or saved, one log-sum-exp per query saved; false: the math path, which holds and saves the probabilities' },
+  ],
+  inferShape(ctx) {
+    const g = sdpaGeometry(ctx);
+    return [...g.lead, g.queries, g.values];
+  },
+  params: () => ({ trainable: 0, nonTrainable: 0 }),
+  savedForBackward: {
+    inputs: [0, 1, 2],
+    output: true,
+    extraElements(ctx) {
+      const g = sdpaGeometry(ctx);
+      return { perSample: product(g.lead) * g.queries * (boolArg(ctx, 'fused') ? 1 : g.keys), fixed: 0 };
+    },
+    extraDoc: 'the log-sum-exp of each query row (fused), or the probabilities [..., L, S] (math path)',
+  },
+  inPlace: 'never',
+  workspaceElements(ctx) {
+    const g = sdpaGeometry(ctx);
+    return { perSample: boolArg(ctx, 'fused') ? 0 : product(g.lead) * g.queries * g.keys, fixed: 0 };
+  },
+  workspaceDoc: 'the scores [..., L, S] on the math path; none fused',
+};
+
+export const attentionOps: readonly OpSpec[] = checkedOps([attention, sdpa]);

@@ -419,6 +419,24 @@ function interpolate(ctx: TensorContext, x: TensorValue, args: CallArgs): Tensor
   return ctx.trace.emit('upsample', [x], { scale: scale as number[], mode }, site);
 }
 
+/**
+ * F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False): without a
+ * mask torch 2 runs a fused kernel (flash or memory-efficient), which holds no L x S scores; its
+ * dropout is applied inside the kernel (no mask tensor)
+ */
+function scaledDotProductAttention(ctx: TensorContext, q: TensorValue, args: CallArgs): TensorValue {
+  const site = ctx.site;
+  const k = arg(args, 1, 'key');
+  const v = arg(args, 2, 'value');
+  if (k?.kind !== 'tensor' || v?.kind !== 'tensor') return fail(site, 'scaled_dot_product_attention of keys or values that are not known tensors');
+  const mask = arg(args, 3, 'attn_mask');
+  if (mask && mask.kind !== 'none') return fail(site, 'scaled_dot_product_attention with an attn_mask is not modelled yet (is_causal=True is)');
+  const causal = arg(args, 5, 'is_causal');
+  if (causal && causal.kind !== 'bool') return fail(site, `is_causal is ${describe(causal)}, not a known boolean`);
+  if (q.batchAxis !== 0 || k.batchAxis !== 0 || v.batchAxis !== 0) return fail(site, 'scaled_dot_product_attention is modelled for batched [N, ..., L, E] operands');
+  return ctx.trace.emit('scaled_dot_product_attention', [q, k, v], { causal: causal?.kind === 'bool' && causal.value, fused: true }, site);
+}
+
 /** F.* and torch.* functions on traced tensors; undefined when memlens does not know them */
 export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs): PyValue | undefined {
   const x = args.positional[0];
@@ -451,6 +469,8 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
     case 'interpolate':
     case 'upsample':
       return interpolate(ctx, x, args);
+    case 'scaled_dot_product_attention':
+      return scaledDotProductAttention(ctx, x, args);
     case 'softmax':
     case 'log_softmax':
       return softmax(ctx, x, args, 1);
