@@ -84,8 +84,35 @@ export function binary(op: string, a: PyValue, b: PyValue, at: Node): PyValue {
   }
   if (op === '*' && (a.kind === 'list' || a.kind === 'tuple' || a.kind === 'str') && b.kind === 'int') return repeat(a, b.value);
   if (op === '*' && (b.kind === 'list' || b.kind === 'tuple' || b.kind === 'str') && a.kind === 'int') return repeat(b, a.value);
-  if (op === '%' && a.kind === 'str') return unknown(site, '%-formatting is not modelled');
+  if (op === '%' && a.kind === 'str') return percentFormat(a.value, b, site);
   return unknown(site, `\`${describe(a)} ${op} ${describe(b)}\` is not modelled by memlens`);
+}
+
+/** printf-style `'level_%d' % i` with %d %i %s %r %%, on known ints, floats, strings and booleans */
+function percentFormat(format: string, args: PyValue, site: Node): PyValue {
+  const values = args.kind === 'tuple' ? args.items : [args];
+  let next = 0;
+  let failed: string | undefined;
+  const out = format.replace(/%([%disr])/g, (_, conv: string) => {
+    if (conv === '%') return '%';
+    const v = values[next++];
+    if (!v) {
+      failed = 'not enough arguments for the format string';
+      return '';
+    }
+    if (conv === 'd' || conv === 'i') {
+      if (v.kind === 'int') return String(v.value);
+      if (v.kind === 'bool') return v.value ? '1' : '0';
+      if (v.kind === 'float') return String(Math.trunc(v.value));
+    } else if (v.kind === 'str') return conv === 'r' ? `'${v.value}'` : v.value;
+    else if (v.kind === 'int' || v.kind === 'float' || v.kind === 'bool' || v.kind === 'none') return describe(v);
+    failed = `%${conv} of ${describe(v)}`;
+    return '';
+  });
+  if (failed) return unknown(site, `'${format}' % ...: ${failed}`);
+  if (/%[^%disr]/.test(format.replace(/%%/g, ''))) return unknown(site, `the format '${format}' uses a conversion memlens does not model (only %d %i %s %r)`);
+  if (next !== values.length) return unknown(site, 'not all arguments converted during string formatting');
+  return { kind: 'str', value: out };
 }
 
 function tooLong(): PyValue {

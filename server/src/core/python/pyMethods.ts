@@ -2,7 +2,7 @@
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { builtin } from './builtins';
 import { compare, MAX_ITEMS } from './operators';
-import { describe, dictKey, int, intOf, iterate, NONE, unknown, type DictValue, type ListValue, type PyValue } from './values';
+import { describe, dictKey, int, intOf, iterate, keyValue, NONE, unknown, type DictValue, type ListValue, type PyValue } from './values';
 
 function listMethod(list: ListValue, name: string): PyValue | undefined {
   const items = list.items;
@@ -59,7 +59,6 @@ function listMethod(list: ListValue, name: string): PyValue | undefined {
 
 function dictMethod(dict: DictValue, name: string): PyValue | undefined {
   const entries = dict.entries;
-  const keyValue = (k: string | number): PyValue => (typeof k === 'number' ? int(k) : { kind: 'str', value: k });
   switch (name) {
     case 'keys':
       return builtin(name, () => ({ kind: 'list', items: [...entries.keys()].map(keyValue) }));

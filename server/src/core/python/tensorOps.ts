@@ -210,6 +210,13 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
       return split(ctx, x, args, true);
     case 'expand':
       return expand(ctx, x, args);
+    case 'expand_as': {
+      // a view that broadcasts x to y's shape: the product that reads it broadcasts the same way
+      const y = args.positional[0];
+      if (y?.kind !== 'tensor') return fail(site, `expand_as of ${y ? describe(y) : 'nothing'}`);
+      if (y.shape.length !== x.shape.length || x.shape.some((d, i) => d !== 1 && d !== y.shape[i])) return fail(site, `${describe(x)} does not expand to ${describe(y)}`);
+      return x;
+    }
     case 'type_as':
       return x;
     case 'mean':

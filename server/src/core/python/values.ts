@@ -232,7 +232,7 @@ export function iterate(v: PyValue): readonly PyValue[] | undefined {
     case 'list':
       return v.items;
     case 'dict':
-      return [...v.entries.keys()].map((k) => (typeof k === 'number' ? int(k) : { kind: 'str', value: k }));
+      return [...v.entries.keys()].map(keyValue);
     case 'str':
       return [...v.value].map((c) => ({ kind: 'str', value: c }));
     case 'instance':
@@ -341,8 +341,15 @@ export function mroAfter(cls: ClassValue, after: ClassValue): ClassValue[] {
 export function dictKey(v: PyValue): string | number | undefined {
   if (v.kind === 'str') return v.value;
   if (v.kind === 'int') return v.value;
+  // a float key: 1.0 and 1 are one key in Python, as they are one number here
+  if (v.kind === 'float' && Number.isFinite(v.value)) return v.value;
   if (v.kind === 'bool') return v.value ? 1 : 0;
   return undefined;
+}
+
+/** a dict key back as a value: a whole number is an int (Python keeps the first key's type; memlens the int) */
+export function keyValue(k: string | number): PyValue {
+  return typeof k === 'string' ? { kind: 'str', value: k } : Number.isInteger(k) ? int(k) : { kind: 'float', value: k };
 }
 
 // ---- what a torch.nn layer is to the interpreter (layers.ts has the table) ----
