@@ -32,8 +32,8 @@ MSE = ["import torch.nn.functional as F", "y = torch.zeros_like(out)", "loss = F
 # line starts with "out = model(" replaces the entry's own call for training (a model that takes
 # its targets)
 CASES = {
-    **{m: CE for m in ["cifar/LeNet", "cifar/VGG", "cifar/ResNet18", "cifar/ResNet50", "cifar/PreActResNet18", "cifar/GoogLeNet", "cifar/DenseNet121", "cifar/MobileNet", "cifar/MobileNetV2", "cifar/ResNeXt29_2x64d", "cifar/SENet18", "cifar/DPN92", "cifar/EfficientNetB0", "cifar/RegNetX_200MF", "cifar/SimpleDLA", "cifar/PNASNetB"]},
-    **{m: CE for m in ["cifar100/vgg16_bn", "cifar100/resnet18", "cifar100/resnet50", "cifar100/densenet121", "cifar100/googlenet", "cifar100/mobilenet", "cifar100/mobilenetv2", "cifar100/squeezenet", "cifar100/preactresnet18", "cifar100/shufflenetv2", "cifar100/resnext50", "cifar100/attention56", "cifar100/xception", "cifar100/inceptionv3"]},
+    **{m: CE for m in ["cifar/LeNet", "cifar/VGG", "cifar/ResNet18", "cifar/ResNet50", "cifar/PreActResNet18", "cifar/GoogLeNet", "cifar/DenseNet121", "cifar/MobileNet", "cifar/MobileNetV2", "cifar/ResNeXt29_2x64d", "cifar/SENet18", "cifar/DPN92", "cifar/EfficientNetB0", "cifar/RegNetX_200MF", "cifar/SimpleDLA", "cifar/PNASNetB", "cifar/ShuffleNetV2", "cifar/DLA"]},
+    **{m: CE for m in ["cifar100/vgg16_bn", "cifar100/resnet18", "cifar100/resnet50", "cifar100/densenet121", "cifar100/googlenet", "cifar100/mobilenet", "cifar100/mobilenetv2", "cifar100/squeezenet", "cifar100/preactresnet18", "cifar100/seresnet18", "cifar100/shufflenetv2", "cifar100/resnext50", "cifar100/attention56", "cifar100/xception", "cifar100/inceptionv3"]},
     "examples/mnist": NLL,
     "examples/mnist_rnn": NLL,
     "examples/super_resolution": MSE,

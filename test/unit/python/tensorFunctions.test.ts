@@ -82,3 +82,20 @@ describe('other tensor functions', () => {
     assert.match(run(['q = x.reshape(x.shape[0], 10, 4, 8)', 'return F.scaled_dot_product_attention(q, q, q, attn_mask=q)'], 'torch.randn(2, 10, 32)').stop ?? '', /with an attn_mask is not modelled yet/);
   });
 });
+
+describe('einsum and Python forms of the public models', () => {
+  it("einsum('b h i d, b h j d -> b h i j') is q @ k^T; a contraction with a head-mixing weight permutes around one product", () => {
+    const qk = run(["q = x.reshape(x.shape[0], 10, 4, 8).transpose(1, 2)", "return torch.einsum('b h i d, b h j d -> b h i j', q, q)"], 'torch.randn(2, 10, 32)');
+    assert.deepEqual(qk.shape, [4, 10, 10]);
+    assert.ok(qk.ops!.includes('matmul'));
+    const mix = run(["a = x.reshape(x.shape[0], 4, 5, 16)", "return torch.einsum('b h i j, h g -> b g i j', a, self.w)"], 'torch.randn(2, 10, 32)', ['self.w = nn.Parameter(torch.randn(4, 6))']);
+    assert.deepEqual(mix.shape, [6, 5, 16]);
+    assert.match(run(["return torch.einsum('b i i -> b i', x)"], 'torch.randn(2, 10, 10)').stop ?? '', /einsum is modelled for two known tensors/);
+    assert.match(run(["return torch.einsum('b i j, b j k -> b i', x, x)"], 'torch.randn(2, 10, 10)').stop ?? '', /index k is summed within one operand/);
+  });
+  it("'level_%d' % i formats; a dict with a float key reads back its key", () => {
+    const r = analyzeText(['import torch.nn as nn', "cfg = {0.5: 24, 1: 48}", 'class M(nn.Module):', '    def __init__(self):', '        super().__init__()', "        setattr(self, 'level_%d' % 2, nn.Linear(cfg[0.5], cfg[1]))", 'model = M()'].join('\n'));
+    const m = r.modules.find((x) => x.name === 'model')!;
+    assert.equal(m.counts.trainable, 24 * 48 + 48);
+  });
+});

@@ -5,6 +5,7 @@ import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { adaptiveCall, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, type LayerCall } from './layers';
 import { TraceStop, type Trace } from './trace';
+import { planEinsum, type Dim } from './einsum';
 import { describe, int, intOf, NONE, numberOf, type CallArgs, type PyValue, type TensorValue } from './values';
 
 export interface TensorContext {
@@ -444,10 +445,36 @@ function scaledDotProductAttention(ctx: TensorContext, q: TensorValue, args: Cal
   return ctx.trace.emit('scaled_dot_product_attention', [q, k, v], { causal: causal?.kind === 'bool' && causal.value, fused: true }, site);
 }
 
+/** torch.einsum(equation, a, b): permute and view each operand, one matrix product, view and permute back */
+function einsumCall(ctx: TensorContext, args: CallArgs): TensorValue {
+  const site = ctx.site;
+  const eq = args.positional[0];
+  const rest = args.positional.slice(1);
+  const operands = rest.length === 1 && (rest[0]!.kind === 'list' || rest[0]!.kind === 'tuple') ? rest[0]!.items : rest;
+  if (eq?.kind !== 'str') return fail(site, `the einsum equation is ${eq ? describe(eq) : 'missing'}, not a known string`);
+  if (operands.length !== 2 || operands.some((t) => t.kind !== 'tensor')) return fail(site, 'einsum is modelled for two known tensors');
+  const [a, b] = operands as [TensorValue, TensorValue];
+  const plan = planEinsum(eq.value, a, b);
+  if (typeof plan === 'string') return fail(site, plan);
+  const dims = (ds: readonly Dim[]): PyValue[] => ds.map((d) => (d.batch ? { kind: 'symint', coef: d.size } : int(d.size)));
+  const arranged = (t: TensorValue, perm: readonly number[], view: readonly Dim[]): TensorValue => {
+    const moved = perm.every((p, i) => p === i) ? t : transpose(ctx, t, perm);
+    const same = view.length === moved.shape.length && view.every((d, i) => d.size === moved.shape[i]);
+    if (same) return moved;
+    return moved.batchAxis < 0 ? fail(site, 'einsum of a tensor that does not grow with the batch needs no view yet') : reshape(ctx, moved, dims(view));
+  };
+  const pa = arranged(a, plan.permuteA, plan.viewA);
+  const pb = b.batchAxis < 0 && plan.permuteB.every((p, i) => p === i) && plan.viewB.length === b.shape.length ? b : arranged(b, plan.permuteB, plan.viewB);
+  const product = binaryTensor(ctx, '@', pa, pb, false) as TensorValue;
+  const out = arranged(product, plan.viewOut.map((_, i) => i), plan.viewOut);
+  return plan.permuteOut.every((p, i) => p === i) ? out : transpose(ctx, out, plan.permuteOut);
+}
+
 /** F.* and torch.* functions on traced tensors; undefined when memlens does not know them */
 export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs): PyValue | undefined {
   const x = args.positional[0];
   const site = ctx.site;
+  if (name === 'einsum') return einsumCall(ctx, args);
   if (name === 'cat' || name === 'concat') {
     const list = x && (x.kind === 'list' || x.kind === 'tuple') ? x.items : undefined;
     if (!list || list.some((t) => t.kind !== 'tensor')) fail(site, 'torch.cat of values that are not known tensors');

@@ -334,6 +334,12 @@ export class TorchHost implements Host {
       const r = tensorFunction({ trace: (x.items[0] as TensorValue).trace as Trace, site }, name, args);
       if (r) return r;
     }
+    // einsum('...', a, b): the operands follow the equation
+    const traced = name === 'einsum' ? args.positional.find((v): v is TensorValue => v.kind === 'tensor' && v.trace !== undefined) : undefined;
+    if (traced && this.active === traced.trace) {
+      const r = tensorFunction({ trace: traced.trace as Trace, site }, name, args);
+      if (r) return r;
+    }
     if (this.active) throw new TraceStop(site, `\`${site.text}\` is not modelled by memlens inside forward`);
     return unknown(site, `torch.${name} outside a model is not followed by memlens`);
   }
