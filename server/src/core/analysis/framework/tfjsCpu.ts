@@ -50,6 +50,8 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
   };
   // predict copies the batch out of x (predictLoop's slice) and holds it to the end
   if (!training) for (const t of graph.inputs) alloc(`t${t}`, bytesOf(t), 'temporary');
+  // a tensor read by a view op: its buffer lives on as the view's
+  const viewed = new Set(graph.ops.filter((op) => op.op !== 'input' && plan[op.id]!.length === 0).map((op) => op.inputs[0]!));
   const tape: Taped[] = [];
   const saved = new Set<string>();
   const forwardScope: string[] = [];
@@ -81,7 +83,7 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     // the executor disposes an input after its last reader; x's slice, a view's source and the outputs stay
     for (const t of op.inputs) {
       readers[t]!--;
-      if (readers[t] === 0 && !graph.inputs.includes(t) && !aliasedBy(graph, plan, t)) free(keyOf(t));
+      if (readers[t] === 0 && !graph.inputs.includes(t) && !viewed.has(t)) free(keyOf(t));
     }
   }
   if (!training) return { peak: trace.peak, inputBytes };
@@ -89,10 +91,6 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
   return { peak: trace.peak, inputBytes };
 }
 
-/** a tensor read by a view op: its buffer lives on as the view's */
-function aliasedBy(graph: Graph, plan: readonly (readonly Kernel[] | null)[], t: number): boolean {
-  return graph.ops.some((op) => plan[op.id]?.length === 0 && op.op !== 'input' && op.inputs[0] === t);
-}
 
 interface Replay {
   readonly trace: AllocationTrace;
