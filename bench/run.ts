@@ -231,6 +231,7 @@ async function benchLsp(): Promise<void> {
  */
 const OTHER_BENCHES: readonly { file: string; what: string; bundled: boolean; args?: readonly string[] }[] = [
   { file: 'tfjs.ts', what: 'TensorFlow.js frontend', bundled: false },
+  { file: 'tfjsReference.ts', what: "Expected and ideal peaks against tf.js 4.22's CPU backend (test/fixtures/tfjs/peaks.json)", bundled: false },
   // the example named: a bundle cannot find it from its own folder
   { file: 'codeActions.ts', what: 'code actions and rules', bundled: true, args: [join(EXAMPLES, 'resnet50.nnm')] },
 ];

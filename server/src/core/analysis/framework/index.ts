@@ -6,6 +6,7 @@ import { opAt } from '../../graphObjects';
 import type { Footprint } from '../footprint';
 import type { AllocationKind } from './allocations';
 import { simulatePytorchCpu } from './pytorchCpu';
+import { simulateTfjsCpu } from './tfjsCpu';
 
 
 export interface ExpectedPeakBreakdown {
@@ -83,7 +84,30 @@ const ideal: FrameworkProfile = {
 
 const tfjs: FrameworkProfile = {
   label: 'TensorFlow.js',
-  expectedPeak: () => ({ reason: "TensorFlow.js' allocator is not profiled yet" }),
+  expectedPeak(graph, footprint) {
+    const config = graph.config;
+    if (config.device.kind !== 'cpu') return { reason: "TensorFlow.js' WebGL and WebGPU backends are not profiled yet; choose a CPU device for its figure" };
+    if (config.precision !== 'fp32') return { reason: `TensorFlow.js' CPU profile covers fp32; ${config.precision} is not profiled yet` };
+    const training = config.mode === 'train';
+    if (training && (config.optimizer.kind !== 'sgd' || config.optimizer.momentum !== 0)) return { reason: `TensorFlow.js' CPU profile covers one plain SGD trainOnBatch; ${config.optimizer.kind}${config.optimizer.momentum ? ' with momentum' : ''} is not profiled yet` };
+    if (training && graph.outputs.length !== 1) return { reason: "TensorFlow.js' CPU profile covers trainOnBatch on one output" };
+    const result = simulateTfjsCpu(graph, config.batch, training);
+    if ('unsupported' in result) return { reason: `TensorFlow.js' CPU profile does not know ${result.unsupported.join(', ')} yet` };
+    const at = (b: { fixed: number; perSample: number }): number => b.fixed + b.perSample * config.batch;
+    // x (and y in training) exist before the call: counted with the activations
+    const always = { weights: at(footprint.bytes.weights), buffers: at(footprint.bytes.buffers), optimizer: 0 };
+    const breakdown = { ...always, activations: result.inputBytes, saved: 0, temporaries: 0, activationGradients: 0, weightGradients: 0 } as Record<keyof ExpectedPeakBreakdown, number>;
+    for (const [kind, field] of Object.entries(KIND_FIELD) as [AllocationKind, keyof ExpectedPeakBreakdown][]) breakdown[field] += result.peak.byKind[kind];
+    return {
+      expected: {
+        framework: 'tfjs',
+        bytes: always.weights + always.buffers + result.inputBytes + result.peak.bytes,
+        breakdown,
+        phase: result.peak.site?.phase ?? null,
+        op: result.peak.site?.op ?? null,
+      },
+    };
+  },
 };
 
 export const FRAMEWORK_PROFILES: Readonly<Record<Framework, FrameworkProfile>> = { ideal, pytorch, tfjs };

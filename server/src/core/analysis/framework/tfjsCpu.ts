@@ -1,0 +1,195 @@
+// One `model.predict(x)` or SGD `model.trainOnBatch(x, y)` of TensorFlow.js 4.22 on its CPU
+// backend, replayed on the graph kernel by kernel (tfjsOps.ts) over distinct data buffers:
+// - predict slices the batch out of x (a copy), runs each layer inside tidy() (a layer's inner
+//   kernels go when it returns) and the executor disposes a layer's input after its last reader;
+// - trainOnBatch tapes the forward inside one tidy: a layer's inner kernels go when it returns, its
+//   outputs when the forward ends, unless a kernel saved them for backward; the backward keeps every
+//   gradient it makes until it ends (a second gradient of a tensor is added to the first, and only
+//   the previous sum is disposed); then the saved tensors and all but the weights' gradients go, and
+//   SGD updates one variable at a time (value + (-lr) x grad: two buffers of that variable's size
+//   before the old value is disposed).
+// The weights, x and y exist before the call and are part of the figure.
+import { DTYPE_BYTES, type Graph, type OpNode } from '../../ir';
+import { graphColumns } from '../../graphColumns';
+import { requiresGradient } from '../schedule';
+import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
+import { mseLoss, TFJS_CPU_OPS, type Kernel, type KernelSource } from './tfjsOps';
+
+export type TfjsResult = { readonly peak: AllocationPeak; readonly inputBytes: number } | { readonly unsupported: readonly string[] };
+
+interface Taped {
+  readonly op: number;
+  readonly kernel: Kernel;
+  /** the storages the kernel read, per source, and whether a gradient can reach them */
+  readonly sources: readonly { readonly key: string; readonly bytes: number; readonly grad: boolean }[];
+  readonly key: string;
+}
+
+export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean): TfjsResult {
+  const bytesOf = (t: number): number => {
+    const tensor = graph.tensors[t]!;
+    return (tensor.batchIndependent ? tensor.elementsPerSample : tensor.elementsPerSample * batch) * DTYPE_BYTES[tensor.dtype];
+  };
+  const plan = graph.ops.map((op) => (op.op === 'input' ? [] : kernelsOf(op, graph, bytesOf, training)));
+  const missing = [...new Set(graph.ops.filter((op, i) => plan[i] === null).map((op) => (TFJS_CPU_OPS[op.op] ? `${op.op} as configured here` : op.op)))];
+  if (missing.length > 0) return { unsupported: missing };
+  const trace = new AllocationTrace();
+  const inputBytes = graph.inputs.reduce((n, t) => n + bytesOf(t), 0) + (training ? graph.outputs.reduce((n, t) => n + bytesOf(t), 0) : 0);
+  const requires = training ? requiresGradient(graphColumns(graph)) : new Uint8Array(graph.tensors.length);
+  // storages by key: `t<tensor>` for the graph's tensors, `k<op>.<i>` for a kernel's output
+  const storage = new Map<string, Storage>();
+  const tensorKey = new Map<number, string>();
+  const keyOf = (t: number): string => tensorKey.get(t) ?? `t${t}`;
+  const readers = new Int32Array(graph.tensors.length);
+  for (const op of graph.ops) for (const t of op.inputs) readers[t]!++;
+  for (const t of graph.outputs) readers[t]!++;
+  const alloc = (key: string, bytes: number, kind: AllocationKind): void => void storage.set(key, trace.alloc(bytes, kind));
+  const free = (key: string): void => {
+    const s = storage.get(key);
+    if (s) trace.release(s);
+  };
+  // predict copies the batch out of x (predictLoop's slice) and holds it to the end
+  if (!training) for (const t of graph.inputs) alloc(`t${t}`, bytesOf(t), 'temporary');
+  // a tensor read by a view op: its buffer lives on as the view's
+  const viewed = new Set(graph.ops.filter((op) => op.op !== 'input' && plan[op.id]!.length === 0).map((op) => op.inputs[0]!));
+  const tape: Taped[] = [];
+  const saved = new Set<string>();
+  const forwardScope: string[] = [];
+  for (const op of graph.ops) {
+    trace.site = { phase: 'forward', op: op.id };
+    const kernels = plan[op.id]!;
+    if (op.op === 'input') continue;
+    const keys = kernels.map((_, i) => `k${op.id}.${i}`);
+    const sourceKey = (s: KernelSource): string => ('input' in s ? keyOf(op.inputs[s.input]!) : keys[s.kernel]!);
+    kernels.forEach((kernel, i) => {
+      const transient = kernel.transient ? trace.alloc(kernel.transient, 'temporary') : null;
+      alloc(keys[i]!, kernel.bytes, 'activation');
+      if (transient) trace.release(transient);
+      const sources = kernel.from.map((s, j) => ({ key: sourceKey(s), bytes: 'input' in s ? bytesOf(op.inputs[s.input]!) : kernels[s.kernel]!.bytes, grad: kernel.grads[j] !== 'none' && ('input' in s ? requires[op.inputs[s.input]!] === 1 : !kernels[s.kernel]!.constant) }));
+      if (!training) return;
+      tape.push({ op: op.id, kernel, sources, key: keys[i]! });
+      if (kernel.savesInputs) for (const s of sources) saved.add(s.key);
+      if (kernel.savesOutput) saved.add(keys[i]!);
+    });
+    // the layer's tidy(): inner kernels go, the output stays (a view keeps its input's buffer)
+    if (kernels.length === 0) tensorKey.set(op.output, keyOf(op.inputs[0]!));
+    else tensorKey.set(op.output, keys[keys.length - 1]!);
+    const inner = keys.slice(0, -1).filter((_, i) => !kernels[i]!.untidied);
+    for (const key of inner) if (!(training && saved.has(key))) free(key);
+    if (training) {
+      forwardScope.push(...keys.filter((key) => !inner.includes(key) || saved.has(key)));
+      continue;
+    }
+    // the executor disposes an input after its last reader; x's slice, a view's source and the outputs stay
+    for (const t of op.inputs) {
+      readers[t]!--;
+      if (readers[t] === 0 && !graph.inputs.includes(t) && !viewed.has(t)) free(keyOf(t));
+    }
+  }
+  if (!training) return { peak: trace.peak, inputBytes };
+  backward(graph, bytesOf, { trace, tape, saved, forwardScope, storage, keyOf, free, alloc });
+  return { peak: trace.peak, inputBytes };
+}
+
+
+interface Replay {
+  readonly trace: AllocationTrace;
+  readonly tape: Taped[];
+  readonly saved: Set<string>;
+  readonly forwardScope: readonly string[];
+  readonly storage: Map<string, Storage>;
+  readonly keyOf: (t: number) => string;
+  readonly free: (key: string) => void;
+  readonly alloc: (key: string, bytes: number, kind: AllocationKind) => void;
+}
+
+function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void {
+  const { trace, tape, saved, storage } = r;
+  // the loss on the (single) output, taped after the model
+  const out = graph.outputs[0]!;
+  const outBytes = bytesOf(out);
+  const rows = Math.max(1, outBytes / (graph.tensors[out]!.shape.at(-1) ?? 1));
+  const loss = mseLoss(outBytes, rows);
+  loss.forEach((kernel, i) => {
+    const key = `loss.${i}`;
+    r.alloc(key, kernel.bytes, 'activation');
+    const sources = kernel.from.map((s) => ('input' in s ? { key: r.keyOf(out), bytes: outBytes, grad: true } : { key: `loss.${s.kernel}`, bytes: loss[s.kernel]!.bytes, grad: true }));
+    tape.push({ op: -1, kernel, sources, key });
+    if (kernel.savesInputs) for (const s of sources) saved.add(s.key);
+  });
+  // the forward's tidy ends: what no kernel saved goes
+  for (const key of [...r.forwardScope, ...loss.map((_, i) => `loss.${i}`)]) if (!saved.has(key)) r.free(key);
+  trace.site = { phase: 'backward', op: -1 };
+  const grads = new Map<string, Storage>();
+  const scope: Storage[] = [];
+  // the tidy scope holds every gradient made; the map holds the current one per tensor, and a sum
+  // disposes only the previous value (a first gradient goes, a later addend stays in the scope)
+  const give = (key: string, s: Storage): void => {
+    const existing = grads.get(key);
+    if (!existing) {
+      grads.set(key, s);
+      return;
+    }
+    grads.set(key, trace.alloc(s.bytes, 'activationGradient'));
+    trace.release(existing);
+    scope.push(s);
+  };
+  grads.set(tape[tape.length - 1]!.key, trace.alloc(4, 'activationGradient'));
+  const weightGrads: Storage[] = [];
+  const gradDone = new Set<number>();
+  for (let i = tape.length - 1; i >= 0; i--) {
+    const node = tape[i]!;
+    const dy = grads.get(node.key);
+    if (!dy) continue;
+    trace.site = { phase: 'backward', op: node.op };
+    if (node.kernel.gradKeeps) scope.push(trace.alloc(node.kernel.gradKeeps, 'temporary'));
+    const transient = node.kernel.gradTransient ? trace.alloc(node.kernel.gradTransient, 'temporary') : null;
+    node.sources.forEach((s, j) => {
+      if (!s.grad) return;
+      if (node.kernel.grads[j] === 'alias' && s.bytes === dy.bytes) {
+        trace.retain(dy);
+        give(s.key, dy);
+      } else give(s.key, trace.alloc(s.bytes, 'activationGradient'));
+    });
+    if (transient) trace.release(transient);
+    // the weights' gradients, made by the op's kernels that read them (once per op)
+    const op = node.op >= 0 ? graph.ops[node.op]! : null;
+    if (op && op.params.trainable > 0 && !gradDone.has(op.id)) {
+      gradDone.add(op.id);
+      weightGrads.push(trace.alloc(op.params.trainable * 4, 'weightGradient'));
+    }
+  }
+  // the backward's tidy ends: the gradients made on the way and the saved tensors go
+  for (const s of scope) trace.release(s);
+  for (const s of grads.values()) trace.release(s);
+  for (const key of saved) if (storage.has(key)) r.free(key);
+  // SGD: per variable, mul(-lr, grad) and add(value) before assign() disposes the old value
+  trace.site = { phase: 'backward', op: graph.ops.length - 1 };
+  for (const op of graph.ops) {
+    for (const v of variables(op, graph)) {
+      const product = trace.alloc(v, 'temporary');
+      const value = trace.alloc(v, 'temporary');
+      trace.release(product);
+      trace.release(value);
+    }
+  }
+  for (const s of weightGrads) trace.release(s);
+}
+
+/** an op's trainable variables in bytes: a kernel and a bias, or batch norm's gamma and beta */
+function variables(op: OpNode, graph: Graph): number[] {
+  const n = op.params.trainable;
+  if (n === 0 || op.sharesParamsWith !== undefined) return [];
+  const channels = graph.tensors[op.output]!.shape.at(-1) ?? 0;
+  if (op.op === 'batchnorm') return [n / 2, n / 2].map((e) => e * 4);
+  if (op.attrs['bias'] === true) return [(n - channels) * 4, channels * 4];
+  return [n * 4];
+}
+
+function kernelsOf(op: OpNode, graph: Graph, bytesOf: (t: number) => number, training: boolean): readonly Kernel[] | null {
+  const rule = TFJS_CPU_OPS[op.op];
+  if (!rule) return null;
+  const channels = graph.tensors[op.output]!.shape.at(-1) ?? 0;
+  const bias = op.attrs['bias'] === true || op.op === 'batchnorm';
+  return rule({ training, attrs: op.attrs, inputs: op.inputs.length, inBytes: (k) => bytesOf(op.inputs[k]!), outBytes: bytesOf(op.output), biasBytes: bias ? channels * 4 : 0 });
+}

@@ -1,0 +1,173 @@
+// What TensorFlow.js 4.22's layers run on the CPU backend for each memlens op: the kernels a layer's
+// call() makes (tfjs-layers), each kernel's output buffer, what its gradient config saves for
+// backward (tfjs-core/dist/gradients: inputsToSave / outputsToSave, the fused ops' save() lists),
+// and whether the gradient it gives each input is a new buffer or dy's own (a reshape of dy, as
+// Add's and Sub's are). Read from the tfjs sources and checked on one-layer traces of the backend.
+import type { AttrValue } from '../../ir';
+
+/** where a kernel reads a tensor: an input of the op (`{ input: k }`) or an earlier kernel of the same op */
+export type KernelSource = { readonly input: number } | { readonly kernel: number };
+
+/** the gradient a kernel gives one input: a new buffer of the input's size, dy's own buffer, or none (not on a path to a weight) */
+export type GradientBuffer = 'fresh' | 'alias' | 'none';
+
+export interface Kernel {
+  readonly bytes: number;
+  readonly from: readonly KernelSource[];
+  readonly grads: readonly GradientBuffer[];
+  /** the gradient config keeps the kernel's inputs / its output for backward */
+  readonly savesInputs: boolean;
+  readonly savesOutput: boolean;
+  /** made from random numbers or constants only: no gradient reaches it */
+  readonly constant?: boolean;
+  /** buffers the kernel makes and disposes inside itself, alive beside its output at its peak */
+  readonly transient?: number;
+  /** an inner kernel of a layer whose call() has no tidy(): it stays until predict's or the forward's tidy ends */
+  readonly untidied?: boolean;
+  /** its gradient function's buffers: made outside the per-input tidy (kept to the backward's end), and inside it at most at once */
+  readonly gradKeeps?: number;
+  readonly gradTransient?: number;
+}
+
+export interface OpRuleContext {
+  readonly training: boolean;
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+  readonly inputs: number;
+  readonly inBytes: (k: number) => number;
+  readonly outBytes: number;
+  /** elements of one weight-free output channel set: bytes of the op's bias, 0 without one */
+  readonly biasBytes: number;
+}
+
+/** the op's kernels in order (the last one's output is the op's output); [] for a view of its input; null when not covered */
+export type OpRule = (ctx: OpRuleContext) => readonly Kernel[] | null;
+
+const IN0: readonly KernelSource[] = [{ input: 0 }];
+const prev = (i: number): readonly KernelSource[] => [{ kernel: i }];
+const k = (bytes: number, from: readonly KernelSource[], grads: readonly GradientBuffer[], savesInputs: boolean, savesOutput = false): Kernel => ({ bytes, from, grads, savesInputs, savesOutput });
+
+/** activation kernels as tfjs-core defines their gradients: relu keeps its input, the others their output */
+const ACTIVATION_SAVES: Readonly<Record<string, 'input' | 'output'>> = { relu: 'input', elu: 'output', tanh: 'output', sigmoid: 'output', softmax: 'output' };
+/**
+ * their gradients' temporaries in units of the output: relu's step(x); tanh's square(y) and 1 - it;
+ * sigmoid's 1 - y and y(1 - y); softmax keeps dy * y to the backward's end (made outside its
+ * per-input tidy) and adds the product with the row sums; elu runs one EluGrad kernel
+ */
+const ACTIVATION_GRAD: Readonly<Record<string, { readonly transient: number; readonly keeps: number }>> = {
+  relu: { transient: 1, keeps: 0 },
+  elu: { transient: 0, keeps: 0 },
+  tanh: { transient: 2, keeps: 0 },
+  sigmoid: { transient: 2, keeps: 0 },
+  softmax: { transient: 1, keeps: 1 },
+};
+const activation = (act: string, o: number, from: readonly KernelSource[]): Kernel => ({
+  ...k(o, from, ['fresh'], ACTIVATION_SAVES[act] === 'input', ACTIVATION_SAVES[act] === 'output'),
+  gradTransient: ACTIVATION_GRAD[act]!.transient * o,
+  gradKeeps: ACTIVATION_GRAD[act]!.keeps * o,
+});
+/** activations tfjs-layers fuses into a dense or conv2d kernel when no gradient is taped (mapActivationToFusedKernel) */
+const FUSED = new Set(['linear', 'relu', 'elu']);
+
+/**
+ * dense and conv2d: predict runs one fused kernel for linear/relu/elu; training (gradient depth > 0)
+ * runs matMul/conv, a bias add and the activation as separate kernels, except a linear layer that
+ * stays fused (its custom gradient saves input, weight and output). Inside the CPU's fused kernels,
+ * _FusedMatMul keeps the product and the biased sum until it returns; FusedConv2D disposes each
+ * step's input after the next step, so at most one step's buffer sits beside its output.
+ */
+const weighted = (kind: 'dense' | 'conv'): OpRule => (ctx) => {
+  const act = typeof ctx.attrs['activation'] === 'string' ? ctx.attrs['activation'] : 'linear';
+  if (act !== 'linear' && !ACTIVATION_SAVES[act]) return null;
+  const o = ctx.outBytes;
+  if (act === 'linear' || (!ctx.training && FUSED.has(act))) {
+    const steps = (ctx.biasBytes > 0 ? 1 : 0) + (act !== 'linear' ? 1 : 0);
+    return [{ ...k(o, IN0, ['fresh'], true, true), transient: kind === 'dense' ? steps * o : Math.min(steps, 1) * o }];
+  }
+  const kernels: Kernel[] = [k(o, IN0, ['fresh'], true, !ctx.training)];
+  if (ctx.biasBytes > 0) kernels.push(k(o, prev(0), ['alias'], true));
+  kernels.push(activation(act, o, prev(kernels.length - 1)));
+  return kernels;
+};
+
+/** depthwiseConv2d is never fused: the kernel, a bias add, the activation */
+function depthwise(ctx: OpRuleContext): readonly Kernel[] | null {
+  const act = typeof ctx.attrs['activation'] === 'string' ? ctx.attrs['activation'] : 'linear';
+  if (act !== 'linear' && !ACTIVATION_SAVES[act]) return null;
+  const o = ctx.outBytes;
+  const kernels: Kernel[] = [k(o, IN0, ['fresh'], true)];
+  if (ctx.biasBytes > 0) kernels.push(k(o, prev(0), ['alias'], true));
+  if (act !== 'linear') kernels.push(activation(act, o, prev(kernels.length - 1)));
+  return kernels;
+}
+
+/**
+ * batch normalization in training (normalizeBatchInTraining): moments as mean(x), sub(x, mean),
+ * square, mean, all taped (the gradient flows through the batch statistics too), then
+ * FusedBatchNorm, which saves x, mean and variance; in inference FusedBatchNorm alone
+ */
+function batchNorm(ctx: OpRuleContext): readonly Kernel[] {
+  const x = ctx.inBytes(0);
+  if (!ctx.training) return [k(ctx.outBytes, IN0, ['fresh'], true)];
+  const c = ctx.biasBytes;
+  // mean's gradient: dy reshaped, times ones(x.shape), over the count; square's: dy * 2x
+  const mean = (from: readonly KernelSource[], input: number): Kernel => ({ ...k(c, from, ['fresh'], true), gradTransient: 2 * input });
+  return [
+    mean(IN0, x),
+    k(x, [{ input: 0 }, { kernel: 0 }], ['alias', 'fresh'], true),
+    { ...k(x, prev(1), ['fresh'], true), gradTransient: x },
+    mean(prev(2), x),
+    // FusedBatchNorm's gradient keeps x - mean and dy * scale to the backward's end; d/dx tiles
+    // 1/sqrt(var) to x's shape and multiplies twice, d/dvariance and d/dscale make two products of x's size
+    { ...k(ctx.outBytes, [{ input: 0 }, { kernel: 0 }, { kernel: 3 }], ['fresh', 'fresh', 'fresh'], true), gradKeeps: 2 * x, gradTransient: 2 * x },
+  ];
+}
+
+/**
+ * dropout while training (tf.dropout): a random tensor, add(keep), floor, x / keep, and their
+ * product; add saves the random numbers and the product both factors. Predict returns the input.
+ */
+function dropout(ctx: OpRuleContext): readonly Kernel[] | null {
+  if (ctx.attrs['spatial'] === true) return null;
+  if (!ctx.training) return [];
+  const o = ctx.outBytes;
+  const constant = (bytes: number, from: readonly KernelSource[], saves: boolean): Kernel => ({ ...k(bytes, from, from.map(() => 'none'), saves), constant: true });
+  return [
+    constant(o, [], false),
+    constant(o, prev(0), true),
+    constant(o, prev(1), false),
+    k(o, IN0, ['fresh'], true),
+    k(o, [{ kernel: 3 }, { kernel: 2 }], ['fresh', 'none'], true),
+  ];
+}
+
+const single = (savesInputs: boolean, savesOutput = false): OpRule => (ctx) => [k(ctx.outBytes, IN0, ['fresh'], savesInputs, savesOutput)];
+
+export const TFJS_CPU_OPS: Readonly<Record<string, OpRule>> = {
+  dense: weighted('dense'),
+  conv2d: weighted('conv'),
+  depthwise_conv2d: depthwise,
+  batchnorm: batchNorm,
+  dropout,
+  relu: (ctx) => [activation('relu', ctx.outBytes, IN0)],
+  // ReLU({ maxValue }): clipByValue(relu(x)), both saving their input, in a call() without tidy()
+  // (relu's buffer outlives the layer); clip's gradient is where(x >= 0 && x <= 6, dy,
+  // zerosLike(dy)): three boolean masks (a byte per element) and the zeros
+  relu6: (ctx) => [{ ...activation('relu', ctx.outBytes, IN0), untidied: true }, { ...k(ctx.outBytes, prev(0), ['fresh'], true), gradTransient: 1.75 * ctx.outBytes }],
+  softmax: (ctx) => [activation('softmax', ctx.outBytes, IN0)],
+  zeropad: single(true),
+  maxpool: single(true, true),
+  avgpool: single(true),
+  globalavgpool: (ctx) => [{ ...k(ctx.outBytes, IN0, ['fresh'], true), gradTransient: 2 * ctx.inBytes(0) }],
+  flatten: () => [],
+  // merge's Add: a clone of the first input (the same buffer), then add(); its gradient is dy for both
+  add: (ctx) => (ctx.inputs === 2 ? [k(ctx.outBytes, [{ input: 0 }, { input: 1 }], ['alias', 'alias'], true)] : null),
+};
+
+/** the loss trainOnBatch tapes after the model (meanSquaredError: mean(square(sub(yPred, y)), -1), then means to a scalar) */
+export function mseLoss(outBytes: number, rowBytes: number): readonly Kernel[] {
+  return [
+    k(outBytes, IN0, ['alias'], true),
+    k(outBytes, [{ kernel: 0 }, { kernel: 0 }], ['fresh', 'fresh'], true),
+    k(rowBytes, prev(1), ['fresh'], true),
+  ];
+}
