@@ -11,7 +11,8 @@ The peak is the maximum running sum of the profiler's '[memory]' records during 
 relative to before it (scripts/python_oracle.py's profile_step). Writes bench/public-peaks.json:
 per case the two peaks and the lines memlens analyses for each mode.
 
-    /usr/bin/python3 scripts/public_peaks.py
+    /usr/bin/python3 scripts/public_peaks.py                   # every case
+    /usr/bin/python3 scripts/public_peaks.py minGPT/gpt-nano   # some cases, the others kept
 """
 import json
 import os
@@ -42,6 +43,7 @@ CASES = {
     "examples/vae": ["import torch.nn.functional as F", "y = torch.zeros_like(out[0])", "loss = F.mse_loss(out[0], y)", "loss.backward()"],
     "unet": ["import torch.nn.functional as F", "y = torch.zeros(out.shape[0], out.shape[2], out.shape[3], dtype=torch.long)", "loss = F.cross_entropy(out, y)", "loss.backward()"],
     "nanoGPT/small": ["out = model(x, x)", "loss = out[1]", "loss.backward()"],
+    "minGPT/gpt-nano": ["out = model(x, x)", "loss = out[1]", "loss.backward()"],
     **{m: MSE for m in ["gan/gan_G", "gan/dcgan_D", "gan/wgan_G", "gan/cyclegan_G", "gan/cyclegan_D", "gan/pix2pix_G", "gan/srgan_G", "gan/esrgan_G"]},
 }
 
@@ -135,8 +137,12 @@ def main():
     import torch
     from python_oracle import cpu_vector_bits
     manifest = {e["id"]: e for e in json.load(open(MANIFEST))["models"]}
-    cases = {}
+    only = set(sys.argv[1:])
+    # some cases only: the others keep their recorded figures
+    cases = json.load(open(OUT))["cases"] if only and os.path.exists(OUT) else {}
     for case_id, train in CASES.items():
+        if only and case_id not in only:
+            continue
         peaks = measure(manifest[case_id], train)
         cases[case_id] = {"train": train, "peak": peaks}
         print(case_id, peaks, flush=True)

@@ -99,3 +99,15 @@ describe('einsum and Python forms of the public models', () => {
     assert.equal(m.counts.trainable, 24 * 48 + 48);
   });
 });
+
+describe('minGPT forms', () => {
+  it('torch.pow(x, 3.0) and x ** 2 are pow ops; torch.arange(t).unsqueeze(0) stays int64 and batch-independent', () => {
+    const r = run(['return torch.pow(x, 3.0) + x ** 2'], 'torch.randn(2, 8)');
+    assert.deepEqual(r.ops!.filter((o) => o === 'pow').length, 2);
+    const pos = analyzeText(['import torch', 'import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.wpe = nn.Embedding(16, 8)', '    def forward(self, idx):', '        pos = torch.arange(0, idx.size(1), dtype=torch.long).unsqueeze(0)', '        return self.wpe(pos) + self.wpe(idx)', 'model = M()', 'out = model(torch.randint(0, 16, (2, 16)))'].join('\n'));
+    const g = pos.graphs[0]!;
+    const reshape = g.ops.find((o) => o.op === 'reshape')!;
+    assert.equal(g.tensors[reshape.output]!.dtype, 'int64');
+    assert.deepEqual(g.tensors[g.outputs[0]!]!.shape, [16, 8]);
+  });
+});

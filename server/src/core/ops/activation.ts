@@ -124,6 +124,7 @@ export const activationOps: readonly OpSpec[] = checkedOps([
   activation('hardsigmoid', 'Hard sigmoid relu6(x + 3) / 6 (MobileNetV3 squeeze-excitation)', SAVES_INPUT),
   activation('exp', 'Exponential e^x (a VAE\'s standard deviation from its log-variance)', SAVES_OUTPUT),
   activation('log', 'Natural logarithm', SAVES_INPUT),
+  activation('pow', 'Power by a number, x ** p (NewGELU\'s x ** 3)', SAVES_INPUT, [{ name: 'exponent', kind: 'number', positional: true, required: true, doc: 'the power p' }]),
   softmax,
   dropout,
 ]);

@@ -1,4 +1,5 @@
 // Shape manipulation and elementwise merges. No parameters.
+import type { DType } from '../ir';
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
 import {
@@ -34,6 +35,7 @@ const flatten: OpSpec = {
   formula: '[d1, ..., dk] -> [d1 * ... * dk]; params = 0',
   args: [tensorArg('x')],
   inferShape: (ctx) => [product(expectMinRank(ctx, 0, 1, 'flatten'))],
+  outputDType: inputDType,
   params: () => NO_PARAMS,
   savedForBackward: SAVES_NOTHING,
   inPlace: 'never',
@@ -67,6 +69,7 @@ const reshape: OpSpec = {
     }
     return dims;
   },
+  outputDType: inputDType,
   params: () => NO_PARAMS,
   savedForBackward: SAVES_NOTHING,
   inPlace: 'never',
@@ -92,6 +95,7 @@ const transpose: OpSpec = {
     }
     return perm.map((p) => shape[p]!);
   },
+  outputDType: inputDType,
   params: () => NO_PARAMS,
   savedForBackward: SAVES_NOTHING,
   inPlace: 'never',
@@ -125,6 +129,7 @@ const concat: OpSpec = {
     });
     return first.map((d, j) => (j === axis ? sum : d));
   },
+  outputDType: inputDType,
   params: () => NO_PARAMS,
   savedForBackward: SAVES_NOTHING,
   inPlace: 'never',
@@ -281,6 +286,7 @@ const repeatVector: OpSpec = {
     const shape = expectRank(ctx, 0, 1, 'repeat_vector');
     return [intAtLeast(ctx, 'n', 1), shape[0]!];
   },
+  outputDType: inputDType,
   params: () => NO_PARAMS,
   savedForBackward: SAVES_NOTHING,
   inPlace: 'never',
@@ -318,6 +324,7 @@ const slice: OpSpec = {
     if (out[axis] === 0) throw new ShapeError(`slice ${start}:${stop} of axis ${axis} is empty`, 'stop');
     return out;
   },
+  outputDType: inputDType,
   params: () => NO_PARAMS,
   savedForBackward: SAVES_NOTHING,
   inPlace: 'never',
@@ -345,6 +352,7 @@ const take: OpSpec = {
     shape[axis] = indices.length;
     return shape;
   },
+  outputDType: inputDType,
   params: () => NO_PARAMS,
   savedForBackward: SAVES_NOTHING,
   inPlace: 'never',
@@ -372,6 +380,11 @@ const pixelShuffle: OpSpec = {
   savedForBackward: SAVES_NOTHING,
   inPlace: 'never',
 };
+
+/** moving elements keeps their type: a view or copy of int64 token ids is int64 */
+function inputDType(ctx: OpContext): DType {
+  return ctx.inputs[0]!.dtype;
+}
 
 export const shapeOps: readonly OpSpec[] = checkedOps([
   pixelShuffle,

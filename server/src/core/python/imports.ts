@@ -41,13 +41,22 @@ export function resolveModule(path: string, level: number, fromFile: string, rea
   let base = dirname(fromFile);
   for (let i = 1; i < level; i++) base = dirname(base);
   const parts = path ? path.split('.') : [];
-  const stem = join(base, ...parts);
-  for (const file of parts.length > 0 ? [`${stem}.py`, join(stem, '__init__.py')] : [join(stem, '__init__.py')]) {
-    const text = read(file);
-    if (text !== undefined) return { file, text };
+  // an absolute import is also looked for from the folders above (`from mingpt.utils import CfgNode`
+  // inside mingpt/model.py: the repository root is on sys.path when the code runs), a few levels up
+  const bases = [base];
+  if (level === 0) for (let up = dirname(base), k = 0; k < ABSOLUTE_IMPORT_LEVELS && up !== bases[bases.length - 1]; up = dirname(up), k++) bases.push(up);
+  for (const dir of bases) {
+    const stem = join(dir, ...parts);
+    for (const file of parts.length > 0 ? [`${stem}.py`, join(stem, '__init__.py')] : [join(stem, '__init__.py')]) {
+      const text = read(file);
+      if (text !== undefined) return { file, text };
+    }
   }
   return undefined;
 }
+
+/** how many folders above a file an absolute import is looked for */
+const ABSOLUTE_IMPORT_LEVELS = 3;
 
 /** the Python grammar's slices need their colons; the rest of the punctuation is never read */
 export const PYTHON_SKIPPED: ReadonlySet<string> = new Set([...PUNCTUATION].filter((p) => p !== ':'));

@@ -1013,6 +1013,8 @@ export class Interpreter {
       return r ?? unknown(site, `super().${name} is not known to memlens`);
     }
     if (obj.kind === 'instance') {
+      // a plain object's __dict__ is its attributes themselves: `self.__dict__.update(kwargs)` sets them
+      if (name === '__dict__' && !obj.module) return { kind: 'dict', entries: obj.attrs };
       const own = obj.module ? undefined : obj.attrs.get(name);
       if (own !== undefined) return own;
       const r = obj.module ? this.host.getAttr(obj, name, site) : undefined;

@@ -384,6 +384,11 @@ export function flattenCall(call: LayerCall, x: TensorValue, start: number, end:
  * (1 for a plain batch axis, T for an axis of N T); the element count per N must not change.
  */
 export function reshapeTo(call: LayerCall, x: TensorValue, shape: readonly number[], batchAxis: number): TensorValue {
+  // a tensor that does not grow with the batch (torch.arange(T).unsqueeze(0)) keeps its whole shape
+  if (x.batchAxis < 0 && batchAxis < 0) {
+    const out = call.emit('reshape', [x], { shape: shape.length > 0 ? [...shape] : [1] });
+    return { ...out, shape: [...shape], batchAxis: -1 };
+  }
   if (batchAxis < 0 || batchAxis >= shape.length) call.fail(`the reshape to [${shape.join(', ')}] loses the batch axis`);
   const perSample = shape[batchAxis] === 1 ? shape.filter((_, i) => i !== batchAxis) : [...shape];
   if (perSample.length === 0) perSample.push(1);

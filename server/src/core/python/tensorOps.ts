@@ -185,6 +185,10 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
     case 'exp':
     case 'log':
       return ctx.trace.emit(name, [x], {}, ctx.site);
+    case 'pow': {
+      const p = numberOf(args.positional[0] ?? args.keywords.get('exponent') ?? NONE);
+      return p === undefined ? fail(ctx.site, 'x.pow() with an exponent that is not a known number') : ctx.trace.emit('pow', [x], { exponent: p }, ctx.site);
+    }
     case 'softmax':
     case 'log_softmax':
       return softmax(ctx, x, args, 0);
@@ -305,6 +309,9 @@ export function binaryTensor(ctx: TensorContext, op: string, a: PyValue, b: PyVa
       case '>':
       case '>=':
         return ctx.trace.emit('compare', [t], { value: n }, ctx.site);
+      case '**':
+        if (!tensorFirst) fail(ctx.site, `\`${ctx.site.text}\`: a number to the power of a tensor is not modelled yet`);
+        return ctx.trace.emit('pow', [t], { exponent: n }, ctx.site);
       case '+':
       case '-':
         // x - c and c - x make one new tensor each, like x + c
@@ -500,6 +507,10 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
     case 'exp':
     case 'log':
       return ctx.trace.emit(name, [x], {}, site);
+    case 'pow': {
+      const p = numberOf(arg(args, 1, 'exponent') ?? NONE);
+      return p === undefined ? fail(site, 'torch.pow with an exponent that is not a known number') : ctx.trace.emit('pow', [x], { exponent: p }, site);
+    }
     case 'interpolate':
     case 'upsample':
       return interpolate(ctx, x, args);

@@ -363,6 +363,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   hardsigmoid: readsInput(),
   exp: pointwise(rule(OUTPUT)),
   log: readsInput(),
+  pow: readsInput(),
   prelu: pointwise(rule(INPUT)),
   pixel_shuffle: rule(NOTHING),
   softmax: rule(OUTPUT),
