@@ -163,10 +163,10 @@ interface PeakCases {
 }
 
 /** memlens' expected peak minus weights and buffers (what exists before the step), or why there is none */
-function expectedActivations(text: string, file: string, mode: Mode, device: string): number | string {
+function expectedActivations(text: string, file: string, mode: Mode, device: string, name: string): number | string {
   const overrides = { mode, framework: 'pytorch' as const, device: devicePreset(device)!, optimizer: { kind: 'none' as const, momentum: 0 } };
   // the profile is torch 1.13's: the files' version checks take that branch too
-  const model = analyzeDocument(text, 'python', { documentKey: file, overrides, torchVersion: '1.13' }).models.find((m) => m.graph.name === 'model');
+  const model = analyzeDocument(text, 'python', { documentKey: file, overrides, torchVersion: '1.13' }).models.find((m) => m.graph.name === name);
   if (!model?.memory) return 'no graph';
   const e = model.memory.expected;
   if ('reason' in e) return e.reason;
@@ -192,10 +192,11 @@ async function printPeaks(only: readonly string[]): Promise<void> {
       for (const mode of ['infer', 'train'] as const) {
         // a training case that starts with its own call replaces the entry's (a model taking its targets)
         const own = c.train[0]!.startsWith('out = model(');
-        const call = m.append.filter((l) => l.includes('model(')).at(-1)!;
+        const name = m.model ?? 'model';
+        const call = m.append.filter((l) => l.includes(`${name}(`)).at(-1)!;
         const base = own ? text.slice(0, text.lastIndexOf(call)) + text.slice(text.lastIndexOf(call) + call.length) : text;
         const source = mode === 'train' ? `${base}${c.train.join('\n')}\n` : text;
-        const predicted = expectedActivations(source, file, mode, device);
+        const predicted = expectedActivations(source, file, mode, device, name);
         const measured = c.peak[mode];
         const ratio = typeof predicted === 'number' ? predicted / measured : undefined;
         if (ratio !== undefined) ratios.push(ratio);

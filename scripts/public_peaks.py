@@ -37,6 +37,7 @@ CASES = {
     **{m: CE for m in ["cifar100/vgg16_bn", "cifar100/resnet18", "cifar100/resnet50", "cifar100/densenet121", "cifar100/googlenet", "cifar100/mobilenet", "cifar100/mobilenetv2", "cifar100/squeezenet", "cifar100/preactresnet18", "cifar100/seresnet18", "cifar100/shufflenetv2", "cifar100/resnext50", "cifar100/attention56", "cifar100/xception", "cifar100/inceptionv3"]},
     "examples/mnist": NLL,
     "examples/mnist_rnn": NLL,
+    "examples/regression": MSE,
     "examples/super_resolution": MSE,
     "examples/fast_neural_style": MSE,
     "examples/siamese": MSE,
@@ -49,7 +50,7 @@ CASES = {
 
 WORKER = r'''
 import json, os, sys, types, gc
-repo, path, append, train_lines, scripts, argv = json.loads(sys.argv[1])
+repo, path, append, train_lines, scripts, argv, model_name = json.loads(sys.argv[1])
 import torch
 torch.manual_seed(0)
 torch.set_num_threads(1)
@@ -92,8 +93,8 @@ except BaseException:
     pass  # a script's own training code stops at the missing data; what it defined stays
 g = mod.__dict__
 exec(compile("\n".join(append), path + ":appended", "exec"), g)
-model = g["model"]
-call = [l for l in append if "model(" in l][-1]
+model = g[model_name]
+call = [l for l in append if model_name + "(" in l][-1]
 
 def infer_step():
     model.eval()
@@ -125,7 +126,7 @@ def measure(entry, train):
         path = materialise(entry, repo)
         scratch = os.path.join(tmp, "cwd")
         os.makedirs(scratch)
-        arg = json.dumps([repo, path, entry["append"], train, os.path.dirname(os.path.abspath(__file__)), entry.get("argv", [])])
+        arg = json.dumps([repo, path, entry["append"], train, os.path.dirname(os.path.abspath(__file__)), entry.get("argv", []), entry.get("model", "model")])
         run = subprocess.run([sys.executable, "-c", WORKER, arg], cwd=scratch, capture_output=True, text=True, timeout=600)
         line = next((l for l in run.stdout.splitlines() if l.startswith("@@")), None)
         if line is None:

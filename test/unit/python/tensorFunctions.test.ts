@@ -111,3 +111,11 @@ describe('minGPT forms', () => {
     assert.deepEqual(g.tensors[g.outputs[0]!]!.shape, [16, 8]);
   });
 });
+
+describe('tensors outside a model', () => {
+  it('a module-level tensor times a number keeps its shape (regression: nn.Linear(W_target.size(0), 1))', () => {
+    const r = analyzeText(['import torch', 'W = torch.randn(4, 1) * 5', 'fc = torch.nn.Linear(W.size(0), 1)', 'out = fc(torch.randn(32, 4))'].join('\n'));
+    assert.equal(r.modules.find((m) => m.name === 'fc')!.counts.trainable, 4 + 1);
+    assert.deepEqual(r.graphs[0]!.tensors[r.graphs[0]!.outputs[0]!]!.shape, [1]);
+  });
+});

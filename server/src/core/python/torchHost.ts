@@ -11,7 +11,7 @@ import { REARRANGE_LAYER, rearrange, repeat } from './einops';
 import { Trace, TraceStop } from './trace';
 import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
 import { join } from 'node:path';
-import { describe, dictKey, layerOf, lookupClassAttr, mroAfter, FALSE, int, intOf, isUnknown, iterate, NONE, NotKnown, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
+import { describe, dictKey, layerOf, lookupClassAttr, mroAfter, FALSE, int, intOf, isUnknown, iterate, NONE, NotKnown, numberOf, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
 
 const DTYPES: Record<string, DType> = {
   float32: 'fp32',
@@ -747,6 +747,10 @@ export class TorchHost implements Host {
     const a = a0.kind === 'parameter' && this.active ? this.active.weightView(a0, site) : a0;
     const b = b0.kind === 'parameter' && this.active ? this.active.weightView(b0, site) : b0;
     const t = a.kind === 'tensor' ? a : b.kind === 'tensor' ? b : undefined;
+    // outside a model a tensor is its shape: with a number, + - * / ** keep it (W = torch.randn(4, 1) * 5)
+    if (t && !t.trace && !this.active && ['+', '-', '*', '/', '**'].includes(op) && numberOf(t === a ? b : a) !== undefined) {
+      return { kind: 'tensor', shape: t.shape, batchAxis: t.batchAxis, dtype: t.dtype, site };
+    }
     if (!t?.trace) return undefined;
     if (this.active !== t.trace) return derived(t, site);
     // `x += y` arrives as '+='; comparisons keep their own '='
