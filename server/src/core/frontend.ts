@@ -79,7 +79,7 @@ export interface OutlineSymbol {
  */
 export interface SourceRef {
   readonly range: SourceRange;
-  readonly kind: 'tensor' | 'op' | 'block' | 'model' | 'parameter' | 'config';
+  readonly kind: 'tensor' | 'op' | 'block' | 'model' | 'parameter' | 'config' | 'note';
   readonly name: string;
   /** where the name is defined (for go-to-definition); equal to `range` on the definition itself */
   readonly definition?: SourceRange;
@@ -90,6 +90,8 @@ export interface SourceRef {
   readonly tensors?: readonly TensorId[];
   /** ops this call created (one per expanded instance; a block call: all ops of its expansion) */
   readonly ops?: readonly OpId[];
+  /** kind 'note': what memlens decided here, for the hover (a torch-version check's branch) */
+  readonly note?: string;
 }
 
 export interface BlockInfo {

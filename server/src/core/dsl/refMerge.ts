@@ -12,7 +12,7 @@ export interface Span {
 
 type MutableRef = { -readonly [K in keyof SourceRef]: SourceRef[K] } & { tensors?: TensorId[]; ops?: OpId[] };
 
-export const KINDS: readonly SourceRef['kind'][] = ['tensor', 'op', 'block', 'model', 'parameter', 'config'];
+export const KINDS: readonly SourceRef['kind'][] = ['tensor', 'op', 'block', 'model', 'parameter', 'config', 'note'];
 
 /** the index of a kind in KINDS (a switch: a lookup per occurrence showed in profiles) */
 export function kindIndex(kind: SourceRef['kind']): number {
@@ -29,6 +29,8 @@ export function kindIndex(kind: SourceRef['kind']): number {
       return 4;
     case 'config':
       return 5;
+    case 'note':
+      return 6;
   }
 }
 

@@ -162,6 +162,7 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
     diagnostics.push(...k.diagnostics);
   }
   const outline: OutlineSymbol[] = graphs.map((g) => ({ name: g.name, kind: 'model', range: g.range, selectionRange: g.nameRange, detail: `${g.ops.length} ops`, children: [] }));
+  for (const [node, note] of host.versionNotes) if (node.anchor.doc === root.anchor.doc) refs.push({ range: rangeOfNode(node), kind: 'note', name: 'torch version', isDefinition: false, note });
   return { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules };
 }
 

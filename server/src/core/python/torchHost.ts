@@ -141,7 +141,11 @@ export class TorchHost implements Host {
         // code that tests the installed torch follows the configured torch version
         const full = `${obj.path}.${key.value}`;
         const since = SINCE[full];
-        if (since) return this.versionAtLeast(since) ? TRUE : FALSE;
+        if (since) {
+          const has = this.versionAtLeast(since);
+          this.versionNote(site, `\`${site.text}\` is ${has ? 'True' : 'False'} for torch ${this.options.torchVersion} (\`${full}\` arrived in ${since.join('.')}): memlens follows the ${has ? 'True' : 'False'} branch. Set \`memlens.python.torchVersion\` (CLI \`--torch-version\`) to analyse for another torch.`);
+          return has ? TRUE : FALSE;
+        }
         if (obj.path === 'torch.nn' && LAYER_CLASSES.has(key.value)) return TRUE;
         return unknown(site, `whether torch ${this.options.torchVersion} has \`${full}\` is not known to memlens`);
       }
@@ -149,6 +153,13 @@ export class TorchHost implements Host {
       if (name === 'hasattr') return isUnknown(v) ? (obj.kind === 'instance' ? FALSE : v) : TRUE;
       return isUnknown(v) && third ? third : v;
     });
+  }
+
+  /** where the configured torch version decided a branch, for the hover (once per site) */
+  readonly versionNotes = new Map<Node, string>();
+
+  private versionNote(site: Node, text: string): void {
+    if (!this.versionNotes.has(site)) this.versionNotes.set(site, text);
   }
 
   private versionAtLeast(since: readonly [number, number]): boolean {
@@ -289,7 +300,10 @@ export class TorchHost implements Host {
     const parts = full.split('.');
     const name = parts[parts.length - 1]!;
     const ns = parts.slice(0, -1).join('.');
-    if (full === 'torch.__version__') return { kind: 'str', value: this.options.torchVersion };
+    if (full === 'torch.__version__') {
+      this.versionNote(site, `\`torch.__version__\` is '${this.options.torchVersion}' here: memlens follows the branches for that torch. Set \`memlens.python.torchVersion\` (CLI \`--torch-version\`) to analyse for another.`);
+      return { kind: 'str', value: this.options.torchVersion };
+    }
     if (ns === 'torch' && DTYPES[name]) return { kind: 'dtype', dtype: DTYPES[name]! };
     if (ns === 'torch' && (name === 'float64' || name === 'double')) return unknown(site, 'float64 tensors are not modelled by memlens yet');
     if (ns === 'torch.nn' || ns === 'torch.nn.modules') {

@@ -49,6 +49,8 @@ function refHover(analysis: DocumentAnalysis, ref: SourceRef): string | undefine
       return model && ref.tensors?.length ? tensorHover(model, ref.name, ref.tensors) : parameterHover(analysis, ref);
     case 'config':
       return configHover(analysis, ref);
+    case 'note':
+      return ref.note;
   }
 }
 
