@@ -1,6 +1,7 @@
 """Ground truth for memlens' PyTorch CPU profile (server/src/core/analysis/framework/), one layer at a time.
 
-For every case below it builds `nn.Sequential(<layers>)`, runs one step on a random input and records
+For every case below it builds `nn.Sequential(<layers>)` (a recurrent layer: the layer alone, its
+output the first of the (output, state) it returns), runs one step on a random input and records
 the CPU allocator's peak during that step, relative to just before it (the method of
 scripts/python_oracle.py: torch.autograd.profiler.profile(profile_memory=True, use_kineto=False),
 '[memory]' records sorted by start time, the maximum of the running sum), after one warm-up step:
@@ -47,12 +48,26 @@ CASES = [
     ("batchnorm", "nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16)", [4, 16, 8, 8], ["infer", "train"]),
 ]
 
+# recurrent layers, called alone (they return (output, state)): (id, layer as Python source, input shape, modes)
+RNN_CASES = [
+    ("lstm_b1", "nn.LSTM(16, 32, batch_first=True)", [1, 12, 16], ["infer"]),
+    ("lstm_b8", "nn.LSTM(16, 32, batch_first=True)", [8, 12, 16], ["infer", "train"]),
+    ("lstm_2layer_dropout", "nn.LSTM(16, 32, 2, batch_first=True, dropout=0.3)", [8, 12, 16], ["infer", "train"]),
+    ("lstm_bidirectional", "nn.LSTM(16, 32, batch_first=True, bidirectional=True)", [8, 12, 16], ["infer"]),
+    ("lstm_bi_2layer_b1", "nn.LSTM(16, 32, 2, batch_first=True, bidirectional=True)", [1, 12, 16], ["infer"]),
+    ("gru_b8", "nn.GRU(16, 32, batch_first=True)", [8, 12, 16], ["infer"]),
+    ("gru_bi_2layer", "nn.GRU(16, 32, 2, batch_first=True, bidirectional=True)", [8, 12, 16], ["infer", "train"]),
+    ("rnn_b1", "nn.RNN(16, 32, batch_first=True)", [1, 12, 16], ["infer"]),
+    ("rnn_2layer_b8", "nn.RNN(16, 32, 2, batch_first=True)", [8, 12, 16], ["infer", "train"]),
+]
+
 
 def peak_of(model, x, mode):
     def step():
         if mode == "train":
             # held in a variable through the backward, as the user's `out = model(x)` is
             out = model(x)
+            out = out[0] if isinstance(out, tuple) else out
             out.sum().backward()
             del out
         else:
@@ -70,6 +85,10 @@ def main():
         model = eval(f"nn.Sequential({layers})", {"nn": nn})
         x = torch.randn(*shape)
         cases[case_id] = {"layers": layers, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
+    for case_id, layer, shape, modes in RNN_CASES:
+        model = eval(layer, {"nn": nn})
+        x = torch.randn(*shape)
+        cases[case_id] = {"layer": layer, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
     doc = {
         "meta": {
             "torch": torch.__version__, "date": datetime.date.today().isoformat(), "threads": 1,

@@ -17,7 +17,8 @@ import { modelMemoryLines } from '../../../server/src/lsp/features/memoryText';
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'python');
 const ops = JSON.parse(readFileSync(join(FIXTURES, 'torch_ops.json'), 'utf8')) as {
   meta: { cpuVectorBits: number };
-  cases: Record<string, { layers: string; input: number[]; peak: Partial<Record<Mode, number>> }>;
+  /** `layers` for an nn.Sequential of them, `layer` for a recurrent layer called alone (it returns (output, state)) */
+  cases: Record<string, { layers?: string; layer?: string; input: number[]; peak: Partial<Record<Mode, number>> }>;
 };
 const corpus = JSON.parse(readFileSync(join(FIXTURES, 'oracle.json'), 'utf8')) as {
   meta: { cpuVectorBits: number };
@@ -49,11 +50,18 @@ describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)
   const device = cpuFor(ops.meta.cpuVectorBits);
   for (const [id, c] of Object.entries(ops.cases)) {
     for (const [mode, measured] of Object.entries(c.peak) as [Mode, number][]) {
-      it(`${id} ${mode}: ${c.layers}`, () => {
+      it(`${id} ${mode}: ${c.layers ?? c.layer}`, () => {
         // the oracle's step in Python, read by memlens' own frontend
         const loss = mode === 'train' ? 'loss = out.sum()\nloss.backward()\n' : '';
-        const text = `import torch\nimport torch.nn as nn\nmodel = nn.Sequential(${c.layers})\nx = torch.randn(${c.input.join(', ')})\nout = model(x)\n${loss}`;
+        const build = c.layer !== undefined ? `model = ${c.layer}` : `model = nn.Sequential(${c.layers})`;
+        const call = c.layer !== undefined ? 'out, state = model(x)' : 'out = model(x)';
+        const text = `import torch\nimport torch.nn as nn\n${build}\nx = torch.randn(${c.input.join(', ')})\n${call}\n${loss}`;
         const predicted = expectedActivations(text, `/virtual/${id}.py`, mode, c.input[0]!, device);
+        if (c.layer !== undefined && mode === 'train') {
+          // a recurrent layer's training step (per-step autograd nodes) is not replayed yet
+          assert.match(String(predicted), /(lstm|gru|simple_rnn) training/);
+          return;
+        }
         assert.equal(typeof predicted, 'number', String(predicted));
         // exact on most; oneDNN's small bias and scratch copies (64-512 bytes) and the summed loss'
         // expanded gradient are not replayed: within the issue's [0.9, 1.1]
@@ -64,10 +72,18 @@ describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)
   }
 });
 
-/** corpus models the profile does not cover yet, and the reason it gives */
+/** corpus models and modes the profile does not cover yet, and the reason it gives */
 const NOT_PROFILED: Readonly<Record<string, RegExp>> = {
-  gru_classifier: /\bgru\b/,
-  lstm_lm: /\blstm\b/,
+  'gru_classifier train': /\bgru training\b/,
+  'lstm_lm train': /\blstm training\b/,
+};
+
+/** measured cases the profile misses, with why; each must still miss (a fix updates this table) */
+const CORPUS_GAPS: Readonly<Record<string, string>> = {
+  // the file computes its loss after the forward, which memlens replays in inference too; the
+  // oracle's inference step is the forward alone (predicted 1,120,000 = the 560,000-byte logits and
+  // log_softmax's copy of them; without the loss the peak is the LSTM's, 918,400, as measured)
+  'lstm_lm infer': "the loss' log_softmax over [4, 35, 1000] logits is replayed; the oracle's inference runs no loss",
 };
 
 describe('PyTorch CPU profile: the Python corpus against torch 1.13 (oracle.json)', () => {
@@ -79,14 +95,16 @@ describe('PyTorch CPU profile: the Python corpus against torch 1.13 (oracle.json
       it(`${id} ${mode} at batch ${m.batch}`, () => {
         const path = join(FIXTURES, file);
         const predicted = expectedActivations(readFileSync(path, 'utf8'), path, mode, m.batch, device, m.name);
-        const gap = NOT_PROFILED[id];
+        const gap = NOT_PROFILED[`${id} ${mode}`];
         if (gap) {
           assert.match(String(predicted), gap);
           return;
         }
         assert.equal(typeof predicted, 'number', String(predicted));
         const ratio = (predicted as number) / measured;
-        assert.ok(ratio >= 0.9 && ratio <= 1.1, `${id} ${mode}: predicted ${predicted}, torch ${measured} (${ratio.toFixed(3)})`);
+        const inBand = ratio >= 0.9 && ratio <= 1.1;
+        if (CORPUS_GAPS[`${id} ${mode}`]) assert.ok(!inBand, `${id} ${mode} is now within [0.9, 1.1] (${ratio.toFixed(3)}): drop it from CORPUS_GAPS`);
+        else assert.ok(inBand, `${id} ${mode}: predicted ${predicted}, torch ${measured} (${ratio.toFixed(3)})`);
       });
     }
   }

@@ -43,3 +43,14 @@ test('lstm keeps its input and per-timestep gates and states (6 H per step)', ()
   assert.equal(m.saved.extra.perSample, 10 * 6 * 128);
   assert.equal(memoryOf('gru', [[10, 100]], { hidden: 128, bidirectional: true }).saved.extra.perSample, 2 * 10 * 4 * 128);
 });
+
+test('dropout between stacked layers keeps a mask of every layer output but the last', () => {
+  // 3 layers, bidirectional: 2 masks of [10, 2 * 128] beside the per-step state
+  const state = 3 * 2 * 10 * 6 * 128;
+  assert.equal(memoryOf('lstm', [[10, 100]], { hidden: 128, layers: 3, bidirectional: true }).saved.extra.perSample, state);
+  assert.equal(memoryOf('lstm', [[10, 100]], { hidden: 128, layers: 3, bidirectional: true, dropout: 0.2 }).saved.extra.perSample, state + 2 * 10 * 256);
+  // one layer has nothing to drop between
+  assert.equal(memoryOf('gru', [[10, 100]], { hidden: 128, dropout: 0.5 }).saved.extra.perSample, 10 * 4 * 128);
+  const n = new Net();
+  assert.equal(n.fail('lstm', [n.input(20, 100)], { hidden: 8, layers: 2, dropout: 1 }).arg, 'dropout');
+});

@@ -199,6 +199,15 @@ trunk = nn.Sequential(*list(model.features.children())[:-1])
 });
 
 describe('inputs', () => {
+  it("nn.LSTM's dropout= reaches the op between stacked layers; one layer drops nothing (torch warns)", () => {
+    const attrsOf = (layer: string): unknown => {
+      const r = analyzeText(HEAD + `rnn = nn.LSTM(8, 16, ${layer}, batch_first=True)\nx = torch.randn(2, 5, 8)\nout, state = rnn(x)\n`);
+      return r.graphs[0]!.ops.find((o) => o.op === 'lstm')!.attrs['dropout'];
+    };
+    assert.equal(attrsOf('2, dropout=0.25'), 0.25);
+    assert.equal(attrsOf('1, dropout=0.25'), 0);
+    assert.equal(attrsOf('2'), 0);
+  });
   it('the example call names the model after its variable, in a function as function.variable, with the literal batch', () => {
     const r = analyzeText(HEAD + `
 class Net(nn.Module):

@@ -2,7 +2,7 @@
 // layout, as PyTorch's batch_first and Keras do). PyTorch's parameter convention by default.
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
-import { boolArg, intAtLeast, shapeText, checkedOps, tensorArg } from './common';
+import { boolArg, intAtLeast, numberArg, shapeText, checkedOps, tensorArg } from './common';
 
 interface Cell {
   readonly name: string;
@@ -21,6 +21,8 @@ interface Geometry {
   readonly dirs: number;
   readonly layers: number;
   readonly biasSets: number;
+  /** dropout probability on the outputs of every layer but the last, while training (PyTorch's dropout=) */
+  readonly dropout: number;
 }
 
 function geometry(ctx: OpContext, cell: Cell): Geometry {
@@ -30,6 +32,8 @@ function geometry(ctx: OpContext, cell: Cell): Geometry {
   }
   const biasSets = intAtLeast(ctx, 'bias_sets', 0);
   if (biasSets > 2) throw new ShapeError(`bias_sets must be 0, 1 or 2, got ${biasSets}`, 'bias_sets');
+  const dropout = numberArg(ctx, 'dropout', 0);
+  if (dropout < 0 || dropout >= 1) throw new ShapeError(`dropout must be in [0, 1), got ${dropout}`, 'dropout');
   return {
     steps: shape[0]!,
     features: shape[1]!,
@@ -37,6 +41,7 @@ function geometry(ctx: OpContext, cell: Cell): Geometry {
     dirs: boolArg(ctx, 'bidirectional') ? 2 : 1,
     layers: intAtLeast(ctx, 'layers', 1),
     biasSets,
+    dropout,
   };
 }
 
@@ -55,6 +60,7 @@ function rnnSpec(cell: Cell): OpSpec {
       { name: 'bidirectional', kind: 'bool', default: false, doc: 'a second pass backwards in time; outputs concatenated (features and params doubled)' },
       { name: 'bias_sets', kind: 'int', default: 2, min: 0, doc: 'bias vectors per gate block: 2 = PyTorch (b_ih + b_hh) and Keras GRU reset_after, 1 = Keras LSTM / SimpleRNN / GRU reset_after false, 0 = no bias' },
       { name: 'layers', kind: 'int', default: 1, min: 1, doc: 'stacked layers (PyTorch num_layers)' },
+      { name: 'dropout', kind: 'number', default: 0, min: 0, maxExclusive: 1, doc: 'dropout between stacked layers while training (PyTorch dropout=): the outputs of every layer but the last are dropped with this probability, each keeping a mask for backward' },
     ],
     inferShape(ctx) {
       const s = geometry(ctx, cell);
@@ -75,9 +81,11 @@ function rnnSpec(cell: Cell): OpSpec {
       output: false,
       extraElements(ctx) {
         const s = geometry(ctx, cell);
-        return { perSample: s.layers * s.dirs * s.steps * cell.keptPerStep * s.hidden, fixed: 0 };
+        // with dropout, one mask of a layer's [L, H * dirs] output for every layer but the last
+        const masks = s.dropout > 0 ? (s.layers - 1) * s.steps * s.hidden * s.dirs : 0;
+        return { perSample: s.layers * s.dirs * s.steps * cell.keptPerStep * s.hidden + masks, fixed: 0 };
       },
-      extraDoc: `${cell.kept} per timestep: layers * dirs * L * ${cell.keptPerStep} H per sample`,
+      extraDoc: `${cell.kept} per timestep: layers * dirs * L * ${cell.keptPerStep} H per sample; with dropout, a mask of (layers - 1) * L * H * dirs`,
     },
     inPlace: 'never',
   };

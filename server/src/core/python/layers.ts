@@ -515,7 +515,11 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
       const layers = need(c, 'num_layers', call.fail);
       const bidirectional = flag(c, 'bidirectional', call.fail);
       const op = name === 'LSTM' ? 'lstm' : name === 'GRU' ? 'gru' : 'simple_rnn';
-      const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0 });
+      // torch drops between stacked layers only (and warns, dropping nothing, with one layer)
+      const dropout = layers > 1 ? num(c, 'dropout', call.fail) : 0;
+      if (!(dropout >= 0 && dropout <= 1)) call.fail(`dropout probability ${pythonFloat(dropout)} is not between 0 and 1`);
+      if (dropout === 1) call.fail('dropout with p = 1 zeroes everything; memlens does not model it');
+      const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0, ...(dropout > 0 ? { dropout } : {}) });
       // (output, h_n) or (output, (h_n, c_n)): the final states are small and not followed
       const h = { kind: 'unknown', node: call.site, reason: `the final hidden state of ${name} is not followed by memlens` } as const;
       return { kind: 'tuple', items: [{ ...out, batchAxis: x.batchAxis, shape: batchFirst ? out.shape : [out.shape[1]!, out.shape[0]!, out.shape[2]!] }, name === 'LSTM' ? { kind: 'tuple', items: [h, h] } : h] };

@@ -28,7 +28,7 @@ interface LiveTensor {
 export type EagerResult = { readonly peak: AllocationPeak } | { readonly unsupported: readonly string[] };
 
 export function simulatePytorchCpu(graph: Graph, batch: number, training: boolean, vectorBits: number): EagerResult {
-  const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op) && !TORCH_CPU_OPS[op.op]).map((op) => op.op))];
+  const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op) && (!TORCH_CPU_OPS[op.op] || (training && TORCH_CPU_OPS[op.op]!.inferenceOnly === true))).map((op) => (TORCH_CPU_OPS[op.op] ? `${op.op} training` : op.op)))];
   if (missing.length > 0) return { unsupported: missing };
   const trace = new AllocationTrace();
   const tensors = graph.tensors.map((t) => liveTensor(t, batch));

@@ -71,6 +71,8 @@ export interface TorchOpRule {
   readonly clonesInPlaceInput?: boolean;
   /** an elementwise op: its output takes the memory layout of an input of its shape (channels-last stays channels-last) */
   readonly elementwise?: boolean;
+  /** only its inference is replayed: a training step with it gets a reason, not a figure */
+  readonly inferenceOnly?: boolean;
   forward(c: ForwardContext): void;
   backward(c: BackwardContext): void;
 }
@@ -341,6 +343,106 @@ const crossEntropy: TorchOpRule = {
 
 const view = rule(NOTHING, (c) => c.view(), passBackward);
 
+/**
+ * What one step of a torch 1.13 CPU recurrent cell makes beyond the state it keeps, in units of
+ * N x H values, read off the allocator's trace (scripts/torch_op_oracle.py's rnn cases): the
+ * hidden-to-hidden product of all gates, then the cell's temporaries, of which `peakTemps` are
+ * alive at once beside it.
+ */
+interface RecurrentCell {
+  readonly gates: number;
+  /** temporaries made with the gates before the new state (LSTM: f*c and i*g, one freed before c_t; GRU and RNN: one, freed after h_t) */
+  readonly peakTemps: number;
+  /** the cell carries a second state (LSTM's c) */
+  readonly cellState: boolean;
+}
+
+const CELLS: Readonly<Record<string, RecurrentCell>> = {
+  // per step: gates 4, two products (one freed), c_t, h_t: 7 N x H at once
+  lstm: { gates: 4, peakTemps: 2, cellState: true },
+  // per step: gates 3, one temporary, h_t: 5 at once
+  gru: { gates: 3, peakTemps: 1, cellState: false },
+  // per step: tanh's input, h_t: 2 at once
+  simple_rnn: { gates: 0, peakTemps: 1, cellState: false },
+};
+
+/**
+ * torch 1.13's CPU LSTM / GRU / RNN in inference (aten::lstm's composite path): zero initial
+ * states for every layer and direction; per layer and direction a time-major copy of a batch-first
+ * input (first layer only), the input projection of the whole sequence (one held at a time), then
+ * per time step the cell's products, each step's h kept until the layer's outputs are stacked (the
+ * last h, and c, held as the final state); a bidirectional layer concatenates its two stacks and
+ * only then lets both directions' steps go; a
+ * layer's input is freed when the layer ends. Training (per-step autograd nodes, the weight
+ * gradients summed step by step) is not replayed yet.
+ */
+function recurrent(cell: RecurrentCell): TorchOpRule {
+  return {
+    saves: INPUT,
+    inferenceOnly: true,
+    forward(c) {
+      const [n, steps, features] = c.inShape(0) as [number, number, number];
+      const attrs = c.node.attrs;
+      const hidden = Number(attrs['hidden']);
+      const dirs = attrs['bidirectional'] === true ? 2 : 1;
+      const layers = Number(attrs['layers'] ?? 1);
+      const state = n * hidden * c.elementBytes;
+      const held: Temporary[] = [c.temp(layers * dirs * state)];
+      if (cell.cellState) held.push(c.temp(layers * dirs * state));
+      let input: Temporary | null = null;
+      for (let layer = 0; layer < layers; layer++) {
+        const last = layer === layers - 1;
+        let projection: Temporary | null = null;
+        const stacks: Temporary[] = [];
+        for (let d = 0; d < dirs; d++) {
+          const copy = c.temp(layer === 0 && c.inContiguous(0) ? n * steps * features * c.elementBytes : 0);
+          const next = c.temp(steps * n * Math.max(cell.gates, 1) * hidden * c.elementBytes);
+          c.free(copy);
+          if (projection) c.free(projection);
+          projection = next;
+          const hs: Temporary[] = [];
+          let cellState: Temporary | null = null;
+          for (let t = 0; t < steps; t++) {
+            const gates = c.temp(cell.gates * state);
+            const temps = Array.from({ length: cell.peakTemps }, () => c.temp(state));
+            // LSTM lets one product go before its new c; the others keep theirs to the end of the step
+            const early = cell.cellState ? temps.shift() : undefined;
+            if (early) c.free(early);
+            const newCell = cell.cellState ? c.temp(state) : null;
+            hs.push(c.temp(state));
+            for (const tmp of temps) c.free(tmp);
+            c.free(gates);
+            if (cellState) c.free(cellState);
+            cellState = newCell;
+          }
+          const stack = last && dirs === 1 ? null : c.temp(steps * state);
+          if (!stack) c.output();
+          else stacks.push(stack);
+          // the last step's h (and c) are the final state, held to the end of the call; a
+          // bidirectional layer lets the other steps' h go only after the concatenation
+          stacks.push(...hs.slice(0, -1));
+          if (dirs === 1) for (const h of stacks.splice(stack ? 1 : 0)) c.free(h);
+          held.push(...hs.slice(-1), ...(cellState ? [cellState] : []));
+        }
+        if (dirs === 2) {
+          const joined = last ? null : c.temp(steps * 2 * state);
+          if (!joined) c.output();
+          for (const s of stacks) c.free(s);
+          if (projection) c.free(projection);
+          if (input) c.free(input);
+          input = joined;
+        } else {
+          if (projection) c.free(projection);
+          if (input) c.free(input);
+          input = stacks[0] ?? null;
+        }
+      }
+      for (const t of held) c.free(t);
+    },
+    backward: plainBackward,
+  };
+}
+
 /** torch's rules by registry op; an op not listed has no PyTorch profile yet */
 export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   conv2d,
@@ -403,6 +505,9 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   upsample: rule(NOTHING),
   zeropad: rule(NOTHING),
   constant: rule(NOTHING),
+  lstm: recurrent(CELLS['lstm']!),
+  gru: recurrent(CELLS['gru']!),
+  simple_rnn: recurrent(CELLS['simple_rnn']!),
   cross_entropy: crossEntropy,
   nll_loss: rule(NOTHING),
   mse_loss: rule(BOTH_INPUTS),
