@@ -38,6 +38,8 @@ CASES = {
     "examples/mnist": NLL,
     "examples/mnist_rnn": NLL,
     "examples/regression": MSE,
+    "examples/word_lm_lstm": NLL,
+    "examples/word_lm_gru_tied": NLL,
     "examples/super_resolution": MSE,
     "examples/fast_neural_style": MSE,
     "examples/siamese": MSE,
@@ -93,6 +95,16 @@ except BaseException:
     pass  # a script's own training code stops at the missing data; what it defined stays
 g = mod.__dict__
 exec(compile("\n".join(append), path + ":appended", "exec"), g)
+# the appended call already ran once: what it left (a recurrent model's hidden state) is kept as
+# values, not as a graph a second backward would run through
+def _detached(v):
+    if isinstance(v, torch.Tensor):
+        return v.detach()
+    if isinstance(v, tuple):
+        return tuple(_detached(x) for x in v)
+    return v
+for _k in list(g):
+    g[_k] = _detached(g[_k])
 model = g[model_name]
 call = [l for l in append if model_name + "(" in l][-1]
 

@@ -119,3 +119,41 @@ describe('tensors outside a model', () => {
     assert.deepEqual(r.graphs[0]!.tensors[r.graphs[0]!.outputs[0]!]!.shape, [1]);
   });
 });
+
+describe('sequence-first models', () => {
+  const lm = (batchFirst: boolean, input: string, state: string) => analyzeText([
+    'import torch',
+    'import torch.nn as nn',
+    'class LM(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.emb = nn.Embedding(100, 16)',
+    `        self.rnn = nn.GRU(16, 32, 2, batch_first=${batchFirst ? 'True' : 'False'})`,
+    '        self.out = nn.Linear(32, 100)',
+    '    def forward(self, x, h):',
+    '        y, h = self.rnn(self.emb(x), h)',
+    '        return self.out(y)',
+    'model = LM()',
+    `x = ${input}`,
+    `h = ${state}`,
+    'out = model(x, h)',
+  ].join('\n'));
+  it('a batch_first=False model reads its factory examples as [L, N, ...]: the batch is axis 1', () => {
+    const r = lm(false, 'torch.randint(0, 100, (35, 4))', 'torch.zeros(2, 4, 32)');
+    const g = r.graphs[0]!;
+    assert.equal(g.config.batch, 4);
+    // per sample: the 35 steps of each sequence
+    assert.deepEqual(g.tensors[g.outputs[0]!]!.shape, [35, 100]);
+    assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+  });
+  it('a batch_first=True model keeps the batch first (no initial state: an example state [layers, N, H] is read batch first, which it is not)', () => {
+    const g = lm(true, 'torch.randint(0, 100, (4, 35))', 'None').graphs[0]!;
+    assert.equal(g.config.batch, 4);
+    assert.deepEqual(g.tensors[g.outputs[0]!]!.shape, [35, 100]);
+  });
+  it('when neither axis fits, the first reading is reported', () => {
+    const r = lm(false, 'torch.randint(0, 100, (35, 4))', 'torch.zeros(3, 4, 32)');
+    assert.equal(r.graphs.length, 0);
+    assert.ok(r.diagnostics.some((d) => /reads an initial state \[2, N, 32\]; memlens sees a tensor \[N, 4, 32\]/.test(d.message)), r.diagnostics.map((d) => d.message).join('; '));
+  });
+});

@@ -2,7 +2,7 @@
 // parameter and buffer tensors each instance registers (what model.parameters() and the state
 // dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
 import type { ArgValue } from '../ops/types';
-import { describe, intOf, NotKnown, numberOf, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { describe, intOf, NotKnown, numberOf, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
 
@@ -509,6 +509,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
       const c = call.config;
       if (inputs.length > 1) initialState(call, name, inputs[1]!, need(c, 'num_layers', call.fail) * (flag(c, 'bidirectional', call.fail) ? 2 : 1), need(c, 'hidden_size', call.fail));
       const batchFirst = flag(c, 'batch_first', call.fail);
+      if (!batchFirst && x.shape.length === 3 && x.batchAxis === 0) throw new SequenceFirstInput(`${name}(batch_first=False) expects [L, N, F], got ${describe(x)}`);
       if (x.shape.length !== 3 || x.batchAxis !== (batchFirst ? 0 : 1)) call.fail(`${name}(batch_first=${batchFirst ? 'True' : 'False'}) expects ${batchFirst ? '[N, L, F]' : '[L, N, F]'}, got ${describe(x)}`);
       const fin = need(c, 'input_size', call.fail);
       if (x.shape[2] !== fin) call.fail(`${name} expects ${fin} input features, got ${describe(x)}`);
@@ -522,7 +523,8 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
       const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0, ...(dropout > 0 ? { dropout } : {}) });
       // (output, h_n) or (output, (h_n, c_n)): the final states are small and not followed
       const h = { kind: 'unknown', node: call.site, reason: `the final hidden state of ${name} is not followed by memlens` } as const;
-      return { kind: 'tuple', items: [{ ...out, batchAxis: x.batchAxis, shape: batchFirst ? out.shape : [out.shape[1]!, out.shape[0]!, out.shape[2]!] }, name === 'LSTM' ? { kind: 'tuple', items: [h, h] } : h] };
+      // the output keeps the input's layout: [N, L, H] batch first, [L, N, H] otherwise
+      return { kind: 'tuple', items: [out, name === 'LSTM' ? { kind: 'tuple', items: [h, h] } : h] };
     },
   };
 }
@@ -540,7 +542,11 @@ function initialState(call: LayerCall, name: string, state: PyValue, rows: numbe
     if (t.kind !== 'tensor') call.fail(`the initial state of ${name} is ${describe(t)}, not a known tensor`);
     const last = t.shape[t.shape.length - 1];
     // memlens takes an example tensor's first axis as its batch, which a state's is not: a mismatch is not known, not torch's error
-    if (t.shape[0] !== rows || last !== hidden || (t.shape.length !== 3 && t.shape.length !== 2)) throw new NotKnown(`${name} reads an initial state [${rows}, N, ${hidden}]; memlens sees ${describe(t)}`);
+    if (t.shape[0] !== rows || last !== hidden || (t.shape.length !== 3 && t.shape.length !== 2)) {
+      const why = `${name} reads an initial state [${rows}, N, ${hidden}]; memlens sees ${describe(t)}`;
+      // an example state [layers, N, hidden] read with its batch first: try the batch on axis 1
+      throw t.batchAxis === 0 && t.shape.length === 3 && t.shape[2] === hidden ? new SequenceFirstInput(why) : new NotKnown(why);
+    }
   }
 }
 

@@ -11,7 +11,7 @@ import { REARRANGE_LAYER, rearrange, repeat } from './einops';
 import { Trace, TraceStop } from './trace';
 import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
 import { join } from 'node:path';
-import { describe, dictKey, layerOf, lookupClassAttr, mroAfter, FALSE, int, intOf, isUnknown, iterate, NONE, NotKnown, numberOf, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
+import { describe, dictKey, layerOf, lookupClassAttr, mroAfter, FALSE, int, intOf, isUnknown, iterate, NONE, NotKnown, numberOf, SequenceFirstInput, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
 
 const DTYPES: Record<string, DType> = {
   float32: 'fp32',
@@ -952,6 +952,7 @@ export class TorchHost implements Host {
       try {
         out = spec.forward(call, [...args.positional, ...[...args.keywords.values()]]);
       } catch (e) {
+        if (e instanceof SequenceFirstInput) throw new TraceStop(site, `${label}: ${e.message}`, true, 1);
         if (e instanceof NotKnown) throw new TraceStop(site, `${label}: ${e.message}`);
         throw e;
       }
@@ -974,7 +975,7 @@ export class TorchHost implements Host {
     this.startTrace(m, { positional: inputs, keywords: new Map() }, comment);
   }
 
-  private startTrace(m: Instance & { module: ModuleState }, args: CallArgs, site: Node): PyValue {
+  private startTrace(m: Instance & { module: ModuleState }, args: CallArgs, site: Node, exampleBatchAxis = 0): PyValue {
     const tensors = [...args.positional, ...args.keywords.values()];
     if (!tensors.some((t) => t.kind === 'tensor')) return unknown(site, `\`${site.text}\` is not called on a known example tensor`);
     if (this.importing > 0) return unknown(site, 'an example call in an imported file is not analysed; analyse that file itself');
@@ -985,7 +986,7 @@ export class TorchHost implements Host {
     if (owner) return unknown(site, `\`${site.text}\` calls a part of \`${owner.nameNode.text}\` outside its forward; memlens analyses a model from its forward`);
     const fn = named?.scope.functionName;
     const name = named ? (fn ? `${fn}.${named.node.text}` : named.node.text) : m.cls.name;
-    const trace = new Trace(name, m, this.options.defaults, m.module.site, named?.node ?? m.module.site, site);
+    const trace = new Trace(name, m, this.options.defaults, m.module.site, named?.node ?? m.module.site, site, exampleBatchAxis);
     trace.training.inference = this.noGrad > 0 || !m.module.training;
     this.traces.push(trace);
     this.labels = new Map(collectModules(m).map((e) => [e.module, e.name || m.cls.name]));
@@ -1005,6 +1006,20 @@ export class TorchHost implements Host {
       if (e instanceof StepLimit) trace.stopped = new TraceStop(site, 'the forward was still running at the evaluation step limit');
       if (!(e instanceof TraceStop)) throw e;
       trace.stopped = e;
+      // examples made by factories carry no batch axis of their own: a sequence-first model reads
+      // them as [L, N, ...] (word_language_model's torch.randint(0, V, (35, 4))), so trace once more so
+      const examples = [...args.positional, ...args.keywords.values()].filter((a): a is TensorValue => a.kind === 'tensor');
+      if (e.retryBatchAxis !== undefined && exampleBatchAxis === 0 && examples.every((t) => !t.trace && t.batchAxis < 0 && t.shape.length > e.retryBatchAxis!)) {
+        const at = this.traces.indexOf(trace);
+        this.traces.splice(at, 1);
+        this.active = undefined;
+        const retried = this.startTrace(m, args, site, e.retryBatchAxis);
+        const second = this.traces[this.traces.length - 1];
+        if (second && second !== trace && !second.stopped) return retried;
+        // the other axis did not fit either: the first reading's reason stands
+        if (second && second !== trace) this.traces.splice(this.traces.indexOf(second), 1);
+        this.traces.splice(at, 0, trace);
+      }
       return unknown(e.node, e.reason);
     } finally {
       this.active = undefined;

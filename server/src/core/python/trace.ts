@@ -30,6 +30,8 @@ export class TraceStop extends Error {
     readonly reason: string,
     /** an error torch itself would raise (a shape mismatch), not a limit of memlens */
     readonly isError = false,
+    /** the example inputs' batch is likely on this axis instead (a sequence-first model): retry so */
+    readonly retryBatchAxis?: number,
   ) {
     super(reason);
   }
@@ -80,6 +82,8 @@ export class Trace {
     readonly nameNode: Node,
     /** the statement whose ops are being added (inlay hints sit at its end) */
     public statement: Node,
+    /** the axis of an example tensor that is the batch: 0, or 1 for a sequence-first model's [L, N, ...] */
+    readonly exampleBatchAxis = 0,
   ) {
     this.callSite = statement;
     this.builder = new GraphBuilder(name, config, rangeOfNode(site), rangeOfNode(nameNode));
@@ -93,7 +97,7 @@ export class Trace {
     if (x.trace === this) return x;
     // another model's output (a GAN's discriminator on the generator's samples) enters as an input
     const from = x.trace as Trace | undefined;
-    const batchAxis = x.batchAxis >= 0 ? x.batchAxis : 0;
+    const batchAxis = x.batchAxis >= 0 ? x.batchAxis : Math.min(this.exampleBatchAxis, x.shape.length - 1);
     if (x.shape.length === 0) throw new TraceStop(site, 'a scalar tensor has no batch axis');
     if (x.batchAxis >= 0 && x.shape[batchAxis] !== 1) throw new TraceStop(site, `the model input ${describe(x)} merges the batch with another axis`);
     const perSample = x.shape.filter((_, i) => i !== batchAxis);
@@ -104,8 +108,9 @@ export class Trace {
     if (isRejection(r)) throw new TraceStop(site, `input: ${r.message}`, true);
     this.inputOp ??= r;
     if (x.batchAxis < 0) {
-      this.batchLiteral ??= x.shape[0];
-      if (x.batchNode) this.batchNode ??= x.batchNode;
+      this.batchLiteral ??= x.shape[batchAxis];
+      // the batch fix edits the first literal: only when that is the batch
+      if (x.batchNode && batchAxis === 0) this.batchNode ??= x.batchNode;
     }
     else if (from?.batchLiteral !== undefined) this.batchLiteral ??= from.batchLiteral;
     const shape = [...x.shape];

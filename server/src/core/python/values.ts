@@ -160,6 +160,9 @@ export class Scope {
 /** a value a layer needs is not known statically: reported as such (NNM401), never as the user's error */
 export class NotKnown extends Error {}
 
+/** a sequence-first layer (batch_first=False) got an example whose batch memlens put on axis 0 */
+export class SequenceFirstInput extends NotKnown {}
+
 export const NONE: PyValue = { kind: 'none' };
 export const TRUE: PyValue = { kind: 'bool', value: true };
 export const FALSE: PyValue = { kind: 'bool', value: false };
