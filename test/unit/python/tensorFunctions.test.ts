@@ -157,3 +157,17 @@ describe('sequence-first models', () => {
     assert.ok(r.diagnostics.some((d) => /reads an initial state \[2, N, 32\]; memlens sees a tensor \[N, 4, 32\]/.test(d.message)), r.diagnostics.map((d) => d.message).join('; '));
   });
 });
+
+describe('inputs from summary calls', () => {
+  const net = ['import torch', 'import torch.nn as nn', 'model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(), nn.Linear(8 * 30 * 30, 10))'];
+  it('torchinfo.summary(model, input_size=(B, C, H, W)) is an example call at batch B', () => {
+    const r = analyzeText([...net, 'from torchinfo import summary', 'summary(model, input_size=(16, 3, 32, 32))'].join('\n'));
+    const g = r.graphs[0]!;
+    assert.equal(g.config.batch, 16);
+    assert.deepEqual(g.tensors[g.outputs[0]!]!.shape, [10]);
+  });
+  it('torchsummary.summary(model, (C, H, W)) runs at batch 2, or batch_size', () => {
+    assert.equal(analyzeText([...net, 'import torchsummary', 'torchsummary.summary(model, (3, 32, 32))'].join('\n')).graphs[0]!.config.batch, 2);
+    assert.equal(analyzeText([...net, 'from torchsummary import summary', 'summary(model, (3, 32, 32), batch_size=8)'].join('\n')).graphs[0]!.config.batch, 8);
+  });
+});

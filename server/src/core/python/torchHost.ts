@@ -107,6 +107,29 @@ export class TorchHost implements Host {
     return { kind: 'list', items: out };
   }
 
+  /**
+   * torchinfo.summary(model, input_size=(B, C, H, W), dtypes=[...]) and torchsummary.summary(model,
+   * (C, H, W), batch_size=-1): both run the model on an example of that size, as an example call
+   * does (torchsummary's batch is batch_size, or 2 when it is -1, as its own forward uses)
+   */
+  private summaryCall(path: string, args: CallArgs, site: Node): PyValue {
+    const model = args.positional[0] ?? args.keywords.get('model');
+    const size = args.keywords.get('input_size') ?? args.positional[1];
+    if (!model || !isModule(model)) return unknown(site, `${path}.summary of a value that is not a known model`);
+    const dims = size && (size.kind === 'tuple' || size.kind === 'list') ? size.items.map(intOf) : undefined;
+    if (!dims || dims.length === 0 || dims.some((d) => d === undefined || d < 1)) return unknown(site, `${path}.summary with an input size that is not known integers (one input is modelled)`);
+    let shape = dims as number[];
+    if (path === 'torchsummary') {
+      const b = intOf(args.keywords.get('batch_size') ?? args.positional[2] ?? int(-1));
+      shape = [b !== undefined && b > 0 ? b : 2, ...shape];
+    }
+    const dtypes = args.keywords.get('dtypes');
+    const first = dtypes && (dtypes.kind === 'list' || dtypes.kind === 'tuple') ? dtypes.items[0] : undefined;
+    const dtype: DType = first?.kind === 'dtype' ? first.dtype : 'fp32';
+    const x: TensorValue = { kind: 'tensor', shape, batchAxis: -1, dtype, site };
+    return this.interp.call(model, { positional: [x], keywords: new Map() }, site);
+  }
+
   /** einops.rearrange / repeat on a traced tensor (a parameter is read as a tensor first) */
   private einopsCall(name: 'rearrange' | 'repeat', args: CallArgs, site: Node): PyValue {
     const active = this.active;
@@ -185,7 +208,7 @@ export class TorchHost implements Host {
 
   importModule(path: string, site: Node, level: number): PyValue | undefined {
     const root = path.split('.')[0]!;
-    if (level === 0 && (root === 'torch' || root === 'math' || root === 'argparse' || root === 'dataclasses' || root === 'collections' || OPAQUE.has(root))) return { kind: 'namespace', path };
+    if (level === 0 && (root === 'torch' || root === 'math' || root === 'argparse' || root === 'dataclasses' || root === 'collections' || root === 'torchinfo' || root === 'torchsummary' || OPAQUE.has(root))) return { kind: 'namespace', path };
     // torchvision's models are described by memlens itself, in Python, in library/
     if (level === 0 && root === 'torchvision') return this.loadModule(path, 0, join(LIBRARY_DIR, '__root__.py'), readFromDisk) ?? unknown(site, `\`${path}\` is not described by memlens yet`);
     return this.loadLocal(path, level);
@@ -277,6 +300,8 @@ export class TorchHost implements Host {
     if (path === 'argparse' && name === 'ArgumentParser') return this.parserClass();
     if (path === 'dataclasses') return name === 'dataclass' || name === 'field' ? builtin(full, () => NONE) : undefined;
     if (path === 'collections' && name === 'OrderedDict') return this.orderedDict();
+    // torchinfo / torchsummary before torch itself: their names start with "torch"
+    if (path === 'torchinfo' || path === 'torchsummary') return name === 'summary' ? builtin(full, (args, s) => this.summaryCall(path, args, s)) : { kind: 'namespace', path: full };
     if (path.startsWith('torch')) return this.torchMember(full, site) ?? { kind: 'namespace', path: full };
     if (path === 'einops' && (name === 'rearrange' || name === 'repeat')) return builtin(full, (args, s) => this.einopsCall(name, args, s));
     if (path === 'einops.layers.torch' && name === 'Rearrange') return REARRANGE_CLASS;
