@@ -175,6 +175,8 @@ export interface CoreDiagnostic {
   readonly code: string;
   readonly message: string;
   readonly related?: readonly { range: SourceRange; message: string }[];
+  /** a frontend's own quick fix: plain text edits that need no re-analysis (a pragma to insert) */
+  readonly quickFix?: { readonly title: string; readonly edits: readonly { readonly range: SourceRange; readonly newText: string }[] };
 }
 
 export function rangeOf(startLine: number, startChar: number, endLine: number, endChar: number): SourceRange {

@@ -142,7 +142,9 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
   const reported = new Set<Instance>();
   built.forEach((b, i) => {
     const m = modules[i]!;
-    if (traced.has(m.instance) || nested.has(m.instance) || reported.has(m.instance)) return;
+    // an instance of a class whose pragma gave it a graph is analysed there
+    const viaPragma = host.traces.some((t) => t.root.cls === m.instance.cls && !traced.has(m.instance) && t.root !== m.instance);
+    if (traced.has(m.instance) || nested.has(m.instance) || reported.has(m.instance) || viaPragma) return;
     reported.add(m.instance);
     const poisoned = poisonOf(m.instance);
     const site = b.nameNode;
@@ -153,6 +155,7 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
       message: poisoned
         ? `model '${m.name}': ${poisoned.reason}; its parameters are not known`
         : `model '${m.name}' (${m.instance.cls.name}): ${paramsSentence(m.counts)}; memlens needs an example input to analyse its memory: call it on an example tensor, or add \`# memlens: input [N, ...]\` above the class`,
+      ...(poisoned ? {} : pragmaFix(root, m.instance.cls.name, host.inputGuess(m.instance))),
     });
   });
   if (keras) {
@@ -184,6 +187,20 @@ function modelConfig(trace: Trace, host: TorchHost, options: PythonOptions): Mod
   const opt = host.optimizers.find((o) => [...o.params].some((p) => params.has(p)));
   if (opt) own.optimizer = { kind: opt.kind, momentum: opt.momentum };
   return mergeConfig(options.defaults, own, options.overrides);
+}
+
+/** NNM402's quick fix: the input pragma above the model's class, its shape guessed from the first layer */
+function pragmaFix(root: Node, className: string, guess: string | undefined): Pick<CoreDiagnostic, 'quickFix'> {
+  if (!guess) return {};
+  // the pragma goes above the decorators of a decorated class
+  const outer = root.namedChildren.find((c) => {
+    const def = c.type === 'decorated_definition' ? c.childForFieldName('definition') : c;
+    return def?.type === 'class_definition' && def.childForFieldName('name')?.text === className;
+  });
+  if (!outer) return {};
+  const start = rangeOfNode(outer).start;
+  const at = { line: start.line, character: 0 };
+  return { quickFix: { title: `Add \`# memlens: input ${guess}\` above class ${className} (edit the sizes to your data)`, edits: [{ range: { start: at, end: at }, newText: `# memlens: input ${guess}\n` }] } };
 }
 
 function refsOf(trace: Trace, graph: Graph, index: number): SourceRef[] {

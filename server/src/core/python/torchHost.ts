@@ -130,6 +130,27 @@ export class TorchHost implements Host {
     return this.interp.call(model, { positional: [x], keywords: new Map() }, site);
   }
 
+  /**
+   * A pragma's input shape for a model without an example, from its first layer: channels or
+   * features are the layer's, the rest a starting point the user edits (224 x 224 images, 128 tokens)
+   */
+  inputGuess(model: Instance): string | undefined {
+    const first = collectModules(model).find((e) => e.module !== model && e.module.cls.layer && !e.module.cls.layer.container);
+    const config = first ? this.layerConfig.get(first.module) : undefined;
+    if (!first || !config) return undefined;
+    const n = (k: string): number | undefined => intOf(config.get(k) ?? NONE);
+    const layer = first.module.cls.name;
+    const channels = n('in_channels');
+    if (channels !== undefined && /^Conv(Transpose)?2d$/.test(layer)) return `[N, ${channels}, 224, 224]`;
+    if (channels !== undefined && /^Conv(Transpose)?1d$/.test(layer)) return `[N, ${channels}, 128]`;
+    if (channels !== undefined && /^Conv(Transpose)?3d$/.test(layer)) return `[N, ${channels}, 16, 112, 112]`;
+    if (layer === 'Linear' && n('in_features') !== undefined) return `[N, ${n('in_features')}]`;
+    if (layer === 'Embedding') return '[N, 128] int64';
+    const size = n('input_size');
+    if ((layer === 'LSTM' || layer === 'GRU' || layer === 'RNN') && size !== undefined) return config.get('batch_first')?.kind === 'bool' && (config.get('batch_first') as { value: boolean }).value ? `[N, 128, ${size}]` : `[128, N, ${size}]`;
+    return undefined;
+  }
+
   /** einops.rearrange / repeat on a traced tensor (a parameter is read as a tensor first) */
   private einopsCall(name: 'rearrange' | 'repeat', args: CallArgs, site: Node): PyValue {
     const active = this.active;

@@ -50,6 +50,13 @@ export function codeActions(input: CodeActionInput, params: Pick<CodeActionParam
       out.push({ title: ignore.title, kind: CodeActionKind.QuickFix, diagnostics, edit: edit(ignore.edits) });
     }
   }
+  if (wanted(only, CodeActionKind.QuickFix)) {
+    // a frontend's own fixes (NNM402's input pragma): plain edits, no preview needed
+    for (const d of input.analysis.diagnostics) {
+      if (!d.quickFix || comparePositions(d.range.start, params.range.end) > 0 || comparePositions(params.range.start, d.range.end) > 0) continue;
+      out.push({ title: d.quickFix.title, kind: CodeActionKind.QuickFix, diagnostics: [toLspDiagnostic(d, input.uri)], isPreferred: true, edit: edit(d.quickFix.edits) });
+    }
+  }
   if (only && only.some((k) => FIX_ALL_KIND === k || FIX_ALL_KIND.startsWith(`${k}.`))) {
     const all = previewFixAll(src);
     if (all) out.push({ title: all.title, kind: FIX_ALL_KIND, edit: edit(all.edits) });
