@@ -225,7 +225,8 @@ export class GraphBuilder {
     const inPlace = request.inPlace ?? false;
     // a tensor grows with the batch when an input does; an op without inputs other than `input`
     // makes a batch-independent tensor (a constant, a view of the weights)
-    let batchIndependent = spec.name !== 'input' && !(n === 0 && spec.growsWithBatch?.(ctx));
+    const grows = spec.growsWithBatch?.(ctx) === true;
+    let batchIndependent = spec.name !== 'input' && !grows;
     for (let k = 0; k < n && batchIndependent; k++) batchIndependent = this.columns.isBatchIndependent(request.inputs[k]!);
     if (spec.reducesBatch?.(ctx)) batchIndependent = true;
     const id = this.columns.add(spec, args, request.inputs, inPlace, params, request.sharesParamsWith, request.checkpointSegment, kept, dtype, elementsPerSample, batchIndependent);

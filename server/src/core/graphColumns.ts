@@ -148,7 +148,7 @@ export class GraphColumnsBuilder {
     this.opSegment.push(checkpointSegment ?? Number.NaN);
     this.tensorShape.push(shape);
     const bytes = elementsPerSample * DTYPE_BYTES[dtype];
-    this.tensorBytes.push(batchIndependent ? 0 : bytes);
+    this.tensorBytes.push(batchIndependent || spec.repeatsInput ? 0 : bytes);
     this.tensorFixedBytes.push(batchIndependent && !spec.viewsWeights ? bytes : 0);
     this.tensorBatchIndependent.push(batchIndependent ? 1 : 0);
     this.tensorElements.push(elementsPerSample);
@@ -247,7 +247,7 @@ function buildColumns(graph: Graph): GraphColumns {
   for (let t = 0; t < tensorCount; t++) {
     const tensor = tensors[t]!;
     const bytes = tensor.elementsPerSample * DTYPE_BYTES[tensor.dtype];
-    tensorBytes[t] = tensor.batchIndependent ? 0 : bytes;
+    tensorBytes[t] = tensor.batchIndependent || lookupOp(ops[tensor.producer]!.op)?.repeatsInput ? 0 : bytes;
     tensorFixedBytes[t] = tensor.batchIndependent && !lookupOp(ops[tensor.producer]!.op)?.viewsWeights ? bytes : 0;
     tensorBatchIndependent[t] = tensor.batchIndependent ? 1 : 0;
     tensorProducer[t] = tensor.producer;

@@ -3,6 +3,7 @@
 // (worked out from its documentation); each unsupported form stops with its reason.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { analyzeDocument } from '../../../server/src/core/analyze';
 import { analyzeText, ready } from './helpers';
 
 before(ready);
@@ -41,11 +42,21 @@ describe('einops', () => {
     assert.deepEqual(run(["return rearrange(x, 'b n (h d) -> b h n d', h=4)"], 'torch.randn(2, 10, 32)').shape, [4, 10, 8]);
     assert.deepEqual(run(["t = rearrange(x, 'b n (h d) -> b h n d', h=4)", "return rearrange(t, 'b h n d -> b n (h d)')"], 'torch.randn(2, 10, 32)').shape, [10, 32]);
   });
-  it('repeat of a class token over the batch is a view (expand): no op of its own', () => {
+  it('repeat of a class token over the batch is a view that grows with N (expand_batch), which a layer may read', () => {
     const r = run(['c = repeat(self.cls, "() n d -> b n d", b=x.shape[0])', 'return torch.cat((c, x), dim=1)'], 'torch.randn(2, 10, 32)', ['self.cls = nn.Parameter(torch.randn(1, 1, 32))']);
     assert.deepEqual(r.shape, [11, 32]);
-    // the concat lines the token's leading 1 up with N (a view), as it does for cls.expand(n, -1, -1)
-    assert.deepEqual(r.ops!.filter((o) => o !== 'input'), ['weight_view', 'reshape', 'concat']);
+    assert.deepEqual(r.ops!.filter((o) => o !== 'input'), ['weight_view', 'expand_batch', 'concat']);
+    // CaiT: the repeated token goes through a Linear of its own
+    const lin = run(['c = repeat(self.cls, "() n d -> b n d", b=x.shape[0])', 'return self.q(c)'], 'torch.randn(2, 10, 32)', ['self.cls = nn.Parameter(torch.randn(1, 1, 32))', 'self.q = nn.Linear(32, 16)']);
+    assert.deepEqual(lin.shape, [1, 16]);
+    const src = ['import torch', 'import torch.nn as nn', 'class M(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.cls = nn.Parameter(torch.randn(1, 1, 32))', '    def forward(self, x):', '        return torch.cat((self.cls.expand(x.shape[0], -1, -1), x), dim=1)', 'model = M()', 'out = model(torch.randn(2, 10, 32))'].join('\n');
+    const g = analyzeText(src).graphs[0]!;
+    const view = g.tensors.find((t) => g.ops[t.id]!.op === 'expand_batch')!;
+    // it grows with N but is a view of the token: no buffer bytes of its own
+    assert.ok(!view.batchIndependent);
+    assert.deepEqual(view.shape, [1, 32]);
+    const m = analyzeDocument(src, 'python', { documentKey: '/virtual/cls.py', overrides: { mode: 'infer' } }).models[0]!.memory!;
+    assert.deepEqual(m.buffers.map((b) => `${b.tensor} ${b.bytes.fixed}+${b.bytes.perSample}N`), ['0 0+1280N', '1 0+0N', '3 0+1408N']);
   });
   it('patterns memlens cannot follow stop with the reason', () => {
     assert.match(run(["return rearrange(x, 'b n d -> b d')"], 'torch.randn(2, 10, 32)').stop ?? '', /drops axis 'n' of size 10 \(a reduction\)/);

@@ -71,6 +71,26 @@ const param: OpSpec = {
   viewsWeights: true,
 };
 
+/** a tensor that does not grow with the batch repeated over it: a view, as torch's expand is */
+const expandBatch: OpSpec = {
+  name: 'expand_batch',
+  family: 'tensor',
+  summary: "A tensor that does not grow with the batch, repeated over it as a view (PyTorch cls_token.expand(N, -1, -1), einops repeat over a new batch axis)",
+  formula: 'the whole shape, a leading 1 taken by the batch, becomes the per-sample shape; no new memory; params = 0',
+  args: [tensorArg('x', 'a tensor that does not grow with the batch')],
+  inferShape(ctx) {
+    const shape = ctx.inputs[0]!.shape;
+    return shape.length > 1 && shape[0] === 1 ? shape.slice(1) : [...shape];
+  },
+  params: () => NO_PARAMS,
+  outputDType: (ctx) => ctx.inputs[0]!.dtype,
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+  aliasesInput: true,
+  repeatsInput: true,
+  growsWithBatch: () => true,
+};
+
 const scale: OpSpec = {
   name: 'scale',
   family: 'tensor',
@@ -214,7 +234,7 @@ const reduce: OpSpec = {
   inPlace: 'never',
 };
 
-export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, param, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare, reduce]);
+export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, param, expandBatch, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare, reduce]);
 
 const REDUCTION_ARG = { name: 'reduction', kind: 'enum', values: ['mean', 'sum', 'none'], default: 'mean', doc: "'mean' or 'sum' over the batch (one number), 'none' (one per element)" } as const;
 

@@ -102,10 +102,12 @@ export interface OpSpec {
   readonly aliasesInput?: boolean;
   /** at inference the op is the identity and returns input 0 itself (dropout): a view there, a new buffer in training */
   readonly identityInInference?: boolean;
+  /** the output repeats input 0 over the batch as a view (torch's expand): the input's storage, no bytes of its own */
+  readonly repeatsInput?: boolean;
   /** the output is a view of the model's own weights or buffers, counted there: no activation bytes */
   readonly viewsWeights?: boolean;
   /** the output sums or averages over the batch (a mean loss): it does not grow with N */
   reducesBatch?(ctx: OpContext): boolean;
-  /** an op without inputs whose output grows with N all the same (a per-sample random mask made in a forward) */
+  /** an op whose output grows with N though its inputs do not (a per-sample random mask made in a forward, a tensor expanded over the batch) */
   growsWithBatch?(ctx: OpContext): boolean;
 }

@@ -101,7 +101,10 @@ function reshaped(call: LayerCall, x: TensorValue, shape: readonly number[], bat
 /** rearrange(x, pattern, **sizes); with `allowNew`, repeat's new axes of size 1 or the batch */
 function apply(call: LayerCall, x: TensorValue, pattern: string, keywords: ReadonlyMap<string, PyValue>, allowNew: boolean): TensorValue {
   const fail = call.fail;
-  if (allowNew && x.batchAxis < 0) return repeatOverBatch(x, pattern, keywords, fail);
+  if (allowNew && x.batchAxis < 0) return repeatOverBatch(x, pattern, keywords, fail, (t) => {
+    const out = call.emit('expand_batch', [t], {});
+    return { ...out, shape: [1, ...t.shape.slice(1)], batchAxis: 0 };
+  });
   const sides = pattern.split('->');
   if (sides.length !== 2) fail(`the einops pattern '${pattern}' has no single ->`);
   if (x.batchAxis < 0) fail(`einops on ${describe(x)}, which does not grow with the batch, is not modelled yet`);
@@ -159,7 +162,7 @@ function apply(call: LayerCall, x: TensorValue, pattern: string, keywords: Reado
  * repeat of a tensor that does not grow with the batch (a class token) along a new batch axis, every
  * other axis kept in order: torch's expand, a view, no new memory
  */
-function repeatOverBatch(x: TensorValue, pattern: string, keywords: ReadonlyMap<string, PyValue>, fail: (r: string) => never): TensorValue {
+function repeatOverBatch(x: TensorValue, pattern: string, keywords: ReadonlyMap<string, PyValue>, fail: (r: string) => never, expandView: (x: TensorValue) => TensorValue): TensorValue {
   const sides = pattern.split('->');
   if (sides.length !== 2) fail(`the einops pattern '${pattern}' has no single ->`);
   const sizes = sizesOf(keywords, fail);
@@ -173,7 +176,9 @@ function repeatOverBatch(x: TensorValue, pattern: string, keywords: ReadonlyMap<
   const rest = right.filter((e) => e !== fresh[0]);
   const shapeKept = same(rest, left) || same(rest, left.filter((e, i) => !(i === 0 && unit(e))));
   if (!batch?.batch || batch.size !== 1 || !shapeKept) fail(`repeat '${pattern}' is modelled only along a new batch axis, got ${describe(x)}`);
-  return x;
+  // '() n d -> b n d' on a [1, n, d] token: a view that grows with N (torch's expand), which layers may read
+  const leadingUnit = rest.length === left.length - 1 && right[0] === fresh[0] && x.shape[0] === 1;
+  return leadingUnit ? expandView(x) : x;
 }
 
 export function rearrange(call: LayerCall, x: TensorValue, pattern: string, keywords: ReadonlyMap<string, PyValue>): TensorValue {

@@ -377,13 +377,22 @@ function split(ctx: TensorContext, x: TensorValue, args: CallArgs, chunk: boolea
 function expand(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValue {
   const sizes = args.positional.length === 1 && (args.positional[0]!.kind === 'tuple' || args.positional[0]!.kind === 'list') ? (args.positional[0] as { items: readonly PyValue[] }).items : args.positional;
   if (sizes.length !== x.shape.length) fail(ctx.site, `expand to ${sizes.length} axes of ${describe(x)} is not modelled`);
+  let batchAt = -1;
   sizes.forEach((v, i) => {
     const n = intOf(v);
     const keeps = n === -1 || n === x.shape[i];
     const batch = v.kind === 'symint' && v.coef === 1 && x.shape[i] === 1 && x.batchAxis < 0;
+    if (batch) batchAt = i;
     if (!keeps && !batch) fail(ctx.site, `expanding axis ${i} of ${describe(x)} to ${describe(v)} is not modelled yet`);
   });
-  return x;
+  // a class token over the batch (cls.expand(N, -1, -1)): a view that grows with N, which layers may read
+  return batchAt === 0 && x.trace ? expandOverBatch(ctx, x) : x;
+}
+
+/** x, which does not grow with the batch and has a leading 1, as a view repeated over the batch */
+export function expandOverBatch(ctx: TensorContext, x: TensorValue): TensorValue {
+  const out = ctx.trace.emit('expand_batch', [x], {}, ctx.site);
+  return { ...out, shape: [1, ...x.shape.slice(1)], batchAxis: 0 };
 }
 
 /**

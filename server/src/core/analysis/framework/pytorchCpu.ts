@@ -128,7 +128,8 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
       },
       view: () => {
         const source = tensors[node.inputs[0]!]!;
-        const strides = node.op === 'transpose' ? permuted(source.strides, node.attrs['perm']) : node.op === 'slice' ? sliced(source.strides, node.attrs['axis'], node.attrs['select'] === true, graph.tensors[node.inputs[0]!]!.batchIndependent ? 0 : 1) : viewStrides(source.shape, source.strides, out.shape);
+        // expand over the batch: the batch axis steps by 0 over the token's own storage
+        const strides = node.op === 'expand_batch' ? [0, ...source.strides.slice(source.shape[0] === 1 ? 1 : 0)] : node.op === 'transpose' ? permuted(source.strides, node.attrs['perm']) : node.op === 'slice' ? sliced(source.strides, node.attrs['axis'], node.attrs['select'] === true, graph.tensors[node.inputs[0]!]!.batchIndependent ? 0 : 1) : viewStrides(source.shape, source.strides, out.shape);
         if (strides) share(source, strides);
         else out.storage = trace.alloc(out.bytes, 'activation');
       },

@@ -479,6 +479,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   reshape: view,
   transpose: view,
   slice: rule(NOTHING, (c) => c.view()),
+  expand_batch: rule(NOTHING, (c) => c.view()),
   // advanced indexing: a new tensor; its backward scatters into zeros of the input's size
   take: rule(NOTHING),
   concat: rule(NOTHING),
