@@ -50,14 +50,16 @@ CASES = [
 
 # recurrent layers, called alone (they return (output, state)): (id, layer as Python source, input shape, modes)
 RNN_CASES = [
-    ("lstm_b1", "nn.LSTM(16, 32, batch_first=True)", [1, 12, 16], ["infer"]),
+    ("lstm_b1", "nn.LSTM(16, 32, batch_first=True)", [1, 12, 16], ["infer", "train"]),
     ("lstm_b8", "nn.LSTM(16, 32, batch_first=True)", [8, 12, 16], ["infer", "train"]),
     ("lstm_2layer_dropout", "nn.LSTM(16, 32, 2, batch_first=True, dropout=0.3)", [8, 12, 16], ["infer", "train"]),
     ("lstm_bidirectional", "nn.LSTM(16, 32, batch_first=True, bidirectional=True)", [8, 12, 16], ["infer"]),
     ("lstm_bi_2layer_b1", "nn.LSTM(16, 32, 2, batch_first=True, bidirectional=True)", [1, 12, 16], ["infer"]),
-    ("gru_b8", "nn.GRU(16, 32, batch_first=True)", [8, 12, 16], ["infer"]),
+    ("gru_b8", "nn.GRU(16, 32, batch_first=True)", [8, 12, 16], ["infer", "train"]),
     ("gru_bi_2layer", "nn.GRU(16, 32, 2, batch_first=True, bidirectional=True)", [8, 12, 16], ["infer", "train"]),
-    ("rnn_b1", "nn.RNN(16, 32, batch_first=True)", [1, 12, 16], ["infer"]),
+    ("rnn_b1", "nn.RNN(16, 32, batch_first=True)", [1, 12, 16], ["infer", "train"]),
+    # a wide hidden state: the training peak is the backward's three H x 4H weight gradients
+    ("lstm_h256_b2", "nn.LSTM(16, 256, batch_first=True)", [2, 12, 16], ["train"]),
     ("rnn_2layer_b8", "nn.RNN(16, 32, 2, batch_first=True)", [8, 12, 16], ["infer", "train"]),
 ]
 

@@ -46,6 +46,13 @@ function expectedActivations(text: string, key: string, mode: Mode, batch: numbe
 
 before(ready);
 
+/** recurrent layers whose training the profile does not replay (one unidirectional layer is), and its reason */
+const RECURRENT_TRAINING_GAPS: Readonly<Record<string, RegExp>> = {
+  lstm_2layer_dropout: /\blstm training \(2 layers\)/,
+  gru_bi_2layer: /\bgru training \(2 layers, bidirectional\)/,
+  rnn_2layer_b8: /\bsimple_rnn training \(2 layers\)/,
+};
+
 describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)', () => {
   const device = cpuFor(ops.meta.cpuVectorBits);
   for (const [id, c] of Object.entries(ops.cases)) {
@@ -57,9 +64,10 @@ describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)
         const call = c.layer !== undefined ? 'out, state = model(x)' : 'out = model(x)';
         const text = `import torch\nimport torch.nn as nn\n${build}\nx = torch.randn(${c.input.join(', ')})\n${call}\n${loss}`;
         const predicted = expectedActivations(text, `/virtual/${id}.py`, mode, c.input[0]!, device);
-        if (c.layer !== undefined && mode === 'train') {
-          // a recurrent layer's training step (per-step autograd nodes) is not replayed yet
-          assert.match(String(predicted), /(lstm|gru|simple_rnn) training/);
+        const gap = mode === 'train' ? RECURRENT_TRAINING_GAPS[id] : undefined;
+        if (gap) {
+          // stacked and bidirectional recurrent layers' training is not replayed yet: the reason says which
+          assert.match(String(predicted), gap);
           return;
         }
         assert.equal(typeof predicted, 'number', String(predicted));

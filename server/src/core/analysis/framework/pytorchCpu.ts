@@ -28,7 +28,15 @@ interface LiveTensor {
 export type EagerResult = { readonly peak: AllocationPeak } | { readonly unsupported: readonly string[] };
 
 export function simulatePytorchCpu(graph: Graph, batch: number, training: boolean, vectorBits: number): EagerResult {
-  const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op) && (!TORCH_CPU_OPS[op.op] || (training && TORCH_CPU_OPS[op.op]!.inferenceOnly === true))).map((op) => (TORCH_CPU_OPS[op.op] ? `${op.op} training` : op.op)))];
+  const gap = (op: OpNode): string | null => {
+    const rule = TORCH_CPU_OPS[op.op];
+    if (!rule) return op.op;
+    if (!training) return null;
+    if (rule.inferenceOnly === true) return `${op.op} training`;
+    const what = rule.trainingGap?.(op, graph.tensors[op.inputs[0]!]?.shape ?? []) ?? null;
+    return what === null ? null : `${op.op} training (${what})`;
+  };
+  const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op)).map(gap).filter((g): g is string => g !== null))];
   if (missing.length > 0) return { unsupported: missing };
   const trace = new AllocationTrace();
   const tensors = graph.tensors.map((t) => liveTensor(t, batch));
@@ -54,6 +62,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     if (t.storage) trace.release(t.storage);
   };
   const temporary = (bytes: number): Temporary & { storage?: Storage } => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'temporary') } : { bytes });
+  const storageOf = (tmp: Temporary & { storage?: Storage }): Storage | undefined => tmp.storage;
   const freeTemporary = (tmp: Temporary & { storage?: Storage }): void => {
     if (tmp.storage) trace.release(tmp.storage);
   };
@@ -66,11 +75,16 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     outBytes: tensors[node.output]!.bytes,
     elementBytes: DTYPE_BYTES[graph.tensors[node.output]!.dtype],
     vectorBits,
+    inContiguous: (k) => {
+      const t = tensors[node.inputs[k]!]!;
+      return isContiguous(t.shape, t.strides);
+    },
     temp: temporary,
     free: freeTemporary,
   });
 
   const extras: Storage[][] = graph.ops.map(() => []);
+  const kept: Temporary[][] = graph.ops.map(() => []);
   const dynamicSaves: number[][] = graph.ops.map(() => []);
   const savedInputs = (op: number): number[] => {
     const node = graph.ops[op]!;
@@ -118,10 +132,6 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
           if ((layout === 'channelsLast' || followsInput) && out.shape.length === 4) out.strides = channelsLastStrides(out.shape);
         }
       },
-      inContiguous: (k) => {
-        const t = tensors[node.inputs[k]!]!;
-        return isContiguous(t.shape, t.strides);
-      },
       inChannelsLast: (k) => {
         const t = tensors[node.inputs[k]!]!;
         return isChannelsLast(t.shape, t.strides);
@@ -138,6 +148,15 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
         share(tensors[node.inputs[0]!]!, tensors[node.inputs[0]!]!.strides);
       },
       extra: (bytes) => keep('saved', bytes),
+      recording: records,
+      keep: (tmp) => {
+        if (!records) freeTemporary(tmp);
+        else {
+          kept[node.id]!.push(tmp);
+          const storage = storageOf(tmp);
+          if (storage) extras[node.id]!.push(storage);
+        }
+      },
       saveInput: (k) => {
         if (records) dynamicSaves[node.id]!.push(k);
       },
@@ -165,7 +184,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     letGo();
     release(node.output);
   }
-  if (training) backward({ graph, tensors, requiresGrad, trace, extras, aliased, clonedInput, savedInputs, release, stepContext }, losses);
+  if (training) backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext }, losses);
   return { peak: trace.peak };
 }
 
@@ -176,6 +195,8 @@ interface ForwardState {
   readonly requiresGrad: Uint8Array;
   readonly trace: AllocationTrace;
   readonly extras: readonly Storage[][];
+  /** the temporaries each op's forward kept for its backward (their storages are among its extras) */
+  readonly kept: readonly (readonly Temporary[])[];
   readonly aliased: Uint8Array;
   readonly clonedInput: Uint8Array;
   readonly savedInputs: (op: number) => readonly number[];
@@ -243,6 +264,8 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
         trace.release(earlier);
         weightGrads.set(owner, sum);
       },
+      weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes }),
+      kept: state.kept[node.id]!,
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
     else rule.backward(ctx);
