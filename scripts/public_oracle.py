@@ -51,9 +51,10 @@ def materialise(entry, into):
     return os.path.join(into, entry["path"])
 
 
-WORKER = r'''
-import importlib, importlib.util, json, os, sys, traceback, types
-repo, path, append, argv, model_name = json.loads(sys.argv[1])
+# What both workers (this one and public_peaks.py's) run first: the entry's file loaded as a module
+# the way it runs, in a sandbox where no dataset downloads and a module-level training loop stops.
+LOADER = r'''
+import importlib, json, os, sys, types
 import torch
 torch.manual_seed(0)
 torch.set_num_threads(1)
@@ -71,32 +72,40 @@ class _NoData(torch.utils.data.Dataset):
 for _n in dir(tvd):
     if isinstance(getattr(tvd, _n), type):
         setattr(tvd, _n, _NoData)
-sys.argv = [path] + argv
-rel = os.path.relpath(path, repo)
-parts = rel[:-3].split(os.sep)
-# a file inside a package (its folder has __init__.py) is that package's module: relative imports work
-pkg = []
-d = os.path.dirname(path)
-while os.path.exists(os.path.join(d, "__init__.py")) and d.startswith(repo) and d != repo:
-    pkg.insert(0, os.path.basename(d))
-    d = os.path.dirname(d)
-sys.path[:0] = [d, os.path.dirname(path), repo]
-modname = ".".join(pkg + [parts[-1]]) if pkg else "memlens_oracle_" + parts[-1]
-out = {}
-if pkg:
+
+
+def load_entry(repo, path, argv, out):
+    """the file as its own module (a file in a package is that package's module, so that relative
+    imports work); an exception in its own code is recorded in `out` and what it defined stays"""
+    sys.argv = [path] + argv
+    parts = os.path.relpath(path, repo)[:-3].split(os.sep)
+    pkg = []
+    d = os.path.dirname(path)
+    while os.path.exists(os.path.join(d, "__init__.py")) and d.startswith(repo) and d != repo:
+        pkg.insert(0, os.path.basename(d))
+        d = os.path.dirname(d)
+    sys.path[:0] = [d, os.path.dirname(path), repo]
+    modname = ".".join(pkg + [parts[-1]]) if pkg else "memlens_oracle_" + parts[-1]
+    if pkg:
+        try:
+            importlib.import_module(".".join(pkg))
+        except BaseException as e:
+            out["packageError"] = f"{type(e).__name__}: {e}"
+    mod = types.ModuleType(modname)
+    mod.__file__ = path
+    mod.__package__ = ".".join(pkg)
+    sys.modules[modname] = mod
     try:
-        importlib.import_module(".".join(pkg))
+        exec(compile(open(path).read(), path, "exec"), mod.__dict__)
     except BaseException as e:
-        out["packageError"] = f"{type(e).__name__}: {e}"
-mod = types.ModuleType(modname)
-mod.__file__ = path
-mod.__package__ = ".".join(pkg)
-sys.modules[modname] = mod
-src = open(path).read()
-try:
-    exec(compile(src, path, "exec"), mod.__dict__)
-except BaseException as e:
-    out["scriptError"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        out["scriptError"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    return mod
+'''
+
+WORKER = LOADER + r'''
+repo, path, append, argv, model_name = json.loads(sys.argv[1])
+out = {}
+mod = load_entry(repo, path, argv, out)
 try:
     exec(compile("\n".join(append), path + ":appended", "exec"), mod.__dict__)
     model = mod.__dict__[model_name]

@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from public_oracle import CACHE, MANIFEST, materialise  # noqa: E402
+from public_oracle import CACHE, LOADER, MANIFEST, materialise  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "public-peaks.json")
@@ -50,49 +50,12 @@ CASES = {
     **{m: MSE for m in ["gan/gan_G", "gan/dcgan_D", "gan/wgan_G", "gan/cyclegan_G", "gan/cyclegan_D", "gan/pix2pix_G", "gan/srgan_G", "gan/esrgan_G"]},
 }
 
-WORKER = r'''
-import json, os, sys, types, gc
+WORKER = LOADER + r'''
+import gc
 repo, path, append, train_lines, scripts, argv, model_name = json.loads(sys.argv[1])
-import torch
-torch.manual_seed(0)
-torch.set_num_threads(1)
-import torchvision.datasets as tvd
-
-class _NoData(torch.utils.data.Dataset):
-    """as in public_oracle.py: one sample that cannot be read, so a module-level training loop stops"""
-    def __init__(self, *a, **k):
-        self.classes = []
-    def __len__(self):
-        return 1
-    def __getitem__(self, i):
-        raise RuntimeError("the oracle reads no data")
-
-for _n in dir(tvd):
-    if isinstance(getattr(tvd, _n), type):
-        setattr(tvd, _n, _NoData)
-sys.argv = [path] + argv
 sys.path.insert(0, scripts)
 from python_oracle import profile_step
-import importlib
-# a file inside a package is that package's module, so that its relative imports work (as in public_oracle.py)
-pkg = []
-d = os.path.dirname(path)
-while os.path.exists(os.path.join(d, "__init__.py")) and d.startswith(repo) and d != repo:
-    pkg.insert(0, os.path.basename(d))
-    d = os.path.dirname(d)
-sys.path[:0] = [d, os.path.dirname(path), repo]
-name = ".".join(pkg + [os.path.basename(path)[:-3]]) if pkg else "memlens_peaks"
-if pkg:
-    importlib.import_module(".".join(pkg))
-mod = types.ModuleType(name)
-mod.__file__ = path
-mod.__package__ = ".".join(pkg)
-sys.modules[name] = mod
-src = open(path).read()
-try:
-    exec(compile(src, path, "exec"), mod.__dict__)
-except BaseException:
-    pass  # a script's own training code stops at the missing data; what it defined stays
+mod = load_entry(repo, path, argv, {})
 g = mod.__dict__
 exec(compile("\n".join(append), path + ":appended", "exec"), g)
 # the appended call already ran once: what it left (a recurrent model's hidden state) is kept as

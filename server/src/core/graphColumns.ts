@@ -247,8 +247,9 @@ function buildColumns(graph: Graph): GraphColumns {
   for (let t = 0; t < tensorCount; t++) {
     const tensor = tensors[t]!;
     const bytes = tensor.elementsPerSample * DTYPE_BYTES[tensor.dtype];
-    tensorBytes[t] = tensor.batchIndependent || lookupOp(ops[tensor.producer]!.op)?.repeatsInput ? 0 : bytes;
-    tensorFixedBytes[t] = tensor.batchIndependent && !lookupOp(ops[tensor.producer]!.op)?.viewsWeights ? bytes : 0;
+    const producer = lookupOp(ops[tensor.producer]!.op);
+    tensorBytes[t] = tensor.batchIndependent || producer?.repeatsInput ? 0 : bytes;
+    tensorFixedBytes[t] = tensor.batchIndependent && !producer?.viewsWeights ? bytes : 0;
     tensorBatchIndependent[t] = tensor.batchIndependent ? 1 : 0;
     tensorProducer[t] = tensor.producer;
     tensorElements[t] = tensor.elementsPerSample;

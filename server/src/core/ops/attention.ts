@@ -1,7 +1,7 @@
 // Multi-head self-attention over [L, d] sequences (sequence first, features last, under either layout).
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
-import { boolArg, checkedOps, intAtLeast, shapeText, tensorArg } from './common';
+import { boolArg, checkedOps, intAtLeast, product, shapeText, tensorArg } from './common';
 
 function geometry(ctx: OpContext): { steps: number; model: number; heads: number } {
   const shape = ctx.inputs[0]!.shape;
@@ -65,8 +65,6 @@ function sdpaGeometry(ctx: OpContext): { lead: readonly number[]; queries: numbe
   if (v[v.length - 2] !== k[k.length - 2]) throw new ShapeError(`scaled_dot_product_attention: k ${shapeText(k)} and v ${shapeText(v)} have different lengths`);
   return { lead, queries: q[q.length - 2]!, keys: k[k.length - 2]!, values: v[v.length - 1]! };
 }
-
-const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
 
 /** softmax(q k^T / sqrt(E)) v on projected operands (PyTorch F.scaled_dot_product_attention) */
 const sdpa: OpSpec = {

@@ -405,9 +405,14 @@ const upsample: LayerSpec = {
     const scale = intOf(sf);
     if (scale === undefined) return call.fail(`Upsample is modelled for an integer scale_factor, got ${describe(sf)}`);
     const mode = call.config.get('mode');
-    return call.emit('upsample', [x], { scale, mode: mode?.kind === 'str' && mode.value !== 'nearest' ? 'bilinear' : 'nearest' });
+    return call.emit('upsample', [x], { scale, mode: upsampleMode(mode) });
   },
 };
+
+/** torch's interpolation modes as the registry's upsample knows them: nearest, or interpolating (no effect on memory) */
+export function upsampleMode(mode: PyValue | undefined): 'nearest' | 'bilinear' {
+  return mode?.kind === 'str' && mode.value !== 'nearest' ? 'bilinear' : 'nearest';
+}
 
 /**
  * torch's padding (before, after) pairs start at the last axis and may cover only the last few;

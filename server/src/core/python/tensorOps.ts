@@ -3,7 +3,7 @@
 // no registry entry for stop the trace with the reason, never a guess.
 import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
-import { adaptiveCall, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, type LayerCall } from './layers';
+import { adaptiveCall, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleMode, type LayerCall } from './layers';
 import { TraceStop, type Trace } from './trace';
 import { planEinsum, type Dim } from './einsum';
 import { describe, int, intOf, NONE, numberOf, type CallArgs, type PyValue, type TensorValue } from './values';
@@ -121,6 +121,13 @@ function activation(ctx: TensorContext, name: string, x: TensorValue, args: Call
   return ctx.trace.emit(op, [x], a, ctx.site, undefined, ip);
 }
 
+/** torch.exp / log / pow(x, p) and their methods: one elementwise op each (pow by a known number) */
+function expLogPow(ctx: TensorContext, name: string, x: TensorValue, exponent: PyValue | undefined): TensorValue {
+  if (name !== 'pow') return ctx.trace.emit(name, [x], {}, ctx.site);
+  const p = numberOf(exponent ?? NONE);
+  return p === undefined ? fail(ctx.site, 'pow with an exponent that is not a known number') : ctx.trace.emit('pow', [x], { exponent: p }, ctx.site);
+}
+
 /** a method of a traced tensor; undefined when memlens does not know it */
 export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, args: CallArgs): PyValue | undefined {
   const site = ctx.site;
@@ -184,11 +191,8 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
       return activation(ctx, name.slice(0, -1), x, args, true);
     case 'exp':
     case 'log':
-      return ctx.trace.emit(name, [x], {}, ctx.site);
-    case 'pow': {
-      const p = numberOf(args.positional[0] ?? args.keywords.get('exponent') ?? NONE);
-      return p === undefined ? fail(ctx.site, 'x.pow() with an exponent that is not a known number') : ctx.trace.emit('pow', [x], { exponent: p }, ctx.site);
-    }
+    case 'pow':
+      return expLogPow(ctx, name, x, arg(args, 0, 'exponent'));
     case 'softmax':
     case 'log_softmax':
       return softmax(ctx, x, args, 0);
@@ -438,9 +442,7 @@ function interpolate(ctx: TensorContext, x: TensorValue, args: CallArgs): Tensor
     scale = perAxis(factor);
     if (scale.length !== spatial.length || scale.some((s) => s === undefined || !Number.isInteger(s) || s < 1)) return fail(site, `F.interpolate is modelled for an integer scale_factor, got ${describe(factor)}`);
   } else return fail(site, 'F.interpolate needs a size or a scale_factor');
-  const modeValue = arg(args, 3, 'mode');
-  const mode = modeValue?.kind === 'str' && modeValue.value !== 'nearest' ? 'bilinear' : 'nearest';
-  return ctx.trace.emit('upsample', [x], { scale: scale as number[], mode }, site);
+  return ctx.trace.emit('upsample', [x], { scale: scale as number[], mode: upsampleMode(arg(args, 3, 'mode')) }, site);
 }
 
 /**
@@ -515,11 +517,8 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
       return activation(ctx, 'relu', x, args, true);
     case 'exp':
     case 'log':
-      return ctx.trace.emit(name, [x], {}, site);
-    case 'pow': {
-      const p = numberOf(arg(args, 1, 'exponent') ?? NONE);
-      return p === undefined ? fail(site, 'torch.pow with an exponent that is not a known number') : ctx.trace.emit('pow', [x], { exponent: p }, site);
-    }
+    case 'pow':
+      return expLogPow(ctx, name, x, arg(args, 1, 'exponent'));
     case 'interpolate':
     case 'upsample':
       return interpolate(ctx, x, args);

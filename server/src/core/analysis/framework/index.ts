@@ -4,7 +4,7 @@
 import type { Framework, Graph } from '../../ir';
 import { opAt } from '../../graphObjects';
 import type { Footprint } from '../footprint';
-import type { AllocationKind } from './allocations';
+import type { AllocationKind, AllocationPeak } from './allocations';
 import { simulatePytorchCpu } from './pytorchCpu';
 import { simulateTfjsCpu } from './tfjsCpu';
 
@@ -53,6 +53,25 @@ const KIND_FIELD: Readonly<Record<AllocationKind, keyof ExpectedPeakBreakdown>> 
   weightGradient: 'weightGradients',
 };
 
+/**
+ * A replayed peak plus what exists before the step (weights, buffers, optimizer state when it is a
+ * training step's, and inputs a profile counts as live), with the breakdown by kind
+ */
+function expectedFrom(framework: Framework, graph: Graph, footprint: Footprint, peak: AllocationPeak, extra: { optimizer: boolean; inputBytes: number }): ExpectedPeak {
+  const batch = graph.config.batch;
+  const at = (b: { fixed: number; perSample: number }): number => b.fixed + b.perSample * batch;
+  const always = { weights: at(footprint.bytes.weights), buffers: at(footprint.bytes.buffers), optimizer: extra.optimizer ? at(footprint.bytes.optimizer) : 0 };
+  const breakdown = { ...always, activations: extra.inputBytes, saved: 0, temporaries: 0, activationGradients: 0, weightGradients: 0 } as Record<keyof ExpectedPeakBreakdown, number>;
+  for (const [kind, field] of Object.entries(KIND_FIELD) as [AllocationKind, keyof ExpectedPeakBreakdown][]) breakdown[field] += peak.byKind[kind];
+  return {
+    framework,
+    bytes: always.weights + always.buffers + always.optimizer + extra.inputBytes + peak.bytes,
+    breakdown,
+    phase: peak.site?.phase ?? null,
+    op: peak.site?.op ?? null,
+  };
+}
+
 const pytorch: FrameworkProfile = {
   label: 'PyTorch',
   expectedPeak(graph, footprint) {
@@ -61,19 +80,7 @@ const pytorch: FrameworkProfile = {
     if (config.precision !== 'fp32') return { reason: `PyTorch's CPU profile covers fp32; ${config.precision} is not profiled yet` };
     const result = simulatePytorchCpu(graph, config.batch, config.mode === 'train', config.device.vectorBits);
     if ('unsupported' in result) return { reason: `PyTorch's CPU profile does not know ${result.unsupported.join(', ')} yet` };
-    const at = (b: { fixed: number; perSample: number }): number => b.fixed + b.perSample * config.batch;
-    const always = { weights: at(footprint.bytes.weights), buffers: at(footprint.bytes.buffers), optimizer: config.mode === 'train' ? at(footprint.bytes.optimizer) : 0 };
-    const breakdown = { ...always, activations: 0, saved: 0, temporaries: 0, activationGradients: 0, weightGradients: 0 } as Record<keyof ExpectedPeakBreakdown, number>;
-    for (const [kind, field] of Object.entries(KIND_FIELD) as [AllocationKind, keyof ExpectedPeakBreakdown][]) breakdown[field] += result.peak.byKind[kind];
-    return {
-      expected: {
-        framework: 'pytorch',
-        bytes: always.weights + always.buffers + always.optimizer + result.peak.bytes,
-        breakdown,
-        phase: result.peak.site?.phase ?? null,
-        op: result.peak.site?.op ?? null,
-      },
-    };
+    return { expected: expectedFrom('pytorch', graph, footprint, result.peak, { optimizer: config.mode === 'train', inputBytes: 0 }) };
   },
 };
 
@@ -93,20 +100,8 @@ const tfjs: FrameworkProfile = {
     if (training && graph.outputs.length !== 1) return { reason: "TensorFlow.js' CPU profile covers trainOnBatch on one output" };
     const result = simulateTfjsCpu(graph, config.batch, training);
     if ('unsupported' in result) return { reason: `TensorFlow.js' CPU profile does not know ${result.unsupported.join(', ')} yet` };
-    const at = (b: { fixed: number; perSample: number }): number => b.fixed + b.perSample * config.batch;
     // x (and y in training) exist before the call: counted with the activations
-    const always = { weights: at(footprint.bytes.weights), buffers: at(footprint.bytes.buffers), optimizer: 0 };
-    const breakdown = { ...always, activations: result.inputBytes, saved: 0, temporaries: 0, activationGradients: 0, weightGradients: 0 } as Record<keyof ExpectedPeakBreakdown, number>;
-    for (const [kind, field] of Object.entries(KIND_FIELD) as [AllocationKind, keyof ExpectedPeakBreakdown][]) breakdown[field] += result.peak.byKind[kind];
-    return {
-      expected: {
-        framework: 'tfjs',
-        bytes: always.weights + always.buffers + result.inputBytes + result.peak.bytes,
-        breakdown,
-        phase: result.peak.site?.phase ?? null,
-        op: result.peak.site?.op ?? null,
-      },
-    };
+    return { expected: expectedFrom('tfjs', graph, footprint, result.peak, { optimizer: false, inputBytes: result.inputBytes }) };
   },
 };
 
