@@ -2,7 +2,7 @@
 // strings: 'b c (h p1) (w p2) -> b (h w) (p1 p2 c)' is a reshape that splits the groups of the
 // left side, a permutation, and a reshape that merges the groups of the right side. Written from
 // the einops documentation; the batch axis must stay one axis of its own or lead a merged group.
-import { reshapeTo } from './layers';
+import { expandOverBatch, reshapeTo } from './layers';
 import { describe, intOf, type LayerCall, type LayerSpec, type PyValue, type TensorValue } from './values';
 
 /** one element of a pattern side: an axis name, a parenthesised group, or the ellipsis */
@@ -101,10 +101,7 @@ function reshaped(call: LayerCall, x: TensorValue, shape: readonly number[], bat
 /** rearrange(x, pattern, **sizes); with `allowNew`, repeat's new axes of size 1 or the batch */
 function apply(call: LayerCall, x: TensorValue, pattern: string, keywords: ReadonlyMap<string, PyValue>, allowNew: boolean): TensorValue {
   const fail = call.fail;
-  if (allowNew && x.batchAxis < 0) return repeatOverBatch(x, pattern, keywords, fail, (t) => {
-    const out = call.emit('expand_batch', [t], {});
-    return { ...out, shape: [1, ...t.shape.slice(1)], batchAxis: 0 };
-  });
+  if (allowNew && x.batchAxis < 0) return repeatOverBatch(x, pattern, keywords, fail, (t) => expandOverBatch(call, t));
   const sides = pattern.split('->');
   if (sides.length !== 2) fail(`the einops pattern '${pattern}' has no single ->`);
   if (x.batchAxis < 0) fail(`einops on ${describe(x)}, which does not grow with the batch, is not modelled yet`);

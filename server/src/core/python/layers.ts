@@ -396,6 +396,12 @@ export function reshapeTo(call: LayerCall, x: TensorValue, shape: readonly numbe
   return { ...out, shape: [...shape], batchAxis };
 }
 
+/** x, which does not grow with the batch and has a leading 1, as a view repeated over the batch (torch's expand) */
+export function expandOverBatch(call: LayerCall, x: TensorValue): TensorValue {
+  const out = call.emit('expand_batch', [x], {});
+  return { ...out, shape: [1, ...x.shape.slice(1)], batchAxis: 0 };
+}
+
 const upsample: LayerSpec = {
   name: 'Upsample',
   signature: [['size', NONE], ['scale_factor', NONE], ['mode', { kind: 'str', value: 'nearest' }], ['align_corners', NONE]],

@@ -3,7 +3,7 @@
 // no registry entry for stop the trace with the reason, never a guess.
 import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
-import { adaptiveCall, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleMode, type LayerCall } from './layers';
+import { adaptiveCall, expandOverBatch, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleMode, type LayerCall } from './layers';
 import { TraceStop, type Trace } from './trace';
 import { planEinsum, type Dim } from './einsum';
 import { describe, int, intOf, NONE, numberOf, type CallArgs, type PyValue, type TensorValue } from './values';
@@ -19,10 +19,6 @@ function fail(site: Node, reason: string): never {
 
 /** a layer's view of a tensor call: emit ops on the trace, fail at the call site */
 export function layerCallOf(ctx: TensorContext): LayerCall {
-  return call(ctx);
-}
-
-function call(ctx: TensorContext): LayerCall {
   return {
     self: undefined as never,
     site: ctx.site,
@@ -96,7 +92,7 @@ function reshape(ctx: TensorContext, x: TensorValue, dims: readonly PyValue[]): 
       shape[hole] = total / known;
     }
   } else if (known !== total || batchAxis < 0) fail(ctx.site, `cannot view ${describe(x)} as [${flat.map(describe).join(', ')}]: the batch N must stay in one axis`);
-  return reshapeTo(call(ctx), x, shape, batchAxis);
+  return reshapeTo(layerCallOf(ctx), x, shape, batchAxis);
 }
 
 function transpose(ctx: TensorContext, x: TensorValue, perm: readonly number[]): TensorValue {
@@ -141,7 +137,7 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
     case 'reshape':
       return reshape(ctx, x, args.positional);
     case 'flatten':
-      return flattenCall(call(ctx), x, intArg(args, 0, 'start_dim', 0, site), intArg(args, 1, 'end_dim', -1, site));
+      return flattenCall(layerCallOf(ctx), x, intArg(args, 0, 'start_dim', 0, site), intArg(args, 1, 'end_dim', -1, site));
     case 'permute':
       return transpose(ctx, x, (args.positional.length === 1 ? (args.positional[0] as { items?: PyValue[] }).items ?? [] : args.positional).map((v) => intOf(v) ?? fail(site, 'a permutation that is not known')));
     case 'transpose': {
@@ -179,7 +175,7 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
         shape.splice(k, 1);
         if (k < batchAxis) batchAxis--;
       }
-      return reshapeTo(call(ctx), x, shape, batchAxis);
+      return reshapeTo(layerCallOf(ctx), x, shape, batchAxis);
     }
     case 'relu':
     case 'sigmoid':
@@ -390,13 +386,7 @@ function expand(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValue
     if (!keeps && !batch) fail(ctx.site, `expanding axis ${i} of ${describe(x)} to ${describe(v)} is not modelled yet`);
   });
   // a class token over the batch (cls.expand(N, -1, -1)): a view that grows with N, which layers may read
-  return batchAt === 0 && x.trace ? expandOverBatch(ctx, x) : x;
-}
-
-/** x, which does not grow with the batch and has a leading 1, as a view repeated over the batch */
-export function expandOverBatch(ctx: TensorContext, x: TensorValue): TensorValue {
-  const out = ctx.trace.emit('expand_batch', [x], {}, ctx.site);
-  return { ...out, shape: [1, ...x.shape.slice(1)], batchAxis: 0 };
+  return batchAt === 0 && x.trace ? expandOverBatch(layerCallOf(ctx), x) : x;
 }
 
 /**
@@ -528,7 +518,7 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
     case 'log_softmax':
       return softmax(ctx, x, args, 1);
     case 'flatten':
-      return flattenCall(call(ctx), x, intArg(args, 1, 'start_dim', 0, site), intArg(args, 2, 'end_dim', -1, site));
+      return flattenCall(layerCallOf(ctx), x, intArg(args, 1, 'start_dim', 0, site), intArg(args, 2, 'end_dim', -1, site));
     case 'reshape':
       return reshape(ctx, x, args.positional.slice(1));
     case 'max_pool1d':
@@ -547,12 +537,12 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
         ['ceil_mode', (kind === 'Max' ? arg(args, 5, 'ceil_mode') : arg(args, 4, 'ceil_mode')) ?? { kind: 'bool', value: false }],
         ['return_indices', args.keywords.get('return_indices') ?? { kind: 'bool', value: false }],
       ]);
-      return poolCall(call(ctx), x, kind, dims, c);
+      return poolCall(layerCallOf(ctx), x, kind, dims, c);
     }
     case 'adaptive_avg_pool1d':
     case 'adaptive_avg_pool2d':
     case 'adaptive_max_pool2d':
-      return adaptiveCall(call(ctx), x, name.includes('max') ? 'Max' : 'Avg', Number(name.slice(-2, -1)), arg(args, 1, 'output_size') ?? NONE);
+      return adaptiveCall(layerCallOf(ctx), x, name.includes('max') ? 'Max' : 'Avg', Number(name.slice(-2, -1)), arg(args, 1, 'output_size') ?? NONE);
     case 'dropout':
     case 'dropout2d': {
       const p = numberOf(arg(args, 1, 'p') ?? { kind: 'float', value: 0.5 });
@@ -634,7 +624,7 @@ export function indexTensor(ctx: TensorContext, x: TensorValue, index: PyValue):
     if (v.kind === 'none') {
       const shape = [...t.shape];
       shape.splice(axis, 0, 1);
-      t = reshapeTo(call(ctx), t, shape, axis <= t.batchAxis ? t.batchAxis + 1 : t.batchAxis);
+      t = reshapeTo(layerCallOf(ctx), t, shape, axis <= t.batchAxis ? t.batchAxis + 1 : t.batchAxis);
       axis++;
       continue;
     }
