@@ -2,6 +2,7 @@
 import type { OpSpec } from './types';
 import { activationOps } from './activation';
 import { attentionOps } from './attention';
+import { cellOps } from './cell';
 import { convOps } from './conv';
 import { denseOps } from './dense';
 import { ioOps } from './io';
@@ -22,6 +23,7 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...tensorOps,
   ...lossOps,
   ...rnnOps,
+  ...cellOps,
   ...attentionOps,
 ];
 

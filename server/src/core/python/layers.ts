@@ -2,68 +2,11 @@
 // parameter and buffer tensors each instance registers (what model.parameters() and the state
 // dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
 import type { ArgValue } from '../ops/types';
-import { describe, intOf, NotKnown, numberOf, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { describe, intOf, NotKnown, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { flag, ints, need, num, one, rankOf } from './layerArgs';
+import { CELL_LAYERS } from './cells';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
-
-/** an argument whose value memlens does not know: not an error of the user's code */
-function notKnown(name: string, v: PyValue | undefined, what: string): never {
-  throw new NotKnown(`\`${name}\` is ${v ? describe(v) : 'missing'}, not ${what}`);
-}
-
-/** size-like arguments torch requires to be positive (channels, features, groups, layers) */
-const SIZES = new Set(['in_channels', 'out_channels', 'groups', 'in_features', 'out_features', 'num_embeddings', 'embedding_dim', 'num_features', 'num_groups', 'num_channels', 'input_size', 'hidden_size', 'num_layers']);
-
-function need(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): number {
-  const v = config.get(name);
-  const n = v === undefined ? undefined : intOf(v);
-  if (n === undefined) notKnown(name, v, 'a known integer');
-  // torch builds zero-sized layers (and fails at their first call); a negative size raises at once
-  if (SIZES.has(name) && (n < 0 || (name === 'num_layers' && n < 1))) fail(`\`${name}\` must be ${name === 'num_layers' ? 'at least 1' : 'at least 0'}, got ${n}`);
-  return n;
-}
-
-/** an int or a tuple of `dims` ints (kernel_size=3 or (3, 5)) */
-function ints(config: ReadonlyMap<string, PyValue>, name: string, dims: number, fail: (r: string) => never): number[] {
-  const v = config.get(name);
-  if (v && (v.kind === 'tuple' || v.kind === 'list')) {
-    const out = v.items.map(intOf);
-    if (out.some((x) => x === undefined)) notKnown(name, v, `${dims} known integers`);
-    if (out.length !== dims) fail(`\`${name}\` must be an int or ${dims} ints, got ${describe(v)}`);
-    return out as number[];
-  }
-  const n = v === undefined ? undefined : intOf(v);
-  if (n === undefined) notKnown(name, v, 'a known integer');
-  return Array.from({ length: dims }, () => n);
-}
-
-function flag(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): boolean {
-  const v = config.get(name);
-  if (v === undefined) return false;
-  if (v.kind === 'bool') return v.value;
-  if (v.kind === 'none') return false;
-  const n = numberOf(v);
-  if (n === undefined) notKnown(name, v, 'a known boolean');
-  return n !== 0;
-}
-
-function num(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): number {
-  const v = config.get(name);
-  const n = v === undefined ? undefined : numberOf(v);
-  if (n === undefined) notKnown(name, v, 'a known number');
-  return n;
-}
-
-function one(inputs: readonly PyValue[], call: LayerCall): TensorValue {
-  const x = inputs[0];
-  if (!x || x.kind !== 'tensor') call.fail(`${call.self.cls.name} expects a tensor, got ${x ? describe(x) : 'nothing'}`);
-  return x;
-}
-
-/** per-sample rank a layer needs: torch accepts an unbatched input too, memlens only batched ones */
-function rankOf(x: TensorValue): number {
-  return x.shape.length - (x.batchAxis >= 0 ? 1 : 0);
-}
 
 // ---------------------------------------------------------------- convolutions
 
@@ -664,6 +607,7 @@ export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
     recurrent('LSTM', 4),
     recurrent('GRU', 3),
     recurrent('RNN', 1),
+    ...CELL_LAYERS,
     container('Sequential'),
     container('ModuleList'),
     container('ModuleDict'),

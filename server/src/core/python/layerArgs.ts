@@ -1,0 +1,62 @@
+// What the torch.nn layer tables share: reading a layer's constructor arguments (a known int, a
+// tuple of ints, a flag) and its one tensor input, each unknown value named in the reason.
+import { describe, intOf, NotKnown, numberOf, type LayerCall, type PyValue, type TensorValue } from './values';
+
+/** an argument whose value memlens does not know: not an error of the user's code */
+export function notKnown(name: string, v: PyValue | undefined, what: string): never {
+  throw new NotKnown(`\`${name}\` is ${v ? describe(v) : 'missing'}, not ${what}`);
+}
+
+/** size-like arguments torch requires to be positive (channels, features, groups, layers) */
+const SIZES = new Set(['in_channels', 'out_channels', 'groups', 'in_features', 'out_features', 'num_embeddings', 'embedding_dim', 'num_features', 'num_groups', 'num_channels', 'input_size', 'hidden_size', 'num_layers']);
+
+export function need(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): number {
+  const v = config.get(name);
+  const n = v === undefined ? undefined : intOf(v);
+  if (n === undefined) notKnown(name, v, 'a known integer');
+  // torch builds zero-sized layers (and fails at their first call); a negative size raises at once
+  if (SIZES.has(name) && (n < 0 || (name === 'num_layers' && n < 1))) fail(`\`${name}\` must be ${name === 'num_layers' ? 'at least 1' : 'at least 0'}, got ${n}`);
+  return n;
+}
+
+/** an int or a tuple of `dims` ints (kernel_size=3 or (3, 5)) */
+export function ints(config: ReadonlyMap<string, PyValue>, name: string, dims: number, fail: (r: string) => never): number[] {
+  const v = config.get(name);
+  if (v && (v.kind === 'tuple' || v.kind === 'list')) {
+    const out = v.items.map(intOf);
+    if (out.some((x) => x === undefined)) notKnown(name, v, `${dims} known integers`);
+    if (out.length !== dims) fail(`\`${name}\` must be an int or ${dims} ints, got ${describe(v)}`);
+    return out as number[];
+  }
+  const n = v === undefined ? undefined : intOf(v);
+  if (n === undefined) notKnown(name, v, 'a known integer');
+  return Array.from({ length: dims }, () => n);
+}
+
+export function flag(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): boolean {
+  const v = config.get(name);
+  if (v === undefined) return false;
+  if (v.kind === 'bool') return v.value;
+  if (v.kind === 'none') return false;
+  const n = numberOf(v);
+  if (n === undefined) notKnown(name, v, 'a known boolean');
+  return n !== 0;
+}
+
+export function num(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): number {
+  const v = config.get(name);
+  const n = v === undefined ? undefined : numberOf(v);
+  if (n === undefined) notKnown(name, v, 'a known number');
+  return n;
+}
+
+export function one(inputs: readonly PyValue[], call: LayerCall): TensorValue {
+  const x = inputs[0];
+  if (!x || x.kind !== 'tensor') call.fail(`${call.self.cls.name} expects a tensor, got ${x ? describe(x) : 'nothing'}`);
+  return x;
+}
+
+/** per-sample rank a layer needs: torch accepts an unbatched input too, memlens only batched ones */
+export function rankOf(x: TensorValue): number {
+  return x.shape.length - (x.batchAxis >= 0 ? 1 : 0);
+}
