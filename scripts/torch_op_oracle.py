@@ -1,7 +1,7 @@
 """Ground truth for memlens' PyTorch CPU profile (server/src/core/analysis/framework/), one layer at a time.
 
 For every case below it builds `nn.Sequential(<layers>)` (a recurrent layer: the layer alone, its
-output the first of the (output, state) it returns), runs one step on a random input and records
+output the first of the (output, state) it returns; a model case: its module source, then `build`), runs one step on a random input and records
 the CPU allocator's peak during that step, relative to just before it (the method of
 scripts/python_oracle.py: torch.autograd.profiler.profile(profile_memory=True, use_kineto=False),
 '[memory]' records sorted by start time, the maximum of the running sum), after one warm-up step:
@@ -63,6 +63,77 @@ RNN_CASES = [
     ("rnn_2layer_b8", "nn.RNN(16, 32, 2, batch_first=True)", [8, 12, 16], ["infer", "train"]),
 ]
 
+# small models that loop a recurrent cell over time steps in Python, as users write them:
+# (id, module source defining `Net`, input shape, modes); the model is `Net()`
+CELL_LOOP = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm1 = nn.LSTMCell(1, 51)
+        self.lstm2 = nn.LSTMCell(51, 51)
+        self.linear = nn.Linear(51, 1)
+
+    def forward(self, input):
+        outputs = []
+        h_t = torch.zeros(input.size(0), 51)
+        c_t = torch.zeros(input.size(0), 51)
+        h_t2 = torch.zeros(input.size(0), 51)
+        c_t2 = torch.zeros(input.size(0), 51)
+        for input_t in input.split(1, dim=1):
+            h_t, c_t = self.lstm1(input_t, (h_t, c_t))
+            h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
+            outputs += [self.linear(h_t2)]
+        return torch.cat(outputs, dim=1)
+"""
+GRU_LOOP = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.GRUCell(8, 16)
+        self.head = nn.Linear(16, 4)
+
+    def forward(self, x):
+        h = self.cell(x[:, 0])
+        for t in range(1, x.size(1)):
+            h = self.cell(x[:, t], h)
+        return self.head(h)
+"""
+RNN_LOOP = """
+class Net(nn.Module):
+    def __init__(self, nonlinearity, steps):
+        super().__init__()
+        self.cell = nn.RNNCell(8, 16, nonlinearity=nonlinearity)
+        self.head = nn.Linear(16 * steps, 2)
+
+    def forward(self, x):
+        h = torch.zeros(x.size(0), 16)
+        outs = []
+        for t in range(x.size(1)):
+            h = self.cell(x[:, t], h)
+            outs.append(h)
+        return self.head(torch.cat(outs, dim=1))
+"""
+LSTM_NO_STATE = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.LSTMCell(8, 32, bias=False)
+
+    def forward(self, x):
+        h, c = self.cell(x[:, 0])
+        for t in range(1, x.size(1)):
+            h, c = self.cell(x[:, t], (h, c))
+        return h
+"""
+MODEL_CASES = [
+    ("lstm_cell_loop", CELL_LOOP, "Net()", [3, 20], ["infer", "train"]),
+    ("lstm_cell_loop_b16", CELL_LOOP, "Net()", [16, 10], ["infer", "train"]),
+    ("lstm_cell_no_state", LSTM_NO_STATE, "Net()", [4, 6, 8], ["infer", "train"]),
+    ("gru_cell_loop", GRU_LOOP, "Net()", [4, 6, 8], ["infer", "train"]),
+    ("rnn_cell_loop", RNN_LOOP, "Net('tanh', 6)", [4, 6, 8], ["infer", "train"]),
+    ("rnn_relu_cell_loop", RNN_LOOP, "Net('relu', 5)", [2, 5, 8], ["infer", "train"]),
+]
+
 
 def peak_of(model, x, mode):
     def step():
@@ -91,6 +162,12 @@ def main():
         model = eval(layer, {"nn": nn})
         x = torch.randn(*shape)
         cases[case_id] = {"layer": layer, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
+    for case_id, source, build, shape, modes in MODEL_CASES:
+        scope = {"nn": nn, "torch": torch}
+        exec(source, scope)
+        model = eval(build, scope)
+        x = torch.randn(*shape)
+        cases[case_id] = {"module": source, "build": build, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
     doc = {
         "meta": {
             "torch": torch.__version__, "date": datetime.date.today().isoformat(), "threads": 1,

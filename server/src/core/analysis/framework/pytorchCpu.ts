@@ -210,6 +210,8 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   const grads = new Map<number, Storage>();
   // the weight gradient of each op that owns weights, once one of its users has made it
   const weightGrads = new Map<number, Storage>();
+  // the same per weight tensor (weightGradTensors), keyed `owner:index`
+  const tensorGrads = new Map<string, Storage>();
   trace.site = { phase: 'backward', op: -1 };
   // the seed: d(loss)/d(loss) = 1 for a loss, a gradient of each output's size otherwise
   const trainedLosses = losses.filter((op) => requiresGrad[op.output] === 1);
@@ -263,6 +265,25 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
         trace.release(storage);
         trace.release(earlier);
         weightGrads.set(owner, sum);
+      },
+      weightGradTensors: (parts) => {
+        const owner = node.sharesParamsWith ?? node.id;
+        const made = parts.map((p) => trace.alloc(p.elements * gradientBytes, 'weightGradient'));
+        return () => {
+          for (let j = parts.length - 1; j >= 0; j--) {
+          const key = `${owner}:${parts[j]!.index}`;
+          const earlier = tensorGrads.get(key);
+          if (!earlier) {
+            tensorGrads.set(key, made[j]!);
+            continue;
+          }
+          // the engine sums the step's gradient into the running total out of place, then drops both
+          const sum = trace.alloc(parts[j]!.elements * gradientBytes, 'weightGradient');
+          trace.release(earlier);
+          trace.release(made[j]!);
+          tensorGrads.set(key, sum);
+          }
+        };
       },
       weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes }),
       kept: state.kept[node.id]!,

@@ -7,6 +7,7 @@ import type { OpNode } from '../../ir';
 import { product } from '../../ops/common';
 import { channelBlock, oneDnnCopies, slowColumns, usesOneDnn, type ConvGeometry } from './onednn';
 import { RECURRENT_OPS } from './pytorchRecurrent';
+import { LAYER_OPS } from './pytorchLayers';
 import { BOTH_INPUTS, INPUT, NOTHING, OUTPUT, every, newOutput, nums, passBackward, plainBackward, pointwise, readsInput, rule, type BackwardContext, type ForwardContext, type StepContext, type TorchOpRule } from './pytorchRule';
 
 export type { BackwardContext, ForwardContext, StepContext, Temporary, TorchOpRule } from './pytorchRule';
@@ -285,7 +286,8 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   flatten: view,
   reshape: view,
   transpose: view,
-  slice: rule(NOTHING, (c) => c.view()),
+  // no weights of its own (a view a layer makes of its output shares the layer's): the input's gradient alone
+  slice: rule(NOTHING, (c) => c.view(), (c) => every(c, (k) => c.gradInput(k))),
   expand_batch: rule(NOTHING, (c) => c.view()),
   // advanced indexing: a new tensor; its backward scatters into zeros of the input's size
   take: rule(NOTHING),
@@ -314,6 +316,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   zeropad: rule(NOTHING),
   constant: rule(NOTHING),
   ...RECURRENT_OPS,
+  ...LAYER_OPS,
   cross_entropy: crossEntropy,
   nll_loss: rule(NOTHING),
   mse_loss: rule(BOTH_INPUTS),

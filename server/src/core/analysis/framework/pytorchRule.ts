@@ -55,6 +55,13 @@ export interface BackwardContext extends StepContext {
   weightGrad(): void;
   /** one weight-gradient tensor of the op, made piece by piece (a gradient summed step by step); freed with `free` when superseded */
   weightGradPart(bytes: number): Temporary;
+  /**
+   * gradients of some of the op's weight tensors, each its own tensor as in torch (index: the
+   * tensor's place among the op's weights), made now; the function returned sums each, last first,
+   * into the total of the earlier calls that share the weights (a cell called once per time step),
+   * which autograd does once the product's backward has let its temporaries go
+   */
+  weightGradTensors(tensors: readonly { readonly index: number; readonly elements: number }[]): () => void;
   /** the temporaries the forward kept (`keep`), in the order kept */
   readonly kept: readonly Temporary[];
 }

@@ -1,0 +1,189 @@
+// torch 1.13's CPU recurrent cells (nn.LSTMCell, GRUCell, RNNCell), one call per time step: the
+// cell's composite of two products (addmm) and in-place gate arithmetic, replayed allocation by
+// allocation as the allocator's trace gives it (/usr/bin/python3, profile_memory, N = 5, F = 2,
+// H = 7 so that every size is distinct; 1 and 3 steps, train and infer). u below is N x H values.
+// scripts/torch_op_oracle.py's cell cases measure whole loops of them.
+import { type BackwardContext, type ForwardContext, type StepContext, type Temporary, type TorchOpRule } from './pytorchRule';
+
+interface CellSizes {
+  readonly u: number;
+  readonly features: number;
+  readonly hidden: number;
+  readonly bias: boolean;
+  /** called without a state: torch's cell module makes one zero state (LSTM: h and c the same tensor) */
+  readonly zeroState: boolean;
+}
+
+function sizes(c: StepContext): CellSizes {
+  const [n, features] = c.inShape(0) as [number, number];
+  const hidden = Number(c.node.attrs['hidden']);
+  return { u: n * hidden * c.elementBytes, features, hidden, bias: c.node.attrs['bias'] !== false, zeroState: c.node.inputs.length === 1 };
+}
+
+/** state k's gradient, when the op was given that state and it needs one */
+function stateGrad(c: BackwardContext, k: number): void {
+  if (k < c.node.inputs.length && c.needsGrad(k)) c.gradInput(k);
+}
+
+/** one product's weight gradients, W and b (tensors `weight` and `weight` + 2 of the op's four) */
+function weightGrads(c: BackwardContext, s: CellSizes, gates: number, weight: 0 | 1): () => void {
+  const columns = weight === 0 ? s.features : s.hidden;
+  return c.weightGradTensors([{ index: weight, elements: gates * s.hidden * columns }, ...(s.bias ? [{ index: weight + 2, elements: gates * s.hidden }] : [])]);
+}
+
+/**
+ * the two products' backward, the input's first (made last): the input's gradient and W_ih's and
+ * b_ih's, summed at once; then the state's gradient and W_hh's and b_hh's, summed once the gates'
+ * gradient has gone
+ */
+function productGrads(c: BackwardContext, s: CellSizes, gates: number, gatesGrad: Temporary): void {
+  if (c.needsGrad(0)) c.gradInput(0);
+  weightGrads(c, s, gates, 0)();
+  stateGrad(c, 1);
+  const sum = weightGrads(c, s, gates, 1);
+  c.free(gatesGrad);
+  sum();
+}
+
+/** temporaries the training forward keeps for the backward, or frees at once in inference */
+function keepAll(c: ForwardContext, kept: readonly (Temporary | null)[]): void {
+  for (const t of kept) if (t) (c.recording ? c.keep(t) : c.free(t));
+}
+
+/**
+ * LSTMCell: gates = W_hh h + b_hh, then W_ih x + b_ih added in place and freed; the four
+ * activations in place on the gates' quarters; c_t = f * c (+ i * g, freed); h_t = o * tanh(c_t).
+ * Training keeps the gates and tanh(c_t). The op writes h_t and c_t side by side: c_t's bytes are
+ * its output's from the moment h_t is made, which the allocator sees as the same sum.
+ */
+const lstmCell: TorchOpRule = {
+  saves: { inputs: [0, 1, 2], output: false },
+  forward(c) {
+    const s = sizes(c);
+    const zero = s.zeroState ? c.temp(s.u) : null;
+    const gates = c.temp(4 * s.u);
+    c.free(c.temp(4 * s.u));
+    const fc = c.temp(s.u);
+    c.free(c.temp(s.u));
+    const tanhC = c.temp(s.u);
+    c.free(fc);
+    c.output();
+    keepAll(c, [tanhC, gates, zero]);
+  },
+  backward(c) {
+    const s = sizes(c);
+    const [tanhC, gates] = c.kept;
+    // h_t = o * tanh(c_t): the gradients of o and of tanh(c_t), then of c_t
+    const dO = c.temp(s.u);
+    const dTanh = c.temp(s.u);
+    const dC = c.temp(s.u);
+    c.free(dTanh);
+    if (tanhC) c.free(tanhC);
+    // c_t = f * c + i * g: f's gradient, c's, then i's and g's
+    const dF = c.temp(s.u);
+    stateGrad(c, 2);
+    const dI = c.temp(s.u);
+    const dG = c.temp(s.u);
+    c.free(dC);
+    // each activation's backward replaces its gate's gradient; then the four are joined
+    const activated = [dO, dG, dF, dI].map((g) => {
+      const t = c.temp(s.u);
+      c.free(g);
+      return t;
+    });
+    if (gates) c.free(gates);
+    const dGates = c.temp(4 * s.u);
+    for (const t of activated) c.free(t);
+    productGrads(c, s, 4, dGates);
+  },
+};
+
+/**
+ * GRUCell: the input's product (3 u), the state's (3 u: r and z made in place there); n = tanh(
+ * W_in x + r * (W_hn h)) with the in-place product's operand cloned; h_t = (h - n) * z + n with
+ * (h - n) cloned for the in-place product. Training keeps the state's product, both clones and n;
+ * the input's product goes at the end of the step.
+ */
+const gruCell: TorchOpRule = {
+  saves: { inputs: [0, 1], output: false },
+  forward(c) {
+    const s = sizes(c);
+    const zero = s.zeroState ? c.temp(s.u) : null;
+    const inputProduct = c.temp(3 * s.u);
+    const stateProduct = c.temp(3 * s.u);
+    const clone1 = c.recording ? c.temp(s.u) : null;
+    const n = c.temp(s.u);
+    c.output();
+    const clone2 = c.recording ? c.temp(s.u) : null;
+    c.free(inputProduct);
+    keepAll(c, [stateProduct, clone1, n, clone2, zero]);
+  },
+  backward(c) {
+    const s = sizes(c);
+    const [stateProduct, clone1, n, clone2] = c.kept;
+    // (h - n) * z: the gradients of (h - n) and of z; its clone goes
+    const dDiff = c.temp(s.u);
+    const dZ = c.temp(s.u);
+    if (clone2) c.free(clone2);
+    // n's gradient: -d(h - n) plus h_t's own
+    const dNeg = c.temp(s.u);
+    const dN = c.temp(s.u);
+    c.free(dNeg);
+    const dTanh = c.temp(s.u);
+    c.free(dN);
+    if (n) c.free(n);
+    // r * (W_hn h): the gradients of the product and of r; its clone goes
+    const dHn = c.temp(s.u);
+    const dR = c.temp(s.u);
+    if (clone1) c.free(clone1);
+    const dR2 = c.temp(s.u);
+    c.free(dR);
+    const dZ2 = c.temp(s.u);
+    c.free(dZ);
+    if (stateProduct) c.free(stateProduct);
+    // the state's product: its gates' gradient joined; the state's gradient is d(h - n) and W_hh's product
+    const dState = c.temp(3 * s.u);
+    c.free(dHn);
+    c.free(dDiff);
+    stateGrad(c, 1);
+    stateGrad(c, 1);
+    const sumState = weightGrads(c, s, 3, 1);
+    c.free(dState);
+    sumState();
+    // the input's product: r's, z's and n's gradients joined
+    const dInput = c.temp(3 * s.u);
+    c.free(dR2);
+    c.free(dZ2);
+    c.free(dTanh);
+    if (c.needsGrad(0)) c.gradInput(0);
+    const sumInput = weightGrads(c, s, 3, 0);
+    c.free(dInput);
+    sumInput();
+  },
+};
+
+/** RNNCell: the state's and the input's products, the activation's output (saved), both products freed */
+const rnnCell: TorchOpRule = {
+  saves: { inputs: [0, 1], output: true },
+  forward(c) {
+    const s = sizes(c);
+    const zero = s.zeroState ? c.temp(s.u) : null;
+    const a = c.temp(s.u);
+    const b = c.temp(s.u);
+    c.output();
+    c.free(a);
+    c.free(b);
+    keepAll(c, [zero]);
+  },
+  backward(c) {
+    const s = sizes(c);
+    productGrads(c, s, 1, c.temp(s.u));
+  },
+};
+
+/** the rules of layers beyond pytorchOps.ts' own, keyed by registry op */
+export const LAYER_OPS: Readonly<Record<string, TorchOpRule>> = {
+  lstm_cell: lstmCell,
+  gru_cell: gruCell,
+  rnn_cell: rnnCell,
+};
