@@ -17,8 +17,8 @@ import { modelMemoryLines } from '../../../server/src/lsp/features/memoryText';
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'python');
 const ops = JSON.parse(readFileSync(join(FIXTURES, 'torch_ops.json'), 'utf8')) as {
   meta: { cpuVectorBits: number };
-  /** `layers` for an nn.Sequential of them, `layer` for a recurrent layer called alone (it returns (output, state)) */
-  cases: Record<string, { layers?: string; layer?: string; input: number[]; peak: Partial<Record<Mode, number>> }>;
+  /** `layers` for an nn.Sequential of them, `layer` for a recurrent layer called alone (it returns (output, state)), `module` and `build` for a small model's source */
+  cases: Record<string, { layers?: string; layer?: string; module?: string; build?: string; input: number[]; peak: Partial<Record<Mode, number>> }>;
 };
 const corpus = JSON.parse(readFileSync(join(FIXTURES, 'oracle.json'), 'utf8')) as {
   meta: { cpuVectorBits: number };
@@ -57,10 +57,10 @@ describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)
   const device = cpuFor(ops.meta.cpuVectorBits);
   for (const [id, c] of Object.entries(ops.cases)) {
     for (const [mode, measured] of Object.entries(c.peak) as [Mode, number][]) {
-      it(`${id} ${mode}: ${c.layers ?? c.layer}`, () => {
+      it(`${id} ${mode}: ${c.layers ?? c.layer ?? c.build}`, () => {
         // the oracle's step in Python, read by memlens' own frontend
         const loss = mode === 'train' ? 'loss = out.sum()\nloss.backward()\n' : '';
-        const build = c.layer !== undefined ? `model = ${c.layer}` : `model = nn.Sequential(${c.layers})`;
+        const build = c.module !== undefined ? `${c.module}\nmodel = ${c.build}` : c.layer !== undefined ? `model = ${c.layer}` : `model = nn.Sequential(${c.layers})`;
         const call = c.layer !== undefined ? 'out, state = model(x)' : 'out = model(x)';
         const text = `import torch\nimport torch.nn as nn\n${build}\nx = torch.randn(${c.input.join(', ')})\n${call}\n${loss}`;
         const predicted = expectedActivations(text, `/virtual/${id}.py`, mode, c.input[0]!, device);
