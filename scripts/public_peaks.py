@@ -38,6 +38,7 @@ CASES = {
     "examples/mnist": NLL,
     "examples/mnist_rnn": NLL,
     "examples/regression": MSE,
+    "examples/time_sequence": MSE,
     "examples/word_lm_lstm": NLL,
     "examples/word_lm_gru_tied": NLL,
     "examples/super_resolution": MSE,

@@ -64,7 +64,7 @@ RNN_CASES = [
 ]
 
 # small models that loop a recurrent cell over time steps in Python, as users write them:
-# (id, module source defining `Net`, input shape, modes); the model is `Net()`
+# (id, module source defining `Net`, the model built from it, input shape, modes[, input dtype])
 CELL_LOOP = """
 class Net(nn.Module):
     def __init__(self):
@@ -132,6 +132,11 @@ MODEL_CASES = [
     ("gru_cell_loop", GRU_LOOP, "Net()", [4, 6, 8], ["infer", "train"]),
     ("rnn_cell_loop", RNN_LOOP, "Net('tanh', 6)", [4, 6, 8], ["infer", "train"]),
     ("rnn_relu_cell_loop", RNN_LOOP, "Net('relu', 5)", [2, 5, 8], ["infer", "train"]),
+    # pytorch/examples' time_sequence_prediction runs in float64
+    ("lstm_cell_loop_fp64", CELL_LOOP.replace(", 51)", ", 51, dtype=torch.double)"), "Net().double()", [3, 20], ["infer", "train"], "float64"),
+    ("gru_cell_loop_fp64", GRU_LOOP, "Net().double()", [4, 6, 8], ["infer", "train"], "float64"),
+    ("rnn_cell_loop_fp64", RNN_LOOP.replace("x.size(0), 16)", "x.size(0), 16, dtype=torch.double)"), "Net('tanh', 6).double()", [4, 6, 8], ["infer", "train"], "float64"),
+    ("mlp_fp64", "class Net(nn.Sequential):\n    def __init__(self):\n        super().__init__(nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 10))\n", "Net().double()", [8, 64], ["infer", "train"], "float64"),
 ]
 
 
@@ -162,12 +167,12 @@ def main():
         model = eval(layer, {"nn": nn})
         x = torch.randn(*shape)
         cases[case_id] = {"layer": layer, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
-    for case_id, source, build, shape, modes in MODEL_CASES:
+    for case_id, source, build, shape, modes, *dtype in MODEL_CASES:
         scope = {"nn": nn, "torch": torch}
         exec(source, scope)
         model = eval(build, scope)
-        x = torch.randn(*shape)
-        cases[case_id] = {"module": source, "build": build, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
+        x = torch.randn(*shape, dtype=getattr(torch, dtype[0]) if dtype else None)
+        cases[case_id] = {"module": source, "build": build, "input": shape, **({"dtype": dtype[0]} if dtype else {}), "peak": {mode: peak_of(model, x, mode) for mode in modes}}
     doc = {
         "meta": {
             "torch": torch.__version__, "date": datetime.date.today().isoformat(), "threads": 1,

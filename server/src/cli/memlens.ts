@@ -104,7 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a positive integer');
       return v;
     })
-    .option('--precision <p>', 'fp32 | fp16 | bf16 | mixed | int8')
+    .option('--precision <p>', 'fp32 | fp16 | bf16 | mixed | int8 | fp64')
     .option('--optimizer <o>', 'none | sgd | sgd(momentum: 0.9) | adam | adamw')
     .option('--device <d>', 'a preset (v100-16gb, a100-80gb, ipu-mk2, cpu, ...) or gpu(memory: 16GiB)')
     .option('--layout <l>', 'nchw | nhwc')

@@ -72,6 +72,8 @@ export function activationDType(config: ModelConfig): DType {
       return 'fp16';
     case 'bf16':
       return 'bf16';
+    case 'fp64':
+      return 'fp64';
     case 'int8':
       return 'int8';
     default:

@@ -14,9 +14,10 @@ export interface SourceRange {
   end: Position;
 }
 
-export type DType = 'fp32' | 'fp16' | 'bf16' | 'int8' | 'fp8' | 'int32' | 'int64' | 'bool';
+export type DType = 'fp64' | 'fp32' | 'fp16' | 'bf16' | 'int8' | 'fp8' | 'int32' | 'int64' | 'bool';
 
 export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
+  fp64: 8,
   fp32: 4,
   fp16: 2,
   bf16: 2,
@@ -107,7 +108,7 @@ export interface OpNode {
 }
 
 export type Mode = 'train' | 'infer';
-export type Precision = 'fp32' | 'fp16' | 'bf16' | 'mixed' | 'int8';
+export type Precision = 'fp32' | 'fp16' | 'bf16' | 'mixed' | 'int8' | 'fp64';
 export type Layout = 'nchw' | 'nhwc';
 export type Lowering = 'auto' | 'im2col' | 'direct';
 

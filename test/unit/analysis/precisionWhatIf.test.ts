@@ -19,7 +19,7 @@ const SOURCES: { file: string; language: SourceLanguage }[] = [
   ...readdirSync(join(ROOT, 'test', 'fixtures', 'rules')).map((f) => ({ file: join(ROOT, 'test', 'fixtures', 'rules', f), language: 'nnm' as const })),
   ...readdirSync(join(ROOT, 'test', 'fixtures', 'tfjs')).filter((f) => f.endsWith('.ts')).map((f) => ({ file: join(ROOT, 'test', 'fixtures', 'tfjs', f), language: 'typescript' as const })),
 ];
-const TARGETS: Precision[] = ['fp32', 'fp16', 'bf16', 'mixed', 'int8'];
+const TARGETS: Precision[] = ['fp32', 'fp16', 'bf16', 'mixed', 'int8', 'fp64'];
 const VARIANTS: ConfigOverrides[] = [{}, { mode: 'infer' }, { lowering: 'direct' }, { precision: 'fp16' }];
 
 before(ready); // the TypeScript frontend loads its tree-sitter grammar once

@@ -18,7 +18,7 @@ const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'python');
 const ops = JSON.parse(readFileSync(join(FIXTURES, 'torch_ops.json'), 'utf8')) as {
   meta: { cpuVectorBits: number };
   /** `layers` for an nn.Sequential of them, `layer` for a recurrent layer called alone (it returns (output, state)), `module` and `build` for a small model's source */
-  cases: Record<string, { layers?: string; layer?: string; module?: string; build?: string; input: number[]; peak: Partial<Record<Mode, number>> }>;
+  cases: Record<string, { layers?: string; layer?: string; module?: string; build?: string; input: number[]; dtype?: string; peak: Partial<Record<Mode, number>> }>;
 };
 const corpus = JSON.parse(readFileSync(join(FIXTURES, 'oracle.json'), 'utf8')) as {
   meta: { cpuVectorBits: number };
@@ -62,7 +62,7 @@ describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)
         const loss = mode === 'train' ? 'loss = out.sum()\nloss.backward()\n' : '';
         const build = c.module !== undefined ? `${c.module}\nmodel = ${c.build}` : c.layer !== undefined ? `model = ${c.layer}` : `model = nn.Sequential(${c.layers})`;
         const call = c.layer !== undefined ? 'out, state = model(x)' : 'out = model(x)';
-        const text = `import torch\nimport torch.nn as nn\n${build}\nx = torch.randn(${c.input.join(', ')})\n${call}\n${loss}`;
+        const text = `import torch\nimport torch.nn as nn\n${build}\nx = torch.randn(${c.input.join(', ')}${c.dtype ? `, dtype=torch.${c.dtype}` : ''})\n${call}\n${loss}`;
         const predicted = expectedActivations(text, `/virtual/${id}.py`, mode, c.input[0]!, device);
         const gap = mode === 'train' ? RECURRENT_TRAINING_GAPS[id] : undefined;
         if (gap) {

@@ -44,6 +44,8 @@ export function weightFormat(config: ModelConfig): { weight: number; buffer: num
   switch (config.precision) {
     case 'fp32':
       return { weight: 4, buffer: 4, gradient: 4, state: 4, master: 0 };
+    case 'fp64':
+      return { weight: 8, buffer: 8, gradient: 8, state: 8, master: 0 };
     case 'fp16':
     case 'bf16':
       return { weight: 2, buffer: 2, gradient: 2, state: 2, master: 0 };

@@ -13,7 +13,7 @@ export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device',
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 export const MODES: readonly Mode[] = ['train', 'infer'];
-export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16', 'mixed', 'int8'];
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16', 'mixed', 'int8', 'fp64'];
 export const OPTIMIZERS: readonly OptimizerKind[] = ['none', 'sgd', 'adam', 'adamw'];
 export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
 export const LOWERINGS: readonly Lowering[] = ['auto', 'im2col', 'direct'];

@@ -4,7 +4,7 @@ import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
 import { broadcastShapes, checkedOps, INPLACE_ARG, NO_PARAMS, product, SAVES_NOTHING, shapeText, tensorArg, tensorsArg } from './common';
 
-const DTYPE_VALUES = ['fp32', 'fp16', 'bf16', 'int8', 'int32', 'int64', 'bool'];
+const DTYPE_VALUES = ['fp32', 'fp16', 'bf16', 'int8', 'int32', 'int64', 'bool', 'fp64'];
 
 /** numpy broadcasting of the op's two inputs */
 function broadcastTwo(ctx: OpContext, name: string): number[] {

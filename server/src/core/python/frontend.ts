@@ -125,6 +125,11 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
       continue;
     }
     const config = modelConfig(trace, host, options);
+    for (const { module } of collectModules(trace.root)) {
+      const at = host.float64.get(module);
+      // float64 is a precision of the whole model: a part converted alone is not modelled
+      if (at && module !== trace.root && !host.float64.has(trace.root) && at.anchor.doc === root.anchor.doc) diagnostics.push({ range: rangeOfNode(at), severity: 'info', code: PY_CODES.unresolved, message: `model '${trace.name}': memlens models float64 for a whole model (\`model.double()\`); \`${at.text}\` converts a part of it, which is counted in the model's precision` });
+    }
     const graph = trace.build(config);
     const index = graphs.length;
     graphs.push(graph);
@@ -186,6 +191,8 @@ function modelConfig(trace: Trace, host: TorchHost, options: PythonOptions): Mod
   const params = new Set<object>(collectModules(trace.root).flatMap((e) => [...(e.module.module?.params.values() ?? [])].filter((p) => p !== undefined)));
   const opt = host.optimizers.find((o) => [...o.params].some((p) => params.has(p)));
   if (opt) own.optimizer = { kind: opt.kind, momentum: opt.momentum };
+  // `model.double()`: weights, gradients and activations in float64
+  if (host.float64.has(trace.root)) own.precision = 'fp64';
   return mergeConfig(options.defaults, own, options.overrides);
 }
 

@@ -26,6 +26,8 @@ const DTYPES: Record<string, DType> = {
   int8: 'int8',
   uint8: 'int8',
   bool: 'bool',
+  float64: 'fp64',
+  double: 'fp64',
 };
 
 /** torch members newer than 1.13 that model code tests for with hasattr, by the release that added them */
@@ -63,6 +65,8 @@ export class TorchHost implements Host {
   interp!: Interpreter;
   readonly traces: Trace[] = [];
   readonly optimizers: Optimizer[] = [];
+  /** modules converted to float64 (`.double()`, `.to(torch.float64)`), with the call: a whole model so converted is analysed in fp64 */
+  readonly float64 = new Map<Instance, Node>();
   /** modules that have no trace: their constructors ran, no example call was found */
   readonly built: { instance: Instance; nameNode: Node; scope: Scope }[] = [];
   /** constructor arguments of each torch.nn layer instance */
@@ -351,7 +355,6 @@ export class TorchHost implements Host {
       return { kind: 'str', value: this.options.torchVersion };
     }
     if (ns === 'torch' && DTYPES[name]) return { kind: 'dtype', dtype: DTYPES[name]! };
-    if (ns === 'torch' && (name === 'float64' || name === 'double')) return unknown(site, 'float64 tensors are not modelled by memlens yet');
     if (ns === 'torch.nn' || ns === 'torch.nn.modules') {
       if (name === 'Module') return MODULE_BASE;
       if (name === 'Parameter') return builtin('nn.Parameter', (args, s) => this.makeParameter(args, s));
@@ -587,11 +590,16 @@ export class TorchHost implements Host {
       case 'share_memory':
         return builtin(name, (args, s) => {
           const d = args.positional.find((a) => a.kind === 'dtype') ?? args.keywords.get('dtype');
-          if (d && d.kind === 'dtype' && d.dtype !== 'fp32') this.interp.note(s, `memlens does not model dtype conversions of a model yet: \`${s.text}\` is counted in the configured precision`);
+          if (d && d.kind === 'dtype' && d.dtype === 'fp64') this.float64.set(m, s);
+          else if (d && d.kind === 'dtype' && d.dtype !== 'fp32') this.interp.note(s, `memlens does not model dtype conversions of a model yet: \`${s.text}\` is counted in the configured precision`);
+          return m;
+        });
+      case 'double':
+        return builtin(name, (_args, s) => {
+          this.float64.set(m, s);
           return m;
         });
       case 'half':
-      case 'double':
       case 'bfloat16':
         return builtin(name, (_args, s) => {
           this.interp.note(s, `memlens does not model dtype conversions of a model yet: \`${s.text}\` is counted in the configured precision`);
@@ -1032,7 +1040,9 @@ export class TorchHost implements Host {
     if (owner) return unknown(site, `\`${site.text}\` calls a part of \`${owner.nameNode.text}\` outside its forward; memlens analyses a model from its forward`);
     const fn = named?.scope.functionName;
     const name = named ? (fn ? `${fn}.${named.node.text}` : named.node.text) : m.cls.name;
-    const trace = new Trace(name, m, this.options.defaults, m.module.site, named?.node ?? m.module.site, site, exampleBatchAxis);
+    // `model.double()` before the call: its activations are float64 too
+    const defaults = this.float64.has(m) ? { ...this.options.defaults, precision: 'fp64' as const } : this.options.defaults;
+    const trace = new Trace(name, m, defaults, m.module.site, named?.node ?? m.module.site, site, exampleBatchAxis);
     trace.training.inference = this.noGrad > 0 || !m.module.training;
     this.traces.push(trace);
     this.labels = new Map(collectModules(m).map((e) => [e.module, e.name || m.cls.name]));

@@ -22,7 +22,7 @@ export function releaseVariable(value: PyValue): void {
 }
 
 /** the evaluation stops following a forward: the reason is reported on the node */
-const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['fp32', 'fp16', 'bf16']);
+const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['fp32', 'fp16', 'bf16', 'fp64']);
 
 export class TraceStop extends Error {
   constructor(

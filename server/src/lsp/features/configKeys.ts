@@ -16,7 +16,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   {
     name: 'precision',
     doc: 'element type of weights and activations; mixed keeps fp32 master weights',
-    values: ['fp32', 'fp16', 'bf16', 'mixed', 'int8'].map((label) => ({ label })),
+    values: ['fp32', 'fp16', 'bf16', 'mixed', 'int8', 'fp64'].map((label) => ({ label })),
   },
   {
     name: 'optimizer',

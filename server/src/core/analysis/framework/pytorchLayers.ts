@@ -181,6 +181,14 @@ const rnnCell: TorchOpRule = {
   },
 };
 
+/**
+ * the ops whose float64 step (`model.double()`) torch 1.13 runs as its float32 one with 8-byte
+ * elements, measured (torch_op_oracle.py's *_fp64 cases; mse_loss in bench/public-peaks.json's
+ * examples/time_sequence); the others are not profiled in float64:
+ * convolutions leave oneDNN, and the norms keep their statistics in the input's dtype
+ */
+export const FLOAT64_OPS: ReadonlySet<string> = new Set(['input', 'constant', 'slice', 'concat', 'dense', 'relu', 'dropout', 'lstm_cell', 'gru_cell', 'rnn_cell', 'mse_loss']);
+
 /** the rules of layers beyond pytorchOps.ts' own, keyed by registry op */
 export const LAYER_OPS: Readonly<Record<string, TorchOpRule>> = {
   lstm_cell: lstmCell,
