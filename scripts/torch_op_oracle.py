@@ -46,6 +46,19 @@ CASES = [
     ("conv_transpose", "nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False)", [4, 64, 8, 8], ["infer", "train"]),
     ("relu_conv_transpose", "nn.ReLU(), nn.ConvTranspose2d(16, 8, 4, 2, 1), nn.Tanh()", [2, 16, 8, 8], ["infer", "train"]),
     ("batchnorm", "nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16)", [4, 16, 8, 8], ["infer", "train"]),
+    # torch.nn layers beyond the first table (server/src/core/python/moreLayers.ts)
+    ("pixel_unshuffle", "nn.Conv2d(2, 4, 1, bias=False), nn.PixelUnshuffle(2)", [2, 2, 6, 6], ["infer", "train"]),
+    # torch 1.13 has no derivative for channel_shuffle: inference only
+    ("channel_shuffle", "nn.Conv2d(2, 4, 1, bias=False), nn.ChannelShuffle(2)", [2, 2, 6, 6], ["infer"]),
+    ("alpha_dropout", "nn.Conv2d(2, 4, 1, bias=False), nn.AlphaDropout(0.3)", [2, 2, 6, 6], ["infer", "train"]),
+    ("feature_alpha_dropout", "nn.Conv2d(2, 4, 1, bias=False), nn.FeatureAlphaDropout(0.3), nn.Conv2d(4, 1, 1)", [2, 2, 6, 6], ["infer", "train"]),
+    ("adaptive_maxpool2d", "nn.Conv2d(2, 4, 1, bias=False), nn.AdaptiveMaxPool2d(3)", [2, 2, 6, 6], ["infer", "train"]),
+    ("adaptive_maxpool3d", "nn.AdaptiveMaxPool3d((2, 3, 3))", [2, 4, 4, 6, 6], ["infer"]),
+    ("upsampling_nearest2d", "nn.Conv2d(2, 4, 1, bias=False), nn.UpsamplingNearest2d(scale_factor=2)", [2, 2, 6, 6], ["infer", "train"]),
+    ("upsampling_bilinear2d", "nn.Conv2d(2, 4, 1, bias=False), nn.UpsamplingBilinear2d(scale_factor=2)", [2, 2, 6, 6], ["infer", "train"]),
+    ("unflatten", "nn.Linear(12, 12), nn.Unflatten(1, (3, 4))", [4, 12], ["infer", "train"]),
+    # CircularPad2d is torch 2.1's; here (1.13) it is F.pad(mode='circular'), which 2.1's layer calls
+    ("circular_pad2d", "nn.Conv2d(2, 4, 1, bias=False), nn.CircularPad2d((1, 2, 1, 1))", [2, 2, 6, 6], ["infer"]),
 ]
 
 # recurrent layers, called alone (they return (output, state)): (id, layer as Python source, input shape, modes)
@@ -140,6 +153,64 @@ MODEL_CASES = [
 ]
 
 
+class _Circular(nn.Module):
+    """torch 2.1's CircularPad1d/2d/3d on torch 1.13: F.pad(x, padding, mode='circular')"""
+
+    def __init__(self, dims, padding):
+        super().__init__()
+        self.padding = (padding,) * (2 * dims) if isinstance(padding, int) else tuple(padding)
+
+    def forward(self, x):
+        return torch.nn.functional.pad(x, self.padding, mode="circular")
+
+
+# torch.nn as the cases read it: with the layers this torch lacks
+NN = type("nn", (), {})()
+NN.__dict__.update({k: getattr(nn, k) for k in dir(nn) if not k.startswith("__")})
+for _d in (1, 2, 3):
+    if not hasattr(nn, f"CircularPad{_d}d"):
+        setattr(NN, f"CircularPad{_d}d", lambda padding, _d=_d: _Circular(_d, padding))
+
+# params and output shapes of single layers (test/unit/python/layers2.test.ts): (id, layer, inputs
+# as shapes, or a call's source over `x`); the state dict's names and shapes, and the output's
+LAYER_FIGURES = [
+    ("LSTMCell", "nn.LSTMCell(10, 20)", [[4, 10]]),
+    ("LSTMCell_state", "nn.LSTMCell(10, 20, bias=False)", [[4, 10], [4, 20], [4, 20]]),
+    ("GRUCell", "nn.GRUCell(10, 20)", [[4, 10], [4, 20]]),
+    ("RNNCell_relu", "nn.RNNCell(10, 20, nonlinearity='relu')", [[4, 10]]),
+    ("RNNCell_nobias", "nn.RNNCell(3, 5, False)", [[2, 3], [2, 5]]),
+    ("Unflatten", "nn.Unflatten(1, (2, 5))", [[3, 10]]),
+    ("Unflatten_inferred", "nn.Unflatten(-1, (2, -1))", [[3, 4, 10]]),
+    ("PixelUnshuffle", "nn.PixelUnshuffle(3)", [[2, 4, 9, 6]]),
+    ("ChannelShuffle", "nn.ChannelShuffle(3)", [[2, 6, 4, 4]]),
+    ("UpsamplingNearest2d", "nn.UpsamplingNearest2d(scale_factor=3)", [[2, 3, 4, 5]]),
+    ("UpsamplingBilinear2d", "nn.UpsamplingBilinear2d(scale_factor=2)", [[2, 3, 4, 5]]),
+    ("AdaptiveMaxPool3d", "nn.AdaptiveMaxPool3d((2, 3, None))", [[2, 3, 8, 8, 5]]),
+    ("AlphaDropout", "nn.AlphaDropout(0.2)", [[4, 7]]),
+    ("FeatureAlphaDropout", "nn.FeatureAlphaDropout(0.2)", [[4, 3, 5, 5]]),
+    ("CircularPad1d", "nn.CircularPad1d((1, 2))", [[2, 3, 5]]),
+    ("CircularPad2d", "nn.CircularPad2d(2)", [[2, 3, 5, 4]]),
+    ("CircularPad3d", "nn.CircularPad3d((1, 0, 2, 1, 0, 1))", [[2, 3, 4, 4, 4]]),
+]
+# built only (torch 1.13 runs SyncBatchNorm on GPU inputs alone): the state dict
+LAYER_STATES = [("SyncBatchNorm", "nn.SyncBatchNorm(6)"), ("SyncBatchNorm_plain", "nn.SyncBatchNorm(6, affine=False, track_running_stats=False)")]
+
+
+def layer_figures():
+    out = {}
+    for case_id, layer, inputs in LAYER_FIGURES:
+        model = eval(layer, {"nn": NN})
+        xs = [torch.randn(*s) for s in inputs]
+        args = xs if len(xs) < 3 else [xs[0], (xs[1], xs[2])]
+        y = model(*args)
+        shapes = [list(t.shape) for t in (y if isinstance(y, tuple) else (y,))]
+        out[case_id] = {"layer": layer, "inputs": inputs, "state": {k: list(v.shape) for k, v in model.state_dict().items()}, "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad), "output": shapes}
+    for case_id, layer in LAYER_STATES:
+        model = eval(layer, {"nn": NN})
+        out[case_id] = {"layer": layer, "state": {k: list(v.shape) for k, v in model.state_dict().items()}, "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad)}
+    return out
+
+
 def peak_of(model, x, mode):
     def step():
         if mode == "train":
@@ -160,7 +231,7 @@ def main():
     torch.manual_seed(0)
     cases = {}
     for case_id, layers, shape, modes in CASES:
-        model = eval(f"nn.Sequential({layers})", {"nn": nn})
+        model = eval(f"nn.Sequential({layers})", {"nn": NN})
         x = torch.randn(*shape)
         cases[case_id] = {"layers": layers, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
     for case_id, layer, shape, modes in RNN_CASES:
@@ -180,6 +251,7 @@ def main():
             "peak": "max running sum of CPU allocator bytes during one step after a warm-up; train: out = model(x), out.sum().backward()",
         },
         "cases": cases,
+        "layers": layer_figures(),
     }
     with open(OUT, "w") as f:
         json.dump(doc, f, indent=2, sort_keys=True)

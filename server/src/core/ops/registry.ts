@@ -3,6 +3,8 @@ import type { OpSpec } from './types';
 import { activationOps } from './activation';
 import { attentionOps } from './attention';
 import { cellOps } from './cell';
+import { rearrangeOps } from './rearrange';
+import { alphaDropoutOps } from './alphaDropout';
 import { convOps } from './conv';
 import { denseOps } from './dense';
 import { ioOps } from './io';
@@ -24,6 +26,8 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...lossOps,
   ...rnnOps,
   ...cellOps,
+  ...rearrangeOps,
+  ...alphaDropoutOps,
   ...attentionOps,
 ];
 

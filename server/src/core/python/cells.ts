@@ -62,5 +62,5 @@ function cell(name: CellName): LayerSpec {
   };
 }
 
-/** the cells, for LAYERS */
+/** the cells, for LAYER_CLASSES (modules.ts) */
 export const CELL_LAYERS: readonly LayerSpec[] = [cell('LSTMCell'), cell('GRUCell'), cell('RNNCell')];

@@ -1,6 +1,7 @@
 // What the torch.nn layer tables share: reading a layer's constructor arguments (a known int, a
-// tuple of ints, a flag) and its one tensor input, each unknown value named in the reason.
-import { describe, intOf, NotKnown, numberOf, type LayerCall, type PyValue, type TensorValue } from './values';
+// tuple of ints, a flag) and its one tensor input, each unknown value named in the reason; the
+// tensors the batch-norm family registers.
+import { describe, int, intOf, NotKnown, numberOf, type LayerBuild, type LayerCall, type PyValue, type TensorValue } from './values';
 
 /** an argument whose value memlens does not know: not an error of the user's code */
 export function notKnown(name: string, v: PyValue | undefined, what: string): never {
@@ -59,4 +60,17 @@ export function one(inputs: readonly PyValue[], call: LayerCall): TensorValue {
 /** per-sample rank a layer needs: torch accepts an unbatched input too, memlens only batched ones */
 export function rankOf(x: TensorValue): number {
   return x.shape.length - (x.batchAxis >= 0 ? 1 : 0);
+}
+
+/** batch and instance norm register the same tensors: a scale and shift when affine, running statistics when tracked */
+export function normState(c: ReadonlyMap<string, PyValue>, b: LayerBuild, fail: (reason: string) => never): void {
+  const n = need(c, 'num_features', fail);
+  b.attr('num_features', int(n));
+  const affine = flag(c, 'affine', fail);
+  b.param('weight', affine ? [n] : undefined);
+  b.param('bias', affine ? [n] : undefined);
+  const track = flag(c, 'track_running_stats', fail);
+  b.buffer('running_mean', track ? [n] : undefined);
+  b.buffer('running_var', track ? [n] : undefined);
+  b.buffer('num_batches_tracked', track ? [] : undefined, 'int64');
 }

@@ -3,8 +3,7 @@
 // dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
 import type { ArgValue } from '../ops/types';
 import { describe, intOf, NotKnown, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
-import { flag, ints, need, num, one, rankOf } from './layerArgs';
-import { CELL_LAYERS } from './cells';
+import { flag, ints, need, normState, num, one, rankOf } from './layerArgs';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
 
@@ -106,19 +105,6 @@ const embedding: LayerSpec = {
 };
 
 // ---------------------------------------------------------------- normalisation
-
-/** batch and instance norm register the same tensors: a scale and shift when affine, running statistics when tracked */
-function normState(c: ReadonlyMap<string, PyValue>, b: LayerBuild, fail: (reason: string) => never): void {
-  const n = need(c, 'num_features', fail);
-  b.attr('num_features', int(n));
-  const affine = flag(c, 'affine', fail);
-  b.param('weight', affine ? [n] : undefined);
-  b.param('bias', affine ? [n] : undefined);
-  const track = flag(c, 'track_running_stats', fail);
-  b.buffer('running_mean', track ? [n] : undefined);
-  b.buffer('running_var', track ? [n] : undefined);
-  b.buffer('num_batches_tracked', track ? [] : undefined, 'int64');
-}
 
 function batchNorm(dims: 1 | 2 | 3): LayerSpec {
   return {
@@ -607,7 +593,6 @@ export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
     recurrent('LSTM', 4),
     recurrent('GRU', 3),
     recurrent('RNN', 1),
-    ...CELL_LAYERS,
     container('Sequential'),
     container('ModuleList'),
     container('ModuleDict'),

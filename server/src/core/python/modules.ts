@@ -3,6 +3,8 @@
 import type { DType } from '../ir';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { LAYERS, type LayerSpec } from './layers';
+import { CELL_LAYERS } from './cells';
+import { MORE_LAYERS } from './moreLayers';
 import type { ClassValue, Instance, ModuleState, Parameter, PyValue } from './values';
 
 /** torch.nn.Module itself: the base every module class derives from */
@@ -10,7 +12,7 @@ export const MODULE_BASE: ClassValue = { kind: 'class', name: 'Module', bases: [
 
 /** the class value of each modelled torch.nn layer, made once */
 export const LAYER_CLASSES: ReadonlyMap<string, ClassValue> = new Map(
-  [...LAYERS.values()].map((spec: LayerSpec) => [spec.name, { kind: 'class', name: spec.name, bases: [MODULE_BASE], attrs: new Map(), isModule: true, layer: spec } satisfies ClassValue]),
+  [...LAYERS.values(), ...CELL_LAYERS, ...MORE_LAYERS].map((spec: LayerSpec) => [spec.name, { kind: 'class', name: spec.name, bases: [MODULE_BASE], attrs: new Map(), isModule: true, layer: spec } satisfies ClassValue]),
 );
 
 export function newModuleState(site: Node): ModuleState {

@@ -4,6 +4,7 @@ import type { DType, ModelConfig } from '../ir';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { builtin, mathMember, numpyMember, pythonBuiltin } from './builtins';
 import { StepLimit, type Host, type Interpreter } from './interpreter';
+import { LAYER_SINCE } from './moreLayers';
 import { LAYERS, type LayerBuild, type LayerCall, type LayerSpec, type Signature } from './layers';
 import { collectModules, collectParameters, getModuleAttr, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr, setTraining } from './modules';
 import { binaryTensor, indexTensor, layerCallOf, shapeTuple, tensorFunction, tensorMethod } from './tensorOps';
@@ -188,7 +189,7 @@ export class TorchHost implements Host {
       if (obj.kind === 'namespace' && obj.path.startsWith('torch') && name === 'hasattr') {
         // code that tests the installed torch follows the configured torch version
         const full = `${obj.path}.${key.value}`;
-        const since = SINCE[full];
+        const since = SINCE[full] ?? (obj.path === 'torch.nn' ? LAYER_SINCE[key.value] : undefined);
         if (since) {
           const has = this.versionAtLeast(since);
           this.versionNote(site, `\`${site.text}\` is ${has ? 'True' : 'False'} for torch ${this.options.torchVersion} (\`${full}\` arrived in ${since.join('.')}): memlens follows the ${has ? 'True' : 'False'} branch. Set \`memlens.python.torchVersion\` (CLI \`--torch-version\`) to analyse for another torch.`);
@@ -358,6 +359,11 @@ export class TorchHost implements Host {
     if (ns === 'torch.nn' || ns === 'torch.nn.modules') {
       if (name === 'Module') return MODULE_BASE;
       if (name === 'Parameter') return builtin('nn.Parameter', (args, s) => this.makeParameter(args, s));
+      const since = LAYER_SINCE[name];
+      if (since && !this.versionAtLeast(since)) {
+        this.versionNote(site, `\`torch.nn.${name}\` arrived in torch ${since.join('.')}; memlens analyses for torch ${this.options.torchVersion}. Set \`memlens.python.torchVersion\` (CLI \`--torch-version\`) to analyse for another torch.`);
+        return { ...unknown(site, `torch.nn.${name} is not in torch ${this.options.torchVersion} (it arrived in ${since.join('.')}; memlens.python.torchVersion)`), module: true };
+      }
       const cls = LAYER_CLASSES.get(name);
       if (cls) return cls;
       if (/^[A-Z]/.test(name)) return { ...unknown(site, `torch.nn.${name} is not modelled by memlens yet`), module: true };

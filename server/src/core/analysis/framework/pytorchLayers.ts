@@ -1,9 +1,10 @@
-// torch 1.13's CPU recurrent cells (nn.LSTMCell, GRUCell, RNNCell), one call per time step: the
-// cell's composite of two products (addmm) and in-place gate arithmetic, replayed allocation by
-// allocation as the allocator's trace gives it (/usr/bin/python3, profile_memory, N = 5, F = 2,
-// H = 7 so that every size is distinct; 1 and 3 steps, train and infer). u below is N x H values.
-// scripts/torch_op_oracle.py's cell cases measure whole loops of them.
-import { type BackwardContext, type ForwardContext, type StepContext, type Temporary, type TorchOpRule } from './pytorchRule';
+// torch 1.13's CPU rules for layers beyond pytorchOps.ts' own. First the recurrent cells
+// (nn.LSTMCell, GRUCell, RNNCell), one call per time step: the cell's composite of two products
+// (addmm) and in-place gate arithmetic, replayed allocation by allocation as the allocator's trace
+// gives it (/usr/bin/python3, profile_memory, N = 5, F = 2, H = 7 so that every size is distinct;
+// 1 and 3 steps, train and infer); u below is N x H values. scripts/torch_op_oracle.py's cell cases
+// measure whole loops of them, its layer cases the others.
+import { INPUT, NOTHING, every, plainBackward, rule, type BackwardContext, type ForwardContext, type StepContext, type Temporary, type TorchOpRule } from './pytorchRule';
 
 interface CellSizes {
   readonly u: number;
@@ -182,6 +183,40 @@ const rnnCell: TorchOpRule = {
 };
 
 /**
+ * adaptive max pooling returns the argmax of every window as int64 beside its output (in inference
+ * too, dropped there); its backward reads the input and the indices
+ */
+const adaptiveMaxpool: TorchOpRule = {
+  saves: INPUT,
+  forward(c) {
+    c.output();
+    c.extra((c.outBytes / c.elementBytes) * 8);
+  },
+  backward: plainBackward,
+};
+
+/**
+ * alpha dropout in training: the noise (the input's size, or one value per sample and channel),
+ * kept by the product's backward; the shift b of the noise's size, added in place into the product
+ * and freed. Inference and p = 0 return the input itself.
+ */
+const alphaDropout: TorchOpRule = {
+  saves: NOTHING,
+  forward(c) {
+    if (!c.training || Number(c.node.attrs['rate'] ?? 0) === 0) return c.alias();
+    const [n, channels] = c.inShape(0) as [number, number];
+    const noise = c.node.attrs['feature'] === true ? n * channels * c.elementBytes : c.inBytes(0);
+    c.extra(noise);
+    const shift = c.temp(noise);
+    c.output();
+    c.free(shift);
+  },
+  backward(c) {
+    every(c, (k) => c.gradInput(k));
+  },
+};
+
+/**
  * the ops whose float64 step (`model.double()`) torch 1.13 runs as its float32 one with 8-byte
  * elements, measured (torch_op_oracle.py's *_fp64 cases; mse_loss in bench/public-peaks.json's
  * examples/time_sequence); the others are not profiled in float64:
@@ -194,4 +229,10 @@ export const LAYER_OPS: Readonly<Record<string, TorchOpRule>> = {
   lstm_cell: lstmCell,
   gru_cell: gruCell,
   rnn_cell: rnnCell,
+  // a new tensor in the input's layout; the backward folds the gradient back (a new tensor)
+  pixel_unshuffle: rule(NOTHING),
+  // torch 1.13 has no derivative for channel_shuffle: a training step raises
+  channel_shuffle: { ...rule(NOTHING), inferenceOnly: true },
+  adaptive_maxpool: adaptiveMaxpool,
+  alpha_dropout: alphaDropout,
 };

@@ -313,7 +313,8 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   compare: rule(NOTHING),
   reduce: rule(NOTHING),
   upsample: rule(NOTHING),
-  zeropad: rule(NOTHING),
+  // torch 1.13 pads circularly with Python slices (CircularPad*d, native, is torch 2.1's): its training is not replayed
+  zeropad: { ...rule(NOTHING), trainingGap: (node) => (node.attrs['mode'] === 'circular' ? 'circular padding' : null) },
   constant: rule(NOTHING),
   ...RECURRENT_OPS,
   ...LAYER_OPS,
