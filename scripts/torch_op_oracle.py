@@ -175,7 +175,7 @@ for _d in (1, 2, 3):
 # as shapes, or a call's source over `x`); the state dict's names and shapes, and the output's
 LAYER_FIGURES = [
     ("LSTMCell", "nn.LSTMCell(10, 20)", [[4, 10]]),
-    ("LSTMCell_state", "nn.LSTMCell(10, 20, bias=False)", [[4, 10], [4, 20], [4, 20]]),
+    ("LSTMCell_nobias", "nn.LSTMCell(10, 20, bias=False)", [[4, 10]]),
     ("GRUCell", "nn.GRUCell(10, 20)", [[4, 10], [4, 20]]),
     ("RNNCell_relu", "nn.RNNCell(10, 20, nonlinearity='relu')", [[4, 10]]),
     ("RNNCell_nobias", "nn.RNNCell(3, 5, False)", [[2, 3], [2, 5]]),

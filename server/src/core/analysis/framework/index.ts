@@ -80,7 +80,7 @@ const pytorch: FrameworkProfile = {
     if (config.device.kind !== 'cpu') return { reason: `PyTorch's GPU allocator (cuDNN workspaces, the caching allocator) is not profiled yet; choose a CPU device for PyTorch's figure` };
     if (config.precision !== 'fp32' && config.precision !== 'fp64') return { reason: `PyTorch's CPU profile covers fp32 (and fp64 for a few ops); ${config.precision} is not profiled yet` };
     const notFloat64 = config.precision === 'fp64' ? [...new Set(graph.ops.map((op) => op.op).filter((op) => !FLOAT64_OPS.has(op)))] : [];
-    if (notFloat64.length > 0) return { reason: `PyTorch's CPU profile covers fp64 for ${[...FLOAT64_OPS].filter((op) => op !== 'input' && op !== 'constant').join(', ')} only; ${notFloat64.join(', ')} in fp64 is not profiled yet` };
+    if (notFloat64.length > 0) return { reason: `PyTorch's CPU profile covers fp64 for ${[...FLOAT64_OPS].filter((op) => op !== 'input' && op !== 'constant').join(', ')} only, not yet for ${notFloat64.join(', ')}` };
     const result = simulatePytorchCpu(graph, config.batch, config.mode === 'train', config.device.vectorBits);
     if ('unsupported' in result) return { reason: `PyTorch's CPU profile does not know ${result.unsupported.join(', ')} yet` };
     return { expected: expectedFrom('pytorch', graph, footprint, result.peak, { optimizer: config.mode === 'train', inputBytes: 0 }) };
