@@ -138,7 +138,33 @@ class Net(nn.Module):
             h, c = self.cell(x[:, t], (h, c))
         return h
 """
+BILINEAR = """
+class Net(nn.Module):
+    def __init__(self, bias):
+        super().__init__()
+        self.a = nn.Linear(6, 5)
+        self.b = nn.Linear(6, 7)
+        self.bilinear = nn.Bilinear(5, 7, 11, bias=bias)
+        # a small output: the oracle's out.sum() seeds the backward with 4 bytes, memlens with the output's size
+        self.head = nn.Linear(11, 1)
+
+    def forward(self, x):
+        return self.head(self.bilinear(self.a(x), self.b(x)))
+"""
+BILINEAR_ONE_GRAD = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b = nn.Linear(6, 7)
+        self.bilinear = nn.Bilinear(6, 7, 3)
+
+    def forward(self, x):
+        return self.bilinear(x, self.b(x))
+"""
 MODEL_CASES = [
+    ("bilinear", BILINEAR, "Net(True)", [8, 6], ["infer", "train"]),
+    ("bilinear_no_bias", BILINEAR, "Net(False)", [3, 6], ["infer", "train"]),
+    ("bilinear_one_grad", BILINEAR_ONE_GRAD, "Net()", [4, 6], ["infer", "train"]),
     ("lstm_cell_loop", CELL_LOOP, "Net()", [3, 20], ["infer", "train"]),
     ("lstm_cell_loop_b16", CELL_LOOP, "Net()", [16, 10], ["infer", "train"]),
     ("lstm_cell_no_state", LSTM_NO_STATE, "Net()", [4, 6, 8], ["infer", "train"]),
@@ -179,6 +205,8 @@ LAYER_FIGURES = [
     ("GRUCell", "nn.GRUCell(10, 20)", [[4, 10], [4, 20]]),
     ("RNNCell_relu", "nn.RNNCell(10, 20, nonlinearity='relu')", [[4, 10]]),
     ("RNNCell_nobias", "nn.RNNCell(3, 5, False)", [[2, 3], [2, 5]]),
+    ("Bilinear", "nn.Bilinear(5, 7, 3)", [[4, 5], [4, 7]]),
+    ("Bilinear_3d", "nn.Bilinear(5, 7, 3, bias=False)", [[4, 6, 5], [4, 6, 7]]),
     ("Unflatten", "nn.Unflatten(1, (2, 5))", [[3, 10]]),
     ("Unflatten_inferred", "nn.Unflatten(-1, (2, -1))", [[3, 4, 10]]),
     ("PixelUnshuffle", "nn.PixelUnshuffle(3)", [[2, 4, 9, 6]]),

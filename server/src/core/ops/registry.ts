@@ -5,6 +5,7 @@ import { attentionOps } from './attention';
 import { cellOps } from './cell';
 import { rearrangeOps } from './rearrange';
 import { alphaDropoutOps } from './alphaDropout';
+import { bilinearOps } from './bilinear';
 import { convOps } from './conv';
 import { denseOps } from './dense';
 import { ioOps } from './io';
@@ -28,6 +29,7 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...cellOps,
   ...rearrangeOps,
   ...alphaDropoutOps,
+  ...bilinearOps,
   ...attentionOps,
 ];
 

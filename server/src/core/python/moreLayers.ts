@@ -1,7 +1,7 @@
-// More torch.nn layers, beside layers.ts' table: Unflatten, PixelUnshuffle, ChannelShuffle, the
+// More torch.nn layers, beside layers.ts' table: Bilinear, Unflatten, PixelUnshuffle, ChannelShuffle, the
 // Upsampling layers, AdaptiveMaxPool3d, SyncBatchNorm (on one device), AlphaDropout and
 // FeatureAlphaDropout, CircularPad1d/2d/3d (torch >= 2.1). Written from the PyTorch docs.
-import { describe, intOf, NONE, TRUE, FALSE, NotKnown, pythonFloat, type LayerCall, type LayerSpec, type PyValue, type TensorValue } from './values';
+import { describe, int, intOf, NONE, TRUE, FALSE, NotKnown, pythonFloat, type LayerCall, type LayerSpec, type PyValue, type TensorValue } from './values';
 import { flag, need, normState, num, one, rankOf } from './layerArgs';
 import { adaptiveCall, padPerAxis, reshapeTo } from './layers';
 
@@ -131,11 +131,40 @@ function circularPad(dims: 1 | 2 | 3): LayerSpec {
   };
 }
 
+/** Bilinear(in1_features, in2_features, out_features): weight [out, in1, in2], bias [out]; called on two inputs */
+const bilinear: LayerSpec = {
+  name: 'Bilinear',
+  signature: [['in1_features'], ['in2_features'], ['out_features'], ['bias', TRUE], ['device', NONE], ['dtype', NONE]],
+  init(c, b, fail) {
+    const in1 = need(c, 'in1_features', fail);
+    const in2 = need(c, 'in2_features', fail);
+    const out = need(c, 'out_features', fail);
+    b.attr('in1_features', int(in1));
+    b.attr('in2_features', int(in2));
+    b.attr('out_features', int(out));
+    b.param('weight', [out, in1, in2]);
+    b.param('bias', flag(c, 'bias', fail) ? [out] : undefined);
+  },
+  forward(call, inputs) {
+    const x1 = one(inputs, call);
+    const x2 = inputs[1];
+    if (!x2 || x2.kind !== 'tensor') return call.fail(`Bilinear expects two tensors, got ${x2 ? describe(x2) : 'one'}`);
+    const c = call.config;
+    const [in1, in2] = [need(c, 'in1_features', call.fail), need(c, 'in2_features', call.fail)];
+    if (x1.shape[x1.shape.length - 1] !== in1) call.fail(`Bilinear expects ${in1} features on the first input's last axis, got ${describe(x1)}`);
+    if (x2.shape[x2.shape.length - 1] !== in2) call.fail(`Bilinear expects ${in2} features on the second input's last axis, got ${describe(x2)}`);
+    if (x1.shape.length !== x2.shape.length || x1.batchAxis !== x2.batchAxis || x1.shape.slice(0, -1).some((d, i) => d !== x2.shape[i])) call.fail(`Bilinear's inputs must share their leading axes, got ${describe(x1)} and ${describe(x2)}`);
+    if (x1.batchAxis !== 0) throw new NotKnown(`Bilinear of ${describe(x1)}, whose first axis is not the batch, is not modelled`);
+    return call.emit('bilinear', [x1, x2], { units: need(c, 'out_features', call.fail), bias: flag(c, 'bias', call.fail) });
+  },
+};
+
 /** the layers torch added after 1.13, by the torch version (major, minor) that has them */
 export const LAYER_SINCE: Readonly<Record<string, readonly [number, number]>> = { CircularPad1d: [2, 1], CircularPad2d: [2, 1], CircularPad3d: [2, 1] };
 
 /** for LAYER_CLASSES (modules.ts) */
 export const MORE_LAYERS: readonly LayerSpec[] = [
+  bilinear,
   unflatten,
   pixelUnshuffle,
   channelShuffle,

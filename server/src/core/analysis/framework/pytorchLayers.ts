@@ -217,6 +217,53 @@ const alphaDropout: TorchOpRule = {
 };
 
 /**
+ * nn.Bilinear: torch 1.13's CPU _trilinear sums one product per output feature into its result
+ * (a [rows, F2] and a [rows] temporary at a time); with a bias, the bias is added out of place and
+ * the sum freed. Its backward: b's gradient, then x1's (a [rows, F1, F2] and a [rows, F1] at a
+ * time), W's (a [rows, F1] and an [F1, F2]), then x2's (two [rows, F2]).
+ */
+const bilinear: TorchOpRule = {
+  saves: { inputs: [0, 1], output: false },
+  forward(c) {
+    const { rows, in2, bias, e } = bilinearSizes(c);
+    const sum = bias ? c.temp(c.outBytes) : null;
+    if (!sum) c.output();
+    pair(c, rows * in2 * e, rows * e);
+    if (!sum) return;
+    c.output();
+    c.free(sum);
+  },
+  backward(c) {
+    const { rows, in1, in2, units, bias, e } = bilinearSizes(c);
+    if (bias) c.weightGradTensors([{ index: 1, elements: units }])();
+    if (c.needsGrad(0)) {
+      c.gradInput(0);
+      pair(c, rows * in1 * in2 * e, rows * in1 * e);
+    }
+    c.weightGradTensors([{ index: 0, elements: units * in1 * in2 }])();
+    pair(c, rows * in1 * e, in1 * in2 * e);
+    if (c.needsGrad(1)) {
+      c.gradInput(1);
+      pair(c, rows * in2 * e, rows * in2 * e);
+    }
+  },
+};
+
+function bilinearSizes(c: StepContext): { rows: number; in1: number; in2: number; units: number; bias: boolean; e: number } {
+  const x1 = c.inShape(0);
+  const x2 = c.inShape(1);
+  return { rows: x1.slice(0, -1).reduce((a, b) => a * b, 1), in1: x1[x1.length - 1]!, in2: x2[x2.length - 1]!, units: c.outShape[c.outShape.length - 1]!, bias: c.node.attrs['bias'] !== false, e: c.elementBytes };
+}
+
+/** two temporaries alive at once, then both freed (one iteration of a loop that repeats them) */
+function pair(c: StepContext, a: number, b: number): void {
+  const first = c.temp(a);
+  const second = c.temp(b);
+  c.free(first);
+  c.free(second);
+}
+
+/**
  * the ops whose float64 step (`model.double()`) torch 1.13 runs as its float32 one with 8-byte
  * elements, measured (torch_op_oracle.py's *_fp64 cases; mse_loss in bench/public-peaks.json's
  * examples/time_sequence); the others are not profiled in float64:
@@ -235,4 +282,5 @@ export const LAYER_OPS: Readonly<Record<string, TorchOpRule>> = {
   channel_shuffle: { ...rule(NOTHING), inferenceOnly: true },
   adaptive_maxpool: adaptiveMaxpool,
   alpha_dropout: alphaDropout,
+  bilinear,
 };
