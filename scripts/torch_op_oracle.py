@@ -57,6 +57,10 @@ CASES = [
     ("upsampling_nearest2d", "nn.Conv2d(2, 4, 1, bias=False), nn.UpsamplingNearest2d(scale_factor=2)", [2, 2, 6, 6], ["infer", "train"]),
     ("upsampling_bilinear2d", "nn.Conv2d(2, 4, 1, bias=False), nn.UpsamplingBilinear2d(scale_factor=2)", [2, 2, 6, 6], ["infer", "train"]),
     ("unflatten", "nn.Linear(12, 12), nn.Unflatten(1, (3, 4))", [4, 12], ["infer", "train"]),
+    # a small head after the pooling: the oracle's out.sum() seeds the backward with 4 bytes, memlens with the output's size
+    ("lppool2d", "nn.Conv2d(2, 4, 1, bias=False), nn.LPPool2d(2, 2), nn.Flatten(), nn.Linear(36, 1)", [2, 2, 6, 6], ["infer", "train"]),
+    ("lppool2d_ceil", "nn.Conv2d(2, 4, 1, bias=False), nn.LPPool2d(3, (3, 2), stride=2, ceil_mode=True), nn.Flatten(), nn.Linear(4 * 3 * 3, 1)", [4, 2, 6, 6], ["infer", "train"]),
+    ("lppool1d", "nn.LPPool1d(3, 2)", [2, 4, 8], ["infer"]),
     # CircularPad2d is torch 2.1's; here (1.13) it is F.pad(mode='circular'), which 2.1's layer calls
     ("circular_pad2d", "nn.Conv2d(2, 4, 1, bias=False), nn.CircularPad2d((1, 2, 1, 1))", [2, 2, 6, 6], ["infer"]),
 ]
@@ -214,6 +218,10 @@ LAYER_FIGURES = [
     ("UpsamplingNearest2d", "nn.UpsamplingNearest2d(scale_factor=3)", [[2, 3, 4, 5]]),
     ("UpsamplingBilinear2d", "nn.UpsamplingBilinear2d(scale_factor=2)", [[2, 3, 4, 5]]),
     ("AdaptiveMaxPool3d", "nn.AdaptiveMaxPool3d((2, 3, None))", [[2, 3, 8, 8, 5]]),
+    ("LPPool1d", "nn.LPPool1d(2, 3)", [[2, 3, 10]]),
+    ("LPPool2d", "nn.LPPool2d(1.5, (2, 3), stride=(2, 1), ceil_mode=True)", [[2, 3, 7, 8]]),
+    ("LocalResponseNorm", "nn.LocalResponseNorm(3)", [[2, 5, 4, 4]]),
+    ("LocalResponseNorm_3d", "nn.LocalResponseNorm(2, alpha=1e-3, beta=0.5, k=2.0)", [[2, 5, 7]]),
     ("AlphaDropout", "nn.AlphaDropout(0.2)", [[4, 7]]),
     ("FeatureAlphaDropout", "nn.FeatureAlphaDropout(0.2)", [[4, 3, 5, 5]]),
     ("CircularPad1d", "nn.CircularPad1d((1, 2))", [[2, 3, 5]]),

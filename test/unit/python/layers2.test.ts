@@ -75,6 +75,8 @@ describe('torch errors of the new layers are NNM403 on the call', () => {
     ['CircularPad2d: padding wider than the axis', 'model = nn.CircularPad2d(6)\nout = model(torch.randn(2, 3, 5, 4))', /NNM403 .*circular padding \(6, 6\) wraps around more than once on an axis of 5/],
     ['Bilinear: the second input\'s features', 'model = nn.Bilinear(5, 7, 3)\nout = model(torch.randn(4, 5), torch.randn(4, 6))', /NNM403 .*Bilinear expects 7 features on the second input's last axis/],
     ['Bilinear: inputs of different leading axes', 'model = nn.Bilinear(5, 7, 3)\nout = model(torch.randn(4, 2, 5), torch.randn(4, 3, 7))', /NNM403 .*Bilinear's inputs must share their leading axes/],
+    ['LocalResponseNorm: a 2-D input', 'model = nn.LocalResponseNorm(3)\nout = model(torch.randn(4, 5))', /NNM403 .*LocalResponseNorm expects a batched input of 3 or more axes/],
+    ['LPPool2d: a window wider than the image', 'model = nn.LPPool2d(2, 5)\nout = model(torch.randn(2, 3, 4, 4))', /NNM403 .*lppool2d kernel spans 5 but the padded input is only 4/],
     ['SyncBatchNorm: channels', 'model = nn.SyncBatchNorm(6)\nout = model(torch.randn(2, 5, 3))', /NNM403 .*SyncBatchNorm\(6\) expects \[N, 6, \.\.\.\]/],
   ];
   for (const [name, body, expected] of cases) {

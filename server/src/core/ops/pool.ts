@@ -20,7 +20,7 @@ import {
 
 type PoolKind = 'max' | 'avg';
 
-function poolShape(ctx: OpContext, dims: number, name: string): number[] {
+export function poolShape(ctx: OpContext, dims: number, name: string): number[] {
   const shape = expectSpatialRank(ctx, dims, name);
   const { channels, spatial } = splitChannels(shape, ctx.layout);
   const kernel = perDimAtLeast(ctx, 'kernel', dims, 1);

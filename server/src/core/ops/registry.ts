@@ -6,6 +6,7 @@ import { cellOps } from './cell';
 import { rearrangeOps } from './rearrange';
 import { alphaDropoutOps } from './alphaDropout';
 import { bilinearOps } from './bilinear';
+import { powerPoolOps } from './powerPool';
 import { convOps } from './conv';
 import { denseOps } from './dense';
 import { ioOps } from './io';
@@ -30,6 +31,7 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...rearrangeOps,
   ...alphaDropoutOps,
   ...bilinearOps,
+  ...powerPoolOps,
   ...attentionOps,
 ];
 

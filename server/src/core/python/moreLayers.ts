@@ -1,8 +1,8 @@
 // More torch.nn layers, beside layers.ts' table: Bilinear, Unflatten, PixelUnshuffle, ChannelShuffle, the
-// Upsampling layers, AdaptiveMaxPool3d, SyncBatchNorm (on one device), AlphaDropout and
+// Upsampling layers, AdaptiveMaxPool3d, LPPool1d/2d, LocalResponseNorm, SyncBatchNorm (on one device), AlphaDropout and
 // FeatureAlphaDropout, CircularPad1d/2d/3d (torch >= 2.1). Written from the PyTorch docs.
 import { describe, int, intOf, NONE, TRUE, FALSE, NotKnown, pythonFloat, type LayerCall, type LayerSpec, type PyValue, type TensorValue } from './values';
-import { flag, need, normState, num, one, rankOf } from './layerArgs';
+import { flag, ints, need, normState, num, one, rankOf } from './layerArgs';
 import { adaptiveCall, padPerAxis, reshapeTo } from './layers';
 
 /** Unflatten(dim, unflattened_size): one axis becomes several, a view; -1 in the sizes is inferred */
@@ -159,6 +159,33 @@ const bilinear: LayerSpec = {
   },
 };
 
+/** LPPool1d/2d(norm_type, kernel_size, stride=None, ceil_mode=False) */
+function lpPool(dims: 1 | 2): LayerSpec {
+  const name = `LPPool${dims}d`;
+  return {
+    name,
+    signature: [['norm_type'], ['kernel_size'], ['stride', NONE], ['ceil_mode', FALSE]],
+    forward(call, inputs) {
+      const x = one(inputs, call);
+      const c = call.config;
+      if (x.batchAxis !== 0 || x.shape.length !== dims + 2) call.fail(`${name} is modelled for a batched [N, C, ${dims === 1 ? 'L' : 'H, W'}] input, got ${describe(x)}`);
+      const stride = c.get('stride');
+      return call.emit(`lppool${dims}d`, [x], { norm: num(c, 'norm_type', call.fail), kernel: ints(c, 'kernel_size', dims, call.fail), ...(stride && stride.kind !== 'none' ? { stride: ints(c, 'stride', dims, call.fail) } : {}), ceil_mode: flag(c, 'ceil_mode', call.fail) });
+    },
+  };
+}
+
+const localResponseNorm: LayerSpec = {
+  name: 'LocalResponseNorm',
+  signature: [['size'], ['alpha', { kind: 'float', value: 1e-4 }], ['beta', { kind: 'float', value: 0.75 }], ['k', { kind: 'float', value: 1 }]],
+  forward(call, inputs) {
+    const x = one(inputs, call);
+    const c = call.config;
+    if (x.batchAxis !== 0 || x.shape.length < 3) call.fail(`LocalResponseNorm expects a batched input of 3 or more axes [N, C, ...], got ${describe(x)}`);
+    return call.emit('local_response_norm', [x], { size: need(c, 'size', call.fail), alpha: num(c, 'alpha', call.fail), beta: num(c, 'beta', call.fail), k: num(c, 'k', call.fail) });
+  },
+};
+
 /** the layers torch added after 1.13, by the torch version (major, minor) that has them */
 export const LAYER_SINCE: Readonly<Record<string, readonly [number, number]>> = { CircularPad1d: [2, 1], CircularPad2d: [2, 1], CircularPad3d: [2, 1] };
 
@@ -171,6 +198,9 @@ export const MORE_LAYERS: readonly LayerSpec[] = [
   upsampling('UpsamplingNearest2d', 'nearest'),
   upsampling('UpsamplingBilinear2d', 'bilinear'),
   adaptiveMaxPool3d,
+  lpPool(1),
+  lpPool(2),
+  localResponseNorm,
   syncBatchNorm,
   alphaDropout('AlphaDropout', false),
   alphaDropout('FeatureAlphaDropout', true),

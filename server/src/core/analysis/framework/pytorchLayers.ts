@@ -264,6 +264,79 @@ function pair(c: StepContext, a: number, b: number): void {
 }
 
 /**
+ * LPPool1d/2d, torch 1.13's composite: x^p (the input's size), its window averages, then
+ * sign(avg) * relu(|avg|) (|avg| freed), times the window size (the product freed), to the power
+ * 1/p. Training keeps x^p, the averages, the sign, relu's result and the scaled sum; the backward
+ * undoes each step in turn, two temporaries at a time. torch frees the op's incoming gradient and
+ * its output (saved by the last power) at the first step; here both wait for the end of the op's
+ * backward: two output-sized tensors more in it (lppool2d training 1.10, torch_ops.json).
+ */
+const lpPool: TorchOpRule = {
+  saves: { inputs: [0], output: true },
+  forward(c) {
+    const I = c.inBytes(0);
+    const O = c.outBytes;
+    const power = c.temp(I);
+    const avg = c.temp(O);
+    if (!c.recording) c.free(power);
+    const sign = c.temp(O);
+    const abs = c.temp(O);
+    const relu = c.temp(O);
+    c.free(abs);
+    const product = c.temp(O);
+    if (!c.recording) {
+      c.free(sign);
+      c.free(relu);
+    }
+    const scaled = c.temp(O);
+    c.free(product);
+    c.output();
+    if (!c.recording) {
+      c.free(scaled);
+      c.free(avg);
+      return;
+    }
+    for (const t of [power, avg, sign, relu, scaled]) c.keep(t);
+  },
+  backward(c) {
+    const I = c.inBytes(0);
+    const O = c.outBytes;
+    const [power, avg, sign, relu, scaled] = c.kept;
+    const drop = (...ts: (Temporary | undefined)[]): void => ts.forEach((t) => t && c.free(t));
+    // out = scaled^(1/p)
+    const a = c.temp(O);
+    const b = c.temp(O);
+    const dScaled = c.temp(O);
+    drop(a, b, scaled);
+    // scaled = product * window
+    const dProduct = c.temp(O);
+    c.free(dScaled);
+    // product = sign * relu
+    const dSign = c.temp(O);
+    const dRelu = c.temp(O);
+    drop(dProduct, sign);
+    const dAbs = c.temp(O);
+    drop(dRelu, relu);
+    // |avg|: sgn(avg) times the gradient
+    const sgn = c.temp(O);
+    const dAvgAbs = c.temp(O);
+    drop(sgn, dAbs, avg);
+    // sign's gradient is zeros, summed with abs'
+    const zeros = c.temp(O);
+    c.free(dSign);
+    const dAvg = c.temp(O);
+    drop(zeros, dAvgAbs);
+    // the window averages, then x^p
+    const dPower = c.temp(I);
+    drop(dAvg, power);
+    const p1 = c.temp(I);
+    const p2 = c.temp(I);
+    if (c.needsGrad(0)) c.gradInput(0);
+    drop(p1, p2, dPower);
+  },
+};
+
+/**
  * the ops whose float64 step (`model.double()`) torch 1.13 runs as its float32 one with 8-byte
  * elements, measured (torch_op_oracle.py's *_fp64 cases; mse_loss in bench/public-peaks.json's
  * examples/time_sequence); the others are not profiled in float64:
@@ -283,4 +356,6 @@ export const LAYER_OPS: Readonly<Record<string, TorchOpRule>> = {
   adaptive_maxpool: adaptiveMaxpool,
   alpha_dropout: alphaDropout,
   bilinear,
+  lppool1d: lpPool,
+  lppool2d: lpPool,
 };
