@@ -61,6 +61,8 @@ CASES = [
     ("lppool2d", "nn.Conv2d(2, 4, 1, bias=False), nn.LPPool2d(2, 2), nn.Flatten(), nn.Linear(36, 1)", [2, 2, 6, 6], ["infer", "train"]),
     ("lppool2d_ceil", "nn.Conv2d(2, 4, 1, bias=False), nn.LPPool2d(3, (3, 2), stride=2, ceil_mode=True), nn.Flatten(), nn.Linear(4 * 3 * 3, 1)", [4, 2, 6, 6], ["infer", "train"]),
     ("lppool1d", "nn.LPPool1d(3, 2)", [2, 4, 8], ["infer"]),
+    ("local_response_norm", "nn.Conv2d(2, 4, 1, bias=False), nn.LocalResponseNorm(3), nn.Conv2d(4, 1, 1)", [2, 2, 6, 6], ["infer", "train"]),
+    ("local_response_norm_3d", "nn.Conv2d(3, 6, 1, bias=False), nn.Flatten(2), nn.LocalResponseNorm(4, k=2.0), nn.Flatten(), nn.Linear(6 * 25, 1)", [3, 3, 5, 5], ["infer", "train"]),
     # CircularPad2d is torch 2.1's; here (1.13) it is F.pad(mode='circular'), which 2.1's layer calls
     ("circular_pad2d", "nn.Conv2d(2, 4, 1, bias=False), nn.CircularPad2d((1, 2, 1, 1))", [2, 2, 6, 6], ["infer"]),
 ]

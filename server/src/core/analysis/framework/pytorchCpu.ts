@@ -241,6 +241,12 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
     const rule = TORCH_CPU_OPS[node.op]!;
     const out = tensors[node.output]!;
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
+    let incomingReleased = false;
+    const releaseIncoming = (): void => {
+      if (incomingReleased) return;
+      incomingReleased = true;
+      trace.release(incoming);
+    };
     const ctx: BackwardContext = {
       ...state.stepContext(node),
       needsGrad,
@@ -287,11 +293,12 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       },
       weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes }),
       kept: state.kept[node.id]!,
+      releaseIncoming,
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
     else rule.backward(ctx);
     grads.delete(node.output);
-    trace.release(incoming);
+    releaseIncoming();
     // the node's saved tensors go with it
     if (!aliased[node.id]) {
       for (const k of savedInputs(node.id)) {

@@ -267,9 +267,9 @@ function pair(c: StepContext, a: number, b: number): void {
  * LPPool1d/2d, torch 1.13's composite: x^p (the input's size), its window averages, then
  * sign(avg) * relu(|avg|) (|avg| freed), times the window size (the product freed), to the power
  * 1/p. Training keeps x^p, the averages, the sign, relu's result and the scaled sum; the backward
- * undoes each step in turn, two temporaries at a time. torch frees the op's incoming gradient and
- * its output (saved by the last power) at the first step; here both wait for the end of the op's
- * backward: two output-sized tensors more in it (lppool2d training 1.10, torch_ops.json).
+ * undoes each step in turn, two temporaries at a time, the incoming gradient let go after the
+ * first. torch frees the output (saved by the last power) then too; here it waits for the end of
+ * the op's backward: an output-sized tensor more in it.
  */
 const lpPool: TorchOpRule = {
   saves: { inputs: [0], output: true },
@@ -308,6 +308,7 @@ const lpPool: TorchOpRule = {
     const b = c.temp(O);
     const dScaled = c.temp(O);
     drop(a, b, scaled);
+    c.releaseIncoming();
     // scaled = product * window
     const dProduct = c.temp(O);
     c.free(dScaled);
@@ -337,6 +338,69 @@ const lpPool: TorchOpRule = {
 };
 
 /**
+ * LocalResponseNorm, torch 1.13's composite: x * x, padded over the channels (its square freed),
+ * averaged over `size` channels (avg_pool3d, which keeps the padded tensor in training), times
+ * alpha plus k (the product freed), to the power beta, then x over it. Training keeps the padded
+ * squares, the sum and its power; the backward undoes each step in turn (x's gradient from the
+ * quotient, then twice from the square, summed).
+ */
+const localResponseNorm: TorchOpRule = {
+  saves: INPUT,
+  forward(c) {
+    const X = c.inBytes(0);
+    const channels = c.inShape(0)[1]!;
+    const size = Number(c.node.attrs['size']);
+    const padded = (X / channels) * (channels + size - 1);
+    const square = c.temp(X);
+    const pad = c.temp(padded);
+    c.free(square);
+    const avg = c.temp(X);
+    if (!c.recording) c.free(pad);
+    const scaled = c.temp(X);
+    const sum = c.temp(X);
+    c.free(scaled);
+    const power = c.temp(X);
+    if (!c.recording) c.free(sum);
+    c.free(avg);
+    c.output();
+    if (!c.recording) {
+      c.free(power);
+      return;
+    }
+    for (const t of [pad, sum, power]) c.keep(t);
+  },
+  backward(c) {
+    const X = c.inBytes(0);
+    const [pad, sum, power] = c.kept;
+    const drop = (...ts: (Temporary | undefined)[]): void => ts.forEach((t) => t && c.free(t));
+    // out = x / d: x's gradient, then d's through three temporaries
+    if (c.needsGrad(0)) c.gradInput(0);
+    drop(c.temp(X), c.temp(X), c.temp(X));
+    const dPower = c.temp(X);
+    c.releaseIncoming();
+    // d = sum^beta
+    const p1 = c.temp(X);
+    const p2 = c.temp(X);
+    const dSum = c.temp(X);
+    drop(p1, p2, dPower, sum, power);
+    // sum = avg * alpha + k
+    const dAvg = c.temp(X);
+    c.free(dSum);
+    // the channel average, then the padding
+    const dPad = c.temp(pad?.bytes ?? 0);
+    drop(dAvg, pad);
+    const dSquare = c.temp(X);
+    c.free(dPad);
+    // x * x: two gradients of x, summed into the quotient's
+    if (c.needsGrad(0)) {
+      c.gradInput(0);
+      c.gradInput(0);
+    }
+    c.free(dSquare);
+  },
+};
+
+/**
  * the ops whose float64 step (`model.double()`) torch 1.13 runs as its float32 one with 8-byte
  * elements, measured (torch_op_oracle.py's *_fp64 cases; mse_loss in bench/public-peaks.json's
  * examples/time_sequence); the others are not profiled in float64:
@@ -358,4 +422,5 @@ export const LAYER_OPS: Readonly<Record<string, TorchOpRule>> = {
   bilinear,
   lppool1d: lpPool,
   lppool2d: lpPool,
+  local_response_norm: localResponseNorm,
 };

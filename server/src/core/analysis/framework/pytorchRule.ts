@@ -62,6 +62,8 @@ export interface BackwardContext extends StepContext {
    * which autograd does once the product's backward has let its temporaries go
    */
   weightGradTensors(tensors: readonly { readonly index: number; readonly elements: number }[]): () => void;
+  /** lets the output's gradient go now, as torch does after the first step of a composite's backward (else at the end of the op's) */
+  releaseIncoming(): void;
   /** the temporaries the forward kept (`keep`), in the order kept */
   readonly kept: readonly Temporary[];
 }
