@@ -333,11 +333,24 @@ function refsOf(trace: Trace, graph: Graph, index: number): SourceRef[] {
 
 function dedupe(diagnostics: readonly CoreDiagnostic[]): CoreDiagnostic[] {
   const seen = new Set<string>();
-  return diagnostics.filter((d) => {
+  return diagnostics.flatMap((d) => {
     const key = `${d.range.start.line}:${d.range.start.character}:${d.code}:${d.message}`;
-    if (seen.has(key)) return false;
+    if (seen.has(key)) return [];
     seen.add(key);
-    return true;
+    const message = shortenCode(d.message);
+    return [message === d.message ? d : { ...d, message }];
+  });
+}
+
+/** the most of a quoted expression a message shows: its range already marks the whole of it */
+const QUOTED_CHARS = 72;
+
+/** a quoted expression over several lines or very long is cut to the start of its first line */
+export function shortenCode(message: string): string {
+  return message.replace(/`([^`]*)`/g, (whole, code: string) => {
+    const line = code.split('\n')[0]!.trimEnd();
+    if (line === code && code.length <= QUOTED_CHARS) return whole;
+    return `\`${line.slice(0, QUOTED_CHARS).trimEnd()} …\``;
   });
 }
 
