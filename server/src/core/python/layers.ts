@@ -88,7 +88,7 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
       b.param('bias', flag(c, 'bias', fail) ? [cout] : undefined);
     },
     forward(call, inputs) {
-      const x = one(inputs, call);
+      let x = one(inputs, call);
       const c = call.config;
       if (rankOf(x) !== dims + 1 || x.batchAxis !== 0) call.fail(`${name} expects a batched [N, C, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}] input, got ${describe(x)}`);
       const cin = need(c, 'in_channels', call.fail);
@@ -100,7 +100,15 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
         pad = mode.value;
       } else pad = ints(c, 'padding', dims, call.fail);
       const pm = c.get('padding_mode');
-      if (pm?.kind === 'str' && pm.value !== 'zeros') call.fail(`padding_mode '${pm.value}' allocates a padded copy memlens does not model yet`);
+      const padMode = pm?.kind === 'str' ? pm.value : 'zeros';
+      if (!['zeros', 'reflect', 'replicate', 'circular'].includes(padMode)) call.fail(`padding_mode '${padMode}' is not a torch padding mode`);
+      if (padMode !== 'zeros') {
+        if (transposed) call.fail(`${name} supports only padding_mode 'zeros'`);
+        // torch pads a copy of the input in that mode, then convolves it unpadded
+        const before = torchModePadding(pad, ints(c, 'kernel_size', dims, call.fail), ints(c, 'dilation', dims, call.fail));
+        if (before.some((p) => p > 0)) x = call.emit('zeropad', [x], { pad: before, mode: padMode }, false, true);
+        pad = 0;
+      }
       const args: Record<string, ArgValue> = {
         filters: need(c, 'out_channels', call.fail),
         kernel: ints(c, 'kernel_size', dims, call.fail),
@@ -114,6 +122,19 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
       return call.emit(transposed ? `conv${dims}d_transpose` : `conv${dims}d`, [x], args);
     },
   };
+}
+
+/** [before, after] per spatial axis of a convolution's padding: 'same' puts the odd one after, as torch does */
+function torchModePadding(pad: ArgValue, kernel: readonly number[], dilation: readonly number[]): number[] {
+  if (pad === 'valid') return kernel.flatMap(() => [0, 0]);
+  if (pad === 'same') {
+    return kernel.flatMap((k, i) => {
+      const total = (dilation[i] ?? 1) * (k - 1);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    });
+  }
+  const each = Array.isArray(pad) ? (pad as readonly number[]) : [Number(pad)];
+  return kernel.flatMap((_, i) => [each[i] ?? each[0]!, each[i] ?? each[0]!]);
 }
 
 // ---------------------------------------------------------------- dense, embedding
@@ -386,19 +407,19 @@ export function flattenCall(call: LayerCall, x: TensorValue, start: number, end:
 export function reshapeTo(call: LayerCall, x: TensorValue, shape: readonly number[], batchAxis: number): TensorValue {
   // a tensor that does not grow with the batch (torch.arange(T).unsqueeze(0)) keeps its whole shape
   if (x.batchAxis < 0 && batchAxis < 0) {
-    const out = call.emit('reshape', [x], { shape: shape.length > 0 ? [...shape] : [1] });
+    const out = call.emit('reshape', [x], { shape: shape.length > 0 ? [...shape] : [1] }, false, true);
     return { ...out, shape: [...shape], batchAxis: -1 };
   }
   if (batchAxis < 0 || batchAxis >= shape.length) call.fail(`the reshape to [${shape.join(', ')}] loses the batch axis`);
   const perSample = shape[batchAxis] === 1 ? shape.filter((_, i) => i !== batchAxis) : [...shape];
   if (perSample.length === 0) perSample.push(1);
-  const out = call.emit('reshape', [x], { shape: perSample });
+  const out = call.emit('reshape', [x], { shape: perSample }, false, true);
   return { ...out, shape: [...shape], batchAxis };
 }
 
 /** x, which does not grow with the batch and has a leading 1, as a view repeated over the batch (torch's expand) */
 export function expandOverBatch(call: LayerCall, x: TensorValue): TensorValue {
-  const out = call.emit('expand_batch', [x], {});
+  const out = call.emit('expand_batch', [x], {}, false, true);
   return { ...out, shape: [1, ...x.shape.slice(1)], batchAxis: 0 };
 }
 

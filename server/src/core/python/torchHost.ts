@@ -984,8 +984,8 @@ export class TorchHost implements Host {
         self: m,
         site,
         config,
-        emit: (op, inputs, a, inPlace) => {
-          const out = trace.emit(op, inputs, a, site, m, inPlace ?? false, label);
+        emit: (op, inputs, a, inPlace, weightless) => {
+          const out = trace.emit(op, inputs, a, site, weightless ? undefined : m, inPlace ?? false, label);
           // the construction site (`self.conv1 = nn.Conv2d(...)`) shows what the layer made too
           if (m.module.site && m.module.site !== site) trace.applications.push({ site: m.module.site, label, ops: [out.id!], output: out.id! });
           return out;
