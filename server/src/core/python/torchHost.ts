@@ -373,8 +373,42 @@ export class TorchHost implements Host {
     if (ns === 'torch.optim' && ['SGD', 'Adam', 'AdamW'].includes(name)) return builtin(full, (args) => this.optimizer(name, args));
     // the pre-0.4 wrapper: a tensor is its own Variable since torch 0.4
     if (full === 'torch.autograd.Variable' || full === 'torch.autograd.variable.Variable') return builtin(full, (args) => args.positional[0] ?? NONE);
-    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => (args.positional[0] ? this.interp.call(args.positional[0], { positional: args.positional.slice(1), keywords: new Map() }, s) : NONE));
+    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => this.checkpoint(args.positional[0], args.positional.slice(1), s));
+    if (full === 'torch.utils.checkpoint.checkpoint_sequential') return builtin(full, (args, s) => this.checkpointSequential(args, s));
     return undefined;
+  }
+
+  /** torch.utils.checkpoint.checkpoint(fn, *args): fn's ops are one checkpointed segment of the model (its own keywords, use_reentrant and preserve_rng_state, change no figure) */
+  private checkpoint(fn: PyValue | undefined, args: readonly PyValue[], site: Node): PyValue {
+    if (!fn) return unknown(site, 'checkpoint() without a function');
+    const run = (): PyValue => this.interp.call(fn, { positional: [...args], keywords: new Map() }, site);
+    return this.active ? this.active.checkpointed(run) : run();
+  }
+
+  /**
+   * checkpoint_sequential(functions, segments, input): the modules split into `segments` runs of
+   * len // segments; every run but the last is checkpointed, the last (with the remainder) runs plainly
+   */
+  private checkpointSequential(args: CallArgs, site: Node): PyValue {
+    const [functions, segmentsValue, input] = [args.positional[0] ?? args.keywords.get('functions'), args.positional[1] ?? args.keywords.get('segments'), args.positional[2] ?? args.keywords.get('input')];
+    const modules = functions?.kind === 'instance' && isModule(functions) ? [...functions.module.children.values()] : functions?.kind === 'list' || functions?.kind === 'tuple' ? functions.items : undefined;
+    const segments = segmentsValue?.kind === 'int' ? segmentsValue.value : undefined;
+    if (!modules || segments === undefined || !input) return unknown(site, 'checkpoint_sequential() with functions, segments or input memlens does not know statically');
+    if (segments < 1) return unknown(site, `checkpoint_sequential() with ${segments} segments`);
+    const size = Math.floor(modules.length / segments);
+    const through = (from: number, to: number, x: PyValue): PyValue => {
+      let out = x;
+      for (let i = from; i < to; i++) out = this.interp.call(modules[i]!, { positional: [out], keywords: new Map() }, site);
+      return out;
+    };
+    let x: PyValue = input;
+    let next = 0;
+    for (let start = 0; size > 0 && start < size * (segments - 1); start += size) {
+      const from = start;
+      x = this.active ? this.active.checkpointed(() => through(from, from + size, x)) : through(from, from + size, x);
+      next = start + size;
+    }
+    return through(next, modules.length, x);
   }
 
   private tensorCall(name: string, args0: CallArgs, site: Node): PyValue {
