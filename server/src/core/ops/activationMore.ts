@@ -3,24 +3,33 @@
 // the backward here is what its derivative needs (the ideal); what torch 1.13 keeps is the PyTorch
 // profile's (analysis/framework/pytorchActivations.ts). Ops torch has no in-place form of never run
 // in place.
-import type { ArgSpec, OpSpec, SavedForBackward } from './types';
+import type { ArgSpec, OpContext, OpSpec, SavedForBackward } from './types';
 import { ShapeError } from './types';
 import { activation } from './activation';
-import { checkedOps, normalizeAxis, numberArg, product, SAVES_INPUT, SAVES_OUTPUT, tensorArg } from './common';
+import { checkedOps, normalizeAxis, numberArg, product, SAVES_INPUT, SAVES_OUTPUT } from './common';
 
 const number = (name: string, dflt: number | undefined, doc: string): ArgSpec => ({ name, kind: 'number', positional: true, ...(dflt === undefined ? { required: true } : { default: dflt }), doc });
 const AXIS: ArgSpec = { name: 'axis', kind: 'int', positional: true, default: -1, doc: 'per-sample axis; negative counts from the end' };
 
+/** a check of an op's arguments: throws ShapeError */
+type ArgCheck = (ctx: OpContext) => void;
+
 /** an elementwise activation torch has no in-place form of */
-function outOfPlace(name: string, summary: string, saved: SavedForBackward, extraArgs: readonly ArgSpec[] = [], check?: OpSpec['inferShape']): OpSpec {
+function outOfPlace(name: string, summary: string, saved: SavedForBackward, extraArgs: readonly ArgSpec[] = [], check?: ArgCheck): OpSpec {
   const base = activation(name, summary, saved, extraArgs);
   const spec: OpSpec = { ...base, args: base.args.filter((a) => a.name !== 'inplace'), inPlace: 'never' };
   return check ? checked(spec, check) : spec;
 }
 
-/** one validation of a shape-preserving op's arguments, then the shape unchanged */
-function checked(spec: OpSpec, check: OpSpec['inferShape']): OpSpec {
-  return { ...spec, inferShape: (ctx) => (check(ctx), spec.inferShape(ctx)) };
+/** the op's arguments checked, then its own shape rule */
+function checked(spec: OpSpec, check: ArgCheck): OpSpec {
+  return {
+    ...spec,
+    inferShape: (ctx) => {
+      check(ctx);
+      return spec.inferShape(ctx);
+    },
+  };
 }
 
 const hardtanh = checked(
@@ -29,25 +38,30 @@ const hardtanh = checked(
     const lo = numberArg(ctx, 'min_val', -1);
     const hi = numberArg(ctx, 'max_val', 1);
     if (!(hi > lo)) throw new ShapeError(`hardtanh needs max_val > min_val, got ${lo} and ${hi}`, 'max_val');
-    return [];
   },
 );
 
-const nonNegativeLambda = (name: string): OpSpec['inferShape'] => (ctx) => {
+const nonNegativeLambda = (name: string): ArgCheck => (ctx) => {
   const l = numberArg(ctx, 'lambd', 0.5);
   if (l < 0) throw new ShapeError(`${name}'s lambd must be at least 0, got ${l}`, 'lambd');
-  return [];
 };
 
 /** RReLU: a random negative slope per element in [lower, upper] while training, their mean at inference */
 const rrelu: OpSpec = {
   ...checked(activation('rrelu', 'Randomised leaky ReLU: a slope drawn per element from U(lower, upper) in training, (lower + upper) / 2 at inference', SAVES_INPUT, [number('lower', 1 / 8, 'least negative slope'), number('upper', 1 / 3, 'greatest negative slope'), { name: 'training', kind: 'bool', default: true, doc: 'draw the slopes (torch: the module while training, F.rrelu(training=True)); false: their mean' }]), (ctx) => {
     if (numberArg(ctx, 'upper', 1 / 3) < numberArg(ctx, 'lower', 1 / 8)) throw new ShapeError('rrelu needs lower <= upper', 'upper');
-    return [];
   }),
-  // the backward multiplies by the slopes drawn (1 where x >= 0): one per element
-  formula: 'shape unchanged; params = 0 (backward reads the slopes drawn)',
-  savedForBackward: { inputs: [], output: false, extraElements: (ctx, out) => ({ perSample: ctx.args['training'] === false ? 0 : product(out), fixed: 0 }), extraDoc: 'the slopes drawn, one per element (when drawn)' },
+  // the backward multiplies by the slopes drawn (1 where x >= 0), one per element; with the mean
+  // slope it is a leaky ReLU, whose output's sign says which
+  formula: 'shape unchanged; params = 0 (backward reads the slopes drawn, or its output with their mean)',
+  savedForBackward: {
+    inputs: [],
+    output: false,
+    outputWhen: (ctx) => ctx.args['training'] === false,
+    outputWhenDoc: 'the slopes are not drawn (their mean)',
+    extraElements: (ctx, out) => ({ perSample: ctx.args['training'] === false ? 0 : product(out), fixed: 0 }),
+    extraDoc: 'the slopes drawn, one per element (when drawn)',
+  },
 };
 
 /** GLU: the first half of an axis times the sigmoid of the second half */
@@ -68,7 +82,6 @@ const glu: OpSpec = {
 function alongAxis(name: string, summary: string): OpSpec {
   return outOfPlace(name, summary, SAVES_OUTPUT, [AXIS], (ctx) => {
     normalizeAxis(numberArg(ctx, 'axis', -1), ctx.inputs[0]!.shape.length, 'axis');
-    return [];
   });
 }
 
