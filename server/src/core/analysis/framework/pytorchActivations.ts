@@ -79,13 +79,17 @@ const logSigmoid: TorchOpRule = pointwise({
 
 /**
  * rrelu allocates a noise tensor of the input's size whatever the mode (the slopes drawn, or
- * untouched at inference), beside its output; autograd keeps it and x (in place: the result)
+ * untouched), beside its output; autograd keeps it and x (in place: the result). Without drawing
+ * (eval, F.rrelu's default) torch computes the mean slope (lower + upper) / 2 from 8-byte double
+ * scalars: six alive at once, beside the output and the noise.
  */
 const rrelu: TorchOpRule = pointwise({
   ...rule(INPUT),
   forward(c) {
+    const draws = c.training && c.node.attrs['training'] !== false;
     const noise = c.temp(c.inBytes(0));
     c.output();
+    c.free(c.temp(draws ? 0 : 6 * 8));
     c.keep(noise);
   },
 });
