@@ -33,7 +33,8 @@ function checked(spec: OpSpec, check: ArgCheck): OpSpec {
 }
 
 const hardtanh = checked(
-  activation('hardtanh', 'Hard tanh: x clipped to [min_val, max_val] (ReLU6 is hardtanh(0, 6))', SAVES_INPUT, [number('min_val', -1, 'lower clip'), number('max_val', 1, 'upper clip')]),
+  // like relu6, the output says where x was inside the clip (torch's backward reads x instead)
+  activation('hardtanh', 'Hard tanh: x clipped to [min_val, max_val] (ReLU6 is hardtanh(0, 6))', SAVES_OUTPUT, [number('min_val', -1, 'lower clip'), number('max_val', 1, 'upper clip')]),
   (ctx) => {
     const lo = numberArg(ctx, 'min_val', -1);
     const hi = numberArg(ctx, 'max_val', 1);
