@@ -105,8 +105,10 @@ describe('torch.nn activation layers', () => {
     assert.match(flat.diagnostics.find((x) => x.code === PY_CODES.shape)?.message ?? '', /Softmax2d expects a 3-D or 4-D input, got a tensor \[N, 16\]/);
   });
 
-  it("LogSoftmax and Softmin without a dim take torch's implicit one (1 for a 2-D or 4-D input)", () => {
+  it("Softmax, LogSoftmax and Softmin without a dim take torch's implicit one (1 for a 2-D or 4-D input)", () => {
     assert.equal(emitted(run('nn.LogSoftmax()(h)'), ['axis']), 'log_softmax axis=0');
+    assert.equal(emitted(run('nn.Softmax()(h)'), ['axis']), 'softmax axis=0');
+    assert.equal(emitted(run('F.softmax(h)'), ['axis']), 'softmax axis=0');
     const image = run('nn.Softmin()(self.conv(h))', 'torch.randn(2, 3, 8, 8)', ['self.conv = nn.Conv2d(3, 6, 3, padding=1)'], 'x');
     assert.equal(emitted(image, ['axis']), 'softmin axis=0');
     // a 3-D input: dim 0 is the batch, which memlens does not reduce over
@@ -135,7 +137,7 @@ describe('torch.nn activation layers', () => {
   });
 
   it('an argument memlens cannot know statically stops with NNM401, not a guess', () => {
-    for (const layer of ['nn.CELU(alpha=float(input()))', 'nn.Threshold(float(input()), 0.0)', 'nn.Hardtanh(max_val=float(input()))']) {
+    for (const layer of ['nn.CELU(alpha=float(input()))', 'nn.Threshold(float(input()), 0.0)', 'nn.Hardtanh(max_val=float(input()))', 'nn.GLU(dim=int(input()))', 'nn.LogSoftmax(dim=int(input()))', 'nn.Softmax(int(input()))']) {
       const r = run('self.act(h)', undefined, [`self.act = ${layer}`]);
       assert.equal(r.graph, undefined, layer);
       assert.ok(r.diagnostics.some((d) => d.code === PY_CODES.unresolved), `${layer}: ${JSON.stringify(r.diagnostics)}`);

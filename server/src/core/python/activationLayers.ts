@@ -1,7 +1,7 @@
 // The rest of torch.nn's activation layers (torch 1.13's constructors), each one registry op
 // (ops/activationMore.ts): the clipping and shrinking ones, the smooth ones, RReLU, GLU and the
 // softmax relatives. ReLU, Softmax and the other common ones are in layers.ts.
-import { elementwise, flag, INPLACE, num, one, perSampleAxis } from './layerArgs';
+import { elementwise, flag, INPLACE, notKnownBecause, num, one, perSampleAxis } from './layerArgs';
 import { describe, int, intOf, NONE, pythonFloat, type LayerSpec, type PyValue, type TensorValue } from './values';
 
 const float = (value: number): PyValue => ({ kind: 'float', value });
@@ -14,13 +14,17 @@ export function implicitSoftmaxDim(x: TensorValue): number {
   return [0, 1, 3].includes(x.shape.length) ? 0 : 1;
 }
 
-/** the per-sample axis of a softmax-family call: its `dim`, or torch's implicit one for None */
-export function softmaxAxis(x: TensorValue, dim: PyValue | undefined, fail: (r: string) => never): number {
+/**
+ * the per-sample axis of a softmax-family call: its `dim`, or torch's implicit one for None; `fail`
+ * for what torch rejects, `unknown` for a dim only a run knows
+ */
+export function softmaxAxis(x: TensorValue, dim: PyValue | undefined, fail: (r: string) => never, unknown: (r: string) => never): number {
   if (!dim || dim.kind === 'none') return perSampleAxis(x, implicitSoftmaxDim(x), fail);
   const d = intOf(dim);
-  if (d === undefined) fail(`\`dim\` is ${describe(dim)}, not a known integer`);
+  if (d === undefined) return unknown(`\`dim\` is ${describe(dim)}, not a known integer`);
   return perSampleAxis(x, d, fail);
 }
+
 
 function alongDim(name: string, op: string): LayerSpec {
   return {
@@ -28,7 +32,7 @@ function alongDim(name: string, op: string): LayerSpec {
     signature: [['dim', NONE]],
     forward: (call, inputs) => {
       const x = one(inputs, call);
-      return call.emit(op, [x], { axis: softmaxAxis(x, call.config.get('dim'), call.fail) });
+      return call.emit(op, [x], { axis: softmaxAxis(x, call.config.get('dim'), call.fail, notKnownBecause) });
     },
   };
 }
@@ -72,9 +76,7 @@ const glu: LayerSpec = {
   signature: [['dim', int(-1)]],
   forward(call, inputs) {
     const x = one(inputs, call);
-    const dim = intOf(call.config.get('dim') ?? NONE);
-    if (dim === undefined) return call.fail('GLU without a known `dim`');
-    return call.emit('glu', [x], { axis: perSampleAxis(x, dim, call.fail) });
+    return call.emit('glu', [x], { axis: softmaxAxis(x, call.config.get('dim'), call.fail, notKnownBecause) });
   },
 };
 

@@ -8,6 +8,11 @@ export function notKnown(name: string, v: PyValue | undefined, what: string): ne
   throw new NotKnown(`\`${name}\` is ${v ? describe(v) : 'missing'}, not ${what}`);
 }
 
+/** a layer argument only a run knows, with the reason: NNM401, not an error of the user's code */
+export function notKnownBecause(reason: string): never {
+  throw new NotKnown(reason);
+}
+
 export function flag(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): boolean {
   const v = config.get(name);
   if (v === undefined) return false;

@@ -2,9 +2,9 @@
 // parameter and buffer tensors each instance registers (what model.parameters() and the state
 // dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
 import type { ArgValue } from '../ops/types';
-import { elementwise, flag, INPLACE, notKnown, num, one, perSampleAxis } from './layerArgs';
-import { MORE_ACTIVATIONS } from './activationLayers';
-import { describe, intOf, NotKnown, numberOf, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { elementwise, flag, INPLACE, notKnown, notKnownBecause, num, one } from './layerArgs';
+import { MORE_ACTIVATIONS, softmaxAxis } from './activationLayers';
+import { describe, intOf, NotKnown, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
 export { perSampleAxis } from './layerArgs';
@@ -234,9 +234,7 @@ const softmaxLayer: LayerSpec = {
   signature: [['dim', NONE]],
   forward(call, inputs) {
     const x = one(inputs, call);
-    const dim = intOf(call.config.get('dim') ?? NONE);
-    if (dim === undefined) return call.fail('Softmax without a known `dim`');
-    return call.emit('softmax', [x], { axis: perSampleAxis(x, dim, call.fail) });
+    return call.emit('softmax', [x], { axis: softmaxAxis(x, call.config.get('dim'), call.fail, notKnownBecause) });
   },
 };
 

@@ -295,7 +295,8 @@ function alongAxis(ctx: TensorContext, name: string, x: TensorValue, args: CallA
   const dim = arg(args, dimIndex, 'dim') ?? (name === 'glu' ? int(-1) : undefined);
   const dtype = args.keywords.get('dtype');
   if (dtype && dtype.kind !== 'none') fail(ctx.site, `${name} with a dtype is not modelled yet`);
-  return ctx.trace.emit(name, [x], { axis: softmaxAxis(x, dim, (r) => fail(ctx.site, r)) }, ctx.site);
+  const stop = (r: string): never => fail(ctx.site, r);
+  return ctx.trace.emit(name, [x], { axis: softmaxAxis(x, dim, stop, stop) }, ctx.site);
 }
 
 /**
