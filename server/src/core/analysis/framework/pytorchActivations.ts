@@ -86,6 +86,8 @@ const logSigmoid: TorchOpRule = pointwise({
 const rrelu: TorchOpRule = pointwise({
   ...rule(INPUT),
   forward(c) {
+    // an inference replay stands for model.eval(), as dropout's does; F.rrelu(training=True) under
+    // no_grad draws too, which this does not tell apart (48 bytes)
     const draws = c.training && c.node.attrs['training'] !== false;
     const noise = c.temp(c.inBytes(0));
     c.output();
