@@ -2,14 +2,12 @@
 // parameter and buffer tensors each instance registers (what model.parameters() and the state
 // dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
 import type { ArgValue } from '../ops/types';
-import { describe, intOf, NotKnown, numberOf, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { elementwise, flag, INPLACE, notKnown, notKnownBecause, num, one } from './layerArgs';
+import { MORE_ACTIVATIONS, softmaxAxis } from './activationLayers';
+import { describe, intOf, NotKnown, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
-
-/** an argument whose value memlens does not know: not an error of the user's code */
-function notKnown(name: string, v: PyValue | undefined, what: string): never {
-  throw new NotKnown(`\`${name}\` is ${v ? describe(v) : 'missing'}, not ${what}`);
-}
+export { perSampleAxis } from './layerArgs';
 
 /** size-like arguments torch requires to be positive (channels, features, groups, layers) */
 const SIZES = new Set(['in_channels', 'out_channels', 'groups', 'in_features', 'out_features', 'num_embeddings', 'embedding_dim', 'num_features', 'num_groups', 'num_channels', 'input_size', 'hidden_size', 'num_layers']);
@@ -35,29 +33,6 @@ function ints(config: ReadonlyMap<string, PyValue>, name: string, dims: number, 
   const n = v === undefined ? undefined : intOf(v);
   if (n === undefined) notKnown(name, v, 'a known integer');
   return Array.from({ length: dims }, () => n);
-}
-
-function flag(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): boolean {
-  const v = config.get(name);
-  if (v === undefined) return false;
-  if (v.kind === 'bool') return v.value;
-  if (v.kind === 'none') return false;
-  const n = numberOf(v);
-  if (n === undefined) notKnown(name, v, 'a known boolean');
-  return n !== 0;
-}
-
-function num(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): number {
-  const v = config.get(name);
-  const n = v === undefined ? undefined : numberOf(v);
-  if (n === undefined) notKnown(name, v, 'a known number');
-  return n;
-}
-
-function one(inputs: readonly PyValue[], call: LayerCall): TensorValue {
-  const x = inputs[0];
-  if (!x || x.kind !== 'tensor') call.fail(`${call.self.cls.name} expects a tensor, got ${x ? describe(x) : 'nothing'}`);
-  return x;
 }
 
 /** per-sample rank a layer needs: torch accepts an unbatched input too, memlens only batched ones */
@@ -275,38 +250,12 @@ const groupNorm: LayerSpec = {
 
 // ---------------------------------------------------------------- activations, dropout
 
-/** an elementwise layer: `args` reads its registry arguments from the constructor's */
-function elementwise(name: string, op: string, signature: Signature, args: (c: ReadonlyMap<string, PyValue>, fail: (r: string) => never) => Record<string, ArgValue> = () => ({})): LayerSpec {
-  return {
-    name,
-    signature,
-    forward(call, inputs) {
-      const x = one(inputs, call);
-      const inPlace = call.config.has('inplace') && flag(call.config, 'inplace', call.fail);
-      return call.emit(op, [x], args(call.config, call.fail), inPlace);
-    },
-  };
-}
-
-const INPLACE: readonly [string, PyValue] = ['inplace', FALSE];
-
-/** the axis of the registry's softmax: torch's dim over the full shape, made per sample */
-export function perSampleAxis(x: TensorValue, dim: number, fail: (r: string) => never): number {
-  const rank = x.shape.length;
-  const d = dim < 0 ? dim + rank : dim;
-  if (d < 0 || d >= rank) fail(`dim ${dim} is out of range for ${describe(x)}`);
-  if (d === x.batchAxis) fail(`an op over the batch axis couples the samples, which memlens does not model`);
-  return x.batchAxis >= 0 && d > x.batchAxis ? d - 1 : d;
-}
-
 const softmaxLayer: LayerSpec = {
   name: 'Softmax',
   signature: [['dim', NONE]],
   forward(call, inputs) {
     const x = one(inputs, call);
-    const dim = intOf(call.config.get('dim') ?? NONE);
-    if (dim === undefined) return call.fail('Softmax without a known `dim`');
-    return call.emit('softmax', [x], { axis: perSampleAxis(x, dim, call.fail) });
+    return call.emit('softmax', [x], { axis: softmaxAxis(x, call.config.get('dim'), call.fail, notKnownBecause) });
   },
 };
 
@@ -659,6 +608,7 @@ export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
     layerNorm,
     groupNorm,
     ...ACTIVATIONS,
+    ...MORE_ACTIVATIONS,
     preluLayer,
     pixelShuffleLayer,
     ...PADDING,
