@@ -984,6 +984,7 @@ export class TorchHost implements Host {
         self: m,
         site,
         config,
+        keywords: args.keywords,
         emit: (op, inputs, a, inPlace) => {
           const out = trace.emit(op, inputs, a, site, m, inPlace ?? false, label);
           // the construction site (`self.conv1 = nn.Conv2d(...)`) shows what the layer made too
