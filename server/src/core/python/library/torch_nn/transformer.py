@@ -76,6 +76,8 @@ class TransformerDecoderLayer(nn.Module):
         self.dropout2 = nn.Dropout(dropout)
         self.dropout3 = nn.Dropout(dropout)
         self.activation = _activation(activation)
+        # what the feed-forward block calls in place of self.activation (see TransformerDecoder)
+        self._copy_activation = None
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
@@ -100,7 +102,8 @@ class TransformerDecoderLayer(nn.Module):
         return self.dropout2(x)
 
     def _ff_block(self, x):
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        act = self.activation if self._copy_activation is None else self._copy_activation
+        x = self.linear2(self.dropout(act(self.linear1(x))))
         return self.dropout3(x)
 
 
@@ -124,6 +127,12 @@ class TransformerDecoder(nn.Module):
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()
         self.layers = _clones(decoder_layer, num_layers)
+        # torch 1.13: a deep copy of a decoder layer whose activation is a module (nn.GELU()) gets
+        # F.relu in its instance dict (TransformerDecoderLayer.__setstate__), which shadows the
+        # module: the copies keep the module (and any parameters it has) but call F.relu
+        for layer in self.layers:
+            if isinstance(layer.activation, nn.Module):
+                layer._copy_activation = F.relu
         self.num_layers = num_layers
         self.norm = norm
 
