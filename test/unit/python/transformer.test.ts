@@ -146,3 +146,24 @@ describe('Transformer errors and limits', () => {
     assert.deepEqual(r.modules.map((x) => x.name), ['model']);
   });
 });
+
+describe('masks given to the model call, is_causal', () => {
+  it('a mask made outside the model and passed to its call is NNM401, never counted as a batched input', () => {
+    const text = `${HEAD}model = nn.Transformer(d_model=32, nhead=4, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=64)\nsrc = torch.randn(10, 4, 32)\ntgt = torch.randn(7, 4, 32)\nmask = nn.Transformer.generate_square_subsequent_mask(7)\nout = model(src, tgt, tgt_mask=mask)\n`;
+    const r = analyzeText(text);
+    assert.equal(r.graphs.length, 0);
+    assert.ok(r.diagnostics.some((d) => d.code === 'NNM401' && /`attn_mask` .* is made outside the model; memlens follows masks made inside forward/.test(d.message)), JSON.stringify(r.diagnostics));
+    // the same call without the mask is analysed, sequence first
+    const plain = analyzeText(text.replace(', tgt_mask=mask', ''));
+    assert.equal(plain.graphs.length, 1, JSON.stringify(plain.diagnostics));
+  });
+
+  it("torch 2's is_causal keywords are accepted and change nothing", () => {
+    const text = `${HEAD}class E(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, 128, batch_first=True), 2)\n    def forward(self, x):\n        mask = nn.Transformer.generate_square_subsequent_mask(x.size(1))\n        return self.enc(x, mask=mask, is_causal=True)\nmodel = E()\nx = torch.randn(2, 9, 64)\nout = model(x)\n`;
+    const causal = analyzeText(text).graphs[0];
+    const plain = analyzeText(text.replace(', is_causal=True', '')).graphs[0];
+    assert.ok(causal && plain);
+    assert.equal(computeFootprint(causal).params.trainable, computeFootprint(plain).params.trainable);
+    assert.deepEqual(causal.ops.map((o) => o.op), plain.ops.map((o) => o.op));
+  });
+});

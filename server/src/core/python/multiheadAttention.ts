@@ -57,11 +57,18 @@ function sequence(call: LayerCall, v: PyValue, what: string, batchFirst: boolean
   return v;
 }
 
-/** a mask argument: None, or a tensor of this model's graph, which the scores read */
-function maskOf(call: LayerCall, v: PyValue, name: string): TensorValue | undefined {
+/**
+ * a mask argument: None, or a tensor of this model's graph, which the scores read. torch's
+ * attn_mask is [L, S] for the whole batch, or [N * heads, L, S]; one with a batch axis of its own
+ * was an example tensor given to the model's call, whose first (or second) axis memlens took for
+ * the batch: not followed, rather than counted as a batched tensor it is not.
+ */
+function maskOf(v: PyValue, name: 'attn_mask' | 'key_padding_mask', heads: number): TensorValue | undefined {
   if (v.kind === 'none') return undefined;
   if (v.kind !== 'tensor') throw new NotKnown(`\`${name}\` is ${describe(v)}, not a known tensor`);
-  if (v.id === undefined) throw new NotKnown(`\`${name}\` ${describe(v)} is made outside the model; memlens follows masks made inside forward`);
+  const outside = `\`${name}\` ${describe(v)} is made outside the model; memlens follows masks made inside forward`;
+  if (v.id === undefined) throw new NotKnown(outside);
+  if (name === 'attn_mask' && v.batchAxis >= 0 && (v.shape.length !== 3 || v.shape[v.batchAxis] !== heads)) throw new NotKnown(outside);
   return v;
 }
 
@@ -115,8 +122,9 @@ export const multiheadAttention: LayerSpec = {
     if (v.shape[2] !== vdim) call.fail(`MultiheadAttention expects a value of ${vdim} features (vdim), got ${describe(v)}`);
     const keyAxis = batchFirst ? 1 : 0;
     if (k.shape[keyAxis] !== v.shape[keyAxis]) call.fail(`MultiheadAttention: the key ${describe(k)} and value ${describe(v)} have different lengths`);
-    const masks = [maskOf(call, a.get('attn_mask')!, 'attn_mask'), maskOf(call, a.get('key_padding_mask')!, 'key_padding_mask')].filter((m): m is TensorValue => m !== undefined);
-    const args = { heads: known(c, 'num_heads'), bias: truth(c.get('bias'), 'bias'), dropout: numberOf(c.get('dropout') ?? NONE) ?? call.fail('`dropout` is not a known number') };
+    const heads = known(c, 'num_heads');
+    const masks = [maskOf(a.get('attn_mask')!, 'attn_mask', heads), maskOf(a.get('key_padding_mask')!, 'key_padding_mask', heads)].filter((m): m is TensorValue => m !== undefined);
+    const args = { heads, bias: truth(c.get('bias'), 'bias'), dropout: numberOf(c.get('dropout') ?? NONE) ?? call.fail('`dropout` is not a known number') };
     // torch's self-attention is the call with one tensor as query, key and value
     const self = k === q && v === q;
     const out = self ? call.emit('attention', [q, ...masks], args) : call.emit('cross_attention', [q, k, v, ...masks], args);

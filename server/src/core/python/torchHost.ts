@@ -195,7 +195,7 @@ export class TorchHost implements Host {
           this.versionNote(site, `\`${site.text}\` is ${has ? 'True' : 'False'} for torch ${this.options.torchVersion} (\`${full}\` arrived in ${since.join('.')}): memlens follows the ${has ? 'True' : 'False'} branch. Set \`memlens.python.torchVersion\` (CLI \`--torch-version\`) to analyse for another torch.`);
           return has ? TRUE : FALSE;
         }
-        if (obj.path === 'torch.nn' && LAYER_CLASSES.has(key.value)) return TRUE;
+        if (obj.path === 'torch.nn' && (LAYER_CLASSES.has(key.value) || LIBRARY_LAYERS.has(key.value))) return TRUE;
         return unknown(site, `whether torch ${this.options.torchVersion} has \`${full}\` is not known to memlens`);
       }
       const v = this.interp.getAttr(obj, key.value, site);
@@ -1102,7 +1102,9 @@ export class TorchHost implements Host {
         const retried = this.startTrace(m, args, site, e.retryBatchAxis);
         const second = this.traces[this.traces.length - 1];
         if (second && second !== trace && !second.stopped) return retried;
-        // the other axis did not fit either: the first reading's reason stands
+        // the other axis did not fit either: the reading that got further explains more (a
+        // sequence-first model stopped later by something memlens does not follow); else the first's reason stands
+        if (second && second !== trace && second.builder.opCount > trace.builder.opCount) return retried;
         if (second && second !== trace) this.traces.splice(this.traces.indexOf(second), 1);
         this.traces.splice(at, 0, trace);
       }
