@@ -86,7 +86,7 @@ describe('Python statement groups', () => {
 
   it('every fixture of the corpus and the generated bench file analyse exactly as in one pass', () => {
     const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.py')).map((f) => join(FIXTURES, f));
-    files.push(...readdirSync(join(FIXTURES, 'resnet_cifar')).filter((f) => f.endsWith('.py')).map((f) => join(FIXTURES, 'resnet_cifar', f)));
+    for (const dir of ['resnet_cifar', 'transformer']) files.push(...readdirSync(join(FIXTURES, dir)).filter((f) => f.endsWith('.py')).map((f) => join(FIXTURES, dir, f)));
     for (const path of files) {
       const text = readFileSync(path, 'utf8');
       assert.equal(seen(analyze(text, { documentKey: path })), seen(analyze(text, { documentKey: path, ungrouped: true })), path);

@@ -4,7 +4,8 @@
 import type { ArgValue } from '../ops/types';
 import { elementwise, flag, INPLACE, notKnown, notKnownBecause, num, one } from './layerArgs';
 import { MORE_ACTIVATIONS, softmaxAxis } from './activationLayers';
-import { describe, intOf, NotKnown, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { describe, intOf, NotKnown, numberOf, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { multiheadAttention } from './multiheadAttention';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
 export { perSampleAxis } from './layerArgs';
@@ -553,41 +554,6 @@ const ACTIVATIONS: readonly LayerSpec[] = [
   elementwise('Hardswish', 'hardswish', [INPLACE]),
   elementwise('Hardsigmoid', 'hardsigmoid', [INPLACE]),
 ];
-
-const multiheadAttention: LayerSpec = {
-  name: 'MultiheadAttention',
-  signature: [['embed_dim'], ['num_heads'], ['dropout', { kind: 'float', value: 0 }], ['bias', TRUE], ['add_bias_kv', FALSE], ['add_zero_attn', FALSE], ['kdim', NONE], ['vdim', NONE], ['batch_first', FALSE]],
-  init(c, b, fail) {
-    const e = need(c, 'embed_dim', fail);
-    const h = need(c, 'num_heads', fail);
-    if (h < 1 || e % h !== 0) fail(`embed_dim (${e}) must be divisible by num_heads (${h})`);
-    for (const k of ['kdim', 'vdim']) {
-      const v = c.get(k);
-      if (v && v.kind !== 'none' && intOf(v) !== e) fail(`${k} other than embed_dim is not modelled yet`);
-    }
-    if (flag(c, 'add_bias_kv', fail) || flag(c, 'add_zero_attn', fail)) fail('add_bias_kv and add_zero_attn are not modelled yet');
-    const bias = flag(c, 'bias', fail);
-    b.attr('embed_dim', int(e));
-    b.attr('num_heads', int(h));
-    b.attr('batch_first', flag(c, 'batch_first', fail) ? TRUE : FALSE);
-    // the packed q, k, v projection, and out_proj (a Linear in torch; its tensors counted here)
-    b.param('in_proj_weight', [3 * e, e]);
-    b.param('in_proj_bias', bias ? [3 * e] : undefined);
-    b.param('out_proj.weight', [e, e]);
-    b.param('out_proj.bias', bias ? [e] : undefined);
-  },
-  forward(call, inputs) {
-    const [q, k, v] = inputs;
-    const x = one(inputs, call);
-    if (k !== q || v !== q) call.fail('attention with keys or values other than the query (cross-attention) is not modelled yet');
-    const c = call.config;
-    const batchFirst = flag(c, 'batch_first', call.fail);
-    if (x.shape.length !== 3 || x.batchAxis !== (batchFirst ? 0 : 1)) call.fail(`MultiheadAttention(batch_first=${batchFirst ? 'True' : 'False'}) expects ${batchFirst ? '[N, L, E]' : '[L, N, E]'}, got ${describe(x)}`);
-    const out = call.emit('attention', [x], { heads: need(c, 'num_heads', call.fail), bias: flag(c, 'bias', call.fail), dropout: num(c, 'dropout', call.fail) });
-    // (output, averaged weights): the weights are not followed
-    return { kind: 'tuple', items: [{ ...out, batchAxis: x.batchAxis, shape: [...x.shape] }, { kind: 'unknown', node: call.site, reason: 'the attention weights MultiheadAttention returns are not followed' }] };
-  },
-};
 
 export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
   [
