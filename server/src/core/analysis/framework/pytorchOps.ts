@@ -6,6 +6,7 @@
 import type { OpNode } from '../../ir';
 import { product } from '../../ops/common';
 import { channelBlock, oneDnnCopies, slowColumns, usesOneDnn, type ConvGeometry } from './onednn';
+import { ATTENTION_OPS } from './pytorchAttention';
 import { RECURRENT_OPS } from './pytorchRecurrent';
 import { BOTH_INPUTS, INPUT, NOTHING, OUTPUT, every, newOutput, nums, passBackward, plainBackward, pointwise, readsInput, rule, type BackwardContext, type ForwardContext, type StepContext, type TorchOpRule } from './pytorchRule';
 
@@ -314,6 +315,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   zeropad: rule(NOTHING),
   constant: rule(NOTHING),
   ...RECURRENT_OPS,
+  ...ATTENTION_OPS,
   cross_entropy: crossEntropy,
   nll_loss: rule(NOTHING),
   mse_loss: rule(BOTH_INPUTS),
