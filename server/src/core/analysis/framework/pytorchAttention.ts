@@ -106,8 +106,8 @@ function attentionGap(node: OpNode, input: readonly number[], training: boolean)
   const a = node.attrs;
   const gaps: string[] = [];
   if (node.inputs.length !== 1) gaps.push(`${node.inputs.length} inputs (a mask, or keys and values of their own)`);
-  if (a['flash'] === true) gaps.push('flash: torch 1.13 has no fused attention kernel on a CPU, and no F.scaled_dot_product_attention (torch 2.0)');
-  if (a['causal'] === true) gaps.push("causal: torch 1.13's MultiheadAttention takes the mask as a tensor (attn_mask), whose dtype and lifetime the graph does not give");
+  if (a['flash'] === true) gaps.push('flash: torch 1.13 has no fused attention on a CPU, F.scaled_dot_product_attention is torch 2.0');
+  if (a['causal'] === true) gaps.push('causal: torch 1.13 takes the mask as an attn_mask tensor, which the graph does not have');
   const unknown = ['batch_first', 'need_weights'].filter((k) => typeof a[k] !== 'boolean');
   if (unknown.length > 0) gaps.push(`${unknown.join(', ')} not on the graph`);
   if ((input[0] ?? 0) < 2) gaps.push('a sequence of one position');
@@ -115,7 +115,7 @@ function attentionGap(node: OpNode, input: readonly number[], training: boolean)
   else if (training && node.params.trainable === 0) gaps.push('frozen weights');
   const heads = Number(a['heads']);
   if (!training && a['batch_first'] === true && a['bias'] === false && Number(a['dropout'] ?? 0) === 0 && heads % 2 === 0) gaps.push("bias=False on torch 1.13's fast path, which raises a TypeError");
-  return gaps.length > 0 ? gaps.join(', ') : null;
+  return gaps.length > 0 ? gaps.join('; ') : null;
 }
 
 const attention: TorchOpRule = {
@@ -150,7 +150,7 @@ const attention: TorchOpRule = {
 /** torch 2.0's F.scaled_dot_product_attention, which torch 1.13 does not have */
 const scaledDotProductAttention: TorchOpRule = {
   saves: NOTHING,
-  gap: () => 'torch 1.13 has no F.scaled_dot_product_attention (torch 2.0)',
+  gap: () => 'torch 1.13 has none: it came with torch 2.0',
   forward: (c) => c.output(),
   backward: () => undefined,
 };
