@@ -98,20 +98,27 @@ ATTENTION_CASES = [
     ("mha_ce_bf_b8", "nn.MultiheadAttention(64, 4, batch_first=True)", [8, 32, 64], {"loss": "cross_entropy"}, ["train"]),
     ("mha_ce_dropout_bf_b1", "nn.MultiheadAttention(64, 4, dropout=0.1, batch_first=True)", [1, 16, 64], {"loss": "cross_entropy"}, ["train"]),
     ("mha_ce_wide_bf_b8", "nn.MultiheadAttention(256, 8, batch_first=True)", [8, 16, 256], {"loss": "cross_entropy"}, ["train"]),
+    # a Linear(E, 2048) after the call: the slow path's batch-first output is a transposed view,
+    # which the linear copies before its product (and saves in training); the fast path's is not
+    ("mha_linear_odd_heads_bf_b8", "nn.MultiheadAttention(192, 3, batch_first=True)", [8, 8, 192], {"linear": 2048}, ["infer", "train"]),
+    ("mha_linear_bf_b8", "nn.MultiheadAttention(256, 8, batch_first=True)", [8, 8, 256], {"linear": 2048}, ["infer", "train"]),
+    ("mha_linear_seq_b8", "nn.MultiheadAttention(256, 8)", [8, 8, 256], {"linear": 2048}, ["infer", "train"]),
 ]
 
 # the wrapper the attention cases run (test/unit/analysis/pytorchProfile.test.ts writes the same
 # class for memlens): the output kept, the weights dropped at once
 ATTENTION_WRAPPER = """
 class Attend(nn.Module):
-    def __init__(self, attn, length, need_weights=True, causal=False):
+    def __init__(self, attn, length, need_weights=True, causal=False, linear=None):
         super().__init__()
         self.attn = attn
         self.need_weights = need_weights
         self.register_buffer("mask", torch.triu(torch.full((length, length), float("-inf")), 1) if causal else None)
+        self.proj = nn.Linear(attn.embed_dim, linear) if linear else None
 
     def forward(self, x):
-        return self.attn(x, x, x, need_weights=self.need_weights, attn_mask=self.mask)[0]
+        y = self.attn(x, x, x, need_weights=self.need_weights, attn_mask=self.mask)[0]
+        return self.proj(y) if self.proj is not None else y
 """
 
 
@@ -120,7 +127,7 @@ def attention_model(layer, shape, call):
     exec(ATTENTION_WRAPPER, scope)
     attn = eval(layer, scope)
     length = shape[1] if attn.batch_first else shape[0]
-    return scope["Attend"](attn, length, call.get("need_weights", True), call.get("attn_mask") == "causal")
+    return scope["Attend"](attn, length, call.get("need_weights", True), call.get("attn_mask") == "causal", call.get("linear"))
 
 
 def peak_of(model, x, mode, loss="sum"):
@@ -162,7 +169,7 @@ def main():
                 peaks[mode] = peak_of(model, x, mode, call.get("loss", "sum"))
             except (TypeError, RuntimeError) as e:
                 errors[mode] = f"{type(e).__name__}: {e}"
-        flags = {"batchFirst": model.attn.batch_first, "needWeights": model.need_weights, "causalMask": model.mask is not None, "loss": call.get("loss", "sum")}
+        flags = {"batchFirst": model.attn.batch_first, "needWeights": model.need_weights, "causalMask": model.mask is not None, "loss": call.get("loss", "sum"), **({"linear": call["linear"]} if "linear" in call else {})}
         cases[case_id] = {"attention": layer, **flags, "input": shape, "peak": peaks, **({"torchError": errors} if errors else {})}
     doc = {
         "meta": {

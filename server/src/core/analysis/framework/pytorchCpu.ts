@@ -170,6 +170,12 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
         const folded = [t.shape.slice(0, -2).reduce((a, b) => a * b, 1), ...t.shape.slice(-2)];
         return viewStrides(t.shape, t.strides, folded) ? 0 : t.bytes;
       },
+      rowsCopy: (k) => {
+        const t = tensors[node.inputs[k]!]!;
+        if (t.shape.length < 3) return 0;
+        const rows = [t.shape.slice(0, -1).reduce((a, b) => a * b, 1), t.shape[t.shape.length - 1]!];
+        return viewStrides(t.shape, t.strides, rows) ? 0 : t.bytes;
+      },
     };
     // autograd keeps a clone of an input that an in-place op is about to overwrite
     if (inPlace && records && rule.clonesInPlaceInput === true) {

@@ -134,9 +134,24 @@ function weightBytes(g: ConvGeometry): number {
   return g.outChannels * (g.inChannels / g.groups) * product(g.kernel) * g.elementBytes;
 }
 
+/**
+ * torch's linear over 3 or more axes folds its input to [rows, features]: a layout no view can
+ * fold (the transposed result of a batch-first attention) is copied first, and the product saves
+ * the copy instead of the input
+ */
 const linear: TorchOpRule = {
-  saves: INPUT,
-  forward: newOutput,
+  saves: NOTHING,
+  forward(c) {
+    const bytes = c.rowsCopy(0);
+    if (bytes === 0) {
+      c.saveInput(0);
+      c.output();
+      return;
+    }
+    const copy = c.temp(bytes);
+    c.output();
+    c.keep(copy);
+  },
   backward(c) {
     every(c, (k) => c.gradInput(k));
     c.weightGrad();

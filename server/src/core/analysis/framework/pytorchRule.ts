@@ -45,6 +45,8 @@ export interface ForwardContext extends StepContext {
   saveInput(k: number): void;
   /** the bytes of the copy torch.matmul makes of input k when it folds the batch dims (0: a view does) */
   foldCopy(k: number): number;
+  /** the bytes of the copy a reshape of input k (3 or more axes) to [rows, its last axis] makes, as torch's linear folds it (0: a view does, or it has 2 axes) */
+  rowsCopy(k: number): number;
 }
 
 /** what an op rule can do while its backward runs */
