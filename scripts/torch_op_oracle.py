@@ -106,7 +106,8 @@ ATTENTION_CASES = [
 ]
 
 # the wrapper the attention cases run (test/unit/analysis/pytorchProfile.test.ts writes the same
-# class for memlens): the output kept, the weights dropped at once
+# class for memlens, without the mask its frontend does not follow): the output kept, the weights
+# dropped at once
 ATTENTION_WRAPPER = """
 class Attend(nn.Module):
     def __init__(self, attn, length, need_weights=True, causal=False, linear=None):
