@@ -1,6 +1,7 @@
 // torch 1.13's composite CPU path for LSTM, GRU and simple RNN layers: the inference forward of any
 // stack, and the training step of one unidirectional layer, replayed allocation by allocation.
 import type { OpNode } from '../../ir';
+import { AllocationReplay } from './allocationReplay';
 import { NOTHING, type BackwardContext, type ForwardContext, type StepContext, type Temporary, type TorchOpRule } from './pytorchRule';
 
 /**
@@ -103,44 +104,6 @@ function recurrentTrainingGap(node: OpNode, input: readonly number[]): string | 
 }
 
 const WEIGHT_GRADS = new Set(['W', 'b', 'Wi']);
-
-/** replays a measured allocation sequence (RecurrentTraining): tensors by size, the oldest of a size freed first */
-class AllocationReplay {
-  private readonly live = new Map<number, Temporary[]>();
-  constructor(
-    private readonly sizes: Readonly<Record<string, number>>,
-    private readonly make: (key: string, bytes: number) => Temporary,
-    private readonly drop: (t: Temporary) => void,
-  ) {}
-
-  adopt(t: Temporary): void {
-    if (t.bytes > 0) this.list(t.bytes).push(t);
-  }
-
-  run(tokens: string): void {
-    for (const token of tokens.split(' ')) {
-      const key = token.slice(1);
-      const bytes = this.sizes[key]!;
-      if (bytes === 0) continue;
-      if (token[0] === '+') this.list(bytes).push(this.make(key, bytes));
-      else {
-        const t = this.list(bytes).shift();
-        if (t) this.drop(t);
-      }
-    }
-  }
-
-  /** what is still alive, oldest first */
-  remaining(): Temporary[] {
-    return [...this.live.values()].flat();
-  }
-
-  private list(bytes: number): Temporary[] {
-    let l = this.live.get(bytes);
-    if (!l) this.live.set(bytes, (l = []));
-    return l;
-  }
-}
 
 function recurrentSizes(c: StepContext, cell: RecurrentCell, contiguous: boolean): Record<string, number> {
   const [n, steps, features] = c.inShape(0) as [number, number, number];
