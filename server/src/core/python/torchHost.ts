@@ -1051,6 +1051,9 @@ export class TorchHost implements Host {
     }
     if (spec) {
       if (!spec.forward) throw new TraceStop(site, `calling ${spec.name} is not modelled by memlens yet`);
+      // a parameter or buffer given to a layer (a registered mask) is read as a tensor, as in tensor calls
+      const asTensor = (v: PyValue): PyValue => (v.kind === 'parameter' ? trace.weightView(v, site) : v);
+      args = { positional: args.positional.map(asTensor), keywords: new Map([...args.keywords].map(([k, v]) => [k, asTensor(v)])) };
       const config = this.layerConfig.get(m) ?? new Map<string, PyValue>();
       const label = this.labels.get(m) ?? spec.name;
       const call: LayerCall = {

@@ -1,6 +1,6 @@
 // torch 1.13's nn.MultiheadAttention on a CPU (self-attention, attn(x, x, x)), replayed allocation
 // by allocation as its allocator traces it (scripts/torch_op_oracle.py's attention cases).
-import type { OpNode } from '../../ir';
+import type { OpNode, Tensor } from '../../ir';
 import { AllocationReplay } from './allocationReplay';
 import { NOTHING, type BackwardContext, type ForwardContext, type StepContext, type TorchOpRule } from './pytorchRule';
 
@@ -14,12 +14,14 @@ interface AttentionCall {
   readonly needWeights: boolean;
   readonly bias: boolean;
   readonly dropout: number;
+  /** an attn_mask is given: never the fast path */
+  readonly masked: boolean;
 }
 
 function callOf(c: StepContext): AttentionCall {
   const [batch, steps, model] = c.inShape(0) as [number, number, number];
   const a = c.node.attrs;
-  return { batch, steps, model, heads: Number(a['heads']), batchFirst: a['batch_first'] === true, needWeights: a['need_weights'] === true, bias: a['bias'] !== false, dropout: Number(a['dropout'] ?? 0) };
+  return { batch, steps, model, heads: Number(a['heads']), batchFirst: a['batch_first'] === true, needWeights: a['need_weights'] === true, bias: a['bias'] !== false, dropout: Number(a['dropout'] ?? 0), masked: c.node.inputs.length > 1 };
 }
 
 /**
@@ -28,7 +30,7 @@ function callOf(c: StepContext): AttentionCall {
  * heads are even and no mask is given; otherwise F.multi_head_attention_forward, op by op
  */
 function fastPath(call: AttentionCall, training: boolean): boolean {
-  return !training && call.batchFirst && call.dropout === 0 && call.heads % 2 === 0;
+  return !training && call.batchFirst && call.dropout === 0 && call.heads % 2 === 0 && !call.masked;
 }
 
 /**
@@ -102,10 +104,20 @@ const INFERENCE_FORWARD = '+Xb +P -Xb +X +X +X -P +D +F +X -F -D +S +S -S +X +Xt
  */
 const FAST_FORWARD = (needWeights: boolean): string => (needWeights ? '+P +P -P +S +X O -X +A -S +D +F -F -D -P -A' : '+P +P -P +S -S +X O -X -P');
 
-function attentionGap(node: OpNode, input: readonly number[], training: boolean): string | null {
+/**
+ * An attn_mask [L, L] made once for the batch (a causal mask): the scores read it in place, so it
+ * changes no allocation in training (measured: a float causal mask, 8 bytes from the unmasked
+ * figure) and keeps inference off the fast path. A key_padding_mask (per sample) is not replayed.
+ */
+function attnMaskOnly(node: OpNode, input: readonly number[], inputs: readonly Tensor[]): boolean {
+  const mask = inputs[1];
+  return node.inputs.length === 2 && mask !== undefined && mask.batchIndependent === true && mask.shape.length === 2 && mask.shape[0] === input[0] && mask.shape[1] === input[0] && (mask.dtype === 'fp32' || mask.dtype === 'fp16' || mask.dtype === 'bf16');
+}
+
+function attentionGap(node: OpNode, input: readonly number[], training: boolean, inputs: readonly Tensor[]): string | null {
   const a = node.attrs;
   const gaps: string[] = [];
-  if (node.inputs.length !== 1) gaps.push(`${node.inputs.length} inputs (a mask, or keys and values of their own)`);
+  if (node.inputs.length !== 1 && !attnMaskOnly(node, input, inputs)) gaps.push(`${node.inputs.length} inputs (a padding mask, a per-sample mask, or keys and values of their own)`);
   if (a['flash'] === true) gaps.push('flash: torch 1.13 has no fused attention on a CPU, F.scaled_dot_product_attention is torch 2.0');
   if (a['causal'] === true) gaps.push('causal: torch 1.13 takes the mask as an attn_mask tensor, which the graph does not have');
   const unknown = ['batch_first', 'need_weights'].filter((k) => typeof a[k] !== 'boolean');

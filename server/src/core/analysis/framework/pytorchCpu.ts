@@ -32,7 +32,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     const rule = TORCH_CPU_OPS[op.op];
     if (!rule) return op.op;
     const input = graph.tensors[op.inputs[0]!]?.shape ?? [];
-    const either = rule.gap?.(op, input, training) ?? null;
+    const either = rule.gap?.(op, input, training, op.inputs.map((t) => graph.tensors[t]!)) ?? null;
     if (either !== null) return `${op.op}${training ? ' training' : ''} (${either})`;
     if (!training) return null;
     if (rule.inferenceOnly === true) return `${op.op} training`;

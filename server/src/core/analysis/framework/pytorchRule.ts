@@ -1,6 +1,6 @@
 // The shape of a PyTorch CPU op rule: what a rule reads and does while its forward and backward
 // run (pytorchCpu.ts provides the contexts), and the small rules most ops are made of.
-import type { AttrValue, OpNode } from '../../ir';
+import type { AttrValue, OpNode, Tensor } from '../../ir';
 
 /** what every op rule reads and does, forward or backward */
 export interface StepContext {
@@ -89,8 +89,8 @@ export interface TorchOpRule {
    * '2 layers'), null when covered; given the per-sample input shape
    */
   trainingGap?(node: OpNode, input: readonly number[]): string | null;
-  /** in either mode, what this node has that is not replayed (e.g. 'flash'), null when covered; given the per-sample input shape */
-  gap?(node: OpNode, input: readonly number[], training: boolean): string | null;
+  /** in either mode, what this node has that is not replayed (e.g. 'flash'), null when covered; given the per-sample input shape and the input tensors */
+  gap?(node: OpNode, input: readonly number[], training: boolean, inputs: readonly Tensor[]): string | null;
   forward(c: ForwardContext): void;
   backward(c: BackwardContext): void;
 }
