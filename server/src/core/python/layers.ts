@@ -531,7 +531,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
       const dropout = layers > 1 ? num(c, 'dropout', call.fail) : 0;
       if (!(dropout >= 0 && dropout <= 1)) call.fail(`dropout probability ${pythonFloat(dropout)} is not between 0 and 1`);
       if (dropout === 1) call.fail('dropout with p = 1 zeroes everything; memlens does not model it');
-      const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0, ...(dropout > 0 ? { dropout } : {}) });
+      const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0, ...(dropout > 0 ? { dropout } : {}), ...(batchFirst ? {} : { batch_first: false }) });
       // (output, h_n) or (output, (h_n, c_n)): the final states are small and not followed
       const h = { kind: 'unknown', node: call.site, reason: `the final hidden state of ${name} is not followed by memlens` } as const;
       // the output keeps the input's layout: [N, L, H] batch first, [L, N, H] otherwise

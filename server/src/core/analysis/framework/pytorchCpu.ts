@@ -239,6 +239,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
     const rule = TORCH_CPU_OPS[node.op]!;
     const out = tensors[node.output]!;
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
+    let incomingReleased = false;
     const ctx: BackwardContext = {
       ...state.stepContext(node),
       needsGrad,
@@ -265,12 +266,16 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
         weightGrads.set(owner, sum);
       },
       weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes }),
+      releaseOutputGrad: () => {
+        if (!incomingReleased) trace.release(incoming);
+        incomingReleased = true;
+      },
       kept: state.kept[node.id]!,
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
     else rule.backward(ctx);
     grads.delete(node.output);
-    trace.release(incoming);
+    if (!incomingReleased) trace.release(incoming);
     // the node's saved tensors go with it
     if (!aliased[node.id]) {
       for (const k of savedInputs(node.id)) {

@@ -55,6 +55,8 @@ export interface BackwardContext extends StepContext {
   weightGrad(): void;
   /** one weight-gradient tensor of the op, made piece by piece (a gradient summed step by step); freed with `free` when superseded */
   weightGradPart(bytes: number): Temporary;
+  /** the output's gradient is let go now, its last reader done before the backward ends (else it goes after it) */
+  releaseOutputGrad(): void;
   /** the temporaries the forward kept (`keep`), in the order kept */
   readonly kept: readonly Temporary[];
 }
