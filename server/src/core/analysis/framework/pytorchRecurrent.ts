@@ -65,8 +65,10 @@ function recurrent(cell: RecurrentCell): TorchOpRule {
       const dirs = attrs['bidirectional'] === true ? 2 : 1;
       const layers = Number(attrs['layers'] ?? 1);
       const state = n * hidden * c.elementBytes;
-      const held: Temporary[] = [c.temp(layers * dirs * state)];
-      if (cell.cellState) held.push(c.temp(layers * dirs * state));
+      // the zero initial state(s), unless the caller passed one
+      const zeros = attrs['initial_state'] === true ? 0 : layers * dirs * state;
+      const held: Temporary[] = [c.temp(zeros)];
+      if (cell.cellState) held.push(c.temp(zeros));
       let input: Temporary | null = null;
       for (let layer = 0; layer < layers; layer++) {
         const last = layer === layers - 1;

@@ -63,6 +63,8 @@ export interface RecurrentLayout {
   readonly dropout: boolean;
   /** the first layer's input is copied time-major for its projection (a batch-first input of N > 1) */
   readonly inputCopy: boolean;
+  /** the caller passed the initial state: torch makes no zero state */
+  readonly initialState: boolean;
 }
 
 /**
@@ -80,8 +82,8 @@ export function trainingEvents(cell: RecurrentTraining, s: RecurrentLayout): { f
   const emit = (to: string[], tokens: string): void => {
     if (tokens) to.push(...tokens.split(' '));
   };
-  // the zero initial state(s), read by every layer and direction's first step
-  emit(f, Array(states).fill('+S').join(' '));
+  // the zero initial state(s), read by every layer and direction's first step, unless the caller gave one
+  if (!s.initialState) emit(f, Array(states).fill('+S').join(' '));
   for (let l = 0; l < s.layers; l++) {
     const top = l === s.layers - 1;
     for (let d = 0; d < s.directions; d++) {
@@ -115,7 +117,7 @@ export function trainingEvents(cell: RecurrentTraining, s: RecurrentLayout): { f
           if (token === '~dY') {
             if (t === 1 && --outputReaders === 0) b.push(l === s.layers - 1 ? '=dY' : '-Y');
           } else if (token === '~h0' || token === '~c0') {
-            if (--zeroReaders[token.slice(1) as 'h0' | 'c0'] === 0) b.push('-S');
+            if (--zeroReaders[token.slice(1) as 'h0' | 'c0'] === 0 && !s.initialState) b.push('-S');
           } else b.push(token);
         }
       }
@@ -210,7 +212,7 @@ export function layoutOf(c: StepContext, cellState: boolean): RecurrentLayout {
   // torch transposes a batch-first input to time-major; the projection copies it unless that is a
   // view already (one sequence); a time-major input is read as it is
   const batchFirst = attrs['batch_first'] !== false;
-  return { layers, directions: attrs['bidirectional'] === true ? 2 : 1, steps, cellState, dropout: layers > 1 && Number(attrs['dropout'] ?? 0) > 0, inputCopy: batchFirst && c.inContiguous(0) && n > 1 };
+  return { layers, directions: attrs['bidirectional'] === true ? 2 : 1, steps, cellState, dropout: layers > 1 && Number(attrs['dropout'] ?? 0) > 0, inputCopy: batchFirst && c.inContiguous(0) && n > 1, initialState: attrs['initial_state'] === true };
 }
 
 /** the training forward: every step's saved tensors kept for the backward */
