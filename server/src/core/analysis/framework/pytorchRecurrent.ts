@@ -3,7 +3,7 @@
 // pytorchRecurrentTraining.ts.
 import type { OpNode } from '../../ir';
 import { NOTHING, type Temporary, type TorchOpRule } from './pytorchRule';
-import { GRU_TRAINING, LSTM_TRAINING, RNN_TRAINING, recurrentTrainingBackward, recurrentTrainingForward, type RecurrentTraining } from './pytorchRecurrentTraining';
+import { GRU_TRAINING, LSTM_TRAINING, RNN_TRAINING, layoutOf, recurrentTrainingBackward, recurrentTrainingForward, type RecurrentTraining } from './pytorchRecurrentTraining';
 
 /**
  * What one step of a torch 1.13 CPU recurrent cell makes beyond the state it keeps, in units of
@@ -42,13 +42,13 @@ function recurrentTrainingGap(node: OpNode, input: readonly number[]): string | 
 
 /**
  * torch 1.13's CPU LSTM / GRU / RNN in inference (aten::lstm's composite path): zero initial
- * states for every layer and direction; per layer and direction a time-major copy of a batch-first
- * input (first layer only), the input projection of the whole sequence (one held at a time), then
- * per time step the cell's products, each step's h kept until the layer's outputs are stacked (the
- * last h, and c, held as the final state); a bidirectional layer concatenates its two stacks and
- * only then lets both directions' steps go; a
- * layer's input is freed when the layer ends. Training is replayed over two or more steps
- * (RecurrentTraining); bias=False, the last step only and one timestep get a reason.
+ * states for every layer and direction (none when the caller passes a state); per layer and
+ * direction a time-major copy of a batch-first input (first layer only, N > 1), the input
+ * projection of the whole sequence (one held at a time), then per time step the cell's products,
+ * each step's h kept until the layer's outputs are stacked (the last h, and c, held as the final
+ * state); a bidirectional layer concatenates its two stacks and only then lets both directions'
+ * steps go; a layer's input is freed when the layer ends. Training is replayed over two or more
+ * steps (pytorchRecurrentTraining.ts); bias=False, the last step only and one timestep get a reason.
  */
 function recurrent(cell: RecurrentCell): TorchOpRule {
   return {
@@ -65,6 +65,7 @@ function recurrent(cell: RecurrentCell): TorchOpRule {
       const dirs = attrs['bidirectional'] === true ? 2 : 1;
       const layers = Number(attrs['layers'] ?? 1);
       const state = n * hidden * c.elementBytes;
+      const inputCopy = layoutOf(c, cell.cellState).inputCopy;
       // the zero initial state(s), unless the caller passed one
       const zeros = attrs['initial_state'] === true ? 0 : layers * dirs * state;
       const held: Temporary[] = [c.temp(zeros)];
@@ -75,7 +76,7 @@ function recurrent(cell: RecurrentCell): TorchOpRule {
         let projection: Temporary | null = null;
         const stacks: Temporary[] = [];
         for (let d = 0; d < dirs; d++) {
-          const copy = c.temp(layer === 0 && c.inContiguous(0) ? n * steps * features * c.elementBytes : 0);
+          const copy = c.temp(layer === 0 && inputCopy ? n * steps * features * c.elementBytes : 0);
           const next = c.temp(steps * n * Math.max(cell.gates, 1) * hidden * c.elementBytes);
           c.free(copy);
           if (projection) c.free(projection);

@@ -5,10 +5,12 @@ import type { BackwardContext, ForwardContext, StepContext, Temporary } from './
 
 /**
  * A cell's measured events, in the tokens of `trainingEvents`: `+k` makes a tensor of size k,
- * `-k` frees the oldest live one of that size. Read off /usr/bin/python3 probes with
- * profile_memory (240 configurations: 1-3 layers, one and two directions, dropout or not,
- * batch-first or not, 5 shapes of N, L, F, H with L >= 2): the events of every probe, in order, are
- * what `trainingEvents` builds. Sizes: u = N x H, G = the N x gH gates (g = 4, 3, 1), W = the H x gH
+ * `-k` frees the oldest live one of that size (the trace gives sizes, not tensors). Read off
+ * allocator probes of torch 1.13 (about 400 configurations: 1-3 layers, one and two directions,
+ * dropout or not, batch-first or time-major, a given initial state or not, the input needing a
+ * gradient or not, 5 shapes of N, L, F, H with L >= 2): every probe's events, in order, are what
+ * `trainingEvents` builds (scripts/torch_rnn_events.py records 108 of them for
+ * test/unit/analysis/pytorchRecurrentEvents.test.ts). Sizes: u = N x H, G = the N x gH gates (g = 4, 3, 1), W = the H x gH
  * hidden weights' gradient, b = a gH bias gradient. The weight gradients are summed step by step out
  * of place: the running total, the step's and the sum (3 W) are alive at once.
  */
