@@ -66,6 +66,9 @@ RNN_CASES = [
     ("lstm_seq_first_2layer_dropout", "nn.LSTM(16, 32, 2, dropout=0.5)", [12, 8, 16], ["infer", "train"]),
     ("gru_seq_first_bi", "nn.GRU(16, 32, bidirectional=True)", [12, 4, 16], ["infer", "train"]),
     ("rnn_seq_first_3layer_b2", "nn.RNN(16, 24, 3, dropout=0.2)", [6, 2, 16], ["train"]),
+    # no biases: no bias gradients, and the backward makes its gradients in another order
+    ("lstm_nobias_bi", "nn.LSTM(16, 32, batch_first=True, bidirectional=True, bias=False)", [8, 12, 16], ["infer", "train"]),
+    ("gru_nobias_seq_first_2layer", "nn.GRU(16, 32, 2, bias=False, dropout=0.3)", [12, 4, 16], ["infer", "train"]),
 ]
 
 

@@ -2,7 +2,7 @@
 pytorchRecurrentTraining.ts): the CPU allocator's events, in order, of one training step of torch
 1.13's LSTM / GRU / RNN at small shapes, for stacks of 1-3 layers, one or two directions, dropout
 between layers or not, batch-first or time-major inputs, an initial state given or not, the input
-needing a gradient or not.
+needing a gradient or not, bias=False.
 
 Each event is the signed byte count of one '[memory]' record of
 torch.autograd.profiler.profile(profile_memory=True, use_kineto=False), sorted by start time (the
@@ -28,14 +28,15 @@ CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "simple_rnn": nn.RNN}
 
 # (layers, bidirectional, dropout)
 STACKS = [(1, False, 0.0), (2, False, 0.3), (1, True, 0.0), (2, True, 0.0), (2, True, 0.3), (3, False, 0.0)]
+NO_BIAS_STACKS = [(1, False, 0.0), (2, True, 0.3), (3, False, 0.0)]
 # (N, L, F, H): three steps (an inner step) and two (the last step is step 1); distinct sizes
 SHAPES = [(2, 3, 5, 6), (3, 2, 4, 5)]
 
 
-def events(cell, layers, bidirectional, dropout, batch_first, shape, state, input_grad):
+def events(cell, layers, bidirectional, dropout, batch_first, shape, state, input_grad, bias):
     n, steps, features, hidden = shape
     torch.manual_seed(0)
-    layer = CELLS[cell](features, hidden, layers, batch_first=batch_first, bidirectional=bidirectional, dropout=dropout)
+    layer = CELLS[cell](features, hidden, layers, batch_first=batch_first, bidirectional=bidirectional, dropout=dropout, bias=bias)
     x = torch.randn(n, steps, features) if batch_first else torch.randn(steps, n, features)
     x.requires_grad_(input_grad)
     rows = layers * (2 if bidirectional else 1)
@@ -65,22 +66,23 @@ def events(cell, layers, bidirectional, dropout, batch_first, shape, state, inpu
 def main():
     torch.set_num_threads(1)
     cases = []
-    variants = [(False, False), (True, False), (False, True)]
+    # (initial state given, input gradient, bias)
+    variants = [(False, False, True), (True, False, True), (False, True, True), (False, False, False)]
     for cell in CELLS:
         for layers, bidirectional, dropout in STACKS:
             for batch_first in (True, False):
                 # the second shape batch-first only; the variants (a given initial state; the input
                 # needing a gradient, time-major only: a batch-first leaf's .grad is copied
-                # contiguous, outside the layer) at the first shape
+                # contiguous, outside the layer; bias=False on three stacks) at the first shape
                 for shape in SHAPES if batch_first else SHAPES[:1]:
-                    for state, input_grad in variants if shape == SHAPES[0] else variants[:1]:
-                        if input_grad and batch_first:
+                    for state, input_grad, bias in variants if shape == SHAPES[0] else variants[:1]:
+                        if (input_grad and batch_first) or (not bias and (layers, bidirectional, dropout) not in NO_BIAS_STACKS):
                             continue
-                        forward, backward = events(cell, layers, bidirectional, dropout, batch_first, shape, state, input_grad)
+                        forward, backward = events(cell, layers, bidirectional, dropout, batch_first, shape, state, input_grad, bias)
                         n, steps, features, hidden = shape
                         cases.append({
                             "cell": cell, "layers": layers, "bidirectional": bidirectional, "dropout": dropout,
-                            "batchFirst": batch_first, "initialState": state, "inputGrad": input_grad,
+                            "batchFirst": batch_first, "initialState": state, "inputGrad": input_grad, "bias": bias,
                             "n": n, "steps": steps, "features": features, "hidden": hidden,
                             "forward": " ".join(map(str, forward)), "backward": " ".join(map(str, backward)),
                         })

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GRU_TRAINING, LSTM_TRAINING, RNN_TRAINING, trainingEvents, trainingSizes, type RecurrentLayout, type RecurrentTraining } from '../../../server/src/core/analysis/framework/pytorchRecurrentTraining';
+import { GRU_TRAINING, GRU_TRAINING_NO_BIAS, LSTM_TRAINING, LSTM_TRAINING_NO_BIAS, RNN_TRAINING, RNN_TRAINING_NO_BIAS, trainingEvents, trainingSizes, type CellTraining, type RecurrentLayout } from '../../../server/src/core/analysis/framework/pytorchRecurrentTraining';
 
 interface EventCase {
   cell: 'lstm' | 'gru' | 'simple_rnn';
@@ -15,6 +15,7 @@ interface EventCase {
   batchFirst: boolean;
   initialState: boolean;
   inputGrad: boolean;
+  bias: boolean;
   n: number;
   steps: number;
   features: number;
@@ -24,23 +25,28 @@ interface EventCase {
 }
 
 const fixture = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'python', 'torch_rnn_events.json'), 'utf8')) as { cases: EventCase[] };
-const CELLS: Readonly<Record<EventCase['cell'], readonly [RecurrentTraining, number]>> = { lstm: [LSTM_TRAINING, 4], gru: [GRU_TRAINING, 3], simple_rnn: [RNN_TRAINING, 1] };
+const CELLS: Readonly<Record<EventCase['cell'], readonly [CellTraining, number]>> = {
+  lstm: [{ bias: LSTM_TRAINING, noBias: LSTM_TRAINING_NO_BIAS }, 4],
+  gru: [{ bias: GRU_TRAINING, noBias: GRU_TRAINING_NO_BIAS }, 3],
+  simple_rnn: [{ bias: RNN_TRAINING, noBias: RNN_TRAINING_NO_BIAS }, 1],
+};
 const numbers = (s: string): number[] => (s ? s.split(' ').map(Number) : []);
 
 describe('recurrent training events against torch 1.13 (torch_rnn_events.json)', () => {
-  it('covers stacks, both directions, dropout, both layouts, a given state and an input gradient', () => {
+  it('covers stacks, both directions, dropout, both layouts, a given state, an input gradient and bias=False', () => {
     const c = fixture.cases;
     assert.ok(c.length >= 100);
-    for (const has of [(x: EventCase) => x.layers === 3, (x) => x.bidirectional && x.dropout > 0, (x) => !x.batchFirst, (x) => x.initialState, (x) => x.inputGrad && x.bidirectional, (x) => x.steps === 2] as ((x: EventCase) => boolean)[]) {
+    for (const has of [(x: EventCase) => x.layers === 3, (x) => x.bidirectional && x.dropout > 0, (x) => !x.batchFirst, (x) => x.initialState, (x) => x.inputGrad && x.bidirectional, (x) => x.steps === 2, (x) => !x.bias && x.bidirectional] as ((x: EventCase) => boolean)[]) {
       assert.ok(c.some(has));
     }
   });
 
   for (const c of fixture.cases) {
-    const name = `${c.cell} ${c.layers} layer(s)${c.bidirectional ? ', bidirectional' : ''}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}, ${c.batchFirst ? 'batch-first' : 'time-major'} [N=${c.n}, L=${c.steps}, F=${c.features}, H=${c.hidden}]${c.initialState ? ', initial state given' : ''}${c.inputGrad ? ', input gradient' : ''}`;
+    const name = `${c.cell} ${c.layers} layer(s)${c.bidirectional ? ', bidirectional' : ''}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}, ${c.batchFirst ? 'batch-first' : 'time-major'} [N=${c.n}, L=${c.steps}, F=${c.features}, H=${c.hidden}]${c.initialState ? ', initial state given' : ''}${c.inputGrad ? ', input gradient' : ''}${c.bias ? '' : ', bias=False'}`;
     it(name, () => {
-      const [cell, gates] = CELLS[c.cell];
-      const layout: RecurrentLayout = { layers: c.layers, directions: c.bidirectional ? 2 : 1, steps: c.steps, cellState: c.cell === 'lstm', dropout: c.layers > 1 && c.dropout > 0, inputCopy: c.batchFirst && c.n > 1, initialState: c.initialState };
+      const [training, gates] = CELLS[c.cell];
+      const cell = c.bias ? training.bias : training.noBias;
+      const layout: RecurrentLayout = { layers: c.layers, directions: c.bidirectional ? 2 : 1, steps: c.steps, cellState: c.cell === 'lstm', dropout: c.layers > 1 && c.dropout > 0, inputCopy: c.batchFirst && c.n > 1, initialState: c.initialState, bias: c.bias };
       const sizes = trainingSizes({ n: c.n, steps: c.steps, features: c.features, hidden: c.hidden, elementBytes: 4 }, gates, layout);
       const x = sizes['X']!;
       const events = trainingEvents(cell, layout);

@@ -3,7 +3,7 @@
 // pytorchRecurrentTraining.ts.
 import type { OpNode } from '../../ir';
 import { NOTHING, type Temporary, type TorchOpRule } from './pytorchRule';
-import { GRU_TRAINING, LSTM_TRAINING, RNN_TRAINING, layoutOf, recurrentTrainingBackward, recurrentTrainingForward, type RecurrentTraining } from './pytorchRecurrentTraining';
+import { GRU_TRAINING, GRU_TRAINING_NO_BIAS, LSTM_TRAINING, LSTM_TRAINING_NO_BIAS, RNN_TRAINING, RNN_TRAINING_NO_BIAS, layoutOf, recurrentTrainingBackward, recurrentTrainingForward, type CellTraining } from './pytorchRecurrentTraining';
 
 /**
  * What one step of a torch 1.13 CPU recurrent cell makes beyond the state it keeps, in units of
@@ -18,23 +18,24 @@ interface RecurrentCell {
   /** the cell carries a second state (LSTM's c) */
   readonly cellState: boolean;
   /** its training step (pytorchRecurrentTraining.ts) */
-  readonly training: RecurrentTraining;
+  readonly training: CellTraining;
 }
 
 const CELLS: Readonly<Record<string, RecurrentCell>> = {
   // per step: gates 4, two products (one freed), c_t, h_t: 7 N x H at once
-  lstm: { gates: 4, peakTemps: 2, cellState: true, training: LSTM_TRAINING },
+  lstm: { gates: 4, peakTemps: 2, cellState: true, training: { bias: LSTM_TRAINING, noBias: LSTM_TRAINING_NO_BIAS } },
   // per step: gates 3, one temporary, h_t: 5 at once
-  gru: { gates: 3, peakTemps: 1, cellState: false, training: GRU_TRAINING },
+  gru: { gates: 3, peakTemps: 1, cellState: false, training: { bias: GRU_TRAINING, noBias: GRU_TRAINING_NO_BIAS } },
   // per step: tanh's input, h_t: 2 at once
-  simple_rnn: { gates: 0, peakTemps: 1, cellState: false, training: RNN_TRAINING },
+  simple_rnn: { gates: 0, peakTemps: 1, cellState: false, training: { bias: RNN_TRAINING, noBias: RNN_TRAINING_NO_BIAS } },
 };
 
 /** what of a recurrent layer's configuration its training replay does not cover; null when covered */
 function recurrentTrainingGap(node: OpNode, input: readonly number[]): string | null {
   const attrs = node.attrs;
   const gaps: string[] = [];
-  if (attrs['bias_sets'] !== undefined && Number(attrs['bias_sets']) !== 2) gaps.push('bias=False');
+  // torch's layers have both biases or none; one bias set is Keras'
+  if (Number(attrs['bias_sets'] ?? 2) === 1) gaps.push('one bias set');
   if (attrs['return_sequences'] !== true) gaps.push('the last step only');
   if ((input[0] ?? 0) < 2) gaps.push('one timestep');
   return gaps.length > 0 ? gaps.join(', ') : null;
@@ -48,7 +49,7 @@ function recurrentTrainingGap(node: OpNode, input: readonly number[]): string | 
  * each step's h kept until the layer's outputs are stacked (the last h, and c, held as the final
  * state); a bidirectional layer concatenates its two stacks and only then lets both directions'
  * steps go; a layer's input is freed when the layer ends. Training is replayed over two or more
- * steps (pytorchRecurrentTraining.ts); bias=False, the last step only and one timestep get a reason.
+ * steps (pytorchRecurrentTraining.ts); one bias set, the last step only and one timestep get a reason.
  */
 function recurrent(cell: RecurrentCell): TorchOpRule {
   return {

@@ -54,6 +54,34 @@ export const RNN_TRAINING: RecurrentTraining = {
   first: '+u -u -u +W +b ~h0 +b -b -b +W -W -W',
 };
 
+/** bias=False: no bias gradients, and the hidden weights' gradient made before the step's state gradient */
+export const LSTM_TRAINING_NO_BIAS: RecurrentTraining = {
+  ...LSTM_TRAINING,
+  last: '+u +u +u -u -u +u +u +u +u -u -u +u -u +u -u +u -u +u -u -G +G -u -u -u -u +W +u -u +u ~dY -u',
+  inner: '+u +u -u +u -u -u +u -u -u +u +u +u +u -u -u +u -u +u -u +u -u +u -u -G +G -u -u -u -u +W +u -u +u ~dY -u +W -W -W',
+  first: '+u +u -u +u -u -u +u -u -u +u +u +u -u ~c0 +u -u +u -u +u -u +u -u -G +G -u -u -u -u +W ~h0 +W -W -W',
+};
+
+export const GRU_TRAINING_NO_BIAS: RecurrentTraining = {
+  ...GRU_TRAINING,
+  last: '+u +u -u +u +u +u ~dY -u -u +u -u -u +u +u -u +u -u +u -u -G +G -u +W +u -G -u +u -u -u +G -u -u -u',
+  inner: '+u +u -u +u +u ~dY +u -u -u -u +u -u -u +u +u -u +u -u +u -u -G +G -u +W +u -G -u +u -u -u +W -W -W +G -u -u -u',
+  first: '+u +u -u +u -u +u -u -u +u -u -u +u +u -u +u -u +u -u -G +G -u +W -G ~h0 +W -W -W +G -u -u -u',
+};
+
+export const RNN_TRAINING_NO_BIAS: RecurrentTraining = {
+  ...RNN_TRAINING,
+  last: '+u -u +W +u +u ~dY -u',
+  inner: '+u -u -u +W +u +u ~dY -u +W -W -W',
+  first: '+u -u -u +W ~h0 +W -W -W',
+};
+
+/** a cell's events with and without biases */
+export interface CellTraining {
+  readonly bias: RecurrentTraining;
+  readonly noBias: RecurrentTraining;
+}
+
 /** what a layer stack's events depend on */
 export interface RecurrentLayout {
   readonly layers: number;
@@ -67,6 +95,8 @@ export interface RecurrentLayout {
   readonly inputCopy: boolean;
   /** the caller passed the initial state: torch makes no zero state */
   readonly initialState: boolean;
+  /** bias=True (b_ih and b_hh); false: no bias gradients (the cell's NO_BIAS events) */
+  readonly bias: boolean;
 }
 
 /**
@@ -127,10 +157,11 @@ export function trainingEvents(cell: RecurrentTraining, s: RecurrentLayout): { f
       emit(b, ['+P', ...Array(s.steps).fill('-G')].join(' '));
       const inputGrad = l === 0 ? '=dX' : '+Y';
       const weights = l === 0 ? 'I0' : 'I';
-      // a copied input: the bias gradient first (the matmul path); otherwise addmm's order. The
-      // saved input goes when its last direction is done (a copy per direction)
+      // a copied input: the bias gradient first (the matmul path); otherwise addmm's order, or
+      // without a bias mm's (the weights' gradient first). The saved input goes when its last
+      // direction is done (a copy per direction)
       if (copied) emit(b, `+b +${weights} ${inputGrad} -P -X`);
-      else emit(b, `${inputGrad} +${weights} +b -P${l > 0 && d === 0 ? ' -Y' : ''}`);
+      else emit(b, `${s.bias ? `${inputGrad} +${weights} +b` : `+${weights} ${inputGrad}`} -P${l > 0 && d === 0 ? ' -Y' : ''}`);
     }
     if (l === 0) break;
     // two directions' input gradients summed; dropout's backward (the gradient times the mask, the mask let go)
@@ -153,7 +184,7 @@ export interface RecurrentDims {
 export function trainingSizes({ n, steps, features, hidden, elementBytes: e }: RecurrentDims, gates: number, s: RecurrentLayout): Record<string, number> {
   const g = Math.max(gates, 1);
   const u = n * hidden * e;
-  return { u, G: g * u, P: steps * g * u, X: n * steps * features * e, O: steps * u, Y: steps * s.directions * u, S: s.layers * s.directions * u, W: hidden * g * hidden * e, b: g * hidden * e, I0: features * g * hidden * e, I: s.directions * hidden * g * hidden * e, d8: 8, d4: 4 };
+  return { u, G: g * u, P: steps * g * u, X: n * steps * features * e, O: steps * u, Y: steps * s.directions * u, S: s.layers * s.directions * u, W: hidden * g * hidden * e, b: s.bias ? g * hidden * e : 0, I0: features * g * hidden * e, I: s.directions * hidden * g * hidden * e, d8: 8, d4: 4 };
 }
 
 /** replays events: tensors by size, the oldest of a size freed first; `=` hooks call back */
@@ -214,12 +245,13 @@ export function layoutOf(c: StepContext, cellState: boolean): RecurrentLayout {
   // torch transposes a batch-first input to time-major; the projection copies it unless that is a
   // view already (one sequence); a time-major input is read as it is
   const batchFirst = attrs['batch_first'] !== false;
-  return { layers, directions: attrs['bidirectional'] === true ? 2 : 1, steps, cellState, dropout: layers > 1 && Number(attrs['dropout'] ?? 0) > 0, inputCopy: batchFirst && c.inContiguous(0) && n > 1, initialState: attrs['initial_state'] === true };
+  return { layers, directions: attrs['bidirectional'] === true ? 2 : 1, steps, cellState, dropout: layers > 1 && Number(attrs['dropout'] ?? 0) > 0, inputCopy: batchFirst && c.inContiguous(0) && n > 1, initialState: attrs['initial_state'] === true, bias: Number(attrs['bias_sets'] ?? 2) !== 0 };
 }
 
 /** the training forward: every step's saved tensors kept for the backward */
-export function recurrentTrainingForward(c: ForwardContext, cell: RecurrentTraining, gates: number, cellState: boolean): void {
+export function recurrentTrainingForward(c: ForwardContext, training: CellTraining, gates: number, cellState: boolean): void {
   const layout = layoutOf(c, cellState);
+  const cell = layout.bias ? training.bias : training.noBias;
   // without the copy the first projection's saved input is the layer's input itself
   if (!layout.inputCopy) c.saveInput(0);
   const replay = new AllocationReplay(trainingSizes(dimsOf(c), gates, layout), (_key, bytes) => c.temp(bytes), (x) => c.free(x), { Y: () => c.output() });
@@ -227,8 +259,9 @@ export function recurrentTrainingForward(c: ForwardContext, cell: RecurrentTrain
   for (const x of replay.remaining()) c.keep(x);
 }
 
-export function recurrentTrainingBackward(c: BackwardContext, cell: RecurrentTraining, gates: number, cellState: boolean): void {
+export function recurrentTrainingBackward(c: BackwardContext, training: CellTraining, gates: number, cellState: boolean): void {
   const layout = layoutOf(c, cellState);
+  const cell = layout.bias ? training.bias : training.noBias;
   const make = (key: string, bytes: number): Temporary => (WEIGHT_GRADS.has(key) ? c.weightGradPart(bytes) : c.temp(bytes));
   const replay = new AllocationReplay(trainingSizes(dimsOf(c), gates, layout), make, (x) => c.free(x), { dY: () => c.releaseOutputGrad(), dX: () => c.gradInput(0) });
   for (const k of c.kept) replay.adopt(k);
