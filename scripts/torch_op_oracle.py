@@ -24,6 +24,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from python_oracle import cpu_vector_bits, warm_peak  # noqa: E402
+from torch_activation_cases import ACTIVATION_CASES  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "test", "fixtures", "python", "torch_ops.json")
@@ -91,7 +92,7 @@ def main():
     torch.set_num_threads(1)
     torch.manual_seed(0)
     cases = {}
-    for case_id, layers, shape, modes in CASES:
+    for case_id, layers, shape, modes in CASES + ACTIVATION_CASES:
         model = eval(f"nn.Sequential({layers})", {"nn": nn})
         x = torch.randn(*shape)
         cases[case_id] = {"layers": layers, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}

@@ -1,6 +1,7 @@
 // The op table: one entry per op, gathered from one file per family.
 import type { OpSpec } from './types';
 import { activationOps } from './activation';
+import { moreActivationOps } from './activationMore';
 import { attentionOps } from './attention';
 import { convOps } from './conv';
 import { denseOps } from './dense';
@@ -17,6 +18,7 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...denseOps,
   ...normOps,
   ...activationOps,
+  ...moreActivationOps,
   ...poolOps,
   ...shapeOps,
   ...tensorOps,

@@ -2,14 +2,13 @@
 // parameter and buffer tensors each instance registers (what model.parameters() and the state
 // dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
 import type { ArgValue } from '../ops/types';
+import { elementwise, flag, INPLACE, notKnown, notKnownBecause, num, one } from './layerArgs';
+import { MORE_ACTIVATIONS, softmaxAxis } from './activationLayers';
 import { describe, intOf, NotKnown, numberOf, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { multiheadAttention } from './multiheadAttention';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
-
-/** an argument whose value memlens does not know: not an error of the user's code */
-function notKnown(name: string, v: PyValue | undefined, what: string): never {
-  throw new NotKnown(`\`${name}\` is ${v ? describe(v) : 'missing'}, not ${what}`);
-}
+export { perSampleAxis } from './layerArgs';
 
 /** size-like arguments torch requires to be positive (channels, features, groups, layers) */
 const SIZES = new Set(['in_channels', 'out_channels', 'groups', 'in_features', 'out_features', 'num_embeddings', 'embedding_dim', 'num_features', 'num_groups', 'num_channels', 'input_size', 'hidden_size', 'num_layers']);
@@ -35,29 +34,6 @@ function ints(config: ReadonlyMap<string, PyValue>, name: string, dims: number, 
   const n = v === undefined ? undefined : intOf(v);
   if (n === undefined) notKnown(name, v, 'a known integer');
   return Array.from({ length: dims }, () => n);
-}
-
-function flag(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): boolean {
-  const v = config.get(name);
-  if (v === undefined) return false;
-  if (v.kind === 'bool') return v.value;
-  if (v.kind === 'none') return false;
-  const n = numberOf(v);
-  if (n === undefined) notKnown(name, v, 'a known boolean');
-  return n !== 0;
-}
-
-function num(config: ReadonlyMap<string, PyValue>, name: string, fail: (r: string) => never): number {
-  const v = config.get(name);
-  const n = v === undefined ? undefined : numberOf(v);
-  if (n === undefined) notKnown(name, v, 'a known number');
-  return n;
-}
-
-function one(inputs: readonly PyValue[], call: LayerCall): TensorValue {
-  const x = inputs[0];
-  if (!x || x.kind !== 'tensor') call.fail(`${call.self.cls.name} expects a tensor, got ${x ? describe(x) : 'nothing'}`);
-  return x;
 }
 
 /** per-sample rank a layer needs: torch accepts an unbatched input too, memlens only batched ones */
@@ -88,7 +64,7 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
       b.param('bias', flag(c, 'bias', fail) ? [cout] : undefined);
     },
     forward(call, inputs) {
-      const x = one(inputs, call);
+      let x = one(inputs, call);
       const c = call.config;
       if (rankOf(x) !== dims + 1 || x.batchAxis !== 0) call.fail(`${name} expects a batched [N, C, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}] input, got ${describe(x)}`);
       const cin = need(c, 'in_channels', call.fail);
@@ -100,7 +76,15 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
         pad = mode.value;
       } else pad = ints(c, 'padding', dims, call.fail);
       const pm = c.get('padding_mode');
-      if (pm?.kind === 'str' && pm.value !== 'zeros') call.fail(`padding_mode '${pm.value}' allocates a padded copy memlens does not model yet`);
+      const padMode = pm?.kind === 'str' ? pm.value : 'zeros';
+      if (!['zeros', 'reflect', 'replicate', 'circular'].includes(padMode)) call.fail(`padding_mode '${padMode}' is not a torch padding mode`);
+      if (padMode !== 'zeros') {
+        if (transposed) call.fail(`${name} supports only padding_mode 'zeros'`);
+        // torch pads a copy of the input in that mode, then convolves it unpadded
+        const before = torchModePadding(pad, ints(c, 'kernel_size', dims, call.fail), ints(c, 'dilation', dims, call.fail));
+        if (before.some((p) => p > 0)) x = call.emit('zeropad', [x], { pad: before, mode: padMode }, false, true);
+        pad = 0;
+      }
       const args: Record<string, ArgValue> = {
         filters: need(c, 'out_channels', call.fail),
         kernel: ints(c, 'kernel_size', dims, call.fail),
@@ -114,6 +98,19 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
       return call.emit(transposed ? `conv${dims}d_transpose` : `conv${dims}d`, [x], args);
     },
   };
+}
+
+/** [before, after] per spatial axis of a convolution's padding: 'same' puts the odd one after, as torch does */
+function torchModePadding(pad: ArgValue, kernel: readonly number[], dilation: readonly number[]): number[] {
+  if (pad === 'valid') return kernel.flatMap(() => [0, 0]);
+  if (pad === 'same') {
+    return kernel.flatMap((k, i) => {
+      const total = (dilation[i] ?? 1) * (k - 1);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    });
+  }
+  const each = Array.isArray(pad) ? (pad as readonly number[]) : [Number(pad)];
+  return kernel.flatMap((_, i) => [each[i] ?? each[0]!, each[i] ?? each[0]!]);
 }
 
 // ---------------------------------------------------------------- dense, embedding
@@ -254,38 +251,12 @@ const groupNorm: LayerSpec = {
 
 // ---------------------------------------------------------------- activations, dropout
 
-/** an elementwise layer: `args` reads its registry arguments from the constructor's */
-function elementwise(name: string, op: string, signature: Signature, args: (c: ReadonlyMap<string, PyValue>, fail: (r: string) => never) => Record<string, ArgValue> = () => ({})): LayerSpec {
-  return {
-    name,
-    signature,
-    forward(call, inputs) {
-      const x = one(inputs, call);
-      const inPlace = call.config.has('inplace') && flag(call.config, 'inplace', call.fail);
-      return call.emit(op, [x], args(call.config, call.fail), inPlace);
-    },
-  };
-}
-
-const INPLACE: readonly [string, PyValue] = ['inplace', FALSE];
-
-/** the axis of the registry's softmax: torch's dim over the full shape, made per sample */
-export function perSampleAxis(x: TensorValue, dim: number, fail: (r: string) => never): number {
-  const rank = x.shape.length;
-  const d = dim < 0 ? dim + rank : dim;
-  if (d < 0 || d >= rank) fail(`dim ${dim} is out of range for ${describe(x)}`);
-  if (d === x.batchAxis) fail(`an op over the batch axis couples the samples, which memlens does not model`);
-  return x.batchAxis >= 0 && d > x.batchAxis ? d - 1 : d;
-}
-
 const softmaxLayer: LayerSpec = {
   name: 'Softmax',
   signature: [['dim', NONE]],
   forward(call, inputs) {
     const x = one(inputs, call);
-    const dim = intOf(call.config.get('dim') ?? NONE);
-    if (dim === undefined) return call.fail('Softmax without a known `dim`');
-    return call.emit('softmax', [x], { axis: perSampleAxis(x, dim, call.fail) });
+    return call.emit('softmax', [x], { axis: softmaxAxis(x, call.config.get('dim'), call.fail, notKnownBecause) });
   },
 };
 
@@ -386,19 +357,19 @@ export function flattenCall(call: LayerCall, x: TensorValue, start: number, end:
 export function reshapeTo(call: LayerCall, x: TensorValue, shape: readonly number[], batchAxis: number): TensorValue {
   // a tensor that does not grow with the batch (torch.arange(T).unsqueeze(0)) keeps its whole shape
   if (x.batchAxis < 0 && batchAxis < 0) {
-    const out = call.emit('reshape', [x], { shape: shape.length > 0 ? [...shape] : [1] });
+    const out = call.emit('reshape', [x], { shape: shape.length > 0 ? [...shape] : [1] }, false, true);
     return { ...out, shape: [...shape], batchAxis: -1 };
   }
   if (batchAxis < 0 || batchAxis >= shape.length) call.fail(`the reshape to [${shape.join(', ')}] loses the batch axis`);
   const perSample = shape[batchAxis] === 1 ? shape.filter((_, i) => i !== batchAxis) : [...shape];
   if (perSample.length === 0) perSample.push(1);
-  const out = call.emit('reshape', [x], { shape: perSample });
+  const out = call.emit('reshape', [x], { shape: perSample }, false, true);
   return { ...out, shape: [...shape], batchAxis };
 }
 
 /** x, which does not grow with the batch and has a leading 1, as a view repeated over the batch (torch's expand) */
 export function expandOverBatch(call: LayerCall, x: TensorValue): TensorValue {
-  const out = call.emit('expand_batch', [x], {});
+  const out = call.emit('expand_batch', [x], {}, false, true);
   return { ...out, shape: [1, ...x.shape.slice(1)], batchAxis: 0 };
 }
 
@@ -585,41 +556,6 @@ const ACTIVATIONS: readonly LayerSpec[] = [
   elementwise('Hardsigmoid', 'hardsigmoid', [INPLACE]),
 ];
 
-const multiheadAttention: LayerSpec = {
-  name: 'MultiheadAttention',
-  signature: [['embed_dim'], ['num_heads'], ['dropout', { kind: 'float', value: 0 }], ['bias', TRUE], ['add_bias_kv', FALSE], ['add_zero_attn', FALSE], ['kdim', NONE], ['vdim', NONE], ['batch_first', FALSE]],
-  init(c, b, fail) {
-    const e = need(c, 'embed_dim', fail);
-    const h = need(c, 'num_heads', fail);
-    if (h < 1 || e % h !== 0) fail(`embed_dim (${e}) must be divisible by num_heads (${h})`);
-    for (const k of ['kdim', 'vdim']) {
-      const v = c.get(k);
-      if (v && v.kind !== 'none' && intOf(v) !== e) fail(`${k} other than embed_dim is not modelled yet`);
-    }
-    if (flag(c, 'add_bias_kv', fail) || flag(c, 'add_zero_attn', fail)) fail('add_bias_kv and add_zero_attn are not modelled yet');
-    const bias = flag(c, 'bias', fail);
-    b.attr('embed_dim', int(e));
-    b.attr('num_heads', int(h));
-    b.attr('batch_first', flag(c, 'batch_first', fail) ? TRUE : FALSE);
-    // the packed q, k, v projection, and out_proj (a Linear in torch; its tensors counted here)
-    b.param('in_proj_weight', [3 * e, e]);
-    b.param('in_proj_bias', bias ? [3 * e] : undefined);
-    b.param('out_proj.weight', [e, e]);
-    b.param('out_proj.bias', bias ? [e] : undefined);
-  },
-  forward(call, inputs) {
-    const [q, k, v] = inputs;
-    const x = one(inputs, call);
-    if (k !== q || v !== q) call.fail('attention with keys or values other than the query (cross-attention) is not modelled yet');
-    const c = call.config;
-    const batchFirst = flag(c, 'batch_first', call.fail);
-    if (x.shape.length !== 3 || x.batchAxis !== (batchFirst ? 0 : 1)) call.fail(`MultiheadAttention(batch_first=${batchFirst ? 'True' : 'False'}) expects ${batchFirst ? '[N, L, E]' : '[L, N, E]'}, got ${describe(x)}`);
-    const out = call.emit('attention', [x], { heads: need(c, 'num_heads', call.fail), bias: flag(c, 'bias', call.fail), dropout: num(c, 'dropout', call.fail) });
-    // (output, averaged weights): the weights are not followed
-    return { kind: 'tuple', items: [{ ...out, batchAxis: x.batchAxis, shape: [...x.shape] }, { kind: 'unknown', node: call.site, reason: 'the attention weights MultiheadAttention returns are not followed' }] };
-  },
-};
-
 export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
   [
     conv(1, false),
@@ -639,6 +575,7 @@ export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
     layerNorm,
     groupNorm,
     ...ACTIVATIONS,
+    ...MORE_ACTIVATIONS,
     preluLayer,
     pixelShuffleLayer,
     ...PADDING,

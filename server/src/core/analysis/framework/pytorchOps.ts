@@ -6,6 +6,7 @@
 import type { OpNode } from '../../ir';
 import { product } from '../../ops/common';
 import { channelBlock, oneDnnCopies, slowColumns, usesOneDnn, type ConvGeometry } from './onednn';
+import { ACTIVATION_OPS } from './pytorchActivations';
 import { RECURRENT_OPS } from './pytorchRecurrent';
 import { BOTH_INPUTS, INPUT, NOTHING, OUTPUT, every, newOutput, nums, passBackward, plainBackward, pointwise, readsInput, rule, type BackwardContext, type ForwardContext, type StepContext, type TorchOpRule } from './pytorchRule';
 
@@ -262,8 +263,9 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   instancenorm,
   relu: pointwise(rule(OUTPUT)),
   relu6: readsInput(),
-  leaky_relu: pointwise(rule(OUTPUT)),
-  elu: pointwise(rule(OUTPUT)),
+  // out of place they keep x (leaky_relu_ and elu_ keep their result, the same storage)
+  leaky_relu: pointwise(rule(INPUT)),
+  elu: pointwise(rule(INPUT)),
   gelu: readsInput(),
   silu: readsInput(),
   sigmoid: pointwise(rule(OUTPUT)),
@@ -314,6 +316,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   zeropad: rule(NOTHING),
   constant: rule(NOTHING),
   ...RECURRENT_OPS,
+  ...ACTIVATION_OPS,
   cross_entropy: crossEntropy,
   nll_loss: rule(NOTHING),
   mse_loss: rule(BOTH_INPUTS),
