@@ -50,13 +50,13 @@ describe('recurrent training events against torch 1.13 (torch_rnn_events.json)',
       const sizes = trainingSizes({ n: c.n, steps: c.steps, features: c.features, hidden: c.hidden, elementBytes: 4 }, gates, layout);
       const x = sizes['X']!;
       const events = trainingEvents(cell, layout);
-      // hooks: the output (`=Y`) is an allocation; its gradient (`=dY`) is out.sum()'s expanded
-      // 4 bytes in the oracle, not a tensor of its own; the input's gradient (`=dX`) an X-sized one
+      // actions: the output is an allocation; its gradient is out.sum()'s expanded 4 bytes in the
+      // oracle, not a tensor of its own; the input's gradient an X-sized one
       const bytes = (tokens: readonly string[]): number[] =>
         tokens.flatMap((t) => {
-          if (t === '=Y') return [sizes['Y']!];
-          if (t === '=dX') return c.inputGrad ? [x] : [];
-          if (t === '=dY') return [];
+          if (t === 'output') return [sizes['Y']!];
+          if (t === 'gradInput') return c.inputGrad ? [x] : [];
+          if (t === 'releaseGradOutput') return [];
           const size = sizes[t.slice(1)]!;
           return size === 0 ? [] : [t[0] === '+' ? size : -size];
         });

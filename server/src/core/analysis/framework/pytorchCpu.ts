@@ -11,7 +11,7 @@ import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepCont
 import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
-import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, viewStrides } from './strides';
+import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, sequenceFirstStrides, viewStrides } from './strides';
 
 interface LiveTensor {
   storage?: Storage;
@@ -31,9 +31,12 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const gap = (op: OpNode): string | null => {
     const rule = TORCH_CPU_OPS[op.op];
     if (!rule) return op.op;
+    const input = graph.tensors[op.inputs[0]!]?.shape ?? [];
+    const either = rule.gap?.(op, input, training) ?? null;
+    if (either !== null) return `${op.op}${training ? ' training' : ''} (${either})`;
     if (!training) return null;
     if (rule.inferenceOnly === true) return `${op.op} training`;
-    const what = rule.trainingGap?.(op, graph.tensors[op.inputs[0]!]?.shape ?? []) ?? null;
+    const what = rule.trainingGap?.(op, input) ?? null;
     return what === null ? null : `${op.op} training (${what})`;
   };
   const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op)).map(gap).filter((g): g is string => g !== null))];
@@ -136,6 +139,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
           out.storage = trace.alloc(out.bytes, 'activation');
           const followsInput = rule.elementwise === true && node.inputs.some((t) => sameShape(tensors[t]!.shape, out.shape) && isChannelsLast(tensors[t]!.shape, tensors[t]!.strides));
           if ((layout === 'channelsLast' || followsInput) && out.shape.length === 4) out.strides = channelsLastStrides(out.shape);
+          if (layout === 'sequenceFirst' && out.shape.length >= 2) out.strides = sequenceFirstStrides(out.shape);
         }
       },
       inChannelsLast: (k) => {
@@ -171,6 +175,12 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
         if (t.shape.length < 3) return 0;
         const folded = [t.shape.slice(0, -2).reduce((a, b) => a * b, 1), ...t.shape.slice(-2)];
         return viewStrides(t.shape, t.strides, folded) ? 0 : t.bytes;
+      },
+      rowsCopy: (k) => {
+        const t = tensors[node.inputs[k]!]!;
+        if (t.shape.length < 3) return 0;
+        const rows = [t.shape.slice(0, -1).reduce((a, b) => a * b, 1), t.shape[t.shape.length - 1]!];
+        return viewStrides(t.shape, t.strides, rows) ? 0 : t.bytes;
       },
     };
     // autograd keeps a clone of an input that an in-place op is about to overwrite
@@ -373,7 +383,11 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
     const rule = TORCH_CPU_OPS[node.op]!;
     const out = tensors[node.output]!;
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
-    let incomingReleased = false;
+    let incomingHeld = true;
+    const releaseIncoming = (): void => {
+      if (incomingHeld) trace.release(incoming);
+      incomingHeld = false;
+    };
     const ctx: BackwardContext = {
       ...state.stepContext(node),
       needsGrad,
@@ -400,16 +414,13 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
         weightGrads.set(owner, sum);
       },
       weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes }),
-      releaseOutputGrad: () => {
-        if (!incomingReleased) trace.release(incoming);
-        incomingReleased = true;
-      },
       kept: state.kept[node.id]!,
+      releaseGradOutput: releaseIncoming,
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
     else rule.backward(ctx);
     grads.delete(node.output);
-    if (!incomingReleased) trace.release(incoming);
+    releaseIncoming();
     // the node's saved tensors go with it
     if (!aliased[node.id]) {
       for (const k of savedInputs(node.id)) {

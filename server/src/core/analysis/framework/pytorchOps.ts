@@ -7,6 +7,7 @@ import type { OpNode } from '../../ir';
 import { product } from '../../ops/common';
 import { channelBlock, oneDnnCopies, slowColumns, usesOneDnn, type ConvGeometry } from './onednn';
 import { ACTIVATION_OPS } from './pytorchActivations';
+import { ATTENTION_OPS } from './pytorchAttention';
 import { RECURRENT_OPS } from './pytorchRecurrent';
 import { BOTH_INPUTS, INPUT, NOTHING, OUTPUT, every, newOutput, nums, passBackward, plainBackward, pointwise, readsInput, rule, type BackwardContext, type ForwardContext, type StepContext, type TorchOpRule } from './pytorchRule';
 
@@ -134,9 +135,24 @@ function weightBytes(g: ConvGeometry): number {
   return g.outChannels * (g.inChannels / g.groups) * product(g.kernel) * g.elementBytes;
 }
 
+/**
+ * torch's linear over 3 or more axes folds its input to [rows, features]: a layout no view can
+ * fold (the transposed result of a batch-first attention) is copied first, and the product saves
+ * the copy instead of the input
+ */
 const linear: TorchOpRule = {
-  saves: INPUT,
-  forward: newOutput,
+  saves: NOTHING,
+  forward(c) {
+    const bytes = c.rowsCopy(0);
+    if (bytes === 0) {
+      c.saveInput(0);
+      c.output();
+      return;
+    }
+    const copy = c.temp(bytes);
+    c.output();
+    c.keep(copy);
+  },
   backward(c) {
     every(c, (k) => c.gradInput(k));
     c.weightGrad();
@@ -317,6 +333,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   constant: rule(NOTHING),
   ...RECURRENT_OPS,
   ...ACTIVATION_OPS,
+  ...ATTENTION_OPS,
   cross_entropy: crossEntropy,
   nll_loss: rule(NOTHING),
   mse_loss: rule(BOTH_INPUTS),

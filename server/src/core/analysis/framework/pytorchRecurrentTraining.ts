@@ -1,6 +1,7 @@
 // The training step of torch 1.13's composite CPU LSTM / GRU / RNN (autograd records each time
 // step's ops), replayed allocation by allocation as the allocator's trace gives it: any number of
 // layers, one or two directions, dropout between layers or not, a batch-first input or not.
+import { AllocationReplay } from './allocationReplay';
 import type { BackwardContext, ForwardContext, StepContext, Temporary } from './pytorchRule';
 
 /**
@@ -100,8 +101,9 @@ export interface RecurrentLayout {
 }
 
 /**
- * The forward's and the backward's events. Besides `+k` / `-k`: `=Y` the layer's output is made,
- * `=dY` its gradient is let go, `=dX` the input's gradient is made. Sizes (per direction unless
+ * The forward's and the backward's events (AllocationReplay's tokens). Besides `+k` / `-k`:
+ * `output` the layer's output is made, `releaseGradOutput` its gradient is let go, `gradInput` the
+ * input's gradient is made. Sizes (per direction unless
  * said): P = the L x N x gH input projection (and its gradient), X = the time-major copy of the
  * input, O = one direction's stacked output L x N x H, Y = a layer's output L x N x dirs x H (the
  * dropout mask, the dropped output and their gradients too), S = the stacked state, layers x dirs x
@@ -124,10 +126,10 @@ export function trainingEvents(cell: RecurrentTraining, s: RecurrentLayout): { f
       emit(f, `${l === 0 && s.inputCopy ? '+X ' : ''}+P${d === 1 ? ' -P' : ''}`);
       for (let t = 0; t < s.steps; t++) emit(f, cell.step);
       // each step's h stacked (the layer's output when it is the only direction of the last layer)
-      emit(f, s.directions === 1 ? `${top ? '=Y' : '+Y'} -P` : '+O');
+      emit(f, s.directions === 1 ? `${top ? 'output' : '+Y'} -P` : '+O');
     }
     // two directions: the stacks concatenated, then let go with the second projection
-    if (s.directions === 2) emit(f, `${top ? '=Y' : '+Y'} -O -O -P`);
+    if (s.directions === 2) emit(f, `${top ? 'output' : '+Y'} -O -O -P`);
     // dropout: the mask (kept), bernoulli's scalars, the dropped output, the layer's output let go
     if (s.dropout && !top) emit(f, '+Y +d8 +d4 -d4 -d8 +Y -Y');
   }
@@ -147,7 +149,7 @@ export function trainingEvents(cell: RecurrentTraining, s: RecurrentLayout): { f
         const block = t === s.steps - 1 ? cell.last : t === 0 ? cell.first : cell.inner;
         for (const token of block.split(' ')) {
           if (token === '~dY') {
-            if (t === 1 && --outputReaders === 0) b.push(l === s.layers - 1 ? '=dY' : '-Y');
+            if (t === 1 && --outputReaders === 0) b.push(l === s.layers - 1 ? 'releaseGradOutput' : '-Y');
           } else if (token === '~h0' || token === '~c0') {
             if (--zeroReaders[token.slice(1) as 'h0' | 'c0'] === 0 && !s.initialState) b.push('-S');
           } else b.push(token);
@@ -155,7 +157,7 @@ export function trainingEvents(cell: RecurrentTraining, s: RecurrentLayout): { f
       }
       // the projection's gradient concatenated, each step's gate gradient let go
       emit(b, ['+P', ...Array(s.steps).fill('-G')].join(' '));
-      const inputGrad = l === 0 ? '=dX' : '+Y';
+      const inputGrad = l === 0 ? 'gradInput' : '+Y';
       const weights = l === 0 ? 'I0' : 'I';
       // a copied input: the bias gradient first (the matmul path); otherwise addmm's order, or
       // without a bias mm's (the weights' gradient first). The saved input goes when its last
@@ -187,49 +189,6 @@ export function trainingSizes({ n, steps, features, hidden, elementBytes: e }: R
   return { u, G: g * u, P: steps * g * u, X: n * steps * features * e, O: steps * u, Y: steps * s.directions * u, S: s.layers * s.directions * u, W: hidden * g * hidden * e, b: s.bias ? g * hidden * e : 0, I0: features * g * hidden * e, I: s.directions * hidden * g * hidden * e, d8: 8, d4: 4 };
 }
 
-/** replays events: tensors by size, the oldest of a size freed first; `=` hooks call back */
-class AllocationReplay {
-  private readonly live = new Map<number, Temporary[]>();
-  constructor(
-    private readonly sizes: Readonly<Record<string, number>>,
-    private readonly make: (key: string, bytes: number) => Temporary,
-    private readonly drop: (t: Temporary) => void,
-    private readonly hooks: Readonly<Record<string, () => void>>,
-  ) {}
-
-  adopt(t: Temporary): void {
-    if (t.bytes > 0) this.list(t.bytes).push(t);
-  }
-
-  run(tokens: readonly string[]): void {
-    for (const token of tokens) {
-      const key = token.slice(1);
-      if (token[0] === '=') {
-        this.hooks[key]?.();
-        continue;
-      }
-      const bytes = this.sizes[key]!;
-      if (bytes === 0) continue;
-      if (token[0] === '+') this.list(bytes).push(this.make(key, bytes));
-      else {
-        const t = this.list(bytes).shift();
-        if (t) this.drop(t);
-      }
-    }
-  }
-
-  /** what is still alive, oldest first */
-  remaining(): Temporary[] {
-    return [...this.live.values()].flat();
-  }
-
-  private list(bytes: number): Temporary[] {
-    let l = this.live.get(bytes);
-    if (!l) this.live.set(bytes, (l = []));
-    return l;
-  }
-}
-
 const WEIGHT_GRADS = new Set(['W', 'b', 'I0', 'I']);
 
 function dimsOf(c: StepContext): RecurrentDims {
@@ -254,8 +213,8 @@ export function recurrentTrainingForward(c: ForwardContext, training: CellTraini
   const cell = layout.bias ? training.bias : training.noBias;
   // without the copy the first projection's saved input is the layer's input itself
   if (!layout.inputCopy) c.saveInput(0);
-  const replay = new AllocationReplay(trainingSizes(dimsOf(c), gates, layout), (_key, bytes) => c.temp(bytes), (x) => c.free(x), { Y: () => c.output() });
-  replay.run(trainingEvents(cell, layout).forward);
+  const replay = new AllocationReplay(trainingSizes(dimsOf(c), gates, layout), (_key, bytes) => c.temp(bytes), (x) => c.free(x), { output: () => c.output() });
+  replay.run(trainingEvents(cell, layout).forward.join(' '));
   for (const x of replay.remaining()) c.keep(x);
 }
 
@@ -263,7 +222,7 @@ export function recurrentTrainingBackward(c: BackwardContext, training: CellTrai
   const layout = layoutOf(c, cellState);
   const cell = layout.bias ? training.bias : training.noBias;
   const make = (key: string, bytes: number): Temporary => (WEIGHT_GRADS.has(key) ? c.weightGradPart(bytes) : c.temp(bytes));
-  const replay = new AllocationReplay(trainingSizes(dimsOf(c), gates, layout), make, (x) => c.free(x), { dY: () => c.releaseOutputGrad(), dX: () => c.gradInput(0) });
+  const replay = new AllocationReplay(trainingSizes(dimsOf(c), gates, layout), make, (x) => c.free(x), { releaseGradOutput: () => c.releaseGradOutput(), gradInput: () => c.gradInput(0) });
   for (const k of c.kept) replay.adopt(k);
-  replay.run(trainingEvents(cell, layout).backward);
+  replay.run(trainingEvents(cell, layout).backward.join(' '));
 }
