@@ -120,8 +120,9 @@ describe('PyTorch CPU profile: nn.MultiheadAttention against torch 1.13 (torch_o
       it(`${id} ${mode}: ${c.attention}${c.needWeights ? '' : ', need_weights=False'}${c.causalMask ? ', causal float mask' : ''}${c.linear !== undefined ? `, then Linear(${c.input[2]}, ${c.linear})` : ''}`, () => {
         const { graph, patched, batch, expected } = attentionGraphs(id, c, mode, device);
         const node = graph.ops.find((op) => op.op === 'attention')!;
-        // today's frontend does not put batch_first and need_weights on the node: the figure is absent, with the reason
-        if (typeof node.attrs['batch_first'] !== 'boolean') assert.match(String(expected), /attention( training)? \(batch_first, need_weights not on the graph\)/);
+        // the frontend puts the call's batch_first and need_weights on the node (the replay needs both)
+        assert.equal(typeof node.attrs['batch_first'], 'boolean');
+        assert.equal(typeof node.attrs['need_weights'], 'boolean');
         const simulated = simulatePytorchCpu(patched, batch, mode === 'train', ops.meta.cpuVectorBits);
         const error = c.torchError?.[mode];
         if (error !== undefined) {

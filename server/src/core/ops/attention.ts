@@ -70,6 +70,9 @@ function projections(ctx: OpContext, g: Geometry): { trainable: number; nonTrain
 const HEADS_ARG = { name: 'heads', kind: 'int', positional: true, required: true, min: 1, doc: 'attention heads; must divide d' } as const;
 const BIAS_ARG = { name: 'bias', kind: 'bool', default: true, doc: 'biases on the four projections' } as const;
 const DROPOUT_ARG = { name: 'dropout', kind: 'number', default: 0, min: 0, maxExclusive: 1, doc: 'dropout on the attention probabilities (mask not counted)' } as const;
+// how PyTorch's call is made: no ideal figure changes, PyTorch's own copies and code path do
+const BATCH_FIRST_ARG = { name: 'batch_first', kind: 'bool', default: true, doc: "the batch axis comes first (PyTorch's batch_first=True; false: a sequence-first [L, N, d] call). The ideal figures do not change; PyTorch's profile follows its copies" } as const;
+const NEED_WEIGHTS_ARG = { name: 'need_weights', kind: 'bool', default: false, doc: "the call also returns the attention weights averaged over the heads (PyTorch's need_weights, True by default there)" } as const;
 
 const attention: OpSpec = {
   name: 'attention',
@@ -82,6 +85,8 @@ const attention: OpSpec = {
     HEADS_ARG,
     BIAS_ARG,
     DROPOUT_ARG,
+    BATCH_FIRST_ARG,
+    NEED_WEIGHTS_ARG,
     { name: 'causal', kind: 'bool', default: false, doc: 'each position attends to itself and earlier ones (a decoder); the mask is applied to the scores where they are, no memory of its own' },
     { name: 'flash', kind: 'bool', default: false, doc: 'a fused (flash / memory-efficient) kernel: no L x L scores held or saved; the backward recomputes them from q, k, v and one log-sum-exp per row and head' },
   ],
@@ -122,6 +127,8 @@ const crossAttention: OpSpec = {
     HEADS_ARG,
     BIAS_ARG,
     DROPOUT_ARG,
+    BATCH_FIRST_ARG,
+    NEED_WEIGHTS_ARG,
   ],
   inferShape(ctx) {
     const g = crossGeometry(ctx);

@@ -124,7 +124,8 @@ export const multiheadAttention: LayerSpec = {
     if (k.shape[keyAxis] !== v.shape[keyAxis]) call.fail(`MultiheadAttention: the key ${describe(k)} and value ${describe(v)} have different lengths`);
     const heads = known(c, 'num_heads');
     const masks = [maskOf(a.get('attn_mask')!, 'attn_mask', heads), maskOf(a.get('key_padding_mask')!, 'key_padding_mask', heads)].filter((m): m is TensorValue => m !== undefined);
-    const args = { heads, bias: truth(c.get('bias'), 'bias'), dropout: numberOf(c.get('dropout') ?? NONE) ?? call.fail('`dropout` is not a known number') };
+    const needWeights = truth(a.get('need_weights'), 'need_weights');
+    const args = { heads, bias: truth(c.get('bias'), 'bias'), dropout: numberOf(c.get('dropout') ?? NONE) ?? call.fail('`dropout` is not a known number'), batch_first: batchFirst, need_weights: needWeights };
     // torch's self-attention is the call with one tensor as query, key and value
     const self = k === q && v === q;
     const out = self ? call.emit('attention', [q, ...masks], args) : call.emit('cross_attention', [q, k, v, ...masks], args);
