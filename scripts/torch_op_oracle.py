@@ -51,19 +51,27 @@ CASES = [
     ("batchnorm", "nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16)", [4, 16, 8, 8], ["infer", "train"]),
 ]
 
-# recurrent layers, called alone (they return (output, state)): (id, layer as Python source, input shape, modes)
+# recurrent layers, called alone (they return (output, state)): (id, layer as Python source, input shape, modes);
+# the batch is the input's first axis with batch_first=True, its second otherwise
 RNN_CASES = [
     ("lstm_b1", "nn.LSTM(16, 32, batch_first=True)", [1, 12, 16], ["infer", "train"]),
     ("lstm_b8", "nn.LSTM(16, 32, batch_first=True)", [8, 12, 16], ["infer", "train"]),
     ("lstm_2layer_dropout", "nn.LSTM(16, 32, 2, batch_first=True, dropout=0.3)", [8, 12, 16], ["infer", "train"]),
-    ("lstm_bidirectional", "nn.LSTM(16, 32, batch_first=True, bidirectional=True)", [8, 12, 16], ["infer"]),
-    ("lstm_bi_2layer_b1", "nn.LSTM(16, 32, 2, batch_first=True, bidirectional=True)", [1, 12, 16], ["infer"]),
+    ("lstm_bidirectional", "nn.LSTM(16, 32, batch_first=True, bidirectional=True)", [8, 12, 16], ["infer", "train"]),
+    ("lstm_bi_2layer_b1", "nn.LSTM(16, 32, 2, batch_first=True, bidirectional=True)", [1, 12, 16], ["infer", "train"]),
     ("gru_b8", "nn.GRU(16, 32, batch_first=True)", [8, 12, 16], ["infer", "train"]),
     ("gru_bi_2layer", "nn.GRU(16, 32, 2, batch_first=True, bidirectional=True)", [8, 12, 16], ["infer", "train"]),
     ("rnn_b1", "nn.RNN(16, 32, batch_first=True)", [1, 12, 16], ["infer", "train"]),
     # a wide hidden state: the training peak is the backward's three H x 4H weight gradients
     ("lstm_h256_b2", "nn.LSTM(16, 256, batch_first=True)", [2, 12, 16], ["train"]),
     ("rnn_2layer_b8", "nn.RNN(16, 32, 2, batch_first=True)", [8, 12, 16], ["infer", "train"]),
+    # time-major inputs [L, N, F] (batch_first=False): no transposed copy of the input
+    ("lstm_seq_first_2layer_dropout", "nn.LSTM(16, 32, 2, dropout=0.5)", [12, 8, 16], ["infer", "train"]),
+    ("gru_seq_first_bi", "nn.GRU(16, 32, bidirectional=True)", [12, 4, 16], ["infer", "train"]),
+    ("rnn_seq_first_3layer_b2", "nn.RNN(16, 24, 3, dropout=0.2)", [6, 2, 16], ["train"]),
+    # no biases: no bias gradients, and the backward makes its gradients in another order
+    ("lstm_nobias_bi", "nn.LSTM(16, 32, batch_first=True, bidirectional=True, bias=False)", [8, 12, 16], ["infer", "train"]),
+    ("gru_nobias_seq_first_2layer", "nn.GRU(16, 32, 2, bias=False, dropout=0.3)", [12, 4, 16], ["infer", "train"]),
 ]
 
 # nn.MultiheadAttention, self-attention through a wrapper (ATTENTION_WRAPPER: attn(x, x, x) returns
@@ -161,7 +169,8 @@ def main():
     for case_id, layer, shape, modes in RNN_CASES:
         model = eval(layer, {"nn": nn})
         x = torch.randn(*shape)
-        cases[case_id] = {"layer": layer, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
+        batch = shape[0] if model.batch_first else shape[1]
+        cases[case_id] = {"layer": layer, "input": shape, "batch": batch, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
     for case_id, layer, shape, call, modes in ATTENTION_CASES:
         model = attention_model(layer, shape, call)
         x = torch.randn(*shape)

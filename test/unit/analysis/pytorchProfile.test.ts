@@ -25,7 +25,8 @@ const ops = JSON.parse(readFileSync(join(FIXTURES, 'torch_ops.json'), 'utf8')) a
    * that keeps the output (batchFirst, needWeights, causalMask: how torch ran it; torchError: the
    * modes torch raised in)
    */
-  cases: Record<string, { layers?: string; layer?: string; attention?: string; batchFirst?: boolean; needWeights?: boolean; causalMask?: boolean; loss?: 'sum' | 'cross_entropy'; linear?: number; input: number[]; peak: Partial<Record<Mode, number>>; torchError?: Partial<Record<Mode, string>> }>;
+  /** `batch`: a recurrent layer's batch (the input's second axis when it is time-major) */
+  cases: Record<string, { layers?: string; layer?: string; batch?: number; attention?: string; batchFirst?: boolean; needWeights?: boolean; causalMask?: boolean; loss?: 'sum' | 'cross_entropy'; linear?: number; input: number[]; peak: Partial<Record<Mode, number>>; torchError?: Partial<Record<Mode, string>> }>;
 };
 const corpus = JSON.parse(readFileSync(join(FIXTURES, 'oracle.json'), 'utf8')) as {
   meta: { cpuVectorBits: number };
@@ -53,13 +54,6 @@ function expectedActivations(text: string, key: string, mode: Mode, batch: numbe
 
 before(ready);
 
-/** recurrent layers whose training the profile does not replay (one unidirectional layer is), and its reason */
-const RECURRENT_TRAINING_GAPS: Readonly<Record<string, RegExp>> = {
-  lstm_2layer_dropout: /\blstm training \(2 layers\)/,
-  gru_bi_2layer: /\bgru training \(2 layers, bidirectional\)/,
-  rnn_2layer_b8: /\bsimple_rnn training \(2 layers\)/,
-};
-
 describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)', () => {
   const device = cpuFor(ops.meta.cpuVectorBits);
   for (const [id, c] of Object.entries(ops.cases)) {
@@ -71,16 +65,11 @@ describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)
         const build = c.layer !== undefined ? `model = ${c.layer}` : `model = nn.Sequential(${c.layers})`;
         const call = c.layer !== undefined ? 'out, state = model(x)' : 'out = model(x)';
         const text = `import torch\nimport torch.nn as nn\n${build}\nx = torch.randn(${c.input.join(', ')})\n${call}\n${loss}`;
-        const predicted = expectedActivations(text, `/virtual/${id}.py`, mode, c.input[0]!, device);
-        const gap = mode === 'train' ? RECURRENT_TRAINING_GAPS[id] : undefined;
-        if (gap) {
-          // stacked and bidirectional recurrent layers' training is not replayed yet: the reason says which
-          assert.match(String(predicted), gap);
-          return;
-        }
+        const predicted = expectedActivations(text, `/virtual/${id}.py`, mode, c.batch ?? c.input[0]!, device);
         assert.equal(typeof predicted, 'number', String(predicted));
         // exact on most; oneDNN's small bias and scratch copies (64-512 bytes) and the summed loss'
-        // expanded gradient are not replayed: within the issue's [0.9, 1.1]
+        // expanded gradient (memlens seeds the backward with one of the output's size) are not
+        // replayed: within the issue's [0.9, 1.1]
         const ratio = (predicted as number) / measured;
         assert.ok(ratio >= 0.9 && ratio <= 1.1, `predicted ${predicted}, torch ${measured} (${ratio.toFixed(3)})`);
       });
@@ -194,12 +183,6 @@ describe('PyTorch CPU profile: attention forms torch 1.13 cannot run as written'
   });
 });
 
-/** corpus models and modes the profile does not cover yet, and the reason it gives */
-const NOT_PROFILED: Readonly<Record<string, RegExp>> = {
-  'gru_classifier train': /\bgru training\b/,
-  'lstm_lm train': /\blstm training\b/,
-};
-
 /** measured cases the profile misses, with why; each must still miss (a fix updates this table) */
 const CORPUS_GAPS: Readonly<Record<string, string>> = {
   // the file computes its loss after the forward, which memlens replays in inference too; the
@@ -217,11 +200,6 @@ describe('PyTorch CPU profile: the Python corpus against torch 1.13 (oracle.json
       it(`${id} ${mode} at batch ${m.batch}`, () => {
         const path = join(FIXTURES, file);
         const predicted = expectedActivations(readFileSync(path, 'utf8'), path, mode, m.batch, device, m.name);
-        const gap = NOT_PROFILED[`${id} ${mode}`];
-        if (gap) {
-          assert.match(String(predicted), gap);
-          return;
-        }
         assert.equal(typeof predicted, 'number', String(predicted));
         const ratio = (predicted as number) / measured;
         const inBand = ratio >= 0.9 && ratio <= 1.1;

@@ -489,7 +489,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
     forward(call, inputs) {
       const x = one(inputs, call);
       const c = call.config;
-      if (inputs.length > 1) initialState(call, name, inputs[1]!, need(c, 'num_layers', call.fail) * (flag(c, 'bidirectional', call.fail) ? 2 : 1), need(c, 'hidden_size', call.fail));
+      const given = inputs.length > 1 && initialState(call, name, inputs[1]!, need(c, 'num_layers', call.fail) * (flag(c, 'bidirectional', call.fail) ? 2 : 1), need(c, 'hidden_size', call.fail));
       const batchFirst = flag(c, 'batch_first', call.fail);
       if (!batchFirst && x.shape.length === 3 && x.batchAxis === 0) throw new SequenceFirstInput(`${name}(batch_first=False) expects [L, N, F], got ${describe(x)}`);
       if (x.shape.length !== 3 || x.batchAxis !== (batchFirst ? 0 : 1)) call.fail(`${name}(batch_first=${batchFirst ? 'True' : 'False'}) expects ${batchFirst ? '[N, L, F]' : '[L, N, F]'}, got ${describe(x)}`);
@@ -502,7 +502,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
       const dropout = layers > 1 ? num(c, 'dropout', call.fail) : 0;
       if (!(dropout >= 0 && dropout <= 1)) call.fail(`dropout probability ${pythonFloat(dropout)} is not between 0 and 1`);
       if (dropout === 1) call.fail('dropout with p = 1 zeroes everything; memlens does not model it');
-      const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0, ...(dropout > 0 ? { dropout } : {}) });
+      const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0, ...(dropout > 0 ? { dropout } : {}), ...(batchFirst ? {} : { batch_first: false }), ...(given ? { initial_state: true } : {}) });
       // (output, h_n) or (output, (h_n, c_n)): the final states are small and not followed
       const h = { kind: 'unknown', node: call.site, reason: `the final hidden state of ${name} is not followed by memlens` } as const;
       // the output keeps the input's layout: [N, L, H] batch first, [L, N, H] otherwise
@@ -513,11 +513,11 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
 
 /**
  * `rnn(x, h0)` / `lstm(x, (h0, c0))`: the caller's initial state, [layers * directions, N, hidden]
- * (or unbatched [layers * directions, hidden]). It is read, not kept, and changes no shape or
- * allocation of the layer, so it is checked and then left out of the graph.
+ * (or unbatched [layers * directions, hidden]). It changes no shape, so it is checked and then left
+ * out of the graph; whether one is given (true) decides whether torch makes a zero state.
  */
-function initialState(call: LayerCall, name: string, state: PyValue, rows: number, hidden: number): void {
-  if (state.kind === 'none') return;
+function initialState(call: LayerCall, name: string, state: PyValue, rows: number, hidden: number): boolean {
+  if (state.kind === 'none') return false;
   const parts = name === 'LSTM' ? (state.kind === 'tuple' || state.kind === 'list' ? state.items : undefined) : [state];
   if (!parts || parts.length !== (name === 'LSTM' ? 2 : 1)) call.fail(`${name} expects ${name === 'LSTM' ? 'an initial state (h0, c0)' : 'an initial state h0'}, got ${describe(state)}`);
   for (const t of parts) {
@@ -530,6 +530,7 @@ function initialState(call: LayerCall, name: string, state: PyValue, rows: numbe
       throw t.batchAxis === 0 && t.shape.length === 3 && t.shape[2] === hidden ? new SequenceFirstInput(why) : new NotKnown(why);
     }
   }
+  return true;
 }
 
 // ---------------------------------------------------------------- containers, losses
