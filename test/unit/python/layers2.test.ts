@@ -72,7 +72,7 @@ describe('torch errors of the new layers are NNM403 on the call', () => {
     ['PixelUnshuffle: a side the factor does not divide', 'model = nn.PixelUnshuffle(3)\nout = model(torch.randn(2, 4, 8, 6))', /NNM403 .*does not divide by the factor 3/],
     ['ChannelShuffle: channels the groups do not divide', 'model = nn.ChannelShuffle(4)\nout = model(torch.randn(2, 6, 4, 4))', /NNM403 .*6 channels do not divide into 4 groups/],
     ['Unflatten: sizes whose product is not the axis', 'model = nn.Unflatten(1, (3, 4))\nout = model(torch.randn(2, 10))', /NNM403 .*unflattened_size \(3, 4\) does not fit axis 1/],
-    ['CircularPad2d: padding wider than the axis', 'model = nn.CircularPad2d(6)\nout = model(torch.randn(2, 3, 5, 4))', /NNM403 .*circular padding \(6, 6\) wraps around more than once on an axis of 5/],
+    ['CircularPad2d: padding wider than the axis', 'model = nn.CircularPad2d(6)\nout = model(torch.randn(2, 3, 5, 4))', /NNM403 .*circular padding \(6, 6\) must not exceed the axis it pads \(5\)/],
     ['Bilinear: the second input\'s features', 'model = nn.Bilinear(5, 7, 3)\nout = model(torch.randn(4, 5), torch.randn(4, 6))', /NNM403 .*Bilinear expects 7 features on the second input's last axis/],
     ['Bilinear: inputs of different leading axes', 'model = nn.Bilinear(5, 7, 3)\nout = model(torch.randn(4, 2, 5), torch.randn(4, 3, 7))', /NNM403 .*Bilinear's inputs must share their leading axes/],
     ['LocalResponseNorm: a 2-D input', 'model = nn.LocalResponseNorm(3)\nout = model(torch.randn(4, 5))', /NNM403 .*LocalResponseNorm expects a batched input of 3 or more axes/],

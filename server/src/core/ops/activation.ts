@@ -3,7 +3,8 @@ import type { ArgSpec, OpSpec, SavedForBackward } from './types';
 import { ShapeError } from './types';
 import { channelAxis, INPLACE_ARG, NO_PARAMS, normalizeAxis, numberArg, product, SAVES_INPUT, SAVES_OUTPUT, checkedOps, tensorArg } from './common';
 
-function activation(name: string, summary: string, saved: SavedForBackward, extraArgs: readonly ArgSpec[] = [], aliases?: readonly string[]): OpSpec {
+/** an elementwise activation that may run in place: shape unchanged, no parameters */
+export function activation(name: string, summary: string, saved: SavedForBackward, extraArgs: readonly ArgSpec[] = [], aliases?: readonly string[]): OpSpec {
   const keeps = saved.output ? 'output' : 'input';
   return {
     name,

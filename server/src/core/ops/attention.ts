@@ -1,30 +1,92 @@
-// Multi-head self-attention over [L, d] sequences (sequence first, features last, under either layout).
+// Multi-head attention over [L, d] sequences (sequence first, features last, under either layout):
+// self-attention (one sequence), cross-attention (queries from one sequence, keys and values from
+// others), and attention of already projected operands (F.scaled_dot_product_attention).
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
 import { boolArg, checkedOps, intAtLeast, product, shapeText, tensorArg } from './common';
 
-function geometry(ctx: OpContext): { steps: number; model: number; heads: number } {
-  const shape = ctx.inputs[0]!.shape;
-  if (shape.length !== 2) {
-    throw new ShapeError(`attention expects a 2-D [L, d] sequence per sample, got ${shape.length}-D ${shapeText(shape)}`);
-  }
-  const heads = intAtLeast(ctx, 'heads', 1);
-  const model = shape[1]!;
-  if (model % heads !== 0) throw new ShapeError(`attention: heads ${heads} must divide the model dim ${model}`, 'heads');
-  return { steps: shape[0]!, model, heads };
+interface Geometry {
+  /** queries L, keys S */
+  readonly steps: number;
+  readonly keys: number;
+  /** the model dim d (queries, projections, output), the key and value sources' dims */
+  readonly model: number;
+  readonly keyDim: number;
+  readonly valueDim: number;
+  readonly heads: number;
 }
+
+function sequence(ctx: OpContext, index: number, what: string): readonly number[] {
+  const shape = ctx.inputs[index]!.shape;
+  if (shape.length !== 2) throw new ShapeError(`attention expects a 2-D [L, d] ${what} per sample, got ${shape.length}-D ${shapeText(shape)}`);
+  return shape;
+}
+
+/**
+ * masks (attn_mask [L, S] or [heads, L, S] per sample, key_padding_mask [S]) follow the
+ * sequences: the scores read them, nothing saves them; each one's last axis is the key count S
+ */
+function checkMasks(ctx: OpContext, from: number, keys: number, op: string): void {
+  for (let i = from; i < ctx.inputs.length; i++) {
+    const m = ctx.inputs[i]!.shape;
+    if (m.length === 0 || m[m.length - 1] !== keys) throw new ShapeError(`${op}: a mask's last axis must be the ${keys} keys, got ${shapeText(m)}`);
+  }
+}
+
+function headsOf(ctx: OpContext, model: number): number {
+  const heads = intAtLeast(ctx, 'heads', 1);
+  if (model % heads !== 0) throw new ShapeError(`attention: heads ${heads} must divide the model dim ${model}`, 'heads');
+  return heads;
+}
+
+/** self-attention: input 0 is queries, keys and values; any further inputs are masks */
+function geometry(ctx: OpContext): Geometry {
+  const shape = sequence(ctx, 0, 'sequence');
+  const model = shape[1]!;
+  const heads = headsOf(ctx, model);
+  checkMasks(ctx, 1, shape[0]!, 'attention');
+  return { steps: shape[0]!, keys: shape[0]!, model, keyDim: model, valueDim: model, heads };
+}
+
+/** cross-attention: queries [L, d], key source [S, dk], value source [S, dv], then masks */
+function crossGeometry(ctx: OpContext): Geometry {
+  if (ctx.inputs.length < 3) throw new ShapeError(`cross_attention takes the queries, the key source and the value source (then any masks), got ${ctx.inputs.length} tensor${ctx.inputs.length === 1 ? '' : 's'}`);
+  const q = sequence(ctx, 0, 'query sequence');
+  const k = sequence(ctx, 1, 'key sequence');
+  const v = sequence(ctx, 2, 'value sequence');
+  if (k[0] !== v[0]) throw new ShapeError(`cross_attention: the keys ${shapeText(k)} and values ${shapeText(v)} have different lengths`);
+  const model = q[1]!;
+  const heads = headsOf(ctx, model);
+  checkMasks(ctx, 3, k[0]!, 'cross_attention');
+  return { steps: q[0]!, keys: k[0]!, model, keyDim: k[1]!, valueDim: v[1]!, heads };
+}
+
+/** the q, k, v and output projections: d (d + dk + dv + d) weights and 4 d biases */
+function projections(ctx: OpContext, g: Geometry): { trainable: number; nonTrainable: number } {
+  const d = g.model;
+  return { trainable: d * (2 * d + g.keyDim + g.valueDim) + (boolArg(ctx, 'bias') ? 4 * d : 0), nonTrainable: 0 };
+}
+
+const HEADS_ARG = { name: 'heads', kind: 'int', positional: true, required: true, min: 1, doc: 'attention heads; must divide d' } as const;
+const BIAS_ARG = { name: 'bias', kind: 'bool', default: true, doc: 'biases on the four projections' } as const;
+const DROPOUT_ARG = { name: 'dropout', kind: 'number', default: 0, min: 0, maxExclusive: 1, doc: 'dropout on the attention probabilities (mask not counted)' } as const;
+// how PyTorch's call is made: no ideal figure changes, PyTorch's own copies and code path do
+const BATCH_FIRST_ARG = { name: 'batch_first', kind: 'bool', default: true, doc: "the batch axis comes first (PyTorch's batch_first=True; false: a sequence-first [L, N, d] call). The ideal figures do not change; PyTorch's profile follows its copies" } as const;
+const NEED_WEIGHTS_ARG = { name: 'need_weights', kind: 'bool', default: false, doc: "the call also returns the attention weights averaged over the heads (PyTorch's need_weights, True by default there)" } as const;
 
 const attention: OpSpec = {
   name: 'attention',
   aliases: ['mha'],
   family: 'attention',
   summary: 'Multi-head self-attention with q, k, v and output projections (PyTorch MultiheadAttention)',
-  formula: '[L, d] -> [L, d]; heads must divide d; params = 4 (d^2 + d) (4 d^2 without bias)',
+  formula: '[L, d], masks... -> [L, d]; heads must divide d; each mask\'s last axis is L; params = 4 (d^2 + d) (4 d^2 without bias)',
   args: [
-    tensorArg('x', 'sequence [L, d]'),
-    { name: 'heads', kind: 'int', positional: true, required: true, min: 1, doc: 'attention heads; must divide d' },
-    { name: 'bias', kind: 'bool', default: true, doc: 'biases on the four projections' },
-    { name: 'dropout', kind: 'number', default: 0, min: 0, maxExclusive: 1, doc: 'dropout on the attention probabilities (mask not counted)' },
+    { name: 'xs', kind: 'tensor', positional: true, variadic: true, required: true, doc: 'the sequence [L, d], then any masks its scores read (attn_mask [L, L], key_padding_mask [L]): neither saved nor copied' },
+    HEADS_ARG,
+    BIAS_ARG,
+    DROPOUT_ARG,
+    BATCH_FIRST_ARG,
+    NEED_WEIGHTS_ARG,
     { name: 'causal', kind: 'bool', default: false, doc: 'each position attends to itself and earlier ones (a decoder); the mask is applied to the scores where they are, no memory of its own' },
     { name: 'flash', kind: 'bool', default: false, doc: 'a fused (flash / memory-efficient) kernel: no L x L scores held or saved; the backward recomputes them from q, k, v and one log-sum-exp per row and head' },
   ],
@@ -33,8 +95,7 @@ const attention: OpSpec = {
     return [...ctx.inputs[0]!.shape];
   },
   params(ctx) {
-    const d = geometry(ctx).model;
-    return { trainable: 4 * d * d + (boolArg(ctx, 'bias') ? 4 * d : 0), nonTrainable: 0 };
+    return projections(ctx, geometry(ctx));
   },
   savedForBackward: {
     inputs: [0],
@@ -53,6 +114,45 @@ const attention: OpSpec = {
     return { perSample: boolArg(ctx, 'flash') ? 0 : heads * steps * steps, fixed: 0 };
   },
   workspaceDoc: 'the attention scores heads * L * L per sample (none with flash: the fused kernel keeps its tiles in registers and shared memory)',
+};
+
+/** queries from one sequence, keys and values from others (a decoder over the encoder's memory; MultiheadAttention(q, k, v), kdim / vdim) */
+const crossAttention: OpSpec = {
+  name: 'cross_attention',
+  family: 'attention',
+  summary: 'Multi-head attention of queries over separate key and value sequences, with the four projections (PyTorch MultiheadAttention(query, key, value), kdim, vdim)',
+  formula: '[L, d], [S, dk], [S, dv], masks... -> [L, d]; heads must divide d; the keys and values have the same length S; each mask\'s last axis is S; params = d (2 d + dk + dv) + 4 d (no 4 d of biases with bias: false)',
+  args: [
+    { name: 'xs', kind: 'tensor', positional: true, variadic: true, required: true, doc: 'the queries [L, d], the key source [S, dk], the value source [S, dv] (the same tensor as the keys for a decoder\'s memory), then any masks the scores read (attn_mask [L, S], key_padding_mask [S]): neither saved nor copied' },
+    HEADS_ARG,
+    BIAS_ARG,
+    DROPOUT_ARG,
+    BATCH_FIRST_ARG,
+    NEED_WEIGHTS_ARG,
+  ],
+  inferShape(ctx) {
+    const g = crossGeometry(ctx);
+    return [g.steps, g.model];
+  },
+  params(ctx) {
+    return projections(ctx, crossGeometry(ctx));
+  },
+  savedForBackward: {
+    // the three sources, for the projections' weight gradients (a key source that is also the value source is one tensor)
+    inputs: [0, 1, 2],
+    output: false,
+    extraElements(ctx) {
+      const { steps, keys, model, heads } = crossGeometry(ctx);
+      return { perSample: 2 * steps * model + 2 * keys * model + heads * steps * keys, fixed: 0 };
+    },
+    extraDoc: 'the projected q (L d), k and v (S d each), the attended values before the output projection (L d) and the probabilities (heads L S) per sample',
+  },
+  inPlace: 'never',
+  workspaceElements(ctx) {
+    const { steps, keys, heads } = crossGeometry(ctx);
+    return { perSample: heads * steps * keys, fixed: 0 };
+  },
+  workspaceDoc: 'the attention scores heads * L * S per sample',
 };
 
 /** the lengths of q [..., L, E], k [..., S, E], v [..., S, Ev] once their shapes are checked */
@@ -102,4 +202,4 @@ const sdpa: OpSpec = {
   workspaceDoc: 'the scores [..., L, S] on the math path; none fused',
 };
 
-export const attentionOps: readonly OpSpec[] = checkedOps([attention, sdpa]);
+export const attentionOps: readonly OpSpec[] = checkedOps([attention, crossAttention, sdpa]);

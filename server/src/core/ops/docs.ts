@@ -35,7 +35,7 @@ export function savedText(spec: OpSpec): string {
     parts.push(`input${s.inputs.length > 1 ? 's' : ''} ${s.inputs.map((i) => (variadic ? `${tensorNames[0]}[${i}]` : tensorNames[i])).join(', ')}`);
   }
   if (s.output) parts.push('output');
-  else if (s.outputWhen) parts.push('output when a fused activation is set');
+  else if (s.outputWhen) parts.push(`output when ${s.outputWhenDoc ?? 'a fused activation is set'}`);
   if (s.extraDoc) parts.push(`extras: ${s.extraDoc}${s.extraDType ? ` (${s.extraDType})` : ''}`);
   return parts.length === 0 ? 'nothing' : parts.join('; ');
 }

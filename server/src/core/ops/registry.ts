@@ -1,6 +1,7 @@
 // The op table: one entry per op, gathered from one file per family.
 import type { OpSpec } from './types';
 import { activationOps } from './activation';
+import { moreActivationOps } from './activationMore';
 import { attentionOps } from './attention';
 import { cellOps } from './cell';
 import { rearrangeOps } from './rearrange';
@@ -22,6 +23,7 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...denseOps,
   ...normOps,
   ...activationOps,
+  ...moreActivationOps,
   ...poolOps,
   ...shapeOps,
   ...tensorOps,

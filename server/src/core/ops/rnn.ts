@@ -61,6 +61,8 @@ function rnnSpec(cell: Cell): OpSpec {
       { name: 'bias_sets', kind: 'int', default: 2, min: 0, doc: 'bias vectors per gate block: 2 = PyTorch (b_ih + b_hh) and Keras GRU reset_after, 1 = Keras LSTM / SimpleRNN / GRU reset_after false, 0 = no bias' },
       { name: 'layers', kind: 'int', default: 1, min: 1, doc: 'stacked layers (PyTorch num_layers)' },
       { name: 'dropout', kind: 'number', default: 0, min: 0, maxExclusive: 1, doc: 'dropout between stacked layers while training (PyTorch dropout=): the outputs of every layer but the last are dropped with this probability, each keeping a mask for backward' },
+      { name: 'initial_state', kind: 'bool', default: false, doc: 'PyTorch: the caller passes the initial state (h0, c0), which exists before the step and needs no gradient; no zero state is made' },
+      { name: 'batch_first', kind: 'bool', default: true, doc: 'PyTorch batch_first: false reads a time-major [L, N, F] input (the same per-sample shape), which torch projects without copying it' },
     ],
     inferShape(ctx) {
       const s = geometry(ctx, cell);

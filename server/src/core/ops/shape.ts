@@ -223,12 +223,12 @@ function beforeAfter(ctx: OpContext, name: string, dims: number): [number, numbe
 const zeropad: OpSpec = {
   name: 'zeropad',
   family: 'shape',
-  summary: 'Pad every spatial axis: with zeros (default), or by reflecting or replicating the border',
+  summary: 'Pad every spatial axis: with zeros (default), by reflecting or replicating the border, or circularly (the opposite edge)',
   formula: 'spatial dim + before + after per axis; channels unchanged; params = 0',
   args: [
     tensorArg('x', 'input with a channel axis and spatial axes'),
     { name: 'pad', kind: 'intOrInts', positional: true, required: true, doc: 'one value, one per spatial axis, or [before, after] pairs flattened' },
-    { name: 'mode', kind: 'enum', values: ['zeros', 'reflect', 'replicate', 'circular'], default: 'zeros', doc: "what fills the border: zeros (or a constant), a reflection of the inside (PyTorch ReflectionPad), the edge repeated (ReplicationPad), the other side's values (CircularPad)" },
+    { name: 'mode', kind: 'enum', values: ['zeros', 'reflect', 'replicate', 'circular'], default: 'zeros', doc: "what fills the border: zeros (or a constant), a reflection of the inside (PyTorch ReflectionPad), the edge repeated (ReplicationPad), the other side's values (circular)" },
   ],
   inferShape(ctx) {
     const shape = expectMinRank(ctx, 0, 2, 'zeropad', 'it pads the spatial axes of [C, ...spatial]');
@@ -240,10 +240,10 @@ const zeropad: OpSpec = {
         if (pads[i]![0] >= d || pads[i]![1] >= d) throw new ShapeError(`reflect padding (${pads[i]![0]}, ${pads[i]![1]}) must be smaller than the axis it pads (${d})`, 'pad');
       });
     }
-    // a circular pad copies from the other side, once: at most the axis' size
+    // a circular pad copies the other side: at most the whole axis
     if (ctx.args['mode'] === 'circular') {
       spatial.forEach((d, i) => {
-        if (pads[i]![0] > d || pads[i]![1] > d) throw new ShapeError(`circular padding (${pads[i]![0]}, ${pads[i]![1]}) wraps around more than once on an axis of ${d}`, 'pad');
+        if (pads[i]![0] > d || pads[i]![1] > d) throw new ShapeError(`circular padding (${pads[i]![0]}, ${pads[i]![1]}) must not exceed the axis it pads (${d})`, 'pad');
       });
     }
     return joinChannels(channels, spatial.map((d, i) => d + pads[i]![0] + pads[i]![1]), ctx.layout);

@@ -67,6 +67,8 @@ export interface SavedForBackward {
   readonly extraDType?: DType;
   /** per-call override of `output` (a fused activation makes conv/dense keep their output) */
   outputWhen?(ctx: OpContext): boolean;
+  /** when `outputWhen` keeps the output, for docs (default: a fused activation is set) */
+  readonly outputWhenDoc?: string;
   /** what the extra elements are, for docs and hovers */
   readonly extraDoc?: string;
 }

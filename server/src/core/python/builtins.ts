@@ -195,6 +195,8 @@ const PY_BUILTINS: Record<string, Impl> = {
         if (isSubclass(v.cls, c)) return TRUE;
         continue;
       }
+      // a function or a literal is no instance of a class a file defines or of a torch.nn class
+      if (c.kind === 'class' && ['function', 'builtin', 'none', 'int', 'float', 'str', 'bool'].includes(v.kind)) continue;
       if (c.kind === 'builtin') {
         const k = { int: ['int', 'bool'], float: ['float'], str: ['str'], bool: ['bool'], list: ['list'], tuple: ['tuple'], dict: ['dict'] }[c.name];
         if (k) {

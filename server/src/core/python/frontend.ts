@@ -10,8 +10,9 @@ import { PY_CODES } from './codes';
 import { Interpreter, StepLimit } from './interpreter';
 import { collectModules, countParameters } from './modules';
 import type { Trace } from './trace';
-import { documentPath, PYTHON_SKIPPED, type ReadFile } from './imports';
-import { findPragmas, pragmaInputs } from './pragma';
+import { documentPath, PYTHON_SKIPPED, readFromDisk, type ReadFile } from './imports';
+import { findPragmas, pragmaInputs, type Pragma } from './pragma';
+import { groupStatements } from './groups';
 import { TorchHost } from './torchHost';
 import { KerasHost, mentionsKeras } from './kerasHost';
 import { kerasGraphs } from './kerasModels';
@@ -20,7 +21,7 @@ import { pythonFixEdits } from './fixes';
 import { Scope, type Instance, type ModuleState } from './values';
 
 
-/** evaluation steps per file (ResNet-152 from torchvision takes about 12,000): a loop or recursion beyond it stops with NNM404 */
+/** evaluation steps per group of statements (ResNet-152 from torchvision takes about 12,000): a loop or recursion beyond it stops with NNM404 */
 const MAX_STEPS = 300_000;
 
 export const DEFAULT_TORCH_VERSION = '2.5';
@@ -42,6 +43,8 @@ export interface PythonOptions {
   readonly torchVersion?: string;
   /** reads an imported file (an editor answers from its open documents first); default: the disk */
   readonly readFile?: ReadFile;
+  /** evaluate the file as one group, in one pass (what groups must agree with: the tests' reference) */
+  readonly ungrouped?: boolean;
 }
 
 
@@ -56,7 +59,7 @@ export function analyzePython(text: string, options: PythonOptions): PythonAnaly
   try {
     const { root, cache } = copyTree(parsed.tree, text, parsed.statements, PYTHON_SKIPPED);
     parsed.keepStatements(cache);
-    return evaluate(root, text, options);
+    return evaluateGroups(root, text, options);
   } catch (err) {
     return { ...EMPTY, diagnostics: [{ range: rangeOf(0, 0, 0, 0), severity: 'info', code: PY_CODES.internal, message: `memlens could not analyse this file: ${String(err)}` }] };
   } finally {
@@ -64,19 +67,127 @@ export function analyzePython(text: string, options: PythonOptions): PythonAnaly
   }
 }
 
-function evaluate(root: Node, text: string, options: PythonOptions): PythonAnalysis {
+/**
+ * Each group of statements that cannot affect the others (groups.ts) is evaluated on its own, and
+ * its result kept for the document's next version: a keystroke re-evaluates only the group whose
+ * statements it changed (a statement's copy is reused by copyTree when its text is unchanged).
+ */
+function evaluateGroups(root: Node, text: string, options: PythonOptions): PythonAnalysis {
+  const statements = root.namedChildren.filter((c) => c.type !== 'comment');
+  const pragmas = findPragmas(root, text);
+  const groups = options.ungrouped ? [{ indices: statements.map((_, i) => i) }] : groupStatements(statements, new Set(pragmas.map((p) => p.className)));
+  const memo = options.documentKey ? documentMemo(options.documentKey, optionsKey(options)) : undefined;
+  const read = options.readFile ?? readFromDisk;
+  const keras = mentionsKeras(text);
+  const kept = new Map<string, Fragment>();
+  const fragments = groups.map((g) => {
+    const members = g.indices.map((i) => statements[i]!);
+    const own = pragmas.filter((p) => members.includes(topStatement(p.classNode)));
+    const key = groupKey(members, own);
+    let fragment = memo?.fragments.get(key);
+    if (fragment && ![...fragment.reads].every(([path, was]) => read(path) === was)) fragment = undefined;
+    fragment ??= evaluate(root, keras, members, own, options, read);
+    kept.set(key, fragment);
+    return fragment;
+  });
+  if (memo) memo.fragments = kept;
+  return fragments.length === 1 ? fragments[0]!.analysis : mergeFragments(fragments.map((f) => f.analysis));
+}
+
+interface Fragment {
+  readonly analysis: PythonAnalysis;
+  /** the files its imports read, with what they held: a change there re-evaluates the group */
+  readonly reads: ReadonlyMap<string, string | undefined>;
+}
+
+interface DocumentMemo {
+  readonly options: string;
+  fragments: Map<string, Fragment>;
+}
+
+/** each open document's group results (a few dozen documents; the oldest goes first) */
+const memos = new Map<string, DocumentMemo>();
+const MAX_MEMOS = 32;
+
+function documentMemo(documentKey: string, options: string): DocumentMemo {
+  let memo = memos.get(documentKey);
+  memos.delete(documentKey);
+  if (!memo || memo.options !== options) memo = { options, fragments: new Map() };
+  memos.set(documentKey, memo);
+  if (memos.size > MAX_MEMOS) memos.delete(memos.keys().next().value!);
+  return memo;
+}
+
+export function forgetPythonDocument(documentKey: string): void {
+  memos.delete(documentKey);
+  forgetDocument(documentKey);
+}
+
+function optionsKey(options: PythonOptions): string {
+  return JSON.stringify([options.defaults, options.overrides ?? null, options.torchVersion ?? DEFAULT_TORCH_VERSION]);
+}
+
+/** statement copies are numbered once: a reused copy keeps its number, an edited statement gets a new copy */
+const copyIds = new WeakMap<Node, number>();
+let nextCopyId = 0;
+function copyId(node: Node): number {
+  let id = copyIds.get(node);
+  if (id === undefined) copyIds.set(node, (id = nextCopyId++));
+  return id;
+}
+
+/** which copies, at which rows (a result holds ranges), and the pragmas the group answers */
+function groupKey(members: readonly Node[], pragmas: readonly Pragma[]): string {
+  const parts = members.map((m) => `${copyId(m)}@${m.startPosition.row}`);
+  for (const p of pragmas) parts.push(`p${copyId(p.comment)}@${p.comment.startPosition.row}:${p.comment.text}`);
+  return parts.join(' ');
+}
+
+function topStatement(node: Node): Node {
+  let n = node;
+  while (n.parent && n.parent.parent) n = n.parent;
+  return n;
+}
+
+/** the groups' results as one, in group order; each graph's refs keep pointing at it */
+function mergeFragments(parts: readonly PythonAnalysis[]): PythonAnalysis {
+  const graphs: Graph[] = [];
+  const refs: SourceRef[] = [];
+  for (const part of parts) {
+    const offset = graphs.length;
+    graphs.push(...part.graphs);
+    for (const r of part.refs) refs.push(offset === 0 || r.graph === undefined ? r : { ...r, graph: r.graph + offset });
+  }
+  return {
+    graphs,
+    diagnostics: dedupe(parts.flatMap((p) => p.diagnostics)),
+    outline: parts.flatMap((p) => p.outline),
+    refs,
+    blocks: [],
+    traces: parts.flatMap((p) => p.traces),
+    modules: parts.flatMap((p) => p.modules),
+  };
+}
+
+function evaluate(root: Node, usesKeras: boolean, statements: readonly Node[], pragmas: readonly Pragma[], options: PythonOptions, read: ReadFile): Fragment {
   const file = documentPath(options.documentKey);
-  const host = new TorchHost({ defaults: options.defaults, torchVersion: options.torchVersion ?? DEFAULT_TORCH_VERSION, ...(file ? { file } : {}), ...(options.readFile ? { readFile: options.readFile } : {}) });
-  const keras = mentionsKeras(text) ? new KerasHost(host) : undefined;
+  const reads = new Map<string, string | undefined>();
+  const readFile: ReadFile = (path) => {
+    const t = read(path);
+    reads.set(path, t);
+    return t;
+  };
+  const host = new TorchHost({ defaults: options.defaults, torchVersion: options.torchVersion ?? DEFAULT_TORCH_VERSION, ...(file ? { file } : {}), readFile });
+  const keras = usesKeras ? new KerasHost(host) : undefined;
   const interp = new Interpreter(keras ?? host, MAX_STEPS);
   host.attach(interp);
   keras?.attach(interp);
   const diagnostics: CoreDiagnostic[] = [];
   const scope = new Scope(undefined);
   try {
-    interp.execBlock(root.namedChildren.filter((c) => c.type !== 'comment'), scope);
+    interp.execBlock(statements, scope); (globalThis as any).__steps = ((globalThis as any).__steps ?? 0) + interp.steps;
     // classes with a `# memlens: input [...]` pragma and no example call of their own
-    for (const pragma of findPragmas(root, text)) {
+    for (const pragma of pragmas) {
       const cls = scope.vars.get(pragma.className);
       if (cls?.kind !== 'class' || host.traces.some((t) => t.root.cls === cls)) continue;
       const inputs = pragmaInputs(pragma, diagnostics);
@@ -90,7 +201,7 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
     }
   } catch (err) {
     if (!(err instanceof StepLimit)) throw err;
-    diagnostics.push({ range: rangeOf(0, 0, 0, 0), severity: 'info', code: PY_CODES.limit, message: `memlens stopped evaluating this file after ${MAX_STEPS.toLocaleString('en-US')} steps; the models found before are shown` });
+    diagnostics.push({ range: rangeOf(0, 0, 0, 0), severity: 'info', code: PY_CODES.limit, message: `memlens stopped evaluating these statements after ${MAX_STEPS.toLocaleString('en-US')} steps; the models found before are shown` });
   }
   for (const e of host.errors) if (e.node.anchor.doc === root.anchor.doc) diagnostics.push({ range: rangeOfNode(e.node), severity: 'error', code: PY_CODES.shape, message: e.message });
   // notes on imported files belong to those files' own analysis
@@ -171,7 +282,7 @@ function evaluate(root: Node, text: string, options: PythonOptions): PythonAnaly
   }
   const outline: OutlineSymbol[] = graphs.map((g) => ({ name: g.name, kind: 'model', range: g.range, selectionRange: g.nameRange, detail: `${g.ops.length} ops`, children: [] }));
   for (const [node, note] of host.versionNotes) if (node.anchor.doc === root.anchor.doc) refs.push({ range: rangeOfNode(node), kind: 'note', name: 'torch version', isDefinition: false, note });
-  return { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules };
+  return { analysis: { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules }, reads };
 }
 
 function paramsSentence(c: ReturnType<typeof countParameters>): string {
@@ -229,11 +340,24 @@ function refsOf(trace: Trace, graph: Graph, index: number): SourceRef[] {
 
 function dedupe(diagnostics: readonly CoreDiagnostic[]): CoreDiagnostic[] {
   const seen = new Set<string>();
-  return diagnostics.filter((d) => {
+  return diagnostics.flatMap((d) => {
     const key = `${d.range.start.line}:${d.range.start.character}:${d.code}:${d.message}`;
-    if (seen.has(key)) return false;
+    if (seen.has(key)) return [];
     seen.add(key);
-    return true;
+    const message = shortenCode(d.message);
+    return [message === d.message ? d : { ...d, message }];
+  });
+}
+
+/** the most of a quoted expression a message shows: its range already marks the whole of it */
+const QUOTED_CHARS = 72;
+
+/** a quoted expression over several lines or very long is cut to the start of its first line */
+export function shortenCode(message: string): string {
+  return message.replace(/`([^`]*)`/g, (whole, code: string) => {
+    const line = code.split('\n')[0]!.trimEnd();
+    if (line === code && code.length <= QUOTED_CHARS) return whole;
+    return `\`${line.slice(0, QUOTED_CHARS).trimEnd()} …\``;
   });
 }
 
@@ -253,7 +377,7 @@ export const pythonFrontend: Frontend = {
     }),
   init: initTfjsFrontend,
   isReady: isTfjsFrontendReady,
-  forget: forgetDocument,
+  forget: forgetPythonDocument,
   fixEdits: pythonFixEdits,
 };
 

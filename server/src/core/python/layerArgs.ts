@@ -1,11 +1,17 @@
-// What the torch.nn layer tables share: reading a layer's constructor arguments (a known int, a
-// tuple of ints, a flag) and its one tensor input, each unknown value named in the reason; the
-// tensors the batch-norm family registers.
-import { describe, int, intOf, NotKnown, numberOf, type LayerBuild, type LayerCall, type PyValue, type TensorValue } from './values';
+// Reading a torch.nn layer's constructor arguments and its input, shared by the layer tables
+// (layers.ts, activationLayers.ts, cells.ts, moreLayers.ts): known values or a reason, never a
+// guess; and the tensors the batch-norm family registers.
+import type { ArgValue } from '../ops/types';
+import { describe, int, intOf, numberOf, NotKnown, FALSE, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
 
 /** an argument whose value memlens does not know: not an error of the user's code */
 export function notKnown(name: string, v: PyValue | undefined, what: string): never {
   throw new NotKnown(`\`${name}\` is ${v ? describe(v) : 'missing'}, not ${what}`);
+}
+
+/** a layer argument only a run knows, with the reason: NNM401, not an error of the user's code */
+export function notKnownBecause(reason: string): never {
+  throw new NotKnown(reason);
 }
 
 /** size-like arguments torch requires to be positive (channels, features, groups, layers) */
@@ -60,6 +66,30 @@ export function one(inputs: readonly PyValue[], call: LayerCall): TensorValue {
 /** per-sample rank a layer needs: torch accepts an unbatched input too, memlens only batched ones */
 export function rankOf(x: TensorValue): number {
   return x.shape.length - (x.batchAxis >= 0 ? 1 : 0);
+}
+
+/** an elementwise layer: `args` reads its registry arguments from the constructor's */
+export function elementwise(name: string, op: string, signature: Signature, args: (c: ReadonlyMap<string, PyValue>, fail: (r: string) => never) => Record<string, ArgValue> = () => ({})): LayerSpec {
+  return {
+    name,
+    signature,
+    forward(call, inputs) {
+      const x = one(inputs, call);
+      const inPlace = call.config.has('inplace') && flag(call.config, 'inplace', call.fail);
+      return call.emit(op, [x], args(call.config, call.fail), inPlace);
+    },
+  };
+}
+
+export const INPLACE: readonly [string, PyValue] = ['inplace', FALSE];
+
+/** the axis of the registry's softmax: torch's dim over the full shape, made per sample */
+export function perSampleAxis(x: TensorValue, dim: number, fail: (r: string) => never): number {
+  const rank = x.shape.length;
+  const d = dim < 0 ? dim + rank : dim;
+  if (d < 0 || d >= rank) fail(`dim ${dim} is out of range for ${describe(x)}`);
+  if (d === x.batchAxis) fail(`an op over the batch axis couples the samples, which memlens does not model`);
+  return x.batchAxis >= 0 && d > x.batchAxis ? d - 1 : d;
 }
 
 /** batch and instance norm register the same tensors: a scale and shift when affine, running statistics when tracked */

@@ -2,10 +2,13 @@
 // parameter and buffer tensors each instance registers (what model.parameters() and the state
 // dict hold), and what calling it does in terms of registry ops. Written from the PyTorch docs.
 import type { ArgValue } from '../ops/types';
-import { describe, intOf, NotKnown, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
-import { flag, ints, need, normState, num, one, rankOf } from './layerArgs';
+import { elementwise, flag, INPLACE, ints, need, normState, notKnownBecause, num, one, rankOf } from './layerArgs';
+import { MORE_ACTIVATIONS, softmaxAxis } from './activationLayers';
+import { describe, intOf, NotKnown, numberOf, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
+import { multiheadAttention } from './multiheadAttention';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
+export { perSampleAxis } from './layerArgs';
 
 // ---------------------------------------------------------------- convolutions
 
@@ -30,7 +33,7 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
       b.param('bias', flag(c, 'bias', fail) ? [cout] : undefined);
     },
     forward(call, inputs) {
-      const x = one(inputs, call);
+      let x = one(inputs, call);
       const c = call.config;
       if (rankOf(x) !== dims + 1 || x.batchAxis !== 0) call.fail(`${name} expects a batched [N, C, ${dims === 1 ? 'L' : dims === 2 ? 'H, W' : 'D, H, W'}] input, got ${describe(x)}`);
       const cin = need(c, 'in_channels', call.fail);
@@ -42,7 +45,15 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
         pad = mode.value;
       } else pad = ints(c, 'padding', dims, call.fail);
       const pm = c.get('padding_mode');
-      if (pm?.kind === 'str' && pm.value !== 'zeros') call.fail(`padding_mode '${pm.value}' allocates a padded copy memlens does not model yet`);
+      const padMode = pm?.kind === 'str' ? pm.value : 'zeros';
+      if (!['zeros', 'reflect', 'replicate', 'circular'].includes(padMode)) call.fail(`padding_mode '${padMode}' is not a torch padding mode`);
+      if (padMode !== 'zeros') {
+        if (transposed) call.fail(`${name} supports only padding_mode 'zeros'`);
+        // torch pads a copy of the input in that mode, then convolves it unpadded
+        const before = torchModePadding(pad, ints(c, 'kernel_size', dims, call.fail), ints(c, 'dilation', dims, call.fail));
+        if (before.some((p) => p > 0)) x = call.emit('zeropad', [x], { pad: before, mode: padMode }, false, true);
+        pad = 0;
+      }
       const args: Record<string, ArgValue> = {
         filters: need(c, 'out_channels', call.fail),
         kernel: ints(c, 'kernel_size', dims, call.fail),
@@ -56,6 +67,19 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
       return call.emit(transposed ? `conv${dims}d_transpose` : `conv${dims}d`, [x], args);
     },
   };
+}
+
+/** [before, after] per spatial axis of a convolution's padding: 'same' puts the odd one after, as torch does */
+function torchModePadding(pad: ArgValue, kernel: readonly number[], dilation: readonly number[]): number[] {
+  if (pad === 'valid') return kernel.flatMap(() => [0, 0]);
+  if (pad === 'same') {
+    return kernel.flatMap((k, i) => {
+      const total = (dilation[i] ?? 1) * (k - 1);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    });
+  }
+  const each = Array.isArray(pad) ? (pad as readonly number[]) : [Number(pad)];
+  return kernel.flatMap((_, i) => [each[i] ?? each[0]!, each[i] ?? each[0]!]);
 }
 
 // ---------------------------------------------------------------- dense, embedding
@@ -183,38 +207,12 @@ const groupNorm: LayerSpec = {
 
 // ---------------------------------------------------------------- activations, dropout
 
-/** an elementwise layer: `args` reads its registry arguments from the constructor's */
-function elementwise(name: string, op: string, signature: Signature, args: (c: ReadonlyMap<string, PyValue>, fail: (r: string) => never) => Record<string, ArgValue> = () => ({})): LayerSpec {
-  return {
-    name,
-    signature,
-    forward(call, inputs) {
-      const x = one(inputs, call);
-      const inPlace = call.config.has('inplace') && flag(call.config, 'inplace', call.fail);
-      return call.emit(op, [x], args(call.config, call.fail), inPlace);
-    },
-  };
-}
-
-const INPLACE: readonly [string, PyValue] = ['inplace', FALSE];
-
-/** the axis of the registry's softmax: torch's dim over the full shape, made per sample */
-export function perSampleAxis(x: TensorValue, dim: number, fail: (r: string) => never): number {
-  const rank = x.shape.length;
-  const d = dim < 0 ? dim + rank : dim;
-  if (d < 0 || d >= rank) fail(`dim ${dim} is out of range for ${describe(x)}`);
-  if (d === x.batchAxis) fail(`an op over the batch axis couples the samples, which memlens does not model`);
-  return x.batchAxis >= 0 && d > x.batchAxis ? d - 1 : d;
-}
-
 const softmaxLayer: LayerSpec = {
   name: 'Softmax',
   signature: [['dim', NONE]],
   forward(call, inputs) {
     const x = one(inputs, call);
-    const dim = intOf(call.config.get('dim') ?? NONE);
-    if (dim === undefined) return call.fail('Softmax without a known `dim`');
-    return call.emit('softmax', [x], { axis: perSampleAxis(x, dim, call.fail) });
+    return call.emit('softmax', [x], { axis: softmaxAxis(x, call.config.get('dim'), call.fail, notKnownBecause) });
   },
 };
 
@@ -315,19 +313,19 @@ export function flattenCall(call: LayerCall, x: TensorValue, start: number, end:
 export function reshapeTo(call: LayerCall, x: TensorValue, shape: readonly number[], batchAxis: number): TensorValue {
   // a tensor that does not grow with the batch (torch.arange(T).unsqueeze(0)) keeps its whole shape
   if (x.batchAxis < 0 && batchAxis < 0) {
-    const out = call.emit('reshape', [x], { shape: shape.length > 0 ? [...shape] : [1] });
+    const out = call.emit('reshape', [x], { shape: shape.length > 0 ? [...shape] : [1] }, false, true);
     return { ...out, shape: [...shape], batchAxis: -1 };
   }
   if (batchAxis < 0 || batchAxis >= shape.length) call.fail(`the reshape to [${shape.join(', ')}] loses the batch axis`);
   const perSample = shape[batchAxis] === 1 ? shape.filter((_, i) => i !== batchAxis) : [...shape];
   if (perSample.length === 0) perSample.push(1);
-  const out = call.emit('reshape', [x], { shape: perSample });
+  const out = call.emit('reshape', [x], { shape: perSample }, false, true);
   return { ...out, shape: [...shape], batchAxis };
 }
 
 /** x, which does not grow with the batch and has a leading 1, as a view repeated over the batch (torch's expand) */
 export function expandOverBatch(call: LayerCall, x: TensorValue): TensorValue {
-  const out = call.emit('expand_batch', [x], {});
+  const out = call.emit('expand_batch', [x], {}, false, true);
   return { ...out, shape: [1, ...x.shape.slice(1)], batchAxis: 0 };
 }
 
@@ -447,7 +445,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
     forward(call, inputs) {
       const x = one(inputs, call);
       const c = call.config;
-      if (inputs.length > 1) initialState(call, name, inputs[1]!, need(c, 'num_layers', call.fail) * (flag(c, 'bidirectional', call.fail) ? 2 : 1), need(c, 'hidden_size', call.fail));
+      const given = inputs.length > 1 && initialState(call, name, inputs[1]!, need(c, 'num_layers', call.fail) * (flag(c, 'bidirectional', call.fail) ? 2 : 1), need(c, 'hidden_size', call.fail));
       const batchFirst = flag(c, 'batch_first', call.fail);
       if (!batchFirst && x.shape.length === 3 && x.batchAxis === 0) throw new SequenceFirstInput(`${name}(batch_first=False) expects [L, N, F], got ${describe(x)}`);
       if (x.shape.length !== 3 || x.batchAxis !== (batchFirst ? 0 : 1)) call.fail(`${name}(batch_first=${batchFirst ? 'True' : 'False'}) expects ${batchFirst ? '[N, L, F]' : '[L, N, F]'}, got ${describe(x)}`);
@@ -460,7 +458,7 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
       const dropout = layers > 1 ? num(c, 'dropout', call.fail) : 0;
       if (!(dropout >= 0 && dropout <= 1)) call.fail(`dropout probability ${pythonFloat(dropout)} is not between 0 and 1`);
       if (dropout === 1) call.fail('dropout with p = 1 zeroes everything; memlens does not model it');
-      const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0, ...(dropout > 0 ? { dropout } : {}) });
+      const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0, ...(dropout > 0 ? { dropout } : {}), ...(batchFirst ? {} : { batch_first: false }), ...(given ? { initial_state: true } : {}) });
       // (output, h_n) or (output, (h_n, c_n)): the final states are small and not followed
       const h = { kind: 'unknown', node: call.site, reason: `the final hidden state of ${name} is not followed by memlens` } as const;
       // the output keeps the input's layout: [N, L, H] batch first, [L, N, H] otherwise
@@ -471,11 +469,11 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
 
 /**
  * `rnn(x, h0)` / `lstm(x, (h0, c0))`: the caller's initial state, [layers * directions, N, hidden]
- * (or unbatched [layers * directions, hidden]). It is read, not kept, and changes no shape or
- * allocation of the layer, so it is checked and then left out of the graph.
+ * (or unbatched [layers * directions, hidden]). It changes no shape, so it is checked and then left
+ * out of the graph; whether one is given (true) decides whether torch makes a zero state.
  */
-function initialState(call: LayerCall, name: string, state: PyValue, rows: number, hidden: number): void {
-  if (state.kind === 'none') return;
+function initialState(call: LayerCall, name: string, state: PyValue, rows: number, hidden: number): boolean {
+  if (state.kind === 'none') return false;
   const parts = name === 'LSTM' ? (state.kind === 'tuple' || state.kind === 'list' ? state.items : undefined) : [state];
   if (!parts || parts.length !== (name === 'LSTM' ? 2 : 1)) call.fail(`${name} expects ${name === 'LSTM' ? 'an initial state (h0, c0)' : 'an initial state h0'}, got ${describe(state)}`);
   for (const t of parts) {
@@ -488,6 +486,7 @@ function initialState(call: LayerCall, name: string, state: PyValue, rows: numbe
       throw t.batchAxis === 0 && t.shape.length === 3 && t.shape[2] === hidden ? new SequenceFirstInput(why) : new NotKnown(why);
     }
   }
+  return true;
 }
 
 // ---------------------------------------------------------------- containers, losses
@@ -513,41 +512,6 @@ const ACTIVATIONS: readonly LayerSpec[] = [
   elementwise('Hardsigmoid', 'hardsigmoid', [INPLACE]),
 ];
 
-const multiheadAttention: LayerSpec = {
-  name: 'MultiheadAttention',
-  signature: [['embed_dim'], ['num_heads'], ['dropout', { kind: 'float', value: 0 }], ['bias', TRUE], ['add_bias_kv', FALSE], ['add_zero_attn', FALSE], ['kdim', NONE], ['vdim', NONE], ['batch_first', FALSE]],
-  init(c, b, fail) {
-    const e = need(c, 'embed_dim', fail);
-    const h = need(c, 'num_heads', fail);
-    if (h < 1 || e % h !== 0) fail(`embed_dim (${e}) must be divisible by num_heads (${h})`);
-    for (const k of ['kdim', 'vdim']) {
-      const v = c.get(k);
-      if (v && v.kind !== 'none' && intOf(v) !== e) fail(`${k} other than embed_dim is not modelled yet`);
-    }
-    if (flag(c, 'add_bias_kv', fail) || flag(c, 'add_zero_attn', fail)) fail('add_bias_kv and add_zero_attn are not modelled yet');
-    const bias = flag(c, 'bias', fail);
-    b.attr('embed_dim', int(e));
-    b.attr('num_heads', int(h));
-    b.attr('batch_first', flag(c, 'batch_first', fail) ? TRUE : FALSE);
-    // the packed q, k, v projection, and out_proj (a Linear in torch; its tensors counted here)
-    b.param('in_proj_weight', [3 * e, e]);
-    b.param('in_proj_bias', bias ? [3 * e] : undefined);
-    b.param('out_proj.weight', [e, e]);
-    b.param('out_proj.bias', bias ? [e] : undefined);
-  },
-  forward(call, inputs) {
-    const [q, k, v] = inputs;
-    const x = one(inputs, call);
-    if (k !== q || v !== q) call.fail('attention with keys or values other than the query (cross-attention) is not modelled yet');
-    const c = call.config;
-    const batchFirst = flag(c, 'batch_first', call.fail);
-    if (x.shape.length !== 3 || x.batchAxis !== (batchFirst ? 0 : 1)) call.fail(`MultiheadAttention(batch_first=${batchFirst ? 'True' : 'False'}) expects ${batchFirst ? '[N, L, E]' : '[L, N, E]'}, got ${describe(x)}`);
-    const out = call.emit('attention', [x], { heads: need(c, 'num_heads', call.fail), bias: flag(c, 'bias', call.fail), dropout: num(c, 'dropout', call.fail) });
-    // (output, averaged weights): the weights are not followed
-    return { kind: 'tuple', items: [{ ...out, batchAxis: x.batchAxis, shape: [...x.shape] }, { kind: 'unknown', node: call.site, reason: 'the attention weights MultiheadAttention returns are not followed' }] };
-  },
-};
-
 export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
   [
     conv(1, false),
@@ -567,6 +531,7 @@ export const LAYERS: ReadonlyMap<string, LayerSpec> = new Map(
     layerNorm,
     groupNorm,
     ...ACTIVATIONS,
+    ...MORE_ACTIVATIONS,
     preluLayer,
     pixelShuffleLayer,
     ...PADDING,

@@ -130,3 +130,50 @@ export function countParameters(root: Instance): { trainable: number; frozen: nu
 export function setTraining(root: Instance, training: boolean): void {
   for (const { module } of collectModules(root)) if (module.module) module.module.training = training;
 }
+
+/**
+ * copy.deepcopy: modules, their parameters and buffers are new objects (a tensor tied twice inside
+ * the value stays tied in the copy, as deepcopy's memo keeps it); `copied(from, to)` carries what
+ * the host keeps beside each module (its constructor arguments). Other values are shared: they
+ * are immutable here, or lists and dicts copied item by item.
+ */
+export function deepCopy(v: PyValue, copied: (from: Instance, to: Instance) => void, memo = new Map<object, PyValue>()): PyValue {
+  const seen = memo.get(v);
+  if (seen) return seen;
+  switch (v.kind) {
+    case 'parameter': {
+      const p: Parameter = { ...v };
+      memo.set(v, p);
+      return p;
+    }
+    case 'list': {
+      const out: PyValue = { kind: 'list', items: [] };
+      memo.set(v, out);
+      for (const x of v.items) out.items.push(deepCopy(x, copied, memo));
+      return out;
+    }
+    case 'tuple':
+      return { kind: 'tuple', items: v.items.map((x) => deepCopy(x, copied, memo)) };
+    case 'dict': {
+      const out: PyValue = { kind: 'dict', entries: new Map() };
+      memo.set(v, out);
+      for (const [k, x] of v.entries) out.entries.set(k, deepCopy(x, copied, memo));
+      return out;
+    }
+    case 'instance': {
+      const st = v.module;
+      const out: Instance = st ? { kind: 'instance', cls: v.cls, attrs: new Map(), module: { children: new Map(), params: new Map(), buffers: new Map(), training: st.training, site: st.site } } : { kind: 'instance', cls: v.cls, attrs: new Map() };
+      memo.set(v, out);
+      for (const [k, x] of v.attrs) out.attrs.set(k, deepCopy(x, copied, memo));
+      if (st && out.module) {
+        for (const [k, c] of st.children) out.module.children.set(k, deepCopy(c, copied, memo) as Instance);
+        for (const [k, p] of st.params) out.module.params.set(k, p && (deepCopy(p, copied, memo) as Parameter));
+        for (const [k, p] of st.buffers) out.module.buffers.set(k, p && (deepCopy(p, copied, memo) as Parameter));
+      }
+      copied(v, out);
+      return out;
+    }
+    default:
+      return v;
+  }
+}

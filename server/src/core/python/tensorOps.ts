@@ -3,6 +3,7 @@
 // no registry entry for stop the trace with the reason, never a guess.
 import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
+import { MORE_ACTIVATION_FUNCTIONS, MORE_IN_PLACE_FORMS, INPLACE_PARAM, softmaxAxis, type ActivationFunction } from './activationLayers';
 import { adaptiveCall, expandOverBatch, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleMode, type LayerCall } from './layers';
 import { TraceStop, type Trace } from './trace';
 import { planEinsum, type Dim } from './einsum';
@@ -105,16 +106,50 @@ function transpose(ctx: TensorContext, x: TensorValue, perm: readonly number[]):
   return { ...out, shape: p.map((d) => x.shape[d]!), batchAxis };
 }
 
-const UNARY: Record<string, string> = { relu: 'relu', relu6: 'relu6', sigmoid: 'sigmoid', tanh: 'tanh', gelu: 'gelu', silu: 'silu', elu: 'elu', leaky_relu: 'leaky_relu', hardswish: 'hardswish', hardsigmoid: 'hardsigmoid' };
+/**
+ * torch's activation functions: the registry op, and after the input the arguments in torch's
+ * order (name, registry argument, default); `inplace` and `training` are flags
+ */
+const ACTIVATION_FUNCTIONS: Readonly<Record<string, ActivationFunction>> = {
+  relu: { op: 'relu', params: [INPLACE_PARAM] },
+  relu6: { op: 'relu6', params: [INPLACE_PARAM] },
+  sigmoid: { op: 'sigmoid', params: [] },
+  tanh: { op: 'tanh', params: [] },
+  gelu: { op: 'gelu', params: [] },
+  silu: { op: 'silu', params: [INPLACE_PARAM] },
+  elu: { op: 'elu', params: [['alpha', 'alpha', 1], INPLACE_PARAM] },
+  leaky_relu: { op: 'leaky_relu', params: [['negative_slope', 'alpha', 0.01], INPLACE_PARAM] },
+  hardswish: { op: 'hardswish', params: [INPLACE_PARAM] },
+  hardsigmoid: { op: 'hardsigmoid', params: [INPLACE_PARAM] },
+  ...MORE_ACTIVATION_FUNCTIONS,
+};
 
-/** F.relu(x, inplace=True), x.relu_(), torch.sigmoid(x) and their kin */
-function activation(ctx: TensorContext, name: string, x: TensorValue, args: CallArgs, inPlace: boolean): TensorValue {
-  const op = UNARY[name]!;
+/** the in-place forms torch has (F.relu_, torch.selu_, x.tanh_, ...) */
+const IN_PLACE_FORMS = new Set(['relu_', 'elu_', 'leaky_relu_', 'sigmoid_', 'tanh_', ...MORE_IN_PLACE_FORMS]);
+
+export function isActivationFunction(name: string): boolean {
+  return ACTIVATION_FUNCTIONS[name] !== undefined || IN_PLACE_FORMS.has(name);
+}
+
+/** F.relu(x, inplace=True), x.relu_(), torch.sigmoid(x), F.hardtanh(x, 0, 6) and their kin; `first`: the first argument after the input */
+function activation(ctx: TensorContext, name: string, x: TensorValue, args: CallArgs, first: number): TensorValue {
+  const trailing = name.endsWith('_');
+  const spec = ACTIVATION_FUNCTIONS[trailing ? name.slice(0, -1) : name]!;
   const a: Record<string, ArgValue> = {};
-  if (name === 'leaky_relu') a['alpha'] = numberOf(arg(args, 1, 'negative_slope') ?? { kind: 'float', value: 0.01 }) ?? fail(ctx.site, 'negative_slope is not known');
-  if (name === 'elu') a['alpha'] = numberOf(arg(args, 1, 'alpha') ?? { kind: 'float', value: 1 }) ?? fail(ctx.site, 'alpha is not known');
-  const ip = inPlace || (args.keywords.get('inplace')?.kind === 'bool' && (args.keywords.get('inplace') as { value: boolean }).value);
-  return ctx.trace.emit(op, [x], a, ctx.site, undefined, ip);
+  let inPlace = trailing;
+  spec.params.forEach(([py, reg, dflt], i) => {
+    const v = arg(args, first + i, py);
+    if (typeof dflt === 'boolean') {
+      const on = v === undefined || v.kind === 'none' ? dflt : v.kind === 'bool' ? v.value : fail(ctx.site, `\`${py}\` is ${describe(v)}, not a known boolean`);
+      if (py === 'inplace') inPlace ||= on;
+      else a[reg] = on;
+      return;
+    }
+    const n = v === undefined ? dflt ?? undefined : numberOf(v);
+    if (n === undefined) fail(ctx.site, v ? `\`${py}\` is ${describe(v)}, not a known number` : `\`${py}\` is missing`);
+    a[reg] = n;
+  });
+  return ctx.trace.emit(spec.op, [x], a, ctx.site, undefined, inPlace);
 }
 
 /** torch.exp / log / pow(x, p) and their methods: one elementwise op each (pow by a known number) */
@@ -180,18 +215,18 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
     case 'relu':
     case 'sigmoid':
     case 'tanh':
-      return activation(ctx, name, x, args, false);
+    case 'hardshrink':
     case 'relu_':
     case 'sigmoid_':
     case 'tanh_':
-      return activation(ctx, name.slice(0, -1), x, args, true);
+      return activation(ctx, name, x, args, 0);
     case 'exp':
     case 'log':
     case 'pow':
       return expLogPow(ctx, name, x, arg(args, 0, 'exponent'));
     case 'softmax':
     case 'log_softmax':
-      return softmax(ctx, x, args, 0);
+      return alongAxis(ctx, name, x, args, 0);
     case 'add':
     case 'add_':
     case 'sub':
@@ -255,12 +290,13 @@ function reduce(ctx: TensorContext, x: TensorValue, kind: string, args: CallArgs
   return { ...out, shape, batchAxis };
 }
 
-/** log_softmax is counted as softmax: the same shape, and its backward also keeps its output */
-function softmax(ctx: TensorContext, x: TensorValue, args: CallArgs, dimIndex: number): TensorValue {
-  const dim = arg(args, dimIndex, 'dim');
-  const d = dim ? intOf(dim) : undefined;
-  if (d === undefined) fail(ctx.site, 'softmax without a known `dim`');
-  return ctx.trace.emit('softmax', [x], { axis: perSampleAxis(x, d, (r) => fail(ctx.site, r)) }, ctx.site);
+/** softmax, log_softmax, softmin (dim None: torch's implicit dim) and glu (dim -1 by default) along one axis */
+function alongAxis(ctx: TensorContext, name: string, x: TensorValue, args: CallArgs, dimIndex: number): TensorValue {
+  const dim = arg(args, dimIndex, 'dim') ?? (name === 'glu' ? int(-1) : undefined);
+  const dtype = args.keywords.get('dtype');
+  if (dtype && dtype.kind !== 'none') fail(ctx.site, `${name} with a dtype is not modelled yet`);
+  const stop = (r: string): never => fail(ctx.site, r);
+  return ctx.trace.emit(name, [x], { axis: softmaxAxis(x, dim, stop, stop) }, ctx.site);
 }
 
 /**
@@ -493,18 +529,8 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
     return ctx.trace.emit('concat', ts, { axis }, site);
   }
   if (!x || x.kind !== 'tensor') return undefined;
+  if (isActivationFunction(name)) return activation(ctx, name, x, args, 1);
   switch (name) {
-    case 'relu':
-    case 'relu6':
-    case 'sigmoid':
-    case 'tanh':
-    case 'gelu':
-    case 'silu':
-    case 'elu':
-    case 'leaky_relu':
-      return activation(ctx, name, x, args, false);
-    case 'relu_':
-      return activation(ctx, 'relu', x, args, true);
     case 'exp':
     case 'log':
     case 'pow':
@@ -516,7 +542,9 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
       return scaledDotProductAttention(ctx, x, args);
     case 'softmax':
     case 'log_softmax':
-      return softmax(ctx, x, args, 1);
+    case 'softmin':
+    case 'glu':
+      return alongAxis(ctx, name, x, args, 1);
     case 'flatten':
       return flattenCall(layerCallOf(ctx), x, intArg(args, 1, 'start_dim', 0, site), intArg(args, 2, 'end_dim', -1, site));
     case 'reshape':
@@ -570,9 +598,6 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
       if (dims === undefined) fail(site, 'layer_norm with a normalized_shape that is not known');
       return ctx.trace.emit('layernorm', [x], { dims, affine: false, center: false, scale: false }, site);
     }
-    case 'hardswish':
-    case 'hardsigmoid':
-      return activation(ctx, name, x, args, false);
     case 'transpose':
     case 'permute':
     case 'squeeze':

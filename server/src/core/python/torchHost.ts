@@ -6,7 +6,7 @@ import { builtin, mathMember, numpyMember, pythonBuiltin } from './builtins';
 import { StepLimit, type Host, type Interpreter } from './interpreter';
 import { LAYER_SINCE } from './moreLayers';
 import { LAYERS, type LayerBuild, type LayerCall, type LayerSpec, type Signature } from './layers';
-import { collectModules, collectParameters, getModuleAttr, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr, setTraining } from './modules';
+import { collectModules, collectParameters, deepCopy, getModuleAttr, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr, setTraining } from './modules';
 import { binaryTensor, indexTensor, layerCallOf, shapeTuple, tensorFunction, tensorMethod } from './tensorOps';
 import { REARRANGE_LAYER, rearrange, repeat } from './einops';
 import { Trace, TraceStop } from './trace';
@@ -38,6 +38,9 @@ const SINCE: Readonly<Record<string, readonly [number, number]>> = {
   'torch.nn.RMSNorm': [2, 4],
   'torch.nn.functional.rms_norm': [2, 4],
 };
+
+/** torch.nn classes described in Python under library/ (built from the layers of layers.ts), by the module that describes them */
+const LIBRARY_LAYERS: ReadonlyMap<string, string> = new Map(['Transformer', 'TransformerEncoder', 'TransformerDecoder', 'TransformerEncoderLayer', 'TransformerDecoderLayer'].map((n) => [n, 'torch_nn.transformer']));
 
 /** einops' Rearrange layer as a module class */
 const REARRANGE_CLASS: ClassValue = { kind: 'class', name: 'Rearrange', bases: [MODULE_BASE], attrs: new Map(), isModule: true, layer: REARRANGE_LAYER };
@@ -96,6 +99,8 @@ export class TorchHost implements Host {
     if (name === 'OrderedDict') return this.orderedDict();
     if (name === 'getattr' || name === 'setattr' || name === 'hasattr') return this.attrBuiltin(name);
     if (name === 'map') return builtin('map', (args, site) => this.mapCall(args, site));
+    // library/ code says where torch would do something memlens does not model: a module holding the value is unknown, with the reason
+    if (name === '__memlens_not_modelled__') return builtin(name, (args, site) => ({ ...unknown(site, args.positional[0]?.kind === 'str' ? args.positional[0].value : 'not modelled by memlens'), module: true }));
     if (name === 'type') return builtin('type', (args, site) => (args.positional[0]?.kind === 'instance' ? (args.positional[0] as Instance).cls : unknown(site, 'type() of a value memlens does not model')));
     return pythonBuiltin(name);
   }
@@ -195,13 +200,21 @@ export class TorchHost implements Host {
           this.versionNote(site, `\`${site.text}\` is ${has ? 'True' : 'False'} for torch ${this.options.torchVersion} (\`${full}\` arrived in ${since.join('.')}): memlens follows the ${has ? 'True' : 'False'} branch. Set \`memlens.python.torchVersion\` (CLI \`--torch-version\`) to analyse for another torch.`);
           return has ? TRUE : FALSE;
         }
-        if (obj.path === 'torch.nn' && LAYER_CLASSES.has(key.value)) return TRUE;
+        if (obj.path === 'torch.nn' && (LAYER_CLASSES.has(key.value) || LIBRARY_LAYERS.has(key.value))) return TRUE;
         return unknown(site, `whether torch ${this.options.torchVersion} has \`${full}\` is not known to memlens`);
       }
       const v = this.interp.getAttr(obj, key.value, site);
       if (name === 'hasattr') return isUnknown(v) ? (obj.kind === 'instance' ? FALSE : v) : TRUE;
       return isUnknown(v) && third ? third : v;
     });
+  }
+
+  /** a deep copy of a module keeps its constructor arguments, and what made it unknown */
+  private copiedModule(from: Instance, to: Instance): void {
+    const config = this.layerConfig.get(from);
+    if (config) this.layerConfig.set(to, config);
+    const poisoned = this.poisoned.get(from);
+    if (poisoned) this.poisoned.set(to, poisoned);
   }
 
   /** where the configured torch version decided a branch, for the hover (once per site) */
@@ -259,6 +272,7 @@ export class TorchHost implements Host {
     if (cached) return cached;
     const statements = parseModule(found.file, found.text);
     if (!statements) return undefined;
+    if (found.file.startsWith(LIBRARY_DIR) && statements[0]) this.libraryDocs.add(statements[0].anchor.doc);
     const globals: PyValue = { kind: 'dict', entries: new Map() };
     this.loaded.set(found.file, globals);
     const scope = new Scope(undefined);
@@ -326,6 +340,8 @@ export class TorchHost implements Host {
     if (path === 'argparse' && name === 'ArgumentParser') return this.parserClass();
     if (path === 'dataclasses') return name === 'dataclass' || name === 'field' ? builtin(full, () => NONE) : undefined;
     if (path === 'collections' && name === 'OrderedDict') return this.orderedDict();
+    // torch's module clones (TransformerEncoder's num_layers copies of its layer)
+    if (path === 'copy' && name === 'deepcopy') return builtin(full, (args) => deepCopy(args.positional[0] ?? NONE, (from, to) => this.copiedModule(from, to)));
     // torchinfo / torchsummary before torch itself: their names start with "torch"
     if (path === 'torchinfo' || path === 'torchsummary') return name === 'summary' ? builtin(full, (args, s) => this.summaryCall(path, args, s)) : { kind: 'namespace', path: full };
     if (path.startsWith('torch')) return this.torchMember(full, site) ?? { kind: 'namespace', path: full };
@@ -364,6 +380,7 @@ export class TorchHost implements Host {
         this.versionNote(site, `\`torch.nn.${name}\` arrived in torch ${since.join('.')}; memlens analyses for torch ${this.options.torchVersion}. Set \`memlens.python.torchVersion\` (CLI \`--torch-version\`) to analyse for another torch.`);
         return { ...unknown(site, `torch.nn.${name} is not in torch ${this.options.torchVersion} (it arrived in ${since.join('.')}; memlens.python.torchVersion)`), module: true };
       }
+      if (LIBRARY_LAYERS.has(name)) return this.libraryMember(LIBRARY_LAYERS.get(name)!, name, site);
       const cls = LAYER_CLASSES.get(name);
       if (cls) return cls;
       if (/^[A-Z]/.test(name)) return { ...unknown(site, `torch.nn.${name} is not modelled by memlens yet`), module: true };
@@ -382,8 +399,49 @@ export class TorchHost implements Host {
     if (ns === 'torch.optim' && ['SGD', 'Adam', 'AdamW'].includes(name)) return builtin(full, (args) => this.optimizer(name, args));
     // the pre-0.4 wrapper: a tensor is its own Variable since torch 0.4
     if (full === 'torch.autograd.Variable' || full === 'torch.autograd.variable.Variable') return builtin(full, (args) => args.positional[0] ?? NONE);
-    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => (args.positional[0] ? this.interp.call(args.positional[0], { positional: args.positional.slice(1), keywords: new Map() }, s) : NONE));
+    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => this.checkpoint(args.positional[0], args.positional.slice(1), s));
+    if (full === 'torch.utils.checkpoint.checkpoint_sequential') return builtin(full, (args, s) => this.checkpointSequential(args, s));
     return undefined;
+  }
+
+  /** torch.utils.checkpoint.checkpoint(fn, *args): fn's ops are one checkpointed segment of the model (its own keywords, use_reentrant and preserve_rng_state, change no figure) */
+  private checkpoint(fn: PyValue | undefined, args: readonly PyValue[], site: Node): PyValue {
+    if (!fn) return unknown(site, 'checkpoint() without a function');
+    const run = (): PyValue => this.interp.call(fn, { positional: [...args], keywords: new Map() }, site);
+    return this.active ? this.active.checkpointed(run) : run();
+  }
+
+  /**
+   * checkpoint_sequential(functions, segments, input): the modules split into `segments` runs of
+   * len // segments; every run but the last is checkpointed, the last (with the remainder) runs plainly
+   */
+  private checkpointSequential(args: CallArgs, site: Node): PyValue {
+    const [functions, segmentsValue, input] = [args.positional[0] ?? args.keywords.get('functions'), args.positional[1] ?? args.keywords.get('segments'), args.positional[2] ?? args.keywords.get('input')];
+    const modules = functions?.kind === 'instance' && isModule(functions) ? [...functions.module.children.values()] : functions?.kind === 'list' || functions?.kind === 'tuple' ? functions.items : undefined;
+    const segments = segmentsValue?.kind === 'int' ? segmentsValue.value : undefined;
+    if (!modules || segments === undefined || !input) return unknown(site, 'checkpoint_sequential() with functions, segments or input memlens does not know statically');
+    if (segments < 1) return unknown(site, `checkpoint_sequential() with ${segments} segments`);
+    const size = Math.floor(modules.length / segments);
+    const through = (from: number, to: number, x: PyValue): PyValue => {
+      let out = x;
+      for (let i = from; i < to; i++) out = this.interp.call(modules[i]!, { positional: [out], keywords: new Map() }, site);
+      return out;
+    };
+    let x: PyValue = input;
+    let next = 0;
+    for (let start = 0; size > 0 && start < size * (segments - 1); start += size) {
+      const from = start;
+      x = this.active ? this.active.checkpointed(() => through(from, from + size, x)) : through(from, from + size, x);
+      next = start + size;
+    }
+    return through(next, modules.length, x);
+  }
+
+  /** a torch.nn class memlens describes in Python (library/): the class from that file's globals */
+  private libraryMember(path: string, name: string, site: Node): PyValue {
+    const globals = this.loadModule(path, 0, join(LIBRARY_DIR, '__root__.py'), readFromDisk);
+    const cls = globals?.kind === 'dict' ? globals.entries.get(name) : undefined;
+    return cls ?? { ...unknown(site, `torch.nn.${name} is not described by memlens (library/${path.replace('.', '/')}.py is missing)`), module: true };
   }
 
   private tensorCall(name: string, args0: CallArgs, site: Node): PyValue {
@@ -468,7 +526,8 @@ export class TorchHost implements Host {
       return this.active.constant(shape as number[], dt?.kind === 'dtype' ? dt.dtype : name === 'randint' ? 'int64' : 'fp32', site);
     }
     if (shape.length === 0 || shape.some((d) => d === undefined || d < 0)) {
-      if (this.active) throw new TraceStop(site, `a tensor made inside forward (\`${site.text}\`) whose shape depends on the batch is not modelled yet`);
+      // a square of the batch (a causal mask over len(src)) says the examples are sequence first: read them once more so
+      if (this.active) throw new TraceStop(site, `a tensor made inside forward (\`${site.text}\`) whose shape depends on the batch is not modelled yet`, false, dims.filter((d) => d.kind === 'symint').length > 1 ? 1 : undefined);
       return unknown(site, `the shape of \`${site.text}\` is not known statically`);
     }
     const dt = args.keywords.get('dtype');
@@ -789,7 +848,7 @@ export class TorchHost implements Host {
       if (!x.trace) {
         if (name === 'to' || name === 'cuda' || name === 'cpu' || name === 'float' || name === 'long') return name === 'long' ? { ...x, dtype: 'int64' } : x;
         if (name === 'size') return args.positional[0] ? int(x.shape[intOf(args.positional[0]) ?? 0] ?? 0) : { kind: 'tuple', items: x.shape.map(int) };
-        if (name === 'view' || name === 'reshape' || name === 'tril' || name === 'triu') return this.staticView(x, name, args, s);
+        if (name === 'view' || name === 'reshape' || name === 'tril' || name === 'triu' || name === 'unsqueeze' || name === 'transpose') return this.staticView(x, name, args, s);
         // filling an example tensor in place keeps its shape
         if (['fill_', 'zero_', 'normal_', 'uniform_', 'random_', 'bernoulli_', 'requires_grad_'].includes(name)) return x;
         return unknown(s, `\`.${name}()\` of a tensor outside a model is not followed`);
@@ -810,6 +869,17 @@ export class TorchHost implements Host {
   /** view / tril of a tensor made outside any model (a causal mask): only its shape matters */
   private staticView(x: TensorValue, name: string, args: CallArgs, site: Node): PyValue {
     if (name === 'tril' || name === 'triu') return x;
+    // a position table built before registering it as a buffer: pe.unsqueeze(0).transpose(0, 1)
+    if (name === 'unsqueeze' || name === 'transpose') {
+      const axes = args.positional.map(intOf);
+      const rank = x.shape.length + (name === 'unsqueeze' ? 1 : 0);
+      const at = axes.map((a) => (a !== undefined && a < 0 ? a + rank : a));
+      if (at.length !== (name === 'unsqueeze' ? 1 : 2) || at.some((a) => a === undefined || a < 0 || a >= rank)) return unknown(site, `\`${site.text}\` is not known statically`);
+      const shape = [...x.shape];
+      if (name === 'unsqueeze') shape.splice(at[0]!, 0, 1);
+      else [shape[at[0]!], shape[at[1]!]] = [shape[at[1]!]!, shape[at[0]!]!];
+      return { ...x, shape, site, base: rootOf(x) };
+    }
     const dims = (args.positional.length === 1 && (args.positional[0]!.kind === 'tuple' || args.positional[0]!.kind === 'list') ? iterate(args.positional[0]!)! : args.positional).map(intOf);
     const total = x.shape.reduce((a, b) => a * b, 1);
     const known = dims.filter((d) => d !== -1).reduce<number>((a, b) => a * (b ?? NaN), 1);
@@ -844,8 +914,11 @@ export class TorchHost implements Host {
     return undefined;
   }
 
+  /** the documents of library/ files: a module bound to a variable there is a part the user's code builds, not a model of its own */
+  private readonly libraryDocs = new Set<object>();
+
   bound(name: Node, value: PyValue, scope: Scope): void {
-    if (isModule(value) && !value.cls.layer?.loss && !this.nameOf.has(value) && !this.active && this.importing === 0) {
+    if (isModule(value) && !value.cls.layer?.loss && !this.nameOf.has(value) && !this.active && this.importing === 0 && !this.libraryDocs.has(name.anchor.doc)) {
       this.nameOf.set(value, { node: name, scope });
       this.built.push({ instance: value, nameNode: name, scope });
     }
@@ -992,14 +1065,18 @@ export class TorchHost implements Host {
     }
     if (spec) {
       if (!spec.forward) throw new TraceStop(site, `calling ${spec.name} is not modelled by memlens yet`);
+      // a parameter or buffer given to a layer (a registered mask) is read as a tensor, as in tensor calls
+      const asTensor = (v: PyValue): PyValue => (v.kind === 'parameter' ? trace.weightView(v, site) : v);
+      args = { positional: args.positional.map(asTensor), keywords: new Map([...args.keywords].map(([k, v]) => [k, asTensor(v)])) };
       const config = this.layerConfig.get(m) ?? new Map<string, PyValue>();
       const label = this.labels.get(m) ?? spec.name;
       const call: LayerCall = {
         self: m,
         site,
         config,
-        emit: (op, inputs, a, inPlace) => {
-          const out = trace.emit(op, inputs, a, site, m, inPlace ?? false, label);
+        keywords: args.keywords,
+        emit: (op, inputs, a, inPlace, weightless) => {
+          const out = trace.emit(op, inputs, a, site, weightless ? undefined : m, inPlace ?? false, label);
           // the construction site (`self.conv1 = nn.Conv2d(...)`) shows what the layer made too
           if (m.module.site && m.module.site !== site) trace.applications.push({ site: m.module.site, label, ops: [out.id!], output: out.id! });
           return out;
@@ -1078,7 +1155,9 @@ export class TorchHost implements Host {
         const retried = this.startTrace(m, args, site, e.retryBatchAxis);
         const second = this.traces[this.traces.length - 1];
         if (second && second !== trace && !second.stopped) return retried;
-        // the other axis did not fit either: the first reading's reason stands
+        // the other axis did not fit either: the reading that got further explains more (a
+        // sequence-first model stopped later by something memlens does not follow); else the first's reason stands
+        if (second && second !== trace && second.builder.opCount > trace.builder.opCount) return retried;
         if (second && second !== trace) this.traces.splice(this.traces.indexOf(second), 1);
         this.traces.splice(at, 0, trace);
       }

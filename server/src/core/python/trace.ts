@@ -162,6 +162,21 @@ export class Trace {
     return this.local[this.local.length - 1] ?? { site: this.callSite, statement: this.callSite };
   }
 
+  /** the checkpointed segment the forward is in (torch.utils.checkpoint), and how many there were */
+  private segment: number | undefined;
+  private segments = 0;
+
+  /** the ops `run` emits form one checkpointed segment (a checkpoint inside another stays in the outer one) */
+  checkpointed<T>(run: () => T): T {
+    if (this.segment !== undefined) return run();
+    this.segment = this.segments++;
+    try {
+      return run();
+    } finally {
+      this.segment = undefined;
+    }
+  }
+
   emit(op: string, inputs: readonly TensorValue[], args: Record<string, ArgValue>, at: Node, owner?: Instance, inPlace = false, label?: string): TensorValue {
     const { site, statement } = this.shown(at);
     for (const t of inputs) {
@@ -176,6 +191,7 @@ export class Trace {
       site: rangeOfNode(site),
       statement: rangeOfNode(statement),
       inPlace,
+      ...(this.segment !== undefined ? { checkpointSegment: this.segment } : {}),
       ...(owner && label ? { name: label } : {}),
       ...(shared !== undefined ? { sharesParamsWith: shared } : {}),
       ...(params ? { params } : owner ? {} : { params: { trainable: 0, nonTrainable: 0 } }),

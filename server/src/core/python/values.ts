@@ -370,8 +370,10 @@ export interface LayerCall {
   readonly site: Node;
   /** the constructor arguments, resolved */
   readonly config: ReadonlyMap<string, PyValue>;
-  /** add one op; the layer's parameters ride on the first op of its first call */
-  emit(op: string, inputs: readonly TensorValue[], args: Record<string, ArgValue>, inPlace?: boolean): TensorValue;
+  /** the call's keyword arguments by name; the inputs list holds their values after the positional ones */
+  readonly keywords?: ReadonlyMap<string, PyValue>;
+  /** add one op; the layer's parameters ride on the first op of its first call that holds them (`weightless`: a helper op before it, e.g. a convolution's padded copy) */
+  emit(op: string, inputs: readonly TensorValue[], args: Record<string, ArgValue>, inPlace?: boolean, weightless?: boolean): TensorValue;
   /** the call cannot be followed: the reason names what */
   fail(reason: string): never;
 }

@@ -148,7 +148,8 @@ export function num(value: number): Value {
 export function describe(v: Value): string {
   switch (v.kind) {
     case 'number':
-      return String(v.value);
+      // an overflow (1e308 * 2) is a number too large, not a word the user never wrote
+      return Number.isFinite(v.value) ? String(v.value) : Number.isNaN(v.value) ? 'not a number' : 'a number too large to represent';
     case 'string':
       return `'${v.value}'`;
     case 'bool':

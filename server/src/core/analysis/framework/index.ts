@@ -73,6 +73,9 @@ function expectedFrom(framework: Framework, graph: Graph, footprint: Footprint, 
   };
 }
 
+/** a graph with checkpointed segments: the backward recomputes their forward */
+const checkpointed = (graph: Graph): boolean => graph.ops.some((op) => op.checkpointSegment !== undefined);
+
 const pytorch: FrameworkProfile = {
   label: 'PyTorch',
   expectedPeak(graph, footprint) {
@@ -101,6 +104,7 @@ const tfjs: FrameworkProfile = {
     const training = config.mode === 'train';
     if (training && (config.optimizer.kind !== 'sgd' || config.optimizer.momentum !== 0)) return { reason: `TensorFlow.js' CPU profile covers one plain SGD trainOnBatch; ${config.optimizer.kind}${config.optimizer.momentum ? ' with momentum' : ''} is not profiled yet` };
     if (training && graph.outputs.length !== 1) return { reason: "TensorFlow.js' CPU profile covers trainOnBatch on one output" };
+    if (training && checkpointed(graph)) return { reason: "TensorFlow.js' CPU profile does not replay checkpointed (recomputed) segments" };
     const result = simulateTfjsCpu(graph, config.batch, training);
     if ('unsupported' in result) return { reason: `TensorFlow.js' CPU profile does not know ${result.unsupported.join(', ')} yet` };
     // x (and y in training) exist before the call: counted with the activations

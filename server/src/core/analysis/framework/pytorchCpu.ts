@@ -11,7 +11,7 @@ import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepCont
 import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
-import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, viewStrides } from './strides';
+import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, sequenceFirstStrides, viewStrides } from './strides';
 
 interface LiveTensor {
   storage?: Storage;
@@ -31,9 +31,12 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const gap = (op: OpNode): string | null => {
     const rule = TORCH_CPU_OPS[op.op];
     if (!rule) return op.op;
+    const input = graph.tensors[op.inputs[0]!]?.shape ?? [];
+    const either = rule.gap?.(op, input, training, op.inputs.map((t) => graph.tensors[t]!)) ?? null;
+    if (either !== null) return `${op.op}${training ? ' training' : ''} (${either})`;
     if (!training) return null;
     if (rule.inferenceOnly === true) return `${op.op} training`;
-    const what = rule.trainingGap?.(op, graph.tensors[op.inputs[0]!]?.shape ?? []) ?? null;
+    const what = rule.trainingGap?.(op, input) ?? null;
     return what === null ? null : `${op.op} training (${what})`;
   };
   const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op)).map(gap).filter((g): g is string => g !== null))];
@@ -41,7 +44,8 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const trace = new AllocationTrace();
   const tensors = graph.tensors.map((t) => liveTensor(t, batch));
   // which tensors carry a gradient: outputs of ops with trainable weights and everything downstream
-  const requiresGrad = training ? requiresGradient(graphColumns(graph)) : new Uint8Array(graph.tensors.length);
+  const segments = checkpointSegments(graph);
+  const requiresGrad = training ? (segments.size > 0 ? checkpointedRequiresGrad(graph, segments) : requiresGradient(graphColumns(graph))) : new Uint8Array(graph.tensors.length);
   for (const op of graph.ops) for (const t of op.inputs) tensors[t]!.uses++;
   // the user's variables hold the model's outputs, and a loss's predictions, to the end of the step
   const losses = graph.ops.filter((op) => lookupOp(op.op)?.family === 'loss');
@@ -93,10 +97,15 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const aliased = new Uint8Array(graph.ops.length);
   /** an in-place op whose saved input is a clone autograd took, not the input itself */
   const clonedInput = new Uint8Array(graph.ops.length);
-  for (const node of graph.ops) {
-    trace.site = { phase: 'forward', op: node.id };
+  // a checkpointed segment's forward runs without autograd (torch.utils.checkpoint: no_grad), and again
+  // with it in the backward (`recomputing`)
+  let recomputing = false;
+  const forwardOp = (node: OpNode): void => {
+    trace.site = { phase: recomputing ? 'backward' : 'forward', op: node.id };
     const out = tensors[node.output]!;
     const letGo = (): void => {
+      // the recompute runs inside CheckpointFunction's backward: no Python variable of the forward holds its tensors
+      if (recomputing) return;
       for (const t of heldTo[node.id]!) {
         tensors[t]!.uses--;
         release(t);
@@ -106,11 +115,11 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
       // an input exists before the step; a parameter read as a tensor is the weights' own storage
       if (node.op !== 'input') out.uses++;
       letGo();
-      continue;
+      return;
     }
     const rule = TORCH_CPU_OPS[node.op]!;
     const inPlace = node.inPlace && node.inputs.length > 0;
-    const records = training && requiresGrad[node.output] === 1;
+    const records = training && requiresGrad[node.output] === 1 && (node.checkpointSegment === undefined || recomputing);
     const keep = (kind: AllocationKind, bytes: number): void => {
       const storage = trace.alloc(bytes, kind);
       if (records) extras[node.id]!.push(storage);
@@ -130,6 +139,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
           out.storage = trace.alloc(out.bytes, 'activation');
           const followsInput = rule.elementwise === true && node.inputs.some((t) => sameShape(tensors[t]!.shape, out.shape) && isChannelsLast(tensors[t]!.shape, tensors[t]!.strides));
           if ((layout === 'channelsLast' || followsInput) && out.shape.length === 4) out.strides = channelsLastStrides(out.shape);
+          if (layout === 'sequenceFirst' && out.shape.length >= 2) out.strides = sequenceFirstStrides(out.shape);
         }
       },
       inChannelsLast: (k) => {
@@ -166,6 +176,12 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
         const folded = [t.shape.slice(0, -2).reduce((a, b) => a * b, 1), ...t.shape.slice(-2)];
         return viewStrides(t.shape, t.strides, folded) ? 0 : t.bytes;
       },
+      rowsCopy: (k) => {
+        const t = tensors[node.inputs[k]!]!;
+        if (t.shape.length < 3) return 0;
+        const rows = [t.shape.slice(0, -1).reduce((a, b) => a * b, 1), t.shape[t.shape.length - 1]!];
+        return viewStrides(t.shape, t.strides, rows) ? 0 : t.bytes;
+      },
     };
     // autograd keeps a clone of an input that an in-place op is about to overwrite
     if (inPlace && records && rule.clonesInPlaceInput === true) {
@@ -183,8 +199,55 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     }
     letGo();
     release(node.output);
+  };
+  for (const node of graph.ops) {
+    const segment = node.checkpointSegment === undefined ? undefined : segments.get(node.checkpointSegment);
+    // CheckpointFunction takes the CPU RNG state (in inference too, dropped when it returns) and saves
+    // its tensor arguments for the recompute
+    // (without an argument that requires grad autograd records no node: both go when it returns)
+    const recorded = training && segment !== undefined && segment.inputs.some((t) => requiresGrad[t] === 1);
+    if (segment && segment.ops[0] === node.id) {
+      segment.rngState = trace.alloc(RNG_STATE_BYTES, recorded ? 'saved' : 'temporary');
+      if (recorded) for (const t of segment.inputs) tensors[t]!.saved++;
+      else segment.recorded = false;
+    }
+    forwardOp(node);
+    if (!recorded && segment?.rngState && segment.ops[segment.ops.length - 1] === node.id) {
+      trace.release(segment.rngState);
+      segment.rngState = undefined;
+    }
   }
-  if (training) backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext }, losses);
+  const recompute = (segment: CheckpointSegment): void => {
+    // the arguments' detached views share their storage; the RNG state is forked while the forward runs again
+    const forked = trace.alloc(RNG_STATE_BYTES, 'temporary');
+    const inside = new Set(segment.ops.map((op) => graph.ops[op]!.output));
+    for (const op of segment.ops) {
+      const t = graph.ops[op]!.output;
+      tensors[t] = liveTensor(graph.tensors[t]!, batch);
+    }
+    // every read counts again (an argument's read too: the detached view is read, not the argument's last use)
+    for (const op of segment.ops) for (const t of graph.ops[op]!.inputs) tensors[t]!.uses++;
+    // the recomputed outputs stay referenced until CheckpointFunction's backward returns
+    for (const t of segment.outputs) tensors[t]!.uses++;
+    recomputing = true;
+    for (const op of segment.ops) forwardOp(graph.ops[op]!);
+    recomputing = false;
+    trace.release(forked);
+  };
+  const segmentDone = (segment: CheckpointSegment): void => {
+    for (const t of segment.outputs) {
+      tensors[t]!.uses--;
+      release(t);
+    }
+    if (segment.recorded) {
+      for (const t of segment.inputs) {
+        tensors[t]!.saved--;
+        release(t);
+      }
+    }
+    if (segment.rngState) trace.release(segment.rngState);
+  };
+  if (training) backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext, segments, recompute, segmentDone }, losses);
   return { peak: trace.peak };
 }
 
@@ -202,6 +265,65 @@ interface ForwardState {
   readonly savedInputs: (op: number) => readonly number[];
   readonly release: (id: number) => void;
   readonly stepContext: (node: OpNode) => StepContext;
+  readonly segments: ReadonlyMap<number, CheckpointSegment>;
+  /** a checkpointed segment's forward again, with autograd recording */
+  readonly recompute: (segment: CheckpointSegment) => void;
+  /** CheckpointFunction's backward returns: the recomputed outputs, the saved arguments and RNG state go */
+  readonly segmentDone: (segment: CheckpointSegment) => void;
+}
+
+/** the CPU generator's state (torch.get_rng_state(): a 5,056-byte uint8 tensor), saved per checkpoint call */
+const RNG_STATE_BYTES = 5056;
+
+/** the ops of one torch.utils.checkpoint call, the tensors it was given and the ones it returns */
+interface CheckpointSegment {
+  readonly ops: readonly number[];
+  readonly inputs: readonly number[];
+  readonly outputs: readonly number[];
+  rngState?: Storage | undefined;
+  /** autograd recorded the call (an argument requires grad): it saved its arguments */
+  recorded: boolean;
+  recomputed: boolean;
+  /** the gradients CheckpointFunction's backward was called with: held until it returns */
+  held: Storage[];
+}
+
+/**
+ * Which tensors carry a gradient when some ops run inside (reentrant) checkpoints: a checkpoint's
+ * outputs require one only if one of its tensor arguments does, whatever weights it holds (torch
+ * 1.13 warns "None of the inputs have requires_grad=True" and computes no gradient for them)
+ */
+function checkpointedRequiresGrad(graph: Graph, segments: ReadonlyMap<number, CheckpointSegment>): Uint8Array {
+  const requires = new Uint8Array(graph.tensors.length);
+  for (const op of graph.ops) {
+    const segment = op.checkpointSegment === undefined ? undefined : segments.get(op.checkpointSegment);
+    const flows = op.params.trainable > 0 || op.sharesParamsWith !== undefined || op.inputs.some((t) => requires[t] === 1);
+    const cut = segment !== undefined && segment.outputs.includes(op.output) && !segment.inputs.some((t) => requires[t] === 1);
+    requires[op.output] = flows && !cut ? 1 : 0;
+  }
+  return requires;
+}
+
+function checkpointSegments(graph: Graph): Map<number, CheckpointSegment> {
+  const segments = new Map<number, CheckpointSegment & { ops: number[]; inputs: number[]; outputs: number[] }>();
+  const segmentOf = new Map<number, number>();
+  for (const op of graph.ops) {
+    if (op.checkpointSegment === undefined) continue;
+    let s = segments.get(op.checkpointSegment);
+    if (!s) segments.set(op.checkpointSegment, (s = { ops: [], inputs: [], outputs: [], recorded: true, recomputed: false, held: [] }));
+    s.ops.push(op.id);
+    segmentOf.set(op.output, op.checkpointSegment);
+    for (const t of op.inputs) if (segmentOf.get(t) !== op.checkpointSegment && !s.inputs.includes(t)) s.inputs.push(t);
+  }
+  const read = (t: number, by: number | undefined): void => {
+    const s = segmentOf.get(t);
+    if (s === undefined || s === by) return;
+    const seg = segments.get(s)!;
+    if (!seg.outputs.includes(t)) seg.outputs.push(t);
+  };
+  for (const op of graph.ops) for (const t of op.inputs) read(t, op.checkpointSegment);
+  for (const t of graph.outputs) read(t, undefined);
+  return segments;
 }
 
 function backward(state: ForwardState, losses: readonly OpNode[]): void {
@@ -234,18 +356,39 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   };
   for (let i = graph.ops.length - 1; i >= 0; i--) {
     const node: OpNode = graph.ops[i]!;
+    const segment = node.checkpointSegment === undefined ? undefined : state.segments.get(node.checkpointSegment);
+    // the engine reaches a checkpointed segment: CheckpointFunction's backward runs its forward again, then its backward
+    if (segment && !segment.recomputed && grads.has(node.output) && requiresGrad[node.output] === 1) {
+      segment.recomputed = true;
+      for (const t of segment.outputs) {
+        const g = grads.get(t);
+        if (!g) continue;
+        trace.retain(g);
+        segment.held.push(g);
+      }
+      state.recompute(segment);
+    }
+    backwardOp(node);
+    if (segment && segment.ops[0] === node.id && segment.recomputed) {
+      for (const g of segment.held) trace.release(g);
+      state.segmentDone(segment);
+    }
+  }
+  // a segment no gradient reached: its saved arguments go with the graph
+  for (const segment of state.segments.values()) if (!segment.recomputed) state.segmentDone(segment);
+
+  function backwardOp(node: OpNode): void {
     const incoming = grads.get(node.output);
     // a parameter read as a tensor keeps its gradient (autograd's AccumulateGrad takes it as .grad)
-    if (node.op === 'input' || readsWeights(node.op) || !incoming || requiresGrad[node.output] !== 1) continue;
+    if (node.op === 'input' || readsWeights(node.op) || !incoming || requiresGrad[node.output] !== 1) return;
     trace.site = { phase: 'backward', op: node.id };
     const rule = TORCH_CPU_OPS[node.op]!;
     const out = tensors[node.output]!;
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
-    let incomingReleased = false;
+    let incomingHeld = true;
     const releaseIncoming = (): void => {
-      if (incomingReleased) return;
-      incomingReleased = true;
-      trace.release(incoming);
+      if (incomingHeld) trace.release(incoming);
+      incomingHeld = false;
     };
     const ctx: BackwardContext = {
       ...state.stepContext(node),
@@ -293,7 +436,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       },
       weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes }),
       kept: state.kept[node.id]!,
-      releaseIncoming,
+      releaseGradOutput: releaseIncoming,
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
     else rule.backward(ctx);

@@ -308,7 +308,7 @@ const lpPool: TorchOpRule = {
     const b = c.temp(O);
     const dScaled = c.temp(O);
     drop(a, b, scaled);
-    c.releaseIncoming();
+    c.releaseGradOutput();
     // scaled = product * window
     const dProduct = c.temp(O);
     c.free(dScaled);
@@ -377,7 +377,7 @@ const localResponseNorm: TorchOpRule = {
     if (c.needsGrad(0)) c.gradInput(0);
     drop(c.temp(X), c.temp(X), c.temp(X));
     const dPower = c.temp(X);
-    c.releaseIncoming();
+    c.releaseGradOutput();
     // d = sum^beta
     const p1 = c.temp(X);
     const p2 = c.temp(X);

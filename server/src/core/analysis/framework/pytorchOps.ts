@@ -6,6 +6,8 @@
 import type { OpNode } from '../../ir';
 import { product } from '../../ops/common';
 import { channelBlock, oneDnnCopies, slowColumns, usesOneDnn, type ConvGeometry } from './onednn';
+import { ACTIVATION_OPS } from './pytorchActivations';
+import { ATTENTION_OPS } from './pytorchAttention';
 import { RECURRENT_OPS } from './pytorchRecurrent';
 import { LAYER_OPS } from './pytorchLayers';
 import { BOTH_INPUTS, INPUT, NOTHING, OUTPUT, every, newOutput, nums, passBackward, plainBackward, pointwise, readsInput, rule, type BackwardContext, type ForwardContext, type StepContext, type TorchOpRule } from './pytorchRule';
@@ -134,9 +136,24 @@ function weightBytes(g: ConvGeometry): number {
   return g.outChannels * (g.inChannels / g.groups) * product(g.kernel) * g.elementBytes;
 }
 
+/**
+ * torch's linear over 3 or more axes folds its input to [rows, features]: a layout no view can
+ * fold (the transposed result of a batch-first attention) is copied first, and the product saves
+ * the copy instead of the input
+ */
 const linear: TorchOpRule = {
-  saves: INPUT,
-  forward: newOutput,
+  saves: NOTHING,
+  forward(c) {
+    const bytes = c.rowsCopy(0);
+    if (bytes === 0) {
+      c.saveInput(0);
+      c.output();
+      return;
+    }
+    const copy = c.temp(bytes);
+    c.output();
+    c.keep(copy);
+  },
   backward(c) {
     every(c, (k) => c.gradInput(k));
     c.weightGrad();
@@ -263,8 +280,9 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   instancenorm,
   relu: pointwise(rule(OUTPUT)),
   relu6: readsInput(),
-  leaky_relu: pointwise(rule(OUTPUT)),
-  elu: pointwise(rule(OUTPUT)),
+  // out of place they keep x (leaky_relu_ and elu_ keep their result, the same storage)
+  leaky_relu: pointwise(rule(INPUT)),
+  elu: pointwise(rule(INPUT)),
   gelu: readsInput(),
   silu: readsInput(),
   sigmoid: pointwise(rule(OUTPUT)),
@@ -313,11 +331,12 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   compare: rule(NOTHING),
   reduce: rule(NOTHING),
   upsample: rule(NOTHING),
-  // torch 1.13 pads circularly with Python slices (CircularPad*d, native, is torch 2.1's): its training is not replayed
-  zeropad: { ...rule(NOTHING), trainingGap: (node) => (node.attrs['mode'] === 'circular' ? 'circular padding' : null) },
+  zeropad: rule(NOTHING),
   constant: rule(NOTHING),
   ...RECURRENT_OPS,
   ...LAYER_OPS,
+  ...ACTIVATION_OPS,
+  ...ATTENTION_OPS,
   cross_entropy: crossEntropy,
   nll_loss: rule(NOTHING),
   mse_loss: rule(BOTH_INPUTS),

@@ -1,7 +1,9 @@
 // torch 1.13's composite CPU path for LSTM, GRU and simple RNN layers: the inference forward of any
-// stack, and the training step of one unidirectional layer, replayed allocation by allocation.
+// stack here, the training step of any stack replayed allocation by allocation in
+// pytorchRecurrentTraining.ts.
 import type { OpNode } from '../../ir';
-import { NOTHING, type BackwardContext, type ForwardContext, type StepContext, type Temporary, type TorchOpRule } from './pytorchRule';
+import { NOTHING, type Temporary, type TorchOpRule } from './pytorchRule';
+import { GRU_TRAINING, GRU_TRAINING_NO_BIAS, LSTM_TRAINING, LSTM_TRAINING_NO_BIAS, RNN_TRAINING, RNN_TRAINING_NO_BIAS, layoutOf, recurrentTrainingBackward, recurrentTrainingForward, type CellTraining } from './pytorchRecurrentTraining';
 
 /**
  * What one step of a torch 1.13 CPU recurrent cell makes beyond the state it keeps, in units of
@@ -15,178 +17,39 @@ interface RecurrentCell {
   readonly peakTemps: number;
   /** the cell carries a second state (LSTM's c) */
   readonly cellState: boolean;
-  /** its training step, one layer in one direction */
-  readonly training: RecurrentTraining;
-}
-
-/**
- * A training step of a 1-layer unidirectional torch 1.13 CPU recurrent layer (the composite path:
- * autograd records each step's ops), as the allocator's trace gives it allocation by allocation
- * (/usr/bin/python3 probes with profile_memory: identical, event for event, at 15 shapes of N, L,
- * F, H with L >= 2, the input with and without a gradient; at N = 1, with no input copy, the same
- * peak, b_ih's and W_ih's gradients made in the other order). `+k` makes a tensor, `-k` frees the
- * oldest live one of that size; k: u = N x H, G = the N x gH gates (g = 4, 3, 1), P = the L x N x gH
- * input projection (and its gradient), X = the time-major copy of the batch-first input (saved for
- * the input weights' gradient), O = the output; W = the H x gH hidden weights' gradient, b = a gH
- * bias gradient, Wi = the F x gH input weights' gradient. The weight gradients are summed step by
- * step out of place: the running total, the step's and the sum (3 W) are alive at once.
- */
-interface RecurrentTraining {
-  /** the zero initial state(s), the input copy and the projection */
-  readonly start: string;
-  /** each time step's forward (LSTM: gates, f*c into c_t, i*g freed, tanh(c_t), h_t) */
-  readonly step: string;
-  /** the stacked output, the projection freed, the final state made, the initial and final states let go */
-  readonly end: string;
-  /** the backward of the last step, of each inner step, of the first step (no gradient for the zero initial state) */
-  readonly last: string;
-  readonly inner: string;
-  readonly first: string;
+  /** its training step (pytorchRecurrentTraining.ts) */
+  readonly training: CellTraining;
 }
 
 const CELLS: Readonly<Record<string, RecurrentCell>> = {
   // per step: gates 4, two products (one freed), c_t, h_t: 7 N x H at once
-  lstm: {
-    gates: 4,
-    peakTemps: 2,
-    cellState: true,
-    training: {
-      start: '+u +u +X +P',
-      step: '+G +u +u -u +u +u',
-      end: '+O -P +u +u -u -u -u -u',
-      last: '+u +u +u -u -u +u +u +u +u -u -u +u -u +u -u +u -u +u -u -G +G -u -u -u -u +u +W +b -u +u -u',
-      inner: '+u +u -u +u -u -u +u -u -u +u +u +u +u -u -u +u -u +u -u +u -u +u -u -G +G -u -u -u -u +u +W +b -u +b -b +u -b -u +W -W -W',
-      first: '+u +u -u +u -u -u +u -u -u +u +u +u -u -u +u -u +u -u +u -u +u -u -G +G -u -u -u -u +W +b -u +b -b -b +W -W -W',
-    },
-  },
+  lstm: { gates: 4, peakTemps: 2, cellState: true, training: { bias: LSTM_TRAINING, noBias: LSTM_TRAINING_NO_BIAS } },
   // per step: gates 3, one temporary, h_t: 5 at once
-  gru: {
-    gates: 3,
-    peakTemps: 1,
-    cellState: false,
-    training: {
-      start: '+u +X +P',
-      step: '+G +u +u +u +u',
-      end: '+O -P +u -u -u',
-      last: '+u +u -u +u +u +u -u -u +u -u -u +u +u -u +u -u +u -u -G +G -u +u +W +b -G -u +u -u -u +G -u -u -u',
-      inner: '+u +u -u +u +u +u -u -u -u +u -u -u +u +u -u +u -u +u -u -G +G -u +u +W +b -G -u +b -b +u -u -b -u +W -W -W +G -u -u -u',
-      first: '+u +u -u +u -u +u -u -u +u -u -u +u +u -u +u -u +u -u -G +G -u +W +b -G -u +b -b -b +W -W -W +G -u -u -u',
-    },
-  },
+  gru: { gates: 3, peakTemps: 1, cellState: false, training: { bias: GRU_TRAINING, noBias: GRU_TRAINING_NO_BIAS } },
   // per step: tanh's input, h_t: 2 at once
-  simple_rnn: {
-    gates: 0,
-    peakTemps: 1,
-    cellState: false,
-    training: {
-      start: '+u +X +P',
-      step: '+u +u -u',
-      end: '+O -P +u -u',
-      last: '+u -u +u +W +b +u -u',
-      inner: '+u -u -u +u +W +b +b -b +u -b -u +W -W -W',
-      first: '+u -u -u +W +b -u +b -b -b +W -W -W',
-    },
-  },
+  simple_rnn: { gates: 0, peakTemps: 1, cellState: false, training: { bias: RNN_TRAINING, noBias: RNN_TRAINING_NO_BIAS } },
 };
 
 /** what of a recurrent layer's configuration its training replay does not cover; null when covered */
 function recurrentTrainingGap(node: OpNode, input: readonly number[]): string | null {
   const attrs = node.attrs;
   const gaps: string[] = [];
-  const layers = Number(attrs['layers'] ?? 1);
-  if (layers !== 1) gaps.push(`${layers} layers`);
-  if (attrs['bidirectional'] === true) gaps.push('bidirectional');
-  if (attrs['bias_sets'] !== undefined && Number(attrs['bias_sets']) !== 2) gaps.push('bias=False');
+  // torch's layers have both biases or none; one bias set is Keras'
+  if (Number(attrs['bias_sets'] ?? 2) === 1) gaps.push('one bias set');
   if (attrs['return_sequences'] !== true) gaps.push('the last step only');
   if ((input[0] ?? 0) < 2) gaps.push('one timestep');
   return gaps.length > 0 ? gaps.join(', ') : null;
 }
 
-const WEIGHT_GRADS = new Set(['W', 'b', 'Wi']);
-
-/** replays a measured allocation sequence (RecurrentTraining): tensors by size, the oldest of a size freed first */
-class AllocationReplay {
-  private readonly live = new Map<number, Temporary[]>();
-  constructor(
-    private readonly sizes: Readonly<Record<string, number>>,
-    private readonly make: (key: string, bytes: number) => Temporary,
-    private readonly drop: (t: Temporary) => void,
-  ) {}
-
-  adopt(t: Temporary): void {
-    if (t.bytes > 0) this.list(t.bytes).push(t);
-  }
-
-  run(tokens: string): void {
-    for (const token of tokens.split(' ')) {
-      const key = token.slice(1);
-      const bytes = this.sizes[key]!;
-      if (bytes === 0) continue;
-      if (token[0] === '+') this.list(bytes).push(this.make(key, bytes));
-      else {
-        const t = this.list(bytes).shift();
-        if (t) this.drop(t);
-      }
-    }
-  }
-
-  /** what is still alive, oldest first */
-  remaining(): Temporary[] {
-    return [...this.live.values()].flat();
-  }
-
-  private list(bytes: number): Temporary[] {
-    let l = this.live.get(bytes);
-    if (!l) this.live.set(bytes, (l = []));
-    return l;
-  }
-}
-
-function recurrentSizes(c: StepContext, cell: RecurrentCell, contiguous: boolean): Record<string, number> {
-  const [n, steps, features] = c.inShape(0) as [number, number, number];
-  const hidden = Number(c.node.attrs['hidden']);
-  const g = Math.max(cell.gates, 1);
-  const e = c.elementBytes;
-  // the time-major view of a batch-first input of one sequence is contiguous already: no copy
-  return { u: n * hidden * e, G: n * g * hidden * e, P: steps * n * g * hidden * e, X: contiguous && n > 1 ? n * steps * features * e : 0, O: 0, W: hidden * g * hidden * e, b: g * hidden * e, Wi: features * g * hidden * e };
-}
-
-/** the training forward: every step's saved tensors kept for the backward */
-function recurrentTrainingForward(c: ForwardContext, cell: RecurrentCell): void {
-  const t = cell.training;
-  const contiguous = c.inContiguous(0);
-  // without the copy the projection's saved input is the layer's input itself
-  if (!contiguous || c.inShape(0)[0] === 1) c.saveInput(0);
-  const replay = new AllocationReplay(recurrentSizes(c, cell, contiguous), (_key, bytes) => c.temp(bytes), (x) => c.free(x));
-  const steps = c.inShape(0)[1]!;
-  const [before, after] = t.end.split('+O');
-  replay.run(`${t.start} ${Array.from({ length: steps }, () => t.step).join(' ')}`);
-  replay.run(before!.trim());
-  c.output();
-  replay.run(after!.trim());
-  for (const x of replay.remaining()) c.keep(x);
-}
-
-function recurrentTrainingBackward(c: BackwardContext, cell: RecurrentCell): void {
-  const t = cell.training;
-  const replay = new AllocationReplay(recurrentSizes(c, cell, c.inContiguous(0)), (key, bytes) => (WEIGHT_GRADS.has(key) ? c.weightGradPart(bytes) : c.temp(bytes)), (x) => c.free(x));
-  for (const k of c.kept) replay.adopt(k);
-  const steps = c.inShape(0)[1]!;
-  replay.run([t.last, ...Array.from({ length: steps - 2 }, () => t.inner), t.first, '+P', ...Array.from({ length: steps }, () => '-G'), '+b +Wi'].join(' '));
-  // the input's gradient (the projection's gradient times W_ih), then the projection's gradient and the copy go
-  c.gradInput(0);
-  replay.run('-P -X');
-}
-
 /**
  * torch 1.13's CPU LSTM / GRU / RNN in inference (aten::lstm's composite path): zero initial
- * states for every layer and direction; per layer and direction a time-major copy of a batch-first
- * input (first layer only), the input projection of the whole sequence (one held at a time), then
- * per time step the cell's products, each step's h kept until the layer's outputs are stacked (the
- * last h, and c, held as the final state); a bidirectional layer concatenates its two stacks and
- * only then lets both directions' steps go; a
- * layer's input is freed when the layer ends. Training is replayed for one unidirectional layer
- * over two or more steps (RecurrentTraining); stacked and bidirectional layers get a reason.
+ * states for every layer and direction (none when the caller passes a state); per layer and
+ * direction a time-major copy of a batch-first input (first layer only, N > 1), the input
+ * projection of the whole sequence (one held at a time), then per time step the cell's products,
+ * each step's h kept until the layer's outputs are stacked (the last h, and c, held as the final
+ * state); a bidirectional layer concatenates its two stacks and only then lets both directions'
+ * steps go; a layer's input is freed when the layer ends. Training is replayed over two or more
+ * steps (pytorchRecurrentTraining.ts); one bias set, the last step only and one timestep get a reason.
  */
 function recurrent(cell: RecurrentCell): TorchOpRule {
   return {
@@ -194,7 +57,7 @@ function recurrent(cell: RecurrentCell): TorchOpRule {
     trainingGap: recurrentTrainingGap,
     forward(c) {
       if (c.recording) {
-        recurrentTrainingForward(c, cell);
+        recurrentTrainingForward(c, cell.training, cell.gates, cell.cellState);
         return;
       }
       const [n, steps, features] = c.inShape(0) as [number, number, number];
@@ -203,15 +66,18 @@ function recurrent(cell: RecurrentCell): TorchOpRule {
       const dirs = attrs['bidirectional'] === true ? 2 : 1;
       const layers = Number(attrs['layers'] ?? 1);
       const state = n * hidden * c.elementBytes;
-      const held: Temporary[] = [c.temp(layers * dirs * state)];
-      if (cell.cellState) held.push(c.temp(layers * dirs * state));
+      const inputCopy = layoutOf(c, cell.cellState).inputCopy;
+      // the zero initial state(s), unless the caller passed one
+      const zeros = attrs['initial_state'] === true ? 0 : layers * dirs * state;
+      const held: Temporary[] = [c.temp(zeros)];
+      if (cell.cellState) held.push(c.temp(zeros));
       let input: Temporary | null = null;
       for (let layer = 0; layer < layers; layer++) {
         const last = layer === layers - 1;
         let projection: Temporary | null = null;
         const stacks: Temporary[] = [];
         for (let d = 0; d < dirs; d++) {
-          const copy = c.temp(layer === 0 && c.inContiguous(0) ? n * steps * features * c.elementBytes : 0);
+          const copy = c.temp(layer === 0 && inputCopy ? n * steps * features * c.elementBytes : 0);
           const next = c.temp(steps * n * Math.max(cell.gates, 1) * hidden * c.elementBytes);
           c.free(copy);
           if (projection) c.free(projection);
@@ -255,10 +121,9 @@ function recurrent(cell: RecurrentCell): TorchOpRule {
       }
       for (const t of held) c.free(t);
     },
-    backward: (c) => recurrentTrainingBackward(c, cell),
+    backward: (c) => recurrentTrainingBackward(c, cell.training, cell.gates, cell.cellState),
   };
 }
-
 
 /** the recurrent ops' rules, keyed by registry op */
 export const RECURRENT_OPS: Readonly<Record<string, TorchOpRule>> = {

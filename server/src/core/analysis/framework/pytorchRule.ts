@@ -1,6 +1,6 @@
 // The shape of a PyTorch CPU op rule: what a rule reads and does while its forward and backward
 // run (pytorchCpu.ts provides the contexts), and the small rules most ops are made of.
-import type { AttrValue, OpNode } from '../../ir';
+import type { AttrValue, OpNode, Tensor } from '../../ir';
 
 /** what every op rule reads and does, forward or backward */
 export interface StepContext {
@@ -23,8 +23,12 @@ export interface StepContext {
 /** what an op rule can do while its forward runs */
 export interface ForwardContext extends StepContext {
   readonly training: boolean;
-  /** the output as a new tensor, contiguous or (a convolution of a channels-last input) channels-last */
-  output(layout?: 'channelsLast'): void;
+  /**
+   * the output as a new tensor: contiguous, channels-last (a convolution of a channels-last
+   * input), or `sequenceFirst`: a batch-first [N, L, ...] view of a tensor laid out [L, N, ...]
+   * (torch's batch_first attention transposes its sequence-first result back)
+   */
+  output(layout?: 'channelsLast' | 'sequenceFirst'): void;
   /** input k is a 4-D tensor laid out channels-last (a permuted NHWC result) */
   inChannelsLast(k: number): boolean;
   /** the output as a view of input 0 (a copy when the strides do not allow a view) */
@@ -41,6 +45,8 @@ export interface ForwardContext extends StepContext {
   saveInput(k: number): void;
   /** the bytes of the copy torch.matmul makes of input k when it folds the batch dims (0: a view does) */
   foldCopy(k: number): number;
+  /** the bytes of the copy a reshape of input k (3 or more axes) to [rows, its last axis] makes, as torch's linear folds it (0: a view does, or it has 2 axes) */
+  rowsCopy(k: number): number;
 }
 
 /** what an op rule can do while its backward runs */
@@ -62,10 +68,10 @@ export interface BackwardContext extends StepContext {
    * which autograd does once the product's backward has let its temporaries go
    */
   weightGradTensors(tensors: readonly { readonly index: number; readonly elements: number }[]): () => void;
-  /** lets the output's gradient go now, as torch does after the first step of a composite's backward (else at the end of the op's) */
-  releaseIncoming(): void;
   /** the temporaries the forward kept (`keep`), in the order kept */
   readonly kept: readonly Temporary[];
+  /** the output's gradient is let go now (torch's engine drops it once the op's first backward node has run), not when the rule returns */
+  releaseGradOutput(): void;
 }
 
 export interface Temporary {
@@ -90,6 +96,8 @@ export interface TorchOpRule {
    * '2 layers'), null when covered; given the per-sample input shape
    */
   trainingGap?(node: OpNode, input: readonly number[]): string | null;
+  /** in either mode, what this node has that is not replayed (e.g. 'flash'), null when covered; given the per-sample input shape and the input tensors */
+  gap?(node: OpNode, input: readonly number[], training: boolean, inputs: readonly Tensor[]): string | null;
   forward(c: ForwardContext): void;
   backward(c: BackwardContext): void;
 }

@@ -64,3 +64,10 @@ export function channelsLastStrides(shape: readonly number[]): number[] {
   const [, c, h, w] = shape as [number, number, number, number];
   return [h * w * c, 1, w * c, c];
 }
+
+/** a batch-first [N, L, ...] view of a tensor laid out [L, N, ...] (the first two axes transposed) */
+export function sequenceFirstStrides(shape: readonly number[]): number[] {
+  const [n, l, ...rest] = shape as [number, number, ...number[]];
+  const laid = contiguousStrides([l, n, ...rest]);
+  return [laid[1]!, laid[0]!, ...laid.slice(2)];
+}
