@@ -41,6 +41,8 @@ CASES = {
     "examples/time_sequence": MSE,
     "examples/word_lm_lstm": NLL,
     "examples/word_lm_gru_tied": NLL,
+    # [35, 4, 1000] log-probabilities: flattened to rows, as the example's training loop does
+    "examples/word_lm_transformer": ["import torch.nn.functional as F", "y = torch.zeros(out.shape[0] * out.shape[1], dtype=torch.long)", "loss = F.nll_loss(out.view(-1, out.shape[2]), y)", "loss.backward()"],
     "examples/super_resolution": MSE,
     "examples/fast_neural_style": MSE,
     "examples/siamese": MSE,
