@@ -22,15 +22,22 @@ interface Taped {
   readonly kernel: Kernel;
   /** the storages the kernel read, per source, and whether a gradient can reach them */
   readonly sources: readonly { readonly key: string; readonly bytes: number; readonly grad: boolean }[];
-  readonly key: string;
+  /** its outputs' storages: one per output */
+  readonly keys: readonly string[];
 }
+
+/** a kernel's j-th output's storage key */
+const outputKey = (key: string, j: number): string => (j === 0 ? key : `${key}#${j}`);
+const outputsOf = (kernel: Kernel): readonly number[] => [kernel.bytes, ...(kernel.more ?? [])];
+/** the storage key of an op's variable: its gradient is kept for the optimizer */
+const weightKey = (op: number, name: string): string => `w${op}.${name}`;
 
 export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean): TfjsResult {
   const bytesOf = (t: number): number => {
     const tensor = graph.tensors[t]!;
     return (tensor.batchIndependent ? tensor.elementsPerSample : tensor.elementsPerSample * batch) * DTYPE_BYTES[tensor.dtype];
   };
-  const plan = graph.ops.map((op) => (op.op === 'input' ? [] : kernelsOf(op, graph, bytesOf, training)));
+  const plan = graph.ops.map((op) => (op.op === 'input' ? [] : kernelsOf(op, graph, bytesOf, training, batch)));
   const missing = [...new Set(graph.ops.filter((op, i) => plan[i] === null).map((op) => (TFJS_CPU_OPS[op.op] ? `${op.op} as configured here` : op.op)))];
   if (missing.length > 0) return { unsupported: missing };
   const trace = new AllocationTrace();
@@ -47,6 +54,7 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
   const free = (key: string): void => {
     const s = storage.get(key);
     if (s) trace.release(s);
+    storage.delete(key);
   };
   // predict copies the batch out of x (predictLoop's slice) and holds it to the end
   if (!training) for (const t of graph.inputs) alloc(`t${t}`, bytesOf(t), 'temporary');
@@ -60,24 +68,41 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     const kernels = plan[op.id]!;
     if (op.op === 'input') continue;
     const keys = kernels.map((_, i) => `k${op.id}.${i}`);
-    const sourceKey = (s: KernelSource): string => ('input' in s ? keyOf(op.inputs[s.input]!) : keys[s.kernel]!);
+    const outKeys = kernels.map((kernel, i) => outputsOf(kernel).map((_, j) => outputKey(keys[i]!, j)));
+    const source = (s: KernelSource): Taped['sources'][number] => {
+      if ('weight' in s) return { key: weightKey(op.id, s.weight), bytes: s.bytes, grad: true };
+      if ('input' in s) return { key: keyOf(op.inputs[s.input]!), bytes: bytesOf(op.inputs[s.input]!), grad: requires[op.inputs[s.input]!] === 1 };
+      const from = kernels[s.kernel]!;
+      return { key: outputKey(keys[s.kernel]!, s.output ?? 0), bytes: outputsOf(from)[s.output ?? 0]!, grad: !from.constant };
+    };
+    // a tidy() inside the layer: what it made goes when it returns, unless saved for backward
+    const dispose = (i: number): void => {
+      for (const key of outKeys[i]!) if (!(training && saved.has(key))) free(key);
+    };
     kernels.forEach((kernel, i) => {
       const transient = kernel.transient ? trace.alloc(kernel.transient, 'temporary') : null;
-      alloc(keys[i]!, kernel.bytes, 'activation');
+      outputsOf(kernel).forEach((bytes, j) => alloc(outKeys[i]![j]!, bytes, 'activation'));
       if (transient) trace.release(transient);
-      const sources = kernel.from.map((s, j) => ({ key: sourceKey(s), bytes: 'input' in s ? bytesOf(op.inputs[s.input]!) : kernels[s.kernel]!.bytes, grad: kernel.grads[j] !== 'none' && ('input' in s ? requires[op.inputs[s.input]!] === 1 : !kernels[s.kernel]!.constant) }));
-      if (!training) return;
-      tape.push({ op: op.id, kernel, sources, key: keys[i]! });
-      if (kernel.savesInputs) for (const s of sources) saved.add(s.key);
-      if (kernel.savesOutput) saved.add(keys[i]!);
+      const sources = kernel.from.map((s, j) => {
+        const r = source(s);
+        return { ...r, grad: r.grad && kernel.grads[j] !== 'none' };
+      });
+      if (training) {
+        tape.push({ op: op.id, kernel, sources, keys: outKeys[i]! });
+        if (kernel.savesInputs) for (const s of sources) if (!s.key.startsWith('w')) saved.add(s.key);
+        if (kernel.savesOutput) for (const key of outKeys[i]!) saved.add(key);
+      }
+      kernels.forEach((earlier, e) => {
+        if (earlier.diesAfter === i) dispose(e);
+      });
     });
     // the layer's tidy(): inner kernels go, the output stays (a view keeps its input's buffer)
     if (kernels.length === 0) tensorKey.set(op.output, keyOf(op.inputs[0]!));
     else tensorKey.set(op.output, keys[keys.length - 1]!);
-    const inner = keys.slice(0, -1).filter((_, i) => !kernels[i]!.untidied);
+    const inner = new Set(kernels.flatMap((kernel, i) => (i < kernels.length - 1 && !kernel.untidied ? outKeys[i]! : [])));
     for (const key of inner) if (!(training && saved.has(key))) free(key);
     if (training) {
-      forwardScope.push(...keys.filter((key) => !inner.includes(key) || saved.has(key)));
+      forwardScope.push(...outKeys.flat().filter((key) => storage.has(key)));
       continue;
     }
     // the executor disposes an input after its last reader; x's slice, a view's source and the outputs stay
@@ -113,8 +138,8 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
   loss.forEach((kernel, i) => {
     const key = `loss.${i}`;
     r.alloc(key, kernel.bytes, 'activation');
-    const sources = kernel.from.map((s) => ('input' in s ? { key: r.keyOf(out), bytes: outBytes, grad: true } : { key: `loss.${s.kernel}`, bytes: loss[s.kernel]!.bytes, grad: true }));
-    tape.push({ op: -1, kernel, sources, key });
+    const sources = kernel.from.map((s) => ('kernel' in s ? { key: `loss.${s.kernel}`, bytes: loss[s.kernel]!.bytes, grad: true } : { key: r.keyOf(out), bytes: outBytes, grad: true }));
+    tape.push({ op: -1, kernel, sources, keys: [key] });
     if (kernel.savesInputs) for (const s of sources) saved.add(s.key);
   });
   // the forward's tidy ends: what no kernel saved goes
@@ -134,22 +159,35 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
     trace.release(existing);
     scope.push(s);
   };
-  grads.set(tape[tape.length - 1]!.key, trace.alloc(4, 'activationGradient'));
+  grads.set(tape[tape.length - 1]!.keys[0]!, trace.alloc(4, 'activationGradient'));
   const weightGrads: Storage[] = [];
   const gradDone = new Set<number>();
+  // ops whose kernels read their variables as sources: their gradients are summed per variable
+  for (const node of tape) if (node.kernel.from.some((s) => 'weight' in s)) gradDone.add(node.op);
   for (let i = tape.length - 1; i >= 0; i--) {
     const node = tape[i]!;
-    const dy = grads.get(node.key);
+    const dys = node.keys.map((key) => grads.get(key));
+    const dy = dys.find((d) => d !== undefined);
     if (!dy) continue;
     trace.site = { phase: 'backward', op: node.op };
+    // the engine fills the missing gradients of a kernel's other outputs with zeros, kept to the end
+    dys.forEach((d, j) => {
+      if (!d) scope.push(trace.alloc(outputsOf(node.kernel)[j]!, 'temporary'));
+    });
+    if (node.kernel.gradScratch) trace.release(trace.alloc(node.kernel.gradScratch, 'temporary'));
     if (node.kernel.gradKeeps) scope.push(trace.alloc(node.kernel.gradKeeps, 'temporary'));
     const transient = node.kernel.gradTransient ? trace.alloc(node.kernel.gradTransient, 'temporary') : null;
     node.sources.forEach((s, j) => {
-      if (!s.grad) return;
-      if (node.kernel.grads[j] === 'alias' && s.bytes === dy.bytes) {
+      const how = node.kernel.grads[j];
+      if (!s.grad) {
+        if (how === 'always') scope.push(trace.alloc(s.bytes, 'temporary'));
+        return;
+      }
+      const kind = s.key.startsWith('w') ? 'weightGradient' : 'activationGradient';
+      if (how === 'alias' && s.bytes === dy.bytes && node.keys.length === 1) {
         trace.retain(dy);
         give(s.key, dy);
-      } else give(s.key, trace.alloc(s.bytes, 'activationGradient'));
+      } else give(s.key, trace.alloc(s.bytes, kind));
     });
     if (transient) trace.release(transient);
     // the weights' gradients, made by the op's kernels that read them (once per op)
@@ -159,14 +197,20 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
       weightGrads.push(trace.alloc(op.params.trainable * 4, 'weightGradient'));
     }
   }
-  // the backward's tidy ends: the gradients made on the way and the saved tensors go
+  // the backward's tidy ends: the gradients made on the way and the saved tensors go; the
+  // variables' summed gradients stay for the optimizer
   for (const s of scope) trace.release(s);
-  for (const s of grads.values()) trace.release(s);
+  for (const [key, s] of grads) {
+    if (key.startsWith('w')) weightGrads.push(s);
+    else trace.release(s);
+  }
   for (const key of saved) if (storage.has(key)) r.free(key);
   // SGD: per variable, mul(-lr, grad) and add(value) before assign() disposes the old value
   trace.site = { phase: 'backward', op: graph.ops.length - 1 };
   for (const op of graph.ops) {
-    for (const v of variables(op, graph)) {
+    const read = tape.filter((node) => node.op === op.id).flatMap((node) => node.kernel.from.filter((s): s is { weight: string; bytes: number } => 'weight' in s));
+    const own = [...new Map(read.map((s) => [s.weight, s.bytes])).values()];
+    for (const v of own.length > 0 ? own : variables(op, graph)) {
       const product = trace.alloc(v, 'temporary');
       const value = trace.alloc(v, 'temporary');
       trace.release(product);
@@ -186,10 +230,20 @@ function variables(op: OpNode, graph: Graph): number[] {
   return [n * 4];
 }
 
-function kernelsOf(op: OpNode, graph: Graph, bytesOf: (t: number) => number, training: boolean): readonly Kernel[] | null {
+function kernelsOf(op: OpNode, graph: Graph, bytesOf: (t: number) => number, training: boolean, batch: number): readonly Kernel[] | null {
   const rule = TFJS_CPU_OPS[op.op];
   if (!rule) return null;
   const channels = graph.tensors[op.output]!.shape.at(-1) ?? 0;
   const bias = op.attrs['bias'] === true || op.op === 'batchnorm';
-  return rule({ training, attrs: op.attrs, inputs: op.inputs.length, inBytes: (k) => bytesOf(op.inputs[k]!), outBytes: bytesOf(op.output), biasBytes: bias ? channels * 4 : 0 });
+  return rule({
+    training,
+    attrs: op.attrs,
+    inputs: op.inputs.length,
+    inBytes: (k) => bytesOf(op.inputs[k]!),
+    outBytes: bytesOf(op.output),
+    biasBytes: bias ? channels * 4 : 0,
+    inShape: (k) => graph.tensors[op.inputs[k]!]!.shape,
+    outShape: graph.tensors[op.output]!.shape,
+    batch,
+  });
 }

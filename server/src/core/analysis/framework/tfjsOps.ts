@@ -5,14 +5,28 @@
 // Add's and Sub's are). Read from the tfjs sources and checked on one-layer traces of the backend.
 import type { AttrValue } from '../../ir';
 
-/** where a kernel reads a tensor: an input of the op (`{ input: k }`) or an earlier kernel of the same op */
-export type KernelSource = { readonly input: number } | { readonly kernel: number };
+/**
+ * where a kernel reads a tensor: an input of the op (`{ input: k }`), an output of an earlier kernel
+ * of the same op (`{ kernel: i }`, its `output` j for a kernel with several), or one of the op's
+ * variables (`{ weight: name, bytes }`: its gradient is summed per variable like any tensor's)
+ */
+export type KernelSource = { readonly input: number } | { readonly kernel: number; readonly output?: number } | { readonly weight: string; readonly bytes: number };
 
-/** the gradient a kernel gives one input: a new buffer of the input's size, dy's own buffer, or none (not on a path to a weight) */
-export type GradientBuffer = 'fresh' | 'alias' | 'none';
+/**
+ * the gradient a kernel gives one input: a new buffer of the input's size, dy's own buffer, none (not
+ * on a path to a weight), or `always`: a new buffer made even where no gradient is needed (a custom
+ * gradient computes all its inputs' at once)
+ */
+export type GradientBuffer = 'fresh' | 'alias' | 'none' | 'always';
 
 export interface Kernel {
   readonly bytes: number;
+  /** the bytes of its further outputs (a split, an unstack); a gradient reaching any of them fills the others' with zeros */
+  readonly more?: readonly number[];
+  /** disposed by a tidy() inside the layer (an RNN step's) once kernel `diesAfter` has run, unless saved for backward */
+  readonly diesAfter?: number;
+  /** buffers its gradient function makes and disposes before it gives any gradient (alive only at that moment) */
+  readonly gradScratch?: number;
   readonly from: readonly KernelSource[];
   readonly grads: readonly GradientBuffer[];
   /** the gradient config keeps the kernel's inputs / its output for backward */
@@ -37,6 +51,10 @@ export interface OpRuleContext {
   readonly outBytes: number;
   /** elements of one weight-free output channel set: bytes of the op's bias, 0 without one */
   readonly biasBytes: number;
+  /** the per-sample shapes of an input and of the output, and the batch */
+  readonly inShape: (k: number) => readonly number[];
+  readonly outShape: readonly number[];
+  readonly batch: number;
 }
 
 /** the op's kernels in order (the last one's output is the op's output); [] for a view of its input; null when not covered */
