@@ -68,12 +68,14 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     const kernels = plan[op.id]!;
     if (op.op === 'input') continue;
     const keys = kernels.map((_, i) => `k${op.id}.${i}`);
+    // a kernel's output needs a gradient when one of the inputs it passes gradients to does
+    const needs: boolean[] = [];
     const outKeys = kernels.map((kernel, i) => outputsOf(kernel).map((_, j) => outputKey(keys[i]!, j)));
     const source = (s: KernelSource): Taped['sources'][number] => {
       if ('weight' in s) return { key: weightKey(op.id, s.weight), bytes: s.bytes, grad: true };
       if ('input' in s) return { key: keyOf(op.inputs[s.input]!), bytes: bytesOf(op.inputs[s.input]!), grad: requires[op.inputs[s.input]!] === 1 };
       const from = kernels[s.kernel]!;
-      return { key: outputKey(keys[s.kernel]!, s.output ?? 0), bytes: outputsOf(from)[s.output ?? 0]!, grad: !from.constant };
+      return { key: outputKey(keys[s.kernel]!, s.output ?? 0), bytes: outputsOf(from)[s.output ?? 0]!, grad: needs[s.kernel]! };
     };
     // a tidy() inside the layer: what it made goes when it returns, unless saved for backward
     const dispose = (i: number): void => {
@@ -87,6 +89,7 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
         const r = source(s);
         return { ...r, grad: r.grad && kernel.grads[j] !== 'none' };
       });
+      needs.push(!kernel.constant && sources.some((s) => s.grad));
       if (training) {
         tape.push({ op: op.id, kernel, sources, keys: outKeys[i]! });
         if (kernel.savesInputs) for (const s of sources) if (!s.key.startsWith('w')) saved.add(s.key);
@@ -187,6 +190,12 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
       if (how === 'alias' && s.bytes === dy.bytes && node.keys.length === 1) {
         trace.retain(dy);
         give(s.key, dy);
+      } else if (how === 'always') {
+        // the custom op's reshaped input holds this buffer too: disposing the sum it starts frees nothing
+        const made = trace.alloc(s.bytes, kind);
+        trace.retain(made);
+        scope.push(made);
+        give(s.key, made);
       } else give(s.key, trace.alloc(s.bytes, kind));
     });
     if (transient) trace.release(transient);
