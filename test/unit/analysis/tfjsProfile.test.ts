@@ -20,12 +20,17 @@ const oracle = JSON.parse(readFileSync(join(FIXTURES, 'peaks.json'), 'utf8')) as
 
 /** fixture models the profile does not cover, and the reason it must give */
 const NOT_PROFILED: Readonly<Record<string, RegExp>> = {
-  'buildLstmText.model': /does not know embedding, lstm yet/,
-  buildTagger: /does not know gru, layernorm, simple_rnn, dropout as configured here yet/,
+  buildTagger: /does not know layernorm, dropout as configured here yet/,
   buildImageZoo: /does not know separable_conv2d, conv2d_transpose, cropping2d, upsample, leaky_relu, transpose, globalmaxpool, concat yet/,
   'buildSequenceZoo.model': /does not know conv1d, maxpool1d, avgpool1d, transpose, reshape, elu, repeat_vector, globalmaxpool yet/,
   buildVolumeZoo: /does not know conv3d, reshape yet/,
 };
+
+/**
+ * the recurrent models, replayed kernel by kernel: within half a percent (what is left is the
+ * oracle's own: y made before predict too, SGD's learning-rate scalar, the loss's scalars)
+ */
+const EXACT = new Set(['buildLstmText.model', 'buildTinyText.model', 'buildBiSequence']);
 
 function expected(file: string, graph: string, mode: Mode, batch: number): number | string {
   const path = join(FIXTURES, file);
@@ -42,7 +47,7 @@ function expected(file: string, graph: string, mode: Mode, batch: number): numbe
 before(() => initTfjsFrontend());
 
 describe(`TensorFlow.js CPU profile against tf.js ${oracle.tfjs} (peaks.json)`, () => {
-  assert.ok(Object.keys(oracle.models).length >= 9, 'peaks.json lists every fixture model');
+  assert.ok(Object.keys(oracle.models).length >= 11, 'peaks.json lists every fixture model');
   for (const [graph, m] of Object.entries(oracle.models)) {
     for (const [batch, peaks] of Object.entries(m.peak)) {
       for (const [mode, measured] of Object.entries(peaks) as [Mode, number][]) {
@@ -56,6 +61,7 @@ describe(`TensorFlow.js CPU profile against tf.js ${oracle.tfjs} (peaks.json)`, 
           assert.equal(typeof predicted, 'number', String(predicted));
           const ratio = (predicted as number) / measured;
           assert.ok(ratio >= 0.85 && ratio <= 1.15, `${graph} ${mode} at batch ${batch}: predicted ${predicted}, tf.js ${measured} (${ratio.toFixed(3)})`);
+          if (EXACT.has(graph)) assert.ok(Math.abs(ratio - 1) <= 0.005, `${graph} ${mode} at batch ${batch}: predicted ${predicted}, tf.js ${measured} (${ratio.toFixed(4)})`);
         });
       }
     }
