@@ -82,6 +82,22 @@ describe('TensorFlow.js profile: what it does not guess', () => {
     assert.equal(reason({ framework: 'tfjs', device: devicePreset('cpu')!, mode: 'infer' }), '');
   });
 
+  it('recurrent options it does not replay get reasons; the defaults written out and a frozen layer in predict get figures', () => {
+    const model = (options: string, embed = ''): string =>
+      `import * as tf from '@tensorflow/tfjs';\nexport function build() {\n  const m = tf.sequential();\n  m.add(tf.layers.embedding({ inputDim: 10, outputDim: 3, inputLength: 4${embed} }));\n  m.add(tf.layers.lstm({ units: 2${options} }));\n  return m;\n}\n`;
+    const peak = (text: string, mode: Mode): string | number => {
+      const a = analyzeDocument(text, 'typescript', { documentKey: '/virtual/rnn.ts', overrides: { framework: 'tfjs', device: devicePreset('cpu')!, mode, batch: 2, optimizer: { kind: 'sgd', momentum: 0 } } });
+      const e = a.models[0]!.memory!.expected;
+      return 'reason' in e ? e.reason : e.expected.bytes;
+    };
+    assert.match(String(peak(model(", recurrentActivation: 'sigmoid', dropout: 0.2"), 'infer')), /does not know lstm with recurrentActivation, dropout yet/);
+    assert.match(String(peak(model(', goBackwards: true, stateful: true'), 'train')), /does not know lstm with goBackwards, stateful yet/);
+    assert.match(String(peak(model('', ', maskZero: true'), 'infer')), /does not know embedding with maskZero yet/);
+    assert.match(String(peak(model(', trainable: false'), 'train')), /does not know lstm as configured here yet/);
+    assert.equal(typeof peak(model(", activation: 'tanh', recurrentActivation: 'hardSigmoid', dropout: 0, goBackwards: false"), 'train'), 'number');
+    assert.equal(peak(model(', trainable: false'), 'infer'), peak(model(''), 'infer'));
+  });
+
   it('the text report names the TensorFlow.js peak and where it is', () => {
     const a = analyzeDocument(text, 'typescript', { documentKey: '/virtual/lenet.ts', overrides: { framework: 'tfjs', device: devicePreset('cpu')!, mode: 'infer', batch: 8 } });
     // predict at batch 8: the first convolution's fused kernel (its output beside its bias-add step)

@@ -38,7 +38,13 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     return (tensor.batchIndependent ? tensor.elementsPerSample : tensor.elementsPerSample * batch) * DTYPE_BYTES[tensor.dtype];
   };
   const plan = graph.ops.map((op) => (op.op === 'input' ? [] : kernelsOf(op, graph, bytesOf, training, batch)));
-  const missing = [...new Set(graph.ops.filter((op, i) => plan[i] === null).map((op) => (TFJS_CPU_OPS[op.op] ? `${op.op} as configured here` : op.op)))];
+  const missing = [
+    ...new Set(
+      graph.ops
+        .filter((op, i) => plan[i] === null || graph.profileGaps?.has(op.id))
+        .map((op) => graph.profileGaps?.get(op.id) ?? (TFJS_CPU_OPS[op.op] ? `${op.op} as configured here` : op.op)),
+    ),
+  ];
   if (missing.length > 0) return { unsupported: missing };
   const trace = new AllocationTrace();
   const inputBytes = graph.inputs.reduce((n, t) => n + bytesOf(t), 0) + (training ? graph.outputs.reduce((n, t) => n + bytesOf(t), 0) : 0);
@@ -242,9 +248,11 @@ function variables(op: OpNode, graph: Graph): number[] {
 function kernelsOf(op: OpNode, graph: Graph, bytesOf: (t: number) => number, training: boolean, batch: number): readonly Kernel[] | null {
   const rule = TFJS_CPU_OPS[op.op];
   if (!rule) return null;
+  // a frozen layer whose kernels read its variables: tf.js then tapes no gradient for them (not modelled)
+  const frozen = op.params.trainable === 0 && op.params.nonTrainable > 0;
   const channels = graph.tensors[op.output]!.shape.at(-1) ?? 0;
   const bias = op.attrs['bias'] === true || op.op === 'batchnorm';
-  return rule({
+  const kernels = rule({
     training,
     attrs: op.attrs,
     inputs: op.inputs.length,
@@ -255,4 +263,6 @@ function kernelsOf(op: OpNode, graph: Graph, bytesOf: (t: number) => number, tra
     outShape: graph.tensors[op.output]!.shape,
     batch,
   });
+  if (kernels && frozen && training && kernels.some((kernel) => kernel.from.some((s) => 'weight' in s))) return null;
+  return kernels;
 }
