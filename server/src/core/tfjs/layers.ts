@@ -403,7 +403,8 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
       if (rank !== 2) {
         throw new PlanError({ node: layer.site, message: `timeDistributed expects a [timesteps, features] input per sample, got [${(inputShapes[0] ?? []).join(', ')}]`, code: TFJS_CODES.shape, severity: 'error' });
       }
-      return steps(inner, new LayerConfig(inner), inputShapes);
+      // tf.js runs the inner layer once per time step inside rnn(): not the dense of the graph
+      return steps(inner, new LayerConfig(inner), inputShapes).map((step) => ({ ...step, profileGap: 'timeDistributed' }));
     }
     default:
       throw new PlanError({ node: layer.site, message: `tf.layers.${type} is not supported by memlens yet; the model is not analysed`, code: TFJS_CODES.unsupported, severity: 'info' });

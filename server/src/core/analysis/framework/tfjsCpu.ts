@@ -74,8 +74,10 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     const kernels = plan[op.id]!;
     if (op.op === 'input') continue;
     const keys = kernels.map((_, i) => `k${op.id}.${i}`);
-    // a kernel's output needs a gradient when one of the inputs it passes gradients to does
+    // a kernel's output needs a gradient when one of the inputs it passes gradients to does; rules
+    // that leave their variables implicit need one on every kernel that is not a constant
     const needs: boolean[] = [];
+    const explicit = kernels.some((kernel) => kernel.from.some((s) => 'weight' in s));
     const outKeys = kernels.map((kernel, i) => outputsOf(kernel).map((_, j) => outputKey(keys[i]!, j)));
     const source = (s: KernelSource): Taped['sources'][number] => {
       if ('weight' in s) return { key: weightKey(op.id, s.weight), bytes: s.bytes, grad: true };
@@ -95,7 +97,7 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
         const r = source(s);
         return { ...r, grad: r.grad && kernel.grads[j] !== 'none' };
       });
-      needs.push(!kernel.constant && sources.some((s) => s.grad));
+      needs.push(!kernel.constant && (!explicit || sources.some((s) => s.grad)));
       if (training) {
         tape.push({ op: op.id, kernel, sources, keys: outKeys[i]! });
         if (kernel.savesInputs) for (const s of sources) if (!s.key.startsWith('w')) saved.add(s.key);

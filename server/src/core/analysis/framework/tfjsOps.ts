@@ -42,6 +42,8 @@ const FUSED = new Set(['linear', 'relu', 'elu']);
  * step's input after the next step, so at most one step's buffer sits beside its output.
  */
 const weighted = (kind: 'dense' | 'conv'): OpRule => (ctx) => {
+  // a dense on [..., F] inputs reshapes them and copies its kernel (an identity transpose) first: not modelled
+  if (kind === 'dense' && ctx.inShape(0).length > 1) return null;
   const act = typeof ctx.attrs['activation'] === 'string' ? ctx.attrs['activation'] : 'linear';
   if (act !== 'linear' && !ACTIVATION_SAVES[act]) return null;
   const o = ctx.outBytes;
