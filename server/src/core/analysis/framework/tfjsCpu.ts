@@ -89,6 +89,10 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     const dispose = (i: number): void => {
       for (const key of outKeys[i]!) if (!(training && saved.has(key))) free(key);
     };
+    const dying = new Map<number, number[]>();
+    kernels.forEach((kernel, i) => {
+      if (kernel.diesAfter !== undefined) dying.set(kernel.diesAfter, [...(dying.get(kernel.diesAfter) ?? []), i]);
+    });
     kernels.forEach((kernel, i) => {
       const transient = kernel.transient ? trace.alloc(kernel.transient, 'temporary') : null;
       outputsOf(kernel).forEach((bytes, j) => alloc(outKeys[i]![j]!, bytes, 'activation'));
@@ -103,9 +107,7 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
         if (kernel.savesInputs) for (const s of sources) if (!s.key.startsWith('w')) saved.add(s.key);
         if (kernel.savesOutput) for (const key of outKeys[i]!) saved.add(key);
       }
-      kernels.forEach((earlier, e) => {
-        if (earlier.diesAfter === i) dispose(e);
-      });
+      for (const e of dying.get(i) ?? []) dispose(e);
     });
     // the layer's tidy(): inner kernels go, the output stays (a view keeps its input's buffer)
     if (kernels.length === 0) tensorKey.set(op.output, keyOf(op.inputs[0]!));
@@ -224,10 +226,18 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
   for (const key of saved) if (storage.has(key)) r.free(key);
   // SGD: per variable, mul(-lr, grad) and add(value) before assign() disposes the old value
   trace.site = { phase: 'backward', op: graph.ops.length - 1 };
+  // the variables a rule names, per op, in the order its kernels first read them
+  const named = new Map<number, Map<string, number>>();
+  for (const node of tape) {
+    for (const s of node.kernel.from) {
+      if (!('weight' in s)) continue;
+      const own = named.get(node.op) ?? new Map<string, number>();
+      named.set(node.op, own.set(s.weight, s.bytes));
+    }
+  }
   for (const op of graph.ops) {
-    const read = tape.filter((node) => node.op === op.id).flatMap((node) => node.kernel.from.filter((s): s is { weight: string; bytes: number } => 'weight' in s));
-    const own = [...new Map(read.map((s) => [s.weight, s.bytes])).values()];
-    for (const v of own.length > 0 ? own : variables(op, graph)) {
+    const own = named.get(op.id);
+    for (const v of own ? [...own.values()] : variables(op, graph)) {
       const product = trace.alloc(v, 'temporary');
       const value = trace.alloc(v, 'temporary');
       trace.release(product);
