@@ -6,6 +6,8 @@
 // so that nothing one model leaves in the engine counts for the next):
 //   node --import tsx scripts/tfjs_peak_oracle.mjs            all models, then write the JSON
 //   node --import tsx scripts/tfjs_peak_oracle.mjs mlp.ts buildMlp 1 train     one case, printed
+//   node --import tsx scripts/tfjs_peak_oracle.mjs --only recurrent_small.ts   only that fixture's
+//     models (a comma-separated list of files), the other rows of the JSON kept as they are
 //
 // The method: the CPU backend keeps every tensor's values in one DataStorage keyed by dataId
 // (`tf.backend().data`); a reshape, a squeeze or an identity shares its input's dataId (a second
@@ -17,7 +19,7 @@
 // and never registers (scratch inside one kernel's loop) are not tensors and are not seen.
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +41,8 @@ const MODELS = [
   { file: 'layer_zoo.ts', build: 'buildImageZoo', graph: 'buildImageZoo', batches: [1, 8] },
   { file: 'layer_zoo.ts', build: 'buildSequenceZoo', graph: 'buildSequenceZoo.model', batches: [1, 8] },
   { file: 'layer_zoo.ts', build: 'buildVolumeZoo', graph: 'buildVolumeZoo', batches: [1, 8] },
+  { file: 'recurrent_small.ts', build: 'buildTinyText', graph: 'buildTinyText.model', batches: [1, 8] },
+  { file: 'recurrent_small.ts', build: 'buildBiSequence', graph: 'buildBiSequence', batches: [1, 8] },
 ];
 
 /** bytes held in the CPU backend's data map, and the largest sum since reset() */
@@ -86,7 +90,8 @@ async function measure(file, build, batch, mode) {
   return { peak: probe.state.peak, before, after: probe.state.live, tensors: tf.memory().numTensors };
 }
 
-if (process.argv.length > 2) {
+const only = process.argv[2] === '--only' ? new Set(process.argv[3].split(',')) : null;
+if (process.argv.length > 2 && !only) {
   const [file, build, batch, mode] = process.argv.slice(2);
   console.log(JSON.stringify(await measure(file, build, Number(batch), mode)));
 } else {
@@ -97,7 +102,13 @@ if (process.argv.length > 2) {
     method: 'the running maximum of the bytes of distinct data buffers in the CPU backend\'s data map (tf.backend().data, set/delete wrapped), weights, inputs and targets included; one predict(x), or one trainOnBatch(x, y) compiled with tf.train.sgd(0.01) and meanSquaredError; x random normal (int32 zeros for an embedding), y zeros; one case per process',
     models: {},
   };
+  // with --only, the rows of other fixtures come from the JSON as it is (in the table's order)
+  const kept = only ? JSON.parse(readFileSync(OUT, 'utf8')).models : {};
   for (const m of MODELS) {
+    if (only && !only.has(m.file)) {
+      if (kept[m.graph]) out.models[m.graph] = kept[m.graph];
+      continue;
+    }
     const peak = {};
     for (const batch of m.batches) {
       peak[batch] = {};

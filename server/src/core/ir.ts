@@ -164,6 +164,12 @@ export interface Graph {
    * Eager profiles keep those tensors that long; the ideal accounting frees at the last read.
    */
   readonly heldUntil?: ReadonlyMap<TensorId, OpId>;
+  /**
+   * Options a frontend read that change what a framework runs but not the graph (a recurrent
+   * layer's activations or dropout in tf.js): per op, what the framework profiles do not model,
+   * so that they give that reason instead of a figure.
+   */
+  readonly profileGaps?: ReadonlyMap<OpId, string>;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

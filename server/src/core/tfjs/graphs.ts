@@ -83,6 +83,8 @@ class ModelBuilder {
   /** first application of each layer object in this graph: its ops carry the weights */
   private readonly firstOps = new Map<LayerObject, readonly OpId[]>();
   private readonly frozen = new Set<OpId>();
+  /** ops whose options the TensorFlow.js profile does not model (Graph.profileGaps) */
+  private readonly profileGaps = new Map<OpId, string>();
 
   constructor(
     private readonly model: ModelObject,
@@ -134,6 +136,7 @@ class ModelBuilder {
         this.report({ node: site, message: `${layer.type} cannot be applied to ${got}: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
       }
       ops.push(r);
+      if (step.profileGap) this.profileGaps.set(r, step.profileGap);
       if (!plan.trainable) this.frozen.add(r);
       current = [r];
     });
@@ -143,7 +146,8 @@ class ModelBuilder {
   }
 
   build(outputs: readonly TensorId[]): Graph {
-    const graph = this.builder.build(outputs);
+    const built = this.builder.build(outputs);
+    const graph = this.profileGaps.size === 0 ? built : { ...built, profileGaps: new Map(this.profileGaps) };
     if (this.frozen.size === 0) return graph;
     const ops = graph.ops.map((op): OpNode =>
       this.frozen.has(op.id) ? { ...op, params: { trainable: 0, nonTrainable: op.params.trainable + op.params.nonTrainable } } : op,

@@ -10,6 +10,8 @@ import { TFJS_CODES } from './codes';
 export interface OpStep {
   readonly op: string;
   readonly args: Record<string, ArgValue>;
+  /** an option the graph does not show that the TensorFlow.js profile does not model (Graph.profileGaps) */
+  readonly profileGap?: string;
 }
 
 export interface LayerProblem {
@@ -217,8 +219,10 @@ function rnnStep(cfg: LayerConfig, type: string, bidirectional: boolean): OpStep
   if (cfg.bool('returnState', false)) {
     throw new PlanError({ node: cfg.nodeOf('returnState'), message: `${type}: returnState is not supported by memlens yet`, code: TFJS_CODES.unsupported, severity: 'info' });
   }
+  const gap = recurrentProfileGap(cfg, type);
   return {
     op,
+    ...(gap ? { profileGap: gap } : {}),
     args: {
       hidden: cfg.int('units'),
       return_sequences: cfg.bool('returnSequences', false),
@@ -227,6 +231,26 @@ function rnnStep(cfg: LayerConfig, type: string, bidirectional: boolean): OpStep
       bias_sets: cfg.bool('useBias', true) ? 1 : 0,
     },
   };
+}
+
+/** a config value other than tf.js' default (an unresolvable one counts as other) */
+function notDefault(cfg: LayerConfig, key: string, isDefault: (v: Value) => boolean): boolean {
+  const v = cfg.raw(key);
+  return v !== undefined && !isDefault(v);
+}
+
+/**
+ * recurrent options that change the kernels tf.js runs, which the TensorFlow.js CPU profile
+ * replays with their defaults only: tanh and hard-sigmoid activations, no dropout, forwards in time
+ */
+function recurrentProfileGap(cfg: LayerConfig, type: string): string | undefined {
+  const is = (value: string | number | boolean) => (v: Value): boolean => (v.kind === 'string' || v.kind === 'number' || v.kind === 'bool') && v.value === value;
+  const gaps: string[] = [];
+  if (notDefault(cfg, 'activation', is('tanh'))) gaps.push('activation');
+  if (type !== 'simpleRNN' && notDefault(cfg, 'recurrentActivation', is('hardSigmoid'))) gaps.push('recurrentActivation');
+  for (const key of ['dropout', 'recurrentDropout']) if (notDefault(cfg, key, is(0))) gaps.push(key);
+  for (const key of ['goBackwards', 'stateful']) if (notDefault(cfg, key, is(false))) gaps.push(key);
+  return gaps.length > 0 ? `${type} with ${gaps.join(', ')}` : undefined;
 }
 
 /** what one layer becomes; `inputShapes` are the per-sample shapes it is applied to */
@@ -354,7 +378,9 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
       if (cfg.bool('maskZero', false)) {
         // the mask is an extra bool tensor; shapes and params are unaffected
       }
-      return [{ op: 'embedding', args: { vocab: cfg.int('inputDim'), dim: cfg.int('outputDim') } }];
+      // maskZero hands a mask to the next layers, whose kernels change (rnn() masks every step)
+      const maskGap = notDefault(cfg, 'maskZero', (v) => v.kind === 'bool' && !v.value) ? { profileGap: 'embedding with maskZero' } : {};
+      return [{ op: 'embedding', args: { vocab: cfg.int('inputDim'), dim: cfg.int('outputDim') }, ...maskGap }];
     }
     case 'lstm':
     case 'gru':
@@ -377,7 +403,8 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
       if (rank !== 2) {
         throw new PlanError({ node: layer.site, message: `timeDistributed expects a [timesteps, features] input per sample, got [${(inputShapes[0] ?? []).join(', ')}]`, code: TFJS_CODES.shape, severity: 'error' });
       }
-      return steps(inner, new LayerConfig(inner), inputShapes);
+      // tf.js runs the inner layer once per time step inside rnn(): not the dense of the graph
+      return steps(inner, new LayerConfig(inner), inputShapes).map((step) => ({ ...step, profileGap: 'timeDistributed' }));
     }
     default:
       throw new PlanError({ node: layer.site, message: `tf.layers.${type} is not supported by memlens yet; the model is not analysed`, code: TFJS_CODES.unsupported, severity: 'info' });

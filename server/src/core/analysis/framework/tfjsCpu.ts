@@ -22,16 +22,29 @@ interface Taped {
   readonly kernel: Kernel;
   /** the storages the kernel read, per source, and whether a gradient can reach them */
   readonly sources: readonly { readonly key: string; readonly bytes: number; readonly grad: boolean }[];
-  readonly key: string;
+  /** its outputs' storages: one per output */
+  readonly keys: readonly string[];
 }
+
+/** a kernel's j-th output's storage key */
+const outputKey = (key: string, j: number): string => (j === 0 ? key : `${key}#${j}`);
+const outputsOf = (kernel: Kernel): readonly number[] => [kernel.bytes, ...(kernel.more ?? [])];
+/** the storage key of an op's variable: its gradient is kept for the optimizer */
+const weightKey = (op: number, name: string): string => `w${op}.${name}`;
 
 export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean): TfjsResult {
   const bytesOf = (t: number): number => {
     const tensor = graph.tensors[t]!;
     return (tensor.batchIndependent ? tensor.elementsPerSample : tensor.elementsPerSample * batch) * DTYPE_BYTES[tensor.dtype];
   };
-  const plan = graph.ops.map((op) => (op.op === 'input' ? [] : kernelsOf(op, graph, bytesOf, training)));
-  const missing = [...new Set(graph.ops.filter((op, i) => plan[i] === null).map((op) => (TFJS_CPU_OPS[op.op] ? `${op.op} as configured here` : op.op)))];
+  const plan = graph.ops.map((op) => (op.op === 'input' ? [] : kernelsOf(op, graph, bytesOf, training, batch)));
+  const missing = [
+    ...new Set(
+      graph.ops
+        .filter((op, i) => plan[i] === null || graph.profileGaps?.has(op.id))
+        .map((op) => graph.profileGaps?.get(op.id) ?? (TFJS_CPU_OPS[op.op] ? `${op.op} as configured here` : op.op)),
+    ),
+  ];
   if (missing.length > 0) return { unsupported: missing };
   const trace = new AllocationTrace();
   const inputBytes = graph.inputs.reduce((n, t) => n + bytesOf(t), 0) + (training ? graph.outputs.reduce((n, t) => n + bytesOf(t), 0) : 0);
@@ -47,6 +60,7 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
   const free = (key: string): void => {
     const s = storage.get(key);
     if (s) trace.release(s);
+    storage.delete(key);
   };
   // predict copies the batch out of x (predictLoop's slice) and holds it to the end
   if (!training) for (const t of graph.inputs) alloc(`t${t}`, bytesOf(t), 'temporary');
@@ -60,24 +74,48 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     const kernels = plan[op.id]!;
     if (op.op === 'input') continue;
     const keys = kernels.map((_, i) => `k${op.id}.${i}`);
-    const sourceKey = (s: KernelSource): string => ('input' in s ? keyOf(op.inputs[s.input]!) : keys[s.kernel]!);
+    // a kernel's output needs a gradient when one of the inputs it passes gradients to does; rules
+    // that leave their variables implicit need one on every kernel that is not a constant
+    const needs: boolean[] = [];
+    const explicit = kernels.some((kernel) => kernel.from.some((s) => 'weight' in s));
+    const outKeys = kernels.map((kernel, i) => outputsOf(kernel).map((_, j) => outputKey(keys[i]!, j)));
+    const source = (s: KernelSource): Taped['sources'][number] => {
+      if ('weight' in s) return { key: weightKey(op.id, s.weight), bytes: s.bytes, grad: true };
+      if ('input' in s) return { key: keyOf(op.inputs[s.input]!), bytes: bytesOf(op.inputs[s.input]!), grad: requires[op.inputs[s.input]!] === 1 };
+      const from = kernels[s.kernel]!;
+      return { key: outputKey(keys[s.kernel]!, s.output ?? 0), bytes: outputsOf(from)[s.output ?? 0]!, grad: needs[s.kernel]! };
+    };
+    // a tidy() inside the layer: what it made goes when it returns, unless saved for backward
+    const dispose = (i: number): void => {
+      for (const key of outKeys[i]!) if (!(training && saved.has(key))) free(key);
+    };
+    const dying = new Map<number, number[]>();
+    kernels.forEach((kernel, i) => {
+      if (kernel.diesAfter !== undefined) dying.set(kernel.diesAfter, [...(dying.get(kernel.diesAfter) ?? []), i]);
+    });
     kernels.forEach((kernel, i) => {
       const transient = kernel.transient ? trace.alloc(kernel.transient, 'temporary') : null;
-      alloc(keys[i]!, kernel.bytes, 'activation');
+      outputsOf(kernel).forEach((bytes, j) => alloc(outKeys[i]![j]!, bytes, 'activation'));
       if (transient) trace.release(transient);
-      const sources = kernel.from.map((s, j) => ({ key: sourceKey(s), bytes: 'input' in s ? bytesOf(op.inputs[s.input]!) : kernels[s.kernel]!.bytes, grad: kernel.grads[j] !== 'none' && ('input' in s ? requires[op.inputs[s.input]!] === 1 : !kernels[s.kernel]!.constant) }));
-      if (!training) return;
-      tape.push({ op: op.id, kernel, sources, key: keys[i]! });
-      if (kernel.savesInputs) for (const s of sources) saved.add(s.key);
-      if (kernel.savesOutput) saved.add(keys[i]!);
+      const sources = kernel.from.map((s, j) => {
+        const r = source(s);
+        return { ...r, grad: r.grad && kernel.grads[j] !== 'none' };
+      });
+      needs.push(!kernel.constant && (!explicit || sources.some((s) => s.grad)));
+      if (training) {
+        tape.push({ op: op.id, kernel, sources, keys: outKeys[i]! });
+        if (kernel.savesInputs) for (const s of sources) if (!s.key.startsWith('w')) saved.add(s.key);
+        if (kernel.savesOutput) for (const key of outKeys[i]!) saved.add(key);
+      }
+      for (const e of dying.get(i) ?? []) dispose(e);
     });
     // the layer's tidy(): inner kernels go, the output stays (a view keeps its input's buffer)
     if (kernels.length === 0) tensorKey.set(op.output, keyOf(op.inputs[0]!));
     else tensorKey.set(op.output, keys[keys.length - 1]!);
-    const inner = keys.slice(0, -1).filter((_, i) => !kernels[i]!.untidied);
+    const inner = new Set(kernels.flatMap((kernel, i) => (i < kernels.length - 1 && !kernel.untidied ? outKeys[i]! : [])));
     for (const key of inner) if (!(training && saved.has(key))) free(key);
     if (training) {
-      forwardScope.push(...keys.filter((key) => !inner.includes(key) || saved.has(key)));
+      forwardScope.push(...outKeys.flat().filter((key) => storage.has(key)));
       continue;
     }
     // the executor disposes an input after its last reader; x's slice, a view's source and the outputs stay
@@ -113,8 +151,8 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
   loss.forEach((kernel, i) => {
     const key = `loss.${i}`;
     r.alloc(key, kernel.bytes, 'activation');
-    const sources = kernel.from.map((s) => ('input' in s ? { key: r.keyOf(out), bytes: outBytes, grad: true } : { key: `loss.${s.kernel}`, bytes: loss[s.kernel]!.bytes, grad: true }));
-    tape.push({ op: -1, kernel, sources, key });
+    const sources = kernel.from.map((s) => ('kernel' in s ? { key: `loss.${s.kernel}`, bytes: loss[s.kernel]!.bytes, grad: true } : { key: r.keyOf(out), bytes: outBytes, grad: true }));
+    tape.push({ op: -1, kernel, sources, keys: [key] });
     if (kernel.savesInputs) for (const s of sources) saved.add(s.key);
   });
   // the forward's tidy ends: what no kernel saved goes
@@ -134,22 +172,41 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
     trace.release(existing);
     scope.push(s);
   };
-  grads.set(tape[tape.length - 1]!.key, trace.alloc(4, 'activationGradient'));
+  grads.set(tape[tape.length - 1]!.keys[0]!, trace.alloc(4, 'activationGradient'));
   const weightGrads: Storage[] = [];
   const gradDone = new Set<number>();
+  // ops whose kernels read their variables as sources: their gradients are summed per variable
+  for (const node of tape) if (node.kernel.from.some((s) => 'weight' in s)) gradDone.add(node.op);
   for (let i = tape.length - 1; i >= 0; i--) {
     const node = tape[i]!;
-    const dy = grads.get(node.key);
+    const dys = node.keys.map((key) => grads.get(key));
+    const dy = dys.find((d) => d !== undefined);
     if (!dy) continue;
     trace.site = { phase: 'backward', op: node.op };
+    // the engine fills the missing gradients of a kernel's other outputs with zeros, kept to the end
+    dys.forEach((d, j) => {
+      if (!d) scope.push(trace.alloc(outputsOf(node.kernel)[j]!, 'temporary'));
+    });
+    if (node.kernel.gradScratch) trace.release(trace.alloc(node.kernel.gradScratch, 'temporary'));
     if (node.kernel.gradKeeps) scope.push(trace.alloc(node.kernel.gradKeeps, 'temporary'));
     const transient = node.kernel.gradTransient ? trace.alloc(node.kernel.gradTransient, 'temporary') : null;
     node.sources.forEach((s, j) => {
-      if (!s.grad) return;
-      if (node.kernel.grads[j] === 'alias' && s.bytes === dy.bytes) {
+      const how = node.kernel.grads[j];
+      if (!s.grad) {
+        if (how === 'always') scope.push(trace.alloc(s.bytes, 'temporary'));
+        return;
+      }
+      const kind = s.key.startsWith('w') ? 'weightGradient' : 'activationGradient';
+      if (how === 'alias' && s.bytes === dy.bytes && node.keys.length === 1) {
         trace.retain(dy);
         give(s.key, dy);
-      } else give(s.key, trace.alloc(s.bytes, 'activationGradient'));
+      } else if (how === 'always') {
+        // the custom op's reshaped input holds this buffer too: disposing the sum it starts frees nothing
+        const made = trace.alloc(s.bytes, kind);
+        trace.retain(made);
+        scope.push(made);
+        give(s.key, made);
+      } else give(s.key, trace.alloc(s.bytes, kind));
     });
     if (transient) trace.release(transient);
     // the weights' gradients, made by the op's kernels that read them (once per op)
@@ -159,14 +216,28 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
       weightGrads.push(trace.alloc(op.params.trainable * 4, 'weightGradient'));
     }
   }
-  // the backward's tidy ends: the gradients made on the way and the saved tensors go
+  // the backward's tidy ends: the gradients made on the way and the saved tensors go; the
+  // variables' summed gradients stay for the optimizer
   for (const s of scope) trace.release(s);
-  for (const s of grads.values()) trace.release(s);
+  for (const [key, s] of grads) {
+    if (key.startsWith('w')) weightGrads.push(s);
+    else trace.release(s);
+  }
   for (const key of saved) if (storage.has(key)) r.free(key);
   // SGD: per variable, mul(-lr, grad) and add(value) before assign() disposes the old value
   trace.site = { phase: 'backward', op: graph.ops.length - 1 };
+  // the variables a rule names, per op, in the order its kernels first read them
+  const named = new Map<number, Map<string, number>>();
+  for (const node of tape) {
+    for (const s of node.kernel.from) {
+      if (!('weight' in s)) continue;
+      const own = named.get(node.op) ?? new Map<string, number>();
+      named.set(node.op, own.set(s.weight, s.bytes));
+    }
+  }
   for (const op of graph.ops) {
-    for (const v of variables(op, graph)) {
+    const own = named.get(op.id);
+    for (const v of own ? [...own.values()] : variables(op, graph)) {
       const product = trace.alloc(v, 'temporary');
       const value = trace.alloc(v, 'temporary');
       trace.release(product);
@@ -186,10 +257,24 @@ function variables(op: OpNode, graph: Graph): number[] {
   return [n * 4];
 }
 
-function kernelsOf(op: OpNode, graph: Graph, bytesOf: (t: number) => number, training: boolean): readonly Kernel[] | null {
+function kernelsOf(op: OpNode, graph: Graph, bytesOf: (t: number) => number, training: boolean, batch: number): readonly Kernel[] | null {
   const rule = TFJS_CPU_OPS[op.op];
   if (!rule) return null;
+  // a frozen layer whose kernels read its variables: tf.js then tapes no gradient for them (not modelled)
+  const frozen = op.params.trainable === 0 && op.params.nonTrainable > 0;
   const channels = graph.tensors[op.output]!.shape.at(-1) ?? 0;
   const bias = op.attrs['bias'] === true || op.op === 'batchnorm';
-  return rule({ training, attrs: op.attrs, inputs: op.inputs.length, inBytes: (k) => bytesOf(op.inputs[k]!), outBytes: bytesOf(op.output), biasBytes: bias ? channels * 4 : 0 });
+  const kernels = rule({
+    training,
+    attrs: op.attrs,
+    inputs: op.inputs.length,
+    inBytes: (k) => bytesOf(op.inputs[k]!),
+    outBytes: bytesOf(op.output),
+    biasBytes: bias ? channels * 4 : 0,
+    inShape: (k) => graph.tensors[op.inputs[k]!]!.shape,
+    outShape: graph.tensors[op.output]!.shape,
+    batch,
+  });
+  if (kernels && frozen && training && kernels.some((kernel) => kernel.from.some((s) => 'weight' in s))) return null;
+  return kernels;
 }

@@ -3,44 +3,10 @@
 // backward (tfjs-core/dist/gradients: inputsToSave / outputsToSave, the fused ops' save() lists),
 // and whether the gradient it gives each input is a new buffer or dy's own (a reshape of dy, as
 // Add's and Sub's are). Read from the tfjs sources and checked on one-layer traces of the backend.
-import type { AttrValue } from '../../ir';
+import type { GradientBuffer, Kernel, KernelSource, OpRule, OpRuleContext } from './tfjsKernel';
+import { TFJS_RECURRENT_OPS } from './tfjsRecurrent';
 
-/** where a kernel reads a tensor: an input of the op (`{ input: k }`) or an earlier kernel of the same op */
-export type KernelSource = { readonly input: number } | { readonly kernel: number };
-
-/** the gradient a kernel gives one input: a new buffer of the input's size, dy's own buffer, or none (not on a path to a weight) */
-export type GradientBuffer = 'fresh' | 'alias' | 'none';
-
-export interface Kernel {
-  readonly bytes: number;
-  readonly from: readonly KernelSource[];
-  readonly grads: readonly GradientBuffer[];
-  /** the gradient config keeps the kernel's inputs / its output for backward */
-  readonly savesInputs: boolean;
-  readonly savesOutput: boolean;
-  /** made from random numbers or constants only: no gradient reaches it */
-  readonly constant?: boolean;
-  /** buffers the kernel makes and disposes inside itself, alive beside its output at its peak */
-  readonly transient?: number;
-  /** an inner kernel of a layer whose call() has no tidy(): it stays until predict's or the forward's tidy ends */
-  readonly untidied?: boolean;
-  /** its gradient function's buffers: made outside the per-input tidy (kept to the backward's end), and inside it at most at once */
-  readonly gradKeeps?: number;
-  readonly gradTransient?: number;
-}
-
-export interface OpRuleContext {
-  readonly training: boolean;
-  readonly attrs: Readonly<Record<string, AttrValue>>;
-  readonly inputs: number;
-  readonly inBytes: (k: number) => number;
-  readonly outBytes: number;
-  /** elements of one weight-free output channel set: bytes of the op's bias, 0 without one */
-  readonly biasBytes: number;
-}
-
-/** the op's kernels in order (the last one's output is the op's output); [] for a view of its input; null when not covered */
-export type OpRule = (ctx: OpRuleContext) => readonly Kernel[] | null;
+export type { GradientBuffer, Kernel, KernelSource, OpRule, OpRuleContext } from './tfjsKernel';
 
 const IN0: readonly KernelSource[] = [{ input: 0 }];
 const prev = (i: number): readonly KernelSource[] => [{ kernel: i }];
@@ -76,6 +42,8 @@ const FUSED = new Set(['linear', 'relu', 'elu']);
  * step's input after the next step, so at most one step's buffer sits beside its output.
  */
 const weighted = (kind: 'dense' | 'conv'): OpRule => (ctx) => {
+  // a dense on [..., F] inputs reshapes them and copies its kernel (an identity transpose) first: not modelled
+  if (kind === 'dense' && ctx.inShape(0).length > 1) return null;
   const act = typeof ctx.attrs['activation'] === 'string' ? ctx.attrs['activation'] : 'linear';
   if (act !== 'linear' && !ACTIVATION_SAVES[act]) return null;
   const o = ctx.outBytes;
@@ -143,6 +111,7 @@ function dropout(ctx: OpRuleContext): readonly Kernel[] | null {
 const single = (savesInputs: boolean, savesOutput = false): OpRule => (ctx) => [k(ctx.outBytes, IN0, ['fresh'], savesInputs, savesOutput)];
 
 export const TFJS_CPU_OPS: Readonly<Record<string, OpRule>> = {
+  ...TFJS_RECURRENT_OPS,
   dense: weighted('dense'),
   conv2d: weighted('conv'),
   depthwise_conv2d: depthwise,
