@@ -284,13 +284,17 @@ function isZero(b: SymbolicBytes): boolean {
 }
 
 /** tensors that depend on a trainable weight (1): autograd's requires_grad, in program order */
-export function requiresGradient(c: GraphColumns): Uint8Array {
+/**
+ * `cut(op, requires)`: the op's output carries no gradient whatever flows into it (a framework's
+ * rule, e.g. a reentrant checkpoint none of whose arguments requires grad), given the flags so far
+ */
+export function requiresGradient(c: GraphColumns, cut?: (op: number, requires: Uint8Array) => boolean): Uint8Array {
   const requires = new Uint8Array(c.tensorCount);
   const { inputStart, inputs, opOutput } = c;
   for (let i = 0; i < c.opCount; i++) {
     let flows = c.opTrainable[i]! > 0 || c.opSharesParams[i] === 1;
     for (let k = inputStart[i]!; !flows && k < inputStart[i + 1]!; k++) flows = requires[inputs[k]!] === 1;
-    requires[opOutput[i]!] = flows ? 1 : 0;
+    requires[opOutput[i]!] = flows && !cut?.(i, requires) ? 1 : 0;
   }
   return requires;
 }

@@ -197,7 +197,11 @@ export function groupStatements(statements: readonly Node[], pinned: ReadonlySet
   if (facts.some((f) => f.dynamic)) return whole();
   const bindersOf = new Map<string, number[]>();
   facts.forEach((f, i) => {
-    for (const n of f.binds) bindersOf.set(n, [...(bindersOf.get(n) ?? []), i]);
+    for (const n of f.binds) {
+      const list = bindersOf.get(n);
+      if (list) list.push(i);
+      else bindersOf.set(n, [i]);
+    }
   });
   const mutated = new Set(facts.flatMap((f) => [...f.mutates]));
   // attributes set on an imported library (`torch.backends.x = ...`) or on a setattr target are not followed by name

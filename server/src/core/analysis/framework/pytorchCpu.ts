@@ -45,7 +45,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const tensors = graph.tensors.map((t) => liveTensor(t, batch));
   // which tensors carry a gradient: outputs of ops with trainable weights and everything downstream
   const segments = checkpointSegments(graph);
-  const requiresGrad = training ? (segments.size > 0 ? checkpointedRequiresGrad(graph, segments) : requiresGradient(graphColumns(graph))) : new Uint8Array(graph.tensors.length);
+  const requiresGrad = training ? requiresGradient(graphColumns(graph), segments.size > 0 ? checkpointCut(graph, segments) : undefined) : new Uint8Array(graph.tensors.length);
   for (const op of graph.ops) for (const t of op.inputs) tensors[t]!.uses++;
   // the user's variables hold the model's outputs, and a loss's predictions, to the end of the step
   const losses = graph.ops.filter((op) => lookupOp(op.op)?.family === 'loss');
@@ -289,19 +289,16 @@ interface CheckpointSegment {
 }
 
 /**
- * Which tensors carry a gradient when some ops run inside (reentrant) checkpoints: a checkpoint's
- * outputs require one only if one of its tensor arguments does, whatever weights it holds (torch
- * 1.13 warns "None of the inputs have requires_grad=True" and computes no gradient for them)
+ * A reentrant checkpoint's outputs carry a gradient only if one of its tensor arguments does,
+ * whatever weights it holds (torch 1.13 warns "None of the inputs have requires_grad=True" and
+ * computes no gradient for them)
  */
-function checkpointedRequiresGrad(graph: Graph, segments: ReadonlyMap<number, CheckpointSegment>): Uint8Array {
-  const requires = new Uint8Array(graph.tensors.length);
-  for (const op of graph.ops) {
+function checkpointCut(graph: Graph, segments: ReadonlyMap<number, CheckpointSegment>): (op: number, requires: Uint8Array) => boolean {
+  return (i, requires) => {
+    const op = graph.ops[i]!;
     const segment = op.checkpointSegment === undefined ? undefined : segments.get(op.checkpointSegment);
-    const flows = op.params.trainable > 0 || op.sharesParamsWith !== undefined || op.inputs.some((t) => requires[t] === 1);
-    const cut = segment !== undefined && segment.outputs.includes(op.output) && !segment.inputs.some((t) => requires[t] === 1);
-    requires[op.output] = flows && !cut ? 1 : 0;
-  }
-  return requires;
+    return segment !== undefined && segment.outputs.includes(op.output) && !segment.inputs.some((t) => requires[t] === 1);
+  };
 }
 
 function checkpointSegments(graph: Graph): Map<number, CheckpointSegment> {

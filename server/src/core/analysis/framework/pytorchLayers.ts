@@ -183,19 +183,6 @@ const rnnCell: TorchOpRule = {
 };
 
 /**
- * adaptive max pooling returns the argmax of every window as int64 beside its output (in inference
- * too, dropped there); its backward reads the input and the indices
- */
-const adaptiveMaxpool: TorchOpRule = {
-  saves: INPUT,
-  forward(c) {
-    c.output();
-    c.extra((c.outBytes / c.elementBytes) * 8);
-  },
-  backward: plainBackward,
-};
-
-/**
  * alpha dropout in training: the noise (the input's size, or one value per sample and channel),
  * kept by the product's backward; the shift b of the noise's size, added in place into the product
  * and freed. Inference and p = 0 return the input itself.
@@ -417,7 +404,6 @@ export const LAYER_OPS: Readonly<Record<string, TorchOpRule>> = {
   pixel_unshuffle: rule(NOTHING),
   // torch 1.13 has no derivative for channel_shuffle: a training step raises
   channel_shuffle: { ...rule(NOTHING), inferenceOnly: true },
-  adaptive_maxpool: adaptiveMaxpool,
   alpha_dropout: alphaDropout,
   bilinear,
   lppool1d: lpPool,

@@ -215,7 +215,7 @@ const maxpool: TorchOpRule = {
   saves: INPUT,
   forward(c) {
     c.output();
-    // the argmax of every window as int64, computed in inference too and dropped there
+    // the argmax of every window as int64, computed in inference too and dropped there (adaptive max pooling's too)
     c.extra((c.outBytes / c.elementBytes) * 8);
   },
   backward: plainBackward,
@@ -298,6 +298,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   dropout: pointwise(dropout),
   stochastic_depth: stochasticDepth,
   maxpool,
+  adaptive_maxpool: maxpool,
   avgpool: rule(INPUT),
   globalavgpool: rule(NOTHING),
   adaptive_avgpool: rule(INPUT),
