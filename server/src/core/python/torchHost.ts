@@ -5,51 +5,20 @@ import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { builtin, mathMember, numpyMember, pythonBuiltin } from './builtins';
 import { StepLimit, type Host, type Interpreter } from './interpreter';
 import { LAYER_SINCE } from './moreLayers';
-import { LAYERS, type LayerBuild, type LayerCall, type LayerSpec, type Signature } from './layers';
-import { collectModules, collectParameters, deepCopy, getModuleAttr, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr, setTraining } from './modules';
+import { LAYERS, type LayerBuild, type LayerCall, type LayerSpec } from './layers';
+import { collectModules, deepCopy, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr } from './modules';
 import { binaryTensor, indexTensor, layerCallOf, shapeTuple, tensorFunction, tensorMethod } from './tensorOps';
-import { REARRANGE_LAYER, rearrange, repeat } from './einops';
+import { rearrange, repeat } from './einops';
 import { Trace, TraceStop } from './trace';
 import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
 import { join } from 'node:path';
+import { parserClass, parserMember } from './argparse';
+import { checkpoint, checkpointSequential } from './checkpointCalls';
+import { moduleMember } from './moduleMembers';
+import { bindSignature } from './signature';
+import { DTYPES, LIBRARY_LAYERS, OPAQUE, REARRANGE_CLASS, SINCE, TORCH_PACKAGES } from './torchNames';
+import { constantInForward, derived, exampleTensor, flattenTensors, makeParameter, rootOf, staticView } from './torchTensors';
 import { describe, dictKey, layerOf, lookupClassAttr, mroAfter, FALSE, int, intOf, isUnknown, iterate, NONE, NotKnown, numberOf, SequenceFirstInput, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
-
-const DTYPES: Record<string, DType> = {
-  float32: 'fp32',
-  float: 'fp32',
-  float16: 'fp16',
-  half: 'fp16',
-  bfloat16: 'bf16',
-  int64: 'int64',
-  long: 'int64',
-  int32: 'int32',
-  int: 'int32',
-  int8: 'int8',
-  uint8: 'int8',
-  bool: 'bool',
-  float64: 'fp64',
-  double: 'fp64',
-};
-
-/** torch members newer than 1.13 that model code tests for with hasattr, by the release that added them */
-const SINCE: Readonly<Record<string, readonly [number, number]>> = {
-  'torch.nn.functional.scaled_dot_product_attention': [2, 0],
-  'torch.compile': [2, 0],
-  'torch.nn.RMSNorm': [2, 4],
-  'torch.nn.functional.rms_norm': [2, 4],
-};
-
-/** torch.nn classes described in Python under library/ (built from the layers of layers.ts), by the module that describes them */
-const LIBRARY_LAYERS: ReadonlyMap<string, string> = new Map(['Transformer', 'TransformerEncoder', 'TransformerDecoder', 'TransformerEncoderLayer', 'TransformerDecoderLayer'].map((n) => [n, 'torch_nn.transformer']));
-
-/** einops' Rearrange layer as a module class */
-const REARRANGE_CLASS: ClassValue = { kind: 'class', name: 'Rearrange', bases: [MODULE_BASE], attrs: new Map(), isModule: true, layer: REARRANGE_LAYER };
-
-/** torch's subpackages: attribute access gives a namespace */
-const TORCH_PACKAGES = new Set(['nn', 'optim', 'utils', 'cuda', 'fft', 'linalg', 'autograd', 'backends', 'distributed', 'jit', 'onnx', 'special', 'distributions', 'amp', 'cpu', 'mps', 'hub', 'profiler', 'testing', 'sparse', 'quantization', 'ao', 'fx', 'func', 'export', 'library', 'overrides', 'random', 'multiprocessing', 'masked', 'nested']);
-
-/** top-level packages whose members are opaque but harmless (their calls give unknowns) */
-const OPAQUE = new Set(['os', 'sys', 'numpy', 'time', 'random', 'logging', 'json', 'pathlib', 'typing', 'warnings', 'functools', 'itertools', 'copy', 'inspect', 'abc', 'tqdm', 'matplotlib', 'PIL', 'pickle', 'glob', 're', 'shutil', 'datetime', 'einops', 'transformers', 'tensorflow', 'keras']);
 
 export interface HostOptions {
   readonly defaults: ModelConfig;
@@ -304,10 +273,10 @@ export class TorchHost implements Host {
           if (layer && isModule(self)) return builtin(`${layer.name}.__init__`, (args, s) => (this.constructLayer(self, args, s, layer), NONE));
           return builtin('Module.__init__', () => NONE);
         }
-        return isModule(obj.self) ? this.moduleMember(obj.self, name, site) : undefined;
+        return isModule(obj.self) ? moduleMember(this, obj.self, name, site) : undefined;
       case 'instance':
-        if (isModule(obj)) return this.moduleMember(obj, name, site);
-        if (obj.cls.name === 'ArgumentParser') return this.parserMember(obj, name);
+        if (isModule(obj)) return moduleMember(this, obj, name, site);
+        if (obj.cls.name === 'ArgumentParser') return parserMember(obj, name);
         return undefined;
       case 'tensor':
         return this.tensorMember(obj, name, site);
@@ -337,7 +306,7 @@ export class TorchHost implements Host {
     const full = `${path}.${name}`;
     if (path === 'math') return mathMember(name);
     if (path === 'numpy') return numpyMember(name) ?? { kind: 'namespace', path: full };
-    if (path === 'argparse' && name === 'ArgumentParser') return this.parserClass();
+    if (path === 'argparse' && name === 'ArgumentParser') return parserClass();
     if (path === 'dataclasses') return name === 'dataclass' || name === 'field' ? builtin(full, () => NONE) : undefined;
     if (path === 'collections' && name === 'OrderedDict') return this.orderedDict();
     // torch's module clones (TransformerEncoder's num_layers copies of its layer)
@@ -374,7 +343,7 @@ export class TorchHost implements Host {
     if (ns === 'torch' && DTYPES[name]) return { kind: 'dtype', dtype: DTYPES[name]! };
     if (ns === 'torch.nn' || ns === 'torch.nn.modules') {
       if (name === 'Module') return MODULE_BASE;
-      if (name === 'Parameter') return builtin('nn.Parameter', (args, s) => this.makeParameter(args, s));
+      if (name === 'Parameter') return builtin('nn.Parameter', (args, s) => makeParameter(args, s));
       const since = LAYER_SINCE[name];
       if (since && !this.versionAtLeast(since)) {
         this.versionNote(site, `\`torch.nn.${name}\` arrived in torch ${since.join('.')}; memlens analyses for torch ${this.options.torchVersion}. Set \`memlens.python.torchVersion\` (CLI \`--torch-version\`) to analyse for another torch.`);
@@ -389,7 +358,7 @@ export class TorchHost implements Host {
     // subpackages are namespaces (torch.nn.Linear, torch.optim.SGD), not functions
     if ((ns === 'torch' && TORCH_PACKAGES.has(name)) || (ns === 'torch.nn' && (name === 'functional' || name === 'init' || name === 'utils' || name === 'modules'))) return undefined;
     if (ns === 'torch.nn.functional' || ns === 'torch') {
-      if (ns === 'torch' && ['randn', 'rand', 'zeros', 'ones', 'empty', 'full', 'randint', 'randn_like', 'zeros_like', 'ones_like', 'rand_like', 'empty_like', 'full_like'].includes(name)) return builtin(full, (args, s) => this.factory(name, args, s));
+      if (ns === 'torch' && ['randn', 'rand', 'zeros', 'ones', 'empty', 'full', 'randint', 'randn_like', 'zeros_like', 'ones_like', 'rand_like', 'empty_like', 'full_like'].includes(name)) return builtin(full, (args, s) => exampleTensor(this.active, name, args, s));
       if (ns === 'torch' && (name === 'no_grad' || name === 'inference_mode' || name === 'enable_grad')) return builtin(full, () => ({ kind: 'str', value: `__ctx:${name}` }));
       if (ns === 'torch' && (name === 'manual_seed' || name === 'set_num_threads' || name === 'set_grad_enabled')) return builtin(full, () => NONE);
       if (ns === 'torch' && name === 'device') return builtin(full, (args) => args.positional[0] ?? NONE);
@@ -399,42 +368,9 @@ export class TorchHost implements Host {
     if (ns === 'torch.optim' && ['SGD', 'Adam', 'AdamW'].includes(name)) return builtin(full, (args) => this.optimizer(name, args));
     // the pre-0.4 wrapper: a tensor is its own Variable since torch 0.4
     if (full === 'torch.autograd.Variable' || full === 'torch.autograd.variable.Variable') return builtin(full, (args) => args.positional[0] ?? NONE);
-    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => this.checkpoint(args.positional[0], args.positional.slice(1), s));
-    if (full === 'torch.utils.checkpoint.checkpoint_sequential') return builtin(full, (args, s) => this.checkpointSequential(args, s));
+    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => checkpoint(this.interp, this.active, args.positional[0], args.positional.slice(1), s));
+    if (full === 'torch.utils.checkpoint.checkpoint_sequential') return builtin(full, (args, s) => checkpointSequential(this.interp, this.active, args, s));
     return undefined;
-  }
-
-  /** torch.utils.checkpoint.checkpoint(fn, *args): fn's ops are one checkpointed segment of the model (its own keywords, use_reentrant and preserve_rng_state, change no figure) */
-  private checkpoint(fn: PyValue | undefined, args: readonly PyValue[], site: Node): PyValue {
-    if (!fn) return unknown(site, 'checkpoint() without a function');
-    const run = (): PyValue => this.interp.call(fn, { positional: [...args], keywords: new Map() }, site);
-    return this.active ? this.active.checkpointed(run) : run();
-  }
-
-  /**
-   * checkpoint_sequential(functions, segments, input): the modules split into `segments` runs of
-   * len // segments; every run but the last is checkpointed, the last (with the remainder) runs plainly
-   */
-  private checkpointSequential(args: CallArgs, site: Node): PyValue {
-    const [functions, segmentsValue, input] = [args.positional[0] ?? args.keywords.get('functions'), args.positional[1] ?? args.keywords.get('segments'), args.positional[2] ?? args.keywords.get('input')];
-    const modules = functions?.kind === 'instance' && isModule(functions) ? [...functions.module.children.values()] : functions?.kind === 'list' || functions?.kind === 'tuple' ? functions.items : undefined;
-    const segments = segmentsValue?.kind === 'int' ? segmentsValue.value : undefined;
-    if (!modules || segments === undefined || !input) return unknown(site, 'checkpoint_sequential() with functions, segments or input memlens does not know statically');
-    if (segments < 1) return unknown(site, `checkpoint_sequential() with ${segments} segments`);
-    const size = Math.floor(modules.length / segments);
-    const through = (from: number, to: number, x: PyValue): PyValue => {
-      let out = x;
-      for (let i = from; i < to; i++) out = this.interp.call(modules[i]!, { positional: [out], keywords: new Map() }, site);
-      return out;
-    };
-    let x: PyValue = input;
-    let next = 0;
-    for (let start = 0; size > 0 && start < size * (segments - 1); start += size) {
-      const from = start;
-      x = this.active ? this.active.checkpointed(() => through(from, from + size, x)) : through(from, from + size, x);
-      next = start + size;
-    }
-    return through(next, modules.length, x);
   }
 
   /** a torch.nn class memlens describes in Python (library/): the class from that file's globals */
@@ -448,7 +384,7 @@ export class TorchHost implements Host {
     const active = this.active;
     const args = active ? { positional: args0.positional.map((v) => (v.kind === 'parameter' ? active.weightView(v, site) : v)), keywords: args0.keywords } : args0;
     const x = args.positional[0];
-    if (active && (name === 'arange' || ((name === 'tril' || name === 'triu') && x?.kind === 'tensor' && x.batchAxis < 0 && x.trace === active))) return this.constantInForward(active, name, args, site);
+    if (active && (name === 'arange' || ((name === 'tril' || name === 'triu') && x?.kind === 'tensor' && x.batchAxis < 0 && x.trace === active))) return constantInForward(active, name, args, site);
     if (x?.kind === 'tensor' && !x.trace && (name === 'tril' || name === 'triu')) return x;
     if (x?.kind === 'tensor' && x.trace && this.active !== x.trace) return derived(x, site);
     if (x?.kind === 'tensor' && x.trace) {
@@ -471,72 +407,6 @@ export class TorchHost implements Host {
     return unknown(site, `torch.${name} outside a model is not followed by memlens`);
   }
 
-  /** torch.arange / tril inside a forward: a batch-independent tensor of the graph */
-  private constantInForward(trace: Trace, name: string, args: CallArgs, site: Node): PyValue {
-    if (name !== 'arange') {
-      const x = args.positional[0] as TensorValue;
-      return trace.constant(x.shape, x.dtype, site);
-    }
-    const nums = args.positional.map((v) => (v.kind === 'int' || v.kind === 'float' ? v.value : undefined));
-    if (nums.length === 0 || nums.some((n) => n === undefined)) throw new TraceStop(site, `the bounds of \`${site.text}\` are not known statically`);
-    const [start, end, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
-    const length = Math.ceil((end - start) / step);
-    if (!(length > 0)) throw new TraceStop(site, `\`${site.text}\` is empty`);
-    const dt = args.keywords.get('dtype');
-    const float = args.positional.some((v) => v.kind === 'float');
-    return trace.constant([length], dt?.kind === 'dtype' ? dt.dtype : float ? 'fp32' : 'int64', site);
-  }
-
-  private makeParameter(args: CallArgs, site: Node): PyValue {
-    const t = args.positional[0];
-    if (!t || t.kind !== 'tensor') return unknown(site, 'nn.Parameter of a value that is not a known tensor');
-    const rg = args.keywords.get('requires_grad') ?? args.positional[1];
-    const p = parameter(t.shape, t.dtype);
-    if (rg?.kind === 'bool') p.requiresGrad = rg.value;
-    return p;
-  }
-
-  /** torch.randn(8, 3, 32, 32) and friends: an example tensor (its batch decided when a model reads it) */
-  private factory(name: string, args: CallArgs, site: Node): PyValue {
-    if (name.endsWith('_like')) {
-      const src = args.positional[0];
-      return src?.kind === 'tensor' ? { ...src, site } : unknown(site, `torch.${name} of a value that is not a known tensor`);
-    }
-    let dims: readonly PyValue[] = args.positional;
-    if (name === 'full') {
-      const sizeArg = args.keywords.get('size') ?? args.positional[0];
-      dims = sizeArg && (sizeArg.kind === 'tuple' || sizeArg.kind === 'list') ? sizeArg.items : [];
-    } else if (name === 'randint') {
-      const sizeArg = args.keywords.get('size') ?? args.positional[args.positional.length - 1];
-      dims = sizeArg && (sizeArg.kind === 'tuple' || sizeArg.kind === 'list') ? sizeArg.items : [];
-    } else if (dims.length === 1 && (dims[0]!.kind === 'tuple' || dims[0]!.kind === 'list')) dims = (dims[0] as { items: readonly PyValue[] }).items;
-    else if (dims.length === 0 && args.keywords.get('size')) dims = iterate(args.keywords.get('size')!) ?? [];
-    const shape = dims.map(intOf);
-    const batchAt = dims.findIndex((d) => d.kind === 'symint');
-    if (this.active && !name.endsWith('_like') && batchAt >= 0 && dims.filter((d) => d.kind === 'symint').length === 1 && (dims[batchAt] as { coef: number }).coef === 1) {
-      // one value per sample (stochastic depth's mask): a tensor of the graph that grows with N
-      const rest = dims.map((d, i) => (i === batchAt ? 1 : intOf(d)));
-      if (rest.every((d) => d !== undefined && d > 0)) {
-        const dt = args.keywords.get('dtype');
-        return this.active.perSampleConstant(rest as number[], batchAt, dt?.kind === 'dtype' ? dt.dtype : 'fp32', site);
-      }
-    }
-    if (this.active && !name.endsWith('_like') && shape.length > 0 && shape.every((d) => d !== undefined && d > 0)) {
-      const dt = args.keywords.get('dtype');
-      return this.active.constant(shape as number[], dt?.kind === 'dtype' ? dt.dtype : name === 'randint' ? 'int64' : 'fp32', site);
-    }
-    if (shape.length === 0 || shape.some((d) => d === undefined || d < 0)) {
-      // a square of the batch (a causal mask over len(src)) says the examples are sequence first: read them once more so
-      if (this.active) throw new TraceStop(site, `a tensor made inside forward (\`${site.text}\`) whose shape depends on the batch is not modelled yet`, false, dims.filter((d) => d.kind === 'symint').length > 1 ? 1 : undefined);
-      return unknown(site, `the shape of \`${site.text}\` is not known statically`);
-    }
-    const dt = args.keywords.get('dtype');
-    const dtype: DType = dt?.kind === 'dtype' ? dt.dtype : name === 'randint' ? 'int64' : 'fp32';
-    if (this.active) throw new TraceStop(site, `a tensor made inside forward (\`${site.text}\`) is not modelled yet`);
-    const batchNode = firstDimLiteral(site, name === 'randint');
-    return { kind: 'tensor', shape: shape as number[], batchAxis: -1, dtype, site, ...(batchNode ? { batchNode } : {}) };
-  }
-
   private optimizer(name: string, args: CallArgs): PyValue {
     const params = new Set<object>();
     for (const p of iterate(args.positional[0] ?? NONE) ?? []) if (p.kind === 'parameter') params.add(p);
@@ -547,6 +417,7 @@ export class TorchHost implements Host {
     inst.attrs.set('step', builtin('step', () => NONE));
     return inst;
   }
+
 
   /**
    * A loss of a model's output, in its forward or after it: an op of the model's graph (softmax
@@ -581,205 +452,21 @@ export class TorchHost implements Host {
 
   // ------------------------------------------------------------------ argparse
 
-  private parserClass(): ClassValue {
-    return { kind: 'class', name: 'ArgumentParser', bases: [], attrs: new Map(), isModule: false };
-  }
-
-  private parserMember(parser: Instance, name: string): PyValue | undefined {
-    const defaults = (parser.attrs.get('__defaults') ?? { kind: 'dict', entries: new Map() }) as { kind: 'dict'; entries: Map<string | number, PyValue> };
-    parser.attrs.set('__defaults', defaults);
-    if (name === 'add_argument')
-      return builtin('add_argument', (args) => {
-        const flags = args.positional.filter((a) => a.kind === 'str').map((a) => (a as { value: string }).value);
-        const long = flags.find((f) => f.startsWith('--')) ?? flags[0];
-        if (!long) return NONE;
-        const destV = args.keywords.get('dest');
-        const dest = destV?.kind === 'str' ? destV.value : long.replace(/^-+/, '').replace(/-/g, '_');
-        const action = args.keywords.get('action');
-        let value: PyValue = args.keywords.get('default') ?? (action?.kind === 'str' && action.value === 'store_true' ? FALSE : action?.kind === 'str' && action.value === 'store_false' ? TRUE : NONE);
-        const type = args.keywords.get('type');
-        if (type?.kind === 'builtin' && value.kind === 'str') value = type.call({ positional: [value], keywords: new Map() }, undefined as never);
-        defaults.entries.set(dest, value);
-        return NONE;
-      });
-    if (name === 'parse_args' || name === 'parse_known_args')
-      return builtin(name, () => {
-        const ns = newInstance({ kind: 'class', name: 'Namespace', bases: [], attrs: new Map(), isModule: false }, undefined as never);
-        for (const [k, v] of defaults.entries) ns.attrs.set(String(k), v);
-        return name === 'parse_args' ? ns : { kind: 'tuple', items: [ns, { kind: 'list', items: [] }] };
-      });
-    if (name === 'add_argument_group') return builtin(name, () => parser);
-    return builtin(name, () => NONE);
-  }
-
   // ------------------------------------------------------------------ modules
-
-  private moduleMember(m: Instance & { module: ModuleState }, name: string, site: Node): PyValue | undefined {
-    const own = getModuleAttr(m, name);
-    if (own !== undefined) return own;
-    // user-defined methods come before nn.Module's (a model may define its own `parameters`)
-    if (!m.cls.layer) {
-      for (let c: ClassValue | undefined = m.cls; c; c = c.bases[0]) if (c.attrs.has(name)) return undefined;
-    }
-    const st = m.module;
-    switch (name) {
-      case 'training':
-        return st.training ? TRUE : FALSE;
-      case 'parameters':
-        return builtin(name, () => ({ kind: 'list', items: collectParameters(m).map((p) => p.param) }));
-      case 'named_parameters':
-        return builtin(name, () => ({ kind: 'list', items: collectParameters(m).map((p) => ({ kind: 'tuple', items: [{ kind: 'str', value: p.name }, p.param] })) }));
-      case 'children':
-        return builtin(name, () => ({ kind: 'list', items: [...st.children.values()] }));
-      case 'named_children':
-        return builtin(name, () => ({ kind: 'list', items: [...st.children].map(([k, v]) => ({ kind: 'tuple', items: [{ kind: 'str', value: k }, v] })) }));
-      case 'modules':
-        return builtin(name, () => ({ kind: 'list', items: collectModules(m).map((e) => e.module) }));
-      case 'train':
-      case 'eval':
-        return builtin(name, (args) => {
-          const on = name === 'train' ? (args.positional[0]?.kind === 'bool' ? (args.positional[0] as { value: boolean }).value : true) : false;
-          setTraining(m, on);
-          return m;
-        });
-      case 'requires_grad_':
-        return builtin(name, (args) => {
-          const v = args.positional[0] ?? args.keywords.get('requires_grad') ?? TRUE;
-          for (const p of collectParameters(m)) p.param.requiresGrad = v.kind === 'bool' ? v.value : true;
-          return m;
-        });
-      case 'to':
-      case 'cuda':
-      case 'cpu':
-      case 'float':
-      case 'share_memory':
-        return builtin(name, (args, s) => {
-          const d = args.positional.find((a) => a.kind === 'dtype') ?? args.keywords.get('dtype');
-          if (d && d.kind === 'dtype' && d.dtype === 'fp64') this.float64.set(m, s);
-          else if (d && d.kind === 'dtype' && d.dtype !== 'fp32') this.interp.note(s, `memlens does not model dtype conversions of a model yet: \`${s.text}\` is counted in the configured precision`);
-          return m;
-        });
-      case 'double':
-        return builtin(name, (_args, s) => {
-          this.float64.set(m, s);
-          return m;
-        });
-      case 'half':
-      case 'bfloat16':
-        return builtin(name, (_args, s) => {
-          this.interp.note(s, `memlens does not model dtype conversions of a model yet: \`${s.text}\` is counted in the configured precision`);
-          return m;
-        });
-      case 'apply':
-      case 'zero_grad':
-      case 'load_state_dict':
-        return builtin(name, () => (name === 'apply' ? m : NONE));
-      case '__setattr__':
-        return builtin(name, (args, s) => {
-          const [k, v] = args.positional;
-          if (k?.kind === 'str' && v) {
-            this.mayHold(m, k.value, v);
-            setModuleAttr(m, k.value, v);
-          } else this.poisonModule(m, s, `\`${s.text}\` sets an attribute whose name is not known statically`);
-          return NONE;
-        });
-      case '__getattr__':
-        return builtin(name, (args, s) => {
-          const k = args.positional[0];
-          return (k?.kind === 'str' ? getModuleAttr(m, k.value) : undefined) ?? unknown(s, `\`${s.text}\` is not known to memlens`);
-        });
-      case 'add_module':
-      case 'register_module':
-        return builtin(name, (args) => {
-          const [k, v] = args.positional;
-          if (k?.kind === 'str' && v) {
-            this.mayHold(m, k.value, v);
-            setModuleAttr(m, k.value, v);
-          }
-          return NONE;
-        });
-      case 'register_buffer':
-        return builtin(name, (args, s) => {
-          const [k, v] = args.positional;
-          const persistent = args.keywords.get('persistent') ?? args.positional[2];
-          if (k?.kind !== 'str') return unknown(s, 'register_buffer with a name that is not known');
-          if (!v || v.kind === 'none') st.buffers.set(k.value, undefined);
-          else if (v.kind === 'tensor') st.buffers.set(k.value, parameter(v.shape, v.dtype, true, persistent?.kind !== 'bool' || persistent.value));
-          else {
-            this.interp.note(s, `the buffer \`${k.value}\` is not a tensor memlens knows the shape of: it is not counted`);
-            this.poisonModule(m, s, `the buffer \`${k.value}\` has a shape memlens does not know`);
-          }
-          return NONE;
-        });
-      case 'register_parameter':
-        return builtin(name, (args, s) => {
-          const [k, v] = args.positional;
-          if (k?.kind === 'str' && v?.kind === 'parameter') st.params.set(k.value, v);
-          else if (k?.kind === 'str' && v?.kind === 'none') st.params.set(k.value, undefined);
-          else this.poisonModule(m, s, `\`${s.text}\` registers a parameter memlens does not know`);
-          return NONE;
-        });
-      case 'forward':
-        if (layerOf(m.cls)) return builtin('forward', (args, s) => this.callModule(m, args, s));
-        return undefined;
-    }
-    if (layerOf(m.cls)?.container) return this.containerMember(m, name);
-    return undefined;
-  }
 
   /**
    * `self.x = <unknown>` in a constructor: when the value came out of a call (an unmodelled class,
    * a builder memlens cannot follow, nn.Parameter of an unknown shape), it may be a module or a
    * parameter torch registers, so the module's count is not known (a figure is exact or absent)
    */
-  private mayHold(m: Instance & { module: ModuleState }, name: string, value: PyValue): void {
+  mayHold(m: Instance & { module: ModuleState }, name: string, value: PyValue): void {
     if (value.kind !== 'unknown') return;
     if (value.module) this.poisonModule(m, value.node, value.reason);
     else if (!this.active && value.node.type === 'call' && this.constructing.includes(m)) this.poisonModule(m, value.node, `\`${name}\` is not known (${value.reason}): it may hold parameters`);
   }
 
-  private poisonModule(m: Instance, node: Node, reason: string): void {
+  poisonModule(m: Instance, node: Node, reason: string): void {
     if (!this.poisoned.has(m)) this.poisoned.set(m, { node, reason });
-  }
-
-  private containerMember(m: Instance & { module: ModuleState }, name: string): PyValue | undefined {
-    const st = m.module;
-    const renumber = (items: Instance[]): void => {
-      st.children.clear();
-      items.forEach((c, i) => st.children.set(String(i), c));
-    };
-    switch (name) {
-      case 'append':
-        return builtin(name, (args) => {
-          const v = args.positional[0];
-          if (isModule(v)) st.children.set(String(st.children.size), v);
-          return m;
-        });
-      case 'extend':
-        return builtin(name, (args) => {
-          for (const v of iterate(args.positional[0] ?? NONE) ?? []) if (isModule(v)) st.children.set(String(st.children.size), v);
-          return m;
-        });
-      case 'insert':
-        return builtin(name, (args) => {
-          const i = intOf(args.positional[0] ?? NONE);
-          const v = args.positional[1];
-          if (i !== undefined && isModule(v)) {
-            const items = [...st.children.values()];
-            items.splice(i, 0, v);
-            renumber(items);
-          }
-          return NONE;
-        });
-      case 'keys':
-        return builtin(name, () => ({ kind: 'list', items: [...st.children.keys()].map((k) => ({ kind: 'str', value: k })) }));
-      case 'values':
-        return builtin(name, () => ({ kind: 'list', items: [...st.children.values()] }));
-      case 'items':
-        return builtin(name, () => ({ kind: 'list', items: [...st.children].map(([k, v]) => ({ kind: 'tuple', items: [{ kind: 'str', value: k }, v] })) }));
-      default:
-        return undefined;
-    }
   }
 
   setAttr(obj: PyValue, name: string, value: PyValue): boolean {
@@ -848,7 +535,7 @@ export class TorchHost implements Host {
       if (!x.trace) {
         if (name === 'to' || name === 'cuda' || name === 'cpu' || name === 'float' || name === 'long') return name === 'long' ? { ...x, dtype: 'int64' } : x;
         if (name === 'size') return args.positional[0] ? int(x.shape[intOf(args.positional[0]) ?? 0] ?? 0) : { kind: 'tuple', items: x.shape.map(int) };
-        if (name === 'view' || name === 'reshape' || name === 'tril' || name === 'triu' || name === 'unsqueeze' || name === 'transpose') return this.staticView(x, name, args, s);
+        if (name === 'view' || name === 'reshape' || name === 'tril' || name === 'triu' || name === 'unsqueeze' || name === 'transpose') return staticView(x, name, args, s);
         // filling an example tensor in place keeps its shape
         if (['fill_', 'zero_', 'normal_', 'uniform_', 'random_', 'bernoulli_', 'requires_grad_'].includes(name)) return x;
         return unknown(s, `\`.${name}()\` of a tensor outside a model is not followed`);
@@ -864,27 +551,6 @@ export class TorchHost implements Host {
       if (r) return r;
       throw new TraceStop(s, `the tensor method \`.${name}()\` is not modelled by memlens yet`);
     });
-  }
-
-  /** view / tril of a tensor made outside any model (a causal mask): only its shape matters */
-  private staticView(x: TensorValue, name: string, args: CallArgs, site: Node): PyValue {
-    if (name === 'tril' || name === 'triu') return x;
-    // a position table built before registering it as a buffer: pe.unsqueeze(0).transpose(0, 1)
-    if (name === 'unsqueeze' || name === 'transpose') {
-      const axes = args.positional.map(intOf);
-      const rank = x.shape.length + (name === 'unsqueeze' ? 1 : 0);
-      const at = axes.map((a) => (a !== undefined && a < 0 ? a + rank : a));
-      if (at.length !== (name === 'unsqueeze' ? 1 : 2) || at.some((a) => a === undefined || a < 0 || a >= rank)) return unknown(site, `\`${site.text}\` is not known statically`);
-      const shape = [...x.shape];
-      if (name === 'unsqueeze') shape.splice(at[0]!, 0, 1);
-      else [shape[at[0]!], shape[at[1]!]] = [shape[at[1]!]!, shape[at[0]!]!];
-      return { ...x, shape, site, base: rootOf(x) };
-    }
-    const dims = (args.positional.length === 1 && (args.positional[0]!.kind === 'tuple' || args.positional[0]!.kind === 'list') ? iterate(args.positional[0]!)! : args.positional).map(intOf);
-    const total = x.shape.reduce((a, b) => a * b, 1);
-    const known = dims.filter((d) => d !== -1).reduce<number>((a, b) => a * (b ?? NaN), 1);
-    if (dims.some((d) => d === undefined) || !Number.isInteger(total / known)) return unknown(site, `\`${site.text}\` is not known statically`);
-    return { ...x, shape: dims.map((d) => (d === -1 ? total / known : d!)), site, base: rootOf(x) };
   }
 
   binary(op: string, a0: PyValue, b0: PyValue, site: Node): PyValue | undefined {
@@ -1168,63 +834,5 @@ export class TorchHost implements Host {
   }
 }
 
-/** `8` in torch.randn(8, 3), torch.zeros((8, 3)) or torch.randint(0, 10, (8, 35)), when written as a literal */
-function firstDimLiteral(call: Node, sizeLast: boolean): Node | undefined {
-  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'keyword_argument' && a.type !== 'comment') ?? [];
-  const size = call.childForFieldName('arguments')?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'size')?.childForFieldName('value');
-  let first = size ?? (sizeLast ? args[args.length - 1] : args[0]);
-  if (first && (first.type === 'tuple' || first.type === 'list')) first = first.namedChildren[0];
-  return first?.type === 'integer' ? first : undefined;
-}
-
-
-/** a value computed from a model's output after its forward: it belongs to the model (a loss marks training) but is no op of its graph */
-function derived(x: TensorValue, site: Node): TensorValue {
-  return { kind: 'tensor', trace: x.trace!, shape: [], batchAxis: -1, dtype: x.dtype, site, base: rootOf(x) };
-}
-
-/** the tensor a chain of shape-only views was taken of */
-function rootOf(x: TensorValue): TensorValue {
-  let t = x;
-  while (t.base) t = t.base;
-  return t;
-}
-
-function flattenTensors(v: PyValue): TensorValue[] {
-  if (v.kind === 'tensor') return [v];
-  if (v.kind === 'tuple' || v.kind === 'list') return v.items.flatMap(flattenTensors);
-  if (v.kind === 'dict') return [...v.entries.values()].flatMap(flattenTensors);
-  return [];
-}
-
-/** constructor arguments by torch's signature: a message when they do not fit */
-export function bindSignature(signature: Signature, args: CallArgs): Map<string, PyValue> | string {
-  const out = new Map<string, PyValue>();
-  const positional = signature.filter(([name]) => !name.startsWith('**'));
-  if (args.positional.length > positional.length) return `takes ${positional.length} arguments, got ${args.positional.length}`;
-  positional.forEach(([name], i) => {
-    const v = args.positional[i];
-    if (v !== undefined) out.set(name, v);
-  });
-  // a `**name` entry takes the keywords the signature does not name, each under its own name
-  const rest = signature.some(([name]) => name.startsWith('**'));
-  const named = signature.filter(([name]) => !name.startsWith('**'));
-  for (const [k, v] of args.keywords) {
-    if (!named.some(([name]) => name === k) && !rest) {
-      // device= and dtype= change where and how the weights live, not how many there are
-      if (k === 'device' || k === 'dtype') continue;
-      return `unexpected keyword argument \`${k}\``;
-    }
-    if (out.has(k)) return `got \`${k}\` twice`;
-    out.set(k, v);
-  }
-  for (const [name, dflt] of signature) {
-    if (out.has(name) || name.startsWith('**')) continue;
-    if (dflt === undefined) return `missing argument \`${name}\``;
-    out.set(name, dflt);
-  }
-  for (const [k, v] of out) if (isUnknown(v)) return `\`${k}\` is not known statically (${v.reason})`;
-  return out;
-}
 
 export { LAYERS };
