@@ -39,6 +39,9 @@ function minMax(which: 'min' | 'max'): Impl {
   };
 }
 
+/** the longest range() memlens materialises: model code loops over layers, not over data */
+const MAX_RANGE = 100_000;
+
 const PY_BUILTINS: Record<string, Impl> = {
   range(args, site) {
     const u = firstUnknown(args);
@@ -47,11 +50,11 @@ const PY_BUILTINS: Record<string, Impl> = {
     if (n.some((x) => x === undefined) || n.length === 0) return unknown(site, 'range() of values that are not known integers');
     const [start, stop, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
     if (step === 0) return unknown(site, 'range() with step 0');
+    // the length first: a huge range is refused without materialising its first 100,000 items
+    const length = Math.max(0, Math.ceil((stop! - start!) / step!));
+    if (length > MAX_RANGE) return unknown(site, `a range of more than ${MAX_RANGE.toLocaleString('en-US')} items`);
     const out: PyValue[] = [];
-    for (let i = start!; step! > 0 ? i < stop! : i > stop!; i += step!) {
-      out.push(int(i));
-      if (out.length > 100_000) return unknown(site, 'a range of more than 100,000 items');
-    }
+    for (let k = 0; k < length; k++) out.push(int(start! + k * step!));
     return { kind: 'list', items: out };
   },
   len(args, site) {
