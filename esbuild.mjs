@@ -32,7 +32,12 @@ const builds = [
     entryPoints: { server: 'server/src/lsp/server.ts', cli: 'server/src/cli/memlens.ts' },
     outdir: 'dist',
     // web-tree-sitter's ESM build crashes when bundled to CommonJS (createRequire(undefined))
-    alias: { 'web-tree-sitter': join(packageDir('web-tree-sitter'), 'tree-sitter.cjs') },
+    // tinyglobby's and fdir's too (import.meta.url is undefined in CommonJS): both ship a CommonJS build
+    alias: {
+      'web-tree-sitter': join(packageDir('web-tree-sitter'), 'tree-sitter.cjs'),
+      tinyglobby: join(packageDir('tinyglobby'), 'dist', 'index.cjs'),
+      fdir: join(packageDir('tinyglobby'), 'node_modules', 'fdir', 'dist', 'index.cjs'),
+    },
   },
 ];
 

@@ -1,14 +1,17 @@
 // `memlens report FILE`: the same core as the language server, for CI and terminals.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { globSync } from 'tinyglobby';
 import { analyzeDocument } from '../core/analyze';
 import type { ConfigOverrides } from '../core/config';
 import type { SourceLanguage } from '../core/frontend';
 import { FRONTENDS, frontendForFile } from '../core/frontends';
 import { parseConfigSetting } from '../core/dsl/config';
-import { toJsonReport } from '../report/json';
-import { formatReport } from '../report/text';
+import { parseSize } from '../core/units';
+import { FORMAT_NAMES, REPORT_FORMATS, type AnalysedFile, type FormatContext } from '../report/formats';
+import { checkedPeak, formatCheck } from '../report/text';
 
 const EXIT_OK = 0;
 const EXIT_ERRORS = 1;
@@ -16,6 +19,8 @@ const EXIT_USAGE = 2;
 
 interface ReportFlags {
   json?: boolean;
+  format?: string;
+  failOver?: string;
   timeline?: boolean;
   mode?: string;
   batch?: string;
@@ -73,57 +78,144 @@ function readSource(file: string): string {
   }
 }
 
-export async function report(file: string, flags: ReportFlags, out: (s: string) => void): Promise<number> {
-  const chosen = frontendForFile(file);
-  if (!chosen) throw new UsageError(`${file}: unsupported file type (expected ${expectedExtensions()})`);
+/** the package's version and where its docs live, for SARIF's tool description */
+function toolInfo(): FormatContext['tool'] {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string; repository?: { url?: string } };
+  const repo = (pkg.repository?.url ?? 'https://github.com/memlens/memlens').replace(/^git\+/, '').replace(/\.git$/, '');
+  return { version: pkg.version, informationUri: repo, docsUri: `${repo}/blob/main/docs`, sourceRoot: pathToFileURL(process.cwd() + sep).href };
+}
+
+function chosenFormat(flags: ReportFlags): string {
+  const format = flags.format ?? (flags.json ? 'json' : 'text');
+  if (flags.json && flags.format && flags.format !== 'json') throw new UsageError(`--json and --format ${flags.format} disagree`);
+  if (!REPORT_FORMATS[format]) throw new UsageError(`--format ${format}: expected ${FORMAT_NAMES.join(', ')}`);
+  return format;
+}
+
+async function analyseFile(path: string, flags: ReportFlags, overrides: ConfigOverrides, quietWhenUnclaimed: boolean): Promise<AnalysedFile | undefined> {
+  const chosen = frontendForFile(path);
+  if (!chosen) throw new UsageError(`${path}: unsupported file type (expected ${expectedExtensions()})`);
   const { frontend, language } = chosen;
-  const overrides = flagsToOverrides(flags);
-  const text = readSource(file);
+  const text = readSource(path);
+  // a folder's .py or .ts that imports neither torch, Keras nor TensorFlow.js is not a model file
+  if (quietWhenUnclaimed && !frontend.claims(text)) return undefined;
   // a parser such as TypeScript's (web-tree-sitter wasm) loads asynchronously, once
   if (frontend.init && frontend.claims(text)) await frontend.init();
   // the path is the document key: Python's local imports resolve next to the file
-  const analysis = analyzeDocument(text, language, { overrides, documentKey: resolve(file), ...(flags.torchVersion ? { torchVersion: flags.torchVersion } : {}) });
-  out(flags.json ? JSON.stringify(toJsonReport(file, analysis), null, 2) + '\n' : formatReport(file, analysis, { timeline: flags.timeline === true }));
-  return analysis.diagnostics.some((d) => d.severity === 'error') ? EXIT_ERRORS : EXIT_OK;
+  const options = { overrides, documentKey: resolve(path), ...(flags.torchVersion ? { torchVersion: flags.torchVersion } : {}) };
+  const analysis = analyzeDocument(text, language, options);
+  return { path, uri: relative(process.cwd(), resolve(path)).split(sep).join('/'), text, language, options, analysis };
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function report(file: string, flags: ReportFlags, out: (s: string) => void): Promise<number> {
+  const format = chosenFormat(flags);
+  const analysed = (await analyseFile(file, flags, flagsToOverrides(flags), false))!;
+  out(REPORT_FORMATS[format]!([analysed], { tool: toolInfo(), timeline: flags.timeline === true, single: true }));
+  return analysed.analysis.diagnostics.some((d) => d.severity === 'error') ? EXIT_ERRORS : EXIT_OK;
+}
+
+/** folders are searched for the files the frontends read (not node_modules, dist or hidden folders); other arguments are files or glob patterns */
+export function filesToCheck(paths: readonly string[]): string[] {
+  const extensions = FRONTENDS.flatMap((f) => Object.keys(f.fileExtensions).map((e) => e.replace(/^\./, '')));
+  const ignore = ['**/node_modules/**', '**/.*/**', '**/dist/**'];
+  const found = new Set<string>();
+  for (const p of paths) {
+    const kind = existsSync(p) ? (statSync(p).isDirectory() ? 'folder' : 'file') : 'pattern';
+    if (kind === 'file') {
+      found.add(p);
+      continue;
+    }
+    // a folder is searched from inside, so that the ignored folders are its own; its files keep the folder's prefix
+    const matches = (
+      kind === 'folder'
+        ? globSync([`**/*.{${extensions.join(',')}}`], { cwd: p, ignore, onlyFiles: true, expandDirectories: false }).map((f) => join(p, f))
+        : globSync([p.split(sep).join('/')], { ignore, onlyFiles: true, expandDirectories: false, absolute: isAbsolute(p) })
+    ).filter((f) => frontendForFile(f));
+    if (kind === 'pattern' && matches.length === 0) throw new UsageError(`${p}: no such file or folder, and no model file matches it`);
+    for (const f of matches) found.add(f);
+  }
+  return [...found].sort();
+}
+
+export async function check(paths: readonly string[], flags: ReportFlags, out: (s: string) => void): Promise<number> {
+  const format = chosenFormat(flags);
+  const failOver = flags.failOver === undefined ? undefined : parseSize(flags.failOver);
+  if (flags.failOver !== undefined && failOver === undefined) throw new UsageError(`--fail-over ${flags.failOver}: expected a size such as 16GiB or 512MB`);
+  const overrides = flagsToOverrides(flags);
+  const files: AnalysedFile[] = [];
+  for (const path of filesToCheck(paths)) {
+    const analysed = await analyseFile(path, flags, overrides, true);
+    if (analysed) files.push(analysed);
+  }
+  if (format === 'text') out(files.map((f) => formatCheck(f.path, f.analysis, failOver)).join('') + `memlens: ${files.length} model file${files.length === 1 ? '' : 's'} checked\n`);
+  else out(REPORT_FORMATS[format]!(files, { tool: toolInfo(), timeline: false, single: false }));
+  const errors = files.some((f) => f.analysis.diagnostics.some((d) => d.severity === 'error'));
+  const over = failOver !== undefined && files.some((f) => f.analysis.models.some((m) => m.memory !== undefined && checkedPeak(m.memory.bytes) > failOver));
+  return errors || over ? EXIT_ERRORS : EXIT_OK;
+}
+
+/** where the CLI writes: the process's streams, or a test's buffers */
+export interface CliOutput {
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+}
+
+const PROCESS_OUTPUT: CliOutput = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTPUT): Promise<number> {
   let exitCode = EXIT_OK;
   const program = new Command('memlens')
     .description('memory report for neural-network model definitions (.nnm, TensorFlow.js .ts/.js, PyTorch .py)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  program
-    .command('report')
-    .description('per-layer shapes, parameters and memory, with totals and diagnostics')
-    .argument('<file>', 'a .nnm model file, a .ts/.js file using TensorFlow.js layers, or a .py file with PyTorch models')
-    .option('--json', 'print one JSON object instead of the table')
-    .option('--timeline', 'also print live bytes by category at every step of the schedule')
-    .option('--mode <mode>', 'train | infer')
-    .option('--batch <n>', 'mini-batch size', (v) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a positive integer');
-      return v;
-    })
-    .option('--precision <p>', 'fp32 | fp16 | bf16 | mixed | int8 | fp64')
-    .option('--optimizer <o>', 'none | sgd | sgd(momentum: 0.9) | adam | adamw')
-    .option('--device <d>', 'a preset (v100-16gb, a100-80gb, ipu-mk2, cpu, ...) or gpu(memory: 16GiB)')
-    .option('--layout <l>', 'nchw | nhwc')
-    .option('--lowering <l>', 'auto | im2col | direct')
-    .option('--framework <f>', "whose allocator bytes.expectedPeak describes: ideal | pytorch | tfjs (default: the file's language: pytorch for .py, tfjs for .ts/.js, ideal for .nnm)")
-    .option('--torch-version <v>', 'the torch release Python code that tests torch.__version__ is read against (default 2.5; 1.13 is Debian\'s)', (v) => {
-      if (!/^\d+\.\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('expected a version such as 2.5 or 1.13');
-      return v;
-    })
-    .action(async (file: string, flags: ReportFlags) => {
-      exitCode = await report(file, flags, (s) => process.stdout.write(s));
-    });
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  const configOptions = (command: Command): Command =>
+    command
+      .option('--mode <mode>', 'train | infer')
+      .option('--batch <n>', 'mini-batch size', (v) => {
+        if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a positive integer');
+        return v;
+      })
+      .option('--precision <p>', 'fp32 | fp16 | bf16 | mixed | int8 | fp64')
+      .option('--optimizer <o>', 'none | sgd | sgd(momentum: 0.9) | adam | adamw')
+      .option('--device <d>', 'a preset (v100-16gb, a100-80gb, ipu-mk2, cpu, ...) or gpu(memory: 16GiB)')
+      .option('--layout <l>', 'nchw | nhwc')
+      .option('--lowering <l>', 'auto | im2col | direct')
+      .option('--framework <f>', "whose allocator bytes.expectedPeak describes: ideal | pytorch | tfjs (default: the file's language: pytorch for .py, tfjs for .ts/.js, ideal for .nnm)")
+      .option('--torch-version <v>', 'the torch release Python code that tests torch.__version__ is read against (default 2.5; 1.13 is Debian\'s)', (v) => {
+        if (!/^\d+\.\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('expected a version such as 2.5 or 1.13');
+        return v;
+      });
+  configOptions(
+    program
+      .command('report')
+      .description('per-layer shapes, parameters and memory, with totals and diagnostics')
+      .argument('<file>', 'a .nnm model file, a .ts/.js file using TensorFlow.js layers, or a .py file with PyTorch models')
+      .option('--format <f>', `output format: ${FORMAT_NAMES.join(' | ')} (default text)`)
+      .option('--json', 'the same as --format json')
+      .option('--timeline', 'also print live bytes by category at every step of the schedule'),
+  ).action(async (file: string, flags: ReportFlags) => {
+    exitCode = await report(file, flags, io.out);
+  });
+  configOptions(
+    program
+      .command('check')
+      .description('for CI: analyse every model file under the given folders, files or glob patterns; exit 1 on errors or a model over --fail-over')
+      .argument('<paths...>', 'folders (searched for .nnm, .py, .ts and .js model files), files, or quoted glob patterns')
+      .option('--format <f>', `output format: ${FORMAT_NAMES.join(' | ')} (default text: one line per model and per diagnostic)`)
+      .option('--json', 'the same as --format json')
+      .option('--fail-over <size>', "exit 1 when a model's peak (the framework's expected peak, else the planned one) exceeds this size, e.g. 16GiB"),
+  ).action(async (paths: string[], flags: ReportFlags) => {
+    exitCode = await check(paths, flags, io.out);
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     if (err instanceof UsageError) {
-      process.stderr.write(`memlens: ${err.message}\n`);
+      io.err(`memlens: ${err.message}\n`);
       return EXIT_USAGE;
     }
     throw err;

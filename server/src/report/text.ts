@@ -111,3 +111,23 @@ function expectedRows(result: ExpectedPeakResult, framework: Framework, graph: G
   const split = `weights+buffers ${formatBytes(b.weights + b.buffers)}, activations ${formatBytes(b.activations)}, saved ${formatBytes(b.saved)}, temporaries ${formatBytes(b.temporaries)}, gradients ${formatBytes(b.activationGradients + b.weightGradients)}, optimizer ${formatBytes(b.optimizer)}`;
   return [[`${label} peak`, `${formatBytes(e.bytes)}${where}: ${split}`]];
 }
+
+/** `memlens check`: one line per model (its peak against the device and the budget) and each diagnostic */
+export function formatCheck(file: string, analysis: DocumentAnalysis, failOver?: number): string {
+  const lines: string[] = [];
+  for (const { graph, memory } of analysis.models) {
+    if (!memory) continue;
+    const budget = graph.config.device.memoryBytes;
+    const peak = checkedPeak(memory.bytes);
+    const expected = memory.bytes.expectedPeak !== null ? `, ${FRAMEWORK_PROFILES[graph.config.framework].label} expects ${formatBytes(memory.bytes.expectedPeak)}` : '';
+    const verdict = peak > budget ? 'over the device' : failOver !== undefined && peak > failOver ? `over --fail-over ${formatBytes(failOver)}` : 'fits';
+    lines.push(`${file}:${graph.nameRange.start.line + 1}: model ${graph.name}: planned ${formatBytes(memory.bytes.planned)}${expected} / ${formatBytes(budget)} ${graph.config.device.name}: ${verdict}`);
+  }
+  for (const d of analysis.diagnostics) lines.push(formatDiagnostic(file, d));
+  return lines.length > 0 ? lines.join('\n') + '\n' : '';
+}
+
+/** the figure a budget is held to: what the framework will hold where its profile covers the model, else the planned peak */
+export function checkedPeak(bytes: { readonly planned: number; readonly expectedPeak: number | null }): number {
+  return bytes.expectedPeak ?? bytes.planned;
+}
