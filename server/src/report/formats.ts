@@ -4,6 +4,7 @@ import type { AnalyzeOptions } from '../core/analyze';
 import type { DocumentAnalysis } from '../core/document';
 import type { SourceLanguage } from '../core/frontend';
 import { toJsonReport } from './json';
+import { formatHtml } from './html';
 import { formatMarkdown } from './markdown';
 import { toSarif, type SarifTool } from './sarif';
 import { formatReport } from './text';
@@ -36,6 +37,7 @@ export const REPORT_FORMATS: Readonly<Record<string, ReportFormat>> = {
   },
   sarif: (files, c) => JSON.stringify(toSarif(files, c.tool), null, 2) + '\n',
   markdown: (files) => formatMarkdown(files.map((f) => toJsonReport(f.path, f.analysis))) + '\n',
+  html: (files) => formatHtml(files),
 };
 
 export const FORMAT_NAMES = Object.keys(REPORT_FORMATS);

@@ -1,0 +1,119 @@
+// ECharts options for the memory view's two pictures, as plain JSON (no functions), so that the
+// same option draws in the VS Code webview (sent over LSP) and, rendered to SVG, in the HTML report.
+import { formatBytes } from '../core/units';
+import { KIND_LABELS, VIEW_KINDS, type MemoryViewData, type ViewKind } from './memoryView';
+
+export interface ChartColors {
+  readonly text: string;
+  readonly grid: string;
+  readonly budget: string;
+  readonly peak: string;
+  readonly kinds: Readonly<Record<ViewKind, string>>;
+}
+
+/** the report's colours; the webview replaces them with the editor theme's chart colours */
+export const DEFAULT_COLORS: ChartColors = {
+  text: '#444444',
+  grid: '#dddddd',
+  budget: '#d13438',
+  peak: '#8a3ffc',
+  kinds: { weights: '#6e7781', optimizer: '#a371f7', savedActivations: '#2f81f7', activations: '#56d4dd', workspace: '#e3b341', gradients: '#f0883e' },
+};
+
+/** an axis in bytes with binary units: ticks at whole MiB / GiB steps read as the hover does */
+function bytesAxis(max: number): { max: number; interval: number; unit: string; divisor: number } {
+  const units: [string, number][] = [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024], ['B', 1]];
+  const [unit, divisor] = units.find(([, d]) => max >= d * 2) ?? ['B', 1];
+  const raw = max / divisor / 5;
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * 10 ** Math.floor(Math.log10(raw || 1))).find((s) => s >= raw) ?? raw;
+  return { max: Math.ceil(max / divisor / step) * step, interval: step, unit, divisor };
+}
+
+type EChartsOption = Record<string, unknown>;
+
+/** memory over the schedule's steps, stacked by kind, with the budget and the peak step marked */
+export function timelineOption(data: MemoryViewData, colors: ChartColors = DEFAULT_COLORS): EChartsOption {
+  const peakTotal = Math.max(0, ...data.steps.map((s) => s.total));
+  const showBudget = data.budget <= peakTotal * 4;
+  const axis = bytesAxis(Math.max(peakTotal, showBudget ? data.budget : 0));
+  const scaled = (n: number): number => Number((n / axis.divisor).toPrecision(6));
+  const phaseStart = data.steps.findIndex((s) => s.phase === 'backward');
+  return {
+    animation: false,
+    textStyle: { color: colors.text },
+    legend: { top: 0, textStyle: { color: colors.text }, data: VIEW_KINDS.map((k) => KIND_LABELS[k]) },
+    // a budget far above the peak would flatten the picture: it is then written, not drawn
+    ...(showBudget ? {} : { title: { right: 24, top: 24, text: '', subtext: `budget ${formatBytes(data.budget)} (${data.device}): ${(data.budget / Math.max(1, peakTotal)).toFixed(1)}x the peak, above the chart`, subtextStyle: { color: colors.budget } } }),
+    grid: { left: 64, right: 24, top: 56, bottom: 48 },
+    tooltip: { trigger: 'axis' },
+    xAxis: {
+      type: 'category',
+      name: 'step',
+      nameLocation: 'middle',
+      nameGap: 28,
+      boundaryGap: false,
+      data: data.steps.map((s) => `${s.index} ${s.op ?? s.phase}${s.line !== null ? `, line ${s.line + 1}` : ''}`),
+      axisLabel: { color: colors.text, formatter: '{value}', showMaxLabel: true, interval: Math.max(0, Math.floor(data.steps.length / 6) - 1) },
+    },
+    yAxis: { type: 'value', name: axis.unit, max: axis.max, interval: axis.interval, axisLabel: { color: colors.text }, splitLine: { lineStyle: { color: colors.grid } } },
+    series: VIEW_KINDS.map((kind, i) => ({
+      name: KIND_LABELS[kind],
+      type: 'line',
+      stack: 'memory',
+      step: 'end',
+      symbol: 'none',
+      lineStyle: { width: 0 },
+      areaStyle: { color: colors.kinds[kind], opacity: 0.85 },
+      itemStyle: { color: colors.kinds[kind] },
+      data: data.steps.map((s) => scaled(s.bytes[kind])),
+      // the budget and the peak travel with the first series
+      ...(i === 0
+        ? {
+            markLine: {
+              symbol: 'none',
+              silent: false,
+              data: [
+                ...(showBudget ? [{ name: 'device budget', yAxis: scaled(data.budget), lineStyle: { color: colors.budget, width: 2 }, label: { formatter: `budget ${formatBytes(data.budget)} (${data.device})`, position: 'insideEndTop', color: colors.budget } }] : []),
+                ...(data.peakStep !== null ? [{ name: 'peak', xAxis: data.peakStep, lineStyle: { color: colors.peak, type: 'dashed' }, label: { formatter: `peak ${formatBytes(peakTotal)}`, color: colors.peak } }] : []),
+                ...(phaseStart > 0 ? [{ name: 'backward', xAxis: phaseStart, lineStyle: { color: colors.grid, type: 'dotted' }, label: { formatter: 'backward', position: 'start', color: colors.text } }] : []),
+              ],
+            },
+          }
+        : {}),
+    })),
+  };
+}
+
+/** the planned arena: each buffer a rectangle from its first to its last step, at its offset */
+export function planOption(data: MemoryViewData, colors: ChartColors = DEFAULT_COLORS, highlightLines: ReadonlySet<number> = new Set()): EChartsOption {
+  const top = Math.max(1, ...data.buffers.map((b) => b.offset + b.bytes));
+  const axis = bytesAxis(top);
+  const scaled = (n: number): number => Number((n / axis.divisor).toPrecision(6));
+  const byKind = new Map<ViewKind, unknown[]>();
+  for (const b of data.buffers) {
+    const list = byKind.get(b.kind) ?? [];
+    const lit = highlightLines.has(b.line);
+    list.push([
+      { name: `${b.label}${b.shape ? ` ${b.shape}` : ''}: ${formatBytes(b.bytes)}, steps ${b.from}-${b.to}, line ${b.line + 1}`, xAxis: b.from, yAxis: scaled(b.offset), itemStyle: { color: colors.kinds[b.kind], opacity: lit ? 1 : 0.7, borderColor: lit ? colors.peak : colors.text, borderWidth: lit ? 2 : 0.3 }, value: b.line },
+      { xAxis: b.to + 1, yAxis: scaled(b.offset + b.bytes) },
+    ]);
+    byKind.set(b.kind, list);
+  }
+  const steps = data.steps.length;
+  return {
+    animation: false,
+    textStyle: { color: colors.text },
+    legend: { top: 0, textStyle: { color: colors.text }, data: VIEW_KINDS.filter((k) => byKind.has(k)).map((k) => KIND_LABELS[k]) },
+    grid: { left: 64, right: 24, top: 40, bottom: 48 },
+    tooltip: { trigger: 'item' },
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 28, min: 0, max: Math.max(1, steps), axisLabel: { color: colors.text }, splitLine: { show: false } },
+    yAxis: { type: 'value', name: `offset (${axis.unit})`, min: 0, max: axis.max, interval: axis.interval, axisLabel: { color: colors.text }, splitLine: { lineStyle: { color: colors.grid } } },
+    series: VIEW_KINDS.filter((k) => byKind.has(k)).map((kind) => ({
+      name: KIND_LABELS[kind],
+      type: 'line',
+      data: [],
+      itemStyle: { color: colors.kinds[kind] },
+      markArea: { silent: false, label: { show: false }, data: byKind.get(kind) },
+    })),
+  };
+}

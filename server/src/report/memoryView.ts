@@ -1,0 +1,124 @@
+// What the memory view draws, as a pure function of one model's analysis: live bytes at every step
+// of the schedule stacked by kind, the device budget, the peak step, and the planner's buffers as
+// offset x time rectangles. The VS Code view and the HTML report draw the same data.
+import type { ModelAnalysis } from '../core/document';
+import type { Graph } from '../core/ir';
+import type { Category } from '../core/analysis/liveness';
+import { atBatch } from '../core/units';
+
+/** the kinds a user tells apart, in stacking order (always-live state at the bottom) */
+export const VIEW_KINDS = ['weights', 'optimizer', 'savedActivations', 'activations', 'workspace', 'gradients'] as const;
+export type ViewKind = (typeof VIEW_KINDS)[number];
+
+export const KIND_LABELS: Readonly<Record<ViewKind, string>> = {
+  weights: 'weights and buffers',
+  optimizer: 'optimizer state',
+  savedActivations: 'saved activations',
+  activations: 'transient activations',
+  workspace: 'workspace',
+  gradients: 'gradients',
+};
+
+const KIND_OF: Readonly<Record<Category, ViewKind>> = {
+  weights: 'weights',
+  buffers: 'weights',
+  optimizer: 'optimizer',
+  savedActivations: 'savedActivations',
+  activations: 'activations',
+  workspace: 'workspace',
+  activationGradients: 'gradients',
+  weightGradients: 'gradients',
+};
+
+export interface ViewStep {
+  readonly index: number;
+  readonly phase: string;
+  readonly op: string | null;
+  /** 0-based line of the statement; null for the optimizer step */
+  readonly line: number | null;
+  readonly bytes: Readonly<Record<ViewKind, number>>;
+  readonly total: number;
+}
+
+export interface ViewBuffer {
+  readonly id: number;
+  /** the tensor it holds (or whose gradient it is), as the hover names it */
+  readonly label: string;
+  readonly kind: ViewKind;
+  readonly shape: string | null;
+  readonly offset: number;
+  readonly bytes: number;
+  /** steps it is live: from its write to its last read, inclusive */
+  readonly from: number;
+  readonly to: number;
+  /** 0-based line of the op that writes it */
+  readonly line: number;
+}
+
+export interface MemoryViewData {
+  readonly model: string;
+  readonly line: number;
+  readonly mode: string;
+  readonly batch: number;
+  readonly precision: string;
+  readonly device: string;
+  readonly budget: number;
+  readonly planned: number;
+  readonly lowerBound: number;
+  readonly expectedPeak: number | null;
+  readonly framework: string;
+  readonly peakStep: number | null;
+  readonly steps: readonly ViewStep[];
+  /** planned buffers (not the always-live weights, buffers and optimizer state) */
+  readonly buffers: readonly ViewBuffer[];
+  /** the largest batch whose planned peak fits, null when unbounded or none */
+  readonly maxBatch: number | null;
+}
+
+function shapeOf(graph: Graph, tensor: number | undefined): string | null {
+  const t = tensor === undefined ? undefined : graph.tensors[tensor];
+  return t ? `[N, ${t.shape.join(', ')}]`.replace(', ]', ']') : null;
+}
+
+export function memoryViewData({ graph, memory }: ModelAnalysis): MemoryViewData | undefined {
+  if (!memory) return undefined;
+  const batch = graph.config.batch;
+  const steps: ViewStep[] = memory.timeline.map((row) => {
+    const bytes = Object.fromEntries(VIEW_KINDS.map((k) => [k, 0])) as Record<ViewKind, number>;
+    for (const [category, n] of Object.entries(row.bytes) as [Category, number][]) bytes[KIND_OF[category]] += n;
+    return { index: row.step, phase: row.phase, op: row.op ?? null, line: row.line, bytes, total: row.total };
+  });
+  const buffers: ViewBuffer[] = memory.buffers.map((b) => {
+    const tensor = b.tensor === undefined ? undefined : graph.tensors[b.tensor];
+    const name = tensor?.name ?? graph.ops[b.op]?.op ?? `buffer ${b.id}`;
+    const gradient = b.category === 'activationGradients' || b.category === 'weightGradients';
+    return {
+      id: b.id,
+      label: gradient ? `d${name}` : name,
+      kind: KIND_OF[b.category],
+      shape: b.category === 'weightGradients' ? null : shapeOf(graph, b.tensor),
+      offset: b.offset,
+      bytes: atBatch(b.bytes, batch),
+      from: b.liveFrom,
+      to: b.liveTo,
+      line: graph.ops[b.op]?.site.start.line ?? graph.nameRange.start.line,
+    };
+  });
+  return {
+    model: graph.name,
+    line: graph.nameRange.start.line,
+    mode: graph.config.mode,
+    batch,
+    precision: graph.config.precision,
+    device: graph.config.device.name,
+    budget: graph.config.device.memoryBytes,
+    planned: memory.bytes.planned,
+    lowerBound: memory.bytes.lowerBound,
+    expectedPeak: memory.bytes.expectedPeak,
+    framework: graph.config.framework,
+    peakStep: memory.peakStep?.index ?? null,
+    steps,
+    buffers,
+    maxBatch: memory.maxBatch.planned.batch,
+  };
+}
