@@ -1,24 +1,14 @@
 // The report formats of the CLI, by name: each turns the analysed files into one output text. A
 // new format is one file in this folder and one entry here.
-import type { AnalyzeOptions } from '../core/analyze';
-import type { DocumentAnalysis } from '../core/document';
-import type { SourceLanguage } from '../core/frontend';
+import type { AnalysedFile } from './analysedFile';
 import { toJsonReport } from './json';
 import { formatHtml } from './html';
 import { formatMarkdown } from './markdown';
 import { toSarif, type SarifTool } from './sarif';
 import { formatReport } from './text';
 
-export interface AnalysedFile {
-  /** the path as the user gave it or as found under a folder (shown in text and markdown) */
-  readonly path: string;
-  /** relative to the source root, forward slashes (SARIF's artifact URI) */
-  readonly uri: string;
-  readonly text: string;
-  readonly language: SourceLanguage;
-  readonly options: AnalyzeOptions;
-  readonly analysis: DocumentAnalysis;
-}
+export type { AnalysedFile } from './analysedFile';
+
 
 export interface FormatContext {
   readonly tool: SarifTool;

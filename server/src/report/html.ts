@@ -2,7 +2,7 @@
 // pictures (memory over the steps, the planned buffers) are the memory view's ECharts options
 // rendered to SVG here, so the file needs no script and no network.
 import { formatBytes } from '../core/units';
-import type { AnalysedFile } from './formats';
+import type { AnalysedFile } from './analysedFile';
 import { planOption, timelineOption } from './memoryChart';
 import { memoryViewData, type MemoryViewData } from './memoryView';
 
