@@ -39,6 +39,8 @@ const builds = [
       fdir: join(packageDir('tinyglobby'), 'node_modules', 'fdir', 'dist', 'index.cjs'),
     },
   },
+  // the memory view's page script, with ECharts, for the webview (a browser, no Node)
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { memoryView: 'client/webview/memoryView.ts' }, outdir: 'dist' },
 ];
 
 // The tree-sitter runtime and the TypeScript and Python grammars are loaded from next to the bundle.

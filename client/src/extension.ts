@@ -1,8 +1,11 @@
-// The VS Code side of memlens: starts the bundled language server and adds two commands.
+// The VS Code side of memlens: starts the bundled language server, its commands, the memory view
+// and the status bar.
 // Everything the user sees in the editor comes from the server over LSP.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { CLIENT_LANGUAGES } from './languages';
+import { isModelDocument, MemoryView } from './memoryView';
+import { MemoryStatusBar } from './statusBar';
 import { SERVER_NODE_FLAGS } from './serverFlags';
 
 /** custom request answered by the server: the CLI-equivalent report of one document */
@@ -36,6 +39,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     outputChannel: output,
   };
   client = new LanguageClient('memlens', 'memlens', serverOptions, clientOptions);
+  const delayMs = (): number => vscode.workspace.getConfiguration('memlens').get<number>('diagnostics.delayMs', 150);
+  const memoryView = new MemoryView(context, () => client, delayMs);
+  context.subscriptions.push(memoryView);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('memlens.restartServer', async () => {
@@ -44,14 +50,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       output.info('language server restarted');
     }),
     vscode.commands.registerCommand('memlens.showReport', () => showReport(reportChannel)),
+    // from the code lens and the status bar: (uri, line); from the palette: the active editor
+    vscode.commands.registerCommand('memlens.showMemoryView', (uri?: string, line?: number) => memoryView.show(uri ? vscode.Uri.parse(uri) : undefined, line)),
   );
   await client.start();
+  context.subscriptions.push(new MemoryStatusBar(() => client, delayMs));
 }
 
 async function showReport(channel: vscode.OutputChannel): Promise<void> {
   const editor = vscode.window.activeTextEditor;
-  if (!client || !editor || editor.document.languageId !== 'nnm') {
-    void vscode.window.showInformationMessage('memlens: open a .nnm file to see its memory report.');
+  if (!client || !editor || !isModelDocument(editor.document)) {
+    void vscode.window.showInformationMessage('memlens: open a model file (.nnm, TensorFlow.js or Python) to see its memory report.');
     return;
   }
   const params: ReportParams = { uri: editor.document.uri.toString() };

@@ -272,4 +272,31 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
       await assertEditedTo(page, path, original, 'self.relu = nn.ReLU()', 'self.relu = nn.ReLU(inplace=True)');
     },
   );
+
+  check('10. the memory view draws mlp.nnm, follows an edit of the batch, and the status bar shows the peak', 'memory-view-mlp', async (page) => {
+    await openFile(page, 'mlp.nnm');
+    const lens = activeEditor(page).locator('.codelens-decoration', { hasText: 'params' }).first();
+    await until('the mlp code lens', async () => (/peak [\d.]+ \w+ @ batch 128/.test(normalize(await lens.innerText())) ? true : undefined));
+    const lensPeak = /peak ([\d.]+ \w+) @ batch 128/.exec(normalize(await lens.innerText()))![1]!;
+    // the status bar: the model's planned peak against its device, as the lens says it
+    const status = page.locator('.statusbar-item', { hasText: 'memlens:' }).first();
+    await until('the memlens status bar item', async () => (normalize(await status.innerText()).includes(`memlens: ${lensPeak} / 64 GiB`) ? true : undefined));
+    await status.screenshot({ path: join(ARTIFACTS, 'status-bar.png') });
+    await runCommand(page, 'memlens: Show Memory View');
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const peak = view.locator('#peak');
+    await until('the memory view to show the planned peak', async () => ((await peak.innerText().catch(() => '')) === lensPeak ? true : undefined));
+    assert.ok((await view.locator('#timeline svg').count()) === 1, 'the timeline chart is drawn');
+    assert.ok((await view.locator('#plan svg').count()) === 1, 'the plan chart is drawn');
+    assert.match(await view.locator('#timeline svg').innerHTML(), /peak /);
+    await workbench!.screenshot('memory-view-mlp');
+    // the batch doubled in the file: the picture and the status bar follow
+    await tokenOnLine(page, 'batch: 128', '128').dblclick();
+    await page.keyboard.type('256');
+    await until('the memory view to redraw at batch 256', async () => ((await view.locator('#summary').innerText().catch(() => '')).includes('at batch 256') ? true : undefined));
+    const newPeak = await peak.innerText();
+    assert.notEqual(newPeak, lensPeak);
+    await until('the status bar to follow the edit', async () => (normalize(await status.innerText()).includes(`memlens: ${newPeak} / 64 GiB`) ? true : undefined));
+    await workbench!.screenshot('memory-view-mlp-batch-256');
+  });
 });

@@ -22,6 +22,7 @@ import {
   type TextDocumentIdentifier,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyzeDocument } from '../core/analyze';
 import type { DocumentAnalysis } from '../core/document';
 import type { Frontend } from '../core/frontend';
 import { frontendFor, FRONTENDS, sourceLanguage } from '../core/frontends';
@@ -37,6 +38,7 @@ import { hover } from './features/hover';
 import { inlayHints } from './features/inlayHints';
 import { signatureHelp } from './features/signatureHelp';
 import { report, ReportRequest } from './features/report';
+import { memoryView, MemoryViewRequest } from './features/memoryView';
 import { documentSymbols } from './features/symbols';
 import { DEFAULT_SETTINGS, parseSettings, type MemlensSettings } from './settings';
 
@@ -85,7 +87,7 @@ const routes: readonly (() => void)[] = [
   }),
   route(CodeLensRequest.type, [], (p) => {
     const d = analyzed(p.textDocument);
-    return d ? codeLenses(d.analysis, settings.codeLens.enabled) : [];
+    return d ? codeLenses(d.analysis, settings.codeLens.enabled, d.doc.uri) : [];
   }),
   route(DocumentSymbolRequest.type, [], (p) => {
     const d = analyzed(p.textDocument);
@@ -111,6 +113,13 @@ const routes: readonly (() => void)[] = [
   route(ReportRequest, { text: '' }, (p) => {
     const d = analyzed({ uri: p.uri });
     return d ? report(d.analysis, d.doc.uri) : { text: `memlens: ${p.uri} is not open` };
+  }),
+  route(MemoryViewRequest, { uri: '', models: [], active: -1, configuredBatch: null, status: null }, (p) => {
+    const d = analyzed({ uri: p.uri });
+    const language = d && sourceLanguage(d.doc.languageId);
+    if (!d || !language) return { uri: p.uri, models: [], active: -1, configuredBatch: null, status: null };
+    // the slider's batch over everything else the settings and the file say
+    return memoryView(d.analysis, p, (batch) => analyzeDocument(d.doc.getText(), language, { ...analyzeOptions(), overrides: { batch }, documentKey: d.doc.uri }));
   }),
   route(SignatureHelpRequest.type, null, (p) => {
     const doc = documents.get(p.textDocument.uri);

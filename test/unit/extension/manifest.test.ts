@@ -72,6 +72,6 @@ test('every setting is documented and every command is titled', () => {
   assert.deepEqual(undocumented, []);
   assert.deepEqual(
     manifest.contributes.commands.map((c) => c.command),
-    ['memlens.restartServer', 'memlens.showReport'],
+    ['memlens.restartServer', 'memlens.showReport', 'memlens.showMemoryView'],
   );
 });

@@ -68,3 +68,22 @@ describe('memory view data', () => {
     assert.equal(areas.find((a) => a[0].name.startsWith('h '))![0].itemStyle.borderWidth, 2, 'line 10 selected in the editor: its buffer highlighted');
   });
 });
+
+describe('memlens/memoryView', () => {
+  const TWO = `${SMALL}model wide {\n  x = input(4)\n  return dense(x, 64)\n}\n`;
+  it('the model under the cursor is the active one; the slider batch re-analyses with only the batch changed', async () => {
+    const { memoryView } = await import('../../../server/src/lsp/features/memoryView');
+    const analysis = analyzeDocument(TWO, 'nnm');
+    const at = (batch: number) => analyzeDocument(TWO, 'nnm', { overrides: { batch } });
+    const first = memoryView(analysis, { uri: 'file:///m.nnm', line: 9 }, at);
+    assert.deepEqual([first.models.map((m) => m.model), first.active, first.configuredBatch], [['m', 'wide'], 0, 2]);
+    assert.deepEqual(first.status, { planned: `${first.models[0]!.planned} B`, budget: '64 GiB', expected: null });
+    assert.equal(memoryView(analysis, { uri: 'file:///m.nnm', line: 15 }, at).active, 1);
+    // batch 4: every activation twice the bytes of batch 2, the weights the same
+    const doubled = memoryView(analysis, { uri: 'file:///m.nnm', batch: 4 }, at);
+    assert.deepEqual(doubled.models[0]!.steps.map((s) => s.bytes.activations), [64, 112, 96]);
+    assert.equal(doubled.configuredBatch, 2);
+    // out of range: drawn at the configured batch
+    assert.equal(memoryView(analysis, { uri: 'file:///m.nnm', batch: 0 }, at).models[0]!.batch, 2);
+  });
+});

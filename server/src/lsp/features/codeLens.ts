@@ -27,12 +27,17 @@ export function footprintLensTitle(model: ModelAnalysis): string {
   return [`weights ${bytesText(b.weights.fixed)}`, `activations ${bytesText(atBatch(b.activations, graph.config.batch))} @ batch ${graph.config.batch}`].join(' · ');
 }
 
-export function codeLenses(analysis: DocumentAnalysis, enabled: boolean): CodeLens[] {
+/** the client's command that opens the memory view on a model (its uri and line) */
+export const SHOW_MEMORY_VIEW = 'memlens.showMemoryView';
+
+export function codeLenses(analysis: DocumentAnalysis, enabled: boolean, uri?: string): CodeLens[] {
   if (!enabled) return [];
   return analysis.models.flatMap((model) => {
     const start = model.graph.range.start;
     const range = toLspRange({ start, end: start });
     // an empty command id: VS Code shows the title as plain text; lenses on one line share a row
-    return [modelLensTitle(model), footprintLensTitle(model)].map((title) => ({ range, command: { title, command: '' } }));
+    const lenses: CodeLens[] = [modelLensTitle(model), footprintLensTitle(model)].map((title) => ({ range, command: { title, command: '' } }));
+    if (uri && model.memory) lenses.push({ range, command: { title: '$(graph) memory view', command: SHOW_MEMORY_VIEW, arguments: [uri, model.graph.nameRange.start.line] } });
+    return lenses;
   });
 }

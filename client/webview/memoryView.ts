@@ -1,0 +1,127 @@
+// The memory view's page script (bundled for the browser into dist/memoryView.js with ECharts):
+// draws the server's view data with the editor theme's colours, a model picker, and a batch
+// slider; clicks go back to the extension as the line to reveal.
+import * as echarts from 'echarts';
+import { DEFAULT_COLORS, planOption, timelineOption, type ChartColors } from '../../server/src/report/memoryChart';
+import type { MemoryViewData } from '../../server/src/report/memoryView';
+import type { MemoryViewResult } from '../../server/src/lsp/features/memoryView';
+import { formatBytes } from '../../server/src/core/units';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+type ToView = { type: 'data'; file: string; result: MemoryViewResult; sliderBatch: number | null } | { type: 'select'; lines: number[] } | { type: 'error'; message: string };
+
+const vscode = acquireVsCodeApi();
+const root = document.getElementById('root')!;
+root.innerHTML = `<style>
+body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
+header { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; margin: 8px 0; }
+.over { color: var(--vscode-errorForeground); } .fits { color: var(--vscode-charts-green); }
+.chart { width: 100%; height: 340px; } h3 { font-weight: 600; margin: 12px 0 0; }
+input[type=range] { width: 240px; }
+</style>
+<header><select id="model" aria-label="model"></select><span id="summary"></span>
+<label>batch <input id="batch" type="range" min="1" max="512" step="1"> <span id="batchValue"></span></label><button id="reset">reset</button></header>
+<h3>Memory over the steps</h3><div id="timeline" class="chart" role="img" aria-label="memory over the steps"></div>
+<h3>Planned buffers (offset x time)</h3><div id="plan" class="chart" role="img" aria-label="planned buffers"></div>
+<p id="message"></p>`;
+
+const el = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const timeline = echarts.init(el('timeline'), undefined, { renderer: 'svg' });
+const plan = echarts.init(el('plan'), undefined, { renderer: 'svg' });
+let result: MemoryViewResult | undefined;
+let selected = 0;
+let lines = new Set<number>();
+
+/** the theme's chart colours (VS Code sets them as CSS variables on the page), the report's where one is missing */
+function themeColors(): ChartColors {
+  const css = getComputedStyle(document.body);
+  const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
+  const k = DEFAULT_COLORS.kinds;
+  return {
+    text: v('--vscode-foreground', DEFAULT_COLORS.text),
+    grid: v('--vscode-editorWidget-border', DEFAULT_COLORS.grid),
+    budget: v('--vscode-charts-red', DEFAULT_COLORS.budget),
+    peak: v('--vscode-charts-purple', DEFAULT_COLORS.peak),
+    kinds: {
+      weights: v('--vscode-descriptionForeground', k.weights),
+      optimizer: v('--vscode-charts-purple', k.optimizer),
+      savedActivations: v('--vscode-charts-blue', k.savedActivations),
+      activations: v('--vscode-charts-green', k.activations),
+      workspace: v('--vscode-charts-yellow', k.workspace),
+      gradients: v('--vscode-charts-orange', k.gradients),
+    },
+  };
+}
+
+function draw(): void {
+  const data: MemoryViewData | undefined = result?.models[selected];
+  if (!data) {
+    el('summary').textContent = 'no model with memory figures in this file';
+    timeline.clear();
+    plan.clear();
+    return;
+  }
+  const colors = themeColors();
+  const fits = data.planned <= data.budget;
+  el('summary').innerHTML = `planned peak <b id="peak">${formatBytes(data.planned)}</b> of ${formatBytes(data.budget)} (${data.device}) at batch ${data.batch}: <span class="${fits ? 'fits' : 'over'}">${fits ? 'fits' : 'does not fit'}</span>${data.maxBatch !== null ? `, fits up to batch ${data.maxBatch}` : ''}${data.expectedPeak !== null ? `; ${data.framework} expects ${formatBytes(data.expectedPeak)}` : ''}`;
+  timeline.setOption(timelineOption(data, colors), true);
+  plan.setOption(planOption(data, colors, lines), true);
+}
+
+window.addEventListener('message', (event: MessageEvent<ToView>) => {
+  const m = event.data;
+  if (m.type === 'error') {
+    el('message').textContent = `memlens: ${m.message}`;
+    return;
+  }
+  if (m.type === 'select') {
+    lines = new Set(m.lines);
+    const data = result?.models[selected];
+    if (data) plan.setOption(planOption(data, themeColors(), lines), true);
+    return;
+  }
+  const previous = result?.models[selected]?.model;
+  result = m.result;
+  const kept = result.models.findIndex((x) => x.model === previous);
+  selected = kept >= 0 ? kept : Math.max(0, result.active);
+  const picker = el<HTMLSelectElement>('model');
+  picker.innerHTML = result.models.map((x, i) => `<option value="${i}">${x.model} (line ${x.line + 1})</option>`).join('');
+  picker.value = String(selected);
+  const slider = el<HTMLInputElement>('batch');
+  const batch = result.models[selected]?.batch ?? result.configuredBatch ?? 1;
+  slider.max = String(Math.max(512, batch * 4, result.models[selected]?.maxBatch ?? 0));
+  slider.value = String(batch);
+  el('batchValue').textContent = String(batch);
+  draw();
+});
+
+el<HTMLSelectElement>('model').addEventListener('change', (e) => {
+  selected = Number((e.target as HTMLSelectElement).value);
+  draw();
+});
+el<HTMLInputElement>('batch').addEventListener('input', (e) => {
+  el('batchValue').textContent = (e.target as HTMLInputElement).value;
+});
+el<HTMLInputElement>('batch').addEventListener('change', (e) => vscode.postMessage({ type: 'batch', batch: Number((e.target as HTMLInputElement).value) }));
+el('reset').addEventListener('click', () => vscode.postMessage({ type: 'batch', batch: null }));
+
+// a click on a buffer, or on a step of the timeline, reveals the line that makes it
+plan.on('click', (p) => {
+  const line = (p.data as { value?: unknown } | null)?.value;
+  if (p.componentType === 'markArea' && typeof line === 'number') vscode.postMessage({ type: 'reveal', line });
+});
+timeline.getZr().on('click', (e: { offsetX: number; offsetY: number }) => {
+  const data = result?.models[selected];
+  const at = timeline.convertFromPixel({ xAxisIndex: 0 }, [e.offsetX, e.offsetY]) as number[] | number;
+  const step = data?.steps[Math.round(Array.isArray(at) ? at[0]! : at)];
+  if (step && step.line !== null) vscode.postMessage({ type: 'reveal', line: step.line });
+});
+window.addEventListener('resize', () => {
+  timeline.resize();
+  plan.resize();
+});
+vscode.postMessage({ type: 'ready' });
