@@ -93,7 +93,8 @@ window.addEventListener('message', (event: MessageEvent<ToView>) => {
   picker.value = String(selected);
   const slider = el<HTMLInputElement>('batch');
   const batch = result.models[selected]?.batch ?? result.configuredBatch ?? 1;
-  slider.max = String(Math.max(512, batch * 4, result.models[selected]?.maxBatch ?? 0));
+  // up to twice the largest batch that fits (so the crossing shows), within what the server draws
+  slider.max = String(Math.min(65536, Math.max(512, batch * 4, 2 * (result.models[selected]?.maxBatch ?? 0))));
   slider.value = String(batch);
   el('batchValue').textContent = String(batch);
   draw();
