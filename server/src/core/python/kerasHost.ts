@@ -7,10 +7,11 @@ import type { LayerObject, SymbolicTensor, Value } from '../tfjs/values';
 import { declaredInputShape } from '../tfjs/layers';
 import { builtin } from './builtins';
 import type { Host, Interpreter } from './interpreter';
+import { batchArgument, exampleOf, isExampleFactory, type ExampleTensor } from './kerasExamples';
 import { KERAS_LAYERS, KERAS_MERGE_FUNCTIONS, kerasConfig, toValue } from './kerasNames';
 import type { TorchHost } from './torchHost';
 import { TraceStop } from './trace';
-import { describe, intOf, isUnknown, iterate, lookupClassAttr, mro, NONE, unknown, type CallArgs, type ClassValue, type Instance, type PyValue, type Scope } from './values';
+import { describe, isUnknown, iterate, lookupClassAttr, mro, NONE, unknown, type CallArgs, type ClassValue, type Instance, type PyValue, type Scope } from './values';
 
 /** `import keras`, `from tensorflow import keras`, `import tensorflow as tf` */
 export function mentionsKeras(text: string): boolean {
@@ -29,22 +30,28 @@ export interface KerasModel {
   outputs?: PyValue;
   name?: { node: Node; scope: Scope };
   /** model.build(shape), or the model called on an example tensor: the per-sample input shape */
-  inputShape?: { shape: Value; node: Node };
+  inputShape?: { shape: Value; node: Node; dtype: Value };
   /** subclassed: call() followed on a symbolic input */
   traced?: { inputs: SymbolicTensor[]; outputs: PyValue };
   stopped?: { node: Node; reason: string };
   optimizer?: { value: PyValue; node: Node };
   compiled?: Node;
-  fit?: { batch?: { value: PyValue; node: Node }; node: Node };
-  /** the first dimension of the example tensor the model was called on */
-  exampleBatch?: number;
+  /** fit(x, y, batch_size) / predict(x, batch_size): the batch given, the example array when x is one */
+  fit?: RunCall;
+  predict?: RunCall;
+  /** the example tensor the model was called on (`model(x)`): its first axis is the batch */
+  example?: ExampleTensor;
   /** applied to a symbolic tensor inside another model */
   nested?: true;
 }
 
-interface ExampleTensor {
-  readonly dims: readonly PyValue[];
+/** a fit() or predict() call: its batch_size (absent: Keras' 32) and the example array it ran on */
+export interface RunCall {
   readonly node: Node;
+  readonly batch?: { value: PyValue; node: Node };
+  /** the call's argument list, where the batch fix adds `batch_size=` */
+  readonly argumentsNode?: Node;
+  readonly example?: ExampleTensor;
 }
 
 /** a layer object whose constructor memlens could not follow: the reason, where */
@@ -122,6 +129,7 @@ export class KerasHost implements Host {
 
   getAttr(obj: PyValue, name: string, site: Node): PyValue | undefined {
     if (obj.kind === 'namespace' && isKerasPath(obj.path)) return this.namespaceMember(obj.path, name, site);
+    if (obj.kind === 'namespace' && isExampleFactory(`${obj.path}.${name}`)) return this.exampleFactory(`${obj.path}.${name}`);
     if (obj.kind === 'instance') {
       const model = this.modelOf.get(obj);
       if (model) return this.modelMember(model, name, site);
@@ -212,8 +220,7 @@ export class KerasHost implements Host {
       if (/^[A-Z]/.test(name)) return unknown(site, `keras.layers.${name} is not modelled by memlens yet`);
     }
     if (path === 'keras.optimizers') return builtin(full, (args) => this.newOptimizer(name, args));
-    if (path === 'tensorflow' && (name === 'zeros' || name === 'ones')) return builtin(full, (args, s) => this.newExample(args, s));
-    if (path === 'tensorflow.random' && (name === 'normal' || name === 'uniform')) return builtin(full, (args, s) => this.newExample(args, s));
+    if (isExampleFactory(full)) return this.exampleFactory(full);
     return { kind: 'namespace', path: full };
   }
 
@@ -340,14 +347,19 @@ export class KerasHost implements Host {
     return this.applyLayer(layer as Instance, { positional: [args.positional[0] ?? args.keywords.get('inputs') ?? NONE], keywords: new Map() }, site);
   }
 
-  /** tf.zeros((8, 28, 28, 1)), tf.random.normal([8, 28, 28, 1]): an example input, its first axis the batch */
-  private newExample(args: CallArgs, site: Node): PyValue {
-    const shape = args.positional[0] ?? args.keywords.get('shape');
-    const dims = shape ? iterate(shape) : undefined;
-    if (!dims || shape?.kind === 'str') return unknown(site, `the shape of \`${site.text}\` is not known statically`);
-    const inst: Instance = { kind: 'instance', cls: this.exampleClass, attrs: new Map() };
-    this.examples.set(inst, { dims, node: site });
-    return inst;
+  /** tf.zeros((8, 28, 28, 1)), np.random.rand(8, 32): an example input, its first axis the batch */
+  private exampleFactory(path: string): PyValue {
+    return builtin(path, (args, site) => {
+      const example = exampleOf(path, args, site);
+      if (typeof example === 'string') return unknown(site, example);
+      const inst: Instance = { kind: 'instance', cls: this.exampleClass, attrs: new Map() };
+      this.examples.set(inst, example);
+      return inst;
+    });
+  }
+
+  private exampleIn(v: PyValue | undefined): ExampleTensor | undefined {
+    return v?.kind === 'instance' ? this.examples.get(v) : undefined;
   }
 
   private newOptimizer(name: string, args: CallArgs): PyValue {
@@ -423,9 +435,8 @@ export class KerasHost implements Host {
     const model = this.modelOf.get(inst);
     const example = x?.kind === 'instance' ? this.examples.get(x) : undefined;
     if (model && example && this.calling === 0) {
-      const dims = example.dims.map(intOf);
-      if (dims.length > 0 && dims[0] !== undefined && dims[0] > 0) model.exampleBatch ??= dims[0];
-      this.giveInput(model, { kind: 'tuple', items: example.dims.slice(1) }, site);
+      model.example ??= example;
+      this.giveInput(model, example, site);
       return unknown(site, 'the output of a Keras model run is computed at run time');
     }
     const symbolic = this.symbolicArgs(x);
@@ -479,13 +490,17 @@ export class KerasHost implements Host {
     }
   }
 
-  /** model.build(shape) or an example call: Sequential keeps the shape, a subclassed model is traced on it */
-  private giveInput(model: KerasModel, perSample: PyValue, node: Node): void {
+  /**
+   * model.build(shape) or an example call, fit or predict: Sequential keeps the shape, a subclassed
+   * model is traced on it; the example's dtype is what Keras feeds (`build` has none of its own)
+   */
+  private giveInput(model: KerasModel, example: ExampleTensor, node: Node, typed = true): void {
     if (model.inputShape || model.traced || model.stopped) return;
-    const shape = toValue(perSample, node, 'input_shape', () => undefined);
-    model.inputShape = { shape, node };
+    const shape = toValue({ kind: 'tuple', items: example.dims.slice(1) }, node, 'input_shape', () => undefined);
+    const dtype: Value = typed && example.dtype !== 'float32' ? { kind: 'string', value: example.dtype } : { kind: 'null' };
+    model.inputShape = { shape, node, dtype };
     if (model.style !== 'subclassed') return;
-    const input: SymbolicTensor = { kind: 'tensor', serial: this.serial++, producer: { kind: 'input', site: node, shape, dtype: { kind: 'null' } } };
+    const input: SymbolicTensor = { kind: 'tensor', serial: this.serial++, producer: { kind: 'input', site: node, shape, dtype } };
     try {
       const outputs = this.runCall(model.instance, { positional: [this.tensor(input)], keywords: new Map() }, node);
       model.traced = { inputs: [input], outputs };
@@ -514,11 +529,17 @@ export class KerasHost implements Host {
           return NONE;
         });
       case 'fit':
+      case 'predict':
+      case 'evaluate':
+        // fit(x, y, batch_size), evaluate(x, y, batch_size), predict(x, batch_size): Keras builds the model on x
         return builtin(name, (args, s) => {
-          const batch = args.keywords.get('batch_size') ?? args.positional[2];
-          const node = s.childForFieldName('arguments')?.namedChildren.find((n) => n.type === 'keyword_argument' && n.childForFieldName('name')?.text === 'batch_size')?.childForFieldName('value') ?? s;
-          model.fit = { node: s, ...(batch && batch.kind !== 'none' ? { batch: { value: batch, node } } : {}) };
-          return unknown(s, 'the training history is computed at run time');
+          const b = batchArgument(args, s, name === 'predict' ? 1 : 2);
+          const example = this.exampleIn(args.positional[0] ?? args.keywords.get('x'));
+          const run: RunCall = { node: s, ...(b.value ? { batch: { value: b.value, node: b.node } } : {}), ...(b.argumentsNode ? { argumentsNode: b.argumentsNode } : {}), ...(example ? { example } : {}) };
+          if (name === 'fit') model.fit ??= run;
+          else model.predict ??= run;
+          if (example) this.giveInput(model, example, s);
+          return unknown(s, name === 'fit' ? 'the training history is computed at run time' : `model.${name}() is computed at run time`);
         });
       case 'build':
         return builtin(name, (args, s) => {
@@ -528,7 +549,7 @@ export class KerasHost implements Host {
             this.diagnostics.push({ node: s, message: `the input shape of \`${s.text}\` is not known statically${shape && isUnknown(shape) ? ` (${shape.reason})` : ''}`, error: false });
             return NONE;
           }
-          this.giveInput(model, { kind: 'tuple', items: items.slice(1) }, s);
+          this.giveInput(model, { dims: items, node: s, dtype: 'float32' }, s, false);
           return NONE;
         });
       case 'summary':
@@ -536,9 +557,6 @@ export class KerasHost implements Host {
       case 'save_weights':
       case 'load_weights':
         return builtin(name, () => NONE);
-      case 'predict':
-      case 'evaluate':
-        return builtin(name, (_args, s) => unknown(s, `model.${name}() is computed at run time`));
     }
     return unknown(site, `\`.${name}\` of a Keras model is not modelled by memlens`);
   }
@@ -561,7 +579,7 @@ export class KerasHost implements Host {
       input = leading;
       rest = model.layers.slice(1);
     } else if (model.inputShape) {
-      input = { kind: 'tensor', serial: this.serial++, producer: { kind: 'input', site: model.inputShape.node, shape: model.inputShape.shape, dtype: { kind: 'null' } } };
+      input = { kind: 'tensor', serial: this.serial++, producer: { kind: 'input', site: model.inputShape.node, shape: model.inputShape.shape, dtype: model.inputShape.dtype } };
     } else {
       const layer = first?.kind === 'instance' ? this.layerObjects.get(first) : undefined;
       const declared = layer ? declaredInputShape(layer) : undefined;

@@ -451,6 +451,9 @@ export function inputDType(dtype: string | undefined): string | undefined {
       return undefined;
     case 'int32':
       return 'int32';
+    // Keras for Python keeps numpy's int64 (tf.js has none)
+    case 'int64':
+      return 'int64';
     case 'bool':
       return 'int8';
     default:
