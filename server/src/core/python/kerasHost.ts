@@ -8,6 +8,7 @@ import { declaredInputShape } from '../tfjs/layers';
 import { builtin } from './builtins';
 import type { Host, Interpreter } from './interpreter';
 import { batchArgument, exampleOf, isExampleFactory, type ExampleTensor } from './kerasExamples';
+import { layersOf, replayGraph } from './kerasNested';
 import { KERAS_LAYERS, KERAS_MERGE_FUNCTIONS, kerasConfig, toValue } from './kerasNames';
 import type { TorchHost } from './torchHost';
 import { TraceStop } from './trace';
@@ -100,6 +101,18 @@ export class KerasHost implements Host {
 
   constructor(private readonly torch: TorchHost) {
     this.layerBase.attrs.set('__init__', builtin('Layer.__init__', () => NONE));
+    // super().__init__(inputs=..., outputs=...) in a subclass: a functional model built in a class
+    this.modelBase.attrs.set('__init__', builtin('Model.__init__', (args, site) => {
+      const inst = this.constructing[this.constructing.length - 1];
+      const model = inst ? this.modelOf.get(inst) : undefined;
+      const inputs = args.positional[0] ?? args.keywords.get('inputs');
+      const outputs = args.positional[1] ?? args.keywords.get('outputs');
+      if (model && (inputs || outputs)) {
+        model.inputs = inputs ?? unknown(site, 'keras.Model needs inputs');
+        model.outputs = outputs ?? unknown(site, 'keras.Model needs outputs');
+      }
+      return NONE;
+    }));
   }
 
   attach(interp: Interpreter): void {
@@ -264,6 +277,8 @@ export class KerasHost implements Host {
       }
       const model = this.modelOf.get(v);
       for (const entry of model?.layers ?? []) visit(entry.value, own, seen);
+      const io = model && isFunctional(model) ? this.functionalIO(model) : undefined;
+      if (io && typeof io !== 'string') for (const l of layersOf(io.outputs)) visit(this.layerInstanceOf.get(l) ?? NONE, own, seen);
       if (this.isKerasSubclass(v.cls) && !layer) for (const [k, a] of v.attrs) if (k !== 'trainable') visit(a, own, seen);
     };
     for (const inst of this.layerInstances) visit(inst, undefined, new Set());
@@ -271,6 +286,7 @@ export class KerasHost implements Host {
   }
 
   private readonly layerInstances: Instance[] = [];
+  private readonly layerInstanceOf = new WeakMap<LayerObject, Instance>();
 
   private newLayer(cls: ClassValue, args: CallArgs, site: Node): PyValue {
     const spec = KERAS_LAYERS.get(cls.name)!;
@@ -281,7 +297,9 @@ export class KerasHost implements Host {
       this.broken.set(inst, { node: converted.node, reason: converted.message });
       return inst;
     }
-    this.layerObjects.set(inst, this.layerObject(spec.type, site, converted.config));
+    const object = this.layerObject(spec.type, site, converted.config);
+    this.layerObjects.set(inst, object);
+    this.layerInstanceOf.set(object, inst);
     this.layerInstances.push(inst);
     return inst;
   }
@@ -441,6 +459,10 @@ export class KerasHost implements Host {
     }
     const symbolic = this.symbolicArgs(x);
     if (!symbolic) return this.stopOr(x && isUnknown(x) ? x.node : site, x && isUnknown(x) ? x.reason : `\`${site.text}\` is not called on a Keras tensor memlens follows`);
+    if (model && isFunctional(model)) {
+      model.nested = true;
+      return this.applyFunctional(model, symbolic, site);
+    }
     if (model?.style === 'subclassed' && this.calling === 0 && !model.traced && !model.stopped && symbolic.every((t) => t.producer.kind === 'input')) {
       // net(keras.Input(shape=...)) at top level builds the model on that input
       try {
@@ -470,8 +492,31 @@ export class KerasHost implements Host {
         this.expanding.delete(model);
       }
     }
-    if (model?.style === 'functional') return this.stopOr(site, 'a functional keras.Model called as a layer is not followed by memlens yet');
     return this.runCall(inst, args, site);
+  }
+
+  /** a functional model's inputs and outputs as symbolic tensors, or why they are not */
+  functionalIO(model: KerasModel): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; list: boolean } | string {
+    const tensors = (v: PyValue | undefined, what: string): SymbolicTensor[] | string => {
+      if (v && isUnknown(v)) return v.reason;
+      const ts = this.symbolicArgs(v);
+      return ts ?? `the ${what} of the model are not Keras tensors memlens follows`;
+    };
+    const inputs = tensors(model.inputs, 'inputs');
+    if (typeof inputs === 'string') return inputs;
+    const outputs = tensors(model.outputs, 'outputs');
+    if (typeof outputs === 'string') return outputs;
+    return { inputs, outputs, list: model.outputs?.kind === 'list' || model.outputs?.kind === 'tuple' };
+  }
+
+  /** `encoder(x)`: the functional model's graph applied to x, its layers (and weights) its own */
+  private applyFunctional(model: KerasModel, given: SymbolicTensor[], site: Node): PyValue {
+    const io = this.functionalIO(model);
+    if (typeof io === 'string') return this.stopOr(site, `${this.describeModel(model)} called as a layer: ${io}`);
+    const outputs = replayGraph(io, given, () => this.serial++);
+    if (typeof outputs === 'string') return this.stopOr(site, `\`${site.text}\`: ${outputs}`);
+    const values = outputs.map((t) => this.tensor(t));
+    return io.list ? { kind: 'list', items: values } : values[0]!;
   }
 
   /** the call() method of a subclassed model or layer, followed as data flow */
@@ -495,7 +540,7 @@ export class KerasHost implements Host {
    * model is traced on it; the example's dtype is what Keras feeds (`build` has none of its own)
    */
   private giveInput(model: KerasModel, example: ExampleTensor, node: Node, typed = true): void {
-    if (model.inputShape || model.traced || model.stopped) return;
+    if (model.inputShape || model.traced || model.stopped || isFunctional(model)) return;
     const shape = toValue({ kind: 'tuple', items: example.dims.slice(1) }, node, 'input_shape', () => undefined);
     const dtype: Value = typed && example.dtype !== 'float32' ? { kind: 'string', value: example.dtype } : { kind: 'null' };
     model.inputShape = { shape, node, dtype };
@@ -605,6 +650,11 @@ export class KerasHost implements Host {
   describeModel(model: KerasModel): string {
     return model.style === 'subclassed' ? model.instance.cls.name : describe(model.instance).replace(/^a /, '');
   }
+}
+
+/** keras.Model(inputs, outputs), or a subclass whose __init__ passed them to super().__init__ */
+export function isFunctional(model: KerasModel): boolean {
+  return model.style === 'functional' || model.inputs !== undefined;
 }
 
 /** tensorflow.keras.* and tf.keras.* are keras.* */

@@ -10,7 +10,7 @@ import type { SyntaxNode as Node } from '../tfjs/syntax';
 import type { ModelObject, Value } from '../tfjs/values';
 import { PY_CODES } from './codes';
 import { samplesOf, type KerasBatchSite } from './kerasExamples';
-import type { KerasHost, KerasModel, RunCall } from './kerasHost';
+import { isFunctional, type KerasHost, type KerasModel, type RunCall } from './kerasHost';
 import { camelToSnake } from './kerasNames';
 import { describe, intOf, numberOf, type PyValue } from './values';
 
@@ -37,11 +37,13 @@ export function kerasGraphs(host: KerasHost, defaults: ModelConfig, overrides: C
   for (const d of host.diagnostics) {
     if (isLocal(d.node)) out.diagnostics.push({ range: rangeOfNode(d.node), severity: d.error ? 'error' : 'info', code: d.error ? PY_CODES.shape : PY_CODES.unresolved, message: d.message });
   }
-  for (const model of host.models) {
+  // every graph is followed before any is reported: a model used inside a later one is nested, not missing its input
+  const ios = host.models.map((model) => (isLocal(model.site) ? modelIO(host, model) : undefined));
+  for (const [i, model] of host.models.entries()) {
     if (!isLocal(model.site)) continue;
     const name = modelName(model);
     const label = `model '${name}' (${host.describeModel(model)})`;
-    const io = modelIO(host, model);
+    const io = ios[i];
     if (io === undefined) {
       if (!model.nested) info(model.name?.node ?? model.site, `${label}: memlens needs its input shape to analyse it: ${howToGiveInput(model)}`, PY_CODES.noInput);
       continue;
@@ -110,7 +112,7 @@ function modelIO(host: KerasHost, model: KerasModel): { inputs: Value[]; outputs
     if (model.layers.length === 0) return { stop: { node: model.site, reason: 'it has no layers' } };
     return host.sequentialIO(model);
   }
-  if (model.style === 'subclassed') return model.traced;
+  if (!isFunctional(model)) return model.traced;
   const inputs = host.valueOf(model.inputs!, model.site, 'inputs');
   return { inputs: inputs.kind === 'array' ? inputs.items : [inputs], outputs: model.outputs! };
 }
