@@ -108,10 +108,33 @@ function kerasFunctionalSubclass() {
   return { model: tf.model({ inputs, outputs: L.dense({ units: 5, activation: 'softmax' }).apply(x) }) };
 }
 
+/**
+ * keras_preprocessing.py without what tf.js lacks: the random augmentations (Keras: no weights,
+ * identity at inference) and Conv2D's groups (tf.js ignores the option; see the test)
+ */
+function kerasPreprocessing() {
+  // tf.js 4.22's preprocessing layers report wrong symbolic shapes inside a model: they run eagerly on a sample instead
+  const pre = [L.rescaling({ scale: 1 / 255 }), L.centerCrop({ height: 32, width: 30 }), L.resizing({ height: 24, width: 24 })];
+  const run = (x) => pre.reduce((t, layer) => layer.apply(t), x);
+  const cnn = tf.sequential({
+    layers: [
+      L.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [24, 24, 3] }),
+      // ungrouped here: the test swaps its 3*3*16*32 + 32 for Keras' grouped 3*3*(16/4)*32 + 32
+      L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
+      L.globalAveragePooling2d({}),
+      L.dense({ units: 10 }),
+    ],
+  });
+  const weights = (key) => [...pre.flatMap((l) => l[key]), ...cnn[key]];
+  const composite = (f) => ({ inputs: [{ shape: [null, 40, 50, 3] }], trainableWeights: weights('trainableWeights'), nonTrainableWeights: weights('nonTrainableWeights'), predict: f });
+  return { model: composite(([x]) => cnn.predict(run(x))) };
+}
+
 /** fixtures whose models nest others: totals and each output's shape, measured by a run (the layers of a nested model are the inner model's) */
 const WHOLE = {
   'keras_nested.py': kerasNested,
   'keras_functional_subclass.py': kerasFunctionalSubclass,
+  'keras_preprocessing.py': kerasPreprocessing,
 };
 
 const MODELS = {
@@ -147,7 +170,8 @@ for (const [file, build] of Object.entries(WHOLE)) {
   out.whole[file] = {};
   for (const [graph, model] of Object.entries(build())) {
     // run on one zero sample: tf.js' symbolic shapes lose sizes through a nested Sequential
-    const ys = [model.predict(model.inputs.map((t) => tf.zeros([1, ...t.shape.slice(1)])))].flat();
+    const xs = model.inputs.map((t) => tf.zeros([1, ...t.shape.slice(1)]));
+    const ys = [model.predict(xs)].flat();
     const shapes = ys.map((y) => y.shape.slice(1));
     out.whole[file][graph] = { trainable: count(model.trainableWeights), nonTrainable: count(model.nonTrainableWeights), outputs: shapes };
   }

@@ -26,7 +26,8 @@ function totals(g: Graph): { trainable: number; nonTrainable: number } {
 const HEAD = 'import keras\nfrom keras import layers\n';
 
 describe('nested Keras models against TensorFlow.js', () => {
-  for (const [file, models] of Object.entries(ORACLE.whole)) {
+  for (const file of ['keras_nested.py', 'keras_functional_subclass.py']) {
+    const models = ORACLE.whole[file]!;
     for (const [name, expected] of Object.entries(models)) {
       it(`${file} ${name}: parameters and output shape`, () => {
         const r = analyzeFixture(file);

@@ -216,7 +216,7 @@ export class KerasHost implements Host {
 
   private namespaceMember(path: string, name: string, site: Node): PyValue {
     const full = normalize(`${path}.${name}`);
-    const inLayers = path === 'keras.layers';
+    const inLayers = path === 'keras.layers' || path === 'keras.layers.experimental.preprocessing';
     if (path === 'keras' || path === 'keras.models') {
       if (name === 'Sequential') return this.sequentialClass;
       if (name === 'Model') return this.modelBase;
@@ -256,7 +256,7 @@ export class KerasHost implements Host {
   // ------------------------------------------------------------------ layers and tensors
 
   private layerObject(type: string, site: Node, config: LayerObject['config'] = { kind: 'object', props: new Map(), nodes: new Map() }): LayerObject {
-    return { kind: 'layer', serial: this.serial++, type, config, site, configNode: site.childForFieldName('arguments') ?? undefined };
+    return { kind: 'layer', serial: this.serial++, type, config, site, configNode: site.childForFieldName('arguments') ?? undefined, keras: true };
   }
 
   /**
@@ -349,14 +349,16 @@ export class KerasHost implements Host {
   private applyLayer(layer: Instance, args: CallArgs, site: Node): PyValue {
     const broken = this.broken.get(layer);
     if (broken) return this.stopOr(broken.node, broken.reason);
-    const x = args.positional[0] ?? args.keywords.get('inputs');
+    const object = this.layerObjects.get(layer)!;
+    const x = callInputs(object.type, args);
+    if (typeof x === 'string') return this.stopOr(site, `\`${site.text}\`: ${x}`);
     const inputs = this.symbolicArgs(x);
     if (!inputs) {
       const missing = x && (isUnknown(x) ? x : (iterate(x) ?? []).find(isUnknown));
       if (missing) return this.stopOr(missing.node, missing.reason);
       return this.stopOr(site, x && x.kind === 'instance' && this.examples.has(x) ? 'a layer called on a concrete tensor is computed at run time' : `the input of \`${site.text}\` is not a Keras tensor memlens follows`);
     }
-    return this.applyObject(this.layerObjects.get(layer)!, inputs, site);
+    return this.applyObject(object, inputs, site);
   }
 
   private mergeFunction(className: string, args: CallArgs, site: Node): PyValue {
@@ -650,6 +652,30 @@ export class KerasHost implements Host {
   describeModel(model: KerasModel): string {
     return model.style === 'subclassed' ? model.instance.cls.name : describe(model.instance).replace(/^a /, '');
   }
+}
+
+/**
+ * What a layer call is applied to: its first argument, or for attention the query, value and
+ * key (MultiHeadAttention's `mha(query, value, key=None)`, Attention's `[query, value, key]`);
+ * a call option memlens does not model yet is the reason it stops.
+ */
+function callInputs(type: string, args: CallArgs): PyValue | undefined | string {
+  if (type !== 'multiHeadAttention' && type !== 'attention') return args.positional[0] ?? args.keywords.get('inputs');
+  const option = (name: string, isDefault: (v: PyValue) => boolean): string | undefined => {
+    const v = args.keywords.get(name);
+    return v && !isDefault(v) ? `${name}=${describe(v)} is not modelled by memlens yet` : undefined;
+  };
+  const isFalse = (v: PyValue): boolean => v.kind === 'bool' && !v.value;
+  const problem = option(type === 'attention' ? 'mask' : 'attention_mask', (v) => v.kind === 'none') ?? option('return_attention_scores', isFalse) ?? option('use_causal_mask', isFalse);
+  if (problem) return problem;
+  // a mask or option given by position
+  if (args.positional.slice(type === 'attention' ? 1 : 3).some((v) => v.kind !== 'none')) return 'a mask or option given by position is not modelled by memlens yet';
+  if (type === 'attention') return args.positional[0] ?? args.keywords.get('inputs');
+  const query = args.positional[0] ?? args.keywords.get('query');
+  const value = args.positional[1] ?? args.keywords.get('value');
+  const key = args.positional[2] ?? args.keywords.get('key');
+  if (!query || !value) return 'MultiHeadAttention is called on a query and a value (Keras raises)';
+  return { kind: 'list', items: [query, value, key && key.kind !== 'none' ? key : value] };
 }
 
 /** keras.Model(inputs, outputs), or a subclass whose __init__ passed them to super().__init__ */
