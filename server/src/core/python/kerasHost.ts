@@ -9,6 +9,8 @@ import { builtin } from './builtins';
 import type { Host, Interpreter } from './interpreter';
 import { batchArgument, exampleOf, isExampleFactory, type ExampleTensor } from './kerasExamples';
 import { layersOf, replayGraph } from './kerasNested';
+import { kerasOp } from './kerasOps';
+import { opConfig } from '../tfjs/layerConfig';
 import { KERAS_LAYERS, KERAS_MERGE_FUNCTIONS, kerasConfig, toValue } from './kerasNames';
 import type { TorchHost } from './torchHost';
 import { TraceStop } from './trace';
@@ -208,7 +210,7 @@ export class KerasHost implements Host {
       if (this.modelOf.has(callee) || this.isKerasSubclass(callee.cls)) return this.callModel(callee, args, site);
       if (this.symbolic.has(callee)) return this.stopOr(site, 'a Keras tensor is not callable');
     }
-    if (callee.kind === 'namespace' && isKerasPath(callee.path)) return this.stopOr(site, `\`${callee.path}\` is not modelled by memlens yet`);
+    if (callee.kind === 'namespace' && isKerasPath(callee.path)) return this.applyOp(callee.path, args, site) ?? this.stopOr(site, `\`${callee.path}\` is not modelled by memlens yet`);
     return this.torch.call(callee, args, site);
   }
 
@@ -359,6 +361,16 @@ export class KerasHost implements Host {
       return this.stopOr(site, x && x.kind === 'instance' && this.examples.has(x) ? 'a layer called on a concrete tensor is computed at run time' : `the input of \`${site.text}\` is not a Keras tensor memlens follows`);
     }
     return this.applyObject(object, inputs, site);
+  }
+
+  /** tf.nn.relu(x), keras.ops.reshape(x, ...) on Keras tensors: one op (kerasOps.ts); undefined when the function is not one memlens knows */
+  private applyOp(path: string, args: CallArgs, site: Node): PyValue | undefined {
+    const r = kerasOp(path, args, (v) => this.symbolicArgs(v));
+    if (r === undefined) return undefined;
+    if (typeof r === 'string') return this.stopOr(site, `\`${site.text}\`: ${r}`);
+    const fn = site.childForFieldName('function')?.text ?? path;
+    // the type is how messages name it: `tf.nn.relu()`, never a layer type of the table
+    return this.applyObject(this.layerObject(`${fn}()`, site, opConfig(r.op, r.args)), r.inputs, site);
   }
 
   private mergeFunction(className: string, args: CallArgs, site: Node): PyValue {

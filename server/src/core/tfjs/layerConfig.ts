@@ -157,3 +157,28 @@ function flattenInts(v: Value): number | number[] | undefined {
   return out;
 }
 
+
+/** the config of a layer that is one registry op (a TensorFlow function in Keras: tf.nn.relu(x)): its name and arguments */
+export function opConfig(op: string, args: Readonly<Record<string, ArgValue>>): ObjectValue {
+  const value = (a: ArgValue): Value =>
+    typeof a === 'number' ? { kind: 'number', value: a } : typeof a === 'boolean' ? { kind: 'bool', value: a } : typeof a === 'string' ? { kind: 'string', value: a } : { kind: 'array', items: a.map((n): Value => ({ kind: 'number', value: n })) };
+  const props = new Map<string, Value>(Object.entries(args).map(([k, a]) => [k, value(a)]));
+  props.set(OP_KEY, { kind: 'string', value: op });
+  return { kind: 'object', props, nodes: new Map() };
+}
+
+const OP_KEY = '__op';
+
+/** the op step of an opConfig layer, or undefined for any other layer */
+export function opStep(layer: LayerObject): OpStep | undefined {
+  const config = layer.config;
+  const op = config?.kind === 'object' ? config.props.get(OP_KEY) : undefined;
+  if (config?.kind !== 'object' || op?.kind !== 'string') return undefined;
+  const args: Record<string, ArgValue> = {};
+  for (const [k, v] of config.props) {
+    if (k === OP_KEY) continue;
+    if (v.kind === 'number' || v.kind === 'bool' || v.kind === 'string') args[k] = v.value;
+    else if (v.kind === 'array') args[k] = v.items.map((i) => (i.kind === 'number' ? i.value : Number.NaN));
+  }
+  return { op: op.value, args };
+}

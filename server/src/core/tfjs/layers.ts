@@ -110,6 +110,13 @@ function recurrentProfileGap(cfg: LayerConfig, type: string): string | undefined
   return gaps.length > 0 ? `${type} with ${gaps.join(', ')}` : undefined;
 }
 
+/** a Keras axis (the batch is axis 0; negative counts from the end, -1 by default) as the ops' per-sample axis */
+function perSampleAxis(cfg: LayerConfig, key: string, type: string): number {
+  const axis = cfg.int(key, -1);
+  if (axis === 0) throw new PlanError({ node: cfg.nodeOf(key), message: `${type} over axis 0, the batch axis, couples the samples; memlens does not model it`, code: TFJS_CODES.unsupported, severity: 'info' });
+  return axis < 0 ? axis : axis - 1;
+}
+
 /** what one layer becomes; `inputShapes` are the per-sample shapes it is applied to */
 function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (readonly number[])[]): OpStep[] {
   const type = layer.type;
@@ -201,7 +208,7 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
       return [{ op: max === 6 ? 'relu6' : 'relu', args: {} }];
     }
     case 'softmax':
-      return [{ op: 'softmax', args: { axis: cfg.int('axis', -1) } }];
+      return [{ op: 'softmax', args: { axis: perSampleAxis(cfg, 'axis', type) } }];
     case 'leakyReLU':
       return [{ op: 'leaky_relu', args: { alpha: cfg.number('alpha', 0.3) } }];
     case 'elu':
@@ -238,7 +245,7 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
     case 'average':
       return [{ op: 'average', args: {} }];
     case 'concatenate':
-      return [{ op: 'concat', args: { axis: cfg.int('axis', -1) } }];
+      return [{ op: 'concat', args: { axis: perSampleAxis(cfg, 'axis', type) } }];
     case 'embedding': {
       if (cfg.bool('maskZero', false)) {
         // the mask is an extra bool tensor; shapes and params are unaffected

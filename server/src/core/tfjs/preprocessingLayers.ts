@@ -3,7 +3,7 @@
 // at a model's input, channels-last; apart from layers.ts, which hands them here.
 import type { LayerObject, Value } from './values';
 import { TFJS_CODES } from './codes';
-import { LayerConfig, PlanError, type OpStep } from './layerConfig';
+import { LayerConfig, opStep, PlanError, type OpStep } from './layerConfig';
 import { attentionSteps } from './attentionLayers';
 
 /** Keras' random augmentation layers, by the transform each applies */
@@ -41,6 +41,8 @@ function perSampleAxes(v: Value | undefined, cfg: LayerConfig): number | number[
 export function kerasOnlySteps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (readonly number[])[]): OpStep[] | undefined {
   const type = layer.type;
   const shape = inputShapes[0];
+  const op = opStep(layer);
+  if (op) return [op];
   switch (type) {
     case 'rescaling':
       if (!cfg.has('scale')) throw new PlanError({ node: cfg.nodeOf('scale'), message: 'rescaling needs scale', code: TFJS_CODES.invalidConfig, severity: 'error' });
