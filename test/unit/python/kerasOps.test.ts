@@ -88,3 +88,93 @@ describe('the axis of the Concatenate and Softmax layers counts the batch, as Ke
     assert.match(stop('a = keras.Input((4,))\nmodel = keras.Model(a, layers.Softmax(axis=0)(a))\n'), /axis 0, the batch axis/);
   });
 });
+
+function totals(text: string): { trainable: number; nonTrainable: number; ops: string[] } {
+  const r = analyzeText(HEAD + text);
+  assert.equal(r.graphs.length, 1, r.diagnostics.map((d) => d.message).join('; '));
+  const g = r.graphs[0]!;
+  const t = g.ops.reduce((a, op) => ({ trainable: a.trainable + op.params.trainable, nonTrainable: a.nonTrainable + op.params.nonTrainable }), { trainable: 0, nonTrainable: 0 });
+  return { ...t, ops: g.ops.map((op) => `${op.op}[${g.tensors[op.output]!.shape.join(',')}]`) };
+}
+
+describe('self.add_weight in a custom layer, x.shape of a Keras tensor', () => {
+  it("Keras' guide Linear layer: build(input_shape) makes w [d, units] and b [units]; tf.matmul(x, w) + b", () => {
+    const r = totals(`
+class Linear(layers.Layer):
+    def __init__(self, units=32):
+        super().__init__()
+        self.units = units
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", trainable=True)
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", trainable=True)
+    def call(self, inputs):
+        return tf.matmul(inputs, self.w) + self.b
+x = keras.Input((16,))
+layer = Linear(8)
+model = keras.Model(x, layer(layer(tf.nn.relu(layers.Dense(8)(x)))))
+`);
+    // Dense 16*8+8, then w 8*8 and b 8 counted once though the layer runs twice (build runs once)
+    assert.deepEqual([r.trainable, r.nonTrainable], [136 + 72, 0]);
+    assert.deepEqual(r.ops.slice(0, 4), ['input[16]', 'dense[8]', 'relu[8]', 'dense[8]']);
+  });
+  it('a weight made in __init__ with trainable=False, read as x * w and x @ w (Keras 2 name first)', () => {
+    const r = totals(`
+class Gate(layers.Layer):
+    def __init__(self, dim):
+        super().__init__()
+        self.gamma = self.add_weight("gamma", (dim,), trainable=False)
+        self.proj = self.add_weight(shape=(dim, 2))
+    def call(self, x):
+        return (x * self.gamma * 0.5) @ self.proj
+x = keras.Input((6,))
+model = keras.Model(x, Gate(6)(x))
+`);
+    assert.deepEqual([r.trainable, r.nonTrainable, r.ops], [12, 6, ['input[6]', 'param[6]', 'mul[6]', 'scale[6]', 'dense[2]']]);
+  });
+  it('x.shape is (None, ...) from the graph before it', () => {
+    const r = totals(`
+class Flat(layers.Layer):
+    def call(self, x):
+        return tf.reshape(x, (-1, x.shape[1] * x.shape[2]))
+x = keras.Input((4, 6))
+model = keras.Model(x, Flat()(layers.Conv1D(3, 2)(x)))
+`);
+    assert.deepEqual(r.ops, ['input[4,6]', 'conv1d[3,3]', 'reshape[9]']);
+  });
+  it('a weight call() never reads, or a kernel that does not fit, is said; no figure', () => {
+    assert.match(stop(`
+class Bad(layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], 3))
+        self.unused = self.add_weight(shape=(5,))
+    def call(self, x):
+        return x @ self.w
+x = keras.Input((4,))
+model = keras.Model(x, Bad()(x))
+`), /Bad\.call\(\) does not read the weight made at `self\.add_weight\(shape=\(5,\)\)`/);
+    const r = analyzeText(HEAD + `
+class Wrong(layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.w = self.add_weight(shape=(3, 3))
+    def call(self, x):
+        return tf.matmul(x, self.w)
+x = keras.Input((4,))
+model = keras.Model(x, Wrong()(x))
+`);
+    assert.equal(r.graphs.length, 0);
+    assert.ok(r.diagnostics.some((d) => d.severity === 'error' && /the input's last axis is 4, the weight \[3, 3\] needs 3/.test(d.message)), r.diagnostics.map((d) => d.message).join('; '));
+  });
+  it('a weight of unknown shape: the layer has no figure', () => {
+    assert.match(stop(`
+class U(layers.Layer):
+    def __init__(self, n):
+        super().__init__()
+        self.w = self.add_weight(shape=(n, 2))
+    def call(self, x):
+        return x @ self.w
+x = keras.Input((4,))
+model = keras.Model(x, U(len(open("f").read()))(x))
+`), /the shape of `self\.add_weight\(shape=\(n, 2\)\)` is not known statically/);
+  });
+});

@@ -114,10 +114,11 @@ export function kerasOp(path: string, args: CallArgs, tensors: Tensors): KerasOp
         return { op: 'reduce', args: { axes, kind: name.endsWith('sum') ? 'sum' : 'mean', keepdims: keep?.kind === 'bool' && keep.value }, inputs: [x] };
       }
       case 'add':
+      case 'bias_add':
       case 'multiply': {
-        const a = one(tensors, arg(args, 0, 'x') ?? arg(args, 0, 'x1'), fn);
-        const b = one(tensors, arg(args, 1, 'y') ?? arg(args, 1, 'x2'), fn);
-        return { op: name === 'add' ? 'add_broadcast' : 'mul', args: {}, inputs: [a, b] };
+        const a = one(tensors, arg(args, 0, 'x') ?? arg(args, 0, 'x1') ?? arg(args, 0, 'value'), fn);
+        const b = one(tensors, arg(args, 1, 'y') ?? arg(args, 1, 'x2') ?? arg(args, 1, 'bias'), fn);
+        return { op: name === 'multiply' ? 'mul' : 'add_broadcast', args: {}, inputs: [a, b] };
       }
       default:
         return undefined;

@@ -176,7 +176,8 @@ export function opStep(layer: LayerObject): OpStep | undefined {
   if (config?.kind !== 'object' || op?.kind !== 'string') return undefined;
   const args: Record<string, ArgValue> = {};
   for (const [k, v] of config.props) {
-    if (k === OP_KEY) continue;
+    // trainable is the layer's (a frozen weight), not the op's
+    if (k === OP_KEY || k === 'trainable') continue;
     if (v.kind === 'number' || v.kind === 'bool' || v.kind === 'string') args[k] = v.value;
     else if (v.kind === 'array') args[k] = v.items.map((i) => (i.kind === 'number' ? i.value : Number.NaN));
   }
