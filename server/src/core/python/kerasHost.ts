@@ -7,9 +7,12 @@ import type { LayerObject, SymbolicTensor, Value } from '../tfjs/values';
 import { declaredInputShape } from '../tfjs/layers';
 import { builtin } from './builtins';
 import type { Host, Interpreter } from './interpreter';
-import { batchArgument, exampleOf, isExampleFactory, type ExampleTensor } from './kerasExamples';
+import { exampleOf, isExampleFactory, type ExampleTensor } from './kerasExamples';
 import { layersOf, replayGraph } from './kerasNested';
 import { kerasOp } from './kerasOps';
+import { modelMember } from './kerasMembers';
+import { callInputs, isKerasPath, normalize } from './kerasCalls';
+import { isFunctional, type KerasDiagnostic, type KerasModel } from './kerasTypes';
 import { kernelLayer, shapeOf, tensorLayer, weightOf, type KerasWeight } from './kerasWeights';
 import { opConfig } from '../tfjs/layerConfig';
 import { KERAS_LAYERS, KERAS_MERGE_FUNCTIONS, kerasConfig, toValue } from './kerasNames';
@@ -22,52 +25,10 @@ export function mentionsKeras(text: string): boolean {
   return /^\s*(import|from)\s+(keras|tensorflow)\b/m.test(text);
 }
 
-export interface KerasModel {
-  readonly style: 'sequential' | 'functional' | 'subclassed';
-  readonly instance: Instance;
-  /** the constructor call */
-  readonly site: Node;
-  /** Sequential: its layers in order, with the expression that gave each */
-  readonly layers: { value: PyValue; node: Node }[];
-  /** functional: keras.Model(inputs, outputs) */
-  inputs?: PyValue;
-  outputs?: PyValue;
-  name?: { node: Node; scope: Scope };
-  /** model.build(shape), or the model called on an example tensor: the per-sample input shape */
-  inputShape?: { shape: Value; node: Node; dtype: Value };
-  /** subclassed: call() followed on a symbolic input */
-  traced?: { inputs: SymbolicTensor[]; outputs: PyValue };
-  stopped?: { node: Node; reason: string };
-  optimizer?: { value: PyValue; node: Node };
-  compiled?: Node;
-  /** fit(x, y, batch_size) / predict(x, batch_size): the batch given, the example array when x is one */
-  fit?: RunCall;
-  predict?: RunCall;
-  /** the example tensor the model was called on (`model(x)`): its first axis is the batch */
-  example?: ExampleTensor;
-  /** applied to a symbolic tensor inside another model */
-  nested?: true;
-}
-
-/** a fit() or predict() call: its batch_size (absent: Keras' 32) and the example array it ran on */
-export interface RunCall {
-  readonly node: Node;
-  readonly batch?: { value: PyValue; node: Node };
-  /** the call's argument list, where the batch fix adds `batch_size=` */
-  readonly argumentsNode?: Node;
-  readonly example?: ExampleTensor;
-}
-
 /** a layer object whose constructor memlens could not follow: the reason, where */
 interface BrokenLayer {
   readonly node: Node;
   readonly reason: string;
-}
-
-export interface KerasDiagnostic {
-  readonly node: Node;
-  readonly message: string;
-  readonly error: boolean;
 }
 
 const CLASS = (name: string, bases: readonly ClassValue[] = []): ClassValue => ({ kind: 'class', name, bases, attrs: new Map(), isModule: false });
@@ -148,7 +109,7 @@ export class KerasHost implements Host {
     if (obj.kind === 'namespace' && isExampleFactory(`${obj.path}.${name}`)) return this.exampleFactory(`${obj.path}.${name}`);
     if (obj.kind === 'instance') {
       const model = this.modelOf.get(obj);
-      if (model) return this.modelMember(model, name, site);
+      if (model) return modelMember(this, model, name, site);
       const t = this.symbolic.get(obj);
       if (t && name === 'shape') return this.shapeValue(t, site);
       if (t) return unknown(site, `\`.${name}\` of a Keras symbolic tensor is not modelled by memlens`);
@@ -487,7 +448,7 @@ export class KerasHost implements Host {
     });
   }
 
-  private exampleIn(v: PyValue | undefined): ExampleTensor | undefined {
+  exampleIn(v: PyValue | undefined): ExampleTensor | undefined {
     return v?.kind === 'instance' ? this.examples.get(v) : undefined;
   }
 
@@ -653,7 +614,7 @@ export class KerasHost implements Host {
    * model.build(shape) or an example call, fit or predict: Sequential keeps the shape, a subclassed
    * model is traced on it; the example's dtype is what Keras feeds (`build` has none of its own)
    */
-  private giveInput(model: KerasModel, example: ExampleTensor, node: Node, typed = true): void {
+  giveInput(model: KerasModel, example: ExampleTensor, node: Node, typed = true): void {
     if (model.inputShape || model.traced || model.stopped || isFunctional(model)) return;
     const shape = toValue({ kind: 'tuple', items: example.dims.slice(1) }, node, 'input_shape', () => undefined);
     const dtype: Value = typed && example.dtype !== 'float32' ? { kind: 'string', value: example.dtype } : { kind: 'null' };
@@ -667,57 +628,6 @@ export class KerasHost implements Host {
       if (!(e instanceof TraceStop)) throw e;
       model.stopped = { node: e.node, reason: e.reason };
     }
-  }
-
-  private modelMember(model: KerasModel, name: string, site: Node): PyValue {
-    switch (name) {
-      case 'add':
-        if (model.style !== 'sequential') break;
-        return builtin(name, (args, s) => {
-          const v = args.positional[0] ?? args.keywords.get('layer') ?? NONE;
-          const node = s.childForFieldName('arguments')?.namedChildren[0] ?? s;
-          model.layers.push({ value: v, node });
-          return NONE;
-        });
-      case 'compile':
-        return builtin(name, (args, s) => {
-          model.compiled = s;
-          const opt = args.keywords.get('optimizer') ?? args.positional[0];
-          const node = s.childForFieldName('arguments')?.namedChildren.find((n) => n.type === 'keyword_argument' && n.childForFieldName('name')?.text === 'optimizer')?.childForFieldName('value') ?? s;
-          if (opt) model.optimizer = { value: opt, node };
-          return NONE;
-        });
-      case 'fit':
-      case 'predict':
-      case 'evaluate':
-        // fit(x, y, batch_size), evaluate(x, y, batch_size), predict(x, batch_size): Keras builds the model on x
-        return builtin(name, (args, s) => {
-          const b = batchArgument(args, s, name === 'predict' ? 1 : 2);
-          const example = this.exampleIn(args.positional[0] ?? args.keywords.get('x'));
-          const run: RunCall = { node: s, ...(b.value ? { batch: { value: b.value, node: b.node } } : {}), ...(b.argumentsNode ? { argumentsNode: b.argumentsNode } : {}), ...(example ? { example } : {}) };
-          if (name === 'fit') model.fit ??= run;
-          else model.predict ??= run;
-          if (example) this.giveInput(model, example, s);
-          return unknown(s, name === 'fit' ? 'the training history is computed at run time' : `model.${name}() is computed at run time`);
-        });
-      case 'build':
-        return builtin(name, (args, s) => {
-          const shape = args.positional[0] ?? args.keywords.get('input_shape');
-          const items = shape ? iterate(shape) : undefined;
-          if (!items || items.length < 1) {
-            this.diagnostics.push({ node: s, message: `the input shape of \`${s.text}\` is not known statically${shape && isUnknown(shape) ? ` (${shape.reason})` : ''}`, error: false });
-            return NONE;
-          }
-          this.giveInput(model, { dims: items, node: s, dtype: 'float32' }, s, false);
-          return NONE;
-        });
-      case 'summary':
-      case 'save':
-      case 'save_weights':
-      case 'load_weights':
-        return builtin(name, () => NONE);
-    }
-    return unknown(site, `\`.${name}\` of a Keras model is not modelled by memlens`);
   }
 
   /** a Python value as the tf.js frontend's value: Keras tensors and layers as theirs */
@@ -764,42 +674,4 @@ export class KerasHost implements Host {
   describeModel(model: KerasModel): string {
     return model.style === 'subclassed' ? model.instance.cls.name : describe(model.instance).replace(/^a /, '');
   }
-}
-
-/**
- * What a layer call is applied to: its first argument, or for attention the query, value and
- * key (MultiHeadAttention's `mha(query, value, key=None)`, Attention's `[query, value, key]`);
- * a call option memlens does not model yet is the reason it stops.
- */
-function callInputs(type: string, args: CallArgs): PyValue | undefined | string {
-  if (type !== 'multiHeadAttention' && type !== 'attention') return args.positional[0] ?? args.keywords.get('inputs');
-  const option = (name: string, isDefault: (v: PyValue) => boolean): string | undefined => {
-    const v = args.keywords.get(name);
-    return v && !isDefault(v) ? `${name}=${describe(v)} is not modelled by memlens yet` : undefined;
-  };
-  const isFalse = (v: PyValue): boolean => v.kind === 'bool' && !v.value;
-  const problem = option(type === 'attention' ? 'mask' : 'attention_mask', (v) => v.kind === 'none') ?? option('return_attention_scores', isFalse) ?? option('use_causal_mask', isFalse);
-  if (problem) return problem;
-  // a mask or option given by position
-  if (args.positional.slice(type === 'attention' ? 1 : 3).some((v) => v.kind !== 'none')) return 'a mask or option given by position is not modelled by memlens yet';
-  if (type === 'attention') return args.positional[0] ?? args.keywords.get('inputs');
-  const query = args.positional[0] ?? args.keywords.get('query');
-  const value = args.positional[1] ?? args.keywords.get('value');
-  const key = args.positional[2] ?? args.keywords.get('key');
-  if (!query || !value) return 'MultiHeadAttention is called on a query and a value (Keras raises)';
-  return { kind: 'list', items: [query, value, key && key.kind !== 'none' ? key : value] };
-}
-
-/** keras.Model(inputs, outputs), or a subclass whose __init__ passed them to super().__init__ */
-export function isFunctional(model: KerasModel): boolean {
-  return model.style === 'functional' || model.inputs !== undefined;
-}
-
-/** tensorflow.keras.* and tf.keras.* are keras.* */
-function normalize(path: string): string {
-  return path.replace(/^tensorflow\.keras(?=\.|$)/, 'keras');
-}
-
-function isKerasPath(path: string): boolean {
-  return path === 'keras' || path.startsWith('keras.') || path === 'tensorflow' || path.startsWith('tensorflow.');
 }

@@ -10,7 +10,8 @@ import type { SyntaxNode as Node } from '../tfjs/syntax';
 import type { ModelObject, Value } from '../tfjs/values';
 import { PY_CODES } from './codes';
 import { samplesOf, type KerasBatchSite } from './kerasExamples';
-import { isFunctional, type KerasHost, type KerasModel, type RunCall } from './kerasHost';
+import type { KerasHost } from './kerasHost';
+import { isFunctional, type KerasModel, type RunCall } from './kerasTypes';
 import { camelToSnake } from './kerasNames';
 import { describe, intOf, numberOf, type PyValue } from './values';
 
