@@ -13,7 +13,7 @@ import { kerasOp } from './kerasOps';
 import { modelMember } from './kerasMembers';
 import { callInputs, isKerasPath, normalize } from './kerasCalls';
 import { isFunctional, type KerasDiagnostic, type KerasModel } from './kerasTypes';
-import { kernelLayer, shapeOf, tensorLayer, weightOf, type KerasWeight } from './kerasWeights';
+import { CustomLayers } from './kerasWeights';
 import { opConfig } from '../tfjs/layerConfig';
 import { KERAS_LAYERS, KERAS_MERGE_FUNCTIONS, kerasConfig, toValue } from './kerasNames';
 import type { TorchHost } from './torchHost';
@@ -34,7 +34,7 @@ interface BrokenLayer {
 const CLASS = (name: string, bases: readonly ClassValue[] = []): ClassValue => ({ kind: 'class', name, bases, attrs: new Map(), isModule: false });
 
 export class KerasHost implements Host {
-  private interp!: Interpreter;
+  interp!: Interpreter;
   readonly models: KerasModel[] = [];
   readonly diagnostics: KerasDiagnostic[] = [];
   readonly tensorNames = new Map<number, { name: string; node: Node }>();
@@ -62,6 +62,8 @@ export class KerasHost implements Host {
   /** subclass constructors running: an unknown branch in one stops its model */
   private readonly constructing: Instance[] = [];
   private readonly poisoned = new WeakMap<Instance, { node: Node; reason: string }>();
+  /** custom layers' shapes, build() and weights */
+  private readonly custom = new CustomLayers(this);
 
   constructor(private readonly torch: TorchHost) {
     this.layerBase.attrs.set('__init__', builtin('Layer.__init__', () => NONE));
@@ -111,10 +113,10 @@ export class KerasHost implements Host {
       const model = this.modelOf.get(obj);
       if (model) return modelMember(this, model, name, site);
       const t = this.symbolic.get(obj);
-      if (t && name === 'shape') return this.shapeValue(t, site);
+      if (t && name === 'shape') return this.custom.shapeValue(t, site);
       if (t) return unknown(site, `\`.${name}\` of a Keras symbolic tensor is not modelled by memlens`);
-      if (name === 'add_weight' && this.isKerasSubclass(obj.cls)) return builtin(name, (args, s) => this.addWeight(obj, args, s));
-      if (this.weights.has(obj)) return unknown(site, `\`.${name}\` of a Keras weight is not modelled by memlens`);
+      if (name === 'add_weight' && this.isKerasSubclass(obj.cls)) return builtin(name, (args, s) => this.custom.addWeight(obj, args, s));
+      if (this.custom.weight(obj)) return unknown(site, `\`.${name}\` of a Keras weight is not modelled by memlens`);
       if (this.layerObjects.has(obj) || this.broken.has(obj) || this.isKerasSubclass(obj.cls)) return unknown(site, `\`.${name}\` of a Keras layer is not modelled by memlens`);
     }
     return this.torch.getAttr(obj, name, site);
@@ -156,12 +158,12 @@ export class KerasHost implements Host {
     const tb = b.kind === 'instance' ? this.symbolic.get(b) : undefined;
     if (!ta && !tb) return this.torch.binary(op, a, b, site);
     const o = op.replace(/=$/, '');
-    const wb = b.kind === 'instance' ? this.weights.get(b) : undefined;
-    const wa = a.kind === 'instance' ? this.weights.get(a) : undefined;
+    const wb = this.custom.weight(b);
+    const wa = this.custom.weight(a);
     // x @ w: the weight as a dense kernel
-    if (ta && wb && o === '@') return this.readKernel(wb, ta, site);
-    const other = tb ?? (wb ? this.readTensor(wb, site) : undefined);
-    const first = ta ?? (wa ? this.readTensor(wa, site) : undefined);
+    if (ta && wb && o === '@') return this.custom.readKernel(wb, ta, site);
+    const other = tb ?? (wb ? this.custom.readTensor(wb, site) : undefined);
+    const first = ta ?? (wa ? this.custom.readTensor(wa, site) : undefined);
     if (first && other) {
       if (o === '+' && ta && tb) return this.applyObject(this.layerObject('add', site), [ta, tb], site);
       if (o === '*' && ta && tb) return this.applyObject(this.layerObject('multiply', site), [ta, tb], site);
@@ -176,72 +178,6 @@ export class KerasHost implements Host {
       if (step) return this.applyObject(this.layerObject(`${o}()`, site, opConfig(step.op, step.args)), [t], site);
     }
     return this.stopOr(site, `\`${site.text}\` on a Keras symbolic tensor is not modelled by memlens yet`);
-  }
-
-  // ------------------------------------------------------------------ custom layers' shapes and weights
-
-  private readonly weights = new WeakMap<Instance, KerasWeight>();
-  private readonly weightsOf = new WeakMap<Instance, Instance[]>();
-  private readonly builtLayers = new WeakSet<Instance>();
-
-  /** `x.shape` of a symbolic tensor: (None, ...) from the graph up to it */
-  private shapeValue(t: SymbolicTensor, site: Node): PyValue {
-    const shape = shapeOf(t);
-    if (typeof shape === 'string') return this.stopOr(site, `\`${site.text}\`: ${shape}`);
-    return { kind: 'tuple', items: [NONE, ...shape.map((d): PyValue => ({ kind: 'int', value: d }))] };
-  }
-
-  private addWeight(owner: Instance, args: CallArgs, site: Node): PyValue {
-    const w = weightOf(args, site, owner);
-    if (typeof w === 'string') {
-      const reason = `${w}; the layer's weights are not known`;
-      if (!this.poisoned.has(owner)) this.poisoned.set(owner, { node: site, reason });
-      return unknown(site, reason);
-    }
-    const inst: Instance = { kind: 'instance', cls: this.weightClass, attrs: new Map() };
-    this.weights.set(inst, w);
-    const list = this.weightsOf.get(owner) ?? [];
-    list.push(inst);
-    this.weightsOf.set(owner, list);
-    return inst;
-  }
-
-  private readonly weightClass = CLASS('Variable');
-
-  private readTensor(w: KerasWeight, site: Node): SymbolicTensor {
-    if (w.kernel) throw new TraceStop(site, 'a weight read both as a matmul kernel and as a tensor is not modelled by memlens yet');
-    return { kind: 'tensor', serial: this.serial++, producer: { kind: 'apply', layer: tensorLayer(w, (type, config) => this.layerObject(type, w.node, config)), inputs: [], site } };
-  }
-
-  private readKernel(w: KerasWeight, x: SymbolicTensor, site: Node): PyValue {
-    if (w.tensor) return this.stopOr(site, 'a weight read both as a matmul kernel and as a tensor is not modelled by memlens yet');
-    if (w.shape.length !== 2) return this.stopOr(site, `\`${site.text}\`: a matrix product with a ${w.shape.length}-D weight is not modelled by memlens yet`);
-    const shape = shapeOf(x);
-    if (typeof shape !== 'string' && shape[shape.length - 1] !== w.shape[0]) {
-      this.diagnostics.push({ node: site, message: `\`${site.text}\`: the input's last axis is ${shape[shape.length - 1]}, the weight [${w.shape.join(', ')}] needs ${w.shape[0]} (TensorFlow raises)`, error: true });
-      return this.stopOr(site, 'the matrix product does not fit');
-    }
-    return this.applyObject(kernelLayer(w, (type, config) => this.layerObject(type, w.node, config)), [x], site);
-  }
-
-  /** Keras calls a layer's own build(input_shape) once, before its first call() */
-  private buildOnce(inst: Instance, args: CallArgs, site: Node): void {
-    if (this.builtLayers.has(inst)) return;
-    this.builtLayers.add(inst);
-    const found = lookupClassAttr(inst.cls, 'build');
-    if (!found || found.value.kind !== 'function') return;
-    const x = args.positional[0] ?? args.keywords.get('inputs');
-    const ts = this.symbolicArgs(x);
-    if (!ts) throw new TraceStop(site, `the input shape ${inst.cls.name}.build() gets is not known`);
-    const shapes = ts.map((t) => this.shapeValue(t, site));
-    const inputShape = x?.kind === 'instance' ? shapes[0]! : { kind: 'list' as const, items: shapes };
-    this.interp.callFunction({ ...found.value, self: inst }, { positional: [inputShape], keywords: new Map() }, site);
-  }
-
-  /** every weight a layer made must be read by its call(): memlens counts weights through the ops that read them */
-  private checkWeightsRead(inst: Instance, site: Node): void {
-    const unread = (this.weightsOf.get(inst) ?? []).map((w) => this.weights.get(w)!).find((w) => !w.read);
-    if (unread) throw new TraceStop(unread.node, `${inst.cls.name}.call() does not read the weight made at \`${unread.node.text}\` (Keras counts it; memlens counts weights through the ops that read them)`);
   }
 
   call(callee: PyValue, args: CallArgs, site: Node): PyValue | undefined {
@@ -299,15 +235,24 @@ export class KerasHost implements Host {
     return mro(cls).includes(this.layerBase);
   }
 
+  nextSerial(): number {
+    return this.serial++;
+  }
+
+  /** the layer's weights are not known: the model holding it gets no figure */
+  poison(layer: Instance, node: Node, reason: string): void {
+    if (!this.poisoned.has(layer)) this.poisoned.set(layer, { node, reason });
+  }
+
   /** inside call(), what memlens cannot follow stops the model there; elsewhere it is an unknown */
-  private stopOr(site: Node, reason: string): PyValue {
+  stopOr(site: Node, reason: string): PyValue {
     if (this.calling > 0) throw new TraceStop(site, reason);
     return unknown(site, reason);
   }
 
   // ------------------------------------------------------------------ layers and tensors
 
-  private layerObject(type: string, site: Node, config: LayerObject['config'] = { kind: 'object', props: new Map(), nodes: new Map() }): LayerObject {
+  layerObject(type: string, site: Node, config: LayerObject['config'] = { kind: 'object', props: new Map(), nodes: new Map() }): LayerObject {
     return { kind: 'layer', serial: this.serial++, type, config, site, configNode: site.childForFieldName('arguments') ?? undefined, keras: true };
   }
 
@@ -383,7 +328,7 @@ export class KerasHost implements Host {
   }
 
   /** the symbolic tensors a layer is called on: one, or a list for merge layers */
-  private symbolicArgs(x: PyValue | undefined): SymbolicTensor[] | undefined {
+  symbolicArgs(x: PyValue | undefined): SymbolicTensor[] | undefined {
     if (x?.kind === 'instance') {
       const t = this.symbolic.get(x);
       return t ? [t] : undefined;
@@ -394,7 +339,7 @@ export class KerasHost implements Host {
     return ts.every((t) => t !== undefined) ? (ts as SymbolicTensor[]) : undefined;
   }
 
-  private applyObject(layer: LayerObject, inputs: readonly SymbolicTensor[], site: Node): PyValue {
+  applyObject(layer: LayerObject, inputs: readonly SymbolicTensor[], site: Node): PyValue {
     return this.tensor({ kind: 'tensor', serial: this.serial++, producer: { kind: 'apply', layer, inputs, site } });
   }
 
@@ -417,12 +362,12 @@ export class KerasHost implements Host {
   private applyOp(path: string, args: CallArgs, site: Node): PyValue | undefined {
     // tf.matmul(x, self.w): the weight as a dense kernel
     const [a, b] = [args.positional[0] ?? args.keywords.get('a'), args.positional[1] ?? args.keywords.get('b')];
-    const kernel = path.endsWith('.matmul') && b?.kind === 'instance' ? this.weights.get(b) : undefined;
+    const kernel = path.endsWith('.matmul') ? this.custom.weight(b) : undefined;
     const x = a?.kind === 'instance' ? this.symbolic.get(a) : undefined;
-    if (kernel && x && args.keywords.size === 0) return this.readKernel(kernel, x, site);
+    if (kernel && x && args.keywords.size === 0) return this.custom.readKernel(kernel, x, site);
     const r = kerasOp(path, args, (v) => {
-      const w = v?.kind === 'instance' ? this.weights.get(v) : undefined;
-      return w ? [this.readTensor(w, site)] : this.symbolicArgs(v);
+      const w = this.custom.weight(v);
+      return w ? [this.custom.readTensor(w, site)] : this.symbolicArgs(v);
     });
     if (r === undefined) return undefined;
     if (typeof r === 'string') return this.stopOr(site, `\`${site.text}\`: ${r}`);
@@ -599,11 +544,11 @@ export class KerasHost implements Host {
     if (!found || found.value.kind !== 'function') throw new TraceStop(site, `${inst.cls.name} has no call() memlens can follow`);
     this.calling++;
     try {
-      const first = !this.builtLayers.has(inst);
-      this.buildOnce(inst, args, site);
+      const first = !this.custom.isBuilt(inst);
+      this.custom.buildOnce(inst, args, site);
       const r = this.interp.callFunction({ ...found.value, self: inst }, args, site);
       if (isUnknown(r)) throw new TraceStop(r.node, r.reason);
-      if (first) this.checkWeightsRead(inst, site);
+      if (first) this.custom.checkWeightsRead(inst, site);
       return r;
     } finally {
       this.calling--;
