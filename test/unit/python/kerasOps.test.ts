@@ -131,6 +131,37 @@ model = keras.Model(x, Gate(6)(x))
 `);
     assert.deepEqual([r.trainable, r.nonTrainable, r.ops], [12, 6, ['input[6]', 'param[6]', 'mul[6]', 'scale[6]', 'dense[2]']]);
   });
+  it("a build() that calls super().build(input_shape); a model's own build() run by model.build(shape)", () => {
+    const layer = totals(`
+class Linear(layers.Layer):
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+    def build(self, input_shape):
+        self.w = self.add_weight(name="w", shape=(input_shape[-1], self.units), initializer="glorot_uniform")
+        super().build(input_shape)
+    def call(self, x):
+        return ops.matmul(x, self.w)
+x = keras.Input((3,))
+model = keras.Model(x, Linear()(x))
+`);
+    assert.deepEqual([layer.trainable, layer.ops], [12, ['input[3]', 'dense[4]']]);
+    const model = totals(`
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.d = layers.Dense(4)
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(4,))
+        super().build(input_shape)
+    def call(self, x):
+        return self.d(x) * self.scale
+net = Net()
+net.build((None, 3))
+`);
+    // dense 3*4+4, scale 4
+    assert.deepEqual([model.trainable, model.ops], [20, ['input[3]', 'dense[4]', 'param[4]', 'mul[4]']]);
+  });
   it('x.shape is (None, ...) from the graph before it', () => {
     const r = totals(`
 class Flat(layers.Layer):

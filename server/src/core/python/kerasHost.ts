@@ -110,12 +110,12 @@ export class KerasHost implements Host {
     if (obj.kind === 'namespace' && isKerasPath(obj.path)) return this.namespaceMember(obj.path, name, site);
     if (obj.kind === 'namespace' && isExampleFactory(`${obj.path}.${name}`)) return this.exampleFactory(`${obj.path}.${name}`);
     if (obj.kind === 'instance') {
+      if (name === 'add_weight' && this.isKerasSubclass(obj.cls)) return builtin(name, (args, s) => this.custom.addWeight(obj, args, s));
       const model = this.modelOf.get(obj);
       if (model) return modelMember(this, model, name, site);
       const t = this.symbolic.get(obj);
       if (t && name === 'shape') return this.custom.shapeValue(t, site);
       if (t) return unknown(site, `\`.${name}\` of a Keras symbolic tensor is not modelled by memlens`);
-      if (name === 'add_weight' && this.isKerasSubclass(obj.cls)) return builtin(name, (args, s) => this.custom.addWeight(obj, args, s));
       if (this.custom.weight(obj)) return unknown(site, `\`.${name}\` of a Keras weight is not modelled by memlens`);
       if (this.layerObjects.has(obj) || this.broken.has(obj) || this.isKerasSubclass(obj.cls)) return unknown(site, `\`.${name}\` of a Keras layer is not modelled by memlens`);
     }
@@ -445,7 +445,11 @@ export class KerasHost implements Host {
   /** class Net(keras.Model) / class Block(layers.Layer): __init__ runs as Python, call() when it is called */
   private newSubclass(cls: ClassValue, args: CallArgs, site: Node): PyValue {
     const inst: Instance = { kind: 'instance', cls, attrs: new Map() };
-    if (mro(cls).includes(this.modelBase)) this.newModel('subclassed', inst, site);
+    if (mro(cls).includes(this.modelBase)) {
+      const model = this.newModel('subclassed', inst, site);
+      // model.build(shape) is Keras' (which then runs the class's own build() before call()), not the class's alone
+      if (lookupClassAttr(cls, 'build')?.value.kind === 'function') inst.attrs.set('build', modelMember(this, model, 'build', site));
+    }
     const builtinBase = mro(cls).find((c) => this.layerClasses.get(c.name) === c || c === this.sequentialClass);
     if (builtinBase) {
       this.poisoned.set(inst, { node: site, reason: `a subclass of keras ${builtinBase.name} is not followed by memlens yet` });
