@@ -72,6 +72,71 @@ function kerasText() {
   });
 }
 
+/** keras_nested.py: each model that uses another as a layer; tf.js applies a LayersModel to a symbolic tensor the same way */
+function kerasNested() {
+  const inputs = tf.input({ shape: [28, 28, 1] });
+  let x = L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(inputs);
+  x = L.maxPooling2d({ poolSize: 2 }).apply(x);
+  x = L.flatten().apply(x);
+  const encoder = tf.model({ inputs, outputs: L.dense({ units: 32 }).apply(x) });
+  const decoder = tf.sequential({
+    layers: [
+      L.dense({ units: 14 * 14 * 8, activation: 'relu', inputShape: [32] }),
+      L.reshape({ targetShape: [14, 14, 8] }),
+      L.upSampling2d({ size: [2, 2] }), // Keras' size=2; tf.js needs the pair
+      L.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid' }),
+    ],
+  });
+  const image = tf.input({ shape: [28, 28, 1] });
+  const model = tf.model({ inputs: image, outputs: decoder.apply(encoder.apply(image)) });
+  const left = tf.input({ shape: [28, 28, 1] });
+  const right = tf.input({ shape: [28, 28, 1] });
+  const pair = L.concatenate().apply([encoder.apply(left), encoder.apply(right)]);
+  const siamese = tf.model({ inputs: [left, right], outputs: L.dense({ units: 1, activation: 'sigmoid' }).apply(pair) });
+  // Keras builds the inner block on the outer model's (None, 20); tf.js needs that shape on its first layer
+  const block = tf.sequential({ layers: [L.dense({ units: 64, activation: 'relu', inputShape: [20] }), L.dropout({ rate: 0.2 })] });
+  const stacked = tf.sequential({ layers: [block, L.dense({ units: 10 })] });
+  return { model, siamese, stacked };
+}
+
+/** keras_functional_subclass.py: the graph its __init__ hands to super().__init__ */
+function kerasFunctionalSubclass() {
+  const inputs = tf.input({ shape: [32, 32, 3] });
+  let x = L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }).apply(inputs);
+  x = L.batchNormalization({}).apply(x);
+  x = L.globalAveragePooling2d({}).apply(x);
+  return { model: tf.model({ inputs, outputs: L.dense({ units: 5, activation: 'softmax' }).apply(x) }) };
+}
+
+/**
+ * keras_preprocessing.py without what tf.js lacks: the random augmentations (Keras: no weights,
+ * identity at inference) and Conv2D's groups (tf.js ignores the option; see the test)
+ */
+function kerasPreprocessing() {
+  // tf.js 4.22's preprocessing layers report wrong symbolic shapes inside a model: they run eagerly on a sample instead
+  const pre = [L.rescaling({ scale: 1 / 255 }), L.centerCrop({ height: 32, width: 30 }), L.resizing({ height: 24, width: 24 })];
+  const run = (x) => pre.reduce((t, layer) => layer.apply(t), x);
+  const cnn = tf.sequential({
+    layers: [
+      L.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [24, 24, 3] }),
+      // ungrouped here: the test swaps its 3*3*16*32 + 32 for Keras' grouped 3*3*(16/4)*32 + 32
+      L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
+      L.globalAveragePooling2d({}),
+      L.dense({ units: 10 }),
+    ],
+  });
+  const weights = (key) => [...pre.flatMap((l) => l[key]), ...cnn[key]];
+  const composite = (f) => ({ inputs: [{ shape: [null, 40, 50, 3] }], trainableWeights: weights('trainableWeights'), nonTrainableWeights: weights('nonTrainableWeights'), predict: f });
+  return { model: composite(([x]) => cnn.predict(run(x))) };
+}
+
+/** fixtures whose models nest others: totals and each output's shape, measured by a run (the layers of a nested model are the inner model's) */
+const WHOLE = {
+  'keras_nested.py': kerasNested,
+  'keras_functional_subclass.py': kerasFunctionalSubclass,
+  'keras_preprocessing.py': kerasPreprocessing,
+};
+
 const MODELS = {
   'keras_cnn.py': { graph: 'model', build: kerasCnn },
   'keras_residual.py': { graph: 'model', build: kerasResidual },
@@ -99,6 +164,17 @@ for (const [file, { graph, build }] of Object.entries(MODELS)) {
   const model = build();
   out.models[file] = { graph, ...describeModel(model) };
   model.dispose();
+}
+out.whole = {};
+for (const [file, build] of Object.entries(WHOLE)) {
+  out.whole[file] = {};
+  for (const [graph, model] of Object.entries(build())) {
+    // run on one zero sample: tf.js' symbolic shapes lose sizes through a nested Sequential
+    const xs = model.inputs.map((t) => tf.zeros([1, ...t.shape.slice(1)]));
+    const ys = [model.predict(xs)].flat();
+    const shapes = ys.map((y) => y.shape.slice(1));
+    out.whole[file][graph] = { trainable: count(model.trainableWeights), nonTrainable: count(model.nonTrainableWeights), outputs: shapes };
+  }
 }
 writeFileSync(OUT, `${JSON.stringify(out, null, 1)}\n`);
 console.log(`wrote ${OUT}: ${Object.entries(out.models).map(([f, m]) => `${f} ${m.trainable}+${m.nonTrainable}`).join(', ')}`);

@@ -16,6 +16,7 @@ import { poolOps } from './pool';
 import { rnnOps } from './rnn';
 import { shapeOps } from './shape';
 import { lossOps, tensorOps } from './tensor';
+import { preprocessingOps } from './preprocessing';
 
 export const ALL_OPS: readonly OpSpec[] = [
   ...ioOps,
@@ -35,6 +36,7 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...bilinearOps,
   ...powerPoolOps,
   ...attentionOps,
+  ...preprocessingOps,
 ];
 
 const byName = new Map<string, OpSpec>();

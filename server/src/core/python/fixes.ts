@@ -8,6 +8,7 @@ import { rangeOfNode } from '../tfjs/graphs';
 import { parseDocument } from '../tfjs/parse';
 import { copyTree, type SyntaxNode as Node } from '../tfjs/syntax';
 import type { PythonAnalysis } from './analysis';
+import type { KerasBatchSite } from './kerasExamples';
 
 /** torch.nn.functional calls that take `inplace=` */
 const FUNCTIONAL_INPLACE = /(^|\.)(relu|relu6|leaky_relu|elu|selu|celu|hardtanh|silu|hardswish|mish|dropout|dropout1d|dropout2d|dropout3d|alpha_dropout|threshold)$/;
@@ -71,6 +72,31 @@ function inplaceEdits(text: string, sites: readonly SourceRange[], analysis: Fro
   return [...edits.values()];
 }
 
+/**
+ * A Keras model's batch: fit / predict's `batch_size=` (replaced, or added to the call), and the
+ * example array's first axis when it holds fewer samples than the new batch (Keras' batch is
+ * min(batch_size, samples)); a direct call's batch is its example's first axis alone.
+ */
+function kerasBatchEdits(site: KerasBatchSite, batch: number): TextEdit[] | undefined {
+  const edits: TextEdit[] = [];
+  const example = site.example;
+  if (site.call) {
+    if ('unknown' in site.call) return undefined;
+    if ('literal' in site.call) edits.push({ range: rangeOfNode(site.call.literal), newText: String(batch) });
+    else {
+      const args = site.call.argumentsNode;
+      const end = rangeOfNode(args).end;
+      const at = { line: end.line, character: end.character - 1 };
+      const given = args.namedChildren.filter((a) => a.type !== 'comment');
+      edits.push({ range: { start: at, end: at }, newText: `${given.length > 0 ? ', ' : ''}batch_size=${batch}` });
+    }
+    if (!example || example.samples >= batch) return edits;
+  } else if (!example) return undefined;
+  if (!example.firstNode) return undefined;
+  edits.push({ range: rangeOfNode(example.firstNode), newText: String(batch) });
+  return edits;
+}
+
 export function pythonFixEdits(text: string, fix: FixSpec, analysis: FrontendResult): readonly TextEdit[] | undefined {
   switch (fix.kind) {
     case 'inplace':
@@ -78,7 +104,9 @@ export function pythonFixEdits(text: string, fix: FixSpec, analysis: FrontendRes
     case 'batch': {
       if (!isPythonAnalysis(analysis)) return undefined;
       const trace = analysis.traces.find((t) => t.name === fix.model);
-      return trace?.batchNode ? [{ range: rangeOfNode(trace.batchNode), newText: String(fix.batch) }] : undefined;
+      if (trace) return trace.batchNode ? [{ range: rangeOfNode(trace.batchNode), newText: String(fix.batch) }] : undefined;
+      const keras = analysis.kerasBatchSites?.find((s) => s.model === fix.model);
+      return keras ? kerasBatchEdits(keras, fix.batch) : undefined;
     }
     default:
       // precision, checkpointing and statement removal have no one-line Python form memlens can write yet

@@ -166,6 +166,7 @@ function mergeFragments(parts: readonly PythonAnalysis[]): PythonAnalysis {
     blocks: [],
     traces: parts.flatMap((p) => p.traces),
     modules: parts.flatMap((p) => p.modules),
+    kerasBatchSites: parts.flatMap((p) => p.kerasBatchSites ?? []),
   };
 }
 
@@ -274,15 +275,17 @@ function evaluate(root: Node, usesKeras: boolean, statements: readonly Node[], p
       ...(poisoned ? {} : pragmaFix(root, m.instance.cls.name, host.inputGuess(m.instance))),
     });
   });
+  let kerasBatchSites: PythonAnalysis['kerasBatchSites'];
   if (keras) {
     const k = kerasGraphs(keras, options.defaults, options.overrides, (n) => n.anchor.doc === root.anchor.doc, graphs.length);
     graphs.push(...k.graphs);
     refs.push(...k.refs);
     diagnostics.push(...k.diagnostics);
+    kerasBatchSites = k.batchSites;
   }
   const outline: OutlineSymbol[] = graphs.map((g) => ({ name: g.name, kind: 'model', range: g.range, selectionRange: g.nameRange, detail: `${g.ops.length} ops`, children: [] }));
   for (const [node, note] of host.versionNotes) if (node.anchor.doc === root.anchor.doc) refs.push({ range: rangeOfNode(node), kind: 'note', name: 'torch version', isDefinition: false, note });
-  return { analysis: { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules }, reads };
+  return { analysis: { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules, ...(kerasBatchSites ? { kerasBatchSites } : {}) }, reads };
 }
 
 function paramsSentence(c: ReturnType<typeof countParameters>): string {

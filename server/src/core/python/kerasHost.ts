@@ -7,44 +7,22 @@ import type { LayerObject, SymbolicTensor, Value } from '../tfjs/values';
 import { declaredInputShape } from '../tfjs/layers';
 import { builtin } from './builtins';
 import type { Host, Interpreter } from './interpreter';
+import { exampleOf, isExampleFactory, type ExampleTensor } from './kerasExamples';
+import { layersOf, replayGraph } from './kerasNested';
+import { kerasOp } from './kerasOps';
+import { modelMember } from './kerasMembers';
+import { callInputs, isKerasPath, normalize } from './kerasCalls';
+import { isFunctional, type KerasDiagnostic, type KerasModel } from './kerasTypes';
+import { CustomLayers } from './kerasWeights';
+import { opConfig } from '../tfjs/layerConfig';
 import { KERAS_LAYERS, KERAS_MERGE_FUNCTIONS, kerasConfig, toValue } from './kerasNames';
 import type { TorchHost } from './torchHost';
 import { TraceStop } from './trace';
-import { describe, intOf, isUnknown, iterate, lookupClassAttr, mro, NONE, unknown, type CallArgs, type ClassValue, type Instance, type PyValue, type Scope } from './values';
+import { describe, isUnknown, iterate, lookupClassAttr, mro, NONE, unknown, type CallArgs, type ClassValue, type Instance, type PyValue, type Scope } from './values';
 
 /** `import keras`, `from tensorflow import keras`, `import tensorflow as tf` */
 export function mentionsKeras(text: string): boolean {
   return /^\s*(import|from)\s+(keras|tensorflow)\b/m.test(text);
-}
-
-export interface KerasModel {
-  readonly style: 'sequential' | 'functional' | 'subclassed';
-  readonly instance: Instance;
-  /** the constructor call */
-  readonly site: Node;
-  /** Sequential: its layers in order, with the expression that gave each */
-  readonly layers: { value: PyValue; node: Node }[];
-  /** functional: keras.Model(inputs, outputs) */
-  inputs?: PyValue;
-  outputs?: PyValue;
-  name?: { node: Node; scope: Scope };
-  /** model.build(shape), or the model called on an example tensor: the per-sample input shape */
-  inputShape?: { shape: Value; node: Node };
-  /** subclassed: call() followed on a symbolic input */
-  traced?: { inputs: SymbolicTensor[]; outputs: PyValue };
-  stopped?: { node: Node; reason: string };
-  optimizer?: { value: PyValue; node: Node };
-  compiled?: Node;
-  fit?: { batch?: { value: PyValue; node: Node }; node: Node };
-  /** the first dimension of the example tensor the model was called on */
-  exampleBatch?: number;
-  /** applied to a symbolic tensor inside another model */
-  nested?: true;
-}
-
-interface ExampleTensor {
-  readonly dims: readonly PyValue[];
-  readonly node: Node;
 }
 
 /** a layer object whose constructor memlens could not follow: the reason, where */
@@ -53,16 +31,10 @@ interface BrokenLayer {
   readonly reason: string;
 }
 
-export interface KerasDiagnostic {
-  readonly node: Node;
-  readonly message: string;
-  readonly error: boolean;
-}
-
 const CLASS = (name: string, bases: readonly ClassValue[] = []): ClassValue => ({ kind: 'class', name, bases, attrs: new Map(), isModule: false });
 
 export class KerasHost implements Host {
-  private interp!: Interpreter;
+  interp!: Interpreter;
   readonly models: KerasModel[] = [];
   readonly diagnostics: KerasDiagnostic[] = [];
   readonly tensorNames = new Map<number, { name: string; node: Node }>();
@@ -90,9 +62,23 @@ export class KerasHost implements Host {
   /** subclass constructors running: an unknown branch in one stops its model */
   private readonly constructing: Instance[] = [];
   private readonly poisoned = new WeakMap<Instance, { node: Node; reason: string }>();
+  /** custom layers' shapes, build() and weights */
+  private readonly custom = new CustomLayers(this);
 
   constructor(private readonly torch: TorchHost) {
     this.layerBase.attrs.set('__init__', builtin('Layer.__init__', () => NONE));
+    // super().__init__(inputs=..., outputs=...) in a subclass: a functional model built in a class
+    this.modelBase.attrs.set('__init__', builtin('Model.__init__', (args, site) => {
+      const inst = this.constructing[this.constructing.length - 1];
+      const model = inst ? this.modelOf.get(inst) : undefined;
+      const inputs = args.positional[0] ?? args.keywords.get('inputs');
+      const outputs = args.positional[1] ?? args.keywords.get('outputs');
+      if (model && (inputs || outputs)) {
+        model.inputs = inputs ?? unknown(site, 'keras.Model needs inputs');
+        model.outputs = outputs ?? unknown(site, 'keras.Model needs outputs');
+      }
+      return NONE;
+    }));
   }
 
   attach(interp: Interpreter): void {
@@ -122,10 +108,15 @@ export class KerasHost implements Host {
 
   getAttr(obj: PyValue, name: string, site: Node): PyValue | undefined {
     if (obj.kind === 'namespace' && isKerasPath(obj.path)) return this.namespaceMember(obj.path, name, site);
+    if (obj.kind === 'namespace' && isExampleFactory(`${obj.path}.${name}`)) return this.exampleFactory(`${obj.path}.${name}`);
     if (obj.kind === 'instance') {
+      if (name === 'add_weight' && this.isKerasSubclass(obj.cls)) return builtin(name, (args, s) => this.custom.addWeight(obj, args, s));
       const model = this.modelOf.get(obj);
-      if (model) return this.modelMember(model, name, site);
-      if (this.symbolic.has(obj)) return unknown(site, `\`.${name}\` of a Keras symbolic tensor is known only once the graph is built; memlens does not read it`);
+      if (model) return modelMember(this, model, name, site);
+      const t = this.symbolic.get(obj);
+      if (t && name === 'shape') return this.custom.shapeValue(t, site);
+      if (t) return unknown(site, `\`.${name}\` of a Keras symbolic tensor is not modelled by memlens`);
+      if (this.custom.weight(obj)) return unknown(site, `\`.${name}\` of a Keras weight is not modelled by memlens`);
       if (this.layerObjects.has(obj) || this.broken.has(obj) || this.isKerasSubclass(obj.cls)) return unknown(site, `\`.${name}\` of a Keras layer is not modelled by memlens`);
     }
     return this.torch.getAttr(obj, name, site);
@@ -166,9 +157,27 @@ export class KerasHost implements Host {
     const ta = a.kind === 'instance' ? this.symbolic.get(a) : undefined;
     const tb = b.kind === 'instance' ? this.symbolic.get(b) : undefined;
     if (!ta && !tb) return this.torch.binary(op, a, b, site);
-    const merge = op === '+' || op === '+=' ? 'add' : op === '*' || op === '*=' ? 'multiply' : undefined;
-    if (!ta || !tb || !merge) return this.stopOr(site, `\`${site.text}\` on a Keras symbolic tensor is not modelled by memlens yet (only + and * of two tensors)`);
-    return this.applyObject(this.layerObject(merge, site), [ta, tb], site);
+    const o = op.replace(/=$/, '');
+    const wb = this.custom.weight(b);
+    const wa = this.custom.weight(a);
+    // x @ w: the weight as a dense kernel
+    if (ta && wb && o === '@') return this.custom.readKernel(wb, ta, site);
+    const other = tb ?? (wb ? this.custom.readTensor(wb, site) : undefined);
+    const first = ta ?? (wa ? this.custom.readTensor(wa, site) : undefined);
+    if (first && other) {
+      if (o === '+' && ta && tb) return this.applyObject(this.layerObject('add', site), [ta, tb], site);
+      if (o === '*' && ta && tb) return this.applyObject(this.layerObject('multiply', site), [ta, tb], site);
+      const fn = { '+': 'add_broadcast', '*': 'mul', '-': 'sub', '/': 'div', '@': 'matmul' }[o];
+      if (fn) return this.applyObject(this.layerObject(`${o}()`, site, opConfig(fn, {})), [first, other], site);
+    }
+    // a tensor and a number: x * 0.5, x / 2, x + 1, x - 1 (one new tensor each)
+    const t = ta ?? tb!;
+    const n = (ta ? b : a).kind === 'int' || (ta ? b : a).kind === 'float' ? ((ta ? b : a) as { value: number }).value : undefined;
+    if (n !== undefined && !(first && other)) {
+      const step: { op: string; args: Record<string, number> } | undefined = o === '*' ? { op: 'scale', args: { factor: n } } : o === '/' && ta && n !== 0 ? { op: 'scale', args: { factor: 1 / n } } : o === '+' ? { op: 'shift', args: { value: n } } : o === '-' && ta ? { op: 'shift', args: { value: -n } } : undefined;
+      if (step) return this.applyObject(this.layerObject(`${o}()`, site, opConfig(step.op, step.args)), [t], site);
+    }
+    return this.stopOr(site, `\`${site.text}\` on a Keras symbolic tensor is not modelled by memlens yet`);
   }
 
   call(callee: PyValue, args: CallArgs, site: Node): PyValue | undefined {
@@ -187,7 +196,7 @@ export class KerasHost implements Host {
       if (this.modelOf.has(callee) || this.isKerasSubclass(callee.cls)) return this.callModel(callee, args, site);
       if (this.symbolic.has(callee)) return this.stopOr(site, 'a Keras tensor is not callable');
     }
-    if (callee.kind === 'namespace' && isKerasPath(callee.path)) return this.stopOr(site, `\`${callee.path}\` is not modelled by memlens yet`);
+    if (callee.kind === 'namespace' && isKerasPath(callee.path)) return this.applyOp(callee.path, args, site) ?? this.stopOr(site, `\`${callee.path}\` is not modelled by memlens yet`);
     return this.torch.call(callee, args, site);
   }
 
@@ -195,7 +204,7 @@ export class KerasHost implements Host {
 
   private namespaceMember(path: string, name: string, site: Node): PyValue {
     const full = normalize(`${path}.${name}`);
-    const inLayers = path === 'keras.layers';
+    const inLayers = path === 'keras.layers' || path === 'keras.layers.experimental.preprocessing';
     if (path === 'keras' || path === 'keras.models') {
       if (name === 'Sequential') return this.sequentialClass;
       if (name === 'Model') return this.modelBase;
@@ -212,8 +221,7 @@ export class KerasHost implements Host {
       if (/^[A-Z]/.test(name)) return unknown(site, `keras.layers.${name} is not modelled by memlens yet`);
     }
     if (path === 'keras.optimizers') return builtin(full, (args) => this.newOptimizer(name, args));
-    if (path === 'tensorflow' && (name === 'zeros' || name === 'ones')) return builtin(full, (args, s) => this.newExample(args, s));
-    if (path === 'tensorflow.random' && (name === 'normal' || name === 'uniform')) return builtin(full, (args, s) => this.newExample(args, s));
+    if (isExampleFactory(full)) return this.exampleFactory(full);
     return { kind: 'namespace', path: full };
   }
 
@@ -227,16 +235,25 @@ export class KerasHost implements Host {
     return mro(cls).includes(this.layerBase);
   }
 
+  nextSerial(): number {
+    return this.serial++;
+  }
+
+  /** the layer's weights are not known: the model holding it gets no figure */
+  poison(layer: Instance, node: Node, reason: string): void {
+    if (!this.poisoned.has(layer)) this.poisoned.set(layer, { node, reason });
+  }
+
   /** inside call(), what memlens cannot follow stops the model there; elsewhere it is an unknown */
-  private stopOr(site: Node, reason: string): PyValue {
+  stopOr(site: Node, reason: string): PyValue {
     if (this.calling > 0) throw new TraceStop(site, reason);
     return unknown(site, reason);
   }
 
   // ------------------------------------------------------------------ layers and tensors
 
-  private layerObject(type: string, site: Node, config: LayerObject['config'] = { kind: 'object', props: new Map(), nodes: new Map() }): LayerObject {
-    return { kind: 'layer', serial: this.serial++, type, config, site, configNode: site.childForFieldName('arguments') ?? undefined };
+  layerObject(type: string, site: Node, config: LayerObject['config'] = { kind: 'object', props: new Map(), nodes: new Map() }): LayerObject {
+    return { kind: 'layer', serial: this.serial++, type, config, site, configNode: site.childForFieldName('arguments') ?? undefined, keras: true };
   }
 
   /**
@@ -257,6 +274,8 @@ export class KerasHost implements Host {
       }
       const model = this.modelOf.get(v);
       for (const entry of model?.layers ?? []) visit(entry.value, own, seen);
+      const io = model && isFunctional(model) ? this.functionalIO(model) : undefined;
+      if (io && typeof io !== 'string') for (const l of layersOf(io.outputs)) visit(this.layerInstanceOf.get(l) ?? NONE, own, seen);
       if (this.isKerasSubclass(v.cls) && !layer) for (const [k, a] of v.attrs) if (k !== 'trainable') visit(a, own, seen);
     };
     for (const inst of this.layerInstances) visit(inst, undefined, new Set());
@@ -264,6 +283,7 @@ export class KerasHost implements Host {
   }
 
   private readonly layerInstances: Instance[] = [];
+  private readonly layerInstanceOf = new WeakMap<LayerObject, Instance>();
 
   private newLayer(cls: ClassValue, args: CallArgs, site: Node): PyValue {
     const spec = KERAS_LAYERS.get(cls.name)!;
@@ -274,7 +294,9 @@ export class KerasHost implements Host {
       this.broken.set(inst, { node: converted.node, reason: converted.message });
       return inst;
     }
-    this.layerObjects.set(inst, this.layerObject(spec.type, site, converted.config));
+    const object = this.layerObject(spec.type, site, converted.config);
+    this.layerObjects.set(inst, object);
+    this.layerInstanceOf.set(object, inst);
     this.layerInstances.push(inst);
     return inst;
   }
@@ -306,7 +328,7 @@ export class KerasHost implements Host {
   }
 
   /** the symbolic tensors a layer is called on: one, or a list for merge layers */
-  private symbolicArgs(x: PyValue | undefined): SymbolicTensor[] | undefined {
+  symbolicArgs(x: PyValue | undefined): SymbolicTensor[] | undefined {
     if (x?.kind === 'instance') {
       const t = this.symbolic.get(x);
       return t ? [t] : undefined;
@@ -317,21 +339,41 @@ export class KerasHost implements Host {
     return ts.every((t) => t !== undefined) ? (ts as SymbolicTensor[]) : undefined;
   }
 
-  private applyObject(layer: LayerObject, inputs: readonly SymbolicTensor[], site: Node): PyValue {
+  applyObject(layer: LayerObject, inputs: readonly SymbolicTensor[], site: Node): PyValue {
     return this.tensor({ kind: 'tensor', serial: this.serial++, producer: { kind: 'apply', layer, inputs, site } });
   }
 
   private applyLayer(layer: Instance, args: CallArgs, site: Node): PyValue {
     const broken = this.broken.get(layer);
     if (broken) return this.stopOr(broken.node, broken.reason);
-    const x = args.positional[0] ?? args.keywords.get('inputs');
+    const object = this.layerObjects.get(layer)!;
+    const x = callInputs(object.type, args);
+    if (typeof x === 'string') return this.stopOr(site, `\`${site.text}\`: ${x}`);
     const inputs = this.symbolicArgs(x);
     if (!inputs) {
       const missing = x && (isUnknown(x) ? x : (iterate(x) ?? []).find(isUnknown));
       if (missing) return this.stopOr(missing.node, missing.reason);
       return this.stopOr(site, x && x.kind === 'instance' && this.examples.has(x) ? 'a layer called on a concrete tensor is computed at run time' : `the input of \`${site.text}\` is not a Keras tensor memlens follows`);
     }
-    return this.applyObject(this.layerObjects.get(layer)!, inputs, site);
+    return this.applyObject(object, inputs, site);
+  }
+
+  /** tf.nn.relu(x), keras.ops.reshape(x, ...) on Keras tensors: one op (kerasOps.ts); undefined when the function is not one memlens knows */
+  private applyOp(path: string, args: CallArgs, site: Node): PyValue | undefined {
+    // tf.matmul(x, self.w): the weight as a dense kernel
+    const [a, b] = [args.positional[0] ?? args.keywords.get('a'), args.positional[1] ?? args.keywords.get('b')];
+    const kernel = path.endsWith('.matmul') ? this.custom.weight(b) : undefined;
+    const x = a?.kind === 'instance' ? this.symbolic.get(a) : undefined;
+    if (kernel && x && args.keywords.size === 0) return this.custom.readKernel(kernel, x, site);
+    const r = kerasOp(path, args, (v) => {
+      const w = this.custom.weight(v);
+      return w ? [this.custom.readTensor(w, site)] : this.symbolicArgs(v);
+    });
+    if (r === undefined) return undefined;
+    if (typeof r === 'string') return this.stopOr(site, `\`${site.text}\`: ${r}`);
+    const fn = site.childForFieldName('function')?.text ?? path;
+    // the type is how messages name it: `tf.nn.relu()`, never a layer type of the table
+    return this.applyObject(this.layerObject(`${fn}()`, site, opConfig(r.op, r.args)), r.inputs, site);
   }
 
   private mergeFunction(className: string, args: CallArgs, site: Node): PyValue {
@@ -340,14 +382,19 @@ export class KerasHost implements Host {
     return this.applyLayer(layer as Instance, { positional: [args.positional[0] ?? args.keywords.get('inputs') ?? NONE], keywords: new Map() }, site);
   }
 
-  /** tf.zeros((8, 28, 28, 1)), tf.random.normal([8, 28, 28, 1]): an example input, its first axis the batch */
-  private newExample(args: CallArgs, site: Node): PyValue {
-    const shape = args.positional[0] ?? args.keywords.get('shape');
-    const dims = shape ? iterate(shape) : undefined;
-    if (!dims || shape?.kind === 'str') return unknown(site, `the shape of \`${site.text}\` is not known statically`);
-    const inst: Instance = { kind: 'instance', cls: this.exampleClass, attrs: new Map() };
-    this.examples.set(inst, { dims, node: site });
-    return inst;
+  /** tf.zeros((8, 28, 28, 1)), np.random.rand(8, 32): an example input, its first axis the batch */
+  private exampleFactory(path: string): PyValue {
+    return builtin(path, (args, site) => {
+      const example = exampleOf(path, args, site);
+      if (typeof example === 'string') return unknown(site, example);
+      const inst: Instance = { kind: 'instance', cls: this.exampleClass, attrs: new Map() };
+      this.examples.set(inst, example);
+      return inst;
+    });
+  }
+
+  exampleIn(v: PyValue | undefined): ExampleTensor | undefined {
+    return v?.kind === 'instance' ? this.examples.get(v) : undefined;
   }
 
   private newOptimizer(name: string, args: CallArgs): PyValue {
@@ -398,7 +445,11 @@ export class KerasHost implements Host {
   /** class Net(keras.Model) / class Block(layers.Layer): __init__ runs as Python, call() when it is called */
   private newSubclass(cls: ClassValue, args: CallArgs, site: Node): PyValue {
     const inst: Instance = { kind: 'instance', cls, attrs: new Map() };
-    if (mro(cls).includes(this.modelBase)) this.newModel('subclassed', inst, site);
+    if (mro(cls).includes(this.modelBase)) {
+      const model = this.newModel('subclassed', inst, site);
+      // model.build(shape) is Keras' (which then runs the class's own build() before call()), not the class's alone
+      if (lookupClassAttr(cls, 'build')?.value.kind === 'function') inst.attrs.set('build', modelMember(this, model, 'build', site));
+    }
     const builtinBase = mro(cls).find((c) => this.layerClasses.get(c.name) === c || c === this.sequentialClass);
     if (builtinBase) {
       this.poisoned.set(inst, { node: site, reason: `a subclass of keras ${builtinBase.name} is not followed by memlens yet` });
@@ -423,13 +474,16 @@ export class KerasHost implements Host {
     const model = this.modelOf.get(inst);
     const example = x?.kind === 'instance' ? this.examples.get(x) : undefined;
     if (model && example && this.calling === 0) {
-      const dims = example.dims.map(intOf);
-      if (dims.length > 0 && dims[0] !== undefined && dims[0] > 0) model.exampleBatch ??= dims[0];
-      this.giveInput(model, { kind: 'tuple', items: example.dims.slice(1) }, site);
+      model.example ??= example;
+      this.giveInput(model, example, site);
       return unknown(site, 'the output of a Keras model run is computed at run time');
     }
     const symbolic = this.symbolicArgs(x);
     if (!symbolic) return this.stopOr(x && isUnknown(x) ? x.node : site, x && isUnknown(x) ? x.reason : `\`${site.text}\` is not called on a Keras tensor memlens follows`);
+    if (model && isFunctional(model)) {
+      model.nested = true;
+      return this.applyFunctional(model, symbolic, site);
+    }
     if (model?.style === 'subclassed' && this.calling === 0 && !model.traced && !model.stopped && symbolic.every((t) => t.producer.kind === 'input')) {
       // net(keras.Input(shape=...)) at top level builds the model on that input
       try {
@@ -459,8 +513,31 @@ export class KerasHost implements Host {
         this.expanding.delete(model);
       }
     }
-    if (model?.style === 'functional') return this.stopOr(site, 'a functional keras.Model called as a layer is not followed by memlens yet');
     return this.runCall(inst, args, site);
+  }
+
+  /** a functional model's inputs and outputs as symbolic tensors, or why they are not */
+  functionalIO(model: KerasModel): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; list: boolean } | string {
+    const tensors = (v: PyValue | undefined, what: string): SymbolicTensor[] | string => {
+      if (v && isUnknown(v)) return v.reason;
+      const ts = this.symbolicArgs(v);
+      return ts ?? `the ${what} of the model are not Keras tensors memlens follows`;
+    };
+    const inputs = tensors(model.inputs, 'inputs');
+    if (typeof inputs === 'string') return inputs;
+    const outputs = tensors(model.outputs, 'outputs');
+    if (typeof outputs === 'string') return outputs;
+    return { inputs, outputs, list: model.outputs?.kind === 'list' || model.outputs?.kind === 'tuple' };
+  }
+
+  /** `encoder(x)`: the functional model's graph applied to x, its layers (and weights) its own */
+  private applyFunctional(model: KerasModel, given: SymbolicTensor[], site: Node): PyValue {
+    const io = this.functionalIO(model);
+    if (typeof io === 'string') return this.stopOr(site, `${this.describeModel(model)} called as a layer: ${io}`);
+    const outputs = replayGraph(io, given, () => this.serial++);
+    if (typeof outputs === 'string') return this.stopOr(site, `\`${site.text}\`: ${outputs}`);
+    const values = outputs.map((t) => this.tensor(t));
+    return io.list ? { kind: 'list', items: values } : values[0]!;
   }
 
   /** the call() method of a subclassed model or layer, followed as data flow */
@@ -471,21 +548,28 @@ export class KerasHost implements Host {
     if (!found || found.value.kind !== 'function') throw new TraceStop(site, `${inst.cls.name} has no call() memlens can follow`);
     this.calling++;
     try {
+      const first = !this.custom.isBuilt(inst);
+      this.custom.buildOnce(inst, args, site);
       const r = this.interp.callFunction({ ...found.value, self: inst }, args, site);
       if (isUnknown(r)) throw new TraceStop(r.node, r.reason);
+      if (first) this.custom.checkWeightsRead(inst, site);
       return r;
     } finally {
       this.calling--;
     }
   }
 
-  /** model.build(shape) or an example call: Sequential keeps the shape, a subclassed model is traced on it */
-  private giveInput(model: KerasModel, perSample: PyValue, node: Node): void {
-    if (model.inputShape || model.traced || model.stopped) return;
-    const shape = toValue(perSample, node, 'input_shape', () => undefined);
-    model.inputShape = { shape, node };
+  /**
+   * model.build(shape) or an example call, fit or predict: Sequential keeps the shape, a subclassed
+   * model is traced on it; the example's dtype is what Keras feeds (`build` has none of its own)
+   */
+  giveInput(model: KerasModel, example: ExampleTensor, node: Node, typed = true): void {
+    if (model.inputShape || model.traced || model.stopped || isFunctional(model)) return;
+    const shape = toValue({ kind: 'tuple', items: example.dims.slice(1) }, node, 'input_shape', () => undefined);
+    const dtype: Value = typed && example.dtype !== 'float32' ? { kind: 'string', value: example.dtype } : { kind: 'null' };
+    model.inputShape = { shape, node, dtype };
     if (model.style !== 'subclassed') return;
-    const input: SymbolicTensor = { kind: 'tensor', serial: this.serial++, producer: { kind: 'input', site: node, shape, dtype: { kind: 'null' } } };
+    const input: SymbolicTensor = { kind: 'tensor', serial: this.serial++, producer: { kind: 'input', site: node, shape, dtype } };
     try {
       const outputs = this.runCall(model.instance, { positional: [this.tensor(input)], keywords: new Map() }, node);
       model.traced = { inputs: [input], outputs };
@@ -493,54 +577,6 @@ export class KerasHost implements Host {
       if (!(e instanceof TraceStop)) throw e;
       model.stopped = { node: e.node, reason: e.reason };
     }
-  }
-
-  private modelMember(model: KerasModel, name: string, site: Node): PyValue {
-    switch (name) {
-      case 'add':
-        if (model.style !== 'sequential') break;
-        return builtin(name, (args, s) => {
-          const v = args.positional[0] ?? args.keywords.get('layer') ?? NONE;
-          const node = s.childForFieldName('arguments')?.namedChildren[0] ?? s;
-          model.layers.push({ value: v, node });
-          return NONE;
-        });
-      case 'compile':
-        return builtin(name, (args, s) => {
-          model.compiled = s;
-          const opt = args.keywords.get('optimizer') ?? args.positional[0];
-          const node = s.childForFieldName('arguments')?.namedChildren.find((n) => n.type === 'keyword_argument' && n.childForFieldName('name')?.text === 'optimizer')?.childForFieldName('value') ?? s;
-          if (opt) model.optimizer = { value: opt, node };
-          return NONE;
-        });
-      case 'fit':
-        return builtin(name, (args, s) => {
-          const batch = args.keywords.get('batch_size') ?? args.positional[2];
-          const node = s.childForFieldName('arguments')?.namedChildren.find((n) => n.type === 'keyword_argument' && n.childForFieldName('name')?.text === 'batch_size')?.childForFieldName('value') ?? s;
-          model.fit = { node: s, ...(batch && batch.kind !== 'none' ? { batch: { value: batch, node } } : {}) };
-          return unknown(s, 'the training history is computed at run time');
-        });
-      case 'build':
-        return builtin(name, (args, s) => {
-          const shape = args.positional[0] ?? args.keywords.get('input_shape');
-          const items = shape ? iterate(shape) : undefined;
-          if (!items || items.length < 1) {
-            this.diagnostics.push({ node: s, message: `the input shape of \`${s.text}\` is not known statically${shape && isUnknown(shape) ? ` (${shape.reason})` : ''}`, error: false });
-            return NONE;
-          }
-          this.giveInput(model, { kind: 'tuple', items: items.slice(1) }, s);
-          return NONE;
-        });
-      case 'summary':
-      case 'save':
-      case 'save_weights':
-      case 'load_weights':
-        return builtin(name, () => NONE);
-      case 'predict':
-      case 'evaluate':
-        return builtin(name, (_args, s) => unknown(s, `model.${name}() is computed at run time`));
-    }
-    return unknown(site, `\`.${name}\` of a Keras model is not modelled by memlens`);
   }
 
   /** a Python value as the tf.js frontend's value: Keras tensors and layers as theirs */
@@ -561,7 +597,7 @@ export class KerasHost implements Host {
       input = leading;
       rest = model.layers.slice(1);
     } else if (model.inputShape) {
-      input = { kind: 'tensor', serial: this.serial++, producer: { kind: 'input', site: model.inputShape.node, shape: model.inputShape.shape, dtype: { kind: 'null' } } };
+      input = { kind: 'tensor', serial: this.serial++, producer: { kind: 'input', site: model.inputShape.node, shape: model.inputShape.shape, dtype: model.inputShape.dtype } };
     } else {
       const layer = first?.kind === 'instance' ? this.layerObjects.get(first) : undefined;
       const declared = layer ? declaredInputShape(layer) : undefined;
@@ -587,13 +623,4 @@ export class KerasHost implements Host {
   describeModel(model: KerasModel): string {
     return model.style === 'subclassed' ? model.instance.cls.name : describe(model.instance).replace(/^a /, '');
   }
-}
-
-/** tensorflow.keras.* and tf.keras.* are keras.* */
-function normalize(path: string): string {
-  return path.replace(/^tensorflow\.keras(?=\.|$)/, 'keras');
-}
-
-function isKerasPath(path: string): boolean {
-  return path === 'keras' || path.startsWith('keras.') || path === 'tensorflow' || path.startsWith('tensorflow.');
 }

@@ -9,9 +9,11 @@ import { TFJS_CODES } from '../tfjs/codes';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import type { ModelObject, Value } from '../tfjs/values';
 import { PY_CODES } from './codes';
-import type { KerasHost, KerasModel } from './kerasHost';
+import { samplesOf, type KerasBatchSite } from './kerasExamples';
+import type { KerasHost } from './kerasHost';
+import { isFunctional, type KerasModel, type RunCall } from './kerasTypes';
 import { camelToSnake } from './kerasNames';
-import { describe, numberOf, type PyValue } from './values';
+import { describe, intOf, numberOf, type PyValue } from './values';
 
 /** Keras' batch when model.fit() is given none */
 export const KERAS_DEFAULT_BATCH = 32;
@@ -21,13 +23,14 @@ export interface KerasResult {
   readonly refs: SourceRef[];
   readonly diagnostics: CoreDiagnostic[];
   readonly built: BuiltModel[];
+  readonly batchSites: KerasBatchSite[];
 }
 
 /** tf.js frontend codes -> the Python frontend's: a layer that does not fit is an error, the rest not understood */
 const ERROR_CODES: ReadonlySet<string> = new Set([TFJS_CODES.shape, TFJS_CODES.invalidConfig]);
 
 export function kerasGraphs(host: KerasHost, defaults: ModelConfig, overrides: ConfigOverrides | undefined, isLocal: (n: Node) => boolean, firstIndex: number): KerasResult {
-  const out: KerasResult = { graphs: [], refs: [], diagnostics: [], built: [] };
+  const out: KerasResult = { graphs: [], refs: [], diagnostics: [], built: [], batchSites: [] };
   const info = (node: Node, message: string, code: string = PY_CODES.unresolved): void => {
     if (isLocal(node)) out.diagnostics.push({ range: rangeOfNode(node), severity: 'info', code, message });
   };
@@ -35,11 +38,13 @@ export function kerasGraphs(host: KerasHost, defaults: ModelConfig, overrides: C
   for (const d of host.diagnostics) {
     if (isLocal(d.node)) out.diagnostics.push({ range: rangeOfNode(d.node), severity: d.error ? 'error' : 'info', code: d.error ? PY_CODES.shape : PY_CODES.unresolved, message: d.message });
   }
-  for (const model of host.models) {
+  // every graph is followed before any is reported: a model used inside a later one is nested, not missing its input
+  const ios = host.models.map((model) => (isLocal(model.site) ? modelIO(host, model) : undefined));
+  for (const [i, model] of host.models.entries()) {
     if (!isLocal(model.site)) continue;
     const name = modelName(model);
     const label = `model '${name}' (${host.describeModel(model)})`;
-    const io = modelIO(host, model);
+    const io = ios[i];
     if (io === undefined) {
       if (!model.nested) info(model.name?.node ?? model.site, `${label}: memlens needs its input shape to analyse it: ${howToGiveInput(model)}`, PY_CODES.noInput);
       continue;
@@ -60,9 +65,11 @@ export function kerasGraphs(host: KerasHost, defaults: ModelConfig, overrides: C
       name: model.name?.node.text ?? name,
       ...(model.name ? { nameNode: model.name.node } : {}),
       ...(model.name?.scope.functionName ? { scopeName: model.name.scope.functionName } : {}),
-      ...(model.fit?.batch ? { batchSize: { value: host.valueOf(model.fit.batch.value, model.fit.batch.node, 'batch_size'), node: model.fit.batch.node } } : {}),
     };
-    const own = ownConfig(host, model, info);
+    const run = batchOf(model);
+    // a batch_size memlens cannot read: the tf.js builder says so where it is written
+    if (run.unread) object.batchSize = { value: host.valueOf(run.unread.value, run.unread.node, 'batch_size'), node: run.unread.node };
+    const own = ownConfig(host, model, run.batch, info);
     // Keras runs on TensorFlow, never on PyTorch: its closest profile is TensorFlow.js' (the same layers)
     const framework: ConfigOverrides = defaults.framework === 'pytorch' ? { framework: 'tfjs' } : {};
     const result = buildGraphs([object], host.tensorNames, mergeConfig(defaults, framework, own), overrides);
@@ -79,6 +86,7 @@ export function kerasGraphs(host: KerasHost, defaults: ModelConfig, overrides: C
     }
     const built = result.models[0]!;
     if (!built.graph) continue;
+    out.batchSites.push({ model: built.graph.name, ...run.site });
     const index = firstIndex + out.graphs.length;
     const local = localOnly(built, model.site, isLocal);
     out.graphs.push(local.graph!);
@@ -105,17 +113,38 @@ function modelIO(host: KerasHost, model: KerasModel): { inputs: Value[]; outputs
     if (model.layers.length === 0) return { stop: { node: model.site, reason: 'it has no layers' } };
     return host.sequentialIO(model);
   }
-  if (model.style === 'subclassed') return model.traced;
+  if (!isFunctional(model)) return model.traced;
   const inputs = host.valueOf(model.inputs!, model.site, 'inputs');
   return { inputs: inputs.kind === 'array' ? inputs.items : [inputs], outputs: model.outputs! };
 }
 
-/** compile() and fit(): training with the optimizer, Keras' batch; an example call: its batch */
-function ownConfig(host: KerasHost, model: KerasModel, info: (node: Node, message: string) => void): Partial<{ -readonly [K in keyof ModelConfig]: ModelConfig[K] }> {
+/**
+ * The batch a model runs at: fit() first (training), then predict() / evaluate(), then a direct
+ * call on an example. fit and predict cut x into batches of batch_size (Keras' 32 when none is
+ * given), so an array of fewer samples is one batch of them all: min(batch_size, samples).
+ * A direct call is one batch of the whole example. With where the batch fix edits it.
+ */
+function batchOf(model: KerasModel): { batch?: number; unread?: { value: PyValue; node: Node }; site: Omit<KerasBatchSite, 'model'> } {
+  const run: RunCall | undefined = model.fit ?? model.predict;
+  const example = run ? run.example : model.example;
+  const samples = example ? samplesOf(example) : undefined;
+  const exampleSite = example ? { example: { samples: samples!, ...(example.firstNode ? { firstNode: example.firstNode } : {}) } } : {};
+  if (!run) return { ...(samples !== undefined ? { batch: samples } : {}), site: exampleSite };
+  const given = run.batch ? intOf(run.batch.value) : KERAS_DEFAULT_BATCH;
+  const call: KerasBatchSite['call'] = run.batch ? (run.batch.node.type === 'integer' ? { literal: run.batch.node } : { unknown: true }) : run.argumentsNode ? { argumentsNode: run.argumentsNode } : { unknown: true };
+  const site = { call, ...exampleSite };
+  if (given === undefined) return { unread: run.batch!, site };
+  return { batch: samples !== undefined ? Math.min(given, samples) : given, site };
+}
+
+/** compile() and fit(): training with the optimizer; the batch from batchOf */
+function ownConfig(host: KerasHost, model: KerasModel, batch: number | undefined, info: (node: Node, message: string) => void): Partial<{ -readonly [K in keyof ModelConfig]: ModelConfig[K] }> {
   const own: Partial<{ -readonly [K in keyof ModelConfig]: ModelConfig[K] }> = {};
-  if (model.compiled || model.fit) own.mode = 'train';
-  if (model.fit && !model.fit.batch) own.batch = KERAS_DEFAULT_BATCH;
-  else if (!model.fit && model.exampleBatch !== undefined) own.batch = model.exampleBatch;
+  // training when fit() runs; predict() / evaluate() alone are inference; compile() alone says training
+  if (model.fit) own.mode = 'train';
+  else if (model.predict) own.mode = 'infer';
+  else if (model.compiled) own.mode = 'train';
+  if (batch !== undefined && batch > 0) own.batch = batch;
   if (model.optimizer) {
     const opt = optimizerOf(host, model.optimizer.value);
     if (typeof opt === 'string') info(model.optimizer.node, `${opt}; the memlens optimizer setting applies`);

@@ -61,6 +61,20 @@ export const KERAS_LAYERS: ReadonlyMap<string, KerasLayerName> = new Map<string,
   ['SimpleRNN', { type: 'simpleRNN', positional: ['units', 'activation', 'use_bias'] }],
   ['Bidirectional', { type: 'bidirectional', positional: ['layer', 'merge_mode'] }],
   ['TimeDistributed', { type: 'timeDistributed', positional: ['layer'] }],
+  // preprocessing (tfjs/preprocessingLayers.ts)
+  ['Rescaling', { type: 'rescaling', positional: ['scale', 'offset'] }],
+  ['CenterCrop', { type: 'centerCrop', positional: ['height', 'width'] }],
+  ['Resizing', { type: 'resizing', positional: ['height', 'width', 'interpolation', 'crop_to_aspect_ratio'] }],
+  ['Normalization', { type: 'normalization', positional: ['axis', 'mean', 'variance', 'invert'] }],
+  ['RandomFlip', { type: 'randomFlip', positional: ['mode', 'seed'] }],
+  ['RandomRotation', { type: 'randomRotation', positional: ['factor', 'fill_mode', 'interpolation', 'seed', 'fill_value'] }],
+  ['RandomZoom', { type: 'randomZoom', positional: ['height_factor', 'width_factor', 'fill_mode', 'interpolation', 'seed', 'fill_value'] }],
+  ['RandomContrast', { type: 'randomContrast', positional: ['factor', 'seed'] }],
+  ['RandomTranslation', { type: 'randomTranslation', positional: ['height_factor', 'width_factor', 'fill_mode', 'interpolation', 'seed', 'fill_value'] }],
+  ['RandomBrightness', { type: 'randomBrightness', positional: ['factor', 'value_range', 'seed'] }],
+  // attention (tfjs/attentionLayers.ts)
+  ['MultiHeadAttention', { type: 'multiHeadAttention', positional: ['num_heads', 'key_dim', 'value_dim', 'dropout', 'use_bias', 'output_shape', 'attention_axes'] }],
+  ['Attention', { type: 'attention', positional: ['use_scale', 'score_mode'] }],
 ]);
 
 /** Keras' short aliases */
@@ -76,12 +90,15 @@ export const KERAS_MERGE_FUNCTIONS: ReadonlyMap<string, string> = new Map([
   ['concatenate', 'Concatenate'],
 ]);
 
+/** the layers whose `groups` the shared table reads */
+const GROUPED: ReadonlySet<string> = new Set(['Conv1D', 'Conv2D', 'Conv3D', 'Convolution2D']);
+
 /** Keras keywords that are not the camelCase of the tf.js key */
 const RENAMED: Readonly<Record<string, string>> = { negative_slope: 'alpha' };
 
 /** options that change a layer's weights or shapes, which tf.js' table does not take: only their default is analysed */
 const ONLY_DEFAULT: Readonly<Record<string, { readonly isDefault: (v: PyValue) => boolean; readonly why: string }>> = {
-  groups: { isDefault: (v) => v.kind === 'int' && v.value === 1, why: 'grouped convolutions are not in the shared Keras layer table yet' },
+  groups: { isDefault: (v) => v.kind === 'int' && v.value === 1, why: 'grouped channels are modelled for Conv1D, Conv2D and Conv3D only' },
   output_padding: { isDefault: (v) => v.kind === 'none', why: 'output_padding is not in the shared Keras layer table yet' },
   keepdims: { isDefault: (v) => v.kind === 'bool' && !v.value, why: 'keepdims=True is not in the shared Keras layer table yet' },
   threshold: { isDefault: (v) => (v.kind === 'int' || v.kind === 'float') && v.value === 0, why: 'a ReLU threshold is not in the shared Keras layer table yet' },
@@ -119,7 +136,7 @@ export function kerasConfig(className: string, spec: KerasLayerName, args: CallA
   const props = new Map<string, Value>();
   const nodes = new Map<string, Node>();
   const set = (key: string, v: PyValue, node: Node): Converted | undefined => {
-    const only = ONLY_DEFAULT[key];
+    const only = key === 'groups' && GROUPED.has(className) ? undefined : ONLY_DEFAULT[key];
     if (only && !only.isDefault(v)) {
       return { ok: false, node, message: `${className}(${key}=${describe(v)}): ${only.why}; the model is not analysed`, error: false };
     }

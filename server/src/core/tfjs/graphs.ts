@@ -120,11 +120,13 @@ class ModelBuilder {
     const shared = this.firstOps.get(layer);
     const ops: OpId[] = [];
     let current: readonly TensorId[] = inputs;
+    // the layer's inputs, then each step's output: what a step's `from` indexes
+    const produced: TensorId[] = [...inputs];
     plan.steps.forEach((step, i) => {
       const last = i === plan.steps.length - 1;
       const r = this.builder.add({
         op: step.op,
-        inputs: current,
+        inputs: step.from ? step.from.map((j) => produced[j]!) : current,
         args: step.args,
         site: rangeOfNode(site),
         statement: rangeOfNode(statement),
@@ -136,6 +138,7 @@ class ModelBuilder {
         this.report({ node: site, message: `${layer.type} cannot be applied to ${got}: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
       }
       ops.push(r);
+      produced.push(r);
       if (step.profileGap) this.profileGaps.set(r, step.profileGap);
       if (!plan.trainable) this.frozen.add(r);
       current = [r];

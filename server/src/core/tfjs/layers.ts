@@ -1,157 +1,14 @@
 // TensorFlow.js (Keras) layers -> registry ops. Each layer becomes one op, or a short chain
 // (a channelsFirst convolution is transposed to channels-last and back, as tf.js does itself).
 // Config values arrive as static Values; one that matters but is unknown stops the layer.
-import type { SyntaxNode as Node } from './syntax';
 import type { ArgValue } from '../ops/types';
-import type { LayerObject, ObjectValue, Unknown, Value } from './values';
+import type { LayerObject, Value } from './values';
 import { describe } from './values';
 import { TFJS_CODES } from './codes';
+import { LayerConfig, PlanError, type LayerPlan, type LayerProblem, type OpStep } from './layerConfig';
+import { kerasOnlySteps } from './preprocessingLayers';
 
-export interface OpStep {
-  readonly op: string;
-  readonly args: Record<string, ArgValue>;
-  /** an option the graph does not show that the TensorFlow.js profile does not model (Graph.profileGaps) */
-  readonly profileGap?: string;
-}
-
-export interface LayerProblem {
-  readonly node: Node;
-  readonly message: string;
-  readonly code: string;
-  readonly severity: 'error' | 'warning' | 'info';
-}
-
-export type LayerPlan = { readonly ok: true; readonly steps: readonly OpStep[]; readonly trainable: boolean } | { readonly ok: false; readonly problem: LayerProblem };
-
-class PlanError extends Error {
-  constructor(readonly problem: LayerProblem) {
-    super(problem.message);
-  }
-}
-
-/** typed access to a layer's config object with Keras defaults */
-export class LayerConfig {
-  constructor(
-    private readonly layer: LayerObject,
-    private readonly config: ObjectValue | Unknown | undefined = layer.config,
-  ) {}
-
-  raw(key: string): Value | undefined {
-    if (this.config?.kind === 'unknown') return this.config;
-    const v = this.config?.props.get(key);
-    return v === undefined || v.kind === 'null' ? undefined : v;
-  }
-
-  has(key: string): boolean {
-    return this.raw(key) !== undefined;
-  }
-
-  nodeOf(key: string): Node {
-    return (this.config?.kind === 'object' ? this.config.nodes.get(key) : undefined) ?? this.layer.configNode ?? this.layer.site;
-  }
-
-  private fail(key: string, message: string, code: string = TFJS_CODES.invalidConfig, severity: LayerProblem['severity'] = 'error'): never {
-    throw new PlanError({ node: this.nodeOf(key), message, code, severity });
-  }
-
-  private known(key: string): Value | undefined {
-    const v = this.raw(key);
-    if (v?.kind === 'unknown') {
-      throw new PlanError({
-        node: v.node,
-        message: `${this.layer.type} '${key}' is not statically resolvable: ${v.reason}; the model is not analysed`,
-        code: TFJS_CODES.unresolved,
-        severity: 'info',
-      });
-    }
-    return v;
-  }
-
-  int(key: string, fallback?: number): number {
-    const v = this.known(key);
-    if (v === undefined) {
-      if (fallback === undefined) this.fail(key, `${this.layer.type} needs '${key}'`);
-      return fallback;
-    }
-    if (v.kind !== 'number' || !Number.isInteger(v.value)) this.fail(key, `${this.layer.type} '${key}' must be an integer, got ${describe(v)}`);
-    return v.value;
-  }
-
-  number(key: string, fallback: number): number {
-    const v = this.known(key);
-    if (v === undefined) return fallback;
-    if (v.kind !== 'number' || !Number.isFinite(v.value)) this.fail(key, `${this.layer.type} '${key}' must be a number, got ${describe(v)}`);
-    return v.value;
-  }
-
-  bool(key: string, fallback: boolean): boolean {
-    const v = this.known(key);
-    if (v === undefined) return fallback;
-    if (v.kind !== 'bool') this.fail(key, `${this.layer.type} '${key}' must be true or false, got ${describe(v)}`);
-    return v.value;
-  }
-
-  string(key: string, fallback: string): string {
-    const v = this.known(key);
-    if (v === undefined) return fallback;
-    if (v.kind !== 'string') this.fail(key, `${this.layer.type} '${key}' must be a string, got ${describe(v)}`);
-    return v.value;
-  }
-
-  oneOf<T extends string>(key: string, values: readonly T[], fallback: T): T {
-    const s = this.string(key, fallback);
-    if (!(values as readonly string[]).includes(s)) this.fail(key, `${this.layer.type} '${key}' must be one of ${values.map((v) => `'${v}'`).join(', ')}, got '${s}'`);
-    return s as T;
-  }
-
-  /** a number or a (nested) list of numbers, flattened */
-  ints(key: string, fallback?: number | readonly number[]): number | number[] {
-    const v = this.known(key);
-    if (v === undefined) {
-      if (fallback === undefined) this.fail(key, `${this.layer.type} needs '${key}'`);
-      return typeof fallback === 'number' ? fallback : [...fallback];
-    }
-    const flat = flattenInts(v);
-    if (flat === undefined) this.fail(key, `${this.layer.type} '${key}' must be an integer or a list of integers, got ${describe(v)}`);
-    return flat;
-  }
-
-  /** a list of integers (shapes) */
-  intList(key: string): number[] | undefined {
-    const v = this.known(key);
-    if (v === undefined) return undefined;
-    if (v.kind !== 'array') this.fail(key, `${this.layer.type} '${key}' must be a list of integers, got ${describe(v)}`);
-    const out: number[] = [];
-    for (const item of v.items) {
-      if (item.kind === 'null') out.push(-1);
-      else if (item.kind === 'number' && Number.isInteger(item.value)) out.push(item.value);
-      else if (item.kind === 'unknown') {
-        throw new PlanError({ node: item.node, message: `${this.layer.type} '${key}' is not statically resolvable: ${item.reason}`, code: TFJS_CODES.unresolved, severity: 'info' });
-      } else this.fail(key, `${this.layer.type} '${key}' must be a list of integers, got ${describe(v)}`);
-    }
-    return out;
-  }
-
-  /** a nested layer object (bidirectional / timeDistributed `layer`) */
-  nestedLayer(key: string): LayerObject {
-    const v = this.known(key);
-    if (v?.kind !== 'layer') this.fail(key, `${this.layer.type} needs a layer object in '${key}'`);
-    return v;
-  }
-}
-
-function flattenInts(v: Value): number | number[] | undefined {
-  if (v.kind === 'number') return Number.isInteger(v.value) ? v.value : undefined;
-  if (v.kind !== 'array') return undefined;
-  const out: number[] = [];
-  for (const item of v.items) {
-    const inner = flattenInts(item);
-    if (inner === undefined) return undefined;
-    if (typeof inner === 'number') out.push(inner);
-    else out.push(...inner);
-  }
-  return out;
-}
+export type { LayerPlan, LayerProblem, OpStep } from './layerConfig';
 
 /** Keras activation names -> the registry's fused activations (same shape; the nearest backward behaviour) */
 const ACTIVATION_NAMES: Readonly<Record<string, string>> = {
@@ -253,6 +110,13 @@ function recurrentProfileGap(cfg: LayerConfig, type: string): string | undefined
   return gaps.length > 0 ? `${type} with ${gaps.join(', ')}` : undefined;
 }
 
+/** a Keras axis (the batch is axis 0; negative counts from the end, -1 by default) as the ops' per-sample axis */
+function perSampleAxis(cfg: LayerConfig, key: string, type: string): number {
+  const axis = cfg.int(key, -1);
+  if (axis === 0) throw new PlanError({ node: cfg.nodeOf(key), message: `${type} over axis 0, the batch axis, couples the samples; memlens does not model it`, code: TFJS_CODES.unsupported, severity: 'info' });
+  return axis < 0 ? axis : axis - 1;
+}
+
 /** what one layer becomes; `inputShapes` are the per-sample shapes it is applied to */
 function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (readonly number[])[]): OpStep[] {
   const type = layer.type;
@@ -266,7 +130,15 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
     case 'conv3d':
       return maybeChannelsFirst(cfg, rank, {
         op: type,
-        args: { filters: cfg.int('filters'), ...windowArgs(cfg, type, 'kernelSize'), dilation: cfg.ints('dilationRate', 1), bias: bias(), activation: activationArg(cfg, type) },
+        args: {
+          filters: cfg.int('filters'),
+          ...windowArgs(cfg, type, 'kernelSize'),
+          dilation: cfg.ints('dilationRate', 1),
+          bias: bias(),
+          activation: activationArg(cfg, type),
+          // Keras for Python groups the channels; tf.js ignores the option
+          ...(layer.keras ? { groups: cfg.int('groups', 1) } : {}),
+        },
       });
     case 'depthwiseConv2d':
       return maybeChannelsFirst(cfg, rank, {
@@ -336,7 +208,7 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
       return [{ op: max === 6 ? 'relu6' : 'relu', args: {} }];
     }
     case 'softmax':
-      return [{ op: 'softmax', args: { axis: cfg.int('axis', -1) } }];
+      return [{ op: 'softmax', args: { axis: perSampleAxis(cfg, 'axis', type) } }];
     case 'leakyReLU':
       return [{ op: 'leaky_relu', args: { alpha: cfg.number('alpha', 0.3) } }];
     case 'elu':
@@ -373,7 +245,7 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
     case 'average':
       return [{ op: 'average', args: {} }];
     case 'concatenate':
-      return [{ op: 'concat', args: { axis: cfg.int('axis', -1) } }];
+      return [{ op: 'concat', args: { axis: perSampleAxis(cfg, 'axis', type) } }];
     case 'embedding': {
       if (cfg.bool('maskZero', false)) {
         // the mask is an extra bool tensor; shapes and params are unaffected
@@ -406,8 +278,11 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
       // tf.js runs the inner layer once per time step inside rnn(): not the dense of the graph
       return steps(inner, new LayerConfig(inner), inputShapes).map((step) => ({ ...step, profileGap: 'timeDistributed' }));
     }
-    default:
+    default: {
+      const more = kerasOnlySteps(layer, cfg, inputShapes);
+      if (more) return more;
       throw new PlanError({ node: layer.site, message: `tf.layers.${type} is not supported by memlens yet; the model is not analysed`, code: TFJS_CODES.unsupported, severity: 'info' });
+    }
   }
 }
 
@@ -451,6 +326,9 @@ export function inputDType(dtype: string | undefined): string | undefined {
       return undefined;
     case 'int32':
       return 'int32';
+    // Keras for Python keeps numpy's int64 (tf.js has none)
+    case 'int64':
+      return 'int64';
     case 'bool':
       return 'int8';
     default:

@@ -22,6 +22,8 @@ export interface LayerObject {
   readonly site: Node;
   /** the argument node of the factory call, for diagnostics on a missing key */
   readonly configNode: Node | undefined;
+  /** made by Keras for Python, whose layers take options tf.js ignores (Conv2D's groups) */
+  readonly keras?: true;
 }
 
 /** a tensor of the functional API: an input or the result of applying a layer */
