@@ -170,6 +170,12 @@ export interface Graph {
    * so that they give that reason instead of a figure.
    */
   readonly profileGaps?: ReadonlyMap<OpId, string>;
+  /**
+   * Ops a framework runs other than as the op alone, per op, named for the framework profiles:
+   * 'timeDistributed' (a tf.js dense run once per time step inside rnn()), 'channelsFirst' (a
+   * transpose the frontend put around a channels-first layer, run inside that layer's call).
+   */
+  readonly profileAs?: ReadonlyMap<OpId, string>;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

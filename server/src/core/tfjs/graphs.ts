@@ -85,6 +85,8 @@ class ModelBuilder {
   private readonly frozen = new Set<OpId>();
   /** ops whose options the TensorFlow.js profile does not model (Graph.profileGaps) */
   private readonly profileGaps = new Map<OpId, string>();
+  /** ops tf.js runs other than as the op alone (Graph.profileAs) */
+  private readonly profileAs = new Map<OpId, string>();
 
   constructor(
     private readonly model: ModelObject,
@@ -137,6 +139,7 @@ class ModelBuilder {
       }
       ops.push(r);
       if (step.profileGap) this.profileGaps.set(r, step.profileGap);
+      if (step.profileAs) this.profileAs.set(r, step.profileAs);
       if (!plan.trainable) this.frozen.add(r);
       current = [r];
     });
@@ -147,7 +150,11 @@ class ModelBuilder {
 
   build(outputs: readonly TensorId[]): Graph {
     const built = this.builder.build(outputs);
-    const graph = this.profileGaps.size === 0 ? built : { ...built, profileGaps: new Map(this.profileGaps) };
+    const graph = this.profileGaps.size === 0 && this.profileAs.size === 0 ? built : {
+      ...built,
+      ...(this.profileGaps.size > 0 ? { profileGaps: new Map(this.profileGaps) } : {}),
+      ...(this.profileAs.size > 0 ? { profileAs: new Map(this.profileAs) } : {}),
+    };
     if (this.frozen.size === 0) return graph;
     const ops = graph.ops.map((op): OpNode =>
       this.frozen.has(op.id) ? { ...op, params: { trainable: 0, nonTrainable: op.params.trainable + op.params.nonTrainable } } : op,

@@ -12,6 +12,8 @@ export interface OpStep {
   readonly args: Record<string, ArgValue>;
   /** an option the graph does not show that the TensorFlow.js profile does not model (Graph.profileGaps) */
   readonly profileGap?: string;
+  /** how tf.js runs the op, where not as the op alone (Graph.profileAs) */
+  readonly profileAs?: string;
 }
 
 export interface LayerProblem {
@@ -404,7 +406,7 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
         throw new PlanError({ node: layer.site, message: `timeDistributed expects a [timesteps, features] input per sample, got [${(inputShapes[0] ?? []).join(', ')}]`, code: TFJS_CODES.shape, severity: 'error' });
       }
       // tf.js runs the inner layer once per time step inside rnn(): not the dense of the graph
-      return steps(inner, new LayerConfig(inner), inputShapes).map((step) => ({ ...step, profileGap: 'timeDistributed' }));
+      return steps(inner, new LayerConfig(inner), inputShapes).map((step) => ({ ...step, profileAs: 'timeDistributed' }));
     }
     default:
       throw new PlanError({ node: layer.site, message: `tf.layers.${type} is not supported by memlens yet; the model is not analysed`, code: TFJS_CODES.unsupported, severity: 'info' });

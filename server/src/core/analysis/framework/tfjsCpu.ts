@@ -42,7 +42,7 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     ...new Set(
       graph.ops
         .filter((op, i) => plan[i] === null || graph.profileGaps?.has(op.id))
-        .map((op) => graph.profileGaps?.get(op.id) ?? (TFJS_CPU_OPS[op.op] ? `${op.op} as configured here` : op.op)),
+        .map((op) => graph.profileGaps?.get(op.id) ?? (TFJS_CPU_OPS[ruleName(op, graph)] ? `${op.op} as configured here` : ruleName(op, graph))),
     ),
   ];
   if (missing.length > 0) return { unsupported: missing };
@@ -104,7 +104,11 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
       needs.push(!kernel.constant && (!explicit || sources.some((s) => s.grad)));
       if (training) {
         tape.push({ op: op.id, kernel, sources, keys: outKeys[i]! });
-        if (kernel.savesInputs) for (const s of sources) if (!s.key.startsWith('w')) saved.add(s.key);
+        if (kernel.savesInputs) {
+          sources.forEach((s, j) => {
+            if (!s.key.startsWith('w') && (kernel.savesOnly?.includes(j) ?? true)) saved.add(s.key);
+          });
+        }
         if (kernel.savesOutput) for (const key of outKeys[i]!) saved.add(key);
       }
       for (const e of dying.get(i) ?? []) dispose(e);
@@ -257,8 +261,14 @@ function variables(op: OpNode, graph: Graph): number[] {
   return [n * 4];
 }
 
+/** the rule's name: the op's, or `dense in timeDistributed` where tf.js runs the op another way (Graph.profileAs) */
+function ruleName(op: OpNode, graph: Graph): string {
+  const as = graph.profileAs?.get(op.id);
+  return as ? `${op.op} in ${as}` : op.op;
+}
+
 function kernelsOf(op: OpNode, graph: Graph, bytesOf: (t: number) => number, training: boolean, batch: number): readonly Kernel[] | null {
-  const rule = TFJS_CPU_OPS[op.op];
+  const rule = TFJS_CPU_OPS[ruleName(op, graph)];
   if (!rule) return null;
   // a frozen layer whose kernels read its variables: tf.js then tapes no gradient for them (not modelled)
   const frozen = op.params.trainable === 0 && op.params.nonTrainable > 0;

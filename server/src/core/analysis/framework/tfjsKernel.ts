@@ -30,6 +30,8 @@ export interface Kernel {
   /** the gradient config keeps the kernel's inputs / its output for backward */
   readonly savesInputs: boolean;
   readonly savesOutput: boolean;
+  /** with savesInputs: only these sources (by index) are saved (FusedBatchNorm keeps all but its offset) */
+  readonly savesOnly?: readonly number[];
   /** made from random numbers or constants only: no gradient reaches it */
   readonly constant?: boolean;
   /** buffers the kernel makes and disposes inside itself, alive beside its output at its peak */

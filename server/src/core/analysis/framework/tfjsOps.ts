@@ -4,7 +4,10 @@
 // and whether the gradient it gives each input is a new buffer or dy's own (a reshape of dy, as
 // Add's and Sub's are). Read from the tfjs sources and checked on one-layer traces of the backend.
 import type { GradientBuffer, Kernel, KernelSource, OpRule, OpRuleContext } from './tfjsKernel';
+import { activation, ACTIVATION_SAVES } from './tfjsActivations';
+import { layerNorm } from './tfjsNormalization';
 import { TFJS_RECURRENT_OPS } from './tfjsRecurrent';
+import { timeDistributedDense } from './tfjsTimeDistributed';
 
 export type { GradientBuffer, Kernel, KernelSource, OpRule, OpRuleContext } from './tfjsKernel';
 
@@ -12,25 +15,6 @@ const IN0: readonly KernelSource[] = [{ input: 0 }];
 const prev = (i: number): readonly KernelSource[] => [{ kernel: i }];
 const k = (bytes: number, from: readonly KernelSource[], grads: readonly GradientBuffer[], savesInputs: boolean, savesOutput = false): Kernel => ({ bytes, from, grads, savesInputs, savesOutput });
 
-/** activation kernels as tfjs-core defines their gradients: relu keeps its input, the others their output */
-const ACTIVATION_SAVES: Readonly<Record<string, 'input' | 'output'>> = { relu: 'input', elu: 'output', tanh: 'output', sigmoid: 'output', softmax: 'output' };
-/**
- * their gradients' temporaries in units of the output: relu's step(x); tanh's square(y) and 1 - it;
- * sigmoid's 1 - y and y(1 - y); softmax keeps dy * y to the backward's end (made outside its
- * per-input tidy) and adds the product with the row sums; elu runs one EluGrad kernel
- */
-const ACTIVATION_GRAD: Readonly<Record<string, { readonly transient: number; readonly keeps: number }>> = {
-  relu: { transient: 1, keeps: 0 },
-  elu: { transient: 0, keeps: 0 },
-  tanh: { transient: 2, keeps: 0 },
-  sigmoid: { transient: 2, keeps: 0 },
-  softmax: { transient: 1, keeps: 1 },
-};
-const activation = (act: string, o: number, from: readonly KernelSource[]): Kernel => ({
-  ...k(o, from, ['fresh'], ACTIVATION_SAVES[act] === 'input', ACTIVATION_SAVES[act] === 'output'),
-  gradTransient: ACTIVATION_GRAD[act]!.transient * o,
-  gradKeeps: ACTIVATION_GRAD[act]!.keeps * o,
-});
 /** activations tfjs-layers fuses into a dense or conv2d kernel when no gradient is taped (mapActivationToFusedKernel) */
 const FUSED = new Set(['linear', 'relu', 'elu']);
 
@@ -95,10 +79,17 @@ function batchNorm(ctx: OpRuleContext): readonly Kernel[] {
  * product; add saves the random numbers and the product both factors. Predict returns the input.
  */
 function dropout(ctx: OpRuleContext): readonly Kernel[] | null {
-  if (ctx.attrs['spatial'] === true) return null;
   if (!ctx.training) return [];
   const o = ctx.outBytes;
   const constant = (bytes: number, from: readonly KernelSource[], saves: boolean): Kernel => ({ ...k(bytes, from, from.map(() => 'none'), saves), constant: true });
+  if (ctx.attrs['spatial'] === true) {
+    // spatialDropout1d: the noise has shape [batch, 1, channels] (random, add, floor, divide), and
+    // mul() broadcasts it over the steps; mul saves x and the noise
+    const channels = ctx.inShape(0).at(-1);
+    if (ctx.inShape(0).length !== 2 || channels === undefined) return null;
+    const noise = ctx.batch * channels * 4;
+    return [constant(noise, [], false), constant(noise, prev(0), true), constant(noise, prev(1), false), constant(noise, prev(2), true), k(o, [{ input: 0 }, { kernel: 3 }], ['fresh', 'none'], true)];
+  }
   return [
     constant(o, [], false),
     constant(o, prev(0), true),
@@ -116,6 +107,8 @@ export const TFJS_CPU_OPS: Readonly<Record<string, OpRule>> = {
   conv2d: weighted('conv'),
   depthwise_conv2d: depthwise,
   batchnorm: batchNorm,
+  layernorm: layerNorm,
+  'dense in timeDistributed': timeDistributedDense,
   dropout,
   relu: (ctx) => [activation('relu', ctx.outBytes, IN0)],
   // ReLU({ maxValue }): clipByValue(relu(x)), both saving their input, in a call() without tidy()
