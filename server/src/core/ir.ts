@@ -176,6 +176,12 @@ export interface Graph {
    * transpose the frontend put around a channels-first layer, run inside that layer's call).
    */
   readonly profileAs?: ReadonlyMap<OpId, string>;
+  /**
+   * Ops made from one framework layer call that became several ops (a channels-first convolution
+   * between its transposes): per op, the call's first op. The call's tidy() disposes what its
+   * inner ops made when the call returns, and the executor disposes its input only then.
+   */
+  readonly profileLayers?: ReadonlyMap<OpId, OpId>;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

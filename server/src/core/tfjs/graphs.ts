@@ -87,6 +87,8 @@ class ModelBuilder {
   private readonly profileGaps = new Map<OpId, string>();
   /** ops tf.js runs other than as the op alone (Graph.profileAs) */
   private readonly profileAs = new Map<OpId, string>();
+  /** ops of one layer call that became several ops: the call's first op (Graph.profileLayers) */
+  private readonly profileLayers = new Map<OpId, OpId>();
 
   constructor(
     private readonly model: ModelObject,
@@ -143,6 +145,7 @@ class ModelBuilder {
       if (!plan.trainable) this.frozen.add(r);
       current = [r];
     });
+    if (ops.length > 1) for (const op of ops) this.profileLayers.set(op, ops[0]!);
     if (!shared) this.firstOps.set(layer, ops);
     this.applications.push({ layer, ops, output: current[0]!, site });
     return current[0]!;
@@ -150,10 +153,11 @@ class ModelBuilder {
 
   build(outputs: readonly TensorId[]): Graph {
     const built = this.builder.build(outputs);
-    const graph = this.profileGaps.size === 0 && this.profileAs.size === 0 ? built : {
+    const graph: Graph = {
       ...built,
       ...(this.profileGaps.size > 0 ? { profileGaps: new Map(this.profileGaps) } : {}),
       ...(this.profileAs.size > 0 ? { profileAs: new Map(this.profileAs) } : {}),
+      ...(this.profileLayers.size > 0 ? { profileLayers: new Map(this.profileLayers) } : {}),
     };
     if (this.frozen.size === 0) return graph;
     const ops = graph.ops.map((op): OpNode =>

@@ -360,12 +360,18 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
     case 'globalMaxPooling1d':
     case 'globalMaxPooling2d': {
       const op = type.startsWith('globalMax') ? 'globalmaxpool' : 'globalavgpool';
-      return maybeChannelsFirst(cfg, rank, { op, args: {} }).slice(0, channelsFirst(cfg) ? 2 : 1);
+      if (!channelsFirst(cfg)) return [{ op, args: {} }];
+      // tf.js reduces a channels-first tensor over its inner axes: no transpose is made
+      const [toLast, pool] = maybeChannelsFirst(cfg, rank, { op, args: {} });
+      return [{ ...toLast!, profileAs: 'channelsFirst pooling' }, { ...pool!, profileAs: 'channelsFirst' }];
     }
     case 'zeroPadding2d':
       return maybeChannelsFirst(cfg, rank, { op: 'zeropad', args: { pad: cfg.ints('padding', 1) } });
-    case 'upSampling2d':
-      return maybeChannelsFirst(cfg, rank, { op: 'upsample', args: { scale: cfg.ints('size', [2, 2]) } });
+    case 'upSampling2d': {
+      // bilinear interpolation runs ResizeBilinear: same shapes, other kernels than the profile replays
+      const bilinear = notDefault(cfg, 'interpolation', (v) => v.kind === 'string' && v.value === 'nearest') ? { profileGap: 'upSampling2d with interpolation' } : {};
+      return maybeChannelsFirst(cfg, rank, { op: 'upsample', args: { scale: cfg.ints('size', [2, 2]) } }).map((step) => ({ ...step, ...bilinear }));
+    }
     case 'cropping2D':
       return maybeChannelsFirst(cfg, rank, { op: 'cropping2d', args: { crop: cfg.ints('cropping') } });
     case 'add':

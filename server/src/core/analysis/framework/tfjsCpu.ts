@@ -14,6 +14,7 @@ import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
 import { mseLoss, TFJS_CPU_OPS, type Kernel, type KernelSource } from './tfjsOps';
+import { RESHAPE_VIEWS } from './tfjsReshaping';
 
 export type TfjsResult = { readonly peak: AllocationPeak; readonly inputBytes: number } | { readonly unsupported: readonly string[] };
 
@@ -64,8 +65,21 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
   };
   // predict copies the batch out of x (predictLoop's slice) and holds it to the end
   if (!training) for (const t of graph.inputs) alloc(`t${t}`, bytesOf(t), 'temporary');
-  // a tensor read by a view op: its buffer lives on as the view's
-  const viewed = new Set(graph.ops.filter((op) => op.op !== 'input' && plan[op.id]!.length === 0).map((op) => op.inputs[0]!));
+  // the readers of each storage: a view's readers read its source's buffer
+  const keyReaders = new Map<string, number>();
+  const addReaders = (key: string, n: number): void => void keyReaders.set(key, (keyReaders.get(key) ?? 0) + n);
+  for (const t of graph.inputs) addReaders(`t${t}`, readers[t]!);
+  const inputKeys = new Set(graph.inputs.map((t) => `t${t}`));
+  // a layer call made of several ops (Graph.profileLayers) returns at its last op: its tidy() then
+  // disposes what its inner ops made, and the executor disposes its input only then
+  const callEnd = new Map<number, number>();
+  for (const [op, first] of graph.profileLayers ?? []) callEnd.set(first, Math.max(callEnd.get(first) ?? op, op));
+  const endsCall = (op: OpNode): boolean => {
+    const first = graph.profileLayers?.get(op.id);
+    return first === undefined || callEnd.get(first) === op.id;
+  };
+  let unread: string[] = [];
+  let callInner: string[] = [];
   const tape: Taped[] = [];
   const saved = new Set<string>();
   const forwardScope: string[] = [];
@@ -114,18 +128,34 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
       for (const e of dying.get(i) ?? []) dispose(e);
     });
     // the layer's tidy(): inner kernels go, the output stays (a view keeps its input's buffer)
-    if (kernels.length === 0) tensorKey.set(op.output, keyOf(op.inputs[0]!));
+    if (kernels.length === 0) {
+      tensorKey.set(op.output, keyOf(op.inputs[0]!));
+      if (training && RESHAPE_VIEWS.has(ruleName(op, graph))) saved.add(keyOf(op.inputs[0]!));
+    }
     else tensorKey.set(op.output, keys[keys.length - 1]!);
     const inner = new Set(kernels.flatMap((kernel, i) => (i < kernels.length - 1 && !kernel.untidied ? outKeys[i]! : [])));
     for (const key of inner) if (!(training && saved.has(key))) free(key);
+    addReaders(keyOf(op.output), readers[op.output]!);
+    const returns = endsCall(op);
     if (training) {
       forwardScope.push(...outKeys.flat().filter((key) => storage.has(key)));
+      // the layer call's tidy(): its inner ops' outputs go unless saved
+      if (!returns) callInner.push(...(outKeys.at(-1) ?? []));
+      else {
+        for (const key of callInner) if (!saved.has(key)) free(key);
+        callInner = [];
+      }
       continue;
     }
-    // the executor disposes an input after its last reader; x's slice, a view's source and the outputs stay
+    // the executor disposes a tensor after its last reader (once the layer call returns); x's slice and the outputs stay
     for (const t of op.inputs) {
-      readers[t]!--;
-      if (readers[t] === 0 && !graph.inputs.includes(t) && !viewed.has(t)) free(keyOf(t));
+      const key = keyOf(t);
+      addReaders(key, -1);
+      if (keyReaders.get(key) === 0 && !inputKeys.has(key)) unread.push(key);
+    }
+    if (returns) {
+      for (const key of unread) free(key);
+      unread = [];
     }
   }
   if (!training) return { peak: trace.peak, inputBytes };

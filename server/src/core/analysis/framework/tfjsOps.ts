@@ -5,8 +5,10 @@
 // Add's and Sub's are). Read from the tfjs sources and checked on one-layer traces of the backend.
 import type { GradientBuffer, Kernel, KernelSource, OpRule, OpRuleContext } from './tfjsKernel';
 import { activation, ACTIVATION_SAVES } from './tfjsActivations';
+import { denseOnSequence, plainConvolution, separableConvolution, tidiedConvolution } from './tfjsConvolutions';
 import { layerNorm } from './tfjsNormalization';
 import { TFJS_RECURRENT_OPS } from './tfjsRecurrent';
+import { TFJS_RESHAPING_OPS } from './tfjsReshaping';
 import { timeDistributedDense } from './tfjsTimeDistributed';
 
 export type { GradientBuffer, Kernel, KernelSource, OpRule, OpRuleContext } from './tfjsKernel';
@@ -26,8 +28,7 @@ const FUSED = new Set(['linear', 'relu', 'elu']);
  * step's input after the next step, so at most one step's buffer sits beside its output.
  */
 const weighted = (kind: 'dense' | 'conv'): OpRule => (ctx) => {
-  // a dense on [..., F] inputs reshapes them and copies its kernel (an identity transpose) first: not modelled
-  if (kind === 'dense' && ctx.inShape(0).length > 1) return null;
+  if (kind === 'dense' && ctx.inShape(0).length > 1) return denseOnSequence(ctx);
   const act = typeof ctx.attrs['activation'] === 'string' ? ctx.attrs['activation'] : 'linear';
   if (act !== 'linear' && !ACTIVATION_SAVES[act]) return null;
   const o = ctx.outBytes;
@@ -40,17 +41,6 @@ const weighted = (kind: 'dense' | 'conv'): OpRule => (ctx) => {
   kernels.push(activation(act, o, prev(kernels.length - 1)));
   return kernels;
 };
-
-/** depthwiseConv2d is never fused: the kernel, a bias add, the activation */
-function depthwise(ctx: OpRuleContext): readonly Kernel[] | null {
-  const act = typeof ctx.attrs['activation'] === 'string' ? ctx.attrs['activation'] : 'linear';
-  if (act !== 'linear' && !ACTIVATION_SAVES[act]) return null;
-  const o = ctx.outBytes;
-  const kernels: Kernel[] = [k(o, IN0, ['fresh'], true)];
-  if (ctx.biasBytes > 0) kernels.push(k(o, prev(0), ['alias'], true));
-  if (act !== 'linear') kernels.push(activation(act, o, prev(kernels.length - 1)));
-  return kernels;
-}
 
 /**
  * batch normalization in training (normalizeBatchInTraining): moments as mean(x), sub(x, mean),
@@ -103,9 +93,14 @@ const single = (savesInputs: boolean, savesOutput = false): OpRule => (ctx) => [
 
 export const TFJS_CPU_OPS: Readonly<Record<string, OpRule>> = {
   ...TFJS_RECURRENT_OPS,
+  ...TFJS_RESHAPING_OPS,
   dense: weighted('dense'),
   conv2d: weighted('conv'),
-  depthwise_conv2d: depthwise,
+  depthwise_conv2d: plainConvolution,
+  conv1d: tidiedConvolution,
+  conv3d: tidiedConvolution,
+  conv2d_transpose: plainConvolution,
+  separable_conv2d: separableConvolution,
   batchnorm: batchNorm,
   layernorm: layerNorm,
   'dense in timeDistributed': timeDistributedDense,
@@ -119,7 +114,6 @@ export const TFJS_CPU_OPS: Readonly<Record<string, OpRule>> = {
   zeropad: single(true),
   maxpool: single(true, true),
   avgpool: single(true),
-  globalavgpool: (ctx) => [{ ...k(ctx.outBytes, IN0, ['fresh'], true), gradTransient: 2 * ctx.inBytes(0) }],
   flatten: () => [],
   // merge's Add: a clone of the first input (the same buffer), then add(); its gradient is dy for both
   add: (ctx) => (ctx.inputs === 2 ? [k(ctx.outBytes, [{ input: 0 }, { input: 1 }], ['alias', 'alias'], true)] : null),
