@@ -26,7 +26,8 @@ function unfused(ctx: OpRuleContext, conv: readonly Kernel[]): readonly Kernel[]
   const act = activationOf(ctx);
   if (act === null) return null;
   const o = ctx.outBytes;
-  const kernels = [...conv];
+  // the convolution's gradient makes the filter's (the bias's, made at the add, counted with it)
+  const kernels = conv.map((kernel, i) => (i === 0 ? { ...kernel, weightGradients: true } : kernel));
   const last = (): readonly KernelSource[] => [{ kernel: kernels.length - 1 }];
   // the bias's gradient sums dy over all but the channels: a transposed copy of dy first
   if (ctx.biasBytes > 0) kernels.push({ bytes: o, from: last(), grads: ['alias'], savesInputs: true, savesOutput: false, gradTransient: o });

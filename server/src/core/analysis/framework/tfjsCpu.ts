@@ -211,6 +211,8 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
   const gradDone = new Set<number>();
   // ops whose kernels read their variables as sources: their gradients are summed per variable
   for (const node of tape) if (node.kernel.from.some((s) => 'weight' in s)) gradDone.add(node.op);
+  // ops whose rule names the kernel that makes their variables' gradients
+  const flagged = new Set(tape.filter((node) => node.kernel.weightGradients).map((node) => node.op));
   for (let i = tape.length - 1; i >= 0; i--) {
     const node = tape[i]!;
     const dys = node.keys.map((key) => grads.get(key));
@@ -243,11 +245,20 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
       } else give(s.key, trace.alloc(s.bytes, kind));
     });
     if (transient) trace.release(transient);
-    // the weights' gradients, made by the op's kernels that read them (once per op)
+    // the weights' gradients, made by the op's kernels that read them (once per op); a layer
+    // applied again sums its gradient into the first application's, and a custom op's gradient
+    // makes a frozen layer's too (kept to the backward's end, given to no variable)
     const op = node.op >= 0 ? graph.ops[node.op]! : null;
-    if (op && op.params.trainable > 0 && !gradDone.has(op.id)) {
-      gradDone.add(op.id);
-      weightGrads.push(trace.alloc(op.params.trainable * 4, 'weightGradient'));
+    if (op && !gradDone.has(op.id) && (node.kernel.weightGradients || !flagged.has(op.id))) {
+      const owner = op.sharesParamsWith ?? op.id;
+      const params = graph.ops[owner]!.params;
+      if (params.trainable > 0) {
+        gradDone.add(op.id);
+        give(`w${owner}.*`, trace.alloc(params.trainable * 4, 'weightGradient'));
+      } else if (node.kernel.customGradient && params.nonTrainable > 0) {
+        gradDone.add(op.id);
+        scope.push(trace.alloc(params.nonTrainable * 4, 'temporary'));
+      }
     }
   }
   // the backward's tidy ends: the gradients made on the way and the saved tensors go; the

@@ -34,9 +34,9 @@ const weighted = (kind: 'dense' | 'conv'): OpRule => (ctx) => {
   const o = ctx.outBytes;
   if (act === 'linear' || (!ctx.training && FUSED.has(act))) {
     const steps = (ctx.biasBytes > 0 ? 1 : 0) + (act !== 'linear' ? 1 : 0);
-    return [{ ...k(o, IN0, ['fresh'], true, true), transient: kind === 'dense' ? steps * o : Math.min(steps, 1) * o }];
+    return [{ ...k(o, IN0, ['fresh'], true, true), transient: kind === 'dense' ? steps * o : Math.min(steps, 1) * o, customGradient: true }];
   }
-  const kernels: Kernel[] = [k(o, IN0, ['fresh'], true, !ctx.training)];
+  const kernels: Kernel[] = [{ ...k(o, IN0, ['fresh'], true, !ctx.training), weightGradients: true }];
   if (ctx.biasBytes > 0) kernels.push(k(o, prev(0), ['alias'], true));
   kernels.push(activation(act, o, prev(kernels.length - 1)));
   return kernels;
@@ -117,6 +117,17 @@ export const TFJS_CPU_OPS: Readonly<Record<string, OpRule>> = {
   flatten: () => [],
   // merge's Add: a clone of the first input (the same buffer), then add(); its gradient is dy for both
   add: (ctx) => (ctx.inputs === 2 ? [k(ctx.outBytes, [{ input: 0 }, { input: 1 }], ['alias', 'alias'], true)] : null),
+  // Multiply: a clone of the first input times the second (mul saves both; each gradient is dy times the other)
+  mul: (ctx) => (ctx.inputs === 2 ? [k(ctx.outBytes, [{ input: 0 }, { input: 1 }], ['fresh', 'fresh'], true)] : null),
+  // Average: their sum, then mul(1 / n, sum) with the scalar made from a JS number
+  average: (ctx) =>
+    ctx.inputs === 2
+      ? [
+          k(ctx.outBytes, [{ input: 0 }, { input: 1 }], ['alias', 'alias'], true),
+          { ...k(4, [], [], false), constant: true },
+          k(ctx.outBytes, [{ kernel: 1 }, { kernel: 0 }], ['none', 'fresh'], true),
+        ]
+      : null,
 };
 
 /** the loss trainOnBatch tapes after the model (meanSquaredError: mean(square(sub(yPred, y)), -1), then means to a scalar) */
