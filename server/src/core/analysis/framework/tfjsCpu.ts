@@ -43,7 +43,7 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     ...new Set(
       graph.ops
         .filter((op, i) => plan[i] === null || graph.profileGaps?.has(op.id))
-        .map((op) => graph.profileGaps?.get(op.id) ?? (TFJS_CPU_OPS[ruleName(op, graph)] ? `${op.op} as configured here` : ruleName(op, graph))),
+        .map((op) => graph.profileGaps?.get(op.id) ?? (TFJS_CPU_OPS[ruleName(op, graph)] ? `${ruleName(op, graph)} as configured here` : ruleName(op, graph))),
     ),
   ];
   if (missing.length > 0) return { unsupported: missing };
@@ -244,7 +244,8 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
         give(s.key, made);
       } else give(s.key, trace.alloc(s.bytes, kind));
     });
-    if (transient) trace.release(transient);
+    // a custom op's gradient makes all its gradients in one function: its temporaries sit beside the variables' too
+    if (transient && !node.kernel.customGradient) trace.release(transient);
     // the weights' gradients, made by the op's kernels that read them (once per op); a layer
     // applied again sums its gradient into the first application's, and a custom op's gradient
     // makes a frozen layer's too (kept to the backward's end, given to no variable)
@@ -260,6 +261,7 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
         scope.push(trace.alloc(params.nonTrainable * 4, 'temporary'));
       }
     }
+    if (transient && node.kernel.customGradient) trace.release(transient);
   }
   // the backward's tidy ends: the gradients made on the way and the saved tensors go; the
   // variables' summed gradients stay for the optimizer

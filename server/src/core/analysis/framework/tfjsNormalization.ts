@@ -3,7 +3,8 @@
 // axis (mean, x - mean, its square, their mean; moments is an op, so its tidy() disposes the
 // difference and the square unless the tape saved them), then mean, variance, gamma and beta tiled
 // to x's full shape (a workaround in tfjs-layers: core's batchNorm gradients do not broadcast),
-// and FusedBatchNorm, which saves x, the tiled mean, variance and scale (not the offset).
+// and FusedBatchNorm, which saves x, the tiled mean, variance and scale (not the offset), between
+// two reshapes.
 import type { GradientBuffer, Kernel, KernelSource, OpRule } from './tfjsKernel';
 
 const F32 = 4;
@@ -48,8 +49,9 @@ export const layerNorm: OpRule = (ctx) => {
     from.push({ kernel: scale });
     grads.push('fresh');
   }
-  // FusedBatchNorm's gradient keeps x - mean, dy * scale, variance + eps, its rsqrt and the three
+  // FusedBatchNorm runs on a 4-D view of x, and its result is reshaped back: that Reshape saves the
+  // result. Its gradient keeps x - mean, dy * scale, variance + eps, its rsqrt and the three
   // products of -rsqrt^3 / 2 to the backward's end; each input's gradient is two products of x's size
-  add({ bytes: ctx.outBytes, from, grads, savesInputs: true, savesOnly: saves, gradKeeps: 7 * x, gradTransient: x });
+  add({ bytes: ctx.outBytes, from, grads, savesInputs: true, savesOnly: saves, savesOutput: true, gradKeeps: 7 * x, gradTransient: x });
   return kernels;
 };

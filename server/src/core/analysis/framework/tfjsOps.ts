@@ -34,7 +34,9 @@ const weighted = (kind: 'dense' | 'conv'): OpRule => (ctx) => {
   const o = ctx.outBytes;
   if (act === 'linear' || (!ctx.training && FUSED.has(act))) {
     const steps = (ctx.biasBytes > 0 ? 1 : 0) + (act !== 'linear' ? 1 : 0);
-    return [{ ...k(o, IN0, ['fresh'], true, true), transient: kind === 'dense' ? steps * o : Math.min(steps, 1) * o, customGradient: true }];
+    // the custom gradient's bias term sums dy over all but the last axis: a transposed copy of dy first
+    const biasSum = ctx.training && ctx.biasBytes > 0 ? o : 0;
+    return [{ ...k(o, IN0, ['fresh'], true, true), transient: kind === 'dense' ? steps * o : Math.min(steps, 1) * o, customGradient: true, gradTransient: biasSum }];
   }
   const kernels: Kernel[] = [{ ...k(o, IN0, ['fresh'], true, !ctx.training), weightGradients: true }];
   if (ctx.biasBytes > 0) kernels.push(k(o, prev(0), ['alias'], true));
