@@ -172,8 +172,9 @@ export interface Graph {
   readonly profileGaps?: ReadonlyMap<OpId, string>;
   /**
    * Ops a framework runs other than as the op alone, per op, named for the framework profiles:
-   * 'timeDistributed' (a tf.js dense run once per time step inside rnn()), 'channelsFirst' (a
-   * transpose the frontend put around a channels-first layer, run inside that layer's call).
+   * 'timeDistributed' (a tf.js dense run once per time step inside rnn()), 'channelsFirst
+   * pooling' (the transpose the frontend puts before a channels-first global pool, which tf.js
+   * does not run) and 'channelsFirst' (that pool, reducing the inner axes).
    */
   readonly profileAs?: ReadonlyMap<OpId, string>;
   /**

@@ -8,6 +8,10 @@
 //   the previous sum is disposed); then the saved tensors and all but the weights' gradients go, and
 //   SGD updates one variable at a time (value + (-lr) x grad: two buffers of that variable's size
 //   before the old value is disposed).
+// A layer call the frontend made into several ops (Graph.profileLayers: a channels-first
+// convolution between its transposes) is one layer here: its inner ops' outputs are its inner
+// kernels, and its input is disposed when the call returns. Where tf.js runs an op another way
+// (Graph.profileAs), the rule is `<op> in <how>`.
 // The weights, x and y exist before the call and are part of the figure.
 import { DTYPE_BYTES, type Graph, type OpNode } from '../../ir';
 import { graphColumns } from '../../graphColumns';
