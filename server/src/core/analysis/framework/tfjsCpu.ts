@@ -98,7 +98,8 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     const explicit = kernels.some((kernel) => kernel.from.some((s) => 'weight' in s));
     const outKeys = kernels.map((kernel, i) => outputsOf(kernel).map((_, j) => outputKey(keys[i]!, j)));
     const source = (s: KernelSource): Taped['sources'][number] => {
-      if ('weight' in s) return { key: weightKey(op.id, s.weight), bytes: s.bytes, grad: true };
+      // a layer applied again reads the first application's variables
+      if ('weight' in s) return { key: weightKey(op.sharesParamsWith ?? op.id, s.weight), bytes: s.bytes, grad: true };
       if ('input' in s) return { key: keyOf(op.inputs[s.input]!), bytes: bytesOf(op.inputs[s.input]!), grad: requires[op.inputs[s.input]!] === 1 };
       const from = kernels[s.kernel]!;
       return { key: outputKey(keys[s.kernel]!, s.output ?? 0), bytes: outputsOf(from)[s.output ?? 0]!, grad: needs[s.kernel]! };
@@ -282,8 +283,9 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
   for (const node of tape) {
     for (const s of node.kernel.from) {
       if (!('weight' in s)) continue;
-      const own = named.get(node.op) ?? new Map<string, number>();
-      named.set(node.op, own.set(s.weight, s.bytes));
+      const owner = graph.ops[node.op]!.sharesParamsWith ?? node.op;
+      const own = named.get(owner) ?? new Map<string, number>();
+      named.set(owner, own.set(s.weight, s.bytes));
     }
   }
   for (const op of graph.ops) {
@@ -304,6 +306,13 @@ function variables(op: OpNode, graph: Graph): number[] {
   if (n === 0 || op.sharesParamsWith !== undefined) return [];
   const channels = graph.tensors[op.output]!.shape.at(-1) ?? 0;
   if (op.op === 'batchnorm') return [n / 2, n / 2].map((e) => e * 4);
+  if (op.op === 'separable_conv2d') {
+    // a depthwise kernel [kh, kw, in, multiplier], a pointwise [1, 1, in x multiplier, filters], the bias
+    const inChannels = graph.tensors[op.inputs[0]!]!.shape.at(-1) ?? 0;
+    const pointwise = inChannels * Number(op.attrs['depth_multiplier']) * channels;
+    const bias = op.attrs['bias'] === true ? channels : 0;
+    return [n - pointwise - bias, pointwise, ...(bias > 0 ? [bias] : [])].map((e) => e * 4);
+  }
   if (op.attrs['bias'] === true) return [(n - channels) * 4, channels * 4];
   return [n * 4];
 }
