@@ -170,6 +170,19 @@ export interface Graph {
    * so that they give that reason instead of a figure.
    */
   readonly profileGaps?: ReadonlyMap<OpId, string>;
+  /**
+   * Ops a framework runs other than as the op alone, per op, named for the framework profiles:
+   * 'timeDistributed' (a tf.js dense run once per time step inside rnn()), 'channelsFirst
+   * pooling' (the transpose the frontend puts before a channels-first global pool, which tf.js
+   * does not run) and 'channelsFirst' (that pool, reducing the inner axes).
+   */
+  readonly profileAs?: ReadonlyMap<OpId, string>;
+  /**
+   * Ops made from one framework layer call that became several ops (a channels-first convolution
+   * between its transposes): per op, the call's first op. The call's tidy() disposes what its
+   * inner ops made when the call returns, and the executor disposes its input only then.
+   */
+  readonly profileLayers?: ReadonlyMap<OpId, OpId>;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../server/src/core/analyze';
 import { memoryViewData, VIEW_KINDS } from '../../../server/src/report/memoryView';
 import { planOption, timelineOption } from '../../../server/src/report/memoryChart';
+import { memoryView } from '../../../server/src/lsp/features/memoryView';
 
 const SMALL = `config {
   mode: infer
@@ -71,8 +72,7 @@ describe('memory view data', () => {
 
 describe('memlens/memoryView', () => {
   const TWO = `${SMALL}model wide {\n  x = input(4)\n  return dense(x, 64)\n}\n`;
-  it('the model under the cursor is the active one; the slider batch re-analyses with only the batch changed', async () => {
-    const { memoryView } = await import('../../../server/src/lsp/features/memoryView');
+  it('the model under the cursor is the active one; the slider batch re-analyses with only the batch changed', () => {
     const analysis = analyzeDocument(TWO, 'nnm');
     const at = (batch: number) => analyzeDocument(TWO, 'nnm', { overrides: { batch } });
     const first = memoryView(analysis, { uri: 'file:///m.nnm', line: 9 }, at);

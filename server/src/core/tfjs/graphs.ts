@@ -85,6 +85,10 @@ class ModelBuilder {
   private readonly frozen = new Set<OpId>();
   /** ops whose options the TensorFlow.js profile does not model (Graph.profileGaps) */
   private readonly profileGaps = new Map<OpId, string>();
+  /** ops tf.js runs other than as the op alone (Graph.profileAs) */
+  private readonly profileAs = new Map<OpId, string>();
+  /** ops of one layer call that became several ops: the call's first op (Graph.profileLayers) */
+  private readonly profileLayers = new Map<OpId, OpId>();
 
   constructor(
     private readonly model: ModelObject,
@@ -140,9 +144,11 @@ class ModelBuilder {
       ops.push(r);
       produced.push(r);
       if (step.profileGap) this.profileGaps.set(r, step.profileGap);
+      if (step.profileAs) this.profileAs.set(r, step.profileAs);
       if (!plan.trainable) this.frozen.add(r);
       current = [r];
     });
+    if (ops.length > 1) for (const op of ops) this.profileLayers.set(op, ops[0]!);
     if (!shared) this.firstOps.set(layer, ops);
     this.applications.push({ layer, ops, output: current[0]!, site });
     return current[0]!;
@@ -150,7 +156,12 @@ class ModelBuilder {
 
   build(outputs: readonly TensorId[]): Graph {
     const built = this.builder.build(outputs);
-    const graph = this.profileGaps.size === 0 ? built : { ...built, profileGaps: new Map(this.profileGaps) };
+    const graph: Graph = {
+      ...built,
+      ...(this.profileGaps.size > 0 ? { profileGaps: new Map(this.profileGaps) } : {}),
+      ...(this.profileAs.size > 0 ? { profileAs: new Map(this.profileAs) } : {}),
+      ...(this.profileLayers.size > 0 ? { profileLayers: new Map(this.profileLayers) } : {}),
+    };
     if (this.frozen.size === 0) return graph;
     const ops = graph.ops.map((op): OpNode =>
       this.frozen.has(op.id) ? { ...op, params: { trainable: 0, nonTrainable: op.params.trainable + op.params.nonTrainable } } : op,

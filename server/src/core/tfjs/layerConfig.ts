@@ -11,6 +11,8 @@ export interface OpStep {
   readonly args: Record<string, ArgValue>;
   /** an option the graph does not show that the TensorFlow.js profile does not model (Graph.profileGaps) */
   readonly profileGap?: string;
+  /** how tf.js runs the op, where not as the op alone (Graph.profileAs) */
+  readonly profileAs?: string;
   /**
    * what the step reads, by index into [the layer's inputs..., each earlier step's output...];
    * by default the step before (the first step: the layer's inputs). The layer's output is the last step's.

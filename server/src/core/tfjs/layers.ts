@@ -51,12 +51,20 @@ function channelsFirst(cfg: LayerConfig): boolean {
   return cfg.oneOf('dataFormat', ['channelsLast', 'channelsFirst'], 'channelsLast') === 'channelsFirst';
 }
 
+/**
+ * channels-first layers whose call() tf.js runs as the graph shows it: transposed to channels-last,
+ * the layer, transposed back (the global pools reduce the inner axes instead, Graph.profileAs); the
+ * others order their transposes otherwise or pad and crop in place, which the profile does not replay
+ */
+const CHANNELS_FIRST_REPLAYED: ReadonlySet<string> = new Set(['conv2d', 'separableConv2d', 'maxPooling2d', 'averagePooling2d', 'upSampling2d', 'flatten', 'globalAveragePooling2d', 'globalMaxPooling2d']);
+
 /** channelsFirst layers run channels-last between two transposes, as tf.js does */
-function maybeChannelsFirst(cfg: LayerConfig, rank: number, core: OpStep): OpStep[] {
+function maybeChannelsFirst(cfg: LayerConfig, rank: number, core: OpStep, type: string): OpStep[] {
   if (!channelsFirst(cfg)) return [core];
   const toLast = [...Array.from({ length: rank - 1 }, (_, i) => i + 1), 0];
   const toFirst = [rank - 1, ...Array.from({ length: rank - 1 }, (_, i) => i)];
-  return [{ op: 'transpose', args: { perm: toLast } }, core, { op: 'transpose', args: { perm: toFirst } }];
+  const gap = CHANNELS_FIRST_REPLAYED.has(type) ? {} : { profileGap: `${type} with dataFormat channelsFirst` };
+  return [{ op: 'transpose', args: { perm: toLast }, ...gap }, { ...core, ...gap }, { op: 'transpose', args: { perm: toFirst }, ...gap }];
 }
 
 function windowArgs(cfg: LayerConfig, type: string, kernelKey: string, defaultKernel?: number): Record<string, ArgValue> {
@@ -139,12 +147,12 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
           // Keras for Python groups the channels; tf.js ignores the option
           ...(layer.keras ? { groups: cfg.int('groups', 1) } : {}),
         },
-      });
+      }, type);
     case 'depthwiseConv2d':
       return maybeChannelsFirst(cfg, rank, {
         op: 'depthwise_conv2d',
         args: { ...windowArgs(cfg, type, 'kernelSize'), dilation: cfg.ints('dilationRate', 1), depth_multiplier: cfg.int('depthMultiplier', 1), bias: bias(), activation: activationArg(cfg, type) },
-      });
+      }, type);
     case 'separableConv2d':
       return maybeChannelsFirst(cfg, rank, {
         op: 'separable_conv2d',
@@ -156,12 +164,12 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
           bias: bias(),
           activation: activationArg(cfg, type),
         },
-      });
+      }, type);
     case 'conv2dTranspose':
       return maybeChannelsFirst(cfg, rank, {
         op: 'conv2d_transpose',
         args: { filters: cfg.int('filters'), ...windowArgs(cfg, type, 'kernelSize'), bias: bias(), activation: activationArg(cfg, type) },
-      });
+      }, type);
     case 'batchNormalization': {
       const axis = cfg.int('axis', -1);
       if (axis !== -1 && axis !== rank) {
@@ -181,7 +189,7 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
     case 'spatialDropout1d':
       return [{ op: 'dropout', args: { rate: cfg.number('rate', 0), spatial: true } }];
     case 'flatten':
-      return maybeChannelsFirst(cfg, rank, { op: 'flatten', args: {} }).slice(0, channelsFirst(cfg) ? 2 : 1);
+      return maybeChannelsFirst(cfg, rank, { op: 'flatten', args: {} }, type).slice(0, channelsFirst(cfg) ? 2 : 1);
     case 'reshape': {
       const shape = cfg.intList('targetShape');
       if (!shape) throw new PlanError({ node: cfg.nodeOf('targetShape'), message: 'reshape needs targetShape', code: TFJS_CODES.invalidConfig, severity: 'error' });
@@ -223,21 +231,27 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
       const op = `${type.startsWith('max') ? 'maxpool' : 'avgpool'}${dims === 2 ? '' : `${dims}d`}`;
       const kernel = cfg.ints('poolSize', 2);
       const stride = cfg.has('strides') ? cfg.ints('strides') : kernel;
-      return maybeChannelsFirst(cfg, rank, { op, args: { kernel, stride, pad: padding(cfg, type) } });
+      return maybeChannelsFirst(cfg, rank, { op, args: { kernel, stride, pad: padding(cfg, type) } }, type);
     }
     case 'globalAveragePooling1d':
     case 'globalAveragePooling2d':
     case 'globalMaxPooling1d':
     case 'globalMaxPooling2d': {
       const op = type.startsWith('globalMax') ? 'globalmaxpool' : 'globalavgpool';
-      return maybeChannelsFirst(cfg, rank, { op, args: {} }).slice(0, channelsFirst(cfg) ? 2 : 1);
+      if (!channelsFirst(cfg)) return [{ op, args: {} }];
+      // tf.js reduces a channels-first tensor over its inner axes: no transpose is made
+      const [toLast, pool] = maybeChannelsFirst(cfg, rank, { op, args: {} }, type);
+      return [{ ...toLast!, profileAs: 'channelsFirst pooling' }, { ...pool!, profileAs: 'channelsFirst' }];
     }
     case 'zeroPadding2d':
-      return maybeChannelsFirst(cfg, rank, { op: 'zeropad', args: { pad: cfg.ints('padding', 1) } });
-    case 'upSampling2d':
-      return maybeChannelsFirst(cfg, rank, { op: 'upsample', args: { scale: cfg.ints('size', [2, 2]) } });
+      return maybeChannelsFirst(cfg, rank, { op: 'zeropad', args: { pad: cfg.ints('padding', 1) } }, type);
+    case 'upSampling2d': {
+      // bilinear interpolation runs ResizeBilinear: same shapes, other kernels than the profile replays
+      const bilinear = notDefault(cfg, 'interpolation', (v) => v.kind === 'string' && v.value === 'nearest') ? { profileGap: 'upSampling2d with interpolation' } : {};
+      return maybeChannelsFirst(cfg, rank, { op: 'upsample', args: { scale: cfg.ints('size', [2, 2]) } }, type).map((step) => ({ ...step, ...bilinear }));
+    }
     case 'cropping2D':
-      return maybeChannelsFirst(cfg, rank, { op: 'cropping2d', args: { crop: cfg.ints('cropping') } });
+      return maybeChannelsFirst(cfg, rank, { op: 'cropping2d', args: { crop: cfg.ints('cropping') } }, type);
     case 'add':
       return [{ op: 'add', args: {} }];
     case 'multiply':
@@ -276,7 +290,7 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
         throw new PlanError({ node: layer.site, message: `timeDistributed expects a [timesteps, features] input per sample, got [${(inputShapes[0] ?? []).join(', ')}]`, code: TFJS_CODES.shape, severity: 'error' });
       }
       // tf.js runs the inner layer once per time step inside rnn(): not the dense of the graph
-      return steps(inner, new LayerConfig(inner), inputShapes).map((step) => ({ ...step, profileGap: 'timeDistributed' }));
+      return steps(inner, new LayerConfig(inner), inputShapes).map((step) => ({ ...step, profileAs: 'timeDistributed' }));
     }
     default: {
       const more = kerasOnlySteps(layer, cfg, inputShapes);

@@ -8,12 +8,17 @@
 //   the previous sum is disposed); then the saved tensors and all but the weights' gradients go, and
 //   SGD updates one variable at a time (value + (-lr) x grad: two buffers of that variable's size
 //   before the old value is disposed).
+// A layer call the frontend made into several ops (Graph.profileLayers: a channels-first
+// convolution between its transposes) is one layer here: its inner ops' outputs are its inner
+// kernels, and its input is disposed when the call returns. Where tf.js runs an op another way
+// (Graph.profileAs), the rule is `<op> in <how>`.
 // The weights, x and y exist before the call and are part of the figure.
 import { DTYPE_BYTES, type Graph, type OpNode } from '../../ir';
 import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
 import { mseLoss, TFJS_CPU_OPS, type Kernel, type KernelSource } from './tfjsOps';
+import { RESHAPE_VIEWS } from './tfjsReshaping';
 
 export type TfjsResult = { readonly peak: AllocationPeak; readonly inputBytes: number } | { readonly unsupported: readonly string[] };
 
@@ -42,7 +47,7 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     ...new Set(
       graph.ops
         .filter((op, i) => plan[i] === null || graph.profileGaps?.has(op.id))
-        .map((op) => graph.profileGaps?.get(op.id) ?? (TFJS_CPU_OPS[op.op] ? `${op.op} as configured here` : op.op)),
+        .map((op) => graph.profileGaps?.get(op.id) ?? (TFJS_CPU_OPS[ruleName(op, graph)] ? `${ruleName(op, graph)} as configured here` : ruleName(op, graph))),
     ),
   ];
   if (missing.length > 0) return { unsupported: missing };
@@ -64,8 +69,21 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
   };
   // predict copies the batch out of x (predictLoop's slice) and holds it to the end
   if (!training) for (const t of graph.inputs) alloc(`t${t}`, bytesOf(t), 'temporary');
-  // a tensor read by a view op: its buffer lives on as the view's
-  const viewed = new Set(graph.ops.filter((op) => op.op !== 'input' && plan[op.id]!.length === 0).map((op) => op.inputs[0]!));
+  // the readers of each storage: a view's readers read its source's buffer
+  const keyReaders = new Map<string, number>();
+  const addReaders = (key: string, n: number): void => void keyReaders.set(key, (keyReaders.get(key) ?? 0) + n);
+  for (const t of graph.inputs) addReaders(`t${t}`, readers[t]!);
+  const inputKeys = new Set(graph.inputs.map((t) => `t${t}`));
+  // a layer call made of several ops (Graph.profileLayers) returns at its last op: its tidy() then
+  // disposes what its inner ops made, and the executor disposes its input only then
+  const callEnd = new Map<number, number>();
+  for (const [op, first] of graph.profileLayers ?? []) callEnd.set(first, Math.max(callEnd.get(first) ?? op, op));
+  const endsCall = (op: OpNode): boolean => {
+    const first = graph.profileLayers?.get(op.id);
+    return first === undefined || callEnd.get(first) === op.id;
+  };
+  let unread: string[] = [];
+  let callInner: string[] = [];
   const tape: Taped[] = [];
   const saved = new Set<string>();
   const forwardScope: string[] = [];
@@ -80,7 +98,8 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
     const explicit = kernels.some((kernel) => kernel.from.some((s) => 'weight' in s));
     const outKeys = kernels.map((kernel, i) => outputsOf(kernel).map((_, j) => outputKey(keys[i]!, j)));
     const source = (s: KernelSource): Taped['sources'][number] => {
-      if ('weight' in s) return { key: weightKey(op.id, s.weight), bytes: s.bytes, grad: true };
+      // a layer applied again reads the first application's variables
+      if ('weight' in s) return { key: weightKey(op.sharesParamsWith ?? op.id, s.weight), bytes: s.bytes, grad: true };
       if ('input' in s) return { key: keyOf(op.inputs[s.input]!), bytes: bytesOf(op.inputs[s.input]!), grad: requires[op.inputs[s.input]!] === 1 };
       const from = kernels[s.kernel]!;
       return { key: outputKey(keys[s.kernel]!, s.output ?? 0), bytes: outputsOf(from)[s.output ?? 0]!, grad: needs[s.kernel]! };
@@ -104,24 +123,44 @@ export function simulateTfjsCpu(graph: Graph, batch: number, training: boolean):
       needs.push(!kernel.constant && (!explicit || sources.some((s) => s.grad)));
       if (training) {
         tape.push({ op: op.id, kernel, sources, keys: outKeys[i]! });
-        if (kernel.savesInputs) for (const s of sources) if (!s.key.startsWith('w')) saved.add(s.key);
+        if (kernel.savesInputs) {
+          sources.forEach((s, j) => {
+            if (!s.key.startsWith('w') && (kernel.savesOnly?.includes(j) ?? true)) saved.add(s.key);
+          });
+        }
         if (kernel.savesOutput) for (const key of outKeys[i]!) saved.add(key);
       }
       for (const e of dying.get(i) ?? []) dispose(e);
     });
     // the layer's tidy(): inner kernels go, the output stays (a view keeps its input's buffer)
-    if (kernels.length === 0) tensorKey.set(op.output, keyOf(op.inputs[0]!));
+    if (kernels.length === 0) {
+      tensorKey.set(op.output, keyOf(op.inputs[0]!));
+      if (training && RESHAPE_VIEWS.has(ruleName(op, graph))) saved.add(keyOf(op.inputs[0]!));
+    }
     else tensorKey.set(op.output, keys[keys.length - 1]!);
     const inner = new Set(kernels.flatMap((kernel, i) => (i < kernels.length - 1 && !kernel.untidied ? outKeys[i]! : [])));
     for (const key of inner) if (!(training && saved.has(key))) free(key);
+    addReaders(keyOf(op.output), readers[op.output]!);
+    const returns = endsCall(op);
     if (training) {
       forwardScope.push(...outKeys.flat().filter((key) => storage.has(key)));
+      // the layer call's tidy(): its inner ops' outputs go unless saved
+      if (!returns) callInner.push(...(outKeys.at(-1) ?? []));
+      else {
+        for (const key of callInner) if (!saved.has(key)) free(key);
+        callInner = [];
+      }
       continue;
     }
-    // the executor disposes an input after its last reader; x's slice, a view's source and the outputs stay
+    // the executor disposes a tensor after its last reader (once the layer call returns); x's slice and the outputs stay
     for (const t of op.inputs) {
-      readers[t]!--;
-      if (readers[t] === 0 && !graph.inputs.includes(t) && !viewed.has(t)) free(keyOf(t));
+      const key = keyOf(t);
+      addReaders(key, -1);
+      if (keyReaders.get(key) === 0 && !inputKeys.has(key)) unread.push(key);
+    }
+    if (returns) {
+      for (const key of unread) free(key);
+      unread = [];
     }
   }
   if (!training) return { peak: trace.peak, inputBytes };
@@ -177,6 +216,8 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
   const gradDone = new Set<number>();
   // ops whose kernels read their variables as sources: their gradients are summed per variable
   for (const node of tape) if (node.kernel.from.some((s) => 'weight' in s)) gradDone.add(node.op);
+  // ops whose rule names the kernel that makes their variables' gradients
+  const flagged = new Set(tape.filter((node) => node.kernel.weightGradients).map((node) => node.op));
   for (let i = tape.length - 1; i >= 0; i--) {
     const node = tape[i]!;
     const dys = node.keys.map((key) => grads.get(key));
@@ -208,13 +249,24 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
         give(s.key, made);
       } else give(s.key, trace.alloc(s.bytes, kind));
     });
-    if (transient) trace.release(transient);
-    // the weights' gradients, made by the op's kernels that read them (once per op)
+    // a custom op's gradient makes all its gradients in one function: its temporaries sit beside the variables' too
+    if (transient && !node.kernel.customGradient) trace.release(transient);
+    // the weights' gradients, made by the op's kernels that read them (once per op); a layer
+    // applied again sums its gradient into the first application's, and a custom op's gradient
+    // makes a frozen layer's too (kept to the backward's end, given to no variable)
     const op = node.op >= 0 ? graph.ops[node.op]! : null;
-    if (op && op.params.trainable > 0 && !gradDone.has(op.id)) {
-      gradDone.add(op.id);
-      weightGrads.push(trace.alloc(op.params.trainable * 4, 'weightGradient'));
+    if (op && !gradDone.has(op.id) && (node.kernel.weightGradients || !flagged.has(op.id))) {
+      const owner = op.sharesParamsWith ?? op.id;
+      const params = graph.ops[owner]!.params;
+      if (params.trainable > 0) {
+        gradDone.add(op.id);
+        give(`w${owner}.*`, trace.alloc(params.trainable * 4, 'weightGradient'));
+      } else if (node.kernel.customGradient && params.nonTrainable > 0) {
+        gradDone.add(op.id);
+        scope.push(trace.alloc(params.nonTrainable * 4, 'temporary'));
+      }
     }
+    if (transient && node.kernel.customGradient) trace.release(transient);
   }
   // the backward's tidy ends: the gradients made on the way and the saved tensors go; the
   // variables' summed gradients stay for the optimizer
@@ -231,8 +283,9 @@ function backward(graph: Graph, bytesOf: (t: number) => number, r: Replay): void
   for (const node of tape) {
     for (const s of node.kernel.from) {
       if (!('weight' in s)) continue;
-      const own = named.get(node.op) ?? new Map<string, number>();
-      named.set(node.op, own.set(s.weight, s.bytes));
+      const owner = graph.ops[node.op]!.sharesParamsWith ?? node.op;
+      const own = named.get(owner) ?? new Map<string, number>();
+      named.set(owner, own.set(s.weight, s.bytes));
     }
   }
   for (const op of graph.ops) {
@@ -253,12 +306,25 @@ function variables(op: OpNode, graph: Graph): number[] {
   if (n === 0 || op.sharesParamsWith !== undefined) return [];
   const channels = graph.tensors[op.output]!.shape.at(-1) ?? 0;
   if (op.op === 'batchnorm') return [n / 2, n / 2].map((e) => e * 4);
+  if (op.op === 'separable_conv2d') {
+    // a depthwise kernel [kh, kw, in, multiplier], a pointwise [1, 1, in x multiplier, filters], the bias
+    const inChannels = graph.tensors[op.inputs[0]!]!.shape.at(-1) ?? 0;
+    const pointwise = inChannels * Number(op.attrs['depth_multiplier']) * channels;
+    const bias = op.attrs['bias'] === true ? channels : 0;
+    return [n - pointwise - bias, pointwise, ...(bias > 0 ? [bias] : [])].map((e) => e * 4);
+  }
   if (op.attrs['bias'] === true) return [(n - channels) * 4, channels * 4];
   return [n * 4];
 }
 
+/** the rule's name: the op's, or `dense in timeDistributed` where tf.js runs the op another way (Graph.profileAs) */
+function ruleName(op: OpNode, graph: Graph): string {
+  const as = graph.profileAs?.get(op.id);
+  return as ? `${op.op} in ${as}` : op.op;
+}
+
 function kernelsOf(op: OpNode, graph: Graph, bytesOf: (t: number) => number, training: boolean, batch: number): readonly Kernel[] | null {
-  const rule = TFJS_CPU_OPS[op.op];
+  const rule = TFJS_CPU_OPS[ruleName(op, graph)];
   if (!rule) return null;
   // a frozen layer whose kernels read its variables: tf.js then tapes no gradient for them (not modelled)
   const frozen = op.params.trainable === 0 && op.params.nonTrainable > 0;

@@ -30,6 +30,12 @@ export interface Kernel {
   /** the gradient config keeps the kernel's inputs / its output for backward */
   readonly savesInputs: boolean;
   readonly savesOutput: boolean;
+  /** with savesInputs: only these sources (by index) are saved (FusedBatchNorm keeps all but its offset) */
+  readonly savesOnly?: readonly number[];
+  /** its gradient makes the op's variables' gradients (a rule's implicit variables; without it, the op's first kernel reached in backward) */
+  readonly weightGradients?: boolean;
+  /** a custom op (a fused matMul or conv): its gradient makes its variables' gradients even where the layer is frozen */
+  readonly customGradient?: boolean;
   /** made from random numbers or constants only: no gradient reaches it */
   readonly constant?: boolean;
   /** buffers the kernel makes and disposes inside itself, alive beside its output at its peak */

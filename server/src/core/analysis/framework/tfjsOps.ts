@@ -4,7 +4,12 @@
 // and whether the gradient it gives each input is a new buffer or dy's own (a reshape of dy, as
 // Add's and Sub's are). Read from the tfjs sources and checked on one-layer traces of the backend.
 import type { GradientBuffer, Kernel, KernelSource, OpRule, OpRuleContext } from './tfjsKernel';
+import { activation, ACTIVATION_SAVES } from './tfjsActivations';
+import { denseOnSequence, plainConvolution, separableConvolution, tidiedConvolution } from './tfjsConvolutions';
+import { layerNorm } from './tfjsNormalization';
 import { TFJS_RECURRENT_OPS } from './tfjsRecurrent';
+import { TFJS_RESHAPING_OPS } from './tfjsReshaping';
+import { timeDistributedDense } from './tfjsTimeDistributed';
 
 export type { GradientBuffer, Kernel, KernelSource, OpRule, OpRuleContext } from './tfjsKernel';
 
@@ -12,25 +17,6 @@ const IN0: readonly KernelSource[] = [{ input: 0 }];
 const prev = (i: number): readonly KernelSource[] => [{ kernel: i }];
 const k = (bytes: number, from: readonly KernelSource[], grads: readonly GradientBuffer[], savesInputs: boolean, savesOutput = false): Kernel => ({ bytes, from, grads, savesInputs, savesOutput });
 
-/** activation kernels as tfjs-core defines their gradients: relu keeps its input, the others their output */
-const ACTIVATION_SAVES: Readonly<Record<string, 'input' | 'output'>> = { relu: 'input', elu: 'output', tanh: 'output', sigmoid: 'output', softmax: 'output' };
-/**
- * their gradients' temporaries in units of the output: relu's step(x); tanh's square(y) and 1 - it;
- * sigmoid's 1 - y and y(1 - y); softmax keeps dy * y to the backward's end (made outside its
- * per-input tidy) and adds the product with the row sums; elu runs one EluGrad kernel
- */
-const ACTIVATION_GRAD: Readonly<Record<string, { readonly transient: number; readonly keeps: number }>> = {
-  relu: { transient: 1, keeps: 0 },
-  elu: { transient: 0, keeps: 0 },
-  tanh: { transient: 2, keeps: 0 },
-  sigmoid: { transient: 2, keeps: 0 },
-  softmax: { transient: 1, keeps: 1 },
-};
-const activation = (act: string, o: number, from: readonly KernelSource[]): Kernel => ({
-  ...k(o, from, ['fresh'], ACTIVATION_SAVES[act] === 'input', ACTIVATION_SAVES[act] === 'output'),
-  gradTransient: ACTIVATION_GRAD[act]!.transient * o,
-  gradKeeps: ACTIVATION_GRAD[act]!.keeps * o,
-});
 /** activations tfjs-layers fuses into a dense or conv2d kernel when no gradient is taped (mapActivationToFusedKernel) */
 const FUSED = new Set(['linear', 'relu', 'elu']);
 
@@ -42,31 +28,21 @@ const FUSED = new Set(['linear', 'relu', 'elu']);
  * step's input after the next step, so at most one step's buffer sits beside its output.
  */
 const weighted = (kind: 'dense' | 'conv'): OpRule => (ctx) => {
-  // a dense on [..., F] inputs reshapes them and copies its kernel (an identity transpose) first: not modelled
-  if (kind === 'dense' && ctx.inShape(0).length > 1) return null;
+  if (kind === 'dense' && ctx.inShape(0).length > 1) return denseOnSequence(ctx);
   const act = typeof ctx.attrs['activation'] === 'string' ? ctx.attrs['activation'] : 'linear';
   if (act !== 'linear' && !ACTIVATION_SAVES[act]) return null;
   const o = ctx.outBytes;
   if (act === 'linear' || (!ctx.training && FUSED.has(act))) {
     const steps = (ctx.biasBytes > 0 ? 1 : 0) + (act !== 'linear' ? 1 : 0);
-    return [{ ...k(o, IN0, ['fresh'], true, true), transient: kind === 'dense' ? steps * o : Math.min(steps, 1) * o }];
+    // the custom gradient's bias term sums dy over all but the last axis: a transposed copy of dy first
+    const biasSum = ctx.training && ctx.biasBytes > 0 ? o : 0;
+    return [{ ...k(o, IN0, ['fresh'], true, true), transient: kind === 'dense' ? steps * o : Math.min(steps, 1) * o, customGradient: true, gradTransient: biasSum }];
   }
-  const kernels: Kernel[] = [k(o, IN0, ['fresh'], true, !ctx.training)];
+  const kernels: Kernel[] = [{ ...k(o, IN0, ['fresh'], true, !ctx.training), weightGradients: true }];
   if (ctx.biasBytes > 0) kernels.push(k(o, prev(0), ['alias'], true));
   kernels.push(activation(act, o, prev(kernels.length - 1)));
   return kernels;
 };
-
-/** depthwiseConv2d is never fused: the kernel, a bias add, the activation */
-function depthwise(ctx: OpRuleContext): readonly Kernel[] | null {
-  const act = typeof ctx.attrs['activation'] === 'string' ? ctx.attrs['activation'] : 'linear';
-  if (act !== 'linear' && !ACTIVATION_SAVES[act]) return null;
-  const o = ctx.outBytes;
-  const kernels: Kernel[] = [k(o, IN0, ['fresh'], true)];
-  if (ctx.biasBytes > 0) kernels.push(k(o, prev(0), ['alias'], true));
-  if (act !== 'linear') kernels.push(activation(act, o, prev(kernels.length - 1)));
-  return kernels;
-}
 
 /**
  * batch normalization in training (normalizeBatchInTraining): moments as mean(x), sub(x, mean),
@@ -95,10 +71,17 @@ function batchNorm(ctx: OpRuleContext): readonly Kernel[] {
  * product; add saves the random numbers and the product both factors. Predict returns the input.
  */
 function dropout(ctx: OpRuleContext): readonly Kernel[] | null {
-  if (ctx.attrs['spatial'] === true) return null;
   if (!ctx.training) return [];
   const o = ctx.outBytes;
   const constant = (bytes: number, from: readonly KernelSource[], saves: boolean): Kernel => ({ ...k(bytes, from, from.map(() => 'none'), saves), constant: true });
+  if (ctx.attrs['spatial'] === true) {
+    // spatialDropout1d: the noise has shape [batch, 1, channels] (random, add, floor, divide), and
+    // mul() broadcasts it over the steps; mul saves x and the noise
+    const channels = ctx.inShape(0).at(-1);
+    if (ctx.inShape(0).length !== 2 || channels === undefined) return null;
+    const noise = ctx.batch * channels * 4;
+    return [constant(noise, [], false), constant(noise, prev(0), true), constant(noise, prev(1), false), constant(noise, prev(2), true), k(o, [{ input: 0 }, { kernel: 3 }], ['fresh', 'none'], true)];
+  }
   return [
     constant(o, [], false),
     constant(o, prev(0), true),
@@ -112,10 +95,17 @@ const single = (savesInputs: boolean, savesOutput = false): OpRule => (ctx) => [
 
 export const TFJS_CPU_OPS: Readonly<Record<string, OpRule>> = {
   ...TFJS_RECURRENT_OPS,
+  ...TFJS_RESHAPING_OPS,
   dense: weighted('dense'),
   conv2d: weighted('conv'),
-  depthwise_conv2d: depthwise,
+  depthwise_conv2d: plainConvolution,
+  conv1d: tidiedConvolution,
+  conv3d: tidiedConvolution,
+  conv2d_transpose: plainConvolution,
+  separable_conv2d: separableConvolution,
   batchnorm: batchNorm,
+  layernorm: layerNorm,
+  'dense in timeDistributed': timeDistributedDense,
   dropout,
   relu: (ctx) => [activation('relu', ctx.outBytes, IN0)],
   // ReLU({ maxValue }): clipByValue(relu(x)), both saving their input, in a call() without tidy()
@@ -126,10 +116,20 @@ export const TFJS_CPU_OPS: Readonly<Record<string, OpRule>> = {
   zeropad: single(true),
   maxpool: single(true, true),
   avgpool: single(true),
-  globalavgpool: (ctx) => [{ ...k(ctx.outBytes, IN0, ['fresh'], true), gradTransient: 2 * ctx.inBytes(0) }],
   flatten: () => [],
   // merge's Add: a clone of the first input (the same buffer), then add(); its gradient is dy for both
   add: (ctx) => (ctx.inputs === 2 ? [k(ctx.outBytes, [{ input: 0 }, { input: 1 }], ['alias', 'alias'], true)] : null),
+  // Multiply: a clone of the first input times the second (mul saves both; each gradient is dy times the other)
+  mul: (ctx) => (ctx.inputs === 2 ? [k(ctx.outBytes, [{ input: 0 }, { input: 1 }], ['fresh', 'fresh'], true)] : null),
+  // Average: their sum, then mul(1 / n, sum) with the scalar made from a JS number
+  average: (ctx) =>
+    ctx.inputs === 2
+      ? [
+          k(ctx.outBytes, [{ input: 0 }, { input: 1 }], ['alias', 'alias'], true),
+          { ...k(4, [], [], false), constant: true },
+          k(ctx.outBytes, [{ kernel: 1 }, { kernel: 0 }], ['none', 'fresh'], true),
+        ]
+      : null,
 };
 
 /** the loss trainOnBatch tapes after the model (meanSquaredError: mean(square(sub(yPred, y)), -1), then means to a scalar) */

@@ -21,7 +21,7 @@ import type { Kernel, KernelSource, OpRule, OpRuleContext, GradientBuffer } from
 const F32 = 4;
 
 /** a list of kernels built in order; each add returns the kernel's index */
-class Program {
+export class Program {
   readonly kernels: Kernel[] = [];
   add(kernel: Kernel): number {
     this.kernels.push(kernel);
@@ -34,14 +34,14 @@ class Program {
   }
 }
 
-const of = (i: number, output?: number): KernelSource => (output === undefined ? { kernel: i } : { kernel: i, output });
+export const of = (i: number, output?: number): KernelSource => (output === undefined ? { kernel: i } : { kernel: i, output });
 interface Spec {
   readonly bytes: number;
   readonly from: readonly KernelSource[];
   readonly grads: readonly GradientBuffer[];
   readonly saves?: 'inputs' | 'output' | 'both';
 }
-const kernel = (s: Spec, extra: Partial<Kernel> = {}): Kernel => ({
+export const kernel = (s: Spec, extra: Partial<Kernel> = {}): Kernel => ({
   bytes: s.bytes,
   from: s.from,
   grads: s.grads,
@@ -107,9 +107,9 @@ function weights(cell: Cell, g: Geometry, prefix: string): Weights {
 }
 
 /** K.dot of 2-D tensors: a _FusedMatMul without bias, whose custom gradient makes both inputs' gradients */
-const dot = (p: Program, bytes: number, a: KernelSource, b: KernelSource): number => p.add(kernel({ bytes, from: [a, b], grads: ['always', 'always'], saves: 'both' }));
+export const dot = (p: Program, bytes: number, a: KernelSource, b: KernelSource): number => p.add(kernel({ bytes, from: [a, b], grads: ['always', 'always'], saves: 'both' }));
 /** K.biasAdd: add() of the bias reshaped; the bias's gradient sums dy over the batch (transposed first) */
-const biasAdd = (p: Program, bytes: number, x: number, b: KernelSource): number => p.add(kernel({ bytes, from: [of(x), b], grads: ['alias', 'fresh'], saves: 'inputs' }, { gradTransient: bytes }));
+export const biasAdd = (p: Program, bytes: number, x: number, b: KernelSource): number => p.add(kernel({ bytes, from: [of(x), b], grads: ['alias', 'fresh'], saves: 'inputs' }, { gradTransient: bytes }));
 const add = (p: Program, bytes: number, a: KernelSource, b: KernelSource): number => p.add(kernel({ bytes, from: [a, b], grads: ['alias', 'alias'], saves: 'inputs' }));
 const mul = (p: Program, bytes: number, a: KernelSource, b: KernelSource): number => p.add(kernel({ bytes, from: [a, b], grads: ['fresh', 'fresh'], saves: 'inputs' }));
 /** tanh saves its output; its gradient makes 1 (a scalar), y^2 and 1 - y^2 */
@@ -132,7 +132,7 @@ function hardSigmoid(p: Program, bytes: number, x: KernelSource): number {
   return clip;
 }
 /** tf.split into equal parts: one kernel with an output per part; its gradient concatenates them */
-const split = (p: Program, parts: readonly number[], x: KernelSource): number => p.add(kernel({ bytes: parts[0]!, from: [x], grads: ['fresh'] }, { more: parts.slice(1) }));
+export const split = (p: Program, parts: readonly number[], x: KernelSource): number => p.add(kernel({ bytes: parts[0]!, from: [x], grads: ['fresh'] }, { more: parts.slice(1) }));
 
 /** one cell step: returns the new hidden state and, for an LSTM, the new cell state */
 function step(p: Program, cell: Cell, g: Geometry, w: Weights, x: KernelSource, h: number, c: number): { h: number; c: number } {
