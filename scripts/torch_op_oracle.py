@@ -178,7 +178,69 @@ class Net(nn.Module):
     def forward(self, x):
         return self.bilinear(x, self.b(x))
 """
+# a recurrent layer's initial state: made in the forward from the batch, or made before the step
+# and passed in (the word language model's init_hidden, weight.new_zeros)
+LSTM_STATE_IN_FORWARD = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = 2
+        self.hidden = 16
+        self.lstm = nn.LSTM(8, 16, 2, batch_first=True)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x):
+        h0 = torch.zeros(self.layers, x.size(0), self.hidden)
+        c0 = torch.zeros(self.layers, x.size(0), self.hidden)
+        out, _ = self.lstm(x, (h0, c0))
+        return self.head(out)
+"""
+GRU_STATE_IN_FORWARD = """
+class Net(nn.Module):
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = layers
+        self.gru = nn.GRU(8, 12, layers, batch_first=True)
+
+    def forward(self, x):
+        h0 = torch.zeros(self.layers, x.size(0), 12)
+        out, _ = self.gru(x, h0)
+        return out
+"""
+STATE_PASSED = """
+class Net(nn.Module):
+    def __init__(self, kind, layers):
+        super().__init__()
+        self.kind = kind
+        self.layers = layers
+        self.encoder = nn.Embedding(50, 8)
+        self.rnn = getattr(nn, kind)(8, 16, layers)
+        self.decoder = nn.Linear(16, 50)
+
+    def forward(self, input, hidden):
+        output, hidden = self.rnn(self.encoder(input), hidden)
+        return self.decoder(output)
+
+    def init_hidden(self, bsz):
+        weight = next(self.parameters())
+        if self.kind == 'LSTM':
+            return (weight.new_zeros(self.layers, bsz, 16), weight.new_zeros(self.layers, bsz, 16))
+        return weight.new_zeros(self.layers, bsz, 16)
+"""
+STATE_BATCH_FIRST = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(8, 12, 2, batch_first=True)
+
+    def forward(self, x, h0):
+        return self.gru(x, h0)[0]
+"""
 MODEL_CASES = [
+    ("lstm_state_in_forward", LSTM_STATE_IN_FORWARD, "Net()", [4, 6, 8], ["infer", "train"]),
+    ("gru_state_in_forward", GRU_STATE_IN_FORWARD, "Net(1)", [5, 3, 8], ["infer", "train"]),
+    ("gru_2layer_state_in_forward", GRU_STATE_IN_FORWARD, "Net(2)", [5, 3, 8], ["infer", "train"]),
+
     ("bilinear", BILINEAR, "Net(True)", [8, 6], ["infer", "train"]),
     ("bilinear_no_bias", BILINEAR, "Net(False)", [3, 6], ["infer", "train"]),
     ("bilinear_one_grad", BILINEAR_ONE_GRAD, "Net()", [4, 6], ["infer", "train"]),
@@ -193,6 +255,15 @@ MODEL_CASES = [
     ("gru_cell_loop_fp64", GRU_LOOP, "Net().double()", [4, 6, 8], ["infer", "train"], "float64"),
     ("rnn_cell_loop_fp64", RNN_LOOP.replace("x.size(0), 16)", "x.size(0), 16, dtype=torch.double)"), "Net('tanh', 6).double()", [4, 6, 8], ["infer", "train"], "float64"),
     ("mlp_fp64", "class Net(nn.Sequential):\n    def __init__(self):\n        super().__init__(nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 10))\n", "Net().double()", [8, 64], ["infer", "train"], "float64"),
+]
+
+
+# (id, module source, build, input shape, input dtype, the state made before the step (Python over
+# `model`), modes): the step is out = model(x, state)
+STATE_CASES = [
+    ("lstm_init_hidden", STATE_PASSED, "Net('LSTM', 2)", [7, 4], "long", "model.init_hidden(4)", ["infer", "train"]),
+    ("gru_init_hidden", STATE_PASSED, "Net('GRU', 1)", [7, 4], "long", "model.init_hidden(4)", ["infer", "train"]),
+    ("gru_state_batch_first", STATE_BATCH_FIRST, "Net()", [3, 5, 8], "float", "torch.zeros(2, 3, 12)", ["infer", "train"]),
 ]
 
 
@@ -325,20 +396,20 @@ def attention_model(layer, shape, call):
     return scope["Attend"](attn, length, call.get("need_weights", True), call.get("attn_mask") == "causal", call.get("linear"))
 
 
-def peak_of(model, x, mode, loss="sum"):
+def peak_of(model, x, mode, loss="sum", args=()):
     # cross-entropy over the last axis (classes = features), targets made before the step
     target = torch.randint(0, x.shape[-1], (x.numel() // x.shape[-1],)) if loss == "cross_entropy" else None
 
     def step():
         if mode == "train":
             # held in a variable through the backward, as the user's `out = model(x)` is
-            out = model(x)
+            out = model(x, *args)
             out = out[0] if isinstance(out, tuple) else out
             (out.sum() if target is None else F.cross_entropy(out.reshape(-1, out.shape[-1]), target)).backward()
             del out
         else:
             with torch.no_grad():
-                model(x)
+                model(x, *args)
 
     return warm_peak(model, step, mode == "train")
 
@@ -373,6 +444,14 @@ def main():
         model = eval(build, scope)
         x = torch.randn(*shape, dtype=getattr(torch, dtype[0]) if dtype else None)
         cases[case_id] = {"module": source, "build": build, "input": shape, **({"dtype": dtype[0]} if dtype else {}), "peak": {mode: peak_of(model, x, mode) for mode in modes}}
+    for case_id, source, build, shape, dtype, state, modes in STATE_CASES:
+        scope = {"nn": nn, "torch": torch}
+        exec(source, scope)
+        model = eval(build, scope)
+        x = torch.randint(0, 50, shape) if dtype == "long" else torch.randn(*shape)
+        given = eval(state, {"torch": torch, "model": model})
+        given = given if isinstance(given, tuple) else (given,)
+        cases[case_id] = {"module": source, "build": build, "input": shape, "inputDtype": dtype, "state": state, "batch": given[0].shape[1], "peak": {mode: peak_of(model, x, mode, args=(given if len(given) == 1 else (given,))) for mode in modes}}
     doc = {
         "meta": {
             "torch": torch.__version__, "date": datetime.date.today().isoformat(), "threads": 1,

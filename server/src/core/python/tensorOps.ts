@@ -26,6 +26,7 @@ export function layerCallOf(ctx: TensorContext): LayerCall {
     config: new Map(),
     emit: (op, inputs, args, inPlace) => ctx.trace.emit(op, inputs, args, ctx.site, undefined, inPlace ?? false),
     fail: (reason) => fail(ctx.site, reason),
+    batchOn: (t, axis) => ctx.trace.batchOn(t, axis, ctx.site),
   };
 }
 
