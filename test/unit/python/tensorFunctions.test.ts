@@ -66,10 +66,13 @@ describe('einops', () => {
 });
 
 describe('other tensor functions', () => {
-  it('F.interpolate by scale_factor or by a size that is a whole multiple; any other size stops', () => {
+  it("F.interpolate by scale_factor (a fractional one: torch's floor(in * scale)) or to a size", () => {
     assert.deepEqual(run(['return F.interpolate(x, scale_factor=2)'], 'torch.randn(2, 3, 8, 8)').shape, [3, 16, 16]);
     assert.deepEqual(run(["return F.interpolate(x, size=(16, 24), mode='bilinear')"], 'torch.randn(2, 3, 8, 8)').shape, [3, 16, 24]);
-    assert.match(run(['return F.interpolate(x, size=12)'], 'torch.randn(2, 3, 8, 8)').stop ?? '', /only for whole multiples/);
+    assert.deepEqual(run(['return F.interpolate(x, size=12)'], 'torch.randn(2, 3, 8, 8)').shape, [3, 12, 12]);
+    // torch 1.13: 7 x 9 by 1.5 is 10 x 13
+    assert.deepEqual(run(['return F.interpolate(x, scale_factor=1.5)'], 'torch.randn(2, 3, 7, 9)').shape, [3, 10, 13]);
+    assert.match(run(['return F.interpolate(x)'], 'torch.randn(2, 3, 8, 8)').stop ?? '', /either size or scale_factor should be defined/);
   });
   it('torch.exp and x.log() are elementwise ops', () => {
     const r = run(['return torch.exp(0.5 * x).log()'], 'torch.randn(2, 8)');

@@ -256,11 +256,15 @@ function pool(kind: 'Max' | 'Avg', dims: 1 | 2 | 3): LayerSpec {
 
 export function poolCall(call: LayerCall, x: TensorValue, kind: 'Max' | 'Avg', dims: number, c: ReadonlyMap<string, PyValue>): TensorValue {
   if (rankOf(x) !== dims + 1 || x.batchAxis !== 0) call.fail(`${kind.toLowerCase()} pooling over ${dims} axes expects [N, C, ...] of ${dims + 2} axes, got ${describe(x)}`);
-  if (kind === 'Max' && ints(c, 'dilation', dims, call.fail).some((d) => d !== 1)) call.fail('a dilated max-pool is not modelled yet');
   if (kind === 'Max' && flag(c, 'return_indices', call.fail)) call.fail('return_indices is not modelled yet');
   const stride = c.get('stride');
   const args: Record<string, ArgValue> = { kernel: ints(c, 'kernel_size', dims, call.fail), pad: ints(c, 'padding', dims, call.fail), ceil_mode: flag(c, 'ceil_mode', call.fail) };
   if (stride && stride.kind !== 'none') args['stride'] = ints(c, 'stride', dims, call.fail);
+  if (kind === 'Max') {
+    const dilation = ints(c, 'dilation', dims, call.fail);
+    if (dilation.some((d) => d < 1)) call.fail(`dilation must be at least 1, got ${dilation.join(', ')}`);
+    if (dilation.some((d) => d !== 1)) args['dilation'] = dilation;
+  }
   const op = `${kind === 'Max' ? 'maxpool' : 'avgpool'}${dims === 2 ? '' : `${dims}d`}`;
   return call.emit(op, [x], args);
 }
@@ -334,13 +338,35 @@ const upsample: LayerSpec = {
   signature: [['size', NONE], ['scale_factor', NONE], ['mode', { kind: 'str', value: 'nearest' }], ['align_corners', NONE]],
   forward(call, inputs) {
     const x = one(inputs, call);
-    const sf = call.config.get('scale_factor') ?? NONE;
-    const scale = intOf(sf);
-    if (scale === undefined) return call.fail(`Upsample is modelled for an integer scale_factor, got ${describe(sf)}`);
-    const mode = call.config.get('mode');
-    return call.emit('upsample', [x], { scale, mode: upsampleMode(mode) });
+    const r = upsampleSize(x, call.config.get('size') ?? NONE, call.config.get('scale_factor') ?? NONE);
+    if (typeof r === 'string') return call.fail(`Upsample: ${r}`);
+    return call.emit('upsample', [x], { ...r, mode: upsampleMode(call.config.get('mode')) });
   },
 };
+
+/**
+ * The upsample op's arguments for torch's size= / scale_factor= on [N, C, ...spatial]: an integer
+ * factor stays a scale; a size, or a fractional factor (torch's output floor(in * scale), checked
+ * with torch 1.13), is the output's size. A string is why it cannot be followed.
+ */
+export function upsampleSize(x: TensorValue, size: PyValue, factor: PyValue): { scale: number[] } | { size: number[] } | string {
+  const spatial = x.shape.slice(2);
+  if (x.batchAxis !== 0 || spatial.length < 1) return `it is modelled for a batched [N, C, ...spatial] tensor, got ${describe(x)}`;
+  const perAxis = (v: PyValue): (number | undefined)[] => (v.kind === 'tuple' || v.kind === 'list' ? v.items.map((w) => numberOf(w)) : spatial.map(() => numberOf(v)));
+  if (size.kind !== 'none') {
+    const sizes = perAxis(size);
+    if (factor.kind !== 'none') return 'only one of size and scale_factor should be defined (torch raises)';
+    if (sizes.length !== spatial.length || sizes.some((s) => s === undefined || !Number.isInteger(s) || s < 1)) return `size ${describe(size)} is not ${spatial.length} known positive integer(s)`;
+    return { size: sizes as number[] };
+  }
+  if (factor.kind === 'none') return 'either size or scale_factor should be defined (torch raises)';
+  const scale = perAxis(factor);
+  if (scale.length !== spatial.length || scale.some((s) => s === undefined || !(s > 0))) return `scale_factor ${describe(factor)} is not ${spatial.length} known positive number(s)`;
+  if (scale.every((s) => Number.isInteger(s))) return { scale: scale as number[] };
+  const out = spatial.map((d, i) => Math.floor(d * scale[i]!));
+  if (out.some((d) => d < 1)) return `scale_factor ${describe(factor)} leaves an empty output from ${spatial.join(' x ')}`;
+  return { size: out };
+}
 
 /** torch's interpolation modes as the registry's upsample knows them: nearest, or interpolating (no effect on memory) */
 export function upsampleMode(mode: PyValue | undefined): 'nearest' | 'bilinear' {

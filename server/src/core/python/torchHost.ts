@@ -537,6 +537,8 @@ export class TorchHost implements Host {
     return builtin(`Tensor.${name}`, (args, s) => {
       if (!x.trace) {
         if (name === 'to' || name === 'cuda' || name === 'cpu' || name === 'float' || name === 'long') return name === 'long' ? { ...x, dtype: 'int64' } : x;
+        // a mask made outside the model: triu(...).bool()
+        if (name === 'bool') return { ...x, dtype: 'bool' };
         if (name === 'size') return args.positional[0] ? int(x.shape[intOf(args.positional[0]) ?? 0] ?? 0) : { kind: 'tuple', items: x.shape.map(int) };
         if (name === 'view' || name === 'reshape' || name === 'tril' || name === 'triu' || name === 'unsqueeze' || name === 'transpose') return staticView(x, name, args, s);
         // filling an example tensor in place keeps its shape

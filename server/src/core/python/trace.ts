@@ -102,6 +102,7 @@ export class Trace {
     // another model's output (a GAN's discriminator on the generator's samples) enters as an input
     const from = x.trace as Trace | undefined;
     const own = batchAxisOf ?? this.inputAxes.get(x);
+    if (own === -1 && !x.trace) return this.sharedInput(x, site);
     const batchAxis = x.batchAxis >= 0 ? x.batchAxis : Math.min(own ?? this.exampleBatchAxis, x.shape.length - 1);
     if (x.shape.length === 0) throw new TraceStop(site, 'a scalar tensor has no batch axis');
     // an initial state's batch is the input's, as torch requires
@@ -127,8 +128,24 @@ export class Trace {
   }
 
 
+  /**
+   * An example the whole batch shares (a causal mask made outside the model, passed in or read as
+   * a global): an input that does not grow with N; it exists before the step, as inputs do.
+   */
+  private sharedInput(x: TensorValue, site: Node): TensorValue {
+    if (x.shape.length === 0) throw new TraceStop(site, 'a scalar tensor is not followed as a model input');
+    const args: Record<string, ArgValue> = { shape: [...x.shape], per_sample: false };
+    if (!FLOAT_DTYPES.has(x.dtype)) args['dtype'] = x.dtype;
+    const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site) });
+    if (isRejection(r)) throw new TraceStop(site, `input: ${r.message}`, true);
+    this.examples.set(r, x);
+    return { kind: 'tensor', shape: [...x.shape], batchAxis: -1, dtype: x.dtype, site: x.site, id: r, trace: this };
+  }
+
   /** the example tensor each input op was made from */
   private readonly examples = new Map<OpId, TensorValue>();
+  /** the examples a layer brought in (batchOn), by the example */
+  private readonly entered = new Map<TensorValue, TensorValue>();
 
   /**
    * A tensor a layer reads with its batch on `batchAxis` (a recurrent layer's initial state
@@ -137,7 +154,14 @@ export class Trace {
    * once more with this example's batch there.
    */
   batchOn(t: TensorValue, batchAxis: number, site: Node): TensorValue {
-    if (!t.trace) return this.input(t, site, batchAxis);
+    // (batchAxis -1: the example is shared by the whole batch); an example read twice (a global mask in every layer) enters once
+    if (!t.trace) {
+      const seen = this.entered.get(t);
+      if (seen) return seen;
+      const entered = this.input(t, site, batchAxis);
+      this.entered.set(t, entered);
+      return entered;
+    }
     if (t.trace !== this || t.id === undefined || t.batchAxis === batchAxis) return t;
     const example = this.examples.get(t.id);
     if (example && example.batchAxis < 0 && !this.inputAxes.has(example)) {
