@@ -44,6 +44,9 @@ CASES = [
     ("conv_bn_relu_pool", "nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(inplace=True), nn.MaxPool2d(2)", [4, 16, 8, 8], ["infer", "train"]),
     ("relu_conv", "nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1, bias=False)", [2, 32, 8, 8], ["train"]),
     ("maxpool", "nn.MaxPool2d(2)", [4, 16, 8, 8], ["infer"]),
+    ("maxpool_dilated", "nn.Conv2d(3, 8, 3, padding=1), nn.MaxPool2d(3, stride=2, dilation=2)", [4, 3, 17, 17], ["infer", "train"]),
+    ("upsample_fractional", "nn.Conv2d(3, 4, 3, padding=1), nn.Upsample(scale_factor=1.5)", [2, 3, 7, 9], ["infer", "train"]),
+    ("upsample_size_nearest", "nn.Conv2d(3, 4, 3, padding=1), nn.Upsample(size=(10, 11))", [2, 3, 7, 9], ["infer", "train"]),
     ("mlp_dropout", "nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 10)", [8, 64], ["infer", "train"]),
     ("layernorm", "nn.Linear(64, 64), nn.LayerNorm(64)", [8, 16, 64], ["infer", "train"]),
     ("conv_transpose", "nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False)", [4, 64, 8, 8], ["infer", "train"]),
@@ -178,7 +181,90 @@ class Net(nn.Module):
     def forward(self, x):
         return self.bilinear(x, self.b(x))
 """
+# a recurrent layer's initial state: made in the forward from the batch, or made before the step
+# and passed in (the word language model's init_hidden, weight.new_zeros)
+LSTM_STATE_IN_FORWARD = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = 2
+        self.hidden = 16
+        self.lstm = nn.LSTM(8, 16, 2, batch_first=True)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x):
+        h0 = torch.zeros(self.layers, x.size(0), self.hidden)
+        c0 = torch.zeros(self.layers, x.size(0), self.hidden)
+        out, _ = self.lstm(x, (h0, c0))
+        return self.head(out)
+"""
+GRU_STATE_IN_FORWARD = """
+class Net(nn.Module):
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = layers
+        self.gru = nn.GRU(8, 12, layers, batch_first=True)
+
+    def forward(self, x):
+        h0 = torch.zeros(self.layers, x.size(0), 12)
+        out, _ = self.gru(x, h0)
+        return out
+"""
+STATE_PASSED = """
+class Net(nn.Module):
+    def __init__(self, kind, layers):
+        super().__init__()
+        self.kind = kind
+        self.layers = layers
+        self.encoder = nn.Embedding(50, 8)
+        self.rnn = getattr(nn, kind)(8, 16, layers)
+        self.decoder = nn.Linear(16, 50)
+
+    def forward(self, input, hidden):
+        output, hidden = self.rnn(self.encoder(input), hidden)
+        return self.decoder(output)
+
+    def init_hidden(self, bsz):
+        weight = next(self.parameters())
+        if self.kind == 'LSTM':
+            return (weight.new_zeros(self.layers, bsz, 16), weight.new_zeros(self.layers, bsz, 16))
+        return weight.new_zeros(self.layers, bsz, 16)
+"""
+STATE_BATCH_FIRST = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(8, 12, 2, batch_first=True)
+        self.head = nn.Linear(12, 1)
+
+    def forward(self, x, h0):
+        return self.head(self.gru(x, h0)[0])
+"""
+# a mask made outside the model and passed in: a float causal mask read by attention, a bool one by masked_fill
+MASK_ATTENTION = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(32, 4, batch_first=True)
+        self.head = nn.Linear(32, 1)
+
+    def forward(self, src, src_mask):
+        return self.head(self.attn(src, src, src, attn_mask=src_mask, need_weights=False)[0])
+"""
+MASK_FILL = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 10)
+
+    def forward(self, x, mask):
+        return self.fc(x).masked_fill(mask, float('-inf')).softmax(-1)
+"""
 MODEL_CASES = [
+    ("lstm_state_in_forward", LSTM_STATE_IN_FORWARD, "Net()", [4, 6, 8], ["infer", "train"]),
+    ("gru_state_in_forward", GRU_STATE_IN_FORWARD, "Net(1)", [5, 3, 8], ["infer", "train"]),
+    ("gru_2layer_state_in_forward", GRU_STATE_IN_FORWARD, "Net(2)", [5, 3, 8], ["infer", "train"]),
+
     ("bilinear", BILINEAR, "Net(True)", [8, 6], ["infer", "train"]),
     ("bilinear_no_bias", BILINEAR, "Net(False)", [3, 6], ["infer", "train"]),
     ("bilinear_one_grad", BILINEAR_ONE_GRAD, "Net()", [4, 6], ["infer", "train"]),
@@ -193,6 +279,17 @@ MODEL_CASES = [
     ("gru_cell_loop_fp64", GRU_LOOP, "Net().double()", [4, 6, 8], ["infer", "train"], "float64"),
     ("rnn_cell_loop_fp64", RNN_LOOP.replace("x.size(0), 16)", "x.size(0), 16, dtype=torch.double)"), "Net('tanh', 6).double()", [4, 6, 8], ["infer", "train"], "float64"),
     ("mlp_fp64", "class Net(nn.Sequential):\n    def __init__(self):\n        super().__init__(nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 10))\n", "Net().double()", [8, 64], ["infer", "train"], "float64"),
+]
+
+
+# (id, module source, build, input shape, input dtype, a second input made before the step: a
+# recurrent state or a mask (Python over `model`), modes): the step is out = model(x, state)
+STATE_CASES = [
+    ("attention_mask_passed", MASK_ATTENTION, "Net()", [4, 10, 32], "float", "nn.Transformer.generate_square_subsequent_mask(10)", ["infer", "train"]),
+    ("masked_fill_mask_passed", MASK_FILL, "Net()", [4, 10, 10], "float", "torch.triu(torch.ones(10, 10), diagonal=1).bool()", ["infer", "train"]),
+    ("lstm_init_hidden", STATE_PASSED, "Net('LSTM', 2)", [7, 4], "long", "model.init_hidden(4)", ["infer", "train"]),
+    ("gru_init_hidden", STATE_PASSED, "Net('GRU', 1)", [7, 4], "long", "model.init_hidden(4)", ["infer", "train"]),
+    ("gru_state_batch_first", STATE_BATCH_FIRST, "Net()", [3, 5, 8], "float", "torch.zeros(2, 3, 12)", ["infer", "train"]),
 ]
 
 
@@ -231,6 +328,17 @@ LAYER_FIGURES = [
     ("UpsamplingNearest2d", "nn.UpsamplingNearest2d(scale_factor=3)", [[2, 3, 4, 5]]),
     ("UpsamplingBilinear2d", "nn.UpsamplingBilinear2d(scale_factor=2)", [[2, 3, 4, 5]]),
     ("AdaptiveMaxPool3d", "nn.AdaptiveMaxPool3d((2, 3, None))", [[2, 3, 8, 8, 5]]),
+    # dilated max pooling: the window spans d (k - 1) + 1; a fractional or per-axis scale_factor: floor(in * scale); an explicit size
+    ("MaxPool2d_dilated", "nn.MaxPool2d(3, stride=2, dilation=2)", [[2, 3, 17, 17]]),
+    ("MaxPool2d_dilated_ceil", "nn.MaxPool2d(3, 2, 1, dilation=(2, 3), ceil_mode=True)", [[1, 2, 17, 16]]),
+    ("MaxPool1d_dilated", "nn.MaxPool1d(3, dilation=3)", [[1, 2, 20]]),
+    ("MaxPool3d_dilated", "nn.MaxPool3d(2, dilation=2)", [[1, 2, 6, 7, 8]]),
+    ("Upsample_fractional", "nn.Upsample(scale_factor=1.5)", [[2, 3, 7, 9]]),
+    ("Upsample_per_axis", "nn.Upsample(scale_factor=(2.5, 1.7), mode='bilinear')", [[1, 2, 7, 9]]),
+    ("Upsample_down", "nn.Upsample(scale_factor=0.5)", [[1, 2, 7, 9]]),
+    ("Upsample_size", "nn.Upsample(size=(10, 11), mode='bilinear')", [[2, 3, 7, 9]]),
+    ("Upsample_size_int", "nn.Upsample(size=5)", [[2, 3, 7, 9]]),
+    ("UpsamplingNearest2d_size", "nn.UpsamplingNearest2d(size=(6, 13))", [[2, 3, 4, 5]]),
     ("LPPool1d", "nn.LPPool1d(2, 3)", [[2, 3, 10]]),
     ("LPPool2d", "nn.LPPool2d(1.5, (2, 3), stride=(2, 1), ceil_mode=True)", [[2, 3, 7, 8]]),
     ("LocalResponseNorm", "nn.LocalResponseNorm(3)", [[2, 5, 4, 4]]),
@@ -325,20 +433,20 @@ def attention_model(layer, shape, call):
     return scope["Attend"](attn, length, call.get("need_weights", True), call.get("attn_mask") == "causal", call.get("linear"))
 
 
-def peak_of(model, x, mode, loss="sum"):
+def peak_of(model, x, mode, loss="sum", args=()):
     # cross-entropy over the last axis (classes = features), targets made before the step
     target = torch.randint(0, x.shape[-1], (x.numel() // x.shape[-1],)) if loss == "cross_entropy" else None
 
     def step():
         if mode == "train":
             # held in a variable through the backward, as the user's `out = model(x)` is
-            out = model(x)
+            out = model(x, *args)
             out = out[0] if isinstance(out, tuple) else out
             (out.sum() if target is None else F.cross_entropy(out.reshape(-1, out.shape[-1]), target)).backward()
             del out
         else:
             with torch.no_grad():
-                model(x)
+                model(x, *args)
 
     return warm_peak(model, step, mode == "train")
 
@@ -373,6 +481,14 @@ def main():
         model = eval(build, scope)
         x = torch.randn(*shape, dtype=getattr(torch, dtype[0]) if dtype else None)
         cases[case_id] = {"module": source, "build": build, "input": shape, **({"dtype": dtype[0]} if dtype else {}), "peak": {mode: peak_of(model, x, mode) for mode in modes}}
+    for case_id, source, build, shape, dtype, state, modes in STATE_CASES:
+        scope = {"nn": nn, "torch": torch}
+        exec(source, scope)
+        model = eval(build, scope)
+        x = torch.randint(0, 50, shape) if dtype == "long" else torch.randn(*shape)
+        given = eval(state, {"torch": torch, "nn": nn, "model": model})
+        given = given if isinstance(given, tuple) else (given,)
+        cases[case_id] = {"module": source, "build": build, "input": shape, "inputDtype": dtype, "state": state, "batch": given[0].shape[1] if given[0].dim() == 3 else shape[0], "peak": {mode: peak_of(model, x, mode, args=(given if len(given) == 1 else (given,))) for mode in modes}}
     doc = {
         "meta": {
             "torch": torch.__version__, "date": datetime.date.today().isoformat(), "threads": 1,

@@ -1,8 +1,9 @@
 """Ground truth for memlens' recurrent training replay (server/src/core/analysis/framework/
 pytorchRecurrentTraining.ts): the CPU allocator's events, in order, of one training step of torch
 1.13's LSTM / GRU / RNN at small shapes, for stacks of 1-3 layers, one or two directions, dropout
-between layers or not, batch-first or time-major inputs, an initial state given or not, the input
-needing a gradient or not, bias=False.
+between layers or not, batch-first or time-major inputs, an initial state given or not (made before
+the step, or `stateInStep`: made with torch.zeros inside the step and held by nothing but the call,
+as a model's forward makes it), the input needing a gradient or not, bias=False.
 
 Each event is the signed byte count of one '[memory]' record of
 torch.autograd.profiler.profile(profile_memory=True, use_kineto=False), sorted by start time (the
@@ -40,11 +41,15 @@ def events(cell, layers, bidirectional, dropout, batch_first, shape, state, inpu
     x = torch.randn(n, steps, features) if batch_first else torch.randn(steps, n, features)
     x.requires_grad_(input_grad)
     rows = layers * (2 if bidirectional else 1)
-    h0 = torch.zeros(rows, n, hidden) if state else None
-    given = (h0, torch.zeros(rows, n, hidden)) if state and cell == "lstm" else h0
+
+    def initial():
+        h0 = torch.zeros(rows, n, hidden)
+        return (h0, torch.zeros(rows, n, hidden)) if cell == "lstm" else h0
+
+    given = initial() if state == "given" else None
 
     def step():
-        out = layer(x, given)[0]
+        out = layer(x, initial() if state == "inside" else given)[0]
         torch.empty(SPLIT, dtype=torch.uint8)
         out.sum().backward()
         del out
@@ -67,7 +72,7 @@ def main():
     torch.set_num_threads(1)
     cases = []
     # (initial state given, input gradient, bias)
-    variants = [(False, False, True), (True, False, True), (False, True, True), (False, False, False)]
+    variants = [("none", False, True), ("given", False, True), ("none", True, True), ("none", False, False), ("inside", False, True)]
     for cell in CELLS:
         for layers, bidirectional, dropout in STACKS:
             for batch_first in (True, False):
@@ -82,7 +87,7 @@ def main():
                         n, steps, features, hidden = shape
                         cases.append({
                             "cell": cell, "layers": layers, "bidirectional": bidirectional, "dropout": dropout,
-                            "batchFirst": batch_first, "initialState": state, "inputGrad": input_grad, "bias": bias,
+                            "batchFirst": batch_first, "initialState": state != "none", **({"stateInStep": True} if state == "inside" else {}), "inputGrad": input_grad, "bias": bias,
                             "n": n, "steps": steps, "features": features, "hidden": hidden,
                             "forward": " ".join(map(str, forward)), "backward": " ".join(map(str, backward)),
                         })

@@ -228,7 +228,8 @@ export class GraphBuilder {
     // a tensor grows with the batch when an input does; an op without inputs other than `input`
     // makes a batch-independent tensor (a constant, a view of the weights)
     const grows = spec.growsWithBatch?.(ctx) === true;
-    let batchIndependent = spec.name !== 'input' && !grows;
+    // (an input shared by the whole batch, per_sample false, is batch-independent too)
+    let batchIndependent = spec.name !== 'input' ? !grows : ctx.args['per_sample'] === false;
     for (let k = 0; k < n && batchIndependent; k++) batchIndependent = this.columns.isBatchIndependent(request.inputs[k]!);
     if (spec.reducesBatch?.(ctx)) batchIndependent = true;
     const id = this.columns.add(spec, args, request.inputs, inPlace, params, request.sharesParamsWith, request.checkpointSegment, kept, dtype, elementsPerSample, batchIndependent);

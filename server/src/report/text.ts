@@ -45,7 +45,7 @@ function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis):
       String(op.site.start.line + 1),
       scope ? `${scope}.${t.name}` : t.name,
       op.op,
-      `[N, ${t.shape.join(', ')}]`,
+      t.batchIndependent ? `[${t.shape.join(', ')}]` : `[N, ${t.shape.join(', ')}]`,
       formatInt(op.params.trainable + op.params.nonTrainable),
       formatBytes(bytes.perSample),
       formatBytes(atBatch(bytes, batch)),

@@ -26,7 +26,7 @@ const ops = JSON.parse(readFileSync(join(FIXTURES, 'torch_ops.json'), 'utf8')) a
    * modes torch raised in), `module` and `build` for a small model's source (`dtype`: its input's)
    */
   /** `batch`: a recurrent layer's batch (the input's second axis when it is time-major) */
-  cases: Record<string, { layers?: string; layer?: string; batch?: number; attention?: string; batchFirst?: boolean; needWeights?: boolean; causalMask?: boolean; loss?: 'sum' | 'cross_entropy'; linear?: number; module?: string; build?: string; dtype?: string; input: number[]; peak: Partial<Record<Mode, number>>; torchError?: Partial<Record<Mode, string>> }>;
+  cases: Record<string, { layers?: string; layer?: string; batch?: number; attention?: string; batchFirst?: boolean; needWeights?: boolean; causalMask?: boolean; loss?: 'sum' | 'cross_entropy'; linear?: number; module?: string; build?: string; dtype?: string; inputDtype?: 'long' | 'float'; state?: string; input: number[]; peak: Partial<Record<Mode, number>>; torchError?: Partial<Record<Mode, string>> }>;
 };
 const corpus = JSON.parse(readFileSync(join(FIXTURES, 'oracle.json'), 'utf8')) as {
   meta: { cpuVectorBits: number };
@@ -63,8 +63,10 @@ describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)
         // the oracle's step in Python, read by memlens' own frontend
         const loss = mode === 'train' ? 'loss = out.sum()\nloss.backward()\n' : '';
         const build = c.module !== undefined ? `${c.module}\nmodel = ${c.build}` : c.layer !== undefined ? `model = ${c.layer}` : `model = nn.Sequential(${c.layers})`;
-        const call = c.layer !== undefined ? 'out, state = model(x)' : 'out = model(x)';
-        const text = `import torch\nimport torch.nn as nn\n${build}\nx = torch.randn(${c.input.join(', ')}${c.dtype ? `, dtype=torch.${c.dtype}` : ''})\n${call}\n${loss}`;
+        // a recurrent state made before the step and passed in (`state`: its Python over `model`)
+        const call = c.layer !== undefined ? 'out, state = model(x)' : c.state !== undefined ? `hidden = ${c.state}\nout = model(x, hidden)` : 'out = model(x)';
+        const example = c.inputDtype === 'long' ? `torch.randint(0, 50, (${c.input.join(', ')}))` : `torch.randn(${c.input.join(', ')}${c.dtype ? `, dtype=torch.${c.dtype}` : ''})`;
+        const text = `import torch\nimport torch.nn as nn\n${build}\nx = ${example}\n${call}\n${loss}`;
         const predicted = expectedActivations(text, `/virtual/${id}.py`, mode, c.batch ?? c.input[0]!, device);
         assert.equal(typeof predicted, 'number', String(predicted));
         // exact on most; oneDNN's small bias and scratch copies (64-512 bytes) and the summed loss'

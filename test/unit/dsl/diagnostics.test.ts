@@ -65,7 +65,7 @@ test('NNM121 wrong argument type: tensor vs int vs list vs enum vs bool', () => 
     "NNM121 4:27-4:31 conv2d: 'kernel' must be an integer or a list of integers, got the boolean true",
     "NNM121 5:27-5:31 conv2d: 'pad' must be an integer, a list of integers, 'same' or 'valid', got 'full'",
     "NNM121 6:28-6:29 conv2d: 'bias' must be true or false, got the integer 1",
-    "NNM121 7:22-7:26 input: 'dtype' must be one of fp32 | fp16 | bf16 | int8 | int32 | int64, got 'fp64'; did you mean 'fp16'?",
+    "NNM121 7:22-7:26 input: 'dtype' must be one of fp32 | fp16 | bf16 | int8 | int32 | int64 | bool, got 'fp64'; did you mean 'fp16'?",
   ]);
 });
 

@@ -38,7 +38,7 @@ test('a named argument under the cursor is the active one', () => {
 
 test('a variadic argument stays active: input(3, 224, |', () => {
   const help = helpAt('  x = input(3, 224, |')!;
-  assert.equal(help.signatures[0]!.label, 'input(...shape: int, dtype: enum)');
+  assert.equal(help.signatures[0]!.label, 'input(...shape: int, dtype: enum, per_sample = true)');
   assert.equal(help.activeParameter, 0);
 });
 

@@ -1,7 +1,10 @@
 // Recurrent layers: PyTorch and Keras parameter conventions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryOf, Net } from './net';
+import { context, memoryOf, Net } from './net';
+import { lookupOp } from '../../../server/src/core/ops/registry';
+
+const shapeOf = (op: string, shapes: number[][], args: Record<string, number | boolean>): number[] => lookupOp(op)!.inferShape(context(op, shapes, args));
 
 // 4 (100*128 + 128*128 + 2*128) = 117,760 (nn.LSTM(100, 128)); Keras LSTM(128) on 100 features:
 // 4 (128 (100 + 128) + 128) = 117,248, the figure model.summary() prints. One bias set = 512 fewer.
@@ -41,6 +44,8 @@ test('lstm keeps its input and per-timestep gates and states (6 H per step)', ()
   const m = memoryOf('lstm', [[10, 100]], { hidden: 128 });
   assert.deepEqual(m.saved.inputs, [0]);
   assert.equal(m.saved.extra.perSample, 10 * 6 * 128);
+  // an initial state (h0, c0) given: its first step's products keep it too
+  assert.deepEqual(memoryOf('lstm', [[10, 100], [1, 128], [1, 128]], { hidden: 128 }).saved.inputs, [0, 1, 2]);
   assert.equal(memoryOf('gru', [[10, 100]], { hidden: 128, bidirectional: true }).saved.extra.perSample, 2 * 10 * 4 * 128);
 });
 
@@ -53,4 +58,10 @@ test('dropout between stacked layers keeps a mask of every layer output but the 
   assert.equal(memoryOf('gru', [[10, 100]], { hidden: 128, dropout: 0.5 }).saved.extra.perSample, 10 * 4 * 128);
   const n = new Net();
   assert.equal(n.fail('lstm', [n.input(20, 100)], { hidden: 8, layers: 2, dropout: 1 }).arg, 'dropout');
+});
+
+test('an initial state is [layers * dirs, H] per sample, one tensor per state (LSTM h0 and c0)', () => {
+  assert.deepEqual(shapeOf('gru', [[10, 100], [4, 32]], { hidden: 32, layers: 2, bidirectional: true }), [64]);
+  assert.throws(() => shapeOf('gru', [[10, 100], [2, 32]], { hidden: 32, layers: 2, bidirectional: true }), /expects an initial state \[4, 32\] per sample/);
+  assert.throws(() => shapeOf('lstm', [[10, 100], [1, 32]], { hidden: 32 }), /takes the sequence and the initial states h0 and c0/);
 });

@@ -77,6 +77,9 @@ describe('torch errors of the new layers are NNM403 on the call', () => {
     ['Bilinear: inputs of different leading axes', 'model = nn.Bilinear(5, 7, 3)\nout = model(torch.randn(4, 2, 5), torch.randn(4, 3, 7))', /NNM403 .*Bilinear's inputs must share their leading axes/],
     ['LocalResponseNorm: a 2-D input', 'model = nn.LocalResponseNorm(3)\nout = model(torch.randn(4, 5))', /NNM403 .*LocalResponseNorm expects a batched input of 3 or more axes/],
     ['LPPool2d: a window wider than the image', 'model = nn.LPPool2d(2, 5)\nout = model(torch.randn(2, 3, 4, 4))', /NNM403 .*lppool2d kernel spans 5 but the padded input is only 4/],
+    ['MaxPool2d: a dilated window wider than the padded input', 'model = nn.MaxPool2d(3, dilation=4)\nout = model(torch.randn(2, 3, 8, 8))', /NNM403 .*maxpool kernel spans 9 but the padded input is only 8/],
+    ['Upsample: both size and scale_factor', 'model = nn.Upsample(size=4, scale_factor=1.5)\nout = model(torch.randn(2, 3, 8, 8))', /NNM403 .*only one of size and scale_factor should be defined/],
+    ['Upsample: a scale that leaves nothing', 'model = nn.Upsample(scale_factor=0.1)\nout = model(torch.randn(2, 3, 8, 8))', /NNM403 .*scale_factor 0\.1 leaves an empty output from 8 x 8/],
     ['SyncBatchNorm: channels', 'model = nn.SyncBatchNorm(6)\nout = model(torch.randn(2, 5, 3))', /NNM403 .*SyncBatchNorm\(6\) expects \[N, 6, \.\.\.\]/],
   ];
   for (const [name, body, expected] of cases) {

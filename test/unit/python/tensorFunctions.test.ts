@@ -66,10 +66,13 @@ describe('einops', () => {
 });
 
 describe('other tensor functions', () => {
-  it('F.interpolate by scale_factor or by a size that is a whole multiple; any other size stops', () => {
+  it("F.interpolate by scale_factor (a fractional one: torch's floor(in * scale)) or to a size", () => {
     assert.deepEqual(run(['return F.interpolate(x, scale_factor=2)'], 'torch.randn(2, 3, 8, 8)').shape, [3, 16, 16]);
     assert.deepEqual(run(["return F.interpolate(x, size=(16, 24), mode='bilinear')"], 'torch.randn(2, 3, 8, 8)').shape, [3, 16, 24]);
-    assert.match(run(['return F.interpolate(x, size=12)'], 'torch.randn(2, 3, 8, 8)').stop ?? '', /only for whole multiples/);
+    assert.deepEqual(run(['return F.interpolate(x, size=12)'], 'torch.randn(2, 3, 8, 8)').shape, [3, 12, 12]);
+    // torch 1.13: 7 x 9 by 1.5 is 10 x 13
+    assert.deepEqual(run(['return F.interpolate(x, scale_factor=1.5)'], 'torch.randn(2, 3, 7, 9)').shape, [3, 10, 13]);
+    assert.match(run(['return F.interpolate(x)'], 'torch.randn(2, 3, 8, 8)').stop ?? '', /either size or scale_factor should be defined/);
   });
   it('torch.exp and x.log() are elementwise ops', () => {
     const r = run(['return torch.exp(0.5 * x).log()'], 'torch.randn(2, 8)');
@@ -157,7 +160,7 @@ describe('sequence-first models', () => {
     assert.deepEqual(g.tensors[g.outputs[0]!]!.shape, [35, 100]);
     assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
   });
-  it('a batch_first=True model keeps the batch first (no initial state: an example state [layers, N, H] is read batch first, which it is not)', () => {
+  it('a batch_first=True model keeps the batch first', () => {
     const g = lm(true, 'torch.randint(0, 100, (4, 35))', 'None').graphs[0]!;
     assert.equal(g.config.batch, 4);
     assert.deepEqual(g.tensors[g.outputs[0]!]!.shape, [35, 100]);
@@ -165,7 +168,7 @@ describe('sequence-first models', () => {
   it('when neither axis fits, the first reading is reported', () => {
     const r = lm(false, 'torch.randint(0, 100, (35, 4))', 'torch.zeros(3, 4, 32)');
     assert.equal(r.graphs.length, 0);
-    assert.ok(r.diagnostics.some((d) => /reads an initial state \[2, N, 32\]; memlens sees a tensor \[N, 4, 32\]/.test(d.message)), r.diagnostics.map((d) => d.message).join('; '));
+    assert.ok(r.diagnostics.some((d) => /reads an initial state \[2, N, 32\], got a tensor \[N, 4, 32\]/.test(d.message)), r.diagnostics.map((d) => d.message).join('; '));
   });
 });
 

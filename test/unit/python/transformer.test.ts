@@ -148,14 +148,20 @@ describe('Transformer errors and limits', () => {
 });
 
 describe('masks given to the model call, is_causal', () => {
-  it('a mask made outside the model and passed to its call is NNM401, never counted as a batched input', () => {
+  it('a mask made outside the model and passed to its call is an input the batch shares, never a batched one', () => {
     const text = `${HEAD}model = nn.Transformer(d_model=32, nhead=4, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=64)\nsrc = torch.randn(10, 4, 32)\ntgt = torch.randn(7, 4, 32)\nmask = nn.Transformer.generate_square_subsequent_mask(7)\nout = model(src, tgt, tgt_mask=mask)\n`;
-    const r = analyzeText(text);
-    assert.equal(r.graphs.length, 0);
-    assert.ok(r.diagnostics.some((d) => d.code === 'NNM401' && /`attn_mask` .* is made outside the model; memlens follows masks made inside forward/.test(d.message)), JSON.stringify(r.diagnostics));
-    // the same call without the mask is analysed, sequence first
-    const plain = analyzeText(text.replace(', tgt_mask=mask', ''));
-    assert.equal(plain.graphs.length, 1, JSON.stringify(plain.diagnostics));
+    const g = analyzeText(text).graphs[0];
+    assert.ok(g);
+    assert.equal(g.config.batch, 4);
+    // the decoder's self-attention reads it: [7, 7], batch-independent
+    const masked = g.ops.filter((o) => o.op === 'attention' && o.inputs.length === 2);
+    assert.equal(masked.length, 1);
+    const mask = g.tensors[masked[0]!.inputs[1]!]!;
+    assert.deepEqual([mask.shape, mask.batchIndependent], [[7, 7], true]);
+    // the same call without the mask: the same ops less the mask's input
+    const plain = analyzeText(text.replace(', tgt_mask=mask', '')).graphs[0];
+    assert.ok(plain);
+    assert.equal(plain.ops.length, g.ops.length - 1);
   });
 
   it("torch 2's is_causal keywords are accepted and change nothing", () => {

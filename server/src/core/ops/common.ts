@@ -161,7 +161,8 @@ export interface ResolvedSaved {
 export function resolveSaved(spec: OpSpec, ctx: OpContext, outShape: readonly number[]): ResolvedSaved {
   const s = spec.savedForBackward;
   return {
-    inputs: s.inputs,
+    // an optional input not given (a recurrent layer without its initial state) is not saved
+    inputs: s.inputs.filter((k) => k < ctx.inputs.length),
     output: s.outputWhen ? s.outputWhen(ctx) : s.output,
     extra: s.extraElements ? s.extraElements(ctx, outShape) : { perSample: 0, fixed: 0 },
     ...(s.extraDType ? { extraDType: s.extraDType } : {}),

@@ -10,7 +10,8 @@ export const ioOps: readonly OpSpec[] = [
     formula: 'the given per-sample dims (channels first under nchw); params = 0',
     args: [
       { name: 'shape', kind: 'int', positional: true, variadic: true, required: true, min: 1, doc: 'per-sample dims, e.g. input(3, 224, 224)' },
-      { name: 'dtype', kind: 'enum', values: ['fp32', 'fp16', 'bf16', 'int8', 'int32', 'int64'], doc: 'element type (default: the precision of the config)' },
+      { name: 'dtype', kind: 'enum', values: ['fp32', 'fp16', 'bf16', 'int8', 'int32', 'int64', 'bool'], doc: 'element type (default: the precision of the config)' },
+      { name: 'per_sample', kind: 'bool', default: true, doc: 'false: an input the whole batch shares (a causal mask [T, T] made outside the model); `shape` is then the whole shape' },
     ],
     inferShape(ctx) {
       const dims = ctx.args['shape'];

@@ -27,20 +27,22 @@ export function poolShape(ctx: OpContext, dims: number, name: string): number[] 
   // PyTorch and Keras: the stride defaults to the window size
   const stride = ctx.args['stride'] === undefined ? kernel : perDimAtLeast(ctx, 'stride', dims, 1);
   const pad = paddingArg(ctx.args['pad'], dims);
+  // max pooling's dilation (PyTorch): the window spans d (k - 1) + 1 elements
+  const dilation = ctx.args['dilation'] === undefined ? kernel.map(() => 1) : perDimAtLeast(ctx, 'dilation', dims, 1);
   const out = spatial.map((n, i) => {
     const p = pad[i]!;
     if (typeof p === 'number' && (!Number.isInteger(p) || p < 0 || 2 * p > kernel[i]!)) {
       throw new ShapeError(`${name}: pad ${p} must be between 0 and half the kernel (${kernel[i]})`, 'pad');
     }
-    const floorOut = windowOutput(n, kernel[i]!, stride[i]!, p, 1, name);
-    return ctx.args['ceil_mode'] === true && typeof p === 'number' ? ceilModeOutput(n, kernel[i]!, stride[i]!, p, floorOut) : floorOut;
+    const floorOut = windowOutput(n, kernel[i]!, stride[i]!, p, dilation[i]!, name);
+    return ctx.args['ceil_mode'] === true && typeof p === 'number' ? ceilModeOutput(n, dilation[i]! * (kernel[i]! - 1) + 1, stride[i]!, p, floorOut) : floorOut;
   });
   return joinChannels(channels, out, ctx.layout);
 }
 
-/** PyTorch ceil_mode: round up, but the last window must start inside the input or its left padding */
-function ceilModeOutput(input: number, kernel: number, stride: number, pad: number, floorOut: number): number {
-  let out = Math.ceil((input + 2 * pad - kernel) / stride) + 1;
+/** PyTorch ceil_mode: round up, but the last window must start inside the input or its left padding (`span`: the dilated window) */
+function ceilModeOutput(input: number, span: number, stride: number, pad: number, floorOut: number): number {
+  let out = Math.ceil((input + 2 * pad - span) / stride) + 1;
   if ((out - 1) * stride >= input + pad) out--;
   return Math.max(out, floorOut);
 }
@@ -52,13 +54,14 @@ function poolSpec(kind: PoolKind, dims: 1 | 2 | 3, name: string, aliases: readon
     aliases,
     family: 'pool',
     summary: `${dims}-D ${kind === 'max' ? 'max' : 'average'} pooling`,
-    formula: `[C, ${sp.join(', ')}] -> [C, ${sp.map((s) => `${s}_out`).join(', ')}] (nhwc: C last), out = floor((in + 2 pad - k) / stride) + 1 (ceil with ceil_mode), stride defaults to k, 'same' gives ceil(in / stride); params = 0`,
+    formula: `[C, ${sp.join(', ')}] -> [C, ${sp.map((s) => `${s}_out`).join(', ')}] (nhwc: C last), out = floor((in + 2 pad - ${kind === 'max' ? 'dilation (k - 1) - 1' : 'k'}) / stride) + 1 (ceil with ceil_mode), stride defaults to k, 'same' gives ceil(in / stride); params = 0`,
     args: [
       tensorArg('x', `input, ${layoutHint('nchw', sp)} or ${layoutHint('nhwc', sp)}`),
       { name: 'kernel', kind: 'intOrInts', positional: true, required: true, min: 1, doc: `window size, one value or ${dims}` },
       { name: 'stride', kind: 'intOrInts', positional: true, min: 1, doc: 'step of the window (default: the kernel size)' },
       { name: 'pad', kind: 'padding', default: 0, doc: "padding per side (at most half the kernel), 'same' or 'valid'" },
       { name: 'ceil_mode', kind: 'bool', default: false, doc: 'round the output size up instead of down (PyTorch ceil_mode)' },
+      ...(kind === 'max' ? [{ name: 'dilation', kind: 'intOrInts' as const, default: 1, min: 1, doc: 'spacing between the window\'s elements (PyTorch dilation): the window spans dilation (k - 1) + 1' }] : []),
     ],
     inferShape: (ctx) => poolShape(ctx, dims, name),
     params: () => NO_PARAMS,

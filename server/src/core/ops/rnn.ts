@@ -2,7 +2,7 @@
 // layout, as PyTorch's batch_first and Keras do). PyTorch's parameter convention by default.
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
-import { boolArg, intAtLeast, numberArg, shapeText, checkedOps, tensorArg } from './common';
+import { boolArg, intAtLeast, numberArg, shapeText, checkedOps } from './common';
 
 interface Cell {
   readonly name: string;
@@ -26,9 +26,19 @@ interface Geometry {
 }
 
 function geometry(ctx: OpContext, cell: Cell): Geometry {
-  const shape = ctx.inputs[0]!.shape;
+  const [x, ...state] = ctx.inputs;
+  const shape = x!.shape;
   if (shape.length !== 2) {
     throw new ShapeError(`${cell.name} expects a 2-D [L, F] sequence per sample (timesteps, features), got ${shape.length}-D ${shapeText(shape)}`);
+  }
+  const hidden = intAtLeast(ctx, 'hidden', 1);
+  const dirs = boolArg(ctx, 'bidirectional') ? 2 : 1;
+  const layers = intAtLeast(ctx, 'layers', 1);
+  // the initial state, as torch reads it: [layers * dirs, H] per sample (torch's [layers * dirs, N, H])
+  const states = cell.gates === 4 ? 2 : 1;
+  if (state.length !== 0 && state.length !== states) throw new ShapeError(`${cell.name} takes the sequence and ${states === 2 ? 'the initial states h0 and c0' : 'the initial state h0'} (or the sequence alone), got ${ctx.inputs.length} tensors`);
+  for (const s of state) {
+    if (s.shape.length !== 2 || s.shape[0] !== layers * dirs || s.shape[1] !== hidden) throw new ShapeError(`${cell.name}(hidden: ${hidden}) expects an initial state [${layers * dirs}, ${hidden}] per sample (layers * directions, H), got ${shapeText(s.shape)}`);
   }
   const biasSets = intAtLeast(ctx, 'bias_sets', 0);
   if (biasSets > 2) throw new ShapeError(`bias_sets must be 0, 1 or 2, got ${biasSets}`, 'bias_sets');
@@ -37,9 +47,9 @@ function geometry(ctx: OpContext, cell: Cell): Geometry {
   return {
     steps: shape[0]!,
     features: shape[1]!,
-    hidden: intAtLeast(ctx, 'hidden', 1),
-    dirs: boolArg(ctx, 'bidirectional') ? 2 : 1,
-    layers: intAtLeast(ctx, 'layers', 1),
+    hidden,
+    dirs,
+    layers,
     biasSets,
     dropout,
   };
@@ -52,16 +62,16 @@ function rnnSpec(cell: Cell): OpSpec {
     name: cell.name,
     family: 'rnn',
     summary: cell.summary,
-    formula: `[L, F] -> [L, H * dirs] with return_sequences, else [H * dirs] (dirs = 2 when bidirectional); params = dirs * ${factor}(F * H + H * H + bias_sets * H) for the first layer, F = H * dirs for later layers (bias_sets 2 = PyTorch b_ih + b_hh, 1 = Keras)`,
+    formula: `[L, F] (then the initial state${g === 4 ? 's h0, c0' : ' h0'} [layers * dirs, H] when given) -> [L, H * dirs] with return_sequences, else [H * dirs] (dirs = 2 when bidirectional); params = dirs * ${factor}(F * H + H * H + bias_sets * H) for the first layer, F = H * dirs for later layers (bias_sets 2 = PyTorch b_ih + b_hh, 1 = Keras)`,
     args: [
-      tensorArg('x', 'sequence [L, F]'),
+      { name: 'xs', kind: 'tensor', positional: true, variadic: true, required: true, doc: `the sequence [L, F], then the caller's initial state${g === 4 ? 's h0 and c0' : ' h0'} [layers * dirs, H] (none: torch's zero state), which its first steps read and its backward keeps` },
       { name: 'hidden', kind: 'int', positional: true, required: true, min: 1, doc: 'hidden size H (Keras units)' },
       { name: 'return_sequences', kind: 'bool', default: false, doc: 'output every timestep [L, H] instead of the last [H]' },
       { name: 'bidirectional', kind: 'bool', default: false, doc: 'a second pass backwards in time; outputs concatenated (features and params doubled)' },
       { name: 'bias_sets', kind: 'int', default: 2, min: 0, doc: 'bias vectors per gate block: 2 = PyTorch (b_ih + b_hh) and Keras GRU reset_after, 1 = Keras LSTM / SimpleRNN / GRU reset_after false, 0 = no bias' },
       { name: 'layers', kind: 'int', default: 1, min: 1, doc: 'stacked layers (PyTorch num_layers)' },
       { name: 'dropout', kind: 'number', default: 0, min: 0, maxExclusive: 1, doc: 'dropout between stacked layers while training (PyTorch dropout=): the outputs of every layer but the last are dropped with this probability, each keeping a mask for backward' },
-      { name: 'initial_state', kind: 'bool', default: false, doc: 'PyTorch: the caller passes the initial state (h0, c0), which exists before the step and needs no gradient; no zero state is made' },
+      { name: 'initial_state', kind: 'bool', default: false, doc: 'PyTorch: the caller passes an initial state that is no tensor of the graph (it exists before the step and needs no gradient); no zero state is made. A state given as an input tensor implies it' },
       { name: 'batch_first', kind: 'bool', default: true, doc: 'PyTorch batch_first: false reads a time-major [L, N, F] input (the same per-sample shape), which torch projects without copying it' },
     ],
     inferShape(ctx) {
@@ -79,7 +89,8 @@ function rnnSpec(cell: Cell): OpSpec {
       return { trainable: total, nonTrainable: 0 };
     },
     savedForBackward: {
-      inputs: [0],
+      // the sequence, and the initial state its first step's products read
+      inputs: [0, 1, 2],
       output: false,
       extraElements(ctx) {
         const s = geometry(ctx, cell);

@@ -191,15 +191,21 @@ const upsample: OpSpec = {
   name: 'upsample',
   family: 'shape',
   summary: 'Repeat (nearest) or interpolate (bilinear) along every spatial axis',
-  formula: '[C, ...spatial] -> [C, ...spatial * scale] (nhwc: C last); params = 0',
+  formula: '[C, ...spatial] -> [C, ...spatial * scale], or [C, ...size] when a size is given (nhwc: C last); params = 0',
   args: [
     tensorArg('x', 'input with a channel axis and spatial axes'),
     { name: 'scale', kind: 'intOrInts', positional: true, default: 2, min: 1, doc: 'integer factor, one value or one per spatial axis' },
     { name: 'mode', kind: 'enum', values: ['nearest', 'bilinear'], default: 'nearest', doc: 'interpolation (no effect on memory)' },
+    { name: 'size', kind: 'intOrInts', min: 1, doc: "the output's spatial size, one value or one per spatial axis, in place of `scale` (PyTorch's size=, or floor(in * scale) for a fractional scale_factor)" },
   ],
   inferShape(ctx) {
     const shape = expectMinRank(ctx, 0, 2, 'upsample', 'it scales the spatial axes of [C, ...spatial]');
     const { channels, spatial } = splitChannels(shape, ctx.layout);
+    if (ctx.args['size'] !== undefined) {
+      const size = perDim(ctx.args['size'], spatial.length, 'size');
+      for (const s of size) if (!Number.isInteger(s) || s < 1) throw new ShapeError(`upsample size must be a positive integer, got ${s}`, 'size');
+      return joinChannels(channels, size, ctx.layout);
+    }
     const scale = perDim(ctx.args['scale'] ?? 2, spatial.length, 'scale');
     for (const s of scale) if (!Number.isInteger(s) || s < 1) throw new ShapeError(`upsample scale must be a positive integer, got ${s}`, 'scale');
     return joinChannels(channels, spatial.map((d, i) => d * scale[i]!), ctx.layout);

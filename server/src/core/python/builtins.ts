@@ -67,6 +67,16 @@ const PY_BUILTINS: Record<string, Impl> = {
     const list = iterate(v);
     return list ? int(list.length) : isUnknown(v) ? v : unknown(site, `len() of ${describe(v)}`);
   },
+  // memlens' lists stand for Python's iterators too (parameters(), map(), zip()): next() takes the first item off
+  iter(args, site) {
+    const list = items(args.positional[0], site);
+    return Array.isArray(list) ? { kind: 'list', items: [...list] } : (list as PyValue);
+  },
+  next(args, site) {
+    const it = args.positional[0];
+    if (it?.kind !== 'list') return it && isUnknown(it) ? it : unknown(site, `next() of ${it ? describe(it) : 'nothing'}`);
+    return it.items.shift() ?? args.positional[1] ?? unknown(site, 'next() of an exhausted iterator (StopIteration)');
+  },
   enumerate(args, site) {
     const list = items(args.positional[0], site);
     if (!Array.isArray(list)) return list as PyValue;

@@ -256,11 +256,15 @@ function pool(kind: 'Max' | 'Avg', dims: 1 | 2 | 3): LayerSpec {
 
 export function poolCall(call: LayerCall, x: TensorValue, kind: 'Max' | 'Avg', dims: number, c: ReadonlyMap<string, PyValue>): TensorValue {
   if (rankOf(x) !== dims + 1 || x.batchAxis !== 0) call.fail(`${kind.toLowerCase()} pooling over ${dims} axes expects [N, C, ...] of ${dims + 2} axes, got ${describe(x)}`);
-  if (kind === 'Max' && ints(c, 'dilation', dims, call.fail).some((d) => d !== 1)) call.fail('a dilated max-pool is not modelled yet');
   if (kind === 'Max' && flag(c, 'return_indices', call.fail)) call.fail('return_indices is not modelled yet');
   const stride = c.get('stride');
   const args: Record<string, ArgValue> = { kernel: ints(c, 'kernel_size', dims, call.fail), pad: ints(c, 'padding', dims, call.fail), ceil_mode: flag(c, 'ceil_mode', call.fail) };
   if (stride && stride.kind !== 'none') args['stride'] = ints(c, 'stride', dims, call.fail);
+  if (kind === 'Max') {
+    const dilation = ints(c, 'dilation', dims, call.fail);
+    if (dilation.some((d) => d < 1)) call.fail(`dilation must be at least 1, got ${dilation.join(', ')}`);
+    if (dilation.some((d) => d !== 1)) args['dilation'] = dilation;
+  }
   const op = `${kind === 'Max' ? 'maxpool' : 'avgpool'}${dims === 2 ? '' : `${dims}d`}`;
   return call.emit(op, [x], args);
 }
@@ -334,13 +338,35 @@ const upsample: LayerSpec = {
   signature: [['size', NONE], ['scale_factor', NONE], ['mode', { kind: 'str', value: 'nearest' }], ['align_corners', NONE]],
   forward(call, inputs) {
     const x = one(inputs, call);
-    const sf = call.config.get('scale_factor') ?? NONE;
-    const scale = intOf(sf);
-    if (scale === undefined) return call.fail(`Upsample is modelled for an integer scale_factor, got ${describe(sf)}`);
-    const mode = call.config.get('mode');
-    return call.emit('upsample', [x], { scale, mode: upsampleMode(mode) });
+    const r = upsampleSize(x, call.config.get('size') ?? NONE, call.config.get('scale_factor') ?? NONE);
+    if (typeof r === 'string') return call.fail(`Upsample: ${r}`);
+    return call.emit('upsample', [x], { ...r, mode: upsampleMode(call.config.get('mode')) });
   },
 };
+
+/**
+ * The upsample op's arguments for torch's size= / scale_factor= on [N, C, ...spatial]: an integer
+ * factor stays a scale; a size, or a fractional factor (torch's output floor(in * scale), checked
+ * with torch 1.13), is the output's size. A string is why it cannot be followed.
+ */
+export function upsampleSize(x: TensorValue, size: PyValue, factor: PyValue): { scale: number[] } | { size: number[] } | string {
+  const spatial = x.shape.slice(2);
+  if (x.batchAxis !== 0 || spatial.length < 1) return `it is modelled for a batched [N, C, ...spatial] tensor, got ${describe(x)}`;
+  const perAxis = (v: PyValue): (number | undefined)[] => (v.kind === 'tuple' || v.kind === 'list' ? v.items.map((w) => numberOf(w)) : spatial.map(() => numberOf(v)));
+  if (size.kind !== 'none') {
+    const sizes = perAxis(size);
+    if (factor.kind !== 'none') return 'only one of size and scale_factor should be defined (torch raises)';
+    if (sizes.length !== spatial.length || sizes.some((s) => s === undefined || !Number.isInteger(s) || s < 1)) return `size ${describe(size)} is not ${spatial.length} known positive integer(s)`;
+    return { size: sizes as number[] };
+  }
+  if (factor.kind === 'none') return 'either size or scale_factor should be defined (torch raises)';
+  const scale = perAxis(factor);
+  if (scale.length !== spatial.length || scale.some((s) => s === undefined || !(s > 0))) return `scale_factor ${describe(factor)} is not ${spatial.length} known positive number(s)`;
+  if (scale.every((s) => Number.isInteger(s))) return { scale: scale as number[] };
+  const out = spatial.map((d, i) => Math.floor(d * scale[i]!));
+  if (out.some((d) => d < 1)) return `scale_factor ${describe(factor)} leaves an empty output from ${spatial.join(' x ')}`;
+  return { size: out };
+}
 
 /** torch's interpolation modes as the registry's upsample knows them: nearest, or interpolating (no effect on memory) */
 export function upsampleMode(mode: PyValue | undefined): 'nearest' | 'bilinear' {
@@ -445,20 +471,25 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
     forward(call, inputs) {
       const x = one(inputs, call);
       const c = call.config;
-      const given = inputs.length > 1 && initialState(call, name, inputs[1]!, need(c, 'num_layers', call.fail) * (flag(c, 'bidirectional', call.fail) ? 2 : 1), need(c, 'hidden_size', call.fail));
       const batchFirst = flag(c, 'batch_first', call.fail);
-      if (!batchFirst && x.shape.length === 3 && x.batchAxis === 0) throw new SequenceFirstInput(`${name}(batch_first=False) expects [L, N, F], got ${describe(x)}`);
+      const layers = need(c, 'num_layers', call.fail);
+      const bidirectional = flag(c, 'bidirectional', call.fail);
+      const rows = layers * (bidirectional ? 2 : 1);
+      if (!batchFirst && x.shape.length === 3 && x.batchAxis === 0) {
+        // the examples are likely [L, N, ...]: read them all once more so (the reason names a state that fits neither way)
+        const misfit = inputs.length > 1 ? stateMisfit(name, inputs[1]!, rows, need(c, 'hidden_size', call.fail)) : undefined;
+        throw new SequenceFirstInput(misfit ?? `${name}(batch_first=False) expects [L, N, F], got ${describe(x)}`);
+      }
+      const state = inputs.length > 1 ? initialState(call, name, inputs[1]!, rows, need(c, 'hidden_size', call.fail)) : [];
       if (x.shape.length !== 3 || x.batchAxis !== (batchFirst ? 0 : 1)) call.fail(`${name}(batch_first=${batchFirst ? 'True' : 'False'}) expects ${batchFirst ? '[N, L, F]' : '[L, N, F]'}, got ${describe(x)}`);
       const fin = need(c, 'input_size', call.fail);
       if (x.shape[2] !== fin) call.fail(`${name} expects ${fin} input features, got ${describe(x)}`);
-      const layers = need(c, 'num_layers', call.fail);
-      const bidirectional = flag(c, 'bidirectional', call.fail);
       const op = name === 'LSTM' ? 'lstm' : name === 'GRU' ? 'gru' : 'simple_rnn';
       // torch drops between stacked layers only (and warns, dropping nothing, with one layer)
       const dropout = layers > 1 ? num(c, 'dropout', call.fail) : 0;
       if (!(dropout >= 0 && dropout <= 1)) call.fail(`dropout probability ${pythonFloat(dropout)} is not between 0 and 1`);
       if (dropout === 1) call.fail('dropout with p = 1 zeroes everything; memlens does not model it');
-      const out = call.emit(op, [x], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0, ...(dropout > 0 ? { dropout } : {}), ...(batchFirst ? {} : { batch_first: false }), ...(given ? { initial_state: true } : {}) });
+      const out = call.emit(op, [x, ...state], { hidden: need(c, 'hidden_size', call.fail), return_sequences: true, bidirectional, layers, bias_sets: flag(c, 'bias', call.fail) ? 2 : 0, ...(dropout > 0 ? { dropout } : {}), ...(batchFirst ? {} : { batch_first: false }) });
       // (output, h_n) or (output, (h_n, c_n)): the final states are small and not followed
       const h = { kind: 'unknown', node: call.site, reason: `the final hidden state of ${name} is not followed by memlens` } as const;
       // the output keeps the input's layout: [N, L, H] batch first, [L, N, H] otherwise
@@ -468,25 +499,35 @@ function recurrent(name: 'LSTM' | 'GRU' | 'RNN', gates: number): LayerSpec {
 }
 
 /**
- * `rnn(x, h0)` / `lstm(x, (h0, c0))`: the caller's initial state, [layers * directions, N, hidden]
- * (or unbatched [layers * directions, hidden]). It changes no shape, so it is checked and then left
- * out of the graph; whether one is given (true) decides whether torch makes a zero state.
+ * `rnn(x, h0)` / `lstm(x, (h0, c0))`: the caller's initial state, [layers * directions, N, hidden],
+ * as tensors of the graph the layer's op reads (an example made outside the model enters with its
+ * batch on axis 1; one made in the forward from `x.size(0)` grows with N); None is torch's zero
+ * state. An unbatched state [layers * directions, hidden] is not followed.
  */
-function initialState(call: LayerCall, name: string, state: PyValue, rows: number, hidden: number): boolean {
-  if (state.kind === 'none') return false;
+/** why a state's parts cannot be [rows, any batch, hidden], whatever axis its batch is on; undefined when they can */
+function stateMisfit(name: string, state: PyValue, rows: number, hidden: number): string | undefined {
+  if (state.kind === 'none') return undefined;
+  const parts = state.kind === 'tuple' || state.kind === 'list' ? state.items : [state];
+  const bad = parts.find((t) => t.kind === 'tensor' && (t.shape.length !== 3 || t.shape[0] !== rows || t.shape[2] !== hidden));
+  return bad ? `${name} reads an initial state [${rows}, N, ${hidden}], got ${describe(bad)}` : undefined;
+}
+
+function initialState(call: LayerCall, name: string, state: PyValue, rows: number, hidden: number): TensorValue[] {
+  if (state.kind === 'none') return [];
   const parts = name === 'LSTM' ? (state.kind === 'tuple' || state.kind === 'list' ? state.items : undefined) : [state];
   if (!parts || parts.length !== (name === 'LSTM' ? 2 : 1)) call.fail(`${name} expects ${name === 'LSTM' ? 'an initial state (h0, c0)' : 'an initial state h0'}, got ${describe(state)}`);
-  for (const t of parts) {
-    if (t.kind !== 'tensor') call.fail(`the initial state of ${name} is ${describe(t)}, not a known tensor`);
-    const last = t.shape[t.shape.length - 1];
-    // memlens takes an example tensor's first axis as its batch, which a state's is not: a mismatch is not known, not torch's error
-    if (t.shape[0] !== rows || last !== hidden || (t.shape.length !== 3 && t.shape.length !== 2)) {
-      const why = `${name} reads an initial state [${rows}, N, ${hidden}]; memlens sees ${describe(t)}`;
-      // an example state [layers, N, hidden] read with its batch first: try the batch on axis 1
-      throw t.batchAxis === 0 && t.shape.length === 3 && t.shape[2] === hidden ? new SequenceFirstInput(why) : new NotKnown(why);
+  return parts.map((t) => {
+    if (t.kind !== 'tensor') throw new NotKnown(`the initial state of ${name} is ${describe(t)}, not a known tensor`);
+    const why = (v: PyValue): string => `${name} reads an initial state [${rows}, N, ${hidden}], got ${describe(v)}`;
+    // an example that entered with its batch first beside a batch-first input: this one is read once more with its batch on axis 1
+    const s = t.shape.length === 3 && t.shape[2] === hidden ? call.batchOn(t, 1) : t;
+    if (s.shape.length !== 3 || s.shape[0] !== rows || s.shape[2] !== hidden || s.batchAxis !== 1 || s.shape[1] !== 1) {
+      // torch raises for a state of another size; a batch memlens cannot place is not known
+      if (s.shape.length === 3 && s.batchAxis === 1 && s.shape[1] === 1) call.fail(why(s));
+      throw new NotKnown(why(s));
     }
-  }
-  return true;
+    return s;
+  });
 }
 
 // ---------------------------------------------------------------- containers, losses

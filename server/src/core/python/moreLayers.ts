@@ -3,7 +3,7 @@
 // FeatureAlphaDropout, CircularPad1d/2d/3d (torch >= 2.1). Written from the PyTorch docs.
 import { describe, int, intOf, NONE, TRUE, FALSE, NotKnown, pythonFloat, type LayerCall, type LayerSpec, type PyValue, type TensorValue } from './values';
 import { flag, ints, need, normState, num, one, rankOf } from './layerArgs';
-import { adaptiveCall, padPerAxis, reshapeTo } from './layers';
+import { adaptiveCall, padPerAxis, reshapeTo, upsampleSize } from './layers';
 
 /** Unflatten(dim, unflattened_size): one axis becomes several, a view; -1 in the sizes is inferred */
 const unflatten: LayerSpec = {
@@ -55,17 +55,16 @@ const channelShuffle: LayerSpec = {
   },
 };
 
-/** UpsamplingNearest2d / UpsamplingBilinear2d (align_corners=True): an integer scale_factor */
+/** UpsamplingNearest2d / UpsamplingBilinear2d (align_corners=True): torch's size or scale_factor (layers.ts' upsampleSize) */
 function upsampling(name: string, mode: 'nearest' | 'bilinear'): LayerSpec {
   return {
     name,
     signature: [['size', NONE], ['scale_factor', NONE]],
     forward(call, inputs) {
       const x = image(call, inputs, name);
-      const sf = call.config.get('scale_factor') ?? NONE;
-      const scale = intOf(sf);
-      if (scale === undefined) throw new NotKnown(`${name} is modelled for an integer scale_factor, got ${describe(sf)}`);
-      return call.emit('upsample', [x], { scale, mode });
+      const r = upsampleSize(x, call.config.get('size') ?? NONE, call.config.get('scale_factor') ?? NONE);
+      if (typeof r === 'string') return call.fail(`${name}: ${r}`);
+      return call.emit('upsample', [x], { ...r, mode });
     },
   };
 }

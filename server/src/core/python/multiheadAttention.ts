@@ -59,17 +59,20 @@ function sequence(call: LayerCall, v: PyValue, what: string, batchFirst: boolean
 
 /**
  * a mask argument: None, or a tensor of this model's graph, which the scores read. torch's
- * attn_mask is [L, S] for the whole batch, or [N * heads, L, S]; one with a batch axis of its own
- * was an example tensor given to the model's call, whose first (or second) axis memlens took for
- * the batch: not followed, rather than counted as a batched tensor it is not.
+ * attn_mask is [L, S] for the whole batch, or [N * heads, L, S]; a key_padding_mask is [N, S]. A
+ * 2-D attn_mask made outside the model (passed to its call, or read as a global) is an input the
+ * whole batch shares; a 3-D one made outside is not followed, rather than counted as a batched
+ * tensor it may not be.
  */
-function maskOf(v: PyValue, name: 'attn_mask' | 'key_padding_mask', heads: number): TensorValue | undefined {
+function maskOf(call: LayerCall, v: PyValue, name: 'attn_mask' | 'key_padding_mask', heads: number): TensorValue | undefined {
   if (v.kind === 'none') return undefined;
   if (v.kind !== 'tensor') throw new NotKnown(`\`${name}\` is ${describe(v)}, not a known tensor`);
-  const outside = `\`${name}\` ${describe(v)} is made outside the model; memlens follows masks made inside forward`;
-  if (v.id === undefined) throw new NotKnown(outside);
-  if (name === 'attn_mask' && v.batchAxis >= 0 && (v.shape.length !== 3 || v.shape[v.batchAxis] !== heads)) throw new NotKnown(outside);
-  return v;
+  const outside = `\`${name}\` ${describe(v)} is made outside the model; memlens follows a 2-D attn_mask [L, S] and a key_padding_mask [N, S] made there`;
+  if (name === 'key_padding_mask') return v.shape.length === 2 ? call.batchOn(v, 0) : v;
+  const m = v.shape.length === 2 ? call.batchOn(v, -1) : v;
+  if (m.id === undefined) throw new NotKnown(outside);
+  if (m.batchAxis >= 0 && (m.shape.length !== 3 || m.shape[m.batchAxis] !== heads)) throw new NotKnown(outside);
+  return m;
 }
 
 export const multiheadAttention: LayerSpec = {
@@ -123,7 +126,7 @@ export const multiheadAttention: LayerSpec = {
     const keyAxis = batchFirst ? 1 : 0;
     if (k.shape[keyAxis] !== v.shape[keyAxis]) call.fail(`MultiheadAttention: the key ${describe(k)} and value ${describe(v)} have different lengths`);
     const heads = known(c, 'num_heads');
-    const masks = [maskOf(a.get('attn_mask')!, 'attn_mask', heads), maskOf(a.get('key_padding_mask')!, 'key_padding_mask', heads)].filter((m): m is TensorValue => m !== undefined);
+    const masks = [maskOf(call, a.get('attn_mask')!, 'attn_mask', heads), maskOf(call, a.get('key_padding_mask')!, 'key_padding_mask', heads)].filter((m): m is TensorValue => m !== undefined);
     const needWeights = truth(a.get('need_weights'), 'need_weights');
     const args = { heads, bias: truth(c.get('bias'), 'bias'), dropout: numberOf(c.get('dropout') ?? NONE) ?? call.fail('`dropout` is not a known number'), batch_first: batchFirst, need_weights: needWeights };
     // torch's self-attention is the call with one tensor as query, key and value

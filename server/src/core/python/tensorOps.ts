@@ -4,7 +4,7 @@
 import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { MORE_ACTIVATION_FUNCTIONS, MORE_IN_PLACE_FORMS, INPLACE_PARAM, softmaxAxis, type ActivationFunction } from './activationLayers';
-import { adaptiveCall, expandOverBatch, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleMode, type LayerCall } from './layers';
+import { adaptiveCall, expandOverBatch, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleMode, upsampleSize, type LayerCall } from './layers';
 import { TraceStop, type Trace } from './trace';
 import { planEinsum, type Dim } from './einsum';
 import { describe, int, intOf, NONE, numberOf, type CallArgs, type PyValue, type TensorValue } from './values';
@@ -26,6 +26,7 @@ export function layerCallOf(ctx: TensorContext): LayerCall {
     config: new Map(),
     emit: (op, inputs, args, inPlace) => ctx.trace.emit(op, inputs, args, ctx.site, undefined, inPlace ?? false),
     fail: (reason) => fail(ctx.site, reason),
+    batchOn: (t, axis) => ctx.trace.batchOn(t, axis, ctx.site),
   };
 }
 
@@ -378,7 +379,9 @@ export function binaryTensor(ctx: TensorContext, op: string, a: PyValue, b: PyVa
 function maskedFill(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValue {
   const mask = args.positional[0] ?? args.keywords.get('mask');
   if (!mask || mask.kind !== 'tensor') fail(ctx.site, 'masked_fill with a mask that is not a known tensor');
-  const [t, m] = aligned(ctx, x, mask);
+  // a mask of fewer axes than x, made outside the model (a causal [T, T]), broadcasts over the batch: shared by it
+  const shared = mask.shape.length < x.shape.length && x.batchAxis >= 0 && x.batchAxis < x.shape.length - mask.shape.length ? ctx.trace.batchOn(mask, -1, ctx.site) : mask;
+  const [t, m] = aligned(ctx, x, shared);
   return ctx.trace.emit('masked_fill', [t, m], {}, ctx.site);
 }
 
@@ -448,27 +451,11 @@ function padCall(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValu
   return ctx.trace.emit('zeropad', [x], { pad, mode }, site);
 }
 
-/**
- * F.interpolate(x, size=None, scale_factor=None, mode='nearest'): an integer factor per spatial axis,
- * given or implied by a size that is a whole multiple of the input's (the mode does not change memory)
- */
+/** F.interpolate(x, size=None, scale_factor=None, mode='nearest'): torch's output size (layers.ts' upsampleSize); the mode does not change memory */
 function interpolate(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValue {
-  const site = ctx.site;
-  const spatial = x.shape.slice(2);
-  if (x.batchAxis !== 0 || spatial.length < 1) return fail(site, `F.interpolate is modelled for a batched [N, C, ...spatial] tensor, got ${describe(x)}`);
-  const perAxis = (v: PyValue): (number | undefined)[] => (v.kind === 'tuple' || v.kind === 'list' ? v.items.map((w) => numberOf(w)) : spatial.map(() => numberOf(v)));
-  const size = arg(args, 1, 'size') ?? NONE;
-  const factor = arg(args, 2, 'scale_factor') ?? NONE;
-  let scale: (number | undefined)[];
-  if (size.kind !== 'none') {
-    const sizes = perAxis(size);
-    scale = sizes.map((s, i) => (s !== undefined && s % spatial[i]! === 0 ? s / spatial[i]! : undefined));
-    if (sizes.length !== spatial.length || scale.some((s) => s === undefined || s < 1)) return fail(site, `F.interpolate to size ${describe(size)} from ${spatial.join(' x ')} is modelled only for whole multiples`);
-  } else if (factor.kind !== 'none') {
-    scale = perAxis(factor);
-    if (scale.length !== spatial.length || scale.some((s) => s === undefined || !Number.isInteger(s) || s < 1)) return fail(site, `F.interpolate is modelled for an integer scale_factor, got ${describe(factor)}`);
-  } else return fail(site, 'F.interpolate needs a size or a scale_factor');
-  return ctx.trace.emit('upsample', [x], { scale: scale as number[], mode: upsampleMode(arg(args, 3, 'mode')) }, site);
+  const r = upsampleSize(x, arg(args, 1, 'size') ?? NONE, arg(args, 2, 'scale_factor') ?? NONE);
+  if (typeof r === 'string') return fail(ctx.site, `F.interpolate: ${r}`);
+  return ctx.trace.emit('upsample', [x], { ...r, mode: upsampleMode(arg(args, 3, 'mode')) }, ctx.site);
 }
 
 /**

@@ -281,6 +281,8 @@ export class TorchHost implements Host {
       case 'tensor':
         return this.tensorMember(obj, name, site);
       case 'parameter':
+        // `weight.new_zeros(...)`: a new tensor of the weight's dtype (word_language_model's init_hidden), not a read of the weight
+        if (NEW_TENSOR.has(name)) return newTensor(this.active, obj.dtype, name);
         // in a forward, a parameter or buffer is a tensor like the others
         if (this.active && !['requires_grad', 'requires_grad_', 'data', 'numel'].includes(name)) return this.tensorMember(this.active.weightView(obj, site), name, site);
         if (name === 'requires_grad') return obj.requiresGrad ? TRUE : FALSE;
@@ -531,9 +533,12 @@ export class TorchHost implements Host {
         return NONE;
       });
     if (name === 'item' || name === 'numpy' || name === 'tolist') return builtin(name, (_a, s) => unknown(s, `\`.${name}()\` reads a value only a run knows`));
+    if (NEW_TENSOR.has(name)) return newTensor(this.active, x.dtype, name);
     return builtin(`Tensor.${name}`, (args, s) => {
       if (!x.trace) {
         if (name === 'to' || name === 'cuda' || name === 'cpu' || name === 'float' || name === 'long') return name === 'long' ? { ...x, dtype: 'int64' } : x;
+        // a mask made outside the model: triu(...).bool()
+        if (name === 'bool') return { ...x, dtype: 'bool' };
         if (name === 'size') return args.positional[0] ? int(x.shape[intOf(args.positional[0]) ?? 0] ?? 0) : { kind: 'tuple', items: x.shape.map(int) };
         if (name === 'view' || name === 'reshape' || name === 'tril' || name === 'triu' || name === 'unsqueeze' || name === 'transpose') return staticView(x, name, args, s);
         // filling an example tensor in place keeps its shape
@@ -750,6 +755,7 @@ export class TorchHost implements Host {
         fail: (reason) => {
           throw new TraceStop(site, `${label}: ${reason}`, true);
         },
+        batchOn: (t, axis) => trace.batchOn(t, axis, site),
       };
       let out: PyValue;
       try {
@@ -778,7 +784,7 @@ export class TorchHost implements Host {
     this.startTrace(m, { positional: inputs, keywords: new Map() }, comment);
   }
 
-  private startTrace(m: Instance & { module: ModuleState }, args: CallArgs, site: Node, exampleBatchAxis = 0): PyValue {
+  private startTrace(m: Instance & { module: ModuleState }, args: CallArgs, site: Node, exampleBatchAxis = 0, inputAxes: ReadonlyMap<TensorValue, number> = new Map()): PyValue {
     const tensors = [...args.positional, ...args.keywords.values()];
     if (!tensors.some((t) => t.kind === 'tensor')) return unknown(site, `\`${site.text}\` is not called on a known example tensor`);
     if (this.importing > 0) return unknown(site, 'an example call in an imported file is not analysed; analyse that file itself');
@@ -791,7 +797,7 @@ export class TorchHost implements Host {
     const name = named ? (fn ? `${fn}.${named.node.text}` : named.node.text) : m.cls.name;
     // `model.double()` before the call: its activations are float64 too
     const defaults = this.float64.has(m) ? { ...this.options.defaults, precision: 'fp64' as const } : this.options.defaults;
-    const trace = new Trace(name, m, defaults, m.module.site, named?.node ?? m.module.site, site, exampleBatchAxis);
+    const trace = new Trace(name, m, defaults, m.module.site, named?.node ?? m.module.site, site, exampleBatchAxis, inputAxes);
     trace.training.inference = this.noGrad > 0 || !m.module.training;
     this.traces.push(trace);
     this.labels = new Map(collectModules(m).map((e) => [e.module, e.name || m.cls.name]));
@@ -814,6 +820,12 @@ export class TorchHost implements Host {
       // examples made by factories carry no batch axis of their own: a sequence-first model reads
       // them as [L, N, ...] (word_language_model's torch.randint(0, V, (35, 4))), so trace once more so
       const examples = [...args.positional, ...args.keywords.values()].filter((a): a is TensorValue => a.kind === 'tensor');
+      // an example read with its batch on an axis of its own (an initial state): once more, that example so
+      if (e.retryInputAxes && e.retryInputAxes.size > inputAxes.size) {
+        this.traces.splice(this.traces.indexOf(trace), 1);
+        this.active = undefined;
+        return this.startTrace(m, args, site, exampleBatchAxis, e.retryInputAxes);
+      }
       if (e.retryBatchAxis !== undefined && exampleBatchAxis === 0 && examples.every((t) => !t.trace && t.batchAxis < 0 && t.shape.length > e.retryBatchAxis!)) {
         const at = this.traces.indexOf(trace);
         this.traces.splice(at, 1);
@@ -836,3 +848,10 @@ export class TorchHost implements Host {
 
 
 export { LAYERS };
+
+/** `x.new_zeros(size)` and the like: torch's factory of that name, in x's dtype unless one is given */
+const NEW_TENSOR: ReadonlySet<string> = new Set(['new_zeros', 'new_ones', 'new_empty', 'new_full']);
+
+function newTensor(active: Trace | undefined, dtype: DType, name: string): PyValue {
+  return builtin(name, (args, s) => exampleTensor(active, name.slice(4), { positional: args.positional, keywords: args.keywords.has('dtype') ? args.keywords : new Map([...args.keywords, ['dtype', { kind: 'dtype', dtype }]]) }, s));
+}

@@ -32,6 +32,8 @@ export class TraceStop extends Error {
     readonly isError = false,
     /** the example inputs' batch is likely on this axis instead (a sequence-first model): retry so */
     readonly retryBatchAxis?: number,
+    /** these example tensors have their batch on another axis (an initial state [layers, N, H] passed beside a batch-first input): retry so */
+    readonly retryInputAxes?: ReadonlyMap<TensorValue, number>,
   ) {
     super(reason);
   }
@@ -84,6 +86,8 @@ export class Trace {
     public statement: Node,
     /** the axis of an example tensor that is the batch: 0, or 1 for a sequence-first model's [L, N, ...] */
     readonly exampleBatchAxis = 0,
+    /** the examples whose batch is on an axis of their own (a recurrent layer's initial state), found by an earlier reading */
+    readonly inputAxes: ReadonlyMap<TensorValue, number> = new Map(),
   ) {
     this.callSite = statement;
     this.builder = new GraphBuilder(name, config, rangeOfNode(site), rangeOfNode(nameNode));
@@ -93,12 +97,16 @@ export class Trace {
    * An example tensor enters the model: an input op with its per-sample shape. A tensor made by
    * a factory (torch.randn(8, 3, 32, 32)) has its batch first; its literal is the example batch.
    */
-  input(x: TensorValue, site: Node): TensorValue {
+  input(x: TensorValue, site: Node, batchAxisOf?: number): TensorValue {
     if (x.trace === this) return x;
     // another model's output (a GAN's discriminator on the generator's samples) enters as an input
     const from = x.trace as Trace | undefined;
-    const batchAxis = x.batchAxis >= 0 ? x.batchAxis : Math.min(this.exampleBatchAxis, x.shape.length - 1);
+    const own = batchAxisOf ?? this.inputAxes.get(x);
+    if (own === -1 && !x.trace) return this.sharedInput(x, site);
+    const batchAxis = x.batchAxis >= 0 ? x.batchAxis : Math.min(own ?? this.exampleBatchAxis, x.shape.length - 1);
     if (x.shape.length === 0) throw new TraceStop(site, 'a scalar tensor has no batch axis');
+    // an initial state's batch is the input's, as torch requires
+    if (own !== undefined && x.batchAxis < 0 && this.batchLiteral !== undefined && x.shape[batchAxis] !== this.batchLiteral) throw new TraceStop(site, `${describe(x)} has a batch of ${x.shape[batchAxis]} on axis ${batchAxis}, the input a batch of ${this.batchLiteral}`, true);
     if (x.batchAxis >= 0 && x.shape[batchAxis] !== 1) throw new TraceStop(site, `the model input ${describe(x)} merges the batch with another axis`);
     const perSample = x.shape.filter((_, i) => i !== batchAxis);
     const args: Record<string, ArgValue> = { shape: perSample.length > 0 ? perSample : [1] };
@@ -107,6 +115,7 @@ export class Trace {
     const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site) });
     if (isRejection(r)) throw new TraceStop(site, `input: ${r.message}`, true);
     this.inputOp ??= r;
+    this.examples.set(r, x);
     if (x.batchAxis < 0) {
       this.batchLiteral ??= x.shape[batchAxis];
       // the batch fix edits the first literal: only when that is the batch
@@ -118,6 +127,48 @@ export class Trace {
     return { kind: 'tensor', shape, batchAxis, dtype: x.dtype, site: x.site, id: r, trace: this };
   }
 
+
+  /**
+   * An example the whole batch shares (a causal mask made outside the model, passed in or read as
+   * a global): an input that does not grow with N; it exists before the step, as inputs do.
+   */
+  private sharedInput(x: TensorValue, site: Node): TensorValue {
+    if (x.shape.length === 0) throw new TraceStop(site, 'a scalar tensor is not followed as a model input');
+    const args: Record<string, ArgValue> = { shape: [...x.shape], per_sample: false };
+    if (!FLOAT_DTYPES.has(x.dtype)) args['dtype'] = x.dtype;
+    const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site) });
+    if (isRejection(r)) throw new TraceStop(site, `input: ${r.message}`, true);
+    this.examples.set(r, x);
+    return { kind: 'tensor', shape: [...x.shape], batchAxis: -1, dtype: x.dtype, site: x.site, id: r, trace: this };
+  }
+
+  /** the example tensor each input op was made from */
+  private readonly examples = new Map<OpId, TensorValue>();
+  /** the examples a layer brought in (batchOn), by the example */
+  private readonly entered = new Map<TensorValue, TensorValue>();
+
+  /**
+   * A tensor a layer reads with its batch on `batchAxis` (a recurrent layer's initial state
+   * [layers, N, H]): an example made outside the model enters so; one that entered with its batch
+   * on another axis (passed positionally beside a batch-first input) asks for the call to be read
+   * once more with this example's batch there.
+   */
+  batchOn(t: TensorValue, batchAxis: number, site: Node): TensorValue {
+    // (batchAxis -1: the example is shared by the whole batch); an example read twice (a global mask in every layer) enters once
+    if (!t.trace) {
+      const seen = this.entered.get(t);
+      if (seen) return seen;
+      const entered = this.input(t, site, batchAxis);
+      this.entered.set(t, entered);
+      return entered;
+    }
+    if (t.trace !== this || t.id === undefined || t.batchAxis === batchAxis) return t;
+    const example = this.examples.get(t.id);
+    if (example && example.batchAxis < 0 && !this.inputAxes.has(example)) {
+      throw new TraceStop(site, `${describe(example)} is read with its batch on axis ${batchAxis}`, false, undefined, new Map([...this.inputAxes, [example, batchAxis]]));
+    }
+    return t;
+  }
 
   /** the parameters of `owner` not yet counted in this graph: trainable, and frozen plus float buffers */
   private ownParams(owner: Instance): ParamCount {

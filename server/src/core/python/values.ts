@@ -376,6 +376,8 @@ export interface LayerCall {
   emit(op: string, inputs: readonly TensorValue[], args: Record<string, ArgValue>, inPlace?: boolean, weightless?: boolean): TensorValue;
   /** the call cannot be followed: the reason names what */
   fail(reason: string): never;
+  /** a tensor the layer reads with its batch on `axis` (an initial state [layers, N, H]), brought into the model's graph */
+  batchOn(t: TensorValue, axis: number): TensorValue;
 }
 
 export type Signature = readonly (readonly [name: string, dflt?: PyValue])[];

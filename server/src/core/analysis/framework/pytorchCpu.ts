@@ -383,6 +383,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
     const out = tensors[node.output]!;
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
     let incomingHeld = true;
+    const releasedEarly = new Set<number>();
     const releaseIncoming = (): void => {
       if (incomingHeld) trace.release(incoming);
       incomingHeld = false;
@@ -434,6 +435,12 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes }),
       kept: state.kept[node.id]!,
       releaseGradOutput: releaseIncoming,
+      releaseSavedInput: (k) => {
+        if (aliased[node.id] || releasedEarly.has(k) || (clonedInput[node.id] && k === 0) || !savedInputs(node.id).includes(k)) return;
+        releasedEarly.add(k);
+        tensors[node.inputs[k]!]!.saved--;
+        release(node.inputs[k]!);
+      },
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
     else rule.backward(ctx);
@@ -442,7 +449,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
     // the node's saved tensors go with it
     if (!aliased[node.id]) {
       for (const k of savedInputs(node.id)) {
-        if (clonedInput[node.id] && k === 0) continue;
+        if ((clonedInput[node.id] && k === 0) || releasedEarly.has(k)) continue;
         tensors[node.inputs[k]!]!.saved--;
         release(node.inputs[k]!);
       }

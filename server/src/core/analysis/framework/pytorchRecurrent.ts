@@ -67,8 +67,8 @@ function recurrent(cell: RecurrentCell): TorchOpRule {
       const layers = Number(attrs['layers'] ?? 1);
       const state = n * hidden * c.elementBytes;
       const inputCopy = layoutOf(c, cell.cellState).inputCopy;
-      // the zero initial state(s), unless the caller passed one
-      const zeros = attrs['initial_state'] === true ? 0 : layers * dirs * state;
+      // the zero initial state(s), unless the caller passed one (a tensor of the graph, inputs 1 and 2, or from outside it)
+      const zeros = attrs['initial_state'] === true || c.node.inputs.length > 1 ? 0 : layers * dirs * state;
       const held: Temporary[] = [c.temp(zeros)];
       if (cell.cellState) held.push(c.temp(zeros));
       let input: Temporary | null = null;

@@ -96,6 +96,12 @@ export interface RecurrentLayout {
   readonly inputCopy: boolean;
   /** the caller passed the initial state: torch makes no zero state */
   readonly initialState: boolean;
+  /**
+   * the initial state is a tensor of the graph (the node's inputs 1 and 2: made in the forward, or
+   * the model's input): autograd keeps it where it would keep the zero state, and lets it go
+   * (`releaseH0`, `releaseC0`) where it would free that
+   */
+  readonly stateInputs?: boolean;
   /** bias=True (b_ih and b_hh); false: no bias gradients (the cell's NO_BIAS events) */
   readonly bias: boolean;
 }
@@ -151,7 +157,10 @@ export function trainingEvents(cell: RecurrentTraining, s: RecurrentLayout): { f
           if (token === '~dY') {
             if (t === 1 && --outputReaders === 0) b.push(l === s.layers - 1 ? 'releaseGradOutput' : '-Y');
           } else if (token === '~h0' || token === '~c0') {
-            if (--zeroReaders[token.slice(1) as 'h0' | 'c0'] === 0 && !s.initialState) b.push('-S');
+            if (--zeroReaders[token.slice(1) as 'h0' | 'c0'] === 0) {
+              if (s.stateInputs === true) b.push(token === '~h0' ? 'releaseH0' : 'releaseC0');
+              else if (!s.initialState) b.push('-S');
+            }
           } else b.push(token);
         }
       }
@@ -204,7 +213,7 @@ export function layoutOf(c: StepContext, cellState: boolean): RecurrentLayout {
   // torch transposes a batch-first input to time-major; the projection copies it unless that is a
   // view already (one sequence); a time-major input is read as it is
   const batchFirst = attrs['batch_first'] !== false;
-  return { layers, directions: attrs['bidirectional'] === true ? 2 : 1, steps, cellState, dropout: layers > 1 && Number(attrs['dropout'] ?? 0) > 0, inputCopy: batchFirst && c.inContiguous(0) && n > 1, initialState: attrs['initial_state'] === true, bias: Number(attrs['bias_sets'] ?? 2) !== 0 };
+  return { layers, directions: attrs['bidirectional'] === true ? 2 : 1, steps, cellState, dropout: layers > 1 && Number(attrs['dropout'] ?? 0) > 0, inputCopy: batchFirst && c.inContiguous(0) && n > 1, initialState: attrs['initial_state'] === true || c.node.inputs.length > 1, stateInputs: c.node.inputs.length > 1, bias: Number(attrs['bias_sets'] ?? 2) !== 0 };
 }
 
 /** the training forward: every step's saved tensors kept for the backward */
@@ -213,6 +222,8 @@ export function recurrentTrainingForward(c: ForwardContext, training: CellTraini
   const cell = layout.bias ? training.bias : training.noBias;
   // without the copy the first projection's saved input is the layer's input itself
   if (!layout.inputCopy) c.saveInput(0);
+  // the first steps' products keep the initial state
+  for (let k = 1; k < c.node.inputs.length; k++) c.saveInput(k);
   const replay = new AllocationReplay(trainingSizes(dimsOf(c), gates, layout), (_key, bytes) => c.temp(bytes), (x) => c.free(x), { output: () => c.output() });
   replay.run(trainingEvents(cell, layout).forward.join(' '));
   for (const x of replay.remaining()) c.keep(x);
@@ -222,7 +233,7 @@ export function recurrentTrainingBackward(c: BackwardContext, training: CellTrai
   const layout = layoutOf(c, cellState);
   const cell = layout.bias ? training.bias : training.noBias;
   const make = (key: string, bytes: number): Temporary => (WEIGHT_GRADS.has(key) ? c.weightGradPart(bytes) : c.temp(bytes));
-  const replay = new AllocationReplay(trainingSizes(dimsOf(c), gates, layout), make, (x) => c.free(x), { releaseGradOutput: () => c.releaseGradOutput(), gradInput: () => c.gradInput(0) });
+  const replay = new AllocationReplay(trainingSizes(dimsOf(c), gates, layout), make, (x) => c.free(x), { releaseGradOutput: () => c.releaseGradOutput(), gradInput: () => c.gradInput(0), releaseH0: () => c.releaseSavedInput(1), releaseC0: () => c.releaseSavedInput(2) });
   for (const k of c.kept) replay.adopt(k);
   replay.run(trainingEvents(cell, layout).backward.join(' '));
 }

@@ -72,6 +72,8 @@ export interface BackwardContext extends StepContext {
   readonly kept: readonly Temporary[];
   /** the output's gradient is let go now (torch's engine drops it once the op's first backward node has run), not when the rule returns */
   releaseGradOutput(): void;
+  /** autograd lets go of saved input k now (the inner node that saved it has run), not when the rule returns */
+  releaseSavedInput(k: number): void;
 }
 
 export interface Temporary {
