@@ -337,19 +337,25 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   const seeds = trainedLosses.length > 0 ? trainedLosses.map((op) => op.output) : graph.outputs.filter((t) => requiresGrad[t] === 1);
   for (const t of seeds) grads.set(t, trace.alloc(tensors[t]!.bytes, 'activationGradient'));
 
+  // the engine hands a node's results to the next nodes' input buffers after the node has run and
+  // let go of its temporaries, its output's gradient and its saved tensors: a gradient that meets
+  // an earlier one (a tensor or a weight read twice) is summed only then
+  let handOver: (() => void)[] = [];
   const addGrad = (t: number, storage: Storage, fresh: boolean): void => {
-    const existing = grads.get(t);
-    if (!existing) {
-      if (!fresh) trace.retain(storage);
-      grads.set(t, storage);
-      return;
-    }
-    // a tensor read twice: torch 1.13's autograd input buffer sums the two gradients into a new
-    // tensor (old + new, out of place: measured), then drops both
-    const sum = trace.alloc(tensors[t]!.bytes, 'activationGradient');
-    trace.release(existing);
-    if (fresh) trace.release(storage);
-    grads.set(t, sum);
+    if (!fresh) trace.retain(storage);
+    handOver.push(() => {
+      const existing = grads.get(t);
+      if (!existing) {
+        grads.set(t, storage);
+        return;
+      }
+      // a tensor read twice: torch 1.13's autograd input buffer sums the two gradients into a new
+      // tensor (old + new, out of place: measured), then drops both
+      const sum = trace.alloc(tensors[t]!.bytes, 'activationGradient');
+      trace.release(existing);
+      trace.release(storage);
+      grads.set(t, sum);
+    });
   };
   for (let i = graph.ops.length - 1; i >= 0; i--) {
     const node: OpNode = graph.ops[i]!;
@@ -401,16 +407,18 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
         if (node.params.trainable === 0 && node.sharesParamsWith === undefined) return;
         const bytes = graph.ops[owner]!.params.trainable * gradientBytes;
         const storage = trace.alloc(bytes, 'weightGradient');
-        const earlier = weightGrads.get(owner);
-        if (!earlier) {
-          weightGrads.set(owner, storage);
-          return;
-        }
-        // tied weights: the engine sums the two contributions into a new tensor, then drops both
-        const sum = trace.alloc(bytes, 'weightGradient');
-        trace.release(storage);
-        trace.release(earlier);
-        weightGrads.set(owner, sum);
+        handOver.push(() => {
+          const earlier = weightGrads.get(owner);
+          if (!earlier) {
+            weightGrads.set(owner, storage);
+            return;
+          }
+          // shared weights: the engine sums the two contributions into a new tensor, then drops both
+          const sum = trace.alloc(bytes, 'weightGradient');
+          trace.release(storage);
+          trace.release(earlier);
+          weightGrads.set(owner, sum);
+        });
       },
       weightGradTensors: (parts) => {
         const owner = node.sharesParamsWith ?? node.id;
@@ -452,6 +460,9 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       }
     }
     for (const storage of extras[node.id]!) trace.release(storage);
+    const results = handOver;
+    handOver = [];
+    for (const hand of results) hand();
   }
 }
 
