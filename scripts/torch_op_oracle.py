@@ -68,6 +68,10 @@ CASES = [
     ("local_response_norm_3d", "nn.Conv2d(3, 6, 1, bias=False), nn.Flatten(2), nn.LocalResponseNorm(4, k=2.0), nn.Flatten(), nn.Linear(6 * 25, 1)", [3, 3, 5, 5], ["infer", "train"]),
     # CircularPad2d is torch 2.1's; here (1.13) it is F.pad(mode='circular'), which 2.1's layer calls
     ("circular_pad2d", "nn.Conv2d(2, 4, 1, bias=False), nn.CircularPad2d((1, 2, 1, 1)), nn.Conv2d(4, 1, 1)", [2, 2, 6, 6], ["infer"]),
+    # batch norm's per-channel scale and shift (made in inference too), here larger than the activations
+    ("batchnorm1d_wide", "nn.Linear(16, 1024, bias=False), nn.BatchNorm1d(1024)", [2, 16], ["infer", "train"]),
+    # Dropout2d draws one value per sample and channel ([N, C, 1, 1]), not one per element
+    ("dropout2d", "nn.Conv2d(16, 32, 1, bias=False), nn.Dropout2d(0.25), nn.Conv2d(32, 8, 1, bias=False)", [4, 16, 8, 8], ["infer", "train"]),
 ]
 
 # recurrent layers, called alone (they return (output, state)): (id, layer as Python source, input shape, modes);
@@ -178,7 +182,19 @@ class Net(nn.Module):
     def forward(self, x):
         return self.bilinear(x, self.b(x))
 """
+# one convolution called twice: its two weight gradients are summed by the engine once the first
+# node's backward has freed its blocked copies
+SHARED_CONV = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(128, 128, 3, padding=1, bias=False)
+
+    def forward(self, x):
+        return self.conv(self.conv(x))
+"""
 MODEL_CASES = [
+    ("shared_conv", SHARED_CONV, "Net()", [2, 128, 4, 4], ["infer", "train"]),
     ("bilinear", BILINEAR, "Net(True)", [8, 6], ["infer", "train"]),
     ("bilinear_no_bias", BILINEAR, "Net(False)", [3, 6], ["infer", "train"]),
     ("bilinear_one_grad", BILINEAR_ONE_GRAD, "Net()", [4, 6], ["infer", "train"]),
