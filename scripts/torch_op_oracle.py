@@ -72,6 +72,9 @@ CASES = [
     ("batchnorm1d_wide", "nn.Linear(16, 1024, bias=False), nn.BatchNorm1d(1024)", [2, 16], ["infer", "train"]),
     # Dropout2d draws one value per sample and channel ([N, C, 1, 1]), not one per element
     ("dropout2d", "nn.Conv2d(16, 32, 1, bias=False), nn.Dropout2d(0.25), nn.Conv2d(32, 8, 1, bias=False)", [4, 16, 8, 8], ["infer", "train"]),
+    # reflection and replication pads keep their input for the backward (a constant pad does not)
+    ("reflection_pad2d", "nn.Conv2d(2, 8, 1, bias=False), nn.ReflectionPad2d(2), nn.Conv2d(8, 1, 1)", [4, 2, 16, 16], ["infer", "train"]),
+    ("replication_pad2d", "nn.Conv2d(2, 8, 1, bias=False), nn.ReplicationPad2d((1, 2, 0, 3)), nn.Conv2d(8, 1, 1)", [4, 2, 16, 16], ["train"]),
 ]
 
 # recurrent layers, called alone (they return (output, state)): (id, layer as Python source, input shape, modes);

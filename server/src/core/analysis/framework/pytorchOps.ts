@@ -282,6 +282,13 @@ const crossEntropy: TorchOpRule = {
 
 const view = rule(NOTHING, (c) => c.view(), passBackward);
 
+/** torch's reflection and replication pads keep their input for the backward (their *_pad*d_backward reads it); a constant pad keeps nothing */
+const pad = rule(NOTHING, (c) => {
+  const mode = c.node.attrs['mode'];
+  if (mode === 'reflect' || mode === 'replicate') c.saveInput(0);
+  c.output();
+});
+
 
 /** torch's rules by registry op; an op not listed has no PyTorch profile yet */
 export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
@@ -347,7 +354,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   compare: rule(NOTHING),
   reduce: rule(NOTHING),
   upsample: rule(NOTHING),
-  zeropad: rule(NOTHING),
+  zeropad: pad,
   constant: rule(NOTHING),
   ...RECURRENT_OPS,
   ...LAYER_OPS,
