@@ -196,8 +196,22 @@ class Net(nn.Module):
     def forward(self, x):
         return self.conv(self.conv(x))
 """
+# a weight tied to another layer's (b.weight = a.weight): b's backward makes the tied tensor's
+# gradient, held until a's backward makes its own and the engine sums the two
+TIED_LINEAR = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(512, 512)
+        self.b = nn.Linear(512, 512)
+        self.b.weight = self.a.weight
+
+    def forward(self, x):
+        return self.b(torch.tanh(self.a(x)))
+"""
 MODEL_CASES = [
     ("shared_conv", SHARED_CONV, "Net()", [2, 128, 4, 4], ["infer", "train"]),
+    ("tied_linear", TIED_LINEAR, "Net()", [2, 512], ["infer", "train"]),
     ("bilinear", BILINEAR, "Net(True)", [8, 6], ["infer", "train"]),
     ("bilinear_no_bias", BILINEAR, "Net(False)", [3, 6], ["infer", "train"]),
     ("bilinear_one_grad", BILINEAR_ONE_GRAD, "Net()", [4, 6], ["infer", "train"]),

@@ -11,6 +11,7 @@ import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepCont
 import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
+import { tiedGradPieces, tieGaps } from './tiedWeights';
 import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, sequenceFirstStrides, viewStrides } from './strides';
 
 interface LiveTensor {
@@ -247,7 +248,10 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     }
     if (segment.rngState) trace.release(segment.rngState);
   };
-  if (training) backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext, segments, recompute, segmentDone }, losses);
+  if (training) {
+    const gaps = [...tieGaps(graph, requiresGrad), ...backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext, segments, recompute, segmentDone }, losses)];
+    if (gaps.length > 0) return { unsupported: gaps };
+  }
   return { peak: trace.peak };
 }
 
@@ -323,12 +327,15 @@ function checkpointSegments(graph: Graph): Map<number, CheckpointSegment> {
   return segments;
 }
 
-function backward(state: ForwardState, losses: readonly OpNode[]): void {
+/** the backward; returns the ops whose weight gradients it could not follow (a tie into a gradient made tensor by tensor) */
+function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   const { graph, tensors, requiresGrad, trace, extras, aliased, clonedInput, savedInputs, release } = state;
   const gradientBytes = weightFormat(graph.config).gradient;
   const grads = new Map<number, Storage>();
   // the weight gradient of each op that owns weights, once one of its users has made it
-  const weightGrads = new Map<number, Storage>();
+  const weightGrads = new Map<string, Storage>();
+  const tied = tiedGradPieces(graph);
+  const untied = new Set<string>();
   // the same per weight tensor (weightGradTensors), keyed `owner:index`
   const tensorGrads = new Map<string, Storage>();
   trace.site = { phase: 'backward', op: -1 };
@@ -379,6 +386,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   }
   // a segment no gradient reached: its saved arguments go with the graph
   for (const segment of state.segments.values()) if (!segment.recomputed) state.segmentDone(segment);
+  return [...untied].map((op) => `${op} training (a weight tied to another layer's, its gradient made tensor by tensor)`);
 
   function backwardOp(node: OpNode): void {
     const incoming = grads.get(node.output);
@@ -404,24 +412,29 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       },
       weightGrad: () => {
         const owner = node.sharesParamsWith ?? node.id;
-        if (node.params.trainable === 0 && node.sharesParamsWith === undefined) return;
-        const bytes = graph.ops[owner]!.params.trainable * gradientBytes;
-        const storage = trace.alloc(bytes, 'weightGradient');
-        handOver.push(() => {
-          const earlier = weightGrads.get(owner);
-          if (!earlier) {
-            weightGrads.set(owner, storage);
-            return;
-          }
-          // shared weights: the engine sums the two contributions into a new tensor, then drops both
-          const sum = trace.alloc(bytes, 'weightGradient');
-          trace.release(storage);
-          trace.release(earlier);
-          weightGrads.set(owner, sum);
-        });
+        // a tensor tied to another op's is a gradient of its own, summed with the other op's
+        const pieces = tied.get(owner) ?? [{ key: `op:${owner}`, elements: graph.ops[owner]!.params.trainable }];
+        for (const { key, elements } of pieces) {
+          if (elements === 0) continue;
+          const bytes = elements * gradientBytes;
+          const storage = trace.alloc(bytes, 'weightGradient');
+          handOver.push(() => {
+            const earlier = weightGrads.get(key);
+            if (!earlier) {
+              weightGrads.set(key, storage);
+              return;
+            }
+            // shared weights: the engine sums the two contributions into a new tensor, then drops both
+            const sum = trace.alloc(bytes, 'weightGradient');
+            trace.release(storage);
+            trace.release(earlier);
+            weightGrads.set(key, sum);
+          });
+        }
       },
       weightGradTensors: (parts) => {
         const owner = node.sharesParamsWith ?? node.id;
+        if (tied.has(owner)) untied.add(node.op);
         const made = parts.map((p) => trace.alloc(p.elements * gradientBytes, 'weightGradient'));
         return () => {
           for (let j = parts.length - 1; j >= 0; j--) {
@@ -439,7 +452,10 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
           }
         };
       },
-      weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes }),
+      weightGradPart: (bytes) => {
+        if (tied.has(node.sharesParamsWith ?? node.id)) untied.add(node.op);
+        return bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes };
+      },
       kept: state.kept[node.id]!,
       releaseGradOutput: releaseIncoming,
     };
