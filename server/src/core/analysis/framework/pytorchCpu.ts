@@ -12,6 +12,7 @@ import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
 import { tiedGradPieces, tieGaps } from './tiedWeights';
+import { checkpointCut, checkpointSegments, RNG_STATE_BYTES, type CheckpointSegment } from './checkpointSegments';
 import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, sequenceFirstStrides, viewStrides } from './strides';
 
 interface LiveTensor {
@@ -274,57 +275,6 @@ interface ForwardState {
   readonly recompute: (segment: CheckpointSegment) => void;
   /** CheckpointFunction's backward returns: the recomputed outputs, the saved arguments and RNG state go */
   readonly segmentDone: (segment: CheckpointSegment) => void;
-}
-
-/** the CPU generator's state (torch.get_rng_state(): a 5,056-byte uint8 tensor), saved per checkpoint call */
-const RNG_STATE_BYTES = 5056;
-
-/** the ops of one torch.utils.checkpoint call, the tensors it was given and the ones it returns */
-interface CheckpointSegment {
-  readonly ops: readonly number[];
-  readonly inputs: readonly number[];
-  readonly outputs: readonly number[];
-  rngState?: Storage | undefined;
-  /** autograd recorded the call (an argument requires grad): it saved its arguments */
-  recorded: boolean;
-  recomputed: boolean;
-  /** the gradients CheckpointFunction's backward was called with: held until it returns */
-  held: Storage[];
-}
-
-/**
- * A reentrant checkpoint's outputs carry a gradient only if one of its tensor arguments does,
- * whatever weights it holds (torch 1.13 warns "None of the inputs have requires_grad=True" and
- * computes no gradient for them)
- */
-function checkpointCut(graph: Graph, segments: ReadonlyMap<number, CheckpointSegment>): (op: number, requires: Uint8Array) => boolean {
-  return (i, requires) => {
-    const op = graph.ops[i]!;
-    const segment = op.checkpointSegment === undefined ? undefined : segments.get(op.checkpointSegment);
-    return segment !== undefined && segment.outputs.includes(op.output) && !segment.inputs.some((t) => requires[t] === 1);
-  };
-}
-
-function checkpointSegments(graph: Graph): Map<number, CheckpointSegment> {
-  const segments = new Map<number, CheckpointSegment & { ops: number[]; inputs: number[]; outputs: number[] }>();
-  const segmentOf = new Map<number, number>();
-  for (const op of graph.ops) {
-    if (op.checkpointSegment === undefined) continue;
-    let s = segments.get(op.checkpointSegment);
-    if (!s) segments.set(op.checkpointSegment, (s = { ops: [], inputs: [], outputs: [], recorded: true, recomputed: false, held: [] }));
-    s.ops.push(op.id);
-    segmentOf.set(op.output, op.checkpointSegment);
-    for (const t of op.inputs) if (segmentOf.get(t) !== op.checkpointSegment && !s.inputs.includes(t)) s.inputs.push(t);
-  }
-  const read = (t: number, by: number | undefined): void => {
-    const s = segmentOf.get(t);
-    if (s === undefined || s === by) return;
-    const seg = segments.get(s)!;
-    if (!seg.outputs.includes(t)) seg.outputs.push(t);
-  };
-  for (const op of graph.ops) for (const t of op.inputs) read(t, op.checkpointSegment);
-  for (const t of graph.outputs) read(t, undefined);
-  return segments;
 }
 
 /** the backward; returns the ops whose weight gradients it could not follow (a tie into a gradient made tensor by tensor) */
