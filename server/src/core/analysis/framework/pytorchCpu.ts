@@ -298,6 +298,11 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   // let go of its temporaries, its output's gradient and its saved tensors: a gradient that meets
   // an earlier one (a tensor or a weight read twice) is summed only then
   let handOver: (() => void)[] = [];
+  const handOverNow = (): void => {
+    const results = handOver;
+    handOver = [];
+    for (const hand of results) hand();
+  };
   const addGrad = (t: number, storage: Storage, fresh: boolean): void => {
     if (!fresh) trace.retain(storage);
     handOver.push(() => {
@@ -386,7 +391,10 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
         const owner = node.sharesParamsWith ?? node.id;
         if (tied.has(owner)) untied.add(node.op);
         const made = parts.map((p) => trace.alloc(p.elements * gradientBytes, 'weightGradient'));
+        // a composite rule (a cell: several autograd nodes) sums a product's weight gradients once
+        // that inner node has run: what the rule made before reaches its tensors then too
         return () => {
+          handOverNow();
           for (let j = parts.length - 1; j >= 0; j--) {
           const key = `${owner}:${parts[j]!.index}`;
           const earlier = tensorGrads.get(key);
@@ -426,9 +434,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
       }
     }
     for (const storage of extras[node.id]!) trace.release(storage);
-    const results = handOver;
-    handOver = [];
-    for (const hand of results) hand();
+    handOverNow();
   }
 }
 
