@@ -71,6 +71,13 @@ CASES = [
     ("local_response_norm_3d", "nn.Conv2d(3, 6, 1, bias=False), nn.Flatten(2), nn.LocalResponseNorm(4, k=2.0), nn.Flatten(), nn.Linear(6 * 25, 1)", [3, 3, 5, 5], ["infer", "train"]),
     # CircularPad2d is torch 2.1's; here (1.13) it is F.pad(mode='circular'), which 2.1's layer calls
     ("circular_pad2d", "nn.Conv2d(2, 4, 1, bias=False), nn.CircularPad2d((1, 2, 1, 1)), nn.Conv2d(4, 1, 1)", [2, 2, 6, 6], ["infer"]),
+    # batch norm's per-channel scale and shift (made in inference too), here larger than the activations
+    ("batchnorm1d_wide", "nn.Linear(16, 1024, bias=False), nn.BatchNorm1d(1024)", [2, 16], ["infer", "train"]),
+    # Dropout2d draws one value per sample and channel ([N, C, 1, 1]), not one per element
+    ("dropout2d", "nn.Conv2d(16, 32, 1, bias=False), nn.Dropout2d(0.25), nn.Conv2d(32, 8, 1, bias=False)", [4, 16, 8, 8], ["infer", "train"]),
+    # reflection and replication pads keep their input for the backward (a constant pad does not)
+    ("reflection_pad2d", "nn.Conv2d(2, 8, 1, bias=False), nn.ReflectionPad2d(2), nn.Conv2d(8, 1, 1)", [4, 2, 16, 16], ["infer", "train"]),
+    ("replication_pad2d", "nn.Conv2d(2, 8, 1, bias=False), nn.ReplicationPad2d((1, 2, 0, 3)), nn.Conv2d(8, 1, 1)", [4, 2, 16, 16], ["train"]),
 ]
 
 # recurrent layers, called alone (they return (output, state)): (id, layer as Python source, input shape, modes);
@@ -260,11 +267,37 @@ class Net(nn.Module):
     def forward(self, x, mask):
         return self.fc(x).masked_fill(mask, float('-inf')).softmax(-1)
 """
+# one convolution called twice: its two weight gradients are summed by the engine once the first
+# node's backward has freed its blocked copies
+SHARED_CONV = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(128, 128, 3, padding=1, bias=False)
+
+    def forward(self, x):
+        return self.conv(self.conv(x))
+"""
+# a weight tied to another layer's (b.weight = a.weight): b's backward makes the tied tensor's
+# gradient, held until a's backward makes its own and the engine sums the two
+TIED_LINEAR = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(512, 512)
+        self.b = nn.Linear(512, 512)
+        self.b.weight = self.a.weight
+
+    def forward(self, x):
+        return self.b(torch.tanh(self.a(x)))
+"""
 MODEL_CASES = [
     ("lstm_state_in_forward", LSTM_STATE_IN_FORWARD, "Net()", [4, 6, 8], ["infer", "train"]),
     ("gru_state_in_forward", GRU_STATE_IN_FORWARD, "Net(1)", [5, 3, 8], ["infer", "train"]),
     ("gru_2layer_state_in_forward", GRU_STATE_IN_FORWARD, "Net(2)", [5, 3, 8], ["infer", "train"]),
 
+    ("shared_conv", SHARED_CONV, "Net()", [2, 128, 4, 4], ["infer", "train"]),
+    ("tied_linear", TIED_LINEAR, "Net()", [2, 512], ["infer", "train"]),
     ("bilinear", BILINEAR, "Net(True)", [8, 6], ["infer", "train"]),
     ("bilinear_no_bias", BILINEAR, "Net(False)", [3, 6], ["infer", "train"]),
     ("bilinear_one_grad", BILINEAR_ONE_GRAD, "Net()", [4, 6], ["infer", "train"]),

@@ -1,6 +1,6 @@
 // Builds a Graph op by op. Both frontends (.nnm and TensorFlow.js) feed it resolved calls;
 // it fills defaults, runs the registry's shape and parameter rules and guards against overflow.
-import type { CallFrame, DType, Graph, ModelConfig, OpId, ParamCount, SourceRange, TensorId, TensorType } from './ir';
+import type { CallFrame, DType, Graph, ModelConfig, OpId, ParamCount, SourceRange, TensorId, TensorType, TiedWeight } from './ir';
 import { NO_PARAMS, sameShape } from './ops/common';
 import { lookupOp } from './ops/registry';
 import { ShapeError, type ArgValue, type OpContext, type OpSpec } from './ops/types';
@@ -168,6 +168,12 @@ export class GraphBuilder {
   }
 
   private readonly held = new Map<TensorId, OpId>();
+  private readonly tied: TiedWeight[] = [];
+
+  /** op `reader` also reads a parameter tensor that op `owner` counts (Graph.tiedWeights) */
+  tieWeight(tie: TiedWeight): void {
+    this.tied.push(tie);
+  }
 
   /** a source variable holds `tensor` until the latest op (Graph.heldUntil) */
   holdUntilNow(tensor: TensorId): void {
@@ -268,6 +274,7 @@ export class GraphBuilder {
       config,
       ...(truncated ? { truncated: true } : {}),
       ...(this.held.size > 0 ? { heldUntil: new Map(this.held) } : {}),
+      ...(this.tied.length > 0 ? { tiedWeights: [...this.tied] } : {}),
     };
     const columns = this.columns.finish(head.outputs);
     const graph = graphFromColumns(head, columns, {

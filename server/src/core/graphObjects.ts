@@ -130,6 +130,7 @@ export function graphFromColumns(head: GraphHead, columns: GraphColumns, details
   };
   if (head.truncated) own.truncated = true;
   if (head.heldUntil) own.heldUntil = head.heldUntil;
+  if (head.tiedWeights) own.tiedWeights = head.tiedWeights;
   const graph = withGetters<GraphHead, Pick<Graph, 'ops' | 'tensors'>>(own, { ops: () => objects.ops(), tensors: () => objects.tensors() });
   store.set(graph, objects);
   return graph;

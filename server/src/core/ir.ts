@@ -165,6 +165,12 @@ export interface Graph {
    */
   readonly heldUntil?: ReadonlyMap<TensorId, OpId>;
   /**
+   * Parameter tensors an op reads that another op owns and counts (PyTorch's
+   * `decoder.weight = encoder.weight`): the reader's backward makes a gradient of the tied tensor,
+   * which the framework sums with the owner's. A whole layer called twice is `sharesParamsWith`.
+   */
+  readonly tiedWeights?: readonly TiedWeight[];
+  /**
    * Options a frontend read that change what a framework runs but not the graph (a recurrent
    * layer's activations or dropout in tf.js): per op, what the framework profiles do not model,
    * so that they give that reason instead of a figure.
@@ -183,6 +189,16 @@ export interface Graph {
    * inner ops made when the call returns, and the executor disposes its input only then.
    */
   readonly profileLayers?: ReadonlyMap<OpId, OpId>;
+}
+
+/** one parameter tensor read by an op other than the one that counts it */
+export interface TiedWeight {
+  readonly reader: OpId;
+  readonly owner: OpId;
+  /** the tensor's elements (a trainable one: a frozen tensor has no gradient to sum) */
+  readonly elements: number;
+  /** the tensor, as one number per tensor of the graph (several readers of one tensor give the same) */
+  readonly tensor: number;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

@@ -55,12 +55,26 @@ export interface TraceTraining {
   loss?: string;
 }
 
+/** what ownParams finds of a module's tensors */
+interface OwnParams {
+  readonly params: ParamCount;
+  /** counted by this op */
+  readonly fresh: readonly Parameter[];
+  /** trainable tensors an earlier op counts */
+  readonly tied: readonly Parameter[];
+}
+
+function elementsOf(p: Parameter): number {
+  return p.shape.reduce((a, b) => a * b, 1);
+}
+
 export class Trace {
   readonly builder: GraphBuilder;
   readonly applications: Application[] = [];
   /** first op of each module instance called: the later calls share its weights */
   private readonly firstOps = new Map<Instance, OpId>();
-  private readonly counted = new Set<Parameter>();
+  /** each parameter or buffer counted so far: the op that counts it, and its number among them */
+  private readonly counted = new Map<Parameter, { readonly op: OpId; readonly tensor: number }>();
   private inputOp: OpId | undefined;
   readonly training: TraceTraining = { backward: false, inference: false };
   /** each call of a torch.nn layer, by its qualified name in the model (`layer1.0.conv1`), with its outputs */
@@ -170,22 +184,40 @@ export class Trace {
     return t;
   }
 
-  /** the parameters of `owner` not yet counted in this graph: trainable, and frozen plus float buffers */
-  private ownParams(owner: Instance): ParamCount {
+  /**
+   * the parameters of `owner` not yet counted in this graph (trainable, and frozen plus float
+   * buffers), and its trainable ones another op counts already (a weight tied to another module's)
+   */
+  private ownParams(owner: Instance): OwnParams {
     let trainable = 0;
     let nonTrainable = 0;
+    const fresh: Parameter[] = [];
+    const tied: Parameter[] = [];
     const state = owner.module;
-    if (!state) return { trainable, nonTrainable };
-    for (const p of [...state.params.values(), ...state.buffers.values()]) {
-      if (!p || this.counted.has(p)) continue;
-      this.counted.add(p);
-      const n = p.shape.reduce((a, b) => a * b, 1);
+    if (!state) return { params: { trainable, nonTrainable }, fresh, tied };
+    for (const p of new Set([...state.params.values(), ...state.buffers.values()])) {
+      if (!p) continue;
+      if (this.counted.has(p)) {
+        if (!p.buffer && p.requiresGrad) tied.push(p);
+        continue;
+      }
+      fresh.push(p);
+      const n = elementsOf(p);
       if (p.buffer) {
         if (p.dtype !== 'int64' && p.dtype !== 'int32' && p.dtype !== 'bool') nonTrainable += n;
       } else if (p.requiresGrad) trainable += n;
       else nonTrainable += n;
     }
-    return { trainable, nonTrainable };
+    return { params: { trainable, nonTrainable }, fresh, tied };
+  }
+
+  /** op `op` counts the parameters `ownParams` found new, and reads the tied ones (Graph.tiedWeights) */
+  private claim(op: OpId, own: OwnParams): void {
+    for (const p of own.fresh) this.counted.set(p, { op, tensor: this.counted.size });
+    for (const p of own.tied) {
+      const first = this.counted.get(p)!;
+      if (first.op !== op) this.builder.tieWeight({ reader: op, owner: first.op, elements: elementsOf(p), tensor: first.tensor });
+    }
   }
 
   /** add one op whose inputs are tensors of this trace; the output keeps input 0's batch axis */
@@ -234,7 +266,8 @@ export class Trace {
       if (t.trace !== this || t.id === undefined) throw new TraceStop(site, `${describe(t)} does not come from this model's input (a tensor made inside forward, or another model's)`);
     }
     const shared = owner ? this.firstOps.get(owner) : undefined;
-    const params = owner && shared === undefined ? this.ownParams(owner) : undefined;
+    const own = owner && shared === undefined ? this.ownParams(owner) : undefined;
+    const params = own?.params;
     const r = this.builder.add({
       op,
       inputs: inputs.map((t) => t.id!),
@@ -249,6 +282,7 @@ export class Trace {
     });
     if (isRejection(r)) throw new TraceStop(site, `${label ?? op}: ${r.message}`, true);
     if (owner && shared === undefined) this.firstOps.set(owner, r);
+    if (own) this.claim(r, own);
     this.record(site, label ?? op, r);
     // the output keeps the axes of the first input that grows with the batch
     return this.tensorOf(r, inputs.find((t) => t.batchAxis >= 0) ?? inputs[0], site);
@@ -310,8 +344,9 @@ export class Trace {
     const outputs = [...new Set([...(this.output ?? []), ...this.losses].map((t) => t.id).filter((id): id is number => id !== undefined))];
     let leftover: ParamCount = { trainable: 0, nonTrainable: 0 };
     for (const { module } of collectModules(this.root)) {
-      const own = this.ownParams(module);
+      const { params: own, fresh } = this.ownParams(module);
       leftover = { trainable: leftover.trainable + own.trainable, nonTrainable: leftover.nonTrainable + own.nonTrainable };
+      for (const p of fresh) this.counted.set(p, { op: this.inputOp ?? -1, tensor: this.counted.size });
     }
     if ((leftover.trainable !== 0 || leftover.nonTrainable !== 0) && this.inputOp !== undefined) this.builder.addParams(this.inputOp, leftover);
     return this.builder.build(outputs, false, rangeOfNode(this.site), config);

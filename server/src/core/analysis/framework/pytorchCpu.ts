@@ -11,6 +11,8 @@ import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepCont
 import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
+import { tiedGradPieces, tieGaps } from './tiedWeights';
+import { checkpointCut, checkpointSegments, RNG_STATE_BYTES, type CheckpointSegment } from './checkpointSegments';
 import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, sequenceFirstStrides, viewStrides } from './strides';
 
 interface LiveTensor {
@@ -247,7 +249,10 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     }
     if (segment.rngState) trace.release(segment.rngState);
   };
-  if (training) backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext, segments, recompute, segmentDone }, losses);
+  if (training) {
+    const gaps = [...tieGaps(graph, requiresGrad), ...backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext, segments, recompute, segmentDone }, losses)];
+    if (gaps.length > 0) return { unsupported: gaps };
+  }
   return { peak: trace.peak };
 }
 
@@ -272,63 +277,15 @@ interface ForwardState {
   readonly segmentDone: (segment: CheckpointSegment) => void;
 }
 
-/** the CPU generator's state (torch.get_rng_state(): a 5,056-byte uint8 tensor), saved per checkpoint call */
-const RNG_STATE_BYTES = 5056;
-
-/** the ops of one torch.utils.checkpoint call, the tensors it was given and the ones it returns */
-interface CheckpointSegment {
-  readonly ops: readonly number[];
-  readonly inputs: readonly number[];
-  readonly outputs: readonly number[];
-  rngState?: Storage | undefined;
-  /** autograd recorded the call (an argument requires grad): it saved its arguments */
-  recorded: boolean;
-  recomputed: boolean;
-  /** the gradients CheckpointFunction's backward was called with: held until it returns */
-  held: Storage[];
-}
-
-/**
- * A reentrant checkpoint's outputs carry a gradient only if one of its tensor arguments does,
- * whatever weights it holds (torch 1.13 warns "None of the inputs have requires_grad=True" and
- * computes no gradient for them)
- */
-function checkpointCut(graph: Graph, segments: ReadonlyMap<number, CheckpointSegment>): (op: number, requires: Uint8Array) => boolean {
-  return (i, requires) => {
-    const op = graph.ops[i]!;
-    const segment = op.checkpointSegment === undefined ? undefined : segments.get(op.checkpointSegment);
-    return segment !== undefined && segment.outputs.includes(op.output) && !segment.inputs.some((t) => requires[t] === 1);
-  };
-}
-
-function checkpointSegments(graph: Graph): Map<number, CheckpointSegment> {
-  const segments = new Map<number, CheckpointSegment & { ops: number[]; inputs: number[]; outputs: number[] }>();
-  const segmentOf = new Map<number, number>();
-  for (const op of graph.ops) {
-    if (op.checkpointSegment === undefined) continue;
-    let s = segments.get(op.checkpointSegment);
-    if (!s) segments.set(op.checkpointSegment, (s = { ops: [], inputs: [], outputs: [], recorded: true, recomputed: false, held: [] }));
-    s.ops.push(op.id);
-    segmentOf.set(op.output, op.checkpointSegment);
-    for (const t of op.inputs) if (segmentOf.get(t) !== op.checkpointSegment && !s.inputs.includes(t)) s.inputs.push(t);
-  }
-  const read = (t: number, by: number | undefined): void => {
-    const s = segmentOf.get(t);
-    if (s === undefined || s === by) return;
-    const seg = segments.get(s)!;
-    if (!seg.outputs.includes(t)) seg.outputs.push(t);
-  };
-  for (const op of graph.ops) for (const t of op.inputs) read(t, op.checkpointSegment);
-  for (const t of graph.outputs) read(t, undefined);
-  return segments;
-}
-
-function backward(state: ForwardState, losses: readonly OpNode[]): void {
+/** the backward; returns the ops whose weight gradients it could not follow (a tie into a gradient made tensor by tensor) */
+function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   const { graph, tensors, requiresGrad, trace, extras, aliased, clonedInput, savedInputs, release } = state;
   const gradientBytes = weightFormat(graph.config).gradient;
   const grads = new Map<number, Storage>();
   // the weight gradient of each op that owns weights, once one of its users has made it
-  const weightGrads = new Map<number, Storage>();
+  const weightGrads = new Map<string, Storage>();
+  const tied = tiedGradPieces(graph);
+  const untied = new Set<string>();
   // the same per weight tensor (weightGradTensors), keyed `owner:index`
   const tensorGrads = new Map<string, Storage>();
   trace.site = { phase: 'backward', op: -1 };
@@ -337,19 +294,30 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   const seeds = trainedLosses.length > 0 ? trainedLosses.map((op) => op.output) : graph.outputs.filter((t) => requiresGrad[t] === 1);
   for (const t of seeds) grads.set(t, trace.alloc(tensors[t]!.bytes, 'activationGradient'));
 
+  // the engine hands a node's results to the next nodes' input buffers after the node has run and
+  // let go of its temporaries, its output's gradient and its saved tensors: a gradient that meets
+  // an earlier one (a tensor or a weight read twice) is summed only then
+  let handOver: (() => void)[] = [];
+  const handOverNow = (): void => {
+    const results = handOver;
+    handOver = [];
+    for (const hand of results) hand();
+  };
   const addGrad = (t: number, storage: Storage, fresh: boolean): void => {
-    const existing = grads.get(t);
-    if (!existing) {
-      if (!fresh) trace.retain(storage);
-      grads.set(t, storage);
-      return;
-    }
-    // a tensor read twice: torch 1.13's autograd input buffer sums the two gradients into a new
-    // tensor (old + new, out of place: measured), then drops both
-    const sum = trace.alloc(tensors[t]!.bytes, 'activationGradient');
-    trace.release(existing);
-    if (fresh) trace.release(storage);
-    grads.set(t, sum);
+    if (!fresh) trace.retain(storage);
+    handOver.push(() => {
+      const existing = grads.get(t);
+      if (!existing) {
+        grads.set(t, storage);
+        return;
+      }
+      // a tensor read twice: torch 1.13's autograd input buffer sums the two gradients into a new
+      // tensor (old + new, out of place: measured), then drops both
+      const sum = trace.alloc(tensors[t]!.bytes, 'activationGradient');
+      trace.release(existing);
+      trace.release(storage);
+      grads.set(t, sum);
+    });
   };
   for (let i = graph.ops.length - 1; i >= 0; i--) {
     const node: OpNode = graph.ops[i]!;
@@ -373,6 +341,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   }
   // a segment no gradient reached: its saved arguments go with the graph
   for (const segment of state.segments.values()) if (!segment.recomputed) state.segmentDone(segment);
+  return [...untied].map((op) => `${op} training (a weight tied to another layer's, its gradient made tensor by tensor)`);
 
   function backwardOp(node: OpNode): void {
     const incoming = grads.get(node.output);
@@ -399,24 +368,34 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       },
       weightGrad: () => {
         const owner = node.sharesParamsWith ?? node.id;
-        if (node.params.trainable === 0 && node.sharesParamsWith === undefined) return;
-        const bytes = graph.ops[owner]!.params.trainable * gradientBytes;
-        const storage = trace.alloc(bytes, 'weightGradient');
-        const earlier = weightGrads.get(owner);
-        if (!earlier) {
-          weightGrads.set(owner, storage);
-          return;
+        // a tensor tied to another op's is a gradient of its own, summed with the other op's
+        const pieces = tied.get(owner) ?? [{ key: `op:${owner}`, elements: graph.ops[owner]!.params.trainable }];
+        for (const { key, elements } of pieces) {
+          if (elements === 0) continue;
+          const bytes = elements * gradientBytes;
+          const storage = trace.alloc(bytes, 'weightGradient');
+          handOver.push(() => {
+            const earlier = weightGrads.get(key);
+            if (!earlier) {
+              weightGrads.set(key, storage);
+              return;
+            }
+            // shared weights: the engine sums the two contributions into a new tensor, then drops both
+            const sum = trace.alloc(bytes, 'weightGradient');
+            trace.release(storage);
+            trace.release(earlier);
+            weightGrads.set(key, sum);
+          });
         }
-        // tied weights: the engine sums the two contributions into a new tensor, then drops both
-        const sum = trace.alloc(bytes, 'weightGradient');
-        trace.release(storage);
-        trace.release(earlier);
-        weightGrads.set(owner, sum);
       },
       weightGradTensors: (parts) => {
         const owner = node.sharesParamsWith ?? node.id;
+        if (tied.has(owner)) untied.add(node.op);
         const made = parts.map((p) => trace.alloc(p.elements * gradientBytes, 'weightGradient'));
+        // a composite rule (a cell: several autograd nodes) sums a product's weight gradients once
+        // that inner node has run: what the rule made before reaches its tensors then too
         return () => {
+          handOverNow();
           for (let j = parts.length - 1; j >= 0; j--) {
           const key = `${owner}:${parts[j]!.index}`;
           const earlier = tensorGrads.get(key);
@@ -432,7 +411,10 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
           }
         };
       },
-      weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes }),
+      weightGradPart: (bytes) => {
+        if (tied.has(node.sharesParamsWith ?? node.id)) untied.add(node.op);
+        return bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes };
+      },
       kept: state.kept[node.id]!,
       releaseGradOutput: releaseIncoming,
       releaseSavedInput: (k) => {
@@ -459,6 +441,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       }
     }
     for (const storage of extras[node.id]!) trace.release(storage);
+    handOverNow();
   }
 }
 

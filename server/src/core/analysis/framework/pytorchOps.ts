@@ -163,13 +163,24 @@ const linear: TorchOpRule = {
 const batchnorm: TorchOpRule = {
   saves: INPUT,
   forward(c) {
-    c.output();
-    const channels = c.outShape[1] ?? 1;
-    // the batch's mean and inverse standard deviation, saved in training
+    // per-channel vectors in the accumulation type (float for a float input)
+    const stat = (c.outShape[1] ?? 1) * Math.max(4, c.elementBytes);
     if (c.training) {
-      c.extra(channels * 4);
-      c.extra(channels * 4);
+      // the batch's mean and variance sum (temporaries; a reduction over one position per channel
+      // also sums into a zeroed per-thread buffer, one thread here), then the mean and inverse std
+      // autograd saves
+      const onePosition = product(c.inShape(0).slice(2)) === 1;
+      const sums = [c.temp(stat), c.temp(stat), c.temp(onePosition ? stat : 0)];
+      c.extra(stat);
+      c.extra(stat);
+      for (const t of sums) c.free(t);
     }
+    c.output();
+    // the normalisation as one scale and shift per channel (alpha, beta), made while it runs
+    const alpha = c.temp(stat);
+    const beta = c.temp(stat);
+    c.free(alpha);
+    c.free(beta);
   },
   backward(c) {
     const scratch = c.temp(c.inBytes(0));
@@ -226,8 +237,12 @@ const dropout: TorchOpRule = {
   forward(c) {
     // eval mode, or p = 0: torch returns the input itself
     if (!c.training || Number(c.node.attrs['rate'] ?? 0) === 0) return c.alias();
-    // a mask of the input's dtype (bernoulli, scaled by 1/(1-p)), kept by the multiply's backward
-    c.extra(c.inBytes(0));
+    // a mask of the input's dtype (bernoulli, scaled by 1/(1-p)), kept by the multiply's backward;
+    // a channel dropout (Dropout1d/2d/3d: torch's feature_dropout) draws one value per sample and
+    // channel, [N, C, 1, ...] (the first axis is the batch, as everywhere in memlens: torch's
+    // unbatched calls of Dropout1d and Dropout3d are read as batched)
+    const [n = 1, channels = 1] = c.inShape(0);
+    c.extra(c.node.attrs['spatial'] === true ? n * channels * c.elementBytes : c.inBytes(0));
     c.output();
   },
   backward(c) {
@@ -266,6 +281,13 @@ const crossEntropy: TorchOpRule = {
 };
 
 const view = rule(NOTHING, (c) => c.view(), passBackward);
+
+/** torch's reflection and replication pads keep their input for the backward (their *_pad*d_backward reads it); a constant pad keeps nothing */
+const pad = rule(NOTHING, (c) => {
+  const mode = c.node.attrs['mode'];
+  if (mode === 'reflect' || mode === 'replicate') c.saveInput(0);
+  c.output();
+});
 
 
 /** torch's rules by registry op; an op not listed has no PyTorch profile yet */
@@ -332,7 +354,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   compare: rule(NOTHING),
   reduce: rule(NOTHING),
   upsample: rule(NOTHING),
-  zeropad: rule(NOTHING),
+  zeropad: pad,
   constant: rule(NOTHING),
   ...RECURRENT_OPS,
   ...LAYER_OPS,
