@@ -4,7 +4,7 @@
 import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { MORE_ACTIVATION_FUNCTIONS, MORE_IN_PLACE_FORMS, INPLACE_PARAM, softmaxAxis, type ActivationFunction } from './activationLayers';
-import { adaptiveCall, expandOverBatch, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleMode, type LayerCall } from './layers';
+import { adaptiveCall, expandOverBatch, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleAttrs, type LayerCall } from './layers';
 import { TraceStop, type Trace } from './trace';
 import { planEinsum, type Dim } from './einsum';
 import { describe, int, intOf, NONE, numberOf, type CallArgs, type PyValue, type TensorValue } from './values';
@@ -468,7 +468,7 @@ function interpolate(ctx: TensorContext, x: TensorValue, args: CallArgs): Tensor
     scale = perAxis(factor);
     if (scale.length !== spatial.length || scale.some((s) => s === undefined || !Number.isInteger(s) || s < 1)) return fail(site, `F.interpolate is modelled for an integer scale_factor, got ${describe(factor)}`);
   } else return fail(site, 'F.interpolate needs a size or a scale_factor');
-  return ctx.trace.emit('upsample', [x], { scale: scale as number[], mode: upsampleMode(arg(args, 3, 'mode')) }, site);
+  return ctx.trace.emit('upsample', [x], { scale: scale as number[], ...upsampleAttrs(arg(args, 3, 'mode')) }, site);
 }
 
 /**

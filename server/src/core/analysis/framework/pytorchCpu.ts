@@ -25,7 +25,8 @@ interface LiveTensor {
   released: boolean;
 }
 
-export type EagerResult = { readonly peak: AllocationPeak } | { readonly unsupported: readonly string[] };
+/** `raises`: what torch itself raises on a CPU for the step's ops (no step to measure); `unsupported`: what the replay does not cover */
+export type EagerResult = { readonly peak: AllocationPeak } | { readonly raises: readonly string[] } | { readonly unsupported: readonly string[] };
 
 export function simulatePytorchCpu(graph: Graph, batch: number, training: boolean, vectorBits: number): EagerResult {
   const gap = (op: OpNode): string | null => {
@@ -39,6 +40,8 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     const what = rule.trainingGap?.(op, input) ?? null;
     return what === null ? null : `${op.op} training (${what})`;
   };
+  const raises = [...new Set(graph.ops.map((op) => TORCH_CPU_OPS[op.op]?.raises?.(op, training) ?? null).filter((r): r is string => r !== null))];
+  if (raises.length > 0) return { raises };
   const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op)).map(gap).filter((g): g is string => g !== null))];
   if (missing.length > 0) return { unsupported: missing };
   const trace = new AllocationTrace();
@@ -82,6 +85,10 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     inContiguous: (k) => {
       const t = tensors[node.inputs[k]!]!;
       return isContiguous(t.shape, t.strides);
+    },
+    inChannelsLast: (k) => {
+      const t = tensors[node.inputs[k]!]!;
+      return isChannelsLast(t.shape, t.strides);
     },
     temp: temporary,
     free: freeTemporary,
@@ -141,10 +148,6 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
           if ((layout === 'channelsLast' || followsInput) && out.shape.length === 4) out.strides = channelsLastStrides(out.shape);
           if (layout === 'sequenceFirst' && out.shape.length >= 2) out.strides = sequenceFirstStrides(out.shape);
         }
-      },
-      inChannelsLast: (k) => {
-        const t = tensors[node.inputs[k]!]!;
-        return isChannelsLast(t.shape, t.strides);
       },
       view: () => {
         const source = tensors[node.inputs[0]!]!;
