@@ -11,7 +11,7 @@ import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepCont
 import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
-import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, sequenceFirstStrides, viewStrides } from './strides';
+import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, passedGradStrides, sequenceFirstStrides, viewStrides } from './strides';
 
 interface LiveTensor {
   storage?: Storage;
@@ -330,6 +330,8 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   const { graph, tensors, requiresGrad, trace, extras, aliased, clonedInput, savedInputs, release } = state;
   const gradientBytes = weightFormat(graph.config).gradient;
   const grads = new Map<number, Storage>();
+  // the strides of a gradient autograd passed as a view (transposed, narrowed), where not contiguous
+  const gradStrides = new Map<number, readonly number[]>();
   // the weight gradient of each op that owns weights, once one of its users has made it
   const weightGrads = new Map<number, Storage>();
   // the same per weight tensor (weightGradTensors), keyed `owner:index`
@@ -340,13 +342,15 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   const seeds = trainedLosses.length > 0 ? trainedLosses.map((op) => op.output) : graph.outputs.filter((t) => requiresGrad[t] === 1);
   for (const t of seeds) grads.set(t, trace.alloc(tensors[t]!.bytes, 'activationGradient'));
 
-  const addGrad = (t: number, storage: Storage, fresh: boolean): void => {
+  const addGrad = (t: number, storage: Storage, fresh: boolean, strides?: readonly number[]): void => {
     const existing = grads.get(t);
     if (!existing) {
       if (!fresh) trace.retain(storage);
       grads.set(t, storage);
+      if (strides && !isContiguous(tensors[t]!.shape, strides)) gradStrides.set(t, strides);
       return;
     }
+    gradStrides.delete(t);
     // a tensor read twice: torch 1.13's autograd input buffer sums the two gradients into a new
     // tensor (old + new, out of place: measured), then drops both
     const sum = trace.alloc(tensors[t]!.bytes, 'activationGradient');
@@ -385,6 +389,8 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
     const rule = TORCH_CPU_OPS[node.op]!;
     const out = tensors[node.output]!;
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
+    const incomingStrides = gradStrides.get(node.output) ?? contiguousStrides(out.shape);
+    const clone = rule.contiguousGradient === true && !inInputLayout(tensors[node.inputs[0]!]!, out.shape, incomingStrides) ? trace.alloc(out.bytes, 'temporary') : undefined;
     let incomingHeld = true;
     const releaseIncoming = (): void => {
       if (incomingHeld) trace.release(incoming);
@@ -397,7 +403,13 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
         if (needsGrad(k)) addGrad(node.inputs[k]!, trace.alloc(tensors[node.inputs[k]!]!.bytes, 'activationGradient'), true);
       },
       passGrad: (k) => {
-        if (needsGrad(k)) addGrad(node.inputs[k]!, incoming, false);
+        if (!needsGrad(k)) return;
+        const input = tensors[node.inputs[k]!]!;
+        const perm = node.attrs['perm'];
+        const strides = passedGradStrides(node.op, Array.isArray(perm) ? (perm as readonly number[]) : undefined, out.shape, incomingStrides, input.shape);
+        // a reshape of a strided gradient copies it
+        if (strides) addGrad(node.inputs[k]!, incoming, false, strides);
+        else addGrad(node.inputs[k]!, trace.alloc(input.bytes, 'activationGradient'), true);
       },
       weightGrad: () => {
         const owner = node.sharesParamsWith ?? node.id;
@@ -440,7 +452,9 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
     else rule.backward(ctx);
+    if (clone) trace.release(clone);
     grads.delete(node.output);
+    gradStrides.delete(node.output);
     releaseIncoming();
     // the node's saved tensors go with it
     if (!aliased[node.id]) {
@@ -456,6 +470,11 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
     }
     for (const storage of extras[node.id]!) trace.release(storage);
   }
+}
+
+/** a gradient laid out as its kernel reads it: contiguous, or channels-last for an op whose input is (a kernel that reads it so clones it first) */
+function inInputLayout(input: LiveTensor, shape: readonly number[], strides: readonly number[]): boolean {
+  return isContiguous(shape, strides) || (isChannelsLast(input.shape, input.strides) && isChannelsLast(shape, strides));
 }
 
 /** a parameter of the model read as a tensor (nn.Parameter, param(...)): its storage is the weights' */

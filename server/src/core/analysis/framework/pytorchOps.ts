@@ -44,6 +44,7 @@ function convGeometry(c: StepContext, outShape: readonly number[]): ConvGeometry
 
 const conv2d: TorchOpRule = {
   saves: INPUT,
+  contiguousGradient: true,
   forward(c) {
     const g = convGeometry(c, c.outShape);
     // a channels-last input makes torch run the convolution channels-last: the output is laid out
@@ -359,7 +360,9 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   expand_batch: rule(NOTHING, (c) => c.view()),
   // advanced indexing: a new tensor; its backward scatters into zeros of the input's size
   take: rule(NOTHING),
-  concat: rule(NOTHING),
+  // its backward narrows the output's gradient: views, which hold it until the last one goes (an
+  // input broadcast over the batch gets a sum of its own)
+  concat: rule(NOTHING, newOutput, (c) => every(c, (k) => (c.inShape(k).length === c.outShape.length ? c.passGrad(k) : c.gradInput(k)))),
   add: pointwise(rule(NOTHING, newOutput, passBackward)),
   add_broadcast: pointwise(rule(NOTHING)),
   mul: pointwise(rule(BOTH_INPUTS)),

@@ -87,6 +87,8 @@ export interface TorchOpRule {
    * read their result and clone nothing
    */
   readonly clonesInPlaceInput?: boolean;
+  /** its backward reads the output's gradient contiguous (channels-last when its input is): a strided one (a view autograd passed) is cloned first, held while it runs */
+  readonly contiguousGradient?: boolean;
   /** an elementwise op: its output takes the memory layout of an input of its shape (channels-last stays channels-last) */
   readonly elementwise?: boolean;
   /** only its inference is replayed: a training step with it gets a reason, not a figure */

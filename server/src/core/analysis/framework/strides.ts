@@ -71,3 +71,21 @@ export function sequenceFirstStrides(shape: readonly number[]): number[] {
   const laid = contiguousStrides([l, n, ...rest]);
   return [laid[1]!, laid[0]!, ...laid.slice(2)];
 }
+
+/**
+ * The strides of the gradient autograd hands an op's input as a view of the output's gradient
+ * (strides `outGrad`): a transpose's backward transposes it back, a reshape's views it in the
+ * input's shape, concat's narrows it (the same strides), an add or a view of the same shape passes
+ * it on. null: no view can (a reshape of a strided gradient), torch copies it.
+ */
+export function passedGradStrides(op: string, perm: readonly number[] | undefined, outShape: readonly number[], outGrad: readonly number[], inShape: readonly number[]): number[] | null {
+  if (op === 'transpose' && perm !== undefined && (perm.length === outShape.length || perm.length === outShape.length - 1)) {
+    // the forward took out[i] = in[order[i]] (a per-sample order keeps the batch axis first)
+    const order = perm.length === outShape.length ? perm : [0, ...perm.map((p) => p + 1)];
+    const strides = new Array<number>(inShape.length);
+    order.forEach((p, i) => (strides[p] = outGrad[i]!));
+    return strides;
+  }
+  if (op === 'concat' || (inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i]))) return [...outGrad];
+  return viewStrides(outShape, outGrad, inShape);
+}
