@@ -4,14 +4,14 @@
 // outputs and loss); in training the backward in reverse order, each node allocating its inputs'
 // gradients and releasing its saved tensors and its output's gradient. The weights and buffers exist
 // before the step; the weight gradients are made during it (torch's `p.grad = None` first).
-import { DTYPE_BYTES, type AttrValue, type Graph, type OpNode, type Tensor } from '../../ir';
+import { DTYPE_BYTES, type Graph, type OpNode, type Tensor } from '../../ir';
 import { lookupOp } from '../../ops/registry';
 import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
 import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepContext, type Temporary } from './pytorchOps';
 import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
-import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, passedGradStrides, sequenceFirstStrides, viewStrides } from './strides';
+import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, passedGradStrides, permuted, sequenceFirstStrides, sliced, viewStrides } from './strides';
 
 interface LiveTensor {
   storage?: Storage;
@@ -486,22 +486,6 @@ function liveTensor(t: Tensor, batch: number): LiveTensor {
   const shape = t.batchIndependent ? [...t.shape] : [batch, ...t.shape];
   const elements = t.batchIndependent ? t.elementsPerSample : t.elementsPerSample * batch;
   return { shape, strides: contiguousStrides(shape), bytes: elements * DTYPE_BYTES[t.dtype], uses: 0, saved: 0, released: false };
-}
-
-/** a per-sample permutation applied to whole strides (the batch axis, when there is one, stays first) */
-function permuted(strides: readonly number[], perm: AttrValue | undefined): readonly number[] {
-  if (!Array.isArray(perm)) return strides;
-  const order = perm as readonly number[];
-  if (order.length === strides.length) return order.map((p) => strides[p]!);
-  if (order.length !== strides.length - 1) return strides;
-  return [strides[0]!, ...order.map((p) => strides[p + 1]!)];
-}
-
-/** a slice keeps its source's strides; a select (x[:, 0]) drops the selected axis' */
-function sliced(strides: readonly number[], axis: AttrValue | undefined, select: boolean, batchAxes: number): readonly number[] {
-  if (!select || typeof axis !== 'number') return strides;
-  const whole = (axis < 0 ? axis + strides.length - batchAxes : axis) + batchAxes;
-  return strides.filter((_, d) => d !== whole);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

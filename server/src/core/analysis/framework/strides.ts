@@ -1,6 +1,7 @@
 // Tensor strides as eager PyTorch keeps them: a transpose or a slice is a view with other strides,
 // and a later reshape is a view only when the strides allow it (otherwise it copies). Shapes here
 // are whole (the batch axis included).
+import type { AttrValue } from '../../ir';
 
 export function contiguousStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
@@ -88,4 +89,20 @@ export function passedGradStrides(op: string, perm: readonly number[] | undefine
   }
   if (op === 'concat' || (inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i]))) return [...outGrad];
   return viewStrides(outShape, outGrad, inShape);
+}
+
+/** a per-sample permutation applied to whole strides (the batch axis, when there is one, stays first) */
+export function permuted(strides: readonly number[], perm: AttrValue | undefined): readonly number[] {
+  if (!Array.isArray(perm)) return strides;
+  const order = perm as readonly number[];
+  if (order.length === strides.length) return order.map((p) => strides[p]!);
+  if (order.length !== strides.length - 1) return strides;
+  return [strides[0]!, ...order.map((p) => strides[p + 1]!)];
+}
+
+/** a slice keeps its source's strides; a select (x[:, 0]) drops the selected axis' */
+export function sliced(strides: readonly number[], axis: AttrValue | undefined, select: boolean, batchAxes: number): readonly number[] {
+  if (!select || typeof axis !== 'number') return strides;
+  const whole = (axis < 0 ? axis + strides.length - batchAxes : axis) + batchAxes;
+  return strides.filter((_, d) => d !== whole);
 }
