@@ -70,7 +70,7 @@ CASES = [
     ("local_response_norm", "nn.Conv2d(2, 4, 1, bias=False), nn.LocalResponseNorm(3), nn.Conv2d(4, 1, 1)", [2, 2, 6, 6], ["infer", "train"]),
     ("local_response_norm_3d", "nn.Conv2d(3, 6, 1, bias=False), nn.Flatten(2), nn.LocalResponseNorm(4, k=2.0), nn.Flatten(), nn.Linear(6 * 25, 1)", [3, 3, 5, 5], ["infer", "train"]),
     # CircularPad2d is torch 2.1's; here (1.13) it is F.pad(mode='circular'), which 2.1's layer calls
-    ("circular_pad2d", "nn.Conv2d(2, 4, 1, bias=False), nn.CircularPad2d((1, 2, 1, 1)), nn.Conv2d(4, 1, 1)", [2, 2, 6, 6], ["infer"]),
+    ("circular_pad2d", "nn.Conv2d(2, 4, 1, bias=False), nn.CircularPad2d((1, 2, 1, 1)), nn.Conv2d(4, 1, 1)", [2, 2, 6, 6], ["infer", "train"]),
     # batch norm's per-channel scale and shift (made in inference too), here larger than the activations
     ("batchnorm1d_wide", "nn.Linear(16, 1024, bias=False), nn.BatchNorm1d(1024)", [2, 16], ["infer", "train"]),
     # Dropout2d draws one value per sample and channel ([N, C, 1, 1]), not one per element
@@ -78,6 +78,22 @@ CASES = [
     # reflection and replication pads keep their input for the backward (a constant pad does not)
     ("reflection_pad2d", "nn.Conv2d(2, 8, 1, bias=False), nn.ReflectionPad2d(2), nn.Conv2d(8, 1, 1)", [4, 2, 16, 16], ["infer", "train"]),
     ("replication_pad2d", "nn.Conv2d(2, 8, 1, bias=False), nn.ReplicationPad2d((1, 2, 0, 3)), nn.Conv2d(8, 1, 1)", [4, 2, 16, 16], ["train"]),
+    # its backward walks one CopySlices per copy (the middle, then each border), the padded size three times at once
+    ("circular_pad1d", "nn.Linear(7, 7), nn.CircularPad1d((2, 1)), nn.Linear(10, 1)", [2, 3, 7], ["infer", "train"]),
+    ("circular_pad3d", "nn.Linear(5, 5), nn.CircularPad3d((1, 0, 2, 1, 0, 1)), nn.Linear(6, 1)", [2, 2, 3, 4, 5], ["infer", "train"]),
+    ("conv_circular", "nn.Conv2d(2, 16, 1, bias=False), nn.Conv2d(16, 16, 3, padding=1, padding_mode='circular')", [2, 2, 6, 6], ["infer", "train"]),
+    # interpolation: index and weight arrays per spatial axis (none for a channels-last input: one channel)
+    ("upsample_bilinear", "nn.Conv2d(2, 4, 1, bias=False), nn.Upsample(scale_factor=2, mode='bilinear', align_corners=False)", [2, 2, 5, 6], ["infer", "train"]),
+    ("upsample_nearest1d", "nn.Linear(7, 7), nn.Upsample(scale_factor=3)", [2, 3, 7], ["infer", "train"]),
+    ("upsample_linear1d", "nn.Linear(7, 7), nn.Upsample(scale_factor=2, mode='linear')", [2, 3, 7], ["infer", "train"]),
+    ("upsample_trilinear", "nn.Linear(5, 5), nn.Upsample(scale_factor=2, mode='trilinear')", [2, 2, 3, 4, 5], ["infer", "train"]),
+    ("upsample_nearest3d", "nn.Linear(5, 5), nn.Upsample(scale_factor=2)", [2, 2, 3, 4, 5], ["infer"]),
+    ("upsample_bicubic", "nn.Conv2d(2, 4, 1, bias=False), nn.Upsample(scale_factor=2, mode='bicubic')", [2, 2, 5, 6], ["infer", "train"]),
+    ("upsample_nearest_exact", "nn.Conv2d(2, 4, 1, bias=False), nn.Upsample(scale_factor=3, mode='nearest-exact')", [2, 2, 5, 6], ["infer"]),
+    ("upsample_one_channel", "nn.Conv2d(2, 1, 1, bias=False), nn.Upsample(scale_factor=2, mode='bilinear')", [2, 2, 5, 6], ["infer", "train"]),
+    ("upsample_one_channel_bicubic", "nn.Conv2d(2, 1, 1, bias=False), nn.Upsample(scale_factor=2, mode='bicubic')", [2, 2, 5, 6], ["infer"]),
+    # torch 1.13's SyncBatchNorm raises on a CPU input in either mode: recorded as the error
+    ("sync_batchnorm", "nn.Conv2d(2, 4, 1, bias=False), nn.SyncBatchNorm(4)", [2, 2, 6, 6], ["infer", "train"]),
 ]
 
 # recurrent layers, called alone (they return (output, state)): (id, layer as Python source, input shape, modes);
@@ -291,6 +307,28 @@ class Net(nn.Module):
     def forward(self, x):
         return self.b(torch.tanh(self.a(x)))
 """
+INTERPOLATE = """
+class Net(nn.Module):
+    def __init__(self, mode):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, 1, bias=False)
+        self.mode = mode
+
+    def forward(self, x):
+        return torch.nn.functional.interpolate(self.conv(x), scale_factor=2, mode=self.mode)
+"""
+# ConvNeXt's block: a depthwise convolution of a permuted NHWC result (channels-last); oneDNN's
+# weight gradient then takes a scratch of 256 weight copies for a kernel wider than 3 x 3
+DEPTHWISE_CHANNELS_LAST = """
+class Net(nn.Module):
+    def __init__(self, channels, kernel, bias):
+        super().__init__()
+        self.pw = nn.Linear(channels, channels)
+        self.dw = nn.Conv2d(channels, channels, kernel, padding=kernel // 2, groups=channels, bias=bias)
+
+    def forward(self, x):
+        return self.dw(self.pw(x).permute(0, 3, 1, 2))
+"""
 MODEL_CASES = [
     ("lstm_state_in_forward", LSTM_STATE_IN_FORWARD, "Net()", [4, 6, 8], ["infer", "train"]),
     ("gru_state_in_forward", GRU_STATE_IN_FORWARD, "Net(1)", [5, 3, 8], ["infer", "train"]),
@@ -298,6 +336,11 @@ MODEL_CASES = [
 
     ("shared_conv", SHARED_CONV, "Net()", [2, 128, 4, 4], ["infer", "train"]),
     ("tied_linear", TIED_LINEAR, "Net()", [2, 512], ["infer", "train"]),
+    ("depthwise_channels_last_k7", DEPTHWISE_CHANNELS_LAST, "Net(96, 7, True)", [1, 4, 4, 96], ["infer", "train"]),
+    ("depthwise_channels_last_k7_b2", DEPTHWISE_CHANNELS_LAST, "Net(64, 7, True)", [2, 8, 8, 64], ["infer", "train"]),
+    ("depthwise_channels_last_k5_nobias", DEPTHWISE_CHANNELS_LAST, "Net(48, 5, False)", [1, 6, 6, 48], ["infer", "train"]),
+    ("interpolate_bilinear", INTERPOLATE, "Net('bilinear')", [2, 2, 5, 6], ["infer", "train"]),
+    ("interpolate_nearest", INTERPOLATE, "Net('nearest')", [3, 2, 4, 6], ["infer", "train"]),
     ("bilinear", BILINEAR, "Net(True)", [8, 6], ["infer", "train"]),
     ("bilinear_no_bias", BILINEAR, "Net(False)", [3, 6], ["infer", "train"]),
     ("bilinear_one_grad", BILINEAR_ONE_GRAD, "Net()", [4, 6], ["infer", "train"]),
@@ -491,7 +534,13 @@ def main():
     for case_id, layers, shape, modes in CASES + ACTIVATION_CASES:
         model = eval(f"nn.Sequential({layers})", {"nn": NN})
         x = torch.randn(*shape)
-        cases[case_id] = {"layers": layers, "input": shape, "peak": {mode: peak_of(model, x, mode) for mode in modes}}
+        peaks, errors = {}, {}
+        for mode in modes:
+            try:
+                peaks[mode] = peak_of(model, x, mode)
+            except ValueError as e:
+                errors[mode] = f"{type(e).__name__}: {e}"
+        cases[case_id] = {"layers": layers, "input": shape, "peak": peaks, **({"torchError": errors} if errors else {})}
     for case_id, layer, shape, modes in RNN_CASES:
         model = eval(layer, {"nn": nn})
         x = torch.randn(*shape)

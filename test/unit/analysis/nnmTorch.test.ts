@@ -17,12 +17,14 @@ const oracle = JSON.parse(readFileSync(join(DIR, 'peaks.json'), 'utf8')) as {
 };
 
 /** rows the profile does not meet yet, with the measured ratio and why */
-const KNOWN_GAPS: Readonly<Record<string, { ratio: number; why: string }>> = {
-  // the patch convolution's incoming gradient is a strided view (the concat's gradient sliced and
-  // transposed): torch clones it before the convolution's backward; the profile does not track the
-  // strides of gradients yet
-  'vit_tokens train 8': { ratio: 0.8, why: 'strided incoming gradient cloned' },
-};
+const KNOWN_GAPS: Readonly<Record<string, { ratio: number; why: string }>> = {};
+
+/**
+ * rows whose peak is a backward through concat's narrowed gradient (views that hold it until the
+ * last goes) into a convolution that clones a strided gradient first: to 4 bytes of torch's (were
+ * 0.80, 0.96, 0.92 and 0.97 while concat's backward made fresh gradients)
+ */
+const TO_THE_BYTE: ReadonlySet<string> = new Set(['vit_tokens train 1', 'vit_tokens train 8', 'dense_block train 1', 'dense_block train 8']);
 
 describe('.nnm models against torch 1.13 (nnm_torch/peaks.json)', () => {
   assert.equal(oracle.cpuVectorBits, 512, 'the oracle ran on an AVX-512 machine: the cpu preset');
@@ -41,6 +43,7 @@ describe('.nnm models against torch 1.13 (nnm_torch/peaks.json)', () => {
         const e = result.expected;
         const ratio = (e.bytes - e.breakdown.weights - e.breakdown.buffers) / measured;
         const gap = KNOWN_GAPS[`${id} ${row}`];
+        if (TO_THE_BYTE.has(`${id} ${row}`)) assert.ok(Math.abs(measured - (e.bytes - e.breakdown.weights - e.breakdown.buffers)) <= 4, `ratio ${ratio.toFixed(5)}`);
         if (gap) assert.equal(Math.round(ratio * 100) / 100, gap.ratio, `${gap.why}: now ${ratio.toFixed(3)}`);
         else assert.ok(ratio >= 0.9 && ratio <= 1.1, `ratio ${ratio.toFixed(3)}`);
       });

@@ -35,6 +35,7 @@ const batchnorm: OpSpec = {
     EPS_ARG,
     ...AFFINE_ARGS,
     INPLACE_ARG,
+    { name: 'sync', kind: 'bool', doc: "PyTorch's SyncBatchNorm (statistics synchronised across processes; torch 1.13 runs it on GPU inputs only)" },
   ],
   inferShape(ctx) {
     channelsOf(ctx, 'batchnorm');

@@ -195,8 +195,9 @@ const upsample: OpSpec = {
   args: [
     tensorArg('x', 'input with a channel axis and spatial axes'),
     { name: 'scale', kind: 'intOrInts', positional: true, default: 2, min: 1, doc: 'integer factor, one value or one per spatial axis' },
-    { name: 'mode', kind: 'enum', values: ['nearest', 'bilinear'], default: 'nearest', doc: 'interpolation (no effect on memory)' },
     { name: 'size', kind: 'intOrInts', min: 1, doc: "the output's spatial size, one value or one per spatial axis, in place of `scale` (PyTorch's size=, or floor(in * scale) for a fractional scale_factor)" },
+    { name: 'mode', kind: 'enum', values: ['nearest', 'bilinear'], default: 'nearest', doc: 'interpolation (no effect on the ideal memory)' },
+    { name: 'interpolation', kind: 'enum', values: ['nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', 'bicubic', 'area'], doc: "PyTorch's mode as written (its CPU kernel's index and weight arrays follow it); unset: `mode`'s" },
   ],
   inferShape(ctx) {
     const shape = expectMinRank(ctx, 0, 2, 'upsample', 'it scales the spatial axes of [C, ...spatial]');

@@ -6,6 +6,7 @@ import { elementwise, flag, INPLACE, ints, need, normState, notKnownBecause, num
 import { MORE_ACTIVATIONS, softmaxAxis } from './activationLayers';
 import { describe, intOf, NotKnown, numberOf, SequenceFirstInput, pythonFloat, NONE, TRUE, FALSE, int, type LayerBuild, type LayerCall, type LayerSpec, type PyValue, type Signature, type TensorValue } from './values';
 import { multiheadAttention } from './multiheadAttention';
+import { releaseVariable } from './holds';
 
 export type { LayerBuild, LayerCall, LayerSpec, Signature } from './values';
 export { perSampleAxis } from './layerArgs';
@@ -54,6 +55,7 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
         if (before.some((p) => p > 0)) x = call.emit('zeropad', [x], { pad: before, mode: padMode }, false, true);
         pad = 0;
       }
+      const given = one(inputs, call);
       const args: Record<string, ArgValue> = {
         filters: need(c, 'out_channels', call.fail),
         kernel: ints(c, 'kernel_size', dims, call.fail),
@@ -64,7 +66,10 @@ function conv(dims: 1 | 2 | 3, transposed: boolean): LayerSpec {
         bias: flag(c, 'bias', call.fail),
       };
       if (transposed) args['output_padding'] = ints(c, 'output_padding', dims, call.fail);
-      return call.emit(transposed ? `conv${dims}d_transpose` : `conv${dims}d`, [x], args);
+      const out = call.emit(transposed ? `conv${dims}d_transpose` : `conv${dims}d`, [x], args);
+      // the call holds its argument until it returns: through the padded copy's convolution too
+      if (x !== given) releaseVariable(given);
+      return out;
     },
   };
 }
@@ -340,7 +345,7 @@ const upsample: LayerSpec = {
     const x = one(inputs, call);
     const r = upsampleSize(x, call.config.get('size') ?? NONE, call.config.get('scale_factor') ?? NONE);
     if (typeof r === 'string') return call.fail(`Upsample: ${r}`);
-    return call.emit('upsample', [x], { ...r, mode: upsampleMode(call.config.get('mode')) });
+    return call.emit('upsample', [x], { ...r, ...upsampleAttrs(call.config.get('mode')) });
   },
 };
 
@@ -371,6 +376,11 @@ export function upsampleSize(x: TensorValue, size: PyValue, factor: PyValue): { 
 /** torch's interpolation modes as the registry's upsample knows them: nearest, or interpolating (no effect on memory) */
 export function upsampleMode(mode: PyValue | undefined): 'nearest' | 'bilinear' {
   return mode?.kind === 'str' && mode.value !== 'nearest' ? 'bilinear' : 'nearest';
+}
+
+/** an upsample node's mode attributes: the registry's, and torch's own (`interpolation`), which the PyTorch profile replays */
+export function upsampleAttrs(mode: PyValue | undefined): { mode: 'nearest' | 'bilinear'; interpolation: string } {
+  return { mode: upsampleMode(mode), interpolation: mode?.kind === 'str' ? mode.value : 'nearest' };
 }
 
 /**

@@ -64,7 +64,7 @@ function upsampling(name: string, mode: 'nearest' | 'bilinear'): LayerSpec {
       const x = image(call, inputs, name);
       const r = upsampleSize(x, call.config.get('size') ?? NONE, call.config.get('scale_factor') ?? NONE);
       if (typeof r === 'string') return call.fail(`${name}: ${r}`);
-      return call.emit('upsample', [x], { ...r, mode });
+      return call.emit('upsample', [x], { ...r, mode, interpolation: mode });
     },
   };
 }
@@ -80,7 +80,8 @@ const adaptiveMaxPool3d: LayerSpec = {
 
 /**
  * SyncBatchNorm as torch runs it on one device (no process group of more than one): a batch norm
- * over axis 1 of an input of any rank from 2. torch requires a GPU input for it.
+ * over axis 1 of an input of any rank from 2, marked `sync`: torch 1.13 raises on a CPU input, in
+ * inference and training alike (the PyTorch CPU profile gives that reason instead of a figure).
  */
 const syncBatchNorm: LayerSpec = {
   name: 'SyncBatchNorm',
@@ -90,7 +91,7 @@ const syncBatchNorm: LayerSpec = {
     const x = one(inputs, call);
     const n = need(call.config, 'num_features', call.fail);
     if (x.batchAxis !== 0 || x.shape.length < 2 || x.shape[1] !== n) call.fail(`SyncBatchNorm(${n}) expects [N, ${n}, ...], got ${describe(x)}`);
-    return call.emit('batchnorm', [x], { affine: flag(call.config, 'affine', call.fail) });
+    return call.emit('batchnorm', [x], { affine: flag(call.config, 'affine', call.fail), sync: true });
   },
 };
 

@@ -4,7 +4,7 @@
 import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { MORE_ACTIVATION_FUNCTIONS, MORE_IN_PLACE_FORMS, INPLACE_PARAM, softmaxAxis, type ActivationFunction } from './activationLayers';
-import { adaptiveCall, expandOverBatch, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleMode, upsampleSize, type LayerCall } from './layers';
+import { adaptiveCall, expandOverBatch, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleAttrs, upsampleSize, type LayerCall } from './layers';
 import { TraceStop, type Trace } from './trace';
 import { planEinsum, type Dim } from './einsum';
 import { describe, int, intOf, NONE, numberOf, type CallArgs, type PyValue, type TensorValue } from './values';
@@ -455,7 +455,7 @@ function padCall(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValu
 function interpolate(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorValue {
   const r = upsampleSize(x, arg(args, 1, 'size') ?? NONE, arg(args, 2, 'scale_factor') ?? NONE);
   if (typeof r === 'string') return fail(ctx.site, `F.interpolate: ${r}`);
-  return ctx.trace.emit('upsample', [x], { ...r, mode: upsampleMode(arg(args, 3, 'mode')) }, ctx.site);
+  return ctx.trace.emit('upsample', [x], { ...r, ...upsampleAttrs(arg(args, 3, 'mode')) }, ctx.site);
 }
 
 /**

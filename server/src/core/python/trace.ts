@@ -6,20 +6,10 @@ import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { rangeOfNode } from '../tfjs/graphs';
 import { collectModules } from './modules';
-import { describe, type Instance, type Parameter, type PyValue, type TensorValue } from './values';
+import { registerTrace } from './holds';
+import { describe, type Instance, type Parameter, type TensorValue } from './values';
 
-/**
- * A Python variable lets go of its value now (its function returned, or the name was rebound): a
- * tensor of a model's trace was held until the latest op (Graph.heldUntil), and so was each tensor
- * of a tuple or list it held.
- */
-export function releaseVariable(value: PyValue): void {
-  if (value.kind === 'tensor') {
-    if (value.trace instanceof Trace && value.id !== undefined) value.trace.builder.holdUntilNow(value.id);
-    return;
-  }
-  if (value.kind === 'tuple' || value.kind === 'list') for (const item of value.items) if (item.kind === 'tensor') releaseVariable(item);
-}
+export { releaseVariable } from './holds';
 
 /** the evaluation stops following a forward: the reason is reported on the node */
 const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['fp32', 'fp16', 'bf16', 'fp64']);
@@ -105,6 +95,7 @@ export class Trace {
   ) {
     this.callSite = statement;
     this.builder = new GraphBuilder(name, config, rangeOfNode(site), rangeOfNode(nameNode));
+    registerTrace(this, this.builder);
   }
 
   /**

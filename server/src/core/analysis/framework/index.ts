@@ -85,6 +85,7 @@ const pytorch: FrameworkProfile = {
     const notFloat64 = config.precision === 'fp64' ? [...new Set(graph.ops.map((op) => op.op).filter((op) => !FLOAT64_OPS.has(op)))] : [];
     if (notFloat64.length > 0) return { reason: `PyTorch's CPU profile covers fp64 for ${[...FLOAT64_OPS].filter((op) => op !== 'input' && op !== 'constant').join(', ')} only, not yet for ${notFloat64.join(', ')}` };
     const result = simulatePytorchCpu(graph, config.batch, config.mode === 'train', config.device.vectorBits);
+    if ('raises' in result) return { reason: `torch 1.13 raises on this step on a CPU (${result.raises.join('; ')}): there is no CPU peak to give` };
     if ('unsupported' in result) return { reason: `PyTorch's CPU profile does not know ${result.unsupported.join(', ')} yet` };
     return { expected: expectedFrom('pytorch', graph, footprint, result.peak, { optimizer: config.mode === 'train', inputBytes: 0 }) };
   },

@@ -4,7 +4,7 @@
 // outputs and loss); in training the backward in reverse order, each node allocating its inputs'
 // gradients and releasing its saved tensors and its output's gradient. The weights and buffers exist
 // before the step; the weight gradients are made during it (torch's `p.grad = None` first).
-import { DTYPE_BYTES, type AttrValue, type Graph, type OpNode, type Tensor } from '../../ir';
+import { DTYPE_BYTES, type Graph, type OpNode, type Tensor } from '../../ir';
 import { lookupOp } from '../../ops/registry';
 import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
 import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepContext, type Temporary } from './pytorchOps';
@@ -13,7 +13,7 @@ import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
 import { tiedGradPieces, tieGaps } from './tiedWeights';
 import { checkpointCut, checkpointSegments, RNG_STATE_BYTES, type CheckpointSegment } from './checkpointSegments';
-import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, sequenceFirstStrides, viewStrides } from './strides';
+import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, passedGradStrides, permuted, sequenceFirstStrides, sliced, viewStrides } from './strides';
 
 interface LiveTensor {
   storage?: Storage;
@@ -27,7 +27,8 @@ interface LiveTensor {
   released: boolean;
 }
 
-export type EagerResult = { readonly peak: AllocationPeak } | { readonly unsupported: readonly string[] };
+/** `raises`: what torch itself raises on a CPU for the step's ops (no step to measure); `unsupported`: what the replay does not cover */
+export type EagerResult = { readonly peak: AllocationPeak } | { readonly raises: readonly string[] } | { readonly unsupported: readonly string[] };
 
 export function simulatePytorchCpu(graph: Graph, batch: number, training: boolean, vectorBits: number): EagerResult {
   const gap = (op: OpNode): string | null => {
@@ -41,6 +42,8 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     const what = rule.trainingGap?.(op, input) ?? null;
     return what === null ? null : `${op.op} training (${what})`;
   };
+  const raises = [...new Set(graph.ops.map((op) => TORCH_CPU_OPS[op.op]?.raises?.(op, training) ?? null).filter((r): r is string => r !== null))];
+  if (raises.length > 0) return { raises };
   const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op)).map(gap).filter((g): g is string => g !== null))];
   if (missing.length > 0) return { unsupported: missing };
   const trace = new AllocationTrace();
@@ -84,6 +87,10 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     inContiguous: (k) => {
       const t = tensors[node.inputs[k]!]!;
       return isContiguous(t.shape, t.strides);
+    },
+    inChannelsLast: (k) => {
+      const t = tensors[node.inputs[k]!]!;
+      return isChannelsLast(t.shape, t.strides);
     },
     temp: temporary,
     free: freeTemporary,
@@ -143,10 +150,6 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
           if ((layout === 'channelsLast' || followsInput) && out.shape.length === 4) out.strides = channelsLastStrides(out.shape);
           if (layout === 'sequenceFirst' && out.shape.length >= 2) out.strides = sequenceFirstStrides(out.shape);
         }
-      },
-      inChannelsLast: (k) => {
-        const t = tensors[node.inputs[k]!]!;
-        return isChannelsLast(t.shape, t.strides);
       },
       view: () => {
         const source = tensors[node.inputs[0]!]!;
@@ -282,6 +285,8 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   const { graph, tensors, requiresGrad, trace, extras, aliased, clonedInput, savedInputs, release } = state;
   const gradientBytes = weightFormat(graph.config).gradient;
   const grads = new Map<number, Storage>();
+  // the strides of a gradient autograd passed as a view (transposed, narrowed), where not contiguous
+  const gradStrides = new Map<number, readonly number[]>();
   // the weight gradient of each op that owns weights, once one of its users has made it
   const weightGrads = new Map<string, Storage>();
   const tied = tiedGradPieces(graph);
@@ -303,14 +308,16 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
     handOver = [];
     for (const hand of results) hand();
   };
-  const addGrad = (t: number, storage: Storage, fresh: boolean): void => {
+  const addGrad = (t: number, storage: Storage, fresh: boolean, strides?: readonly number[]): void => {
     if (!fresh) trace.retain(storage);
     handOver.push(() => {
       const existing = grads.get(t);
       if (!existing) {
         grads.set(t, storage);
+        if (strides && !isContiguous(tensors[t]!.shape, strides)) gradStrides.set(t, strides);
         return;
       }
+      gradStrides.delete(t);
       // a tensor read twice: torch 1.13's autograd input buffer sums the two gradients into a new
       // tensor (old + new, out of place: measured), then drops both
       const sum = trace.alloc(tensors[t]!.bytes, 'activationGradient');
@@ -351,6 +358,8 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
     const rule = TORCH_CPU_OPS[node.op]!;
     const out = tensors[node.output]!;
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
+    const incomingStrides = gradStrides.get(node.output) ?? contiguousStrides(out.shape);
+    const clone = rule.contiguousGradient === true && !inInputLayout(tensors[node.inputs[0]!]!, out.shape, incomingStrides) ? trace.alloc(out.bytes, 'temporary') : undefined;
     let incomingHeld = true;
     const releasedEarly = new Set<number>();
     const releaseIncoming = (): void => {
@@ -364,7 +373,13 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
         if (needsGrad(k)) addGrad(node.inputs[k]!, trace.alloc(tensors[node.inputs[k]!]!.bytes, 'activationGradient'), true);
       },
       passGrad: (k) => {
-        if (needsGrad(k)) addGrad(node.inputs[k]!, incoming, false);
+        if (!needsGrad(k)) return;
+        const input = tensors[node.inputs[k]!]!;
+        const perm = node.attrs['perm'];
+        const strides = passedGradStrides(node.op, Array.isArray(perm) ? (perm as readonly number[]) : undefined, out.shape, incomingStrides, input.shape);
+        // a reshape of a strided gradient copies it
+        if (strides) addGrad(node.inputs[k]!, incoming, false, strides);
+        else addGrad(node.inputs[k]!, trace.alloc(input.bytes, 'activationGradient'), true);
       },
       weightGrad: () => {
         const owner = node.sharesParamsWith ?? node.id;
@@ -426,7 +441,9 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
     else rule.backward(ctx);
+    if (clone) trace.release(clone);
     grads.delete(node.output);
+    gradStrides.delete(node.output);
     releaseIncoming();
     // the node's saved tensors go with it
     if (!aliased[node.id]) {
@@ -445,6 +462,11 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   }
 }
 
+/** a gradient laid out as its kernel reads it: contiguous, or channels-last for an op whose input is (a kernel that reads it so clones it first) */
+function inInputLayout(input: LiveTensor, shape: readonly number[], strides: readonly number[]): boolean {
+  return isContiguous(shape, strides) || (isChannelsLast(input.shape, input.strides) && isChannelsLast(shape, strides));
+}
+
 /** a parameter of the model read as a tensor (nn.Parameter, param(...)): its storage is the weights' */
 function readsWeights(op: string): boolean {
   return lookupOp(op)?.viewsWeights === true;
@@ -454,22 +476,6 @@ function liveTensor(t: Tensor, batch: number): LiveTensor {
   const shape = t.batchIndependent ? [...t.shape] : [batch, ...t.shape];
   const elements = t.batchIndependent ? t.elementsPerSample : t.elementsPerSample * batch;
   return { shape, strides: contiguousStrides(shape), bytes: elements * DTYPE_BYTES[t.dtype], uses: 0, saved: 0, released: false };
-}
-
-/** a per-sample permutation applied to whole strides (the batch axis, when there is one, stays first) */
-function permuted(strides: readonly number[], perm: AttrValue | undefined): readonly number[] {
-  if (!Array.isArray(perm)) return strides;
-  const order = perm as readonly number[];
-  if (order.length === strides.length) return order.map((p) => strides[p]!);
-  if (order.length !== strides.length - 1) return strides;
-  return [strides[0]!, ...order.map((p) => strides[p + 1]!)];
-}
-
-/** a slice keeps its source's strides; a select (x[:, 0]) drops the selected axis' */
-function sliced(strides: readonly number[], axis: AttrValue | undefined, select: boolean, batchAxes: number): readonly number[] {
-  if (!select || typeof axis !== 'number') return strides;
-  const whole = (axis < 0 ? axis + strides.length - batchAxes : axis) + batchAxes;
-  return strides.filter((_, d) => d !== whole);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -10,6 +10,7 @@ import { ACTIVATION_OPS } from './pytorchActivations';
 import { ATTENTION_OPS } from './pytorchAttention';
 import { RECURRENT_OPS } from './pytorchRecurrent';
 import { LAYER_OPS } from './pytorchLayers';
+import { RESAMPLING_OPS } from './pytorchResampling';
 import { BOTH_INPUTS, INPUT, NOTHING, OUTPUT, every, newOutput, nums, passBackward, plainBackward, pointwise, readsInput, rule, type BackwardContext, type ForwardContext, type StepContext, type TorchOpRule } from './pytorchRule';
 
 export type { BackwardContext, ForwardContext, StepContext, Temporary, TorchOpRule } from './pytorchRule';
@@ -43,6 +44,7 @@ function convGeometry(c: StepContext, outShape: readonly number[]): ConvGeometry
 
 const conv2d: TorchOpRule = {
   saves: INPUT,
+  contiguousGradient: true,
   forward(c) {
     const g = convGeometry(c, c.outShape);
     // a channels-last input makes torch run the convolution channels-last: the output is laid out
@@ -52,6 +54,15 @@ const conv2d: TorchOpRule = {
     // the weight is first copied channels-last (unless that is its layout already: one input
     // channel per group, or a 1x1 kernel)
     const weightClone = c.temp(channelsLast && g.inChannels / g.groups > 1 && g.kernel.some((k) => k > 1) ? weightBytes(g) : 0);
+    if (usesOneDnn(g) && channelsLast && depthwise(g)) {
+      // the output, then a scratch of 4,224 bytes whatever the channels and kernel (measured, AVX-512) and the reordered weight
+      c.output(layout);
+      const scratch = c.temp(DEPTHWISE_CHANNELS_LAST_SCRATCH);
+      c.free(c.temp(oneDnnCopies(g).weight));
+      c.free(scratch);
+      c.free(weightClone);
+      return;
+    }
     if (usesOneDnn(g) && channelsLast) {
       // oneDNN reads and writes channels-last tensors as they are: the weight is reordered too
       const weight = c.temp(oneDnnCopies(g).weight);
@@ -79,6 +90,7 @@ const conv2d: TorchOpRule = {
   },
   backward(c) {
     const g = convGeometry(c, c.outShape);
+    if (usesOneDnn(g) && c.inChannelsLast(0) && wideDepthwise(g)) return channelsLastDepthwiseBackward(c, g);
     if (usesOneDnn(g)) {
       const copies = oneDnnCopies(g);
       const gradOutput = c.temp(copies.output);
@@ -103,6 +115,42 @@ const conv2d: TorchOpRule = {
     c.free(columns);
   },
 };
+
+/** one channel per group */
+function depthwise(g: ConvGeometry): boolean {
+  return g.groups > 1 && g.groups === g.inChannels && g.outChannels === g.groups;
+}
+
+/** the scratch oneDNN's channels-last depthwise forward takes (16 to 384 channels, 3 x 3 to 7 x 7 kernels) */
+const DEPTHWISE_CHANNELS_LAST_SCRATCH = 4224;
+
+/** one channel per group and a 2-D kernel wider than 3 x 3 (ConvNeXt's 7 x 7) */
+function wideDepthwise(g: ConvGeometry): boolean {
+  return depthwise(g) && g.kernel.length === 2 && g.kernel.every((k) => k > 3);
+}
+
+/**
+ * the backward of a wide depthwise convolution that oneDNN runs channels-last (its input a permuted
+ * NHWC result, as in ConvNeXt's blocks), measured at 5 x 5 and 7 x 7, 16 to 384 channels, batch 1
+ * and 2, 4 x 4 and 8 x 8 (AVX-512): the input's gradient and a reorder of the weight, then a
+ * scratch of 256 copies of the weight whatever the batch and positions, the bias' gradient through
+ * a reduction of 16 rows (and two), the weight's gradient and a copy of it
+ */
+function channelsLastDepthwiseBackward(c: BackwardContext, g: ConvGeometry): void {
+  const weight = weightBytes(g);
+  if (c.needsGrad(0)) {
+    c.gradInput(0);
+    c.free(c.temp(weight));
+  }
+  const scratch = c.temp(256 * weight);
+  const bias = c.node.attrs['bias'] !== false;
+  const part = bias ? c.temp(g.outChannels * g.elementBytes) : null;
+  if (bias) c.free(c.temp((16 * g.outChannels + 32) * g.elementBytes));
+  c.weightGrad();
+  c.free(c.temp(weight));
+  c.free(scratch);
+  if (part) c.free(part);
+}
 
 /**
  * torch 1.13 runs a float transposed convolution on a CPU with its own kernel (never oneDNN): one
@@ -162,6 +210,8 @@ const linear: TorchOpRule = {
 
 const batchnorm: TorchOpRule = {
   saves: INPUT,
+  // nn.SyncBatchNorm's forward checks its input's device first, in eval mode too (measured)
+  raises: (node) => (node.attrs['sync'] === true ? "SyncBatchNorm: 'ValueError: SyncBatchNorm expected input tensor to be on GPU', in inference and training" : null),
   forward(c) {
     // per-channel vectors in the accumulation type (float for a float input)
     const stat = (c.outShape[1] ?? 1) * Math.max(4, c.elementBytes);
@@ -283,12 +333,6 @@ const crossEntropy: TorchOpRule = {
 const view = rule(NOTHING, (c) => c.view(), passBackward);
 
 /** torch's reflection and replication pads keep their input for the backward (their *_pad*d_backward reads it); a constant pad keeps nothing */
-const pad = rule(NOTHING, (c) => {
-  const mode = c.node.attrs['mode'];
-  if (mode === 'reflect' || mode === 'replicate') c.saveInput(0);
-  c.output();
-});
-
 
 /** torch's rules by registry op; an op not listed has no PyTorch profile yet */
 export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
@@ -332,7 +376,9 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   expand_batch: rule(NOTHING, (c) => c.view()),
   // advanced indexing: a new tensor; its backward scatters into zeros of the input's size
   take: rule(NOTHING),
-  concat: rule(NOTHING),
+  // its backward narrows the output's gradient: views, which hold it until the last one goes (an
+  // input broadcast over the batch gets a sum of its own)
+  concat: rule(NOTHING, newOutput, (c) => every(c, (k) => (c.inShape(k).length === c.outShape.length ? c.passGrad(k) : c.gradInput(k)))),
   add: pointwise(rule(NOTHING, newOutput, passBackward)),
   add_broadcast: pointwise(rule(NOTHING)),
   mul: pointwise(rule(BOTH_INPUTS)),
@@ -353,11 +399,10 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   masked_fill: pointwise(rule({ inputs: [1], output: false })),
   compare: rule(NOTHING),
   reduce: rule(NOTHING),
-  upsample: rule(NOTHING),
-  zeropad: pad,
   constant: rule(NOTHING),
   ...RECURRENT_OPS,
   ...LAYER_OPS,
+  ...RESAMPLING_OPS,
   ...ACTIVATION_OPS,
   ...ATTENTION_OPS,
   cross_entropy: crossEntropy,

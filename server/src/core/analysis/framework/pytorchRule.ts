@@ -15,6 +15,8 @@ export interface StepContext {
   readonly vectorBits: number;
   /** input k is laid out contiguously (not a transposed or sliced view) */
   inContiguous(k: number): boolean;
+  /** input k is a 4-D tensor laid out channels-last (a permuted NHWC result) */
+  inChannelsLast(k: number): boolean;
   /** a transient buffer, alive until freed */
   temp(bytes: number): Temporary;
   free(t: Temporary): void;
@@ -29,8 +31,6 @@ export interface ForwardContext extends StepContext {
    * (torch's batch_first attention transposes its sequence-first result back)
    */
   output(layout?: 'channelsLast' | 'sequenceFirst'): void;
-  /** input k is a 4-D tensor laid out channels-last (a permuted NHWC result) */
-  inChannelsLast(k: number): boolean;
   /** the output as a view of input 0 (a copy when the strides do not allow a view) */
   view(): void;
   /** the output is input 0 itself */
@@ -89,6 +89,8 @@ export interface TorchOpRule {
    * read their result and clone nothing
    */
   readonly clonesInPlaceInput?: boolean;
+  /** its backward reads the output's gradient contiguous (channels-last when its input is): a strided one (a view autograd passed) is cloned first, held while it runs */
+  readonly contiguousGradient?: boolean;
   /** an elementwise op: its output takes the memory layout of an input of its shape (channels-last stays channels-last) */
   readonly elementwise?: boolean;
   /** only its inference is replayed: a training step with it gets a reason, not a figure */
@@ -98,6 +100,8 @@ export interface TorchOpRule {
    * '2 layers'), null when covered; given the per-sample input shape
    */
   trainingGap?(node: OpNode, input: readonly number[]): string | null;
+  /** what torch 1.13 raises running this node on a CPU (its message), null when it runs: the step has no figure, whatever else it holds */
+  raises?(node: OpNode, training: boolean): string | null;
   /** in either mode, what this node has that is not replayed (e.g. 'flash'), null when covered; given the per-sample input shape and the input tensors */
   gap?(node: OpNode, input: readonly number[], training: boolean, inputs: readonly Tensor[]): string | null;
   forward(c: ForwardContext): void;

@@ -1,6 +1,7 @@
 // Tensor strides as eager PyTorch keeps them: a transpose or a slice is a view with other strides,
 // and a later reshape is a view only when the strides allow it (otherwise it copies). Shapes here
 // are whole (the batch axis included).
+import type { AttrValue } from '../../ir';
 
 export function contiguousStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
@@ -70,4 +71,38 @@ export function sequenceFirstStrides(shape: readonly number[]): number[] {
   const [n, l, ...rest] = shape as [number, number, ...number[]];
   const laid = contiguousStrides([l, n, ...rest]);
   return [laid[1]!, laid[0]!, ...laid.slice(2)];
+}
+
+/**
+ * The strides of the gradient autograd hands an op's input as a view of the output's gradient
+ * (strides `outGrad`): a transpose's backward transposes it back, a reshape's views it in the
+ * input's shape, concat's narrows it (the same strides), an add or a view of the same shape passes
+ * it on. null: no view can (a reshape of a strided gradient), torch copies it.
+ */
+export function passedGradStrides(op: string, perm: readonly number[] | undefined, outShape: readonly number[], outGrad: readonly number[], inShape: readonly number[]): number[] | null {
+  if (op === 'transpose' && perm !== undefined && (perm.length === outShape.length || perm.length === outShape.length - 1)) {
+    // the forward took out[i] = in[order[i]] (a per-sample order keeps the batch axis first)
+    const order = perm.length === outShape.length ? perm : [0, ...perm.map((p) => p + 1)];
+    const strides = new Array<number>(inShape.length);
+    order.forEach((p, i) => (strides[p] = outGrad[i]!));
+    return strides;
+  }
+  if (op === 'concat' || (inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i]))) return [...outGrad];
+  return viewStrides(outShape, outGrad, inShape);
+}
+
+/** a per-sample permutation applied to whole strides (the batch axis, when there is one, stays first) */
+export function permuted(strides: readonly number[], perm: AttrValue | undefined): readonly number[] {
+  if (!Array.isArray(perm)) return strides;
+  const order = perm as readonly number[];
+  if (order.length === strides.length) return order.map((p) => strides[p]!);
+  if (order.length !== strides.length - 1) return strides;
+  return [strides[0]!, ...order.map((p) => strides[p + 1]!)];
+}
+
+/** a slice keeps its source's strides; a select (x[:, 0]) drops the selected axis' */
+export function sliced(strides: readonly number[], axis: AttrValue | undefined, select: boolean, batchAxes: number): readonly number[] {
+  if (!select || typeof axis !== 'number') return strides;
+  const whole = (axis < 0 ? axis + strides.length - batchAxes : axis) + batchAxes;
+  return strides.filter((_, d) => d !== whole);
 }
