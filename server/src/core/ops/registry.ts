@@ -16,6 +16,7 @@ import { poolOps } from './pool';
 import { rnnOps } from './rnn';
 import { shapeOps } from './shape';
 import { lossOps, tensorOps } from './tensor';
+import { reduceOps } from './reduce';
 
 export const ALL_OPS: readonly OpSpec[] = [
   ...ioOps,
@@ -27,6 +28,7 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...poolOps,
   ...shapeOps,
   ...tensorOps,
+  ...reduceOps,
   ...lossOps,
   ...rnnOps,
   ...cellOps,

@@ -10,6 +10,7 @@ import { ACTIVATION_OPS } from './pytorchActivations';
 import { ATTENTION_OPS } from './pytorchAttention';
 import { RECURRENT_OPS } from './pytorchRecurrent';
 import { LAYER_OPS } from './pytorchLayers';
+import { REDUCTION_OPS } from './pytorchReductions';
 import { BOTH_INPUTS, INPUT, NOTHING, OUTPUT, every, newOutput, nums, passBackward, plainBackward, pointwise, readsInput, rule, type BackwardContext, type ForwardContext, type StepContext, type TorchOpRule } from './pytorchRule';
 
 export type { BackwardContext, ForwardContext, StepContext, Temporary, TorchOpRule } from './pytorchRule';
@@ -154,14 +155,35 @@ const linear: TorchOpRule = {
     c.output();
     c.keep(copy);
   },
+  // out.sum()'s expanded gradient is copied contiguous inside each product that reads it (measured)
+  readsExpandedGradient: true,
   backward(c) {
-    every(c, (k) => c.gradInput(k));
+    const copy = (): void => {
+      if (c.gradOutputExpanded) c.free(c.temp(c.outBytes));
+    };
+    if (c.needsGrad(0)) {
+      c.gradInput(0);
+      copy();
+    }
+    const units = c.outShape[c.outShape.length - 1]!;
+    const weight = c.inShape(0)[c.inShape(0).length - 1]! * units;
+    const bias = c.node.attrs['bias'] === false ? 0 : units;
+    if (c.gradOutputExpanded && c.inShape(0).length === 2 && c.node.sharesParamsWith === undefined && c.node.params.trainable === weight + bias) {
+      // addmm's: the weight's product (and its copy), then the bias' sum, which reads the expanded gradient as it is
+      c.weightGradTensors([{ index: 0, elements: weight }])();
+      copy();
+      if (bias > 0) c.weightGradTensors([{ index: 1, elements: bias }])();
+      return;
+    }
     c.weightGrad();
+    if (c.node.params.trainable > 0 || c.node.sharesParamsWith !== undefined) copy();
   },
 };
 
 const batchnorm: TorchOpRule = {
   saves: INPUT,
+  // its native backward reads a strided gradient (measured: no copy of out.sum()'s)
+  readsExpandedGradient: true,
   forward(c) {
     c.output();
     const channels = c.outShape[1] ?? 1;
@@ -265,7 +287,8 @@ const crossEntropy: TorchOpRule = {
   },
 };
 
-const view = rule(NOTHING, (c) => c.view(), passBackward);
+// a gradient expanded from one element is viewed as any shape
+const view: TorchOpRule = { ...rule(NOTHING, (c) => c.view(), passBackward), readsExpandedGradient: 'scalar' };
 
 
 /** torch's rules by registry op; an op not listed has no PyTorch profile yet */
@@ -330,7 +353,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   }),
   masked_fill: pointwise(rule({ inputs: [1], output: false })),
   compare: rule(NOTHING),
-  reduce: rule(NOTHING),
+  ...REDUCTION_OPS,
   upsample: rule(NOTHING),
   zeropad: rule(NOTHING),
   constant: rule(NOTHING),
