@@ -29,17 +29,19 @@ interface Reduction {
 function reduction(site: Node, x: TensorValue, dims: readonly number[] | undefined, keepdim: boolean): Reduction {
   const rank = x.shape.length;
   const full = dims === undefined ? x.shape.map((_, i) => i) : dims.map((d) => (d < 0 ? d + rank : d));
+  // a 0-d tensor takes dim 0 or -1, as torch does
   full.forEach((d, i) => {
     if (d < 0 || d >= Math.max(rank, 1)) fail(site, `dim ${dims![i]} is out of range for ${describe(x)}`);
   });
+  if (rank === 0) full.length = 0;
   if (new Set(full).size !== full.length) fail(site, `the reduction of ${describe(x)} names an axis twice`);
   const batch = x.batchAxis >= 0 && full.includes(x.batchAxis);
   // a merged batch axis (N T after a view) stays an axis of the per-sample shape, holding T
   const merged = x.batchAxis >= 0 && x.shape[x.batchAxis] !== 1;
   if (batch && merged && keepdim) fail(site, `a reduction with keepdim over the merged batch axis of ${describe(x)} is not modelled yet`);
   const perSample = (d: number): number => (x.batchAxis >= 0 && !merged && d > x.batchAxis ? d - 1 : d);
-  const axes = full.filter((d) => d !== x.batchAxis || merged).map(perSample);
-  if (x.batchAxis < 0 && x.shape.length === 0) fail(site, `a reduction of the scalar ${describe(x)}`);
+  // a 0-d tensor is [1] to the registry
+  const axes = rank === 0 ? [0] : full.filter((d) => d !== x.batchAxis || merged).map(perSample);
   const shape = keepdim ? x.shape.map((s, i) => (full.includes(i) ? 1 : s)) : x.shape.filter((_, i) => !full.includes(i));
   const batchAxis = x.batchAxis < 0 || batch ? -1 : keepdim ? x.batchAxis : x.batchAxis - full.filter((d) => d < x.batchAxis).length;
   const args: Record<string, ArgValue> = { axes, keepdims: keepdim };

@@ -49,7 +49,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const requiresGrad = training ? requiresGradient(graphColumns(graph), segments.size > 0 ? checkpointCut(graph, segments) : undefined) : new Uint8Array(graph.tensors.length);
   for (const op of graph.ops) for (const t of op.inputs) tensors[t]!.uses++;
   // the user's variables hold the model's outputs, and a loss's predictions, to the end of the step
-  const losses = graph.ops.filter((op) => lookupOp(op.op)?.family === 'loss' || isReductionLoss(op, graph.outputs, graph.tensors[op.output]!.elementsPerSample));
+  const losses = graph.ops.filter((op) => lookupOp(op.op)?.family === 'loss' || isReductionLoss(op, graph));
   for (const t of graph.outputs) tensors[t]!.uses++;
   for (const op of losses) tensors[op.inputs[0]!]!.uses++;
   // a Python variable holds its tensor until the op the frontend names (an argument until its call returns)

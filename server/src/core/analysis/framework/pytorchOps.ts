@@ -288,6 +288,28 @@ const crossEntropy: TorchOpRule = {
 };
 
 // a gradient expanded from one element is viewed as any shape
+/**
+ * x ** p: torch 1.13's pow_backward, grad * (p * x.pow(p - 1)): the power, the product with p (a
+ * wrapped number: 8 bytes, then a scalar of the dtype), then the gradient, the two freed after it
+ * (measured at p = 2); p = 0 gives zeros of the input's size
+ */
+const pow: TorchOpRule = {
+  ...readsInput(),
+  backward(c) {
+    if (!c.needsGrad(0)) return;
+    if (Number(c.node.attrs['exponent']) === 0) return c.gradInput(0);
+    const power = c.temp(c.inBytes(0));
+    const wrapped = c.temp(8);
+    const scalar = c.temp(c.elementBytes);
+    const product = c.temp(c.inBytes(0));
+    c.free(scalar);
+    c.free(wrapped);
+    c.gradInput(0);
+    c.free(power);
+    c.free(product);
+  },
+};
+
 const view: TorchOpRule = { ...rule(NOTHING, (c) => c.view(), passBackward), readsExpandedGradient: 'scalar' };
 
 
@@ -314,7 +336,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   hardsigmoid: readsInput(),
   exp: pointwise(rule(OUTPUT)),
   log: readsInput(),
-  pow: readsInput(),
+  pow,
   prelu: pointwise(rule(INPUT)),
   pixel_shuffle: rule(NOTHING),
   softmax: rule(OUTPUT),

@@ -3,17 +3,35 @@
 // sum expands the incoming gradient, a view with no storage of its own; mean expands it and divides,
 // one tensor of the input's size; max(dim) scatters it into zeros of the input's size at the
 // indices it kept; argmax has none.
-import type { OpNode } from '../../ir';
-import { NOTHING, rule, type TorchOpRule } from './pytorchRule';
+import type { Graph, OpNode } from '../../ir';
+import { NOTHING, rule, type StepContext, type TorchOpRule } from './pytorchRule';
+
+/**
+ * mean divides by the count in place, the count a wrapped number (an 8-byte double, then a scalar
+ * of the result's dtype), both freed; its backward divides the expanded gradient by the same pair
+ * into a new tensor of the input's size (measured)
+ */
+const withCount = (c: StepContext, run: () => void): void => {
+  const wrapped = c.temp(8);
+  const scalar = c.temp(c.elementBytes);
+  run();
+  c.free(scalar);
+  c.free(wrapped);
+};
 
 const reduce: TorchOpRule = {
   ...rule(NOTHING),
   readsExpandedGradient: true,
+  forward(c) {
+    c.output();
+    if (c.node.attrs['kind'] === 'mean') withCount(c, () => undefined);
+  },
   backward(c) {
     if (!c.needsGrad(0)) return;
     if (c.node.attrs['kind'] === 'sum') c.expandGrad(0);
-    else c.gradInput(0);
+    else withCount(c, () => c.gradInput(0));
   },
+  gap: (node, _input, _training, inputs) => (node.attrs['kind'] === 'mean' && inputs[0]?.dtype === 'fp64' ? "mean in float64: its count's scalars are not measured" : null),
 };
 
 export const REDUCTION_OPS: Readonly<Record<string, TorchOpRule>> = {
@@ -29,8 +47,10 @@ export const REDUCTION_OPS: Readonly<Record<string, TorchOpRule>> = {
 
 /**
  * The step's loss when it is a reduction rather than a loss function (out.sum(), out.mean()): a
- * sum or mean over every axis, the batch included, that the graph returns
+ * sum or mean to one number that does not grow with the batch, returned by the graph and read by
+ * no op of it
  */
-export function isReductionLoss(op: OpNode, outputs: readonly number[], elements: number): boolean {
-  return op.op === 'reduce' && op.attrs['batch'] === true && elements === 1 && outputs.includes(op.output);
+export function isReductionLoss(op: OpNode, graph: Graph): boolean {
+  const out = graph.tensors[op.output]!;
+  return op.op === 'reduce' && out.batchIndependent === true && out.elementsPerSample === 1 && graph.outputs.includes(op.output) && !graph.ops.some((o) => o.inputs.includes(op.output));
 }
