@@ -212,6 +212,8 @@ REDUCTION_CASES = [
     ("reduce_mean_rows_keepdim", REDUCTION, "y.mean(-1, keepdim=True)", BOTH_MODES),
     ("reduce_conv_sum_batch_spatial", CONV_REDUCTION, "y.sum((0, 2, 3))", BOTH_MODES),
     ("reduce_conv_mean_spatial", CONV_REDUCTION, "y.mean([2, 3])", BOTH_MODES),
+    ("norm_all", REDUCTION, "y.norm()", BOTH_MODES),
+    ("norm_rows", REDUCTION, "torch.norm(y, dim=1)", BOTH_MODES),
     ("max_all", REDUCTION, "y.max()", ["infer"]),
     ("min_all", REDUCTION, "y.min()", ["infer"]),
     ("max_dim_values", REDUCTION, "torch.max(y, 1).values", BOTH_MODES),

@@ -1,5 +1,5 @@
 // Reductions: mean / sum (x.mean([2, 3]), out.sum()), max / min (x.amax(1); torch.max(x, 1) with
-// its indices) and argmax / argmin. Shapes are per sample; a reduction over the
+// its indices), the 2-norm (x.norm()) and argmax / argmin. Shapes are per sample; a reduction over the
 // batch axis (`batch: true`) gives a tensor that does not grow with N, whose shape is its whole shape.
 import type { OpContext, OpSpec } from './types';
 import { ShapeError } from './types';
@@ -98,6 +98,21 @@ const maxIndexed: OpSpec = {
   reducesBatch,
 };
 
+/** the Euclidean (Frobenius) norm over axes, x.norm(): torch saves the input and the result (the gradient is x / norm, times the incoming one) */
+const vectorNorm: OpSpec = {
+  name: 'vector_norm',
+  family: 'tensor',
+  summary: "The 2-norm over axes (x.norm(), torch.norm(x, dim=1), p='fro')",
+  formula: 'the given axes removed (kept as 1 with keepdims); with batch the whole result, of fixed bytes; params = 0',
+  args: [tensorArg('x'), AXES_ARG, KEEPDIMS_ARG, BATCH_ARG, BATCH_AXIS_ARG],
+  inferShape: reducedShape,
+  params: () => NO_PARAMS,
+  outputDType: (ctx) => ctx.inputs[0]!.dtype,
+  savedForBackward: { inputs: [0], output: true },
+  inPlace: 'never',
+  reducesBatch,
+};
+
 const argmax: OpSpec = {
   name: 'argmax',
   family: 'tensor',
@@ -112,4 +127,4 @@ const argmax: OpSpec = {
   reducesBatch,
 };
 
-export const reduceOps: readonly OpSpec[] = checkedOps([reduce, reduceMax, maxIndexed, argmax]);
+export const reduceOps: readonly OpSpec[] = checkedOps([reduce, reduceMax, maxIndexed, vectorNorm, argmax]);

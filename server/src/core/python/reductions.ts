@@ -114,6 +114,18 @@ export function argmaxOrArgmin(ctx: ReductionContext, x: TensorValue, kind: 'arg
   return emit(ctx, 'argmax', [x], reduction(ctx.site, x, dims, keepdim), kind);
 }
 
+/** x.norm(p='fro', dim=None, keepdim=False) / torch.norm(x, p, dim, keepdim): the 2-norm; other orders are not modelled */
+export function norm(ctx: ReductionContext, x: TensorValue, args: CallArgs, first: number): TensorValue {
+  const p = arg(args, first, 'p');
+  if (p !== undefined && p.kind !== 'none' && !(p.kind === 'str' && p.value === 'fro')) fail(ctx.site, `a norm of order ${describe(p)} is not modelled yet (the default 'fro' is)`);
+  const dtype = args.keywords.get('dtype');
+  if (dtype && dtype.kind !== 'none') fail(ctx.site, 'a norm with a dtype is not modelled yet');
+  const dims = dimsOf(ctx.site, arg(args, first + 1, 'dim'), 'norm');
+  const r = reduction(ctx.site, x, dims === undefined || dims.length === 0 ? undefined : dims, flag(ctx.site, arg(args, first + 2, 'keepdim'), 'keepdim'));
+  const out = ctx.trace.emit('vector_norm', [x], r.args, ctx.site);
+  return { ...out, shape: r.shape, batchAxis: r.batchAxis };
+}
+
 /** the reductions a tensor method or a torch.* function names (`first`: where the arguments after the tensor start) */
 export function reductionCall(ctx: ReductionContext, x: TensorValue, name: string, args: CallArgs, first: number): PyValue | undefined {
   switch (name) {
@@ -129,6 +141,8 @@ export function reductionCall(ctx: ReductionContext, x: TensorValue, name: strin
     case 'argmax':
     case 'argmin':
       return argmaxOrArgmin(ctx, x, name, args, first);
+    case 'norm':
+      return norm(ctx, x, args, first);
     default:
       return undefined;
   }

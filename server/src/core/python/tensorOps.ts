@@ -268,6 +268,7 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
     case 'amin':
     case 'argmax':
     case 'argmin':
+    case 'norm':
       return reductionCall(ctx, x, name, args, 0);
     case 'bernoulli_':
     case 'fill_':
@@ -587,6 +588,7 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
     case 'amin':
     case 'argmax':
     case 'argmin':
+    case 'norm':
       return reductionCall(ctx, x, name, args, 1);
     case 'layer_norm': {
       // the weight and bias are the module's own tensors, counted with it

@@ -2,7 +2,7 @@
 // and int64 indices, the registry's max_indexed and argmax). Their backwards (derivatives.yaml):
 // sum expands the incoming gradient, a view with no storage of its own; mean expands it and divides,
 // one tensor of the input's size; max(dim) scatters it into zeros of the input's size at the
-// indices it kept; argmax has none.
+// indices it kept; the 2-norm's divides the input by the norm; argmax has none.
 import type { Graph, OpNode } from '../../ir';
 import { NOTHING, rule, type StepContext, type TorchOpRule } from './pytorchRule';
 
@@ -40,6 +40,20 @@ export const REDUCTION_OPS: Readonly<Record<string, TorchOpRule>> = {
   reduce_max: { ...rule({ inputs: [0], output: true }), trainingGap: () => "max / min over all axes or amax / amin in a training step: their backward's masks and counts are not replayed yet (torch.max(x, dim)'s is)" },
   max_indexed: rule({ inputs: [1], output: false }, undefined, (c) => {
     if (c.needsGrad(0)) c.gradInput(0);
+  }),
+  // NormBackward: x / norm, then norm == 0 (a wrapped zero, 8 + e bytes, and a bool mask of the
+  // result's size), the gradient masked and scaled, the mask and x / norm freed after it (measured)
+  vector_norm: rule({ inputs: [0], output: true }, undefined, (c) => {
+    if (!c.needsGrad(0)) return;
+    const quotient = c.temp(c.inBytes(0));
+    const wrapped = c.temp(8);
+    const scalar = c.temp(c.elementBytes);
+    const zero = c.temp(c.outBytes / c.elementBytes);
+    c.free(wrapped);
+    c.free(scalar);
+    c.gradInput(0);
+    c.free(zero);
+    c.free(quotient);
   }),
   // integer indices: no gradient
   argmax: rule(NOTHING, undefined, () => undefined),
