@@ -56,8 +56,8 @@ before(ready);
 
 /**
  * The single-layer rows not exact to the byte: oneDNN's small bias and scratch copies (64-512 bytes:
- * convolutions, the norms, local response norm, upsampling), and the cell loops' and LPPool's
- * backward orders (within 4%). The others are exact: the step's `loss = out.sum()` is the graph's
+ * convolutions, the norms, local response norm, upsampling), and the LSTM and GRU cell loops' and
+ * LPPool's backward orders (within 5%). The others are exact: the step's `loss = out.sum()` is the graph's
  * loss, the backward seeded with its 4 bytes, which SumBackward expands as a view (the recurrent
  * layers read it as it is, convolutions and linear products copy it).
  */
@@ -66,8 +66,7 @@ const INEXACT: ReadonlySet<string> = new Set([
   'gru_cell_loop train', 'gru_cell_loop_fp64 train', 'layernorm infer', 'layernorm train',
   'local_response_norm infer', 'local_response_norm train', 'local_response_norm_3d infer', 'local_response_norm_3d train',
   'lppool2d train', 'lppool2d_ceil train', 'lstm_cell_loop train', 'lstm_cell_loop_b16 train', 'lstm_cell_loop_fp64 train',
-  'lstm_cell_no_state train', 'relu_conv_transpose infer', 'rnn_cell_loop train', 'rnn_cell_loop_fp64 train',
-  'rnn_relu_cell_loop train', 'upsampling_bilinear2d infer', 'upsampling_nearest2d infer',
+  'lstm_cell_no_state train', 'relu_conv_transpose infer', 'upsampling_bilinear2d infer', 'upsampling_nearest2d infer',
   // a 3-channel convolution's training step: 224 bytes of oneDNN scratch, as conv_cin3_b4's
   'reduce_conv_mean_spatial train', 'reduce_conv_sum_batch_spatial train',
 ]);

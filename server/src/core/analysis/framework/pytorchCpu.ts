@@ -344,11 +344,18 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   const heldSeeds = trainedLosses.filter((op) => op.op === 'reduce').map((op) => grads.get(op.output)!);
   for (const g of heldSeeds) trace.retain(g);
 
+  // the sums a node's gradients make with the ones their tensors already have: torch's engine adds a
+  // node's outputs to the input buffers once its function has returned (its temporaries gone)
+  let pending: [number, Storage, boolean][] | undefined;
   const addGrad = (t: number, storage: Storage, fresh: boolean): void => {
     const existing = grads.get(t);
     if (!existing) {
       if (!fresh) trace.retain(storage);
       grads.set(t, storage);
+      return;
+    }
+    if (pending) {
+      pending.push([t, storage, fresh]);
       return;
     }
     // a tensor read twice: torch 1.13's autograd input buffer sums the two gradients into a new
@@ -464,7 +471,13 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       gradOutputExpanded: view !== undefined && asIs,
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
-    else rule.backward(ctx);
+    else {
+      pending = [];
+      rule.backward(ctx);
+      const sums = pending;
+      pending = undefined;
+      for (const [t, storage, fresh] of sums) addGrad(t, storage, fresh);
+    }
     grads.delete(node.output);
     releaseIncoming();
     // the node's saved tensors go with it
