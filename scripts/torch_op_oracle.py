@@ -329,7 +329,54 @@ class Net(nn.Module):
     def forward(self, x):
         return self.dw(self.pw(x).permute(0, 3, 1, 2))
 """
+# reductions (server/src/core/ops/reduce.ts): a Linear, then one reduction of its output `y`, over
+# some axes, the batch axis or all of them; the step's out.sum() then reduces what is left
+REDUCTION = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 32)
+
+    def forward(self, x):
+        y = self.fc(x)
+        return {}
+"""
+CONV_REDUCTION = """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return {}
+"""
+BOTH_MODES = ["infer", "train"]
+# (id, module template, reduction of y, modes); the input is [8, 16] ([4, 3, 8, 8] for the convolution)
+REDUCTION_CASES = [
+    ("reduce_sum_all", REDUCTION, "y.sum()", BOTH_MODES),
+    ("reduce_mean_all", REDUCTION, "torch.mean(y)", BOTH_MODES),
+    ("reduce_mean_batch", REDUCTION, "y.mean(0)", BOTH_MODES),
+    ("reduce_sum_batch_keepdim", REDUCTION, "torch.sum(y, 0, keepdim=True)", BOTH_MODES),
+    ("reduce_pow_sum", REDUCTION, "y.pow(2).sum()", BOTH_MODES),
+    ("reduce_sum_rows", REDUCTION, "y.sum(1)", BOTH_MODES),
+    ("reduce_mean_rows_keepdim", REDUCTION, "y.mean(-1, keepdim=True)", BOTH_MODES),
+    ("reduce_conv_sum_batch_spatial", CONV_REDUCTION, "y.sum((0, 2, 3))", BOTH_MODES),
+    ("reduce_conv_mean_spatial", CONV_REDUCTION, "y.mean([2, 3])", BOTH_MODES),
+    ("norm_all", REDUCTION, "y.norm()", BOTH_MODES),
+    ("norm_rows", REDUCTION, "torch.norm(y, dim=1)", BOTH_MODES),
+    ("max_all", REDUCTION, "y.max()", ["infer"]),
+    ("min_all", REDUCTION, "y.min()", ["infer"]),
+    ("max_dim_values", REDUCTION, "torch.max(y, 1).values", BOTH_MODES),
+    ("min_dim_keepdim_values", REDUCTION, "y.min(dim=1, keepdim=True)[0]", BOTH_MODES),
+    ("max_dim_indices", REDUCTION, "y.max(1)[1]", ["infer"]),
+    ("amax_rows", REDUCTION, "y.amax(1)", ["infer"]),
+    ("amin_all", REDUCTION, "torch.amin(y, dim=(0, 1))", ["infer"]),
+    ("argmax_rows", REDUCTION, "y.argmax(1)", ["infer"]),
+    ("argmin_all", REDUCTION, "y.argmin()", ["infer"]),
+]
 MODEL_CASES = [
+    *[(case_id, template.format(expr), "Net()", [4, 3, 8, 8] if template is CONV_REDUCTION else [8, 16], modes) for case_id, template, expr, modes in REDUCTION_CASES],
     ("lstm_state_in_forward", LSTM_STATE_IN_FORWARD, "Net()", [4, 6, 8], ["infer", "train"]),
     ("gru_state_in_forward", GRU_STATE_IN_FORWARD, "Net(1)", [5, 3, 8], ["infer", "train"]),
     ("gru_2layer_state_in_forward", GRU_STATE_IN_FORWARD, "Net(2)", [5, 3, 8], ["infer", "train"]),

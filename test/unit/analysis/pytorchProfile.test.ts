@@ -54,6 +54,23 @@ function expectedActivations(text: string, key: string, mode: Mode, batch: numbe
 
 before(ready);
 
+/**
+ * The single-layer rows not exact to the byte: oneDNN's small bias and scratch copies (64-512 bytes:
+ * convolutions, the norms, local response norm, upsampling), and the LSTM and GRU cell loops' and
+ * LPPool's backward orders (within 5%). The others are exact: the step's `loss = out.sum()` is the graph's
+ * loss, the backward seeded with its 4 bytes, which SumBackward expands as a view (the recurrent
+ * layers read it as it is, convolutions and linear products copy it).
+ */
+const INEXACT: ReadonlySet<string> = new Set([
+  'batchnorm train', 'conv_bn_relu_pool train', 'conv_cin16_b4 train', 'conv_cin24_b2 infer', 'conv_cin3_b4 train',
+  'gru_cell_loop train', 'gru_cell_loop_fp64 train', 'layernorm infer', 'layernorm train',
+  'local_response_norm infer', 'local_response_norm train', 'local_response_norm_3d infer', 'local_response_norm_3d train',
+  'lppool2d train', 'lppool2d_ceil train', 'lstm_cell_loop train', 'lstm_cell_loop_b16 train', 'lstm_cell_loop_fp64 train',
+  'lstm_cell_no_state train', 'relu_conv_transpose infer', 'upsampling_bilinear2d infer', 'upsampling_nearest2d infer',
+  // a 3-channel convolution's training step: 224 bytes of oneDNN scratch, as conv_cin3_b4's
+  'reduce_conv_mean_spatial train', 'reduce_conv_sum_batch_spatial train',
+]);
+
 describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)', () => {
   const device = cpuFor(ops.meta.cpuVectorBits);
   for (const [id, c] of Object.entries(ops.cases)) {
@@ -69,11 +86,10 @@ describe('PyTorch CPU profile: single layers against torch 1.13 (torch_ops.json)
         const text = `import torch\nimport torch.nn as nn\n${build}\nx = ${example}\n${call}\n${loss}`;
         const predicted = expectedActivations(text, `/virtual/${id}.py`, mode, c.batch ?? c.input[0]!, device);
         assert.equal(typeof predicted, 'number', String(predicted));
-        // exact on most; oneDNN's small bias and scratch copies (64-512 bytes) and the summed loss'
-        // expanded gradient (memlens seeds the backward with one of the output's size) are not
-        // replayed: within the issue's [0.9, 1.1]
+        // within the issue's [0.9, 1.1]; exact but for the rows of INEXACT
         const ratio = (predicted as number) / measured;
         assert.ok(ratio >= 0.9 && ratio <= 1.1, `predicted ${predicted}, torch ${measured} (${ratio.toFixed(3)})`);
+        if (!INEXACT.has(`${id} ${mode}`)) assert.equal(predicted, measured);
       });
     }
     for (const [mode, error] of Object.entries(c.torchError ?? {}) as [Mode, string][]) {
@@ -180,8 +196,11 @@ describe('PyTorch CPU profile: nn.MultiheadAttention against torch 1.13 (torch_o
         if (typeof node.attrs['batch_first'] === 'boolean' && typeof node.attrs['need_weights'] === 'boolean') assert.equal(expected, predicted);
         const ratio = predicted / measured;
         assert.ok(ratio >= 0.9 && ratio <= 1.1, `predicted ${predicted}, torch ${measured} (${ratio.toFixed(4)})`);
-        // exact to the byte, but for the 8 bytes torch's loss and its seed gradient (4 + 4) hold through the backward
-        assert.equal(measured - predicted, mode === 'train' ? 8 : 0, `predicted ${predicted}, torch ${measured}`);
+        // exact to the byte, but for the 8 bytes torch's loss and its seed gradient (4 + 4) hold through
+        // the backward with cross-entropy, and with out.sum() where memlens reads no step (a
+        // sequence-first case's pragma); a batch-first case's out.sum() is the graph's loss: exact
+        const outsideGraph = c.loss === 'cross_entropy' || !c.batchFirst;
+        assert.equal(measured - predicted, mode === 'train' && outsideGraph ? 8 : 0, `predicted ${predicted}, torch ${measured}`);
       });
     }
   }

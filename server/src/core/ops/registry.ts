@@ -17,6 +17,7 @@ import { rnnOps } from './rnn';
 import { shapeOps } from './shape';
 import { lossOps, tensorOps } from './tensor';
 import { preprocessingOps } from './preprocessing';
+import { reduceOps } from './reduce';
 
 export const ALL_OPS: readonly OpSpec[] = [
   ...ioOps,
@@ -28,6 +29,7 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...poolOps,
   ...shapeOps,
   ...tensorOps,
+  ...reduceOps,
   ...lossOps,
   ...rnnOps,
   ...cellOps,

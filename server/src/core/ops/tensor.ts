@@ -206,35 +206,7 @@ const compare: OpSpec = {
   inPlace: 'never',
 };
 
-const reduce: OpSpec = {
-  name: 'reduce',
-  family: 'tensor',
-  summary: 'Mean or sum over per-sample axes (x.mean([2, 3]), x.sum(-1, keepdim=True))',
-  formula: 'the given axes removed (kept as 1 with keepdims); params = 0',
-  args: [
-    tensorArg('x'),
-    { name: 'axes', kind: 'ints', positional: true, required: true, doc: 'per-sample axes (negative count from the end)' },
-    { name: 'kind', kind: 'enum', values: ['mean', 'sum'], default: 'mean', doc: 'the reduction (its gradient needs only the input shape)' },
-    { name: 'keepdims', kind: 'bool', default: false, doc: 'keep each reduced axis with size 1' },
-  ],
-  inferShape(ctx) {
-    const x = ctx.inputs[0]!.shape;
-    const axes = ctx.args['axes'];
-    if (!Array.isArray(axes) || axes.length === 0) throw new ShapeError('reduce needs at least one axis', 'axes');
-    const picked = new Set<number>();
-    for (const a of axes) {
-      if (!Number.isInteger(a) || a < -x.length || a >= x.length) throw new ShapeError(`axis ${a} is out of range for ${shapeText(x)}`, 'axes');
-      picked.add(a < 0 ? a + x.length : a);
-    }
-    const out = ctx.args['keepdims'] === true ? x.map((d, i) => (picked.has(i) ? 1 : d)) : x.filter((_, i) => !picked.has(i));
-    return out.length > 0 ? out : [1];
-  },
-  params: () => NO_PARAMS,
-  savedForBackward: SAVES_NOTHING,
-  inPlace: 'never',
-};
-
-export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, param, expandBatch, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare, reduce]);
+export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, param, expandBatch, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare]);
 
 const REDUCTION_ARG = { name: 'reduction', kind: 'enum', values: ['mean', 'sum', 'none'], default: 'mean', doc: "'mean' or 'sum' over the batch (one number), 'none' (one per element)" } as const;
 

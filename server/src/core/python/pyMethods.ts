@@ -147,5 +147,8 @@ export function pythonMethod(obj: PyValue, name: string, _site: Node): PyValue |
   if (obj.kind === 'dict') return dictMethod(obj, name);
   if (obj.kind === 'str') return strMethod(obj.value, name);
   if (obj.kind === 'tuple' && (name === 'index' || name === 'count')) return listMethod({ kind: 'list', items: [...obj.items] }, name);
+  // a named tuple's field (torch.max(x, 1).values)
+  const field = obj.kind === 'tuple' ? obj.fields?.indexOf(name) ?? -1 : -1;
+  if (obj.kind === 'tuple' && field >= 0) return obj.items[field];
   return undefined;
 }

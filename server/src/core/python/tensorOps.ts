@@ -7,6 +7,7 @@ import { MORE_ACTIVATION_FUNCTIONS, MORE_IN_PLACE_FORMS, INPLACE_PARAM, softmaxA
 import { adaptiveCall, expandOverBatch, flattenCall, padPerAxis, perSampleAxis, poolCall, reshapeTo, upsampleAttrs, upsampleSize, type LayerCall } from './layers';
 import { TraceStop, type Trace } from './trace';
 import { planEinsum, type Dim } from './einsum';
+import { reductionCall } from './reductions';
 import { describe, int, intOf, NONE, numberOf, type CallArgs, type PyValue, type TensorValue } from './values';
 
 export interface TensorContext {
@@ -262,7 +263,14 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
       return x;
     case 'mean':
     case 'sum':
-      return reduce(ctx, x, name, args, 0);
+    case 'max':
+    case 'min':
+    case 'amax':
+    case 'amin':
+    case 'argmax':
+    case 'argmin':
+    case 'norm':
+      return reductionCall(ctx, x, name, args, 0);
     case 'bernoulli_':
     case 'fill_':
     case 'zero_':
@@ -273,22 +281,6 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
     default:
       return undefined;
   }
-}
-
-/** x.mean(dims, keepdim) / torch.sum(x, dim): over per-sample axes only */
-function reduce(ctx: TensorContext, x: TensorValue, kind: string, args: CallArgs, first: number): TensorValue {
-  const dim = args.positional[first] ?? args.keywords.get('dim');
-  if (!dim || dim.kind === 'none') fail(ctx.site, `a ${kind} over every axis, the batch included, is not modelled yet`);
-  const dims = (dim.kind === 'tuple' || dim.kind === 'list' ? dim.items : [dim]).map((v) => intOf(v) ?? fail(ctx.site, `the ${kind} axes are not known`));
-  const keep = args.positional[first + 1] ?? args.keywords.get('keepdim');
-  const keepdims = keep?.kind === 'bool' ? keep.value : false;
-  const axes = dims.map((d) => perSampleAxis(x, d, (r) => fail(ctx.site, r)));
-  const out = ctx.trace.emit('reduce', [x], { axes, kind, keepdims }, ctx.site);
-  const rank = x.shape.length;
-  const full = dims.map((d) => (d < 0 ? d + rank : d));
-  const shape = keepdims ? x.shape.map((s, i) => (full.includes(i) ? 1 : s)) : x.shape.filter((_, i) => !full.includes(i));
-  const batchAxis = x.batchAxis < 0 ? -1 : keepdims ? x.batchAxis : x.batchAxis - full.filter((d) => d < x.batchAxis).length;
-  return { ...out, shape, batchAxis };
 }
 
 /** softmax, log_softmax, softmin (dim None: torch's implicit dim) and glu (dim -1 by default) along one axis */
@@ -577,7 +569,14 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
     }
     case 'mean':
     case 'sum':
-      return reduce(ctx, x, name, args, 1);
+    case 'max':
+    case 'min':
+    case 'amax':
+    case 'amin':
+    case 'argmax':
+    case 'argmin':
+    case 'norm':
+      return reductionCall(ctx, x, name, args, 1);
     case 'layer_norm': {
       // the weight and bias are the module's own tensors, counted with it
       const shape = arg(args, 1, 'normalized_shape');

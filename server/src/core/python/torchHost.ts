@@ -8,6 +8,7 @@ import { LAYER_SINCE } from './moreLayers';
 import { LAYERS, type LayerBuild, type LayerCall, type LayerSpec } from './layers';
 import { collectModules, deepCopy, isModule, LAYER_CLASSES, MODULE_BASE, newInstance, parameter, setModuleAttr } from './modules';
 import { binaryTensor, indexTensor, layerCallOf, shapeTuple, tensorFunction, tensorMethod } from './tensorOps';
+import { reductionAfterForward } from './reductions';
 import { rearrange, repeat } from './einops';
 import { Trace, TraceStop } from './trace';
 import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
@@ -388,7 +389,7 @@ export class TorchHost implements Host {
     const x = args.positional[0];
     if (active && (name === 'arange' || ((name === 'tril' || name === 'triu') && x?.kind === 'tensor' && x.batchAxis < 0 && x.trace === active))) return constantInForward(active, name, args, site);
     if (x?.kind === 'tensor' && !x.trace && (name === 'tril' || name === 'triu')) return x;
-    if (x?.kind === 'tensor' && x.trace && this.active !== x.trace) return derived(x, site);
+    if (x?.kind === 'tensor' && x.trace && this.active !== x.trace) return reductionAfterForward(x.trace as Trace, x, name, args, 1, site, this.current) ?? derived(x, site);
     if (x?.kind === 'tensor' && x.trace) {
       const trace = x.trace as Trace;
       const r = tensorFunction({ trace, site }, name, args);
@@ -550,7 +551,7 @@ export class TorchHost implements Host {
         // after the forward (a loss on the outputs): the model's graph is complete
         if (name === 'detach' || name === 'to' || name === 'cpu' || name === 'cuda' || name === 'contiguous') return x;
         if (name === 'size' || name === 'dim') return tensorMethod({ trace, site: s }, x, name, args) ?? unknown(s, `\`.${name}()\``);
-        return derived(x, s);
+        return reductionAfterForward(trace, x, name, args, 0, s, this.current) ?? derived(x, s);
       }
       const r = tensorMethod({ trace, site: s }, x, name, args);
       if (r) return r;

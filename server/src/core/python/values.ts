@@ -20,7 +20,8 @@ export type PyValue =
   | { readonly kind: 'str'; readonly value: string }
   /** an integer that is `coef` times the batch N (x.size(0), B * T) */
   | { readonly kind: 'symint'; readonly coef: number }
-  | { readonly kind: 'tuple'; readonly items: readonly PyValue[] }
+  /** `fields`: a named tuple's field names (torch.return_types.max: values, indices) */
+  | { readonly kind: 'tuple'; readonly items: readonly PyValue[]; readonly fields?: readonly string[] }
   | ListValue
   | DictValue
   | FunctionValue

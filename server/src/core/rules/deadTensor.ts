@@ -2,7 +2,8 @@
 // statement: a model statement whose every op is dead, or a statement in a block body that is dead
 // in every expansion (found as the op nothing reads, not the ops feeding it).
 import { formatBytes } from '../units';
-import { tensorBytesPerSample, type Graph, type OpNode } from '../ir';
+import { DTYPE_BYTES, tensorBytesPerSample, type Graph, type OpNode } from '../ir';
+import { lookupOp } from '../ops/registry';
 import { groupByRange, RangeIndex, type RangeGroups } from './rangeGroups';
 import { graphColumns } from '../graphColumns';
 import type { RawFinding, Rule } from './types';
@@ -35,6 +36,8 @@ export const deadTensorRule: Rule = {
     const bytesOf = (ops: readonly OpNode[]): number =>
       ops.reduce((s, o) => {
         const t = graph.tensors[o.output]!;
+        // a tensor that does not grow with the batch (x.sum(0)) has fixed bytes; a view of the weights none
+        if (t.batchIndependent) return s + (lookupOp(o.op)?.viewsWeights ? 0 : t.elementsPerSample * DTYPE_BYTES[t.dtype]);
         return s + tensorBytesPerSample(t) * graph.config.batch;
       }, 0);
     const out: RawFinding[] = [];

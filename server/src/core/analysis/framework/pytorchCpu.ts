@@ -7,6 +7,7 @@
 import { DTYPE_BYTES, type Graph, type OpNode, type Tensor } from '../../ir';
 import { lookupOp } from '../../ops/registry';
 import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
+import { isReductionLoss } from './pytorchReductions';
 import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepContext, type Temporary } from './pytorchOps';
 import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
@@ -53,7 +54,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const requiresGrad = training ? requiresGradient(graphColumns(graph), segments.size > 0 ? checkpointCut(graph, segments) : undefined) : new Uint8Array(graph.tensors.length);
   for (const op of graph.ops) for (const t of op.inputs) tensors[t]!.uses++;
   // the user's variables hold the model's outputs, and a loss's predictions, to the end of the step
-  const losses = graph.ops.filter((op) => lookupOp(op.op)?.family === 'loss');
+  const losses = graph.ops.filter((op) => lookupOp(op.op)?.family === 'loss' || isReductionLoss(op, graph));
   for (const t of graph.outputs) tensors[t]!.uses++;
   for (const op of losses) tensors[op.inputs[0]!]!.uses++;
   // a Python variable holds its tensor until the op the frontend names (an argument until its call returns)
@@ -287,6 +288,9 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   const grads = new Map<number, Storage>();
   // the strides of a gradient autograd passed as a view (transposed, narrowed), where not contiguous
   const gradStrides = new Map<number, readonly number[]>();
+  // gradients that are another's expanded over reduced axes (SumBackward's view, stride 0)
+  // (true: of a single element, expanded over every axis)
+  const expanded = new Map<Storage, boolean>();
   // the weight gradient of each op that owns weights, once one of its users has made it
   const weightGrads = new Map<string, Storage>();
   const tied = tiedGradPieces(graph);
@@ -298,6 +302,9 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   const trainedLosses = losses.filter((op) => requiresGrad[op.output] === 1);
   const seeds = trainedLosses.length > 0 ? trainedLosses.map((op) => op.output) : graph.outputs.filter((t) => requiresGrad[t] === 1);
   for (const t of seeds) grads.set(t, trace.alloc(tensors[t]!.bytes, 'activationGradient'));
+  // the seed of out.sum() / out.mean() is what SumBackward's expanded view reads: the engine holds it to the end
+  const heldSeeds = trainedLosses.filter((op) => op.op === 'reduce').map((op) => grads.get(op.output)!);
+  for (const g of heldSeeds) trace.retain(g);
 
   // the engine hands a node's results to the next nodes' input buffers after the node has run and
   // let go of its temporaries, its output's gradient and its saved tensors: a gradient that meets
@@ -348,14 +355,25 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   }
   // a segment no gradient reached: its saved arguments go with the graph
   for (const segment of state.segments.values()) if (!segment.recomputed) state.segmentDone(segment);
+  for (const g of heldSeeds) trace.release(g);
   return [...untied].map((op) => `${op} training (a weight tied to another layer's, its gradient made tensor by tensor)`);
 
   function backwardOp(node: OpNode): void {
-    const incoming = grads.get(node.output);
+    let incoming = grads.get(node.output);
     // a parameter read as a tensor keeps its gradient (autograd's AccumulateGrad takes it as .grad)
     if (node.op === 'input' || readsWeights(node.op) || !incoming || requiresGrad[node.output] !== 1) return;
     trace.site = { phase: 'backward', op: node.id };
     const rule = TORCH_CPU_OPS[node.op]!;
+    const view = expanded.get(incoming);
+    const asIs = rule.elementwise === true || rule.readsExpandedGradient === true || (rule.readsExpandedGradient === 'scalar' && view === true);
+    if (view !== undefined && !asIs) {
+      // a backward that needs a contiguous gradient copies the expanded one (the view's reference goes)
+      const copy = trace.alloc(tensors[node.output]!.bytes, 'activationGradient');
+      trace.release(incoming);
+      grads.set(node.output, copy);
+      incoming = copy;
+    }
+    const held = incoming;
     const out = tensors[node.output]!;
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
     const incomingStrides = gradStrides.get(node.output) ?? contiguousStrides(out.shape);
@@ -363,7 +381,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
     let incomingHeld = true;
     const releasedEarly = new Set<number>();
     const releaseIncoming = (): void => {
-      if (incomingHeld) trace.release(incoming);
+      if (incomingHeld) trace.release(held);
       incomingHeld = false;
     };
     const ctx: BackwardContext = {
@@ -380,6 +398,15 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
         // a reshape of a strided gradient copies it
         if (strides) addGrad(node.inputs[k]!, incoming, false, strides);
         else addGrad(node.inputs[k]!, trace.alloc(input.bytes, 'activationGradient'), true);
+      },
+      expandGrad: (k) => {
+        if (!needsGrad(k)) return;
+        const t = node.inputs[k]!;
+        const fresh = !grads.has(t);
+        addGrad(t, held, false);
+        // a view when it is the input's only gradient; summed with another it is a new tensor
+        const elements = graph.tensors[node.output]!.batchIndependent ? graph.tensors[node.output]!.elementsPerSample : Infinity;
+        if (fresh && tensors[t]!.bytes > tensors[node.output]!.bytes) expanded.set(held, (expanded.get(held) ?? true) && elements === 1);
       },
       weightGrad: () => {
         const owner = node.sharesParamsWith ?? node.id;
@@ -438,6 +465,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
         tensors[node.inputs[k]!]!.saved--;
         release(node.inputs[k]!);
       },
+      gradOutputExpanded: view !== undefined && asIs,
     };
     if (aliased[node.id]) for (let k = 0; k < node.inputs.length; k++) ctx.passGrad(k);
     else rule.backward(ctx);

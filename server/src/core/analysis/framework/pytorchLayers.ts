@@ -189,6 +189,8 @@ const rnnCell: TorchOpRule = {
  */
 const alphaDropout: TorchOpRule = {
   saves: NOTHING,
+  // its backward is a product with the noise, elementwise
+  readsExpandedGradient: true,
   forward(c) {
     if (!c.training || Number(c.node.attrs['rate'] ?? 0) === 0) return c.alias();
     const [n, channels] = c.inShape(0) as [number, number];
@@ -211,6 +213,8 @@ const alphaDropout: TorchOpRule = {
  */
 const bilinear: TorchOpRule = {
   saves: { inputs: [0, 1], output: false },
+  // its products read out.sum()'s expanded gradient through einsum's views (measured: no copy)
+  readsExpandedGradient: true,
   forward(c) {
     const { rows, in2, bias, e } = bilinearSizes(c);
     const sum = bias ? c.temp(c.outBytes) : null;
@@ -393,7 +397,7 @@ const localResponseNorm: TorchOpRule = {
  * examples/time_sequence); the others are not profiled in float64:
  * convolutions leave oneDNN, and the norms keep their statistics in the input's dtype
  */
-export const FLOAT64_OPS: ReadonlySet<string> = new Set(['input', 'constant', 'slice', 'concat', 'dense', 'relu', 'dropout', 'lstm_cell', 'gru_cell', 'rnn_cell', 'mse_loss']);
+export const FLOAT64_OPS: ReadonlySet<string> = new Set(['input', 'constant', 'slice', 'concat', 'dense', 'relu', 'dropout', 'lstm_cell', 'gru_cell', 'rnn_cell', 'mse_loss', 'reduce']);
 
 /** the rules of layers beyond pytorchOps.ts' own, keyed by registry op */
 export const LAYER_OPS: Readonly<Record<string, TorchOpRule>> = {

@@ -11,6 +11,7 @@ import { ATTENTION_OPS } from './pytorchAttention';
 import { RECURRENT_OPS } from './pytorchRecurrent';
 import { LAYER_OPS } from './pytorchLayers';
 import { RESAMPLING_OPS } from './pytorchResampling';
+import { REDUCTION_OPS } from './pytorchReductions';
 import { BOTH_INPUTS, INPUT, NOTHING, OUTPUT, every, newOutput, nums, passBackward, plainBackward, pointwise, readsInput, rule, type BackwardContext, type ForwardContext, type StepContext, type TorchOpRule } from './pytorchRule';
 
 export type { BackwardContext, ForwardContext, StepContext, Temporary, TorchOpRule } from './pytorchRule';
@@ -202,9 +203,28 @@ const linear: TorchOpRule = {
     c.output();
     c.keep(copy);
   },
+  // out.sum()'s expanded gradient is copied contiguous inside each product that reads it (measured)
+  readsExpandedGradient: true,
   backward(c) {
-    every(c, (k) => c.gradInput(k));
+    const copy = (): void => {
+      if (c.gradOutputExpanded) c.free(c.temp(c.outBytes));
+    };
+    if (c.needsGrad(0)) {
+      c.gradInput(0);
+      copy();
+    }
+    const units = c.outShape[c.outShape.length - 1]!;
+    const weight = c.inShape(0)[c.inShape(0).length - 1]! * units;
+    const bias = c.node.attrs['bias'] === false ? 0 : units;
+    if (c.gradOutputExpanded && c.inShape(0).length === 2 && c.node.sharesParamsWith === undefined && c.node.params.trainable === weight + bias) {
+      // addmm's: the weight's product (and its copy), then the bias' sum, which reads the expanded gradient as it is
+      c.weightGradTensors([{ index: 0, elements: weight }])();
+      copy();
+      if (bias > 0) c.weightGradTensors([{ index: 1, elements: bias }])();
+      return;
+    }
     c.weightGrad();
+    if (c.node.params.trainable > 0 || c.node.sharesParamsWith !== undefined) copy();
   },
 };
 
@@ -212,6 +232,8 @@ const batchnorm: TorchOpRule = {
   saves: INPUT,
   // nn.SyncBatchNorm's forward checks its input's device first, in eval mode too (measured)
   raises: (node) => (node.attrs['sync'] === true ? "SyncBatchNorm: 'ValueError: SyncBatchNorm expected input tensor to be on GPU', in inference and training" : null),
+  // its native backward reads a strided gradient (measured: no copy of out.sum()'s)
+  readsExpandedGradient: true,
   forward(c) {
     // per-channel vectors in the accumulation type (float for a float input)
     const stat = (c.outShape[1] ?? 1) * Math.max(4, c.elementBytes);
@@ -330,7 +352,30 @@ const crossEntropy: TorchOpRule = {
   },
 };
 
-const view = rule(NOTHING, (c) => c.view(), passBackward);
+// a gradient expanded from one element is viewed as any shape
+/**
+ * x ** p: torch 1.13's pow_backward, grad * (p * x.pow(p - 1)): the power, the product with p (a
+ * wrapped number: 8 bytes, then a scalar of the dtype), then the gradient, the two freed after it
+ * (measured at p = 2); p = 0 gives zeros of the input's size
+ */
+const pow: TorchOpRule = {
+  ...readsInput(),
+  backward(c) {
+    if (!c.needsGrad(0)) return;
+    if (Number(c.node.attrs['exponent']) === 0) return c.gradInput(0);
+    const power = c.temp(c.inBytes(0));
+    const wrapped = c.temp(8);
+    const scalar = c.temp(c.elementBytes);
+    const product = c.temp(c.inBytes(0));
+    c.free(scalar);
+    c.free(wrapped);
+    c.gradInput(0);
+    c.free(power);
+    c.free(product);
+  },
+};
+
+const view: TorchOpRule = { ...rule(NOTHING, (c) => c.view(), passBackward), readsExpandedGradient: 'scalar' };
 
 /** torch's reflection and replication pads keep their input for the backward (their *_pad*d_backward reads it); a constant pad keeps nothing */
 
@@ -357,7 +402,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   hardsigmoid: readsInput(),
   exp: pointwise(rule(OUTPUT)),
   log: readsInput(),
-  pow: readsInput(),
+  pow,
   prelu: pointwise(rule(INPUT)),
   pixel_shuffle: rule(NOTHING),
   softmax: rule(OUTPUT),
@@ -398,7 +443,7 @@ export const TORCH_CPU_OPS: Readonly<Record<string, TorchOpRule>> = {
   }),
   masked_fill: pointwise(rule({ inputs: [1], output: false })),
   compare: rule(NOTHING),
-  reduce: rule(NOTHING),
+  ...REDUCTION_OPS,
   constant: rule(NOTHING),
   ...RECURRENT_OPS,
   ...LAYER_OPS,

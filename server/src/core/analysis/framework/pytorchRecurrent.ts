@@ -127,7 +127,8 @@ function recurrent(cell: RecurrentCell): TorchOpRule {
 
 /** the recurrent ops' rules, keyed by registry op */
 export const RECURRENT_OPS: Readonly<Record<string, TorchOpRule>> = {
-  lstm: recurrent(CELLS['lstm']!),
-  gru: recurrent(CELLS['gru']!),
-  simple_rnn: recurrent(CELLS['simple_rnn']!),
+  // the layer's backward slices the output's gradient per step: out.sum()'s expanded one needs no copy (measured)
+  lstm: { ...recurrent(CELLS['lstm']!), readsExpandedGradient: true },
+  gru: { ...recurrent(CELLS['gru']!), readsExpandedGradient: true },
+  simple_rnn: { ...recurrent(CELLS['simple_rnn']!), readsExpandedGradient: true },
 };

@@ -74,6 +74,10 @@ export interface BackwardContext extends StepContext {
   releaseGradOutput(): void;
   /** autograd lets go of saved input k now (the inner node that saved it has run), not when the rule returns */
   releaseSavedInput(k: number): void;
+  /** input k's gradient is the output's expanded over the reduced axes (SumBackward): a view of its storage, no bytes of its own */
+  expandGrad(k: number): void;
+  /** the output's gradient is an expanded one (out.sum()'s) that this rule reads as it is (readsExpandedGradient) */
+  readonly gradOutputExpanded: boolean;
 }
 
 export interface Temporary {
@@ -91,8 +95,15 @@ export interface TorchOpRule {
   readonly clonesInPlaceInput?: boolean;
   /** its backward reads the output's gradient contiguous (channels-last when its input is): a strided one (a view autograd passed) is cloned first, held while it runs */
   readonly contiguousGradient?: boolean;
-  /** an elementwise op: its output takes the memory layout of an input of its shape (channels-last stays channels-last) */
+  /** an elementwise op: its output takes the memory layout of an input of its shape (channels-last stays channels-last); its backward reads an expanded gradient as it is */
   readonly elementwise?: boolean;
+  /**
+   * its backward reads an expanded gradient (out.sum()'s, stride 0 over the input) as it is
+   * ('scalar': only one expanded from a single element, which any view can take); the backward of
+   * an op neither this nor elementwise gets a contiguous copy of it first (measured: conv, linear's
+   * products, layer norm, pooling, upsampling)
+   */
+  readonly readsExpandedGradient?: boolean | 'scalar';
   /** only its inference is replayed: a training step with it gets a reason, not a figure */
   readonly inferenceOnly?: boolean;
   /**
