@@ -14,7 +14,7 @@ import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } 
 import { join } from 'node:path';
 import { parserClass, parserMember } from './argparse';
 import { checkpoint, checkpointSequential } from './checkpointCalls';
-import { moduleMember } from './moduleMembers';
+import { moduleMember, type ModelConversion } from './moduleMembers';
 import { bindSignature } from './signature';
 import { DTYPES, LIBRARY_LAYERS, OPAQUE, REARRANGE_CLASS, SINCE, TORCH_PACKAGES } from './torchNames';
 import { constantInForward, derived, exampleTensor, flattenTensors, makeParameter, rootOf, staticView } from './torchTensors';
@@ -38,8 +38,8 @@ export class TorchHost implements Host {
   interp!: Interpreter;
   readonly traces: Trace[] = [];
   readonly optimizers: Optimizer[] = [];
-  /** modules converted to float64 (`.double()`, `.to(torch.float64)`), with the call: a whole model so converted is analysed in fp64 */
-  readonly float64 = new Map<Instance, Node>();
+  /** modules converted to another float precision (`.double()`, `.half()`, `.to(torch.bfloat16)`), with the call: a whole model so converted is analysed in that precision */
+  readonly converted = new Map<Instance, ModelConversion>();
   /** modules that have no trace: their constructors ran, no example call was found */
   readonly built: { instance: Instance; nameNode: Node; scope: Scope }[] = [];
   /** constructor arguments of each torch.nn layer instance */
@@ -533,7 +533,9 @@ export class TorchHost implements Host {
     if (name === 'item' || name === 'numpy' || name === 'tolist') return builtin(name, (_a, s) => unknown(s, `\`.${name}()\` reads a value only a run knows`));
     return builtin(`Tensor.${name}`, (args, s) => {
       if (!x.trace) {
-        if (name === 'to' || name === 'cuda' || name === 'cpu' || name === 'float' || name === 'long') return name === 'long' ? { ...x, dtype: 'int64' } : x;
+        const dtype = castDType(name, args);
+        if (dtype) return { ...x, dtype };
+        if (name === 'to' || name === 'cuda' || name === 'cpu') return x;
         if (name === 'size') return args.positional[0] ? int(x.shape[intOf(args.positional[0]) ?? 0] ?? 0) : { kind: 'tuple', items: x.shape.map(int) };
         if (name === 'view' || name === 'reshape' || name === 'tril' || name === 'triu' || name === 'unsqueeze' || name === 'transpose') return staticView(x, name, args, s);
         // filling an example tensor in place keeps its shape
@@ -789,8 +791,9 @@ export class TorchHost implements Host {
     if (owner) return unknown(site, `\`${site.text}\` calls a part of \`${owner.nameNode.text}\` outside its forward; memlens analyses a model from its forward`);
     const fn = named?.scope.functionName;
     const name = named ? (fn ? `${fn}.${named.node.text}` : named.node.text) : m.cls.name;
-    // `model.double()` before the call: its activations are float64 too
-    const defaults = this.float64.has(m) ? { ...this.options.defaults, precision: 'fp64' as const } : this.options.defaults;
+    // `model.double()` / `.half()` before the call: its activations are in that precision too
+    const precision = this.converted.get(m)?.precision;
+    const defaults = precision ? { ...this.options.defaults, precision } : this.options.defaults;
     const trace = new Trace(name, m, defaults, m.module.site, named?.node ?? m.module.site, site, exampleBatchAxis);
     trace.training.inference = this.noGrad > 0 || !m.module.training;
     this.traces.push(trace);
@@ -834,5 +837,16 @@ export class TorchHost implements Host {
   }
 }
 
+
+/** the dtype an example tensor's cast makes (`x.half()`, `x.to(torch.bfloat16)`, `x.long()`); undefined for other methods */
+function castDType(name: string, args: CallArgs): DType | undefined {
+  if (name === 'to') {
+    const d = args.positional.find((a) => a.kind === 'dtype') ?? args.keywords.get('dtype');
+    return d?.kind === 'dtype' ? d.dtype : undefined;
+  }
+  return TENSOR_CASTS[name];
+}
+
+const TENSOR_CASTS: Readonly<Record<string, DType>> = { float: 'fp32', double: 'fp64', half: 'fp16', bfloat16: 'bf16', long: 'int64', int: 'int32', bool: 'bool' };
 
 export { LAYERS };

@@ -65,6 +65,8 @@ export class Trace {
   readonly moduleCalls: { module: string; outputs: TensorValue[] }[] = [];
   /** the example call that started the trace */
   readonly callSite: Node;
+  /** the float dtypes of the example tensors the model was called on (`x.half()`, `dtype=torch.float16`), with where each was made */
+  readonly floatExamples: { readonly dtype: DType; readonly site: Node }[] = [];
   /** why the forward could not be followed to its end */
   stopped?: TraceStop;
   output?: TensorValue[];
@@ -104,6 +106,7 @@ export class Trace {
     const args: Record<string, ArgValue> = { shape: perSample.length > 0 ? perSample : [1] };
     // float examples follow the configured precision; token ids and masks keep their dtype
     if (!FLOAT_DTYPES.has(x.dtype)) args['dtype'] = x.dtype;
+    else if (!from) this.floatExamples.push({ dtype: x.dtype, site: x.site });
     const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site) });
     if (isRejection(r)) throw new TraceStop(site, `input: ${r.message}`, true);
     this.inputOp ??= r;

@@ -1,0 +1,51 @@
+// What torch 1.13 does with half-precision models on a CPU, measured by scripts/torch_half_oracle.py
+// (test/fixtures/python/torch_half.json): most float16 kernels are missing (the step raises), and
+// bfloat16 runs through oneDNN, whose scratch buffers are not those of the float32 step.
+import type { Graph, Mode } from '../../ir';
+
+/**
+ * The registry ops whose torch 1.13 CPU kernel is not implemented for float16 ('Half'), by the
+ * kernel torch names in its RuntimeError; `train` only where the inference step runs (dropout is
+ * the identity there). The ops outside the table that were probed run (embedding, flatten,
+ * adaptive average pooling); the others are not known either way.
+ */
+export const HALF_CPU_MISSING: Readonly<Record<string, { readonly kernel: string; readonly trainOnly?: true }>> = {
+  dense: { kernel: 'addmm_impl_cpu_' },
+  conv1d: { kernel: 'slow_conv2d_cpu' },
+  conv2d: { kernel: 'slow_conv2d_cpu' },
+  conv3d: { kernel: 'compute_columns3d' },
+  conv2d_transpose: { kernel: 'slow_conv_transpose2d_out_cpu' },
+  batchnorm: { kernel: 'batch_norm' },
+  layernorm: { kernel: 'LayerNormKernelImpl' },
+  groupnorm: { kernel: 'GroupNormKernelImpl' },
+  relu: { kernel: 'clamp_min_cpu' },
+  leaky_relu: { kernel: 'leaky_relu_cpu' },
+  gelu: { kernel: 'GeluKernelImpl' },
+  silu: { kernel: 'silu_cpu' },
+  sigmoid: { kernel: 'sigmoid_cpu' },
+  tanh: { kernel: 'tanh_vml_cpu' },
+  softmax: { kernel: 'softmax_lastdim_kernel_impl' },
+  log_softmax: { kernel: 'log_softmax_lastdim_kernel_impl' },
+  dropout: { kernel: 'bernoulli_scalar_cpu_', trainOnly: true },
+  maxpool: { kernel: 'max_pool2d' },
+  avgpool: { kernel: 'avg_pool2d' },
+  lstm: { kernel: 'addmm_impl_cpu_' },
+  gru: { kernel: 'addmm_impl_cpu_' },
+  attention: { kernel: 'addmm_impl_cpu_' },
+};
+
+/** the first op of a float16 graph whose CPU kernel torch 1.13 lacks, with torch's message; undefined when none is known to */
+export function halfCpuError(graph: Graph, mode: Mode): { op: number; message: string } | undefined {
+  for (const op of graph.ops) {
+    const missing = HALF_CPU_MISSING[op.op];
+    if (missing && (mode === 'train' || !missing.trainOnly)) return { op: op.id, message: `"${missing.kernel}" not implemented for 'Half'` };
+  }
+  return undefined;
+}
+
+/**
+ * Why the bfloat16 step is not replayed: torch 1.13's bfloat16 matmuls and convolutions go
+ * through oneDNN, which allocates scratch the float32 step does not (measured: nn.Linear(64, 32)
+ * on [8, 64] holds a 512-byte output and an 8,960-byte scratch buffer, on [1, 64] the output alone)
+ */
+export const BF16_CPU_REASON = "PyTorch's CPU profile does not replay bfloat16: torch 1.13 runs bfloat16 matmuls and convolutions through oneDNN, whose scratch buffers (8,960 bytes for nn.Linear(64, 32) at batch 8, none at batch 1) are not those of the float32 step";

@@ -1,0 +1,41 @@
+// Diagnostics of a model's dtype conversions (`.double()`, `.half()`, `.to(torch.bfloat16)`): a
+// part converted alone, an example of another dtype, and a float16 model torch cannot run on a CPU.
+import { halfCpuError } from '../analysis/framework/pytorchHalf';
+import { opAt } from '../graphObjects';
+import type { CoreDiagnostic, DType, Graph, ModelConfig } from '../ir';
+import { rangeOfNode } from '../tfjs/graphs';
+import type { SyntaxNode as Node } from '../tfjs/syntax';
+import { PY_CODES } from './codes';
+import type { ModelConversion } from './moduleMembers';
+import { collectModules } from './modules';
+import type { Trace } from './trace';
+import type { Instance } from './values';
+
+const TORCH_NAME: Readonly<Partial<Record<DType, string>>> = { fp64: 'float64', fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' };
+const WHOLE: Readonly<Record<ModelConversion['precision'], string>> = { fp64: 'model.double()', fp16: 'model.half()', bf16: 'model.bfloat16()' };
+
+/** the notes of a traced model's conversions, in the document `root` belongs to; `graph` is the model built in `config` */
+export function conversionDiagnostics(trace: Trace, converted: ReadonlyMap<Instance, ModelConversion>, graph: Graph, config: ModelConfig, root: Node): CoreDiagnostic[] {
+  const here = (n: Node): boolean => n.anchor.doc === root.anchor.doc;
+  const out: CoreDiagnostic[] = [];
+  const whole = converted.get(trace.root);
+  for (const { module } of collectModules(trace.root)) {
+    const part = converted.get(module);
+    // a precision is the whole model's: a part converted alone (or to another dtype) is not modelled
+    if (!part || module === trace.root || part.precision === whole?.precision || !here(part.site)) continue;
+    out.push({ range: rangeOfNode(part.site), severity: 'info', code: PY_CODES.unresolved, message: `model '${trace.name}': memlens models ${TORCH_NAME[part.precision]} for a whole model (\`${WHOLE[part.precision]}\`); \`${part.site.text}\` converts a part of it, which is counted in the model's precision` });
+  }
+  // torch's layers raise on an input of another float dtype than their weights
+  const modelDType: DType = whole?.precision ?? 'fp32';
+  const other = trace.floatExamples.find((e) => e.dtype !== modelDType);
+  if (other && here(other.site)) out.push({ range: rangeOfNode(other.site), severity: 'info', code: PY_CODES.unresolved, message: `model '${trace.name}': the example is ${TORCH_NAME[other.dtype]} and the model ${TORCH_NAME[modelDType]}; torch's layers raise on mixed dtypes (convert both alike); memlens analyses the model in its own precision` });
+  // a float16 model on torch's CPU: most of its kernels do not exist there
+  if (whole?.precision === 'fp16' && config.precision === 'fp16' && config.framework === 'pytorch' && config.device.kind === 'cpu') {
+    const error = halfCpuError(graph, config.mode);
+    if (error) {
+      const at = here(whole.site) ? rangeOfNode(whole.site) : rangeOfNode(trace.callSite);
+      out.push({ range: at, severity: 'error', code: PY_CODES.shape, message: `model '${trace.name}': torch 1.13 raises running this float16 model on a CPU: ${error.message} (its first ${opAt(graph, error.op).op}); float16 needs a GPU (or bfloat16 / float32 on a CPU)` });
+    }
+  }
+  return out;
+}
