@@ -170,6 +170,19 @@ export interface Graph {
    * so that they give that reason instead of a figure.
    */
   readonly profileGaps?: ReadonlyMap<OpId, string>;
+  /**
+   * How torch.utils.checkpoint ran each checkpoint segment (OpNode.checkpointSegment), where not as
+   * torch 1.13's default (reentrant, keeping the RNG state; a `.nnm` checkpoint block):
+   * use_reentrant=False runs under saved-tensor hooks (autograd records the forward but keeps
+   * nothing of it but the call's arguments; the first unpack in the backward runs it again);
+   * preserve_rng_state=False takes no RNG state.
+   */
+  readonly checkpointModes?: ReadonlyMap<number, CheckpointMode>;
+}
+
+export interface CheckpointMode {
+  readonly reentrant: boolean;
+  readonly preservesRngState: boolean;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

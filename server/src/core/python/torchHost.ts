@@ -17,7 +17,7 @@ import { checkpoint, checkpointSequential } from './checkpointCalls';
 import { moduleMember, type ModelConversion } from './moduleMembers';
 import { bindSignature } from './signature';
 import { DTYPES, LIBRARY_LAYERS, OPAQUE, REARRANGE_CLASS, SINCE, TORCH_PACKAGES } from './torchNames';
-import { constantInForward, derived, exampleTensor, flattenTensors, makeParameter, rootOf, staticView } from './torchTensors';
+import { castDType, constantInForward, derived, exampleTensor, flattenTensors, makeParameter, rootOf, staticView } from './torchTensors';
 import { describe, dictKey, layerOf, lookupClassAttr, mroAfter, FALSE, int, intOf, isUnknown, iterate, NONE, NotKnown, numberOf, SequenceFirstInput, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
 
 export interface HostOptions {
@@ -368,7 +368,7 @@ export class TorchHost implements Host {
     if (ns === 'torch.optim' && ['SGD', 'Adam', 'AdamW'].includes(name)) return builtin(full, (args) => this.optimizer(name, args));
     // the pre-0.4 wrapper: a tensor is its own Variable since torch 0.4
     if (full === 'torch.autograd.Variable' || full === 'torch.autograd.variable.Variable') return builtin(full, (args) => args.positional[0] ?? NONE);
-    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => checkpoint(this.interp, this.active, args.positional[0], args.positional.slice(1), s));
+    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => checkpoint(this.interp, this.active, args.positional[0], args.positional.slice(1), args.keywords, s));
     if (full === 'torch.utils.checkpoint.checkpoint_sequential') return builtin(full, (args, s) => checkpointSequential(this.interp, this.active, args, s));
     return undefined;
   }
@@ -837,16 +837,5 @@ export class TorchHost implements Host {
   }
 }
 
-
-/** the dtype an example tensor's cast makes (`x.half()`, `x.to(torch.bfloat16)`, `x.long()`); undefined for other methods */
-function castDType(name: string, args: CallArgs): DType | undefined {
-  if (name === 'to') {
-    const d = args.positional.find((a) => a.kind === 'dtype') ?? args.keywords.get('dtype');
-    return d?.kind === 'dtype' ? d.dtype : undefined;
-  }
-  return TENSOR_CASTS[name];
-}
-
-const TENSOR_CASTS: Readonly<Record<string, DType>> = { float: 'fp32', double: 'fp64', half: 'fp16', bfloat16: 'bf16', long: 'int64', int: 'int32', bool: 'bool' };
 
 export { LAYERS };

@@ -1,7 +1,7 @@
 // One model's graph, built while its forward runs on an example input. Tensors carry the graph
 // tensor id and their full torch shape; the registry sees per-sample shapes (the batch axis out).
 import { GraphBuilder, isRejection } from '../graphBuilder';
-import type { DType, Graph, ModelConfig, OpId, ParamCount, SourceRange } from '../ir';
+import type { CheckpointMode, DType, Graph, ModelConfig, OpId, ParamCount, SourceRange } from '../ir';
 import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { rangeOfNode } from '../tfjs/graphs';
@@ -169,10 +169,14 @@ export class Trace {
   private segment: number | undefined;
   private segments = 0;
 
+  /** the segments checkpointed otherwise than torch's default (Graph.checkpointModes) */
+  private readonly checkpointModes = new Map<number, CheckpointMode>();
+
   /** the ops `run` emits form one checkpointed segment (a checkpoint inside another stays in the outer one) */
-  checkpointed<T>(run: () => T): T {
+  checkpointed<T>(run: () => T, mode: CheckpointMode = { reentrant: true, preservesRngState: true }): T {
     if (this.segment !== undefined) return run();
     this.segment = this.segments++;
+    if (!mode.reentrant || !mode.preservesRngState) this.checkpointModes.set(this.segment, mode);
     try {
       return run();
     } finally {
@@ -266,6 +270,7 @@ export class Trace {
       leftover = { trainable: leftover.trainable + own.trainable, nonTrainable: leftover.nonTrainable + own.nonTrainable };
     }
     if ((leftover.trainable !== 0 || leftover.nonTrainable !== 0) && this.inputOp !== undefined) this.builder.addParams(this.inputOp, leftover);
-    return this.builder.build(outputs, false, rangeOfNode(this.site), config);
+    const graph = this.builder.build(outputs, false, rangeOfNode(this.site), config);
+    return this.checkpointModes.size > 0 ? { ...graph, checkpointModes: new Map(this.checkpointModes) } : graph;
   }
 }
