@@ -2,7 +2,8 @@
 torch layer converted to float16 and to bfloat16 (`.to(dtype)`), run on an input of that dtype in
 inference (no_grad) and in a training step (out.sum().backward(), the input requiring grad so that
 a layer without weights has a backward), recording "runs" or the error torch raises; and the allocator's events of one nn.Linear(64, 32)
-call in float32 and bfloat16 (why memlens does not replay bfloat16 as float32). Writes
+call in float32 and bfloat16 (why memlens does not replay bfloat16 as float32), and the output
+shapes of bfloat16 transposed convolutions (torch 1.13 runs them as plain convolutions). Writes
 test/fixtures/python/torch_half.json; server/src/core/analysis/framework/pytorchHalf.ts's table of
 the kernels torch lacks for Half is asserted against it (test/unit/analysis/pytorchHalf.test.ts).
 
@@ -81,6 +82,24 @@ def linear_events(dtype, batch):
     return [e.nbytes() for e in recs]
 
 
+# torch 1.13's bfloat16 transposed convolutions on a CPU: (layer, input shape) -> output shape or error
+TRANSPOSED = [
+    ("nn.ConvTranspose2d(4, 4, 3)", [2, 4, 8, 8]),
+    ("nn.ConvTranspose2d(3, 4, 3)", [2, 3, 8, 8]),
+    ("nn.ConvTranspose1d(4, 4, 3)", [2, 4, 8]),
+    ("nn.ConvTranspose3d(2, 2, 3)", [1, 2, 4, 4, 4]),
+]
+
+
+def transposed(layer, shape, dtype):
+    model = eval(layer, {"nn": nn}).to(dtype)
+    try:
+        with torch.no_grad():
+            return list(model(torch.randn(*shape, dtype=dtype)).shape)
+    except RuntimeError as e:
+        return f"RuntimeError: {e}".split("\n")[0]
+
+
 def main():
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -91,9 +110,10 @@ def main():
         for name, dtype in [("float16", torch.float16), ("bfloat16", torch.bfloat16)]:
             ops[op][name] = {mode: probe(layer, shape, dtype, mode) for mode in ["infer", "train"]}
     linear = {name: {str(b): linear_events(dtype, b) for b in [1, 8, 32]} for name, dtype in [("float32", torch.float32), ("bfloat16", torch.bfloat16)]}
+    conv_t = [{"layer": layer, "input": shape, "float32": transposed(layer, shape, torch.float32), "bfloat16": transposed(layer, shape, torch.bfloat16)} for layer, shape in TRANSPOSED]
     meta = {"torch": torch.__version__, "device": "cpu", "threads": 1, "date": datetime.date.today().isoformat(), "generator": "scripts/torch_half_oracle.py"}
     with open(OUT, "w") as f:
-        json.dump({"meta": meta, "ops": ops, "linearEvents": {"layer": "nn.Linear(64, 32)", "input": "[batch, 64]", "events": linear}}, f, indent=1)
+        json.dump({"meta": meta, "ops": ops, "linearEvents": {"layer": "nn.Linear(64, 32)", "input": "[batch, 64]", "events": linear}, "bfloat16Transposed": conv_t}, f, indent=1)
         f.write("\n")
     print(f"wrote {OUT} ({len(ops)} ops)")
 

@@ -142,3 +142,21 @@ describe('half precision under the PyTorch CPU profile (torch_half.json)', () =>
     assert.ok(BF16_CPU_REASON.includes('8,960 bytes for nn.Linear(64, 32) at batch 8, none at batch 1'));
   });
 });
+
+describe('bfloat16 transposed convolutions on a CPU (torch_half.json bfloat16Transposed)', () => {
+  const TRANSPOSED = JSON.parse(readFileSync(join(FIXTURES, 'torch_half.json'), 'utf8')).bfloat16Transposed as { layer: string; input: number[]; float32: number[] | string; bfloat16: number[] | string }[];
+  it('torch 1.13 runs them as plain convolutions (a smaller output) or raises where in and out channels differ', () => {
+    assert.deepEqual(TRANSPOSED.map((c) => [c.layer, c.float32, c.bfloat16]), [
+      ['nn.ConvTranspose2d(4, 4, 3)', [2, 4, 10, 10], [2, 4, 6, 6]],
+      ['nn.ConvTranspose2d(3, 4, 3)', [2, 4, 10, 10], 'RuntimeError: Given groups=1, weight of size [3, 4, 3, 3], expected input[2, 3, 8, 8] to have 4 channels, but got 3 channels instead'],
+      ['nn.ConvTranspose1d(4, 4, 3)', [2, 4, 10], [2, 4, 6]],
+      ['nn.ConvTranspose3d(2, 2, 3)', [1, 2, 6, 6, 6], [1, 2, 2, 2, 2]],
+    ]);
+  });
+  it('a bfloat16 model with one: an NNM403 error and a reason, no figure', () => {
+    const a = analyse(`${HEADER}model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ConvTranspose2d(4, 4, 3)).to(torch.bfloat16)\nout = model(torch.randn(2, 3, 8, 8, dtype=torch.bfloat16))\n`, 'convt', { ...CPU, mode: 'infer' });
+    const error = a.diagnostics.find((d) => d.severity === 'error');
+    assert.equal(error?.message, "model 'model': torch 1.13 on a CPU does not run this bfloat16 model as written: a bfloat16 transposed convolution runs as a plain convolution (a smaller output; with other in and out channels a RuntimeError) (its first conv2d_transpose); run it in float32 on a CPU");
+    assert.deepEqual(a.models[0]!.memory!.expected, { reason: 'torch 1.13 on a CPU does not run this bfloat16 model as written: a bfloat16 transposed convolution runs as a plain convolution (a smaller output; with other in and out channels a RuntimeError) (conv2d_transpose); no CPU figure' });
+  });
+});

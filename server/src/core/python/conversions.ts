@@ -29,12 +29,15 @@ export function conversionDiagnostics(trace: Trace, converted: ReadonlyMap<Insta
   const modelDType: DType = whole?.precision ?? 'fp32';
   const other = trace.floatExamples.find((e) => e.dtype !== modelDType);
   if (other && here(other.site)) out.push({ range: rangeOfNode(other.site), severity: 'info', code: PY_CODES.unresolved, message: `model '${trace.name}': the example is ${TORCH_NAME[other.dtype]} and the model ${TORCH_NAME[modelDType]}; torch's layers raise on mixed dtypes (convert both alike); memlens analyses the model in its own precision` });
-  // a float16 model on torch's CPU: most of its kernels do not exist there
-  if (whole?.precision === 'fp16' && config.precision === 'fp16' && config.framework === 'pytorch' && config.device.kind === 'cpu') {
-    const error = halfCpuError(graph, config.mode);
+  // a half-precision model on torch's CPU: most float16 kernels do not exist there, bfloat16's transposed convolutions are plain ones
+  const half = whole?.precision;
+  if (whole && (half === 'fp16' || half === 'bf16') && config.precision === half && config.framework === 'pytorch' && config.device.kind === 'cpu') {
+    const error = halfCpuError(graph, half, config.mode);
     if (error) {
       const at = here(whole.site) ? rangeOfNode(whole.site) : rangeOfNode(trace.callSite);
-      out.push({ range: at, severity: 'error', code: PY_CODES.shape, message: `model '${trace.name}': torch 1.13 raises running this float16 model on a CPU: ${error.message} (its first ${opAt(graph, error.op).op}); float16 needs a GPU (or bfloat16 / float32 on a CPU)` });
+      const op = opAt(graph, error.op).op;
+      const message = half === 'fp16' ? `torch 1.13 raises running this float16 model on a CPU: ${error.message} (its first ${op}); float16 needs a GPU (or bfloat16 / float32 on a CPU)` : `torch 1.13 on a CPU does not run this bfloat16 model as written: ${error.message} (its first ${op}); run it in float32 on a CPU`;
+      out.push({ range: at, severity: 'error', code: PY_CODES.shape, message: `model '${trace.name}': ${message}` });
     }
   }
   return out;
