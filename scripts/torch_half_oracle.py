@@ -70,10 +70,10 @@ def probe(layer, shape, dtype, mode):
         return f"{type(e).__name__}: {e}".split("\n")[0]
 
 
-def linear_events(dtype, batch):
-    """the allocator's events (bytes, + allocated / - freed) of one nn.Linear(64, 32) inference call after a warm-up"""
-    model = nn.Linear(64, 32).to(dtype)
-    x = torch.randn(batch, 64, dtype=dtype)
+def linear_events(dtype, batch, features=(64, 32)):
+    """the allocator's events (bytes, + allocated / - freed) of one nn.Linear inference call after a warm-up"""
+    model = nn.Linear(*features).to(dtype)
+    x = torch.randn(batch, features[0], dtype=dtype)
     with torch.no_grad():
         model(x)
         with torch.autograd.profiler.profile(profile_memory=True, use_kineto=False) as prof:
@@ -110,10 +110,12 @@ def main():
         for name, dtype in [("float16", torch.float16), ("bfloat16", torch.bfloat16)]:
             ops[op][name] = {mode: probe(layer, shape, dtype, mode) for mode in ["infer", "train"]}
     linear = {name: {str(b): linear_events(dtype, b) for b in [1, 8, 32]} for name, dtype in [("float32", torch.float32), ("bfloat16", torch.bfloat16)]}
+    # oneDNN's bfloat16 scratch by the matmul's shape: (in, out, batch) -> events
+    scratch = [{"in": k, "out": n, "batch": m, "events": linear_events(torch.bfloat16, m, (k, n))} for k, n, m in [(64, 32, 2), (64, 32, 4), (64, 10, 4), (64, 10, 8), (32, 64, 8), (100, 64, 8), (128, 32, 8), (784, 64, 8), (1024, 64, 8), (2048, 64, 8), (4096, 64, 8)]]
     conv_t = [{"layer": layer, "input": shape, "float32": transposed(layer, shape, torch.float32), "bfloat16": transposed(layer, shape, torch.bfloat16)} for layer, shape in TRANSPOSED]
     meta = {"torch": torch.__version__, "device": "cpu", "threads": 1, "date": datetime.date.today().isoformat(), "generator": "scripts/torch_half_oracle.py"}
     with open(OUT, "w") as f:
-        json.dump({"meta": meta, "ops": ops, "linearEvents": {"layer": "nn.Linear(64, 32)", "input": "[batch, 64]", "events": linear}, "bfloat16Transposed": conv_t}, f, indent=1)
+        json.dump({"meta": meta, "ops": ops, "linearEvents": {"layer": "nn.Linear(64, 32)", "input": "[batch, 64]", "events": linear, "bfloat16Scratch": scratch}, "bfloat16Transposed": conv_t}, f, indent=1)
         f.write("\n")
     print(f"wrote {OUT} ({len(ops)} ops)")
 

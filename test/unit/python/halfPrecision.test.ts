@@ -15,7 +15,7 @@ import { analyzeText, FIXTURES, ready } from './helpers';
 
 const HALF = JSON.parse(readFileSync(join(FIXTURES, 'torch_half.json'), 'utf8')) as {
   ops: Record<string, { layer: string; float16: Record<'infer' | 'train', string>; bfloat16: Record<'infer' | 'train', string> }>;
-  linearEvents: { events: Record<'float32' | 'bfloat16', Record<string, number[]>> };
+  linearEvents: { events: Record<'float32' | 'bfloat16', Record<string, number[]>>; bfloat16Scratch: { in: number; out: number; batch: number; events: number[] }[] };
 };
 
 const HEADER = 'import torch\nimport torch.nn as nn\n';
@@ -139,7 +139,12 @@ describe('half precision under the PyTorch CPU profile (torch_half.json)', () =>
     assert.deepEqual(ev.float32['8'], [1024, -1024]);
     const a = analyse(`${HEADER}model = ${MLP}.bfloat16()\nout = model(torch.randn(8, 64).bfloat16())\n`, 'cpubf16', CPU);
     assert.deepEqual(a.models[0]!.memory!.expected, { reason: BF16_CPU_REASON });
-    assert.ok(BF16_CPU_REASON.includes('8,960 bytes for nn.Linear(64, 32) at batch 8, none at batch 1'));
+    // the sizes the reason names, and the 16 x 16 x 16 threshold: a scratch buffer exactly where batch x in x out > 4,096
+    const scratch = HALF.linearEvents.bfloat16Scratch;
+    for (const r of scratch) assert.equal(r.events.length === 4, r.batch * r.in * r.out > 4096, JSON.stringify(r));
+    const size = (k: number) => scratch.find((r) => r.in === k && r.batch === 8)!.events[1];
+    assert.deepEqual([64, 784, 1024, 2048, 4096].map(size), [8960, 68480, 68480, 134016, 134016]);
+    assert.ok(BF16_CPU_REASON.includes('8,960 bytes for 64 in-features, 68,480 for 784 and for 1,024, 134,016 for 2,048 and for 4,096'));
   });
 });
 
