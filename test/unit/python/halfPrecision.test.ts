@@ -72,6 +72,12 @@ describe('half-precision models', () => {
     }
   });
 
+  it('a conversion after the example call does not change the analysed call', () => {
+    const a = analyse(`${HEADER}model = ${MLP}\nout = model(torch.randn(8, 64))\nmodel.half()\n`, 'after');
+    assert.equal(a.models[0]!.graph.config.precision, 'fp32');
+    assert.ok(!/mixed dtypes/.test(messages(a)), messages(a));
+  });
+
   it('a part converted alone is noted, and the model keeps its precision', () => {
     const text = `${HEADER}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.Linear(4, 4)\n        self.b = nn.Linear(4, 2)\n    def forward(self, x):\n        return self.b(self.a(x))\nmodel = M()\nmodel.a.bfloat16()\nout = model(torch.randn(2, 4))\n`;
     const a = analyse(text, 'part');

@@ -18,7 +18,8 @@ const WHOLE: Readonly<Record<ModelConversion['precision'], string>> = { fp64: 'm
 export function conversionDiagnostics(trace: Trace, converted: ReadonlyMap<Instance, ModelConversion>, graph: Graph, config: ModelConfig, root: Node): CoreDiagnostic[] {
   const here = (n: Node): boolean => n.anchor.doc === root.anchor.doc;
   const out: CoreDiagnostic[] = [];
-  const whole = converted.get(trace.root);
+  // the model's precision is the one it had when it was called
+  const whole = trace.conversion;
   for (const { module } of collectModules(trace.root)) {
     const part = converted.get(module);
     // a precision is the whole model's: a part converted alone (or to another dtype) is not modelled

@@ -300,8 +300,7 @@ function modelConfig(trace: Trace, host: TorchHost, options: PythonOptions): Mod
   const opt = host.optimizers.find((o) => [...o.params].some((p) => params.has(p)));
   if (opt) own.optimizer = { kind: opt.kind, momentum: opt.momentum };
   // `model.double()`, `.half()`, `.bfloat16()`: weights, gradients and activations in that precision
-  const converted = host.converted.get(trace.root);
-  if (converted) own.precision = converted.precision;
+  if (trace.conversion) own.precision = trace.conversion.precision;
   return mergeConfig(options.defaults, own, options.overrides);
 }
 

@@ -792,9 +792,10 @@ export class TorchHost implements Host {
     const fn = named?.scope.functionName;
     const name = named ? (fn ? `${fn}.${named.node.text}` : named.node.text) : m.cls.name;
     // `model.double()` / `.half()` before the call: its activations are in that precision too
-    const precision = this.converted.get(m)?.precision;
-    const defaults = precision ? { ...this.options.defaults, precision } : this.options.defaults;
+    const conversion = this.converted.get(m);
+    const defaults = conversion ? { ...this.options.defaults, precision: conversion.precision } : this.options.defaults;
     const trace = new Trace(name, m, defaults, m.module.site, named?.node ?? m.module.site, site, exampleBatchAxis);
+    if (conversion) trace.conversion = conversion;
     trace.training.inference = this.noGrad > 0 || !m.module.training;
     this.traces.push(trace);
     this.labels = new Map(collectModules(m).map((e) => [e.module, e.name || m.cls.name]));

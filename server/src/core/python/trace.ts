@@ -65,6 +65,8 @@ export class Trace {
   readonly moduleCalls: { module: string; outputs: TensorValue[] }[] = [];
   /** the example call that started the trace */
   readonly callSite: Node;
+  /** the model's conversion to another float precision when it was called (`model.half()` before the call), if any */
+  conversion?: { readonly precision: 'fp64' | 'fp16' | 'bf16'; readonly site: Node };
   /** the float dtypes of the example tensors the model was called on (`x.half()`, `dtype=torch.float16`), with where each was made */
   readonly floatExamples: { readonly dtype: DType; readonly site: Node }[] = [];
   /** why the forward could not be followed to its end */
