@@ -171,3 +171,17 @@ describe('bfloat16 transposed convolutions on a CPU (torch_half.json bfloat16Tra
     assert.deepEqual(a.models[0]!.memory!.expected, { reason: 'torch 1.13 on a CPU does not run this bfloat16 model as written: a bfloat16 transposed convolution runs as a plain convolution (a smaller output; with other in and out channels a RuntimeError) (conv2d_transpose); no CPU figure' });
   });
 });
+
+describe('casts inside a forward', () => {
+  const net = (cast: string) => `${HEADER}class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.a = nn.Linear(8, 8)\n    def forward(self, x):\n        x = ${cast}\n        return self.a(x)\nmodel = Net()\nout = model(torch.randn(4, 8))\n`;
+  it('a cast to another dtype (a new tensor of other bytes) is not modelled: a reason, no graph', () => {
+    for (const cast of ['x.to(torch.float16)', 'x.to(dtype=torch.bfloat16)', 'x.half()']) {
+      const a = analyzeText(net(cast));
+      assert.equal(a.graphs.length, 0, cast);
+      assert.ok(a.diagnostics.some((d) => d.code === 'NNM401' && /is not modelled by memlens yet/.test(d.message)), cast);
+    }
+  });
+  it('a cast to the tensor\'s own dtype or a device move is the tensor itself', () => {
+    for (const cast of ['x.to(torch.float32)', "x.to('cpu')"]) assert.deepEqual(analyzeText(net(cast)).graphs[0]!.ops.map((op) => op.op), ['input', 'dense'], cast);
+  });
+});
