@@ -313,19 +313,26 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   const seeds = trainedLosses.length > 0 ? trainedLosses.map((op) => op.output) : graph.outputs.filter((t) => requiresGrad[t] === 1);
   for (const t of seeds) grads.set(t, trace.alloc(tensors[t]!.bytes, 'activationGradient'));
 
+  // a node's gradients reach the next nodes' input buffers once it has run and let its inputs and saved tensors go
+  const arriving: { t: number; storage: Storage }[] = [];
   const addGrad = (t: number, storage: Storage, fresh: boolean): void => {
-    const existing = grads.get(t);
-    if (!existing) {
-      if (!fresh) trace.retain(storage);
-      grads.set(t, storage);
-      return;
+    if (!fresh) trace.retain(storage);
+    arriving.push({ t, storage });
+  };
+  const deliver = (): void => {
+    for (const { t, storage } of arriving.splice(0)) {
+      const existing = grads.get(t);
+      if (!existing) {
+        grads.set(t, storage);
+        continue;
+      }
+      // a tensor read twice: torch 1.13's autograd input buffer sums the two gradients into a new
+      // tensor (old + new, out of place: measured), then drops both
+      const sum = trace.alloc(tensors[t]!.bytes, 'activationGradient');
+      trace.release(existing);
+      trace.release(storage);
+      grads.set(t, sum);
     }
-    // a tensor read twice: torch 1.13's autograd input buffer sums the two gradients into a new
-    // tensor (old + new, out of place: measured), then drops both
-    const sum = trace.alloc(tensors[t]!.bytes, 'activationGradient');
-    trace.release(existing);
-    if (fresh) trace.release(storage);
-    grads.set(t, sum);
   };
   for (let i = graph.ops.length - 1; i >= 0; i--) {
     const node: OpNode = graph.ops[i]!;
@@ -349,6 +356,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       for (const g of segment.held) trace.release(g);
       state.segmentDone(segment);
     }
+    deliver();
   }
   // a segment no gradient reached: its saved arguments go with the graph
   for (const segment of state.segments.values()) if (!segment.recomputed) state.segmentDone(segment);
