@@ -1,9 +1,10 @@
 """Ground truth for memlens' PyTorch CPU profile on small whole models, one Python file each
-(test/fixtures/python/peaks/*.py: torch.utils.checkpoint segments, convolution padding modes).
+(test/fixtures/python/peaks/*.py: torch.utils.checkpoint segments, reentrant and with
+use_reentrant=False or preserve_rng_state=False; convolution padding modes).
 
 Each file builds `model` and an example input `x` at module level and runs it once; this script
 executes it, then measures the CPU allocator's peak of one inference forward and of one training
-step (out = model(x); out.sum().backward()) at batch 1 and 8, after a warm-up, relative to just
+step (out = model(x); out.sum().backward()) at batch 1 and 8 (an input of x's dtype), after a warm-up, relative to just
 before the step (scripts/torch_op_oracle.py's peak_of). Writes test/fixtures/python/peaks.json;
 test/unit/analysis/pytorchModels.test.ts reads each file through memlens and compares.
 
@@ -41,7 +42,7 @@ def main():
         model, x = scope["model"], scope["x"]
         peaks = {}
         for batch in BATCHES:
-            xb = torch.randn(batch, *x.shape[1:])
+            xb = torch.randn(batch, *x.shape[1:], dtype=x.dtype)
             peaks[str(batch)] = {mode: peak_of(model, xb, mode) for mode in ["infer", "train"]}
         models[os.path.basename(path)[:-3]] = {"file": os.path.relpath(path, os.path.dirname(OUT)), "peak": peaks}
     meta = {

@@ -189,6 +189,14 @@ export interface Graph {
    * inner ops made when the call returns, and the executor disposes its input only then.
    */
   readonly profileLayers?: ReadonlyMap<OpId, OpId>;
+  /**
+   * How torch.utils.checkpoint ran each checkpoint segment (OpNode.checkpointSegment), where not as
+   * torch 1.13's default (reentrant, keeping the RNG state; a `.nnm` checkpoint block):
+   * use_reentrant=False runs under saved-tensor hooks (autograd records the forward but keeps
+   * nothing of it but the call's arguments; the first unpack in the backward runs it again);
+   * preserve_rng_state=False takes no RNG state.
+   */
+  readonly checkpointModes?: ReadonlyMap<number, CheckpointMode>;
 }
 
 /** one parameter tensor read by an op other than the one that counts it */
@@ -199,6 +207,11 @@ export interface TiedWeight {
   readonly elements: number;
   /** the tensor, as one number per tensor of the graph (several readers of one tensor give the same) */
   readonly tensor: number;
+}
+
+export interface CheckpointMode {
+  readonly reentrant: boolean;
+  readonly preservesRngState: boolean;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

@@ -1,7 +1,9 @@
 // The PyTorch CPU profile on small whole models against torch 1.13's allocator
 // (scripts/torch_model_oracle.py -> test/fixtures/python/peaks.json): torch.utils.checkpoint
-// segments (their forward without autograd, recomputed in the backward) and convolution padding
-// modes. The figure compared is bytes.expectedPeak minus weights and buffers.
+// segments (reentrant: their forward without autograd, recomputed in the backward;
+// use_reentrant=False: recorded under saved-tensor hooks that keep only the arguments, recomputed at
+// the first unpack; preserve_rng_state=False) and convolution padding modes. The figure compared
+// is bytes.expectedPeak minus weights and buffers.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -7,6 +7,7 @@ import { rangeOfNode } from '../tfjs/graphs';
 import { forgetDocument, initTfjsFrontend, isTfjsFrontendReady, parseDocument } from '../tfjs/parse';
 import { copyTree, type SyntaxNode as Node } from '../tfjs/syntax';
 import { PY_CODES } from './codes';
+import { conversionDiagnostics } from './conversions';
 import { Interpreter, StepLimit } from './interpreter';
 import { collectModules, countParameters } from './modules';
 import type { Trace } from './trace';
@@ -237,12 +238,8 @@ function evaluate(root: Node, usesKeras: boolean, statements: readonly Node[], p
       continue;
     }
     const config = modelConfig(trace, host, options);
-    for (const { module } of collectModules(trace.root)) {
-      const at = host.float64.get(module);
-      // float64 is a precision of the whole model: a part converted alone is not modelled
-      if (at && module !== trace.root && !host.float64.has(trace.root) && at.anchor.doc === root.anchor.doc) diagnostics.push({ range: rangeOfNode(at), severity: 'info', code: PY_CODES.unresolved, message: `model '${trace.name}': memlens models float64 for a whole model (\`model.double()\`); \`${at.text}\` converts a part of it, which is counted in the model's precision` });
-    }
     const graph = trace.build(config);
+    diagnostics.push(...conversionDiagnostics(trace, host.converted, graph, config, root));
     const index = graphs.length;
     graphs.push(graph);
     for (const r of refsOf(trace, graph, index)) refs.push(r);
@@ -305,8 +302,8 @@ function modelConfig(trace: Trace, host: TorchHost, options: PythonOptions): Mod
   const params = new Set<object>(collectModules(trace.root).flatMap((e) => [...(e.module.module?.params.values() ?? [])].filter((p) => p !== undefined)));
   const opt = host.optimizers.find((o) => [...o.params].some((p) => params.has(p)));
   if (opt) own.optimizer = { kind: opt.kind, momentum: opt.momentum };
-  // `model.double()`: weights, gradients and activations in float64
-  if (host.float64.has(trace.root)) own.precision = 'fp64';
+  // `model.double()`, `.half()`, `.bfloat16()`: weights, gradients and activations in that precision
+  if (trace.conversion) own.precision = trace.conversion.precision;
   return mergeConfig(options.defaults, own, options.overrides);
 }
 

@@ -1,15 +1,35 @@
 // Members of nn.Module instances (parameters(), train(), to(), register_buffer ...) and of the
 // containers (ModuleList.append, ModuleDict.items ...), as torch defines them.
+import type { DType } from '../ir';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { builtin } from './builtins';
 import type { Interpreter } from './interpreter';
 import { collectModules, collectParameters, getModuleAttr, isModule, parameter, setModuleAttr, setTraining } from './modules';
 import { intOf, iterate, layerOf, NONE, TRUE, FALSE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue } from './values';
 
+/** a floating-point precision a module was converted to (`.double()`, `.half()`, `.to(torch.bfloat16)`), with the call */
+export interface ModelConversion {
+  readonly precision: 'fp64' | 'fp16' | 'bf16';
+  readonly site: Node;
+}
+
+const CONVERSIONS: Readonly<Record<string, ModelConversion['precision']>> = { double: 'fp64', half: 'fp16', bfloat16: 'bf16' };
+
+/**
+ * `.to(dtype)`, `.double()`, `.half()`, `.bfloat16()`, `.float()`: the last conversion of a module
+ * is its precision; `.float()` (or `.to(torch.float32)`) takes it back to float32, the default
+ */
+function convert(host: ModuleMemberHost, m: Instance, dtype: DType, site: Node): void {
+  if (dtype === 'fp64' || dtype === 'fp16' || dtype === 'bf16') host.converted.set(m, { precision: dtype, site });
+  else if (dtype === 'fp32') host.converted.delete(m);
+  // torch's Module.to casts floating-point parameters only; an integer dtype raises
+  else host.interp.note(site, `\`${site.text}\` raises in torch: nn.Module.to takes floating-point dtypes only; the model keeps its precision`);
+}
+
 /** what module members need of the torch host */
 export interface ModuleMemberHost {
   readonly interp: Interpreter;
-  readonly float64: Map<Instance, Node>;
+  readonly converted: Map<Instance, ModelConversion>;
   mayHold(m: Instance & { module: ModuleState }, name: string, value: PyValue): void;
   poisonModule(m: Instance, node: Node, reason: string): void;
   callModule(m: Instance & { module: ModuleState }, args: CallArgs, site: Node): PyValue;
@@ -52,23 +72,18 @@ export function moduleMember(host: ModuleMemberHost, m: Instance & { module: Mod
     case 'to':
     case 'cuda':
     case 'cpu':
-    case 'float':
     case 'share_memory':
       return builtin(name, (args, s) => {
         const d = args.positional.find((a) => a.kind === 'dtype') ?? args.keywords.get('dtype');
-        if (d && d.kind === 'dtype' && d.dtype === 'fp64') host.float64.set(m, s);
-        else if (d && d.kind === 'dtype' && d.dtype !== 'fp32') host.interp.note(s, `memlens does not model dtype conversions of a model yet: \`${s.text}\` is counted in the configured precision`);
+        if (name === 'to' && d?.kind === 'dtype') convert(host, m, d.dtype, s);
         return m;
       });
+    case 'float':
     case 'double':
-      return builtin(name, (_args, s) => {
-        host.float64.set(m, s);
-        return m;
-      });
     case 'half':
     case 'bfloat16':
       return builtin(name, (_args, s) => {
-        host.interp.note(s, `memlens does not model dtype conversions of a model yet: \`${s.text}\` is counted in the configured precision`);
+        convert(host, m, CONVERSIONS[name] ?? 'fp32', s);
         return m;
       });
     case 'apply':

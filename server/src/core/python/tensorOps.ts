@@ -195,6 +195,8 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
     case 'to':
       // views memlens already materialises (transpose), or device moves on one device
       if (name === 'float' && x.dtype !== 'fp32') return undefined;
+      // a cast to another dtype is a new tensor of other bytes: not modelled
+      if (name === 'to' && [...args.positional, ...args.keywords.values()].some((a) => a.kind === 'dtype' && a.dtype !== x.dtype)) return undefined;
       if (name === 'clone') return undefined;
       return x;
     case 'squeeze':

@@ -15,10 +15,10 @@ import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } 
 import { join } from 'node:path';
 import { parserClass, parserMember } from './argparse';
 import { checkpoint, checkpointSequential } from './checkpointCalls';
-import { moduleMember } from './moduleMembers';
+import { moduleMember, type ModelConversion } from './moduleMembers';
 import { bindSignature } from './signature';
 import { DTYPES, LIBRARY_LAYERS, OPAQUE, REARRANGE_CLASS, SINCE, TORCH_PACKAGES } from './torchNames';
-import { constantInForward, derived, exampleTensor, flattenTensors, makeParameter, rootOf, staticView } from './torchTensors';
+import { castDType, constantInForward, derived, exampleTensor, flattenTensors, makeParameter, rootOf, staticView } from './torchTensors';
 import { describe, dictKey, layerOf, lookupClassAttr, mroAfter, FALSE, int, intOf, isUnknown, iterate, NONE, NotKnown, numberOf, SequenceFirstInput, Scope, TRUE, unknown, type CallArgs, type ClassValue, type Instance, type ModuleState, type PyValue, type TensorValue } from './values';
 
 export interface HostOptions {
@@ -39,8 +39,8 @@ export class TorchHost implements Host {
   interp!: Interpreter;
   readonly traces: Trace[] = [];
   readonly optimizers: Optimizer[] = [];
-  /** modules converted to float64 (`.double()`, `.to(torch.float64)`), with the call: a whole model so converted is analysed in fp64 */
-  readonly float64 = new Map<Instance, Node>();
+  /** modules converted to another float precision (`.double()`, `.half()`, `.to(torch.bfloat16)`), with the call: a whole model so converted is analysed in that precision */
+  readonly converted = new Map<Instance, ModelConversion>();
   /** modules that have no trace: their constructors ran, no example call was found */
   readonly built: { instance: Instance; nameNode: Node; scope: Scope }[] = [];
   /** constructor arguments of each torch.nn layer instance */
@@ -371,7 +371,7 @@ export class TorchHost implements Host {
     if (ns === 'torch.optim' && ['SGD', 'Adam', 'AdamW'].includes(name)) return builtin(full, (args) => this.optimizer(name, args));
     // the pre-0.4 wrapper: a tensor is its own Variable since torch 0.4
     if (full === 'torch.autograd.Variable' || full === 'torch.autograd.variable.Variable') return builtin(full, (args) => args.positional[0] ?? NONE);
-    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => checkpoint(this.interp, this.active, args.positional[0], args.positional.slice(1), s));
+    if (full === 'torch.utils.checkpoint.checkpoint') return builtin(full, (args, s) => checkpoint(this.interp, this.active, args.positional[0], args.positional.slice(1), args.keywords, s));
     if (full === 'torch.utils.checkpoint.checkpoint_sequential') return builtin(full, (args, s) => checkpointSequential(this.interp, this.active, args, s));
     return undefined;
   }
@@ -537,9 +537,9 @@ export class TorchHost implements Host {
     if (NEW_TENSOR.has(name)) return newTensor(this.active, x.dtype, name);
     return builtin(`Tensor.${name}`, (args, s) => {
       if (!x.trace) {
-        if (name === 'to' || name === 'cuda' || name === 'cpu' || name === 'float' || name === 'long') return name === 'long' ? { ...x, dtype: 'int64' } : x;
-        // a mask made outside the model: triu(...).bool()
-        if (name === 'bool') return { ...x, dtype: 'bool' };
+        const dtype = castDType(name, args);
+        if (dtype) return { ...x, dtype };
+        if (name === 'to' || name === 'cuda' || name === 'cpu') return x;
         if (name === 'size') return args.positional[0] ? int(x.shape[intOf(args.positional[0]) ?? 0] ?? 0) : { kind: 'tuple', items: x.shape.map(int) };
         if (name === 'view' || name === 'reshape' || name === 'tril' || name === 'triu' || name === 'unsqueeze' || name === 'transpose') return staticView(x, name, args, s);
         // filling an example tensor in place keeps its shape
@@ -796,9 +796,11 @@ export class TorchHost implements Host {
     if (owner) return unknown(site, `\`${site.text}\` calls a part of \`${owner.nameNode.text}\` outside its forward; memlens analyses a model from its forward`);
     const fn = named?.scope.functionName;
     const name = named ? (fn ? `${fn}.${named.node.text}` : named.node.text) : m.cls.name;
-    // `model.double()` before the call: its activations are float64 too
-    const defaults = this.float64.has(m) ? { ...this.options.defaults, precision: 'fp64' as const } : this.options.defaults;
+    // `model.double()` / `.half()` before the call: its activations are in that precision too
+    const conversion = this.converted.get(m);
+    const defaults = conversion ? { ...this.options.defaults, precision: conversion.precision } : this.options.defaults;
     const trace = new Trace(name, m, defaults, m.module.site, named?.node ?? m.module.site, site, exampleBatchAxis, inputAxes);
+    if (conversion) trace.conversion = conversion;
     trace.training.inference = this.noGrad > 0 || !m.module.training;
     this.traces.push(trace);
     this.labels = new Map(collectModules(m).map((e) => [e.module, e.name || m.cls.name]));

@@ -122,3 +122,14 @@ function flattenTensors(v: PyValue): TensorValue[] {
   if (v.kind === 'dict') return [...v.entries.values()].flatMap(flattenTensors);
   return [];
 }
+
+/** the dtype an example tensor's cast makes (`x.half()`, `x.to(torch.bfloat16)`, `x.long()`); undefined for other methods */
+export function castDType(name: string, args: CallArgs): DType | undefined {
+  if (name === 'to') {
+    const d = args.positional.find((a) => a.kind === 'dtype') ?? args.keywords.get('dtype');
+    return d?.kind === 'dtype' ? d.dtype : undefined;
+  }
+  return TENSOR_CASTS[name];
+}
+
+const TENSOR_CASTS: Readonly<Record<string, DType>> = { float: 'fp32', double: 'fp64', half: 'fp16', bfloat16: 'bf16', long: 'int64', int: 'int32', bool: 'bool' };

@@ -1,7 +1,7 @@
 // One model's graph, built while its forward runs on an example input. Tensors carry the graph
 // tensor id and their full torch shape; the registry sees per-sample shapes (the batch axis out).
 import { GraphBuilder, isRejection } from '../graphBuilder';
-import type { DType, Graph, ModelConfig, OpId, ParamCount, SourceRange } from '../ir';
+import type { CheckpointMode, DType, Graph, ModelConfig, OpId, ParamCount, SourceRange } from '../ir';
 import type { ArgValue } from '../ops/types';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { rangeOfNode } from '../tfjs/graphs';
@@ -71,6 +71,10 @@ export class Trace {
   readonly moduleCalls: { module: string; outputs: TensorValue[] }[] = [];
   /** the example call that started the trace */
   readonly callSite: Node;
+  /** the model's conversion to another float precision when it was called (`model.half()` before the call), if any */
+  conversion?: { readonly precision: 'fp64' | 'fp16' | 'bf16'; readonly site: Node };
+  /** the float dtypes of the example tensors the model was called on (`x.half()`, `dtype=torch.float16`), with where each was made */
+  readonly floatExamples: { readonly dtype: DType; readonly site: Node }[] = [];
   /** why the forward could not be followed to its end */
   stopped?: TraceStop;
   output?: TensorValue[];
@@ -117,6 +121,7 @@ export class Trace {
     const args: Record<string, ArgValue> = { shape: perSample.length > 0 ? perSample : [1] };
     // float examples follow the configured precision; token ids and masks keep their dtype
     if (!FLOAT_DTYPES.has(x.dtype)) args['dtype'] = x.dtype;
+    else if (!from) this.floatExamples.push({ dtype: x.dtype, site: x.site });
     const r = this.builder.add({ op: 'input', inputs: [], args, site: rangeOfNode(site), statement: rangeOfNode(site) });
     if (isRejection(r)) throw new TraceStop(site, `input: ${r.message}`, true);
     this.inputOp ??= r;
@@ -240,10 +245,14 @@ export class Trace {
   private segment: number | undefined;
   private segments = 0;
 
+  /** the segments checkpointed otherwise than torch's default (Graph.checkpointModes) */
+  private readonly checkpointModes = new Map<number, CheckpointMode>();
+
   /** the ops `run` emits form one checkpointed segment (a checkpoint inside another stays in the outer one) */
-  checkpointed<T>(run: () => T): T {
+  checkpointed<T>(run: () => T, mode: CheckpointMode = { reentrant: true, preservesRngState: true }): T {
     if (this.segment !== undefined) return run();
     this.segment = this.segments++;
+    if (!mode.reentrant || !mode.preservesRngState) this.checkpointModes.set(this.segment, mode);
     try {
       return run();
     } finally {
@@ -340,6 +349,7 @@ export class Trace {
       for (const p of fresh) this.counted.set(p, { op: this.inputOp ?? -1, tensor: this.counted.size });
     }
     if ((leftover.trainable !== 0 || leftover.nonTrainable !== 0) && this.inputOp !== undefined) this.builder.addParams(this.inputOp, leftover);
-    return this.builder.build(outputs, false, rangeOfNode(this.site), config);
+    const graph = this.builder.build(outputs, false, rangeOfNode(this.site), config);
+    return this.checkpointModes.size > 0 ? { ...graph, checkpointModes: new Map(this.checkpointModes) } : graph;
   }
 }

@@ -6,6 +6,7 @@ import { opAt } from '../../graphObjects';
 import type { Footprint } from '../footprint';
 import type { AllocationKind, AllocationPeak } from './allocations';
 import { simulatePytorchCpu } from './pytorchCpu';
+import { BF16_CPU_REASON, halfCpuError } from './pytorchHalf';
 import { FLOAT64_OPS } from './pytorchLayers';
 import { simulateTfjsCpu } from './tfjsCpu';
 
@@ -81,6 +82,14 @@ const pytorch: FrameworkProfile = {
   expectedPeak(graph, footprint) {
     const config = graph.config;
     if (config.device.kind !== 'cpu') return { reason: `PyTorch's GPU allocator (cuDNN workspaces, the caching allocator) is not profiled yet; choose a CPU device for PyTorch's figure` };
+    if (config.precision === 'fp16') {
+      const error = halfCpuError(graph, 'fp16', config.mode);
+      return { reason: error ? `torch 1.13 raises for this float16 model on a CPU: ${error.message} (${opAt(graph, error.op).op}); no CPU figure` : "PyTorch's CPU profile does not replay float16 (torch 1.13 lacks most of its CPU kernels)" };
+    }
+    if (config.precision === 'bf16') {
+      const error = halfCpuError(graph, 'bf16', config.mode);
+      return { reason: error ? `torch 1.13 on a CPU does not run this bfloat16 model as written: ${error.message} (${opAt(graph, error.op).op}); no CPU figure` : BF16_CPU_REASON };
+    }
     if (config.precision !== 'fp32' && config.precision !== 'fp64') return { reason: `PyTorch's CPU profile covers fp32 (and fp64 for a few ops); ${config.precision} is not profiled yet` };
     const notFloat64 = config.precision === 'fp64' ? [...new Set(graph.ops.map((op) => op.op).filter((op) => !FLOAT64_OPS.has(op)))] : [];
     if (notFloat64.length > 0) return { reason: `PyTorch's CPU profile covers fp64 for ${[...FLOAT64_OPS].filter((op) => op !== 'input' && op !== 'constant').join(', ')} only, not yet for ${notFloat64.join(', ')}` };

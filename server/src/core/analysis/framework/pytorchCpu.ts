@@ -13,7 +13,7 @@ import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
 import { tiedGradPieces, tieGaps } from './tiedWeights';
-import { checkpointCut, checkpointSegments, RNG_STATE_BYTES, type CheckpointSegment } from './checkpointSegments';
+import { checkpointCut, checkpointSegments, RNG_STATE_BYTES, type CheckpointSegment } from './pytorchCheckpoint';
 import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, passedGradStrides, permuted, sequenceFirstStrides, sliced, viewStrides } from './strides';
 
 interface LiveTensor {
@@ -107,8 +107,8 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const aliased = new Uint8Array(graph.ops.length);
   /** an in-place op whose saved input is a clone autograd took, not the input itself */
   const clonedInput = new Uint8Array(graph.ops.length);
-  // a checkpointed segment's forward runs without autograd (torch.utils.checkpoint: no_grad), and again
-  // with it in the backward (`recomputing`)
+  // a reentrant checkpoint's forward runs without autograd (no_grad), a non-reentrant one's with
+  // autograd under hooks that keep none of its saved tensors; both again, recording, in the backward (`recomputing`)
   let recomputing = false;
   const forwardOp = (node: OpNode): void => {
     trace.site = { phase: recomputing ? 'backward' : 'forward', op: node.id };
@@ -129,11 +129,21 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     }
     const rule = TORCH_CPU_OPS[node.op]!;
     const inPlace = node.inPlace && node.inputs.length > 0;
-    const records = training && requiresGrad[node.output] === 1 && (node.checkpointSegment === undefined || recomputing);
+    const segment = node.checkpointSegment === undefined ? undefined : segments.get(node.checkpointSegment);
+    const gradMode = training && requiresGrad[node.output] === 1 && (segment === undefined || recomputing || !segment.reentrant);
+    // use_reentrant=False: autograd records the node, its pack hook swaps each saved tensor for a Holder
+    const packs = gradMode && segment !== undefined && !segment.reentrant && !recomputing;
+    const records = gradMode && !packs;
+    const packed = (): void => {
+      if (packs) segment.packs.add(node.id);
+    };
     const keep = (kind: AllocationKind, bytes: number): void => {
       const storage = trace.alloc(bytes, kind);
       if (records) extras[node.id]!.push(storage);
-      else trace.release(storage);
+      else {
+        packed();
+        trace.release(storage);
+      }
     };
     const share = (from: LiveTensor, strides: readonly number[]): void => {
       out.storage = from.storage;
@@ -164,10 +174,12 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
         share(tensors[node.inputs[0]!]!, tensors[node.inputs[0]!]!.strides);
       },
       extra: (bytes) => keep('saved', bytes),
-      recording: records,
+      recording: gradMode,
       keep: (tmp) => {
-        if (!records) freeTemporary(tmp);
-        else {
+        if (!records) {
+          packed();
+          freeTemporary(tmp);
+        } else {
           kept[node.id]!.push(tmp);
           const storage = storageOf(tmp);
           if (storage) extras[node.id]!.push(storage);
@@ -175,6 +187,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
       },
       saveInput: (k) => {
         if (records) dynamicSaves[node.id]!.push(k);
+        else packed();
       },
       foldCopy: (k) => {
         const t = tensors[node.inputs[k]!]!;
@@ -190,8 +203,8 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
       },
     };
     // autograd keeps a clone of an input that an in-place op is about to overwrite
-    if (inPlace && records && rule.clonesInPlaceInput === true) {
-      clonedInput[node.id] = 1;
+    if (inPlace && gradMode && rule.clonesInPlaceInput === true) {
+      if (records) clonedInput[node.id] = 1;
       keep('saved', tensors[node.inputs[0]!]!.bytes);
     }
     rule.forward(ctx);
@@ -199,6 +212,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
       for (const k of savedInputs(node.id)) if (!(clonedInput[node.id] && k === 0)) tensors[node.inputs[k]!]!.saved++;
       if (rule.saves.output) out.saved++;
     }
+    if (packs && !aliased[node.id] && (savedInputs(node.id).length > 0 || rule.saves.output)) packed();
     for (const t of node.inputs) {
       tensors[t]!.uses--;
       release(t);
@@ -208,24 +222,34 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   };
   for (const node of graph.ops) {
     const segment = node.checkpointSegment === undefined ? undefined : segments.get(node.checkpointSegment);
-    // CheckpointFunction takes the CPU RNG state (in inference too, dropped when it returns) and saves
-    // its tensor arguments for the recompute
-    // (without an argument that requires grad autograd records no node: both go when it returns)
-    const recorded = training && segment !== undefined && segment.inputs.some((t) => requiresGrad[t] === 1);
+    // the call takes the CPU RNG state (in inference too, dropped when it returns) and autograd keeps
+    // its tensor arguments for the recompute: CheckpointFunction's node when an argument requires
+    // grad, use_reentrant=False's unpack hook (whose closure holds both) while a saved Holder lives
     if (segment && segment.ops[0] === node.id) {
-      segment.rngState = trace.alloc(RNG_STATE_BYTES, recorded ? 'saved' : 'temporary');
+      const recorded = training && (segment.reentrant ? segment.inputs.some((t) => requiresGrad[t] === 1) : segment.ops.some((op) => requiresGrad[graph.ops[op]!.output] === 1));
+      if (segment.preservesRngState) segment.rngState = trace.alloc(RNG_STATE_BYTES, recorded ? 'saved' : 'temporary');
       if (recorded) for (const t of segment.inputs) tensors[t]!.saved++;
-      else segment.recorded = false;
+      segment.recorded = recorded;
     }
     forwardOp(node);
-    if (!recorded && segment?.rngState && segment.ops[segment.ops.length - 1] === node.id) {
-      trace.release(segment.rngState);
-      segment.rngState = undefined;
+    if (segment && segment.ops[segment.ops.length - 1] === node.id) {
+      // nothing packed: no hook outlives the call
+      if (segment.recorded && !segment.reentrant && segment.packs.size === 0) {
+        segment.recorded = false;
+        for (const t of segment.inputs) {
+          tensors[t]!.saved--;
+          release(t);
+        }
+      }
+      if (!segment.recorded && segment.rngState) {
+        trace.release(segment.rngState);
+        segment.rngState = undefined;
+      }
     }
   }
   const recompute = (segment: CheckpointSegment): void => {
     // the arguments' detached views share their storage; the RNG state is forked while the forward runs again
-    const forked = trace.alloc(RNG_STATE_BYTES, 'temporary');
+    const forked = segment.preservesRngState ? trace.alloc(RNG_STATE_BYTES, 'temporary') : undefined;
     const inside = new Set(segment.ops.map((op) => graph.ops[op]!.output));
     for (const op of segment.ops) {
       const t = graph.ops[op]!.output;
@@ -233,17 +257,19 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     }
     // every read counts again (an argument's read too: the detached view is read, not the argument's last use)
     for (const op of segment.ops) for (const t of graph.ops[op]!.inputs) tensors[t]!.uses++;
-    // the recomputed outputs stay referenced until CheckpointFunction's backward returns
-    for (const t of segment.outputs) tensors[t]!.uses++;
+    // the recomputed outputs stay referenced until CheckpointFunction's backward returns (use_reentrant=False drops them at once)
+    if (segment.reentrant) for (const t of segment.outputs) tensors[t]!.uses++;
     recomputing = true;
     for (const op of segment.ops) forwardOp(graph.ops[op]!);
     recomputing = false;
-    trace.release(forked);
+    if (forked) trace.release(forked);
   };
   const segmentDone = (segment: CheckpointSegment): void => {
-    for (const t of segment.outputs) {
-      tensors[t]!.uses--;
-      release(t);
+    if (segment.reentrant) {
+      for (const t of segment.outputs) {
+        tensors[t]!.uses--;
+        release(t);
+      }
     }
     if (segment.recorded) {
       for (const t of segment.inputs) {
@@ -336,10 +362,11 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   for (let i = graph.ops.length - 1; i >= 0; i--) {
     const node: OpNode = graph.ops[i]!;
     const segment = node.checkpointSegment === undefined ? undefined : state.segments.get(node.checkpointSegment);
-    // the engine reaches a checkpointed segment: CheckpointFunction's backward runs its forward again, then its backward
-    if (segment && !segment.recomputed && grads.has(node.output) && requiresGrad[node.output] === 1) {
+    // the engine reaches a checkpointed segment: CheckpointFunction's backward runs its forward
+    // again, then its backward; use_reentrant=False's first unpack (of a node that packed a saved tensor) runs the forward again
+    if (segment && !segment.recomputed && grads.has(node.output) && requiresGrad[node.output] === 1 && (segment.reentrant || segment.packs.has(node.id))) {
       segment.recomputed = true;
-      for (const t of segment.outputs) {
+      for (const t of segment.reentrant ? segment.outputs : []) {
         const g = grads.get(t);
         if (!g) continue;
         trace.retain(g);
@@ -348,7 +375,9 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
       state.recompute(segment);
     }
     backwardOp(node);
-    if (segment && segment.ops[0] === node.id && segment.recomputed) {
+    // CheckpointFunction's backward returns; the last Holder of a non-reentrant call goes with its node (and the hook's closure with it)
+    const last = segment === undefined ? undefined : segment.reentrant ? segment.ops[0] : Math.min(...segment.packs);
+    if (segment && last === node.id && segment.recomputed) {
       for (const g of segment.held) trace.release(g);
       state.segmentDone(segment);
     }

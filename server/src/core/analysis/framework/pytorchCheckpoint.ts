@@ -1,5 +1,5 @@
-// torch.utils.checkpoint calls in the eager replay (pytorchCpu.ts): the ops of each checkpointed
-// segment, the tensors it is given and returns, and where a reentrant checkpoint cuts the gradient.
+// torch.utils.checkpoint's segments as the PyTorch CPU replay (pytorchCpu.ts) runs them: which ops
+// one call ran, what it was given and returned, and how torch 1.13 checkpointed it.
 import type { Graph } from '../../ir';
 import type { Storage } from './allocations';
 
@@ -11,24 +11,34 @@ export interface CheckpointSegment {
   readonly ops: readonly number[];
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
+  /**
+   * CheckpointFunction (torch 1.13's default) runs the forward without autograd and the segment's
+   * whole backward inside its own; use_reentrant=False runs it with autograd under saved-tensor
+   * hooks that keep nothing, and runs it again at the first unpack of a saved tensor
+   */
+  readonly reentrant: boolean;
+  /** the call keeps the CPU RNG state (preserve_rng_state=True, torch's default) */
+  readonly preservesRngState: boolean;
   rngState?: Storage | undefined;
-  /** autograd recorded the call (an argument requires grad): it saved its arguments */
+  /** autograd holds the call's arguments (and RNG state) for the recompute */
   recorded: boolean;
   recomputed: boolean;
   /** the gradients CheckpointFunction's backward was called with: held until it returns */
   held: Storage[];
+  /** use_reentrant=False: the ops whose autograd node packed a saved tensor (a Holder); the first one the backward reaches recomputes */
+  readonly packs: Set<number>;
 }
 
 /**
  * A reentrant checkpoint's outputs carry a gradient only if one of its tensor arguments does,
  * whatever weights it holds (torch 1.13 warns "None of the inputs have requires_grad=True" and
- * computes no gradient for them)
+ * computes no gradient for them); a non-reentrant one's weights get theirs
  */
 export function checkpointCut(graph: Graph, segments: ReadonlyMap<number, CheckpointSegment>): (op: number, requires: Uint8Array) => boolean {
   return (i, requires) => {
     const op = graph.ops[i]!;
     const segment = op.checkpointSegment === undefined ? undefined : segments.get(op.checkpointSegment);
-    return segment !== undefined && segment.outputs.includes(op.output) && !segment.inputs.some((t) => requires[t] === 1);
+    return segment !== undefined && segment.reentrant && segment.outputs.includes(op.output) && !segment.inputs.some((t) => requires[t] === 1);
   };
 }
 
@@ -38,7 +48,8 @@ export function checkpointSegments(graph: Graph): Map<number, CheckpointSegment>
   for (const op of graph.ops) {
     if (op.checkpointSegment === undefined) continue;
     let s = segments.get(op.checkpointSegment);
-    if (!s) segments.set(op.checkpointSegment, (s = { ops: [], inputs: [], outputs: [], recorded: true, recomputed: false, held: [] }));
+    const mode = graph.checkpointModes?.get(op.checkpointSegment) ?? { reentrant: true, preservesRngState: true };
+    if (!s) segments.set(op.checkpointSegment, (s = { ops: [], inputs: [], outputs: [], ...mode, recorded: true, recomputed: false, held: [], packs: new Set() }));
     s.ops.push(op.id);
     segmentOf.set(op.output, op.checkpointSegment);
     for (const t of op.inputs) if (segmentOf.get(t) !== op.checkpointSegment && !s.inputs.includes(t)) s.inputs.push(t);
