@@ -3,7 +3,9 @@
 // (a later reader, a view, autograd's saved reference, the user's variables holding the model's
 // outputs and loss); in training the backward in reverse order, each node allocating its inputs'
 // gradients and releasing its saved tensors and its output's gradient. The weights and buffers exist
-// before the step; the weight gradients are made during it (torch's `p.grad = None` first).
+// before the step; the weight gradients are made during it (torch's `p.grad = None` first), or, with
+// an optimizer whose zero_grad keeps them, exist before it and take each new gradient in place;
+// then the optimizer's step (pytorchOptimizer.ts).
 import { DTYPE_BYTES, type AttrValue, type Graph, type OpNode, type Tensor } from '../../ir';
 import { lookupOp } from '../../ops/registry';
 import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
@@ -11,6 +13,7 @@ import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepCont
 import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
+import { replayOptimizerStep, replayZeroGrad, type OptimizerStep } from './pytorchOptimizer';
 import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, sequenceFirstStrides, viewStrides } from './strides';
 
 interface LiveTensor {
@@ -27,7 +30,8 @@ interface LiveTensor {
 
 export type EagerResult = { readonly peak: AllocationPeak } | { readonly unsupported: readonly string[] };
 
-export function simulatePytorchCpu(graph: Graph, batch: number, training: boolean, vectorBits: number): EagerResult {
+/** `step`: the training step is a whole optimizer step (zero_grad, forward, backward, step), not a forward and backward alone */
+export function simulatePytorchCpu(graph: Graph, batch: number, training: boolean, vectorBits: number, step?: OptimizerStep): EagerResult {
   const gap = (op: OpNode): string | null => {
     const rule = TORCH_CPU_OPS[op.op];
     if (!rule) return op.op;
@@ -42,6 +46,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op)).map(gap).filter((g): g is string => g !== null))];
   if (missing.length > 0) return { unsupported: missing };
   const trace = new AllocationTrace();
+  if (training && step) replayZeroGrad(trace);
   const tensors = graph.tensors.map((t) => liveTensor(t, batch));
   // which tensors carry a gradient: outputs of ops with trainable weights and everything downstream
   const segments = checkpointSegments(graph);
@@ -247,7 +252,11 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     }
     if (segment.rngState) trace.release(segment.rngState);
   };
-  if (training) backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext, segments, recompute, segmentDone }, losses);
+  if (training) backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext, segments, recompute, segmentDone, gradientsKept: step?.gradientsKept === true }, losses);
+  if (training && step) {
+    trace.site = { phase: 'step', op: -1 };
+    replayOptimizerStep(trace, step);
+  }
   return { peak: trace.peak };
 }
 
@@ -270,6 +279,8 @@ interface ForwardState {
   readonly recompute: (segment: CheckpointSegment) => void;
   /** CheckpointFunction's backward returns: the recomputed outputs, the saved arguments and RNG state go */
   readonly segmentDone: (segment: CheckpointSegment) => void;
+  /** the weights' .grad exist before the step (zero_grad(set_to_none=False)): AccumulateGrad adds each new gradient into them and frees it */
+  readonly gradientsKept: boolean;
 }
 
 /** the CPU generator's state (torch.get_rng_state(): a 5,056-byte uint8 tensor), saved per checkpoint call */
@@ -331,6 +342,29 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   const weightGrads = new Map<number, Storage>();
   // the same per weight tensor (weightGradTensors), keyed `owner:index`
   const tensorGrads = new Map<string, Storage>();
+  // with .grad kept: the op whose backward gives an owner's gradient its last contribution (its
+  // first use in the forward); AccumulateGrad runs right after it
+  const lastContribution = new Map<number, number>();
+  const gradParts = new Map<number, Storage[]>();
+  if (state.gradientsKept) {
+    for (const op of graph.ops) {
+      if (op.params.trainable === 0 && op.sharesParamsWith === undefined) continue;
+      const owner = op.sharesParamsWith ?? op.id;
+      lastContribution.set(owner, Math.min(op.id, lastContribution.get(owner) ?? op.id));
+    }
+  }
+  const accumulateIntoGrad = (owner: number): void => {
+    const whole = weightGrads.get(owner);
+    if (whole) trace.release(whole);
+    weightGrads.delete(owner);
+    for (const [key, storage] of tensorGrads) {
+      if (!key.startsWith(`${owner}:`)) continue;
+      trace.release(storage);
+      tensorGrads.delete(key);
+    }
+    for (const storage of gradParts.get(owner) ?? []) trace.release(storage);
+    gradParts.delete(owner);
+  };
   trace.site = { phase: 'backward', op: -1 };
   // the seed: d(loss)/d(loss) = 1 for a loss, a gradient of each output's size otherwise
   const trainedLosses = losses.filter((op) => requiresGrad[op.output] === 1);
@@ -373,6 +407,8 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   }
   // a segment no gradient reached: its saved arguments go with the graph
   for (const segment of state.segments.values()) if (!segment.recomputed) state.segmentDone(segment);
+  // gradients whose last contributing op the backward did not reach: accumulated when the engine finishes
+  if (state.gradientsKept) for (const owner of [...weightGrads.keys(), ...gradParts.keys(), ...[...tensorGrads.keys()].map((k) => Number(k.split(':')[0]))]) accumulateIntoGrad(owner);
 
   function backwardOp(node: OpNode): void {
     const incoming = grads.get(node.output);
@@ -431,7 +467,13 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
           }
         };
       },
-      weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes }),
+      weightGradPart: (bytes) => {
+        if (bytes <= 0) return { bytes };
+        const storage = trace.alloc(bytes, 'weightGradient');
+        const owner = node.sharesParamsWith ?? node.id;
+        if (state.gradientsKept) gradParts.set(owner, [...(gradParts.get(owner) ?? []), storage]);
+        return { bytes, storage };
+      },
       kept: state.kept[node.id]!,
       releaseGradOutput: releaseIncoming,
     };
@@ -452,6 +494,8 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       }
     }
     for (const storage of extras[node.id]!) trace.release(storage);
+    const owner = node.sharesParamsWith ?? node.id;
+    if (state.gradientsKept && lastContribution.get(owner) === node.id) accumulateIntoGrad(owner);
   }
 }
 
