@@ -110,3 +110,51 @@ describe('PyTorch CPU profile: a whole optimizer step against torch 1.13 (torch_
     });
   }
 });
+
+describe('PyTorch CPU profile: the optimizer as the Python source gives it', () => {
+  const text = (opt: string, zero = 'opt.zero_grad()', layers = 'nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 10)'): string =>
+    `import torch\nimport torch.nn as nn\nmodel = nn.Sequential(${layers})\nopt = ${opt}\nx = torch.randn(4, 256)\n${zero}\nout = model(x)\nloss = out.sum()\nloss.backward()\nopt.step()\n`;
+  const config = (t: string, key: string) => {
+    const a = analyzeDocument(t, 'python', { documentKey: `/virtual/${key}.py`, overrides: { framework: 'pytorch', device: devicePreset('cpu')! } });
+    return a.models[0]!.graph.config.optimizer;
+  };
+
+  it('reads the kind, the momentum and zero_grad(set_to_none=...)', () => {
+    assert.deepEqual(config(text('torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)'), 'o1'), { kind: 'sgd', momentum: 0.9 });
+    assert.deepEqual(config(text('torch.optim.Adam(model.parameters(), lr=1e-3)', 'opt.zero_grad(set_to_none=True)'), 'o2'), { kind: 'adam', momentum: 0, setToNone: true });
+    assert.deepEqual(config(text('torch.optim.AdamW(model.parameters(), weight_decay=0.05)', 'opt.zero_grad(True)'), 'o3'), { kind: 'adamw', momentum: 0, setToNone: true });
+  });
+
+  it('gives a reason for options that change what step() allocates', () => {
+    const reason = (t: string, key: string): string => {
+      const e = expected(t, `/virtual/${key}.py`);
+      assert.equal(typeof e, 'string', 'a figure where the step is not modelled');
+      return e as string;
+    };
+    assert.match(reason(text('torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)'), 'r1'), /optimizers' defaults .*; nesterov not yet/);
+    assert.match(reason(text('torch.optim.Adam(model.parameters(), weight_decay=1e-4, amsgrad=True)'), 'r2'), /weight_decay, amsgrad not yet/);
+    assert.match(reason(text('torch.optim.SGD(model.parameters(), 0.1, 0.9)'), 'r3'), /positional options after lr/);
+    // Adam's temporaries need each parameter tensor's size; SGD's step does not
+    const prelu = 'nn.Linear(256, 512), nn.PReLU(), nn.Linear(512, 10)';
+    assert.match(reason(text('torch.optim.Adam(model.parameters())', 'opt.zero_grad()', prelu), 'r4'), /does not split prelu's parameters/);
+    assert.equal(typeof expected(text('torch.optim.SGD(model.parameters(), lr=0.1)', 'opt.zero_grad()', prelu), '/virtual/r5.py'), 'object');
+    // explicit defaults change nothing
+    assert.equal(typeof expected(text('torch.optim.SGD(model.parameters(), lr=0.1, weight_decay=0, nesterov=False, foreach=None)'), '/virtual/r6.py'), 'object');
+  });
+
+  it("the peak in Adam's step: the breakdown and the reports say so", () => {
+    const e = expected(text('torch.optim.Adam(model.parameters())'), '/virtual/p1.py') as ExpectedPeak;
+    assert.equal(e.phase, 'step');
+    assert.equal(e.op, -1);
+    // weights 131,072 + 512 + 5,120 + 10 floats: Adam's two slots plus a 4-byte step per tensor
+    const weights = (131072 + 512 + 5120 + 10) * 4;
+    assert.equal(e.breakdown.weights, weights);
+    assert.equal(e.breakdown.optimizer, 2 * weights + 4 * 4);
+    // the kept gradients; the first weight's root and quotient with a wrapped scalar between them
+    assert.equal(e.breakdown.weightGradients, weights);
+    assert.equal(e.breakdown.temporaries, 2 * 131072 * 4 + 12);
+    // the model's output, held by `out`
+    assert.equal(e.breakdown.activations, 4 * 10 * 4);
+    assert.equal(e.bytes, 4 * weights + 16 + 2 * 131072 * 4 + 12 + 160);
+  });
+});
