@@ -1,6 +1,6 @@
 """Ground truth for memlens' PyTorch CPU profile over a whole training step with an optimizer:
 `opt.zero_grad(set_to_none=...); out = model(x); loss = out.sum(); loss.backward(); opt.step()`
-on small nn.Sequential models (weights dominate in some, activations in others) with SGD
+on small models (MLPs, CNNs, LSTMs; weights dominate in some, activations in others) with SGD
 (momentum 0 and 0.9), Adam and AdamW at their torch 1.13 defaults (single-tensor, foreach off on
 CPU), zero_grad(set_to_none=False) (1.13's default) and True.
 
@@ -38,13 +38,32 @@ from torch_op_oracle import peak_of  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "test", "fixtures", "python", "torch_optimizer_steps.json")
 
-# id, nn.Sequential layers, input shape
+# a recurrent model (nn.Sequential cannot hold an LSTM, which returns a tuple): `source` defines it
+RECURRENT = '''class Recurrent(nn.Module):
+    def __init__(self, features, hidden, layers):
+        super().__init__()
+        self.rnn = nn.LSTM(features, hidden, num_layers=layers, batch_first=True)
+        self.head = nn.Linear(hidden, 4)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.head(y[:, -1])
+'''
+# id, source defining classes, the model's expression, input shape
 MODELS = [
-    ("mlp_wide", "nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10)", [4, 256]),
-    ("mlp_batch", "nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 10)", [1024, 32]),
-    ("cnn", "nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10)", [8, 3, 32, 32]),
-    ("cnn_head", "nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.Linear(1568, 64), nn.ReLU(), nn.Linear(64, 10)", [2, 3, 16, 16]),
+    ("mlp_wide", "", "nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))", [4, 256]),
+    ("mlp_batch", "", "nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 10))", [1024, 32]),
+    ("cnn", "", "nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))", [8, 3, 32, 32]),
+    ("cnn_head", "", "nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.Linear(1568, 64), nn.ReLU(), nn.Linear(64, 10))", [2, 3, 16, 16]),
+    ("lstm", RECURRENT, "Recurrent(16, 32, 1)", [4, 5, 16]),
+    ("lstm_wide", RECURRENT, "Recurrent(64, 128, 2)", [1, 3, 64]),
 ]
+
+
+def build(source, expr):
+    scope = {"nn": nn}
+    exec(source, scope)
+    return eval(expr, scope)
 # id, the constructor memlens reads in the Python example
 OPTIMIZERS = [
     ("sgd", "torch.optim.SGD(model.parameters(), lr=0.1)"),
@@ -70,9 +89,9 @@ def held_before(model, opt):
     }
 
 
-def measure(layers, shape, opt_source, set_to_none):
+def measure(source, expr, shape, opt_source, set_to_none):
     torch.manual_seed(0)
-    model = eval(f"nn.Sequential({layers})", {"nn": nn})
+    model = build(source, expr)
     model.train()
     x = torch.randn(*shape)
     # warm-up (one-time allocations of the kernels), without the optimizer
@@ -100,15 +119,15 @@ def main():
     torch.set_num_threads(1)
     cases = {}
     models = {}
-    for model_id, layers, shape in MODELS:
+    for model_id, source, expr, shape in MODELS:
         torch.manual_seed(0)
-        models[model_id] = {"layers": layers, "input": shape,
-                            "forwardBackward": peak_of(eval(f"nn.Sequential({layers})", {"nn": nn}), torch.randn(*shape), "train")}
+        models[model_id] = {"source": source, "build": expr, "input": shape,
+                            "forwardBackward": peak_of(build(source, expr), torch.randn(*shape), "train")}
         for opt_id, opt_source in OPTIMIZERS:
             for set_to_none in (False, True):
                 case_id = f"{model_id} {opt_id} {'set_to_none' if set_to_none else 'zeroed'}"
-                cases[case_id] = {"model": model_id, "layers": layers, "input": shape, "optimizer": opt_source, "setToNone": set_to_none,
-                                  **measure(layers, shape, opt_source, set_to_none)}
+                cases[case_id] = {"model": model_id, "optimizer": opt_source, "setToNone": set_to_none,
+                                  **measure(source, expr, shape, opt_source, set_to_none)}
     meta = {
         "torch": torch.__version__,
         "cpuVectorBits": cpu_vector_bits(),

@@ -26,22 +26,26 @@ interface Measured {
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'python');
 const oracle = JSON.parse(readFileSync(join(FIXTURES, 'torch_optimizer_steps.json'), 'utf8')) as {
   meta: { cpuVectorBits: number };
-  models: Record<string, { layers: string; input: number[]; forwardBackward: number }>;
-  cases: Record<string, { model: string; layers: string; input: number[]; optimizer: string; setToNone: boolean; first: Measured; steady: Measured }>;
+  /** `source` defines the classes `build` (the model's expression) uses */
+  models: Record<string, { source: string; build: string; input: number[]; forwardBackward: number }>;
+  cases: Record<string, { model: string; optimizer: string; setToNone: boolean; first: Measured; steady: Measured }>;
 };
 
-function source(c: (typeof oracle.cases)[string]): string {
+/** the loop body torch ran, as memlens' Python frontend reads it; without an optimizer the forward and backward alone */
+function source(model: string, c?: (typeof oracle.cases)[string]): string {
+  const m = oracle.models[model]!;
   return [
     'import torch',
     'import torch.nn as nn',
-    `model = nn.Sequential(${c.layers})`,
-    `opt = ${c.optimizer}`,
-    `x = torch.randn(${c.input.join(', ')})`,
-    `opt.zero_grad(set_to_none=${c.setToNone ? 'True' : 'False'})`,
+    m.source,
+    `model = ${m.build}`,
+    ...(c ? [`opt = ${c.optimizer}`] : []),
+    `x = torch.randn(${m.input.join(', ')})`,
+    ...(c ? [`opt.zero_grad(set_to_none=${c.setToNone ? 'True' : 'False'})`] : []),
     'out = model(x)',
     'loss = out.sum()',
     'loss.backward()',
-    'opt.step()',
+    ...(c ? ['opt.step()'] : []),
     '',
   ].join('\n');
 }
@@ -73,18 +77,16 @@ const OUTSIDE_GRAPH: Readonly<Record<string, number>> = { forward: 0, backward: 
  * rules do not replay yet
  */
 function forwardBackwardGap(model: string): number {
-  const m = oracle.models[model]!;
-  const text = `import torch\nimport torch.nn as nn\nmodel = nn.Sequential(${m.layers})\nx = torch.randn(${m.input.join(', ')})\nout = model(x)\nloss = out.sum()\nloss.backward()\n`;
-  const e = expected(text, `/virtual/${model}_none.py`, true);
+  const e = expected(source(model), `/virtual/${model}_none.py`, true);
   assert.equal(typeof e, 'object', String(e));
   const p = e as ExpectedPeak;
-  return m.forwardBackward - (p.bytes - p.breakdown.weights - p.breakdown.buffers) - OUTSIDE_GRAPH['backward']!;
+  return oracle.models[model]!.forwardBackward - (p.bytes - p.breakdown.weights - p.breakdown.buffers) - OUTSIDE_GRAPH['backward']!;
 }
 
 before(ready);
 
 describe('PyTorch CPU profile: the forward and backward alone on the same models', () => {
-  const known: Readonly<Record<string, number>> = { mlp_wide: 0, mlp_batch: 0, cnn: 128, cnn_head: 64 };
+  const known: Readonly<Record<string, number>> = { mlp_wide: 0, mlp_batch: 0, cnn: 128, cnn_head: 64, lstm: 0, lstm_wide: 0 };
   for (const model of Object.keys(oracle.models)) {
     it(`${model}: ${known[model]} bytes short`, () => assert.equal(forwardBackwardGap(model), known[model]));
   }
@@ -93,14 +95,16 @@ describe('PyTorch CPU profile: the forward and backward alone on the same models
 describe('PyTorch CPU profile: a whole optimizer step against torch 1.13 (torch_optimizer_steps.json)', () => {
   for (const [id, c] of Object.entries(oracle.cases)) {
     it(`${id}: ${c.steady.absolute.toLocaleString('en-US')} bytes`, () => {
-      const e = expected(source(c), `/virtual/${id.replace(/ /g, '_')}.py`);
+      const e = expected(source(c.model, c), `/virtual/${id.replace(/ /g, '_')}.py`);
+      // a stacked LSTM's gradients accumulated layer by layer are not replayed: a reason, never a wrong figure
+      if (c.model === 'lstm_wide' && !c.setToNone) return assert.match(String(e), /covers one-layer, one-direction recurrent layers; lstm has 2 layers/);
       assert.equal(typeof e, 'object', String(e));
       const p = e as ExpectedPeak;
       // state before the step, kind by kind (torch's BatchNorm2d also keeps num_batches_tracked, an
       // 8-byte int64 memlens does not count as a buffer)
       assert.equal(p.breakdown.weights, c.steady.before.weights);
       assert.equal(p.breakdown.optimizer, c.steady.before.optimizer);
-      const trackedCounts = (c.layers.match(/BatchNorm/g) ?? []).length * 8;
+      const trackedCounts = (oracle.models[c.model]!.build.match(/BatchNorm/g) ?? []).length * 8;
       assert.equal(p.breakdown.buffers + trackedCounts, c.steady.before.buffers);
       const missing = OUTSIDE_GRAPH[p.phase ?? 'forward']!;
       // a peak in the backward carries the forward and backward replay's shortfall, none in the step

@@ -13,7 +13,7 @@ import { TORCH_CPU_OPS, type BackwardContext, type ForwardContext, type StepCont
 import { graphColumns } from '../../graphColumns';
 import { requiresGradient } from '../schedule';
 import { weightFormat } from '../footprint';
-import { replayOptimizerStep, replayZeroGrad, type OptimizerStep } from './pytorchOptimizer';
+import { KeptGradients, replayOptimizerStep, replayZeroGrad, type OptimizerStep } from './pytorchOptimizer';
 import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, sequenceFirstStrides, viewStrides } from './strides';
 
 interface LiveTensor {
@@ -342,29 +342,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   const weightGrads = new Map<number, Storage>();
   // the same per weight tensor (weightGradTensors), keyed `owner:index`
   const tensorGrads = new Map<string, Storage>();
-  // with .grad kept: the op whose backward gives an owner's gradient its last contribution (its
-  // first use in the forward); AccumulateGrad runs right after it
-  const lastContribution = new Map<number, number>();
-  const gradParts = new Map<number, Storage[]>();
-  if (state.gradientsKept) {
-    for (const op of graph.ops) {
-      if (op.params.trainable === 0 && op.sharesParamsWith === undefined) continue;
-      const owner = op.sharesParamsWith ?? op.id;
-      lastContribution.set(owner, Math.min(op.id, lastContribution.get(owner) ?? op.id));
-    }
-  }
-  const accumulateIntoGrad = (owner: number): void => {
-    const whole = weightGrads.get(owner);
-    if (whole) trace.release(whole);
-    weightGrads.delete(owner);
-    for (const [key, storage] of tensorGrads) {
-      if (!key.startsWith(`${owner}:`)) continue;
-      trace.release(storage);
-      tensorGrads.delete(key);
-    }
-    for (const storage of gradParts.get(owner) ?? []) trace.release(storage);
-    gradParts.delete(owner);
-  };
+  const keptGrads = state.gradientsKept ? new KeptGradients(graph, trace) : undefined;
   trace.site = { phase: 'backward', op: -1 };
   // the seed: d(loss)/d(loss) = 1 for a loss, a gradient of each output's size otherwise
   const trainedLosses = losses.filter((op) => requiresGrad[op.output] === 1);
@@ -407,8 +385,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
   }
   // a segment no gradient reached: its saved arguments go with the graph
   for (const segment of state.segments.values()) if (!segment.recomputed) state.segmentDone(segment);
-  // gradients whose last contributing op the backward did not reach: accumulated when the engine finishes
-  if (state.gradientsKept) for (const owner of [...weightGrads.keys(), ...gradParts.keys(), ...[...tensorGrads.keys()].map((k) => Number(k.split(':')[0]))]) accumulateIntoGrad(owner);
+  keptGrads?.finish();
 
   function backwardOp(node: OpNode): void {
     const incoming = grads.get(node.output);
@@ -418,6 +395,12 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
     const rule = TORCH_CPU_OPS[node.op]!;
     const out = tensors[node.output]!;
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
+    const owner = node.sharesParamsWith ?? node.id;
+    const weightGradient = (bytes: number): Storage => {
+      const storage = trace.alloc(bytes, 'weightGradient');
+      keptGrads?.made(owner, storage);
+      return storage;
+    };
     let incomingHeld = true;
     const releaseIncoming = (): void => {
       if (incomingHeld) trace.release(incoming);
@@ -433,24 +416,22 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
         if (needsGrad(k)) addGrad(node.inputs[k]!, incoming, false);
       },
       weightGrad: () => {
-        const owner = node.sharesParamsWith ?? node.id;
         if (node.params.trainable === 0 && node.sharesParamsWith === undefined) return;
         const bytes = graph.ops[owner]!.params.trainable * gradientBytes;
-        const storage = trace.alloc(bytes, 'weightGradient');
+        const storage = weightGradient(bytes);
         const earlier = weightGrads.get(owner);
         if (!earlier) {
           weightGrads.set(owner, storage);
           return;
         }
         // tied weights: the engine sums the two contributions into a new tensor, then drops both
-        const sum = trace.alloc(bytes, 'weightGradient');
+        const sum = weightGradient(bytes);
         trace.release(storage);
         trace.release(earlier);
         weightGrads.set(owner, sum);
       },
       weightGradTensors: (parts) => {
-        const owner = node.sharesParamsWith ?? node.id;
-        const made = parts.map((p) => trace.alloc(p.elements * gradientBytes, 'weightGradient'));
+        const made = parts.map((p) => weightGradient(p.elements * gradientBytes));
         return () => {
           for (let j = parts.length - 1; j >= 0; j--) {
           const key = `${owner}:${parts[j]!.index}`;
@@ -460,20 +441,14 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
             continue;
           }
           // the engine sums the step's gradient into the running total out of place, then drops both
-          const sum = trace.alloc(parts[j]!.elements * gradientBytes, 'weightGradient');
+          const sum = weightGradient(parts[j]!.elements * gradientBytes);
           trace.release(earlier);
           trace.release(made[j]!);
           tensorGrads.set(key, sum);
           }
         };
       },
-      weightGradPart: (bytes) => {
-        if (bytes <= 0) return { bytes };
-        const storage = trace.alloc(bytes, 'weightGradient');
-        const owner = node.sharesParamsWith ?? node.id;
-        if (state.gradientsKept) gradParts.set(owner, [...(gradParts.get(owner) ?? []), storage]);
-        return { bytes, storage };
-      },
+      weightGradPart: (bytes) => (bytes > 0 ? { bytes, storage: weightGradient(bytes) } : { bytes }),
       kept: state.kept[node.id]!,
       releaseGradOutput: releaseIncoming,
     };
@@ -494,8 +469,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): void {
       }
     }
     for (const storage of extras[node.id]!) trace.release(storage);
-    const owner = node.sharesParamsWith ?? node.id;
-    if (state.gradientsKept && lastContribution.get(owner) === node.id) accumulateIntoGrad(owner);
+    keptGrads?.afterBackward(node);
   }
 }
 

@@ -14,7 +14,7 @@
 //   the sqrt and the quotient (the parameter's size each, with the wrapped scalar between them);
 //   the sqrt goes at once, and the Python variable `denom` holds the quotient until the next
 //   parameter's has been made.
-import type { Graph, OpNode } from '../../ir';
+import type { Graph, OpId, OpNode } from '../../ir';
 import type { AllocationTrace, Storage } from './allocations';
 
 export interface OptimizerStep {
@@ -25,6 +25,8 @@ export interface OptimizerStep {
   /** each trainable parameter tensor's bytes, in the order the optimizer visits them (Adam and AdamW; SGD's step does not depend on them) */
   readonly params: readonly number[];
 }
+
+const RECURRENT = new Set(['lstm', 'gru', 'simple_rnn']);
 
 /** the handle and the block a profiler record_function holds while zero_grad() or step() runs */
 const RECORD_FUNCTION_BYTES = [4, 288] as const;
@@ -39,11 +41,16 @@ export function optimizerStep(graph: Graph, elementBytes: number): { step: Optim
   if (o.kind === 'none') return null;
   if (o.unprofiled && o.unprofiled.length > 0) return { reason: `PyTorch's CPU profile covers the optimizers' defaults (and SGD's momentum); ${o.unprofiled.join(', ')} not yet` };
   const gradientsKept = o.setToNone !== true;
+  // torch's engine accumulates a stacked or bidirectional layer's gradients as each layer and
+  // direction finishes; the recurrent replay makes them all in one node (measured: a 2-layer LSTM's
+  // peak 517,120 bytes over)
+  const stacked = graph.ops.find((op) => RECURRENT.has(op.op) && (Number(op.attrs['layers'] ?? 1) > 1 || op.attrs['bidirectional'] === true));
+  if (gradientsKept && stacked) return { reason: `with zero_grad(set_to_none=False), PyTorch's CPU profile covers one-layer, one-direction recurrent layers; ${stacked.op} has ${Number(stacked.attrs['layers'] ?? 1)} layers${stacked.attrs['bidirectional'] === true ? ', both directions' : ''} (set_to_none=True is profiled)` };
   if (o.kind === 'sgd') return { step: { kind: 'sgd', momentum: o.momentum, gradientsKept, params: [] } };
   const params: number[] = [];
   for (const op of graph.ops) {
     if (op.params.trainable === 0 || op.sharesParamsWith !== undefined) continue;
-    const split = parameterTensors(op);
+    const split = parameterTensors(op, graph.tensors[op.inputs[0]!]?.shape ?? []);
     if (split === null) return { reason: `${o.kind}'s step makes temporaries of each parameter tensor's size; memlens does not split ${op.op}'s parameters into tensors yet` };
     for (const n of split) params.push(n * elementBytes);
   }
@@ -88,6 +95,50 @@ export function replayOptimizerStep(trace: AllocationTrace, step: OptimizerStep)
   if (denom) trace.release(denom);
 }
 
+/**
+ * The backward's weight gradients when `.grad` exists before the step (zero_grad(set_to_none=False)):
+ * AccumulateGrad adds an owner's new gradient into it in place and frees it, right after the op
+ * whose backward gives the last contribution (its first use in the forward: the engine sums a tied
+ * weight's contributions first)
+ */
+export class KeptGradients {
+  private readonly lastContribution = new Map<OpId, OpId>();
+  private readonly pending = new Map<OpId, Storage[]>();
+
+  constructor(
+    graph: Graph,
+    private readonly trace: AllocationTrace,
+  ) {
+    for (const op of graph.ops) {
+      if (op.params.trainable === 0 && op.sharesParamsWith === undefined) continue;
+      const owner = op.sharesParamsWith ?? op.id;
+      this.lastContribution.set(owner, Math.min(op.id, this.lastContribution.get(owner) ?? op.id));
+    }
+  }
+
+  /** a gradient storage of the owner's weights (a partial sum freed earlier is released again harmlessly) */
+  made(owner: OpId, storage: Storage): void {
+    const list = this.pending.get(owner);
+    if (list) list.push(storage);
+    else this.pending.set(owner, [storage]);
+  }
+
+  afterBackward(node: OpNode): void {
+    const owner = node.sharesParamsWith ?? node.id;
+    if (this.lastContribution.get(owner) === node.id) this.accumulate(owner);
+  }
+
+  /** owners whose last contributing op the backward did not reach: accumulated when the engine finishes */
+  finish(): void {
+    for (const owner of [...this.pending.keys()]) this.accumulate(owner);
+  }
+
+  private accumulate(owner: OpId): void {
+    for (const storage of this.pending.get(owner) ?? []) this.trace.release(storage);
+    this.pending.delete(owner);
+  }
+}
+
 /** blocks made one after the other and freed last first */
 function transient(trace: AllocationTrace, sizes: readonly number[]): void {
   const made = sizes.map((b) => trace.alloc(b, 'temporary'));
@@ -98,10 +149,14 @@ function transient(trace: AllocationTrace, sizes: readonly number[]): void {
  * An op's trainable parameter tensors' elements in registration order (weight, then bias), or
  * null when memlens does not know how torch splits them
  */
-function parameterTensors(op: OpNode): number[] | null {
+function parameterTensors(op: OpNode, input: readonly number[]): number[] | null {
   const total = op.params.trainable;
   const a = op.attrs;
   switch (op.op) {
+    case 'lstm':
+    case 'gru':
+    case 'simple_rnn':
+      return recurrentTensors(op, input);
     case 'dense':
       return a['bias'] === true ? [total - Number(a['units']), Number(a['units'])] : [total];
     case 'conv1d':
@@ -125,4 +180,25 @@ function parameterTensors(op: OpNode): number[] | null {
     default:
       return null;
   }
+}
+
+/** nn.LSTM / GRU / RNN: per layer, per direction weight_ih, weight_hh, then bias_ih and bias_hh */
+function recurrentTensors(op: OpNode, input: readonly number[]): number[] | null {
+  const gates = { lstm: 4, gru: 3, simple_rnn: 1 }[op.op as 'lstm' | 'gru' | 'simple_rnn'];
+  const hidden = Number(op.attrs['hidden']);
+  const layers = Number(op.attrs['layers'] ?? 1);
+  const dirs = op.attrs['bidirectional'] === true ? 2 : 1;
+  const biasSets = Number(op.attrs['bias_sets'] ?? 2);
+  const features = input[input.length - 1];
+  // Keras' one bias set has no PyTorch tensor order
+  if (features === undefined || (biasSets !== 0 && biasSets !== 2)) return null;
+  const out: number[] = [];
+  for (let layer = 0; layer < layers; layer++) {
+    const inFeatures = layer === 0 ? features : hidden * dirs;
+    for (let d = 0; d < dirs; d++) {
+      out.push(gates * hidden * inFeatures, gates * hidden * hidden);
+      if (biasSets === 2) out.push(gates * hidden, gates * hidden);
+    }
+  }
+  return out.reduce((x, y) => x + y, 0) === op.params.trainable ? out : null;
 }
