@@ -116,6 +116,10 @@ export type OptimizerKind = 'none' | 'sgd' | 'adam' | 'adamw';
 export interface Optimizer {
   readonly kind: OptimizerKind;
   readonly momentum: number;
+  /** zero_grad(set_to_none=True): the previous step's gradients are freed, not zeroed (PyTorch 1.13's default is False) */
+  readonly setToNone?: boolean;
+  /** options the source gives that the framework profiles do not model (PyTorch: weight_decay on SGD/Adam, nesterov, amsgrad, foreach, ...) */
+  readonly unprofiled?: readonly string[];
 }
 
 export type DeviceKind = 'gpu' | 'cpu' | 'ipu';

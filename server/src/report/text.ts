@@ -106,7 +106,7 @@ function expectedRows(result: ExpectedPeakResult, framework: Framework, graph: G
   if ('reason' in result) return [[`${label} peak`, `not known: ${result.reason}`]];
   const e = result.expected;
   const line = expectedPeakLine(e, graph);
-  const where = e.phase && line !== null ? ` (${e.phase}, line ${line + 1})` : '';
+  const where = e.phase === 'step' ? ' (optimizer step)' : e.phase && line !== null ? ` (${e.phase}, line ${line + 1})` : '';
   const b = e.breakdown;
   const split = `weights+buffers ${formatBytes(b.weights + b.buffers)}, activations ${formatBytes(b.activations)}, saved ${formatBytes(b.saved)}, temporaries ${formatBytes(b.temporaries)}, gradients ${formatBytes(b.activationGradients + b.weightGradients)}, optimizer ${formatBytes(b.optimizer)}`;
   return [[`${label} peak`, `${formatBytes(e.bytes)}${where}: ${split}`]];

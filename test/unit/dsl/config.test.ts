@@ -16,6 +16,9 @@ test('parseConfigSetting: every key in .nnm syntax', () => {
   assert.deepEqual(parseConfigSetting('optimizer', 'adamw'), { value: { optimizer: { kind: 'adamw', momentum: 0 } } });
   assert.deepEqual(parseConfigSetting('optimizer', 'sgd(momentum: 0.9)'), { value: { optimizer: { kind: 'sgd', momentum: 0.9 } } });
   assert.deepEqual(parseConfigSetting('optimizer', 'sgd'), { value: { optimizer: { kind: 'sgd', momentum: 0 } } });
+  assert.deepEqual(parseConfigSetting('optimizer', 'adam(set_to_none: true)'), { value: { optimizer: { kind: 'adam', momentum: 0, setToNone: true } } });
+  assert.deepEqual(parseConfigSetting('optimizer', 'sgd(momentum: 0.9, set_to_none: true)'), { value: { optimizer: { kind: 'sgd', momentum: 0.9, setToNone: true } } });
+  assert.deepEqual(parseConfigSetting('optimizer', 'adamw(set_to_none: false)'), { value: { optimizer: { kind: 'adamw', momentum: 0 } } });
   assert.deepEqual(parseConfigSetting('layout', 'nhwc'), { value: { layout: 'nhwc' } });
   assert.deepEqual(parseConfigSetting('lowering', 'im2col'), { value: { lowering: 'im2col' } });
   for (const name of Object.keys(DEVICE_PRESETS)) assert.deepEqual(parseConfigSetting('device', name), { value: { device: DEVICE_PRESETS[name] } }, name);
@@ -30,7 +33,9 @@ test('parseConfigSetting: clear errors, never a wrong value', () => {
   assert.deepEqual(parseConfigSetting('batch', '2.5'), { error: 'batch: expected an integer, got 2.5' });
   assert.deepEqual(parseConfigSetting('mode', 'trian'), { error: "'trian' is not a valid mode; expected train | infer; did you mean 'train'?" });
   assert.deepEqual(parseConfigSetting('optimizer', 'sgd(momentum: 1)'), { error: 'momentum must be at least 0 and below 1, got 1' });
-  assert.deepEqual(parseConfigSetting('optimizer', 'adam(momentum: 0.9)'), { error: 'adam(...) takes no arguments' });
+  assert.deepEqual(parseConfigSetting('optimizer', 'adam(momentum: 0.9)'), { error: "adam(...) takes only 'set_to_none'" });
+  assert.deepEqual(parseConfigSetting('optimizer', 'sgd(nesterov: true)'), { error: "sgd(...) takes 'momentum' and 'set_to_none'" });
+  assert.deepEqual(parseConfigSetting('optimizer', 'adam(set_to_none: 1)'), { error: 'set_to_none: expected true or false, got the integer 1' });
   assert.deepEqual(parseConfigSetting('device', 'gpu'), { error: 'a custom gpu needs its memory: gpu(memory: 16GiB)' });
   assert.deepEqual(parseConfigSetting('device', 'gpu(memory: 0)'), { error: 'memory must be a positive size such as 16GiB or 512MB, got the integer 0' });
   assert.deepEqual(parseConfigSetting('device', 'gpu(memory: 99999999999TiB)'), { error: '99999999999TiB is too large to count exactly in bytes' });

@@ -27,7 +27,7 @@ export const CONFIG_VALUE_HELP: Readonly<Record<ConfigKey, string>> = {
   mode: 'train | infer',
   batch: `an integer from 1 to ${MAX_BATCH}`,
   precision: PRECISIONS.join(' | '),
-  optimizer: 'none | sgd | sgd(momentum: m) | adam | adamw',
+  optimizer: 'none | sgd | sgd(momentum: m) | adam | adamw (each may take set_to_none: true)',
   device: `a preset (${Object.keys(DEVICE_PRESETS).join(', ')}) or gpu|cpu|ipu(memory: SIZE)`,
   layout: 'nchw | nhwc',
   lowering: 'auto | im2col | direct',
@@ -130,19 +130,26 @@ function optimizerValue(expr: Expr): ValueResult {
     return { error: `unknown optimizer '${kind}'${didYouMean(kind, OPTIMIZERS)} (expected ${CONFIG_VALUE_HELP.optimizer})`, range: expr.callee.range };
   }
   let momentum = 0;
+  let setToNone = false;
   for (const arg of expr.args) {
     const name = arg.name?.name ?? (kind === 'sgd' ? 'momentum' : '');
-    if (kind !== 'sgd' || name !== 'momentum') {
-      return { error: `${kind}(...) takes ${kind === 'sgd' ? "only 'momentum'" : 'no arguments'}`, range: arg.range };
+    if (name !== 'set_to_none' && (kind !== 'sgd' || name !== 'momentum')) {
+      return { error: `${kind}(...) takes ${kind === 'sgd' ? "'momentum' and 'set_to_none'" : "only 'set_to_none'"}`, range: arg.range };
     }
     const v = constEval(arg.value);
     if ('error' in v) return { error: v.error, range: arg.value.range };
+    if (name === 'set_to_none') {
+      // PyTorch's zero_grad(set_to_none=...): the previous step's gradients freed, not zeroed
+      if (v.kind !== 'bool') return { error: `set_to_none: expected true or false, got ${describeValue(v)}`, range: arg.value.range };
+      setToNone = v.value;
+      continue;
+    }
     const m = asNumber(v);
     if (!m.ok) return { error: `momentum: ${m.message}`, range: arg.value.range };
     if (!(m.value >= 0 && m.value < 1)) return { error: `momentum must be at least 0 and below 1, got ${formatReal(m.value)}`, range: arg.value.range };
     momentum = m.value;
   }
-  return { value: { optimizer: { kind: kind as OptimizerKind, momentum } } };
+  return { value: { optimizer: { kind: kind as OptimizerKind, momentum, ...(setToNone ? { setToNone } : {}) } } };
 }
 
 function deviceValue(expr: Expr, valueText: string): ValueResult {

@@ -301,7 +301,7 @@ function modelConfig(trace: Trace, host: TorchHost, options: PythonOptions): Mod
   else if (trace.training.inference) own.mode = 'infer';
   const params = new Set<object>(collectModules(trace.root).flatMap((e) => [...(e.module.module?.params.values() ?? [])].filter((p) => p !== undefined)));
   const opt = host.optimizers.find((o) => [...o.params].some((p) => params.has(p)));
-  if (opt) own.optimizer = { kind: opt.kind, momentum: opt.momentum };
+  if (opt) own.optimizer = { kind: opt.kind, momentum: opt.momentum, ...(opt.setToNone ? { setToNone: true } : {}), ...(opt.unprofiled.length > 0 ? { unprofiled: opt.unprofiled } : {}) };
   // `model.double()`, `.half()`, `.bfloat16()`: weights, gradients and activations in that precision
   if (trace.conversion) own.precision = trace.conversion.precision;
   return mergeConfig(options.defaults, own, options.overrides);

@@ -33,6 +33,9 @@ export interface Optimizer {
   readonly kind: 'sgd' | 'adam' | 'adamw';
   readonly momentum: number;
   readonly params: ReadonlySet<object>;
+  /** zero_grad(set_to_none=True) was called; options the profiles do not model */
+  setToNone: boolean;
+  readonly unprofiled: readonly string[];
 }
 
 export class TorchHost implements Host {
@@ -414,9 +417,16 @@ export class TorchHost implements Host {
     const params = new Set<object>();
     for (const p of iterate(args.positional[0] ?? NONE) ?? []) if (p.kind === 'parameter') params.add(p);
     const momentum = intOf(args.keywords.get('momentum') ?? int(0)) ?? (args.keywords.get('momentum')?.kind === 'float' ? (args.keywords.get('momentum') as { value: number }).value : 0);
-    this.optimizers.push({ kind: name === 'SGD' ? 'sgd' : name === 'Adam' ? 'adam' : 'adamw', momentum, params });
+    // options that change what step() allocates (weight_decay on AdamW is in place); false, 0 or None change nothing
+    const modelled = new Set(['lr', 'betas', 'eps', ...(name === 'SGD' ? ['momentum'] : name === 'AdamW' ? ['weight_decay'] : [])]);
+    const unprofiled = [...args.keywords].filter(([k, v]) => !modelled.has(k) && v.kind !== 'none' && numberOf(v) !== 0).map(([k]) => k);
+    const opt: Optimizer = { kind: name === 'SGD' ? 'sgd' : name === 'Adam' ? 'adam' : 'adamw', momentum, params, setToNone: false, unprofiled: args.positional.length > 2 ? [...unprofiled, 'positional options after lr'] : unprofiled };
+    this.optimizers.push(opt);
     const inst = newInstance({ kind: 'class', name: `optim.${name}`, bases: [], attrs: new Map(), isModule: false }, undefined as never);
-    inst.attrs.set('zero_grad', builtin('zero_grad', () => NONE));
+    inst.attrs.set('zero_grad', builtin('zero_grad', (a) => {
+      opt.setToNone = numberOf(a.keywords.get('set_to_none') ?? a.positional[0] ?? FALSE) === 1;
+      return NONE;
+    }));
     inst.attrs.set('step', builtin('step', () => NONE));
     return inst;
   }

@@ -113,7 +113,7 @@ function expectedLine(memory: MemoryAnalysis, graph: Graph): string | undefined 
   if ('reason' in result) return `- ${label}: no expected peak (${result.reason})`;
   const e = result.expected;
   const line = expectedPeakLine(e, graph);
-  const where = e.phase && line !== null ? ` (${e.phase} of line ${line + 1})` : '';
+  const where = e.phase === 'step' ? ' (the optimizer step)' : e.phase && line !== null ? ` (${e.phase} of line ${line + 1})` : '';
   const parts = [
     ['weights and buffers', e.breakdown.weights + e.breakdown.buffers],
     ['activations', e.breakdown.activations],

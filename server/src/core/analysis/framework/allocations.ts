@@ -15,7 +15,8 @@ export interface Storage {
 
 /** where the running sum stands: the op being run and in which pass */
 export interface AllocationSite {
-  readonly phase: 'forward' | 'backward';
+  /** step: optimizer.step() after the backward */
+  readonly phase: 'forward' | 'backward' | 'step';
   /** -1 before the first op (the loss gradient's seed) */
   readonly op: number;
 }

@@ -3,11 +3,12 @@
 // that does not cover a model says why instead of guessing.
 import type { Framework, Graph } from '../../ir';
 import { opAt } from '../../graphObjects';
-import type { Footprint } from '../footprint';
+import { weightFormat, type Footprint } from '../footprint';
 import type { AllocationKind, AllocationPeak } from './allocations';
 import { simulatePytorchCpu } from './pytorchCpu';
 import { BF16_CPU_REASON, halfCpuError } from './pytorchHalf';
 import { FLOAT64_OPS } from './pytorchLayers';
+import { optimizerStep, stepStateBytes } from './pytorchOptimizer';
 import { simulateTfjsCpu } from './tfjsCpu';
 
 
@@ -30,7 +31,8 @@ export interface ExpectedPeak {
   /** everything the framework holds at its peak, weights and buffers included, at the configured batch */
   readonly bytes: number;
   readonly breakdown: ExpectedPeakBreakdown;
-  readonly phase: 'forward' | 'backward' | null;
+  /** step: optimizer.step() after the backward (op -1) */
+  readonly phase: 'forward' | 'backward' | 'step' | null;
   /** the op running at the peak (-1 before the first backward node: the loss gradient's seed) */
   readonly op: number | null;
 }
@@ -59,15 +61,17 @@ const KIND_FIELD: Readonly<Record<AllocationKind, keyof ExpectedPeakBreakdown>> 
  * A replayed peak plus what exists before the step (weights, buffers, optimizer state when it is a
  * training step's, and inputs a profile counts as live), with the breakdown by kind
  */
-function expectedFrom(framework: Framework, graph: Graph, footprint: Footprint, peak: AllocationPeak, extra: { optimizer: boolean; inputBytes: number }): ExpectedPeak {
+function expectedFrom(framework: Framework, graph: Graph, footprint: Footprint, peak: AllocationPeak, extra: { optimizer: boolean; inputBytes: number; stepState?: number; gradientsBefore?: boolean }): ExpectedPeak {
   const batch = graph.config.batch;
   const at = (b: { fixed: number; perSample: number }): number => b.fixed + b.perSample * batch;
-  const always = { weights: at(footprint.bytes.weights), buffers: at(footprint.bytes.buffers), optimizer: extra.optimizer ? at(footprint.bytes.optimizer) : 0 };
-  const breakdown = { ...always, activations: extra.inputBytes, saved: 0, temporaries: 0, activationGradients: 0, weightGradients: 0 } as Record<keyof ExpectedPeakBreakdown, number>;
+  const always = { weights: at(footprint.bytes.weights), buffers: at(footprint.bytes.buffers), optimizer: extra.optimizer ? at(footprint.bytes.optimizer) + (extra.stepState ?? 0) : 0 };
+  // the previous step's gradients, zeroed in place (PyTorch's zero_grad(set_to_none=False))
+  const gradients = extra.gradientsBefore === true ? at(footprint.bytes.gradients) : 0;
+  const breakdown = { ...always, activations: extra.inputBytes, saved: 0, temporaries: 0, activationGradients: 0, weightGradients: gradients } as Record<keyof ExpectedPeakBreakdown, number>;
   for (const [kind, field] of Object.entries(KIND_FIELD) as [AllocationKind, keyof ExpectedPeakBreakdown][]) breakdown[field] += peak.byKind[kind];
   return {
     framework,
-    bytes: always.weights + always.buffers + always.optimizer + extra.inputBytes + peak.bytes,
+    bytes: always.weights + always.buffers + always.optimizer + gradients + extra.inputBytes + peak.bytes,
     breakdown,
     phase: peak.site?.phase ?? null,
     op: peak.site?.op ?? null,
@@ -93,10 +97,15 @@ const pytorch: FrameworkProfile = {
     if (config.precision !== 'fp32' && config.precision !== 'fp64') return { reason: `PyTorch's CPU profile covers fp32 (and fp64 for a few ops); ${config.precision} is not profiled yet` };
     const notFloat64 = config.precision === 'fp64' ? [...new Set(graph.ops.map((op) => op.op).filter((op) => !FLOAT64_OPS.has(op)))] : [];
     if (notFloat64.length > 0) return { reason: `PyTorch's CPU profile covers fp64 for ${[...FLOAT64_OPS].filter((op) => op !== 'input' && op !== 'constant').join(', ')} only, not yet for ${notFloat64.join(', ')}` };
-    const result = simulatePytorchCpu(graph, config.batch, config.mode === 'train', config.device.vectorBits);
+    const training = config.mode === 'train';
+    // a training step with an optimizer is its whole step, in the steady state (pytorchOptimizer.ts)
+    const step = training ? optimizerStep(graph, weightFormat(config).gradient) : null;
+    if (step && 'reason' in step) return { reason: step.reason };
+    const result = simulatePytorchCpu(graph, config.batch, training, config.device.vectorBits, step?.step);
     if ('raises' in result) return { reason: `torch 1.13 raises on this step on a CPU (${result.raises.join('; ')}): there is no CPU peak to give` };
     if ('unsupported' in result) return { reason: `PyTorch's CPU profile does not know ${result.unsupported.join(', ')} yet` };
-    return { expected: expectedFrom('pytorch', graph, footprint, result.peak, { optimizer: config.mode === 'train', inputBytes: 0 }) };
+    const extra = step ? { stepState: stepStateBytes(step.step), gradientsBefore: step.step.gradientsKept } : {};
+    return { expected: expectedFrom('pytorch', graph, footprint, result.peak, { optimizer: training, inputBytes: 0, ...extra }) };
   },
 };
 

@@ -3,8 +3,10 @@
 // (a later reader, a view, autograd's saved reference, the user's variables holding the model's
 // outputs and loss); in training the backward in reverse order, each node allocating its inputs'
 // gradients and releasing its saved tensors and its output's gradient. The weights and buffers exist
-// before the step; the weight gradients are made during it (torch's `p.grad = None` first).
-import { DTYPE_BYTES, type Graph, type OpNode, type Tensor } from '../../ir';
+// before the step; the weight gradients are made during it (torch's `p.grad = None` first), or, with
+// an optimizer whose zero_grad keeps them, exist before it and take each new gradient in place;
+// then the optimizer's step (pytorchOptimizer.ts).
+import { DTYPE_BYTES, type AttrValue, type Graph, type OpNode, type Tensor } from '../../ir';
 import { lookupOp } from '../../ops/registry';
 import { AllocationTrace, type AllocationKind, type AllocationPeak, type Storage } from './allocations';
 import { isReductionLoss } from './pytorchReductions';
@@ -15,6 +17,7 @@ import { weightFormat } from '../footprint';
 import { tiedGradPieces, tieGaps } from './tiedWeights';
 import { checkpointCut, checkpointSegments, RNG_STATE_BYTES, type CheckpointSegment } from './pytorchCheckpoint';
 import { channelsLastStrides, contiguousStrides, isChannelsLast, isContiguous, passedGradStrides, permuted, sequenceFirstStrides, sliced, viewStrides } from './strides';
+import { KeptGradients, replayOptimizerStep, replayZeroGrad, type OptimizerStep } from './pytorchOptimizer';
 
 interface LiveTensor {
   storage?: Storage;
@@ -31,7 +34,8 @@ interface LiveTensor {
 /** `raises`: what torch itself raises on a CPU for the step's ops (no step to measure); `unsupported`: what the replay does not cover */
 export type EagerResult = { readonly peak: AllocationPeak } | { readonly raises: readonly string[] } | { readonly unsupported: readonly string[] };
 
-export function simulatePytorchCpu(graph: Graph, batch: number, training: boolean, vectorBits: number): EagerResult {
+/** `step`: the training step is a whole optimizer step (zero_grad, forward, backward, step), not a forward and backward alone */
+export function simulatePytorchCpu(graph: Graph, batch: number, training: boolean, vectorBits: number, step?: OptimizerStep): EagerResult {
   const gap = (op: OpNode): string | null => {
     const rule = TORCH_CPU_OPS[op.op];
     if (!rule) return op.op;
@@ -48,6 +52,7 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
   const missing = [...new Set(graph.ops.filter((op) => op.op !== 'input' && !readsWeights(op.op)).map(gap).filter((g): g is string => g !== null))];
   if (missing.length > 0) return { unsupported: missing };
   const trace = new AllocationTrace();
+  if (training && step) replayZeroGrad(trace);
   const tensors = graph.tensors.map((t) => liveTensor(t, batch));
   // which tensors carry a gradient: outputs of ops with trainable weights and everything downstream
   const segments = checkpointSegments(graph);
@@ -280,8 +285,12 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     if (segment.rngState) trace.release(segment.rngState);
   };
   if (training) {
-    const gaps = [...tieGaps(graph, requiresGrad), ...backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext, segments, recompute, segmentDone }, losses)];
+    const gaps = [...tieGaps(graph, requiresGrad), ...backward({ graph, tensors, requiresGrad, trace, extras, kept, aliased, clonedInput, savedInputs, release, stepContext, segments, recompute, segmentDone, gradientsKept: step?.gradientsKept === true }, losses)];
     if (gaps.length > 0) return { unsupported: gaps };
+  }
+  if (training && step) {
+    trace.site = { phase: 'step', op: -1 };
+    replayOptimizerStep(trace, step);
   }
   return { peak: trace.peak };
 }
@@ -305,6 +314,8 @@ interface ForwardState {
   readonly recompute: (segment: CheckpointSegment) => void;
   /** CheckpointFunction's backward returns: the recomputed outputs, the saved arguments and RNG state go */
   readonly segmentDone: (segment: CheckpointSegment) => void;
+  /** the weights' .grad exist before the step (zero_grad(set_to_none=False)): AccumulateGrad adds each new gradient into them and frees it */
+  readonly gradientsKept: boolean;
 }
 
 /** the backward; returns the ops whose weight gradients it could not follow (a tie into a gradient made tensor by tensor) */
@@ -323,6 +334,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   const untied = new Set<string>();
   // the same per weight tensor (weightGradTensors), keyed `owner:index`
   const tensorGrads = new Map<string, Storage>();
+  const keptGrads = state.gradientsKept ? new KeptGradients(graph, trace) : undefined;
   trace.site = { phase: 'backward', op: -1 };
   // the seed: d(loss)/d(loss) = 1 for a loss, a gradient of each output's size otherwise
   const trainedLosses = losses.filter((op) => requiresGrad[op.output] === 1);
@@ -384,6 +396,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
   }
   // a segment no gradient reached: its saved arguments go with the graph
   for (const segment of state.segments.values()) if (!segment.recomputed) state.segmentDone(segment);
+  keptGrads?.finish();
   for (const g of heldSeeds) trace.release(g);
   return [...untied].map((op) => `${op} training (a weight tied to another layer's, its gradient made tensor by tensor)`);
 
@@ -407,6 +420,12 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
     const needsGrad = (k: number): boolean => requiresGrad[node.inputs[k]!] === 1;
     const incomingStrides = gradStrides.get(node.output) ?? contiguousStrides(out.shape);
     const clone = rule.contiguousGradient === true && !inInputLayout(tensors[node.inputs[0]!]!, out.shape, incomingStrides) ? trace.alloc(out.bytes, 'temporary') : undefined;
+    const owner = node.sharesParamsWith ?? node.id;
+    const weightGradient = (bytes: number): Storage => {
+      const storage = trace.alloc(bytes, 'weightGradient');
+      keptGrads?.made(owner, storage);
+      return storage;
+    };
     let incomingHeld = true;
     const releasedEarly = new Set<number>();
     const releaseIncoming = (): void => {
@@ -438,13 +457,12 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
         if (fresh && tensors[t]!.bytes > tensors[node.output]!.bytes) expanded.set(held, (expanded.get(held) ?? true) && elements === 1);
       },
       weightGrad: () => {
-        const owner = node.sharesParamsWith ?? node.id;
         // a tensor tied to another op's is a gradient of its own, summed with the other op's
         const pieces = tied.get(owner) ?? [{ key: `op:${owner}`, elements: graph.ops[owner]!.params.trainable }];
         for (const { key, elements } of pieces) {
           if (elements === 0) continue;
           const bytes = elements * gradientBytes;
-          const storage = trace.alloc(bytes, 'weightGradient');
+          const storage = weightGradient(bytes);
           handOver.push(() => {
             const earlier = weightGrads.get(key);
             if (!earlier) {
@@ -452,7 +470,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
               return;
             }
             // shared weights: the engine sums the two contributions into a new tensor, then drops both
-            const sum = trace.alloc(bytes, 'weightGradient');
+            const sum = weightGradient(bytes);
             trace.release(storage);
             trace.release(earlier);
             weightGrads.set(key, sum);
@@ -460,9 +478,8 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
         }
       },
       weightGradTensors: (parts) => {
-        const owner = node.sharesParamsWith ?? node.id;
         if (tied.has(owner)) untied.add(node.op);
-        const made = parts.map((p) => trace.alloc(p.elements * gradientBytes, 'weightGradient'));
+        const made = parts.map((p) => weightGradient(p.elements * gradientBytes));
         // a composite rule (a cell: several autograd nodes) sums a product's weight gradients once
         // that inner node has run: what the rule made before reaches its tensors then too
         return () => {
@@ -475,7 +492,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
             continue;
           }
           // the engine sums the step's gradient into the running total out of place, then drops both
-          const sum = trace.alloc(parts[j]!.elements * gradientBytes, 'weightGradient');
+          const sum = weightGradient(parts[j]!.elements * gradientBytes);
           trace.release(earlier);
           trace.release(made[j]!);
           tensorGrads.set(key, sum);
@@ -484,7 +501,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
       },
       weightGradPart: (bytes) => {
         if (tied.has(node.sharesParamsWith ?? node.id)) untied.add(node.op);
-        return bytes > 0 ? { bytes, storage: trace.alloc(bytes, 'weightGradient') } : { bytes };
+        return bytes > 0 ? { bytes, storage: weightGradient(bytes) } : { bytes };
       },
       kept: state.kept[node.id]!,
       releaseGradOutput: releaseIncoming,
@@ -516,6 +533,7 @@ function backward(state: ForwardState, losses: readonly OpNode[]): string[] {
     }
     for (const storage of extras[node.id]!) trace.release(storage);
     handOverNow();
+    keptGrads?.afterBackward(node);
   }
 }
 
