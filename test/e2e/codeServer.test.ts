@@ -299,4 +299,19 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     await until('the status bar to follow the edit', async () => (normalize(await status.innerText()).includes(`memlens: ${newPeak} / 64 GiB`) ? true : undefined));
     await workbench!.screenshot('memory-view-mlp-batch-256');
   });
+
+  check('11. the memory view follows the editor to a Python and a TensorFlow.js file', 'memory-view-python-tfjs', async (page) => {
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    for (const [file, mode] of [['fixtures/torch_inplace_self_relu.py', 'Python'], ['fixtures/mlp_tfjs.ts', 'TypeScript']] as const) {
+      await openFile(page, file);
+      await ensureLanguageMode(page, mode, file);
+      const lens = activeEditor(page).locator('.codelens-decoration', { hasText: 'params' }).first();
+      await until(`the code lens of ${file}`, async () => (/peak [\d.]+ \w+ @ batch \d+/.test(normalize(await lens.innerText().catch(() => ''))) ? true : undefined), 60_000);
+      const lensPeak = /peak ([\d.]+ \w+) @ batch/.exec(normalize(await lens.innerText()))![1]!;
+      await runCommand(page, 'memlens: Show Memory View');
+      await until(`the memory view of ${file} to show the code lens' peak ${lensPeak}`, async () => ((await view.locator('#peak').innerText().catch(() => '')) === lensPeak ? true : undefined));
+      assert.equal(await view.locator('#timeline svg').count(), 1);
+      await workbench!.screenshot(`memory-view-${mode === 'Python' ? 'python' : 'tfjs'}`);
+    }
+  });
 });

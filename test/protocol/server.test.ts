@@ -181,6 +181,8 @@ describe('language server over stdio (resnet50.nnm)', () => {
     assert.deepEqual(lenses, [
       { range: range(20, 0, 20, 0), command: { title: '25.6M params · peak 2.76 GiB @ batch 32 (train, fp32) · fits 16 GiB up to batch 198', command: '' } },
       { range: range(20, 0, 20, 0), command: { title: 'weights 97.5 MiB · activations 4.5 GiB @ batch 32', command: '' } },
+      // the client's command opens the memory view on this model (its uri and the model's line)
+      { range: range(20, 0, 20, 0), command: { title: '$(graph) memory view', command: 'memlens.showMemoryView', arguments: [URI, 20] } },
     ]);
   });
 
@@ -246,8 +248,9 @@ describe('language server over stdio (resnet50.nnm)', () => {
     assert.deepEqual(problems(await client.diagnostics(uri, loaded, 'mlp.ts once the TypeScript parser is loaded', 15_000)), []);
     const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
     // 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10 = 235,146 parameters
-    assert.equal(lenses.length, 2);
+    assert.equal(lenses.length, 3);
     assert.match(lenses[0]!.command!.title, /^235K params · peak /);
+    assert.equal(lenses[2]!.command!.command, 'memlens.showMemoryView');
     await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
   });
 

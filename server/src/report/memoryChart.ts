@@ -53,7 +53,7 @@ export function timelineOption(data: MemoryViewData, colors: ChartColors = DEFAU
       nameGap: 28,
       boundaryGap: false,
       data: data.steps.map((s) => `${s.index} ${s.op ?? s.phase}${s.line !== null ? `, line ${s.line + 1}` : ''}`),
-      axisLabel: { color: colors.text, formatter: '{value}', showMaxLabel: true, interval: Math.max(0, Math.floor(data.steps.length / 6) - 1) },
+      axisLabel: { color: colors.text, formatter: '{value}', showMaxLabel: true, hideOverlap: true, interval: Math.max(0, Math.floor(data.steps.length / 6) - 1) },
     },
     yAxis: { type: 'value', name: axis.unit, max: axis.max, interval: axis.interval, axisLabel: { color: colors.text }, splitLine: { lineStyle: { color: colors.grid } } },
     series: VIEW_KINDS.map((kind, i) => ({
