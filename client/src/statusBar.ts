@@ -51,7 +51,7 @@ export class MemoryStatusBar implements vscode.Disposable {
       return;
     }
     try {
-      const result = await client.sendRequest<MemoryViewResult>(MEMORY_VIEW_REQUEST, { uri: editor.document.uri.toString(), line: editor.selection.active.line });
+      const result = await client.sendRequest<MemoryViewResult>(MEMORY_VIEW_REQUEST, { uri: editor.document.uri.toString(), line: editor.selection.active.line, summary: true });
       const status = statusText(result);
       if (!status) {
         this.item.hide();

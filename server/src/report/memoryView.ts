@@ -80,15 +80,19 @@ function shapeOf(graph: Graph, tensor: number | undefined): string | null {
   return t ? `[N, ${t.shape.join(', ')}]`.replace(', ]', ']') : null;
 }
 
-export function memoryViewData({ graph, memory }: ModelAnalysis): MemoryViewData | undefined {
+/**
+ * `detail: false` leaves out the steps and buffers (the status bar's figures only): the timeline and
+ * the buffers are built on first read, which a status bar refreshed as the cursor moves need not pay
+ */
+export function memoryViewData({ graph, memory }: ModelAnalysis, detail = true): MemoryViewData | undefined {
   if (!memory) return undefined;
   const batch = graph.config.batch;
-  const steps: ViewStep[] = memory.timeline.map((row) => {
+  const steps: ViewStep[] = !detail ? [] : memory.timeline.map((row) => {
     const bytes = Object.fromEntries(VIEW_KINDS.map((k) => [k, 0])) as Record<ViewKind, number>;
     for (const [category, n] of Object.entries(row.bytes) as [Category, number][]) bytes[KIND_OF[category]] += n;
     return { index: row.step, phase: row.phase, op: row.op ?? null, line: row.line, bytes, total: row.total };
   });
-  const buffers: ViewBuffer[] = memory.buffers.map((b) => {
+  const buffers: ViewBuffer[] = !detail ? [] : memory.buffers.map((b) => {
     const tensor = b.tensor === undefined ? undefined : graph.tensors[b.tensor];
     const name = tensor?.name ?? graph.ops[b.op]?.op ?? `buffer ${b.id}`;
     const gradient = b.category === 'activationGradients' || b.category === 'weightGradients';

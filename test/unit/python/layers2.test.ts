@@ -14,6 +14,7 @@ import { analyzeText, FIXTURES, ready } from './helpers';
 
 const ORACLE = JSON.parse(readFileSync(join(FIXTURES, 'torch_ops.json'), 'utf8')) as {
   layers: Record<string, { layer: string; inputs?: number[][]; state: Record<string, number[]>; trainable: number; output?: number[][] }>;
+  cases: Record<string, { module?: string; build?: string; input: number[] }>;
 };
 
 const HEADER = 'import torch\nimport torch.nn as nn\n';
@@ -92,28 +93,9 @@ describe('torch errors of the new layers are NNM403 on the call', () => {
 });
 
 describe('recurrent cells in a Python loop', () => {
-  const loop = `${HEADER}class Seq(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lstm1 = nn.LSTMCell(1, 51)
-        self.lstm2 = nn.LSTMCell(51, 51)
-        self.linear = nn.Linear(51, 1)
-
-    def forward(self, input):
-        outputs = []
-        h_t = torch.zeros(input.size(0), 51)
-        c_t = torch.zeros(input.size(0), 51)
-        h_t2 = torch.zeros(input.size(0), 51)
-        c_t2 = torch.zeros(input.size(0), 51)
-        for input_t in input.split(1, dim=1):
-            h_t, c_t = self.lstm1(input_t, (h_t, c_t))
-            h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
-            outputs += [self.linear(h_t2)]
-        return torch.cat(outputs, dim=1)
-model = Seq()
-x = torch.randn(3, 20)
-out = model(x)
-`;
+  // the oracle's own time_sequence model (torch_op_oracle.py's CELL_LOOP), as torch ran it
+  const cell = ORACLE.cases['lstm_cell_loop']!;
+  const loop = `${HEADER}${cell.module}\nmodel = ${cell.build}\nx = torch.randn(${cell.input.join(', ')})\nout = model(x)\n`;
 
   it('each step is one lstm_cell op; the weights ride on the first call (32,284, as torch counts); batch-sized states made in forward', () => {
     const a = analyzeDocument(loop, 'python', { documentKey: '/virtual/seq.py' });

@@ -79,6 +79,10 @@ describe('memlens/memoryView', () => {
     assert.deepEqual([first.models.map((m) => m.model), first.active, first.configuredBatch], [['m', 'wide'], 0, 2]);
     assert.deepEqual(first.status, { planned: `${first.models[0]!.planned} B`, budget: '64 GiB', expected: null });
     assert.equal(memoryView(analysis, { uri: 'file:///m.nnm', line: 15 }, at).active, 1);
+    // the status bar's request: the same figures, no steps or buffers
+    const summary = memoryView(analysis, { uri: 'file:///m.nnm', line: 9, summary: true }, at);
+    assert.deepEqual(summary.status, first.status);
+    assert.deepEqual([summary.models[0]!.steps.length, summary.models[0]!.buffers.length, summary.models[0]!.planned], [0, 0, first.models[0]!.planned]);
     // batch 4: every activation twice the bytes of batch 2, the weights the same
     const doubled = memoryView(analysis, { uri: 'file:///m.nnm', batch: 4 }, at);
     assert.deepEqual(doubled.models[0]!.steps.map((s) => s.bytes.activations), [64, 112, 96]);

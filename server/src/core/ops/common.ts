@@ -39,6 +39,22 @@ export function channelAxis(layout: Layout, rank: number): number {
   return layout === 'nchw' ? 0 : rank - 1;
 }
 
+/** a [C, H, W] image (channels last: [H, W, C]), as pixel_shuffle and pixel_unshuffle take one, and a shape built back in its layout */
+export interface Image {
+  readonly channels: number;
+  readonly h: number;
+  readonly w: number;
+  shape(channels: number, h: number, w: number): number[];
+}
+
+export function imageOf(ctx: OpContext, opName: string): Image {
+  const shape = expectMinRank(ctx, 0, 3, opName);
+  if (shape.length !== 3) throw new ShapeError(`${opName} needs a [C, H, W] image, got rank ${shape.length}`);
+  const c = channelAxis(ctx.layout, 3);
+  const [h, w] = c === 0 ? [shape[1]!, shape[2]!] : [shape[0]!, shape[1]!];
+  return { channels: shape[c]!, h, w, shape: (channels, hh, ww) => (c === 0 ? [channels, hh, ww] : [hh, ww, channels]) };
+}
+
 /** split a per-sample shape into channels and spatial dims according to the layout */
 export function splitChannels(shape: readonly number[], layout: Layout): { channels: number; spatial: number[] } {
   const axis = channelAxis(layout, shape.length);

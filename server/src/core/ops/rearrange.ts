@@ -3,7 +3,7 @@
 // Both write a new tensor (not a view) in the input's layout; no parameters.
 import type { OpSpec } from './types';
 import { ShapeError } from './types';
-import { channelAxis, checkedOps, expectMinRank, intAtLeast, NO_PARAMS, SAVES_NOTHING, tensorArg } from './common';
+import { channelAxis, checkedOps, expectMinRank, imageOf, intAtLeast, NO_PARAMS, SAVES_NOTHING, tensorArg } from './common';
 
 const pixelUnshuffle: OpSpec = {
   name: 'pixel_unshuffle',
@@ -12,14 +12,11 @@ const pixelUnshuffle: OpSpec = {
   formula: '[C, H r, W r] -> [C r^2, H, W] (channels last: [H r, W r, C] -> [H, W, C r^2]); params = 0',
   args: [tensorArg('x'), { name: 'factor', kind: 'int', positional: true, required: true, min: 1, doc: 'the downscale factor r' }],
   inferShape(ctx) {
-    const shape = expectMinRank(ctx, 0, 3, 'pixel_unshuffle');
-    if (shape.length !== 3) throw new ShapeError(`pixel_unshuffle needs a [C, H, W] image, got rank ${shape.length}`);
+    const image = imageOf(ctx, 'pixel_unshuffle');
     const r = intAtLeast(ctx, 'factor', 1);
-    const c = channelAxis(ctx.layout, 3);
-    const [h, w] = c === 0 ? [shape[1]!, shape[2]!] : [shape[0]!, shape[1]!];
+    const { h, w } = image;
     if (h % r !== 0 || w % r !== 0) throw new ShapeError(`pixel_unshuffle: the image's ${h} x ${w} does not divide by the factor ${r}`, 'factor');
-    const channels = shape[c]! * r * r;
-    return c === 0 ? [channels, h / r, w / r] : [h / r, w / r, channels];
+    return image.shape(image.channels * r * r, h / r, w / r);
   },
   params: () => NO_PARAMS,
   savedForBackward: SAVES_NOTHING,

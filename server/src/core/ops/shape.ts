@@ -7,6 +7,7 @@ import {
   channelAxis,
   checkedOps,
   expectMinRank,
+  imageOf,
   expectRank,
   expectSpatialRank,
   INPLACE_ARG,
@@ -379,15 +380,12 @@ const pixelShuffle: OpSpec = {
   formula: '[C r^2, H, W] -> [C, H r, W r] (channels last: [H, W, C r^2] -> [H r, W r, C]); params = 0',
   args: [tensorArg('x'), { name: 'factor', kind: 'int', positional: true, required: true, min: 1, doc: 'the upscale factor r' }],
   inferShape(ctx) {
-    const shape = expectMinRank(ctx, 0, 3, 'pixel_shuffle');
-    if (shape.length !== 3) throw new ShapeError(`pixel_shuffle needs a [C, H, W] image, got rank ${shape.length}`);
+    const image = imageOf(ctx, 'pixel_shuffle');
     const r = numberArg(ctx, 'factor', 1);
     if (!Number.isInteger(r) || r < 1) throw new ShapeError(`pixel_shuffle factor must be a positive integer, got ${r}`, 'factor');
-    const c = channelAxis(ctx.layout, 3);
-    const channels = shape[c]!;
+    const { channels, h, w } = image;
     if (channels % (r * r) !== 0) throw new ShapeError(`pixel_shuffle: ${channels} channels do not divide by the factor squared (${r * r})`, 'factor');
-    const [h, w] = c === 0 ? [shape[1]!, shape[2]!] : [shape[0]!, shape[1]!];
-    return c === 0 ? [channels / (r * r), h * r, w * r] : [h * r, w * r, channels / (r * r)];
+    return image.shape(channels / (r * r), h * r, w * r);
   },
   params: () => NO_PARAMS,
   savedForBackward: SAVES_NOTHING,

@@ -374,7 +374,7 @@ export function upsampleSize(x: TensorValue, size: PyValue, factor: PyValue): { 
 }
 
 /** torch's interpolation modes as the registry's upsample knows them: nearest, or interpolating (no effect on memory) */
-export function upsampleMode(mode: PyValue | undefined): 'nearest' | 'bilinear' {
+function upsampleMode(mode: PyValue | undefined): 'nearest' | 'bilinear' {
   return mode?.kind === 'str' && mode.value !== 'nearest' ? 'bilinear' : 'nearest';
 }
 

@@ -164,6 +164,9 @@ function expLogPow(ctx: TensorContext, name: string, x: TensorValue, exponent: P
 /** a method of a traced tensor; undefined when memlens does not know it */
 export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, args: CallArgs): PyValue | undefined {
   const site = ctx.site;
+  // sum, mean, max, min, amax, amin, argmax, argmin, norm (reductions.ts)
+  const reduced = reductionCall(ctx, x, name, args, 0);
+  if (reduced) return reduced;
   switch (name) {
     case 'size':
       return args.positional.length > 0 ? size(x, intArg(args, 0, 'dim', 0, site), site) : shapeTuple(x);
@@ -263,16 +266,6 @@ export function tensorMethod(ctx: TensorContext, x: TensorValue, name: string, a
     }
     case 'type_as':
       return x;
-    case 'mean':
-    case 'sum':
-    case 'max':
-    case 'min':
-    case 'amax':
-    case 'amin':
-    case 'argmax':
-    case 'argmin':
-    case 'norm':
-      return reductionCall(ctx, x, name, args, 0);
     case 'bernoulli_':
     case 'fill_':
     case 'zero_':
@@ -511,6 +504,8 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
   }
   if (!x || x.kind !== 'tensor') return undefined;
   if (isActivationFunction(name)) return activation(ctx, name, x, args, 1);
+  const reduced = reductionCall(ctx, x, name, args, 1);
+  if (reduced) return reduced;
   switch (name) {
     case 'exp':
     case 'log':
@@ -569,16 +564,6 @@ export function tensorFunction(ctx: TensorContext, name: string, args: CallArgs)
       const y = args.positional[1];
       return y ? binaryTensor(ctx, name === 'add' ? '+' : '*', x, y, false) : undefined;
     }
-    case 'mean':
-    case 'sum':
-    case 'max':
-    case 'min':
-    case 'amax':
-    case 'amin':
-    case 'argmax':
-    case 'argmin':
-    case 'norm':
-      return reductionCall(ctx, x, name, args, 1);
     case 'layer_norm': {
       // the weight and bias are the module's own tensors, counted with it
       const shape = arg(args, 1, 'normalized_shape');

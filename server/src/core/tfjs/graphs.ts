@@ -8,7 +8,7 @@ import type { SourceRef } from '../frontend';
 import type { ArgValue } from '../ops/types';
 import { TFJS_CODES } from './codes';
 import { declaredInputShape, inputDType, planLayer, type LayerProblem } from './layers';
-import type { LayerObject, ModelObject, SymbolicTensor, Unknown, Value } from './values';
+import { upstreamTensors, type LayerObject, type ModelObject, type SymbolicTensor, type Unknown, type Value } from './values';
 
 export function rangeOfNode(node: Node): SourceRange {
   return {
@@ -223,7 +223,7 @@ class ModelBuilder {
       return id;
     };
     // visit producers in creation order so deep chains do not recurse deeply
-    for (const t of collect(outputs)) visit(t);
+    for (const t of upstreamTensors(outputs)) visit(t);
     for (const t of declaredInputs) if (!built.has(t.serial)) visit(t);
     return this.build(outputs.map(visit));
   }
@@ -239,18 +239,6 @@ class ModelBuilder {
   }
 }
 
-/** every tensor the outputs depend on, in creation order */
-function collect(outputs: readonly SymbolicTensor[]): SymbolicTensor[] {
-  const seen = new Map<number, SymbolicTensor>();
-  const stack = [...outputs];
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (seen.has(t.serial)) continue;
-    seen.set(t.serial, t);
-    if (t.producer.kind === 'apply') stack.push(...t.producer.inputs);
-  }
-  return [...seen.values()].sort((a, b) => a.serial - b.serial);
-}
 
 function intList(v: Value): number[] | undefined {
   if (v.kind !== 'array') return undefined;

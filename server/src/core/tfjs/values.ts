@@ -33,6 +33,19 @@ export interface SymbolicTensor {
   readonly producer: InputProducer | ApplyProducer;
 }
 
+/** every tensor the outputs depend on, in creation order (a tensor's inputs were made before it) */
+export function upstreamTensors(outputs: readonly SymbolicTensor[]): SymbolicTensor[] {
+  const seen = new Map<number, SymbolicTensor>();
+  const stack = [...outputs];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t.serial)) continue;
+    seen.set(t.serial, t);
+    if (t.producer.kind === 'apply') stack.push(...t.producer.inputs);
+  }
+  return [...seen.values()].sort((a, b) => a.serial - b.serial);
+}
+
 export interface InputProducer {
   readonly kind: 'input';
   readonly site: Node;

@@ -12,6 +12,8 @@ export interface MemoryViewParams {
   readonly line?: number;
   /** draw at this batch instead of the configured one (the view's slider) */
   readonly batch?: number;
+  /** the figures only, without each model's steps and buffers (the status bar) */
+  readonly summary?: boolean;
 }
 
 export interface MemoryViewResult {
@@ -34,7 +36,7 @@ export function memoryView(analysis: DocumentAnalysis, params: MemoryViewParams,
   const configured = analysis.models[0]?.graph.config.batch ?? null;
   const wanted = params.batch !== undefined && Number.isSafeInteger(params.batch) && params.batch >= 1 && params.batch <= MAX_VIEW_BATCH ? params.batch : undefined;
   const drawn = wanted !== undefined && analysis.models.some((m) => m.graph.config.batch !== wanted) ? atBatch(wanted) : analysis;
-  const models = drawn.models.flatMap((m) => memoryViewData(m) ?? []);
+  const models = drawn.models.flatMap((m) => memoryViewData(m, params.summary !== true) ?? []);
   let active = models.length > 0 ? 0 : -1;
   if (params.line !== undefined) models.forEach((m, i) => m.line <= params.line! && (active = i));
   const m = models[active];
