@@ -8,7 +8,9 @@ import {
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   ExitNotification,
+  HoverRequest,
   InitializedNotification,
+  InlayHintRequest,
   InitializeRequest,
   PublishDiagnosticsNotification,
   RegistrationRequest,
@@ -21,6 +23,7 @@ import {
   WorkDoneProgressCreateRequest,
   type PublishDiagnosticsParams,
   type ProtocolConnection,
+  type Position,
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +34,16 @@ export interface RoundTripResult {
   readonly isolated: Summary;
   /** the last keystroke of a typing burst to its diagnostics: includes the debounce delay */
   readonly burst: Summary;
+  /** the first edits after the open, each after a pause, in order: the warm-up cost a new user meets */
+  readonly firstEdits: readonly number[];
+  /** a hover sent right after an edit (no pause): didChange sent -> hover answered */
+  readonly hoverAfterEdit: Summary;
+  /** inlay hints for the first lines, requested right after an edit */
+  readonly inlayAfterEdit: Summary;
+  /** a hover when the document is idle (its analysis cached) */
+  readonly hoverIdle: Summary;
+  /** didOpen -> the first publishDiagnostics */
+  readonly openToDiagnostics: number;
   readonly diagnosticsOnOpen: number;
   readonly syncKind: string;
 }
@@ -45,6 +58,13 @@ interface Options {
   readonly bursts: number;
   readonly keystrokesPerBurst: number;
   readonly keystrokeGapMs: number;
+  /** the first edits timed on their own (they are also part of `isolated`) */
+  readonly firstEdits?: number;
+  /** where the hovers point (a tensor or op); the edits are on line 0 */
+  readonly hoverAt?: Position;
+  /** edits each followed at once by a hover, and by an inlay-hint request */
+  readonly requestsAfterEdit?: number;
+  readonly languageId?: string;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -107,11 +127,13 @@ export async function lspRoundTrip(options: Options): Promise<RoundTripResult> {
     const waiter = new DiagnosticsWaiter(connection, uri);
 
     let version = 1;
-    const opened = waiter.next(version);
+    const opened = waiter.next(version, 60_000);
+    const openedAt = performance.now();
     await connection.sendNotification(DidOpenTextDocumentNotification.type, {
-      textDocument: { uri, languageId: 'nnm', version, text: options.text },
+      textDocument: { uri, languageId: options.languageId ?? 'nnm', version, text: options.text },
     });
     const diagnosticsOnOpen = (await opened).diagnostics.length;
+    const openToDiagnostics = performance.now() - openedAt;
 
     // each edit types or deletes one space at the end of the first line (inside the header comment)
     const firstLineEnd = options.text.indexOf('\n');
@@ -141,6 +163,34 @@ export async function lspRoundTrip(options: Options): Promise<RoundTripResult> {
       isolated.push(performance.now() - t0);
     }
 
+    const hoverAt = options.hoverAt ?? { line: 1, character: 0 };
+    const hoverIdle: number[] = [];
+    const hoverAfterEdit: number[] = [];
+    const inlayAfterEdit: number[] = [];
+    const textDocument = { uri };
+    for (let i = 0; i < (options.requestsAfterEdit ?? 0); i++) {
+      await sleep(options.pauseMs);
+      let t0 = performance.now();
+      await connection.sendRequest(HoverRequest.type, { textDocument, position: hoverAt });
+      hoverIdle.push(performance.now() - t0);
+      await sleep(options.pauseMs);
+      version++;
+      let answered = waiter.next(version);
+      t0 = performance.now();
+      await change(version);
+      await connection.sendRequest(HoverRequest.type, { textDocument, position: hoverAt });
+      hoverAfterEdit.push(performance.now() - t0);
+      await answered;
+      await sleep(options.pauseMs);
+      version++;
+      answered = waiter.next(version);
+      t0 = performance.now();
+      await change(version);
+      await connection.sendRequest(InlayHintRequest.type, { textDocument, range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } } });
+      inlayAfterEdit.push(performance.now() - t0);
+      await answered;
+    }
+
     const burst: number[] = [];
     for (let b = 0; b < options.bursts; b++) {
       await sleep(options.pauseMs);
@@ -162,6 +212,11 @@ export async function lspRoundTrip(options: Options): Promise<RoundTripResult> {
     return {
       isolated: summarize(isolated),
       burst: summarize(burst),
+      firstEdits: isolated.slice(0, options.firstEdits ?? 3),
+      hoverAfterEdit: summarize(hoverAfterEdit),
+      inlayAfterEdit: summarize(inlayAfterEdit),
+      hoverIdle: summarize(hoverIdle),
+      openToDiagnostics,
       diagnosticsOnOpen,
       syncKind: kind === TextDocumentSyncKind.Incremental ? 'incremental' : 'full',
     };

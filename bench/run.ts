@@ -18,7 +18,8 @@ import { SERVER_NODE_FLAGS } from '../client/src/serverFlags';
 import { lspRoundTrip } from './lsp';
 import { benchPlanner } from './planner';
 import type { ScaleResult } from './scaleWorker';
-import { measure, ms, printTable, summarize } from './stats';
+import { generateModel } from './generate';
+import { measure, ms, printTable, summarize, type Summary } from './stats';
 
 const ROOT = join(__dirname, '..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -188,7 +189,7 @@ function newestSource(dir: string): number {
 }
 
 async function benchLsp(): Promise<void> {
-  console.log('\nLSP round trip on resnet50.nnm: didChange -> publishDiagnostics (dist/server.js over stdio), ms');
+  console.log('\nLSP requests against dist/server.js over stdio, ms');
   if (!existsSync(join(ROOT, 'server', 'src', 'lsp', 'server.ts'))) {
     console.log('skipped: server/src/lsp/server.ts does not exist yet');
     return;
@@ -203,25 +204,50 @@ async function benchLsp(): Promise<void> {
       return;
     }
   }
-  const filePath = join(EXAMPLES, 'resnet50.nnm');
-  const result = await lspRoundTrip({
-    serverPath,
-    filePath,
-    text: readFileSync(filePath, 'utf8'),
-    isolatedEdits: 40,
-    pauseMs: 250,
-    bursts: 5,
-    keystrokesPerBurst: 8,
-    keystrokeGapMs: 30,
-  });
-  printTable(
-    ['edit', 'runs', 'median', 'p95'],
-    [
-      ['one keystroke after a pause', String(result.isolated.runs), ms(result.isolated.median), ms(result.isolated.p95)],
-      ['last keystroke of a burst (30 ms apart)', String(result.burst.runs), ms(result.burst.median), ms(result.burst.p95)],
-    ],
-  );
-  console.log(`(sync: ${result.syncKind}; diagnostics on open: ${result.diagnosticsOnOpen}; a burst waits for the server's debounce delay)`);
+  const resnet = join(EXAMPLES, 'resnet50.nnm');
+  const cases: readonly LspCase[] = [
+    { name: 'resnet50.nnm', filePath: resnet, text: readFileSync(resnet, 'utf8'), hoverAt: { line: 22, character: 2 }, isolatedEdits: 40, bursts: 5 },
+    // a generated 10,000-op residual chain (bench/generate.ts); the hover is on its first dense
+    { name: '10,000-op .nnm', filePath: join(ROOT, 'bench', 'generated-10000.nnm'), text: generateModel(10_000), hoverAt: { line: 3, character: 2 }, isolatedEdits: 20, bursts: 3 },
+  ];
+  for (const c of cases) {
+    const result = await lspRoundTrip({
+      serverPath,
+      filePath: c.filePath,
+      text: c.text,
+      isolatedEdits: c.isolatedEdits,
+      pauseMs: 250,
+      bursts: c.bursts,
+      keystrokesPerBurst: 8,
+      keystrokeGapMs: 30,
+      firstEdits: 3,
+      hoverAt: c.hoverAt,
+      requestsAfterEdit: 15,
+    });
+    console.log(`\n${c.name} (sync: ${result.syncKind}; open -> diagnostics ${ms(result.openToDiagnostics)} ms; ${result.diagnosticsOnOpen} diagnostics on open)`);
+    const row = (what: string, s: Summary) => [what, String(s.runs), ms(s.median), ms(s.p95)];
+    printTable(
+      ['request', 'runs', 'median', 'p95'],
+      [
+        row('edit -> diagnostics, one keystroke after a pause', result.isolated),
+        ['  the first edits after the open, in order', String(result.firstEdits.length), result.firstEdits.map(ms).join(', '), ''],
+        row('edit -> diagnostics, last keystroke of a burst (30 ms apart)', result.burst),
+        row('hover, idle', result.hoverIdle),
+        row('hover sent right after an edit', result.hoverAfterEdit),
+        row('inlay hints (100 lines) right after an edit', result.inlayAfterEdit),
+      ],
+    );
+  }
+  console.log("(a burst waits for the server's debounce delay; 'right after an edit' is timed from the didChange)");
+}
+
+interface LspCase {
+  readonly name: string;
+  readonly filePath: string;
+  readonly text: string;
+  readonly hoverAt: { line: number; character: number };
+  readonly isolatedEdits: number;
+  readonly bursts: number;
 }
 
 /**

@@ -48,7 +48,8 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function startServer(settings: Record<string, unknown> = {}): Client {
+/** `settingsHeld`: workspace/configuration is answered only once it resolves (requests queue meanwhile) */
+export function startServer(settings: Record<string, unknown> = {}, settingsHeld?: Promise<void>): Client {
   const child = spawn(process.execPath, [SERVER, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -102,9 +103,10 @@ export function startServer(settings: Record<string, unknown> = {}): Client {
   connection.onNotification('window/logMessage', (m: { type: number; message: string }) => {
     if (m.type === 1) client.loggedErrors.push(m.message);
   });
-  connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
-    p.items.map((item) => (item.section === 'memlens' ? client.settings : null)),
-  );
+  connection.onRequest('workspace/configuration', async (p: { items: { section?: string }[] }) => {
+    await settingsHeld;
+    return p.items.map((item) => (item.section === 'memlens' ? client.settings : null));
+  });
   connection.onRequest('client/registerCapability', () => null);
   connection.onRequest('workspace/inlayHint/refresh', () => null);
   connection.onRequest('workspace/codeLens/refresh', () => null);

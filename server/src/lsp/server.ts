@@ -5,6 +5,9 @@ import {
   CodeLensRefreshRequest,
   CodeLensRequest,
   CompletionRequest,
+  LSPErrorCodes,
+  ResponseError,
+  type CancellationToken,
   createConnection,
   DefinitionRequest,
   DidChangeConfigurationNotification,
@@ -27,8 +30,11 @@ import type { DocumentAnalysis } from '../core/document';
 import type { Frontend } from '../core/frontend';
 import { frontendFor, FRONTENDS, sourceLanguage } from '../core/frontends';
 import { Debouncer } from './debounce';
+import { RequestGate } from './requestGate';
+import { warmUp } from './warmup';
 import { errorText, safe } from './safe';
-import { AnalysisCache } from './documents';
+import { AnalysisCache, type Answerable } from './documents';
+import { anchoredHover, anchoredInlayHints, anchoredLenses, anchoredLocations, anchoredSymbols } from './anchored';
 import { codeActions, FIX_ALL_KIND, PreviewWarmer, type CodeActionInput } from './features/codeActions';
 import { codeLenses } from './features/codeLens';
 import { completion } from './features/completion';
@@ -47,6 +53,8 @@ const documents = new TextDocuments(TextDocument);
 let settings: MemlensSettings = DEFAULT_SETTINGS;
 const analyzeOptions = () => ({ defaults: settings.defaults, rules: settings.rules, ...(settings.torchVersion ? { torchVersion: settings.torchVersion } : {}) });
 const cache = new AnalysisCache(analyzeOptions);
+/** an edit's analysis waits for the requests that came with it, which answer from the latest analysis */
+const requestGate = new RequestGate();
 const debouncer = new Debouncer((uri) => void publishDiagnostics(uri), () => settings.diagnostics.delayMs);
 /** uris whose last published diagnostics were not empty (a TS file without models stays silent) */
 const nonEmpty = new Set<string>();
@@ -75,36 +83,52 @@ function analyzed(id: TextDocumentIdentifier): Analyzed | undefined {
   return doc && analysis ? { doc, analysis } : undefined;
 }
 
-/** LSP request -> handler; each answers from the document's cached analysis */
+interface Latest extends Answerable {
+  readonly doc: TextDocument;
+}
+
+/**
+ * The newest analysis of the document, for requests that must not wait for a re-analysis: after
+ * an edit it is the previous version's, anchored to the current text, until the debounced
+ * analysis lands. Only a document never analysed (or after a settings change) is analysed here.
+ */
+function latest(id: TextDocumentIdentifier): Latest | undefined {
+  const doc = documents.get(id.uri);
+  const answerable = doc && cache.latest(doc);
+  return doc && answerable ? { doc, ...answerable } : undefined;
+}
+
+/** LSP request -> handler; each answers from the document's latest analysis or the cached one */
 const routes: readonly (() => void)[] = [
   route(HoverRequest.type, null, (p) => {
-    const d = analyzed(p.textDocument);
-    return d ? hover(d.analysis, p.position) : null;
+    const d = latest(p.textDocument);
+    return d ? anchoredHover(d.anchor, (pos) => hover(d.analysis, pos), p.position) : null;
   }),
   route(InlayHintRequest.type, [], (p) => {
-    const d = analyzed(p.textDocument);
-    return d ? inlayHints(d.analysis, p.range, settings.inlayHints) : [];
+    const d = latest(p.textDocument);
+    return d ? anchoredInlayHints(d.anchor, (range) => inlayHints(d.analysis, range, settings.inlayHints), p.range) : [];
   }),
   route(CodeLensRequest.type, [], (p) => {
-    const d = analyzed(p.textDocument);
-    return d ? codeLenses(d.analysis, settings.codeLens.enabled, d.doc.uri) : [];
+    const d = latest(p.textDocument);
+    return d ? anchoredLenses(d.anchor, codeLenses(d.analysis, settings.codeLens.enabled, d.doc.uri)) : [];
   }),
   route(DocumentSymbolRequest.type, [], (p) => {
-    const d = analyzed(p.textDocument);
-    return d ? documentSymbols(d.analysis) : [];
+    const d = latest(p.textDocument);
+    return d ? anchoredSymbols(d.anchor, documentSymbols(d.analysis)) : [];
   }),
   route(DefinitionRequest.type, [], (p) => {
-    const d = analyzed(p.textDocument);
-    return d ? definition(d.analysis, p.position, d.doc.uri) : [];
+    const d = latest(p.textDocument);
+    return d ? anchoredLocations(d.anchor, (pos) => definition(d.analysis, pos, d.doc.uri), p.position) : [];
   }),
   route(ReferencesRequest.type, [], (p) => {
-    const d = analyzed(p.textDocument);
-    return d ? references(d.analysis, p.position, d.doc.uri, p.context.includeDeclaration) : [];
+    const d = latest(p.textDocument);
+    return d ? anchoredLocations(d.anchor, (pos) => references(d.analysis, pos, d.doc.uri, p.context.includeDeclaration), p.position) : [];
   }),
   route(CompletionRequest.type, [], (p) => {
     const doc = documents.get(p.textDocument.uri);
     if (!doc || sourceLanguage(doc.languageId) !== 'nnm') return [];
-    return completion(cache.get(doc), doc.getText(), doc.offsetAt(p.position), p.position);
+    // names and signatures come from the latest analysis; the text around the cursor is the current one
+    return completion(cache.latest(doc)?.analysis, doc.getText(), doc.offsetAt(p.position), p.position);
   }),
   route(CodeActionRequest.type, [], (p) => {
     const input = codeActionInput(p.textDocument.uri);
@@ -124,18 +148,22 @@ const routes: readonly (() => void)[] = [
   route(SignatureHelpRequest.type, null, (p) => {
     const doc = documents.get(p.textDocument.uri);
     if (!doc || sourceLanguage(doc.languageId) !== 'nnm') return null;
-    return signatureHelp(cache.get(doc), doc.getText(), doc.offsetAt(p.position));
+    return signatureHelp(cache.latest(doc)?.analysis, doc.getText(), doc.offsetAt(p.position));
   }),
 ];
 
 function route<P, R, PR, E, RO>(type: ProtocolRequestType<P, R, PR, E, RO>, fallback: R, handler: (params: P) => R): () => void {
   // HandlerResult's conditional type cannot be resolved for a generic R; the wrapper returns Promise<R>
   // answers wait for the first settings, so no document is analysed with the built-in defaults by mistake
-  const afterSettings = async (params: P): Promise<R> => {
+  const afterSettings = async ({ params, token }: { params: P; token: CancellationToken | undefined }): Promise<R> => {
+    requestGate.noteRequest();
     await settingsReady;
+    // cancelled while queued (the editor moved on): answer the cancellation, compute nothing
+    if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     return handler(params);
   };
-  const wrapped = safe(type.method, fallback, afterSettings, log) as unknown as RequestHandler<P, R, E>;
+  const guarded = safe(type.method, fallback, afterSettings, log, (err) => err instanceof ResponseError);
+  const wrapped = ((params: P, token: CancellationToken) => guarded({ params, token })) as unknown as RequestHandler<P, R, E>;
   return () => connection.onRequest(type, wrapped);
 }
 
@@ -175,8 +203,26 @@ connection.onInitialized(() => {
     cache.invalidateAll();
     if (timedOut) for (const doc of documents.all()) debouncer.flush(doc.uri);
     settingsLoaded();
+    void warmUp({ runs: WARMUP_RUNS, options: analyzeOptions, features: warmFeatures, idle: serverIdle });
   });
 });
+
+/** a turn with no request waiting and no document waiting for its diagnostics */
+async function serverIdle(): Promise<void> {
+  do await requestGate.settled();
+  while (publishing > 0);
+}
+
+/** enough for the analyses' passes to be optimised before the first edit (warmup.ts) */
+const WARMUP_RUNS = 40;
+
+/** computes what the requests after an edit need and the analysis leaves lazy: refs, liveness and plan */
+function warmFeatures(analysis: DocumentAnalysis): void {
+  void analysis.refs.length;
+  for (const model of analysis.models) void model.memory;
+  codeLenses(analysis, true, 'memlens:warmup');
+  inlayHints(analysis, { start: { line: 0, character: 0 }, end: { line: 1_000_000, character: 0 } }, { enabled: true, showParams: true });
+}
 
 connection.onDidChangeConfiguration(safe('didChangeConfiguration', undefined, settingsChanged, log));
 
@@ -213,8 +259,21 @@ function codeActionInput(uri: string, version?: number): CodeActionInput | undef
   return { uri, text: d.doc.getText(), language, options: analyzeOptions(), analysis: d.analysis };
 }
 
+/** publishDiagnostics runs under way: the warm-up waits for them */
+let publishing = 0;
+
 async function publishDiagnostics(uri: string): Promise<void> {
-  await settingsReady;
+  publishing++;
+  try {
+    await settingsReady;
+    await requestGate.settled();
+    await analyzeAndPublish(uri);
+  } finally {
+    publishing--;
+  }
+}
+
+async function analyzeAndPublish(uri: string): Promise<void> {
   try {
     const doc = documents.get(uri);
     const analysis = doc && cache.get(doc);
@@ -226,6 +285,10 @@ async function publishDiagnostics(uri: string): Promise<void> {
     else nonEmpty.delete(uri);
     await connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
     const version = doc.version;
+    // the code lens, hover and inlay hints that follow an edit find the lazy parts computed
+    void requestGate.settled().then(() => {
+      if (documents.get(uri)?.version === version && cache.isFresh(doc)) warmFeatures(analysis);
+    });
     previewWarmer.schedule(uri, () => codeActionInput(uri, version));
   } catch (err) {
     log(`memlens: diagnostics for ${uri} failed: ${errorText(err)}`);

@@ -52,3 +52,32 @@ test('languages: nnm and TypeScript / JavaScript flavours are read; others are n
   assert.equal(cache.get(TextDocument.create('file:///a.txt', 'plaintext', 1, 'x')), undefined);
   assert.equal(calls.length, 0);
 });
+
+test('latest: after an edit, the previous analysis anchored to the new text, without analysing', () => {
+  const { calls, cache } = counting();
+  let doc = TextDocument.create('file:///a.nnm', 'nnm', 1, 'model m {}');
+  const first = cache.latest(doc);
+  assert.equal(first?.fresh, true, 'nothing analysed yet: analysed now');
+  assert.equal(first?.anchor.identity, true);
+  doc = TextDocument.update(doc, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# c\n' }], 2);
+  const stale = cache.latest(doc);
+  assert.equal(calls.length, 1, 'the edit did not analyse');
+  assert.equal(stale?.analysis, first?.analysis);
+  assert.equal(stale?.fresh, false);
+  assert.deepEqual(stale?.anchor.toAnalysed({ line: 1, character: 6 }), { line: 0, character: 6 });
+  assert.equal(cache.isFresh(doc), false);
+  cache.get(doc);
+  assert.equal(cache.latest(doc)?.fresh, true, 'once the new version is analysed it answers');
+  assert.equal(calls.length, 2);
+});
+
+test('latest after a settings change analyses again: an answer under the old settings would be wrong', () => {
+  const { calls, cache, setOptions } = counting();
+  let doc = TextDocument.create('file:///a.nnm', 'nnm', 1, 'model m {}');
+  cache.get(doc);
+  doc = TextDocument.update(doc, [{ text: 'model n {}' }], 2);
+  setOptions({ defaults: { batch: 2 } });
+  cache.invalidateAll();
+  assert.equal(cache.latest(doc)?.fresh, true);
+  assert.deepEqual(calls.map((c) => c[0]), ['model m {}', 'model n {}']);
+});

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeDocument } from '../../../server/src/core/analyze';
+import { warmupModel, warmUp } from '../../../server/src/lsp/warmup';
+
+test('the warm-up model is a valid model with blocks, repeats and residuals: no errors', () => {
+  const analysis = analyzeDocument(warmupModel(20), 'nnm', {});
+  assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.equal(analysis.models.length, 1);
+  // input and stem conv + relu (3); two units of conv, bn, relu, conv, bn, add, relu (7); the strided
+  // unit with its projection conv (8); maxpool, globalavgpool, flatten (3); 20 residual units of
+  // dense, relu, dense, add (4); the dense + softmax head (2)
+  assert.equal(analysis.models[0]!.graph.ops.length, 3 + 2 * 7 + 8 + 3 + 20 * 4 + 2);
+  assert.ok(analysis.models[0]!.memory, 'liveness is computed: the memory passes are what the warm-up exercises');
+});
+
+test('warmUp waits for an idle turn before each run and hands each analysis to the features', async () => {
+  let idles = 0;
+  const seen: number[] = [];
+  const done = await warmUp({
+    runs: 3,
+    options: () => ({}),
+    features: (a) => seen.push(a.models.length),
+    idle: async () => void idles++,
+  });
+  assert.equal(done, 3);
+  assert.equal(idles, 3);
+  assert.deepEqual(seen, [1, 1, 1]);
+});
