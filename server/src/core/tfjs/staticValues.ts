@@ -143,6 +143,15 @@ export function looseEqual(a: Value, b: Value): boolean | undefined {
   return a === b;
 }
 
+/** `a === b`: primitives by value, objects by identity; undefined when either is unknown */
+export function strictEqual(a: Value, b: Value): boolean | undefined {
+  if (a.kind === 'unknown' || b.kind === 'unknown') return undefined;
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'number' || a.kind === 'string' || a.kind === 'bool') return a.value === (b as typeof a).value;
+  if (a.kind === 'null') return true;
+  return a === b;
+}
+
 /** `value.name` statically */
 export function member(value: Value, name: string, node: Node): Value {
   switch (value.kind) {
