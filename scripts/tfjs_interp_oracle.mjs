@@ -18,6 +18,8 @@ const OUT = join(FIXTURES, 'interp_oracle.json');
 const MODELS = [
   { file: 'switch_rnn.ts', build: 'buildSwitchGru', graph: 'createRnn.model', index: 0 },
   { file: 'switch_rnn.ts', build: 'buildSwitchSimple', graph: 'createRnn.model', index: 1 },
+  { file: 'optional_options.js', build: 'buildOptionalDefaults', graph: 'createClassifier.model', index: 0 },
+  { file: 'optional_options.js', build: 'buildOptionalGiven', graph: 'createClassifier.model', index: 1 },
 ];
 
 const weightCount = (ws) => ws.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);

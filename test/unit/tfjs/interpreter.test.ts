@@ -53,3 +53,34 @@ for (const u of [1, 2, 3]) { switch (u) { case 2: continue; } m.add(tf.layers.de
     assert.deepEqual(params(body), ['m: 23']);
   });
 });
+
+/** the value of a static expression, read back as the units of a dense layer on one input (params = 2 units) */
+function unitsOf(prelude: string, expr: string): number | string {
+  const r = analyze(`${prelude}\nconst probe = tf.sequential({layers: [tf.layers.dense({units: ${expr}, inputShape: [1]})]});`);
+  const g = r.graphs[0];
+  if (!g) return r.diagnostics.map((d) => d.message).join('; ');
+  return g.ops.reduce((n, op) => n + op.params.trainable, 0) / 2;
+}
+
+describe('undefined', () => {
+  it('compares, converts and defaults as JavaScript does', () => {
+    assert.equal(unitsOf('', '(undefined > 0 ? 100 : 1) + (undefined <= 0 ? 100 : 0) + (null >= 0 ? 2 : 200)'), 3);
+    assert.equal(unitsOf('const o = {};', 'o.missing ?? 4'), 4);
+    assert.equal(unitsOf('', '(0 ?? 9) + (null ?? 5)'), 5);
+    assert.equal(unitsOf("const o = {a: ''};", "(o.a || 'x') === 'x' ? 6 : 1"), 6);
+    assert.equal(unitsOf('', '(null == undefined ? 3 : 0) + (null === undefined ? 100 : 4)'), 7);
+    assert.equal(unitsOf('', "typeof undefined === 'undefined' && typeof null === 'object' ? 8 : 1"), 8);
+    assert.equal(unitsOf('const o = undefined;', 'o?.units ?? 9'), 9);
+  });
+  it('a default parameter replaces undefined only, a left-out argument is undefined', () => {
+    const prelude = 'function pick(a = 5, b) { return b === undefined ? a : a + b; }';
+    assert.equal(unitsOf(prelude, 'pick()'), 5);
+    assert.equal(unitsOf(prelude, 'pick(undefined, 2)'), 7);
+    // null is not undefined: the default does not apply, and null + 2 is 2
+    assert.equal(unitsOf(prelude, 'pick(null, 2)'), 2);
+    assert.equal(unitsOf('function f({units = 3} = {}) { return units; }', 'f() + f({units: 4})'), 7);
+  });
+  it('undefined arithmetic is NaN, which tf.js rejects as units', () => {
+    assert.match(String(unitsOf('', 'undefined + 1')), /units/);
+  });
+});

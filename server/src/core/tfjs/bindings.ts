@@ -31,7 +31,7 @@ export abstract class Bindings extends InterpreterState {
             const right = p.childForFieldName('right');
             if (!left) continue;
             let v = member(value, left.text, p);
-            if (v.kind === 'null' && right) v = this.eval(right, scope);
+            if (v.kind === 'undefined' && right) v = this.eval(right, scope);
             this.bindPattern(left.type === 'shorthand_property_identifier_pattern' ? asIdentifier(left) : left, v, scope, isConst, source);
           } else {
             for (const id of identifiersIn(p)) scope.declare(id.text, { value: unknown(source, 'a rest pattern is not followed'), isConst, node: id });
@@ -45,7 +45,7 @@ export abstract class Bindings extends InterpreterState {
           if (p.type === 'assignment_pattern') {
             const left = p.childForFieldName('left');
             const right = p.childForFieldName('right');
-            const v = item.kind === 'null' && right ? this.eval(right, scope) : item;
+            const v = item.kind === 'undefined' && right ? this.eval(right, scope) : item;
             if (left) this.bindPattern(left, v, scope, isConst, source);
           } else if (p.type === 'rest_pattern') {
             const target = p.namedChild(0);
@@ -61,7 +61,7 @@ export abstract class Bindings extends InterpreterState {
       case 'assignment_pattern': {
         const left = pattern.childForFieldName('left');
         const right = pattern.childForFieldName('right');
-        const v = value.kind === 'null' && right ? this.eval(right, scope) : value;
+        const v = value.kind === 'undefined' && right ? this.eval(right, scope) : value;
         if (left) this.bindPattern(left, v, scope, isConst, source);
         return;
       }

@@ -116,7 +116,7 @@ export abstract class CallEvaluator extends TfApi {
       if (!pattern) return;
       let value = args[i] ?? UNDEFINED;
       const dflt = p.childForFieldName('value');
-      if (value.kind === 'null' && dflt) value = this.eval(dflt, scope);
+      if (value.kind === 'undefined' && dflt) value = this.eval(dflt, scope);
       this.bindPattern(pattern, value, scope, false, p);
     });
   }

@@ -1,7 +1,7 @@
 // Expression evaluation: literals, names, operators, arrays, objects and assignments folded to static values.
 import type { SyntaxNode as Node } from './syntax';
-import { num, Scope, UNDEFINED, unknown, type ObjectValue, type Value } from './values';
-import { looseEqual, member, named, parseNumber, primitiveText, propertyKey, stringValue, truthy } from './staticValues';
+import { NULL, num, Scope, UNDEFINED, unknown, type ObjectValue, type Value } from './values';
+import { isNullish, looseEqual, member, named, parseNumber, primitiveText, propertyKey, strictEqual, stringValue, toNumber, truthy } from './staticValues';
 import { LIMITS } from './interpreterState';
 import { Bindings } from './bindings';
 
@@ -38,6 +38,7 @@ export abstract class ExpressionEvaluator extends Bindings {
       case 'false':
         return { kind: 'bool', value: false };
       case 'null':
+        return NULL;
       case 'undefined':
         return UNDEFINED;
       case 'identifier':
@@ -66,7 +67,10 @@ export abstract class ExpressionEvaluator extends Bindings {
         const prop = node.childForFieldName('property');
         if (!objNode || !prop) return unknown(node, 'an incomplete expression');
         if (objNode.type === 'identifier' && objNode.text === 'Math' && !scope.lookup('Math')) return { kind: 'tf', path: `#Math.${prop.text}` };
-        return member(this.eval(objNode, scope), prop.text, node);
+        const obj = this.eval(objNode, scope);
+        // `a?.b` on null or undefined is undefined
+        if (isNullish(obj) && node.childForFieldName('optional_chain')) return UNDEFINED;
+        return member(obj, prop.text, node);
       }
       case 'subscript_expression':
         return this.evalSubscript(node, scope);
@@ -196,7 +200,7 @@ export abstract class ExpressionEvaluator extends Bindings {
     const op = node.childForFieldName('operator')?.type ?? '';
     const left = this.evalField(node, 'left', scope);
     if (op === '&&' || op === '||' || op === '??') {
-      const t = op === '??' ? (left.kind === 'unknown' ? undefined : left.kind !== 'null') : truthy(left);
+      const t = op === '??' ? (left.kind === 'unknown' ? undefined : !isNullish(left)) : truthy(left);
       if (t === undefined) return left.kind === 'unknown' ? left : unknown(node, 'a condition only known at run time');
       if (op === '&&') return t ? this.evalField(node, 'right', scope) : left;
       return t ? left : this.evalField(node, 'right', scope);
@@ -210,13 +214,18 @@ export abstract class ExpressionEvaluator extends Bindings {
       return l !== undefined && r !== undefined ? { kind: 'string', value: l + r } : unknown(node, 'a string built at run time');
     }
     if (op === '===' || op === '==' || op === '!==' || op === '!=') {
-      const eq = looseEqual(left, right);
+      const eq = op.length === 3 ? strictEqual(left, right) : looseEqual(left, right);
       if (eq === undefined) return unknown(node, 'a comparison memlens cannot decide');
       return { kind: 'bool', value: op.startsWith('!') ? !eq : eq };
     }
-    if (left.kind !== 'number' || right.kind !== 'number') return unknown(node, 'arithmetic on values that are not numbers');
-    const a = left.value;
-    const b = right.value;
+    if (left.kind === 'string' && right.kind === 'string' && ['<', '<=', '>', '>='].includes(op)) {
+      const [x, y] = [left.value, right.value];
+      return { kind: 'bool', value: op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y };
+    }
+    // JavaScript converts primitives: `undefined > 0` is false, `undefined + 1` is NaN
+    const a = toNumber(left);
+    const b = toNumber(right);
+    if (a === undefined || b === undefined) return unknown(node, 'arithmetic on values that are not numbers');
     switch (op) {
       case '+':
         return num(a + b);
@@ -258,12 +267,18 @@ export abstract class ExpressionEvaluator extends Bindings {
     switch (op) {
       case '-':
         return v.kind === 'number' ? num(-v.value) : unknown(node, 'negation of a value that is not a number');
-      case '+':
-        return v.kind === 'number' ? v : unknown(node, 'a conversion at run time');
+      case '+': {
+        const n = toNumber(v);
+        return n === undefined ? unknown(node, 'a conversion at run time') : num(n);
+      }
       case '!': {
         const t = truthy(v);
         return t === undefined ? unknown(node, 'a condition only known at run time') : { kind: 'bool', value: !t };
       }
+      case 'typeof':
+        return typeOf(v, node);
+      case 'void':
+        return UNDEFINED;
       default:
         return unknown(node, `the operator ${op}`);
     }
@@ -307,4 +322,11 @@ export abstract class ExpressionEvaluator extends Bindings {
     const prefix = node.child(0)?.type === '++' || node.child(0)?.type === '--';
     return prefix ? next : current;
   }
+}
+
+/** `typeof v` for the values the interpreter knows */
+function typeOf(v: Value, node: Node): Value {
+  const names: Partial<Record<Value['kind'], string>> = { number: 'number', string: 'string', bool: 'boolean', undefined: 'undefined', null: 'object', array: 'object', object: 'object', function: 'function', method: 'function' };
+  const name = names[v.kind];
+  return name ? { kind: 'string', value: name } : unknown(node, `typeof ${v.kind} is known only at run time`);
 }

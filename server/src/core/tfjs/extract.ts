@@ -96,6 +96,28 @@ function entries(root: Node, scope: Scope): Entry[] {
   return out;
 }
 
+/**
+ * The entries that may build a model: those that mention a TensorFlow.js name, and those that
+ * call one of them by name (`function main() { return createModel(10); }`), transitively.
+ */
+function buildersOf(all: readonly Entry[], tfNames: readonly string[]): Set<Entry> {
+  const found = new Set(all.filter((e) => tfNames.some((n) => e.fn.node.text.includes(n))));
+  const shortName = (e: Entry): string => e.name.slice(e.name.lastIndexOf('.') + 1);
+  for (let grew = true; grew; ) {
+    grew = false;
+    const names = [...found].map(shortName);
+    for (const e of all) {
+      if (found.has(e)) continue;
+      const text = e.fn.node.text;
+      if (names.some((n) => new RegExp(`\\b${n.replace(/\$/g, '\\$')}\\s*\\(`).test(text))) {
+        found.add(e);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
 /** how often each identifier is written as a callee `name(`, per top-level statement (kept while the statement is reused) */
 const callCountCache = new WeakMap<Node, Map<string, number>>();
 
@@ -145,13 +167,14 @@ export function runModule(root: Node): ModulePass {
   const standalone: StandaloneEntry[] = [];
   const tfNames = scope.names().filter((n) => scope.lookup(n)?.value.kind === 'tf');
   if (complete && tfNames.length > 0) {
-    for (const entry of entries(root, scope)) {
+    const all = entries(root, scope);
+    const builds = buildersOf(all, tfNames);
+    for (const entry of all) {
       if (interp.invoked.has(entry.fn.node)) continue;
       const isDeclaration = entry.fn.node.type === 'function_declaration' || entry.fn.node.type === 'generator_function_declaration';
       const baseName = entry.name.includes('.') ? undefined : entry.name;
       if (baseName && callCount(statements, baseName) > (isDeclaration ? 1 : 0)) continue;
-      const body = entry.fn.node.text;
-      if (!tfNames.some((n) => body.includes(n))) continue;
+      if (!builds.has(entry)) continue;
       let statement = entry.fn.node;
       while (statement.parent && statement.parent !== root) statement = statement.parent;
       standalone.push({ fn: entry.fn, statement, ...(entry.methods ? { methods: entry.methods } : {}) });

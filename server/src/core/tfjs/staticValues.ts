@@ -124,6 +124,7 @@ export function truthy(v: Value): boolean | undefined {
     case 'bool':
       return v.value;
     case 'null':
+    case 'undefined':
       return false;
     default:
       return true;
@@ -136,8 +137,31 @@ export function primitiveText(v: Value): string | undefined {
   return undefined;
 }
 
+/** null or undefined: what `??`, optional chaining and absent options test */
+export function isNullish(v: Value): boolean {
+  return v.kind === 'null' || v.kind === 'undefined';
+}
+
+/** JavaScript's ToNumber on a primitive (`undefined > 0` is `NaN > 0`: false); undefined for other values */
+export function toNumber(v: Value): number | undefined {
+  switch (v.kind) {
+    case 'number':
+      return v.value;
+    case 'bool':
+      return v.value ? 1 : 0;
+    case 'null':
+      return 0;
+    case 'undefined':
+      return NaN;
+    case 'string':
+      return Number(v.value);
+    default:
+      return undefined;
+  }
+}
+
 export function looseEqual(a: Value, b: Value): boolean | undefined {
-  if (a.kind === 'null' || b.kind === 'null') return a.kind === b.kind;
+  if (isNullish(a) || isNullish(b)) return isNullish(a) && isNullish(b);
   if ((a.kind === 'number' || a.kind === 'string' || a.kind === 'bool') && a.kind === b.kind) return a.value === b.value;
   if (a.kind === 'number' || a.kind === 'string' || a.kind === 'bool' || b.kind === 'number' || b.kind === 'string' || b.kind === 'bool') return false;
   return a === b;
@@ -148,7 +172,7 @@ export function strictEqual(a: Value, b: Value): boolean | undefined {
   if (a.kind === 'unknown' || b.kind === 'unknown') return undefined;
   if (a.kind !== b.kind) return false;
   if (a.kind === 'number' || a.kind === 'string' || a.kind === 'bool') return a.value === (b as typeof a).value;
-  if (a.kind === 'null') return true;
+  if (a.kind === 'null' || a.kind === 'undefined') return true;
   return a === b;
 }
 
@@ -173,6 +197,8 @@ export function member(value: Value, name: string, node: Node): Value {
     case 'tensor':
       return unknown(node, `tensor.${name} is known only once memlens has inferred the shapes`);
     case 'null':
+      return unknown(node, `reading '${name}' of null`);
+    case 'undefined':
       return unknown(node, `reading '${name}' of undefined`);
     default:
       return unknown(node, `'${name}' of ${value.kind} is computed at run time`);

@@ -106,6 +106,7 @@ export type Value =
   | { readonly kind: 'string'; readonly value: string }
   | { readonly kind: 'bool'; readonly value: boolean }
   | { readonly kind: 'null' }
+  | { readonly kind: 'undefined' }
   | { readonly kind: 'array'; readonly items: Value[] }
   | ObjectValue
   /** a TensorFlow.js namespace or function by its path from the package root: '', 'layers', 'layers.dense' */
@@ -149,7 +150,8 @@ export class Scope {
   }
 }
 
-export const UNDEFINED: Value = { kind: 'null' };
+export const UNDEFINED: Value = { kind: 'undefined' };
+export const NULL: Value = { kind: 'null' };
 
 export function unknown(node: Node, reason: string): Unknown {
   return { kind: 'unknown', node, reason };
@@ -177,6 +179,8 @@ export function describe(v: Value): string {
       return `a ${v.type} layer`;
     case 'model':
       return 'a model';
+    case 'undefined':
+      return 'undefined';
     default:
       return v.kind;
   }
