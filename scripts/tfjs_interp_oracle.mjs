@@ -20,6 +20,9 @@ const MODELS = [
   { file: 'switch_rnn.ts', build: 'buildSwitchSimple', graph: 'createRnn.model', index: 1 },
   { file: 'optional_options.js', build: 'buildOptionalDefaults', graph: 'createClassifier.model', index: 0 },
   { file: 'optional_options.js', build: 'buildOptionalGiven', graph: 'createClassifier.model', index: 1 },
+  { file: 'builtins_mlp.ts', build: 'buildMlpFromString', graph: 'createMlp.model', index: 0 },
+  { file: 'builtins_mlp.ts', build: 'buildMlpScalar', graph: 'createMlp.model', index: 1 },
+  { file: 'builtins_mlp.ts', build: 'buildBranches', graph: 'buildBranches', index: 0 },
 ];
 
 const weightCount = (ws) => ws.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);

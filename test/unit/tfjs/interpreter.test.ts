@@ -84,3 +84,43 @@ describe('undefined', () => {
     assert.match(String(unitsOf('', 'undefined + 1')), /units/);
   });
 });
+
+describe('built-ins on static values', () => {
+  it('array methods with callbacks, Array and Object functions, conversions', () => {
+    assert.equal(unitsOf('', '[1, 2, 3].map((x) => x * 2).filter((x) => x > 2).reduce((a, b) => a + b, 0)'), 10);
+    assert.equal(unitsOf('', "Array.isArray([1]) && !Array.isArray('a') && [1, 2].includes(2) && [1, 2].some((x) => x > 1) && ![1, 2].every((x) => x > 1) ? 11 : 1"), 11);
+    assert.equal(unitsOf('', 'Array.from({length: 4}, (_, i) => i).reduce((a, b) => a + b) + Array.from([5]).length'), 7);
+    assert.equal(unitsOf('const o = {a: 2, b: 3};', 'Object.keys(o).length + Object.values(o).reduce((a, b) => a + b) + Object.entries(o)[1][1]'), 10);
+    assert.equal(unitsOf('const o = Object.assign({}, {a: 2}, {b: 5});', 'o.a * o.b'), 10);
+    assert.equal(unitsOf('', "Number('12') + parseInt('3px') + String(4).length + Number(undefined === undefined)"), 17);
+    assert.equal(unitsOf('', "'64,32'.split(',').map(Number)[1] + ['a', 'b'].join('-').length + Math.max(...[2, 9, 4])"), 44);
+    assert.equal(unitsOf('const n = 3;', "`a${n}b${[1, 2]}\\n${undefined}` === 'a3b1,2\\nundefined' ? 5 : 1"), 5);
+    assert.equal(unitsOf('const xs = []; xs.push(3); xs.push(4);', 'xs.length + xs[1] + [1, 2, 3].indexOf(3) + [[1], [2]].flat().length'), 10);
+  });
+  it('forEach adds a layer per item, with the index', () => {
+    const body = `const sizes = [8, 4];
+const m = tf.sequential();
+sizes.forEach((s, i) => m.add(tf.layers.dense(i === 0 ? {units: s, inputShape: [2]} : {units: s})));
+m.add(tf.layers.dense({units: 1}));`;
+    // 2*8+8 + 8*4+4 + 4+1
+    assert.deepEqual(params(body), ['m: 65']);
+  });
+  it('layers collected with push and map make a sequential model', () => {
+    const body = `const layers = [16, 8].map((u, i) => tf.layers.dense({units: u, ...(i === 0 ? {inputShape: [4]} : {})}));
+layers.push(tf.layers.dense({units: 2}));
+const m = tf.sequential({layers});`;
+    // 4*16+16 + 16*8+8 + 8*2+2
+    assert.deepEqual(params(body), ['m: 234']);
+  });
+  it('forEach over a run-time array is reported on the call, never skipped silently', () => {
+    const body = `export function build(sizes: number[]) {
+  const m = tf.sequential();
+  m.add(tf.layers.dense({units: 4, inputShape: [2]}));
+  sizes.forEach((s) => m.add(tf.layers.dense({units: s})));
+  m.add(tf.layers.dense({units: 1}));
+  return m;
+}`;
+    assert.deepEqual(params(body), []);
+    assert.deepEqual(messages(body), ["NNM302 4:16 model 'build.m' is not analysed: it is changed in a callback (forEach() is not followed: 'sizes' is a function parameter)"]);
+  });
+});

@@ -1,11 +1,11 @@
 // Calls: arguments, dispatch to the modelled tf API, and local functions inlined into a fresh scope.
 import type { SyntaxNode as Node } from './syntax';
-import { Scope, UNDEFINED, unknown, type FunctionValue, type Unknown, type Value } from './values';
-import { isTfjsPackage, named, parameterName, parameterNodes, stringValue } from './staticValues';
+import { Scope, UNDEFINED, unknown, type Binding, type FunctionValue, type Unknown, type Value } from './values';
+import { identifiersIn, isAssignmentTarget, isModelMutation, isTfjsPackage, named, parameterName, parameterNodes, stringValue } from './staticValues';
 import { BreakSignal, LIMITS, ReturnSignal } from './interpreterState';
-import { TfApi } from './tfApi';
+import { Builtins } from './builtins';
 
-export abstract class CallEvaluator extends TfApi {
+export abstract class CallEvaluator extends Builtins {
   private callDepth = 0;
 
   /** implemented in statements.ts */
@@ -48,9 +48,14 @@ export abstract class CallEvaluator extends TfApi {
     const callee = this.eval(fnNode, scope);
     const args = this.evalArgs(argsNode, scope);
     if ('kind' in args) return args;
-    if (callee.kind !== 'tf' && callee.kind !== 'method' && callee.kind !== 'function') {
+    if (callee.kind !== 'tf' && callee.kind !== 'method' && callee.kind !== 'function' && callee.kind !== 'builtin') {
       // a model handed to code memlens cannot follow may get its layers there
       for (const a of args.values) if (a.kind === 'model' && !a.escaped) a.escaped = unknown(node, `it is passed to ${fnNode.text}(), which memlens cannot follow`);
+      // a callback handed to such code (an event handler, `.then`) runs at run time: see what it builds
+      const why = callee.kind === 'unknown' ? `${shortCallee(fnNode)}() is not followed: ${callee.reason}` : `${shortCallee(fnNode)}() calls it at run time`;
+      args.values.forEach((a, i) => {
+        if (a.kind === 'function') this.runCallback(a, args.nodes[i]!, why);
+      });
     }
     switch (callee.kind) {
       case 'tf':
@@ -63,6 +68,8 @@ export abstract class CallEvaluator extends TfApi {
         const self = receiver ? (receiver.type === 'this' ? scope.lookup('this')?.value : receiver.type === 'identifier' ? scope.lookup(receiver.text)?.value : undefined) : undefined;
         return this.callFunction(callee, args.values, node, self?.kind === 'object' ? self : undefined);
       }
+      case 'builtin':
+        return this.callBuiltin(callee, args.values, node);
       case 'unknown':
         return unknown(node, callee.reason);
       default:
@@ -98,6 +105,26 @@ export abstract class CallEvaluator extends TfApi {
     }
   }
 
+  /**
+   * A callback that code memlens cannot follow may run at run time, any number of times: it is
+   * evaluated once with unknown parameters, so that the models it builds itself are analysed
+   * (`onClick(() => { const model = createModel(); })`); the models of the enclosing code it
+   * changes are not analysed, and the variables it assigns become unknown.
+   */
+  runCallback(fn: FunctionValue, site: Node, reason: string): void {
+    const body = fn.node.childForFieldName('body');
+    if (!body) return;
+    const cause = unknown(site, `it is changed in a callback (${reason})`);
+    const outer = identifiersIn(body)
+      .map((id) => ({ id, binding: fn.closure.lookup(id.text) }))
+      .filter((e): e is { id: Node; binding: Binding } => e.binding !== undefined);
+    for (const { id, binding } of outer) if (binding.value.kind === 'model' && isModelMutation(id) && !binding.value.poisoned) binding.value.poisoned = cause;
+    const written = outer.filter(({ id, binding }) => !binding.isConst && isAssignmentTarget(id)).map((e) => e.binding);
+    const args = parameterNodes(fn.node).map((p) => unknown(p, `'${parameterName(p)}' is a callback parameter, known at run time`));
+    this.callFunction(fn, args, site);
+    for (const binding of written) binding.value = unknown(site, `it is assigned in a callback (${reason})`);
+  }
+
   /** evaluate a function on its own: its parameters are unknown */
   evalStandalone(fn: FunctionValue, thisValue?: Value): void {
     const args = parameterNodes(fn.node).map((p) => unknown(p, `'${parameterName(p)}' is a function parameter`));
@@ -120,4 +147,10 @@ export abstract class CallEvaluator extends TfApi {
       this.bindPattern(pattern, value, scope, false, p);
     });
   }
+}
+
+/** `ui.setTrainButtonCallback` -> `setTrainButtonCallback`, for messages */
+function shortCallee(fnNode: Node): string {
+  const prop = fnNode.type === 'member_expression' ? fnNode.childForFieldName('property') : null;
+  return (prop ?? fnNode).text;
 }

@@ -1,8 +1,9 @@
 // Expression evaluation: literals, names, operators, arrays, objects and assignments folded to static values.
 import type { SyntaxNode as Node } from './syntax';
 import { NULL, num, Scope, UNDEFINED, unknown, type ObjectValue, type Value } from './values';
-import { isNullish, looseEqual, member, named, parseNumber, primitiveText, propertyKey, strictEqual, stringValue, toNumber, truthy } from './staticValues';
+import { isNullish, literalText, looseEqual, member, named, parseNumber, primitiveText, propertyKey, strictEqual, stringValue, textOf, toNumber, truthy } from './staticValues';
 import { LIMITS } from './interpreterState';
+import { GLOBAL_BUILTINS } from './builtinNames';
 import { Bindings } from './bindings';
 
 export abstract class ExpressionEvaluator extends Bindings {
@@ -31,8 +32,7 @@ export abstract class ExpressionEvaluator extends Bindings {
       case 'string':
         return { kind: 'string', value: stringValue(node) };
       case 'template_string':
-        if (node.namedChildren.some((c) => c?.type === 'template_substitution')) return unknown(node, 'a template string with substitutions');
-        return { kind: 'string', value: node.text.slice(1, -1) };
+        return this.evalTemplate(node, scope);
       case 'true':
         return { kind: 'bool', value: true };
       case 'false':
@@ -109,6 +109,25 @@ export abstract class ExpressionEvaluator extends Bindings {
     }
   }
 
+  /** `branch_${name}`: the literal parts with each substitution converted as String() does */
+  private evalTemplate(node: Node, scope: Scope): Value {
+    let out = '';
+    for (const c of named(node)) {
+      if (c.type !== 'template_substitution') {
+        // fragments and escapes, read as a string literal's are
+        out += literalText([c]);
+        continue;
+      }
+      const inner = c.namedChild(0);
+      const v = inner ? this.eval(inner, scope) : UNDEFINED;
+      if (v.kind === 'unknown') return unknown(node, v.reason);
+      const s = textOf(v);
+      if (s === undefined) return unknown(c, 'a template substitution memlens cannot print');
+      out += s;
+    }
+    return { kind: 'string', value: out };
+  }
+
   private evalField(node: Node, field: string, scope: Scope): Value {
     const child = node.childForFieldName(field);
     return child ? this.eval(child, scope) : unknown(node, 'an incomplete expression');
@@ -121,6 +140,7 @@ export abstract class ExpressionEvaluator extends Bindings {
       if (name === 'undefined') return UNDEFINED;
       if (name === 'Infinity') return num(Infinity);
       if (name === 'NaN') return num(NaN);
+      if (GLOBAL_BUILTINS.has(name)) return { kind: 'builtin', name };
       return unknown(node, `'${name}' is not defined in this file`);
     }
     const v = binding.value;

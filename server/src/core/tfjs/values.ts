@@ -100,6 +100,14 @@ export interface FunctionValue {
   readonly closure: Scope;
 }
 
+/** a JavaScript built-in: a global (`Array.isArray`, `Number`) or a method bound to a static array or string */
+export interface BuiltinValue {
+  readonly kind: 'builtin';
+  /** `Array.isArray`, `Number`, `array.map`, `string.split` */
+  readonly name: string;
+  readonly receiver?: Value;
+}
+
 export type Value =
   | Unknown
   | { readonly kind: 'number'; readonly value: number }
@@ -112,6 +120,7 @@ export type Value =
   /** a TensorFlow.js namespace or function by its path from the package root: '', 'layers', 'layers.dense' */
   | { readonly kind: 'tf'; readonly path: string }
   | FunctionValue
+  | BuiltinValue
   /** a bound member of a model (`model.add`) or layer (`layer.apply`) */
   | { readonly kind: 'method'; readonly target: ModelObject | LayerObject; readonly name: string }
   | { readonly kind: 'optimizer'; readonly name: string; readonly momentum: Value; readonly centered: Value }
