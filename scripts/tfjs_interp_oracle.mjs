@@ -23,6 +23,8 @@ const MODELS = [
   { file: 'builtins_mlp.ts', build: 'buildMlpFromString', graph: 'createMlp.model', index: 0 },
   { file: 'builtins_mlp.ts', build: 'buildMlpScalar', graph: 'createMlp.model', index: 1 },
   { file: 'builtins_mlp.ts', build: 'buildBranches', graph: 'buildBranches', index: 0 },
+  { file: 'shapes_while_building.ts', build: 'buildBlocks', graph: 'buildBlocks', index: 0 },
+  { file: 'shapes_while_building.ts', build: 'buildSizedFromOutputs', graph: 'buildSizedFromOutputs.model', index: 0 },
 ];
 
 const weightCount = (ws) => ws.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);

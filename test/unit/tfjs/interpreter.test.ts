@@ -124,3 +124,30 @@ const m = tf.sequential({layers});`;
     assert.deepEqual(messages(body), ["NNM302 4:16 model 'build.m' is not analysed: it is changed in a callback (forEach() is not followed: 'sizes' is a function parameter)"]);
   });
 });
+
+describe('shapes read while building', () => {
+  it('tensor.shape, rank and destructuring follow the layers that made the tensor', () => {
+    const body = `const x = tf.input({shape: [8, 8, 3]});
+const y = tf.layers.conv2d({filters: 5, kernelSize: 3}).apply(x);
+const [batch, h, , c] = y.shape;
+const z = tf.layers.flatten().apply(y);
+const out = tf.layers.dense({units: (batch === null ? 1 : 100) * h * c + z.shape[1] - y.rank}).apply(z);
+const m = tf.model({inputs: x, outputs: out});`;
+    // conv 3*3*3*5+5 = 140 on [6, 6, 5]; units = 6*5 + 180 - 4 = 206; dense 180*206+206
+    assert.deepEqual(params(body), [`m: ${140 + 180 * 206 + 206}`]);
+  });
+  it('a shape that cannot be known says why, on the read', () => {
+    const noInput = `const m = tf.sequential();
+m.add(tf.layers.dense({units: 4}));
+m.add(tf.layers.dense({units: m.outputShape[1]}));`;
+    // the first layer's missing inputShape is the cause, and is what the model reports
+    assert.deepEqual(messages(noInput), ["NNM305 2:6 the first layer of 'm' declares no inputShape or batchInputShape: tf.js infers the shapes at the first call, memlens cannot; add inputShape to analyse the model"]);
+    const notApplied = `const d = tf.layers.dense({units: 4});
+const m = tf.sequential({layers: [tf.layers.dense({units: d.outputShape[1], inputShape: [2]})]});`;
+    assert.match(messages(notApplied).join('\n'), /outputShape is known once it is applied/);
+    const runtime = `export function train(xTrain) {
+  const m = tf.sequential({layers: [tf.layers.dense({units: 2, inputShape: [xTrain.shape[1]]})]});
+}`;
+    assert.deepEqual(messages(runtime), ["NNM301 2:76 dense 'inputShape' is not statically resolvable: 'xTrain' is a function parameter"]);
+  });
+});

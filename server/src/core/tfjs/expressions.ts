@@ -1,9 +1,10 @@
 // Expression evaluation: literals, names, operators, arrays, objects and assignments folded to static values.
 import type { SyntaxNode as Node } from './syntax';
-import { NULL, num, Scope, UNDEFINED, unknown, type ObjectValue, type Value } from './values';
+import { nextSerial, NULL, num, Scope, UNDEFINED, unknown, type ObjectValue, type Value } from './values';
 import { isNullish, literalText, looseEqual, member, named, parseNumber, primitiveText, propertyKey, strictEqual, stringValue, textOf, toNumber, truthy } from './staticValues';
 import { LIMITS } from './interpreterState';
 import { GLOBAL_BUILTINS } from './builtinNames';
+import { layerMember, modelMember, tensorMember, type ShapeState } from './symbolicShapes';
 import { Bindings } from './bindings';
 
 export abstract class ExpressionEvaluator extends Bindings {
@@ -70,7 +71,7 @@ export abstract class ExpressionEvaluator extends Bindings {
         const obj = this.eval(objNode, scope);
         // `a?.b` on null or undefined is undefined
         if (isNullish(obj) && node.childForFieldName('optional_chain')) return UNDEFINED;
-        return member(obj, prop.text, node);
+        return this.memberOf(obj, prop.text, node);
       }
       case 'subscript_expression':
         return this.evalSubscript(node, scope);
@@ -126,6 +127,15 @@ export abstract class ExpressionEvaluator extends Bindings {
       out += s;
     }
     return { kind: 'string', value: out };
+  }
+
+  /** `value.name`; shapes of symbolic tensors, layers and models are inferred here (symbolicShapes.ts) */
+  memberOf(value: Value, name: string, node: Node): Value {
+    const state: ShapeState = { shapes: this.shapes, layerOutputs: this.layerOutputs, chains: this.chains, models: this.models, serial: nextSerial };
+    if (value.kind === 'tensor') return tensorMember(value, name, state, node);
+    if (value.kind === 'model') return modelMember(value, name, state, node) ?? member(value, name, node);
+    if (value.kind === 'layer') return layerMember(value, name, state, node) ?? member(value, name, node);
+    return member(value, name, node);
   }
 
   private evalField(node: Node, field: string, scope: Scope): Value {
@@ -211,8 +221,8 @@ export abstract class ExpressionEvaluator extends Bindings {
       const i = index.value < 0 ? NaN : index.value;
       return obj.items[i] ?? UNDEFINED;
     }
-    if (index.kind === 'string') return member(obj, index.value, node);
-    if (index.kind === 'number') return member(obj, String(index.value), node);
+    if (index.kind === 'string') return this.memberOf(obj, index.value, node);
+    if (index.kind === 'number') return this.memberOf(obj, String(index.value), node);
     return unknown(node, 'an index memlens cannot follow');
   }
 

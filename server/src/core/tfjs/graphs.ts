@@ -1,7 +1,7 @@
 // Model descriptions -> IR graphs: one GraphBuilder per model, layers planned by layers.ts,
 // shared layer objects counted once, `trainable: false` moved to the non-trainable count.
 import type { SyntaxNode as Node } from './syntax';
-import { mergeConfig, type ConfigOverrides } from '../config';
+import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from '../config';
 import type { CoreDiagnostic, Graph, ModelConfig, OpId, OpNode, Optimizer, SourceRange, TensorId } from '../ir';
 import { GraphBuilder, isRejection } from '../graphBuilder';
 import type { SourceRef } from '../frontend';
@@ -167,6 +167,11 @@ class ModelBuilder {
       this.frozen.has(op.id) ? { ...op, params: { trainable: 0, nonTrainable: op.params.trainable + op.params.nonTrainable } } : op,
     );
     return { ...graph, ops };
+  }
+
+  /** the per-sample shape of a tensor of this graph */
+  shapeOf(id: TensorId): readonly number[] {
+    return this.builder.shapeOf(id);
   }
 
   tensorName(t: SymbolicTensor): string | undefined {
@@ -362,4 +367,47 @@ export function refsFor(built: readonly BuiltModel[], graphIndex: ReadonlyMap<Bu
     }
   }
   return refs;
+}
+
+/** a symbolic tensor's per-sample shape (-1: a free dimension), or why it has none */
+export type ShapeResult = { readonly ok: true; readonly shape: readonly number[] } | { readonly ok: false; readonly node: Node; readonly reason: string };
+
+/**
+ * The shape of a symbolic tensor while the builder is still running (`x.shape` in a block
+ * helper): each tensor upstream of it is planned and shape-checked by the same ModelBuilder as
+ * the final graph, one layer application at a time on its inputs' shapes, and cached by serial.
+ */
+export function inferTensorShape(t: SymbolicTensor, cache: Map<number, ShapeResult>): ShapeResult {
+  const config = mergeConfig(BUILTIN_DEFAULTS, { layout: 'nhwc' });
+  for (const u of upstreamTensors([t])) {
+    if (cache.has(u.serial)) continue;
+    cache.set(u.serial, shapeOfOne(u, cache, config));
+  }
+  return cache.get(t.serial)!;
+}
+
+function shapeOfOne(t: SymbolicTensor, cache: ReadonlyMap<number, ShapeResult>, config: ModelConfig): ShapeResult {
+  const p = t.producer;
+  if (p.kind === 'input') {
+    if (p.shape.kind === 'unknown') return { ok: false, node: p.shape.node, reason: p.shape.reason };
+    const dims = intList(p.shape);
+    return dims ? { ok: true, shape: dims } : { ok: false, node: p.site, reason: 'tf.input needs shape: a list of integers' };
+  }
+  const inputs: (readonly number[])[] = [];
+  for (const i of p.inputs) {
+    const r = cache.get(i.serial)!;
+    if (!r.ok) return r;
+    if (r.shape.some((d) => d < 0)) return { ok: false, node: p.site, reason: `its input has a free dimension [${r.shape.map((d) => (d < 0 ? 'null' : d)).join(', ')}]` };
+    inputs.push(r.shape);
+  }
+  const model: ModelObject = { kind: 'model', serial: -1, style: 'functional', site: p.site, layers: [] };
+  const diagnostics: CoreDiagnostic[] = [];
+  const mb = new ModelBuilder(model, config, diagnostics, new Map());
+  try {
+    const ids = p.inputs.map((i, k) => mb.input(inputs[k]!, i.producer.kind === 'input' && i.producer.dtype.kind === 'string' ? inputDType(i.producer.dtype.value) : undefined, p.site));
+    return { ok: true, shape: mb.shapeOf(mb.apply(p.layer, ids, p.site, p.site)) };
+  } catch (err) {
+    if (!(err instanceof BuildStop)) throw err;
+    return { ok: false, node: p.site, reason: `its shape is not known: ${diagnostics[0]?.message ?? 'the layer does not fit its input'}` };
+  }
 }

@@ -1,6 +1,7 @@
 // The TensorFlow.js API as the interpreter models it: tf.* factories, Math.*, and model and layer methods.
 import type { SyntaxNode as Node } from './syntax';
 import {
+  nextSerial,
   num,
   UNDEFINED,
   unknown,
@@ -25,15 +26,6 @@ const MATH_FUNCTIONS: Readonly<Record<string, (...xs: number[]) => number>> = {
   min: Math.min,
   log2: Math.log2,
 };
-
-/**
- * Creation order of layers, tensors and models. One counter for the process, so that values
- * made by different interpreters of a document (top level, each function) never collide.
- */
-let serialCounter = 0;
-function nextSerial(): number {
-  return serialCounter++;
-}
 
 export abstract class TfApi extends ExpressionEvaluator {
   /** implemented in calls.ts */
@@ -185,6 +177,8 @@ export abstract class TfApi extends ExpressionEvaluator {
       const bad = arg.items.find((t) => t.kind === 'unknown');
       return unknown(node, bad?.kind === 'unknown' ? bad.reason : 'apply() on values that are not symbolic tensors');
     } else return unknown(argNode ?? node, 'apply() on a concrete tensor is computed at run time');
-    return { kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node } };
+    const out: SymbolicTensor = { kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node } };
+    this.layerOutputs.set(layer, [...(this.layerOutputs.get(layer) ?? []), out]);
+    return out;
   }
 }

@@ -194,3 +194,12 @@ export function describe(v: Value): string {
       return v.kind;
   }
 }
+
+/**
+ * Creation order of layers, tensors and models. One counter for the process, so that values
+ * made by different interpreters of a document (top level, each function) never collide.
+ */
+let serialCounter = 0;
+export function nextSerial(): number {
+  return serialCounter++;
+}
