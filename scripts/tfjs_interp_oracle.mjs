@@ -25,6 +25,10 @@ const MODELS = [
   { file: 'builtins_mlp.ts', build: 'buildBranches', graph: 'buildBranches', index: 0 },
   { file: 'shapes_while_building.ts', build: 'buildBlocks', graph: 'buildBlocks', index: 0 },
   { file: 'shapes_while_building.ts', build: 'buildSizedFromOutputs', graph: 'buildSizedFromOutputs.model', index: 0 },
+  { file: 'classes.ts', build: 'buildPolicy', graph: 'PolicyNetwork.policyNet', index: 0 },
+  { file: 'classes.ts', build: 'buildWidePolicy', graph: 'PolicyNetwork.policyNet', index: 1 },
+  { file: 'classes.ts', build: 'buildCustomSequential', graph: 'buildCustomSequential.model', index: 0 },
+  { file: 'classes.ts', build: 'buildCustomShared', graph: 'buildCustomShared', index: 0 },
 ];
 
 const weightCount = (ws) => ws.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);

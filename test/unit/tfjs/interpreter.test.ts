@@ -151,3 +151,34 @@ const m = tf.sequential({layers: [tf.layers.dense({units: d.outputShape[1], inpu
     assert.deepEqual(messages(runtime), ["NNM301 2:76 dense 'inputShape' is not statically resolvable: 'xTrain' is a function parameter"]);
   });
 });
+
+describe('classes', () => {
+  it('new runs fields, the constructor and methods on this; subclasses and super', () => {
+    const body = `class Base { width = 4; constructor(n) { this.n = n; this.model = tf.sequential(); this.model.add(tf.layers.dense({units: this.units(), inputShape: [2]})); }
+  units() { return this.width * this.n; } }
+class Wider extends Base { constructor() { super(3); this.model.add(tf.layers.dense({units: super.units() + 1})); } units() { return 2; } }
+const w = new Wider();`;
+    // Base's constructor calls the overriding units() = 2: 2*2+2 = 6; then super.units() + 1 = 4*3 + 1 = 13 units: 2*13+13 = 39
+    assert.deepEqual(params(body), ['Base.model: 45']);
+  });
+  it('a custom layer whose computeOutputShape or weights are not static names the method', () => {
+    const layer = (cos: string, build: string) => `class Z extends tf.layers.Layer {
+  constructor(config) { super(config); this.units = config.units; }
+  build(inputShape) { ${build} }
+  computeOutputShape(inputShape) { ${cos} }
+}
+tf.serialization.registerClass(Z);
+export function make(k) {
+  const x = tf.input({shape: [3]});
+  const y = new Z({units: 2, k}).apply(x);
+  return tf.model({inputs: x, outputs: y});
+}`;
+    assert.deepEqual(params(layer('return [inputShape[0], this.units];', "this.addWeight('w', [inputShape[1], this.units]);")), ['make: 6']);
+    assert.deepEqual(messages(layer('return [inputShape[0], this.units * Math.random()];', '')), [
+      "NNM301 4:58 custom layer Z is not statically resolvable: Z.computeOutputShape() is not statically resolvable: Math.random is computed at run time; model 'make' is not analysed",
+    ]);
+    assert.deepEqual(messages(layer('return [inputShape[0], this.units];', "this.addWeight('w', [inputShape[1], this.config.k]);")), [
+      "NNM301 3:22 custom layer Z is not statically resolvable: Z.build(): the shape of addWeight('w') is not statically resolvable: reading 'k' of undefined; model 'make' is not analysed",
+    ]);
+  });
+});

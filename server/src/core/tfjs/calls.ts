@@ -1,11 +1,11 @@
 // Calls: arguments, dispatch to the modelled tf API, and local functions inlined into a fresh scope.
 import type { SyntaxNode as Node } from './syntax';
-import { Scope, UNDEFINED, unknown, type Binding, type FunctionValue, type Unknown, type Value } from './values';
+import { Scope, UNDEFINED, unknown, type Binding, type FunctionValue, type ObjectValue, type Unknown, type Value } from './values';
 import { identifiersIn, isAssignmentTarget, isModelMutation, isTfjsPackage, named, parameterName, parameterNodes, stringValue } from './staticValues';
 import { BreakSignal, LIMITS, ReturnSignal } from './interpreterState';
-import { Builtins } from './builtins';
+import { Classes } from './classes';
 
-export abstract class CallEvaluator extends Builtins {
+export abstract class CallEvaluator extends Classes {
   private callDepth = 0;
 
   /** implemented in statements.ts */
@@ -45,6 +45,10 @@ export abstract class CallEvaluator extends Builtins {
       return unknown(node, 'a module loaded at run time');
     }
     if (fnNode.type === 'import') return unknown(node, 'a module loaded at run time');
+    if (fnNode.type === 'super') {
+      const superArgs = this.evalArgs(argsNode, scope);
+      return 'kind' in superArgs ? superArgs : this.superCall(scope.lookup('super')?.value, superArgs.values, node);
+    }
     const callee = this.eval(fnNode, scope);
     const args = this.evalArgs(argsNode, scope);
     if ('kind' in args) return args;
@@ -84,8 +88,11 @@ export abstract class CallEvaluator extends Builtins {
     }
     this.invoked.add(fn.node);
     const scope = new Scope(fn.closure);
-    if (thisValue) scope.declare('this', { value: thisValue, isConst: true });
+    const self = thisValue ?? fn.self;
+    if (self) scope.declare('this', { value: self, isConst: true });
+    if (fn.home && self) scope.declare('super', { value: this.superOf(fn.home, self), isConst: true });
     this.bindParameters(fn.node, args, scope);
+    if (self?.kind === 'object') this.parameterProperties(fn.node, scope, self);
     const body = fn.node.childForFieldName('body');
     if (!body) return UNDEFINED;
     const savedName = this.functionName;
@@ -125,10 +132,37 @@ export abstract class CallEvaluator extends Builtins {
     for (const binding of written) binding.value = unknown(site, `it is assigned in a callback (${reason})`);
   }
 
+  /** `new C(...)`: a class of the file, `Array`, or an object made at run time */
+  protected evalNew(node: Node, scope: Scope): Value {
+    const ctorNode = node.childForFieldName('constructor');
+    if (!ctorNode) return unknown(node, 'an incomplete expression');
+    const ctor = this.eval(ctorNode, scope);
+    const args = this.evalArgs(node.childForFieldName('arguments'), scope);
+    if ('kind' in args) return args;
+    if (ctor.kind === 'class') return this.instantiate(ctor, args.values, args.nodes, node);
+    if (ctor.kind === 'builtin' && (ctor.name === 'Array' || ctor.name === 'Object')) return this.callBuiltin(ctor, args.values, node);
+    // `new Promise((resolve) => ...)`: its callback runs at run time
+    args.values.forEach((a, i) => {
+      if (a.kind === 'function') this.runCallback(a, args.nodes[i]!, `new ${ctorNode.text}() calls it at run time`);
+    });
+    return unknown(node, ctor.kind === 'unknown' ? ctor.reason : 'an object constructed at run time');
+  }
+
   /** evaluate a function on its own: its parameters are unknown */
   evalStandalone(fn: FunctionValue, thisValue?: Value): void {
     const args = parameterNodes(fn.node).map((p) => unknown(p, `'${parameterName(p)}' is a function parameter`));
     this.callFunction(fn, args, fn.node, thisValue);
+  }
+
+  /** TypeScript's `constructor(private readonly units = 3)` also sets `this.units` */
+  private parameterProperties(fnNode: Node, scope: Scope, self: ObjectValue): void {
+    if (fnNode.type !== 'method_definition' || fnNode.childForFieldName('name')?.text !== 'constructor') return;
+    for (const p of parameterNodes(fnNode)) {
+      if (!p.children.some((c) => c.type === 'accessibility_modifier' || c.type === 'readonly' || c.type === 'override_modifier')) continue;
+      const pattern = p.childForFieldName('pattern');
+      const binding = pattern?.type === 'identifier' ? scope.lookup(pattern.text) : undefined;
+      if (pattern && binding) self.props.set(pattern.text, binding.value);
+    }
   }
 
   private bindParameters(fnNode: Node, args: Value[], scope: Scope): void {

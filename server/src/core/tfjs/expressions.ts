@@ -12,6 +12,9 @@ export abstract class ExpressionEvaluator extends Bindings {
 
   /** implemented in calls.ts */
   protected abstract evalCall(node: Node, scope: Scope): Value;
+  protected abstract evalNew(node: Node, scope: Scope): Value;
+  /** implemented in classes.ts */
+  abstract classValue(node: Node, scope: Scope): Value;
 
   eval(node: Node, scope: Scope): Value {
     this.tick(node);
@@ -99,7 +102,11 @@ export abstract class ExpressionEvaluator extends Bindings {
       case 'call_expression':
         return this.evalCall(node, scope);
       case 'new_expression':
-        return unknown(node, 'an object constructed at run time');
+        return this.evalNew(node, scope);
+      case 'class':
+        return this.classValue(node, scope);
+      case 'super':
+        return scope.lookup('super')?.value ?? unknown(node, "'super' outside a method");
       case 'sequence_expression': {
         let last: Value = UNDEFINED;
         for (const c of named(node)) last = this.eval(c, scope);
@@ -134,7 +141,7 @@ export abstract class ExpressionEvaluator extends Bindings {
     const state: ShapeState = { shapes: this.shapes, layerOutputs: this.layerOutputs, chains: this.chains, models: this.models, serial: nextSerial };
     if (value.kind === 'tensor') return tensorMember(value, name, state, node);
     if (value.kind === 'model') return modelMember(value, name, state, node) ?? member(value, name, node);
-    if (value.kind === 'layer') return layerMember(value, name, state, node) ?? member(value, name, node);
+    if (value.kind === 'layer') return value.custom?.self.props.get(name) ?? layerMember(value, name, state, node) ?? member(value, name, node);
     return member(value, name, node);
   }
 

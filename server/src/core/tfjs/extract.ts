@@ -74,6 +74,9 @@ function entries(root: Node, scope: Scope): Entry[] {
       case 'class_declaration':
       case 'abstract_class_declaration': {
         const className = decl.childForFieldName('name')?.text ?? 'class';
+        // a class that is instantiated runs where `new` is; a custom layer's methods build no model
+        const heritage = named(decl).find((c) => c.type === 'class_heritage')?.text ?? '';
+        if (callCount(named(root), className) > 0 || /\bLayer\b/.test(heritage)) break;
         const body = decl.childForFieldName('body');
         const methods = new Map<string, FunctionValue>();
         for (const m of body ? named(body) : []) {

@@ -8,7 +8,7 @@ import type { SourceRef } from '../frontend';
 import type { ArgValue } from '../ops/types';
 import { TFJS_CODES } from './codes';
 import { declaredInputShape, inputDType, planLayer, type LayerProblem } from './layers';
-import { upstreamTensors, type LayerObject, type ModelObject, type SymbolicTensor, type Unknown, type Value } from './values';
+import { upstreamTensors, type CustomLayer, type LayerObject, type ModelObject, type SymbolicTensor, type Unknown, type Value } from './values';
 
 export function rangeOfNode(node: Node): SourceRange {
   return {
@@ -118,6 +118,7 @@ class ModelBuilder {
   }
 
   apply(layer: LayerObject, inputs: readonly TensorId[], site: Node, statement: Node, name?: string): TensorId {
+    if (layer.custom) return this.applyCustom(layer, layer.custom, inputs, site, statement, name);
     const shapes = inputs.map((id) => this.builder.shapeOf(id));
     const plan = planLayer(layer, shapes);
     if (!plan.ok) this.report(plan.problem);
@@ -152,6 +153,32 @@ class ModelBuilder {
     if (!shared) this.firstOps.set(layer, ops);
     this.applications.push({ layer, ops, output: current[0]!, site });
     return current[0]!;
+  }
+
+  /**
+   * A custom layer (a class of the file extending tf.layers.Layer): one op with the output shape
+   * its computeOutputShape() gives and the weights its build() made; what its call() computes
+   * inside is not modelled, so the TensorFlow.js profile does not replay it.
+   */
+  private applyCustom(layer: LayerObject, custom: CustomLayer, inputs: readonly TensorId[], site: Node, statement: Node, name?: string): TensorId {
+    const plan = custom.plan(inputs.map((id) => this.builder.shapeOf(id)));
+    if (!plan.ok) this.unresolved(plan.problem, `custom layer ${custom.className}`);
+    const shared = this.firstOps.get(layer);
+    const count = (trainable: boolean): number => plan.weights.filter((w) => w.trainable === trainable).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+    const r = this.builder.add({
+      op: 'opaque',
+      inputs,
+      args: { shape: [...plan.outputShape], trainable: count(true), non_trainable: count(false) },
+      site: rangeOfNode(site),
+      statement: rangeOfNode(statement),
+      ...(name ? { name } : {}),
+      ...(shared?.[0] !== undefined ? { sharesParamsWith: shared[0] } : {}),
+    });
+    if (isRejection(r)) this.report({ node: site, message: `${custom.className}: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
+    this.profileGaps.set(r, `custom layer ${custom.className}: its call() is not replayed`);
+    if (!shared) this.firstOps.set(layer, [r]);
+    this.applications.push({ layer, ops: [r], output: r, site });
+    return r;
   }
 
   build(outputs: readonly TensorId[]): Graph {

@@ -78,6 +78,12 @@ export class Interpreter extends CallEvaluator {
       }
       case 'switch_statement':
         return this.execSwitch(node, scope);
+      case 'class_declaration':
+      case 'abstract_class_declaration': {
+        const name = node.childForFieldName('name')?.text;
+        if (name) scope.declare(name, { value: this.classValue(node, scope), isConst: true, node });
+        return;
+      }
       case 'labeled_statement':
       case 'with_statement':
         return this.taint(node, node, `a ${node.type.replace('_statement', '')} statement is not followed`, scope);
