@@ -14,7 +14,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'tfjs');
 const OUT = join(FIXTURES, 'interp_oracle.json');
 
-/** fixture, exported builder, the graph memlens names, which of the graphs of that name (in source order) */
+/**
+ * fixture, exported builder (called with `args`: the static arguments the fixture's own call
+ * passes), the graph memlens names, which of the graphs of that name (in source order)
+ */
 const MODELS = [
   { file: 'switch_rnn.ts', build: 'buildSwitchGru', graph: 'createRnn.model', index: 0 },
   { file: 'switch_rnn.ts', build: 'buildSwitchSimple', graph: 'createRnn.model', index: 1 },
@@ -29,7 +32,18 @@ const MODELS = [
   { file: 'classes.ts', build: 'buildWidePolicy', graph: 'PolicyNetwork.policyNet', index: 1 },
   { file: 'classes.ts', build: 'buildCustomSequential', graph: 'buildCustomSequential.model', index: 0 },
   { file: 'classes.ts', build: 'buildCustomShared', graph: 'buildCustomShared', index: 0 },
+  { file: 'entry_points.js', build: 'createConvModel', args: [28, 10], graph: 'createConvModel.model', index: 0 },
+  { file: 'entry_points.js', build: 'createConvModel', args: [16, 4], graph: 'createConvModel.model', index: 1 },
+  { file: 'entry_points.js', build: 'createDenseModel', args: [12], graph: 'createDenseModel.model', index: 0 },
+  { file: 'entry_points.js', build: 'createRecurrentModel', args: [20], graph: 'createRecurrentModel.model', index: 0 },
+  { file: 'main_guard.cjs', build: 'buildModel', args: [10, [32, 16]], graph: 'buildModel.model', index: 0 },
 ];
+
+// entry_points.js registers its callbacks at import time with a page's objects: inert stand-ins
+globalThis.ui = { setTrainButtonCallback() {} };
+globalThis.loadData = () => new Promise(() => {});
+globalThis.document = { getElementById: () => ({ addEventListener() {} }) };
+globalThis.window = {};
 
 const weightCount = (ws) => ws.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
 
@@ -46,7 +60,7 @@ async function main() {
   const models = [];
   for (const m of MODELS) {
     const mod = await import(join(FIXTURES, m.file));
-    const model = await mod[m.build]();
+    const model = await mod[m.build](...(m.args ?? []));
     const layers = model.layers
       .filter((l) => l.getClassName() !== 'InputLayer')
       .sort((a, b) => a.id - b.id)

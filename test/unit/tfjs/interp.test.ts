@@ -12,6 +12,7 @@ interface OracleModel {
   readonly build: string;
   readonly graph: string;
   readonly index: number;
+  readonly args?: readonly unknown[];
   readonly params: number;
   readonly trainable: number;
   readonly nonTrainable: number;
@@ -25,7 +26,7 @@ before(ready);
 describe('static interpreter fixtures against tf.js', () => {
   it('the oracle is tf.js 4.22', () => assert.equal(ORACLE.tfjs, '4.22.0'));
   for (const m of ORACLE.models) {
-    it(`${m.file}: ${m.build}`, () => {
+    it(`${m.file}: ${m.build}(${m.args ? JSON.stringify(m.args).slice(1, -1) : ''})`, () => {
       const analysis = analyzeFixture(m.file);
       const built = analysis.built.filter((b) => b.graph?.name === m.graph)[m.index];
       assert.ok(built?.graph, `no graph '${m.graph}' #${m.index} in [${analysis.graphs.map((g) => g.name).join(', ')}]; ${analysis.diagnostics.map((d) => d.message).join('; ')}`);

@@ -148,7 +148,7 @@ const m = tf.sequential({layers: [tf.layers.dense({units: d.outputShape[1], inpu
     const runtime = `export function train(xTrain) {
   const m = tf.sequential({layers: [tf.layers.dense({units: 2, inputShape: [xTrain.shape[1]]})]});
 }`;
-    assert.deepEqual(messages(runtime), ["NNM301 2:76 dense 'inputShape' is not statically resolvable: 'xTrain' is a function parameter"]);
+    assert.deepEqual(messages(runtime), ["NNM301 2:76 dense 'inputShape' is not statically resolvable: 'xTrain' is a function parameter; model 'train.m' is not analysed"]);
   });
 });
 
@@ -180,5 +180,35 @@ export function make(k) {
     assert.deepEqual(messages(layer('return [inputShape[0], this.units];', "this.addWeight('w', [inputShape[1], this.config.k]);")), [
       "NNM301 3:22 custom layer Z is not statically resolvable: Z.build(): the shape of addWeight('w') is not statically resolvable: reading 'k' of undefined; model 'make' is not analysed",
     ]);
+  });
+});
+
+describe('entry points and silence', () => {
+  it('a model that no code memlens follows builds is reported on its factory call', () => {
+    const body = `function build() { return tf.sequential({layers: [tf.layers.dense({units: 2, inputShape: [3]})]}); }
+if (Math.random() > 0.5) build();`;
+    assert.deepEqual(params(body), []);
+    assert.deepEqual(messages(body), [
+      "NNM301 1:26 this model is not analysed: 'build' is never run by code memlens follows (call it from the top level or from a function memlens evaluates, with static arguments)",
+    ]);
+  });
+  it('a statically dead branch is not reported', () => {
+    const body = `function build(kind) { if (kind === 'a') return tf.sequential({layers: [tf.layers.dense({units: 2, inputShape: [3]})]});
+  return tf.sequential({layers: [tf.layers.dense({units: 1, inputShape: [3]})]}); }
+const m = build('b');`;
+    assert.deepEqual(params(body), ['build.m: 4']);
+    assert.deepEqual(messages(body), []);
+  });
+  it('a callback that changes a model of the enclosing code leaves it unanalysed, saying why', () => {
+    const body = `const m = tf.sequential();
+m.add(tf.layers.dense({units: 2, inputShape: [3]}));
+button.onclick = () => m.add(tf.layers.dense({units: 1}));`;
+    assert.deepEqual(params(body), []);
+    assert.deepEqual(messages(body), ["NNM302 3:0 model 'm' is not analysed: it is changed in a callback (button.onclick is a handler called at run time)"]);
+  });
+  it('require.main === module takes its branch', () => {
+    const body = `function run() { const m = tf.sequential({layers: [tf.layers.dense({units: 2, inputShape: [3]})]}); }
+if (require.main === module) { run(); }`;
+    assert.deepEqual(params(body), ['run.m: 8']);
   });
 });

@@ -1,6 +1,6 @@
 // Expression evaluation: literals, names, operators, arrays, objects and assignments folded to static values.
 import type { SyntaxNode as Node } from './syntax';
-import { nextSerial, NULL, num, Scope, UNDEFINED, unknown, type ObjectValue, type Value } from './values';
+import { nextSerial, NULL, num, Scope, UNDEFINED, unknown, type FunctionValue, type ObjectValue, type Value } from './values';
 import { isNullish, literalText, looseEqual, member, named, parseNumber, primitiveText, propertyKey, strictEqual, stringValue, textOf, toNumber, truthy } from './staticValues';
 import { LIMITS } from './interpreterState';
 import { GLOBAL_BUILTINS } from './builtinNames';
@@ -13,6 +13,8 @@ export abstract class ExpressionEvaluator extends Bindings {
   /** implemented in calls.ts */
   protected abstract evalCall(node: Node, scope: Scope): Value;
   protected abstract evalNew(node: Node, scope: Scope): Value;
+  /** implemented in calls.ts: a callback that runs at run time, evaluated once */
+  abstract runCallback(fn: FunctionValue, site: Node, reason: string): void;
   /** implemented in classes.ts */
   abstract classValue(node: Node, scope: Scope): Value;
 
@@ -235,6 +237,7 @@ export abstract class ExpressionEvaluator extends Bindings {
 
   private evalBinary(node: Node, scope: Scope): Value {
     const op = node.childForFieldName('operator')?.type ?? '';
+    if ((op === '===' || op === '==') && isMainModuleTest(node, scope)) return { kind: 'bool', value: true };
     const left = this.evalField(node, 'left', scope);
     if (op === '&&' || op === '||' || op === '??') {
       const t = op === '??' ? (left.kind === 'unknown' ? undefined : !isNullish(left)) : truthy(left);
@@ -325,6 +328,12 @@ export abstract class ExpressionEvaluator extends Bindings {
     const left = node.childForFieldName('left');
     const value = this.evalField(node, 'right', scope);
     if (left) this.assign(left, value, scope);
+    // `button.onclick = () => { ... }`, `window.onload = main`: a handler of an object memlens does not know
+    if (value.kind === 'function' && left?.type === 'member_expression') {
+      const owner = left.childForFieldName('object');
+      const target = owner && (owner.type === 'identifier' || owner.type === 'member_expression') ? this.eval(owner, scope) : undefined;
+      if (target?.kind === 'unknown') this.runCallback(value, node, `${left.text} is a handler called at run time`);
+    }
     return value;
   }
 
@@ -366,4 +375,14 @@ function typeOf(v: Value, node: Node): Value {
   const names: Partial<Record<Value['kind'], string>> = { number: 'number', string: 'string', bool: 'boolean', undefined: 'undefined', null: 'object', array: 'object', object: 'object', function: 'function', method: 'function' };
   const name = names[v.kind];
   return name ? { kind: 'string', value: name } : unknown(node, `typeof ${v.kind} is known only at run time`);
+}
+
+/**
+ * `require.main === module` (either order, `require` and `module` not bound in the file): the
+ * file run as a program, which is how memlens reads it, so the branch is taken.
+ */
+function isMainModuleTest(node: Node, scope: Scope): boolean {
+  if (scope.lookup('require') || scope.lookup('module')) return false;
+  const sides = [node.childForFieldName('left')?.text.replace(/\s+/g, ''), node.childForFieldName('right')?.text.replace(/\s+/g, '')];
+  return sides.includes('require.main') && sides.includes('module');
 }

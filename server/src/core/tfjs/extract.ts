@@ -11,6 +11,8 @@ export interface Extraction {
   readonly models: readonly ModelObject[];
   readonly notes: readonly Note[];
   readonly tensorNames: ReadonlyMap<number, { name: string; node: Node }>;
+  /** the functions whose bodies ran */
+  readonly invoked: ReadonlySet<Node>;
 }
 
 /** bind `import * as tf`, `import tf`, `import {layers as L}` from a TensorFlow.js package */
@@ -157,6 +159,8 @@ export interface ModulePass {
   readonly budget: { steps: number };
   /** false when the step budget ran out: entries are not evaluated */
   readonly complete: boolean;
+  /** the module's names bound to TensorFlow.js values, with their path ('' for the namespace) */
+  readonly tfNames: ReadonlyMap<string, string>;
 }
 
 /** bind the imports, run the top level, and find the functions that build models on their own */
@@ -185,7 +189,12 @@ export function runModule(root: Node): ModulePass {
   }
   const hosts = new Set(standalone.filter((e) => e.statement.type !== 'class_declaration').map((e) => e.statement));
   const fingerprint = statements.filter((s) => !hosts.has(s)).map((s) => `${s.startPosition.column}:${s.text}`).join('\n');
-  return { topLevel: done(interp), entries: standalone, fingerprint, budget, complete };
+  const tfPaths = new Map<string, string>();
+  for (const n of tfNames) {
+    const v = scope.lookup(n)?.value;
+    if (v?.kind === 'tf') tfPaths.set(n, v.path);
+  }
+  return { topLevel: done(interp), entries: standalone, fingerprint, budget, complete, tfNames: tfPaths };
 }
 
 /** evaluate one function on its own, parameters unknown */
@@ -210,11 +219,12 @@ export function extractModels(root: Node): Extraction {
     models: parts.flatMap((p) => p.models),
     notes: parts.flatMap((p) => p.notes),
     tensorNames: new Map(parts.flatMap((p) => [...p.tensorNames])),
+    invoked: new Set(parts.flatMap((p) => [...p.invoked])),
   };
 }
 
 function done(interp: Interpreter): Extraction {
-  return { models: interp.models, notes: interp.notes, tensorNames: interp.tensorNames };
+  return { models: interp.models, notes: interp.notes, tensorNames: interp.tensorNames, invoked: interp.invoked };
 }
 
 /** run one evaluation; false when the step budget ran out (nothing more is evaluated) */

@@ -101,8 +101,18 @@ class ModelBuilder {
   }
 
   private report(problem: LayerProblem): never {
-    this.diagnostics.push({ range: rangeOfNode(problem.node), severity: problem.severity, code: problem.code, message: problem.message });
+    this.diagnostics.push({ range: rangeOfNode(problem.node), severity: problem.severity, code: problem.code, message: this.namingModel(problem) });
     throw new BuildStop();
+  }
+
+  /** an information that a model is not analysed always names the model */
+  private namingModel(problem: LayerProblem): string {
+    if (problem.severity !== 'info') return problem.message;
+    const named = `model '${modelName(this.model)}' is not analysed`;
+    // a shape query's model (inferTensorShape) has no name of the user's; a message that names the model already says it
+    if (this.model.serial < 0 || problem.message.includes(`'${modelName(this.model)}'`)) return problem.message;
+    if (problem.message.endsWith('the model is not analysed')) return problem.message.replace(/the model is not analysed$/, named);
+    return `${problem.message}; ${named}`;
   }
 
   private unresolved(u: Unknown, what: string): never {
