@@ -206,7 +206,28 @@ const compare: OpSpec = {
   inPlace: 'never',
 };
 
-export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, param, expandBatch, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare]);
+/**
+ * a layer whose computation is the user's own code (a TensorFlow.js custom layer): the frontend
+ * gives the output shape and the weight counts that code declares
+ */
+const opaque: OpSpec = {
+  name: 'opaque',
+  family: 'tensor',
+  summary: "A layer whose computation memlens does not model (a TensorFlow.js custom layer): the output shape and weights its own code declares",
+  formula: 'output: `shape` per sample; params = trainable + non_trainable; the temporaries of its computation and what its backward keeps are not counted (a lower bound)',
+  args: [
+    tensorsArg('the layer inputs'),
+    { name: 'shape', kind: 'ints', required: true, doc: 'the per-sample output shape' },
+    { name: 'trainable', kind: 'int', default: 0, min: 0, doc: 'trainable weight values' },
+    { name: 'non_trainable', kind: 'int', default: 0, min: 0, doc: 'non-trainable weight values' },
+  ],
+  inferShape: shapeArg,
+  params: (ctx) => ({ trainable: Number(ctx.args['trainable'] ?? 0), nonTrainable: Number(ctx.args['non_trainable'] ?? 0) }),
+  savedForBackward: SAVES_NOTHING,
+  inPlace: 'never',
+};
+
+export const tensorOps: readonly OpSpec[] = checkedOps([constant, weightView, param, expandBatch, scale, shift, sub, div, addBroadcast, matmul, maskedFill, compare, opaque]);
 
 const REDUCTION_ARG = { name: 'reduction', kind: 'enum', values: ['mean', 'sum', 'none'], default: 'mean', doc: "'mean' or 'sum' over the batch (one number), 'none' (one per element)" } as const;
 

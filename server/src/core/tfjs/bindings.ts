@@ -1,12 +1,13 @@
 // Binding values to names (destructuring patterns, assignment targets); a bound model or tensor takes the name.
 import type { SyntaxNode as Node } from './syntax';
 import { Scope, UNDEFINED, unknown, type Value } from './values';
-import { asIdentifier, identifiersIn, member, named, propertyKey } from './staticValues';
+import { asIdentifier, identifiersIn, named, propertyKey } from './staticValues';
 import { InterpreterState } from './interpreterState';
 
 export abstract class Bindings extends InterpreterState {
   /** implemented in expressions.ts */
   abstract eval(node: Node, scope: Scope): Value;
+  abstract memberOf(value: Value, name: string, node: Node): Value;
 
   /** bind an identifier or a destructuring pattern */
   bindPattern(pattern: Node, value: Value, scope: Scope, isConst: boolean, source: Node): void {
@@ -21,17 +22,17 @@ export abstract class Bindings extends InterpreterState {
       case 'object_pattern':
         for (const p of named(pattern)) {
           if (p.type === 'shorthand_property_identifier_pattern') {
-            this.bindPattern(asIdentifier(p), member(value, p.text, p), scope, isConst, source);
+            this.bindPattern(asIdentifier(p), this.memberOf(value, p.text, p), scope, isConst, source);
           } else if (p.type === 'pair_pattern') {
             const key = propertyKey(p.childForFieldName('key'));
             const target = p.childForFieldName('value');
-            if (target && key !== undefined) this.bindPattern(target, member(value, key, p), scope, isConst, source);
+            if (target && key !== undefined) this.bindPattern(target, this.memberOf(value, key, p), scope, isConst, source);
           } else if (p.type === 'object_assignment_pattern') {
             const left = p.childForFieldName('left');
             const right = p.childForFieldName('right');
             if (!left) continue;
-            let v = member(value, left.text, p);
-            if (v.kind === 'null' && right) v = this.eval(right, scope);
+            let v = this.memberOf(value, left.text, p);
+            if (v.kind === 'undefined' && right) v = this.eval(right, scope);
             this.bindPattern(left.type === 'shorthand_property_identifier_pattern' ? asIdentifier(left) : left, v, scope, isConst, source);
           } else {
             for (const id of identifiersIn(p)) scope.declare(id.text, { value: unknown(source, 'a rest pattern is not followed'), isConst, node: id });
@@ -39,13 +40,20 @@ export abstract class Bindings extends InterpreterState {
         }
         return;
       case 'array_pattern': {
+        // the commas are not in the copied tree: an element's index is the commas before it (`[, h, w]`)
+        const text = pattern.text;
         let i = 0;
+        let from = 1;
         for (const p of named(pattern)) {
+          if (p.type === 'comment') continue;
+          const to = p.startIndex - pattern.startIndex;
+          for (let k = from; k < to; k++) if (text[k] === ',') i++;
+          from = p.endIndex - pattern.startIndex;
           const item = value.kind === 'array' ? (value.items[i] ?? UNDEFINED) : value.kind === 'unknown' ? value : unknown(source, 'not an array');
           if (p.type === 'assignment_pattern') {
             const left = p.childForFieldName('left');
             const right = p.childForFieldName('right');
-            const v = item.kind === 'null' && right ? this.eval(right, scope) : item;
+            const v = item.kind === 'undefined' && right ? this.eval(right, scope) : item;
             if (left) this.bindPattern(left, v, scope, isConst, source);
           } else if (p.type === 'rest_pattern') {
             const target = p.namedChild(0);
@@ -54,14 +62,13 @@ export abstract class Bindings extends InterpreterState {
           } else {
             this.bindPattern(p, item, scope, isConst, source);
           }
-          i++;
         }
         return;
       }
       case 'assignment_pattern': {
         const left = pattern.childForFieldName('left');
         const right = pattern.childForFieldName('right');
-        const v = value.kind === 'null' && right ? this.eval(right, scope) : value;
+        const v = value.kind === 'undefined' && right ? this.eval(right, scope) : value;
         if (left) this.bindPattern(left, v, scope, isConst, source);
         return;
       }

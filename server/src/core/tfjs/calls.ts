@@ -1,11 +1,11 @@
 // Calls: arguments, dispatch to the modelled tf API, and local functions inlined into a fresh scope.
 import type { SyntaxNode as Node } from './syntax';
-import { Scope, UNDEFINED, unknown, type FunctionValue, type Unknown, type Value } from './values';
-import { isTfjsPackage, named, parameterName, parameterNodes, stringValue } from './staticValues';
+import { Scope, UNDEFINED, unknown, type Binding, type FunctionValue, type ObjectValue, type Unknown, type Value } from './values';
+import { identifiersIn, isAssignmentTarget, isModelMutation, isTfjsPackage, named, parameterName, parameterNodes, stringValue } from './staticValues';
 import { BreakSignal, LIMITS, ReturnSignal } from './interpreterState';
-import { TfApi } from './tfApi';
+import { Classes } from './classes';
 
-export abstract class CallEvaluator extends TfApi {
+export abstract class CallEvaluator extends Classes {
   private callDepth = 0;
 
   /** implemented in statements.ts */
@@ -45,12 +45,21 @@ export abstract class CallEvaluator extends TfApi {
       return unknown(node, 'a module loaded at run time');
     }
     if (fnNode.type === 'import') return unknown(node, 'a module loaded at run time');
+    if (fnNode.type === 'super') {
+      const superArgs = this.evalArgs(argsNode, scope);
+      return 'kind' in superArgs ? superArgs : this.superCall(scope.lookup('super')?.value, superArgs.values, node);
+    }
     const callee = this.eval(fnNode, scope);
     const args = this.evalArgs(argsNode, scope);
     if ('kind' in args) return args;
-    if (callee.kind !== 'tf' && callee.kind !== 'method' && callee.kind !== 'function') {
+    if (callee.kind !== 'tf' && callee.kind !== 'method' && callee.kind !== 'function' && callee.kind !== 'builtin') {
       // a model handed to code memlens cannot follow may get its layers there
       for (const a of args.values) if (a.kind === 'model' && !a.escaped) a.escaped = unknown(node, `it is passed to ${fnNode.text}(), which memlens cannot follow`);
+      // a callback handed to such code (an event handler, `.then`) runs at run time: see what it builds
+      const why = callee.kind === 'unknown' ? `${shortCallee(fnNode)}() is not followed: ${callee.reason}` : `${shortCallee(fnNode)}() calls it at run time`;
+      args.values.forEach((a, i) => {
+        if (a.kind === 'function') this.runCallback(a, args.nodes[i]!, why);
+      });
     }
     switch (callee.kind) {
       case 'tf':
@@ -63,6 +72,8 @@ export abstract class CallEvaluator extends TfApi {
         const self = receiver ? (receiver.type === 'this' ? scope.lookup('this')?.value : receiver.type === 'identifier' ? scope.lookup(receiver.text)?.value : undefined) : undefined;
         return this.callFunction(callee, args.values, node, self?.kind === 'object' ? self : undefined);
       }
+      case 'builtin':
+        return this.callBuiltin(callee, args.values, node);
       case 'unknown':
         return unknown(node, callee.reason);
       default:
@@ -77,8 +88,11 @@ export abstract class CallEvaluator extends TfApi {
     }
     this.invoked.add(fn.node);
     const scope = new Scope(fn.closure);
-    if (thisValue) scope.declare('this', { value: thisValue, isConst: true });
+    const self = thisValue ?? fn.self;
+    if (self) scope.declare('this', { value: self, isConst: true });
+    if (fn.home && self) scope.declare('super', { value: this.superOf(fn.home, self), isConst: true });
     this.bindParameters(fn.node, args, scope);
+    if (self?.kind === 'object') this.parameterProperties(fn.node, scope, self);
     const body = fn.node.childForFieldName('body');
     if (!body) return UNDEFINED;
     const savedName = this.functionName;
@@ -98,10 +112,57 @@ export abstract class CallEvaluator extends TfApi {
     }
   }
 
+  /**
+   * A callback that code memlens cannot follow may run at run time, any number of times: it is
+   * evaluated once with unknown parameters, so that the models it builds itself are analysed
+   * (`onClick(() => { const model = createModel(); })`); the models of the enclosing code it
+   * changes are not analysed, and the variables it assigns become unknown.
+   */
+  runCallback(fn: FunctionValue, site: Node, reason: string): void {
+    const body = fn.node.childForFieldName('body');
+    if (!body) return;
+    const cause = unknown(site, `it is changed in a callback (${reason})`);
+    const outer = identifiersIn(body)
+      .map((id) => ({ id, binding: fn.closure.lookup(id.text) }))
+      .filter((e): e is { id: Node; binding: Binding } => e.binding !== undefined);
+    for (const { id, binding } of outer) if (binding.value.kind === 'model' && isModelMutation(id) && !binding.value.poisoned) binding.value.poisoned = cause;
+    const written = outer.filter(({ id, binding }) => !binding.isConst && isAssignmentTarget(id)).map((e) => e.binding);
+    const args = parameterNodes(fn.node).map((p) => unknown(p, `'${parameterName(p)}' is a callback parameter, known at run time`));
+    this.callFunction(fn, args, site);
+    for (const binding of written) binding.value = unknown(site, `it is assigned in a callback (${reason})`);
+  }
+
+  /** `new C(...)`: a class of the file, `Array`, or an object made at run time */
+  protected evalNew(node: Node, scope: Scope): Value {
+    const ctorNode = node.childForFieldName('constructor');
+    if (!ctorNode) return unknown(node, 'an incomplete expression');
+    const ctor = this.eval(ctorNode, scope);
+    const args = this.evalArgs(node.childForFieldName('arguments'), scope);
+    if ('kind' in args) return args;
+    if (ctor.kind === 'class') return this.instantiate(ctor, args.values, args.nodes, node);
+    if (ctor.kind === 'builtin' && (ctor.name === 'Array' || ctor.name === 'Object')) return this.callBuiltin(ctor, args.values, node);
+    // `new Promise((resolve) => ...)`: its callback runs at run time
+    args.values.forEach((a, i) => {
+      if (a.kind === 'function') this.runCallback(a, args.nodes[i]!, `new ${ctorNode.text}() calls it at run time`);
+    });
+    return unknown(node, ctor.kind === 'unknown' ? ctor.reason : 'an object constructed at run time');
+  }
+
   /** evaluate a function on its own: its parameters are unknown */
   evalStandalone(fn: FunctionValue, thisValue?: Value): void {
     const args = parameterNodes(fn.node).map((p) => unknown(p, `'${parameterName(p)}' is a function parameter`));
     this.callFunction(fn, args, fn.node, thisValue);
+  }
+
+  /** TypeScript's `constructor(private readonly units = 3)` also sets `this.units` */
+  private parameterProperties(fnNode: Node, scope: Scope, self: ObjectValue): void {
+    if (fnNode.type !== 'method_definition' || fnNode.childForFieldName('name')?.text !== 'constructor') return;
+    for (const p of parameterNodes(fnNode)) {
+      if (!p.children.some((c) => c.type === 'accessibility_modifier' || c.type === 'readonly' || c.type === 'override_modifier')) continue;
+      const pattern = p.childForFieldName('pattern');
+      const binding = pattern?.type === 'identifier' ? scope.lookup(pattern.text) : undefined;
+      if (pattern && binding) self.props.set(pattern.text, binding.value);
+    }
   }
 
   private bindParameters(fnNode: Node, args: Value[], scope: Scope): void {
@@ -116,8 +177,14 @@ export abstract class CallEvaluator extends TfApi {
       if (!pattern) return;
       let value = args[i] ?? UNDEFINED;
       const dflt = p.childForFieldName('value');
-      if (value.kind === 'null' && dflt) value = this.eval(dflt, scope);
+      if (value.kind === 'undefined' && dflt) value = this.eval(dflt, scope);
       this.bindPattern(pattern, value, scope, false, p);
     });
   }
+}
+
+/** `ui.setTrainButtonCallback` -> `setTrainButtonCallback`, for messages */
+function shortCallee(fnNode: Node): string {
+  const prop = fnNode.type === 'member_expression' ? fnNode.childForFieldName('property') : null;
+  return (prop ?? fnNode).text;
 }

@@ -1,8 +1,10 @@
 // Expression evaluation: literals, names, operators, arrays, objects and assignments folded to static values.
 import type { SyntaxNode as Node } from './syntax';
-import { num, Scope, UNDEFINED, unknown, type ObjectValue, type Value } from './values';
-import { looseEqual, member, named, parseNumber, primitiveText, propertyKey, stringValue, truthy } from './staticValues';
+import { nextSerial, NULL, num, Scope, UNDEFINED, unknown, type FunctionValue, type ObjectValue, type Value } from './values';
+import { isNullish, literalText, looseEqual, member, named, parseNumber, primitiveText, propertyKey, strictEqual, stringValue, textOf, toNumber, truthy } from './staticValues';
 import { LIMITS } from './interpreterState';
+import { GLOBAL_BUILTINS } from './builtinNames';
+import { layerMember, modelMember, tensorMember, type ShapeState } from './symbolicShapes';
 import { Bindings } from './bindings';
 
 export abstract class ExpressionEvaluator extends Bindings {
@@ -10,6 +12,11 @@ export abstract class ExpressionEvaluator extends Bindings {
 
   /** implemented in calls.ts */
   protected abstract evalCall(node: Node, scope: Scope): Value;
+  protected abstract evalNew(node: Node, scope: Scope): Value;
+  /** implemented in calls.ts: a callback that runs at run time, evaluated once */
+  abstract runCallback(fn: FunctionValue, site: Node, reason: string): void;
+  /** implemented in classes.ts */
+  abstract classValue(node: Node, scope: Scope): Value;
 
   eval(node: Node, scope: Scope): Value {
     this.tick(node);
@@ -31,13 +38,13 @@ export abstract class ExpressionEvaluator extends Bindings {
       case 'string':
         return { kind: 'string', value: stringValue(node) };
       case 'template_string':
-        if (node.namedChildren.some((c) => c?.type === 'template_substitution')) return unknown(node, 'a template string with substitutions');
-        return { kind: 'string', value: node.text.slice(1, -1) };
+        return this.evalTemplate(node, scope);
       case 'true':
         return { kind: 'bool', value: true };
       case 'false':
         return { kind: 'bool', value: false };
       case 'null':
+        return NULL;
       case 'undefined':
         return UNDEFINED;
       case 'identifier':
@@ -66,7 +73,10 @@ export abstract class ExpressionEvaluator extends Bindings {
         const prop = node.childForFieldName('property');
         if (!objNode || !prop) return unknown(node, 'an incomplete expression');
         if (objNode.type === 'identifier' && objNode.text === 'Math' && !scope.lookup('Math')) return { kind: 'tf', path: `#Math.${prop.text}` };
-        return member(this.eval(objNode, scope), prop.text, node);
+        const obj = this.eval(objNode, scope);
+        // `a?.b` on null or undefined is undefined
+        if (isNullish(obj) && node.childForFieldName('optional_chain')) return UNDEFINED;
+        return this.memberOf(obj, prop.text, node);
       }
       case 'subscript_expression':
         return this.evalSubscript(node, scope);
@@ -94,7 +104,11 @@ export abstract class ExpressionEvaluator extends Bindings {
       case 'call_expression':
         return this.evalCall(node, scope);
       case 'new_expression':
-        return unknown(node, 'an object constructed at run time');
+        return this.evalNew(node, scope);
+      case 'class':
+        return this.classValue(node, scope);
+      case 'super':
+        return scope.lookup('super')?.value ?? unknown(node, "'super' outside a method");
       case 'sequence_expression': {
         let last: Value = UNDEFINED;
         for (const c of named(node)) last = this.eval(c, scope);
@@ -103,6 +117,34 @@ export abstract class ExpressionEvaluator extends Bindings {
       default:
         return unknown(node, 'an expression evaluated at run time');
     }
+  }
+
+  /** `branch_${name}`: the literal parts with each substitution converted as String() does */
+  private evalTemplate(node: Node, scope: Scope): Value {
+    let out = '';
+    for (const c of named(node)) {
+      if (c.type !== 'template_substitution') {
+        // fragments and escapes, read as a string literal's are
+        out += literalText([c]);
+        continue;
+      }
+      const inner = c.namedChild(0);
+      const v = inner ? this.eval(inner, scope) : UNDEFINED;
+      if (v.kind === 'unknown') return unknown(node, v.reason);
+      const s = textOf(v);
+      if (s === undefined) return unknown(c, 'a template substitution memlens cannot print');
+      out += s;
+    }
+    return { kind: 'string', value: out };
+  }
+
+  /** `value.name`; shapes of symbolic tensors, layers and models are inferred here (symbolicShapes.ts) */
+  memberOf(value: Value, name: string, node: Node): Value {
+    const state: ShapeState = { shapes: this.shapes, layerOutputs: this.layerOutputs, chains: this.chains, models: this.models, serial: nextSerial };
+    if (value.kind === 'tensor') return tensorMember(value, name, state, node);
+    if (value.kind === 'model') return modelMember(value, name, state, node) ?? member(value, name, node);
+    if (value.kind === 'layer') return value.custom?.self.props.get(name) ?? layerMember(value, name, state, node) ?? member(value, name, node);
+    return member(value, name, node);
   }
 
   private evalField(node: Node, field: string, scope: Scope): Value {
@@ -117,6 +159,7 @@ export abstract class ExpressionEvaluator extends Bindings {
       if (name === 'undefined') return UNDEFINED;
       if (name === 'Infinity') return num(Infinity);
       if (name === 'NaN') return num(NaN);
+      if (GLOBAL_BUILTINS.has(name)) return { kind: 'builtin', name };
       return unknown(node, `'${name}' is not defined in this file`);
     }
     const v = binding.value;
@@ -187,16 +230,17 @@ export abstract class ExpressionEvaluator extends Bindings {
       const i = index.value < 0 ? NaN : index.value;
       return obj.items[i] ?? UNDEFINED;
     }
-    if (index.kind === 'string') return member(obj, index.value, node);
-    if (index.kind === 'number') return member(obj, String(index.value), node);
+    if (index.kind === 'string') return this.memberOf(obj, index.value, node);
+    if (index.kind === 'number') return this.memberOf(obj, String(index.value), node);
     return unknown(node, 'an index memlens cannot follow');
   }
 
   private evalBinary(node: Node, scope: Scope): Value {
     const op = node.childForFieldName('operator')?.type ?? '';
+    if ((op === '===' || op === '==') && isMainModuleTest(node, scope)) return { kind: 'bool', value: true };
     const left = this.evalField(node, 'left', scope);
     if (op === '&&' || op === '||' || op === '??') {
-      const t = op === '??' ? (left.kind === 'unknown' ? undefined : left.kind !== 'null') : truthy(left);
+      const t = op === '??' ? (left.kind === 'unknown' ? undefined : !isNullish(left)) : truthy(left);
       if (t === undefined) return left.kind === 'unknown' ? left : unknown(node, 'a condition only known at run time');
       if (op === '&&') return t ? this.evalField(node, 'right', scope) : left;
       return t ? left : this.evalField(node, 'right', scope);
@@ -210,13 +254,18 @@ export abstract class ExpressionEvaluator extends Bindings {
       return l !== undefined && r !== undefined ? { kind: 'string', value: l + r } : unknown(node, 'a string built at run time');
     }
     if (op === '===' || op === '==' || op === '!==' || op === '!=') {
-      const eq = looseEqual(left, right);
+      const eq = op.length === 3 ? strictEqual(left, right) : looseEqual(left, right);
       if (eq === undefined) return unknown(node, 'a comparison memlens cannot decide');
       return { kind: 'bool', value: op.startsWith('!') ? !eq : eq };
     }
-    if (left.kind !== 'number' || right.kind !== 'number') return unknown(node, 'arithmetic on values that are not numbers');
-    const a = left.value;
-    const b = right.value;
+    if (left.kind === 'string' && right.kind === 'string' && ['<', '<=', '>', '>='].includes(op)) {
+      const [x, y] = [left.value, right.value];
+      return { kind: 'bool', value: op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y };
+    }
+    // JavaScript converts primitives: `undefined > 0` is false, `undefined + 1` is NaN
+    const a = toNumber(left);
+    const b = toNumber(right);
+    if (a === undefined || b === undefined) return unknown(node, 'arithmetic on values that are not numbers');
     switch (op) {
       case '+':
         return num(a + b);
@@ -258,12 +307,18 @@ export abstract class ExpressionEvaluator extends Bindings {
     switch (op) {
       case '-':
         return v.kind === 'number' ? num(-v.value) : unknown(node, 'negation of a value that is not a number');
-      case '+':
-        return v.kind === 'number' ? v : unknown(node, 'a conversion at run time');
+      case '+': {
+        const n = toNumber(v);
+        return n === undefined ? unknown(node, 'a conversion at run time') : num(n);
+      }
       case '!': {
         const t = truthy(v);
         return t === undefined ? unknown(node, 'a condition only known at run time') : { kind: 'bool', value: !t };
       }
+      case 'typeof':
+        return typeOf(v, node);
+      case 'void':
+        return UNDEFINED;
       default:
         return unknown(node, `the operator ${op}`);
     }
@@ -273,6 +328,12 @@ export abstract class ExpressionEvaluator extends Bindings {
     const left = node.childForFieldName('left');
     const value = this.evalField(node, 'right', scope);
     if (left) this.assign(left, value, scope);
+    // `button.onclick = () => { ... }`, `window.onload = main`: a handler of an object memlens does not know
+    if (value.kind === 'function' && left?.type === 'member_expression') {
+      const owner = left.childForFieldName('object');
+      const target = owner && (owner.type === 'identifier' || owner.type === 'member_expression') ? this.eval(owner, scope) : undefined;
+      if (target?.kind === 'unknown') this.runCallback(value, node, `${left.text} is a handler called at run time`);
+    }
     return value;
   }
 
@@ -307,4 +368,21 @@ export abstract class ExpressionEvaluator extends Bindings {
     const prefix = node.child(0)?.type === '++' || node.child(0)?.type === '--';
     return prefix ? next : current;
   }
+}
+
+/** `typeof v` for the values the interpreter knows */
+function typeOf(v: Value, node: Node): Value {
+  const names: Partial<Record<Value['kind'], string>> = { number: 'number', string: 'string', bool: 'boolean', undefined: 'undefined', null: 'object', array: 'object', object: 'object', function: 'function', method: 'function' };
+  const name = names[v.kind];
+  return name ? { kind: 'string', value: name } : unknown(node, `typeof ${v.kind} is known only at run time`);
+}
+
+/**
+ * `require.main === module` (either order, `require` and `module` not bound in the file): the
+ * file run as a program, which is how memlens reads it, so the branch is taken.
+ */
+function isMainModuleTest(node: Node, scope: Scope): boolean {
+  if (scope.lookup('require') || scope.lookup('module')) return false;
+  const sides = [node.childForFieldName('left')?.text.replace(/\s+/g, ''), node.childForFieldName('right')?.text.replace(/\s+/g, '')];
+  return sides.includes('require.main') && sides.includes('module');
 }

@@ -11,6 +11,8 @@ export interface Extraction {
   readonly models: readonly ModelObject[];
   readonly notes: readonly Note[];
   readonly tensorNames: ReadonlyMap<number, { name: string; node: Node }>;
+  /** the functions whose bodies ran */
+  readonly invoked: ReadonlySet<Node>;
 }
 
 /** bind `import * as tf`, `import tf`, `import {layers as L}` from a TensorFlow.js package */
@@ -74,6 +76,9 @@ function entries(root: Node, scope: Scope): Entry[] {
       case 'class_declaration':
       case 'abstract_class_declaration': {
         const className = decl.childForFieldName('name')?.text ?? 'class';
+        // a class that is instantiated runs where `new` is; a custom layer's methods build no model
+        const heritage = named(decl).find((c) => c.type === 'class_heritage')?.text ?? '';
+        if (callCount(named(root), className) > 0 || /\bLayer\b/.test(heritage)) break;
         const body = decl.childForFieldName('body');
         const methods = new Map<string, FunctionValue>();
         for (const m of body ? named(body) : []) {
@@ -94,6 +99,28 @@ function entries(root: Node, scope: Scope): Entry[] {
     }
   }
   return out;
+}
+
+/**
+ * The entries that may build a model: those that mention a TensorFlow.js name, and those that
+ * call one of them by name (`function main() { return createModel(10); }`), transitively.
+ */
+function buildersOf(all: readonly Entry[], tfNames: readonly string[]): Set<Entry> {
+  const found = new Set(all.filter((e) => tfNames.some((n) => e.fn.node.text.includes(n))));
+  const shortName = (e: Entry): string => e.name.slice(e.name.lastIndexOf('.') + 1);
+  for (let grew = true; grew; ) {
+    grew = false;
+    const names = [...found].map(shortName);
+    for (const e of all) {
+      if (found.has(e)) continue;
+      const text = e.fn.node.text;
+      if (names.some((n) => new RegExp(`\\b${n.replace(/\$/g, '\\$')}\\s*\\(`).test(text))) {
+        found.add(e);
+        grew = true;
+      }
+    }
+  }
+  return found;
 }
 
 /** how often each identifier is written as a callee `name(`, per top-level statement (kept while the statement is reused) */
@@ -132,6 +159,8 @@ export interface ModulePass {
   readonly budget: { steps: number };
   /** false when the step budget ran out: entries are not evaluated */
   readonly complete: boolean;
+  /** the module's names bound to TensorFlow.js values, with their path ('' for the namespace) */
+  readonly tfNames: ReadonlyMap<string, string>;
 }
 
 /** bind the imports, run the top level, and find the functions that build models on their own */
@@ -145,13 +174,14 @@ export function runModule(root: Node): ModulePass {
   const standalone: StandaloneEntry[] = [];
   const tfNames = scope.names().filter((n) => scope.lookup(n)?.value.kind === 'tf');
   if (complete && tfNames.length > 0) {
-    for (const entry of entries(root, scope)) {
+    const all = entries(root, scope);
+    const builds = buildersOf(all, tfNames);
+    for (const entry of all) {
       if (interp.invoked.has(entry.fn.node)) continue;
       const isDeclaration = entry.fn.node.type === 'function_declaration' || entry.fn.node.type === 'generator_function_declaration';
       const baseName = entry.name.includes('.') ? undefined : entry.name;
       if (baseName && callCount(statements, baseName) > (isDeclaration ? 1 : 0)) continue;
-      const body = entry.fn.node.text;
-      if (!tfNames.some((n) => body.includes(n))) continue;
+      if (!builds.has(entry)) continue;
       let statement = entry.fn.node;
       while (statement.parent && statement.parent !== root) statement = statement.parent;
       standalone.push({ fn: entry.fn, statement, ...(entry.methods ? { methods: entry.methods } : {}) });
@@ -159,7 +189,12 @@ export function runModule(root: Node): ModulePass {
   }
   const hosts = new Set(standalone.filter((e) => e.statement.type !== 'class_declaration').map((e) => e.statement));
   const fingerprint = statements.filter((s) => !hosts.has(s)).map((s) => `${s.startPosition.column}:${s.text}`).join('\n');
-  return { topLevel: done(interp), entries: standalone, fingerprint, budget, complete };
+  const tfPaths = new Map<string, string>();
+  for (const n of tfNames) {
+    const v = scope.lookup(n)?.value;
+    if (v?.kind === 'tf') tfPaths.set(n, v.path);
+  }
+  return { topLevel: done(interp), entries: standalone, fingerprint, budget, complete, tfNames: tfPaths };
 }
 
 /** evaluate one function on its own, parameters unknown */
@@ -184,11 +219,12 @@ export function extractModels(root: Node): Extraction {
     models: parts.flatMap((p) => p.models),
     notes: parts.flatMap((p) => p.notes),
     tensorNames: new Map(parts.flatMap((p) => [...p.tensorNames])),
+    invoked: new Set(parts.flatMap((p) => [...p.invoked])),
   };
 }
 
 function done(interp: Interpreter): Extraction {
-  return { models: interp.models, notes: interp.notes, tensorNames: interp.tensorNames };
+  return { models: interp.models, notes: interp.notes, tensorNames: interp.tensorNames, invoked: interp.invoked };
 }
 
 /** run one evaluation; false when the step budget ran out (nothing more is evaluated) */

@@ -8,6 +8,7 @@ import { runEntry, runModule, type Extraction } from './extract';
 import { buildGraphs, rangeOfNode, refsFor, type BuiltModel } from './graphs';
 import { forgetDocument as forgetTree, initTfjsFrontend, isTfjsFrontendReady, parseDocument, type Dialect } from './parse';
 import { copyTree, type SyntaxNode } from './syntax';
+import { unreachedModels } from './coverage';
 
 export { initTfjsFrontend, isTfjsFrontendReady } from './parse';
 
@@ -86,6 +87,8 @@ export function analyzeTfjs(text: string, options: TfjsOptions): TfjsAnalysis {
 interface Part {
   readonly built: readonly BuiltModel[];
   readonly diagnostics: readonly CoreDiagnostic[];
+  /** the functions whose bodies ran */
+  readonly invoked: ReadonlySet<SyntaxNode>;
 }
 
 interface CachedPart {
@@ -110,7 +113,7 @@ export function forgetDocument(documentKey: string): void {
 function toPart(extraction: Extraction, options: TfjsOptions): Part {
   const built = buildGraphs(extraction.models, extraction.tensorNames, options.defaults, options.overrides);
   const notes: CoreDiagnostic[] = extraction.notes.map((note) => ({ range: rangeOfNode(note.node), severity: 'info', code: TFJS_CODES[note.code], message: note.message }));
-  return { built: built.models, diagnostics: [...notes, ...built.diagnostics] };
+  return { built: built.models, diagnostics: [...notes, ...built.diagnostics], invoked: extraction.invoked };
 }
 
 function analyzeTree(root: SyntaxNode, options: TfjsOptions): TfjsAnalysis {
@@ -119,6 +122,8 @@ function analyzeTree(root: SyntaxNode, options: TfjsOptions): TfjsAnalysis {
   const settings = JSON.stringify([options.defaults, options.overrides ?? null]);
   const previous = options.documentKey === undefined ? undefined : partCaches.get(options.documentKey);
   const next = new Map<SyntaxNode, CachedPart>();
+  // the step budget ran out in an entry: the ones after it were not evaluated
+  let stopped = false;
   for (const entry of pass.entries) {
     const row = entry.statement.startPosition.row;
     const hit = previous?.get(entry.statement);
@@ -130,11 +135,25 @@ function analyzeTree(root: SyntaxNode, options: TfjsOptions): TfjsAnalysis {
     const r = runEntry(entry, pass.budget);
     const part = toPart(r, options);
     parts.push(part);
-    if (!r.complete) break;
+    if (!r.complete) {
+      stopped = true;
+      break;
+    }
     next.set(entry.statement, { row, fingerprint: pass.fingerprint, settings, part });
   }
   if (options.documentKey !== undefined) partCaches.set(options.documentKey, next);
+  if (pass.complete && !stopped) parts.push(unreachedPart(root, pass.tfNames, parts));
   return assemble(parts);
+}
+
+/** the models no evaluation reached, each with a diagnostic (coverage.ts) */
+function unreachedPart(root: SyntaxNode, tfNames: ReadonlyMap<string, string>, parts: readonly Part[]): Part {
+  const invoked = new Set(parts.flatMap((p) => [...p.invoked]));
+  const sites = new Set(parts.flatMap((p) => p.built.map((b) => b.model.site.startIndex)));
+  const diagnostics = unreachedModels(root, tfNames, invoked, sites).map(
+    (u): CoreDiagnostic => ({ range: rangeOfNode(u.node), severity: 'info', code: TFJS_CODES.unresolved, message: u.message }),
+  );
+  return { built: [], diagnostics, invoked: new Set() };
 }
 
 const refCache = new WeakMap<BuiltModel, SourceRef[]>();

@@ -1,14 +1,14 @@
 // Model descriptions -> IR graphs: one GraphBuilder per model, layers planned by layers.ts,
 // shared layer objects counted once, `trainable: false` moved to the non-trainable count.
 import type { SyntaxNode as Node } from './syntax';
-import { mergeConfig, type ConfigOverrides } from '../config';
+import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from '../config';
 import type { CoreDiagnostic, Graph, ModelConfig, OpId, OpNode, Optimizer, SourceRange, TensorId } from '../ir';
 import { GraphBuilder, isRejection } from '../graphBuilder';
 import type { SourceRef } from '../frontend';
 import type { ArgValue } from '../ops/types';
 import { TFJS_CODES } from './codes';
 import { declaredInputShape, inputDType, planLayer, type LayerProblem } from './layers';
-import { upstreamTensors, type LayerObject, type ModelObject, type SymbolicTensor, type Unknown, type Value } from './values';
+import { upstreamTensors, type CustomLayer, type LayerObject, type ModelObject, type SymbolicTensor, type Unknown, type Value } from './values';
 
 export function rangeOfNode(node: Node): SourceRange {
   return {
@@ -101,8 +101,18 @@ class ModelBuilder {
   }
 
   private report(problem: LayerProblem): never {
-    this.diagnostics.push({ range: rangeOfNode(problem.node), severity: problem.severity, code: problem.code, message: problem.message });
+    this.diagnostics.push({ range: rangeOfNode(problem.node), severity: problem.severity, code: problem.code, message: this.namingModel(problem) });
     throw new BuildStop();
+  }
+
+  /** an information that a model is not analysed always names the model */
+  private namingModel(problem: LayerProblem): string {
+    if (problem.severity !== 'info') return problem.message;
+    const named = `model '${modelName(this.model)}' is not analysed`;
+    // a shape query's model (inferTensorShape) has no name of the user's; a message that names the model already says it
+    if (this.model.serial < 0 || problem.message.includes(`'${modelName(this.model)}'`)) return problem.message;
+    if (problem.message.endsWith('the model is not analysed')) return problem.message.replace(/the model is not analysed$/, named);
+    return `${problem.message}; ${named}`;
   }
 
   private unresolved(u: Unknown, what: string): never {
@@ -118,6 +128,7 @@ class ModelBuilder {
   }
 
   apply(layer: LayerObject, inputs: readonly TensorId[], site: Node, statement: Node, name?: string): TensorId {
+    if (layer.custom) return this.applyCustom(layer, layer.custom, inputs, site, statement, name);
     const shapes = inputs.map((id) => this.builder.shapeOf(id));
     const plan = planLayer(layer, shapes);
     if (!plan.ok) this.report(plan.problem);
@@ -154,6 +165,32 @@ class ModelBuilder {
     return current[0]!;
   }
 
+  /**
+   * A custom layer (a class of the file extending tf.layers.Layer): one op with the output shape
+   * its computeOutputShape() gives and the weights its build() made; what its call() computes
+   * inside is not modelled, so the TensorFlow.js profile does not replay it.
+   */
+  private applyCustom(layer: LayerObject, custom: CustomLayer, inputs: readonly TensorId[], site: Node, statement: Node, name?: string): TensorId {
+    const plan = custom.plan(inputs.map((id) => this.builder.shapeOf(id)));
+    if (!plan.ok) this.unresolved(plan.problem, `custom layer ${custom.className}`);
+    const shared = this.firstOps.get(layer);
+    const count = (trainable: boolean): number => plan.weights.filter((w) => w.trainable === trainable).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+    const r = this.builder.add({
+      op: 'opaque',
+      inputs,
+      args: { shape: [...plan.outputShape], trainable: count(true), non_trainable: count(false) },
+      site: rangeOfNode(site),
+      statement: rangeOfNode(statement),
+      ...(name ? { name } : {}),
+      ...(shared?.[0] !== undefined ? { sharesParamsWith: shared[0] } : {}),
+    });
+    if (isRejection(r)) this.report({ node: site, message: `${custom.className}: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
+    this.profileGaps.set(r, `custom layer ${custom.className}: its call() is not replayed`);
+    if (!shared) this.firstOps.set(layer, [r]);
+    this.applications.push({ layer, ops: [r], output: r, site });
+    return r;
+  }
+
   build(outputs: readonly TensorId[]): Graph {
     const built = this.builder.build(outputs);
     const graph: Graph = {
@@ -167,6 +204,11 @@ class ModelBuilder {
       this.frozen.has(op.id) ? { ...op, params: { trainable: 0, nonTrainable: op.params.trainable + op.params.nonTrainable } } : op,
     );
     return { ...graph, ops };
+  }
+
+  /** the per-sample shape of a tensor of this graph */
+  shapeOf(id: TensorId): readonly number[] {
+    return this.builder.shapeOf(id);
   }
 
   tensorName(t: SymbolicTensor): string | undefined {
@@ -362,4 +404,47 @@ export function refsFor(built: readonly BuiltModel[], graphIndex: ReadonlyMap<Bu
     }
   }
   return refs;
+}
+
+/** a symbolic tensor's per-sample shape (-1: a free dimension), or why it has none */
+export type ShapeResult = { readonly ok: true; readonly shape: readonly number[] } | { readonly ok: false; readonly node: Node; readonly reason: string };
+
+/**
+ * The shape of a symbolic tensor while the builder is still running (`x.shape` in a block
+ * helper): each tensor upstream of it is planned and shape-checked by the same ModelBuilder as
+ * the final graph, one layer application at a time on its inputs' shapes, and cached by serial.
+ */
+export function inferTensorShape(t: SymbolicTensor, cache: Map<number, ShapeResult>): ShapeResult {
+  const config = mergeConfig(BUILTIN_DEFAULTS, { layout: 'nhwc' });
+  for (const u of upstreamTensors([t])) {
+    if (cache.has(u.serial)) continue;
+    cache.set(u.serial, shapeOfOne(u, cache, config));
+  }
+  return cache.get(t.serial)!;
+}
+
+function shapeOfOne(t: SymbolicTensor, cache: ReadonlyMap<number, ShapeResult>, config: ModelConfig): ShapeResult {
+  const p = t.producer;
+  if (p.kind === 'input') {
+    if (p.shape.kind === 'unknown') return { ok: false, node: p.shape.node, reason: p.shape.reason };
+    const dims = intList(p.shape);
+    return dims ? { ok: true, shape: dims } : { ok: false, node: p.site, reason: 'tf.input needs shape: a list of integers' };
+  }
+  const inputs: (readonly number[])[] = [];
+  for (const i of p.inputs) {
+    const r = cache.get(i.serial)!;
+    if (!r.ok) return r;
+    if (r.shape.some((d) => d < 0)) return { ok: false, node: p.site, reason: `its input has a free dimension [${r.shape.map((d) => (d < 0 ? 'null' : d)).join(', ')}]` };
+    inputs.push(r.shape);
+  }
+  const model: ModelObject = { kind: 'model', serial: -1, style: 'functional', site: p.site, layers: [] };
+  const diagnostics: CoreDiagnostic[] = [];
+  const mb = new ModelBuilder(model, config, diagnostics, new Map());
+  try {
+    const ids = p.inputs.map((i, k) => mb.input(inputs[k]!, i.producer.kind === 'input' && i.producer.dtype.kind === 'string' ? inputDType(i.producer.dtype.value) : undefined, p.site));
+    return { ok: true, shape: mb.shapeOf(mb.apply(p.layer, ids, p.site, p.site)) };
+  } catch (err) {
+    if (!(err instanceof BuildStop)) throw err;
+    return { ok: false, node: p.site, reason: `its shape is not known: ${diagnostics[0]?.message ?? 'the layer does not fit its input'}` };
+  }
 }

@@ -1,6 +1,7 @@
 // What every layer of the interpreter shares: its limits, the signals that unwind statements, notes, results.
 import type { SyntaxNode as Node } from './syntax';
-import type { ModelObject, Value } from './values';
+import type { LayerObject, ModelObject, SymbolicTensor, Value } from './values';
+import type { ShapeResult } from './graphs';
 
 /** limits that keep the interpreter finite on any input */
 export const LIMITS = {
@@ -49,6 +50,12 @@ export abstract class InterpreterState {
   readonly invoked = new Set<Node>();
   /** names given to symbolic tensors by the variables they were bound to */
   readonly tensorNames = new Map<number, { name: string; node: Node }>();
+  /** shapes of symbolic tensors inferred while the builder runs, by serial (symbolicShapes.ts) */
+  readonly shapes = new Map<number, ShapeResult>();
+  /** each layer object's outputs, in order of application */
+  readonly layerOutputs = new Map<LayerObject, SymbolicTensor[]>();
+  /** sequential models' tensor chains, for their shapes */
+  readonly chains = new Map<ModelObject, { readonly count: number; readonly tensors: readonly SymbolicTensor[] | Value }>();
   /** name of the function whose body is being evaluated, for unnamed models */
   protected functionName: string | undefined;
 

@@ -45,7 +45,7 @@ export class LayerConfig {
   raw(key: string): Value | undefined {
     if (this.config?.kind === 'unknown') return this.config;
     const v = this.config?.props.get(key);
-    return v === undefined || v.kind === 'null' ? undefined : v;
+    return v === undefined || v.kind === 'null' || v.kind === 'undefined' ? undefined : v;
   }
 
   has(key: string): boolean {

@@ -5,7 +5,7 @@
 // This file: statements and control flow (branches, loop unrolling, taint); as the top layer it defines `Interpreter`.
 import type { SyntaxNode as Node } from './syntax';
 import { Scope, UNDEFINED, unknown, type Value } from './values';
-import { containsModelCall, identifiersIn, isAssignmentTarget, isModelMutation, named, truthy } from './staticValues';
+import { containsModelCall, identifiersIn, isAssignmentTarget, isModelMutation, named, strictEqual, truthy } from './staticValues';
 import { BreakSignal, LIMITS, ReturnSignal } from './interpreterState';
 import { CallEvaluator } from './calls';
 
@@ -77,6 +77,13 @@ export class Interpreter extends CallEvaluator {
         return;
       }
       case 'switch_statement':
+        return this.execSwitch(node, scope);
+      case 'class_declaration':
+      case 'abstract_class_declaration': {
+        const name = node.childForFieldName('name')?.text;
+        if (name) scope.declare(name, { value: this.classValue(node, scope), isConst: true, node });
+        return;
+      }
       case 'labeled_statement':
       case 'with_statement':
         return this.taint(node, node, `a ${node.type.replace('_statement', '')} statement is not followed`, scope);
@@ -115,6 +122,43 @@ export class Interpreter extends CallEvaluator {
       if (inner) this.exec(inner, scope);
     } else {
       this.exec(branch, scope);
+    }
+  }
+
+  /**
+   * `switch` with a static discriminant: the first case whose value is strictly equal (else
+   * `default`) and every case after it until a `break`, as JavaScript falls through.
+   */
+  private execSwitch(node: Node, scope: Scope): void {
+    const wrapped = node.childForFieldName('value');
+    const discNode = wrapped?.type === 'parenthesized_expression' ? (wrapped.namedChild(0) ?? wrapped) : wrapped;
+    const body = node.childForFieldName('body');
+    if (!discNode || !body) return;
+    const disc = this.eval(discNode, scope);
+    const clauses = named(body).filter((c) => c.type === 'switch_case' || c.type === 'switch_default');
+    const runtime = (cause: Node, reason: string): void => this.taint(body, cause, `this switch depends on a run-time value (${reason})`, scope);
+    if (disc.kind === 'unknown') return runtime(discNode, disc.reason);
+    let start = -1;
+    for (let i = 0; i < clauses.length && start < 0; i++) {
+      const valueNode = clauses[i]!.childForFieldName('value');
+      if (!valueNode) continue;
+      const v = this.eval(valueNode, scope);
+      if (v.kind === 'unknown') return runtime(valueNode, v.reason);
+      const eq = strictEqual(disc, v);
+      if (eq === undefined) return runtime(valueNode, 'a case memlens cannot compare');
+      if (eq) start = i;
+    }
+    if (start < 0) start = clauses.findIndex((c) => c.type === 'switch_default');
+    if (start < 0) return;
+    // one block scope for the whole body, as in JavaScript
+    const inner = new Scope(scope);
+    const statements = clauses.flatMap((c) => caseBody(c));
+    for (const s of statements) this.hoist(s, inner);
+    try {
+      for (const clause of clauses.slice(start)) for (const s of caseBody(clause)) this.exec(s, inner);
+    } catch (signal) {
+      // a `continue` belongs to the enclosing loop
+      if (!(signal instanceof BreakSignal) || signal.isContinue) throw signal;
     }
   }
 
@@ -223,4 +267,9 @@ export class Interpreter extends CallEvaluator {
     }
     if (!poisoned && (touched || containsModelCall(region))) this.notes.push({ node: cause, message: reason, code: 'controlFlow' });
   }
+}
+
+/** the statements of a `case` or `default` clause */
+function caseBody(clause: Node): Node[] {
+  return clause.children.filter((c, i) => clause.fields[i] === 'body');
 }

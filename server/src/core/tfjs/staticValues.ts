@@ -2,6 +2,7 @@
 // static member access.
 import type { SyntaxNode as Node } from './syntax';
 import { num, UNDEFINED, unknown, type Value } from './values';
+import { ARRAY_METHODS, builtinMember, STRING_METHODS } from './builtinNames';
 
 /** packages whose exports are the TensorFlow.js API */
 export const TFJS_PACKAGES: readonly string[] = ['@tensorflow/tfjs', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-core'];
@@ -102,8 +103,13 @@ export function parseNumber(node: Node): Value {
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', f: '\f', v: '\v' };
 
 export function stringValue(node: Node): string {
+  return literalText(named(node));
+}
+
+/** the text of string fragments and escape sequences (a string literal's or a template's parts) */
+export function literalText(parts: readonly Node[]): string {
   let out = '';
-  for (const c of named(node)) {
+  for (const c of parts) {
     if (c.type === 'string_fragment') out += c.text;
     else if (c.type === 'escape_sequence') {
       const ch = c.text.slice(1);
@@ -124,6 +130,7 @@ export function truthy(v: Value): boolean | undefined {
     case 'bool':
       return v.value;
     case 'null':
+    case 'undefined':
       return false;
     default:
       return true;
@@ -136,10 +143,63 @@ export function primitiveText(v: Value): string | undefined {
   return undefined;
 }
 
+/** null or undefined: what `??`, optional chaining and absent options test */
+export function isNullish(v: Value): boolean {
+  return v.kind === 'null' || v.kind === 'undefined';
+}
+
+/** JavaScript's ToNumber on a primitive (`undefined > 0` is `NaN > 0`: false); undefined for other values */
+export function toNumber(v: Value): number | undefined {
+  switch (v.kind) {
+    case 'number':
+      return v.value;
+    case 'bool':
+      return v.value ? 1 : 0;
+    case 'null':
+      return 0;
+    case 'undefined':
+      return NaN;
+    case 'string':
+      return Number(v.value);
+    default:
+      return undefined;
+  }
+}
+
+/** a string for String(v) / join / template-like conversions; undefined when only known at run time */
+export function textOf(v: Value): string | undefined {
+  switch (v.kind) {
+    case 'string':
+      return v.value;
+    case 'number':
+    case 'bool':
+      return String(v.value);
+    case 'null':
+      return 'null';
+    case 'undefined':
+      return 'undefined';
+    case 'array': {
+      const parts = v.items.map((i) => (isNullish(i) ? '' : textOf(i)));
+      return parts.every((p) => p !== undefined) ? parts.join(',') : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 export function looseEqual(a: Value, b: Value): boolean | undefined {
-  if (a.kind === 'null' || b.kind === 'null') return a.kind === b.kind;
+  if (isNullish(a) || isNullish(b)) return isNullish(a) && isNullish(b);
   if ((a.kind === 'number' || a.kind === 'string' || a.kind === 'bool') && a.kind === b.kind) return a.value === b.value;
   if (a.kind === 'number' || a.kind === 'string' || a.kind === 'bool' || b.kind === 'number' || b.kind === 'string' || b.kind === 'bool') return false;
+  return a === b;
+}
+
+/** `a === b`: primitives by value, objects by identity; undefined when either is unknown */
+export function strictEqual(a: Value, b: Value): boolean | undefined {
+  if (a.kind === 'unknown' || b.kind === 'unknown') return undefined;
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'number' || a.kind === 'string' || a.kind === 'bool') return a.value === (b as typeof a).value;
+  if (a.kind === 'null' || a.kind === 'undefined') return true;
   return a === b;
 }
 
@@ -153,9 +213,15 @@ export function member(value: Value, name: string, node: Node): Value {
     case 'array':
       if (name === 'length') return num(value.items.length);
       if (/^\d+$/.test(name)) return value.items[Number(name)] ?? UNDEFINED;
-      return unknown(node, `array.${name} is computed at run time`);
+      if (ARRAY_METHODS.has(name)) return { kind: 'builtin', name: `array.${name}`, receiver: value };
+      return unknown(node, `array.${name} is not a built-in memlens evaluates`);
     case 'string':
-      return name === 'length' ? num(value.value.length) : unknown(node, `string.${name} is computed at run time`);
+      if (name === 'length') return num(value.value.length);
+      if (/^\d+$/.test(name)) return value.value[Number(name)] === undefined ? UNDEFINED : { kind: 'string', value: value.value[Number(name)]! };
+      if (STRING_METHODS.has(name)) return { kind: 'builtin', name: `string.${name}`, receiver: value };
+      return unknown(node, `string.${name} is not a built-in memlens evaluates`);
+    case 'builtin':
+      return value.receiver ? unknown(node, `'${name}' of a built-in method`) : builtinMember(value.name, name, node);
     case 'object':
       return value.props.get(name) ?? UNDEFINED;
     case 'model':
@@ -164,6 +230,8 @@ export function member(value: Value, name: string, node: Node): Value {
     case 'tensor':
       return unknown(node, `tensor.${name} is known only once memlens has inferred the shapes`);
     case 'null':
+      return unknown(node, `reading '${name}' of null`);
+    case 'undefined':
       return unknown(node, `reading '${name}' of undefined`);
     default:
       return unknown(node, `'${name}' of ${value.kind} is computed at run time`);

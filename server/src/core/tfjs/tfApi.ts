@@ -1,6 +1,7 @@
 // The TensorFlow.js API as the interpreter models it: tf.* factories, Math.*, and model and layer methods.
 import type { SyntaxNode as Node } from './syntax';
 import {
+  nextSerial,
   num,
   UNDEFINED,
   unknown,
@@ -10,7 +11,7 @@ import {
   type SymbolicTensor,
   type Value,
 } from './values';
-import { named, parseNumber, statementOf } from './staticValues';
+import { isNullish, named, parseNumber, statementOf } from './staticValues';
 import { ExpressionEvaluator } from './expressions';
 
 const MATH_FUNCTIONS: Readonly<Record<string, (...xs: number[]) => number>> = {
@@ -25,15 +26,6 @@ const MATH_FUNCTIONS: Readonly<Record<string, (...xs: number[]) => number>> = {
   min: Math.min,
   log2: Math.log2,
 };
-
-/**
- * Creation order of layers, tensors and models. One counter for the process, so that values
- * made by different interpreters of a document (top level, each function) never collide.
- */
-let serialCounter = 0;
-function nextSerial(): number {
-  return serialCounter++;
-}
 
 export abstract class TfApi extends ExpressionEvaluator {
   /** implemented in calls.ts */
@@ -67,12 +59,12 @@ export abstract class TfApi extends ExpressionEvaluator {
     if (path === 'input' || path === 'layers.input') {
       const cfg = config?.kind === 'object' ? config : undefined;
       let shape: Value = cfg?.props.get('shape') ?? UNDEFINED;
-      if (shape.kind === 'null' && cfg?.props.has('batchShape')) {
+      if (isNullish(shape) && cfg?.props.has('batchShape')) {
         const b = cfg.props.get('batchShape')!;
         shape = b.kind === 'array' ? { kind: 'array', items: b.items.slice(1) } : b;
       }
       if (config?.kind === 'unknown') shape = config;
-      if (shape.kind === 'null') shape = unknown(configNode ?? node, 'tf.input needs a shape');
+      if (isNullish(shape)) shape = unknown(configNode ?? node, 'tf.input needs a shape');
       const t: SymbolicTensor = { kind: 'tensor', serial: nextSerial(), producer: { kind: 'input', site: node, shape, dtype: cfg?.props.get('dtype') ?? UNDEFINED } };
       return t;
     }
@@ -106,13 +98,13 @@ export abstract class TfApi extends ExpressionEvaluator {
 
   private newSequential(config: Value | undefined, node: Node): ModelObject {
     const model = this.newModel('sequential', node);
-    if (config === undefined || config.kind === 'null') return model;
+    if (config === undefined || isNullish(config)) return model;
     if (config.kind !== 'object') {
       model.poisoned = config.kind === 'unknown' ? config : unknown(node, 'the config of tf.sequential is not a static object');
       return model;
     }
     const layers = config.props.get('layers');
-    if (layers === undefined || layers.kind === 'null') return model;
+    if (layers === undefined || isNullish(layers)) return model;
     if (layers.kind !== 'array') {
       model.poisoned = layers.kind === 'unknown' ? layers : unknown(config.nodes.get('layers') ?? node, 'the layers are not a static array');
       return model;
@@ -185,6 +177,8 @@ export abstract class TfApi extends ExpressionEvaluator {
       const bad = arg.items.find((t) => t.kind === 'unknown');
       return unknown(node, bad?.kind === 'unknown' ? bad.reason : 'apply() on values that are not symbolic tensors');
     } else return unknown(argNode ?? node, 'apply() on a concrete tensor is computed at run time');
-    return { kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node } };
+    const out: SymbolicTensor = { kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node } };
+    this.layerOutputs.set(layer, [...(this.layerOutputs.get(layer) ?? []), out]);
+    return out;
   }
 }

@@ -24,6 +24,21 @@ export interface LayerObject {
   readonly configNode: Node | undefined;
   /** made by Keras for Python, whose layers take options tf.js ignores (Conv2D's groups) */
   readonly keras?: true;
+  /** an instance of a class of the file that extends tf.layers.Layer */
+  readonly custom?: CustomLayer;
+}
+
+/** what a custom layer's computeOutputShape() and build() say for the shapes it is applied to */
+export type CustomPlan =
+  | { readonly ok: true; readonly outputShape: readonly number[]; readonly weights: readonly { readonly shape: readonly number[]; readonly trainable: boolean }[] }
+  | { readonly ok: false; readonly problem: Unknown };
+
+export interface CustomLayer {
+  readonly className: string;
+  /** the instance: `this` of its methods, its fields */
+  readonly self: ObjectValue;
+  /** per-sample input shapes -> the layer's output and weights (its methods evaluated statically, once per shape) */
+  readonly plan: (inputShapes: readonly (readonly number[])[]) => CustomPlan;
 }
 
 /** a tensor of the functional API: an input or the result of applying a layer */
@@ -98,6 +113,29 @@ export interface FunctionValue {
   /** function_declaration, arrow_function, function_expression, method_definition */
   readonly node: Node;
   readonly closure: Scope;
+  /** a method read from an instance: the `this` it runs with */
+  readonly self?: Value;
+  /** a method of a class: the class it is defined in (what `super` means in it) */
+  readonly home?: ClassValue;
+}
+
+/** a class declared in the file */
+export interface ClassValue {
+  readonly kind: 'class';
+  readonly name: string;
+  /** class_declaration or class expression */
+  readonly node: Node;
+  readonly closure: Scope;
+  /** the `extends` value: a class of the file, a TensorFlow.js class (`tf.layers.Layer`), or an unknown */
+  readonly superclass?: Value;
+}
+
+/** a JavaScript built-in: a global (`Array.isArray`, `Number`) or a method bound to a static array or string */
+export interface BuiltinValue {
+  readonly kind: 'builtin';
+  /** `Array.isArray`, `Number`, `array.map`, `string.split` */
+  readonly name: string;
+  readonly receiver?: Value;
 }
 
 export type Value =
@@ -106,11 +144,14 @@ export type Value =
   | { readonly kind: 'string'; readonly value: string }
   | { readonly kind: 'bool'; readonly value: boolean }
   | { readonly kind: 'null' }
+  | { readonly kind: 'undefined' }
   | { readonly kind: 'array'; readonly items: Value[] }
   | ObjectValue
   /** a TensorFlow.js namespace or function by its path from the package root: '', 'layers', 'layers.dense' */
   | { readonly kind: 'tf'; readonly path: string }
   | FunctionValue
+  | ClassValue
+  | BuiltinValue
   /** a bound member of a model (`model.add`) or layer (`layer.apply`) */
   | { readonly kind: 'method'; readonly target: ModelObject | LayerObject; readonly name: string }
   | { readonly kind: 'optimizer'; readonly name: string; readonly momentum: Value; readonly centered: Value }
@@ -149,7 +190,8 @@ export class Scope {
   }
 }
 
-export const UNDEFINED: Value = { kind: 'null' };
+export const UNDEFINED: Value = { kind: 'undefined' };
+export const NULL: Value = { kind: 'null' };
 
 export function unknown(node: Node, reason: string): Unknown {
   return { kind: 'unknown', node, reason };
@@ -177,7 +219,18 @@ export function describe(v: Value): string {
       return `a ${v.type} layer`;
     case 'model':
       return 'a model';
+    case 'undefined':
+      return 'undefined';
     default:
       return v.kind;
   }
+}
+
+/**
+ * Creation order of layers, tensors and models. One counter for the process, so that values
+ * made by different interpreters of a document (top level, each function) never collide.
+ */
+let serialCounter = 0;
+export function nextSerial(): number {
+  return serialCounter++;
 }
