@@ -24,6 +24,8 @@ export interface LayerObject {
   readonly configNode: Node | undefined;
   /** made by Keras for Python, whose layers take options tf.js ignores (Conv2D's groups) */
   readonly keras?: true;
+  /** a model used as a layer (`model.apply(t)`, a model among a sequential's layers): its layers are applied in its place */
+  readonly model?: ModelObject;
 }
 
 /** a tensor of the functional API: an input or the result of applying a layer */
@@ -59,6 +61,8 @@ export interface ApplyProducer {
   readonly inputs: readonly SymbolicTensor[];
   /** the .apply(...) call */
   readonly site: Node;
+  /** one of several tensors one call returns (returnState, a model with several outputs): the call and which */
+  readonly output?: { readonly call: number; readonly index: number };
 }
 
 /** a model under construction; its graph is built once the whole document has been evaluated */
