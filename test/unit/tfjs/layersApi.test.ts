@@ -83,4 +83,42 @@ model.add(model);`);
     const r = simulateTfjsCpu(graph, 1, false);
     assert.deepEqual('unsupported' in r ? r.unsupported : [], ['a model applied as a layer (tf.js runs it inside one tidy)']);
   });
+
+  it('model.trainable = false freezes the weights of the models compiled after it', () => {
+    const analysis = analyzeFixture('nested_models.ts');
+    const counts = (graph: string): [number, number] => {
+      const g = builtModel(analysis, graph).graph!;
+      return [g.ops.reduce((n, op) => n + op.params.trainable, 0), g.ops.reduce((n, op) => n + op.params.nonTrainable, 0)];
+    };
+    // compiled while trainable: tf.js' compile() collected its weights, its own training updates them
+    assert.deepEqual(counts('buildGan.discriminator'), [681, 0]);
+    // the combined model, compiled after the freeze: the generator's 4,441 weights train, the discriminator's do not
+    assert.deepEqual(counts('buildGan.combined'), [4441, 681]);
+    const never = analyse(`const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+m.trainable = false;`);
+    assert.deepEqual(never.diagnostics, []);
+    const r = analyzeTfjs(`import * as tf from '@tensorflow/tfjs';
+const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+m.trainable = false;`, { defaults: BUILTIN_DEFAULTS, language: 'typescript' });
+    assert.deepEqual(r.graphs[0]!.ops.map((op) => op.params), [{ trainable: 0, nonTrainable: 0 }, { trainable: 0, nonTrainable: 8 }]);
+  });
+
+  it('a trainable flag that is not static is reported', () => {
+    const r = analyse(`export function build(freeze: boolean) {
+  const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+  m.trainable = freeze;
+  return m;
+}`);
+    assert.equal(r.diagnostics.length, 1);
+    assert.match(r.diagnostics[0]!, /^NNM301 4: model 'build.m'.trainable is not statically resolvable: 'freeze' is a function parameter/);
+  });
+
+  it('a model applied to a tensor its weights do not fit is a shape error (tf.js fails when it runs)', () => {
+    const r = analyse(`const image = tf.input({ shape: [8, 8, 1] });
+const flat = tf.layers.flatten({}).apply(tf.layers.conv2d({ filters: 2, kernelSize: 3 }).apply(image));
+const critic = tf.model({ inputs: image, outputs: tf.layers.dense({ units: 1 }).apply(flat) });
+const big = tf.input({ shape: [10, 10, 1] });
+export const outer = tf.model({ inputs: big, outputs: critic.apply(big) });`);
+    assert.deepEqual(r.diagnostics, ['NNM304 6: dense was built for [72] (73 parameters); applied here to [128] it would need 129: its weights do not fit (tf.js fails when the model runs)']);
+  });
 });

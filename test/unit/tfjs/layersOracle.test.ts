@@ -31,7 +31,7 @@ const GRAPHS: Readonly<Record<string, string>> = {
   'nested_models.ts:buildAutoencoder': 'buildAutoencoder',
   'nested_models.ts:buildStackedSequential': 'buildStackedSequential',
   'nested_models.ts:buildAddedModel': 'buildAddedModel.model',
-  'nested_models.ts:buildGan': 'buildGan',
+  'nested_models.ts:buildGan': 'buildGan.combined',
   'nested_models.ts:buildTwoInputModel': 'buildTwoInputModel',
   'nested_models.ts:buildSiameseModel': 'buildSiameseModel',
 };

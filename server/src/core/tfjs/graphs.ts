@@ -8,7 +8,7 @@ import type { SourceRef } from '../frontend';
 import type { ArgValue } from '../ops/types';
 import { TFJS_CODES } from './codes';
 import { declaredInputShape, inputDType, planLayer, type LayerProblem } from './layers';
-import { upstreamTensors, type InputProducer, type LayerObject, type ModelObject, type SymbolicTensor, type Unknown, type Value } from './values';
+import { describe, upstreamTensors, type InputProducer, type LayerObject, type ModelObject, type SymbolicTensor, type Unknown, type Value } from './values';
 
 export function rangeOfNode(node: Node): SourceRange {
   return {
@@ -93,11 +93,15 @@ class ModelBuilder {
   private readonly profileAs = new Map<OpId, string>();
   /** ops of one layer call that became several ops: the call's first op (Graph.profileLayers) */
   private readonly profileLayers = new Map<OpId, OpId>();
+  /** how many of the models being applied as layers are frozen (`model.trainable = false`) */
+  private frozenModels = 0;
   /** the models being applied as layers (one that contains itself is reported, not expanded forever) */
   private readonly expanding = new Set<ModelObject>();
 
   constructor(
     private readonly model: ModelObject,
+    /** per layer object, the weights its first application in any graph of the document made */
+    private readonly madeWeights: Map<LayerObject, { readonly counts: readonly number[]; readonly shapes: readonly (readonly number[])[] }>,
     config: ModelConfig,
     private readonly diagnostics: CoreDiagnostic[],
     private readonly tensorNames: ReadonlyMap<number, { name: string; node: Node }>,
@@ -153,14 +157,56 @@ class ModelBuilder {
       produced.push(r);
       if (step.profileGap) this.profileGaps.set(r, step.profileGap);
       if (step.profileAs) this.profileAs.set(r, step.profileAs);
-      if (!plan.trainable) this.frozen.add(r);
+      if (!plan.trainable || this.frozenModels > 0) this.frozen.add(r);
       current = [r];
     });
     if (ops.length > 1) for (const op of ops) this.profileLayers.set(op, ops[0]!);
-    if (!shared) this.firstOps.set(layer, ops);
+    if (!shared) {
+      this.firstOps.set(layer, ops);
+      this.checkWeights(layer, ops, shapes, site);
+    }
     const outputs = plan.outputs ? plan.outputs.map((j) => produced[j]!) : [current[0]!];
     this.applications.push({ layer, ops, output: outputs[0]!, outputs, site });
     return outputs;
+  }
+
+  /**
+   * whether `model`'s weights are trained by the model compiled at `compiledAt`: tf.js' compile()
+   * collects the weights trainable at that moment and trains those (the last value set before it;
+   * the last one of all when the model is never compiled)
+   */
+  trainableWhenCompiled(model: ModelObject, compiledAt: number | undefined): boolean {
+    const set = (model.trainableSets ?? []).filter((t) => compiledAt === undefined || t.serial < compiledAt).pop();
+    if (!set) return true;
+    if (set.value.kind === 'unknown') this.unresolved(set.value, `model '${modelName(model)}'.trainable`);
+    if (set.value.kind !== 'bool') this.report({ node: set.node, message: `model '${modelName(model)}'.trainable must be true or false, got ${describe(set.value)}`, code: TFJS_CODES.invalidConfig, severity: 'error' });
+    return set.value.value;
+  }
+
+  /**
+   * a layer object's weights are made once, for the first tensor it is applied to in any graph (a
+   * model used as a layer in another model reuses its own): an application in another graph that
+   * would need other weights does not fit them (tf.js builds the symbolic graph and fails when it runs)
+   */
+  private checkWeights(layer: LayerObject, ops: readonly OpId[], shapes: readonly (readonly number[])[], site: Node): void {
+    const counts = ops.map((id) => {
+      const p = this.builder.paramsOf(id);
+      return p.trainable + p.nonTrainable;
+    });
+    const made = this.madeWeights.get(layer);
+    if (!made) {
+      this.madeWeights.set(layer, { counts, shapes });
+      return;
+    }
+    if (made.counts.length === counts.length && made.counts.every((n, i) => n === counts[i])) return;
+    const total = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+    const list = (ss: readonly (readonly number[])[]): string => ss.map((x) => `[${x.join(', ')}]`).join(', ');
+    this.report({
+      node: site,
+      message: `${layer.type} was built for ${list(made.shapes)} (${total(made.counts)} parameters); applied here to ${list(shapes)} it would need ${total(counts)}: its weights do not fit (tf.js fails when the model runs)`,
+      code: TFJS_CODES.shape,
+      severity: 'error',
+    });
   }
 
   /** a call that must return one tensor (a layer of a sequential model, a tensor with no output index) */
@@ -177,12 +223,15 @@ class ModelBuilder {
     const label = `model '${modelName(inner)}', applied here as a layer,`;
     if (this.expanding.has(inner) || inner === this.model) this.report({ node: site, message: `${label} contains itself`, code: TFJS_CODES.invalidConfig, severity: 'error' });
     if (inner.poisoned) this.report({ node: site, message: `${label} is not analysed: ${inner.poisoned.reason}`, code: TFJS_CODES.unresolved, severity: 'info' });
+    const frozen = !this.trainableWhenCompiled(inner, this.model.compiledAt);
     this.expanding.add(inner);
+    if (frozen) this.frozenModels++;
     const first = this.applications.length;
     try {
       return this.expandModel(inner, inputs, site, statement, label);
     } finally {
       this.expanding.delete(inner);
+      if (frozen) this.frozenModels--;
       // tf.js runs a nested model's call inside one tidy, which keeps its intermediates to the end of the
       // call (measured 0.75-0.99 of the inlined replay's figure): the profile does not replay it
       for (const app of this.applications.slice(first)) for (const op of app.ops) if (!this.profileGaps.has(op)) this.profileGaps.set(op, NESTED_MODEL_GAP);
@@ -257,6 +306,13 @@ class ModelBuilder {
 
   tensorName(t: SymbolicTensor): string | undefined {
     return this.tensorNames.get(t.serial)?.name;
+  }
+
+  /** the model's own graph; all of it frozen when the model was not trainable when compiled */
+  buildOwn(): Graph {
+    const frozen = !this.trainableWhenCompiled(this.model, this.model.compiledAt);
+    if (frozen) this.frozenModels++;
+    return this.model.style === 'sequential' ? this.buildSequential() : this.buildFunctional();
   }
 
   buildSequential(): Graph {
@@ -385,6 +441,7 @@ export function buildGraphs(
 ): BuildResult {
   const diagnostics: CoreDiagnostic[] = [];
   const out: BuiltModel[] = [];
+  const madeWeights = new Map<LayerObject, { readonly counts: readonly number[]; readonly shapes: readonly (readonly number[])[] }>();
   for (const model of models) {
     if (model.poisoned) {
       diagnostics.push({
@@ -408,9 +465,9 @@ export function buildGraphs(
       out.push({ model, applications: [] });
       continue;
     }
-    const mb = new ModelBuilder(model, modelConfig(model, defaults, overrides, diagnostics), diagnostics, tensorNames);
+    const mb = new ModelBuilder(model, madeWeights, modelConfig(model, defaults, overrides, diagnostics), diagnostics, tensorNames);
     try {
-      const graph = model.style === 'sequential' ? mb.buildSequential() : mb.buildFunctional();
+      const graph = mb.buildOwn();
       out.push({ model, graph, applications: mb.applications, tensorBindings: mb.tensorBindings });
     } catch (err) {
       if (!(err instanceof BuildStop)) throw err;

@@ -150,6 +150,7 @@ export abstract class TfApi extends ExpressionEvaluator {
         return UNDEFINED;
       }
       case 'compile': {
+        model.compiledAt = nextSerial();
         const cfg = args[0];
         if (cfg?.kind === 'object' && cfg.props.has('optimizer')) model.optimizer = { value: cfg.props.get('optimizer')!, node: cfg.nodes.get('optimizer')! };
         return UNDEFINED;
@@ -167,6 +168,11 @@ export abstract class TfApi extends ExpressionEvaluator {
       default:
         return unknown(node, `model.${name}() is computed at run time`);
     }
+  }
+
+  /** `model.trainable = false` (a GAN's discriminator inside the combined model): recorded in order */
+  protected setModelMember(model: ModelObject, name: string, value: Value, node: Node): void {
+    if (name === 'trainable') (model.trainableSets ??= []).push({ serial: nextSerial(), value, node });
   }
 
   /** `model.fitDataset(ds.batch(32), ...)`: the batch size is the literal given to .batch() */

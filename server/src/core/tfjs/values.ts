@@ -87,6 +87,10 @@ export interface ModelObject {
   poisoned?: Unknown;
   /** the first call memlens cannot follow that received the model */
   escaped?: Unknown;
+  /** `model.trainable = ...` in evaluation order (serials of the creation counter) */
+  trainableSets?: { readonly serial: number; readonly value: Value; readonly node: Node }[];
+  /** when compile() last ran: tf.js trains the weights that were trainable then */
+  compiledAt?: number;
 }
 
 export interface ObjectValue {
