@@ -75,6 +75,14 @@ export const DIAGNOSTIC_CATALOG: readonly CodeEntry[] = [
 
 const BY_CODE = new Map(DIAGNOSTIC_CATALOG.map((e) => [e.code, e]));
 
+/** where the docs are published (package.json's repository); the CLI's SARIF reads the same from package.json */
+export const DOCS_URI = 'https://github.com/memlens/memlens/blob/main/docs';
+
+/** the link of a diagnostic that names its docs section (CoreDiagnostic.doc) */
+export function docHref(doc: string): string {
+  return `${DOCS_URI}/${doc}`;
+}
+
 export function catalogEntry(code: string): CodeEntry | undefined {
   return BY_CODE.get(code);
 }

@@ -228,6 +228,8 @@ export interface CoreDiagnostic {
   readonly code: string;
   readonly message: string;
   readonly related?: readonly { range: SourceRange; message: string }[];
+  /** the docs page and section (relative to docs/: `tfjs.md#layers`) that lists what is supported; the editor links the code there */
+  readonly doc?: string;
   /** a frontend's own quick fix: plain text edits that need no re-analysis (a pragma to insert) */
   readonly quickFix?: { readonly title: string; readonly edits: readonly { readonly range: SourceRange; readonly newText: string }[] };
 }

@@ -18,6 +18,7 @@ import { shapeOps } from './shape';
 import { lossOps, tensorOps } from './tensor';
 import { preprocessingOps } from './preprocessing';
 import { reduceOps } from './reduce';
+import { noiseAndExtremaOps } from './noiseAndExtrema';
 
 export const ALL_OPS: readonly OpSpec[] = [
   ...ioOps,
@@ -39,6 +40,7 @@ export const ALL_OPS: readonly OpSpec[] = [
   ...powerPoolOps,
   ...attentionOps,
   ...preprocessingOps,
+  ...noiseAndExtremaOps,
 ];
 
 const byName = new Map<string, OpSpec>();

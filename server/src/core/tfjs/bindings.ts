@@ -1,7 +1,7 @@
 // Binding values to names (destructuring patterns, assignment targets); a bound model or tensor takes the name.
 import type { SyntaxNode as Node } from './syntax';
-import { Scope, UNDEFINED, unknown, type Value } from './values';
-import { asIdentifier, identifiersIn, named, propertyKey } from './staticValues';
+import { Scope, UNDEFINED, unknown, type ModelObject, type Value } from './values';
+import { asIdentifier, identifiersIn, member, named, propertyKey } from './staticValues';
 import { InterpreterState } from './interpreterState';
 
 export abstract class Bindings extends InterpreterState {
@@ -87,6 +87,9 @@ export abstract class Bindings extends InterpreterState {
     }
   }
 
+  /** `model.trainable = false` and other members set on a model (tfApi.ts) */
+  protected abstract setModelMember(model: ModelObject, name: string, value: Value, node: Node): void;
+
   protected assign(target: Node, value: Value, scope: Scope): void {
     if (target.type === 'identifier') {
       const binding = scope.lookup(target.text);
@@ -103,7 +106,7 @@ export abstract class Bindings extends InterpreterState {
         if (o?.kind === 'object') {
           o.props.set(prop.text, value);
           o.nodes.set(prop.text, target);
-        }
+        } else if (o?.kind === 'model') this.setModelMember(o, prop.text, value, target);
       }
     } else if (target.type === 'array_pattern' || target.type === 'object_pattern') {
       this.bindPattern(target, value, scope, false, target);

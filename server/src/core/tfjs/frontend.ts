@@ -6,6 +6,7 @@ import { rangeOf } from '../ir';
 import { TFJS_CODES } from './codes';
 import { runEntry, runModule, type Extraction } from './extract';
 import { buildGraphs, rangeOfNode, refsFor, type BuiltModel } from './graphs';
+import { withDocLink } from './docLinks';
 import { forgetDocument as forgetTree, initTfjsFrontend, isTfjsFrontendReady, parseDocument, type Dialect } from './parse';
 import { copyTree, type SyntaxNode } from './syntax';
 import { unreachedModels } from './coverage';
@@ -64,6 +65,7 @@ export function analyzeTfjs(text: string, options: TfjsOptions): TfjsAnalysis {
           severity: 'info',
           code: TFJS_CODES.notReady,
           message: 'memlens is still loading its TypeScript parser; TensorFlow.js models will be analysed on the next change',
+          doc: 'tfjs.md#nnm300',
         },
       ],
     };
@@ -76,7 +78,7 @@ export function analyzeTfjs(text: string, options: TfjsOptions): TfjsAnalysis {
     // a defect of ours must not take the editor down: say so where the user can see it
     return {
       ...EMPTY,
-      diagnostics: [{ range: rangeOf(0, 0, 0, 0), severity: 'info', code: TFJS_CODES.internal, message: `memlens could not analyse this file: ${String(err)}` }],
+      diagnostics: [{ range: rangeOf(0, 0, 0, 0), severity: 'info', code: TFJS_CODES.internal, message: `memlens could not analyse this file: ${String(err)}`, doc: 'tfjs.md#nnm309' }],
     };
   } finally {
     parsed.release();
@@ -165,7 +167,7 @@ function assemble(parts: readonly Part[]): TfjsAnalysis {
     const key = `${d.range.start.line}:${d.range.start.character}:${d.code}:${d.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    diagnostics.push(d);
+    diagnostics.push(withDocLink(d));
   }
   const ordered = parts.flatMap((p) => p.built).sort((a, b) => a.model.site.startIndex - b.model.site.startIndex || a.model.serial - b.model.serial);
   const graphs: Graph[] = [];

@@ -8,7 +8,7 @@ import type { SourceRef } from '../frontend';
 import type { ArgValue } from '../ops/types';
 import { TFJS_CODES } from './codes';
 import { declaredInputShape, inputDType, planLayer, type LayerProblem } from './layers';
-import { upstreamTensors, type CustomLayer, type LayerObject, type ModelObject, type SymbolicTensor, type Unknown, type Value } from './values';
+import { describe, upstreamTensors, type CustomLayer, type InputProducer, type LayerObject, type ModelObject, type SymbolicTensor, type Unknown, type Value } from './values';
 
 export function rangeOfNode(node: Node): SourceRange {
   return {
@@ -22,6 +22,8 @@ export interface LayerApplication {
   readonly layer: LayerObject;
   readonly ops: readonly OpId[];
   readonly output: TensorId;
+  /** every tensor the call returns (several with returnState); the first is `output` */
+  readonly outputs: readonly TensorId[];
   readonly site: Node;
 }
 
@@ -44,6 +46,8 @@ export interface BuildResult {
 }
 
 class BuildStop extends Error {}
+
+const NESTED_MODEL_GAP = 'a model applied as a layer (tf.js runs it inside one tidy)';
 
 /** tf.js optimizers by the number of state values they keep per weight (see docs/tfjs.md) */
 function optimizerOf(value: Value): Optimizer | 'unknown' | undefined {
@@ -89,9 +93,15 @@ class ModelBuilder {
   private readonly profileAs = new Map<OpId, string>();
   /** ops of one layer call that became several ops: the call's first op (Graph.profileLayers) */
   private readonly profileLayers = new Map<OpId, OpId>();
+  /** how many of the models being applied as layers are frozen (`model.trainable = false`) */
+  private frozenModels = 0;
+  /** the models being applied as layers (one that contains itself is reported, not expanded forever) */
+  private readonly expanding = new Set<ModelObject>();
 
   constructor(
     private readonly model: ModelObject,
+    /** per layer object, the weights its first application in any graph of the document made */
+    private readonly madeWeights: Map<LayerObject, { readonly counts: readonly number[]; readonly shapes: readonly (readonly number[])[] }>,
     config: ModelConfig,
     private readonly diagnostics: CoreDiagnostic[],
     private readonly tensorNames: ReadonlyMap<number, { name: string; node: Node }>,
@@ -127,15 +137,17 @@ class ModelBuilder {
     return r;
   }
 
-  apply(layer: LayerObject, inputs: readonly TensorId[], site: Node, statement: Node, name?: string): TensorId {
-    if (layer.custom) return this.applyCustom(layer, layer.custom, inputs, site, statement, name);
+  /** a layer call: every tensor it returns (a model used as a layer: its layers applied in its place) */
+  apply(layer: LayerObject, inputs: readonly TensorId[], site: Node, statement: Node, name?: string): readonly TensorId[] {
+    if (layer.custom) return [this.applyCustom(layer, layer.custom, inputs, site, statement, name)];
+    if (layer.model) return this.applyModel(layer.model, inputs, site, statement);
     const shapes = inputs.map((id) => this.builder.shapeOf(id));
     const plan = planLayer(layer, shapes);
     if (!plan.ok) this.report(plan.problem);
     const shared = this.firstOps.get(layer);
     const ops: OpId[] = [];
     let current: readonly TensorId[] = inputs;
-    // the layer's inputs, then each step's output: what a step's `from` indexes
+    // the layer's inputs, then each step's output: what a step's `from` and the plan's outputs index
     const produced: TensorId[] = [...inputs];
     plan.steps.forEach((step, i) => {
       const last = i === plan.steps.length - 1;
@@ -145,7 +157,7 @@ class ModelBuilder {
         args: step.args,
         site: rangeOfNode(site),
         statement: rangeOfNode(statement),
-        ...(last && name ? { name } : {}),
+        ...(last && name && !plan.outputs ? { name } : {}),
         ...(shared?.[i] !== undefined ? { sharesParamsWith: shared[i] } : {}),
       });
       if (isRejection(r)) {
@@ -156,13 +168,136 @@ class ModelBuilder {
       produced.push(r);
       if (step.profileGap) this.profileGaps.set(r, step.profileGap);
       if (step.profileAs) this.profileAs.set(r, step.profileAs);
-      if (!plan.trainable) this.frozen.add(r);
+      if (!plan.trainable || this.frozenModels > 0) this.frozen.add(r);
       current = [r];
     });
     if (ops.length > 1) for (const op of ops) this.profileLayers.set(op, ops[0]!);
-    if (!shared) this.firstOps.set(layer, ops);
-    this.applications.push({ layer, ops, output: current[0]!, site });
-    return current[0]!;
+    if (!shared) {
+      this.firstOps.set(layer, ops);
+      this.checkWeights(layer, ops, shapes, site);
+    }
+    const outputs = plan.outputs ? plan.outputs.map((j) => produced[j]!) : [current[0]!];
+    this.applications.push({ layer, ops, output: outputs[0]!, outputs, site });
+    return outputs;
+  }
+
+  /**
+   * whether `model`'s weights are trained by the model compiled at `compiledAt`: tf.js' compile()
+   * collects the weights trainable at that moment and trains those (the last value set before it;
+   * the last one of all when the model is never compiled)
+   */
+  trainableWhenCompiled(model: ModelObject, compiledAt: number | undefined): boolean {
+    const set = (model.trainableSets ?? []).filter((t) => compiledAt === undefined || t.serial < compiledAt).pop();
+    if (!set) return true;
+    if (set.value.kind === 'unknown') this.unresolved(set.value, `model '${modelName(model)}'.trainable`);
+    if (set.value.kind !== 'bool') this.report({ node: set.node, message: `model '${modelName(model)}'.trainable must be true or false, got ${describe(set.value)}`, code: TFJS_CODES.invalidConfig, severity: 'error' });
+    return set.value.value;
+  }
+
+  /**
+   * a layer object's weights are made once, for the first tensor it is applied to in any graph (a
+   * model used as a layer in another model reuses its own): an application in another graph that
+   * would need other weights does not fit them (tf.js builds the symbolic graph and fails when it runs)
+   */
+  private checkWeights(layer: LayerObject, ops: readonly OpId[], shapes: readonly (readonly number[])[], site: Node): void {
+    const counts = ops.map((id) => {
+      const p = this.builder.paramsOf(id);
+      return p.trainable + p.nonTrainable;
+    });
+    const made = this.madeWeights.get(layer);
+    if (!made) {
+      this.madeWeights.set(layer, { counts, shapes });
+      return;
+    }
+    if (made.counts.length === counts.length && made.counts.every((n, i) => n === counts[i])) return;
+    const total = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+    const list = (ss: readonly (readonly number[])[]): string => ss.map((x) => `[${x.join(', ')}]`).join(', ');
+    this.report({
+      node: site,
+      message: `${layer.type} was built for ${list(made.shapes)} (${total(made.counts)} parameters); applied here to ${list(shapes)} it would need ${total(counts)}: its weights do not fit (tf.js fails when the model runs)`,
+      code: TFJS_CODES.shape,
+      severity: 'error',
+    });
+  }
+
+  /** a call that must return one tensor (a layer of a sequential model, a tensor with no output index) */
+  private applyOne(layer: LayerObject, inputs: readonly TensorId[], site: Node, statement: Node, name?: string): TensorId {
+    const outputs = this.apply(layer, inputs, site, statement, name);
+    if (outputs.length !== 1) {
+      this.report({ node: site, message: `${layer.model ? `model '${modelName(layer.model)}'` : layer.type} returns ${outputs.length} tensors here, where one is needed (a layer of a sequential model must have one output; tf.js throws)`, code: TFJS_CODES.invalidConfig, severity: 'error' });
+    }
+    return outputs[0]!;
+  }
+
+  /** a model used as a layer: its layer objects (and so its weights, counted once) applied to `inputs` */
+  private applyModel(inner: ModelObject, inputs: readonly TensorId[], site: Node, statement: Node): readonly TensorId[] {
+    const label = `model '${modelName(inner)}', applied here as a layer,`;
+    if (this.expanding.has(inner) || inner === this.model) this.report({ node: site, message: `${label} contains itself`, code: TFJS_CODES.invalidConfig, severity: 'error' });
+    if (inner.poisoned) this.report({ node: site, message: `${label} is not analysed: ${inner.poisoned.reason}`, code: TFJS_CODES.unresolved, severity: 'info' });
+    const frozen = !this.trainableWhenCompiled(inner, this.model.compiledAt);
+    this.expanding.add(inner);
+    if (frozen) this.frozenModels++;
+    const first = this.applications.length;
+    try {
+      return this.expandModel(inner, inputs, site, statement, label);
+    } finally {
+      this.expanding.delete(inner);
+      if (frozen) this.frozenModels--;
+      // tf.js runs a nested model's call inside one tidy, which keeps its intermediates to the end of the
+      // call (measured 0.75-0.99 of the inlined replay's figure): the profile does not replay it
+      for (const app of this.applications.slice(first)) for (const op of app.ops) if (!this.profileGaps.has(op)) this.profileGaps.set(op, NESTED_MODEL_GAP);
+    }
+  }
+
+  private expandModel(inner: ModelObject, inputs: readonly TensorId[], site: Node, statement: Node, label: string): readonly TensorId[] {
+    if (inner.style === 'sequential') {
+      if (inner.layers.length === 0) this.report({ node: site, message: `${label} has no layers memlens can see${inner.escaped ? `: ${inner.escaped.reason}` : ''}`, code: TFJS_CODES.unresolved, severity: 'info' });
+      if (inputs.length !== 1) this.report({ node: site, message: `${label} is a sequential model: it takes one tensor, got ${inputs.length}`, code: TFJS_CODES.shape, severity: 'error' });
+      let x = inputs[0]!;
+      inner.layers.forEach((entry, i) => {
+        if (i === 0 && entry.layer.type === 'inputLayer') return;
+        x = this.applyOne(entry.layer, [x], site, statement);
+      });
+      return [x];
+    }
+    const outputs = this.tensors(inner.outputs, 'outputs', inner, site);
+    const declared = this.tensors(inner.inputs, 'inputs', inner, site);
+    if (declared.length !== inputs.length) this.report({ node: site, message: `${label} takes ${declared.length} input${declared.length === 1 ? '' : 's'}, got ${inputs.length} (tf.js throws)`, code: TFJS_CODES.shape, severity: 'error' });
+    const built = new Map<number, TensorId>(declared.map((t, i) => [t.serial, inputs[i]!]));
+    return this.walk(outputs, built, site, statement, (t) =>
+      this.report({ node: t.producer.site, message: `${label} reads this tf.input, which is not among its inputs`, code: TFJS_CODES.shape, severity: 'error' }),
+    );
+  }
+
+  /**
+   * the graph of `outputs`, producers in creation order (deep chains do not recurse deeply); `built`
+   * holds what is known already; several tensors of one call (returnState) come from one application
+   */
+  private walk(outputs: readonly SymbolicTensor[], built: Map<number, TensorId>, site: Node | undefined, statement: Node | undefined, input: (t: SymbolicTensor, p: InputProducer) => TensorId, bind = false): TensorId[] {
+    const calls = new Map<number, readonly TensorId[]>();
+    const visit = (t: SymbolicTensor): TensorId => {
+      const done = built.get(t.serial);
+      if (done !== undefined) return done;
+      const p = t.producer;
+      let id: TensorId;
+      if (p.kind === 'input') id = input(t, p);
+      else {
+        const args = [p.layer, p.inputs.map(visit), site ?? p.site, statement ?? p.site] as const;
+        if (p.output) {
+          let outs = calls.get(p.output.call);
+          if (!outs) calls.set(p.output.call, (outs = this.apply(...args)));
+          const picked = outs[p.output.index];
+          if (picked === undefined) this.report({ node: p.site, message: `${p.layer.type} returns ${outs.length} tensors here, not ${p.output.index + 1}`, code: TFJS_CODES.invalidConfig, severity: 'error' });
+          id = picked;
+        } else id = this.applyOne(...args, site ? undefined : (this.tensorName(t) ?? layerName(p.layer)));
+      }
+      built.set(t.serial, id);
+      const bound = bind ? this.tensorNames.get(t.serial) : undefined;
+      if (bound) this.tensorBindings.push({ node: bound.node, tensor: id });
+      return id;
+    };
+    for (const t of upstreamTensors(outputs)) visit(t);
+    return outputs.map(visit);
   }
 
   /**
@@ -187,7 +322,7 @@ class ModelBuilder {
     if (isRejection(r)) this.report({ node: site, message: `${custom.className}: ${r.message}`, code: TFJS_CODES.shape, severity: 'error' });
     this.profileGaps.set(r, `custom layer ${custom.className}: its call() is not replayed`);
     if (!shared) this.firstOps.set(layer, [r]);
-    this.applications.push({ layer, ops: [r], output: r, site });
+    this.applications.push({ layer, ops: [r], output: r, outputs: [r], site });
     return r;
   }
 
@@ -215,10 +350,17 @@ class ModelBuilder {
     return this.tensorNames.get(t.serial)?.name;
   }
 
+  /** the model's own graph; all of it frozen when the model was not trainable when compiled */
+  buildOwn(): Graph {
+    const frozen = !this.trainableWhenCompiled(this.model, this.model.compiledAt);
+    if (frozen) this.frozenModels++;
+    return this.model.style === 'sequential' ? this.buildSequential() : this.buildFunctional();
+  }
+
   buildSequential(): Graph {
     const model = this.model;
     const first = model.layers[0]!;
-    const declared = declaredInputShape(first.layer);
+    const declared = this.declaredShape(first.layer);
     if (!declared.ok) this.report(declared.problem);
     if (!declared.shape) {
       this.report({
@@ -229,8 +371,34 @@ class ModelBuilder {
       });
     }
     let x = this.input(declared.shape, inputDType(declared.dtype), first.site);
-    for (const entry of model.layers) x = this.apply(entry.layer, [x], entry.site, entry.statement, layerName(entry.layer));
+    model.layers.forEach((entry, i) => {
+      // tf.layers.inputLayer({inputShape}) declares the input and computes nothing
+      if (i === 0 && entry.layer.type === 'inputLayer') return;
+      x = this.applyOne(entry.layer, [x], entry.site, entry.statement, layerName(entry.layer));
+    });
     return this.build([x]);
+  }
+
+  /** the per-sample input a first layer declares; a model as the first layer: its own input */
+  private declaredShape(layer: LayerObject): ReturnType<typeof declaredInputShape> {
+    const inner = layer.model;
+    if (!inner) return declaredInputShape(layer);
+    if (this.expanding.has(inner)) return { ok: true, shape: undefined, dtype: undefined };
+    if (inner.style === 'sequential') {
+      const first = inner.layers[0];
+      if (!first) return { ok: true, shape: undefined, dtype: undefined };
+      this.expanding.add(inner);
+      try {
+        return this.declaredShape(first.layer);
+      } finally {
+        this.expanding.delete(inner);
+      }
+    }
+    const inputs = inner.inputs?.kind === 'array' && inner.inputs.items.length === 1 ? inner.inputs.items[0] : inner.inputs;
+    const p = inputs?.kind === 'tensor' ? inputs.producer : undefined;
+    const dims = p?.kind === 'input' ? intList(p.shape) : undefined;
+    const dtype = p?.kind === 'input' && p.dtype.kind === 'string' ? p.dtype.value : undefined;
+    return { ok: true, shape: dims && dims.every((d) => d >= 1) ? dims : undefined, dtype };
   }
 
   buildFunctional(): Graph {
@@ -238,46 +406,33 @@ class ModelBuilder {
     const outputs = this.tensors(model.outputs, 'outputs');
     const declaredInputs = this.tensors(model.inputs, 'inputs');
     const built = new Map<number, TensorId>();
-    const visit = (t: SymbolicTensor): TensorId => {
-      const done = built.get(t.serial);
-      if (done !== undefined) return done;
-      let id: TensorId;
-      const p = t.producer;
-      if (p.kind === 'input') {
-        if (!declaredInputs.includes(t)) {
-          this.report({ node: p.site, message: `this tf.input is used by '${modelName(model)}' but is not among its inputs`, code: TFJS_CODES.shape, severity: 'error' });
-        }
-        const shape = p.shape;
-        if (shape.kind === 'unknown') this.unresolved(shape, 'the input shape');
-        const dims = intList(shape);
-        if (!dims) this.report({ node: p.site, message: 'tf.input needs shape: a list of integers (null only for the batch)', code: TFJS_CODES.invalidConfig, severity: 'error' });
-        if (dims.some((d) => d < 1)) this.report({ node: p.site, message: `the input shape [${dims.join(', ')}] has a free dimension: memlens needs every per-sample size`, code: TFJS_CODES.unresolved, severity: 'info' });
-        const dtype = p.dtype.kind === 'string' ? p.dtype.value : undefined;
-        id = this.input(dims, inputDType(dtype), p.site, this.tensorName(t));
-      } else {
-        // iterative depth is bounded by the number of tensors created, each visited once
-        const inputs = p.inputs.map(visit);
-        id = this.apply(p.layer, inputs, p.site, p.site, this.tensorName(t) ?? layerName(p.layer));
+    const input = (t: SymbolicTensor, p: InputProducer): TensorId => {
+      if (!declaredInputs.includes(t)) {
+        this.report({ node: p.site, message: `this tf.input is used by '${modelName(model)}' but is not among its inputs`, code: TFJS_CODES.shape, severity: 'error' });
       }
-      built.set(t.serial, id);
-      const bound = this.tensorNames.get(t.serial);
-      if (bound) this.tensorBindings.push({ node: bound.node, tensor: id });
-      return id;
+      const shape = p.shape;
+      if (shape.kind === 'unknown') this.unresolved(shape, 'the input shape');
+      const dims = intList(shape);
+      if (!dims) this.report({ node: p.site, message: 'tf.input needs shape: a list of integers (null only for the batch)', code: TFJS_CODES.invalidConfig, severity: 'error' });
+      if (dims.some((d) => d < 1)) this.report({ node: p.site, message: `the input shape [${dims.join(', ')}] has a free dimension: memlens needs every per-sample size`, code: TFJS_CODES.unresolved, severity: 'info' });
+      const dtype = p.dtype.kind === 'string' ? p.dtype.value : undefined;
+      return this.input(dims, inputDType(dtype), p.site, this.tensorName(t));
     };
-    // visit producers in creation order so deep chains do not recurse deeply
-    for (const t of upstreamTensors(outputs)) visit(t);
-    for (const t of declaredInputs) if (!built.has(t.serial)) visit(t);
-    return this.build(outputs.map(visit));
+    const ids = this.walk(outputs, built, undefined, undefined, input, true);
+    // an input no output depends on is still an input of the model
+    this.walk(declaredInputs.filter((t) => !built.has(t.serial)), built, undefined, undefined, input, true);
+    return this.build(ids);
   }
 
-  private tensors(value: Value | undefined, what: string): SymbolicTensor[] {
-    if (value === undefined) this.report({ node: this.model.site, message: `tf.model needs ${what}`, code: TFJS_CODES.invalidConfig, severity: 'error' });
-    if (value.kind === 'unknown') this.unresolved(value, `the model's ${what}`);
+  private tensors(value: Value | undefined, what: string, model: ModelObject = this.model, site: Node = model.site): SymbolicTensor[] {
+    const where = model === this.model ? 'tf.model' : `model '${modelName(model)}', applied here as a layer:`;
+    if (value === undefined) this.report({ node: site, message: `${where} needs ${what}`, code: TFJS_CODES.invalidConfig, severity: 'error' });
+    if (value.kind === 'unknown') this.unresolved(value, `the ${what} of ${model === this.model ? 'the model' : `model '${modelName(model)}'`}`);
     if (value.kind === 'tensor') return [value];
     if (value.kind === 'array' && value.items.every((t) => t.kind === 'tensor')) return value.items as SymbolicTensor[];
     const bad = value.kind === 'array' ? value.items.find((t) => t.kind === 'unknown') : undefined;
-    if (bad?.kind === 'unknown') this.unresolved(bad, `the model's ${what}`);
-    this.report({ node: this.model.site, message: `the ${what} of tf.model are not symbolic tensors memlens can follow`, code: TFJS_CODES.unresolved, severity: 'info' });
+    if (bad?.kind === 'unknown') this.unresolved(bad, `the ${what} of ${model === this.model ? 'the model' : `model '${modelName(model)}'`}`);
+    this.report({ node: site, message: `the ${what} of ${model === this.model ? 'tf.model' : `model '${modelName(model)}'`} are not symbolic tensors memlens can follow`, code: TFJS_CODES.unresolved, severity: 'info' });
   }
 }
 
@@ -328,6 +483,7 @@ export function buildGraphs(
 ): BuildResult {
   const diagnostics: CoreDiagnostic[] = [];
   const out: BuiltModel[] = [];
+  const madeWeights = new Map<LayerObject, { readonly counts: readonly number[]; readonly shapes: readonly (readonly number[])[] }>();
   for (const model of models) {
     if (model.poisoned) {
       diagnostics.push({
@@ -351,9 +507,9 @@ export function buildGraphs(
       out.push({ model, applications: [] });
       continue;
     }
-    const mb = new ModelBuilder(model, modelConfig(model, defaults, overrides, diagnostics), diagnostics, tensorNames);
+    const mb = new ModelBuilder(model, madeWeights, modelConfig(model, defaults, overrides, diagnostics), diagnostics, tensorNames);
     try {
-      const graph = model.style === 'sequential' ? mb.buildSequential() : mb.buildFunctional();
+      const graph = mb.buildOwn();
       out.push({ model, graph, applications: mb.applications, tensorBindings: mb.tensorBindings });
     } catch (err) {
       if (!(err instanceof BuildStop)) throw err;
@@ -439,10 +595,14 @@ function shapeOfOne(t: SymbolicTensor, cache: ReadonlyMap<number, ShapeResult>, 
   }
   const model: ModelObject = { kind: 'model', serial: -1, style: 'functional', site: p.site, layers: [] };
   const diagnostics: CoreDiagnostic[] = [];
-  const mb = new ModelBuilder(model, config, diagnostics, new Map());
+  // a throwaway builder: the weights it makes are not the document's
+  const mb = new ModelBuilder(model, new Map(), config, diagnostics, new Map());
   try {
     const ids = p.inputs.map((i, k) => mb.input(inputs[k]!, i.producer.kind === 'input' && i.producer.dtype.kind === 'string' ? inputDType(i.producer.dtype.value) : undefined, p.site));
-    return { ok: true, shape: mb.shapeOf(mb.apply(p.layer, ids, p.site, p.site)) };
+    const outputs = mb.apply(p.layer, ids, p.site, p.site);
+    const output = outputs[p.output?.index ?? 0];
+    if (output === undefined) return { ok: false, node: p.site, reason: 'the layer returns fewer tensors than asked for' };
+    return { ok: true, shape: mb.shapeOf(output) };
   } catch (err) {
     if (!(err instanceof BuildStop)) throw err;
     return { ok: false, node: p.site, reason: `its shape is not known: ${diagnostics[0]?.message ?? 'the layer does not fit its input'}` };

@@ -27,7 +27,15 @@ export interface LayerProblem {
   readonly severity: 'error' | 'warning' | 'info';
 }
 
-export type LayerPlan = { readonly ok: true; readonly steps: readonly OpStep[]; readonly trainable: boolean } | { readonly ok: false; readonly problem: LayerProblem };
+export type LayerPlan =
+  | {
+      readonly ok: true;
+      readonly steps: readonly OpStep[];
+      readonly trainable: boolean;
+      /** a layer that returns several tensors (returnState): each one's index into [inputs..., step outputs...] */
+      readonly outputs?: readonly number[];
+    }
+  | { readonly ok: false; readonly problem: LayerProblem };
 
 export class PlanError extends Error {
   constructor(readonly problem: LayerProblem) {

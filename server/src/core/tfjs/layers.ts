@@ -7,6 +7,9 @@ import { describe } from './values';
 import { TFJS_CODES } from './codes';
 import { LayerConfig, PlanError, type LayerPlan, type LayerProblem, type OpStep } from './layerConfig';
 import { kerasOnlySteps } from './preprocessingLayers';
+import { extraSteps } from './extraLayers';
+import { canonicalLayer, layerEntry } from './layerTable';
+import { bidirectionalPlan, notDefault, recurrentPlan, type MultiPlan } from './recurrentLayers';
 
 export type { LayerPlan, LayerProblem, OpStep } from './layerConfig';
 
@@ -76,48 +79,6 @@ function windowArgs(cfg: LayerConfig, type: string, kernelKey: string, defaultKe
   };
 }
 
-const RNN_OPS: Readonly<Record<string, string>> = { lstm: 'lstm', gru: 'gru', simpleRNN: 'simple_rnn' };
-
-function rnnStep(cfg: LayerConfig, type: string, bidirectional: boolean): OpStep {
-  const op = RNN_OPS[type];
-  if (!op) throw new PlanError({ node: cfg.nodeOf(''), message: `${type} is not a recurrent layer`, code: TFJS_CODES.unsupported, severity: 'info' });
-  if (cfg.bool('returnState', false)) {
-    throw new PlanError({ node: cfg.nodeOf('returnState'), message: `${type}: returnState is not supported by memlens yet`, code: TFJS_CODES.unsupported, severity: 'info' });
-  }
-  const gap = recurrentProfileGap(cfg, type);
-  return {
-    op,
-    ...(gap ? { profileGap: gap } : {}),
-    args: {
-      hidden: cfg.int('units'),
-      return_sequences: cfg.bool('returnSequences', false),
-      bidirectional,
-      // tf.js keeps one bias vector per gate block (its GRU has no reset_after)
-      bias_sets: cfg.bool('useBias', true) ? 1 : 0,
-    },
-  };
-}
-
-/** a config value other than tf.js' default (an unresolvable one counts as other) */
-function notDefault(cfg: LayerConfig, key: string, isDefault: (v: Value) => boolean): boolean {
-  const v = cfg.raw(key);
-  return v !== undefined && !isDefault(v);
-}
-
-/**
- * recurrent options that change the kernels tf.js runs, which the TensorFlow.js CPU profile
- * replays with their defaults only: tanh and hard-sigmoid activations, no dropout, forwards in time
- */
-function recurrentProfileGap(cfg: LayerConfig, type: string): string | undefined {
-  const is = (value: string | number | boolean) => (v: Value): boolean => (v.kind === 'string' || v.kind === 'number' || v.kind === 'bool') && v.value === value;
-  const gaps: string[] = [];
-  if (notDefault(cfg, 'activation', is('tanh'))) gaps.push('activation');
-  if (type !== 'simpleRNN' && notDefault(cfg, 'recurrentActivation', is('hardSigmoid'))) gaps.push('recurrentActivation');
-  for (const key of ['dropout', 'recurrentDropout']) if (notDefault(cfg, key, is(0))) gaps.push(key);
-  for (const key of ['goBackwards', 'stateful']) if (notDefault(cfg, key, is(false))) gaps.push(key);
-  return gaps.length > 0 ? `${type} with ${gaps.join(', ')}` : undefined;
-}
-
 /** a Keras axis (the batch is axis 0; negative counts from the end, -1 by default) as the ops' per-sample axis */
 function perSampleAxis(cfg: LayerConfig, key: string, type: string): number {
   const axis = cfg.int(key, -1);
@@ -126,8 +87,9 @@ function perSampleAxis(cfg: LayerConfig, key: string, type: string): number {
 }
 
 /** what one layer becomes; `inputShapes` are the per-sample shapes it is applied to */
-function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (readonly number[])[]): OpStep[] {
-  const type = layer.type;
+function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (readonly number[])[]): OpStep[] | MultiPlan {
+  // an alias is planned as its factory (avgPool2d as averagePooling2d); the Keras frontend's names pass unchanged
+  const type = layer.keras ? layer.type : canonicalLayer(layer.type);
   const rank = inputShapes[0]?.length ?? 0;
   const bias = (): boolean => cfg.bool('useBias', true);
   switch (type) {
@@ -271,16 +233,17 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
     case 'lstm':
     case 'gru':
     case 'simpleRNN':
-      return [rnnStep(cfg, type, false)];
-    case 'bidirectional': {
-      const inner = cfg.nestedLayer('layer');
-      const innerCfg = new LayerConfig(inner);
-      const merge = cfg.raw('mergeMode');
-      if (merge !== undefined && !(merge.kind === 'string' && merge.value === 'concat')) {
-        throw new PlanError({ node: cfg.nodeOf('mergeMode'), message: `bidirectional mergeMode ${describe(merge)}: only 'concat' is supported by memlens yet`, code: TFJS_CODES.unsupported, severity: 'info' });
-      }
-      return [rnnStep(innerCfg, inner.type, true)];
-    }
+    case 'rnn':
+      return recurrentPlan(layer, cfg, inputShapes);
+    case 'bidirectional':
+      return bidirectionalPlan(layer, cfg, inputShapes);
+    case 'conv3dTranspose':
+      return maybeChannelsFirst(cfg, rank, {
+        op: 'conv3d_transpose',
+        args: { filters: cfg.int('filters'), ...windowArgs(cfg, type, 'kernelSize'), bias: bias(), activation: activationArg(cfg, type) },
+      }, type);
+    case 'inputLayer':
+      throw new PlanError({ node: layer.site, message: 'tf.layers.inputLayer is followed only as the first layer of a sequential model (its inputShape); elsewhere use tf.input', code: TFJS_CODES.unsupported, severity: 'info' });
     case 'timeDistributed': {
       const inner = cfg.nestedLayer('layer');
       if (inner.type !== 'dense') {
@@ -290,24 +253,31 @@ function steps(layer: LayerObject, cfg: LayerConfig, inputShapes: readonly (read
         throw new PlanError({ node: layer.site, message: `timeDistributed expects a [timesteps, features] input per sample, got [${(inputShapes[0] ?? []).join(', ')}]`, code: TFJS_CODES.shape, severity: 'error' });
       }
       // tf.js runs the inner layer once per time step inside rnn(): not the dense of the graph
-      return steps(inner, new LayerConfig(inner), inputShapes).map((step) => ({ ...step, profileAs: 'timeDistributed' }));
+      const innerSteps = steps(inner, new LayerConfig(inner), inputShapes);
+      return (Array.isArray(innerSteps) ? innerSteps : innerSteps.steps).map((step) => ({ ...step, profileAs: 'timeDistributed' }));
     }
     default: {
-      const more = kerasOnlySteps(layer, cfg, inputShapes);
+      const more = extraSteps(layer, cfg, inputShapes) ?? kerasOnlySteps(layer, cfg, inputShapes);
       if (more) return more;
-      throw new PlanError({ node: layer.site, message: `tf.layers.${type} is not supported by memlens yet; the model is not analysed`, code: TFJS_CODES.unsupported, severity: 'info' });
+      const entry = layer.keras ? undefined : layerEntry(layer.type);
+      if (entry?.kind === 'unsupported') throw new PlanError({ node: layer.site, message: `tf.layers.${layer.type}: ${entry.reason}; the model is not analysed`, code: TFJS_CODES.unsupported, severity: 'info' });
+      if (entry?.kind === 'cell') throw new PlanError({ node: layer.site, message: `tf.layers.${layer.type} is a recurrent cell: memlens follows it as the cell of tf.layers.rnn({cell}), not applied on its own`, code: TFJS_CODES.unsupported, severity: 'info' });
+      const known = entry ? 'is not supported by memlens yet' : 'is not a layer of TensorFlow.js 4.22';
+      throw new PlanError({ node: layer.site, message: `tf.layers.${type} ${known}; the model is not analysed`, code: TFJS_CODES.unsupported, severity: 'info' });
     }
   }
 }
 
 /** layer types that take a list of tensors */
-export const MERGE_LAYERS: ReadonlySet<string> = new Set(['add', 'multiply', 'average', 'concatenate']);
+export const MERGE_LAYERS: ReadonlySet<string> = new Set(['add', 'multiply', 'average', 'concatenate', 'maximum', 'minimum', 'dot']);
 
 export function planLayer(layer: LayerObject, inputShapes: readonly (readonly number[])[]): LayerPlan {
   const cfg = new LayerConfig(layer);
   try {
     const trainable = cfg.bool('trainable', true);
-    return { ok: true, steps: steps(layer, cfg, inputShapes), trainable };
+    const planned = steps(layer, cfg, inputShapes);
+    if (Array.isArray(planned)) return { ok: true, steps: planned, trainable };
+    return { ok: true, steps: planned.steps, trainable, ...(planned.outputs ? { outputs: planned.outputs } : {}) };
   } catch (err) {
     if (err instanceof PlanError) return { ok: false, problem: err.problem };
     throw err;

@@ -13,6 +13,7 @@ import {
 } from './values';
 import { isNullish, named, parseNumber, statementOf } from './staticValues';
 import { ExpressionEvaluator } from './expressions';
+import { recurrentOutputCount } from './recurrentLayers';
 
 const MATH_FUNCTIONS: Readonly<Record<string, (...xs: number[]) => number>> = {
   floor: Math.floor,
@@ -114,6 +115,7 @@ export abstract class TfApi extends ExpressionEvaluator {
     layers.items.forEach((item, i) => {
       const itemNode = itemNodes.length === layers.items.length ? itemNodes[i]! : (listNode ?? node);
       if (item.kind === 'layer') model.layers.push({ layer: item, site: item.site, statement: itemNode });
+      else if (item.kind === 'model') model.layers.push({ layer: modelLayer(item, itemNode), site: itemNode, statement: itemNode });
       else if (!model.poisoned) model.poisoned = item.kind === 'unknown' ? item : unknown(itemNode, 'this element is not a tf.layers call memlens can follow');
     });
     return model;
@@ -122,7 +124,7 @@ export abstract class TfApi extends ExpressionEvaluator {
   protected callMethod(target: ModelObject | LayerObject, name: string, args: Value[], argNodes: Node[], node: Node): Value {
     if (target.kind === 'layer') {
       if (name !== 'apply') return unknown(node, `layer.${name}() is computed at run time`);
-      return this.applyLayer(target, args[0], argNodes[0], node);
+      return this.applyLayer(target, args, argNodes, node);
     }
     const model = target;
     switch (name) {
@@ -130,12 +132,17 @@ export abstract class TfApi extends ExpressionEvaluator {
         const layer = args[0];
         if (layer?.kind === 'layer') {
           model.layers.push({ layer, site: layer.site, statement: statementOf(node) });
+        } else if (layer?.kind === 'model') {
+          // a model added as a layer: its layers run in its place, its weights are its own
+          const site = argNodes[0] ?? node;
+          model.layers.push({ layer: modelLayer(layer, site), site, statement: statementOf(node) });
         } else if (!model.poisoned) {
-          model.poisoned = layer?.kind === 'unknown' ? layer : unknown(argNodes[0] ?? node, layer?.kind === 'model' ? 'a model nested in a sequential model is not supported by memlens yet' : 'the added value is not a tf.layers call memlens can follow');
+          model.poisoned = layer?.kind === 'unknown' ? layer : unknown(argNodes[0] ?? node, 'the added value is not a tf.layers call memlens can follow');
         }
         return UNDEFINED;
       }
       case 'compile': {
+        model.compiledAt = nextSerial();
         const cfg = args[0];
         if (cfg?.kind === 'object' && cfg.props.has('optimizer')) model.optimizer = { value: cfg.props.get('optimizer')!, node: cfg.nodes.get('optimizer')! };
         return UNDEFINED;
@@ -149,10 +156,15 @@ export abstract class TfApi extends ExpressionEvaluator {
         return unknown(node, 'training history is computed at run time');
       }
       case 'apply':
-        return unknown(node, 'a model applied as a layer is not supported by memlens yet');
+        return this.applyLayer(modelLayer(model, node), args, argNodes, node);
       default:
         return unknown(node, `model.${name}() is computed at run time`);
     }
+  }
+
+  /** `model.trainable = false` (a GAN's discriminator inside the combined model): recorded in order */
+  protected setModelMember(model: ModelObject, name: string, value: Value, node: Node): void {
+    if (name === 'trainable') (model.trainableSets ??= []).push({ serial: nextSerial(), value, node });
   }
 
   /** `model.fitDataset(ds.batch(32), ...)`: the batch size is the literal given to .batch() */
@@ -167,7 +179,13 @@ export abstract class TfApi extends ExpressionEvaluator {
     }
   }
 
-  private applyLayer(layer: LayerObject, arg: Value | undefined, argNode: Node | undefined, node: Node): Value {
+  /**
+   * `layer.apply(x)`, `layer.apply([a, b])`, `lstm.apply(x, {initialState: [h, c]})`: the symbolic
+   * tensor it returns, or one per output where the layer returns several (returnState, a model
+   * with a list of outputs)
+   */
+  private applyLayer(layer: LayerObject, args: readonly Value[], argNodes: readonly Node[], node: Node): Value {
+    const arg = args[0];
     if (arg === undefined) return unknown(node, 'apply() needs a tensor');
     if (arg.kind === 'unknown') return unknown(node, arg.reason);
     const inputs: SymbolicTensor[] = [];
@@ -176,9 +194,36 @@ export abstract class TfApi extends ExpressionEvaluator {
     else if (arg.kind === 'array') {
       const bad = arg.items.find((t) => t.kind === 'unknown');
       return unknown(node, bad?.kind === 'unknown' ? bad.reason : 'apply() on values that are not symbolic tensors');
-    } else return unknown(argNode ?? node, 'apply() on a concrete tensor is computed at run time');
-    const out: SymbolicTensor = { kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node } };
-    this.layerOutputs.set(layer, [...(this.layerOutputs.get(layer) ?? []), out]);
-    return out;
+    } else return unknown(argNodes[0] ?? node, 'apply() on a concrete tensor is computed at run time');
+    const kwargs = args[1];
+    const state = kwargs?.kind === 'object' ? kwargs.props.get('initialState') : undefined;
+    if (state !== undefined && state.kind !== 'null') {
+      const states = state.kind === 'array' ? state.items : [state];
+      const bad = states.find((t) => t.kind !== 'tensor');
+      if (bad) return unknown(kwargs?.kind === 'object' ? (kwargs.nodes.get('initialState') ?? node) : node, bad.kind === 'unknown' ? bad.reason : 'the initialState is not symbolic tensors memlens can follow');
+      inputs.push(...(states as SymbolicTensor[]));
+    }
+    const count = outputCount(layer);
+    if (count === 1) {
+      const out: SymbolicTensor = { kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node } };
+      this.layerOutputs.set(layer, [...(this.layerOutputs.get(layer) ?? []), out]);
+      return out;
+    }
+    const call = nextSerial();
+    const items = Array.from({ length: count }, (_, index): SymbolicTensor => ({ kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node, output: { call, index } } }));
+    this.layerOutputs.set(layer, [...(this.layerOutputs.get(layer) ?? []), ...items]);
+    return { kind: 'array', items };
   }
+}
+
+/** a model used as a layer: a layer object that stands for it (its own layers carry the weights) */
+function modelLayer(model: ModelObject, site: Node): LayerObject {
+  return { kind: 'layer', serial: nextSerial(), type: 'model', config: undefined, site, configNode: undefined, model };
+}
+
+/** how many tensors apply() returns: a model's outputs when they are a list, a recurrent layer's with returnState */
+function outputCount(layer: LayerObject): number {
+  const model = layer.model;
+  if (model) return model.style === 'functional' && model.outputs?.kind === 'array' ? model.outputs.items.length : 1;
+  return recurrentOutputCount(layer);
 }

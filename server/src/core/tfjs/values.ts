@@ -26,6 +26,8 @@ export interface LayerObject {
   readonly keras?: true;
   /** an instance of a class of the file that extends tf.layers.Layer */
   readonly custom?: CustomLayer;
+  /** a model used as a layer (`model.apply(t)`, a model among a sequential's layers): its layers are applied in its place */
+  readonly model?: ModelObject;
 }
 
 /** what a custom layer's computeOutputShape() and build() say for the shapes it is applied to */
@@ -74,6 +76,8 @@ export interface ApplyProducer {
   readonly inputs: readonly SymbolicTensor[];
   /** the .apply(...) call */
   readonly site: Node;
+  /** one of several tensors one call returns (returnState, a model with several outputs): the call and which */
+  readonly output?: { readonly call: number; readonly index: number };
 }
 
 /** a model under construction; its graph is built once the whole document has been evaluated */
@@ -98,6 +102,10 @@ export interface ModelObject {
   poisoned?: Unknown;
   /** the first call memlens cannot follow that received the model */
   escaped?: Unknown;
+  /** `model.trainable = ...` in evaluation order (serials of the creation counter) */
+  trainableSets?: { readonly serial: number; readonly value: Value; readonly node: Node }[];
+  /** when compile() last ran: tf.js trains the weights that were trainable then */
+  compiledAt?: number;
 }
 
 export interface ObjectValue {

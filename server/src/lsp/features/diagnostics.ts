@@ -3,6 +3,7 @@ import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { CoreDiagnostic, Severity } from '../../core/ir';
 import type { DocumentAnalysis } from '../../core/document';
 import { toLspRange } from '../position';
+import { docHref } from '../../core/diagnosticCatalog';
 
 const SEVERITY: Readonly<Record<Severity, DiagnosticSeverity>> = {
   error: DiagnosticSeverity.Error,
@@ -19,6 +20,7 @@ export function toLspDiagnostic(d: CoreDiagnostic, uri: string): Diagnostic {
     source: 'memlens',
     message: d.message,
   };
+  if (d.doc) out.codeDescription = { href: docHref(d.doc) };
   if (d.related && d.related.length > 0) {
     out.relatedInformation = d.related.map((r) => ({ location: { uri, range: toLspRange(r.range) }, message: r.message }));
   }
