@@ -41,7 +41,7 @@ import { completion } from './features/completion';
 import { definition, references } from './features/definition';
 import { documentDiagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
-import { inlayHints } from './features/inlayHints';
+import { inlayHints, statementCosts } from './features/inlayHints';
 import { signatureHelp } from './features/signatureHelp';
 import { report, ReportRequest } from './features/report';
 import { memoryView, MemoryViewRequest } from './features/memoryView';
@@ -216,10 +216,18 @@ async function serverIdle(): Promise<void> {
 /** enough for the analyses' passes to be optimised before the first edit (warmup.ts) */
 const WARMUP_RUNS = 40;
 
-/** computes what the requests after an edit need and the analysis leaves lazy: refs, liveness and plan */
-function warmFeatures(analysis: DocumentAnalysis): void {
+/** what the requests after an edit need and the analysis leaves lazy: refs, liveness and plan, statement costs */
+function computeLazyParts(analysis: DocumentAnalysis): void {
   void analysis.refs.length;
-  for (const model of analysis.models) void model.memory;
+  for (const model of analysis.models) {
+    void model.memory;
+    statementCosts(model);
+  }
+}
+
+/** the JIT warm-up also runs the features an editor asks for after an edit, so their code is optimised too */
+function warmFeatures(analysis: DocumentAnalysis): void {
+  computeLazyParts(analysis);
   codeLenses(analysis, true, 'memlens:warmup');
   inlayHints(analysis, { start: { line: 0, character: 0 }, end: { line: 1_000_000, character: 0 } }, { enabled: true, showParams: true });
 }
@@ -287,7 +295,7 @@ async function analyzeAndPublish(uri: string): Promise<void> {
     const version = doc.version;
     // the code lens, hover and inlay hints that follow an edit find the lazy parts computed
     void requestGate.settled().then(() => {
-      if (documents.get(uri)?.version === version && cache.isFresh(doc)) warmFeatures(analysis);
+      if (documents.get(uri)?.version === version && cache.isFresh(doc)) computeLazyParts(analysis);
     });
     previewWarmer.schedule(uri, () => codeActionInput(uri, version));
   } catch (err) {

@@ -152,6 +152,20 @@ const m = tf.sequential({layers: [tf.layers.dense({units: d.outputShape[1], inpu
   });
 });
 
+describe('outputShape of a layer returning several tensors', () => {
+  it('an lstm with returnState: a list of shapes, [output, h, c], as tf.js gives it', () => {
+    const body = `const x = tf.input({shape: [5, 3]});
+const lstm = tf.layers.lstm({units: 4, returnSequences: true, returnState: true});
+const [seq, h, c] = lstm.apply(x);
+const [[, t, u], [, hu], [, cu]] = lstm.outputShape;
+const out = tf.layers.dense({units: t * 100 + u * 10 + hu + cu}).apply(tf.layers.flatten().apply(seq));
+const m = tf.model({inputs: x, outputs: out});`;
+    // lstm 4 * (3 + 4 + 1) * 4 = 128; outputShape [[null, 5, 4], [null, 4], [null, 4]]: units 500 + 40 + 8 = 548;
+    // flatten [20]; dense 20 * 548 + 548
+    assert.deepEqual(params(body), [`m: ${128 + 20 * 548 + 548}`]);
+  });
+});
+
 describe('classes', () => {
   it('new runs fields, the constructor and methods on this; subclasses and super', () => {
     const body = `class Base { width = 4; constructor(n) { this.n = n; this.model = tf.sequential(); this.model.add(tf.layers.dense({units: this.units(), inputShape: [2]})); }

@@ -52,8 +52,8 @@ export abstract class InterpreterState {
   readonly tensorNames = new Map<number, { name: string; node: Node }>();
   /** shapes of symbolic tensors inferred while the builder runs, by serial (symbolicShapes.ts) */
   readonly shapes = new Map<number, ShapeResult>();
-  /** each layer object's outputs, in order of application */
-  readonly layerOutputs = new Map<LayerObject, SymbolicTensor[]>();
+  /** each layer object's applications in order, each with every tensor it returned */
+  readonly layerOutputs = new Map<LayerObject, (readonly SymbolicTensor[])[]>();
   /** sequential models' tensor chains, for their shapes */
   readonly chains = new Map<ModelObject, { readonly count: number; readonly tensors: readonly SymbolicTensor[] | Value }>();
   /** name of the function whose body is being evaluated, for unnamed models */

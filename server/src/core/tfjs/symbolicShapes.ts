@@ -10,8 +10,8 @@ import { NULL, num, unknown, type LayerObject, type ModelObject, type SymbolicTe
 export interface ShapeState {
   /** per tensor serial */
   readonly shapes: Map<number, ShapeResult>;
-  /** each layer's applications, in order (`layer.outputShape`) */
-  readonly layerOutputs: Map<LayerObject, SymbolicTensor[]>;
+  /** each layer's applications in order, each with every tensor it returned (`layer.outputShape`) */
+  readonly layerOutputs: Map<LayerObject, (readonly SymbolicTensor[])[]>;
   /** the chain of tensors of a sequential model, rebuilt when a layer was added */
   readonly chains: Map<ModelObject, { readonly count: number; readonly tensors: readonly SymbolicTensor[] | Value }>;
   /** every model made so far (a layer of a sequential model takes its shape from the model) */
@@ -110,18 +110,19 @@ export function modelMember(model: ModelObject, name: string, state: ShapeState,
 /** `layer.outputShape` once the layer has been applied (or added to a sequential model) */
 export function layerMember(layer: LayerObject, name: string, state: ShapeState, node: Node): Value | undefined {
   if (name !== 'outputShape') return undefined;
-  let outputs = state.layerOutputs.get(layer) ?? [];
-  if (outputs.length === 0) {
+  let applications = state.layerOutputs.get(layer) ?? [];
+  if (applications.length === 0) {
     for (const model of state.models) {
       if (model.style !== 'sequential' || !model.layers.some((l) => l.layer === layer)) continue;
       const chain = sequentialChain(model, state, node);
       if (!Array.isArray(chain)) return chain as Value;
       const i = model.layers.findIndex((l) => l.layer === layer);
-      outputs = [chain[i + 1]!];
+      applications = [[chain[i + 1]!]];
     }
   }
-  if (outputs.length === 0) return unknown(node, `the ${layer.type} layer's outputShape is known once it is applied`);
-  const shapes = outputs.map((t) => tensorShape(t, state, node));
+  if (applications.length === 0) return unknown(node, `the ${layer.type} layer's outputShape is known once it is applied`);
+  // one shape per application; a layer returning several tensors (returnState) has a list of shapes
+  const shapes = applications.map((outputs) => shapesOf(outputs, state, node));
   const bad = shapes.find((s) => s.kind === 'unknown');
   if (bad) return bad;
   const texts = new Set(shapes.map((s) => JSON.stringify(s)));

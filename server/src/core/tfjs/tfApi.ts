@@ -204,15 +204,14 @@ export abstract class TfApi extends ExpressionEvaluator {
       inputs.push(...(states as SymbolicTensor[]));
     }
     const count = outputCount(layer);
-    if (count === 1) {
-      const out: SymbolicTensor = { kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node } };
-      this.layerOutputs.set(layer, [...(this.layerOutputs.get(layer) ?? []), out]);
-      return out;
-    }
-    const call = nextSerial();
-    const items = Array.from({ length: count }, (_, index): SymbolicTensor => ({ kind: 'tensor', serial: nextSerial(), producer: { kind: 'apply', layer, inputs, site: node, output: { call, index } } }));
-    this.layerOutputs.set(layer, [...(this.layerOutputs.get(layer) ?? []), ...items]);
-    return { kind: 'array', items };
+    const call = count === 1 ? undefined : nextSerial();
+    const items = Array.from({ length: count }, (_, index): SymbolicTensor => ({
+      kind: 'tensor',
+      serial: nextSerial(),
+      producer: { kind: 'apply', layer, inputs, site: node, ...(call === undefined ? {} : { output: { call, index } }) },
+    }));
+    this.layerOutputs.set(layer, [...(this.layerOutputs.get(layer) ?? []), items]);
+    return count === 1 ? items[0]! : { kind: 'array', items };
   }
 }
 
