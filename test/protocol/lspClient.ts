@@ -28,6 +28,8 @@ export interface Client {
   settings: Record<string, unknown>;
   /** the next publishDiagnostics for `uri` matching `accept` (already received ones first) */
   diagnostics(uri: string, accept: (p: PublishDiagnosticsParams) => boolean, what: string, timeoutMs?: number): Promise<PublishDiagnosticsParams>;
+  /** the refresh requests the server sent (workspace/inlayHint/refresh, workspace/codeLens/refresh), in order */
+  readonly refreshes: string[];
   /** window/logMessage messages of type Error (a handler that threw logs one) */
   readonly loggedErrors: string[];
   /** publishDiagnostics received for `uri` and not consumed yet */
@@ -84,6 +86,7 @@ export function startServer(settings: Record<string, unknown> = {}, settingsHeld
       );
     },
     loggedErrors: [],
+    refreshes: [],
     unconsumed: (uri) => received.filter((p) => p.uri === uri),
     request<R>(method: string, params: unknown, timeoutMs = 5000) {
       return withTimeout(connection.sendRequest(method, params) as Promise<R>, timeoutMs, method);
@@ -108,8 +111,8 @@ export function startServer(settings: Record<string, unknown> = {}, settingsHeld
     return p.items.map((item) => (item.section === 'memlens' ? client.settings : null));
   });
   connection.onRequest('client/registerCapability', () => null);
-  connection.onRequest('workspace/inlayHint/refresh', () => null);
-  connection.onRequest('workspace/codeLens/refresh', () => null);
+  connection.onRequest('workspace/inlayHint/refresh', () => (client.refreshes.push('workspace/inlayHint/refresh'), null));
+  connection.onRequest('workspace/codeLens/refresh', () => (client.refreshes.push('workspace/codeLens/refresh'), null));
   connection.listen();
   return client;
 }

@@ -40,6 +40,36 @@ describe('requests around an edit', () => {
     }
   });
 
+  it('code lenses and inlay hints answered from the version before are asked again once the edit is analysed', async () => {
+    ensureServerBuilt();
+    const client = startServer({});
+    try {
+      await initialize(client);
+      await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'nnm', version: 1, text: TEXT } });
+      await client.diagnostics(uri, (p) => p.version === 1, 'version 1');
+      // a plain edit: nothing was answered from an earlier version, nothing to refresh
+      await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: TEXT.replace('dense(x, 5)', 'dense(x, 6)') }] });
+      await client.diagnostics(uri, (p) => p.version === 2, 'version 2');
+      assert.deepEqual(client.refreshes, []);
+      // the edit and a code-lens request in one write: both are queued before either is handled, so
+      // the lens is answered from version 2's analysis while version 3 waits
+      const frame = (message: object) => {
+        const body = JSON.stringify({ jsonrpc: '2.0', ...message });
+        return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      };
+      client.process.stdin!.write(
+        frame({ method: 'textDocument/didChange', params: { textDocument: { uri, version: 3 }, contentChanges: [{ text: TEXT.replace('dense(x, 5)', 'dense(x, 7)') }] } }) +
+          frame({ id: 'lens-behind-the-edit', method: 'textDocument/codeLens', params: { textDocument: { uri } } }),
+      );
+      await client.diagnostics(uri, (p) => p.version === 3, 'version 3');
+      // bounded poll: the refreshes follow the publish
+      for (const deadline = Date.now() + 5000; client.refreshes.length < 2 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual([...client.refreshes].sort(), ['workspace/codeLens/refresh', 'workspace/inlayHint/refresh']);
+    } finally {
+      client.kill();
+    }
+  });
+
   it('a request cancelled while it was queued is answered with RequestCancelled; the next one is answered', async () => {
     ensureServerBuilt();
     let release!: () => void;

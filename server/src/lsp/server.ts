@@ -95,7 +95,18 @@ interface Latest extends Answerable {
 function latest(id: TextDocumentIdentifier): Latest | undefined {
   const doc = documents.get(id.uri);
   const answerable = doc && cache.latest(doc);
+  if (answerable && !answerable.fresh) answeredStale.add(id.uri);
   return doc && answerable ? { doc, ...answerable } : undefined;
+}
+
+/** documents some request was answered for from an earlier version: code lenses and hints to refresh once it is analysed */
+const answeredStale = new Set<string>();
+
+/** the editor keeps code lenses and inlay hints until told: ask again for those answered from an earlier version */
+function refreshStaleAnswers(uri: string): void {
+  if (!answeredStale.delete(uri)) return;
+  if (client.refreshInlayHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
+  if (client.refreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
 }
 
 /** LSP request -> handler; each answers from the document's latest analysis or the cached one */
@@ -286,6 +297,8 @@ async function analyzeAndPublish(uri: string): Promise<void> {
     const doc = documents.get(uri);
     const analysis = doc && cache.get(doc);
     if (!doc || !analysis) return;
+    // analysed now: whatever was answered from the version before is asked again, silent files too
+    refreshStaleAnswers(uri);
     const diagnostics = documentDiagnostics(analysis, uri);
     // .nnm files always get an answer; other languages only once they have something to say
     if (diagnostics.length === 0 && sourceLanguage(doc.languageId) !== 'nnm' && !nonEmpty.has(uri)) return;
