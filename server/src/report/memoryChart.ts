@@ -84,6 +84,11 @@ export function lineAt(data: MemoryViewData, index: number, bytes: number): numb
   return (id !== undefined ? data.buffers[id]?.line : undefined) ?? step.line;
 }
 
+/** the peak step's label: the most bytes live at one step, and the planned peak (the code lens' and the status bar's) where the plan's reuse leaves gaps */
+export function peakLabel(live: number, planned: number): string {
+  return planned === live ? `peak ${formatBytes(live)}` : `peak ${formatBytes(live)} live, planned ${formatBytes(planned)}`;
+}
+
 /** memory over the schedule's steps, stacked by kind, with the budget and the peak step marked */
 export function timelineOption(data: MemoryViewData, colors: ChartColors = DEFAULT_COLORS): EChartsOption {
   const peakTotal = Math.max(0, ...data.steps.map((s) => s.total));
@@ -95,8 +100,9 @@ export function timelineOption(data: MemoryViewData, colors: ChartColors = DEFAU
     textStyle: { color: colors.text },
     legend: { top: 0, textStyle: { color: colors.text }, data: VIEW_KINDS.map((k) => KIND_LABELS[k]) },
     // a budget far above the peak would flatten the picture: it is then written, not drawn
-    ...(showBudget ? {} : { title: { right: 24, top: 24, text: '', subtext: `budget ${formatBytes(data.budget)} (${data.device}): ${(data.budget / Math.max(1, peakTotal)).toFixed(1)}x the peak, above the chart`, subtextStyle: { color: colors.budget } } }),
-    grid: { left: 64, right: 24, top: 56, bottom: 48 },
+    ...(showBudget ? {} : { title: { right: 24, top: 36, text: '', subtext: `budget ${formatBytes(data.budget)} (${data.device}): ${(data.budget / Math.max(1, peakTotal)).toFixed(1)}x the peak, above the chart`, subtextStyle: { color: colors.budget } } }),
+    // the budget note gets its own row above the grid, under the legend, clear of the peak's label
+    grid: { left: 64, right: 24, top: showBudget ? 56 : 84, bottom: 48 },
     // the webview adds the formatter (stepTooltip): options stay plain JSON
     tooltip: { trigger: 'axis', confine: true },
     xAxis: {
@@ -127,8 +133,8 @@ export function timelineOption(data: MemoryViewData, colors: ChartColors = DEFAU
               silent: false,
               data: [
                 ...(showBudget ? [{ name: 'device budget', yAxis: scaled(data.budget), lineStyle: { color: colors.budget, width: 2 }, label: { formatter: `budget ${formatBytes(data.budget)} (${data.device})`, position: 'insideEndTop', color: colors.budget } }] : []),
-                ...(data.peakStep !== null ? [{ name: 'peak', xAxis: data.peakStep, lineStyle: { color: colors.peak, type: 'dashed' }, label: { formatter: `peak ${formatBytes(peakTotal)}`, color: colors.peak } }] : []),
-                ...(phaseStart > 0 ? [{ name: 'backward', xAxis: phaseStart, lineStyle: { color: colors.grid, type: 'dotted' }, label: { formatter: 'backward', position: 'start', color: colors.text } }] : []),
+                ...(data.peakStep !== null ? [{ name: 'peak', xAxis: data.peakStep, lineStyle: { color: colors.peak, type: 'dashed' }, label: { formatter: peakLabel(peakTotal, data.planned), color: colors.peak } }] : []),
+                ...(phaseStart > 0 ? [{ name: 'backward', xAxis: phaseStart, lineStyle: { color: colors.grid, type: 'dotted' }, label: { formatter: 'backward', position: 'insideStartTop', color: colors.text } }] : []),
               ],
             },
           }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../server/src/core/analyze';
 import { memoryViewData, VIEW_KINDS } from '../../../server/src/report/memoryView';
-import { bufferTooltip, kindAt, lineAt, planOption, stepTooltip, timelineAxis, timelineOption } from '../../../server/src/report/memoryChart';
+import { bufferTooltip, kindAt, peakLabel, lineAt, planOption, stepTooltip, timelineAxis, timelineOption } from '../../../server/src/report/memoryChart';
 import { memoryView } from '../../../server/src/lsp/features/memoryView';
 
 const SMALL = `config {
@@ -126,6 +126,11 @@ describe('memory view data', () => {
     assert.equal(series.length, VIEW_KINDS.length);
     // bytes on the axis unit: under 2 KiB, the unit is bytes
     assert.deepEqual(series[0]!.data, [60, 60, 60]);
+    // x and y are never live together and share their bytes: the arena is 32 + 24 = 56 B, the plan 116 B = the live peak
+    assert.equal(data.planned, 116);
+    const marks = (series[0] as unknown as { markLine: { data: { name: string; label: { formatter: string } }[] } }).markLine.data;
+    assert.equal(marks.find((m) => m.name === 'peak')!.label.formatter, 'peak 116 B');
+    assert.equal(peakLabel(1000, 1536), 'peak 1000 B live, planned 1.5 KiB');
     const plan = planOption(data, undefined, new Set([9]));
     const areas = (plan.series as { markArea: { data: [{ name: string; value: number; itemStyle: { borderWidth: number } }, unknown][] } }[]).flatMap((s) => s.markArea.data);
     assert.equal(areas.length, 3);
