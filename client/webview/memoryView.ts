@@ -72,10 +72,17 @@ function draw(): void {
   plan.setOption(withPlanHover(planOption(data, colors, lines), data), true);
 }
 
+/** the hovers look like the editor's (its hover widget's colours) */
+function hoverStyle(): Record<string, unknown> {
+  const css = getComputedStyle(document.body);
+  const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
+  return { backgroundColor: v('--vscode-editorHoverWidget-background', '#ffffff'), borderColor: v('--vscode-editorHoverWidget-border', '#cccccc'), textStyle: { color: v('--vscode-editorHoverWidget-foreground', '#333333') } };
+}
+
 /** the options are plain JSON (shared with the HTML report); the hovers' formatters are added here */
 function withTimelineHover(option: Record<string, unknown>, data: MemoryViewData, colors: ChartColors): Record<string, unknown> {
   const formatter = (params: { dataIndex?: number }[] | { dataIndex?: number }): string => stepTooltip(data, (Array.isArray(params) ? params[0] : params)?.dataIndex ?? -1, colors);
-  return { ...option, tooltip: { ...(option.tooltip as object), formatter } };
+  return { ...option, tooltip: { ...(option.tooltip as object), ...hoverStyle(), formatter } };
 }
 
 function withPlanHover(option: Record<string, unknown>, data: MemoryViewData): Record<string, unknown> {
@@ -84,7 +91,7 @@ function withPlanHover(option: Record<string, unknown>, data: MemoryViewData): R
     const buffer = p.componentType === 'markArea' && typeof id === 'number' ? data.buffers[id] : undefined;
     return buffer ? bufferTooltip(buffer) : '';
   };
-  return { ...option, tooltip: { ...(option.tooltip as object), formatter } };
+  return { ...option, tooltip: { ...(option.tooltip as object), ...hoverStyle(), formatter } };
 }
 
 window.addEventListener('message', (event: MessageEvent<ToView>) => {

@@ -317,8 +317,19 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     assert.match(stepText, /^step \d+ \w+ \((forward|backward), line \d+\): [\d.]+ \w+ live/, `step hover: ${stepText}`);
     assert.match(stepText, /\w+ \[N, \d+, \d+, \d+\] [\d.]+ [KMG]iB, (saved activations|transient activations|gradients|workspace), line \d+/, `step hover: ${stepText}`);
     await workbench!.screenshot('memory-view-resnet50-step-hover');
+    // a click there, mid-height of the chart, falls in the saved-activations band (1.22 of the 1.46 GiB live
+    // mid-schedule, above 0.24 GiB of weights and optimizer state): it reveals the line making the largest
+    // saved tensor live at that step, the first saved one the hover lists
+    const savedLine = /\S+(?: \[N[^\]]*\])? [\d.]+ \w+, saved activations, line (\d+)/.exec(stepText)?.[1];
+    assert.ok(savedLine, `no saved tensor in the step hover: ${stepText}`);
+    await timeline.click({ position: { x: box.width / 2, y: box.height / 2 } });
+    const selection = page.locator('[id="status.editor.selection"]');
+    await until(`the timeline click to reveal line ${savedLine}`, async () => (new RegExp(`^Ln ${savedLine},`).test(normalize(await selection.innerText().catch(() => ''))) ? true : undefined), 10_000);
 
-    // a rectangle's hover names its tensor; a click on it reveals the line that makes it
+    // a rectangle's hover names its tensor; a click on it reveals the line that makes it (the cursor is
+    // first put on line 1, so the click must move it)
+    await page.keyboard.press('Control+Home');
+    await until('the cursor on line 1', async () => (/^Ln 1,/.test(normalize(await selection.innerText().catch(() => ''))) ? true : undefined), 10_000);
     const plan = view.locator('#plan');
     const planBox = (await plan.boundingBox())!;
     const rectTip = view.locator('#plan div', { hasText: 'live at steps' }).last();
@@ -342,11 +353,10 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     assert.ok(rect, `rectangle hover: ${rectText}`);
     await workbench!.screenshot('memory-view-resnet50-buffer-hover');
     await plan.click({ position: at });
-    const selection = page.locator('[id="status.editor.selection"]');
     await until(`the click to reveal line ${rect[4]}`, async () => (new RegExp(`^Ln ${rect[4]},`).test(normalize(await selection.innerText().catch(() => ''))) ? true : undefined), 10_000);
 
     // the batch doubled in the file: the picture, the peak label and the status bar follow
-    await page.keyboard.press('Control+Home'); // the click scrolled the config out of sight
+    await page.keyboard.press('Control+Home'); // the clicks scrolled the config out of sight
     await tokenOnLine(page, 'batch: 32', '32').dblclick();
     await page.keyboard.type('64');
     await until('the memory view to redraw at batch 64', async () => ((await view.locator('#summary').innerText().catch(() => '')).includes('at batch 64') ? true : undefined));

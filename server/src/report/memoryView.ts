@@ -121,10 +121,12 @@ export function memoryViewData({ graph, memory }: ModelAnalysis, detail = true):
   const buffers: ViewBuffer[] = !detail ? [] : memory.buffers.map((b) => {
     const tensor = b.tensor === undefined ? undefined : graph.tensors[b.tensor];
     const name = tensor?.name ?? graph.ops[b.op]?.op ?? `buffer ${b.id}`;
-    const gradient = b.category === 'activationGradients' || b.category === 'weightGradients';
+    // a weight gradient is named after the output of the op whose weights it is: dW(h) for h = dense(x, 3)
+    const made = graph.ops[b.op] ? graph.tensors[graph.ops[b.op]!.output]?.name : undefined;
+    const label = b.category === 'weightGradients' ? `dW(${made ?? name})` : b.category === 'activationGradients' ? `d${name}` : name;
     return {
       id: b.id,
-      label: gradient ? `d${name}` : name,
+      label,
       kind: KIND_OF[b.category],
       shape: b.category === 'weightGradients' ? null : shapeOf(graph, b.tensor),
       offset: b.offset,

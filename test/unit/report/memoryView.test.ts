@@ -62,7 +62,8 @@ describe('memory view data', () => {
     const data = memoryViewData(analyzeDocument(SMALL.replace('mode: infer', 'mode: train').replace('optimizer: none', 'optimizer: sgd'), 'nnm').models[0]!)!;
     // buffers, batch 2, fp32: x [2, 4] 32 B saved for dense's backward (steps 0-4), h [2, 3] 24 B (relu's backward
     // reads its output, not h: steps 1-2), y 24 B saved (2-3), dy 24 B (3), dh 24 B (3-4), and dense's weight
-    // gradient: 15 values = 60 B, from its backward (4) to the optimizer step (5)
+    // gradient (named after h, the output of the op whose weights they are): 15 values = 60 B, from its
+    // backward (4) to the optimizer step (5)
     assert.deepEqual(
       data.buffers.map((b) => [b.id, b.label, b.kind, b.shape, b.bytes, b.from, b.to, b.line]),
       [
@@ -71,7 +72,7 @@ describe('memory view data', () => {
         [2, 'y', 'savedActivations', '[N, 3]', 24, 2, 3, 10],
         [3, 'dy', 'gradients', '[N, 3]', 24, 3, 3, 10],
         [4, 'dh', 'gradients', '[N, 3]', 24, 3, 4, 9],
-        [5, 'ddense', 'gradients', null, 60, 4, 5, 9],
+        [5, 'dW(h)', 'gradients', null, 60, 4, 5, 9],
       ],
     );
     // per step: weights 60, saved = x (+ y at 2-3), transient = h, gradients = dy + dh, then dh + 60
@@ -97,7 +98,7 @@ describe('memory view data', () => {
       `${'<span style="display:inline-block;width:8px;height:8px;border-radius:4px;margin-right:4px;background:#2f81f7"></span>'}saved activations 32 B`,
       `${'<span style="display:inline-block;width:8px;height:8px;border-radius:4px;margin-right:4px;background:#6e7781"></span>'}weights and buffers 60 B`,
       'largest tensors live here:',
-      '<b>ddense</b> 60 B, gradients, line 10',
+      '<b>dW(h)</b> 60 B, gradients, line 10',
       '<b>x</b> [N, 4] 32 B, saved activations, line 9',
       '<b>dh</b> [N, 3] 24 B, gradients, line 10',
     ].join('<br>'));
