@@ -94,7 +94,7 @@ function shapeOf(graph: Graph, tensor: number | undefined): string | null {
  * it spans that still have room; steps already full are skipped through a next-step-with-room link
  * (path-halving union-find), so the cost is O(buffers log buffers + steps x k), not steps x buffers.
  */
-function largestLive(buffers: readonly ViewBuffer[], stepCount: number, k: number, keep: (b: ViewBuffer) => boolean): number[][] {
+export function largestLive(buffers: readonly ViewBuffer[], stepCount: number, k: number, keep: (b: ViewBuffer) => boolean): number[][] {
   const out: number[][] = Array.from({ length: stepCount }, () => []);
   const next = Int32Array.from({ length: stepCount + 1 }, (_, i) => i);
   const room = (s: number): number => {

@@ -3,7 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../server/src/core/analyze';
-import { memoryViewData, VIEW_KINDS } from '../../../server/src/report/memoryView';
+import fc from 'fast-check';
+import { largestLive, memoryViewData, VIEW_KINDS, type ViewBuffer } from '../../../server/src/report/memoryView';
 import { bufferTooltip, kindAt, peakLabel, lineAt, planOption, stepTooltip, timelineAxis, timelineOption } from '../../../server/src/report/memoryChart';
 import { memoryView } from '../../../server/src/lsp/features/memoryView';
 
@@ -112,6 +113,21 @@ describe('memory view data', () => {
     assert.deepEqual([lineAt(data, 4, 100), lineAt(data, 4, 70), lineAt(data, 4, 10), lineAt(data, 4, 500), lineAt(data, 2, 70), lineAt(data, 2, 120), lineAt(data, 5, 10), lineAt(data, 9, 10)], [9, 8, 9, 9, 8, 9, null, null]);
     // under 2 KiB the axis is in bytes: a click's axis value is the bytes lineAt reads
     assert.deepEqual([timelineAxis(data).unit, timelineAxis(data).divisor], ['B', 1]);
+  });
+
+  it('largestLive (union-find over full steps) lists what sorting every live buffer per step lists', () => {
+    const buffer = fc.record({ bytes: fc.integer({ min: 0, max: 8 }), from: fc.integer({ min: 0, max: 11 }), span: fc.integer({ min: 0, max: 6 }) });
+    fc.assert(
+      fc.property(fc.array(buffer, { maxLength: 24 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 4 }), (raw, steps, k) => {
+        const buffers = raw.map((b, id) => ({ id, label: `t${id}`, kind: id % 2 ? 'activations' : 'gradients', shape: null, offset: 0, bytes: b.bytes, from: b.from, to: b.from + b.span, line: 0 }) satisfies ViewBuffer);
+        const keep = (b: ViewBuffer): boolean => b.kind === 'gradients' || b.bytes > 3;
+        const naive = Array.from({ length: steps }, (_, s) =>
+          buffers.filter((b) => b.bytes > 0 && keep(b) && b.from <= s && s <= b.to).sort((a, b) => b.bytes - a.bytes || a.id - b.id).slice(0, k).map((b) => b.id),
+        );
+        assert.deepEqual(largestLive(buffers, steps, k, keep), naive);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('tooltips escape the names they show', () => {
