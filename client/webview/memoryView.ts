@@ -2,7 +2,7 @@
 // draws the server's view data with the editor theme's colours, a model picker, and a batch
 // slider; clicks go back to the extension as the line to reveal.
 import * as echarts from 'echarts';
-import { DEFAULT_COLORS, planOption, timelineOption, type ChartColors } from '../../server/src/report/memoryChart';
+import { bufferTooltip, DEFAULT_COLORS, lineAt, planOption, stepTooltip, timelineAxis, timelineOption, type ChartColors } from '../../server/src/report/memoryChart';
 import type { MemoryViewData } from '../../server/src/report/memoryView';
 import type { MemoryViewResult } from '../../server/src/lsp/features/memoryView';
 import { formatBytes } from '../../server/src/core/units';
@@ -68,8 +68,30 @@ function draw(): void {
   const colors = themeColors();
   const fits = data.planned <= data.budget;
   el('summary').innerHTML = `planned peak <b id="peak">${formatBytes(data.planned)}</b> of ${formatBytes(data.budget)} (${data.device}) at batch ${data.batch}: <span class="${fits ? 'fits' : 'over'}">${fits ? 'fits' : 'does not fit'}</span>${data.maxBatch !== null ? `, fits up to batch ${data.maxBatch}` : ''}${data.expectedPeak !== null ? `; ${data.framework} expects ${formatBytes(data.expectedPeak)}` : ''}`;
-  timeline.setOption(timelineOption(data, colors), true);
-  plan.setOption(planOption(data, colors, lines), true);
+  timeline.setOption(withTimelineHover(timelineOption(data, colors), data, colors), true);
+  plan.setOption(withPlanHover(planOption(data, colors, lines), data), true);
+}
+
+/** the hovers look like the editor's (its hover widget's colours) */
+function hoverStyle(): Record<string, unknown> {
+  const css = getComputedStyle(document.body);
+  const v = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
+  return { backgroundColor: v('--vscode-editorHoverWidget-background', '#ffffff'), borderColor: v('--vscode-editorHoverWidget-border', '#cccccc'), textStyle: { color: v('--vscode-editorHoverWidget-foreground', '#333333') } };
+}
+
+/** the options are plain JSON (shared with the HTML report); the hovers' formatters are added here */
+function withTimelineHover(option: Record<string, unknown>, data: MemoryViewData, colors: ChartColors): Record<string, unknown> {
+  const formatter = (params: { dataIndex?: number }[] | { dataIndex?: number }): string => stepTooltip(data, (Array.isArray(params) ? params[0] : params)?.dataIndex ?? -1, colors);
+  return { ...option, tooltip: { ...(option.tooltip as object), ...hoverStyle(), formatter } };
+}
+
+function withPlanHover(option: Record<string, unknown>, data: MemoryViewData): Record<string, unknown> {
+  const formatter = (p: { componentType?: string; data?: { value?: unknown } }): string => {
+    const id = p.data?.value;
+    const buffer = p.componentType === 'markArea' && typeof id === 'number' ? data.buffers[id] : undefined;
+    return buffer ? bufferTooltip(buffer) : '';
+  };
+  return { ...option, tooltip: { ...(option.tooltip as object), ...hoverStyle(), formatter } };
 }
 
 window.addEventListener('message', (event: MessageEvent<ToView>) => {
@@ -81,7 +103,7 @@ window.addEventListener('message', (event: MessageEvent<ToView>) => {
   if (m.type === 'select') {
     lines = new Set(m.lines);
     const data = result?.models[selected];
-    if (data) plan.setOption(planOption(data, themeColors(), lines), true);
+    if (data) plan.setOption(withPlanHover(planOption(data, themeColors(), lines), data), true);
     return;
   }
   const previous = result?.models[selected]?.model;
@@ -110,16 +132,19 @@ el<HTMLInputElement>('batch').addEventListener('input', (e) => {
 el<HTMLInputElement>('batch').addEventListener('change', (e) => vscode.postMessage({ type: 'batch', batch: Number((e.target as HTMLInputElement).value) }));
 el('reset').addEventListener('click', () => vscode.postMessage({ type: 'batch', batch: null }));
 
-// a click on a buffer, or on a step of the timeline, reveals the line that makes it
+// a click on a buffer reveals the line that makes it; on a band of the timeline, the line making the
+// largest tensor of that kind live at the step (the step's own line for weights and optimizer state)
 plan.on('click', (p) => {
-  const line = (p.data as { value?: unknown } | null)?.value;
-  if (p.componentType === 'markArea' && typeof line === 'number') vscode.postMessage({ type: 'reveal', line });
+  const id = (p.data as { value?: unknown } | null)?.value;
+  const buffer = p.componentType === 'markArea' && typeof id === 'number' ? result?.models[selected]?.buffers[id] : undefined;
+  if (buffer) vscode.postMessage({ type: 'reveal', line: buffer.line });
 });
 timeline.getZr().on('click', (e: { offsetX: number; offsetY: number }) => {
   const data = result?.models[selected];
-  const at = timeline.convertFromPixel({ xAxisIndex: 0 }, [e.offsetX, e.offsetY]) as number[] | number;
-  const step = data?.steps[Math.round(Array.isArray(at) ? at[0]! : at)];
-  if (step && step.line !== null) vscode.postMessage({ type: 'reveal', line: step.line });
+  if (!data) return;
+  const [x, y] = timeline.convertFromPixel({ gridIndex: 0 }, [e.offsetX, e.offsetY]) as number[];
+  const line = lineAt(data, Math.round(x!), y! * timelineAxis(data).divisor);
+  if (line !== null) vscode.postMessage({ type: 'reveal', line });
 });
 window.addEventListener('resize', () => {
   timeline.resize();

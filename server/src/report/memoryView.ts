@@ -38,9 +38,17 @@ export interface ViewStep {
   readonly line: number | null;
   readonly bytes: Readonly<Record<ViewKind, number>>;
   readonly total: number;
+  /** ids of the largest planned buffers live at this step, largest first (at most LARGEST_PER_STEP): the hover's list */
+  readonly largest: readonly number[];
+  /** per kind, the id of the largest buffer of that kind live here: what a click on that band reveals */
+  readonly largestOfKind: Readonly<Partial<Record<ViewKind, number>>>;
 }
 
+/** how many tensors a step's hover lists */
+export const LARGEST_PER_STEP = 5;
+
 export interface ViewBuffer {
+  /** its index in MemoryViewData.buffers, what steps and rectangles refer to it by */
   readonly id: number;
   /** the tensor it holds (or whose gradient it is), as the hover names it */
   readonly label: string;
@@ -81,24 +89,44 @@ function shapeOf(graph: Graph, tensor: number | undefined): string | null {
 }
 
 /**
+ * for every step, the ids of the `k` largest buffers (of those `keep` accepts, with bytes) live there,
+ * largest first, ties to the lower id. The buffers are visited largest first and each fills the steps
+ * it spans that still have room; steps already full are skipped through a next-step-with-room link
+ * (path-halving union-find), so the cost is O(buffers log buffers + steps x k), not steps x buffers.
+ */
+export function largestLive(buffers: readonly ViewBuffer[], stepCount: number, k: number, keep: (b: ViewBuffer) => boolean): number[][] {
+  const out: number[][] = Array.from({ length: stepCount }, () => []);
+  const next = Int32Array.from({ length: stepCount + 1 }, (_, i) => i);
+  const room = (s: number): number => {
+    while (next[s] !== s) s = next[s] = next[next[s]!]!;
+    return s;
+  };
+  const order = buffers.filter((b) => b.bytes > 0 && keep(b)).sort((a, b) => b.bytes - a.bytes || a.id - b.id);
+  for (const b of order) {
+    for (let s = room(Math.max(0, b.from)); s <= Math.min(b.to, stepCount - 1); s = room(s + 1)) {
+      out[s]!.push(b.id);
+      if (out[s]!.length === k) next[s] = s + 1;
+    }
+  }
+  return out;
+}
+
+/**
  * `detail: false` leaves out the steps and buffers (the status bar's figures only): the timeline and
  * the buffers are built on first read, which a status bar refreshed as the cursor moves need not pay
  */
 export function memoryViewData({ graph, memory }: ModelAnalysis, detail = true): MemoryViewData | undefined {
   if (!memory) return undefined;
   const batch = graph.config.batch;
-  const steps: ViewStep[] = !detail ? [] : memory.timeline.map((row) => {
-    const bytes = Object.fromEntries(VIEW_KINDS.map((k) => [k, 0])) as Record<ViewKind, number>;
-    for (const [category, n] of Object.entries(row.bytes) as [Category, number][]) bytes[KIND_OF[category]] += n;
-    return { index: row.step, phase: row.phase, op: row.op ?? null, line: row.line, bytes, total: row.total };
-  });
   const buffers: ViewBuffer[] = !detail ? [] : memory.buffers.map((b) => {
     const tensor = b.tensor === undefined ? undefined : graph.tensors[b.tensor];
     const name = tensor?.name ?? graph.ops[b.op]?.op ?? `buffer ${b.id}`;
-    const gradient = b.category === 'activationGradients' || b.category === 'weightGradients';
+    // a weight gradient is named after the output of the op whose weights it is: dW(h) for h = dense(x, 3)
+    const made = graph.ops[b.op] ? graph.tensors[graph.ops[b.op]!.output]?.name : undefined;
+    const label = b.category === 'weightGradients' ? `dW(${made ?? name})` : b.category === 'activationGradients' ? `d${name}` : name;
     return {
       id: b.id,
-      label: gradient ? `d${name}` : name,
+      label,
       kind: KIND_OF[b.category],
       shape: b.category === 'weightGradients' ? null : shapeOf(graph, b.tensor),
       offset: b.offset,
@@ -107,6 +135,16 @@ export function memoryViewData({ graph, memory }: ModelAnalysis, detail = true):
       to: b.liveTo,
       line: graph.ops[b.op]?.site.start.line ?? graph.nameRange.start.line,
     };
+  });
+  const timeline = detail ? memory.timeline : [];
+  const largest = largestLive(buffers, timeline.length, LARGEST_PER_STEP, () => true);
+  const ofKind = VIEW_KINDS.map((kind) => [kind, largestLive(buffers, timeline.length, 1, (b) => b.kind === kind)] as const);
+  const steps: ViewStep[] = timeline.map((row, i) => {
+    const bytes = Object.fromEntries(VIEW_KINDS.map((k) => [k, 0])) as Record<ViewKind, number>;
+    for (const [category, n] of Object.entries(row.bytes) as [Category, number][]) bytes[KIND_OF[category]] += n;
+    const largestOfKind: Partial<Record<ViewKind, number>> = {};
+    for (const [kind, perStep] of ofKind) if (perStep[i]!.length > 0) largestOfKind[kind] = perStep[i]![0]!;
+    return { index: row.step, phase: row.phase, op: row.op ?? null, line: row.line, bytes, total: row.total, largest: largest[i]!, largestOfKind };
   });
   return {
     model: graph.name,
