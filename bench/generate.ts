@@ -23,3 +23,22 @@ export function generateModel(ops: number, width = 64): string {
   lines.push('  return x', '}', '');
   return lines.join('\n');
 }
+
+/** a file of `models` builder functions, each a sequential CNN or MLP; about 100 lines each */
+export function generateTfjsFile(targetLines: number): string {
+  const lines = ["import * as tf from '@tensorflow/tfjs';", '', 'const WIDTH = 64;', ''];
+  for (let m = 0; lines.length < targetLines; m++) {
+    lines.push(`export function buildModel${m}(): tf.Sequential {`, '  const model = tf.sequential();');
+    lines.push(`  model.add(tf.layers.conv2d({ inputShape: [32, 32, 3], filters: WIDTH, kernelSize: 3, padding: 'same' }));`);
+    for (let i = 0; i < 8; i++) {
+      lines.push(`  model.add(tf.layers.conv2d({`, `    filters: WIDTH + ${(i % 4) * 16},`, `    kernelSize: 3,`, `    padding: 'same',`, `    activation: 'relu',`, `  }));`);
+      lines.push(`  model.add(tf.layers.batchNormalization());`);
+      if (i % 3 === 2) lines.push(`  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));`);
+    }
+    lines.push('  model.add(tf.layers.flatten());');
+    for (let i = 0; i < 6; i++) lines.push(`  // head layer ${i}`, `  model.add(tf.layers.dense({ units: ${256 >> (i % 4)}, activation: 'relu' }));`, `  model.add(tf.layers.dropout({ rate: 0.1 }));`);
+    lines.push("  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));");
+    lines.push("  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });", '  return model;', '}', '');
+  }
+  return lines.join('\n');
+}

@@ -65,13 +65,15 @@ interface Options {
   /** edits each followed at once by a hover, and by an inlay-hint request */
   readonly requestsAfterEdit?: number;
   readonly languageId?: string;
+  /** open -> diagnostics waits for a publish with this code (the parser-loading notice comes first in tf.js and Python files) */
+  readonly openDiagnosticCode?: string;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** resolves on the next publishDiagnostics for `uri` (with `version` when the server sends one) */
 class DiagnosticsWaiter {
-  private pending: { version: number; resolve: (p: PublishDiagnosticsParams) => void } | undefined;
+  private pending: { version: number; accept: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void } | undefined;
 
   constructor(
     connection: ProtocolConnection,
@@ -80,17 +82,20 @@ class DiagnosticsWaiter {
     connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
       if (params.uri !== this.uri || !this.pending) return;
       if (params.version !== undefined && params.version !== this.pending.version) return;
+      if (!this.pending.accept(params)) return;
       const { resolve } = this.pending;
       this.pending = undefined;
       resolve(params);
     });
   }
 
-  next(version: number, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
+  /** `accept` skips interim publishes (a tf.js file's "parser still loading") */
+  next(version: number, timeoutMs = 10_000, accept: (p: PublishDiagnosticsParams) => boolean = () => true): Promise<PublishDiagnosticsParams> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no publishDiagnostics for version ${version} within ${timeoutMs} ms`)), timeoutMs);
       this.pending = {
         version,
+        accept,
         resolve: (p) => {
           clearTimeout(timer);
           resolve(p);
@@ -127,7 +132,8 @@ export async function lspRoundTrip(options: Options): Promise<RoundTripResult> {
     const waiter = new DiagnosticsWaiter(connection, uri);
 
     let version = 1;
-    const opened = waiter.next(version, 60_000);
+    const wanted = options.openDiagnosticCode;
+    const opened = waiter.next(version, 60_000, (p) => wanted === undefined || p.diagnostics.some((d) => d.code === wanted));
     const openedAt = performance.now();
     await connection.sendNotification(DidOpenTextDocumentNotification.type, {
       textDocument: { uri, languageId: options.languageId ?? 'nnm', version, text: options.text },

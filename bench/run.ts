@@ -18,7 +18,7 @@ import { SERVER_NODE_FLAGS } from '../client/src/serverFlags';
 import { lspRoundTrip } from './lsp';
 import { benchPlanner } from './planner';
 import type { ScaleResult } from './scaleWorker';
-import { generateModel } from './generate';
+import { generateModel, generateTfjsFile } from './generate';
 import { measure, ms, printTable, summarize, type Summary } from './stats';
 
 const ROOT = join(__dirname, '..');
@@ -209,12 +209,26 @@ async function benchLsp(): Promise<void> {
     { name: 'resnet50.nnm', filePath: resnet, text: readFileSync(resnet, 'utf8'), hoverAt: { line: 22, character: 2 }, isolatedEdits: 40, bursts: 5 },
     // a generated 10,000-op residual chain (bench/generate.ts); the hover is on its first dense
     { name: '10,000-op .nnm', filePath: join(ROOT, 'bench', 'generated-10000.nnm'), text: generateModel(10_000), hoverAt: { line: 3, character: 2 }, isolatedEdits: 20, bursts: 3 },
+    // the tf.js frontend bench's 5,000-line file and one builder with no inputShape, so that the
+    // file has a diagnostic to publish (a tf.js file with none is never published) once parsed
+    {
+      name: '5,000-line tf.js',
+      filePath: join(ROOT, 'bench', 'generated-5000.ts'),
+      text: `${generateTfjsFile(5000)}\nexport function noInputShape() {\n  const model = tf.sequential();\n  model.add(tf.layers.dense({ units: 4 }));\n  return model;\n}\n`,
+      languageId: 'typescript',
+      openDiagnosticCode: 'NNM305',
+      hoverAt: { line: 5, character: 20 },
+      isolatedEdits: 20,
+      bursts: 3,
+    },
   ];
   for (const c of cases) {
     const result = await lspRoundTrip({
       serverPath,
       filePath: c.filePath,
       text: c.text,
+      languageId: c.languageId,
+      openDiagnosticCode: c.openDiagnosticCode,
       isolatedEdits: c.isolatedEdits,
       pauseMs: 250,
       bursts: c.bursts,
@@ -246,6 +260,8 @@ interface LspCase {
   readonly filePath: string;
   readonly text: string;
   readonly hoverAt: { line: number; character: number };
+  readonly languageId?: string;
+  readonly openDiagnosticCode?: string;
   readonly isolatedEdits: number;
   readonly bursts: number;
 }

@@ -173,6 +173,10 @@ describe('Marketplace and Open VSX readiness', () => {
       process.stdout.write(`# .vsix: ${files.length} files, ${(size / 1024 / 1024).toFixed(2)} MiB\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      // the protocol and real-editor tests that follow run dist/: give them back the development build
+      // (unminified, with fresh source maps) that `npm run build` made
+      const rebuild = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+      assert.equal(rebuild.status, 0, `esbuild.mjs:\n${rebuild.stdout}\n${rebuild.stderr}`);
     }
   });
 });
