@@ -103,6 +103,8 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     cpSync(join(REPO, 'examples'), workspace, { recursive: true });
     mkdirSync(join(workspace, 'fixtures'));
     cpSync(join(REPO, 'test', 'fixtures', 'e2e'), join(workspace, 'fixtures'), { recursive: true });
+    // a tf.js fixture of the interpreter's corpus (its oracle in test/fixtures/tfjs/interp_oracle.json)
+    cpSync(join(REPO, 'test', 'fixtures', 'tfjs', 'switch_rnn.ts'), join(workspace, 'fixtures', 'switch_rnn.ts'));
     server = await timings.time('start code-server (install .vsix, healthz)', () => startCodeServer({ tools, runDir, vsix, workspace }));
     workbench = await timings.time('open workbench in Chromium', () => openWorkbench(server!.url, workspace, join(runDir, 'chromium')));
   });
@@ -398,5 +400,14 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
       assert.equal(plannedInPeakLabel(await svgTexts(view.locator('#timeline svg'))), lensPeak);
       await workbench!.screenshot(`memory-view-${mode === 'Python' ? 'python' : 'tfjs'}`);
     }
+  });
+
+  check('12. a TensorFlow.js layer picked by a switch case shows its hover', '12-tfjs-switch-hover', async (page) => {
+    await openFile(page, 'fixtures/switch_rnn.ts');
+    await ensureLanguageMode(page, 'TypeScript', 'fixtures/switch_rnn.ts');
+    // buildSwitchGru stacks two GRUs of 16 units over a 24-wide embedding: tf.js counts
+    // 3 x (24 x 16 + 16 x 16 + 16) + 3 x (16 x 16 + 16 x 16 + 16) = 1,968 + 1,584 = 3,552 parameters
+    const text = await hoverText(page, tokenOnLine(page, 'return tf.layers.gru({', 'gru'), 'params: 3,552 in all');
+    assert.match(text, /2 instances/, `hover: ${text}`);
   });
 });
