@@ -214,7 +214,7 @@ connection.onInitialized(() => {
     cache.invalidateAll();
     if (timedOut) for (const doc of documents.all()) debouncer.flush(doc.uri);
     settingsLoaded();
-    void warmUp({ runs: WARMUP_RUNS, options: analyzeOptions, features: warmFeatures, idle: serverIdle });
+    void warmUp({ runs: WARMUP_RUNS, units: WARMUP_UNITS, options: analyzeOptions, features: warmFeatures, idle: serverIdle });
   });
 });
 
@@ -228,8 +228,12 @@ async function serverIdle(): Promise<void> {
   } while (publishing > 0 || parsersLoading.size > 0);
 }
 
-/** enough for the analyses' passes to be optimised before the first edit (warmup.ts) */
-const WARMUP_RUNS = 40;
+/**
+ * enough for the analyses' passes to be optimised before the first edit (warmup.ts): about the
+ * op-analyses of 40 runs of a 110-op model, in turns short enough that an edit barely waits
+ */
+const WARMUP_RUNS = 100;
+const WARMUP_UNITS = 4;
 
 /** what the requests after an edit need and the analysis leaves lazy: refs, liveness and plan, statement costs */
 function computeLazyParts(analysis: DocumentAnalysis): void {

@@ -14,16 +14,29 @@ test('the warm-up model is a valid model with blocks, repeats and residuals: no 
   assert.ok(analysis.models[0]!.memory, 'liveness is computed: the memory passes are what the warm-up exercises');
 });
 
-test('warmUp waits for an idle turn before each run and hands each analysis to the features', async () => {
-  let idles = 0;
-  const seen: number[] = [];
+test('warmUp waits for an idle turn before each analysis and before each hand-over to the features', async () => {
+  const events: string[] = [];
   const done = await warmUp({
     runs: 3,
+    units: 4,
     options: () => ({}),
-    features: (a) => seen.push(a.models.length),
-    idle: async () => void idles++,
+    features: (a) => events.push(`features ${a.models[0]!.graph.ops.length} ops`),
+    idle: async () => void events.push('idle'),
   });
   assert.equal(done, 3);
-  assert.equal(idles, 3);
-  assert.deepEqual(seen, [1, 1, 1]);
+  // 3 + 2 x 7 + 8 + 3 + 4 x 4 + 2 = 46 ops
+  assert.deepEqual(events, ['idle', 'idle', 'features 46 ops', 'idle', 'idle', 'features 46 ops', 'idle', 'idle', 'features 46 ops']);
+});
+
+test('warmUp stops at a throwing feature without throwing itself', async () => {
+  const done = await warmUp({
+    runs: 5,
+    units: 4,
+    options: () => ({}),
+    features: () => {
+      throw new Error('a defect');
+    },
+    idle: async () => undefined,
+  });
+  assert.equal(done, 0);
 });
