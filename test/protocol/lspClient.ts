@@ -32,6 +32,8 @@ export interface Client {
   readonly refreshes: string[];
   /** window/logMessage messages of type Error (a handler that threw logs one) */
   readonly loggedErrors: string[];
+  /** window/logMessage messages of type Warning (an ignored setting, a dropped stale change) */
+  readonly loggedWarnings: string[];
   /** publishDiagnostics received for `uri` and not consumed yet */
   unconsumed(uri: string): PublishDiagnosticsParams[];
   /** a request that must answer within the bound */
@@ -86,6 +88,7 @@ export function startServer(settings: Record<string, unknown> = {}, settingsHeld
       );
     },
     loggedErrors: [],
+    loggedWarnings: [],
     refreshes: [],
     unconsumed: (uri) => received.filter((p) => p.uri === uri),
     request<R>(method: string, params: unknown, timeoutMs = 5000) {
@@ -105,6 +108,7 @@ export function startServer(settings: Record<string, unknown> = {}, settingsHeld
   });
   connection.onNotification('window/logMessage', (m: { type: number; message: string }) => {
     if (m.type === 1) client.loggedErrors.push(m.message);
+    if (m.type === 2) client.loggedWarnings.push(m.message);
   });
   connection.onRequest('workspace/configuration', async (p: { items: { section?: string }[] }) => {
     await settingsHeld;

@@ -8,7 +8,7 @@ import { BUILTIN_DEFAULTS, mergeConfig, type ConfigOverrides } from './config';
 import type { DocumentAnalysis, ModelAnalysis } from './document';
 import type { FrontendResult, SourceLanguage } from './frontend';
 import { frontendFor } from './frontends';
-import type { Graph } from './ir';
+import { rangeOf, type CoreDiagnostic, type Graph } from './ir';
 import { Attachment } from './attach';
 
 export interface AnalyzeOptions {
@@ -28,10 +28,23 @@ export interface AnalyzeOptions {
 
 export function analyzeDocument(text: string, language: SourceLanguage, options: AnalyzeOptions = {}): DocumentAnalysis {
   const frontend = frontendFor(language);
+  if (text.length > frontend.maxTextLength) {
+    if (options.documentKey) frontend.forget?.(options.documentKey);
+    // a large file that is no model of this frontend's (a bundle without tf.js) has nothing to say
+    const result = frontend.claims(text) ? tooLarge(text.length, frontend.maxTextLength, frontend.name) : { graphs: [], diagnostics: [], outline: [], refs: [], blocks: [] };
+    return analyzeGraphs(result, { text: '', language, lineComment: frontend.lineComment });
+  }
   // the framework follows the file's language unless a setting or flag names one
   const defaults = mergeConfig(BUILTIN_DEFAULTS, { framework: frontend.defaultFramework }, options.defaults);
   const result = frontend.analyze(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}), ...(options.torchVersion ? { torchVersion: options.torchVersion } : {}) });
   return analyzeGraphs(result, { text, language, lineComment: frontend.lineComment, ...(options.rules ? { settings: options.rules } : {}) }, options.memory);
+}
+
+/** NNM001: the file is not read at all, and says so on its first line */
+function tooLarge(length: number, limit: number, frontendName: string): FrontendResult {
+  const message = `not analysed: this file has ${length.toLocaleString('en-US')} characters, over memlens' limit of ${limit.toLocaleString('en-US')} for ${frontendName === 'nnm' ? '.nnm' : frontendName} files`;
+  const diagnostic: CoreDiagnostic = { range: rangeOf(0, 0, 0, 0), severity: 'error', code: 'NNM001', message };
+  return { graphs: [], diagnostics: [diagnostic], outline: [], refs: [], blocks: [] };
 }
 
 /**

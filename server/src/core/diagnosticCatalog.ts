@@ -14,6 +14,7 @@ export interface CodeEntry {
 }
 
 const LANGUAGE: readonly (readonly [string, string, string])[] = [
+  ['NNM001', 'FileTooLarge', 'a file longer than memlens analyses in its language'],
   ['NNM101', 'SyntaxError', 'an unexpected or missing token'],
   ['NNM102', 'InvalidToken', 'a character, number or string that is not part of the language'],
   ['NNM103', 'NestedTooDeep', 'an expression nested or chained more than 200 levels deep'],

@@ -29,6 +29,11 @@ export interface Frontend {
   readonly languageAliases?: Readonly<Record<string, SourceLanguage>>;
   /** file extensions the CLI reads (lower case, with the dot), each with its language */
   readonly fileExtensions: Readonly<Record<string, SourceLanguage>>;
+  /**
+   * the longest text (UTF-16 code units) it analyses: above it the file gets NNM001 and nothing
+   * else, so that a huge file costs a diagnostic, not seconds of a blocked server and gigabytes
+   */
+  readonly maxTextLength: number;
   /** what starts a line comment: `memlens-ignore` comments and their quick fix are written with it */
   readonly lineComment: string;
   /** whose allocator the expected peak describes unless a setting, flag or config says otherwise */

@@ -32,6 +32,7 @@ import { frontendFor, FRONTENDS, sourceLanguage } from '../core/frontends';
 import { Debouncer } from './debounce';
 import { RequestGate } from './requestGate';
 import { warmUp } from './warmup';
+import { monotonicTextDocuments } from './textSync';
 import { errorText, safe } from './safe';
 import { AnalysisCache, type Answerable } from './documents';
 import { anchoredHover, anchoredInlayHints, anchoredLenses, anchoredLocations, anchoredSymbols } from './anchored';
@@ -49,7 +50,7 @@ import { documentSymbols } from './features/symbols';
 import { DEFAULT_SETTINGS, parseSettings, type MemlensSettings } from './settings';
 
 const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
+const documents = new TextDocuments(monotonicTextDocuments((uri, held, received) => connection.console.warn(`memlens: ignored a change of ${uri} to version ${received}: the server holds version ${held}`)));
 let settings: MemlensSettings = DEFAULT_SETTINGS;
 const analyzeOptions = () => ({ defaults: settings.defaults, rules: settings.rules, ...(settings.torchVersion ? { torchVersion: settings.torchVersion } : {}) });
 const cache = new AnalysisCache(analyzeOptions);

@@ -37,30 +37,47 @@ export function parseSettings(raw: unknown): MemlensSettings {
     const v = section[key];
     if (v === undefined || v === null || v === '') continue;
     if (typeof v !== 'string' && typeof v !== 'number') {
-      problems.push(`memlens.${key}: expected a string, got ${JSON.stringify(v)}`);
+      problems.push(`memlens.${key}: expected a string, got ${shown(v)}`);
       continue;
     }
     const parsed = parseConfigText(key, String(v));
     if (typeof parsed === 'string') problems.push(`memlens.${key}: ${parsed}`);
     else defaults = { ...defaults, ...parsed };
   }
-  const hints = isRecord(section['inlayHints']) ? section['inlayHints'] : {};
-  const lens = isRecord(section['codeLens']) ? section['codeLens'] : {};
-  const diags = isRecord(section['diagnostics']) ? section['diagnostics'] : {};
+  // a group that is not an object, or a switch that is not a boolean, is named and left at its default
+  const group = (name: string): Record<string, unknown> => {
+    const v = section[name];
+    if (isRecord(v)) return v;
+    if (v !== undefined && v !== null) problems.push(`memlens.${name}: expected an object, got ${shown(v)}`);
+    return {};
+  };
+  const bool = (name: string, v: unknown, fallback: boolean): boolean => {
+    if (typeof v === 'boolean') return v;
+    if (v !== undefined && v !== null) problems.push(`memlens.${name}: expected true or false, got ${shown(v)}`);
+    return fallback;
+  };
+  const hints = group('inlayHints');
+  const lens = group('codeLens');
+  const diags = group('diagnostics');
   const delay = diags['delayMs'];
-  const python = isRecord(section['python']) ? section['python'] : {};
+  if (delay !== undefined && delay !== null && !(typeof delay === 'number' && Number.isFinite(delay) && delay >= 0)) {
+    problems.push(`memlens.diagnostics.delayMs: expected a number of milliseconds >= 0, got ${shown(delay)}`);
+  }
+  const python = group('python');
+  if (section['rules'] !== undefined && section['rules'] !== null && !isRecord(section['rules'])) problems.push(`memlens.rules: expected an object, got ${shown(section['rules'])}`);
+  if (section['thresholds'] !== undefined && section['thresholds'] !== null && !isRecord(section['thresholds'])) problems.push(`memlens.thresholds: expected an object, got ${shown(section['thresholds'])}`);
   const torchVersion = python['torchVersion'];
   if (torchVersion !== undefined && torchVersion !== null && (typeof torchVersion !== 'string' || !TORCH_VERSION.test(torchVersion))) {
-    problems.push(`memlens.python.torchVersion: expected a version such as "2.5" or "1.13", got ${JSON.stringify(torchVersion)}`);
+    problems.push(`memlens.python.torchVersion: expected a version such as "2.5" or "1.13", got ${shown(torchVersion)}`);
   }
   return {
     ...(typeof torchVersion === 'string' && TORCH_VERSION.test(torchVersion) ? { torchVersion } : {}),
     defaults,
     inlayHints: {
-      enabled: bool(hints['enabled'], DEFAULT_SETTINGS.inlayHints.enabled),
-      showParams: bool(hints['showParams'], DEFAULT_SETTINGS.inlayHints.showParams),
+      enabled: bool('inlayHints.enabled', hints['enabled'], DEFAULT_SETTINGS.inlayHints.enabled),
+      showParams: bool('inlayHints.showParams', hints['showParams'], DEFAULT_SETTINGS.inlayHints.showParams),
     },
-    codeLens: { enabled: bool(lens['enabled'], DEFAULT_SETTINGS.codeLens.enabled) },
+    codeLens: { enabled: bool('codeLens.enabled', lens['enabled'], DEFAULT_SETTINGS.codeLens.enabled) },
     diagnostics: {
       delayMs: typeof delay === 'number' && Number.isFinite(delay) && delay >= 0 ? Math.min(delay, 10_000) : DEFAULT_SETTINGS.diagnostics.delayMs,
     },
@@ -81,8 +98,10 @@ export function parseConfigText(key: ConfigKey, text: string): ConfigOverrides |
 /** a torch release: major.minor, optionally .patch */
 export const TORCH_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
-function bool(v: unknown, fallback: boolean): boolean {
-  return typeof v === 'boolean' ? v : fallback;
+/** a client's value for a message: JSON, cut short (a setting may be any size) */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

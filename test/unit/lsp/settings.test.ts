@@ -39,8 +39,19 @@ test('feature switches from the nested sections VS Code sends', () => {
 test('invalid values are reported and ignored, the rest still applies', () => {
   const s = parseSettings({ mode: 'trian', batch: 0, device: 'v200', optimizer: 12, precision: 'fp16', diagnostics: { delayMs: -5 }, inlayHints: { enabled: 'yes' } });
   assert.deepEqual(s.defaults, { precision: 'fp16' });
-  assert.equal(s.problems.length, 4);
+  // mode, batch, device and optimizer, then the delay and the switch, each named
+  assert.equal(s.problems.length, 6);
   assert.ok(s.problems.every((p) => p.startsWith('memlens.')), s.problems.join('\n'));
+  for (const message of ['memlens.inlayHints.enabled: expected true or false, got "yes"', 'memlens.diagnostics.delayMs: expected a number of milliseconds >= 0, got -5']) {
+    assert.ok(s.problems.includes(message), s.problems.join('\n'));
+  }
   assert.equal(s.diagnostics.delayMs, 150);
   assert.equal(s.inlayHints.enabled, true);
+});
+
+test('a group that is not an object, and a value too long to show, are named briefly', () => {
+  const nested = { a: { b: { c: { d: [1, [2, [3]]] } } }, long: 'x'.repeat(10_000) };
+  const s = parseSettings({ inlayHints: 'yes', rules: 7, device: nested });
+  assert.deepEqual(s.problems.map((p) => p.split(':')[0]), ['memlens.device', 'memlens.inlayHints', 'memlens.rules']);
+  assert.ok(s.problems.every((p) => p.length < 200), s.problems.join('\n'));
 });

@@ -365,6 +365,8 @@ export const pythonFrontend: Frontend = {
   name: 'Python',
   languages: ['python'],
   fileExtensions: { '.py': 'python' },
+  // 0.8 MB of statements took 0.7 s to read; a 50 MB file ran for minutes in gigabytes
+  maxTextLength: 2 * 2 ** 20,
   lineComment: '#',
   defaultFramework: 'pytorch',
   claims: mentionsPythonFramework,

@@ -25,6 +25,8 @@ export const tfjsFrontend: Frontend = {
     '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript', '.tsx': 'typescript',
     '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascript',
   },
+  // 1.6 MB of layer calls took 2.5 s; a 50 MB file 66 s and 2.2 GiB
+  maxTextLength: 2 * 2 ** 20,
   lineComment: '//',
   defaultFramework: 'tfjs',
   claims: mentionsTfjs,
