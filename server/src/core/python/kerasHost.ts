@@ -6,7 +6,7 @@ import type { SyntaxNode as Node } from '../tfjs/syntax';
 import type { LayerObject, SymbolicTensor, Value } from '../tfjs/values';
 import { declaredInputShape } from '../tfjs/layers';
 import { builtin } from './builtins';
-import type { Host, Interpreter } from './interpreter';
+import { StepLimit, type Host, type Interpreter } from './interpreter';
 import { exampleOf, isExampleFactory, type ExampleTensor } from './kerasExamples';
 import { layersOf, replayGraph } from './kerasNested';
 import { kerasOp } from './kerasOps';
@@ -614,6 +614,8 @@ export class KerasHost implements Host {
         if (isUnknown(t)) return { stop: { node: t.node, reason: t.reason } };
       }
     } catch (e) {
+      // this runs after the evaluation, whose step budget may already be spent (found by the fuzzer)
+      if (e instanceof StepLimit) return { stop: { node: model.site, reason: 'the evaluation of the file reached its step limit before this model could be run' } };
       if (!(e instanceof TraceStop)) throw e;
       return { stop: { node: e.node, reason: e.reason } };
     }

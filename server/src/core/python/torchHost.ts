@@ -395,7 +395,14 @@ export class TorchHost implements Host {
     if (x?.kind === 'tensor' && x.trace && this.active !== x.trace) return reductionAfterForward(x.trace as Trace, x, name, args, 1, site, this.current) ?? derived(x, site);
     if (x?.kind === 'tensor' && x.trace) {
       const trace = x.trace as Trace;
-      const r = tensorFunction({ trace, site }, name, args);
+      let r: PyValue | undefined;
+      try {
+        r = tensorFunction({ trace, site }, name, args);
+      } catch (e) {
+        // the layer tables' NotKnown (F.avg_pool2d(x, ) has no kernel_size) stops the trace, as for a module (found by the fuzzer)
+        if (e instanceof NotKnown) throw new TraceStop(site, `torch.${name}: ${e.message}`);
+        throw e;
+      }
       if (r) return r;
       throw new TraceStop(site, `torch.${name} is not modelled by memlens yet`);
     }
