@@ -6,7 +6,7 @@ import { analyzeDocument } from '../../server/src/core/analyze';
 import { modelLensTitle } from '../../server/src/lsp/features/codeLens';
 
 test('nested repeats past the op limit: NNM151, a truncated graph without liveness or memory findings', () => {
-  // b expands 1,000 relus per call and is called 1,000 times: 1,000,000 ops, past the 250,000 limit;
+  // b expands 1,000 relus per call and is called 2,000 times: 2,000,000 ops, past the 1,000,000 limit;
   // the outer repeat sees it after its first iteration and stops the model there
   const text = [
     'block b(x) {',
@@ -14,14 +14,14 @@ test('nested repeats past the op limit: NNM151, a truncated graph without livene
     '}',
     'model m {',
     '  x = input(8)',
-    '  x = repeat 1000 b(x)',
+    '  x = repeat 2000 b(x)',
     '  return x',
     '}',
   ].join('\n');
   const result = analyzeDocument(text, 'nnm');
   const limit = result.diagnostics.filter((d) => d.code === 'NNM151');
   assert.equal(limit.length, 1);
-  assert.equal(limit[0]!.message, 'repeat 1000 would expand to about 1,000,000 ops, over the limit of 250,000 per model');
+  assert.equal(limit[0]!.message, 'repeat 2000 would expand to about 2,000,000 ops, over the limit of 1,000,000 per model');
   assert.equal(result.diagnostics.filter((d) => d.code.startsWith('NNM2')).length, 0);
   const model = result.models[0]!;
   assert.equal(model.graph.truncated, true);
@@ -32,14 +32,14 @@ test('nested repeats past the op limit: NNM151, a truncated graph without livene
 });
 
 test('straight-line statements past the op limit: the op counter stops the model', () => {
-  // each statement adds 1,000 ops; the 251st repeat's first-iteration check would pass the limit
-  const body = Array.from({ length: 300 }, () => '  x = repeat 1000 relu(x)').join('\n');
+  // each statement adds 1,000 ops; the 1,001st repeat's first-iteration check would pass the limit
+  const body = Array.from({ length: 1100 }, () => '  x = repeat 1000 relu(x)').join('\n');
   const result = analyzeDocument(`model m {\n  x = input(8)\n${body}\n  return x\n}\n`, 'nnm');
   const limit = result.diagnostics.filter((d) => d.code === 'NNM151');
   assert.equal(limit.length, 1);
   assert.equal(result.models[0]!.graph.truncated, true);
   assert.equal(result.models[0]!.memory, undefined);
-  assert.ok(result.models[0]!.graph.ops.length <= 250_001);
+  assert.ok(result.models[0]!.graph.ops.length <= 1_000_001);
 });
 
 test('a model within the limits is not truncated', () => {

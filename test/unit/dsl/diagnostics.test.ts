@@ -138,7 +138,7 @@ test('NNM150 recursion, direct and mutual; NNM151 expansion limits', () => {
     'NNM151 2:16-2:26 repeat 1000000000 is over the limit of 1,000,000 repetitions',
   ]);
   const nested = 'block b(x) {\n  return repeat 1000 relu(x)\n}\n' + model('x = input(1)', 'return repeat 100000 b(x)');
-  assert.deepEqual(report(nested), ['NNM151 5:9-5:27 repeat 100000 would expand to about 100,000,000 ops, over the limit of 250,000 per model']);
+  assert.deepEqual(report(nested), ['NNM151 5:9-5:27 repeat 100000 would expand to about 100,000,000 ops, over the limit of 1,000,000 per model']);
 });
 
 test('NNM151 also for block nesting depth and evaluation steps', () => {

@@ -13,13 +13,13 @@ import { binaryOp, describeValue, ERROR, type Value } from './values';
 
 export const LIMITS = {
   /** ops one model may expand to */
-  opsPerModel: 250_000,
+  opsPerModel: 1_000_000,
   /** largest `repeat` count */
   repeatCount: 1_000_000,
   /** block calls nested inside each other */
   blockDepth: 64,
   /** evaluation steps per model (guards expansions that create no ops) */
-  stepsPerModel: 5_000_000,
+  stepsPerModel: 20_000_000,
 };
 
 /**
