@@ -170,6 +170,7 @@ export function runModule(root: Node, imports?: ImportContext): ModulePass {
   const interp = new Interpreter(budget);
   const scope = new Scope();
   const statements = named(root);
+  interp.imports = imports;
   bindImports(statements, scope, interp, imports);
   const complete = guarded(interp, () => interp.execBlock(statements, scope));
   const standalone: StandaloneEntry[] = [];
@@ -212,9 +213,19 @@ export function evaluateImported(root: Node, context: ImportContext): Exports {
   const interp = new Interpreter({ steps: 0 });
   const scope = new Scope();
   const statements = named(root);
+  interp.imports = context;
+  // CommonJS: `module.exports = {...}`, `exports.x = ...`
+  const commonExports: ObjectValue = { kind: 'object', props: new Map(), nodes: new Map() };
+  const moduleObject: ObjectValue = { kind: 'object', props: new Map([['exports', commonExports]]), nodes: new Map() };
+  scope.declare('module', { value: moduleObject, isConst: true, node: root });
+  scope.declare('exports', { value: commonExports, isConst: true, node: root });
   bindImports(statements, scope, interp, context);
   guarded(interp, () => interp.execBlock(statements, scope));
-  return collectExports(root, scope, context);
+  const exports = new Map(collectExports(root, scope, context));
+  const assigned = moduleObject.props.get('exports');
+  if (assigned && assigned !== commonExports) exports.set('module.exports', assigned);
+  else for (const [k, v] of commonExports.props) if (!exports.has(k)) exports.set(k, v);
+  return exports;
 }
 
 /** evaluate one function on its own, parameters unknown */

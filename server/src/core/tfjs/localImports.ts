@@ -69,7 +69,8 @@ export function bindLocalImport(stmt: Node, scope: Scope, context: ImportContext
   const problem = typeof loaded === 'string' ? loaded : undefined;
   const missing: string[] = [];
   const bind = (local: Node, exported: string): void => {
-    const value = typeof loaded === 'string' ? undefined : loaded.get(exported);
+    // a CommonJS module's `module.exports` is its default export
+    const value = typeof loaded === 'string' ? undefined : (loaded.get(exported) ?? (exported === 'default' ? loaded.get('module.exports') : undefined));
     if (!value) missing.push(exported);
     const reason = problem ? `'${exported}' is imported from '${source}', which memlens could not read: ${problem}` : `'${source}' exports no '${exported}' that memlens can follow`;
     scope.declare(local.text, { value: value ?? unknown(local, reason), isConst: true, node: local });
