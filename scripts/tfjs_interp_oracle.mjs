@@ -37,6 +37,10 @@ const MODELS = [
   { file: 'entry_points.js', build: 'createDenseModel', args: [12], graph: 'createDenseModel.model', index: 0 },
   { file: 'entry_points.js', build: 'createRecurrentModel', args: [20], graph: 'createRecurrentModel.model', index: 0 },
   { file: 'main_guard.cjs', build: 'buildModel', args: [10, [32, 16]], graph: 'buildModel.model', index: 0 },
+  { file: 'local_imports/model.js', build: 'buildImported', graph: 'buildImported.model', index: 0 },
+  { file: 'local_imports/cjs_model.cjs', build: 'buildRequired', graph: 'buildRequired.model', index: 0 },
+  { file: 'logical_assignment.js', build: 'buildFilled', args: [{}], graph: 'buildFilled.model', index: 0 },
+  { file: 'logical_assignment.js', build: 'buildGiven', graph: 'buildFilled.model', index: 1 },
 ];
 
 // entry_points.js registers its callbacks at import time with a page's objects: inert stand-ins

@@ -16,7 +16,8 @@ export function fixtureText(name: string): string {
 }
 
 export function analyzeFixture(name: string): TfjsAnalysis {
-  return analyzeTfjs(fixtureText(name), { defaults: BUILTIN_DEFAULTS, language: 'typescript' });
+  // the fixture's path as its key: local imports are read next to it
+  return analyzeTfjs(fixtureText(name), { defaults: BUILTIN_DEFAULTS, language: 'typescript', documentKey: join(FIXTURES, name) });
 }
 
 export function builtModel(analysis: TfjsAnalysis, graphName: string): BuiltModel {

@@ -1,40 +1,18 @@
 // Local imports: `from model import Net`, `from .blocks import Bottleneck`, read from disk (or
 // an open editor's text) next to the importing file, parsed and evaluated once per analysis.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDocument } from '../tfjs/parse';
 import { copyTree, PUNCTUATION, type SyntaxNode as Node } from '../tfjs/syntax';
+import type { ReadFile } from '../sourceFiles';
 
-/** the document's path from its LSP URI or CLI path; undefined for an untitled document */
-export function documentPath(documentKey: string | undefined): string | undefined {
-  if (!documentKey) return undefined;
-  if (documentKey.startsWith('file:')) {
-    try {
-      return fileURLToPath(documentKey);
-    } catch {
-      return undefined;
-    }
-  }
-  return /^[a-z][a-z0-9+.-]*:/i.test(documentKey) && !/^[a-z]:[\\/]/i.test(documentKey) ? undefined : documentKey;
-}
+export { documentPath, readFromDisk, type ReadFile } from '../sourceFiles';
 
 /**
  * memlens' own Python descriptions of library models (torchvision): next to the bundle
  * (dist/library) or, run from source, beside this file.
  */
 export const LIBRARY_DIR = [join(__dirname, 'library'), join(__dirname, 'python', 'library')].find((d) => existsSync(d)) ?? join(__dirname, 'library');
-
-/** reads a file's text; an editor may answer from its open documents first */
-export type ReadFile = (path: string) => string | undefined;
-
-export const readFromDisk: ReadFile = (path) => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 
 /** the file a (possibly relative) module path names, seen from `fromFile` */
 export function resolveModule(path: string, level: number, fromFile: string, read: ReadFile): { file: string; text: string } | undefined {

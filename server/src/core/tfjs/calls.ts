@@ -1,5 +1,6 @@
 // Calls: arguments, dispatch to the modelled tf API, and local functions inlined into a fresh scope.
 import type { SyntaxNode as Node } from './syntax';
+import { isLocalModule, loadModule } from './localImports';
 import { Scope, UNDEFINED, unknown, type Binding, type FunctionValue, type ObjectValue, type Unknown, type Value } from './values';
 import { identifiersIn, isAssignmentTarget, isModelMutation, isTfjsPackage, named, parameterName, parameterNodes, stringValue } from './staticValues';
 import { BreakSignal, LIMITS, ReturnSignal } from './interpreterState';
@@ -42,6 +43,11 @@ export abstract class CallEvaluator extends Classes {
     if (fnNode.type === 'identifier' && fnNode.text === 'require' && !scope.lookup('require')) {
       const arg = argsNode?.namedChild(0);
       if (arg?.type === 'string' && isTfjsPackage(stringValue(arg))) return { kind: 'tf', path: '' };
+      if (arg?.type === 'string' && isLocalModule(stringValue(arg))) {
+        const loaded = this.imports ? loadModule(stringValue(arg), this.imports) : 'the file has no path on disk (an untitled document)';
+        if (typeof loaded === 'string') return unknown(node, `memlens could not read '${stringValue(arg)}': ${loaded}`);
+        return loaded.get('module.exports') ?? { kind: 'object', props: new Map(loaded), nodes: new Map() };
+      }
       return unknown(node, 'a module loaded at run time');
     }
     if (fnNode.type === 'import') return unknown(node, 'a module loaded at run time');

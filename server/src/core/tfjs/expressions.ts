@@ -342,6 +342,7 @@ export abstract class ExpressionEvaluator extends Bindings {
     const op = node.childForFieldName('operator')?.type ?? '';
     if (!left) return UNDEFINED;
     const current = this.eval(left, scope);
+    if (op === '??=' || op === '||=' || op === '&&=') return this.evalLogicalAssignment(node, op, left, current, scope);
     const right = this.evalField(node, 'right', scope);
     let result: Value;
     if (current.kind === 'number' && right.kind === 'number') {
@@ -356,6 +357,20 @@ export abstract class ExpressionEvaluator extends Bindings {
     }
     this.assign(left, result, scope);
     return result;
+  }
+
+  /** `a ??= b`, `a ||= b`, `a &&= b`: the right side is evaluated (and assigned) only when the left one asks for it */
+  private evalLogicalAssignment(node: Node, op: '??=' | '||=' | '&&=', left: Node, current: Value, scope: Scope): Value {
+    const replace = current.kind === 'unknown' ? undefined : op === '??=' ? isNullish(current) : op === '||=' ? negate(truthy(current)) : truthy(current);
+    if (replace === undefined) {
+      const result = unknown(node, current.kind === 'unknown' ? current.reason : `${op} on a value only known at run time`);
+      this.assign(left, result, scope);
+      return result;
+    }
+    if (!replace) return current;
+    const right = this.evalField(node, 'right', scope);
+    this.assign(left, right, scope);
+    return right;
   }
 
   private evalUpdate(node: Node, scope: Scope): Value {
@@ -385,4 +400,8 @@ function isMainModuleTest(node: Node, scope: Scope): boolean {
   if (scope.lookup('require') || scope.lookup('module')) return false;
   const sides = [node.childForFieldName('left')?.text.replace(/\s+/g, ''), node.childForFieldName('right')?.text.replace(/\s+/g, '')];
   return sides.includes('require.main') && sides.includes('module');
+}
+
+function negate(b: boolean | undefined): boolean | undefined {
+  return b === undefined ? undefined : !b;
 }

@@ -3,6 +3,7 @@
 // and is not called from elsewhere in the file, with its parameters unknown.
 import type { SyntaxNode as Node } from './syntax';
 import { BreakSignal, LimitSignal, ReturnSignal, type Note } from './interpreterState';
+import { bindLocalImport, collectExports, type Exports, type ImportContext } from './localImports';
 import { Interpreter } from './statements';
 import { isTfjsPackage, named, stringValue } from './staticValues';
 import { Scope, type FunctionValue, type ModelObject, type ObjectValue } from './values';
@@ -164,12 +165,13 @@ export interface ModulePass {
 }
 
 /** bind the imports, run the top level, and find the functions that build models on their own */
-export function runModule(root: Node): ModulePass {
+export function runModule(root: Node, imports?: ImportContext): ModulePass {
   const budget = { steps: 0 };
   const interp = new Interpreter(budget);
   const scope = new Scope();
   const statements = named(root);
-  for (const stmt of statements) if (stmt.type === 'import_statement') bindImport(stmt, scope);
+  interp.imports = imports;
+  bindImports(statements, scope, interp, imports);
   const complete = guarded(interp, () => interp.execBlock(statements, scope));
   const standalone: StandaloneEntry[] = [];
   const tfNames = scope.names().filter((n) => scope.lookup(n)?.value.kind === 'tf');
@@ -195,6 +197,35 @@ export function runModule(root: Node): ModulePass {
     if (v?.kind === 'tf') tfPaths.set(n, v.path);
   }
   return { topLevel: done(interp), entries: standalone, fingerprint, budget, complete, tfNames: tfPaths };
+}
+
+function bindImports(statements: readonly Node[], scope: Scope, interp: Interpreter, imports: ImportContext | undefined): void {
+  for (const stmt of statements) {
+    if (stmt.type !== 'import_statement') continue;
+    bindImport(stmt, scope);
+    const problem = bindLocalImport(stmt, scope, imports);
+    if (problem) interp.notes.push({ node: stmt, message: problem, code: 'unresolved' });
+  }
+}
+
+/** an imported file's top level, run on its own for what it exports (its models are not reported here) */
+export function evaluateImported(root: Node, context: ImportContext): Exports {
+  const interp = new Interpreter({ steps: 0 });
+  const scope = new Scope();
+  const statements = named(root);
+  interp.imports = context;
+  // CommonJS: `module.exports = {...}`, `exports.x = ...`
+  const commonExports: ObjectValue = { kind: 'object', props: new Map(), nodes: new Map() };
+  const moduleObject: ObjectValue = { kind: 'object', props: new Map([['exports', commonExports]]), nodes: new Map() };
+  scope.declare('module', { value: moduleObject, isConst: true, node: root });
+  scope.declare('exports', { value: commonExports, isConst: true, node: root });
+  bindImports(statements, scope, interp, context);
+  guarded(interp, () => interp.execBlock(statements, scope));
+  const exports = new Map(collectExports(root, scope, context));
+  const assigned = moduleObject.props.get('exports');
+  if (assigned && assigned !== commonExports) exports.set('module.exports', assigned);
+  else for (const [k, v] of commonExports.props) if (!exports.has(k)) exports.set(k, v);
+  return exports;
 }
 
 /** evaluate one function on its own, parameters unknown */

@@ -4,7 +4,9 @@ import type { Frontend, FrontendOptions, FrontendResult, OutlineSymbol, SourceRe
 import type { CoreDiagnostic, Graph } from '../ir';
 import { rangeOf } from '../ir';
 import { TFJS_CODES } from './codes';
-import { runEntry, runModule, type Extraction } from './extract';
+import { evaluateImported, runEntry, runModule, type Extraction } from './extract';
+import type { ImportContext } from './localImports';
+import { documentPath, readFromDisk, type ReadFile } from '../sourceFiles';
 import { buildGraphs, rangeOfNode, refsFor, type BuiltModel } from './graphs';
 import { withDocLink } from './docLinks';
 import { forgetDocument as forgetTree, initTfjsFrontend, isTfjsFrontendReady, parseDocument, type Dialect } from './parse';
@@ -14,7 +16,10 @@ import { unreachedModels } from './coverage';
 export { initTfjsFrontend, isTfjsFrontendReady } from './parse';
 
 /** the document key keeps its tree (and each function's result) for incremental re-analysis */
-export type TfjsOptions = FrontendOptions;
+export type TfjsOptions = FrontendOptions & {
+  /** reads the files that local imports name; an editor may answer from its open documents */
+  readonly readFile?: ReadFile;
+};
 
 /** TypeScript and JavaScript files, read only where they use TensorFlow.js; the parser is wasm, loaded by `init` */
 export const tfjsFrontend: Frontend = {
@@ -121,7 +126,9 @@ function toPart(extraction: Extraction, options: TfjsOptions): Part {
 }
 
 function analyzeTree(root: SyntaxNode, options: TfjsOptions): TfjsAnalysis {
-  const pass = runModule(root);
+  const file = documentPath(options.documentKey);
+  const imports: ImportContext | undefined = file ? { file, read: options.readFile ?? readFromDisk, evaluate: evaluateImported, loaded: new Map([[file, 'loading']]) } : undefined;
+  const pass = runModule(root, imports);
   const parts: Part[] = [toPart(pass.topLevel, options)];
   const settings = JSON.stringify([options.defaults, options.overrides ?? null]);
   const previous = options.documentKey === undefined ? undefined : partCaches.get(options.documentKey);

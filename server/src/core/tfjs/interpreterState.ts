@@ -2,6 +2,7 @@
 import type { SyntaxNode as Node } from './syntax';
 import type { LayerObject, ModelObject, SymbolicTensor, Value } from './values';
 import type { ShapeResult } from './graphs';
+import type { ImportContext } from './localImports';
 
 /** limits that keep the interpreter finite on any input */
 export const LIMITS = {
@@ -56,6 +57,8 @@ export abstract class InterpreterState {
   readonly layerOutputs = new Map<LayerObject, (readonly SymbolicTensor[])[]>();
   /** sequential models' tensor chains, for their shapes */
   readonly chains = new Map<ModelObject, { readonly count: number; readonly tensors: readonly SymbolicTensor[] | Value }>();
+  /** how `require('./x')` reads other files of the workspace; absent for an untitled document */
+  imports: ImportContext | undefined;
   /** name of the function whose body is being evaluated, for unnamed models */
   protected functionName: string | undefined;
 
