@@ -83,6 +83,11 @@ export class Interpreter {
     if (++this.steps > this.maxSteps) throw new StepLimit();
   }
 
+  /** work a host does for the program outside statements (a module copied by deepcopy) counts as a step */
+  charge(): void {
+    this.tick();
+  }
+
   // ------------------------------------------------------------------ statements
 
   execBlock(nodes: readonly Node[], scope: Scope): Flow {
