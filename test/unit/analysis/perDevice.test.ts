@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../server/src/core/analyze';
 import type { ConfigOverrides } from '../../../server/src/core/config';
+import { customDevice } from '../../../server/src/core/devices';
 import { perDeviceOfAnalysis, type PerDeviceResult } from '../../../server/src/core/analysis/perDevice';
 
 function perDevice(text: string, overrides: ConfigOverrides): PerDeviceResult {
@@ -46,4 +47,48 @@ test('the ZeRO paper table: 7.5B parameters, 64 devices, mixed precision + Adam'
     assert.equal(b.host, 0);
     assert.equal('microBatch' in r && r.microBatch, 1);
   }
+});
+
+// 8 -> 4 -> 2, fp32 + Adam: 36 + 10 = 46 parameters; weights 184 B, gradients 184 B, Adam 2 x 184 B.
+// Transients per sample (fp32): the peak is the last dense's backward, 80 B/sample = saved x (32) and
+// relu output (16), the logits (8), and the activation gradients dL/dlogits (8) and dL/dh (16).
+const SMALL_MLP = `config {
+  mode: train
+  batch: 16
+  precision: fp32
+  optimizer: adam
+}
+model small {
+  x = input(8)
+  h = relu(dense(x, 4))
+  return dense(h, 2)
+}
+`;
+
+test('small MLP: 2 devices x 2 accumulation steps, stage 0 then stage 2', () => {
+  const plain = perDevice(SMALL_MLP, { devices: 2, gradientAccumulation: 2 });
+  assert.equal('microBatch' in plain && plain.microBatch, 4); // 16 / (2 x 2)
+  assert.deepEqual(bytesOf(plain), { weights: 184, gradients: 184, optimizer: 368, activations: 320, workspace: 0, total: 1056, host: 0 });
+  // stage 2 over 2 devices: 23 parameters' gradients (92 B) and Adam state (184 B) each
+  const zero2 = perDevice(SMALL_MLP, { devices: 2, gradientAccumulation: 2, zero: 2 });
+  assert.deepEqual(bytesOf(zero2), { weights: 184, gradients: 92, optimizer: 184, activations: 320, workspace: 0, total: 780, host: 0 });
+});
+
+test('small MLP: 4 devices, stage 2 and 3 with optimizer offload (46 parameters pad to 4 x 12)', () => {
+  const zero2 = perDevice(SMALL_MLP, { devices: 4, zero: 2, offload: 'cpu' });
+  assert.deepEqual(bytesOf(zero2), { weights: 184, gradients: 48, optimizer: 0, activations: 320, workspace: 0, total: 552, host: 96 });
+  const zero3 = perDevice(SMALL_MLP, { devices: 4, zero: 3, offload: 'cpu' });
+  assert.deepEqual(bytesOf(zero3), { weights: 0, gradients: 48, optimizer: 0, activations: 320, workspace: 0, total: 368, host: 144 });
+});
+
+test('small MLP: a batch that does not divide gives a reason, no figure', () => {
+  const r = perDevice(SMALL_MLP, { devices: 3 });
+  assert.ok('error' in r);
+  assert.equal(r.error, 'batch 16 does not divide into 3 device(s) x 1 accumulation step(s)');
+});
+
+test('small MLP: the largest global batch that fits a 1000-byte device', () => {
+  // resident 736 B; (1000 - 736) / 80 = 3 samples per micro-batch, x 2 devices x 2 steps
+  const r = perDevice(SMALL_MLP, { devices: 2, gradientAccumulation: 2, device: customDevice('gpu', 1000) });
+  assert.equal('maxGlobalBatch' in r && r.maxGlobalBatch, 12);
 });
