@@ -123,6 +123,7 @@ export function perDeviceMemory(
     }
   }
   const total = resident + activations + workspace;
+  if (!Number.isSafeInteger(total)) return { parallelism: p, error: 'the per-device figures exceed 2^53 bytes and cannot be counted exactly' };
   const bytes: PerDeviceBytes = { ...states, activations, workspace, total };
   return { parallelism: p, microBatch, bytes, maxGlobalBatch: maxGlobalBatch(resident, steps, config.device.memoryBytes, split) };
 }
