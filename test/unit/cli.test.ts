@@ -85,6 +85,27 @@ describe('memlens report', () => {
     assert.equal(error.column, 7);
   });
 
+  it('--json: bytes.perDevice under --devices, --zero, --gradient-accumulation (the small MLP of analysis/perDevice.test.ts)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memlens-cli-'));
+    const file = join(dir, 'small.nnm');
+    writeFileSync(file, 'config {\n  batch: 16\n  optimizer: adam\n}\nmodel small {\n  x = input(8)\n  h = relu(dense(x, 4))\n  return dense(h, 2)\n}\n');
+    const { code, out } = await run(['report', file, '--json', '--devices', '2', '--zero', '2', '--gradient-accumulation', '2', '--device', 'a10g-24gb']);
+    assert.equal(code, 0);
+    const m = (JSON.parse(out) as JsonReport).models[0]!;
+    // 46 parameters: 184 B of weights, 23 per device of fp32 gradients (92 B) and Adam state (184 B); 80 B/sample at micro-batch 4
+    assert.deepEqual(m.bytes.perDevice, {
+      devices: 2, zero: 2, offload: 'none', gradientAccumulation: 2, microBatch: 4,
+      weights: 184, gradients: 92, optimizer: 184, activations: 320, workspace: 0, total: 780, host: 0,
+      // (24 GiB - 460 B) / 80 B per sample = 322,122,541 per micro-batch, x 2 x 2
+      maxGlobalBatch: 1_288_490_164,
+    });
+    const plain = await run(['report', file, '--json']);
+    assert.equal((JSON.parse(plain.out) as JsonReport).models[0]!.bytes.perDevice, undefined);
+    const bad = await run(['report', file, '--json', '--zero', '4']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--zero 4: zero must be a ZeRO stage 0, 1, 2 or 3, got 4/);
+  });
+
   it('usage errors exit 2 with a clear message, never a stack trace', async () => {
     const missing = await run(['report', example('nope.nnm')]);
     assert.equal(missing.code, 2);

@@ -30,6 +30,10 @@ interface ReportFlags {
   layout?: string;
   lowering?: string;
   framework?: string;
+  devices?: string;
+  zero?: string;
+  offload?: string;
+  gradientAccumulation?: string;
   torchVersion?: string;
 }
 
@@ -48,12 +52,12 @@ function expectedExtensions(): string {
 /** CLI flags, written in .nnm syntax, become overrides above the file's own config */
 export function flagsToOverrides(flags: ReportFlags): ConfigOverrides {
   let overrides: ConfigOverrides = {};
-  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework'] as const) {
+  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation'] as const) {
     const text = flags[key];
     if (text === undefined) continue;
     const parsed = parseConfigSetting(key, text);
     if (parsed.error !== undefined || parsed.value === undefined) {
-      throw new UsageError(`--${key} ${text}: ${parsed.error ?? 'invalid value'}`);
+      throw new UsageError(`--${key === 'gradientAccumulation' ? 'gradient-accumulation' : key} ${text}: ${parsed.error ?? 'invalid value'}`);
     }
     overrides = { ...overrides, ...parsed.value };
   }
@@ -183,6 +187,10 @@ export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTP
       .option('--layout <l>', 'nchw | nhwc')
       .option('--lowering <l>', 'auto | im2col | direct')
       .option('--framework <f>', "whose allocator bytes.expectedPeak describes: ideal | pytorch | tfjs (default: the file's language: pytorch for .py, tfjs for .ts/.js, ideal for .nnm)")
+      .option('--devices <n>', 'data-parallel world size (default 1)')
+      .option('--zero <stage>', 'ZeRO stage 0 | 1 | 2 | 3 (FSDP: NO_SHARD = 0, SHARD_GRAD_OP = 2, FULL_SHARD = 3; default 0)')
+      .option('--offload <o>', 'none | cpu: optimizer state (and at stage 3 the parameters) in host memory')
+      .option('--gradient-accumulation <k>', 'micro-batches per optimizer step (default 1)')
       .option('--torch-version <v>', 'the torch release Python code that tests torch.__version__ is read against (default 2.5; 1.13 is Debian\'s)', (v) => {
         if (!/^\d+\.\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('expected a version such as 2.5 or 1.13');
         return v;

@@ -11,6 +11,14 @@ export const DEVICE_PRESETS: Readonly<Record<string, Device>> = {
   'a100-80gb': { name: 'a100-80gb', kind: 'gpu', memoryBytes: 80 * GiB, vectorBits: 1024, supportsBf16: true },
   'h100-80gb': { name: 'h100-80gb', kind: 'gpu', memoryBytes: 80 * GiB, vectorBits: 1024, supportsBf16: true },
   'rtx4090-24gb': { name: 'rtx4090-24gb', kind: 'gpu', memoryBytes: 24 * GiB, vectorBits: 1024, supportsBf16: true },
+  // GPUs people rent (issue 18). Vendors' "GB" of device memory are binary (GiB): an A10G's 24 GB
+  // shows as 23,028 MiB usable in nvidia-smi, an H200's 141 GB as 143,771 MiB (140.4 GiB)
+  'a10g-24gb': { name: 'a10g-24gb', kind: 'gpu', memoryBytes: 24 * GiB, vectorBits: 1024, supportsBf16: true },
+  'l4-24gb': { name: 'l4-24gb', kind: 'gpu', memoryBytes: 24 * GiB, vectorBits: 1024, supportsBf16: true },
+  'h200-141gb': { name: 'h200-141gb', kind: 'gpu', memoryBytes: 141 * GiB, vectorBits: 1024, supportsBf16: true },
+  'mi300x-192gb': { name: 'mi300x-192gb', kind: 'gpu', memoryBytes: 192 * GiB, vectorBits: 1024, supportsBf16: true },
+  // Google TPU v5e: 16 GiB HBM per chip; a systolic array, so no SIMD lane-fill figure is claimed
+  'tpu-v5e-16gb': { name: 'tpu-v5e-16gb', kind: 'gpu', memoryBytes: 16 * GiB, vectorBits: 0, supportsBf16: true },
   // Graphcore IPU Mk2 (GC200): 900 MB of in-processor SRAM; executes convolutions directly, no lane-filling batch
   'ipu-mk2': { name: 'ipu-mk2', kind: 'ipu', memoryBytes: 900 * 1024 ** 2, vectorBits: 0, supportsBf16: false },
   // an AVX-512 machine; oneDNN's blocked layouts follow the vector width (framework/onednn.ts)

@@ -143,7 +143,16 @@ export interface ModelConfig {
   readonly lowering: Lowering;
   /** whose allocator bytes.expectedPeak describes (analysis/framework): the ideal planner, eager PyTorch or TensorFlow.js */
   readonly framework: Framework;
+  /** data parallelism and ZeRO (analysis/perDevice.ts); absent = 1 device, stage 0, no offload, no accumulation */
+  readonly devices?: number;
+  /** ZeRO stage; FSDP NO_SHARD = 0, SHARD_GRAD_OP = 2, FULL_SHARD = 3 */
+  readonly zero?: ZeroStage;
+  readonly offload?: Offload;
+  readonly gradientAccumulation?: number;
 }
+
+export type ZeroStage = 0 | 1 | 2 | 3;
+export type Offload = 'none' | 'cpu';
 
 export type Framework = 'ideal' | 'pytorch' | 'tfjs';
 

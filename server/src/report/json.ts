@@ -3,6 +3,7 @@ import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
 import type { CoreDiagnostic, Graph } from '../core/ir';
 import { expectedPeakLine, type ExpectedPeakResult } from '../core/analysis/framework';
 import { atBatch } from '../core/units';
+import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../core/analysis/perDevice';
 
 export interface JsonTensor {
   name: string;
@@ -62,6 +63,11 @@ export interface JsonModel {
     planned: number | null;
     /** what the framework's allocator will hold at its peak (weights and buffers included); null where its profile does not cover the model */
     expectedPeak: number | null;
+    /**
+     * per device under data parallelism / ZeRO (analysis/perDevice.ts), only when the config asks for
+     * devices > 1, a ZeRO stage, offload or gradient accumulation; `error` says why there is no figure
+     */
+    perDevice?: JsonPerDevice;
   };
   /** the framework whose allocator expectedPeak describes, its breakdown at the peak, or why there is none */
   expected: { framework: string; breakdown: Readonly<Record<string, number>>; phase: string | null; line: number | null } | { framework: string; reason: string } | null;
@@ -71,6 +77,10 @@ export interface JsonModel {
   tensors: JsonTensor[];
   steps: JsonStep[];
 }
+
+export type JsonPerDevice =
+  | { devices: number; zero: number; offload: string; gradientAccumulation: number; microBatch: number; weights: number; gradients: number; optimizer: number; activations: number; workspace: number; total: number; host: number; maxGlobalBatch: number | null }
+  | { devices: number; zero: number; offload: string; gradientAccumulation: number; error: string };
 
 export interface JsonDiagnostic {
   line: number;
@@ -94,6 +104,15 @@ export function toJsonReport(file: string, analysis: DocumentAnalysis): JsonRepo
     models: analysis.models.map(toJsonModel),
     diagnostics: analysis.diagnostics.map(toJsonDiagnostic),
   };
+}
+
+function perDeviceField(graph: Graph, params: ModelAnalysis['footprint']['params'], memory: ModelAnalysis['memory']): { perDevice?: JsonPerDevice } {
+  const p = parallelismOf(graph.config);
+  if (!isParallel(p)) return {};
+  const r = memory ? perDeviceOfAnalysis(params, graph.config, memory) : undefined;
+  if (!r) return { perDevice: { ...p, error: 'no memory analysis for this model' } };
+  if ('error' in r) return { perDevice: { ...p, error: r.error } };
+  return { perDevice: { ...p, microBatch: r.microBatch, ...r.bytes, maxGlobalBatch: r.maxGlobalBatch } };
 }
 
 function toJsonModel({ graph, footprint, memory }: ModelAnalysis): JsonModel {
@@ -131,6 +150,7 @@ function toJsonModel({ graph, footprint, memory }: ModelAnalysis): JsonModel {
       lowerBound: memory ? memory.bytes.lowerBound : null,
       planned: memory ? memory.bytes.planned : null,
       expectedPeak: memory ? memory.bytes.expectedPeak : null,
+      ...perDeviceField(graph, footprint.params, memory),
     },
     expected: memory ? expectedJson(memory.expected, graph) : null,
     maxBatch: memory?.maxBatch.planned.batch ?? null,

@@ -81,3 +81,24 @@ test('config entries may be separated by commas on one line', () => {
   assert.deepEqual(r.diagnostics, []);
   assert.deepEqual([r.graphs[0]!.config.batch, r.graphs[0]!.config.mode], [3, 'infer']);
 });
+
+test('parseConfigSetting: the data-parallel keys (devices, zero, offload, gradientAccumulation)', () => {
+  assert.deepEqual(parseConfigSetting('devices', '8'), { value: { devices: 8 } });
+  assert.deepEqual(parseConfigSetting('zero', '3'), { value: { zero: 3 } });
+  assert.deepEqual(parseConfigSetting('zero', '0'), { value: { zero: 0 } });
+  assert.deepEqual(parseConfigSetting('offload', 'cpu'), { value: { offload: 'cpu' } });
+  assert.deepEqual(parseConfigSetting('gradientAccumulation', '4'), { value: { gradientAccumulation: 4 } });
+  assert.deepEqual(parseConfigSetting('devices', '0'), { error: 'devices must be from 1 to 2147483647, got 0' });
+  assert.deepEqual(parseConfigSetting('devices', '2.5'), { error: 'devices: expected an integer, got 2.5' });
+  assert.deepEqual(parseConfigSetting('gradientAccumulation', '0'), { error: 'gradientAccumulation must be from 1 to 2147483647, got 0' });
+  assert.deepEqual(parseConfigSetting('zero', '4'), { error: 'zero must be a ZeRO stage 0, 1, 2 or 3, got 4' });
+  assert.deepEqual(parseConfigSetting('offload', 'nvme'), { error: "'nvme' is not a valid offload; expected none | cpu; did you mean 'none'?" });
+});
+
+test('config { devices, zero, offload, gradientAccumulation } in .nnm: values and diagnostics', () => {
+  const ok = analyze('config {\n  devices: 8\n  zero: 2\n  offload: cpu\n  gradientAccumulation: 4\n}\nmodel m {\n  x = input(4)\n  return dense(x, 2)\n}\n');
+  const config = ok.graphs[0]!.config;
+  assert.deepEqual([config.devices, config.zero, config.offload, config.gradientAccumulation], [8, 2, 'cpu', 4]);
+  const bad = analyze('config {\n  zero: 5\n}\nmodel m {\n  x = input(4)\n  return dense(x, 2)\n}\n');
+  assert.deepEqual(bad.diagnostics.map((d) => d.message), ['zero must be a ZeRO stage 0, 1, 2 or 3, got 5']);
+});

@@ -55,3 +55,16 @@ test('a group that is not an object, and a value too long to show, are named bri
   assert.deepEqual(s.problems.map((p) => p.split(':')[0]), ['memlens.device', 'memlens.inlayHints', 'memlens.rules']);
   assert.ok(s.problems.every((p) => p.length < 200), s.problems.join('\n'));
 });
+
+test('the data-parallel settings: numbers as VS Code sends them, bad values reported and ignored', () => {
+  const s = parseSettings({ devices: 8, zero: 3, offload: 'cpu', gradientAccumulation: 4 });
+  assert.deepEqual(s.defaults, { devices: 8, zero: 3, offload: 'cpu', gradientAccumulation: 4 });
+  assert.deepEqual(s.problems, []);
+  const bad = parseSettings({ devices: 0, zero: 5, offload: 'disk' });
+  assert.deepEqual(bad.defaults, {});
+  assert.deepEqual(bad.problems, [
+    'memlens.devices: devices must be from 1 to 2147483647, got 0',
+    'memlens.zero: zero must be a ZeRO stage 0, 1, 2 or 3, got 5',
+    "memlens.offload: 'disk' is not a valid offload; expected none | cpu",
+  ]);
+});

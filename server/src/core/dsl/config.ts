@@ -2,14 +2,14 @@
 // value written in settings or on the command line (`--device gpu(memory: 16GiB)`).
 import type { ConfigOverrides } from '../config';
 import { customDevice, DEVICE_PRESETS, devicePreset } from '../devices';
-import type { CoreDiagnostic, DeviceKind, Framework, Layout, Lowering, Mode, OptimizerKind, Precision, SourceRange } from '../ir';
+import type { CoreDiagnostic, DeviceKind, Framework, Layout, Lowering, Mode, Offload, OptimizerKind, Precision, SourceRange, ZeroStage } from '../ir';
 import type { ConfigItem, Expr, Item, Statement } from './ast';
 import { diag } from './codes';
 import { parseExpression } from './parser';
 import { didYouMean } from './suggest';
 import { asInt, asNumber, binaryOp, describeValue, formatReal, type Value } from './values';
 
-export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework'] as const;
+export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 export const MODES: readonly Mode[] = ['train', 'infer'];
@@ -18,6 +18,7 @@ export const OPTIMIZERS: readonly OptimizerKind[] = ['none', 'sgd', 'adam', 'ada
 export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
 export const LOWERINGS: readonly Lowering[] = ['auto', 'im2col', 'direct'];
 export const FRAMEWORK_NAMES: readonly Framework[] = ['ideal', 'pytorch', 'tfjs'];
+export const OFFLOADS: readonly Offload[] = ['none', 'cpu'];
 const DEVICE_KINDS: readonly DeviceKind[] = ['gpu', 'cpu', 'ipu'];
 /** largest batch accepted: keeps every byte figure far from the exactly-countable limit */
 export const MAX_BATCH = 2 ** 31 - 1;
@@ -32,6 +33,10 @@ export const CONFIG_VALUE_HELP: Readonly<Record<ConfigKey, string>> = {
   layout: 'nchw | nhwc',
   lowering: 'auto | im2col | direct',
   framework: 'ideal | pytorch | tfjs',
+  devices: `the data-parallel world size, an integer from 1 to ${MAX_BATCH}`,
+  zero: 'the ZeRO stage 0 | 1 | 2 | 3 (FSDP: NO_SHARD = 0, SHARD_GRAD_OP = 2, FULL_SHARD = 3)',
+  offload: 'none | cpu (optimizer state, and at ZeRO stage 3 the parameters, in host memory)',
+  gradientAccumulation: `micro-batches per optimizer step, an integer from 1 to ${MAX_BATCH}`,
 };
 
 type ValueResult = { value: ConfigOverrides; error?: undefined } | { value?: undefined; error: string; range?: SourceRange };
@@ -101,6 +106,14 @@ export function evalConfigValue(key: ConfigKey, expr: Expr, valueText: string): 
       return optimizerValue(expr);
     case 'device':
       return deviceValue(expr, valueText);
+    case 'offload':
+      return word(expr, key, OFFLOADS, (offload) => ({ offload }));
+    case 'devices':
+      return countValue(expr, key, (devices) => ({ devices }));
+    case 'gradientAccumulation':
+      return countValue(expr, key, (gradientAccumulation) => ({ gradientAccumulation }));
+    case 'zero':
+      return zeroValue(expr);
   }
 }
 
@@ -118,6 +131,26 @@ function batchValue(expr: Expr): ValueResult {
   if (!n.ok) return { error: `batch: ${n.message}` };
   if (n.value < 1 || n.value > MAX_BATCH) return { error: `batch must be from 1 to ${MAX_BATCH}, got ${n.value}` };
   return { value: { batch: n.value } };
+}
+
+/** a positive integer such as devices or gradientAccumulation */
+function countValue(expr: Expr, key: ConfigKey, make: (n: number) => ConfigOverrides): ValueResult {
+  const v = constEval(expr);
+  if ('error' in v) return { error: `${key}: ${v.error}` };
+  const n = asInt(v);
+  if (!n.ok) return { error: `${key}: ${n.message}` };
+  if (n.value < 1 || n.value > MAX_BATCH) return { error: `${key} must be from 1 to ${MAX_BATCH}, got ${n.value}` };
+  return { value: make(n.value) };
+}
+
+function zeroValue(expr: Expr): ValueResult {
+  const v = constEval(expr);
+  if ('error' in v) return { error: `zero: ${v.error}` };
+  const n = asInt(v);
+  if (!n.ok) return { error: `zero: ${n.message}` };
+  if (n.value !== 0 && n.value !== 1 && n.value !== 2 && n.value !== 3) return { error: `zero must be a ZeRO stage 0, 1, 2 or 3, got ${n.value}` };
+  const zero: ZeroStage = n.value;
+  return { value: { zero } };
 }
 
 function optimizerValue(expr: Expr): ValueResult {

@@ -4,7 +4,8 @@ import type { CodeLens } from 'vscode-languageserver';
 import type { DocumentAnalysis, ModelAnalysis } from '../../core/document';
 import { atBatch, formatCount } from '../../core/units';
 import { toLspRange } from '../position';
-import { bytesText, fitText, plannedFitText } from './format';
+import { bytesText, fitText, perDeviceText, plannedFitText } from './format';
+import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../../core/analysis/perDevice';
 
 /** "25.6M params · peak 2.76 GiB @ batch 32 (train, fp32) · fits 16 GiB up to batch 198" */
 export function modelLensTitle(model: ModelAnalysis): string {
@@ -17,7 +18,11 @@ export function modelLensTitle(model: ModelAnalysis): string {
     return [params, `${c.mode} total ${bytesText(total)} @ batch ${c.batch}`, fitText(total, c.device)].join(' · ');
   }
   const planned = memory.bytes.planned;
-  return [params, `peak ${bytesText(planned)} @ batch ${c.batch} (${c.mode}, ${c.precision})`, plannedFitText(planned, c.device, memory.maxBatch.planned)].join(' · ');
+  const parts = [params, `peak ${bytesText(planned)} @ batch ${c.batch} (${c.mode}, ${c.precision})`, plannedFitText(planned, c.device, memory.maxBatch.planned)];
+  // data parallelism / ZeRO asked for: reads the per-step categories (a getter), only then
+  const perDevice = isParallel(parallelismOf(c)) ? perDeviceOfAnalysis(footprint.params, c, memory) : undefined;
+  if (perDevice) parts.push(perDeviceText(perDevice, c.device));
+  return parts.join(' · ');
 }
 
 /** "weights 97.5 MiB · activations 4.5 GiB @ batch 32": every forward output kept, no reuse */

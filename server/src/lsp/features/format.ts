@@ -3,6 +3,7 @@
 import { devicePreset } from '../../core/devices';
 import { lookupOp } from '../../core/ops/registry';
 import type { BatchLimit } from '../../core/analysis/batch';
+import type { PerDeviceResult } from '../../core/analysis/perDevice';
 import type { BlockInfo } from '../../core/frontend';
 import type { AttrValue, Device, ModelConfig, Optimizer, ParamCount } from '../../core/ir';
 import { atBatch, formatBytes, formatInt, type SymbolicBytes } from '../../core/units';
@@ -153,4 +154,16 @@ export function configValueText(c: ModelConfig, key: string): string | undefined
     default:
       return undefined;
   }
+}
+
+/** "per GPU: 18.2 GiB of 24 GiB on 8 x a10g-24gb, ZeRO-2" (or why there is no figure) */
+export function perDeviceText(r: PerDeviceResult, device: Device): string {
+  const p = r.parallelism;
+  const strategy = [`${p.devices} x ${deviceText(device)}`, ...(p.zero > 0 ? [`ZeRO-${p.zero}`] : [])];
+  if (p.gradientAccumulation > 1) strategy.push(`${p.gradientAccumulation} accumulation steps`);
+  if (p.offload !== 'none') strategy.push(`offload ${p.offload}`);
+  const head = `per ${device.kind.toUpperCase()}`;
+  if ('error' in r) return `${head}: no figure (${r.error})`;
+  const host = r.bytes.host > 0 ? ` (+${formatBytes(r.bytes.host)} host)` : '';
+  return `${head}: ${formatBytes(r.bytes.total)} of ${formatBytes(device.memoryBytes)} on ${strategy.join(', ')}${host}`;
 }

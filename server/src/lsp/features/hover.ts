@@ -5,6 +5,7 @@ import type { BlockInfo, SourceRef } from '../../core/frontend';
 import type { OpId, Position, SourceRange, TensorId } from '../../core/ir';
 import { lookupOp } from '../../core/ops/registry';
 import { atBatch, symbolic } from '../../core/units';
+import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../../core/analysis/perDevice';
 import { rangeContains, rangeKey, toLspRange } from '../position';
 import { CONFIG_KEYS } from './configKeys';
 import {
@@ -14,6 +15,7 @@ import {
   configText,
   configValueText,
   fitDetailText,
+  perDeviceText,
   formatShape,
   optimizerText,
   paramsText,
@@ -190,6 +192,8 @@ export function modelHover(model: ModelAnalysis): string {
   if (model.memory) {
     // the device verdict from the planned arena, which is what would be allocated
     lines.push(...modelMemoryLines(model.memory, graph), `- device: ${fitDetailText(model.memory.bytes.planned, c.device)}`);
+    const perDevice = isParallel(parallelismOf(c)) ? perDeviceOfAnalysis(footprint.params, c, model.memory) : undefined;
+    if (perDevice) lines.push(`- ${perDeviceText(perDevice, c.device)}`);
   } else lines.push(`- device: ${fitDetailText(total, c.device)}`);
   if (footprint.overflow || model.memory?.overflow) lines.push('- some figures exceed 2^53 and cannot be counted exactly');
   return lines.join('\n');
