@@ -226,3 +226,20 @@ if (require.main === module) { run(); }`;
     assert.deepEqual(params(body), ['run.m: 8']);
   });
 });
+
+describe('class accessors', () => {
+  it('a getter read is reported as not followed, naming the accessor, not as a missing layer option', () => {
+    const body = `class Cfg {
+  get hidden() { return 16; }
+}
+export function build() {
+  const cfg = new Cfg();
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ units: cfg.hidden, inputShape: [4] }));
+  return model;
+}`;
+    assert.deepEqual(messages(body), [
+      "NNM301 2:2 dense 'units' is not statically resolvable: Cfg.hidden is a get/set accessor, which memlens does not follow yet; model 'build.model' is not analysed",
+    ]);
+  });
+});

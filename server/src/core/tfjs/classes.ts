@@ -81,9 +81,16 @@ export abstract class Classes extends Builtins {
     // methods, base class first so that a subclass overrides
     for (const c of [...classes].reverse()) {
       for (const m of classMembers(c)) {
-        if (m.type !== 'method_definition' || isStatic(m) || isAccessor(m)) continue;
+        if (m.type !== 'method_definition' || isStatic(m)) continue;
         const name = propertyKey(m.childForFieldName('name'));
         if (name === undefined || name === 'constructor') continue;
+        if (isAccessor(m)) {
+          // not followed yet: reading it says so, where it would otherwise read as undefined
+          // and the next diagnostic would blame a layer for a missing option
+          self.props.set(name, unknown(m, `${cls.name}.${name} is a get/set accessor, which memlens does not follow yet`));
+          self.nodes.set(name, m);
+          continue;
+        }
         self.props.set(name, { kind: 'function', name: `${cls.name}.${name}`, node: m, closure: c.closure, self, home: c });
         self.nodes.set(name, m);
       }
