@@ -15,21 +15,26 @@ const INTERNAL_CODES = new Set(['NNM309', 'NNM409']);
  * Keys whose numbers are the program's own literals, not figures: an op's attrs record the values
  * written in the source (`tokens == float('inf')` is valid Python, its compare op keeps `value: Infinity`).
  */
-const LITERAL_KEYS = new Set(['attrs']);
+export const LITERAL_KEYS: ReadonlySet<string> = new Set(['attrs']);
 
-/** every non-finite figure in the result, with its path (shared objects visited once) */
-export function nonFiniteNumbers(value: unknown, path = 'result', seen = new Set<object>(), out: string[] = []): string[] {
-  if (LITERAL_KEYS.has(path.slice(path.lastIndexOf('.') + 1))) return out;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) out.push(`${path} = ${value}`);
-  } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
-    seen.add(value);
-    if (value instanceof Map) {
-      for (const [key, child] of value) nonFiniteNumbers(child, `${path}.get(${String(key)})`, seen, out);
-    } else {
-      for (const [key, child] of Object.entries(value)) nonFiniteNumbers(child, `${path}.${key}`, seen, out);
+/**
+ * Every non-finite number in `value`, with its path (shared objects visited once, Maps included);
+ * numbers under a key of `skipKeys` are not looked at. Shared with test/unit/robustness.test.ts.
+ */
+export function nonFiniteNumbers(value: unknown, skipKeys: ReadonlySet<string> = new Set()): string[] {
+  const out: string[] = [];
+  const seen = new Set<object>();
+  const walk = (v: unknown, path: string, key: string): void => {
+    if (skipKeys.has(key)) return;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) out.push(`${path} = ${v}`);
+    } else if (v !== null && typeof v === 'object' && !seen.has(v)) {
+      seen.add(v);
+      if (v instanceof Map) for (const [k, child] of v) walk(child, `${path}.get(${String(k)})`, String(k));
+      else for (const [k, child] of Object.entries(v)) walk(child, `${path}.${k}`, k);
     }
-  }
+  };
+  walk(value, 'result', '');
   return out;
 }
 
@@ -47,7 +52,7 @@ export function checkCase(text: string, language: SourceLanguage, documentKey?: 
   const ms = performance.now() - started;
   const internal = result.diagnostics.find((d) => INTERNAL_CODES.has(d.code) || d.message.includes('internal error in memlens rule'));
   if (internal) return { kind: 'crash', detail: `${internal.code}: ${internal.message}` };
-  const bad = nonFiniteNumbers({ diagnostics: result.diagnostics, models: result.models });
+  const bad = nonFiniteNumbers({ diagnostics: result.diagnostics, models: result.models }, LITERAL_KEYS);
   if (bad.length > 0) return { kind: 'crash', detail: `non-finite figures: ${bad.slice(0, 5).join('; ')}` };
   if (ms > HANG_BUDGET_MS) return { kind: 'hang', detail: `took ${Math.round(ms)} ms (budget ${HANG_BUDGET_MS} ms)` };
   return undefined;

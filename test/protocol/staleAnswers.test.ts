@@ -3,21 +3,32 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancellationTokenSource, LSPErrorCodes, ResponseError, type Hover, type InlayHint, type MarkupContent } from 'vscode-languageserver-protocol';
-import { ensureServerBuilt, initialize, startServer, withTimeout } from './lspClient';
+import { ensureServerBuilt, initialize, startServer, withTimeout, type Client } from './lspClient';
 
 const TEXT = 'model m {\n  x = input(10)\n  h = dense(x, 5)\n  return relu(h)\n}\n';
 const uri = 'untitled:stale.nnm';
 const pos = (line: number, character: number) => ({ line, character });
 const firstLine = (h: Hover | null) => (h?.contents as MarkupContent | undefined)?.value.split('\n')[0];
 
+/** a server with TEXT open and its first diagnostics received */
+async function openedClient(): Promise<Client> {
+  ensureServerBuilt();
+  const client = startServer({});
+  try {
+    await initialize(client);
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'nnm', version: 1, text: TEXT } });
+    await client.diagnostics(uri, (p) => p.version === 1, 'version 1');
+    return client;
+  } catch (err) {
+    client.kill();
+    throw err;
+  }
+}
+
 describe('requests around an edit', () => {
   it('a hover and inlay hints sent right behind an edit answer for the text as it now is', async () => {
-    ensureServerBuilt();
-    const client = startServer({});
+    const client = await openedClient();
     try {
-      await initialize(client);
-      await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'nnm', version: 1, text: TEXT } });
-      await client.diagnostics(uri, (p) => p.version === 1, 'version 1');
       const before = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: pos(2, 2) });
       assert.equal(firstLine(before), '**h**: `[N, 5]` fp32');
       assert.deepEqual(before.range, { start: pos(2, 2), end: pos(2, 3) });
@@ -41,12 +52,8 @@ describe('requests around an edit', () => {
   });
 
   it('code lenses and inlay hints answered from the version before are asked again once the edit is analysed', async () => {
-    ensureServerBuilt();
-    const client = startServer({});
+    const client = await openedClient();
     try {
-      await initialize(client);
-      await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'nnm', version: 1, text: TEXT } });
-      await client.diagnostics(uri, (p) => p.version === 1, 'version 1');
       // a plain edit: nothing was answered from an earlier version, nothing to refresh
       await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: TEXT.replace('dense(x, 5)', 'dense(x, 6)') }] });
       await client.diagnostics(uri, (p) => p.version === 2, 'version 2');

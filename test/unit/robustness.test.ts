@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { analyzeDocument } from '../../server/src/core/analyze';
 import type { DocumentAnalysis } from '../../server/src/core/document';
 import { atBatch } from '../../server/src/core/units';
+import { nonFiniteNumbers } from '../fuzz/invariants';
 
 const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
 const EXAMPLES: readonly string[] = readdirSync(EXAMPLES_DIR)
@@ -19,19 +20,6 @@ const EXAMPLES: readonly string[] = readdirSync(EXAMPLES_DIR)
 // Analysis is synchronous, so a hang would block the runner rather than fail one test: the cases
 // below are the inputs most likely to hang, and CI's job timeout is the backstop.
 const SEED = 20_261_126;
-
-/** every number anywhere in the result; a path for the message */
-function nonFiniteNumbers(value: unknown, path = 'result', seen = new Set<object>(), out: string[] = []): string[] {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) out.push(`${path} = ${value}`);
-  } else if (typeof value === 'bigint' || typeof value === 'string' || typeof value === 'boolean') {
-    // bigints are exact; strings are checked as messages
-  } else if (value !== null && typeof value === 'object' && !seen.has(value)) {
-    seen.add(value);
-    for (const [key, child] of Object.entries(value)) nonFiniteNumbers(child, `${path}.${key}`, seen, out);
-  }
-  return out;
-}
 
 /** analyze, and check every invariant that must hold for any input; returns the result */
 function analyzeSafely(text: string): DocumentAnalysis {

@@ -224,7 +224,7 @@ async function serverIdle(): Promise<void> {
   do {
     // a document opened while its parser loads is analysed once it has loaded: the warm-up's turns
     // delayed that by ~80 ms on the 5,000-line tf.js bench file
-    await Promise.all(parsersLoading);
+    await Promise.allSettled(parsersLoading);
     await requestGate.settled();
   } while (publishing > 0 || parsersLoading.size > 0);
 }
@@ -336,7 +336,10 @@ function initFrontendFor(doc: TextDocument): void {
   loading.add(frontend);
   const load = frontend.init();
   parsersLoading.add(load);
-  void load.finally(() => parsersLoading.delete(load)).catch(() => undefined);
+  void load.then(
+    () => parsersLoading.delete(load),
+    () => parsersLoading.delete(load),
+  );
   void load.then(
     () => {
       // analyses made while loading only said so: redo every document this frontend reads

@@ -64,8 +64,6 @@ export function parseSettings(raw: unknown): MemlensSettings {
     problems.push(`memlens.diagnostics.delayMs: expected a number of milliseconds >= 0, got ${shown(delay)}`);
   }
   const python = group('python');
-  if (section['rules'] !== undefined && section['rules'] !== null && !isRecord(section['rules'])) problems.push(`memlens.rules: expected an object, got ${shown(section['rules'])}`);
-  if (section['thresholds'] !== undefined && section['thresholds'] !== null && !isRecord(section['thresholds'])) problems.push(`memlens.thresholds: expected an object, got ${shown(section['thresholds'])}`);
   const torchVersion = python['torchVersion'];
   if (torchVersion !== undefined && torchVersion !== null && (typeof torchVersion !== 'string' || !TORCH_VERSION.test(torchVersion))) {
     problems.push(`memlens.python.torchVersion: expected a version such as "2.5" or "1.13", got ${shown(torchVersion)}`);
@@ -81,7 +79,7 @@ export function parseSettings(raw: unknown): MemlensSettings {
     diagnostics: {
       delayMs: typeof delay === 'number' && Number.isFinite(delay) && delay >= 0 ? Math.min(delay, 10_000) : DEFAULT_SETTINGS.diagnostics.delayMs,
     },
-    rules: parseRuleSettings(section['rules'], section['thresholds'], problems),
+    rules: parseRuleSettings(group('rules'), group('thresholds'), problems),
     problems,
   };
 }

@@ -7,7 +7,7 @@ import type { TextDocumentsConfiguration } from 'vscode-languageserver';
 
 export function monotonicTextDocuments(onStale: (uri: string, held: number, received: number) => void): TextDocumentsConfiguration<TextDocument> {
   return {
-    create: (uri, languageId, version, content) => TextDocument.create(uri, languageId, version, content),
+    create: TextDocument.create,
     update(document: TextDocument, changes: TextDocumentContentChangeEvent[], version: number): TextDocument {
       if (!Number.isFinite(version) || version <= document.version) {
         onStale(document.uri, document.version, version);

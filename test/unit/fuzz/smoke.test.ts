@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { initTfjsFrontend } from '../../../server/src/core/tfjs/parse';
 import type { SourceLanguage } from '../../../server/src/core/frontend';
 import { caseText, prepareCorpus, runChunk, type PreparedCorpus } from '../../fuzz/documents';
-import { checkCase, nonFiniteNumbers } from '../../fuzz/invariants';
+import { checkCase, LITERAL_KEYS, nonFiniteNumbers } from '../../fuzz/invariants';
 import { fuzzLsp } from '../../fuzz/lspSequences';
 import { mutate } from '../../fuzz/mutations';
 
@@ -45,7 +45,7 @@ test('a number mutation replaces exactly one number node of a Python fixture', (
 });
 
 test('the invariants catch non-finite figures but not the program\'s own literals', () => {
-  assert.deepEqual(nonFiniteNumbers({ models: [{ bytes: NaN, ops: [{ attrs: { value: Infinity } }] }] }), ['result.models.0.bytes = NaN']);
+  assert.deepEqual(nonFiniteNumbers({ models: [{ bytes: NaN, ops: [{ attrs: { value: Infinity } }] }] }, LITERAL_KEYS), ['result.models.0.bytes = NaN']);
   assert.deepEqual(nonFiniteNumbers(new Map([['k', -Infinity]])), ['result.get(k) = -Infinity']);
 });
 

@@ -6,7 +6,6 @@ import { parseDocument } from '../tfjs/parse';
 import { copyTree, PUNCTUATION, type SyntaxNode as Node } from '../tfjs/syntax';
 import type { ReadFile } from '../sourceFiles';
 
-export { documentPath, readFromDisk, type ReadFile } from '../sourceFiles';
 
 /**
  * memlens' own Python descriptions of library models (torchvision): next to the bundle

@@ -11,7 +11,8 @@ import { binaryTensor, indexTensor, layerCallOf, shapeTuple, tensorFunction, ten
 import { reductionAfterForward } from './reductions';
 import { rearrange, repeat } from './einops';
 import { Trace, TraceStop } from './trace';
-import { LIBRARY_DIR, parseModule, readFromDisk, resolveModule, type ReadFile } from './imports';
+import { LIBRARY_DIR, parseModule, resolveModule } from './imports';
+import { readFromDisk, type ReadFile } from '../sourceFiles';
 import { join } from 'node:path';
 import { parserClass, parserMember } from './argparse';
 import { checkpoint, checkpointSequential } from './checkpointCalls';
