@@ -215,7 +215,7 @@ connection.onInitialized(() => {
     cache.invalidateAll();
     if (timedOut) for (const doc of documents.all()) debouncer.flush(doc.uri);
     settingsLoaded();
-    void warmUp({ runs: WARMUP_RUNS, units: WARMUP_UNITS, options: analyzeOptions, features: warmFeatures, idle: serverIdle });
+    void warmUp({ runs: WARMUP_RUNS, units: WARMUP_UNITS, streamedUnits: WARMUP_STREAMED_UNITS, options: analyzeOptions, features: warmFeatures, idle: serverIdle });
   });
 });
 
@@ -235,6 +235,8 @@ async function serverIdle(): Promise<void> {
  */
 const WARMUP_RUNS = 100;
 const WARMUP_UNITS = 4;
+/** 250 units are about 6,250 tokens: past the lexer's 4,096-token recycling window */
+const WARMUP_STREAMED_UNITS = 250;
 
 /** what the requests after an edit need and the analysis leaves lazy: refs, liveness and plan, statement costs */
 function computeLazyParts(analysis: DocumentAnalysis): void {

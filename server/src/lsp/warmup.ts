@@ -4,9 +4,16 @@
 // 154, 81 and 66 ms against about 35 ms once settled. Analysing a built-in model a few dozen times
 // first (about 0.5 s of idle CPU, one analysis per event-loop turn behind any request) brought
 // them to 42, 44 and 35 ms (bench/run.ts `lsp`, README).
+// A file over 128 KiB is parsed and elaborated statement by statement (dsl/streamed.ts), and its
+// lexer recycles tokens once 4,096 lie behind the parser: code a small model never reaches. V8
+// then met it cold on the first analyses of a large file (deopts for missing type feedback in
+// streamed.ts and itemsAboveModels, wrong maps in the lexer's recycling), so every other warm-up
+// run takes that path on a longer model.
 import type { AnalyzeOptions } from '../core/analyze';
-import { analyzeDocument } from '../core/analyze';
+import { analyzeDocument, analyzeGraphs } from '../core/analyze';
+import { BUILTIN_DEFAULTS, mergeConfig } from '../core/config';
 import type { DocumentAnalysis } from '../core/document';
+import { analyzeNnm, itemsAboveModels, nnmFrontend } from '../core/dsl/frontend';
 
 /** what is exercised besides the analysis itself: the features an editor asks for after an edit */
 export type WarmFeatures = (analysis: DocumentAnalysis) => void;
@@ -47,6 +54,11 @@ export interface WarmupOptions {
   readonly runs: number;
   /** residual units of the warm-up model (warmupModel) */
   readonly units: number;
+  /**
+   * residual units of the streamed warm-up model at most: its k-th run has 10 + 20k, so that the
+   * first, cold runs stay short turns; 0 leaves the streamed path out
+   */
+  readonly streamedUnits: number;
   readonly options: () => AnalyzeOptions;
   readonly features: WarmFeatures;
   /** resolves when the server may spend a turn (no request waiting) */
@@ -56,16 +68,18 @@ export interface WarmupOptions {
 /**
  * Analyses the warm-up model `runs` times, the analysis and the features each in an idle turn of
  * their own: an edit arriving meanwhile waits for the turn under way, so turns are kept short (a
- * 46-op model: about 1 ms once compiled). Never throws.
+ * 46-op model: about 1 ms once compiled). With `streamedUnits`, every odd run analyses a longer
+ * model through the streamed elaboration instead. Never throws.
  */
-export async function warmUp({ runs, units, options, features, idle }: WarmupOptions): Promise<number> {
+export async function warmUp({ runs, units, streamedUnits, options, features, idle }: WarmupOptions): Promise<number> {
   const text = warmupModel(units);
   let done = 0;
   try {
     for (; done < runs; done++) {
       await idle();
       // a different text each time, as edits make: nothing may be served from a cache
-      const analysis = analyzeDocument(`${text}${' '.repeat(done % 7)}`, 'nnm', options());
+      const padding = ' '.repeat(done % 7);
+      const analysis = streamedUnits > 0 && done % 2 === 1 ? analyzeStreamed(`${warmupModel(Math.min(streamedUnits, 10 + 10 * (done - 1)))}${padding}`, options()) : analyzeDocument(`${text}${padding}`, 'nnm', options());
       await idle();
       features(analysis);
     }
@@ -73,4 +87,11 @@ export async function warmUp({ runs, units, options, features, idle }: WarmupOpt
     // a defect the warm-up met is the real document's to report, not the warm-up's
   }
   return done;
+}
+
+/** what analyzeDocument does for a .nnm file of over 128 KiB, on a shorter text */
+function analyzeStreamed(text: string, options: AnalyzeOptions): DocumentAnalysis {
+  itemsAboveModels(text);
+  const defaults = mergeConfig(BUILTIN_DEFAULTS, { framework: nnmFrontend.defaultFramework }, options.defaults);
+  return analyzeGraphs(analyzeNnm(text, defaults, options.overrides, { stream: true }), { text, language: 'nnm', lineComment: nnmFrontend.lineComment, ...(options.rules ? { settings: options.rules } : {}) }, options.memory);
 }

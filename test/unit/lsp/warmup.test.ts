@@ -19,6 +19,7 @@ test('warmUp waits for an idle turn before each analysis and before each hand-ov
   const done = await warmUp({
     runs: 3,
     units: 4,
+    streamedUnits: 0,
     options: () => ({}),
     features: (a) => events.push(`features ${a.models[0]!.graph.ops.length} ops`),
     idle: async () => void events.push('idle'),
@@ -28,10 +29,31 @@ test('warmUp waits for an idle turn before each analysis and before each hand-ov
   assert.deepEqual(events, ['idle', 'idle', 'features 46 ops', 'idle', 'idle', 'features 46 ops', 'idle', 'idle', 'features 46 ops']);
 });
 
+test('with streamedUnits, every odd run analyses a growing model through the streamed elaboration, capped', async () => {
+  const ops: number[] = [];
+  const outlines: string[] = [];
+  await warmUp({
+    runs: 8,
+    units: 4,
+    streamedUnits: 45,
+    options: () => ({}),
+    features: (a) => {
+      ops.push(a.models[0]!.graph.ops.length);
+      outlines.push(a.outline.map((o) => o.name).join(','));
+    },
+    idle: async () => undefined,
+  });
+  // 30 ops around the residual units, 4 per unit: 4; 10; 4; 30; 4; 45 (capped); 4; 45
+  assert.deepEqual(ops, [46, 70, 46, 150, 46, 210, 46, 210]);
+  // the streamed runs are whole analyses: outline and references are built from the streamed sketch
+  assert.equal(outlines[1], outlines[0]);
+});
+
 test('warmUp stops at a throwing feature without throwing itself', async () => {
   const done = await warmUp({
     runs: 5,
     units: 4,
+    streamedUnits: 10,
     options: () => ({}),
     features: () => {
       throw new Error('a defect');
