@@ -24,6 +24,8 @@ export interface AnalyzeOptions {
   readonly torchVersion?: string;
   /** liveness-engine options (quick-fix previews skip the checkpoint estimate) */
   readonly memory?: MemoryOptions;
+  /** how imported files of the workspace are read (FrontendOptions.readFile); default: the disk */
+  readonly readFile?: (path: string) => string | undefined;
 }
 
 export function analyzeDocument(text: string, language: SourceLanguage, options: AnalyzeOptions = {}): DocumentAnalysis {
@@ -36,7 +38,7 @@ export function analyzeDocument(text: string, language: SourceLanguage, options:
   }
   // the framework follows the file's language unless a setting or flag names one
   const defaults = mergeConfig(BUILTIN_DEFAULTS, { framework: frontend.defaultFramework }, options.defaults);
-  const result = frontend.analyze(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}), ...(options.torchVersion ? { torchVersion: options.torchVersion } : {}) });
+  const result = frontend.analyze(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}), ...(options.torchVersion ? { torchVersion: options.torchVersion } : {}), ...(options.readFile ? { readFile: options.readFile } : {}) });
   return analyzeGraphs(result, { text, language, lineComment: frontend.lineComment, ...(options.rules ? { settings: options.rules } : {}) }, options.memory);
 }
 

@@ -18,6 +18,11 @@ export interface FrontendOptions {
   readonly language: SourceLanguage;
   /** the torch release Python code that tests `torch.__version__` or `hasattr(torch...)` is read against */
   readonly torchVersion?: string;
+  /**
+   * reads another file of the workspace that the document imports (undefined: it cannot be read);
+   * the editor answers from its open documents first. Default: the disk (core/sourceFiles.ts)
+   */
+  readonly readFile?: (path: string) => string | undefined;
 }
 
 export interface Frontend {

@@ -4,7 +4,8 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUILTIN_DEFAULTS } from '../../../server/src/core/config';
 import { analyzeTfjs } from '../../../server/src/core/tfjs/frontend';
-import { analyzeFixture, fixtureText, ready } from './helpers';
+import { join } from 'node:path';
+import { analyzeFixture, FIXTURES, fixtureText, ready } from './helpers';
 
 before(ready);
 
@@ -29,5 +30,36 @@ describe('tf.js local imports', () => {
     const a = analyzeTfjs(fixtureText('local_imports/model.js'), { defaults: BUILTIN_DEFAULTS, language: 'javascript' });
     assert.deepEqual(a.graphs, []);
     assert.ok(a.diagnostics.some((d) => d.message.includes("'default' from './blocks': the file has no path on disk")), a.diagnostics.map((d) => d.message).join('\n'));
+  });
+});
+
+describe('tf.js local imports between analyses', () => {
+  // a builder no top-level code calls: analysed as an entry of its own, and cached between analyses
+  const TEXT = [
+    "import * as tf from '@tensorflow/tfjs';",
+    "import { IMAGE_H, IMAGE_W } from './data';",
+    'export function buildFlat() {',
+    '  const model = tf.sequential();',
+    '  model.add(tf.layers.dense({ inputShape: [IMAGE_H * IMAGE_W], units: 3 }));',
+    '  return model;',
+    '}',
+    '',
+  ].join('\n');
+  const documentKey = join(FIXTURES, 'local_imports', 'flat.js');
+  const dataPath = join(FIXTURES, 'local_imports', 'data.js');
+  const params = (a: ReturnType<typeof analyzeTfjs>) => a.graphs.map((g) => g.ops.reduce((n, op) => n + op.params.trainable, 0));
+
+  it('a changed imported file is read again: the cached builder is not reused', () => {
+    const data = fixtureText('local_imports/data.js');
+    let served = data;
+    const readFile = (path: string) => (path === dataPath ? served : undefined);
+    const options = { defaults: BUILTIN_DEFAULTS, language: 'javascript' as const, documentKey, readFile };
+    // 20 x 24 inputs, 3 units: 480 x 3 + 3
+    assert.deepEqual(params(analyzeTfjs(TEXT, options)), [1443]);
+    served = data.replace('IMAGE_H = 20', 'IMAGE_H = 10');
+    // 10 x 24 inputs: 240 x 3 + 3
+    assert.deepEqual(params(analyzeTfjs(TEXT, options)), [723]);
+    served = data;
+    assert.deepEqual(params(analyzeTfjs(TEXT, options)), [1443]);
   });
 });

@@ -377,6 +377,7 @@ export const pythonFrontend: Frontend = {
       ...(options.overrides ? { overrides: options.overrides } : {}),
       ...(options.documentKey ? { documentKey: options.documentKey } : {}),
       ...(options.torchVersion ? { torchVersion: options.torchVersion } : {}),
+      ...(options.readFile ? { readFile: options.readFile } : {}),
     }),
   init: initTfjsFrontend,
   isReady: isTfjsFrontendReady,

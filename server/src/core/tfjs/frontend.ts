@@ -127,10 +127,18 @@ function toPart(extraction: Extraction, options: TfjsOptions): Part {
 
 function analyzeTree(root: SyntaxNode, options: TfjsOptions): TfjsAnalysis {
   const file = documentPath(options.documentKey);
-  const imports: ImportContext | undefined = file ? { file, read: options.readFile ?? readFromDisk, evaluate: evaluateImported, loaded: new Map([[file, 'loading']]) } : undefined;
+  const read = options.readFile ?? readFromDisk;
+  // what the imports read: a function's cached part is stale once an imported file changes
+  const reads: string[] = [];
+  const recorded: ReadFile = (path) => {
+    const text = read(path);
+    reads.push(path, text ?? '\u0000');
+    return text;
+  };
+  const imports: ImportContext | undefined = file ? { file, read: recorded, evaluate: evaluateImported, loaded: new Map([[file, 'loading']]) } : undefined;
   const pass = runModule(root, imports);
   const parts: Part[] = [toPart(pass.topLevel, options)];
-  const settings = JSON.stringify([options.defaults, options.overrides ?? null]);
+  const settings = JSON.stringify([options.defaults, options.overrides ?? null, reads]);
   const previous = options.documentKey === undefined ? undefined : partCaches.get(options.documentKey);
   const next = new Map<SyntaxNode, CachedPart>();
   // the step budget ran out in an entry: the ones after it were not evaluated
