@@ -34,6 +34,8 @@ export interface Client {
   readonly loggedErrors: string[];
   /** window/logMessage messages of type Warning (an ignored setting, a dropped stale change) */
   readonly loggedWarnings: string[];
+  /** client/registerCapability registrations the server asked for, in order */
+  readonly registrations: { method: string; registerOptions?: unknown }[];
   /** publishDiagnostics received for `uri` and not consumed yet */
   unconsumed(uri: string): PublishDiagnosticsParams[];
   /** a request that must answer within the bound */
@@ -89,6 +91,7 @@ export function startServer(settings: Record<string, unknown> = {}, settingsHeld
     },
     loggedErrors: [],
     loggedWarnings: [],
+    registrations: [],
     refreshes: [],
     unconsumed: (uri) => received.filter((p) => p.uri === uri),
     request<R>(method: string, params: unknown, timeoutMs = 5000) {
@@ -114,7 +117,10 @@ export function startServer(settings: Record<string, unknown> = {}, settingsHeld
     await settingsHeld;
     return p.items.map((item) => (item.section === 'memlens' ? client.settings : null));
   });
-  connection.onRequest('client/registerCapability', () => null);
+  connection.onRequest('client/registerCapability', (p: { registrations: { method: string; registerOptions?: unknown }[] }) => {
+    client.registrations.push(...p.registrations.map(({ method, registerOptions }) => ({ method, registerOptions })));
+    return null;
+  });
   connection.onRequest('workspace/inlayHint/refresh', () => (client.refreshes.push('workspace/inlayHint/refresh'), null));
   connection.onRequest('workspace/codeLens/refresh', () => (client.refreshes.push('workspace/codeLens/refresh'), null));
   connection.listen();
@@ -127,7 +133,7 @@ export async function initialize(client: Client): Promise<{ capabilities: Record
     processId: process.pid,
     rootUri: null,
     capabilities: {
-      workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true } },
+      workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, didChangeWatchedFiles: { dynamicRegistration: true }, inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true } },
       textDocument: {
         synchronization: { dynamicRegistration: false },
         hover: { contentFormat: ['markdown', 'plaintext'] },

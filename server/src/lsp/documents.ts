@@ -20,6 +20,10 @@ interface Entry {
   /** the anchor to the document at `anchoredVersion`, kept while no further edit arrives */
   anchor?: TextAnchor;
   anchoredVersion?: number;
+  /** the other files the analysis read (local imports, found or not) */
+  readonly reads: ReadonlySet<string>;
+  /** one of those files changed since: analysed again on the next `get` */
+  stale: boolean;
 }
 
 export interface Answerable {
@@ -34,9 +38,11 @@ export class AnalysisCache {
   /** bumped when the settings change: every cached analysis is stale */
   private generation = 0;
 
+  /** `readFile`: how imported files are read (the editor's buffers first); default: the frontends' own (the disk) */
   constructor(
     private readonly options: () => AnalyzeOptions,
     private readonly analyze: Analyzer = analyzeDocument,
+    private readonly readFile?: (path: string) => string | undefined,
   ) {}
 
   /** the analysis of this version of the document; undefined for a language we do not read */
@@ -44,17 +50,39 @@ export class AnalysisCache {
     const language = sourceLanguage(doc.languageId);
     if (!language) return undefined;
     const cached = this.entries.get(doc.uri);
-    if (cached && cached.version === doc.version && cached.generation === this.generation) return cached.analysis;
+    if (cached && this.current(cached, doc)) return cached.analysis;
     const text = doc.getText();
-    const analysis = this.analyze(text, language, { ...this.options(), documentKey: doc.uri });
-    this.entries.set(doc.uri, { version: doc.version, generation: this.generation, analysis, text });
+    const reads = new Set<string>();
+    const read = this.readFile;
+    const readFile = read && ((path: string) => (reads.add(path), read(path)));
+    const analysis = this.analyze(text, language, { ...this.options(), documentKey: doc.uri, ...(readFile ? { readFile } : {}) });
+    this.entries.set(doc.uri, { version: doc.version, generation: this.generation, analysis, text, reads, stale: false });
     return analysis;
   }
 
   /** whether `get` would answer from the cache */
   isFresh(doc: TextDocument): boolean {
     const cached = this.entries.get(doc.uri);
-    return cached !== undefined && cached.version === doc.version && cached.generation === this.generation;
+    return cached !== undefined && this.current(cached, doc);
+  }
+
+  private current(entry: Entry, doc: TextDocument): boolean {
+    return entry.version === doc.version && entry.generation === this.generation && !entry.stale;
+  }
+
+  /**
+   * The file at `path` changed (edited in the editor, saved, or changed on disk): the documents
+   * whose analysis read it are stale. Returns their URIs, for the caller to analyse again; until
+   * then `latest` still answers from their analyses.
+   */
+  fileChanged(path: string): string[] {
+    const readers: string[] = [];
+    for (const [uri, entry] of this.entries) {
+      if (!entry.reads.has(path)) continue;
+      entry.stale = true;
+      readers.push(uri);
+    }
+    return readers;
   }
 
   /**
@@ -67,7 +95,7 @@ export class AnalysisCache {
       const analysis = this.get(doc);
       return analysis && { analysis, anchor: IDENTITY_ANCHOR, fresh: true };
     }
-    if (cached.version === doc.version) return { analysis: cached.analysis, anchor: IDENTITY_ANCHOR, fresh: true };
+    if (cached.version === doc.version) return { analysis: cached.analysis, anchor: IDENTITY_ANCHOR, fresh: !cached.stale };
     if (cached.anchoredVersion !== doc.version || !cached.anchor) {
       cached.anchor = anchorBetween(cached.text, doc.getText());
       cached.anchoredVersion = doc.version;

@@ -11,6 +11,7 @@ import {
   createConnection,
   DefinitionRequest,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
   DocumentSymbolRequest,
   HoverRequest,
   InlayHintRequest,
@@ -48,12 +49,19 @@ import { report, ReportRequest } from './features/report';
 import { memoryView, MemoryViewRequest } from './features/memoryView';
 import { documentSymbols } from './features/symbols';
 import { DEFAULT_SETTINGS, parseSettings, type MemlensSettings } from './settings';
+import { pathOf, WorkspaceFiles } from './workspaceFiles';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(monotonicTextDocuments((uri, held, received) => connection.console.warn(`memlens: ignored a change of ${uri} to version ${received}: the server holds version ${held}`)));
 let settings: MemlensSettings = DEFAULT_SETTINGS;
 const analyzeOptions = () => ({ defaults: settings.defaults, rules: settings.rules, ...(settings.torchVersion ? { torchVersion: settings.torchVersion } : {}) });
-const cache = new AnalysisCache(analyzeOptions);
+/** open documents by their path on disk: local imports read an open file's current text */
+const openPaths = new Map<string, string>();
+const files = new WorkspaceFiles((path) => {
+  const uri = openPaths.get(path);
+  return uri === undefined ? undefined : documents.get(uri)?.getText();
+});
+const cache = new AnalysisCache(analyzeOptions, analyzeDocument, (path) => files.read(path));
 /** an edit's analysis waits for the requests that came with it, which answer from the latest analysis */
 const requestGate = new RequestGate();
 const debouncer = new Debouncer((uri) => void publishDiagnostics(uri), () => settings.diagnostics.delayMs);
@@ -62,7 +70,7 @@ const nonEmpty = new Set<string>();
 /** version each document was opened at, to tell the open's content event from an edit */
 const openVersions = new Map<string, number>();
 
-const client = { pullConfiguration: false, registerConfiguration: false, refreshInlayHints: false, refreshCodeLens: false };
+const client = { pullConfiguration: false, registerConfiguration: false, refreshInlayHints: false, refreshCodeLens: false, registerFileWatching: false };
 let settingsLoaded!: () => void;
 const settingsReady = new Promise<void>((resolve) => (settingsLoaded = resolve));
 /** a client that never sends `initialized` or never answers workspace/configuration must not hold answers back */
@@ -189,6 +197,7 @@ connection.onInitialize((params): InitializeResult => {
   client.registerConfiguration = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
   client.refreshInlayHints = caps.workspace?.inlayHint?.refreshSupport === true;
   client.refreshCodeLens = caps.workspace?.codeLens?.refreshSupport === true;
+  client.registerFileWatching = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -209,6 +218,10 @@ connection.onInitialize((params): InitializeResult => {
 connection.onInitialized(() => {
   if (client.registerConfiguration) {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'memlens' }).catch(() => undefined);
+  }
+  if (client.registerFileWatching) {
+    // the files local imports read, when they change on disk outside the editor (a save, a git checkout)
+    void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: IMPORTABLE_FILES }] }).catch(() => undefined);
   }
   void loadSettings(undefined).finally(() => {
     // after a timeout, documents were analysed and answered with the built-in defaults: redo them
@@ -252,6 +265,26 @@ function warmFeatures(analysis: DocumentAnalysis): void {
   computeLazyParts(analysis);
   codeLenses(analysis, true, 'memlens:warmup');
   inlayHints(analysis, { start: { line: 0, character: 0 }, end: { line: 1_000_000, character: 0 } }, { enabled: true, showParams: true });
+}
+
+/** what a local import can name: TypeScript / JavaScript modules and Python files */
+const IMPORTABLE_FILES = '**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs,py}';
+
+connection.onDidChangeWatchedFiles(
+  safe('didChangeWatchedFiles', undefined, ({ changes }: { changes: readonly { uri: string }[] }) => {
+    for (const change of changes) {
+      const path = pathOf(change.uri);
+      if (path === undefined) continue;
+      files.changed(path);
+      // an open document's buffer is what imports read, whatever the disk says
+      if (!openPaths.has(path)) importedFileChanged(path);
+    }
+  }, log),
+);
+
+/** the documents that imported the file at `path` are analysed again (debounced, as an edit of their own) */
+function importedFileChanged(path: string): void {
+  for (const reader of cache.fileChanged(path)) if (documents.get(reader)) debouncer.change(reader);
 }
 
 connection.onDidChangeConfiguration(safe('didChangeConfiguration', undefined, settingsChanged, log));
@@ -357,6 +390,12 @@ function initFrontendFor(doc: TextDocument): void {
 
 documents.onDidOpen((e) => {
   openVersions.set(e.document.uri, e.document.version);
+  const path = pathOf(e.document.uri);
+  if (path !== undefined) {
+    openPaths.set(path, e.document.uri);
+    // from now on imports read the buffer, not the disk
+    importedFileChanged(path);
+  }
   if (!sourceLanguage(e.document.languageId)) return;
   initFrontendFor(e.document);
   debouncer.flush(e.document.uri);
@@ -364,6 +403,8 @@ documents.onDidOpen((e) => {
 documents.onDidChangeContent((e) => {
   // the open event also fires a content change; the open handler has published it already
   if (e.document.version === openVersions.get(e.document.uri)) return;
+  const path = pathOf(e.document.uri);
+  if (path !== undefined) importedFileChanged(path);
   if (!sourceLanguage(e.document.languageId)) return;
   initFrontendFor(e.document);
   debouncer.change(e.document.uri);
@@ -374,6 +415,12 @@ documents.onDidClose((e) => {
   cache.delete(e.document.uri);
   for (const frontend of FRONTENDS) frontend.forget?.(e.document.uri);
   openVersions.delete(e.document.uri);
+  const path = pathOf(e.document.uri);
+  if (path !== undefined && openPaths.get(path) === e.document.uri) {
+    // unsaved edits are gone with the buffer: imports read the disk again
+    openPaths.delete(path);
+    importedFileChanged(path);
+  }
   if (sourceLanguage(e.document.languageId) && (nonEmpty.delete(e.document.uri) || e.document.languageId === 'nnm')) {
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   }
