@@ -49,6 +49,8 @@ function themeColors(): ChartColors {
     kinds: {
       weights: v('--vscode-descriptionForeground', k.weights),
       optimizer: v('--vscode-charts-purple', k.optimizer),
+      // no theme colour of its own: the fallback stays distinct from the purple optimizer state
+      kvCache: k.kvCache,
       savedActivations: v('--vscode-charts-blue', k.savedActivations),
       activations: v('--vscode-charts-green', k.activations),
       workspace: v('--vscode-charts-yellow', k.workspace),

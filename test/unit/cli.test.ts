@@ -95,7 +95,7 @@ describe('memlens report', () => {
     // 46 parameters: 184 B of weights, 23 per device of fp32 gradients (92 B) and Adam state (184 B); 80 B/sample at micro-batch 4
     assert.deepEqual(m.bytes.perDevice, {
       devices: 2, zero: 2, offload: 'none', gradientAccumulation: 2, microBatch: 4,
-      weights: 184, gradients: 92, optimizer: 184, activations: 320, workspace: 0, total: 780, host: 0,
+      weights: 184, gradients: 92, optimizer: 184, activations: 320, workspace: 0, kvCache: 0, total: 780, host: 0,
       // (24 GiB - 460 B) / 80 B per sample = 322,122,541 per micro-batch, x 2 x 2
       maxGlobalBatch: 1_288_490_164,
     });

@@ -97,6 +97,17 @@ const CASES: readonly Expected[] = [
     // layernorm = 8 x 98,304, and dense 3072 + gelu = 2 x 128x3072 (393,216 each)
     activationElementsPerSample: 3 * 128 + 6 * 98_304 + 12 * (8 * 98_304 + 2 * 393_216),
   },
+  {
+    file: 'gpt2_generate.nnm',
+    model: 'gpt2_small',
+    trainable: 124_439_808,
+    nonTrainable: 0,
+    output: [1024, 768],
+    // two id inputs 2 x 1,024; two embeddings and their add: 3 x 1024x768 (786,432 each); per layer:
+    // layernorm, attention, add, layernorm, dense 768, add = 6 x 786,432, and dense 3072 + gelu =
+    // 2 x 1024x3072 (3,145,728 each); the final layernorm 786,432
+    activationElementsPerSample: 2 * 1024 + 3 * 786_432 + 12 * (6 * 786_432 + 2 * 3_145_728) + 786_432,
+  },
 ];
 
 function analyzeExample(file: string): DocumentAnalysis {

@@ -34,6 +34,7 @@ interface ReportFlags {
   zero?: string;
   offload?: string;
   gradientAccumulation?: string;
+  context?: string;
   torchVersion?: string;
 }
 
@@ -52,7 +53,7 @@ function expectedExtensions(): string {
 /** CLI flags, written in .nnm syntax, become overrides above the file's own config */
 export function flagsToOverrides(flags: ReportFlags): ConfigOverrides {
   let overrides: ConfigOverrides = {};
-  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation'] as const) {
+  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context'] as const) {
     const text = flags[key];
     if (text === undefined) continue;
     const parsed = parseConfigSetting(key, text);
@@ -176,7 +177,7 @@ export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTP
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   const configOptions = (command: Command): Command =>
     command
-      .option('--mode <mode>', 'train | infer')
+      .option('--mode <mode>', 'train | infer | generate')
       .option('--batch <n>', 'mini-batch size', (v) => {
         if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a positive integer');
         return v;
@@ -191,6 +192,7 @@ export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTP
       .option('--zero <stage>', 'ZeRO stage 0 | 1 | 2 | 3 (FSDP: NO_SHARD = 0, SHARD_GRAD_OP = 2, FULL_SHARD = 3; default 0)')
       .option('--offload <o>', 'none | cpu: optimizer state (and at stage 3 the parameters) in host memory')
       .option('--gradient-accumulation <k>', 'micro-batches per optimizer step (default 1)')
+      .option('--context <t>', 'generate mode: positions the KV cache holds (default: the written sequence length)')
       .option('--torch-version <v>', 'the torch release Python code that tests torch.__version__ is read against (default 2.5; 1.13 is Debian\'s)', (v) => {
         if (!/^\d+\.\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('expected a version such as 2.5 or 1.13');
         return v;

@@ -107,7 +107,8 @@ export interface OpNode {
   readonly sharesParamsWith?: OpId;
 }
 
-export type Mode = 'train' | 'infer';
+/** generate: inference that keeps every self-attention layer's keys and values for `context` positions (the KV cache) */
+export type Mode = 'train' | 'infer' | 'generate';
 export type Precision = 'fp32' | 'fp16' | 'bf16' | 'mixed' | 'int8' | 'fp64';
 export type Layout = 'nchw' | 'nhwc';
 export type Lowering = 'auto' | 'im2col' | 'direct';
@@ -149,6 +150,11 @@ export interface ModelConfig {
   readonly zero?: ZeroStage;
   readonly offload?: Offload;
   readonly gradientAccumulation?: number;
+  /**
+   * generate mode: the positions each self-attention layer's KV cache holds (prompt and new tokens);
+   * absent = the sequence length the layer is written for
+   */
+  readonly context?: number;
 }
 
 export type ZeroStage = 0 | 1 | 2 | 3;

@@ -51,6 +51,8 @@ export interface JsonModel {
     activationsPerSample: number;
     gradients: number;
     optimizer: number;
+    /** generate mode: every self-attention layer's keys and values for `context` positions (0 in the other modes) */
+    kvCache: number;
     /** footprint without reuse (every figure above added up) */
     total: number;
     /** the largest workspace (im2col lowering, attention scores) live at one step */
@@ -79,7 +81,7 @@ export interface JsonModel {
 }
 
 export type JsonPerDevice =
-  | { devices: number; zero: number; offload: string; gradientAccumulation: number; microBatch: number; weights: number; gradients: number; optimizer: number; activations: number; workspace: number; total: number; host: number; maxGlobalBatch: number | null }
+  | { devices: number; zero: number; offload: string; gradientAccumulation: number; microBatch: number; weights: number; gradients: number; optimizer: number; activations: number; workspace: number; kvCache: number; total: number; host: number; maxGlobalBatch: number | null }
   | { devices: number; zero: number; offload: string; gradientAccumulation: number; error: string };
 
 export interface JsonDiagnostic {
@@ -144,6 +146,7 @@ function toJsonModel({ graph, footprint, memory }: ModelAnalysis): JsonModel {
       activationsPerSample: b.activations.perSample,
       gradients: atBatch(b.gradients, batch),
       optimizer: atBatch(b.optimizer, batch),
+      kvCache: atBatch(b.kvCache, batch),
       total: atBatch(b.total, batch),
       workspace: memory ? atBatch(memory.bytes.workspace, batch) : null,
       naive: memory ? atBatch(memory.bytes.naive, batch) : null,

@@ -17,7 +17,7 @@ export const DEFAULT_COLORS: ChartColors = {
   grid: '#dddddd',
   budget: '#d13438',
   peak: '#8a3ffc',
-  kinds: { weights: '#6e7781', optimizer: '#a371f7', savedActivations: '#2f81f7', activations: '#56d4dd', workspace: '#e3b341', gradients: '#f0883e' },
+  kinds: { weights: '#6e7781', optimizer: '#a371f7', kvCache: '#bf4b8a', savedActivations: '#2f81f7', activations: '#56d4dd', workspace: '#e3b341', gradients: '#f0883e' },
 };
 
 /** an axis in bytes with binary units: ticks at whole MiB / GiB steps read as the hover does */
@@ -98,7 +98,8 @@ export function timelineOption(data: MemoryViewData, colors: ChartColors = DEFAU
   return {
     animation: false,
     textStyle: { color: colors.text },
-    legend: { top: 0, textStyle: { color: colors.text }, data: VIEW_KINDS.map((k) => KIND_LABELS[k]) },
+    // the KV cache exists in generate mode only: not a legend entry of every other model
+    legend: { top: 0, textStyle: { color: colors.text }, data: VIEW_KINDS.filter((k) => k !== 'kvCache' || data.steps.some((s) => s.bytes.kvCache > 0)).map((k) => KIND_LABELS[k]) },
     // a budget far above the peak would flatten the picture: it is then written, not drawn
     ...(showBudget ? {} : { title: { right: 24, top: 36, text: '', subtext: `budget ${formatBytes(data.budget)} (${data.device}): ${(data.budget / Math.max(1, peakTotal)).toFixed(1)}x the peak, above the chart`, subtextStyle: { color: colors.budget } } }),
     // the budget note gets its own row above the grid, under the legend, clear of the peak's label

@@ -7,12 +7,13 @@ import type { Category } from '../core/analysis/liveness';
 import { atBatch } from '../core/units';
 
 /** the kinds a user tells apart, in stacking order (always-live state at the bottom) */
-export const VIEW_KINDS = ['weights', 'optimizer', 'savedActivations', 'activations', 'workspace', 'gradients'] as const;
+export const VIEW_KINDS = ['weights', 'optimizer', 'kvCache', 'savedActivations', 'activations', 'workspace', 'gradients'] as const;
 export type ViewKind = (typeof VIEW_KINDS)[number];
 
 export const KIND_LABELS: Readonly<Record<ViewKind, string>> = {
   weights: 'weights and buffers',
   optimizer: 'optimizer state',
+  kvCache: 'KV cache',
   savedActivations: 'saved activations',
   activations: 'transient activations',
   workspace: 'workspace',
@@ -23,6 +24,7 @@ const KIND_OF: Readonly<Record<Category, ViewKind>> = {
   weights: 'weights',
   buffers: 'weights',
   optimizer: 'optimizer',
+  kvCache: 'kvCache',
   savedActivations: 'savedActivations',
   activations: 'activations',
   workspace: 'workspace',

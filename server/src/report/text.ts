@@ -62,6 +62,7 @@ function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis):
   if (c.mode === 'train') {
     totals.push(['gradients', formatBytes(b.gradients.fixed)], ['optimizer', formatBytes(b.optimizer.fixed)]);
   }
+  if (c.mode === 'generate') totals.push(['KV cache', `${formatSymbolic(b.kvCache)} = ${formatBytes(atBatch(b.kvCache, batch))} at batch ${batch}${kvCacheContext(c.context)}`]);
   totals.push(['footprint total', `${formatSymbolic(b.total)} = ${formatBytes(atBatch(b.total, batch))} at batch ${batch}`]);
   if (memory) {
     const m = memory.bytes;
@@ -130,4 +131,9 @@ export function formatCheck(file: string, analysis: DocumentAnalysis, failOver?:
 /** the figure a budget is held to: what the framework will hold where its profile covers the model, else the planned peak */
 export function checkedPeak(bytes: { readonly planned: number; readonly expectedPeak: number | null }): number {
   return bytes.expectedPeak ?? bytes.planned;
+}
+
+/** which positions the KV cache figure is for */
+function kvCacheContext(context: number | undefined): string {
+  return context === undefined ? ' (each layer\'s written sequence length)' : `, ${formatInt(context)} positions`;
 }

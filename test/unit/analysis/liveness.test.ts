@@ -177,6 +177,7 @@ test('timeline: per-step categories add up to the step totals', () => {
     weights: 3232,
     buffers: 0,
     optimizer: 6464,
+    kvCache: 0,
     activations: 0,
     savedActivations: 64 * 32 + 128 * 32,
     activationGradients: 2 * 128 * 32,

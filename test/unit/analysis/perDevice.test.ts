@@ -68,17 +68,17 @@ model small {
 test('small MLP: 2 devices x 2 accumulation steps, stage 0 then stage 2', () => {
   const plain = perDevice(SMALL_MLP, { devices: 2, gradientAccumulation: 2 });
   assert.equal('microBatch' in plain && plain.microBatch, 4); // 16 / (2 x 2)
-  assert.deepEqual(bytesOf(plain), { weights: 184, gradients: 184, optimizer: 368, activations: 320, workspace: 0, total: 1056, host: 0 });
+  assert.deepEqual(bytesOf(plain), { weights: 184, gradients: 184, optimizer: 368, activations: 320, workspace: 0, kvCache: 0, total: 1056, host: 0 });
   // stage 2 over 2 devices: 23 parameters' gradients (92 B) and Adam state (184 B) each
   const zero2 = perDevice(SMALL_MLP, { devices: 2, gradientAccumulation: 2, zero: 2 });
-  assert.deepEqual(bytesOf(zero2), { weights: 184, gradients: 92, optimizer: 184, activations: 320, workspace: 0, total: 780, host: 0 });
+  assert.deepEqual(bytesOf(zero2), { weights: 184, gradients: 92, optimizer: 184, activations: 320, workspace: 0, kvCache: 0, total: 780, host: 0 });
 });
 
 test('small MLP: 4 devices, stage 2 and 3 with optimizer offload (46 parameters pad to 4 x 12)', () => {
   const zero2 = perDevice(SMALL_MLP, { devices: 4, zero: 2, offload: 'cpu' });
-  assert.deepEqual(bytesOf(zero2), { weights: 184, gradients: 48, optimizer: 0, activations: 320, workspace: 0, total: 552, host: 96 });
+  assert.deepEqual(bytesOf(zero2), { weights: 184, gradients: 48, optimizer: 0, activations: 320, workspace: 0, kvCache: 0, total: 552, host: 96 });
   const zero3 = perDevice(SMALL_MLP, { devices: 4, zero: 3, offload: 'cpu' });
-  assert.deepEqual(bytesOf(zero3), { weights: 0, gradients: 48, optimizer: 0, activations: 320, workspace: 0, total: 368, host: 144 });
+  assert.deepEqual(bytesOf(zero3), { weights: 0, gradients: 48, optimizer: 0, activations: 320, workspace: 0, kvCache: 0, total: 368, host: 144 });
 });
 
 test('small MLP: a batch that does not divide gives a reason, no figure', () => {

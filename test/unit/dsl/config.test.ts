@@ -31,7 +31,7 @@ test('parseConfigSetting: clear errors, never a wrong value', () => {
   assert.deepEqual(parseConfigSetting('batch', '1e30'), { error: 'batch: 1e+30 is too large to be an exact integer (the limit is 2^53 - 1)' });
   assert.deepEqual(parseConfigSetting('batch', '0'), { error: 'batch must be from 1 to 2147483647, got 0' });
   assert.deepEqual(parseConfigSetting('batch', '2.5'), { error: 'batch: expected an integer, got 2.5' });
-  assert.deepEqual(parseConfigSetting('mode', 'trian'), { error: "'trian' is not a valid mode; expected train | infer; did you mean 'train'?" });
+  assert.deepEqual(parseConfigSetting('mode', 'trian'), { error: "'trian' is not a valid mode; expected train | infer | generate; did you mean 'train'?" });
   assert.deepEqual(parseConfigSetting('optimizer', 'sgd(momentum: 1)'), { error: 'momentum must be at least 0 and below 1, got 1' });
   assert.deepEqual(parseConfigSetting('optimizer', 'adam(momentum: 0.9)'), { error: "adam(...) takes only 'set_to_none'" });
   assert.deepEqual(parseConfigSetting('optimizer', 'sgd(nesterov: true)'), { error: "sgd(...) takes 'momentum' and 'set_to_none'" });

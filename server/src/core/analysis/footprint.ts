@@ -4,6 +4,7 @@ import { tensorBytesPerSample, type Graph, type ModelConfig, type OpId, type Par
 import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
 import { graphColumns } from '../graphColumns';
 import { withGetters } from '../getters';
+import { kvCacheOf } from './kvCache';
 
 export interface OpFootprint {
   readonly op: OpId;
@@ -25,6 +26,8 @@ export interface FootprintBytes {
   readonly gradients: SymbolicBytes;
   /** optimizer state plus, for mixed precision, the fp32 master weights (train only) */
   readonly optimizer: SymbolicBytes;
+  /** generate mode: the self-attention layers' keys and values for `context` positions, per sequence x N (kvCache.ts) */
+  readonly kvCache: SymbolicBytes;
   /** the sum of the above: memory with no reuse at all */
   readonly total: SymbolicBytes;
 }
@@ -111,14 +114,16 @@ export function computeFootprint(graph: Graph): Footprint {
     }));
   const { weights, buffers, gradients, optimizer } = stateBytes({ trainable, nonTrainable }, config);
   const activations = symbolic(fixedActivationBytes, activationBytes);
-  const total = [weights, buffers, activations, gradients, optimizer].reduce(addBytes, ZERO_BYTES);
-  const all = [weights, buffers, activations, gradients, optimizer, total];
+  const kvCacheBytes = kvCacheOf(graph).bytesPerSample;
+  const kvCache = kvCacheBytes === 0 ? ZERO_BYTES : symbolic(0, kvCacheBytes);
+  const total = [weights, buffers, activations, gradients, optimizer, kvCache].reduce(addBytes, ZERO_BYTES);
+  const all = [weights, buffers, activations, gradients, optimizer, kvCache, total];
   const overflow =
     !all.every(isSafeBytes) ||
     !Number.isSafeInteger(elements) ||
     !Number.isSafeInteger(atBatch(total, config.batch));
   return withGetters(
-    { params: { trainable, nonTrainable }, activationElementsPerSample: elements, bytes: { weights, buffers, activations, gradients, optimizer, total }, overflow },
+    { params: { trainable, nonTrainable }, activationElementsPerSample: elements, bytes: { weights, buffers, activations, gradients, optimizer, kvCache, total }, overflow },
     { perOp: (): readonly OpFootprint[] => (perOp ??= perOpRows()) },
   );
 }

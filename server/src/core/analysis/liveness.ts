@@ -11,6 +11,7 @@ export type Category =
   | 'weights'
   | 'buffers'
   | 'optimizer'
+  | 'kvCache' // generate mode: always live, like the three above
   | 'activations' // forward outputs not kept for backward
   | 'savedActivations'
   | 'activationGradients'
@@ -21,6 +22,7 @@ export const CATEGORIES: readonly Category[] = [
   'weights',
   'buffers',
   'optimizer',
+  'kvCache',
   'activations',
   'savedActivations',
   'activationGradients',

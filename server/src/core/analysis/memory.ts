@@ -76,7 +76,9 @@ export interface MemoryBytes {
   readonly buffers: SymbolicBytes;
   /** optimizer state plus fp32 master weights (mixed precision) */
   readonly optimizer: SymbolicBytes;
-  /** weights + buffers + optimizer: live for the whole run, outside the arena */
+  /** generate mode's KV cache (0 in the other modes) */
+  readonly kvCache: SymbolicBytes;
+  /** weights + buffers + optimizer + KV cache: live for the whole run, outside the arena */
   readonly alwaysLive: SymbolicBytes;
   /** the largest workspace live at one step */
   readonly workspace: SymbolicBytes;
@@ -278,8 +280,8 @@ export function engineOf(memory: MemoryAnalysis): Engine | undefined {
 export function analyzeMemory(graph: Graph, footprint: Footprint, options: MemoryOptions = {}): MemoryAnalysis {
   const config = graph.config;
   const batch = config.batch;
-  const { weights, buffers: stateBuffers, optimizer } = footprint.bytes;
-  const alwaysLive = [weights, stateBuffers, optimizer].reduce(addBytes, ZERO_BYTES);
+  const { weights, buffers: stateBuffers, optimizer, kvCache } = footprint.bytes;
+  const alwaysLive = [weights, stateBuffers, optimizer, kvCache].reduce(addBytes, ZERO_BYTES);
   const core = runCore(graph, alwaysLive, undefined, undefined, options.planCache);
   const { schedule, liveness, lineFixed, linePerSample } = core;
   const columns = liveness.bufferColumns;
@@ -377,6 +379,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
       weights,
       buffers: stateBuffers,
       optimizer,
+      kvCache,
       alwaysLive,
       naive: addBytes(alwaysLive, naiveBuffers),
       lowerBound,
@@ -510,7 +513,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
       },
       expected: (): ExpectedPeakResult => expected(),
       timeline: (): readonly TimelineRow[] =>
-        (timeline ??= buildTimeline(steps(), liveness.perStep, { weights, buffers: stateBuffers, optimizer }, batch)),
+        (timeline ??= buildTimeline(steps(), liveness.perStep, { weights, buffers: stateBuffers, optimizer, kvCache }, batch)),
     },
   );
   engines.set(analysis, { schedule, liveness });

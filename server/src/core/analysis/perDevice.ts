@@ -62,6 +62,8 @@ export interface PerDeviceBytes {
   readonly activations: number;
   /** workspace live at that same step */
   readonly workspace: number;
+  /** generate mode: the KV cache of the device's micro-batch of sequences (0 in the other modes) */
+  readonly kvCache: number;
   readonly total: number;
   /** bytes each device's process keeps in host memory under offload: cpu */
   readonly host: number;
@@ -105,6 +107,7 @@ export function perDeviceMemory(
   config: ModelConfig,
   steps: readonly StepTransient[],
   p: Parallelism = parallelismOf(config),
+  kvCachePerSample = 0,
 ): PerDeviceResult {
   const split = p.devices * p.gradientAccumulation;
   if (config.batch % split !== 0)
@@ -112,6 +115,8 @@ export function perDeviceMemory(
   const microBatch = config.batch / split;
   const states = modelStatesPerDevice(params, config, p);
   const resident = states.weights + states.gradients + states.optimizer;
+  // each device holds the caches of its own sequences: they grow with its micro-batch
+  const kvCache = kvCachePerSample * microBatch;
   let activations = 0;
   let workspace = 0;
   for (const s of steps) {
@@ -122,18 +127,18 @@ export function perDeviceMemory(
       workspace = w;
     }
   }
-  const total = resident + activations + workspace;
+  const total = resident + kvCache + activations + workspace;
   if (!Number.isSafeInteger(total)) return { parallelism: p, error: 'the per-device figures exceed 2^53 bytes and cannot be counted exactly' };
-  const bytes: PerDeviceBytes = { ...states, activations, workspace, total };
-  return { parallelism: p, microBatch, bytes, maxGlobalBatch: maxGlobalBatch(resident, steps, config.device.memoryBytes, split) };
+  const bytes: PerDeviceBytes = { ...states, activations, workspace, kvCache, total };
+  return { parallelism: p, microBatch, bytes, maxGlobalBatch: maxGlobalBatch(resident, kvCachePerSample, steps, config.device.memoryBytes, split) };
 }
 
-/** the largest micro-batch m with resident + transient(m) <= budget at every step, times devices x K */
-function maxGlobalBatch(resident: number, steps: readonly StepTransient[], budget: number, split: number): number | null {
+/** the largest micro-batch m with resident + KV cache(m) + transient(m) <= budget at every step, times devices x K */
+function maxGlobalBatch(resident: number, kvCachePerSample: number, steps: readonly StepTransient[], budget: number, split: number): number | null {
   let m = Infinity;
   for (const s of steps) {
     const fixed = resident + s.activations.fixed + s.workspace.fixed;
-    const perSample = s.activations.perSample + s.workspace.perSample;
+    const perSample = kvCachePerSample + s.activations.perSample + s.workspace.perSample;
     if (perSample <= 0) {
       if (fixed > budget) return 0;
       continue;
@@ -155,5 +160,5 @@ export function stepTransients(perStep: readonly Readonly<Record<Category, Symbo
 /** per-device memory of an analysed model (undefined for an analysis built by hand, without an engine) */
 export function perDeviceOfAnalysis(params: ParamCount, config: ModelConfig, memory: MemoryAnalysis): PerDeviceResult | undefined {
   const engine = engineOf(memory);
-  return engine ? perDeviceMemory(params, config, stepTransients(engine.liveness.perStep)) : undefined;
+  return engine ? perDeviceMemory(params, config, stepTransients(engine.liveness.perStep), parallelismOf(config), memory.bytes.kvCache.perSample) : undefined;
 }

@@ -10,6 +10,7 @@ import { FloatColumn, IntColumn } from '../columns';
 import { weightFormat } from './footprint';
 import { DTYPES, graphColumns, type GraphColumns } from '../graphColumns';
 import { opAt } from '../graphObjects';
+import { argsOf } from './opArgs';
 
 export type Phase = 'forward' | 'recompute' | 'backward' | 'optimizer';
 /** phase codes of Schedule.stepPhase */
@@ -251,19 +252,6 @@ function registryInfo(
 
 function scaled(elements: { readonly fixed: number; readonly perSample: number }, bytes: number): SymbolicBytes {
   return elements.fixed === 0 && elements.perSample === 0 ? NO_BYTES : symbolic(elements.fixed * bytes, elements.perSample * bytes);
-}
-
-/** the op's arguments as the registry sees them: null (absent) attributes left out, copied only when there are some */
-function argsOf(attrs: OpNode['attrs']): Readonly<Record<string, ArgValue>> {
-  let hasNull = false;
-  for (const k in attrs) if (attrs[k] === null) hasNull = true;
-  if (!hasNull) return attrs as Readonly<Record<string, ArgValue>>;
-  const args: Record<string, ArgValue> = {};
-  for (const k in attrs) {
-    const v = attrs[k];
-    if (v !== null && v !== undefined) args[k] = v;
-  }
-  return args;
 }
 
 /** `auto` lowers convolutions to matrix products on GPUs and CPUs; IPUs run them directly */

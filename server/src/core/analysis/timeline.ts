@@ -22,17 +22,24 @@ export interface TimelineStep {
   readonly line: number | null;
 }
 
+/** the categories live for the whole run, outside the steps' liveness */
+type AlwaysLive = 'weights' | 'buffers' | 'optimizer' | 'kvCache';
+
+function isAlwaysLive(c: Category): c is AlwaysLive {
+  return c === 'weights' || c === 'buffers' || c === 'optimizer' || c === 'kvCache';
+}
+
 export function buildTimeline(
   steps: readonly TimelineStep[],
   perStep: readonly Readonly<Record<Category, SymbolicBytes>>[],
-  alwaysLive: Readonly<Record<'weights' | 'buffers' | 'optimizer', SymbolicBytes>>,
+  alwaysLive: Readonly<Record<AlwaysLive, SymbolicBytes>>,
   batch: number,
 ): TimelineRow[] {
   return steps.map((step, i) => {
     const bytes = {} as Record<Category, number>;
     let total = 0;
     for (const c of CATEGORIES) {
-      const sym = c === 'weights' || c === 'buffers' || c === 'optimizer' ? alwaysLive[c] : perStep[i]![c];
+      const sym = isAlwaysLive(c) ? alwaysLive[c] : perStep[i]![c];
       bytes[c] = atBatch(sym, batch);
       total += bytes[c];
     }
@@ -52,6 +59,7 @@ const SHORT: Readonly<Record<Category, string>> = {
   weights: 'W',
   buffers: 'B',
   optimizer: 'O',
+  kvCache: 'KV',
   activations: 'act',
   savedActivations: 'saved',
   activationGradients: 'dact',

@@ -9,10 +9,10 @@ import { parseExpression } from './parser';
 import { didYouMean } from './suggest';
 import { asInt, asNumber, binaryOp, describeValue, formatReal, type Value } from './values';
 
-export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation'] as const;
+export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
-export const MODES: readonly Mode[] = ['train', 'infer'];
+export const MODES: readonly Mode[] = ['train', 'infer', 'generate'];
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16', 'mixed', 'int8', 'fp64'];
 export const OPTIMIZERS: readonly OptimizerKind[] = ['none', 'sgd', 'adam', 'adamw'];
 export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
@@ -25,7 +25,7 @@ export const MAX_BATCH = 2 ** 31 - 1;
 
 /** one-line description of what each key accepts (docs, completion, errors) */
 export const CONFIG_VALUE_HELP: Readonly<Record<ConfigKey, string>> = {
-  mode: 'train | infer',
+  mode: 'train | infer | generate',
   batch: `an integer from 1 to ${MAX_BATCH}`,
   precision: PRECISIONS.join(' | '),
   optimizer: 'none | sgd | sgd(momentum: m) | adam | adamw (each may take set_to_none: true)',
@@ -37,6 +37,7 @@ export const CONFIG_VALUE_HELP: Readonly<Record<ConfigKey, string>> = {
   zero: 'the ZeRO stage 0 | 1 | 2 | 3 (FSDP: NO_SHARD = 0, SHARD_GRAD_OP = 2, FULL_SHARD = 3)',
   offload: 'none | cpu (optimizer state, and at ZeRO stage 3 the parameters, in host memory)',
   gradientAccumulation: `micro-batches per optimizer step, an integer from 1 to ${MAX_BATCH}`,
+  context: `generate mode: the positions the KV cache holds (prompt and new tokens), an integer from 1 to ${MAX_BATCH}`,
 };
 
 type ValueResult = { value: ConfigOverrides; error?: undefined } | { value?: undefined; error: string; range?: SourceRange };
@@ -112,6 +113,8 @@ export function evalConfigValue(key: ConfigKey, expr: Expr, valueText: string): 
       return countValue(expr, key, (devices) => ({ devices }));
     case 'gradientAccumulation':
       return countValue(expr, key, (gradientAccumulation) => ({ gradientAccumulation }));
+    case 'context':
+      return countValue(expr, key, (context) => ({ context }));
     case 'zero':
       return zeroValue(expr);
   }
@@ -133,7 +136,7 @@ function batchValue(expr: Expr): ValueResult {
   return { value: { batch: n.value } };
 }
 
-/** a positive integer such as devices or gradientAccumulation */
+/** a positive integer such as devices, gradientAccumulation or context */
 function countValue(expr: Expr, key: ConfigKey, make: (n: number) => ConfigOverrides): ValueResult {
   const v = constEval(expr);
   if ('error' in v) return { error: `${key}: ${v.error}` };

@@ -48,6 +48,23 @@ function geometry(ctx: OpContext): Geometry {
   return { steps: shape[0]!, keys: shape[0]!, model, keyDim: model, valueDim: model, heads };
 }
 
+/**
+ * The width of the keys and of the values: kv_heads x the head dim d / heads. Grouped-query
+ * attention (Ainslie et al. 2023) shares each key and value head among heads / kv_heads query heads.
+ */
+function keyValueWidth(ctx: OpContext, g: Geometry): number {
+  const kvHeads = ctx.args['kv_heads'] === undefined ? g.heads : intAtLeast(ctx, 'kv_heads', 1);
+  if (g.heads % kvHeads !== 0) throw new ShapeError(`attention: kv_heads ${kvHeads} must divide heads ${g.heads}`, 'kv_heads');
+  return kvHeads * (g.model / g.heads);
+}
+
+/** self-attention's projections: q and out d^2 each, k and v d x kv width each, with their biases */
+function selfProjections(ctx: OpContext, g: Geometry): { trainable: number; nonTrainable: number } {
+  const d = g.model;
+  const kv = keyValueWidth(ctx, g);
+  return { trainable: 2 * d * d + 2 * d * kv + (boolArg(ctx, 'bias') ? 2 * d + 2 * kv : 0), nonTrainable: 0 };
+}
+
 /** cross-attention: queries [L, d], key source [S, dk], value source [S, dv], then masks */
 function crossGeometry(ctx: OpContext): Geometry {
   if (ctx.inputs.length < 3) throw new ShapeError(`cross_attention takes the queries, the key source and the value source (then any masks), got ${ctx.inputs.length} tensor${ctx.inputs.length === 1 ? '' : 's'}`);
@@ -79,7 +96,7 @@ const attention: OpSpec = {
   aliases: ['mha'],
   family: 'attention',
   summary: 'Multi-head self-attention with q, k, v and output projections (PyTorch MultiheadAttention)',
-  formula: '[L, d], masks... -> [L, d]; heads must divide d; each mask\'s last axis is L; params = 4 (d^2 + d) (4 d^2 without bias)',
+  formula: '[L, d], masks... -> [L, d]; heads must divide d, kv_heads heads; each mask\'s last axis is L; params = 4 (d^2 + d) (4 d^2 without bias); with kv_heads k < heads, kv = k d / heads: 2 (d^2 + d) + 2 (d kv + kv)',
   args: [
     { name: 'xs', kind: 'tensor', positional: true, variadic: true, required: true, doc: 'the sequence [L, d], then any masks its scores read (attn_mask [L, L], key_padding_mask [L]): neither saved nor copied' },
     HEADS_ARG,
@@ -89,24 +106,31 @@ const attention: OpSpec = {
     NEED_WEIGHTS_ARG,
     { name: 'causal', kind: 'bool', default: false, doc: 'each position attends to itself and earlier ones (a decoder); the mask is applied to the scores where they are, no memory of its own' },
     { name: 'flash', kind: 'bool', default: false, doc: 'a fused (flash / memory-efficient) kernel: no L x L scores held or saved; the backward recomputes them from q, k, v and one log-sum-exp per row and head' },
+    { name: 'kv_heads', kind: 'int', min: 1, doc: 'key and value heads (grouped-query attention; default: heads, one per query head); must divide heads. The keys and values, and the KV cache in generate mode, are kv_heads x d / heads wide' },
   ],
   inferShape(ctx) {
-    geometry(ctx);
+    keyValueWidth(ctx, geometry(ctx));
     return [...ctx.inputs[0]!.shape];
   },
   params(ctx) {
-    return projections(ctx, geometry(ctx));
+    return selfProjections(ctx, geometry(ctx));
   },
   savedForBackward: {
     inputs: [0],
     output: false,
     extraElements(ctx) {
-      const { steps, model, heads } = geometry(ctx);
+      const g = geometry(ctx);
+      const { steps, model, heads } = g;
       // flash: the row statistics (heads L) in place of the probabilities (heads L^2)
       const perRow = boolArg(ctx, 'flash') ? heads * steps : heads * steps * steps;
-      return { perSample: 4 * steps * model + perRow, fixed: 0 };
+      return { perSample: 2 * steps * model + 2 * steps * keyValueWidth(ctx, g) + perRow, fixed: 0 };
     },
-    extraDoc: 'q, k, v and the attended values before the output projection (4 L d) plus the probabilities (heads L^2) per sample; with flash one log-sum-exp per row and head (heads L) instead of the probabilities',
+    extraDoc: 'q, k, v and the attended values before the output projection (4 L d; k and v are L x kv_heads d / heads each) plus the probabilities (heads L^2) per sample; with flash one log-sum-exp per row and head (heads L) instead of the probabilities',
+  },
+  kvCacheElements(ctx) {
+    const g = geometry(ctx);
+    // every past position's key and value
+    return { perPosition: 2 * keyValueWidth(ctx, g), positions: g.steps };
   },
   inPlace: 'never',
   workspaceElements(ctx) {

@@ -100,6 +100,11 @@ export interface OpSpec {
   workspaceElements?(ctx: OpContext, outShape: readonly number[]): { perSample: number; fixed: number };
   /** what the workspace is, for docs and hovers */
   readonly workspaceDoc?: string;
+  /**
+   * generate mode: what the op keeps of every past position (self-attention's keys and values, the
+   * KV cache), in elements per position per sample, and the positions its input is written for
+   */
+  kvCacheElements?(ctx: OpContext): { perPosition: number; positions: number };
   /** the output is a view of input 0 (flatten, reshape): no new buffer is needed */
   readonly aliasesInput?: boolean;
   /** at inference the op is the identity and returns input 0 itself (dropout): a view there, a new buffer in training */

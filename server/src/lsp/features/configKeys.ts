@@ -11,7 +11,7 @@ export interface ConfigKeySpec {
 const presets = Object.values(DEVICE_PRESETS).map((d) => ({ label: d.name, doc: `${d.kind}, ${d.memoryBytes / 1024 ** 3} GiB` }));
 
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
-  { name: 'mode', doc: 'train (weights, gradients, optimizer state and saved activations) or infer', values: [{ label: 'train' }, { label: 'infer' }] },
+  { name: 'mode', doc: 'train (weights, gradients, optimizer state and saved activations), infer, or generate (inference with every self-attention layer\'s KV cache for `context` positions)', values: [{ label: 'train' }, { label: 'infer' }, { label: 'generate' }] },
   { name: 'batch', doc: 'the batch size N every per-sample figure is multiplied by', values: [{ label: '32' }] },
   {
     name: 'precision',
@@ -50,4 +50,5 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   },
   { name: 'offload', doc: 'cpu: optimizer state (and at stage 3 the parameters) in host memory', values: [{ label: 'none' }, { label: 'cpu' }] },
   { name: 'gradientAccumulation', doc: 'micro-batches per optimizer step: each device holds one micro-batch of activations', values: [{ label: '4' }] },
+  { name: 'context', doc: 'generate mode: the positions each self-attention layer\'s KV cache holds (prompt and new tokens); unset: the length the layer is written for', values: [{ label: '2048' }] },
 ];

@@ -188,6 +188,7 @@ export function modelHover(model: ModelAnalysis): string {
   if (c.mode === 'train') {
     lines.push(`- gradients: ${symbolicText(b.gradients)}`, `- optimizer (${optimizerText(c.optimizer)}): ${symbolicText(b.optimizer)}`);
   }
+  if (c.mode === 'generate') lines.push(`- KV cache${c.context === undefined ? '' : ` (${c.context.toLocaleString('en-US')} positions)`}: ${symbolicAtBatch(b.kvCache, c.batch)}`);
   lines.push(`- footprint total: ${symbolicAtBatch(b.total, c.batch)}`);
   if (model.memory) {
     // the device verdict from the planned arena, which is what would be allocated

@@ -78,6 +78,9 @@ function expectedFrom(framework: Framework, graph: Graph, footprint: Footprint, 
   };
 }
 
+/** how a framework grows its KV cache (a concatenation per token, a preallocated cache) is its generation loop's, which memlens does not read */
+const GENERATE_REASON = "the framework profiles replay one forward or training step; a generation loop's KV cache is not profiled: the ideal figures (KV cache included) stand";
+
 /** a graph with checkpointed segments: the backward recomputes their forward */
 const checkpointed = (graph: Graph): boolean => graph.ops.some((op) => op.checkpointSegment !== undefined);
 
@@ -85,6 +88,7 @@ const pytorch: FrameworkProfile = {
   label: 'PyTorch',
   expectedPeak(graph, footprint) {
     const config = graph.config;
+    if (config.mode === 'generate') return { reason: GENERATE_REASON };
     if (config.device.kind !== 'cpu') return { reason: `PyTorch's GPU allocator (cuDNN workspaces, the caching allocator) is not profiled yet; choose a CPU device for PyTorch's figure` };
     if (config.precision === 'fp16') {
       const error = halfCpuError(graph, 'fp16', config.mode);
@@ -118,6 +122,7 @@ const tfjs: FrameworkProfile = {
   label: 'TensorFlow.js',
   expectedPeak(graph, footprint) {
     const config = graph.config;
+    if (config.mode === 'generate') return { reason: GENERATE_REASON };
     if (config.device.kind !== 'cpu') return { reason: "TensorFlow.js' WebGL and WebGPU backends are not profiled yet; choose a CPU device for its figure" };
     if (config.precision !== 'fp32') return { reason: `TensorFlow.js' CPU profile covers fp32; ${config.precision} is not profiled yet` };
     const training = config.mode === 'train';

@@ -1,0 +1,53 @@
+// Generate mode's KV cache: while a model generates token by token, every self-attention layer
+// keeps the keys and values of all past positions, 2 x positions x (kv heads x head dim) values
+// per sequence, at the activation dtype. It is live for the whole run, like the weights, and grows
+// with the batch: the cache of a batch of N sequences is N times one sequence's.
+import { activationDType } from '../graphBuilder';
+import { DTYPE_BYTES, type Graph, type OpId, type TensorType } from '../ir';
+import type { OpContext } from '../ops/types';
+import { DTYPES, graphColumns } from '../graphColumns';
+import { argsOf } from './opArgs';
+
+export interface KvCacheLayer {
+  readonly op: OpId;
+  /** keys and values of one position, in elements */
+  readonly perPosition: number;
+  /** positions cached: the model's `context`, else the sequence length the layer is written for */
+  readonly positions: number;
+  /** per sequence (per sample) */
+  readonly bytesPerSample: number;
+}
+
+export interface KvCache {
+  readonly layers: readonly KvCacheLayer[];
+  readonly bytesPerSample: number;
+}
+
+const NO_CACHE: KvCache = { layers: [], bytesPerSample: 0 };
+
+/** the KV cache of a graph in generate mode; empty in the other modes */
+export function kvCacheOf(graph: Graph): KvCache {
+  const config = graph.config;
+  if (config.mode !== 'generate') return NO_CACHE;
+  const activation = activationDType(config);
+  const elementBytes = DTYPE_BYTES[activation];
+  const c = graphColumns(graph);
+  const layers: KvCacheLayer[] = [];
+  let bytesPerSample = 0;
+  for (let i = 0; i < c.opCount; i++) {
+    const spec = c.opSpec[i];
+    if (!spec?.kvCacheElements) continue;
+    const inputs: TensorType[] = [];
+    for (let k = c.inputStart[i]!; k < c.inputStart[i + 1]!; k++) {
+      const t = c.inputs[k]!;
+      inputs.push({ shape: c.tensorShape[t]!, dtype: DTYPES[c.tensorDType[t]!]! });
+    }
+    const ctx: OpContext = { inputs, args: argsOf(c.opAttrs[i]!), layout: config.layout, activationDType: activation };
+    const { perPosition, positions: written } = spec.kvCacheElements(ctx);
+    const positions = config.context ?? written;
+    const bytes = perPosition * positions * elementBytes;
+    layers.push({ op: i, perPosition, positions, bytesPerSample: bytes });
+    bytesPerSample += bytes;
+  }
+  return { layers, bytesPerSample };
+}
