@@ -4,6 +4,7 @@ import type { CoreDiagnostic, Graph } from '../core/ir';
 import { expectedPeakLine, type ExpectedPeakResult } from '../core/analysis/framework';
 import { atBatch } from '../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../core/analysis/perDevice';
+import { kvCacheOf, largestContext } from '../core/analysis/kvCache';
 
 export interface JsonTensor {
   name: string;
@@ -76,6 +77,8 @@ export interface JsonModel {
   /** the largest batch whose planned peak fits the device; null when unbounded or nothing fits */
   maxBatch: number | null;
   peakStep: { index: number; line: number | null; phase: string } | null;
+  /** generate mode: the largest context whose planned peak fits the device (null in the other modes) */
+  maxContext: number | null;
   tensors: JsonTensor[];
   steps: JsonStep[];
 }
@@ -157,6 +160,7 @@ function toJsonModel({ graph, footprint, memory }: ModelAnalysis): JsonModel {
     },
     expected: memory ? expectedJson(memory.expected, graph) : null,
     maxBatch: memory?.maxBatch.planned.batch ?? null,
+    maxContext: memory && config.mode === 'generate' ? largestContext(graph, kvCacheOf(graph), memory.bytes.planned) : null,
     peakStep: memory?.peakStep
       ? {
           index: memory.peakStep.index,

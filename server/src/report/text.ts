@@ -3,6 +3,7 @@ import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
 import type { CoreDiagnostic, Framework, Graph } from '../core/ir';
 import { expectedPeakLine, FRAMEWORK_PROFILES, type ExpectedPeakResult } from '../core/analysis/framework';
 import { formatTimeline } from '../core/analysis/timeline';
+import { kvCacheOf, largestContext } from '../core/analysis/kvCache';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
 
 export interface TextReportOptions {
@@ -62,7 +63,11 @@ function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis):
   if (c.mode === 'train') {
     totals.push(['gradients', formatBytes(b.gradients.fixed)], ['optimizer', formatBytes(b.optimizer.fixed)]);
   }
-  if (c.mode === 'generate') totals.push(['KV cache', `${formatSymbolic(b.kvCache)} = ${formatBytes(atBatch(b.kvCache, batch))} at batch ${batch}${kvCacheContext(c.context)}`]);
+  if (c.mode === 'generate') {
+    const longest = memory ? largestContext(graph, kvCacheOf(graph), memory.bytes.planned) : null;
+    const fits = longest === null ? '' : `; largest context that fits: ${formatInt(longest)}`;
+    totals.push(['KV cache', `${formatSymbolic(b.kvCache)} = ${formatBytes(atBatch(b.kvCache, batch))} at batch ${batch}${kvCacheContext(c.context)}${fits}`]);
+  }
   totals.push(['footprint total', `${formatSymbolic(b.total)} = ${formatBytes(atBatch(b.total, batch))} at batch ${batch}`]);
   if (memory) {
     const m = memory.bytes;

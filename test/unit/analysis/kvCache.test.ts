@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeDocument } from '../../../server/src/core/analyze';
-import { kvCacheOf } from '../../../server/src/core/analysis/kvCache';
+import { kvCacheOf, largestContext } from '../../../server/src/core/analysis/kvCache';
 import { toJsonReport } from '../../../server/src/report/json';
 import { formatReport } from '../../../server/src/report/text';
 
@@ -46,7 +46,16 @@ describe('generate mode: the KV cache', () => {
     const json = toJsonReport('gpt2_generate.nnm', a).models[0]!;
     assert.equal(json.config.mode, 'generate');
     assert.equal(json.bytes.kvCache, 37_748_736);
-    assert.match(formatReport('gpt2_generate.nnm', a), /KV cache +36 MiB x N = 36 MiB at batch 1, 1,024 positions/);
+    // the largest context: (24 GiB - (plan - cache)) / (2 x 12 x 768 x 2 bytes per position)
+    const perPosition = 2 * 12 * 768 * 2;
+    const longest = Math.floor((24 * 2 ** 30 - (memory.bytes.planned - 37_748_736)) / perPosition);
+    assert.equal(json.maxContext, longest);
+    assert.equal(largestContext(m.graph, kvCacheOf(m.graph), memory.bytes.planned), longest);
+    assert.match(formatReport('gpt2_generate.nnm', a), new RegExp(`KV cache +36 MiB x N = 36 MiB at batch 1, 1,024 positions; largest context that fits: ${longest.toLocaleString('en-US')}`));
+    // at that context the plan fits the device; one position more, it does not
+    const at = (context: number) => analyzeDocument(readFileSync(join(EXAMPLES, 'gpt2_generate.nnm'), 'utf8').replace('context: 1024', `context: ${context}`), 'nnm').models[0]!.memory!.bytes.planned;
+    assert.ok(at(longest) <= 24 * 2 ** 30);
+    assert.ok(at(longest + 1) > 24 * 2 ** 30);
   });
 
   it('grouped-query attention: the keys and values are kv_heads x head dim wide, in the parameters and the cache', () => {
@@ -67,11 +76,13 @@ describe('generate mode: the KV cache', () => {
     assert.equal(m.memory!.bytes.alwaysLive.perSample, 65_536);
   });
 
-  it('train and infer keep no cache, and a training attention saves k and v at their grouped width', () => {
+  it('train and infer keep no cache and give no largest context', () => {
     for (const mode of ['train', 'infer']) {
-      const m = analyzeDocument(llamaLike(`mode: ${mode}, context: 8192`, 1), 'nnm').models[0]!;
+      const a = analyzeDocument(llamaLike(`mode: ${mode}, context: 8192`, 1), 'nnm');
+      const m = a.models[0]!;
       assert.deepEqual(m.footprint.bytes.kvCache, { fixed: 0, perSample: 0 }, mode);
       assert.deepEqual(kvCacheOf(m.graph).layers, []);
+      assert.equal(toJsonReport('llama.nnm', a).models[0]!.maxContext, null);
     }
   });
 

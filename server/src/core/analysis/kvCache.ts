@@ -21,9 +21,11 @@ export interface KvCacheLayer {
 export interface KvCache {
   readonly layers: readonly KvCacheLayer[];
   readonly bytesPerSample: number;
+  /** one more position in every layer's cache, per sequence */
+  readonly bytesPerPosition: number;
 }
 
-const NO_CACHE: KvCache = { layers: [], bytesPerSample: 0 };
+const NO_CACHE: KvCache = { layers: [], bytesPerSample: 0, bytesPerPosition: 0 };
 
 /** the KV cache of a graph in generate mode; empty in the other modes */
 export function kvCacheOf(graph: Graph): KvCache {
@@ -34,6 +36,7 @@ export function kvCacheOf(graph: Graph): KvCache {
   const c = graphColumns(graph);
   const layers: KvCacheLayer[] = [];
   let bytesPerSample = 0;
+  let bytesPerPosition = 0;
   for (let i = 0; i < c.opCount; i++) {
     const spec = c.opSpec[i];
     if (!spec?.kvCacheElements) continue;
@@ -48,6 +51,21 @@ export function kvCacheOf(graph: Graph): KvCache {
     const bytes = perPosition * positions * elementBytes;
     layers.push({ op: i, perPosition, positions, bytesPerSample: bytes });
     bytesPerSample += bytes;
+    bytesPerPosition += perPosition * elementBytes;
   }
-  return { layers, bytesPerSample };
+  return { layers, bytesPerSample, bytesPerPosition };
+}
+
+/**
+ * The largest `context` (every layer's cache the same length) at which the planned peak still fits
+ * the device: the plan less the cache it counts, plus the cache at that context. The activations
+ * are the written graph's and do not change with the context. null without a cache.
+ */
+export function largestContext(graph: Graph, kv: KvCache, planned: number): number | null {
+  const batch = graph.config.batch;
+  const perPosition = kv.bytesPerPosition * batch;
+  if (perPosition <= 0) return null;
+  const rest = planned - kv.bytesPerSample * batch;
+  const room = graph.config.device.memoryBytes - rest;
+  return room <= 0 ? 0 : Math.floor(room / perPosition);
 }

@@ -6,6 +6,7 @@ import type { OpId, Position, SourceRange, TensorId } from '../../core/ir';
 import { lookupOp } from '../../core/ops/registry';
 import { atBatch, symbolic } from '../../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../../core/analysis/perDevice';
+import { kvCacheOf, largestContext } from '../../core/analysis/kvCache';
 import { rangeContains, rangeKey, toLspRange } from '../position';
 import { CONFIG_KEYS } from './configKeys';
 import {
@@ -188,7 +189,11 @@ export function modelHover(model: ModelAnalysis): string {
   if (c.mode === 'train') {
     lines.push(`- gradients: ${symbolicText(b.gradients)}`, `- optimizer (${optimizerText(c.optimizer)}): ${symbolicText(b.optimizer)}`);
   }
-  if (c.mode === 'generate') lines.push(`- KV cache${c.context === undefined ? '' : ` (${c.context.toLocaleString('en-US')} positions)`}: ${symbolicAtBatch(b.kvCache, c.batch)}`);
+  if (c.mode === 'generate') {
+    const longest = model.memory ? largestContext(graph, kvCacheOf(graph), model.memory.bytes.planned) : null;
+    const fits = longest === null ? '' : `; largest context that fits: ${longest.toLocaleString('en-US')}`;
+    lines.push(`- KV cache${c.context === undefined ? '' : ` (${c.context.toLocaleString('en-US')} positions)`}: ${symbolicAtBatch(b.kvCache, c.batch)}${fits}`);
+  }
   lines.push(`- footprint total: ${symbolicAtBatch(b.total, c.batch)}`);
   if (model.memory) {
     // the device verdict from the planned arena, which is what would be allocated
