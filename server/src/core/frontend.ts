@@ -1,7 +1,7 @@
 // The contract between a language frontend and the core: what a frontend is given, and what it
 // hands back. Types only, importing nothing above the IR, so every layer may import it without a cycle.
 import type { ConfigOverrides } from './config';
-import type { CoreDiagnostic, Framework, Graph, ModelConfig, OpId, Precision, SourceRange, TensorId } from './ir';
+import type { CoreDiagnostic, Framework, Graph, ModelConfig, OpId, Precision, SourceRange, TensorId, ZeroStage } from './ir';
 import type { TextEdit } from './fixes/edits';
 
 /** the languages memlens reads, as LSP language ids; core/frontends.ts says which frontend reads each */
@@ -68,7 +68,9 @@ export type FixSpec =
   /** add `checkpoint: true` to block calls / `repeat`s (their call ranges) */
   | { readonly kind: 'checkpoint'; readonly calls: readonly SourceRange[]; readonly label: string }
   /** delete a statement (its whole lines) */
-  | { readonly kind: 'removeStatement'; readonly statement: SourceRange; readonly label: string };
+  | { readonly kind: 'removeStatement'; readonly statement: SourceRange; readonly label: string }
+  /** set the model's `zero:` stage (data parallelism with ZeRO / FSDP sharding) */
+  | { readonly kind: 'zero'; readonly model: string; readonly stage: ZeroStage };
 
 
 export type SymbolKind = 'model' | 'block' | 'tensor' | 'config' | 'parameter';

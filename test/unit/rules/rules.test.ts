@@ -80,6 +80,7 @@ const EXPECTED: Record<string, { line: number; severity: string; message: string
   ],
   // side: 8*32*32*4 B = 32 KiB per sample x 32 = 1 MiB
   deadTensor: [{ line: 10, severity: 'warning', message: "'side' is computed but never reaches the model output: 1 MiB at batch 32 for nothing" }],
+  zeroStage: [{ line: 12, severity: 'warning', message: 'per GPU 112 GiB of 40 GiB on 64 x a100-40gb at ZeRO stage 0; stage 1 shards the optimizer state over the 64 devices: 29.2 GiB per GPU (-82.5 GiB), fits' }],
 };
 
 for (const rule of RULES) {

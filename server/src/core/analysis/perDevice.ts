@@ -157,8 +157,8 @@ export function stepTransients(perStep: readonly Readonly<Record<Category, Symbo
   }));
 }
 
-/** per-device memory of an analysed model (undefined for an analysis built by hand, without an engine) */
-export function perDeviceOfAnalysis(params: ParamCount, config: ModelConfig, memory: MemoryAnalysis): PerDeviceResult | undefined {
+/** per-device memory of an analysed model (undefined for an analysis built by hand, without an engine), under its own parallelism or `p` */
+export function perDeviceOfAnalysis(params: ParamCount, config: ModelConfig, memory: MemoryAnalysis, p: Parallelism = parallelismOf(config)): PerDeviceResult | undefined {
   const engine = engineOf(memory);
-  return engine ? perDeviceMemory(params, config, stepTransients(engine.liveness.perStep), parallelismOf(config), memory.bytes.kvCache.perSample) : undefined;
+  return engine ? perDeviceMemory(params, config, stepTransients(engine.liveness.perStep), p, memory.bytes.kvCache.perSample) : undefined;
 }

@@ -23,6 +23,8 @@ export function nnmFixEdits(text: string, fix: FixSpec): TextEdit[] | undefined 
       return one(setConfigValue(file, lines, fix.model, 'precision', fix.precision));
     case 'removeStatement':
       return one(removeStatement(file, lines, fix.statement));
+    case 'zero':
+      return one(setConfigValue(file, lines, fix.model, 'zero', String(fix.stage)));
   }
 }
 

@@ -11,6 +11,7 @@ import { RULES } from '../rules';
 import { inPlaceSites } from '../rules/missedInPlace';
 import { formatBytes } from '../units';
 import { PlanCache } from '../analysis/planner';
+import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../analysis/perDevice';
 import { withGetters } from '../getters';
 import { Attachment } from '../attach';
 import { applyEdits, type TextEdit } from './edits';
@@ -20,6 +21,8 @@ export interface Figures {
   readonly planned: number;
   readonly maxBatch: number | null;
   readonly memoryBytes: number;
+  /** one device's memory under data parallelism; null on one device or without a figure */
+  readonly perDevice: number | null;
 }
 
 export interface FixPreview {
@@ -76,7 +79,17 @@ function memoised(src: FixSource, key: string, compute: () => FixPreview | undef
 export function figures(model: ModelAnalysis | undefined): Figures | undefined {
   const m = model?.memory;
   if (!model || !m) return undefined;
-  return withGetters({ planned: m.bytes.planned, memoryBytes: model.graph.config.device.memoryBytes }, { maxBatch: (): number | null => m.maxBatch.planned.batch });
+  const config = model.graph.config;
+  return withGetters(
+    { planned: m.bytes.planned, memoryBytes: config.device.memoryBytes },
+    {
+      maxBatch: (): number | null => m.maxBatch.planned.batch,
+      perDevice: (): number | null => {
+        const r = isParallel(parallelismOf(config)) ? perDeviceOfAnalysis(model.footprint.params, config, m) : undefined;
+        return r && !('error' in r) ? r.bytes.total : null;
+      },
+    },
+  );
 }
 
 function modelNamed(analysis: DocumentAnalysis, name: string): ModelAnalysis | undefined {
@@ -141,6 +154,11 @@ function titleOf(fix: FixSpec, before: Figures, after: Figures): string {
       return `Checkpoint ${fix.label} (${arrow(before.planned, after.planned)}, ${fits})`;
     case 'removeStatement':
       return `Remove dead tensor ${fix.label} (${peakDelta(before.planned, after.planned)})`;
+    case 'zero': {
+      if (before.perDevice === null || after.perDevice === null) return `Use ZeRO stage ${fix.stage}`;
+      const fitsDevice = after.perDevice <= after.memoryBytes ? `fits ${formatBytes(after.memoryBytes)}` : `still over ${formatBytes(after.memoryBytes)}`;
+      return `Use ZeRO stage ${fix.stage} (per device ${arrow(before.perDevice, after.perDevice)}, ${fitsDevice})`;
+    }
   }
 }
 

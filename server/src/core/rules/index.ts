@@ -12,6 +12,7 @@ import { loweringBloatRule } from './loweringBloat';
 import { missedInPlaceRule } from './missedInPlace';
 import { precisionRule } from './precision';
 import { simdUnderfillRule } from './simdUnderfill';
+import { zeroStageRule } from './zeroStage';
 import { DEFAULT_RULE_SETTINGS, type RawFinding, type Rule, type RuleSettings } from './types';
 
 export const RULES: readonly Rule[] = [
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   precisionRule,
   checkpointCandidateRule,
   deadTensorRule,
+  zeroStageRule,
 ];
 
 export function ruleByCode(code: string): Rule | undefined {
