@@ -46,6 +46,8 @@ const MODELS = [
   { file: 'real_code_patterns.cjs', build: 'buildTagger', args: ['dense', 5, 4], graph: 'buildTagger.model', index: 1 },
   { file: 'real_code_patterns.cjs', build: 'buildPolicy', args: [[16, 8]], graph: 'Policy.build.net', index: 0 },
   { file: 'real_code_patterns.cjs', build: 'buildSqueezed', graph: 'buildSqueezed.model', index: 0 },
+  { file: 'real_code_patterns.cjs', build: 'buildScalarInputShape', graph: 'buildScalarInputShape.model', index: 0 },
+  { file: 'real_code_patterns.cjs', build: 'buildScalarInput', graph: 'buildScalarInput', index: 0 },
   // a page's classic script (no module): run as a script tag would, with the global `tf`
   { file: 'script_tag_page.js', script: true, build: 'createPageModel', args: [6], graph: 'createPageModel.model', index: 0 },
 ];

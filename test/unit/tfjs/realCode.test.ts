@@ -101,6 +101,22 @@ m.add(tf.layers.dense({units: 2, inputShape: shape}));\n`;
   });
 });
 
+describe('shapes', () => {
+  it('a bare integer is a 1-D shape, as tf.js concatenates it onto the batch axis', () => {
+    const text = `${REQUIRE}const m = tf.sequential();
+m.add(tf.layers.dense({units: 20, inputShape: 1}));
+const x = tf.input({shape: 4});
+const f = tf.model({inputs: x, outputs: tf.layers.dense({units: 3}).apply(x)});\n`;
+    // 1*20 + 20 = 40; 4*3 + 3 = 15
+    assert.deepEqual(params(text), ['m: 40', 'f: 15']);
+    assert.deepEqual(messages(text), []);
+  });
+  it('a fractional one is still an invalid shape', () => {
+    const text = `${REQUIRE}const m = tf.sequential();\nm.add(tf.layers.dense({units: 2, inputShape: 2.5}));\n`;
+    assert.deepEqual(messages(text), ["NNM306 error dense 'inputShape' must be a list of integers, got 2.5"]);
+  });
+});
+
 describe('tf.input', () => {
   it('a size known only at run time is unresolved (info), not an invalid shape (error)', () => {
     const text = `${REQUIRE}const x = tf.input({shape: [process.argv.length]});

@@ -440,7 +440,9 @@ class ModelBuilder {
 }
 
 
+/** an input's shape; tf.js makes the batch shape as `[null].concat(shape)`, so `shape: 4` is [4] */
 function intList(v: Value): number[] | undefined {
+  if (v.kind === 'number' && Number.isInteger(v.value)) return [v.value];
   if (v.kind !== 'array') return undefined;
   const out: number[] = [];
   for (const item of v.items) {
