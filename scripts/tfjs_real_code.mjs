@@ -4,8 +4,8 @@
 // analyses it (`bin/memlens.js report --json`, after `npm run build`), and the oracle
 // (scripts/tfjs_real_code_oracle.mjs: TensorFlow.js 4.22 executing the same probe) builds it.
 //   node scripts/tfjs_real_code.mjs <corpus folder> [--verbose]
-// The corpus folder holds the example files, extracted from the commit named in the JSON, outside
-// the repo. Each model the oracle builds (a model used as a layer of another counts with that one)
+// The corpus folder holds, outside the repo, one folder per source of the JSON (its `folder`) with
+// that repository's files at the commit named there (`git show <commit>:<path>` of a clone). Each model the oracle builds (a model used as a layer of another counts with that one)
 // is classed: exact (parameters and output shapes equal), wrong, not analysed with a diagnostic, or
 // silent. Cases marked `static: false` are counted apart, by whether memlens says why.
 import { execFileSync } from 'node:child_process';
@@ -69,7 +69,8 @@ function classify(oracleModel, report) {
 const tally = { exact: 0, wrong: 0, diagnostic: 0, silent: 0 };
 const notStatic = { diagnostic: 0, analysed: 0, silent: 0 };
 const rows = [];
-for (const c of spec.cases) {
+const cases = spec.sources.flatMap((source) => source.cases.map((c) => ({ ...c, file: join(source.folder, c.file) })));
+for (const c of cases) {
   const original = join(corpus, c.file);
   const ext = extname(original);
   const probe = original.slice(0, -ext.length) + '.memlens-probe' + ext;
@@ -105,6 +106,7 @@ for (const r of rows) {
 }
 const determinable = tally.exact + tally.wrong + tally.diagnostic + tally.silent;
 const pct = (n) => ((100 * n) / determinable).toFixed(1);
-process.stdout.write(`\n${spec.repo}@${spec.commit.slice(0, 12)}: ${spec.cases.length} probes\n`);
+for (const source of spec.sources) process.stdout.write(`\n${source.repo}@${source.commit.slice(0, 12)}: ${source.cases.length} probes`);
+process.stdout.write(`\n${cases.length} probes in all\n`);
 process.stdout.write(`statically determinable models: ${determinable}; analysed exact ${tally.exact} (${pct(tally.exact)}%), wrong ${tally.wrong}, not analysed with a diagnostic ${tally.diagnostic}, silent ${tally.silent}\n`);
 process.stdout.write(`not statically determinable (probes): ${notStatic.diagnostic + notStatic.analysed + notStatic.silent}; with a diagnostic ${notStatic.diagnostic}, analysed anyway ${notStatic.analysed}, silent ${notStatic.silent}\n`);
