@@ -2,7 +2,8 @@
 // real code'). For each case of bench/tfjs-real-code.json: the unmodified example file with the
 // case's call appended is written next to the original (so that its local imports resolve), memlens
 // analyses it (`bin/memlens.js report --json`, after `npm run build`), and the oracle
-// (scripts/tfjs_real_code_oracle.mjs: TensorFlow.js 4.22 executing the same probe) builds it.
+// (scripts/tfjs_real_code_oracle.mjs: TensorFlow.js 4.22 executing the same probe, from the root
+// of its repository's files, as its README runs it) builds it.
 //   node scripts/tfjs_real_code.mjs <corpus folder> [--verbose]
 // The corpus folder holds, outside the repo, one folder per source of the JSON (its `folder`) with
 // that repository's files at the commit named there (`git show <commit>:<path>` of a clone). Each model the oracle builds (a model used as a layer of another counts with that one)
@@ -23,11 +24,11 @@ if (!corpus) {
 const spec = JSON.parse(readFileSync(join(ROOT, 'bench', 'tfjs-real-code.json'), 'utf8'));
 
 /** stdout of a node child as JSON; memlens exits non-zero when it reports errors, still printing */
-function runJson(args, lastLine) {
+function runJson(args, lastLine, cwd = ROOT) {
   let out;
   let err = '';
   try {
-    out = execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    out = execFileSync(process.execPath, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
   } catch (e) {
     out = e.stdout ?? '';
     err = String(e.stderr ?? e.message).slice(-400);
@@ -69,7 +70,7 @@ function classify(oracleModel, report) {
 const tally = { exact: 0, wrong: 0, diagnostic: 0, silent: 0 };
 const notStatic = { diagnostic: 0, analysed: 0, silent: 0 };
 const rows = [];
-const cases = spec.sources.flatMap((source) => source.cases.map((c) => ({ ...c, file: join(source.folder, c.file) })));
+const cases = spec.sources.flatMap((source) => source.cases.map((c) => ({ ...c, file: join(source.folder, c.file), root: join(corpus, source.folder) })));
 for (const c of cases) {
   const original = join(corpus, c.file);
   const ext = extname(original);
@@ -83,7 +84,7 @@ for (const c of cases) {
       rows.push({ file: c.file, call: c.call, verdict: `not static (${c.reason}): ${verdict}`, detail: report.diagnostics.filter(sayWhy).map((d) => d.message)[0] ?? '' });
       continue;
     }
-    const oracle = runJson([join(ROOT, 'scripts', 'tfjs_real_code_oracle.mjs'), probe], true);
+    const oracle = runJson([join(ROOT, 'scripts', 'tfjs_real_code_oracle.mjs'), probe], true, c.root);
     const units = oracle.models.filter((m) => !m.usedAsLayer && m.line !== null);
     // a top-level-only file builds its models once on import; a probe's call builds its own
     const seen = new Set();
