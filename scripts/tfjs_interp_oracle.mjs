@@ -6,7 +6,8 @@
 // static result. Rerun after changing a fixture:
 //   node --import tsx scripts/tfjs_interp_oracle.mjs
 import * as tf from '@tensorflow/tfjs';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { runInThisContext } from 'node:vm';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +42,14 @@ const MODELS = [
   { file: 'local_imports/cjs_model.cjs', build: 'buildRequired', graph: 'buildRequired.model', index: 0 },
   { file: 'logical_assignment.js', build: 'buildFilled', args: [{}], graph: 'buildFilled.model', index: 0 },
   { file: 'logical_assignment.js', build: 'buildGiven', graph: 'buildFilled.model', index: 1 },
+  { file: 'real_code_patterns.cjs', build: 'buildTagger', args: ['bidirectional-gru', 5, 4], graph: 'buildTagger.model', index: 0 },
+  { file: 'real_code_patterns.cjs', build: 'buildTagger', args: ['dense', 5, 4], graph: 'buildTagger.model', index: 1 },
+  { file: 'real_code_patterns.cjs', build: 'buildPolicy', args: [[16, 8]], graph: 'Policy.build.net', index: 0 },
+  { file: 'real_code_patterns.cjs', build: 'buildSqueezed', graph: 'buildSqueezed.model', index: 0 },
+  { file: 'real_code_patterns.cjs', build: 'buildScalarInputShape', graph: 'buildScalarInputShape.model', index: 0 },
+  { file: 'real_code_patterns.cjs', build: 'buildScalarInput', graph: 'buildScalarInput', index: 0 },
+  // a page's classic script (no module): run as a script tag would, with the global `tf`
+  { file: 'script_tag_page.js', script: true, build: 'createPageModel', args: [6], graph: 'createPageModel.model', index: 0 },
 ];
 
 // entry_points.js registers its callbacks at import time with a page's objects: inert stand-ins
@@ -59,11 +68,18 @@ function applicationShapes(layer) {
   });
 }
 
+/** a classic script's top-level functions are globals, and `tf` is the script tag's global */
+function pageScript(file) {
+  globalThis.tf = tf;
+  runInThisContext(readFileSync(join(FIXTURES, file), 'utf8'), { filename: file });
+  return globalThis;
+}
+
 async function main() {
   await tf.setBackend('cpu');
   const models = [];
-  for (const m of MODELS) {
-    const mod = await import(join(FIXTURES, m.file));
+  for (const { script, ...m } of MODELS) {
+    const mod = script ? pageScript(m.file) : await import(join(FIXTURES, m.file));
     const model = await mod[m.build](...(m.args ?? []));
     const layers = model.layers
       .filter((l) => l.getClassName() !== 'InputLayer')

@@ -22,11 +22,11 @@ const NUMBER_CONSTANTS: Readonly<Record<string, number>> = {
 
 export const ARRAY_METHODS: ReadonlySet<string> = new Set([
   'forEach', 'map', 'filter', 'reduce', 'some', 'every', 'find', 'findIndex', 'includes', 'indexOf',
-  'slice', 'concat', 'join', 'push', 'fill', 'flat', 'reverse', 'keys', 'entries', 'at', 'unshift', 'pop', 'shift',
+  'slice', 'concat', 'join', 'push', 'fill', 'flat', 'reverse', 'keys', 'entries', 'at', 'unshift', 'pop', 'shift', 'splice',
 ]);
 
 export const STRING_METHODS: ReadonlySet<string> = new Set([
-  'toUpperCase', 'toLowerCase', 'trim', 'startsWith', 'endsWith', 'includes', 'indexOf', 'split', 'slice', 'repeat', 'padStart', 'padEnd', 'replace', 'toString',
+  'toUpperCase', 'toLowerCase', 'trim', 'startsWith', 'endsWith', 'includes', 'indexOf', 'split', 'slice', 'repeat', 'padStart', 'padEnd', 'replace', 'match', 'search', 'toString',
 ]);
 
 /** `Array.isArray`, `Number.MAX_SAFE_INTEGER`, ...: a member of a global built-in */

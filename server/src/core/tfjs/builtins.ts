@@ -3,7 +3,7 @@
 // assign, Number, String, parseInt, ... Callbacks are local functions, inlined per item, so
 // `sizes.forEach((s, i) => model.add(...))` adds its layers like a loop.
 import type { SyntaxNode as Node } from './syntax';
-import { num, UNDEFINED, unknown, type BuiltinValue, type ObjectValue, type Value } from './values';
+import { NULL, num, UNDEFINED, unknown, type BuiltinValue, type ObjectValue, type Value } from './values';
 import { isNullish, strictEqual, textOf, toNumber, truthy } from './staticValues';
 import { LIMITS } from './interpreterState';
 import { TfApi } from './tfApi';
@@ -111,6 +111,13 @@ export abstract class Builtins extends TfApi {
         return items.pop() ?? UNDEFINED;
       case 'shift':
         return items.shift() ?? UNDEFINED;
+      case 'splice': {
+        if (args.length === 0) return arr([]);
+        const start = toNumber(a0!);
+        const count = args.length < 2 ? items.length : toNumber(a1!);
+        if (start === undefined || count === undefined) return unknown(node, 'splice() bounds memlens cannot read');
+        return arr(items.splice(start, count, ...args.slice(2)));
+      }
       case 'fill':
         items.fill(a0 ?? UNDEFINED);
         return self;
@@ -261,6 +268,15 @@ function stringMethod(s: string, name: string, args: Value[], node: Node): Value
     case 'padStart':
     case 'padEnd':
       return n0 !== undefined && n0 <= 10_000 ? str(name === 'padStart' ? s.padStart(n0, t1) : s.padEnd(n0, t1)) : unknown(node, 'a padding memlens does not build');
+    case 'match':
+    case 'search': {
+      // a string pattern becomes a RegExp; one with no special character is a plain substring
+      // search (and evaluating a user's pattern could backtrack without end, so others stay unknown)
+      if (args[0]?.kind !== 'string' || /[\\^$.*+?()[\]{}|]/.test(t0!)) return unknown(node, `string.${name}() with a pattern memlens does not evaluate`);
+      const at = s.indexOf(t0!);
+      if (name === 'search') return num(at);
+      return at < 0 ? NULL : arr([str(t0!)]);
+    }
     case 'replace':
       return args[0]?.kind === 'string' && t1 !== undefined ? str(s.replace(t0!, t1)) : unknown(node, 'a replacement memlens does not evaluate');
     default:

@@ -58,6 +58,17 @@ export abstract class CallEvaluator extends Classes {
     const callee = this.eval(fnNode, scope);
     const args = this.evalArgs(argsNode, scope);
     if ('kind' in args) return args;
+    // `shape.sort()`, `shape.copyWithin()`: a method memlens does not evaluate may change the array in
+    // place, so the array is no longer known (keeping it would give a wrong shape, silently)
+    if (callee.kind === 'unknown' && fnNode.type === 'member_expression') {
+      const receiver = fnNode.childForFieldName('object');
+      const binding = receiver?.type === 'identifier' ? scope.lookup(receiver.text) : undefined;
+      if (binding?.value.kind === 'array') binding.value = unknown(node, `${receiver!.text}.${shortCallee(fnNode)}() may change it, and memlens does not evaluate that method`);
+    }
+    // never silent: `tf.sequential()` where `tf` itself is not known makes no model, so say why
+    if (callee.kind === 'unknown' && isModelFactoryCall(fnNode)) {
+      this.notes.push({ node, message: `this model is not analysed: ${fnNode.text}() is not statically known (${callee.reason})`, code: 'unresolved' });
+    }
     if (callee.kind !== 'tf' && callee.kind !== 'method' && callee.kind !== 'function' && callee.kind !== 'builtin') {
       // a model handed to code memlens cannot follow may get its layers there
       for (const a of args.values) if (a.kind === 'model' && !a.escaped) a.escaped = unknown(node, `it is passed to ${fnNode.text}(), which memlens cannot follow`);
@@ -190,6 +201,13 @@ export abstract class CallEvaluator extends Classes {
 }
 
 /** `ui.setTrainButtonCallback` -> `setTrainButtonCallback`, for messages */
+/** `x.sequential` / `x.model` on a plain name: how every TensorFlow.js model is made */
+function isModelFactoryCall(fnNode: Node): boolean {
+  if (fnNode.type !== 'member_expression' || fnNode.childForFieldName('object')?.type !== 'identifier') return false;
+  const prop = fnNode.childForFieldName('property')?.text;
+  return prop === 'sequential' || prop === 'model';
+}
+
 function shortCallee(fnNode: Node): string {
   const prop = fnNode.type === 'member_expression' ? fnNode.childForFieldName('property') : null;
   return (prop ?? fnNode).text;

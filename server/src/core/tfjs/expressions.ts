@@ -246,6 +246,10 @@ export abstract class ExpressionEvaluator extends Bindings {
       return t ? left : this.evalField(node, 'right', scope);
     }
     const right = this.evalField(node, 'right', scope);
+    if (op === 'instanceof') {
+      const known = instanceOf(left, right);
+      if (known !== undefined) return { kind: 'bool', value: known };
+    }
     if (left.kind === 'unknown') return unknown(node, left.reason);
     if (right.kind === 'unknown') return unknown(node, right.reason);
     if (op === '+' && (left.kind === 'string' || right.kind === 'string')) {
@@ -404,4 +408,25 @@ function isMainModuleTest(node: Node, scope: Scope): boolean {
 
 function negate(b: boolean | undefined): boolean | undefined {
   return b === undefined ? undefined : !b;
+}
+
+/**
+ * `x instanceof tf.LayersModel` where it is decided statically: a primitive is an instance of no
+ * class and a static array of no TensorFlow.js class; every model memlens builds is a LayersModel
+ */
+function instanceOf(left: Value, right: Value): boolean | undefined {
+  if (right.kind !== 'tf' || right.path === '') return undefined;
+  switch (left.kind) {
+    case 'number':
+    case 'string':
+    case 'bool':
+    case 'null':
+    case 'undefined':
+    case 'array':
+      return false;
+    case 'model':
+      return right.path === 'LayersModel' ? true : undefined;
+    default:
+      return undefined;
+  }
 }

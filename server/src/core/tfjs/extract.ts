@@ -171,6 +171,8 @@ export function runModule(root: Node, imports?: ImportContext): ModulePass {
   const scope = new Scope();
   const statements = named(root);
   interp.imports = imports;
+  // a page's script uses the global `tf` of a script tag; a declaration of the file's own replaces it
+  scope.declare('tf', { value: { kind: 'tf', path: '' }, isConst: false });
   bindImports(statements, scope, interp, imports);
   const complete = guarded(interp, () => interp.execBlock(statements, scope));
   const standalone: StandaloneEntry[] = [];

@@ -48,9 +48,12 @@ export interface TfjsAnalysis extends FrontendResult {
 
 const EMPTY: TfjsAnalysis = { graphs: [], diagnostics: [], outline: [], refs: [], blocks: [], built: [] };
 
-/** cheap check: every import form names the package */
+/**
+ * cheap check: every import form names the package; a page's script that uses the global `tf` of
+ * a `<script src=".../tfjs">` tag names none, so a model-making `tf.` call claims the file too
+ */
 export function mentionsTfjs(text: string): boolean {
-  return text.includes('@tensorflow/tfjs');
+  return text.includes('@tensorflow/tfjs') || /\btf\.(sequential|model|layers)\b/.test(text);
 }
 
 function dialectOf(options: TfjsOptions): Dialect {

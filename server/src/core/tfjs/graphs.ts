@@ -412,6 +412,9 @@ class ModelBuilder {
       }
       const shape = p.shape;
       if (shape.kind === 'unknown') this.unresolved(shape, 'the input shape');
+      // `tf.input({shape: [latentSize]})` with a size known only at run time is not a bad config
+      const unknownDim = shape.kind === 'array' ? shape.items.find((d) => d.kind === 'unknown') : undefined;
+      if (unknownDim?.kind === 'unknown') this.unresolved(unknownDim, 'the input shape');
       const dims = intList(shape);
       if (!dims) this.report({ node: p.site, message: 'tf.input needs shape: a list of integers (null only for the batch)', code: TFJS_CODES.invalidConfig, severity: 'error' });
       if (dims.some((d) => d < 1)) this.report({ node: p.site, message: `the input shape [${dims.join(', ')}] has a free dimension: memlens needs every per-sample size`, code: TFJS_CODES.unresolved, severity: 'info' });
@@ -437,7 +440,9 @@ class ModelBuilder {
 }
 
 
+/** an input's shape; tf.js makes the batch shape as `[null].concat(shape)`, so `shape: 4` is [4] */
 function intList(v: Value): number[] | undefined {
+  if (v.kind === 'number' && Number.isInteger(v.value)) return [v.value];
   if (v.kind !== 'array') return undefined;
   const out: number[] = [];
   for (const item of v.items) {
@@ -583,6 +588,8 @@ function shapeOfOne(t: SymbolicTensor, cache: ReadonlyMap<number, ShapeResult>, 
   const p = t.producer;
   if (p.kind === 'input') {
     if (p.shape.kind === 'unknown') return { ok: false, node: p.shape.node, reason: p.shape.reason };
+    const unknownDim = p.shape.kind === 'array' ? p.shape.items.find((d) => d.kind === 'unknown') : undefined;
+    if (unknownDim?.kind === 'unknown') return { ok: false, node: unknownDim.node, reason: unknownDim.reason };
     const dims = intList(p.shape);
     return dims ? { ok: true, shape: dims } : { ok: false, node: p.site, reason: 'tf.input needs shape: a list of integers' };
   }

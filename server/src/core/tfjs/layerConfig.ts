@@ -130,10 +130,14 @@ export class LayerConfig {
     return flat;
   }
 
-  /** a list of integers (shapes) */
-  intList(key: string): number[] | undefined {
+  /**
+   * a list of integers (shapes); `scalarIsShape` where tf.js concatenates the value onto the batch
+   * axis (`inputShape: 1` is [1])
+   */
+  intList(key: string, scalarIsShape = false): number[] | undefined {
     const v = this.known(key);
     if (v === undefined) return undefined;
+    if (scalarIsShape && v.kind === 'number' && Number.isInteger(v.value)) return [v.value];
     if (v.kind !== 'array') this.fail(key, `${this.layer.type} '${key}' must be a list of integers, got ${describe(v)}`);
     const out: number[] = [];
     for (const item of v.items) {

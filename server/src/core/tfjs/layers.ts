@@ -289,7 +289,7 @@ export function declaredInputShape(layer: LayerObject): { ok: true; shape: numbe
   const cfg = new LayerConfig(layer);
   try {
     const dtype = cfg.has('dtype') ? cfg.string('dtype', 'float32') : undefined;
-    const inputShape = cfg.intList('inputShape');
+    const inputShape = cfg.intList('inputShape', true);
     if (inputShape) return { ok: true, shape: inputShape, dtype };
     const batchShape = cfg.intList('batchInputShape');
     if (batchShape) return { ok: true, shape: batchShape.slice(1), dtype };

@@ -5,7 +5,7 @@
 // This file: statements and control flow (branches, loop unrolling, taint); as the top layer it defines `Interpreter`.
 import type { SyntaxNode as Node } from './syntax';
 import { Scope, UNDEFINED, unknown, type Value } from './values';
-import { containsModelCall, identifiersIn, isAssignmentTarget, isModelMutation, named, strictEqual, truthy } from './staticValues';
+import { assignsTfjsPackage, containsModelCall, identifiersIn, isAssignmentTarget, isModelMutation, named, strictEqual, truthy } from './staticValues';
 import { BreakSignal, LIMITS, ReturnSignal } from './interpreterState';
 import { CallEvaluator } from './calls';
 
@@ -260,6 +260,8 @@ export class Interpreter extends CallEvaluator {
         if (!v.poisoned) v.poisoned = u;
         poisoned = true;
       }
+      // `tf = require('@tensorflow/tfjs-node-gpu')` under a run-time flag: every package is the same API
+      if (v.kind === 'tf' && v.path === '' && assignsTfjsPackage(id)) continue;
       if (!binding.isConst && isAssignmentTarget(id)) {
         if (v.kind === 'tensor' || v.kind === 'array' || v.kind === 'layer' || v.kind === 'model') touched = true;
         binding.value = u;

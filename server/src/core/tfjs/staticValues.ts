@@ -41,6 +41,16 @@ export function identifiersIn(node: Node): Node[] {
   return out;
 }
 
+/** `id = require('@tensorflow/tfjs…')`: the identifier is (re)bound to a TensorFlow.js package */
+export function assignsTfjsPackage(id: Node): boolean {
+  const parent = id.parent;
+  if (parent?.type !== 'assignment_expression' || parent.childForFieldName('left')?.startIndex !== id.startIndex) return false;
+  const right = parent.childForFieldName('right');
+  if (right?.type !== 'call_expression' || right.childForFieldName('function')?.text !== 'require') return false;
+  const arg = right.childForFieldName('arguments')?.namedChild(0);
+  return arg?.type === 'string' && isTfjsPackage(stringValue(arg));
+}
+
 export function isAssignmentTarget(id: Node): boolean {
   const parent = id.parent;
   if (!parent) return false;
