@@ -19,6 +19,12 @@ export interface ScaleResult {
   readonly fullGcShare: number;
   /** analyzeDocument and the planned peak (the code lens figure; the arena plan runs on first read) */
   readonly withPlan: Summary;
+  /**
+   * heap one analysis holds once the planned peak and the diagnostics are read, over the op count:
+   * heapUsed after a full collection with the analysis referenced, less before it (the text is held
+   * throughout); null without --expose-gc
+   */
+  readonly heapBytesPerOp: number | null;
 }
 
 /**
@@ -29,9 +35,27 @@ export interface ScaleResult {
  */
 const MIN_WARMUP = 12;
 
+/** heap retained by one analysis, per op (see ScaleResult.heapBytesPerOp) */
+function heapPerOp(text: string, ops: number): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc || ops === 0) return null;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const analysis = analyzeDocument(text, 'nnm');
+  for (const m of analysis.models) void m.memory?.bytes.planned;
+  void analysis.diagnostics;
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  // a read after the collection: the analysis must still be live when the heap is measured
+  void analysis.models.length;
+  return (after - before) / ops;
+}
+
 async function main(): Promise<void> {
   const ops = Number(process.argv[2]);
   const budgetMs = Number(process.argv[3] ?? 5000);
+  // fewer untimed calls where one analysis takes seconds (1,000,000 ops): argv[4]
+  const minWarmup = Number(process.argv[4] ?? MIN_WARMUP);
   const text = generateModel(ops);
   const gcPauses: { start: number; duration: number }[] = [];
   const observer = new PerformanceObserver((list) => {
@@ -39,13 +63,13 @@ async function main(): Promise<void> {
   });
   observer.observe({ entryTypes: ['gc'] });
   const result = analyzeDocument(text, 'nnm');
-  const options: MeasureOptions = { minWarmup: MIN_WARMUP, warmup: 30, minRuns: 7, maxRuns: 200, budgetMs };
+  const options: MeasureOptions = { minWarmup, warmup: 30, minRuns: 7, maxRuns: 200, budgetMs };
   // full first: its warm-up also warms the frontend, so the other two need fewer untimed calls
   const full = measure(() => analyzeDocument(text, 'nnm'), options);
-  const frontend = measure(() => analyzeNnm(text, BUILTIN_DEFAULTS), { ...options, minWarmup: 3 });
+  const frontend = measure(() => analyzeNnm(text, BUILTIN_DEFAULTS), { ...options, minWarmup: Math.min(3, minWarmup) });
   const withPlan = measure(() => {
     for (const m of analyzeDocument(text, 'nnm').models) void m.memory?.bytes.planned;
-  }, { ...options, minWarmup: 3 });
+  }, { ...options, minWarmup: Math.min(3, minWarmup) });
   // the observer hears of pauses after the synchronous work that had them
   await new Promise((resolve) => setTimeout(resolve, 100));
   observer.disconnect();
@@ -58,6 +82,7 @@ async function main(): Promise<void> {
     full,
     fullGcShare: gcMs / (full.to - full.from),
     withPlan,
+    heapBytesPerOp: heapPerOp(text, result.models.reduce((n, m) => n + m.graph.ops.length, 0)),
   };
   console.log(JSON.stringify(out));
 }
