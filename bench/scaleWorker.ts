@@ -4,6 +4,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { analyzeDocument } from '../server/src/core/analyze';
 import { BUILTIN_DEFAULTS } from '../server/src/core/config';
 import { analyzeNnm } from '../server/src/core/dsl/frontend';
+import { graphColumns } from '../server/src/core/graphColumns';
 import { generateModel } from './generate';
 import { measure, type MeasureOptions, type Summary } from './stats';
 
@@ -35,20 +36,23 @@ export interface ScaleResult {
  */
 const MIN_WARMUP = 12;
 
-/** heap retained by one analysis, per op (see ScaleResult.heapBytesPerOp) */
-function heapPerOp(text: string, ops: number): number | null {
+/**
+ * The first analysis, measured: the heap it holds once its planned peak and diagnostics are read
+ * (ScaleResult.heapBytesPerOp), its op and error counts (read from the columns: building a million
+ * op objects would change what the timed runs after it collect)
+ */
+function firstAnalysis(text: string): { ops: number; errors: number; heapBytesPerOp: number | null } {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc || ops === 0) return null;
-  gc();
+  gc?.();
   const before = process.memoryUsage().heapUsed;
   const analysis = analyzeDocument(text, 'nnm');
   for (const m of analysis.models) void m.memory?.bytes.planned;
-  void analysis.diagnostics;
-  gc();
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  gc?.();
   const after = process.memoryUsage().heapUsed;
-  // a read after the collection: the analysis must still be live when the heap is measured
-  void analysis.models.length;
-  return (after - before) / ops;
+  // read after the collection: the analysis must still be live when the heap is measured
+  const ops = analysis.models.reduce((n, m) => n + graphColumns(m.graph).opCount, 0);
+  return { ops, errors, heapBytesPerOp: gc && ops > 0 ? (after - before) / ops : null };
 }
 
 async function main(): Promise<void> {
@@ -62,7 +66,7 @@ async function main(): Promise<void> {
     for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, duration: e.duration });
   });
   observer.observe({ entryTypes: ['gc'] });
-  const result = analyzeDocument(text, 'nnm');
+  const first = firstAnalysis(text);
   const options: MeasureOptions = { minWarmup, warmup: 30, minRuns: 7, maxRuns: 200, budgetMs };
   // full first: its warm-up also warms the frontend, so the other two need fewer untimed calls
   const full = measure(() => analyzeDocument(text, 'nnm'), options);
@@ -75,14 +79,14 @@ async function main(): Promise<void> {
   observer.disconnect();
   const gcMs = gcPauses.filter((p) => p.start >= full.from && p.start < full.to).reduce((sum, p) => sum + p.duration, 0);
   const out: ScaleResult = {
-    ops: result.models.reduce((n, m) => n + m.graph.ops.length, 0),
+    ops: first.ops,
     lines: text.split('\n').length,
-    errors: result.diagnostics.filter((d) => d.severity === 'error').length,
+    errors: first.errors,
     frontend,
     full,
     fullGcShare: gcMs / (full.to - full.from),
     withPlan,
-    heapBytesPerOp: heapPerOp(text, result.models.reduce((n, m) => n + m.graph.ops.length, 0)),
+    heapBytesPerOp: first.heapBytesPerOp,
   };
   console.log(JSON.stringify(out));
 }

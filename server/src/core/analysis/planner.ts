@@ -91,7 +91,7 @@ export function planGreedyBySize(items: readonly PlanItem[]): Plan {
  * run whose arena plus every buffer still to place is within the limit fits without placing them.
  */
 export function arenaFits(items: PlanColumns, limit: number): boolean {
-  if (items.sizes.length > GREEDY_LIMIT) return bestFitInOrder(items, limit) !== undefined;
+  if (items.sizes.length > GREEDY_LIMIT) return bestFitFits(items, limit);
   const plan = greedyBySize(items, limit);
   return plan === FITS || (plan !== undefined && plan.arena <= limit);
 }
@@ -185,12 +185,20 @@ export function planBestFitInOrderColumns(items: PlanColumns): Plan {
   return bestFitInOrder(items);
 }
 
-function bestFitInOrder(items: PlanColumns): Plan;
-function bestFitInOrder(items: PlanColumns, limit: number): Plan | undefined;
-/** with `limit`: undefined as soon as the arena exceeds it (its top never comes down) */
-function bestFitInOrder({ starts, ends, sizes }: PlanColumns, limit = Infinity): Plan | undefined {
+function bestFitInOrder(items: PlanColumns): Plan {
+  const run = runBestFit(items, Infinity, true)!;
+  return { offsets: run.offsets, arena: run.arena, strategy: 'best-fit-in-order' };
+}
+
+/** whether best fit in order stays within `limit`: it stops once the arena's top (which never comes down) is over */
+function bestFitFits(items: PlanColumns, limit: number): boolean {
+  return runBestFit(items, limit, false) !== undefined;
+}
+
+/** undefined once the arena exceeds `limit`; offsets only when asked (a fit check would allocate a million for nothing) */
+function runBestFit({ starts, ends, sizes }: PlanColumns, limit: number, keepOffsets: boolean): { offsets: number[]; arena: number } | undefined {
   const n = sizes.length;
-  const offsets = new Array<number>(n).fill(0);
+  const offsets = keepOffsets ? new Array<number>(n).fill(0) : [];
   const byStart = bucketByStep(starts, sizes);
   // items sharing a first step: largest first, then by index (buckets are short: one op's writes)
   for (let lo = 0; lo < byStart.length; ) {
@@ -212,7 +220,7 @@ function bestFitInOrder({ starts, ends, sizes }: PlanColumns, limit = Infinity):
     }
     const block = arena.allocate(sizes[i]!);
     blockOf[i] = block;
-    offsets[i] = arena.offsetOf(block);
+    if (keepOffsets) offsets[i] = arena.offsetOf(block);
     if (arena.top > limit) {
       arena.giveBack();
       return undefined;
@@ -220,7 +228,7 @@ function bestFitInOrder({ starts, ends, sizes }: PlanColumns, limit = Infinity):
   }
   const top = arena.top;
   arena.giveBack();
-  return { offsets, arena: top, strategy: 'best-fit-in-order' };
+  return { offsets, arena: top };
 }
 
 /**
