@@ -264,6 +264,12 @@ export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTP
 
 /** entry for bin/memlens.js and `node dist/cli.js` */
 export function runCli(): void {
+  // a reader that stops early (`memlens report big.nnm --json-detail | head`) closes the pipe: stop
+  // writing and exit, without the stack trace of an unhandled EPIPE
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit();
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
