@@ -10,11 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { buildSync } from 'esbuild';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { analyzeDocument } from '../server/src/core/analyze';
 import { BUILTIN_DEFAULTS } from '../server/src/core/config';
 import { analyzeNnm } from '../server/src/core/dsl/frontend';
 import { SERVER_NODE_FLAGS } from '../client/src/serverFlags';
+import { benchCliScale } from './cliScale';
 import { lspRoundTrip } from './lsp';
 import { benchPlanner } from './planner';
 import type { ScaleResult } from './scaleWorker';
@@ -64,13 +65,16 @@ function benchExamples(): void {
   printTable(['example', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'min', '+plan median'], rows);
 }
 
-/** per generated size: the timed budget in the child, and the wall-clock cap on the child */
-const SCALE_SIZES: readonly { ops: number; budgetMs: number }[] = [
+/**
+ * per generated size: the timed budget in the child, its untimed calls (default 12) and how many
+ * of the rounds it runs in (default all); every child is stopped at SCALE_CAP_MS
+ */
+const SCALE_SIZES: readonly { ops: number; budgetMs: number; minWarmup?: number; rounds?: number }[] = [
   { ops: 1_000, budgetMs: 2_000 },
   { ops: 10_000, budgetMs: 4_000 },
   { ops: 100_000, budgetMs: 8_000 },
-  // under the 250,000-op limit per model: shows whether the cost per op keeps growing past 100k
-  { ops: 200_000, budgetMs: 10_000 },
+  // the op limit per model: one analysis takes seconds, so one untimed call and one round
+  { ops: 1_000_000, budgetMs: 1, minWarmup: 1, rounds: 1 },
 ];
 const SCALE_CAP_MS = 240_000;
 
@@ -111,8 +115,9 @@ const SCALE_ROUNDS = 3;
 
 type ScaleRun = { readonly ok: true; readonly result: ScaleResult } | { readonly ok: false; readonly why: string };
 
-function scaleRun(worker: string, ops: number, budgetMs: number): ScaleRun {
-  const child = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, worker, String(ops), String(budgetMs)], {
+function scaleRun(worker: string, ops: number, budgetMs: number, minWarmup: number | undefined): ScaleRun {
+  // --expose-gc: the worker measures the heap one analysis holds after a full collection
+  const child = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, '--expose-gc', worker, String(ops), String(budgetMs), ...(minWarmup === undefined ? [] : [String(minWarmup)])], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: SCALE_CAP_MS,
@@ -139,19 +144,22 @@ function benchScaling(): void {
   console.log(
     `\nparse + analysis of generated residual chains (each size in its own process, bundled and with the server's node flags ${SERVER_NODE_FLAGS.join(' ')};` +
       ` ${SCALE_ROUNDS} rounds of every size in turn, each timed after at least 12 untimed analyses), ms; median and p95: the middle of the rounds' values; min: the least;` +
-      ` µs per op (from the mean, which counts the collector pauses that fall on some runs only), per op vs previous and GC: the range over the rounds (GC: the share of the timed analyses spent in collector pauses)`,
+      ` µs per op (from the mean, which counts the collector pauses that fall on some runs only), per op vs previous and GC: the range over the rounds (GC: the share of the timed analyses spent in collector pauses);` +
+      ` 1,000,000 ops: one untimed call, one round; heap B per op: what one analysis holds after a full collection, with its planned peak and diagnostics read`,
   );
   // bundled, not run through tsx: the product runs bundled, and through tsx the largest size's
   // median swung by up to 2x between runs of the same code
   const worker = bundle(join(__dirname, 'scaleWorker.ts'));
   const runs: ScaleRun[][] = SCALE_SIZES.map(() => []);
   for (let round = 0; round < SCALE_ROUNDS; round++) {
-    SCALE_SIZES.forEach(({ ops, budgetMs }, i) => runs[i]!.push(scaleRun(worker, ops, budgetMs / SCALE_ROUNDS)));
+    SCALE_SIZES.forEach(({ ops, budgetMs, minWarmup, rounds }, i) => {
+      if (round < (rounds ?? SCALE_ROUNDS)) runs[i]!.push(scaleRun(worker, ops, budgetMs / SCALE_ROUNDS, minWarmup));
+    });
   }
   const rows = SCALE_SIZES.map(({ ops }, i): string[] => {
     const name = `${ops.toLocaleString('en-US')} ops`;
     const failed = runs[i]!.find((r) => !r.ok);
-    if (failed && !failed.ok) return [name, '-', '-', '-', '-', '-', '-', '-', '-', '-', failed.why, '-', '-'];
+    if (failed && !failed.ok) return [name, '-', '-', '-', '-', '-', '-', '-', '-', '-', failed.why, '-', '-', '-'];
     const results = runs[i]!.map((r) => (r as { result: ScaleResult }).result);
     const first = results[0]!;
     // per op against the previous size, within each round: 1.0 when the cost grows exactly with the op count
@@ -173,9 +181,11 @@ function benchScaling(): void {
       span(growth, 2),
       `${span(results.map((r) => 100 * r.fullGcShare), 0)}%`,
       ms(middle(results.map((r) => r.withPlan.median))),
+      span(results.flatMap((r) => (r.heapBytesPerOp === null ? [] : [r.heapBytesPerOp])), 0),
     ];
   });
-  printTable(['model', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'min', 'µs per op', 'per op vs previous', 'GC', '+plan median'], rows);
+  printTable(['model', 'lines', 'ops', 'errors', 'runs', 'parse+elab median', 'median', 'p95', 'min', 'µs per op', 'per op vs previous', 'GC', '+plan median', 'heap B per op'], rows);
+  if (freshBuild(join(ROOT, 'dist', 'cli.js'))) benchCliScale(ROOT, SCALE_SIZES.map((s) => s.ops), SCALE_CAP_MS);
 }
 
 /** latest modification time of any file under `dir` */
@@ -188,6 +198,18 @@ function newestSource(dir: string): number {
   return newest;
 }
 
+/** dist/ rebuilt when `bundle` is missing or older than server/src; false (and said) when the build fails */
+function freshBuild(bundlePath: string): boolean {
+  const name = relative(ROOT, bundlePath);
+  const stale = existsSync(bundlePath) && newestSource(join(ROOT, 'server', 'src')) > statSync(bundlePath).mtimeMs;
+  if (existsSync(bundlePath) && !stale) return true;
+  console.log(`${name} is ${stale ? 'older than server/src' : 'missing'}: running npm run build`);
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status === 0 && existsSync(bundlePath)) return true;
+  console.log('skipped: npm run build failed');
+  return false;
+}
+
 async function benchLsp(): Promise<void> {
   console.log('\nLSP requests against dist/server.js over stdio, ms');
   if (!existsSync(join(ROOT, 'server', 'src', 'lsp', 'server.ts'))) {
@@ -195,15 +217,7 @@ async function benchLsp(): Promise<void> {
     return;
   }
   const serverPath = join(ROOT, 'dist', 'server.js');
-  const stale = existsSync(serverPath) && newestSource(join(ROOT, 'server', 'src')) > statSync(serverPath).mtimeMs;
-  if (!existsSync(serverPath) || stale) {
-    console.log(`dist/server.js is ${stale ? 'older than server/src' : 'missing'}: running npm run build`);
-    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (build.status !== 0 || !existsSync(serverPath)) {
-      console.log('skipped: npm run build failed');
-      return;
-    }
-  }
+  if (!freshBuild(serverPath)) return;
   const resnet = join(EXAMPLES, 'resnet50.nnm');
   const cases: readonly LspCase[] = [
     { name: 'resnet50.nnm', filePath: resnet, text: readFileSync(resnet, 'utf8'), hoverAt: { line: 22, character: 2 }, isolatedEdits: 40, bursts: 5 },

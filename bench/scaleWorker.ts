@@ -4,6 +4,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { analyzeDocument } from '../server/src/core/analyze';
 import { BUILTIN_DEFAULTS } from '../server/src/core/config';
 import { analyzeNnm } from '../server/src/core/dsl/frontend';
+import { graphColumns } from '../server/src/core/graphColumns';
 import { generateModel } from './generate';
 import { measure, type MeasureOptions, type Summary } from './stats';
 
@@ -19,6 +20,12 @@ export interface ScaleResult {
   readonly fullGcShare: number;
   /** analyzeDocument and the planned peak (the code lens figure; the arena plan runs on first read) */
   readonly withPlan: Summary;
+  /**
+   * heap one analysis holds once the planned peak and the diagnostics are read, over the op count:
+   * heapUsed after a full collection with the analysis referenced, less before it (the text is held
+   * throughout); null without --expose-gc
+   */
+  readonly heapBytesPerOp: number | null;
 }
 
 /**
@@ -29,35 +36,57 @@ export interface ScaleResult {
  */
 const MIN_WARMUP = 12;
 
+/**
+ * The first analysis, measured: the heap it holds once its planned peak and diagnostics are read
+ * (ScaleResult.heapBytesPerOp), its op and error counts (read from the columns: building a million
+ * op objects would change what the timed runs after it collect)
+ */
+function firstAnalysis(text: string): { ops: number; errors: number; heapBytesPerOp: number | null } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const analysis = analyzeDocument(text, 'nnm');
+  for (const m of analysis.models) void m.memory?.bytes.planned;
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  gc?.();
+  const after = process.memoryUsage().heapUsed;
+  // read after the collection: the analysis must still be live when the heap is measured
+  const ops = analysis.models.reduce((n, m) => n + graphColumns(m.graph).opCount, 0);
+  return { ops, errors, heapBytesPerOp: gc && ops > 0 ? (after - before) / ops : null };
+}
+
 async function main(): Promise<void> {
   const ops = Number(process.argv[2]);
   const budgetMs = Number(process.argv[3] ?? 5000);
+  // fewer untimed calls where one analysis takes seconds (1,000,000 ops): argv[4]
+  const minWarmup = Number(process.argv[4] ?? MIN_WARMUP);
   const text = generateModel(ops);
   const gcPauses: { start: number; duration: number }[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, duration: e.duration });
   });
   observer.observe({ entryTypes: ['gc'] });
-  const result = analyzeDocument(text, 'nnm');
-  const options: MeasureOptions = { minWarmup: MIN_WARMUP, warmup: 30, minRuns: 7, maxRuns: 200, budgetMs };
+  const first = firstAnalysis(text);
+  const options: MeasureOptions = { minWarmup, warmup: 30, minRuns: 7, maxRuns: 200, budgetMs };
   // full first: its warm-up also warms the frontend, so the other two need fewer untimed calls
   const full = measure(() => analyzeDocument(text, 'nnm'), options);
-  const frontend = measure(() => analyzeNnm(text, BUILTIN_DEFAULTS), { ...options, minWarmup: 3 });
+  const frontend = measure(() => analyzeNnm(text, BUILTIN_DEFAULTS), { ...options, minWarmup: Math.min(3, minWarmup) });
   const withPlan = measure(() => {
     for (const m of analyzeDocument(text, 'nnm').models) void m.memory?.bytes.planned;
-  }, { ...options, minWarmup: 3 });
+  }, { ...options, minWarmup: Math.min(3, minWarmup) });
   // the observer hears of pauses after the synchronous work that had them
   await new Promise((resolve) => setTimeout(resolve, 100));
   observer.disconnect();
   const gcMs = gcPauses.filter((p) => p.start >= full.from && p.start < full.to).reduce((sum, p) => sum + p.duration, 0);
   const out: ScaleResult = {
-    ops: result.models.reduce((n, m) => n + m.graph.ops.length, 0),
+    ops: first.ops,
     lines: text.split('\n').length,
-    errors: result.diagnostics.filter((d) => d.severity === 'error').length,
+    errors: first.errors,
     frontend,
     full,
     fullGcShare: gcMs / (full.to - full.from),
     withPlan,
+    heapBytesPerOp: first.heapBytesPerOp,
   };
   console.log(JSON.stringify(out));
 }

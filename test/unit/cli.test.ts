@@ -36,8 +36,8 @@ describe('memlens report', () => {
     assert.ok(lines.some((l) => /^ {2}22 {2}x +input +\[N, 3, 224, 224\] +0 +588 KiB +18\.4 MiB$/.test(l)), 'input row');
   });
 
-  it('--json: the documented fields, flags over the file config', async () => {
-    const { code, out } = await run(['report', example('resnet50.nnm'), '--json', '--mode', 'infer', '--batch', '8']);
+  it('--json-detail: the documented fields with the rows, flags over the file config', async () => {
+    const { code, out } = await run(['report', example('resnet50.nnm'), '--json-detail', '--mode', 'infer', '--batch', '8']);
     assert.equal(code, 0);
     const json = JSON.parse(out) as JsonReport;
     assert.equal(json.models.length, 1);
@@ -54,6 +54,9 @@ describe('memlens report', () => {
     assert.equal(m.bytes.total, m.bytes.weights + m.bytes.buffers + m.bytes.activations);
     assert.equal(m.bytes.activations, m.bytes.activationsPerSample * 8);
     assert.equal(m.bytes.activationsPerSample, m.activationElementsPerSample * 4);
+    assert.ok(m.tensors && m.steps, 'the detail level has rows');
+    assert.equal(m.tensors.length, m.tensorCount);
+    assert.equal(m.steps.length, m.stepCount);
     const input = m.tensors[0]!;
     assert.deepEqual(
       { name: input.name, line: input.line, op: input.op, shape: input.shape, dtype: input.dtype, params: input.params, bytes: input.bytes },

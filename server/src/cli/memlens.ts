@@ -11,7 +11,7 @@ import { FRONTENDS, frontendForFile } from '../core/frontends';
 import { parseConfigSetting } from '../core/dsl/config';
 import { parseSize } from '../core/units';
 import { FORMAT_NAMES, REPORT_FORMATS, type AnalysedFile, type FormatContext } from '../report/formats';
-import { checkedPeak, formatCheck } from '../report/text';
+import { checkedPeak, formatCheck, FULL_TABLE_OPS, SUMMARY_ROWS } from '../report/text';
 
 const EXIT_OK = 0;
 const EXIT_ERRORS = 1;
@@ -19,6 +19,8 @@ const EXIT_USAGE = 2;
 
 interface ReportFlags {
   json?: boolean;
+  jsonDetail?: boolean;
+  detail?: boolean;
   format?: string;
   failOver?: string;
   timeline?: boolean;
@@ -93,8 +95,9 @@ function toolInfo(): FormatContext['tool'] {
 }
 
 function chosenFormat(flags: ReportFlags): string {
-  const format = flags.format ?? (flags.json ? 'json' : 'text');
-  if (flags.json && flags.format && flags.format !== 'json') throw new UsageError(`--json and --format ${flags.format} disagree`);
+  const json = flags.json === true || flags.jsonDetail === true;
+  const format = flags.format ?? (json ? 'json' : 'text');
+  if (json && flags.format && flags.format !== 'json') throw new UsageError(`--${flags.jsonDetail ? 'json-detail' : 'json'} and --format ${flags.format} disagree`);
   if (!REPORT_FORMATS[format]) throw new UsageError(`--format ${format}: expected ${FORMAT_NAMES.join(', ')}`);
   return format;
 }
@@ -114,10 +117,23 @@ async function analyseFile(path: string, flags: ReportFlags, overrides: ConfigOv
   return { path, uri: relative(process.cwd(), resolve(path)).split(sep).join('/'), text, language, options, analysis };
 }
 
-export async function report(file: string, flags: ReportFlags, out: (s: string) => void): Promise<number> {
+/** where output goes: a returned promise (stdout is full) is waited for before the next piece */
+export type Sink = (s: string) => unknown;
+
+async function writeAll(pieces: Iterable<string>, out: Sink): Promise<void> {
+  for (const piece of pieces) {
+    const pending = out(piece);
+    if (pending instanceof Promise) await pending;
+  }
+}
+
+/** every row (`--detail`, `--json-detail`): the text table's every tensor, the JSON's tensors and steps */
+const wantsDetail = (flags: ReportFlags): boolean => flags.detail === true || flags.jsonDetail === true;
+
+export async function report(file: string, flags: ReportFlags, out: Sink): Promise<number> {
   const format = chosenFormat(flags);
   const analysed = (await analyseFile(file, flags, flagsToOverrides(flags), false))!;
-  out(REPORT_FORMATS[format]!([analysed], { tool: toolInfo(), timeline: flags.timeline === true, single: true }));
+  await writeAll(REPORT_FORMATS[format]!([analysed], { tool: toolInfo(), timeline: flags.timeline === true, detail: wantsDetail(flags), single: true }), out);
   return analysed.analysis.diagnostics.some((d) => d.severity === 'error') ? EXIT_ERRORS : EXIT_OK;
 }
 
@@ -144,7 +160,7 @@ export function filesToCheck(paths: readonly string[]): string[] {
   return [...found].sort();
 }
 
-export async function check(paths: readonly string[], flags: ReportFlags, out: (s: string) => void): Promise<number> {
+export async function check(paths: readonly string[], flags: ReportFlags, out: Sink): Promise<number> {
   const format = chosenFormat(flags);
   const failOver = flags.failOver === undefined ? undefined : parseSize(flags.failOver);
   if (flags.failOver !== undefined && failOver === undefined) throw new UsageError(`--fail-over ${flags.failOver}: expected a size such as 16GiB or 512MB`);
@@ -154,8 +170,8 @@ export async function check(paths: readonly string[], flags: ReportFlags, out: (
     const analysed = await analyseFile(path, flags, overrides, true);
     if (analysed) files.push(analysed);
   }
-  if (format === 'text') out(files.map((f) => formatCheck(f.path, f.analysis, failOver)).join('') + `memlens: ${files.length} model file${files.length === 1 ? '' : 's'} checked\n`);
-  else out(REPORT_FORMATS[format]!(files, { tool: toolInfo(), timeline: false, single: false }));
+  if (format === 'text') await writeAll([files.map((f) => formatCheck(f.path, f.analysis, failOver)).join('') + `memlens: ${files.length} model file${files.length === 1 ? '' : 's'} checked\n`], out);
+  else await writeAll(REPORT_FORMATS[format]!(files, { tool: toolInfo(), timeline: false, detail: wantsDetail(flags), single: false }), out);
   const errors = files.some((f) => f.analysis.diagnostics.some((d) => d.severity === 'error'));
   const over = failOver !== undefined && files.some((f) => f.analysis.models.some((m) => m.memory !== undefined && checkedPeak(m.memory.bytes) > failOver));
   return errors || over ? EXIT_ERRORS : EXIT_OK;
@@ -163,11 +179,23 @@ export async function check(paths: readonly string[], flags: ReportFlags, out: (
 
 /** where the CLI writes: the process's streams, or a test's buffers */
 export interface CliOutput {
-  readonly out: (s: string) => void;
+  readonly out: Sink;
   readonly err: (s: string) => void;
 }
 
-const PROCESS_OUTPUT: CliOutput = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+/** stdout's buffer full: wait until it drains (or closes) before the next piece */
+function toStdout(s: string): Promise<void> | undefined {
+  if (process.stdout.write(s)) return undefined;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.stdout.off('drain', done).off('close', done);
+      resolve();
+    };
+    process.stdout.once('drain', done).once('close', done);
+  });
+}
+
+const PROCESS_OUTPUT: CliOutput = { out: toStdout, err: (s) => process.stderr.write(s) };
 
 export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTPUT): Promise<number> {
   let exitCode = EXIT_OK;
@@ -203,7 +231,9 @@ export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTP
       .description('per-layer shapes, parameters and memory, with totals and diagnostics')
       .argument('<file>', 'a .nnm model file, a .ts/.js file using TensorFlow.js layers, or a .py file with PyTorch models')
       .option('--format <f>', `output format: ${FORMAT_NAMES.join(' | ')} (default text)`)
-      .option('--json', 'the same as --format json')
+      .option('--json', 'the same as --format json: compact, without the per-tensor and per-step rows')
+      .option('--json-detail', 'JSON with each model\'s tensors and steps rows (the same as --json --detail)')
+      .option('--detail', `every row: the text table lists each tensor even of a model over ${FULL_TABLE_OPS.toLocaleString('en-US')} ops (else its ${SUMMARY_ROWS} largest), the JSON has tensors and steps`)
       .option('--timeline', 'also print live bytes by category at every step of the schedule'),
   ).action(async (file: string, flags: ReportFlags) => {
     exitCode = await report(file, flags, io.out);
@@ -214,7 +244,9 @@ export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTP
       .description('for CI: analyse every model file under the given folders, files or glob patterns; exit 1 on errors or a model over --fail-over')
       .argument('<paths...>', 'folders (searched for .nnm, .py, .ts and .js model files), files, or quoted glob patterns')
       .option('--format <f>', `output format: ${FORMAT_NAMES.join(' | ')} (default text: one line per model and per diagnostic)`)
-      .option('--json', 'the same as --format json')
+      .option('--json', 'the same as --format json: compact, without the per-tensor and per-step rows')
+      .option('--json-detail', 'JSON with each model\'s tensors and steps rows (the same as --json --detail)')
+      .option('--detail', 'the JSON with each model\'s tensors and steps rows')
       .option('--fail-over <size>', "exit 1 when a model's peak (the framework's expected peak, else the planned one) exceeds this size, e.g. 16GiB"),
   ).action(async (paths: string[], flags: ReportFlags) => {
     exitCode = await check(paths, flags, io.out);
@@ -234,6 +266,12 @@ export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTP
 
 /** entry for bin/memlens.js and `node dist/cli.js` */
 export function runCli(): void {
+  // a reader that stops early (`memlens report big.nnm --json-detail | head`) closes the pipe: stop
+  // writing and exit, without the stack trace of an unhandled EPIPE
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit();
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -7,7 +7,7 @@ import { ShapeError, type ArgValue, type OpContext, type OpSpec } from './ops/ty
 import { safeProduct } from './units';
 import { attachGraphColumns, GraphColumnsBuilder } from './graphColumns';
 import { graphFromColumns, type GraphHead, type RangeSource } from './graphObjects';
-import { IntColumn } from './columns';
+import { FloatColumn, IntColumn } from './columns';
 
 export interface OpRequest {
   /** op name or alias */
@@ -98,7 +98,8 @@ export class GraphBuilder {
   private readonly inputLists: InputType[][] = [];
   private readonly columns = new GraphColumnsBuilder();
   /** the weights each op's own rule made (before any a frontend adds): a later application sharing them must need as many */
-  private readonly weightsMade = new Map<OpId, number>();
+  // a column by op id, NaN where the op made none: a Map of a million entries rehashed as it grew
+  private readonly weightsMade = new FloatColumn();
   private readonly site: (SourceRange | undefined)[] = [];
   private readonly statement: (SourceRange | undefined)[] = [];
   private readonly spans: (RangeSource | undefined)[] = [];
@@ -214,8 +215,9 @@ export class GraphBuilder {
       // a layer applied again uses its weights: a tensor that would need other weights does not fit it
       if (request.sharesParamsWith !== undefined && request.params === undefined) {
         const own = spec.params(ctx, shape);
-        const first = this.weightsMade.get(request.sharesParamsWith);
-        if (first !== undefined && own.trainable + own.nonTrainable !== first) {
+        const owner = request.sharesParamsWith;
+        const first = owner >= 0 && owner < this.weightsMade.length ? this.weightsMade.at(owner) : NaN;
+        if (!Number.isNaN(first) && own.trainable + own.nonTrainable !== first) {
           const needed = own.trainable + own.nonTrainable;
           return { message: `this layer's weights (${first} values) were made for its first input; this input would need ${needed}`, shared: { made: first, needed } };
         }
@@ -239,7 +241,7 @@ export class GraphBuilder {
     for (let k = 0; k < n && batchIndependent; k++) batchIndependent = this.columns.isBatchIndependent(request.inputs[k]!);
     if (spec.reducesBatch?.(ctx)) batchIndependent = true;
     const id = this.columns.add(spec, args, request.inputs, inPlace, params, request.sharesParamsWith, request.checkpointSegment, kept, dtype, elementsPerSample, batchIndependent);
-    if (request.sharesParamsWith === undefined && request.params === undefined) this.weightsMade.set(id, params.trainable + params.nonTrainable);
+    this.weightsMade.push(request.sharesParamsWith === undefined && request.params === undefined ? params.trainable + params.nonTrainable : NaN);
     this.site.push(request.site);
     this.statement.push(request.statement);
     this.spans.push(request.spans);

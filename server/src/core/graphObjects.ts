@@ -65,6 +65,10 @@ class GraphObjects {
     return this.opObjects as readonly OpNode[];
   }
 
+  callStack(id: OpId): readonly CallFrame[] {
+    return this.details.callStack[id]!;
+  }
+
   tensors(): readonly Tensor[] {
     if (!this.tensorsFilled) {
       for (let t = 0; t < this.tensorObjects.length; t++) this.tensor(t);
@@ -144,4 +148,9 @@ export function opAt(graph: Graph, id: OpId): OpNode {
 /** `graph.tensors[id]`, without building every other tensor of a graph made from columns */
 export function tensorAt(graph: Graph, id: TensorId): Tensor {
   return store.get(graph)?.tensor(id) ?? graph.tensors[id]!;
+}
+
+/** `graph.ops[id].callStack`, without building the op object (a rule walks every op's) */
+export function callStackAt(graph: Graph, id: OpId): readonly CallFrame[] {
+  return store.get(graph)?.callStack(id) ?? graph.ops[id]!.callStack;
 }

@@ -1,10 +1,15 @@
 // The `--json` report: one object per file. Later versions add fields, never rename these.
+// The rows (a model's tensors and steps, one each per op and step) come only at the detail level
+// (`--json-detail`): a million-op model's rows are most of 130 MB of JSON.
 import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
 import type { CoreDiagnostic, Graph } from '../core/ir';
 import { expectedPeakLine, type ExpectedPeakResult } from '../core/analysis/framework';
 import { atBatch } from '../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../core/analysis/perDevice';
 import { kvCacheOf, largestContext } from '../core/analysis/kvCache';
+import { opOutputBytes } from '../core/analysis/footprint';
+import { graphColumns } from '../core/graphColumns';
+import { opAt, tensorAt } from '../core/graphObjects';
 
 export interface JsonTensor {
   name: string;
@@ -79,8 +84,29 @@ export interface JsonModel {
   peakStep: { index: number; line: number | null; phase: string } | null;
   /** generate mode: the largest context whose planned peak fits the device (null in the other modes) */
   maxContext: number | null;
-  tensors: JsonTensor[];
-  steps: JsonStep[];
+  /** how many rows `tensors` has or would have at the detail level (one per op) */
+  tensorCount: number;
+  /** how many rows `steps` has or would have at the detail level; null without a memory analysis */
+  stepCount: number | null;
+  /** the detail level only */
+  tensors?: JsonTensor[];
+  /** the detail level only */
+  steps?: JsonStep[];
+}
+
+/** a model's fields other than its rows */
+export type JsonModelHead = Omit<JsonModel, 'tensors' | 'steps'>;
+
+export interface JsonOptions {
+  /** include each model's `steps` and `tensors` rows (`--json-detail`) */
+  readonly detail?: boolean;
+}
+
+/** one model as the streamed writer takes it: the fields, then the row lists produced one row at a time */
+export interface JsonModelParts {
+  readonly head: JsonModelHead;
+  /** in the order they follow the head; absent below the detail level */
+  readonly rows?: { readonly steps: Iterable<JsonStep>; readonly tensors: Iterable<JsonTensor> };
 }
 
 export type JsonPerDevice =
@@ -103,10 +129,13 @@ export interface JsonReport {
   diagnostics: JsonDiagnostic[];
 }
 
-export function toJsonReport(file: string, analysis: DocumentAnalysis): JsonReport {
+export function toJsonReport(file: string, analysis: DocumentAnalysis, options: JsonOptions = {}): JsonReport {
   return {
     file,
-    models: analysis.models.map(toJsonModel),
+    models: analysis.models.map((m) => {
+      const { head, rows } = jsonModelParts(m, options);
+      return rows ? { ...head, steps: [...rows.steps], tensors: [...rows.tensors] } : head;
+    }),
     diagnostics: analysis.diagnostics.map(toJsonDiagnostic),
   };
 }
@@ -120,7 +149,7 @@ function perDeviceField(graph: Graph, params: ModelAnalysis['footprint']['params
   return { perDevice: { ...p, microBatch: r.microBatch, ...r.bytes, maxGlobalBatch: r.maxGlobalBatch } };
 }
 
-function toJsonModel({ graph, footprint, memory }: ModelAnalysis): JsonModel {
+export function jsonModelParts({ graph, footprint, memory }: ModelAnalysis, options: JsonOptions = {}): JsonModelParts {
   const { config } = graph;
   const batch = config.batch;
   const b = footprint.bytes;
@@ -128,7 +157,7 @@ function toJsonModel({ graph, footprint, memory }: ModelAnalysis): JsonModel {
     config.optimizer.kind === 'sgd' && config.optimizer.momentum > 0
       ? `sgd(momentum: ${config.optimizer.momentum})`
       : config.optimizer.kind;
-  return {
+  const head: JsonModelHead = {
     name: graph.name,
     line: graph.nameRange.start.line + 1,
     config: {
@@ -168,37 +197,45 @@ function toJsonModel({ graph, footprint, memory }: ModelAnalysis): JsonModel {
           phase: memory.peakStep.phase,
         }
       : null,
-    steps: (memory?.timeline ?? []).map((row) => ({
-      index: row.step,
-      phase: row.phase,
-      op: row.op ?? null,
-      line: row.line === null ? null : row.line + 1,
-      bytes: { ...row.bytes },
-      total: row.total,
-    })),
-    tensors: graph.ops.map((op, i) => {
-      const t = graph.tensors[op.output]!;
-      const opBytes = footprint.perOp[i]!.outputBytes;
-      const live = memory?.tensors[t.id];
-      return {
-        name: t.name,
-        line: op.site.start.line + 1,
-        op: op.op,
-        shape: ['N', ...t.shape],
-        dtype: t.dtype,
-        params: op.params.trainable + op.params.nonTrainable,
-        bytes: atBatch(opBytes, batch),
-        liveFrom: live?.liveFrom ?? null,
-        liveTo: live?.liveTo ?? null,
-        savedForBackward: live?.savedForBackward ?? false,
-        inPlace: live?.inPlace ?? false,
-        offset: live?.offset ?? null,
-      };
-    }),
+    tensorCount: graphColumns(graph).opCount,
+    stepCount: memory ? memory.stepLiveFixed.length : null,
   };
+  if (!options.detail) return { head };
+  return { head, rows: { steps: stepRows(memory), tensors: tensorRows(graph, memory) } };
 }
 
-function toJsonDiagnostic(d: CoreDiagnostic): JsonDiagnostic {
+function* stepRows(memory: ModelAnalysis['memory']): Generator<JsonStep> {
+  for (const row of memory?.timeline ?? []) {
+    yield { index: row.step, phase: row.phase, op: row.op ?? null, line: row.line === null ? null : row.line + 1, bytes: { ...row.bytes }, total: row.total };
+  }
+}
+
+function* tensorRows(graph: Graph, memory: ModelAnalysis['memory']): Generator<JsonTensor> {
+  const batch = graph.config.batch;
+  const c = graphColumns(graph);
+  const live = memory?.tensors;
+  for (let i = 0; i < c.opCount; i++) {
+    const op = opAt(graph, i);
+    const t = tensorAt(graph, op.output);
+    const l = live?.[t.id];
+    yield {
+      name: t.name,
+      line: op.site.start.line + 1,
+      op: op.op,
+      shape: ['N', ...t.shape],
+      dtype: t.dtype,
+      params: op.params.trainable + op.params.nonTrainable,
+      bytes: atBatch(opOutputBytes(c, i), batch),
+      liveFrom: l?.liveFrom ?? null,
+      liveTo: l?.liveTo ?? null,
+      savedForBackward: l?.savedForBackward ?? false,
+      inPlace: l?.inPlace ?? false,
+      offset: l?.offset ?? null,
+    };
+  }
+}
+
+export function toJsonDiagnostic(d: CoreDiagnostic): JsonDiagnostic {
   return {
     line: d.range.start.line + 1,
     column: d.range.start.character + 1,

@@ -1,20 +1,32 @@
-// The human-readable report: a per-layer table and the totals of each model.
+// The human-readable report: a per-layer table and the totals of each model. A large model's table
+// lists its largest tensors only (a million rows are 69 MB that nobody reads); `detail` lists all.
 import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
-import type { CoreDiagnostic, Framework, Graph } from '../core/ir';
+import type { CoreDiagnostic, Framework, Graph, OpId } from '../core/ir';
 import { expectedPeakLine, FRAMEWORK_PROFILES, type ExpectedPeakResult } from '../core/analysis/framework';
+import { opOutputBytes } from '../core/analysis/footprint';
 import { formatTimeline } from '../core/analysis/timeline';
 import { kvCacheOf, largestContext } from '../core/analysis/kvCache';
+import { graphColumns } from '../core/graphColumns';
+import { opAt, tensorAt } from '../core/graphObjects';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
+import { largestOps } from './largest';
 
 export interface TextReportOptions {
   /** append the per-step timeline of live bytes by category */
   readonly timeline?: boolean;
+  /** a row for every tensor, however many (`--detail`) */
+  readonly detail?: boolean;
 }
+
+/** a model with at most this many ops gets a row per tensor; a larger one its largest tensors only */
+export const FULL_TABLE_OPS = 1000;
+/** how many of a large model's tensors the table lists */
+export const SUMMARY_ROWS = 20;
 
 export function formatReport(file: string, analysis: DocumentAnalysis, options: TextReportOptions = {}): string {
   const parts: string[] = [];
   for (const model of analysis.models) {
-    parts.push(formatModel(file, model));
+    parts.push(formatModel(file, model, options.detail === true));
     if (options.timeline && model.memory) {
       parts.push([`timeline of ${model.graph.name} (live bytes per step at batch ${model.graph.config.batch})`, formatTimeline(model.memory.timeline)].join('\n'));
     }
@@ -30,19 +42,23 @@ export function formatDiagnostic(file: string, d: CoreDiagnostic): string {
   return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code}: ${d.message}`;
 }
 
-function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis): string {
+function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis, detail: boolean): string {
   const c = graph.config;
   const batch = c.batch;
   const optimizer = c.optimizer.kind === 'sgd' && c.optimizer.momentum > 0 ? `sgd(momentum: ${c.optimizer.momentum})` : c.optimizer.kind;
   const header =
     `${file}: model ${graph.name} (${c.mode}, batch ${batch}, ${c.precision}, ${optimizer}, ` +
     `${c.device.name} ${formatBytes(c.device.memoryBytes)}, ${c.layout})`;
+  const columns = graphColumns(graph);
+  const opCount = columns.opCount;
+  const listed = detail || opCount <= FULL_TABLE_OPS ? undefined : largestOps(opCount, (i) => atBatch(opOutputBytes(columns, i), batch), SUMMARY_ROWS);
   const rows: string[][] = [['line', 'tensor', 'op', 'shape', 'params', 'per sample', `@ batch ${batch}`]];
-  graph.ops.forEach((op, i) => {
-    const t = graph.tensors[op.output]!;
-    const bytes = footprint.perOp[i]!.outputBytes;
+  const row = (i: OpId): string[] => {
+    const op = opAt(graph, i);
+    const t = tensorAt(graph, op.output);
+    const bytes = opOutputBytes(columns, i);
     const scope = op.callStack.map((f) => f.block).join('.');
-    rows.push([
+    return [
       String(op.site.start.line + 1),
       scope ? `${scope}.${t.name}` : t.name,
       op.op,
@@ -50,8 +66,16 @@ function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis):
       formatInt(op.params.trainable + op.params.nonTrainable),
       formatBytes(bytes.perSample),
       formatBytes(atBatch(bytes, batch)),
-    ]);
-  });
+    ];
+  };
+  if (listed) for (const i of listed.ops) rows.push(row(i));
+  else for (let i = 0; i < opCount; i++) rows.push(row(i));
+  const omitted = listed
+    ? [
+        `the ${formatInt(listed.ops.length)} largest of ${formatInt(opCount)} tensors at batch ${batch}, in op order; ` +
+          `${formatInt(opCount - listed.ops.length)} more tensors of at most ${formatBytes(listed.restMax)} each; use --detail to list every one`,
+      ]
+    : [];
   const b = footprint.bytes;
   const p = footprint.params;
   const totals = [
@@ -88,13 +112,13 @@ function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis):
     );
   }
   if (footprint.overflow) totals.push(['warning', 'some figures exceed 2^53 and are not exact']);
-  return [header, '', table(rows), '', 'totals', ...table(totals, false).split('\n').map((l) => `  ${l}`)].join('\n');
+  return [header, '', table(rows), ...omitted, '', 'totals', ...table(totals, false).split('\n').map((l) => `  ${l}`)].join('\n');
 }
 
 /** left-align text columns, right-align numeric ones */
 function table(rows: string[][], alignNumbers = true): string {
   const widths = rows[0]!.map((_, col) => rows.reduce((m, r) => Math.max(m, (r[col] ?? '').length), 0));
-  const numeric = rows[0]!.map((_, col) => rows.slice(1).every((r) => /^[\d,.\s]+[A-Za-z]*$|^\d/.test(r[col] ?? '')));
+  const numeric = rows[0]!.map((_, col) => rows.every((r, i) => i === 0 || /^[\d,.\s]+[A-Za-z]*$|^\d/.test(r[col] ?? '')));
   return rows
     .map((r) =>
       r

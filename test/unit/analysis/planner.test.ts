@@ -144,3 +144,21 @@ test('arenaFits: exactly planColumns(items).arena <= limit, at and around the ar
     { numRuns: 2000 },
   );
 });
+
+test('arenaFits above GREEDY_LIMIT (best fit in order, stopped once over): exactly arena <= limit; a reused arena plans the same', () => {
+  fc.assert(
+    fc.property(fc.array(itemArb, { minLength: GREEDY_LIMIT + 1, maxLength: GREEDY_LIMIT + 200 }), (items) => {
+      const columns = {
+        starts: Float64Array.from(items, (it) => it.start),
+        ends: Float64Array.from(items, (it) => it.end),
+        sizes: Float64Array.from(items, (it) => it.size),
+      };
+      const plan = planColumns(columns);
+      assert.equal(plan.strategy, 'best-fit-in-order');
+      for (const limit of [plan.arena - 1, plan.arena, plan.arena + 1, plan.arena / 2]) assert.equal(arenaFits(columns, limit), plan.arena <= limit, `limit ${limit}, arena ${plan.arena}`);
+      // after fit checks stopped part-way through, the next plan (on the arena they gave back) is the same
+      assert.deepEqual(planColumns(columns), plan);
+    }),
+    { numRuns: 20 },
+  );
+});

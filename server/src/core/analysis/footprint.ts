@@ -1,8 +1,8 @@
 // Footprint without liveness: parameters, weights, activations, gradients and optimizer
 // state, each affine in the batch. A pure function of the graph and its config.
-import { tensorBytesPerSample, type Graph, type ModelConfig, type OpId, type ParamCount } from '../ir';
+import { DTYPE_BYTES, type Graph, type ModelConfig, type OpId, type ParamCount } from '../ir';
 import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
-import { graphColumns } from '../graphColumns';
+import { DTYPES, graphColumns, type GraphColumns } from '../graphColumns';
 import { withGetters } from '../getters';
 import { kvCacheOf } from './kvCache';
 
@@ -85,6 +85,14 @@ export function stateBytes(params: ParamCount, config: ModelConfig): Pick<Footpr
   };
 }
 
+/** OpFootprint.outputBytes of one op, read from the columns (a report picks a few ops of a large model) */
+export function opOutputBytes(c: GraphColumns, op: OpId): SymbolicBytes {
+  const out = c.opOutput[op]!;
+  // tensorBytesPerSample of the tensor: its elements at its dtype, 0 when it does not grow with the batch
+  const perSample = c.tensorBatchIndependent[out] === 1 ? 0 : c.tensorElements[out]! * DTYPE_BYTES[DTYPES[c.tensorDType[out]!]!];
+  return symbolic(c.tensorFixedBytes[out]!, perSample);
+}
+
 export function computeFootprint(graph: Graph): Footprint {
   const config = graph.config;
   const format = weightFormat(config);
@@ -109,7 +117,7 @@ export function computeFootprint(graph: Graph): Footprint {
     graph.ops.map((op) => ({
       op: op.id,
       params: op.params,
-      outputBytes: symbolic(c.tensorFixedBytes[op.output]!, tensorBytesPerSample(graph.tensors[op.output]!)),
+      outputBytes: opOutputBytes(c, op.id),
       weightBytes: op.params.trainable * format.weight + op.params.nonTrainable * format.buffer,
     }));
   const { weights, buffers, gradients, optimizer } = stateBytes({ trainable, nonTrainable }, config);

@@ -91,7 +91,7 @@ export function planGreedyBySize(items: readonly PlanItem[]): Plan {
  * run whose arena plus every buffer still to place is within the limit fits without placing them.
  */
 export function arenaFits(items: PlanColumns, limit: number): boolean {
-  if (items.sizes.length > GREEDY_LIMIT) return bestFitInOrder(items).arena <= limit;
+  if (items.sizes.length > GREEDY_LIMIT) return bestFitFits(items, limit);
   const plan = greedyBySize(items, limit);
   return plan === FITS || (plan !== undefined && plan.arena <= limit);
 }
@@ -185,9 +185,20 @@ export function planBestFitInOrderColumns(items: PlanColumns): Plan {
   return bestFitInOrder(items);
 }
 
-function bestFitInOrder({ starts, ends, sizes }: PlanColumns): Plan {
+function bestFitInOrder(items: PlanColumns): Plan {
+  const run = runBestFit(items, Infinity, true)!;
+  return { offsets: run.offsets, arena: run.arena, strategy: 'best-fit-in-order' };
+}
+
+/** whether best fit in order stays within `limit`: it stops once the arena's top (which never comes down) is over */
+function bestFitFits(items: PlanColumns, limit: number): boolean {
+  return runBestFit(items, limit, false) !== undefined;
+}
+
+/** undefined once the arena exceeds `limit`; offsets only when asked (a fit check would allocate a million for nothing) */
+function runBestFit({ starts, ends, sizes }: PlanColumns, limit: number, keepOffsets: boolean): { offsets: number[]; arena: number } | undefined {
   const n = sizes.length;
-  const offsets = new Array<number>(n).fill(0);
+  const offsets = keepOffsets ? new Array<number>(n).fill(0) : [];
   const byStart = bucketByStep(starts, sizes);
   // items sharing a first step: largest first, then by index (buckets are short: one op's writes)
   for (let lo = 0; lo < byStart.length; ) {
@@ -197,7 +208,7 @@ function bestFitInOrder({ starts, ends, sizes }: PlanColumns): Plan {
     lo = hi;
   }
   const byEnd = bucketByStep(ends, sizes);
-  const arena = new Arena(2 * byStart.length + 1);
+  const arena = Arena.reused(byStart.length + 1);
   const blockOf = new Int32Array(n).fill(-1);
   let e = 0;
   for (const i of byStart) {
@@ -209,9 +220,15 @@ function bestFitInOrder({ starts, ends, sizes }: PlanColumns): Plan {
     }
     const block = arena.allocate(sizes[i]!);
     blockOf[i] = block;
-    offsets[i] = arena.offsetOf(block);
+    if (keepOffsets) offsets[i] = arena.offsetOf(block);
+    if (arena.top > limit) {
+      arena.giveBack();
+      return undefined;
+    }
   }
-  return { offsets, arena: arena.top, strategy: 'best-fit-in-order' };
+  const top = arena.top;
+  arena.giveBack();
+  return { offsets, arena: top };
 }
 
 /**
@@ -243,6 +260,8 @@ function bucketByStep(step: Float64Array, sizes: Float64Array): Uint32Array {
 }
 
 const NONE = -1;
+/** the treap's first priority seed: the same for every plan, so that plans are deterministic */
+const SEED = 0x9e3779b9;
 
 /**
  * The arena's blocks, used or free, as columns indexed by block number (no object per block: a
@@ -264,10 +283,36 @@ class Arena {
   private count = 0;
   private tail = NONE;
   private root = NONE;
-  private seed = 0x9e3779b9;
+  private seed = SEED;
 
-  /** `capacity`: the most blocks ever made (each allocation makes at most one) */
-  constructor(capacity: number) {
+  /**
+   * The last arena given back when it has room for `capacity` blocks, emptied; else a new one. A
+   * large model plans at three or four batches, and each fresh arena's hundreds of MB of typed
+   * arrays made V8 run a full collection (external memory) that found nothing to free. Held weakly:
+   * the collector may take it between plans.
+   */
+  static reused(capacity: number): Arena {
+    const spare = Arena.spare?.deref();
+    Arena.spare = undefined;
+    if (spare && spare.capacity >= capacity) {
+      spare.top = 0;
+      spare.count = 0;
+      spare.tail = spare.root = NONE;
+      spare.seed = SEED;
+      return spare;
+    }
+    return new Arena(capacity);
+  }
+
+  private static spare: WeakRef<Arena> | undefined;
+
+  /** done with it: the next plan may reuse its arrays */
+  giveBack(): void {
+    Arena.spare = new WeakRef(this);
+  }
+
+  /** `capacity`: the most blocks ever made (each allocation makes at most one; a release none) */
+  constructor(private readonly capacity: number) {
     this.offset = new Float64Array(capacity);
     this.size = new Float64Array(capacity);
     this.free = new Uint8Array(capacity);

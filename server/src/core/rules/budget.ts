@@ -4,6 +4,7 @@ import type { CoreDiagnostic, Graph } from '../ir';
 import type { MemoryAnalysis } from '../analysis/memory';
 import { formatBytes, formatSymbolic } from '../units';
 import { plannedExceeds } from './describe';
+import { opAt } from '../graphObjects';
 
 export const BUDGET_CODE = 'NNM201';
 
@@ -36,7 +37,8 @@ export function budgetDiagnostics(graph: Graph, memory: MemoryAnalysis): CoreDia
     `exceeds ${device.name}'s ${formatBytes(device.memoryBytes)} by ${formatBytes(planned - device.memoryBytes)}; ${advice} ` +
     `(peak step live bytes: ${formatSymbolic(memory.bytes.lowerBoundAffine)})`;
   const out: CoreDiagnostic[] = [{ range: graph.nameRange, severity: 'error', code: BUDGET_CODE, message }];
-  const node = peak?.op !== undefined ? graph.ops[peak.op] : undefined;
+  // one op object, not the whole graph's: a million-op model would build them all here
+  const node = peak?.op !== undefined ? opAt(graph, peak.op) : undefined;
   if (node) {
     out.push({
       range: node.statement,

@@ -3,6 +3,8 @@
 // failing that, on every repeat, then on every top-level block call.
 // The after figure is the liveness engine run on the checkpointed graph.
 import type { Graph, SourceRange } from '../ir';
+import { graphColumns } from '../graphColumns';
+import { callStackAt } from '../graphObjects';
 import { formatBytes } from '../units';
 import { fitWords, percent, plannedExceeds } from './describe';
 import { rangeId, type Rule } from './types';
@@ -19,13 +21,13 @@ export const checkpointCandidateRule: Rule = {
     const budget = config.device.memoryBytes;
     if (config.mode !== 'train' || memory.overflow || !plannedExceeds(memory, budget * thresholds.checkpointShare)) return [];
     const planned = memory.bytes.planned;
-    const total = graph.ops.reduce((s, o) => s + (o.op === 'input' ? 0 : graph.tensors[o.output]!.elementsPerSample), 0);
     // the largest repeated block alone, else every repeat, else every block call: the first that fits
     for (const calls of candidateSets(graph)) {
       const after = memoryOfGraph(withCheckpoint(graph, calls.map((c) => c.site))).bytes.planned;
       if (after >= planned || after > budget) continue;
       const label = calls.length === 1 ? labelOf(calls[0]!) : calls.every((c) => c.repeat) ? `${calls.length} repeats` : `${calls.length} block calls`;
       const elements = calls.reduce((s, c) => s + c.elements, 0);
+      const total = forwardElements(graph);
       return [
         {
           range: calls[0]!.site,
@@ -65,18 +67,27 @@ function candidateSets(graph: Graph): BlockCall[][] {
   return sets;
 }
 
-/** top-level block calls and repeats of the model, in program order */
+/** output elements per sample of every op but the inputs: one forward pass */
+function forwardElements(graph: Graph): number {
+  const c = graphColumns(graph);
+  let total = 0;
+  for (let i = 0; i < c.opCount; i++) if (c.opIsInput[i] !== 1) total += c.tensorElements[c.opOutput[i]!]!;
+  return total;
+}
+
+/** top-level block calls and repeats of the model, in program order (from the columns: no op objects) */
 function blockCalls(graph: Graph): BlockCall[] {
+  const columns = graphColumns(graph);
   const calls = new Map<number | string, BlockCall>();
-  for (const op of graph.ops) {
-    const top = op.callStack[0];
+  for (let i = 0; i < columns.opCount; i++) {
+    const top = callStackAt(graph, i)[0];
     if (!top) continue;
     const key = rangeId(top.site);
     let c = calls.get(key);
     if (!c) calls.set(key, (c = { site: top.site, block: top.block, repeat: false, elements: 0, checkpointed: false }));
     c.repeat ||= top.iteration !== undefined;
-    c.checkpointed ||= op.checkpointSegment !== undefined;
-    c.elements += graph.tensors[op.output]!.elementsPerSample;
+    c.checkpointed ||= !Number.isNaN(columns.opSegment[i]!);
+    c.elements += columns.tensorElements[columns.opOutput[i]!]!;
   }
   return [...calls.values()];
 }

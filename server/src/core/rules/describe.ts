@@ -1,6 +1,7 @@
 // Shared wording for rule messages: which tensor a buffer holds, lines, percentages.
 import type { MemoryAnalysis } from '../analysis/memory';
 import type { Graph } from '../ir';
+import { opAt, tensorAt } from '../graphObjects';
 import { atBatch, formatBytes } from '../units';
 
 const KIND_WORDS: Readonly<Record<string, string>> = {
@@ -15,8 +16,8 @@ const KIND_WORDS: Readonly<Record<string, string>> = {
 /** "relu 'y' (line 14)", "gradient of conv2d 'x' (line 23)" */
 export function describeBuffer(graph: Graph, memory: MemoryAnalysis, bufferId: number): string {
   const b = memory.buffer(bufferId)!;
-  const op = graph.ops[b.op]!;
-  const tensor = b.tensor !== undefined ? graph.tensors[b.tensor] : undefined;
+  const op = opAt(graph, b.op);
+  const tensor = b.tensor !== undefined ? tensorAt(graph, b.tensor) : undefined;
   const name = tensor && !tensor.name.includes('#') ? ` '${tensor.name}'` : '';
   return `${KIND_WORDS[b.kind] ?? ''}${op.op}${name} (line ${op.site.start.line + 1})`;
 }

@@ -1,6 +1,7 @@
 // NNM202: an in-place request the liveness analysis cannot honour, with the reason.
 import type { CoreDiagnostic, Graph } from '../ir';
 import type { MemoryAnalysis } from '../analysis/memory';
+import { opAt } from '../graphObjects';
 
 export const INPLACE_CODE = 'NNM202';
 
@@ -10,7 +11,7 @@ export function inPlaceDiagnostics(graph: Graph, memory: MemoryAnalysis): CoreDi
   const seen = new Set<string>();
   for (const d of memory.inPlace.decisions) {
     if (d.legal) continue;
-    const node = graph.ops[d.op]!;
+    const node = opAt(graph, d.op);
     const key = `${node.site.start.line}:${node.site.start.character}:${d.reason}`;
     if (seen.has(key)) continue;
     seen.add(key);
