@@ -63,3 +63,12 @@ describe('tf.js local imports between analyses', () => {
     assert.deepEqual(params(analyzeTfjs(TEXT, options)), [1443]);
   });
 });
+
+describe('tf.js imports of TypeScript types', () => {
+  it('an imported interface or type alias is no missing export, in any import form', () => {
+    const a = analyzeFixture('local_imports/typed_model.ts');
+    assert.deepEqual(a.diagnostics.map((d) => `${d.code} ${d.message}`), []);
+    // 8 x 12 + 12, then 12 x 2 + 2
+    assert.deepEqual(a.graphs.map((g) => g.ops.reduce((n, op) => n + op.params.trainable, 0)), [108 + 26]);
+  });
+});

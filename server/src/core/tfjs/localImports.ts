@@ -64,7 +64,8 @@ export function bindLocalImport(stmt: Node, scope: Scope, context: ImportContext
   const source = stringValue(sourceNode);
   if (isTfjsPackage(source) || !isLocalModule(source)) return undefined;
   const clause = named(stmt).find((c) => c.type === 'import_clause');
-  if (!clause) return undefined;
+  // `import type {X} from './x'`: erased by the compiler, nothing to bind or read
+  if (!clause || stmt.children.some((c) => c.type === 'type')) return undefined;
   const loaded = context ? loadModule(source, context) : 'the file has no path on disk (an untitled document)';
   const problem = typeof loaded === 'string' ? loaded : undefined;
   const missing: string[] = [];
@@ -83,7 +84,7 @@ export function bindLocalImport(stmt: Node, scope: Scope, context: ImportContext
       else if (id) bind(id, '*');
     } else if (c.type === 'named_imports') {
       for (const spec of named(c)) {
-        if (spec.type !== 'import_specifier') continue;
+        if (spec.type !== 'import_specifier' || spec.children.some((c) => c.type === 'type')) continue;
         const name = spec.childForFieldName('name');
         const alias = spec.childForFieldName('alias') ?? name;
         if (name && alias) bind(alias, name.type === 'string' ? stringValue(name) : name.text);
@@ -93,6 +94,8 @@ export function bindLocalImport(stmt: Node, scope: Scope, context: ImportContext
   if (missing.length === 0) return undefined;
   return `memlens could not import ${missing.map((m) => `'${m}'`).join(', ')} from '${source}': ${problem ?? 'the module does not export it (or not in a form memlens follows)'}`;
 }
+
+const TYPE_DECLARATIONS: ReadonlySet<string> = new Set(['interface_declaration', 'type_alias_declaration']);
 
 /** the names a module's top level exports, read from its scope after it ran */
 export function collectExports(root: Node, scope: Scope, context: ImportContext): Exports {
@@ -108,6 +111,12 @@ export function collectExports(root: Node, scope: Scope, context: ImportContext)
     const value = stmt.childForFieldName('value');
     const sourceNode = stmt.childForFieldName('source');
     if (decl) {
+      // a type has no value at run time: importing it binds nothing a model could read, and is no error
+      if (TYPE_DECLARATIONS.has(decl.type)) {
+        const name = decl.childForFieldName('name');
+        if (name) out.set(isDefault ? 'default' : name.text, unknown(name, `'${name.text}' is a TypeScript type, which has no value at run time`));
+        continue;
+      }
       for (const name of declaredNames(decl)) put(isDefault ? 'default' : name, name);
       continue;
     }
