@@ -42,11 +42,13 @@ export type ChunkEvent =
   | { readonly type: 'report'; readonly report: ChunkReport }
   | { readonly type: 'stopped'; readonly from: number; readonly byLanguage: Partial<Record<SourceLanguage, number>>; readonly cases: number; readonly stopped: Stopped };
 
-/** the children running now, killed with the parent so a stopped run leaves none behind */
+/** the children running now and their progress files' folder, gone with the parent so a stopped run leaves neither behind */
 const children = new Set<ChildProcess>();
+let progressDir: string | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     for (const child of children) child.kill('SIGKILL');
+    if (progressDir) rmSync(progressDir, { recursive: true, force: true });
     process.exit(130);
   });
 }
@@ -149,6 +151,7 @@ export async function runSeed(seed: number, cases: number, o: PoolOptions, dir: 
 /** seeds firstSeed, firstSeed+1, ... of `chunk` cases each until `total` cases, `jobs` at a time */
 export async function runPool(total: number, firstSeed: number, o: PoolOptions, onEvent: (e: ChunkEvent) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'memlens-fuzz-'));
+  progressDir = dir;
   let scheduled = 0;
   let seed = firstSeed;
   const next = async (): Promise<void> => {
