@@ -17,6 +17,15 @@ import type { SourceLanguage } from '../../server/src/core/frontend';
  */
 export const HANG_BUDGET_MS = 2000;
 
+/**
+ * More budget per op of the models the case produced: analysis is linear in ops, and the .nnm
+ * frontend analyses models up to 1,000,000 ops by design (docs/language.md, Limits). A mutation
+ * that turned `repeat 12` into `repeat 30522` made a 305,229-op model whose analysis took 12.3 s
+ * of CPU at load 9-13 (40 µs an op); 100 µs an op leaves room for the load, and a small model
+ * that is slow is still a hang at 2 s.
+ */
+export const HANG_MS_PER_OP = 0.1;
+
 /** CPU time of this process (all its threads, GC included) since `since`, in ms */
 export function cpuMsSince(since: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(since);
@@ -32,23 +41,48 @@ const INTERNAL_CODES = new Set(['NNM309', 'NNM409']);
 export const LITERAL_KEYS: ReadonlySet<string> = new Set(['attrs']);
 
 /**
- * Every non-finite number in `value`, with its path (shared objects visited once, Maps included);
- * numbers under a key of `skipKeys` are not looked at. Shared with test/unit/robustness.test.ts.
+ * Every non-finite number in `value`, with its path (shared objects visited once, Maps and typed
+ * arrays included); numbers under an object or Map key of `skipKeys` are not looked at. Shared with
+ * test/unit/robustness.test.ts. The path is a stack joined only for a finding: a path string made
+ * per visited value (and a key string per element of a typed array) made walking a 305,229-op
+ * model's analysis take minutes.
  */
 export function nonFiniteNumbers(value: unknown, skipKeys: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   const seen = new Set<object>();
-  const walk = (v: unknown, path: string, key: string): void => {
-    if (skipKeys.has(key)) return;
+  const keys: (string | number)[] = [];
+  const inMap: boolean[] = [];
+  const found = (n: number): void => {
+    out.push(`result${keys.map((k, i) => (inMap[i] ? `.get(${k})` : `.${k}`)).join('')} = ${n}`);
+  };
+  const child = (key: string | number, isMapKey: boolean, v: unknown): void => {
+    if (typeof key === 'string' && skipKeys.has(key)) return;
+    keys.push(key);
+    inMap.push(isMapKey);
+    visit(v);
+    keys.pop();
+    inMap.pop();
+  };
+  const visit = (v: unknown): void => {
     if (typeof v === 'number') {
-      if (!Number.isFinite(v)) out.push(`${path} = ${v}`);
-    } else if (v !== null && typeof v === 'object' && !seen.has(v)) {
-      seen.add(v);
-      if (v instanceof Map) for (const [k, child] of v) walk(child, `${path}.get(${String(k)})`, String(k));
-      else for (const [k, child] of Object.entries(v)) walk(child, `${path}.${k}`, k);
+      if (!Number.isFinite(v)) found(v);
+      return;
+    }
+    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (ArrayBuffer.isView(v)) {
+      // only float arrays can hold NaN or Infinity
+      if (v instanceof Float64Array || v instanceof Float32Array) v.forEach((n, i) => Number.isFinite(n) || child(i, false, n));
+    } else if (v instanceof Map) {
+      for (const [k, c] of v) child(String(k), true, c);
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) child(i, false, v[i]);
+    } else {
+      const record = v as Record<string, unknown>;
+      for (const k of Object.keys(record)) child(k, false, record[k]);
     }
   };
-  walk(value, 'result', '');
+  visit(value);
   return out;
 }
 
@@ -70,6 +104,8 @@ export function checkCase(text: string, language: SourceLanguage, documentKey?: 
   if (internal) return { kind: 'crash', detail: `${internal.code}: ${internal.message}` };
   const bad = nonFiniteNumbers({ diagnostics: result.diagnostics, models: result.models }, LITERAL_KEYS);
   if (bad.length > 0) return { kind: 'crash', detail: `non-finite figures: ${bad.slice(0, 5).join('; ')}` };
-  if (Math.min(ms, cpuMs) > HANG_BUDGET_MS) return { kind: 'hang', detail: `took ${Math.round(ms)} ms wall, ${Math.round(cpuMs)} ms of CPU time (budget ${HANG_BUDGET_MS} ms of each)` };
+  const ops = result.models.reduce((n, m) => n + m.graph.ops.length, 0);
+  const budget = HANG_BUDGET_MS + ops * HANG_MS_PER_OP;
+  if (Math.min(ms, cpuMs) > budget) return { kind: 'hang', detail: `took ${Math.round(ms)} ms wall, ${Math.round(cpuMs)} ms of CPU time (budget ${Math.round(budget)} ms of each for ${ops} ops)` };
   return undefined;
 }

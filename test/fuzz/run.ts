@@ -3,7 +3,7 @@
 // type-checked with the tests (test/tsconfig.json) and shares their LSP client.
 //   npm run fuzz                     both targets below with their defaults
 //   npm run fuzz -- documents [--cases 1000000] [--seed 1] [--chunk 10000] [--log fuzz.jsonl]
-//        [--jobs 1] [--case-timeout 60] [--chunk-timeout 600] [--heap-mb 2048] [--shrink-ms 30000]
+//        [--jobs 1] [--case-timeout 300] [--chunk-timeout 600] [--heap-mb 4096] [--shrink-ms 30000]
 //   npm run fuzz -- lsp [--sequences 200] [--seed 1]   (needs dist/server.js: npm run build)
 // Document cases run in chunks of one fast-check seed each (seed, seed+1, ...), each chunk in its
 // own child process (chunkPool.ts), --jobs of them at once, under a heap cap (--heap-mb) and two
@@ -53,9 +53,9 @@ async function documents(): Promise<number> {
   await runPool(total, option('seed', 1), {
     jobs: option('jobs', 1),
     chunk: option('chunk', 10_000),
-    caseTimeoutS: option('case-timeout', 60),
+    caseTimeoutS: option('case-timeout', 300),
     chunkTimeoutS: option('chunk-timeout', 600),
-    heapMb: option('heap-mb', 2048),
+    heapMb: option('heap-mb', 4096),
     shrinkMs: option('shrink-ms', 30_000),
   }, onEvent);
   console.log(`documents: ${done} cases ${JSON.stringify(sums)}, ${failures} failures, slowest case ${Math.round(slowest.ms)} ms of CPU time (seed ${slowest.seed} case ${slowest.index}, ${slowest.fixture}), slowest wall time ${Math.round(slowestWallMs)} ms, ${Math.round((Date.now() - started) / 1000)} s`);
