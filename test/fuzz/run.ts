@@ -3,13 +3,18 @@
 // type-checked with the tests (test/tsconfig.json) and shares their LSP client.
 //   npm run fuzz                     both targets below with their defaults
 //   npm run fuzz -- documents [--cases 1000000] [--seed 1] [--chunk 10000] [--log fuzz.jsonl]
+//        [--jobs 1] [--case-timeout 300] [--chunk-timeout 600] [--heap-mb 4096] [--shrink-ms 30000]
 //   npm run fuzz -- lsp [--sequences 200] [--seed 1]   (needs dist/server.js: npm run build)
-// Document cases run in chunks of one fast-check seed each (seed, seed+1, ...): a failing chunk
-// is shrunk and printed with its seed, and the run goes on with the next chunk. One JSON line per
-// chunk goes to the log, so a long run can be followed and summed.
+// Document cases run in chunks of one fast-check seed each (seed, seed+1, ...), each chunk in its
+// own child process (chunkPool.ts), --jobs of them at once, under a heap cap (--heap-mb) and two
+// wall-clock limits: one case (--case-timeout, seconds) and one chunk (--chunk-timeout, seconds).
+// A child killed for time is a hang, one that dies a crash; either is printed with its seed, case
+// index and case, the case is run again alone, and the chunk resumes after it. A failure the
+// property finds is shrunk for at most --shrink-ms and printed with its seed; the chunk resumes
+// after the failing case. One JSON line per child goes to the log, so a long run can be
+// followed and summed.
 import { appendFileSync } from 'node:fs';
-import { initTfjsFrontend } from '../../server/src/core/tfjs/parse';
-import { prepareCorpus, runChunk, type ChunkReport } from './documents';
+import { runPool, type ChunkEvent } from './chunkPool';
 import { runLspFuzz } from './lspSequences';
 
 function option(name: string, fallback: number): number;
@@ -23,29 +28,37 @@ function option(name: string, fallback: number | string): number | string {
 
 async function documents(): Promise<number> {
   const total = option('cases', 1_000_000);
-  const chunk = option('chunk', 10_000);
-  const firstSeed = option('seed', 1);
   const log = option('log', '');
-  await initTfjsFrontend();
-  const corpus = prepareCorpus();
   const sums: Record<string, number> = {};
   let done = 0;
   let failures = 0;
+  let slowest = { ms: 0, seed: 0, index: 0, fixture: '' };
+  let slowestWallMs = 0;
   const started = Date.now();
-  for (let seed = firstSeed; done < total; seed++) {
-    const report: ChunkReport = runChunk(corpus, seed, Math.min(chunk, total - done));
-    done += report.cases;
-    for (const [language, n] of Object.entries(report.byLanguage)) sums[language] = (sums[language] ?? 0) + n;
-    if (report.failure) {
-      failures++;
-      console.log(`FAIL seed ${seed} (${report.failure.kind}) ${report.failure.fixture}: ${report.failure.detail.split('\n')[0]}`);
-      console.log(JSON.stringify({ seed, path: report.failure.path, counterexample: report.failure.counterexample }));
-    }
-    const line = { ...report, at: new Date().toISOString(), done, elapsedS: Math.round((Date.now() - started) / 1000) };
+  const onEvent = (e: ChunkEvent): void => {
+    const byLanguage = e.type === 'report' ? e.report.byLanguage : e.byLanguage;
+    const cases = e.type === 'report' ? e.report.cases : e.cases;
+    done += cases;
+    for (const [language, n] of Object.entries(byLanguage)) sums[language] = (sums[language] ?? 0) + n;
+    if (e.type === 'stopped' || e.report.failure) failures++;
+    if (e.type === 'report' && e.report.slowest && e.report.slowestCpuMs > slowest.ms) slowest = { ms: e.report.slowestCpuMs, seed: e.report.seed, ...e.report.slowest };
+    slowestWallMs = Math.max(slowestWallMs, e.type === 'report' ? e.report.slowestMs : 0);
+    const line = { ...e, at: new Date().toISOString(), done, elapsedS: Math.round((Date.now() - started) / 1000) };
     if (log) appendFileSync(log, JSON.stringify(line) + '\n');
-    console.log(`seed ${seed}: ${report.cases} cases in ${(report.ms / 1000).toFixed(1)} s (slowest ${Math.round(report.slowestMs)} ms); total ${done}`);
-  }
-  console.log(`documents: ${done} cases ${JSON.stringify(sums)}, ${failures} failing chunks, ${Math.round((Date.now() - started) / 1000)} s`);
+    if (e.type === 'report') {
+      const r = e.report;
+      console.log(`seed ${r.seed}${r.from > 0 ? ` from case ${r.from}` : ''}: ${r.cases} cases in ${(r.ms / 1000).toFixed(1)} s (slowest ${Math.round(r.slowestCpuMs)} ms CPU, ${Math.round(r.slowestMs)} ms wall); total ${done}`);
+    }
+  };
+  await runPool(total, option('seed', 1), {
+    jobs: option('jobs', 1),
+    chunk: option('chunk', 10_000),
+    caseTimeoutS: option('case-timeout', 300),
+    chunkTimeoutS: option('chunk-timeout', 600),
+    heapMb: option('heap-mb', 4096),
+    shrinkMs: option('shrink-ms', 30_000),
+  }, onEvent);
+  console.log(`documents: ${done} cases ${JSON.stringify(sums)}, ${failures} failures, slowest case ${Math.round(slowest.ms)} ms of CPU time (seed ${slowest.seed} case ${slowest.index}, ${slowest.fixture}), slowest wall time ${Math.round(slowestWallMs)} ms, ${Math.round((Date.now() - started) / 1000)} s`);
   return failures === 0 ? 0 : 1;
 }
 

@@ -83,8 +83,9 @@ export class Interpreter {
     if (++this.steps > this.maxSteps) throw new StepLimit();
   }
 
-  /** work a host does for the program outside statements (a module copied by deepcopy) counts as a step */
-  charge(): void {
+  /** work a host does for the program outside statements (the values deepcopy makes) counts as steps */
+  charge(steps = 1): void {
+    this.steps += steps - 1;
     this.tick();
   }
 

@@ -162,6 +162,8 @@ function optimizerOf(host: KerasHost, v: PyValue): Optimizer | string {
   if (!o) return `the optimizer ${describe(v)} is not one memlens knows${v.kind === 'unknown' ? ` (${v.reason})` : ''}`;
   const momentum = o.momentum.kind === 'none' ? 0 : numberOf(o.momentum);
   if (momentum === undefined) return `the momentum of the optimizer is not known statically`;
+  // momentum=1e308 * 10 would put Infinity into the model's config (a fuzzer's case)
+  if (!Number.isFinite(momentum)) return `the momentum of the optimizer is ${momentum}, not a finite number`;
   switch (o.name.toLowerCase()) {
     case 'sgd':
       return { kind: 'sgd', momentum };

@@ -372,6 +372,9 @@ function maskedFill(ctx: TensorContext, x: TensorValue, args: CallArgs): TensorV
   return ctx.trace.emit('masked_fill', [t, m], {}, ctx.site);
 }
 
+/** parts one split or chunk may make: each is a slice op of the trace */
+const MAX_SPLIT_PARTS = 10_000;
+
 /** x.split(size or sizes, dim) and x.chunk(n, dim): views, one slice op each */
 function split(ctx: TensorContext, x: TensorValue, args: CallArgs, chunk: boolean): PyValue {
   const dim = intArg(args, 1, 'dim', 0, ctx.site);
@@ -385,9 +388,12 @@ function split(ctx: TensorContext, x: TensorValue, args: CallArgs, chunk: boolea
     const n = first ? intOf(first) : undefined;
     if (n === undefined || n < 1) fail(ctx.site, 'a split size that is not a known positive integer');
     const step = chunk ? Math.ceil(size / n) : n;
+    // x.split(64) of an axis of 64 * 10**12 made a tuple of 10**12 slices until V8 gave up (a fuzzer's case)
+    if (Math.ceil(size / step) > MAX_SPLIT_PARTS) fail(ctx.site, `a split into ${Math.ceil(size / step).toLocaleString('en-US')} parts is not followed (more than ${MAX_SPLIT_PARTS.toLocaleString('en-US')})`);
     sizes = [];
     for (let at = 0; at < size; at += step) sizes.push(Math.min(step, size - at));
   }
+  if (sizes.length > MAX_SPLIT_PARTS) fail(ctx.site, `a split into ${sizes.length.toLocaleString('en-US')} parts is not followed (more than ${MAX_SPLIT_PARTS.toLocaleString('en-US')})`);
   if (sizes.reduce((p, q) => p + q, 0) !== size) fail(ctx.site, `split sizes [${sizes.join(', ')}] do not add up to ${size}`);
   const parts: PyValue[] = [];
   let start = 0;

@@ -186,8 +186,10 @@ export class TorchHost implements Host {
   /** a deep copy of a module keeps its constructor arguments, and what made it unknown */
   private copiedModule(from: Instance, to: Instance): void {
     // a module that builds itself (a layer made of its own class, cloned num_layers times) makes
-    // num_layers^depth copies: each one costs a step, so the step limit stops it, not the heap
-    this.interp.charge();
+    // num_layers^depth copies: each one costs a step per entry it holds (what the copy allocated),
+    // so the step limit stops it, not the heap or a budget of seconds
+    const st = to.module;
+    this.interp.charge(1 + to.attrs.size + (st ? st.children.size + st.params.size + st.buffers.size : 0));
     const config = this.layerConfig.get(from);
     if (config) this.layerConfig.set(to, config);
     const poisoned = this.poisoned.get(from);

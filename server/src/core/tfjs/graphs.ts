@@ -63,7 +63,8 @@ function optimizerOf(value: Value): Optimizer | 'unknown' | undefined {
     case 'sgd':
       return { kind: 'sgd', momentum: 0 };
     case 'momentum': {
-      const m = momentum?.kind === 'number' ? momentum.value : 0.9;
+      // a momentum optimizer keeps one value per weight whatever its factor; Infinity or NaN is not kept
+      const m = momentum?.kind === 'number' && Number.isFinite(momentum.value) ? momentum.value : 0.9;
       return { kind: 'sgd', momentum: m > 0 ? m : 0.9 };
     }
     case 'adagrad':

@@ -8,6 +8,12 @@ import type { ImportContext } from './localImports';
 export const LIMITS = {
   /** expression and statement evaluations per document */
   steps: 1_000_000,
+  /**
+   * steps a new model costs: each model is built and analysed after the evaluation, at far more
+   * than a step's cost, and a function that calls itself making a model each time made 12,826
+   * models (11 s of analysis) within the steps; at this price a document has at most 1,000
+   */
+  stepsPerModel: 1_000,
   /** iterations of one unrolled loop */
   iterations: 10_000,
   /** nested calls of local functions */
@@ -64,5 +70,11 @@ export abstract class InterpreterState {
 
   protected tick(node: Node): void {
     if (++this.budget.steps > LIMITS.steps) throw new LimitSignal(node, `memlens stopped evaluating after ${LIMITS.steps} steps`);
+  }
+
+  /** work beyond one evaluation (a new model) counts as `steps` steps */
+  protected charge(node: Node, steps: number): void {
+    this.budget.steps += steps - 1;
+    this.tick(node);
   }
 }

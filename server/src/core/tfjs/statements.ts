@@ -9,6 +9,23 @@ import { assignsTfjsPackage, containsModelCall, identifiersIn, isAssignmentTarge
 import { BreakSignal, LIMITS, ReturnSignal } from './interpreterState';
 import { CallEvaluator } from './calls';
 
+/** what a reason says when a branch, switch or loop is tainted by a value known only at run time */
+const RUNTIME_WRAPPERS = ['this branch depends on a run-time condition', 'this switch depends on a run-time value', "this loop's trip count is not statically known", "this loop's items are not statically known"];
+
+/**
+ * `wrapper (reason)`, with the reason's own wrappers taken off: a variable set in a tainted branch
+ * is unknown for the taint's message, and a loop that tests it again wrapped it once more per
+ * iteration (10,000 nested wrappers, gigabytes of messages: a fuzzer's case that exhausted the heap)
+ */
+export function runtimeReason(wrapper: string, reason: string): string {
+  let inner = reason;
+  for (;;) {
+    const outer = RUNTIME_WRAPPERS.find((w) => inner.startsWith(`${w} (`) && inner.endsWith(')'));
+    if (!outer) return `${wrapper} (${inner})`;
+    inner = inner.slice(outer.length + 2, -1);
+  }
+}
+
 export class Interpreter extends CallEvaluator {
   execBlock(statements: readonly Node[], scope: Scope): void {
     for (const s of statements) this.hoist(s, scope);
@@ -111,8 +128,9 @@ export class Interpreter extends CallEvaluator {
     const truth = truthy(cond);
     if (truth === undefined) {
       const reason = cond.kind === 'unknown' ? cond.reason : 'the condition is only known at run time';
-      if (consequence) this.taint(consequence, condNode ?? node, `this branch depends on a run-time condition (${reason})`, scope);
-      if (alternative) this.taint(alternative, condNode ?? node, `this branch depends on a run-time condition (${reason})`, scope);
+      const message = runtimeReason('this branch depends on a run-time condition', reason);
+      if (consequence) this.taint(consequence, condNode ?? node, message, scope);
+      if (alternative) this.taint(alternative, condNode ?? node, message, scope);
       return;
     }
     const branch = truth ? consequence : alternative;
@@ -136,7 +154,7 @@ export class Interpreter extends CallEvaluator {
     if (!discNode || !body) return;
     const disc = this.eval(discNode, scope);
     const clauses = named(body).filter((c) => c.type === 'switch_case' || c.type === 'switch_default');
-    const runtime = (cause: Node, reason: string): void => this.taint(body, cause, `this switch depends on a run-time value (${reason})`, scope);
+    const runtime = (cause: Node, reason: string): void => this.taint(body, cause, runtimeReason('this switch depends on a run-time value', reason), scope);
     if (disc.kind === 'unknown') return runtime(discNode, disc.reason);
     let start = -1;
     for (let i = 0; i < clauses.length && start < 0; i++) {
@@ -194,7 +212,7 @@ export class Interpreter extends CallEvaluator {
       const truth = truthy(cond);
       if (truth === undefined) {
         const reason = cond.kind === 'unknown' ? cond.reason : 'its condition is only known at run time';
-        if (body) this.taint(body, condNode, `this loop's trip count is not statically known (${reason})`, scope);
+        if (body) this.taint(body, condNode, runtimeReason("this loop's trip count is not statically known", reason), scope);
         return;
       }
       if (!truth) return;
@@ -227,7 +245,7 @@ export class Interpreter extends CallEvaluator {
     else if (collection.kind === 'object' && !isOf) items = [...collection.props.keys()].map((k) => ({ kind: 'string', value: k }) as Value);
     if (!items || !left) {
       const reason = collection.kind === 'unknown' ? collection.reason : 'the collection is not a static array';
-      if (body) this.taint(body, right ?? node, `this loop's items are not statically known (${reason})`, scope);
+      if (body) this.taint(body, right ?? node, runtimeReason("this loop's items are not statically known", reason), scope);
       return;
     }
     for (const item of items.slice(0, LIMITS.iterations)) {

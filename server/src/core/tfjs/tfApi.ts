@@ -14,6 +14,7 @@ import {
 import { isNullish, named, parseNumber, statementOf } from './staticValues';
 import { ExpressionEvaluator } from './expressions';
 import { recurrentOutputCount } from './recurrentLayers';
+import { LIMITS } from './interpreterState';
 
 const MATH_FUNCTIONS: Readonly<Record<string, (...xs: number[]) => number>> = {
   floor: Math.floor,
@@ -92,6 +93,7 @@ export abstract class TfApi extends ExpressionEvaluator {
   }
 
   private newModel(style: ModelObject['style'], site: Node): ModelObject {
+    this.charge(site, LIMITS.stepsPerModel);
     const model: ModelObject = { kind: 'model', serial: nextSerial(), style, site, layers: [], ...(this.functionName ? { scopeName: this.functionName } : {}) };
     this.models.push(model);
     return model;
