@@ -188,7 +188,7 @@ function evaluate(root: Node, usesKeras: boolean, statements: readonly Node[], p
   const diagnostics: CoreDiagnostic[] = [];
   const scope = new Scope(undefined);
   try {
-    interp.execBlock(statements, scope); (globalThis as any).__steps = ((globalThis as any).__steps ?? 0) + interp.steps;
+    interp.execBlock(statements, scope);
     // classes with a `# memlens: input [...]` pragma and no example call of their own
     for (const pragma of pragmas) {
       const cls = scope.vars.get(pragma.className);
