@@ -26,6 +26,8 @@ export interface AnalyzeOptions {
   readonly memory?: MemoryOptions;
   /** how imported files of the workspace are read (FrontendOptions.readFile); default: the disk */
   readonly readFile?: (path: string) => string | undefined;
+  /** FrontendOptions.stream */
+  readonly stream?: boolean;
 }
 
 export function analyzeDocument(text: string, language: SourceLanguage, options: AnalyzeOptions = {}): DocumentAnalysis {
@@ -38,7 +40,7 @@ export function analyzeDocument(text: string, language: SourceLanguage, options:
   }
   // the framework follows the file's language unless a setting or flag names one
   const defaults = mergeConfig(BUILTIN_DEFAULTS, { framework: frontend.defaultFramework }, options.defaults);
-  const result = frontend.analyze(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}), ...(options.torchVersion ? { torchVersion: options.torchVersion } : {}), ...(options.readFile ? { readFile: options.readFile } : {}) });
+  const result = frontend.analyze(text, { defaults, language, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.documentKey ? { documentKey: options.documentKey } : {}), ...(options.torchVersion ? { torchVersion: options.torchVersion } : {}), ...(options.readFile ? { readFile: options.readFile } : {}), ...(options.stream !== undefined ? { stream: options.stream } : {}) });
   return analyzeGraphs(result, { text, language, lineComment: frontend.lineComment, ...(options.rules ? { settings: options.rules } : {}) }, options.memory);
 }
 

@@ -23,6 +23,8 @@ export interface FrontendOptions {
    * the editor answers from its open documents first. Default: the disk (core/sourceFiles.ts)
    */
   readonly readFile?: (path: string) => string | undefined;
+  /** .nnm: elaborate statement by statement as they are parsed, whatever the size (the JIT warm-up's way to that code) */
+  readonly stream?: boolean;
 }
 
 export interface Frontend {

@@ -10,10 +10,9 @@
 // streamed.ts and itemsAboveModels, wrong maps in the lexer's recycling), so every other warm-up
 // run takes that path on a longer model.
 import type { AnalyzeOptions } from '../core/analyze';
-import { analyzeDocument, analyzeGraphs } from '../core/analyze';
-import { BUILTIN_DEFAULTS, mergeConfig } from '../core/config';
+import { analyzeDocument } from '../core/analyze';
 import type { DocumentAnalysis } from '../core/document';
-import { analyzeNnm, itemsAboveModels, nnmFrontend } from '../core/dsl/frontend';
+import { itemsAboveModels } from '../core/dsl/frontend';
 
 /** what is exercised besides the analysis itself: the features an editor asks for after an edit */
 export type WarmFeatures = (analysis: DocumentAnalysis) => void;
@@ -89,9 +88,8 @@ export async function warmUp({ runs, units, streamedUnits, options, features, id
   return done;
 }
 
-/** what analyzeDocument does for a .nnm file of over 128 KiB, on a shorter text */
+/** what analyzeDocument does for a .nnm file of over 128 KiB (the size check included), on a shorter text */
 function analyzeStreamed(text: string, options: AnalyzeOptions): DocumentAnalysis {
   itemsAboveModels(text);
-  const defaults = mergeConfig(BUILTIN_DEFAULTS, { framework: nnmFrontend.defaultFramework }, options.defaults);
-  return analyzeGraphs(analyzeNnm(text, defaults, options.overrides, { stream: true }), { text, language: 'nnm', lineComment: nnmFrontend.lineComment, ...(options.rules ? { settings: options.rules } : {}) }, options.memory);
+  return analyzeDocument(text, 'nnm', { ...options, stream: true });
 }

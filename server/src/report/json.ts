@@ -6,7 +6,7 @@ import type { CoreDiagnostic, Graph } from '../core/ir';
 import { expectedPeakLine, type ExpectedPeakResult } from '../core/analysis/framework';
 import { atBatch } from '../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../core/analysis/perDevice';
-import { kvCacheOf, largestContext } from '../core/analysis/kvCache';
+import { largestContext } from '../core/analysis/kvCache';
 import { opOutputBytes } from '../core/analysis/footprint';
 import { graphColumns } from '../core/graphColumns';
 import { opAt, tensorAt } from '../core/graphObjects';
@@ -149,7 +149,8 @@ function perDeviceField(graph: Graph, params: ModelAnalysis['footprint']['params
   return { perDevice: { ...p, microBatch: r.microBatch, ...r.bytes, maxGlobalBatch: r.maxGlobalBatch } };
 }
 
-export function jsonModelParts({ graph, footprint, memory }: ModelAnalysis, options: JsonOptions = {}): JsonModelParts {
+export function jsonModelParts(model: ModelAnalysis, options: JsonOptions = {}): JsonModelParts {
+  const { graph, footprint, memory } = model;
   const { config } = graph;
   const batch = config.batch;
   const b = footprint.bytes;
@@ -189,7 +190,7 @@ export function jsonModelParts({ graph, footprint, memory }: ModelAnalysis, opti
     },
     expected: memory ? expectedJson(memory.expected, graph) : null,
     maxBatch: memory?.maxBatch.planned.batch ?? null,
-    maxContext: memory && config.mode === 'generate' ? largestContext(graph, kvCacheOf(graph), memory.bytes.planned) : null,
+    maxContext: largestContext(model),
     peakStep: memory?.peakStep
       ? {
           index: memory.peakStep.index,

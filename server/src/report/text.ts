@@ -5,7 +5,7 @@ import type { CoreDiagnostic, Framework, Graph, OpId } from '../core/ir';
 import { expectedPeakLine, FRAMEWORK_PROFILES, type ExpectedPeakResult } from '../core/analysis/framework';
 import { opOutputBytes } from '../core/analysis/footprint';
 import { formatTimeline } from '../core/analysis/timeline';
-import { kvCacheOf, largestContext } from '../core/analysis/kvCache';
+import { largestContext } from '../core/analysis/kvCache';
 import { graphColumns } from '../core/graphColumns';
 import { opAt, tensorAt } from '../core/graphObjects';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
@@ -42,7 +42,8 @@ export function formatDiagnostic(file: string, d: CoreDiagnostic): string {
   return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code}: ${d.message}`;
 }
 
-function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis, detail: boolean): string {
+function formatModel(file: string, model: ModelAnalysis, detail: boolean): string {
+  const { graph, footprint, memory } = model;
   const c = graph.config;
   const batch = c.batch;
   const optimizer = c.optimizer.kind === 'sgd' && c.optimizer.momentum > 0 ? `sgd(momentum: ${c.optimizer.momentum})` : c.optimizer.kind;
@@ -88,7 +89,7 @@ function formatModel(file: string, { graph, footprint, memory }: ModelAnalysis, 
     totals.push(['gradients', formatBytes(b.gradients.fixed)], ['optimizer', formatBytes(b.optimizer.fixed)]);
   }
   if (c.mode === 'generate') {
-    const longest = memory ? largestContext(graph, kvCacheOf(graph), memory.bytes.planned) : null;
+    const longest = largestContext(model);
     const fits = longest === null ? '' : `; largest context that fits: ${formatInt(longest)}`;
     totals.push(['KV cache', `${formatSymbolic(b.kvCache)} = ${formatBytes(atBatch(b.kvCache, batch))} at batch ${batch}${kvCacheContext(c.context)}${fits}`]);
   }

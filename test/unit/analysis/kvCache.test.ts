@@ -50,7 +50,7 @@ describe('generate mode: the KV cache', () => {
     const perPosition = 2 * 12 * 768 * 2;
     const longest = Math.floor((24 * 2 ** 30 - (memory.bytes.planned - 37_748_736)) / perPosition);
     assert.equal(json.maxContext, longest);
-    assert.equal(largestContext(m.graph, kvCacheOf(m.graph), memory.bytes.planned), longest);
+    assert.equal(largestContext(m), longest);
     assert.match(formatReport('gpt2_generate.nnm', a), new RegExp(`KV cache +36 MiB x N = 36 MiB at batch 1, 1,024 positions; largest context that fits: ${longest.toLocaleString('en-US')}`));
     // at that context the plan fits the device; one position more, it does not
     const at = (context: number) => analyzeDocument(readFileSync(join(EXAMPLES, 'gpt2_generate.nnm'), 'utf8').replace('context: 1024', `context: ${context}`), 'nnm').models[0]!.memory!.bytes.planned;

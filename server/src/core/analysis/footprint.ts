@@ -38,6 +38,8 @@ export interface Footprint {
   readonly bytes: FootprintBytes;
   /** a getter: built on first read */
   readonly perOp: readonly OpFootprint[];
+  /** generate mode: the KV cache's bytes per position of every layer, per sequence (kvCache.ts; 0 in the other modes) */
+  readonly kvCachePerPosition: number;
   /** true when some figure left the exactly-countable range (> 2^53) */
   readonly overflow: boolean;
 }
@@ -122,8 +124,8 @@ export function computeFootprint(graph: Graph): Footprint {
     }));
   const { weights, buffers, gradients, optimizer } = stateBytes({ trainable, nonTrainable }, config);
   const activations = symbolic(fixedActivationBytes, activationBytes);
-  const kvCacheBytes = kvCacheOf(graph).bytesPerSample;
-  const kvCache = kvCacheBytes === 0 ? ZERO_BYTES : symbolic(0, kvCacheBytes);
+  const cache = kvCacheOf(graph);
+  const kvCache = cache.bytesPerSample === 0 ? ZERO_BYTES : symbolic(0, cache.bytesPerSample);
   const total = [weights, buffers, activations, gradients, optimizer, kvCache].reduce(addBytes, ZERO_BYTES);
   const all = [weights, buffers, activations, gradients, optimizer, kvCache, total];
   const overflow =
@@ -131,7 +133,7 @@ export function computeFootprint(graph: Graph): Footprint {
     !Number.isSafeInteger(elements) ||
     !Number.isSafeInteger(atBatch(total, config.batch));
   return withGetters(
-    { params: { trainable, nonTrainable }, activationElementsPerSample: elements, bytes: { weights, buffers, activations, gradients, optimizer, kvCache, total }, overflow },
+    { params: { trainable, nonTrainable }, activationElementsPerSample: elements, bytes: { weights, buffers, activations, gradients, optimizer, kvCache, total }, kvCachePerPosition: cache.bytesPerPosition, overflow },
     { perOp: (): readonly OpFootprint[] => (perOp ??= perOpRows()) },
   );
 }

@@ -7,6 +7,7 @@ import { DTYPE_BYTES, type Graph, type OpId, type TensorType } from '../ir';
 import type { OpContext } from '../ops/types';
 import { DTYPES, graphColumns } from '../graphColumns';
 import { argsOf } from './opArgs';
+import { atBatch, type SymbolicBytes } from '../units';
 
 export interface KvCacheLayer {
   readonly op: OpId;
@@ -59,13 +60,20 @@ export function kvCacheOf(graph: Graph): KvCache {
 /**
  * The largest `context` (every layer's cache the same length) at which the planned peak still fits
  * the device: the plan less the cache it counts, plus the cache at that context. The activations
- * are the written graph's and do not change with the context. null without a cache.
+ * are the written graph's and do not change with the context. null without a cache or a plan.
  */
-export function largestContext(graph: Graph, kv: KvCache, planned: number): number | null {
+/** what largestContext reads of a model's analysis (a ModelAnalysis; the footprint imports this file) */
+export interface CacheFigures {
+  readonly graph: Graph;
+  readonly footprint: { readonly kvCachePerPosition: number; readonly bytes: { readonly kvCache: SymbolicBytes } };
+  readonly memory?: { readonly bytes: { readonly planned: number } };
+}
+
+export function largestContext({ graph, footprint, memory }: CacheFigures): number | null {
   const batch = graph.config.batch;
-  const perPosition = kv.bytesPerPosition * batch;
-  if (perPosition <= 0) return null;
-  const rest = planned - kv.bytesPerSample * batch;
+  const perPosition = footprint.kvCachePerPosition * batch;
+  if (perPosition <= 0 || !memory) return null;
+  const rest = memory.bytes.planned - atBatch(footprint.bytes.kvCache, batch);
   const room = graph.config.device.memoryBytes - rest;
   return room <= 0 ? 0 : Math.floor(room / perPosition);
 }

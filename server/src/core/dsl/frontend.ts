@@ -26,7 +26,7 @@ export const nnmFrontend: Frontend = {
   lineComment: '#',
   defaultFramework: 'ideal',
   claims: () => true,
-  analyze: (text, options) => analyzeNnm(text, options.defaults, options.overrides),
+  analyze: (text, options) => analyzeNnm(text, options.defaults, options.overrides, options.stream === undefined ? {} : { stream: options.stream }),
   fixEdits: (text, fix) => nnmFixEdits(text, fix),
 };
 

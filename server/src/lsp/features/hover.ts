@@ -6,7 +6,7 @@ import type { OpId, Position, SourceRange, TensorId } from '../../core/ir';
 import { lookupOp } from '../../core/ops/registry';
 import { atBatch, symbolic } from '../../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../../core/analysis/perDevice';
-import { kvCacheOf, largestContext } from '../../core/analysis/kvCache';
+import { largestContext } from '../../core/analysis/kvCache';
 import { rangeContains, rangeKey, toLspRange } from '../position';
 import { CONFIG_KEYS } from './configKeys';
 import {
@@ -190,7 +190,7 @@ export function modelHover(model: ModelAnalysis): string {
     lines.push(`- gradients: ${symbolicText(b.gradients)}`, `- optimizer (${optimizerText(c.optimizer)}): ${symbolicText(b.optimizer)}`);
   }
   if (c.mode === 'generate') {
-    const longest = model.memory ? largestContext(graph, kvCacheOf(graph), model.memory.bytes.planned) : null;
+    const longest = largestContext(model);
     const fits = longest === null ? '' : `; largest context that fits: ${longest.toLocaleString('en-US')}`;
     lines.push(`- KV cache${c.context === undefined ? '' : ` (${c.context.toLocaleString('en-US')} positions)`}: ${symbolicAtBatch(b.kvCache, c.batch)}${fits}`);
   }
