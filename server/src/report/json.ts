@@ -7,6 +7,7 @@ import { expectedPeakLine, type ExpectedPeakResult } from '../core/analysis/fram
 import { atBatch } from '../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../core/analysis/perDevice';
 import { largestContext } from '../core/analysis/kvCache';
+import { decodeStepOf } from '../core/analysis/decodeStep';
 import { opOutputBytes } from '../core/analysis/footprint';
 import { graphColumns } from '../core/graphColumns';
 import { opAt, tensorAt } from '../core/graphObjects';
@@ -84,6 +85,11 @@ export interface JsonModel {
   peakStep: { index: number; line: number | null; phase: string } | null;
   /** generate mode: the largest context whose planned peak fits the device (null in the other modes) */
   maxContext: number | null;
+  /**
+   * generate mode: the peak of one decode step (one new position per sequence at the full context;
+   * analysis/decodeStep.ts) or why it is not given; null in the other modes or without self-attention
+   */
+  decodeStep: { peak: number; context: number; activationsPerSequence: number; workspacePerSequence: number; line: number } | { reason: string } | null;
   /** how many rows `tensors` has or would have at the detail level (one per op) */
   tensorCount: number;
   /** how many rows `steps` has or would have at the detail level; null without a memory analysis */
@@ -191,6 +197,7 @@ export function jsonModelParts(model: ModelAnalysis, options: JsonOptions = {}):
     expected: memory ? expectedJson(memory.expected, graph) : null,
     maxBatch: memory?.maxBatch.planned.batch ?? null,
     maxContext: largestContext(model),
+    decodeStep: decodeStepJson(model),
     peakStep: memory?.peakStep
       ? {
           index: memory.peakStep.index,
@@ -254,4 +261,12 @@ function expectedJson(result: ExpectedPeakResult, graph: Graph): JsonModel['expe
   const e = result.expected;
   const line = expectedPeakLine(e, graph);
   return { framework, breakdown: { ...e.breakdown }, phase: e.phase, line: line === null ? null : line + 1 };
+}
+
+function decodeStepJson(model: ModelAnalysis): JsonModel['decodeStep'] {
+  const step = decodeStepOf(model);
+  if (!step) return null;
+  if ('reason' in step) return { reason: step.reason };
+  const { peak, context, activationsPerSequence, workspacePerSequence } = step;
+  return { peak, context, activationsPerSequence, workspacePerSequence, line: model.graph.ops[step.peakOp]!.site.start.line + 1 };
 }

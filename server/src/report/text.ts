@@ -6,6 +6,7 @@ import { expectedPeakLine, FRAMEWORK_PROFILES, type ExpectedPeakResult } from '.
 import { opOutputBytes } from '../core/analysis/footprint';
 import { formatTimeline } from '../core/analysis/timeline';
 import { largestContext } from '../core/analysis/kvCache';
+import { decodeStepLine, decodeStepOf } from '../core/analysis/decodeStep';
 import { graphColumns } from '../core/graphColumns';
 import { opAt, tensorAt } from '../core/graphObjects';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
@@ -92,6 +93,8 @@ function formatModel(file: string, model: ModelAnalysis, detail: boolean): strin
     const longest = largestContext(model);
     const fits = longest === null ? '' : `; largest context that fits: ${formatInt(longest)}`;
     totals.push(['KV cache', `${formatSymbolic(b.kvCache)} = ${formatBytes(atBatch(b.kvCache, batch))} at batch ${batch}${kvCacheContext(c.context)}${fits}`]);
+    const decode = decodeStepOf(model);
+    if (decode) totals.push(['decode step', decodeStepLine(decode, graph)]);
   }
   totals.push(['footprint total', `${formatSymbolic(b.total)} = ${formatBytes(atBatch(b.total, batch))} at batch ${batch}`]);
   if (memory) {

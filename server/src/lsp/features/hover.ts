@@ -7,6 +7,7 @@ import { lookupOp } from '../../core/ops/registry';
 import { atBatch, symbolic } from '../../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../../core/analysis/perDevice';
 import { largestContext } from '../../core/analysis/kvCache';
+import { decodeStepLine, decodeStepOf } from '../../core/analysis/decodeStep';
 import { rangeContains, rangeKey, toLspRange } from '../position';
 import { CONFIG_KEYS } from './configKeys';
 import {
@@ -193,6 +194,8 @@ export function modelHover(model: ModelAnalysis): string {
     const longest = largestContext(model);
     const fits = longest === null ? '' : `; largest context that fits: ${longest.toLocaleString('en-US')}`;
     lines.push(`- KV cache${c.context === undefined ? '' : ` (${c.context.toLocaleString('en-US')} positions)`}: ${symbolicAtBatch(b.kvCache, c.batch)}${fits}`);
+    const decode = decodeStepOf(model);
+    if (decode) lines.push(`- decode step: ${decodeStepLine(decode, graph)}`);
   }
   lines.push(`- footprint total: ${symbolicAtBatch(b.total, c.batch)}`);
   if (model.memory) {
