@@ -283,6 +283,7 @@ function evaluate(root: Node, usesKeras: boolean, statements: readonly Node[], p
   }
   const outline: OutlineSymbol[] = graphs.map((g) => ({ name: g.name, kind: 'model', range: g.range, selectionRange: g.nameRange, detail: `${g.ops.length} ops`, children: [] }));
   for (const [node, note] of host.versionNotes) if (node.anchor.doc === root.anchor.doc) refs.push({ range: rangeOfNode(node), kind: 'note', name: 'torch version', isDefinition: false, note });
+  for (const call of host.sharding) if (call.site.anchor.doc === root.anchor.doc) refs.push({ range: rangeOfNode(call.site), kind: 'note', name: 'data parallelism', isDefinition: false, note: call.note });
   return { analysis: { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules, ...(kerasBatchSites ? { kerasBatchSites } : {}) }, reads };
 }
 
@@ -305,6 +306,11 @@ function modelConfig(trace: Trace, host: TorchHost, options: PythonOptions): Mod
   if (opt) own.optimizer = { kind: opt.kind, momentum: opt.momentum, ...(opt.setToNone ? { setToNone: true } : {}), ...(opt.unprofiled.length > 0 ? { unprofiled: opt.unprofiled } : {}) };
   // `model.double()`, `.half()`, `.bfloat16()`: weights, gradients and activations in that precision
   if (trace.conversion) own.precision = trace.conversion.precision;
+  // FSDP / DDP / deepspeed.initialize around the model (or a module holding it): its sharding
+  const wrapper = host.sharding.find((call) => call.module.kind === 'instance' && collectModules(call.module).some((e) => e.module === trace.root));
+  if (wrapper?.zero !== undefined) own.zero = wrapper.zero;
+  if (wrapper?.offload !== undefined) own.offload = wrapper.offload;
+  if (wrapper?.gradientAccumulation !== undefined) own.gradientAccumulation = wrapper.gradientAccumulation;
   return mergeConfig(options.defaults, own, options.overrides);
 }
 

@@ -10,6 +10,7 @@ import { collectModules, deepCopy, isModule, LAYER_CLASSES, MODULE_BASE, newInst
 import { binaryTensor, indexTensor, layerCallOf, shapeTuple, tensorFunction, tensorMethod } from './tensorOps';
 import { reductionAfterForward } from './reductions';
 import { rearrange, repeat } from './einops';
+import { deepspeedInitialize, distributedMember, type ShardingCall } from './distributed';
 import { Trace, TraceStop } from './trace';
 import { LIBRARY_DIR, parseModule, resolveModule } from './imports';
 import { readFromDisk, type ReadFile } from '../sourceFiles';
@@ -43,6 +44,11 @@ export class TorchHost implements Host {
   interp!: Interpreter;
   readonly traces: Trace[] = [];
   readonly optimizers: Optimizer[] = [];
+  /** data-parallel wrappers (FSDP, DDP, deepspeed.initialize) and what each said about sharding (distributed.ts) */
+  readonly sharding: ShardingCall[] = [];
+  private readonly recordSharding = (call: ShardingCall): void => {
+    this.sharding.push(call);
+  };
   /** modules converted to another float precision (`.double()`, `.half()`, `.to(torch.bfloat16)`), with the call: a whole model so converted is analysed in that precision */
   readonly converted = new Map<Instance, ModelConversion>();
   /** modules that have no trace: their constructors ran, no example call was found */
@@ -226,7 +232,7 @@ export class TorchHost implements Host {
 
   importModule(path: string, site: Node, level: number): PyValue | undefined {
     const root = path.split('.')[0]!;
-    if (level === 0 && (root === 'torch' || root === 'math' || root === 'argparse' || root === 'dataclasses' || root === 'collections' || root === 'torchinfo' || root === 'torchsummary' || OPAQUE.has(root))) return { kind: 'namespace', path };
+    if (level === 0 && (root === 'torch' || root === 'math' || root === 'argparse' || root === 'dataclasses' || root === 'collections' || root === 'torchinfo' || root === 'torchsummary' || root === 'deepspeed' || OPAQUE.has(root))) return { kind: 'namespace', path };
     // torchvision's models are described by memlens itself, in Python, in library/
     if (level === 0 && root === 'torchvision') return this.loadModule(path, 0, join(LIBRARY_DIR, '__root__.py'), readFromDisk) ?? unknown(site, `\`${path}\` is not described by memlens yet`);
     return this.loadLocal(path, level);
@@ -326,6 +332,7 @@ export class TorchHost implements Host {
     // torchinfo / torchsummary before torch itself: their names start with "torch"
     if (path === 'torchinfo' || path === 'torchsummary') return name === 'summary' ? builtin(full, (args, s) => this.summaryCall(path, args, s)) : { kind: 'namespace', path: full };
     if (path.startsWith('torch')) return this.torchMember(full, site) ?? { kind: 'namespace', path: full };
+    if (path === 'deepspeed' && name === 'initialize') return deepspeedInitialize(this.recordSharding);
     if (path === 'einops' && (name === 'rearrange' || name === 'repeat')) return builtin(full, (args, s) => this.einopsCall(name, args, s));
     if (path === 'einops.layers.torch' && name === 'Rearrange') return REARRANGE_CLASS;
     return { kind: 'namespace', path: full };
@@ -345,6 +352,8 @@ export class TorchHost implements Host {
   }
 
   private lookupTorchMember(full: string, site: Node): PyValue | undefined {
+    const parallel = distributedMember(full, this.recordSharding);
+    if (parallel) return parallel;
     const parts = full.split('.');
     const name = parts[parts.length - 1]!;
     const ns = parts.slice(0, -1).join('.');
