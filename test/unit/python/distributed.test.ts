@@ -4,6 +4,9 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../server/src/core/analyze';
+import { devicePreset } from '../../../server/src/core/devices';
+import { applyEdits } from '../../../server/src/core/fixes/edits';
+import { previewFix, type FixSource } from '../../../server/src/core/fixes/preview';
 import { perDeviceOfAnalysis } from '../../../server/src/core/analysis/perDevice';
 import type { ModelConfig } from '../../../server/src/core/ir';
 import { ready } from './helpers';
@@ -91,5 +94,29 @@ describe('data-parallel wrappers in Python', () => {
     const path = analyse(script('import deepspeed', 'model, _, _, _ = deepspeed.initialize(model=net, config="ds_config.json")').replace('model.parameters()', 'net.parameters()'));
     assert.equal(path.models[0]!.graph.config.zero, undefined);
     assert.match(notes(path)[0]!, /^DeepSpeed config "ds_config.json" is not read/);
+  });
+});
+
+describe("NNM210's quick fix in a Python file: FSDP's strategy as written", () => {
+  // 99,999 x 75,000 + 75,000 = 7.5e9 parameters in mixed precision with Adam (16 bytes each), on 3 x A100-40GB:
+  // SHARD_GRAD_OP (stage 2) holds 2 + 14/3 bytes a parameter (46.6 GiB), FULL_SHARD (stage 3) 16/3 (37.3 GiB)
+  const text = script(FSDP_IMPORT, 'model = FSDP(net, sharding_strategy=ShardingStrategy.SHARD_GRAD_OP)')
+    .replace('nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))', 'nn.Linear(99999, 75000)')
+    .replace('torch.randn(8, 64)', 'torch.randn(48, 99999)');
+  const defaults: Partial<ModelConfig> = { devices: 3, precision: 'mixed', device: devicePreset('a100-40gb')! };
+
+  it('replaces SHARD_GRAD_OP by FULL_SHARD, and the fixed file fits', () => {
+    const a = analyzeDocument(text, 'python', { documentKey: '/virtual/fsdp-fix.py', defaults });
+    const f = (a.findings ?? []).find((x) => x.code === 'NNM210');
+    assert.ok(f, a.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
+    assert.deepEqual(f.fixes, [{ kind: 'zero', model: 'net', stage: 3 }]);
+    const src: FixSource = { text, language: 'python', options: { defaults, documentKey: '/virtual/fsdp-fix.py' }, analysis: a };
+    const p = previewFix(src, f, f.fixes![0]!)!;
+    assert.match(p.title, /^Use ZeRO stage 3 \(per device peak 46\.\d GiB -> 37\.\d GiB, fits 40 GiB\)$/);
+    const fixed = applyEdits(text, p.edits);
+    assert.match(fixed, /sharding_strategy=ShardingStrategy\.FULL_SHARD\)/);
+    const again = analyzeDocument(fixed, 'python', { documentKey: '/virtual/fsdp-fixed.py', defaults });
+    assert.equal(again.models[0]!.graph.config.zero, 3);
+    assert.deepEqual((again.findings ?? []).filter((x) => x.code === 'NNM210'), []);
   });
 });

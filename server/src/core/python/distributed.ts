@@ -19,6 +19,8 @@ export interface ShardingCall {
   readonly site: Node;
   /** what was read, for the hover */
   readonly note: string;
+  /** FSDP's `ShardingStrategy.X` as written, whose X the ZeRO quick fix replaces */
+  readonly strategyName?: Node;
 }
 
 /** FSDP's strategies as ZeRO stages (the issue's mapping); the hybrid ones shard within a node only */
@@ -71,10 +73,21 @@ function fsdpCall(args: CallArgs, site: Node, record: (call: ShardingCall) => vo
   }
   const offloadArg = args.keywords.get('cpu_offload');
   const offload: Offload = offloadArg?.kind === 'str' && offloadArg.value === `${OFFLOAD_PARAMS}true` ? 'cpu' : 'none';
+  const written = strategyNameNode(site);
   const note = `FSDP ${strategyName}: ZeRO stage ${zero}${offload === 'cpu' ? ', parameters and optimizer state offloaded to the CPU' : ''}, over memlens.devices devices (the world size is a run-time value: set memlens.devices, CLI --devices)`;
-  record({ module, zero, offload, site, note });
+  record({ module, zero, offload, site, note, ...(written ? { strategyName: written } : {}) });
   return module;
 }
+
+/** the X of `sharding_strategy=ShardingStrategy.X` in the call's arguments */
+function strategyNameNode(call: Node): Node | undefined {
+  const keyword = call.childForFieldName('arguments')?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'sharding_strategy');
+  const value = keyword?.childForFieldName('value');
+  return value?.type === 'attribute' ? (value.childForFieldName('attribute') ?? undefined) : undefined;
+}
+
+/** the FSDP strategy of a ZeRO stage; stage 1 has none (FSDP shards gradients with the optimizer state) */
+export const FSDP_STRATEGY_OF: Readonly<Partial<Record<ZeroStage, string>>> = { 0: 'NO_SHARD', 2: 'SHARD_GRAD_OP', 3: 'FULL_SHARD' };
 
 /**
  * deepspeed.initialize(model=..., config={...}) / config_params: returns (engine, optimizer,

@@ -1,6 +1,7 @@
 // Quick fixes written in Python: `inplace=True` on the layer or functional call that runs an op
 // (`nn.ReLU()` -> `nn.ReLU(inplace=True)`, `F.relu(x)` -> `F.relu(x, inplace=True)`), and the
 // batch of the example tensor (`torch.randn(8, ...)` -> `torch.randn(32, ...)`).
+import { FSDP_STRATEGY_OF } from './distributed';
 import type { FixSpec, FrontendResult } from '../frontend';
 import type { TextEdit } from '../fixes/edits';
 import { sameRange, type SourceRange } from '../ir';
@@ -107,6 +108,12 @@ export function pythonFixEdits(text: string, fix: FixSpec, analysis: FrontendRes
       if (trace) return trace.batchNode ? [{ range: rangeOfNode(trace.batchNode), newText: String(fix.batch) }] : undefined;
       const keras = analysis.kerasBatchSites?.find((s) => s.model === fix.model);
       return keras ? kerasBatchEdits(keras, fix.batch) : undefined;
+    }
+    case 'zero': {
+      // FSDP's strategy as written; stage 1 has no FSDP form
+      const site = isPythonAnalysis(analysis) ? analysis.strategySites?.find((s) => s.model === fix.model) : undefined;
+      const strategy = FSDP_STRATEGY_OF[fix.stage];
+      return site && strategy ? [{ range: rangeOfNode(site.name), newText: strategy }] : undefined;
     }
     default:
       // precision, checkpointing and statement removal have no one-line Python form memlens can write yet

@@ -1,5 +1,6 @@
 // The Python frontend: PyTorch and Keras models in .py files -> FrontendResult, by static evaluation.
 // Files that import neither torch nor Keras are answered without parsing.
+import type { ShardingCall } from './distributed';
 import { mergeConfig, type ConfigOverrides } from '../config';
 import type { Frontend, FrontendOptions, FrontendResult, OutlineSymbol, SourceRef } from '../frontend';
 import { rangeOf, type CoreDiagnostic, type Graph, type ModelConfig, type OpId, type SourceRange, type TensorId } from '../ir';
@@ -169,6 +170,7 @@ function mergeFragments(parts: readonly PythonAnalysis[]): PythonAnalysis {
     traces: parts.flatMap((p) => p.traces),
     modules: parts.flatMap((p) => p.modules),
     kerasBatchSites: parts.flatMap((p) => p.kerasBatchSites ?? []),
+    strategySites: parts.flatMap((p) => p.strategySites ?? []),
   };
 }
 
@@ -220,6 +222,7 @@ function evaluate(root: Node, usesKeras: boolean, statements: readonly Node[], p
   const poisonOf = (m: Instance): { node: Node; reason: string } | undefined => treeOf(m).map((e) => host.poisoned.get(e)).find((p) => p);
   const graphs: Graph[] = [];
   const refs: SourceRef[] = [];
+  const strategySites: { model: string; name: Node }[] = [];
   const traced = new Set<Instance>();
   for (const trace of host.traces) {
     traced.add(trace.root);
@@ -240,6 +243,8 @@ function evaluate(root: Node, usesKeras: boolean, statements: readonly Node[], p
     }
     const config = modelConfig(trace, host, options);
     const graph = trace.build(config);
+    const strategy = wrapperOf(trace, host)?.strategyName;
+    if (strategy) strategySites.push({ model: trace.name, name: strategy });
     diagnostics.push(...conversionDiagnostics(trace, host.converted, graph, config, root));
     const index = graphs.length;
     graphs.push(graph);
@@ -284,7 +289,7 @@ function evaluate(root: Node, usesKeras: boolean, statements: readonly Node[], p
   const outline: OutlineSymbol[] = graphs.map((g) => ({ name: g.name, kind: 'model', range: g.range, selectionRange: g.nameRange, detail: `${g.ops.length} ops`, children: [] }));
   for (const [node, note] of host.versionNotes) if (node.anchor.doc === root.anchor.doc) refs.push({ range: rangeOfNode(node), kind: 'note', name: 'torch version', isDefinition: false, note });
   for (const call of host.sharding) if (call.site.anchor.doc === root.anchor.doc) refs.push({ range: rangeOfNode(call.site), kind: 'note', name: 'data parallelism', isDefinition: false, note: call.note });
-  return { analysis: { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules, ...(kerasBatchSites ? { kerasBatchSites } : {}) }, reads };
+  return { analysis: { graphs, diagnostics: dedupe(diagnostics), outline, refs, blocks: [], traces: host.traces, modules, ...(kerasBatchSites ? { kerasBatchSites } : {}), ...(strategySites.length > 0 ? { strategySites } : {}) }, reads };
 }
 
 function paramsSentence(c: ReturnType<typeof countParameters>): string {
@@ -293,6 +298,11 @@ function paramsSentence(c: ReturnType<typeof countParameters>): string {
   if (c.frozen > 0) parts.push(`${c.frozen.toLocaleString('en-US')} frozen`);
   if (c.buffers > 0) parts.push(`${c.buffers.toLocaleString('en-US')} buffer values`);
   return parts.join(', ');
+}
+
+/** FSDP / DDP / deepspeed.initialize around the model (or a module holding it) */
+function wrapperOf(trace: Trace, host: TorchHost): ShardingCall | undefined {
+  return host.sharding.find((call) => call.module.kind === 'instance' && collectModules(call.module).some((e) => e.module === trace.root));
 }
 
 /** the file's own config: the example's batch, a training step or inference, the optimizer */
@@ -306,8 +316,7 @@ function modelConfig(trace: Trace, host: TorchHost, options: PythonOptions): Mod
   if (opt) own.optimizer = { kind: opt.kind, momentum: opt.momentum, ...(opt.setToNone ? { setToNone: true } : {}), ...(opt.unprofiled.length > 0 ? { unprofiled: opt.unprofiled } : {}) };
   // `model.double()`, `.half()`, `.bfloat16()`: weights, gradients and activations in that precision
   if (trace.conversion) own.precision = trace.conversion.precision;
-  // FSDP / DDP / deepspeed.initialize around the model (or a module holding it): its sharding
-  const wrapper = host.sharding.find((call) => call.module.kind === 'instance' && collectModules(call.module).some((e) => e.module === trace.root));
+  const wrapper = wrapperOf(trace, host);
   if (wrapper?.zero !== undefined) own.zero = wrapper.zero;
   if (wrapper?.offload !== undefined) own.offload = wrapper.offload;
   if (wrapper?.gradientAccumulation !== undefined) own.gradientAccumulation = wrapper.gradientAccumulation;
