@@ -131,6 +131,10 @@ export interface MemoryAnalysis {
   readonly tensors: readonly TensorMemory[];
   /** one buffer without building them all (rule messages name a few) */
   buffer(id: number): BufferMemory | undefined;
+  /** one tensor's row without building them all (a hover names one) */
+  tensor(id: TensorId): TensorMemory | undefined;
+  /** one step's row without building them all */
+  step(index: number): StepInfo | undefined;
   /** live bytes at every step, always-live state included (a getter: objects built on first read) */
   readonly stepLive: readonly SymbolicBytes[];
   /** the same as two columns, what rules scan: stepLive[i] = stepLiveFixed[i] + stepLivePerSample[i] x N */
@@ -290,13 +294,14 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const plan = (): PlanAt => core.plannedAt(batch);
 
   const lineOf = (step: number): number | null => stepNode(graph, schedule, step)?.statement.start.line ?? null;
+  const stepAt = (index: number): StepInfo => {
+    const node = stepNode(graph, schedule, index);
+    const phase = phaseOf(schedule, index);
+    return node ? { index, phase, op: node.id, opName: node.op, line: node.statement.start.line } : { index, phase, line: null };
+  };
   const steps = lazy((): StepInfo[] => {
     const out: StepInfo[] = [];
-    for (let index = 0; index < schedule.stepCount; index++) {
-      const node = stepNode(graph, schedule, index);
-      const phase = phaseOf(schedule, index);
-      out.push(node ? { index, phase, op: node.id, opName: node.op, line: node.statement.start.line } : { index, phase, line: null });
-    }
+    for (let index = 0; index < schedule.stepCount; index++) out.push(stepAt(index));
     return out;
   });
   const bufferAt = (id: number): BufferMemory => {
@@ -322,7 +327,8 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
     for (let id = 0; id < columns.count; id++) out.push(bufferAt(id));
     return out;
   });
-  const tensors = lazy((): TensorMemory[] => {
+  // what a tensor's row needs beyond its own columns: a few sets over the in-place decisions and values
+  const tensorFacts = lazy(() => {
     const inPlaceOutputs = new Set<TensorId>();
     for (const d of liveness.inPlace) if (d.legal) inPlaceOutputs.add(graph.ops[d.op]!.output);
     const recomputedTensors = new Set<TensorId>();
@@ -334,27 +340,33 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
       recomputedTensors.add(t);
       if (liveness.savedValues.has(v)) savedRecomputed.add(t);
     }
-    return graph.tensors.map((t) => {
-      const v = schedule.activationOf[t.id]!;
-      const buffer = liveness.bufferOf[v]!;
-      const from = liveness.valueFrom[v]!;
-      const to = liveness.valueTo[v]!;
-      return {
-        tensor: t.id,
-        name: t.name,
+    return { inPlaceOutputs, recomputedTensors, savedRecomputed };
+  });
+  const tensorAt = (id: TensorId): TensorMemory => {
+    const { inPlaceOutputs, recomputedTensors, savedRecomputed } = tensorFacts();
+    const v = schedule.activationOf[id]!;
+    const buffer = liveness.bufferOf[v]!;
+    const from = liveness.valueFrom[v]!;
+    const to = liveness.valueTo[v]!;
+    return withGetters(
+      {
+        tensor: id,
+        name: graph.tensors[id]!.name,
         bytes: valueBytes(schedule, v),
         liveFrom: from,
         liveTo: to,
         liveFromLine: lineOf(from),
         liveToLine: lineOf(to),
-        savedForBackward: liveness.savedValues.has(v) || savedRecomputed.has(t.id),
-        recomputed: recomputedTensors.has(t.id),
-        inPlace: inPlaceOutputs.has(t.id),
+        savedForBackward: liveness.savedValues.has(v) || savedRecomputed.has(id),
+        recomputed: recomputedTensors.has(id),
+        inPlace: inPlaceOutputs.has(id),
         buffer: buffer >= 0 ? buffer : null,
-        offset: buffer >= 0 ? plan().offsets[buffer]! : null,
-      };
-    });
-  });
+      },
+      // a getter: a hover naming a tensor must not cost the arena plan
+      { offset: (): number | null => (buffer >= 0 ? plan().offsets[buffer]! : null) },
+    );
+  };
+  const tensors = lazy((): TensorMemory[] => graph.tensors.map((t) => tensorAt(t.id)));
   const stepLive = lazy((): SymbolicBytes[] => Array.from(lineFixed, (f, i) => symbolic(f, linePerSample[i]!)));
 
   const peak = peakIndex(lineFixed, linePerSample, batch);
@@ -478,6 +490,12 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
       lowering: schedule.lowering,
       buffer(id: number): BufferMemory | undefined {
         return Number.isInteger(id) && id >= 0 && id < columns.count ? bufferAt(id) : undefined;
+      },
+      tensor(id: TensorId): TensorMemory | undefined {
+        return Number.isInteger(id) && id >= 0 && id < graph.tensors.length ? tensorAt(id) : undefined;
+      },
+      step(index: number): StepInfo | undefined {
+        return Number.isInteger(index) && index >= 0 && index < schedule.stepCount ? stepAt(index) : undefined;
       },
       stepLiveFixed: lineFixed,
       stepLivePerSample: linePerSample,

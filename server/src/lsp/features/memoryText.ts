@@ -9,15 +9,20 @@ import { batchLimitText, bytesText, deviceText, lineText, percentText } from './
 
 /** "line 10 (forward)"; the optimizer step has no line */
 export function stepText(steps: readonly StepInfo[], index: number): string {
-  const step = steps[index];
+  return stepInfoText(steps[index], index);
+}
+
+function stepInfoText(step: StepInfo | undefined, index: number): string {
   if (!step) return `step ${index}`;
   return step.line === null ? `the ${step.phase} step` : `${lineText(step.line)} (${step.phase})`;
 }
 
 function liveRangeText(memory: MemoryAnalysis, from: number, to: number): string {
   if (from < 0) return 'never live';
-  if (from === to) return `live at ${stepText(memory.steps, from)} only`;
-  return `live from ${stepText(memory.steps, from)} to ${stepText(memory.steps, to)}`;
+  // one step's row each: building every step's for a hover cost a 10,000-op model's first hover ~20 ms
+  const at = (index: number): string => stepInfoText(memory.step(index), index);
+  if (from === to) return `live at ${at(from)} only`;
+  return `live from ${at(from)} to ${at(to)}`;
 }
 
 /** the peak step in a few words: "line 33 (backward of `conv2d`)" */
@@ -33,7 +38,7 @@ const isLiveAt = (t: TensorMemory, step: number): boolean => t.liveFrom >= 0 && 
 
 /** one tensor (a single instance) */
 export function tensorMemoryLines(memory: MemoryAnalysis, graph: Graph, id: TensorId): string[] {
-  const t = memory.tensors[id];
+  const t = memory.tensor(id);
   if (!t) return [];
   const lines = [`- ${liveRangeText(memory, t.liveFrom, t.liveTo)}`];
   if (memory.mode === 'train') {
@@ -56,7 +61,7 @@ export function tensorMemoryLines(memory: MemoryAnalysis, graph: Graph, id: Tens
 
 /** several instances of one name (a block body): the range over all, how many are saved, live at the peak */
 export function instancesMemoryLines(memory: MemoryAnalysis, graph: Graph, ids: readonly TensorId[]): string[] {
-  const ts = ids.map((id) => memory.tensors[id]).filter((t): t is TensorMemory => t !== undefined && t.liveFrom >= 0);
+  const ts = ids.map((id) => memory.tensor(id)).filter((t): t is TensorMemory => t !== undefined && t.liveFrom >= 0);
   if (ts.length === 0) return [];
   const n = ids.length;
   const from = ts.reduce((m, t) => Math.min(m, t.liveFrom), Infinity);
