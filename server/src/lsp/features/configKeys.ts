@@ -51,4 +51,8 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { name: 'offload', doc: 'cpu: optimizer state (and at stage 3 the parameters) in host memory', values: [{ label: 'none' }, { label: 'cpu' }] },
   { name: 'gradientAccumulation', doc: 'micro-batches per optimizer step: each device holds one micro-batch of activations', values: [{ label: '4' }] },
   { name: 'context', doc: 'generate mode: the positions each self-attention layer\'s KV cache holds (prompt and new tokens); unset: the length the layer is written for', values: [{ label: '2048' }] },
+  { name: 'tensorParallel', doc: 'Megatron-style tensor parallelism over T devices: attention heads, MLP column/row pairs and embedding tables split over T', values: [{ label: '4' }] },
+  { name: 'sequenceParallel', doc: 'with tensorParallel: norms, dropout and residual adds split along the sequence over T (Korthikanti et al. 2022)', values: [{ label: 'true' }, { label: 'false' }] },
+  { name: 'pipeline', doc: 'pipeline stages P: layers split into P contiguous stages (1F1B); the per-device figure is the worst stage', values: [{ label: '2' }] },
+  { name: 'microbatches', doc: 'micro-batches per pipeline step: the first stage holds min(pipeline, microbatches) of them in flight', values: [{ label: '8' }] },
 ];
