@@ -1,0 +1,126 @@
+// Tensor parallelism read from the graph (analysis/tensorParallel.ts) and what one device holds
+// (analysis/pipeline.ts's per-stage figures, perDevice.ts). The model: two pre-layernorm
+// transformer layers on [L = 8, d = 16] sequences, 4 heads, a 64-wide GELU MLP, fp32 (4 bytes).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeDocument } from '../../../server/src/core/analyze';
+import type { ConfigOverrides } from '../../../server/src/core/config';
+import type { ModelAnalysis } from '../../../server/src/core/document';
+import { engineOf } from '../../../server/src/core/analysis/memory';
+import { kvCacheOf } from '../../../server/src/core/analysis/kvCache';
+import { perDeviceOfAnalysis, stepTransients, type PerDeviceResult } from '../../../server/src/core/analysis/perDevice';
+import { pipelineStagesOf, stageFigures, type StageFigures } from '../../../server/src/core/analysis/pipeline';
+import { COLUMN, HEADS, REPLICATED, ROW, VOCAB, rankParams, tensorSplitOf, type TensorSplit } from '../../../server/src/core/analysis/tensorParallel';
+
+const LAYER = `block layer(x) {
+  x = add(x, attention(layernorm(x), heads: 4))
+  return add(x, dense(gelu(dense(layernorm(x), 64)), 16))
+}`;
+
+export function smallTransformer(config: string, layers = 2): string {
+  return `config {\n  mode: train\n  batch: 8\n  precision: fp32\n  optimizer: adam\n${config}}\n${LAYER}\nmodel m {\n  x = input(8, 16)\n  return repeat ${layers} layer(x)\n}\n`;
+}
+
+function analysed(text: string, overrides: ConfigOverrides = {}): ModelAnalysis {
+  const a = analyzeDocument(text, 'nnm', { overrides });
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error'), []);
+  return a.models[0]!;
+}
+
+function splitOf(m: ModelAnalysis, t: number, sp = false): TensorSplit {
+  const s = tensorSplitOf(m.graph, t, sp);
+  assert.ok(!('error' in s), 'error' in s ? s.error : '');
+  return s;
+}
+
+/** the figures of one stage (the whole model without pipelining) */
+export function figures(m: ModelAnalysis, split: TensorSplit | undefined, pipeline = 1, microbatches = 1): StageFigures[] {
+  const e = engineOf(m.memory!)!;
+  const stages = pipelineStagesOf(m.graph, pipeline);
+  assert.ok(!('error' in stages));
+  return stageFigures(m.graph, e.schedule, e.liveness, stages, split, microbatches, kvCacheOf(m.graph));
+}
+
+function bytesOf(r: PerDeviceResult | undefined) {
+  assert.ok(r && 'bytes' in r, r && 'error' in r ? r.error : 'no result');
+  return r.bytes;
+}
+
+test('roles read from the graph: attention by heads, the MLP pair column then row, norms and adds replicated', () => {
+  const m = analysed(smallTransformer(''));
+  const s = splitOf(m, 2);
+  const roles = m.graph.ops.map((op, i) => `${op.op}:${s.role[i]}`);
+  const layer = ['layernorm:0', `attention:${HEADS}`, 'add:0', 'layernorm:0', `dense:${COLUMN}`, 'gelu:0', `dense:${ROW}`, 'add:0'];
+  assert.deepEqual(roles, [`input:${REPLICATED}`, ...layer, ...layer]);
+  // the split tensors: the column dense's output and the GELU's, each layer
+  const split = m.graph.tensors.filter((t) => s.split[t.id] === 1).map((t) => m.graph.ops[t.producer]!.op);
+  assert.deepEqual(split, ['dense', 'gelu', 'dense', 'gelu']);
+});
+
+test('a dense whose output leaves the elementwise path (two denses read it, it is the output, a reshape) stays replicated', () => {
+  const replicated = (body: string): void => {
+    const m = analysed(`config { batch: 2 }\nmodel m {\n  x = input(4, 16)\n${body}\n}\n`);
+    assert.ok([...splitOf(m, 2).role].every((r) => r === REPLICATED), body);
+  };
+  replicated('  h = gelu(dense(x, 32))\n  return add(dense(h, 16), dense(h, 16))');
+  replicated('  return gelu(dense(x, 32))');
+  replicated('  return dense(flatten(relu(dense(x, 32))), 16)');
+});
+
+test('SwiGLU: two column denses gated by mul feed one row dense; embeddings vocab-parallel', () => {
+  const m = analysed(
+    'config { batch: 2 }\nmodel m {\n  t = input(8, dtype: int64)\n  h = embedding(t, 100, 16)\n  return dense(mul(silu(dense(h, 64, bias: false)), dense(h, 64, bias: false)), 16, bias: false)\n}\n',
+  );
+  const s = splitOf(m, 4);
+  assert.deepEqual(m.graph.ops.map((op, i) => `${op.op}:${s.role[i]}`), ['input:0', `embedding:${VOCAB}`, `dense:${COLUMN}`, 'silu:0', `dense:${COLUMN}`, 'mul:0', `dense:${ROW}`]);
+  // per device: ceil(100 / 4) = 25 rows x 16 + 16 x 64 / 4 twice + 64 x 16 / 4 = 400 + 256 + 256 + 256
+  assert.equal(rankParams(m.graph, s, m.footprint.params).trainable, 1_168);
+  // 3 devices: the table's largest share is ceil(100 / 3) = 34 rows (Megatron pads the table); 64 units do not divide
+  assert.deepEqual(tensorSplitOf(m.graph, 3, false), { error: 'tensorParallel 3 does not divide the 64 units of the column-parallel dense at line 5' });
+});
+
+test('parameters on one device at T = 2: split projections and MLP, whole biases after the all-reduce, whole norms', () => {
+  const m = analysed(smallTransformer(''));
+  // per layer, whole: 2 layernorms 2 x 32, attention 4 (16^2 + 16) = 1,088, dense 16 x 64 + 64 = 1,088, dense 64 x 16 + 16 = 1,040
+  assert.equal(m.footprint.params.trainable, 2 * (64 + 1_088 + 1_088 + 1_040));
+  // per device: norms 64; attention (1,088 - 16) / 2 + the out projection's bias 16 = 552;
+  // column dense 1,088 / 2 = 544; row dense (1,040 - 16) / 2 + its bias 16 = 528; 1,688 a layer
+  assert.equal(rankParams(m.graph, splitOf(m, 2), m.footprint.params).trainable, 2 * 1_688);
+  const r = perDeviceOfAnalysis(m.footprint.params, m.graph.config, m.memory!, {
+    devices: 4, zero: 1, offload: 'none', gradientAccumulation: 1, tensorParallel: 2, sequenceParallel: false, pipeline: 1, microbatches: 1,
+  });
+  const b = bytesOf(r);
+  // fp32 weights and gradients 4 bytes; Adam's two fp32 slots sharded by ZeRO-1 over the 4 data-parallel devices only
+  assert.equal(b.weights, 3_376 * 4);
+  assert.equal(b.gradients, 3_376 * 4);
+  assert.equal(b.optimizer, Math.ceil(3_376 / 4) * 8);
+});
+
+test('saved activations per sample on one device: whole, tensor parallel, tensor + sequence parallel', () => {
+  const m = analysed(smallTransformer(''));
+  // one layer, fp32, per sample (elements x 4 bytes), what its backward keeps:
+  //   layernorm 1: its input L d = 128 -> 512, mean and rstd 2 L = 16 -> 64
+  //   attention: its input 512; q, k, v, attended 4 L d = 512 -> 2,048; probabilities heads L^2 = 256 -> 1,024
+  //   layernorm 2: 512 + 64;  dense 1: its input 512;  gelu: its input L x 64 -> 2,048;  dense 2: its input 2,048
+  // = 9,344 a layer, 18,688 for two
+  assert.deepEqual(figures(m, undefined)[0]!.stash, { fixed: 0, perSample: 18_688 });
+  // T = 2: whole 512 + 64 + 512 + 512 + 64 + 512 = 2,176; halved (2,048 + 1,024 + 2,048 + 2,048) / 2 = 3,584; 5,760 a layer
+  assert.deepEqual(figures(m, splitOf(m, 2))[0]!.stash, { fixed: 0, perSample: 11_520 });
+  // sequence parallel: the whole ones too, along the 8 positions: 9,344 / 2 a layer
+  assert.deepEqual(figures(m, splitOf(m, 2, true))[0]!.stash, { fixed: 0, perSample: 9_344 });
+});
+
+test('without tensor or pipeline parallelism the per-stage scan gives the liveness figures of every step', () => {
+  const m = analysed(smallTransformer(''));
+  const whole = stepTransients(engineOf(m.memory!)!.liveness.perStep);
+  const one = figures(m, undefined)[0]!;
+  assert.deepEqual(one.steps, whole);
+  assert.equal(one.inFlight, 1);
+});
+
+test('generate mode: each device keeps the KV cache of its 1/T of the key/value heads', () => {
+  const m = analysed(smallTransformer('  context: 8\n').replace('mode: train', 'mode: generate'));
+  // a layer caches 2 x 8 positions x 16 x 4 bytes = 1,024 per sequence; two layers over T = 2
+  assert.equal(figures(m, splitOf(m, 2))[0]!.kvCachePerSample, 1_024);
+  assert.equal(figures(m, undefined)[0]!.kvCachePerSample, 2_048);
+});
