@@ -7,19 +7,9 @@ import { analyzeDocument } from '../../../server/src/core/analyze';
 import type { ConfigOverrides } from '../../../server/src/core/config';
 import type { ModelAnalysis } from '../../../server/src/core/document';
 import { engineOf } from '../../../server/src/core/analysis/memory';
-import { kvCacheOf } from '../../../server/src/core/analysis/kvCache';
+import { figures, smallTransformer } from './parallelHelpers';
 import { perDeviceOfAnalysis, stepTransients, type PerDeviceResult } from '../../../server/src/core/analysis/perDevice';
-import { pipelineStagesOf, stageFigures, type StageFigures } from '../../../server/src/core/analysis/pipeline';
 import { COLUMN, HEADS, REPLICATED, ROW, VOCAB, rankParams, tensorSplitOf, type TensorSplit } from '../../../server/src/core/analysis/tensorParallel';
-
-const LAYER = `block layer(x) {
-  x = add(x, attention(layernorm(x), heads: 4))
-  return add(x, dense(gelu(dense(layernorm(x), 64)), 16))
-}`;
-
-export function smallTransformer(config: string, layers = 2): string {
-  return `config {\n  mode: train\n  batch: 8\n  precision: fp32\n  optimizer: adam\n${config}}\n${LAYER}\nmodel m {\n  x = input(8, 16)\n  return repeat ${layers} layer(x)\n}\n`;
-}
 
 function analysed(text: string, overrides: ConfigOverrides = {}): ModelAnalysis {
   const a = analyzeDocument(text, 'nnm', { overrides });
@@ -31,14 +21,6 @@ function splitOf(m: ModelAnalysis, t: number, sp = false): TensorSplit {
   const s = tensorSplitOf(m.graph, t, sp);
   assert.ok(!('error' in s), 'error' in s ? s.error : '');
   return s;
-}
-
-/** the figures of one stage (the whole model without pipelining) */
-export function figures(m: ModelAnalysis, split: TensorSplit | undefined, pipeline = 1, microbatches = 1): StageFigures[] {
-  const e = engineOf(m.memory!)!;
-  const stages = pipelineStagesOf(m.graph, pipeline);
-  assert.ok(!('error' in stages));
-  return stageFigures(m.graph, e.schedule, e.liveness, stages, split, microbatches, kvCacheOf(m.graph));
 }
 
 function bytesOf(r: PerDeviceResult | undefined) {
