@@ -145,22 +145,73 @@ function bufferStages(schedule: Schedule, liveness: Liveness, stages: PipelineSt
   return { lo, hi, backLo, backHi };
 }
 
-/** the parameters a stage's ops keep on one tensor-parallel device */
-function stageParams(graph: Graph, stages: PipelineStages, split: TensorSplit | undefined, stage: number): ParamCount {
+/** the parameters each stage's ops keep on one tensor-parallel device, one pass over the ops */
+function stageParams(graph: Graph, stages: PipelineStages, split: TensorSplit | undefined): ParamCount[] {
   const c = graphColumns(graph);
-  let trainable = 0;
-  let nonTrainable = 0;
+  const out = Array.from({ length: stages.count }, () => ({ trainable: 0, nonTrainable: 0 }));
   for (let op = 0; op < c.opCount; op++) {
-    if (stages.stageOfOp[op] !== stage) continue;
-    nonTrainable += c.opNonTrainable[op]!;
+    const stage = out[stages.stageOfOp[op]!]!;
+    stage.nonTrainable += c.opNonTrainable[op]!;
     const whole = c.opTrainable[op]!;
     const isSplit = split && split.role[op] !== REPLICATED && c.opSharesParams[op] !== 1;
-    trainable += isSplit ? whole - (graph.ops[op]!.params.trainable - rankParamsOfOp(graph, split, op)) : whole;
+    stage.trainable += isSplit ? whole - (graph.ops[op]!.params.trainable - rankParamsOfOp(graph, split, op)) : whole;
   }
-  return { trainable, nonTrainable };
+  return out;
 }
 
-/** every stage's figures on one of its devices, under `microbatches` micro-batches per step */
+/** CSR lists: items[start[k] .. start[k + 1]) for k < count */
+interface Lists {
+  readonly start: Int32Array;
+  readonly items: Int32Array;
+}
+
+/** each stage's steps in order: its ops' steps and the steps of no op (the optimizer step), which every stage runs */
+function stepsByStage(schedule: Schedule, stages: PipelineStages): Lists {
+  const stageOf = (s: number): number => {
+    const op = schedule.stepOp[s]!;
+    return op >= 0 ? stages.stageOfOp[op]! : -1;
+  };
+  return lists(stages.count, schedule.stepCount, (s, add) => {
+    const k = stageOf(s);
+    if (k >= 0) add(k);
+    else for (let all = 0; all < stages.count; all++) add(all);
+  });
+}
+
+/** the buffers of each stage: those whose stage range holds it */
+function buffersByStage(count: number, where: { lo: Int32Array; hi: Int32Array }, bufferCount: number): Lists {
+  return lists(count, bufferCount, (b, add) => {
+    for (let k = where.lo[b]!; k <= where.hi[b]!; k++) add(k);
+  });
+}
+
+/** items 0 .. n - 1 into `count` lists, in item order (two passes: count, then fill) */
+function lists(count: number, n: number, each: (item: number, add: (list: number) => void) => void): Lists {
+  const start = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) each(i, (k) => start[k + 1]!++);
+  for (let k = 0; k < count; k++) start[k + 1]! += start[k]!;
+  const fill = start.slice(0, count);
+  const items = new Int32Array(start[count]!);
+  for (let i = 0; i < n; i++) each(i, (k) => (items[fill[k]!++] = i));
+  return { start, items };
+}
+
+/** the first index in sorted[from .. to) whose value is >= x */
+function lowerBound(sorted: Int32Array, from: number, to: number, x: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Every stage's figures on one of its devices, under `microbatches` micro-batches per step. Each
+ * stage sees only its own steps and buffers: O(buffers x the stages each spans x log steps + steps).
+ */
 export function stageFigures(
   graph: Graph,
   schedule: Schedule,
@@ -173,47 +224,55 @@ export function stageFigures(
   const cols = liveness.bufferColumns;
   const bytes = deviceBufferBytes(graph, schedule, liveness, split);
   const where = bufferStages(schedule, liveness, stages);
+  const stepLists = stepsByStage(schedule, stages);
+  const bufferLists = buffersByStage(stages.count, where, cols.count);
+  const params = stageParams(graph, stages, split);
   const degree = split?.degree ?? 1;
-  const n = schedule.stepCount;
+  const kvCachePerSample = new Array<number>(stages.count).fill(0);
+  for (const layer of kvCache.layers) kvCachePerSample[stages.stageOfOp[layer.op]!]! += Math.ceil(layer.bytesPerSample / degree);
+  // the forward step of an op is its id: a stage's last forward step is its last op
+  const lastForward = new Int32Array(stages.count).fill(-1);
+  for (let op = 0; op < stages.stageOfOp.length; op++) lastForward[stages.stageOfOp[op]!] = op;
   const out: StageFigures[] = [];
   for (let k = 0; k < stages.count; k++) {
+    const first = stepLists.start[k]!;
+    const end = stepLists.start[k + 1]!;
+    const n = end - first;
+    // difference arrays over the stage's own steps
     const act = { fixed: new Float64Array(n + 1), perSample: new Float64Array(n + 1) };
     const ws = { fixed: new Float64Array(n + 1), perSample: new Float64Array(n + 1) };
-    let lastForward = -1; // the forward step index of an op is its id
-    for (let op = 0; op < stages.stageOfOp.length; op++) if (stages.stageOfOp[op] === k) lastForward = op;
     let stashFixed = 0;
     let stashPerSample = 0;
-    for (let b = 0; b < cols.count; b++) {
+    for (let i = bufferLists.start[k]!; i < bufferLists.start[k + 1]!; i++) {
+      const b = bufferLists.items[i]!;
       const from = cols.liveFrom[b]!;
       const category = cols.category[b]!;
-      if (from < 0 || where.lo[b]! > k || where.hi[b]! < k) continue;
       const into = category === WORKSPACE ? ws : ACTIVATION_CATEGORIES.has(category) ? act : undefined;
-      if (!into) continue;
-      into.fixed[from]! += bytes.fixed[b]!;
-      into.fixed[cols.liveTo[b]! + 1]! -= bytes.fixed[b]!;
-      into.perSample[from]! += bytes.perSample[b]!;
-      into.perSample[cols.liveTo[b]! + 1]! -= bytes.perSample[b]!;
+      if (from < 0 || !into) continue;
+      const to = cols.liveTo[b]!;
+      const i0 = lowerBound(stepLists.items, first, end, from) - first;
+      const i1 = lowerBound(stepLists.items, first, end, to + 1) - first;
+      into.fixed[i0]! += bytes.fixed[b]!;
+      into.fixed[i1]! -= bytes.fixed[b]!;
+      into.perSample[i0]! += bytes.perSample[b]!;
+      into.perSample[i1]! -= bytes.perSample[b]!;
       // kept past the stage's forward for the stage's own backward
-      if (category === SAVED && where.backLo[b]! <= k && k <= where.backHi[b]! && from <= lastForward && cols.liveTo[b]! > lastForward) {
+      if (category === SAVED && where.backLo[b]! <= k && k <= where.backHi[b]! && from <= lastForward[k]! && to > lastForward[k]!) {
         stashFixed += bytes.fixed[b]!;
         stashPerSample += bytes.perSample[b]!;
       }
     }
     const inFlight = Math.min(stages.count - k, microbatches);
+    const others = inFlight - 1;
     const steps: StageStep[] = [];
     let a = { fixed: 0, perSample: 0 };
     let w = { fixed: 0, perSample: 0 };
-    for (let s = 0; s < n; s++) {
-      a = { fixed: a.fixed + act.fixed[s]!, perSample: a.perSample + act.perSample[s]! };
-      w = { fixed: w.fixed + ws.fixed[s]!, perSample: w.perSample + ws.perSample[s]! };
-      const op = schedule.stepOp[s]!;
-      if (op >= 0 && stages.stageOfOp[op] !== k) continue;
-      const others = inFlight - 1;
+    for (let i = 0; i < n; i++) {
+      a = { fixed: a.fixed + act.fixed[i]!, perSample: a.perSample + act.perSample[i]! };
+      w = { fixed: w.fixed + ws.fixed[i]!, perSample: w.perSample + ws.perSample[i]! };
       steps.push({ activations: symbolic(a.fixed + others * stashFixed, a.perSample + others * stashPerSample), workspace: symbolic(w.fixed, w.perSample) });
     }
-    let kvCachePerSample = 0;
-    for (const layer of kvCache.layers) if (stages.stageOfOp[layer.op] === k) kvCachePerSample += Math.ceil(layer.bytesPerSample / degree);
-    out.push({ stage: k, params: stageParams(graph, stages, split, k), inFlight, stash: symbolic(stashFixed, stashPerSample), steps, kvCachePerSample });
+    out.push({ stage: k, params: params[k]!, inFlight, stash: symbolic(stashFixed, stashPerSample), steps, kvCachePerSample: kvCachePerSample[k]! });
   }
   return out;
 }
