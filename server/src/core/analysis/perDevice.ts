@@ -217,11 +217,24 @@ export function perDeviceOfAnalysis(params: ParamCount, config: ModelConfig, mem
   return perDeviceMemory(params, config, stepTransients(engine.liveness.perStep), p, memory.bytes.kvCache.perSample);
 }
 
-/** tensor and pipeline parallelism: every stage's device at its 1/T share, the worst one reported */
-function modelParallelPerDevice({ graph, schedule, liveness }: Engine, config: ModelConfig, p: Parallelism): PerDeviceResult {
+/** the stages of an analysis under T, SP, P and M: the hover, code lens, report and ZeRO rule ask again with only `zero` or `devices` changed */
+const stageCache = new WeakMap<Engine, Map<string, readonly StageInput[] | { readonly error: string }>>();
+
+function stagesOf({ graph, schedule, liveness }: Engine, p: Parallelism): readonly StageInput[] | { readonly error: string } {
   const split = p.tensorParallel > 1 ? tensorSplitOf(graph, p.tensorParallel, p.sequenceParallel) : undefined;
-  if (split && 'error' in split) return { parallelism: p, error: split.error };
+  if (split && 'error' in split) return split;
   const stages = pipelineStagesOf(graph, p.pipeline);
+  if ('error' in stages) return stages;
+  return stageFigures(graph, schedule, liveness, stages, split, p.microbatches, kvCacheOf(graph));
+}
+
+/** tensor and pipeline parallelism: every stage's device at its 1/T share, the fullest one reported */
+function modelParallelPerDevice(engine: Engine, config: ModelConfig, p: Parallelism): PerDeviceResult {
+  let cached = stageCache.get(engine);
+  if (!cached) stageCache.set(engine, (cached = new Map()));
+  const key = `${p.tensorParallel} ${p.sequenceParallel} ${p.pipeline} ${p.microbatches}`;
+  let stages = cached.get(key);
+  if (!stages) cached.set(key, (stages = stagesOf(engine, p)));
   if ('error' in stages) return { parallelism: p, error: stages.error };
-  return perDeviceOfStages(config, stageFigures(graph, schedule, liveness, stages, split, p.microbatches, kvCacheOf(graph)), p);
+  return perDeviceOfStages(config, stages, p);
 }
