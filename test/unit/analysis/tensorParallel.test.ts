@@ -106,3 +106,14 @@ test('generate mode: each device keeps the KV cache of its 1/T of the key/value 
   assert.equal(figures(m, splitOf(m, 2))[0]!.kvCachePerSample, 1_024);
   assert.equal(figures(m, undefined)[0]!.kvCachePerSample, 2_048);
 });
+
+test('a Llama-3-8B layer (grouped-query attention, SwiGLU, no biases) over T = 8; T = 16 does not divide its 8 kv_heads', () => {
+  const m = analysed(
+    'config { batch: 1 }\nblock layer(x) {\n  x = add(x, attention(layernorm(x, center: false), heads: 32, kv_heads: 8, bias: false, causal: true))\n  h = layernorm(x, center: false)\n  return add(x, dense(mul(silu(dense(h, 14336, bias: false)), dense(h, 14336, bias: false)), 4096, bias: false))\n}\nmodel llama {\n  x = input(16, 4096)\n  return layer(x)\n}\n',
+  );
+  // whole: q and out 4096^2 each, k and v 4096 x 1,024 each = 41,943,040; MLP 3 x 4096 x 14,336 = 176,160,768; norms 2 x 4,096
+  assert.equal(m.footprint.params.trainable, 218_112_000);
+  // per device: 41,943,040 / 8 + 176,160,768 / 8 + the whole norms 8,192
+  assert.equal(rankParams(m.graph, splitOf(m, 8), m.footprint.params).trainable, 5_242_880 + 22_020_096 + 8_192);
+  assert.deepEqual(tensorSplitOf(m.graph, 16, false), { error: 'tensorParallel 16 does not divide the 8 kv_heads of attention at line 3' });
+});
