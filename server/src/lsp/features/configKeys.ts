@@ -42,7 +42,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { name: 'layout', doc: 'which axis is channels: nchw (channels first) or nhwc (channels last)', values: [{ label: 'nchw' }, { label: 'nhwc' }] },
   { name: 'lowering', doc: 'how convolutions run: auto, im2col (with a workspace) or direct', values: [{ label: 'auto' }, { label: 'im2col' }, { label: 'direct' }] },
   { name: 'framework', doc: "whose allocator the expected peak describes: ideal (a planner), pytorch (eager PyTorch) or tfjs", values: [{ label: 'ideal' }, { label: 'pytorch' }, { label: 'tfjs' }] },
-  { name: 'devices', doc: 'data-parallel world size: the per-device memory is for one of this many devices', values: [{ label: '8' }] },
+  { name: 'devices', doc: 'data-parallel world size: the per-device memory is for one of this many devices (times tensorParallel x pipeline in all)', values: [{ label: '8' }] },
   {
     name: 'zero',
     doc: 'ZeRO stage: 1 shards optimizer state, 2 also gradients, 3 also parameters (FSDP NO_SHARD = 0, SHARD_GRAD_OP = 2, FULL_SHARD = 3)',
