@@ -9,7 +9,7 @@ import type { ModelAnalysis } from '../../../server/src/core/document';
 import { engineOf } from '../../../server/src/core/analysis/memory';
 import { figures, smallTransformer } from './parallelHelpers';
 import { perDeviceOfAnalysis, stepTransients, type PerDeviceResult } from '../../../server/src/core/analysis/perDevice';
-import { COLUMN, HEADS, REPLICATED, ROW, VOCAB, rankParams, tensorSplitOf, type TensorSplit } from '../../../server/src/core/analysis/tensorParallel';
+import { COLUMN, HEADS, REPLICATED, ROW, VOCAB, rankParams, tensorSplitOf, valueDivisors, type TensorSplit } from '../../../server/src/core/analysis/tensorParallel';
 
 function analysed(text: string, overrides: ConfigOverrides = {}): ModelAnalysis {
   const a = analyzeDocument(text, 'nnm', { overrides });
@@ -116,4 +116,17 @@ test('a Llama-3-8B layer (grouped-query attention, SwiGLU, no biases) over T = 8
   // per device: 41,943,040 / 8 + 176,160,768 / 8 + the whole norms 8,192
   assert.equal(rankParams(m.graph, splitOf(m, 8), m.footprint.params).trainable, 5_242_880 + 22_020_096 + 8_192);
   assert.deepEqual(tensorSplitOf(m.graph, 16, false), { error: 'tensorParallel 16 does not divide the 8 kv_heads of attention at line 3' });
+});
+
+test('sequence parallelism splits the [L, d] sequences an attention reads, not a flattened vector or a shorter sequence', () => {
+  const m = analysed(
+    'config { mode: train, batch: 2 }\nmodel m {\n  x = input(8, 16)\n  a = layernorm(add(x, attention(x, heads: 4)))\n  s = input(6, 16)\n  return dense(flatten(a), 4)\n}\n',
+  );
+  const s = splitOf(m, 2, true);
+  const e = engineOf(m.memory!)!;
+  const divisors = valueDivisors(m.graph, e.schedule, s);
+  const byOp = m.graph.ops.map((op) => `${op.op}:${divisors[e.schedule.activationOf[op.output]!]}`);
+  // the [8, 16] input, the attention's output, the add and the layernorm: 1/2; flatten's [128] and the dense's [4]: whole;
+  // the [6, 16] input is not a sequence any attention reads
+  assert.deepEqual(byOp, ['input:2', 'attention:2', 'add:2', 'layernorm:2', 'input:1', 'flatten:1', 'dense:1']);
 });

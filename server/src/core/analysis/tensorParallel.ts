@@ -22,6 +22,8 @@ export interface TensorSplit {
   readonly role: Uint8Array;
   /** per tensor: 1 when each device holds 1/T of it */
   readonly split: Uint8Array;
+  /** sequence parallelism: the attention ops' sequence lengths; a per-sample [L, d] tensor of such an L is split along it */
+  readonly sequences: ReadonlySet<number>;
 }
 
 const ELEMENTWISE_BINARY = new Set(['add', 'mul', 'sub']);
@@ -128,14 +130,16 @@ export function tensorSplitOf(graph: Graph, degree: number, sequenceParallel: bo
     role[row] = ROW;
     for (const t of region) split[t] = 1;
   }
+  const sequences = new Set<number>();
   if (sequenceParallel) {
     for (let op = 0; op < c.opCount; op++) {
       if (role[op] !== HEADS) continue;
       const steps = c.tensorShape[c.inputs[c.inputStart[op]!]!]![0]!;
       if (steps % degree !== 0) return { error: `sequenceParallel: tensorParallel ${degree} does not divide the sequence of ${steps} positions of the attention at line ${line(op)}` };
+      sequences.add(steps);
     }
   }
-  return { degree, sequenceParallel, role, split };
+  return { degree, sequenceParallel, role, split, sequences };
 }
 
 /** the trainable parameters one op keeps on each tensor-parallel device */
@@ -180,11 +184,14 @@ export function rankParams(graph: Graph, s: TensorSplit, params: ParamCount, ops
   return { trainable, nonTrainable: params.nonTrainable };
 }
 
-/** whether sequence parallelism splits a tensor: a per-sample [L, ...] sequence whose length T divides */
+/**
+ * whether sequence parallelism splits a tensor: a per-sample [L, d] sequence of a length some
+ * attention reads (checked to divide by T); a feature map or a pooled vector stays whole
+ */
 function splitsAlongSequence(c: GraphColumns, s: TensorSplit, t: number): boolean {
   if (!s.sequenceParallel || c.tensorBatchIndependent[t] === 1) return false;
   const shape = c.tensorShape[t]!;
-  return shape.length >= 2 && shape[0]! % s.degree === 0;
+  return shape.length === 2 && s.sequences.has(shape[0]!);
 }
 
 /** per schedule value: T when each device holds 1/T of it, else 1 */
