@@ -9,7 +9,7 @@ import type { ModelAnalysis } from '../../../server/src/core/document';
 import { engineOf } from '../../../server/src/core/analysis/memory';
 import { figures, smallTransformer } from './parallelHelpers';
 import { perDeviceOfAnalysis, stepTransients, type PerDeviceResult } from '../../../server/src/core/analysis/perDevice';
-import { COLUMN, HEADS, REPLICATED, ROW, VOCAB, rankParams, tensorSplitOf, valueDivisors, type TensorSplit } from '../../../server/src/core/analysis/tensorParallel';
+import { COLUMN, HEADS, REPLICATED, ROW, VOCAB, rankParams, sequenceBuffers, tensorSplitOf, valueDivisors, type TensorSplit } from '../../../server/src/core/analysis/tensorParallel';
 
 function analysed(text: string, overrides: ConfigOverrides = {}): ModelAnalysis {
   const a = analyzeDocument(text, 'nnm', { overrides });
@@ -129,4 +129,20 @@ test('sequence parallelism splits the [L, d] sequences an attention reads, not a
   // the [8, 16] input, the attention's output, the add and the layernorm: 1/2; flatten's [128] and the dense's [4]: whole;
   // the [6, 16] input is not a sequence any attention reads
   assert.deepEqual(byOp, ['input:2', 'attention:2', 'add:2', 'layernorm:2', 'input:1', 'flatten:1', 'dense:1']);
+});
+
+test("sequence parallelism's communication buffers: the kept all-gather buffer at every step, a row dense's whole output at its steps", () => {
+  const m = analysed(smallTransformer(''));
+  const s = splitOf(m, 2, true);
+  const b = sequenceBuffers(m.graph, engineOf(m.memory!)!.schedule, s)!;
+  // ops: input 0, then layernorm 1, attention 2, add 3, layernorm 4, dense 5, gelu 6, dense 7, add 8, ...
+  // the attention and the column dense gather their [8, 16] fp32 input whole: 512 B a sample; the row dense's output 512 B
+  assert.deepEqual([b.gatheredPerSample[2], b.gatheredPerSample[5], b.rowPerSample[7], b.gatheredPerSample[7], b.rowPerSample[5]], [512, 512, 512, 0, 0]);
+  const steps = figures(m, s)[0]!.steps;
+  // forward step = op id: the kept buffer (512) at the add; with the attention's scores (4 heads x 8 x 8 x 4 B / 2 = 512)
+  // at the attention; with the row dense's whole output (512) at the row dense
+  assert.deepEqual([3, 2, 7].map((op) => steps[op]!.workspace.perSample), [512, 1_024, 1_024]);
+  // without sequence parallelism there are no such buffers: the scores alone
+  const plain = figures(m, splitOf(m, 2))[0]!.steps;
+  assert.deepEqual([3, 2, 7].map((op) => plain[op]!.workspace.perSample), [0, 512, 0]);
 });

@@ -7,7 +7,7 @@ import type { Graph, ParamCount } from '../ir';
 import { graphColumns } from '../graphColumns';
 import { CATEGORIES, type Liveness } from './liveness';
 import { PHASES, type Schedule } from './schedule';
-import { REPLICATED, rankParamsOfOp, valueDivisors, type TensorSplit } from './tensorParallel';
+import { REPLICATED, rankParamsOfOp, sequenceBuffers, valueDivisors, type SequenceBuffers, type TensorSplit } from './tensorParallel';
 import { symbolic, type SymbolicBytes } from '../units';
 import type { KvCache } from './kvCache';
 
@@ -95,6 +95,7 @@ const SAVED = CATEGORIES.indexOf('savedActivations');
 const WORKSPACE = CATEGORIES.indexOf('workspace');
 const BACKWARD = PHASES.indexOf('backward');
 const RECOMPUTE = PHASES.indexOf('recompute');
+const OPTIMIZER = PHASES.indexOf('optimizer');
 
 /** each buffer's bytes on one device: the largest of its values at its 1/T share (liveness's rule) */
 function deviceBufferBytes(graph: Graph, schedule: Schedule, liveness: Liveness, split: TensorSplit | undefined): { fixed: Float64Array; perSample: Float64Array } {
@@ -196,6 +197,22 @@ function lists(count: number, n: number, each: (item: number, add: (list: number
   return { start, items };
 }
 
+/**
+ * the largest input a stage's column-parallel ops gather: Megatron keeps that buffer from step to
+ * step (its global memory buffer), so it is held at every step of the stage
+ */
+function gatherBuffer(g: SequenceBuffers, steps: Lists, first: number, end: number, schedule: Schedule): { fixed: number; perSample: number } {
+  let kept = { fixed: 0, perSample: 0 };
+  for (let i = first; i < end; i++) {
+    const op = schedule.stepOp[steps.items[i]!]!;
+    if (op < 0) continue;
+    const f = g.gatheredFixed[op]!;
+    const p = g.gatheredPerSample[op]!;
+    if (p > kept.perSample || (p === kept.perSample && f > kept.fixed)) kept = { fixed: f, perSample: p };
+  }
+  return kept;
+}
+
 /** the first index in sorted[from .. to) whose value is >= x */
 function lowerBound(sorted: Int32Array, from: number, to: number, x: number): number {
   let lo = from;
@@ -227,6 +244,7 @@ export function stageFigures(
   const stepLists = stepsByStage(schedule, stages);
   const bufferLists = buffersByStage(stages.count, where, cols.count);
   const params = stageParams(graph, stages, split);
+  const gather = split ? sequenceBuffers(graph, schedule, split) : undefined;
   const degree = split?.degree ?? 1;
   const kvCachePerSample = new Array<number>(stages.count).fill(0);
   for (const layer of kvCache.layers) kvCachePerSample[stages.stageOfOp[layer.op]!]! += Math.ceil(layer.bytesPerSample / degree);
@@ -264,13 +282,27 @@ export function stageFigures(
     }
     const inFlight = Math.min(stages.count - k, microbatches);
     const others = inFlight - 1;
+    const kept = gather ? gatherBuffer(gather, stepLists, first, end, schedule) : undefined;
     const steps: StageStep[] = [];
     let a = { fixed: 0, perSample: 0 };
     let w = { fixed: 0, perSample: 0 };
     for (let i = 0; i < n; i++) {
       a = { fixed: a.fixed + act.fixed[i]!, perSample: a.perSample + act.perSample[i]! };
       w = { fixed: w.fixed + ws.fixed[i]!, perSample: w.perSample + ws.perSample[i]! };
-      steps.push({ activations: symbolic(a.fixed + others * stashFixed, a.perSample + others * stashPerSample), workspace: symbolic(w.fixed, w.perSample) });
+      let wf = w.fixed;
+      let wp = w.perSample;
+      if (gather && kept) {
+        // the kept gather buffer at every step; a row dense's whole output at its own steps
+        wf += kept.fixed;
+        wp += kept.perSample;
+        const op = schedule.stepOp[stepLists.items[first + i]!]!;
+        const phase = schedule.stepPhase[stepLists.items[first + i]!]!;
+        if (op >= 0 && phase !== OPTIMIZER) {
+          wf += gather.rowFixed[op]!;
+          wp += gather.rowPerSample[op]!;
+        }
+      }
+      steps.push({ activations: symbolic(a.fixed + others * stashFixed, a.perSample + others * stashPerSample), workspace: symbolic(wf, wp) });
     }
     out.push({ stage: k, params: params[k]!, inFlight, stash: symbolic(stashFixed, stashPerSample), steps, kvCachePerSample: kvCachePerSample[k]! });
   }

@@ -213,3 +213,43 @@ export function valueDivisors(graph: Graph, schedule: Schedule, s: TensorSplit):
   }
   return out;
 }
+
+/**
+ * Sequence parallelism's communication buffers (Megatron-LM): a column-parallel op (the QKV
+ * projection, the MLP's first dense) all-gathers its sequence-split input into one buffer Megatron
+ * keeps and reuses, as large as the largest such input; a row-parallel dense's whole output (its
+ * partial sums) exists until it is reduce-scattered, and in the backward its gradient is all-gathered
+ * whole. Per op: the gathered bytes of a column op's input, and a row op's whole output, per device.
+ */
+export interface SequenceBuffers {
+  /** per op: the whole input a column-parallel or attention op gathers (0 elsewhere) */
+  readonly gatheredFixed: Float64Array;
+  readonly gatheredPerSample: Float64Array;
+  /** per op: the whole output of a row-parallel dense, live at its forward and backward steps */
+  readonly rowFixed: Float64Array;
+  readonly rowPerSample: Float64Array;
+}
+
+export function sequenceBuffers(graph: Graph, schedule: Schedule, s: TensorSplit): SequenceBuffers | undefined {
+  if (!s.sequenceParallel) return undefined;
+  const c = graphColumns(graph);
+  const out: SequenceBuffers = {
+    gatheredFixed: new Float64Array(c.opCount),
+    gatheredPerSample: new Float64Array(c.opCount),
+    rowFixed: new Float64Array(c.opCount),
+    rowPerSample: new Float64Array(c.opCount),
+  };
+  for (let op = 0; op < c.opCount; op++) {
+    const role = s.role[op];
+    if (role === HEADS || role === COLUMN) {
+      const v = schedule.activationOf[c.inputs[c.inputStart[op]!]!]!;
+      out.gatheredFixed[op] = schedule.valueFixed[v]!;
+      out.gatheredPerSample[op] = schedule.valuePerSample[v]!;
+    } else if (role === ROW) {
+      const v = schedule.activationOf[c.opOutput[op]!]!;
+      out.rowFixed[op] = schedule.valueFixed[v]!;
+      out.rowPerSample[op] = schedule.valuePerSample[v]!;
+    }
+  }
+  return out;
+}
