@@ -174,11 +174,11 @@ export function rankParamsOfOp(graph: Graph, s: TensorSplit, op: number): number
 }
 
 /** the parameters on one tensor-parallel device: `params` less what the split ops leave on the others */
-export function rankParams(graph: Graph, s: TensorSplit, params: ParamCount, ops?: (op: number) => boolean): ParamCount {
+export function rankParams(graph: Graph, s: TensorSplit, params: ParamCount): ParamCount {
   let trainable = params.trainable;
   const c = graphColumns(graph);
   for (let op = 0; op < c.opCount; op++) {
-    if (s.role[op] === REPLICATED || c.opSharesParams[op] === 1 || (ops && !ops(op))) continue;
+    if (s.role[op] === REPLICATED || c.opSharesParams[op] === 1) continue;
     trainable -= graph.ops[op]!.params.trainable - rankParamsOfOp(graph, s, op);
   }
   return { trainable, nonTrainable: params.nonTrainable };
