@@ -97,7 +97,8 @@ describe('memlens report', () => {
     const m = (JSON.parse(out) as JsonReport).models[0]!;
     // 46 parameters: 184 B of weights, 23 per device of fp32 gradients (92 B) and Adam state (184 B); 80 B/sample at micro-batch 4
     assert.deepEqual(m.bytes.perDevice, {
-      devices: 2, zero: 2, offload: 'none', gradientAccumulation: 2, microBatch: 4,
+      devices: 2, zero: 2, offload: 'none', gradientAccumulation: 2,
+      tensorParallel: 1, sequenceParallel: false, pipeline: 1, microbatches: 1, totalDevices: 2, microBatch: 4,
       weights: 184, gradients: 92, optimizer: 184, activations: 320, workspace: 0, kvCache: 0, total: 780, host: 0,
       // (24 GiB - 460 B) / 80 B per sample = 322,122,541 per micro-batch, x 2 x 2
       maxGlobalBatch: 1_288_490_164,
@@ -107,6 +108,31 @@ describe('memlens report', () => {
     const bad = await run(['report', file, '--json', '--zero', '4']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--zero 4: zero must be a ZeRO stage 0, 1, 2 or 3, got 4/);
+  });
+
+  it('--json: the tensor- and pipeline-parallel degrees in bytes.perDevice, a kebab-case flag in a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memlens-cli-'));
+    const file = join(dir, 'layers.nnm');
+    // the four transformer layers of test/unit/analysis/pipeline.test.ts: 3,280 parameters each
+    writeFileSync(
+      file,
+      'config {\n  mode: train\n  batch: 8\n  precision: fp32\n  optimizer: adam\n}\nblock layer(x) {\n  x = add(x, attention(layernorm(x), heads: 4))\n  return add(x, dense(gelu(dense(layernorm(x), 64)), 16))\n}\nmodel m {\n  x = input(8, 16)\n  return repeat 4 layer(x)\n}\n',
+    );
+    const { code, out } = await run(['report', file, '--json', '--devices', '2', '--tensor-parallel', '2', '--sequence-parallel', 'true', '--pipeline', '2', '--microbatches', '2']);
+    assert.equal(code, 0);
+    const p = (JSON.parse(out) as JsonReport).models[0]!.bytes.perDevice;
+    assert.ok(p && 'weights' in p);
+    assert.deepEqual(
+      [p.devices, p.tensorParallel, p.sequenceParallel, p.pipeline, p.microbatches, p.totalDevices, p.microBatch, p.stage],
+      [2, 2, true, 2, 2, 8, 2, 0],
+    );
+    // two layers on the stage, 1,688 parameters each on a tensor-parallel device (tensorParallel.test.ts), fp32
+    assert.equal(p.weights, 2 * 1_688 * 4);
+    const text = await run(['report', file, '--devices', '2', '--tensor-parallel', '2', '--pipeline', '2', '--microbatches', '2']);
+    assert.match(text.out, /\n {2}per device +per GPU: [0-9.]+ KiB of 16 GiB on 8 x v100-16gb \(DP 2 x TP 2 x PP 2\), 2 micro-batches, fullest stage 1 of 2\n/);
+    const bad = await run(['report', file, '--tensor-parallel', '0']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--tensor-parallel 0: tensorParallel must be from 1 to 4096, got 0/);
   });
 
   it('usage errors exit 2 with a clear message, never a stack trace', async () => {

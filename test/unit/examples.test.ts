@@ -108,6 +108,16 @@ const CASES: readonly Expected[] = [
     // 2 x 1024x3072 (3,145,728 each); the final layernorm 786,432
     activationElementsPerSample: 2 * 1024 + 3 * 786_432 + 12 * (6 * 786_432 + 2 * 3_145_728) + 786_432,
   },
+  {
+    file: 'megatron_gpt_layer.nnm',
+    model: 'megatron_gpt_layer',
+    trainable: 201_379_840,
+    nonTrainable: 0,
+    output: [2048, 4096],
+    // s h = 2048 x 4096 = 8,388,608: the input, layernorm, attention, dropout, add, layernorm, the
+    // second dense, dropout, add (9 s h) and the first dense and gelu (4 s h each)
+    activationElementsPerSample: 17 * 8_388_608,
+  },
 ];
 
 function analyzeExample(file: string): DocumentAnalysis {

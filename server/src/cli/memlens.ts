@@ -37,6 +37,10 @@ interface ReportFlags {
   offload?: string;
   gradientAccumulation?: string;
   context?: string;
+  tensorParallel?: string;
+  sequenceParallel?: string;
+  pipeline?: string;
+  microbatches?: string;
   torchVersion?: string;
 }
 
@@ -55,16 +59,21 @@ function expectedExtensions(): string {
 /** CLI flags, written in .nnm syntax, become overrides above the file's own config */
 export function flagsToOverrides(flags: ReportFlags): ConfigOverrides {
   let overrides: ConfigOverrides = {};
-  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context'] as const) {
+  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context', 'tensorParallel', 'sequenceParallel', 'pipeline', 'microbatches'] as const) {
     const text = flags[key];
     if (text === undefined) continue;
     const parsed = parseConfigSetting(key, text);
     if (parsed.error !== undefined || parsed.value === undefined) {
-      throw new UsageError(`--${key === 'gradientAccumulation' ? 'gradient-accumulation' : key} ${text}: ${parsed.error ?? 'invalid value'}`);
+      throw new UsageError(`--${kebab(key)} ${text}: ${parsed.error ?? 'invalid value'}`);
     }
     overrides = { ...overrides, ...parsed.value };
   }
   return overrides;
+}
+
+/** the flag's spelling of a config key: gradientAccumulation -> gradient-accumulation */
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 function readSource(file: string): string {
@@ -221,6 +230,10 @@ export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTP
       .option('--offload <o>', 'none | cpu: optimizer state (and at stage 3 the parameters) in host memory')
       .option('--gradient-accumulation <k>', 'micro-batches per optimizer step (default 1)')
       .option('--context <t>', 'generate mode: positions the KV cache holds (default: the written sequence length)')
+      .option('--tensor-parallel <t>', 'Megatron-style tensor-parallel degree: heads, MLP columns and rows, vocabulary split over T (default 1)')
+      .option('--sequence-parallel <b>', 'true | false: with tensor parallelism, norms, dropout and residuals split along the sequence (default false)')
+      .option('--pipeline <p>', 'pipeline stages: layers split into P contiguous stages under 1F1B (default 1)')
+      .option('--microbatches <m>', 'micro-batches per pipeline step (default 1)')
       .option('--torch-version <v>', 'the torch release Python code that tests torch.__version__ is read against (default 2.5; 1.13 is Debian\'s)', (v) => {
         if (!/^\d+\.\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('expected a version such as 2.5 or 1.13');
         return v;

@@ -155,6 +155,14 @@ export interface ModelConfig {
    * absent = the sequence length the layer is written for
    */
   readonly context?: number;
+  /** Megatron-style tensor parallelism over this many devices (analysis/tensorParallel.ts); absent = 1 */
+  readonly tensorParallel?: number;
+  /** with tensorParallel: the replicated regions (norms, dropout, residuals) split along the sequence (Korthikanti et al. 2022) */
+  readonly sequenceParallel?: boolean;
+  /** pipeline stages (analysis/pipeline.ts); absent = 1 */
+  readonly pipeline?: number;
+  /** micro-batches per pipeline step (1F1B); absent = 1 */
+  readonly microbatches?: number;
 }
 
 export type ZeroStage = 0 | 1 | 2 | 3;

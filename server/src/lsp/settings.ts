@@ -36,7 +36,8 @@ export function parseSettings(raw: unknown): MemlensSettings {
   for (const key of CONFIG_KEYS) {
     const v = section[key];
     if (v === undefined || v === null || v === '') continue;
-    if (typeof v !== 'string' && typeof v !== 'number') {
+    // a boolean key (sequenceParallel) comes as JSON true / false, read as the .nnm word
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
       problems.push(`memlens.${key}: expected a string, got ${shown(v)}`);
       continue;
     }

@@ -115,9 +115,35 @@ export interface JsonModelParts {
   readonly rows?: { readonly steps: Iterable<JsonStep>; readonly tensors: Iterable<JsonTensor> };
 }
 
+/** the parallelism asked for: data-parallel devices, ZeRO, tensor and pipeline degrees; totalDevices = devices x tensorParallel x pipeline */
+export interface JsonParallelism {
+  devices: number;
+  zero: number;
+  offload: string;
+  gradientAccumulation: number;
+  tensorParallel: number;
+  sequenceParallel: boolean;
+  pipeline: number;
+  microbatches: number;
+  totalDevices: number;
+}
+
 export type JsonPerDevice =
-  | { devices: number; zero: number; offload: string; gradientAccumulation: number; microBatch: number; weights: number; gradients: number; optimizer: number; activations: number; workspace: number; kvCache: number; total: number; host: number; maxGlobalBatch: number | null }
-  | { devices: number; zero: number; offload: string; gradientAccumulation: number; error: string };
+  | (JsonParallelism & {
+      microBatch: number;
+      weights: number;
+      gradients: number;
+      optimizer: number;
+      activations: number;
+      workspace: number;
+      kvCache: number;
+      total: number;
+      host: number;
+      maxGlobalBatch: number | null;
+      /** pipeline: the stage (0-based) whose device holds the most, whose figures these are */
+      stage?: number;
+    })
+  | (JsonParallelism & { error: string });
 
 export interface JsonDiagnostic {
   line: number;
@@ -147,12 +173,13 @@ export function toJsonReport(file: string, analysis: DocumentAnalysis, options: 
 }
 
 function perDeviceField(graph: Graph, params: ModelAnalysis['footprint']['params'], memory: ModelAnalysis['memory']): { perDevice?: JsonPerDevice } {
-  const p = parallelismOf(graph.config);
-  if (!isParallel(p)) return {};
+  const parallelism = parallelismOf(graph.config);
+  if (!isParallel(parallelism)) return {};
+  const p: JsonParallelism = { ...parallelism, totalDevices: parallelism.devices * parallelism.tensorParallel * parallelism.pipeline };
   const r = memory ? perDeviceOfAnalysis(params, graph.config, memory) : undefined;
   if (!r) return { perDevice: { ...p, error: 'no memory analysis for this model' } };
   if ('error' in r) return { perDevice: { ...p, error: r.error } };
-  return { perDevice: { ...p, microBatch: r.microBatch, ...r.bytes, maxGlobalBatch: r.maxGlobalBatch } };
+  return { perDevice: { ...p, microBatch: r.microBatch, ...r.bytes, maxGlobalBatch: r.maxGlobalBatch, ...(r.stage !== undefined ? { stage: r.stage } : {}) } };
 }
 
 export function jsonModelParts(model: ModelAnalysis, options: JsonOptions = {}): JsonModelParts {

@@ -11,6 +11,9 @@ import { graphColumns } from '../core/graphColumns';
 import { opAt, tensorAt } from '../core/graphObjects';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
 import { largestOps } from './largest';
+import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../core/analysis/perDevice';
+// the hover's and code lens's wording of the per-device line (a pure formatter, no LSP types)
+import { perDeviceText } from '../lsp/features/format';
 
 export interface TextReportOptions {
   /** append the per-step timeline of live bytes by category */
@@ -114,6 +117,8 @@ function formatModel(file: string, model: ModelAnalysis, detail: boolean): strin
           (limit.batch !== null ? `largest batch that fits ${formatInt(limit.batch)}` : limit.reason === 'unbounded' ? 'any batch fits' : 'no batch fits'),
       ],
     );
+    const perDevice = isParallel(parallelismOf(c)) ? perDeviceOfAnalysis(p, c, memory) : undefined;
+    if (perDevice) totals.push(['per device', perDeviceText(perDevice, c.device)]);
   }
   if (footprint.overflow) totals.push(['warning', 'some figures exceed 2^53 and are not exact']);
   return [header, '', table(rows), ...omitted, '', 'totals', ...table(totals, false).split('\n').map((l) => `  ${l}`)].join('\n');

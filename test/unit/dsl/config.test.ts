@@ -102,3 +102,23 @@ test('config { devices, zero, offload, gradientAccumulation } in .nnm: values an
   const bad = analyze('config {\n  zero: 5\n}\nmodel m {\n  x = input(4)\n  return dense(x, 2)\n}\n');
   assert.deepEqual(bad.diagnostics.map((d) => d.message), ['zero must be a ZeRO stage 0, 1, 2 or 3, got 5']);
 });
+
+test('parseConfigSetting: the tensor- and pipeline-parallel keys (tensorParallel, sequenceParallel, pipeline, microbatches)', () => {
+  assert.deepEqual(parseConfigSetting('tensorParallel', '8'), { value: { tensorParallel: 8 } });
+  assert.deepEqual(parseConfigSetting('sequenceParallel', 'true'), { value: { sequenceParallel: true } });
+  assert.deepEqual(parseConfigSetting('sequenceParallel', 'false'), { value: { sequenceParallel: false } });
+  assert.deepEqual(parseConfigSetting('pipeline', '2 * 2'), { value: { pipeline: 4 } });
+  assert.deepEqual(parseConfigSetting('microbatches', '16'), { value: { microbatches: 16 } });
+  // the degrees stop at 4,096 devices; micro-batches at the batch limit
+  assert.deepEqual(parseConfigSetting('tensorParallel', '4097'), { error: 'tensorParallel must be from 1 to 4096, got 4097' });
+  assert.deepEqual(parseConfigSetting('pipeline', '0'), { error: 'pipeline must be from 1 to 4096, got 0' });
+  assert.deepEqual(parseConfigSetting('microbatches', '0'), { error: 'microbatches must be from 1 to 2147483647, got 0' });
+  assert.deepEqual(parseConfigSetting('sequenceParallel', '1'), { error: 'this value is not a valid sequenceParallel; expected true | false' });
+});
+
+test('config { tensorParallel, sequenceParallel, pipeline, microbatches } in .nnm: values', () => {
+  const ok = analyze('config {\n  tensorParallel: 2\n  sequenceParallel: true\n  pipeline: 2\n  microbatches: 4\n}\nmodel m {\n  x = input(4)\n  return dense(x, 2)\n}\n');
+  assert.deepEqual(ok.diagnostics, []);
+  const config = ok.graphs[0]!.config;
+  assert.deepEqual([config.tensorParallel, config.sequenceParallel, config.pipeline, config.microbatches], [2, true, 2, 4]);
+});

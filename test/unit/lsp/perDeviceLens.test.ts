@@ -27,3 +27,16 @@ test('one plain device: no per-device line', () => {
   assert.ok(!modelLensTitle(model('')).includes('per GPU'));
   assert.ok(!modelHover(model('')).includes('per GPU'));
 });
+
+test('code lens and hover: the total device count and its degrees under tensor and pipeline parallelism, the fullest stage', () => {
+  // 4 layers split over 2 stages of 2 (test/unit/analysis/pipeline.test.ts); 4 x 2 x 2 = 16 GPUs
+  const text =
+    'config {\n  mode: train\n  batch: 16\n  precision: fp32\n  optimizer: adam\n  device: a100-80gb\n  devices: 4\n  zero: 1\n  tensorParallel: 2\n  pipeline: 2\n  microbatches: 2\n}\n' +
+    'block layer(x) {\n  x = add(x, attention(layernorm(x), heads: 4))\n  return add(x, dense(gelu(dense(layernorm(x), 64)), 16))\n}\nmodel m {\n  x = input(8, 16)\n  return repeat 4 layer(x)\n}\n';
+  const m = analyzeDocument(text, 'nnm').models[0]!;
+  const title = modelLensTitle(m);
+  assert.match(title, / · per GPU: [0-9.]+ KiB of 80 GiB on 16 x a100-80gb \(DP 4 x TP 2 x PP 2\), ZeRO-1, 2 micro-batches, fullest stage 1 of 2$/);
+  assert.ok(modelHover(m).includes(title.split(' · ').at(-1)!));
+  const bad = analyzeDocument(text.replace('tensorParallel: 2', 'tensorParallel: 3'), 'nnm').models[0]!;
+  assert.ok(modelLensTitle(bad).endsWith(' · per GPU: no figure (tensorParallel 3 does not divide the 4 heads of attention at line 14)'));
+});

@@ -68,3 +68,18 @@ test('the data-parallel settings: numbers as VS Code sends them, bad values repo
     "memlens.offload: 'disk' is not a valid offload; expected none | cpu",
   ]);
 });
+
+test('the tensor- and pipeline-parallel settings: sequenceParallel as the JSON boolean VS Code sends, bad values reported and ignored', () => {
+  const s = parseSettings({ tensorParallel: 4, sequenceParallel: true, pipeline: 2, microbatches: 8 });
+  assert.deepEqual(s.defaults, { tensorParallel: 4, sequenceParallel: true, pipeline: 2, microbatches: 8 });
+  assert.deepEqual(s.problems, []);
+  assert.deepEqual(parseSettings({ sequenceParallel: false }).defaults, { sequenceParallel: false });
+  const bad = parseSettings({ tensorParallel: 0, sequenceParallel: 'on', pipeline: 5000, microbatches: 1.5 });
+  assert.deepEqual(bad.defaults, {});
+  assert.deepEqual(bad.problems, [
+    'memlens.tensorParallel: tensorParallel must be from 1 to 4096, got 0',
+    "memlens.sequenceParallel: 'on' is not a valid sequenceParallel; expected true | false",
+    'memlens.pipeline: pipeline must be from 1 to 4096, got 5000',
+    'memlens.microbatches: microbatches: expected an integer, got 1.5',
+  ]);
+});

@@ -11,6 +11,7 @@ const EXPECTED: Record<string, string[]> = {
   'lenet.nnm': [],
   'mlp.nnm': [],
   'lstm_text.nnm': [],
+  'megatron_gpt_layer.nnm': ['NNM206'],
   'mobilenet_v2.nnm': ['NNM203', 'NNM207'],
   'resnet50.nnm': ['NNM207'],
   'transformer_encoder.nnm': ['NNM206'],

@@ -270,6 +270,8 @@ function peakIndex(fixed: Float64Array, perSample: Float64Array, batch: number):
 
 /** the schedule and liveness behind an analysis, for what-if rules that reuse them (see engineOf) */
 export interface Engine {
+  /** the graph analysed (tensor and pipeline parallelism read its ops) */
+  readonly graph: Graph;
   readonly schedule: Schedule;
   readonly liveness: Liveness;
 }
@@ -534,7 +536,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
         (timeline ??= buildTimeline(steps(), liveness.perStep, { weights, buffers: stateBuffers, optimizer, kvCache }, batch)),
     },
   );
-  engines.set(analysis, { schedule, liveness });
+  engines.set(analysis, { graph, schedule, liveness });
   return analysis;
 }
 

@@ -9,7 +9,7 @@ import { parseExpression } from './parser';
 import { didYouMean } from './suggest';
 import { asInt, asNumber, binaryOp, describeValue, formatReal, type Value } from './values';
 
-export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context'] as const;
+export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context', 'tensorParallel', 'sequenceParallel', 'pipeline', 'microbatches'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 export const MODES: readonly Mode[] = ['train', 'infer', 'generate'];
@@ -22,6 +22,8 @@ export const OFFLOADS: readonly Offload[] = ['none', 'cpu'];
 const DEVICE_KINDS: readonly DeviceKind[] = ['gpu', 'cpu', 'ipu'];
 /** largest batch accepted: keeps every byte figure far from the exactly-countable limit */
 export const MAX_BATCH = 2 ** 31 - 1;
+/** largest tensor- or pipeline-parallel degree accepted: beyond any cluster, and keeps per-stage work bounded */
+export const MAX_PARALLEL = 4096;
 
 /** one-line description of what each key accepts (docs, completion, errors) */
 export const CONFIG_VALUE_HELP: Readonly<Record<ConfigKey, string>> = {
@@ -38,6 +40,10 @@ export const CONFIG_VALUE_HELP: Readonly<Record<ConfigKey, string>> = {
   offload: 'none | cpu (optimizer state, and at ZeRO stage 3 the parameters, in host memory)',
   gradientAccumulation: `micro-batches per optimizer step, an integer from 1 to ${MAX_BATCH}`,
   context: `generate mode: the positions the KV cache holds (prompt and new tokens), an integer from 1 to ${MAX_BATCH}`,
+  tensorParallel: `the tensor-parallel degree T (Megatron-style: heads, MLP columns and rows, vocabulary split over T), an integer from 1 to ${MAX_PARALLEL}`,
+  sequenceParallel: 'true | false (with tensorParallel: norms, dropout and residuals split along the sequence)',
+  pipeline: `pipeline stages P (layers split into P contiguous stages, 1F1B schedule), an integer from 1 to ${MAX_PARALLEL}`,
+  microbatches: `micro-batches per pipeline step M, an integer from 1 to ${MAX_BATCH}`,
 };
 
 type ValueResult = { value: ConfigOverrides; error?: undefined } | { value?: undefined; error: string; range?: SourceRange };
@@ -115,6 +121,14 @@ export function evalConfigValue(key: ConfigKey, expr: Expr, valueText: string): 
       return countValue(expr, key, (gradientAccumulation) => ({ gradientAccumulation }));
     case 'context':
       return countValue(expr, key, (context) => ({ context }));
+    case 'tensorParallel':
+      return countValue(expr, key, (tensorParallel) => ({ tensorParallel }), MAX_PARALLEL);
+    case 'pipeline':
+      return countValue(expr, key, (pipeline) => ({ pipeline }), MAX_PARALLEL);
+    case 'microbatches':
+      return countValue(expr, key, (microbatches) => ({ microbatches }));
+    case 'sequenceParallel':
+      return boolValue(expr, key, (sequenceParallel) => ({ sequenceParallel }));
     case 'zero':
       return zeroValue(expr);
   }
@@ -137,13 +151,19 @@ function batchValue(expr: Expr): ValueResult {
 }
 
 /** a positive integer such as devices, gradientAccumulation or context */
-function countValue(expr: Expr, key: ConfigKey, make: (n: number) => ConfigOverrides): ValueResult {
+function countValue(expr: Expr, key: ConfigKey, make: (n: number) => ConfigOverrides, max = MAX_BATCH): ValueResult {
   const v = constEval(expr);
   if ('error' in v) return { error: `${key}: ${v.error}` };
   const n = asInt(v);
   if (!n.ok) return { error: `${key}: ${n.message}` };
-  if (n.value < 1 || n.value > MAX_BATCH) return { error: `${key} must be from 1 to ${MAX_BATCH}, got ${n.value}` };
+  if (n.value < 1 || n.value > max) return { error: `${key} must be from 1 to ${max}, got ${n.value}` };
   return { value: make(n.value) };
+}
+
+/** true or false, written as the literal or (settings, flags) as the word */
+function boolValue(expr: Expr, key: ConfigKey, make: (b: boolean) => ConfigOverrides): ValueResult {
+  if (expr.kind === 'bool') return { value: make(expr.value) };
+  return word(expr, key, ['true', 'false'], (w) => make(w === 'true'));
 }
 
 function zeroValue(expr: Expr): ValueResult {

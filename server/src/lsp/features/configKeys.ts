@@ -42,7 +42,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { name: 'layout', doc: 'which axis is channels: nchw (channels first) or nhwc (channels last)', values: [{ label: 'nchw' }, { label: 'nhwc' }] },
   { name: 'lowering', doc: 'how convolutions run: auto, im2col (with a workspace) or direct', values: [{ label: 'auto' }, { label: 'im2col' }, { label: 'direct' }] },
   { name: 'framework', doc: "whose allocator the expected peak describes: ideal (a planner), pytorch (eager PyTorch) or tfjs", values: [{ label: 'ideal' }, { label: 'pytorch' }, { label: 'tfjs' }] },
-  { name: 'devices', doc: 'data-parallel world size: the per-device memory is for one of this many devices', values: [{ label: '8' }] },
+  { name: 'devices', doc: 'data-parallel world size: the per-device memory is for one of this many devices (times tensorParallel x pipeline in all)', values: [{ label: '8' }] },
   {
     name: 'zero',
     doc: 'ZeRO stage: 1 shards optimizer state, 2 also gradients, 3 also parameters (FSDP NO_SHARD = 0, SHARD_GRAD_OP = 2, FULL_SHARD = 3)',
@@ -51,4 +51,8 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { name: 'offload', doc: 'cpu: optimizer state (and at stage 3 the parameters) in host memory', values: [{ label: 'none' }, { label: 'cpu' }] },
   { name: 'gradientAccumulation', doc: 'micro-batches per optimizer step: each device holds one micro-batch of activations', values: [{ label: '4' }] },
   { name: 'context', doc: 'generate mode: the positions each self-attention layer\'s KV cache holds (prompt and new tokens); unset: the length the layer is written for', values: [{ label: '2048' }] },
+  { name: 'tensorParallel', doc: 'Megatron-style tensor parallelism over T devices: attention heads, MLP column/row pairs and embedding tables split over T', values: [{ label: '4' }] },
+  { name: 'sequenceParallel', doc: 'with tensorParallel: norms, dropout and residual adds split along the sequence over T (Korthikanti et al. 2022)', values: [{ label: 'true' }, { label: 'false' }] },
+  { name: 'pipeline', doc: 'pipeline stages P: layers split into P contiguous stages (1F1B); the per-device figure is the worst stage', values: [{ label: '2' }] },
+  { name: 'microbatches', doc: 'micro-batches per pipeline step: the first stage holds min(pipeline, microbatches) of them in flight', values: [{ label: '8' }] },
 ];

@@ -156,14 +156,22 @@ export function configValueText(c: ModelConfig, key: string): string | undefined
   }
 }
 
-/** "per GPU: 18.2 GiB of 24 GiB on 8 x a10g-24gb, ZeRO-2" (or why there is no figure) */
+/**
+ * "per GPU: 18.2 GiB of 24 GiB on 8 x a10g-24gb, ZeRO-2" (or why there is no figure); under tensor
+ * or pipeline parallelism the total and its degrees: "on 64 x a100-80gb (DP 8 x TP 4 x PP 2), ZeRO-1"
+ */
 export function perDeviceText(r: PerDeviceResult, device: Device): string {
   const p = r.parallelism;
-  const strategy = [`${p.devices} x ${deviceText(device)}`, ...(p.zero > 0 ? [`ZeRO-${p.zero}`] : [])];
+  const modelParallel = p.tensorParallel > 1 || p.pipeline > 1;
+  const total = p.devices * p.tensorParallel * p.pipeline;
+  const degrees = modelParallel ? ` (DP ${p.devices} x TP ${p.tensorParallel}${p.sequenceParallel && p.tensorParallel > 1 ? ' with SP' : ''} x PP ${p.pipeline})` : '';
+  const strategy = [`${total} x ${deviceText(device)}${degrees}`, ...(p.zero > 0 ? [`ZeRO-${p.zero}`] : [])];
   if (p.gradientAccumulation > 1) strategy.push(`${p.gradientAccumulation} accumulation steps`);
+  if (p.microbatches > 1) strategy.push(`${p.microbatches} micro-batches`);
   if (p.offload !== 'none') strategy.push(`offload ${p.offload}`);
   const head = `per ${device.kind.toUpperCase()}`;
   if ('error' in r) return `${head}: no figure (${r.error})`;
+  if (r.stage !== undefined) strategy.push(`fullest stage ${r.stage + 1} of ${p.pipeline}`);
   const host = r.bytes.host > 0 ? ` (+${formatBytes(r.bytes.host)} host)` : '';
   return `${head}: ${formatBytes(r.bytes.total)} of ${formatBytes(device.memoryBytes)} on ${strategy.join(', ')}${host}`;
 }
