@@ -7,6 +7,7 @@ import { expectedPeakLine, type ExpectedPeakResult } from '../core/analysis/fram
 import { atBatch } from '../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../core/analysis/perDevice';
 import { largestContext } from '../core/analysis/kvCache';
+import type { RecomputeCost } from '../core/analysis/checkpoint';
 import { opOutputBytes } from '../core/analysis/footprint';
 import { graphColumns } from '../core/graphColumns';
 import { opAt, tensorAt } from '../core/graphObjects';
@@ -84,6 +85,8 @@ export interface JsonModel {
   peakStep: { index: number; line: number | null; phase: string } | null;
   /** generate mode: the largest context whose planned peak fits the device (null in the other modes) */
   maxContext: number | null;
+  /** what the model's checkpointed segments run again during backward (analysis/checkpoint.ts); null when nothing is recomputed */
+  recompute: { segments: number; ops: number; bytes: number; bytesPerSample: number; fraction: number } | null;
   /** how many rows `tensors` has or would have at the detail level (one per op) */
   tensorCount: number;
   /** how many rows `steps` has or would have at the detail level; null without a memory analysis */
@@ -140,6 +143,10 @@ export function toJsonReport(file: string, analysis: DocumentAnalysis, options: 
   };
 }
 
+function recomputeJson(cost: RecomputeCost | undefined, batch: number): JsonModel['recompute'] {
+  return cost ? { segments: cost.segments, ops: cost.ops, bytes: atBatch(cost.bytes, batch), bytesPerSample: cost.bytes.perSample, fraction: cost.fraction } : null;
+}
+
 function perDeviceField(graph: Graph, params: ModelAnalysis['footprint']['params'], memory: ModelAnalysis['memory']): { perDevice?: JsonPerDevice } {
   const p = parallelismOf(graph.config);
   if (!isParallel(p)) return {};
@@ -191,6 +198,7 @@ export function jsonModelParts(model: ModelAnalysis, options: JsonOptions = {}):
     expected: memory ? expectedJson(memory.expected, graph) : null,
     maxBatch: memory?.maxBatch.planned.batch ?? null,
     maxContext: largestContext(model),
+    recompute: recomputeJson(memory?.recompute, batch),
     peakStep: memory?.peakStep
       ? {
           index: memory.peakStep.index,

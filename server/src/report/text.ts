@@ -6,6 +6,7 @@ import { expectedPeakLine, FRAMEWORK_PROFILES, type ExpectedPeakResult } from '.
 import { opOutputBytes } from '../core/analysis/footprint';
 import { formatTimeline } from '../core/analysis/timeline';
 import { largestContext } from '../core/analysis/kvCache';
+import { recomputeLine } from '../core/analysis/checkpoint';
 import { graphColumns } from '../core/graphColumns';
 import { opAt, tensorAt } from '../core/graphObjects';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
@@ -104,6 +105,7 @@ function formatModel(file: string, model: ModelAnalysis, detail: boolean): strin
       ['lower bound', `${formatBytes(m.lowerBound)}${where}`],
       ['planned', `${formatBytes(m.planned)} (fragmentation ${(m.fragmentation * 100).toFixed(1)}%)`],
       ['workspace', formatBytes(atBatch(m.workspace, batch))],
+      ...(memory.recompute ? [['recompute', recomputeLine(memory.recompute, batch)]] : []),
       ...expectedRows(memory.expected, c.framework, graph),
       [
         'device',

@@ -7,6 +7,7 @@ import { lookupOp } from '../../core/ops/registry';
 import { atBatch, symbolic } from '../../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../../core/analysis/perDevice';
 import { largestContext } from '../../core/analysis/kvCache';
+import { recomputeLine } from '../../core/analysis/checkpoint';
 import { rangeContains, rangeKey, toLspRange } from '../position';
 import { CONFIG_KEYS } from './configKeys';
 import {
@@ -198,6 +199,8 @@ export function modelHover(model: ModelAnalysis): string {
   if (model.memory) {
     // the device verdict from the planned arena, which is what would be allocated
     lines.push(...modelMemoryLines(model.memory, graph), `- device: ${fitDetailText(model.memory.bytes.planned, c.device)}`);
+    const recompute = model.memory.recompute;
+    if (recompute) lines.push(`- checkpointed: ${recomputeLine(recompute, c.batch)}`);
     const perDevice = isParallel(parallelismOf(c)) ? perDeviceOfAnalysis(footprint.params, c, model.memory) : undefined;
     if (perDevice) lines.push(`- ${perDeviceText(perDevice, c.device)}`);
   } else lines.push(`- device: ${fitDetailText(total, c.device)}`);
