@@ -6,6 +6,7 @@ import { analyzeDocument } from '../../../server/src/core/analyze';
 import { toJsonReport } from '../../../server/src/report/json';
 import { formatReport } from '../../../server/src/report/text';
 import { modelHover } from '../../../server/src/lsp/features/hover';
+import { ready } from '../python/helpers';
 
 const text = (checkpoint: string): string =>
   [
@@ -49,4 +50,39 @@ test('checkpoint: true recomputes every block; none without a checkpoint', () =>
   assert.equal(toJsonReport('m.nnm', none).models[0]!.recompute, null);
   assert.ok(!modelHover(none.models[0]!).includes('checkpointed'));
   assert.ok(!formatReport('m.nnm', none).includes('recompute'));
+});
+
+test('the same every-other block in Python: torch.utils.checkpoint on blocks 0 and 2 of a loop, the same recompute cost', async () => {
+  await ready();
+  const py = [
+    'import torch',
+    'import torch.nn as nn',
+    'from torch.utils.checkpoint import checkpoint',
+    'class Layer(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.h = nn.Linear(16, 16, bias=False)',
+    '    def forward(self, x):',
+    '        return torch.relu(self.h(x))',
+    'class Net(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.layers = nn.ModuleList([Layer() for _ in range(4)])',
+    '        self.out = nn.Linear(16, 4, bias=False)',
+    '    def forward(self, x):',
+    '        for i, layer in enumerate(self.layers):',
+    '            x = checkpoint(layer, x) if i % 2 == 0 else layer(x)',
+    '        return self.out(x)',
+    'model = Net()',
+    'out = model(torch.randn(4, 16))',
+    'out.sum().backward()',
+    '',
+  ].join('\n');
+  const a = analyzeDocument(py, 'python');
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error'), []);
+  const g = a.models[0]!.graph;
+  assert.deepEqual(g.ops.map((o) => o.checkpointSegment ?? '-'), ['-', 0, 0, '-', '-', 1, 1, '-', '-', '-', '-']);
+  assert.equal(g.ops.at(-1)!.op, 'reduce');
+  // as in .nnm, but a forward pass also writes out.sum()'s one element: 64 of 133
+  assert.deepEqual(a.models[0]!.memory!.recompute, { segments: 2, ops: 4, bytes: { fixed: 0, perSample: 256 }, fraction: 64 / 133 });
 });
