@@ -78,10 +78,15 @@ export function recomputeCost(graph: Graph, schedule: Schedule): RecomputeCost |
   return { segments, ops, bytes: symbolic(fixed, perSample), fraction: recomputeFraction(graph, schedule) };
 }
 
+/** 0.485 -> "48.5%" */
+export function shareText(fraction: number): string {
+  return `${(100 * fraction).toFixed(1).replace(/\.0$/, '')}%`;
+}
+
 /** "4 ops in 2 segments run again during backward: 512 B of activations at batch 4 (128 B x N), 50% of a forward pass" */
 export function recomputeLine(cost: RecomputeCost, batch: number): string {
   const plural = (n: number, word: string): string => `${formatInt(n)} ${word}${n === 1 ? '' : 's'}`;
-  const share = `${(100 * cost.fraction).toFixed(1).replace(/\.0$/, '')}%`;
+  const share = shareText(cost.fraction);
   return (
     `${plural(cost.ops, 'op')} in ${plural(cost.segments, 'segment')} run again during backward: ` +
     `${formatBytes(atBatch(cost.bytes, batch))} of activations at batch ${formatInt(batch)} (${formatSymbolic(cost.bytes)}), ${share} of a forward pass`

@@ -167,15 +167,18 @@ export function withPrecision(graph: Graph, precision: Precision): Graph {
   return { ...graph, tensors, config };
 }
 
-/** the graph with the ops expanded from top-level block calls / repeats checkpointed, a segment per call and iteration */
-export function withCheckpoint(graph: Graph, calls: readonly SourceRange[]): Graph {
+/**
+ * the graph with the ops expanded from top-level block calls / repeats checkpointed, a segment per
+ * call and iteration; `every` k > 1 takes a repeat's iterations 0, k, 2k, ... only (`checkpoint: k`)
+ */
+export function withCheckpoint(graph: Graph, calls: readonly SourceRange[], every = 1): Graph {
   let base = 0;
   for (const op of graph.ops) if (op.checkpointSegment !== undefined) base = Math.max(base, op.checkpointSegment + 1);
   const segments = new Map<string, number>();
   const chosen = new Set(calls.map(rangeId));
   const ops: OpNode[] = graph.ops.map((op) => {
     const top = op.callStack[0];
-    if (!top || !chosen.has(rangeId(top.site))) return op;
+    if (!top || !chosen.has(rangeId(top.site)) || (top.iteration ?? 0) % every !== 0) return op;
     const key = `${rangeKey(top.site)}#${top.iteration ?? 0}`;
     let segment = segments.get(key);
     if (segment === undefined) segments.set(key, (segment = base + segments.size));
