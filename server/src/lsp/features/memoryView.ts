@@ -3,7 +3,8 @@
 // the same at another batch (the document analysed again with only the batch overridden).
 import { ProtocolRequestType } from 'vscode-languageserver/node';
 import type { DocumentAnalysis } from '../../core/document';
-import { memoryViewData, type MemoryViewData } from '../../report/memoryView';
+import type { MemoryViewData } from '../../report/memoryView';
+import { modelViewData } from '../../report/perDeviceView';
 import { formatBytes } from '../../core/units';
 
 export interface MemoryViewParams {
@@ -36,7 +37,7 @@ export function memoryView(analysis: DocumentAnalysis, params: MemoryViewParams,
   const configured = analysis.models[0]?.graph.config.batch ?? null;
   const wanted = params.batch !== undefined && Number.isSafeInteger(params.batch) && params.batch >= 1 && params.batch <= MAX_VIEW_BATCH ? params.batch : undefined;
   const drawn = wanted !== undefined && analysis.models.some((m) => m.graph.config.batch !== wanted) ? atBatch(wanted) : analysis;
-  const models = drawn.models.flatMap((m) => memoryViewData(m, params.summary !== true) ?? []);
+  const models = drawn.models.flatMap((m) => modelViewData(m, params.summary !== true) ?? []);
   let active = models.length > 0 ? 0 : -1;
   if (params.line !== undefined) models.forEach((m, i) => m.line <= params.line! && (active = i));
   const m = models[active];
