@@ -3,15 +3,14 @@
 // 2 also the gradients, 3 also the parameters (analysis/perDevice.ts, the ZeRO paper's accounting);
 // or where checkpointing every (or every other) block of the model's repeats would fit, when the
 // activations are what is over. Both figures come from the per-device analysis of the changed model.
-import { isParallel, parallelismOf, perDeviceOfAnalysis, type Parallelism, type PerDeviceResult } from '../analysis/perDevice';
-import type { MemoryAnalysis } from '../analysis/memory';
-import { shareText } from '../analysis/checkpoint';
+import { isParallel, modelStatesPerDevice, parallelismOf, perDeviceOfAnalysis, type Parallelism, type PerDeviceResult } from '../analysis/perDevice';
+import { recomputeCost, shareText } from '../analysis/checkpoint';
 import type { FixSpec } from '../frontend';
 import type { Graph, ParamCount, ZeroStage } from '../ir';
 import { formatBytes } from '../units';
 import { blockCalls } from './checkpointCandidate';
 import type { Rule } from './types';
-import { memoryOfGraph, withCheckpoint } from './whatIf';
+import { perDeviceTotalOfGraph, withCheckpoint } from './whatIf';
 
 const WHAT_IS_SHARDED: Readonly<Record<ZeroStage, string>> = {
   0: 'nothing',
@@ -46,7 +45,9 @@ export const zeroStageRule: Rule = {
       fixes.push({ kind: 'zero', model: graph.name, stage });
       break;
     }
-    const checkpoint = checkpointThatFits(graph, params, p, budget);
+    // checkpointing changes the activations only: no use when the model states alone are over
+    const states = modelStatesPerDevice(params, config, p);
+    const checkpoint = states.weights + states.gradients + states.optimizer < budget ? checkpointThatFits(graph, params, p, budget) : undefined;
     if (checkpoint) {
       const { fix, after, recompute, what } = checkpoint;
       const written = fix.every === 2 ? 'checkpoint: 2 (every other block)' : 'checkpoint: true';
@@ -78,10 +79,11 @@ function checkpointThatFits(
   if (repeats.length === 0) return undefined;
   const sites = repeats.map((c) => c.site);
   const what = repeats.length === 1 ? `repeat ${repeats[0]!.block}` : `${repeats.length} repeats`;
-  const fitting = (every: number): { after: number; memory: MemoryAnalysis } | undefined => {
-    const memory = memoryOfGraph(withCheckpoint(graph, sites, every));
-    const after = totalOf(perDeviceOfAnalysis(params, graph.config, memory, p));
-    return after !== undefined && after <= budget ? { after, memory } : undefined;
+  // schedule and liveness of the checkpointed graph, no plan: the per-device figure needs only its steps
+  const fitting = (every: number): { after: number; recompute: number } | undefined => {
+    const changed = withCheckpoint(graph, sites, every);
+    const r = perDeviceTotalOfGraph(changed, params, p);
+    return r && r.total <= budget ? { after: r.total, recompute: recomputeCost(changed, r.schedule)?.fraction ?? 0 } : undefined;
   };
   // every other block saves less than every block: only worth trying when every block fits
   const all = fitting(1);
@@ -89,6 +91,6 @@ function checkpointThatFits(
   const half = fitting(2);
   const [every, chosen] = half ? [2, half] : [1, all];
   const label = `${every === 2 ? 'every other block' : 'every block'} of ${what}`;
-  const recompute = shareText(chosen.memory.recompute?.fraction ?? 0);
+  const recompute = shareText(chosen.recompute);
   return { fix: { kind: 'checkpoint', calls: sites, label, every, perDevice: true }, after: chosen.after, recompute, what };
 }
