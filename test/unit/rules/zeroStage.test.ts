@@ -7,7 +7,9 @@ import { analyzeDocument } from '../../../server/src/core/analyze';
 import { applyEdits } from '../../../server/src/core/fixes/edits';
 import { previewFix, type FixSource } from '../../../server/src/core/fixes/preview';
 import type { Finding } from '../../../server/src/core/document';
-import { perDeviceOfAnalysis } from '../../../server/src/core/analysis/perDevice';
+import { parallelismOf, perDeviceOfAnalysis } from '../../../server/src/core/analysis/perDevice';
+import { perDeviceTotalOfGraph, withCheckpoint } from '../../../server/src/core/rules/whatIf';
+import { blockCalls } from '../../../server/src/core/rules/checkpointCandidate';
 import { formatBytes } from '../../../server/src/core/units';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,4 +110,14 @@ test('every block when every other block is not enough; nothing when even that i
   // micro-batch 100: 3 GiB of states + 222 MiB a sample of activations = 24.7 GiB; stage 1 takes 12 x 7/8 bytes a parameter (1.97 GiB) off, enough
   const both = findings(ckFixture('trigger').replace('batch: 1024', 'batch: 800'));
   assert.deepEqual(both.map((x) => x.fixes.map((y) => (y.kind === 'checkpoint' ? `checkpoint ${y.every}` : y.kind === 'zero' ? `zero ${y.stage}` : y.kind))), [['zero 1', 'checkpoint 2']]);
+});
+
+test('the what-if per-device total (schedule and liveness, no plan) is the full analysis of the checkpointed text', () => {
+  const text = ckFixture('trigger');
+  const m = analyzeDocument(text, 'nnm').models[0]!;
+  const sites = blockCalls(m.graph).filter((c) => c.repeat).map((c) => c.site);
+  for (const [every, written] of [[1, 'true'], [2, '2']] as const) {
+    const whatIf = perDeviceTotalOfGraph(withCheckpoint(m.graph, sites, every), m.footprint.params, parallelismOf(m.graph.config))!;
+    assert.equal(whatIf.total, perGpu(text.replace('x = repeat 24 mlp(x)', `x = repeat 24 mlp(x, checkpoint: ${written})`)));
+  }
 });
