@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../server/src/core/analyze';
 import { toJsonReport } from '../../../server/src/report/json';
 import { formatReport } from '../../../server/src/report/text';
-import { modelHover } from '../../../server/src/lsp/features/hover';
+import { hover, modelHover } from '../../../server/src/lsp/features/hover';
+import type { MarkupContent } from 'vscode-languageserver';
 import { ready } from '../python/helpers';
 
 const text = (checkpoint: string): string =>
@@ -85,4 +86,16 @@ test('the same every-other block in Python: torch.utils.checkpoint on blocks 0 a
   assert.equal(g.ops.at(-1)!.op, 'reduce');
   // as in .nnm, but a forward pass also writes out.sum()'s one element: 64 of 133
   assert.deepEqual(a.models[0]!.memory!.recompute, { segments: 2, ops: 4, bytes: { fixed: 0, perSample: 256 }, fraction: 64 / 133 });
+});
+
+test('the hover of the checkpointed repeat call says which of its ops are checkpointed', () => {
+  const src = text(', checkpoint: 2');
+  const a = analyzeDocument(src, 'nnm');
+  const line = 11;
+  const character = src.split('\n')[line]!.indexOf('layer(');
+  const value = (hover(a, { line, character })?.contents as MarkupContent).value;
+  // 4 iterations of a dense and a relu; iterations 0 and 2 are each a segment
+  assert.ok(value.split('\n').includes('- checkpointed: 4 of 8 ops, in 2 segments (recomputed during backward)'), value);
+  const plain = analyzeDocument(text(''), 'nnm');
+  assert.ok(!(hover(plain, { line, character })?.contents as MarkupContent).value.includes('checkpointed'));
 });

@@ -139,7 +139,24 @@ export function blockCallHover(model: ModelAnalysis | undefined, name: string, i
     `- weights: ${bytesText(totals.weightBytes)}`,
     `- activations: ${symbolicAtBatch(totals.activations, batch)}`,
   );
+  const checkpointed = checkpointedText(model, ops);
+  if (checkpointed) lines.push(`- ${checkpointed}`);
   return lines.join('\n');
+}
+
+/** "checkpointed: 4 of 8 ops, in 2 segments (recomputed during backward)": which of a call's ops are in a checkpoint segment */
+function checkpointedText(model: ModelAnalysis, ops: readonly OpId[]): string | undefined {
+  const segments = new Set<number>();
+  let marked = 0;
+  for (const id of ops) {
+    const segment = model.graph.ops[id]?.checkpointSegment;
+    if (segment === undefined) continue;
+    segments.add(segment);
+    marked++;
+  }
+  if (marked === 0) return undefined;
+  const when = model.graph.config.mode === 'train' ? 'recomputed during backward' : 'no backward in this mode: nothing recomputed';
+  return `checkpointed: ${marked} of ${ops.length} ops, in ${segments.size} segment${segments.size === 1 ? '' : 's'} (${when})`;
 }
 
 export function blockDefinitionHover(analysis: DocumentAnalysis, info: BlockInfo): string {
