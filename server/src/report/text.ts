@@ -11,6 +11,7 @@ import { graphColumns } from '../core/graphColumns';
 import { opAt, tensorAt } from '../core/graphObjects';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
 import { largestOps } from './largest';
+import { perDeviceView } from './perDeviceView';
 
 export interface TextReportOptions {
   /** append the per-step timeline of live bytes by category */
@@ -113,6 +114,12 @@ function formatModel(file: string, model: ModelAnalysis, detail: boolean): strin
           (limit.batch !== null ? `largest batch that fits ${formatInt(limit.batch)}` : limit.reason === 'unbounded' ? 'any batch fits' : 'no batch fits'),
       ],
     );
+    // under parallelism: the code lens' per-device line, its "per GPU: " as the row's name
+    const perDevice = perDeviceView(model);
+    if (perDevice) {
+      const head = `per ${perDevice.kind}: `;
+      totals.push([`per ${perDevice.kind}`, perDevice.line.startsWith(head) ? perDevice.line.slice(head.length) : perDevice.line]);
+    }
   }
   if (footprint.overflow) totals.push(['warning', 'some figures exceed 2^53 and are not exact']);
   return [header, '', table(rows), ...omitted, '', 'totals', ...table(totals, false).split('\n').map((l) => `  ${l}`)].join('\n');

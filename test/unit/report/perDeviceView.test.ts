@@ -8,6 +8,7 @@ import { perDeviceOption } from '../../../server/src/report/memoryChart';
 import { formatHtml } from '../../../server/src/report/html';
 import { memoryView } from '../../../server/src/lsp/features/memoryView';
 import { modelLensTitle } from '../../../server/src/lsp/features/codeLens';
+import { formatReport } from '../../../server/src/report/text';
 
 const mlp = (parallel: string): string =>
   `config {\n  batch: 16\n  optimizer: adam\n  device: a10g-24gb\n${parallel}}\nmodel small {\n  x = input(8)\n  h = relu(dense(x, 4))\n  return dense(h, 2)\n}\n`;
@@ -65,4 +66,10 @@ test('the editor view request and the HTML report carry it', () => {
   assert.ok(html.includes('<h3>Per GPU</h3>\n<p>per GPU: 780 B of 24 GiB on 2 x a10g-24gb, ZeRO-2, 2 accumulation steps</p>'));
   assert.ok(html.includes('data-chart="perDevice"'));
   assert.ok(!formatHtml([file(mlp(''))]).includes('Per GPU'));
+});
+
+test('the text report: a per GPU row with the code lens line, only under parallelism', () => {
+  const rows = (parallel: string) => formatReport('m.nnm', analysis(parallel)).split('\n').flatMap((l) => /^\s+per GPU\s+(.*)$/.exec(l)?.[1] ?? []);
+  assert.deepEqual(rows('  devices: 2\n  zero: 2\n  gradientAccumulation: 2\n'), ['780 B of 24 GiB on 2 x a10g-24gb, ZeRO-2, 2 accumulation steps']);
+  assert.deepEqual(rows(''), []);
 });
