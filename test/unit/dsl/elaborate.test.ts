@@ -186,12 +186,13 @@ test('lists of tensors: + joins lists, a variadic tensor argument takes a list i
 });
 
 test('checkpoint: k on a repeat checkpoints iterations 0, k, 2k, ... (every k-th block), each its own segment', () => {
-  const src = 'block unit(x) {\n  return relu(dense(x, 8))\n}\n' + model('x = input(8)', 'a = repeat 5 unit(x, checkpoint: 2)', 'b = repeat 2 unit(a, checkpoint: 1)', 'return b');
+  const src = 'block unit(x) {\n  return relu(dense(x, 8))\n}\n' + model('x = input(8)', 'a = repeat 5 unit(x, checkpoint: 2)', 'b = repeat 2 unit(a, checkpoint: 1)', 'return unit(b, checkpoint: 1)');
   const r = analyze(src);
   assert.deepEqual(r.diagnostics, []);
+  // checkpoint: 1 is true, on a repeat or a single call
   assert.deepEqual(
     r.graphs[0]!.ops.map((o) => o.checkpointSegment ?? '-'),
-    ['-', 0, 0, '-', '-', 1, 1, '-', '-', 2, 2, 3, 3, 4, 4],
+    ['-', 0, 0, '-', '-', 1, 1, '-', '-', 2, 2, 3, 3, 4, 4, 5, 5],
   );
 });
 

@@ -142,6 +142,8 @@ export class ModelRun extends Evaluator {
     args.splice(i, 1);
     if (a.value.kind === 'bool') return a.value.value;
     if (a.value.kind === 'int' && a.value.value >= 1 && iteration !== undefined) return iteration % a.value.value === 0;
+    // every single block: true, on any call
+    if (a.value.kind === 'int' && a.value.value === 1) return true;
     if (a.value.kind === 'int' && a.value.value >= 1) {
       this.el.reportFrom('argumentType', a.at.range, `'checkpoint: ${a.value.value}' checkpoints one in every ${a.value.value} iterations of a repeat; on a single call give true or false`, frame);
     } else if (a.value.kind !== 'error' && (iteration ?? 0) === 0) {
