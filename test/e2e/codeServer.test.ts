@@ -417,6 +417,9 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     const lens = activeEditor(page).locator('.codelens-decoration', { hasText: 'per GPU' }).first();
     const lensLine = await until('the per-GPU code lens', async () => /per GPU: [^·|]*[^·|\s]/.exec(normalize(await lens.innerText().catch(() => '')))?.[0]);
     assert.equal(lensLine, 'per GPU: 18.8 GiB of 24 GiB on 8 x a10g-24gb');
+    // the status bar gives one device's total too, not the whole batch on one device (129 GiB)
+    const status = page.locator('.statusbar-item', { hasText: 'memlens:' }).first();
+    await until('the status bar to show the per-GPU figure', async () => (normalize(await status.innerText()).includes('memlens: 18.8 GiB / 24 GiB per GPU') ? true : undefined));
     await runCommand(page, 'memlens: Show Memory View');
     const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
     await until('the memory view to show the per-GPU line', async () => ((await view.locator('#perDeviceLine').innerText().catch(() => '')) === lensLine ? true : undefined));

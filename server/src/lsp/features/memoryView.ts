@@ -25,7 +25,8 @@ export interface MemoryViewResult {
   /** the batch the file or settings configure, to reset the slider to */
   readonly configuredBatch: number | null;
   /** the active model's figures as the hovers write them, for the status bar */
-  readonly status: { readonly planned: string; readonly budget: string; readonly expected: string | null } | null;
+  /** `perDevice`: one device's total under parallelism (null otherwise, or without a figure) */
+  readonly status: { readonly planned: string; readonly budget: string; readonly expected: string | null; readonly perDevice: string | null } | null;
 }
 
 export const MemoryViewRequest = new ProtocolRequestType<MemoryViewParams, MemoryViewResult, never, void, void>('memlens/memoryView');
@@ -41,6 +42,9 @@ export function memoryView(analysis: DocumentAnalysis, params: MemoryViewParams,
   let active = models.length > 0 ? 0 : -1;
   if (params.line !== undefined) models.forEach((m, i) => m.line <= params.line! && (active = i));
   const m = models[active];
-  const status = m ? { planned: formatBytes(m.planned), budget: formatBytes(m.budget), expected: m.expectedPeak === null ? null : formatBytes(m.expectedPeak) } : null;
+  const perDevice = m?.perDevice?.total ?? null;
+  const status = m
+    ? { planned: formatBytes(m.planned), budget: formatBytes(m.budget), expected: m.expectedPeak === null ? null : formatBytes(m.expectedPeak), perDevice: perDevice === null ? null : formatBytes(perDevice) }
+    : null;
   return { uri: params.uri, models, active, configuredBatch: configured, status };
 }
