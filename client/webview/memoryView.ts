@@ -72,10 +72,18 @@ function draw(): void {
   }
   const colors = themeColors();
   const fits = data.planned <= data.budget;
-  el('summary').innerHTML = `planned peak <b id="peak">${formatBytes(data.planned)}</b> of ${formatBytes(data.budget)} (${data.device}) at batch ${data.batch}: <span class="${fits ? 'fits' : 'over'}">${fits ? 'fits' : 'does not fit'}</span>${data.maxBatch !== null ? `, fits up to batch ${data.maxBatch}` : ''}${data.expectedPeak !== null ? `; ${data.framework} expects ${formatBytes(data.expectedPeak)}` : ''}`;
+  el('summary').innerHTML = `planned peak <b id="peak">${formatBytes(data.planned)}</b> of ${formatBytes(data.budget)} (${data.device}) at batch ${data.batch}: <span class="${fits ? 'fits' : 'over'}">${fits ? 'fits' : 'does not fit'}</span>${data.maxBatch !== null ? `, fits up to batch ${data.maxBatch}` : ''}${data.expectedPeak !== null ? `; ${data.framework} expects ${formatBytes(data.expectedPeak)}` : ''}${perDeviceSummary(data)}`;
   timeline.setOption(withTimelineHover(timelineOption(data, colors), data, colors), true);
   plan.setOption(withPlanHover(planOption(data, colors, lines), data), true);
   drawPerDevice(data, colors);
+}
+
+/** under parallelism, after the whole batch's figures: "; per GPU 18.8 GiB: fits" */
+function perDeviceSummary(data: MemoryViewData): string {
+  const d = data.perDevice;
+  if (!d || d.total === null) return '';
+  const fits = d.total <= d.budget;
+  return `; per ${d.kind} <b id="perDeviceTotal">${formatBytes(d.total)}</b>: <span class="${fits ? 'fits' : 'over'}">${fits ? 'fits' : 'does not fit'}</span>`;
 }
 
 /** under parallelism: the code lens' per-device line and one device's bar against its budget */

@@ -424,6 +424,7 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
     await until('the memory view to show the per-GPU line', async () => ((await view.locator('#perDeviceLine').innerText().catch(() => '')) === lensLine ? true : undefined));
     assert.equal(await view.locator('#perDeviceBar svg').count(), 1, 'the per-device bar is drawn');
+    assert.match(normalize(await view.locator('#summary').innerText()), /; per GPU 18\.8 GiB: fits$/);
     assert.match(await svgTexts(view.locator('#perDeviceBar svg')), /budget 24 GiB/);
     await view.locator('#perDevice').scrollIntoViewIfNeeded();
   });
