@@ -11,10 +11,20 @@ export const MEMORY_VIEW_REQUEST = 'memlens/memoryView';
 /** the server's answer (server/src/lsp/features/memoryView.ts); the view script reads the models */
 export interface MemoryViewResult {
   readonly uri: string;
-  readonly models: readonly { readonly model: string; readonly line: number; readonly planned: number; readonly budget: number; readonly expectedPeak: number | null; readonly device: string; readonly batch: number }[];
+  readonly models: readonly {
+    readonly model: string;
+    readonly line: number;
+    readonly planned: number;
+    readonly budget: number;
+    readonly expectedPeak: number | null;
+    readonly device: string;
+    readonly batch: number;
+    /** under parallelism: one device's figures (server/src/report/memoryView.ts, ViewPerDevice) */
+    readonly perDevice: { readonly line: string; readonly kind: string; readonly budget: number; readonly total: number | null } | null;
+  }[];
   readonly active: number;
   readonly configuredBatch: number | null;
-  readonly status: { readonly planned: string; readonly budget: string; readonly expected: string | null } | null;
+  readonly status: { readonly planned: string; readonly budget: string; readonly expected: string | null; readonly perDevice: string | null } | null;
 }
 
 type FromView = { readonly type: 'reveal'; readonly line: number } | { readonly type: 'batch'; readonly batch: number | null } | { readonly type: 'ready' };

@@ -1,22 +1,10 @@
-// The status bar: the active model's planned peak against its device (`memlens: 2.76 GiB / 16 GiB`),
-// red when it does not fit; a click opens the memory view. Refreshed when the editor, the cursor's
+// The status bar: the active model's planned peak against its device (`memlens: 2.76 GiB / 16 GiB`;
+// under parallelism one device's, `memlens: 18.8 GiB / 24 GiB per GPU`), red when it does not fit; a click opens the memory view. Refreshed when the editor, the cursor's
 // model or the text changes (after the diagnostics' delay).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { isModelDocument, MEMORY_VIEW_REQUEST, type MemoryViewResult } from './memoryView';
-
-export function statusText(result: MemoryViewResult): { text: string; tooltip: string; over: boolean } | undefined {
-  const m = result.models[result.active];
-  const s = result.status;
-  if (!m || !s) return undefined;
-  const over = m.planned > m.budget;
-  const expected = s.expected !== null ? `; the framework's allocator is expected to hold ${s.expected}` : '';
-  return {
-    text: `$(${over ? 'error' : 'pulse'}) memlens: ${s.planned} / ${s.budget}`,
-    tooltip: `${m.model}: planned peak ${s.planned} at batch ${m.batch} on ${m.device} (${s.budget})${expected}. ${over ? 'It does not fit.' : 'It fits.'} Click for the memory view.`,
-    over,
-  };
-}
+import { statusText } from './statusText';
 
 export class MemoryStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('memlens.peak', vscode.StatusBarAlignment.Right, 100);

@@ -2,7 +2,7 @@
 // draws the server's view data with the editor theme's colours, a model picker, and a batch
 // slider; clicks go back to the extension as the line to reveal.
 import * as echarts from 'echarts';
-import { bufferTooltip, DEFAULT_COLORS, lineAt, planOption, stepTooltip, timelineAxis, timelineOption, type ChartColors } from '../../server/src/report/memoryChart';
+import { bufferTooltip, DEFAULT_COLORS, lineAt, perDeviceOption, planOption, stepTooltip, timelineAxis, timelineOption, type ChartColors } from '../../server/src/report/memoryChart';
 import type { MemoryViewData } from '../../server/src/report/memoryView';
 import type { MemoryViewResult } from '../../server/src/lsp/features/memoryView';
 import { formatBytes } from '../../server/src/core/units';
@@ -20,18 +20,20 @@ root.innerHTML = `<style>
 body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
 header { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; margin: 8px 0; }
 .over { color: var(--vscode-errorForeground); } .fits { color: var(--vscode-charts-green); }
-.chart { width: 100%; height: 340px; } h3 { font-weight: 600; margin: 12px 0 0; }
+.chart { width: 100%; height: 340px; } .bar { width: 100%; height: 150px; } h3 { font-weight: 600; margin: 12px 0 0; }
 input[type=range] { width: 240px; }
 </style>
 <header><select id="model" aria-label="model"></select><span id="summary"></span>
 <label>batch <input id="batch" type="range" min="1" max="512" step="1"> <span id="batchValue"></span></label><button id="reset">reset</button></header>
 <h3>Memory over the steps</h3><div id="timeline" class="chart" role="img" aria-label="memory over the steps"></div>
 <h3>Planned buffers (offset x time)</h3><div id="plan" class="chart" role="img" aria-label="planned buffers"></div>
+<section id="perDevice" hidden><h3 id="perDeviceTitle"></h3><p id="perDeviceLine"></p><div id="perDeviceBar" class="bar" role="img" aria-label="memory per device"></div></section>
 <p id="message"></p>`;
 
 const el = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const timeline = echarts.init(el('timeline'), undefined, { renderer: 'svg' });
 const plan = echarts.init(el('plan'), undefined, { renderer: 'svg' });
+const perDeviceBar = echarts.init(el('perDeviceBar'), undefined, { renderer: 'svg' });
 let result: MemoryViewResult | undefined;
 let selected = 0;
 let lines = new Set<number>();
@@ -65,13 +67,39 @@ function draw(): void {
     el('summary').textContent = 'no model with memory figures in this file';
     timeline.clear();
     plan.clear();
+    el('perDevice').hidden = true;
     return;
   }
   const colors = themeColors();
   const fits = data.planned <= data.budget;
-  el('summary').innerHTML = `planned peak <b id="peak">${formatBytes(data.planned)}</b> of ${formatBytes(data.budget)} (${data.device}) at batch ${data.batch}: <span class="${fits ? 'fits' : 'over'}">${fits ? 'fits' : 'does not fit'}</span>${data.maxBatch !== null ? `, fits up to batch ${data.maxBatch}` : ''}${data.expectedPeak !== null ? `; ${data.framework} expects ${formatBytes(data.expectedPeak)}` : ''}`;
+  el('summary').innerHTML = `planned peak <b id="peak">${formatBytes(data.planned)}</b> of ${formatBytes(data.budget)} (${data.device}) at batch ${data.batch}: <span class="${fits ? 'fits' : 'over'}">${fits ? 'fits' : 'does not fit'}</span>${data.maxBatch !== null ? `, fits up to batch ${data.maxBatch}` : ''}${data.expectedPeak !== null ? `; ${data.framework} expects ${formatBytes(data.expectedPeak)}` : ''}${perDeviceSummary(data)}`;
   timeline.setOption(withTimelineHover(timelineOption(data, colors), data, colors), true);
   plan.setOption(withPlanHover(planOption(data, colors, lines), data), true);
+  drawPerDevice(data, colors);
+}
+
+/** under parallelism, after the whole batch's figures: "; per GPU 18.8 GiB: fits" */
+function perDeviceSummary(data: MemoryViewData): string {
+  const d = data.perDevice;
+  if (!d || d.total === null) return '';
+  const fits = d.total <= d.budget;
+  return `; per ${d.kind} <b id="perDeviceTotal">${formatBytes(d.total)}</b>: <span class="${fits ? 'fits' : 'over'}">${fits ? 'fits' : 'does not fit'}</span>`;
+}
+
+/** under parallelism: the code lens' per-device line and one device's bar against its budget */
+function drawPerDevice(data: MemoryViewData, colors: ChartColors): void {
+  const d = data.perDevice;
+  el('perDevice').hidden = !d;
+  if (!d) return;
+  el('perDeviceTitle').textContent = `Per ${d.kind}`;
+  el('perDeviceLine').textContent = d.line;
+  const option = perDeviceOption(d, colors);
+  el('perDeviceBar').hidden = !option;
+  if (option) {
+    perDeviceBar.setOption({ ...option, tooltip: { ...(option.tooltip as object), ...hoverStyle() } }, true);
+    // drawn while hidden it had no width
+    perDeviceBar.resize();
+  } else perDeviceBar.clear();
 }
 
 /** the hovers look like the editor's (its hover widget's colours) */
@@ -151,5 +179,6 @@ timeline.getZr().on('click', (e: { offsetX: number; offsetY: number }) => {
 window.addEventListener('resize', () => {
   timeline.resize();
   plan.resize();
+  perDeviceBar.resize();
 });
 vscode.postMessage({ type: 'ready' });

@@ -410,4 +410,22 @@ describe('memlens in code-server (VS Code in Chromium)', { timeout: 1_800_000 },
     const text = await hoverText(page, tokenOnLine(page, 'return tf.layers.gru({', 'gru'), 'params: 3,552 in all');
     assert.match(text, /2 instances/, `hover: ${text}`);
   });
+
+  check('13. the memory view of a data-parallel model: the per-GPU line is the code lens\' and its bar is drawn', 'memory-view-per-device', async (page) => {
+    await openFile(page, 'fixtures/parallel_blocks.nnm');
+    await page.keyboard.press('Escape');
+    const lens = activeEditor(page).locator('.codelens-decoration', { hasText: 'per GPU' }).first();
+    const lensLine = await until('the per-GPU code lens', async () => /per GPU: [^·|]*[^·|\s]/.exec(normalize(await lens.innerText().catch(() => '')))?.[0]);
+    assert.equal(lensLine, 'per GPU: 18.8 GiB of 24 GiB on 8 x a10g-24gb');
+    // the status bar gives one device's total too, not the whole batch on one device (129 GiB)
+    const status = page.locator('.statusbar-item', { hasText: 'memlens:' }).first();
+    await until('the status bar to show the per-GPU figure', async () => (normalize(await status.innerText()).includes('memlens: 18.8 GiB / 24 GiB per GPU') ? true : undefined));
+    await runCommand(page, 'memlens: Show Memory View');
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await until('the memory view to show the per-GPU line', async () => ((await view.locator('#perDeviceLine').innerText().catch(() => '')) === lensLine ? true : undefined));
+    assert.equal(await view.locator('#perDeviceBar svg').count(), 1, 'the per-device bar is drawn');
+    assert.match(normalize(await view.locator('#summary').innerText()), /; per GPU 18\.8 GiB: fits$/);
+    assert.match(await svgTexts(view.locator('#perDeviceBar svg')), /budget 24 GiB/);
+    await view.locator('#perDevice').scrollIntoViewIfNeeded();
+  });
 });

@@ -67,8 +67,11 @@ export type FixSpec =
   | { readonly kind: 'batch'; readonly model: string; readonly batch: number; readonly why: string }
   /** set the model's `precision:` */
   | { readonly kind: 'precision'; readonly model: string; readonly precision: Precision }
-  /** add `checkpoint: true` to block calls / `repeat`s (their call ranges) */
-  | { readonly kind: 'checkpoint'; readonly calls: readonly SourceRange[]; readonly label: string }
+  /**
+   * add `checkpoint: true` to block calls / `repeat`s (their call ranges), or `checkpoint: every`
+   * (every k-th block of a repeat); `perDevice`: the title gives the per-device figure (NNM210)
+   */
+  | { readonly kind: 'checkpoint'; readonly calls: readonly SourceRange[]; readonly label: string; readonly every?: number; readonly perDevice?: boolean }
   /** delete a statement (its whole lines) */
   | { readonly kind: 'removeStatement'; readonly statement: SourceRange; readonly label: string }
   /** set the model's `zero:` stage (data parallelism with ZeRO / FSDP sharding) */

@@ -3,8 +3,9 @@
 // rendered to SVG here, so the file needs no script and no network.
 import { formatBytes } from '../core/units';
 import type { AnalysedFile } from './analysedFile';
-import { planOption, timelineOption } from './memoryChart';
-import { memoryViewData, type MemoryViewData } from './memoryView';
+import { perDeviceOption, planOption, timelineOption } from './memoryChart';
+import type { MemoryViewData } from './memoryView';
+import { modelViewData } from './perDeviceView';
 
 /** the part of ECharts' API the report uses (echarts is an ES module package whose CommonJS build require() loads) */
 interface SsrChart {
@@ -36,6 +37,14 @@ export function renderSvg(option: Record<string, unknown>, width = WIDTH, height
   }
 }
 
+/** under parallelism: the code lens' per-device line and the bar of what one device holds */
+function perDeviceSection(data: MemoryViewData): string {
+  const d = data.perDevice;
+  if (!d) return '';
+  const option = perDeviceOption(d);
+  return `<h3>Per ${escape(d.kind)}</h3>\n<p>${escape(d.line)}</p>\n${option ? `<figure class="chart" data-chart="perDevice">${renderSvg(option, undefined, 160)}</figure>\n` : ''}`;
+}
+
 function modelSection(path: string, data: MemoryViewData): string {
   const fits = data.planned <= data.budget;
   const figures = [
@@ -52,7 +61,7 @@ function modelSection(path: string, data: MemoryViewData): string {
 <figure class="chart" data-chart="timeline">${renderSvg(timelineOption(data))}</figure>
 <h3>Planned buffers (offset x time)</h3>
 <figure class="chart" data-chart="plan">${renderSvg(planOption(data))}</figure>
-</section>`;
+${perDeviceSection(data)}</section>`;
 }
 
 export function formatHtml(files: readonly AnalysedFile[]): string {
@@ -60,7 +69,7 @@ export function formatHtml(files: readonly AnalysedFile[]): string {
   const problems: string[] = [];
   for (const f of files) {
     for (const m of f.analysis.models) {
-      const data = memoryViewData(m);
+      const data = modelViewData(m);
       if (data) sections.push(modelSection(f.path, data));
     }
     for (const d of f.analysis.diagnostics) {

@@ -8,6 +8,7 @@ import { atBatch } from '../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../core/analysis/perDevice';
 import { largestContext } from '../core/analysis/kvCache';
 import { decodeStepOf } from '../core/analysis/decodeStep';
+import type { RecomputeCost } from '../core/analysis/checkpoint';
 import { opOutputBytes } from '../core/analysis/footprint';
 import { graphColumns } from '../core/graphColumns';
 import { opAt, tensorAt } from '../core/graphObjects';
@@ -90,6 +91,8 @@ export interface JsonModel {
    * analysis/decodeStep.ts) or why it is not given; null in the other modes or without self-attention
    */
   decodeStep: { peak: number; context: number; activationsPerSequence: number; workspacePerSequence: number; line: number } | { reason: string } | null;
+  /** what the model's checkpointed segments run again during backward (analysis/checkpoint.ts); null when nothing is recomputed */
+  recompute: { segments: number; ops: number; bytes: number; bytesPerSample: number; fraction: number } | null;
   /** how many rows `tensors` has or would have at the detail level (one per op) */
   tensorCount: number;
   /** how many rows `steps` has or would have at the detail level; null without a memory analysis */
@@ -172,6 +175,10 @@ export function toJsonReport(file: string, analysis: DocumentAnalysis, options: 
   };
 }
 
+function recomputeJson(cost: RecomputeCost | undefined, batch: number): JsonModel['recompute'] {
+  return cost ? { segments: cost.segments, ops: cost.ops, bytes: atBatch(cost.bytes, batch), bytesPerSample: cost.bytes.perSample, fraction: cost.fraction } : null;
+}
+
 function perDeviceField(graph: Graph, params: ModelAnalysis['footprint']['params'], memory: ModelAnalysis['memory']): { perDevice?: JsonPerDevice } {
   const parallelism = parallelismOf(graph.config);
   if (!isParallel(parallelism)) return {};
@@ -225,6 +232,7 @@ export function jsonModelParts(model: ModelAnalysis, options: JsonOptions = {}):
     maxBatch: memory?.maxBatch.planned.batch ?? null,
     maxContext: largestContext(model),
     decodeStep: decodeStepJson(model),
+    recompute: recomputeJson(memory?.recompute, batch),
     peakStep: memory?.peakStep
       ? {
           index: memory.peakStep.index,

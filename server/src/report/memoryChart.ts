@@ -1,7 +1,7 @@
 // ECharts options for the memory view's two pictures, as plain JSON (no functions), so that the
 // same option draws in the VS Code webview (sent over LSP) and, rendered to SVG, in the HTML report.
 import { formatBytes } from '../core/units';
-import { KIND_LABELS, VIEW_KINDS, type MemoryViewData, type ViewBuffer, type ViewKind, type ViewStep } from './memoryView';
+import { DEVICE_PART_LABELS, DEVICE_PARTS, KIND_LABELS, VIEW_KINDS, type DevicePart, type MemoryViewData, type ViewBuffer, type ViewKind, type ViewPerDevice, type ViewStep } from './memoryView';
 
 export interface ChartColors {
   readonly text: string;
@@ -175,6 +175,47 @@ export function planOption(data: MemoryViewData, colors: ChartColors = DEFAULT_C
       data: [],
       itemStyle: { color: colors.kinds[kind] },
       markArea: { silent: false, label: { show: false }, data: byKind.get(kind) },
+    })),
+  };
+}
+
+/** the per-device parts in the timeline's colours: activations in the saved-activation blue */
+const PART_COLOR: Readonly<Record<DevicePart, ViewKind>> = {
+  weights: 'weights',
+  gradients: 'gradients',
+  optimizer: 'optimizer',
+  kvCache: 'kvCache',
+  activations: 'savedActivations',
+  workspace: 'workspace',
+};
+
+/** one device's memory as a bar stacked by part against the device budget; null when there is no figure */
+export function perDeviceOption(d: ViewPerDevice, colors: ChartColors = DEFAULT_COLORS): EChartsOption | null {
+  const bytes = d.bytes;
+  if (!bytes || d.total === null) return null;
+  const axis = bytesAxis(Math.max(d.total, d.budget));
+  const scaled = (n: number): number => Number((n / axis.divisor).toPrecision(6));
+  const parts = DEVICE_PARTS.filter((p) => bytes[p] > 0);
+  return {
+    animation: false,
+    textStyle: { color: colors.text },
+    legend: { top: 0, textStyle: { color: colors.text }, data: parts.map((p) => DEVICE_PART_LABELS[p]) },
+    grid: { left: 64, right: 24, top: 40, bottom: 40 },
+    tooltip: { trigger: 'item', confine: true },
+    xAxis: { type: 'value', name: axis.unit, nameLocation: 'middle', nameGap: 24, max: axis.max, interval: axis.interval, axisLabel: { color: colors.text }, splitLine: { lineStyle: { color: colors.grid } } },
+    yAxis: { type: 'category', data: [`per ${d.kind}`], axisLabel: { color: colors.text } },
+    series: parts.map((p, i) => ({
+      name: DEVICE_PART_LABELS[p],
+      type: 'bar',
+      stack: 'device',
+      barWidth: 28,
+      itemStyle: { color: colors.kinds[PART_COLOR[p]] },
+      // the tooltip names the part and its bytes (a string: options stay plain JSON)
+      data: [{ value: scaled(bytes[p]), name: `${DEVICE_PART_LABELS[p]} ${formatBytes(bytes[p])}` }],
+      tooltip: { formatter: `${escapeHtml(DEVICE_PART_LABELS[p])} ${formatBytes(bytes[p])}` },
+      ...(i === 0
+        ? { markLine: { symbol: 'none', data: [{ name: 'device budget', xAxis: scaled(d.budget), lineStyle: { color: colors.budget, width: 2 }, label: { formatter: `budget ${formatBytes(d.budget)}`, color: colors.budget } }] } }
+        : {}),
     })),
   };
 }

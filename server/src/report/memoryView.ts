@@ -65,6 +65,34 @@ export interface ViewBuffer {
   readonly line: number;
 }
 
+/** one device's parts under parallelism, in stacking order (the per-device bar) */
+export const DEVICE_PARTS = ['weights', 'gradients', 'optimizer', 'kvCache', 'activations', 'workspace'] as const;
+export type DevicePart = (typeof DEVICE_PARTS)[number];
+
+export const DEVICE_PART_LABELS: Readonly<Record<DevicePart, string>> = {
+  weights: 'weights and buffers',
+  gradients: 'weight gradients',
+  optimizer: 'optimizer state',
+  kvCache: 'KV cache',
+  activations: 'activations',
+  workspace: 'workspace',
+};
+
+/** what one device holds when the config asks for parallelism (report/perDeviceView.ts builds it) */
+export interface ViewPerDevice {
+  /** the code lens' line: "per GPU: 18.8 GiB of 24 GiB on 8 x a10g-24gb, ZeRO-2" (or why there is no figure) */
+  readonly line: string;
+  /** "GPU" */
+  readonly kind: string;
+  readonly budget: number;
+  /** null when there is no figure (`line` says why) */
+  readonly bytes: Readonly<Record<DevicePart, number>> | null;
+  readonly total: number | null;
+  /** kept in host memory per device process (offload: cpu) */
+  readonly host: number;
+  readonly microBatch: number | null;
+}
+
 export interface MemoryViewData {
   readonly model: string;
   readonly line: number;
@@ -83,6 +111,8 @@ export interface MemoryViewData {
   readonly buffers: readonly ViewBuffer[];
   /** the largest batch whose planned peak fits, null when unbounded or none */
   readonly maxBatch: number | null;
+  /** one device's breakdown against its budget when the config asks for parallelism; null otherwise */
+  readonly perDevice: ViewPerDevice | null;
 }
 
 function shapeOf(graph: Graph, tensor: number | undefined): string | null {
@@ -115,9 +145,11 @@ export function largestLive(buffers: readonly ViewBuffer[], stepCount: number, k
 
 /**
  * `detail: false` leaves out the steps and buffers (the status bar's figures only): the timeline and
- * the buffers are built on first read, which a status bar refreshed as the cursor moves need not pay
+ * the buffers are built on first read, which a status bar refreshed as the cursor moves need not pay.
+ * `perDevice` comes from report/perDeviceView.ts, kept apart so that the webview's bundle of this
+ * file does not pull in the analyses.
  */
-export function memoryViewData({ graph, memory }: ModelAnalysis, detail = true): MemoryViewData | undefined {
+export function memoryViewData({ graph, memory }: ModelAnalysis, detail = true, perDevice: ViewPerDevice | null = null): MemoryViewData | undefined {
   if (!memory) return undefined;
   const batch = graph.config.batch;
   const buffers: ViewBuffer[] = !detail ? [] : memory.buffers.map((b) => {
@@ -164,5 +196,6 @@ export function memoryViewData({ graph, memory }: ModelAnalysis, detail = true):
     steps,
     buffers,
     maxBatch: memory.maxBatch.planned.batch,
+    perDevice,
   };
 }

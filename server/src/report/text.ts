@@ -7,13 +7,12 @@ import { opOutputBytes } from '../core/analysis/footprint';
 import { formatTimeline } from '../core/analysis/timeline';
 import { largestContext } from '../core/analysis/kvCache';
 import { decodeStepLine, decodeStepOf } from '../core/analysis/decodeStep';
+import { recomputeLine } from '../core/analysis/checkpoint';
 import { graphColumns } from '../core/graphColumns';
 import { opAt, tensorAt } from '../core/graphObjects';
 import { atBatch, formatBytes, formatInt, formatSymbolic } from '../core/units';
 import { largestOps } from './largest';
-import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../core/analysis/perDevice';
-// the hover's and code lens's wording of the per-device line (a pure formatter, no LSP types)
-import { perDeviceText } from '../lsp/features/format';
+import { perDeviceView } from './perDeviceView';
 
 export interface TextReportOptions {
   /** append the per-step timeline of live bytes by category */
@@ -110,6 +109,7 @@ function formatModel(file: string, model: ModelAnalysis, detail: boolean): strin
       ['lower bound', `${formatBytes(m.lowerBound)}${where}`],
       ['planned', `${formatBytes(m.planned)} (fragmentation ${(m.fragmentation * 100).toFixed(1)}%)`],
       ['workspace', formatBytes(atBatch(m.workspace, batch))],
+      ...(memory.recompute ? [['recompute', recomputeLine(memory.recompute, batch)]] : []),
       ...expectedRows(memory.expected, c.framework, graph),
       [
         'device',
@@ -117,8 +117,12 @@ function formatModel(file: string, model: ModelAnalysis, detail: boolean): strin
           (limit.batch !== null ? `largest batch that fits ${formatInt(limit.batch)}` : limit.reason === 'unbounded' ? 'any batch fits' : 'no batch fits'),
       ],
     );
-    const perDevice = isParallel(parallelismOf(c)) ? perDeviceOfAnalysis(p, c, memory) : undefined;
-    if (perDevice) totals.push(['per device', perDeviceText(perDevice, c.device)]);
+    // under parallelism: the code lens' per-device line, its "per GPU: " as the row's name
+    const perDevice = perDeviceView(model);
+    if (perDevice) {
+      const head = `per ${perDevice.kind}: `;
+      totals.push([`per ${perDevice.kind}`, perDevice.line.startsWith(head) ? perDevice.line.slice(head.length) : perDevice.line]);
+    }
   }
   if (footprint.overflow) totals.push(['warning', 'some figures exceed 2^53 and are not exact']);
   return [header, '', table(rows), ...omitted, '', 'totals', ...table(totals, false).split('\n').map((l) => `  ${l}`)].join('\n');

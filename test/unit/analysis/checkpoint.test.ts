@@ -73,3 +73,26 @@ test('no checkpoint estimate in infer mode', () => {
   const m = memoryOf(g.build([g.op('dense', [x], { units: 4 })]));
   assert.equal(m.checkpoint, undefined);
 });
+
+test('recompute cost of the marked segments: the ops run again and the bytes they write', () => {
+  const g = new TestGraph({ mode: 'train', batch: 4, optimizer: adam });
+  const x = g.op('input', [], { shape: [16] });
+  const h = g.op('dense', [x], { units: 32 }, { checkpointSegment: 0 });
+  const f = g.op('flatten', [h], {}, { checkpointSegment: 0 });
+  const r = g.op('relu', [f], {}, { checkpointSegment: 0 });
+  const y = g.op('dense', [r], { units: 8 });
+  const m = memoryOf(g.build([y]), { checkpointEstimate: false });
+  // one segment; dense and relu run again (the flatten is a view), 128 + 128 B per sample
+  assert.deepEqual(m.recompute, { segments: 1, ops: 2, bytes: { fixed: 0, perSample: 256 }, fraction: (32 + 32 + 32) / (32 + 32 + 32 + 8) });
+});
+
+test('no recompute cost without a marked segment, nor in infer mode', () => {
+  const build = (mode: 'train' | 'infer', segment: number | undefined) => {
+    const g = new TestGraph({ mode, batch: 1, optimizer: adam });
+    const x = g.op('input', [], { shape: [4] });
+    return memoryOf(g.build([g.op('dense', [x], { units: 4 }, segment === undefined ? {} : { checkpointSegment: segment })]), { checkpointEstimate: false });
+  };
+  assert.equal(build('train', undefined).recompute, undefined);
+  assert.equal(build('infer', 0).recompute, undefined);
+  assert.deepEqual(build('train', 0).recompute, { segments: 1, ops: 1, bytes: { fixed: 0, perSample: 16 }, fraction: 1 });
+});

@@ -184,3 +184,27 @@ test('lists of tensors: + joins lists, a variadic tensor argument takes a list i
   const bad = analyze(model('x = input(4)', 'y = relu([x])', 'z = [x] + 1', 'return x'));
   assert.deepEqual(bad.diagnostics.map((d) => d.message), ["relu: 'x' must be a tensor, got a list of 1", "'+' needs two numbers, got a list of 1 and the integer 1"]);
 });
+
+test('checkpoint: k on a repeat checkpoints iterations 0, k, 2k, ... (every k-th block), each its own segment', () => {
+  const src = 'block unit(x) {\n  return relu(dense(x, 8))\n}\n' + model('x = input(8)', 'a = repeat 5 unit(x, checkpoint: 2)', 'b = repeat 2 unit(a, checkpoint: 1)', 'return unit(b, checkpoint: 1)');
+  const r = analyze(src);
+  assert.deepEqual(r.diagnostics, []);
+  // checkpoint: 1 is true, on a repeat or a single call
+  assert.deepEqual(
+    r.graphs[0]!.ops.map((o) => o.checkpointSegment ?? '-'),
+    ['-', 0, 0, '-', '-', 1, 1, '-', '-', 2, 2, 3, 3, 4, 4, 5, 5],
+  );
+});
+
+test('checkpoint: k off a repeat, or k < 1, is NNM121 once, and nothing is checkpointed', () => {
+  const src = 'block unit(x) {\n  return relu(dense(x, 8))\n}\n' + model('x = input(8)', 'a = unit(x, checkpoint: 2)', 'b = repeat 3 unit(a, checkpoint: 0)', 'return b');
+  const r = analyze(src);
+  assert.deepEqual(
+    r.diagnostics.map((d) => `${d.code} ${d.message}`),
+    [
+      "NNM121 'checkpoint: 2' checkpoints one in every 2 iterations of a repeat; on a single call give true or false",
+      "NNM121 'checkpoint' must be true, false or, on a repeat, a whole number k >= 1 (every k-th block), got the integer 0",
+    ],
+  );
+  assert.ok(r.graphs[0]!.ops.every((o) => o.checkpointSegment === undefined));
+});

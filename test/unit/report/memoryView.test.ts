@@ -164,7 +164,7 @@ describe('memlens/memoryView', () => {
     const at = (batch: number) => analyzeDocument(TWO, 'nnm', { overrides: { batch } });
     const first = memoryView(analysis, { uri: 'file:///m.nnm', line: 9 }, at);
     assert.deepEqual([first.models.map((m) => m.model), first.active, first.configuredBatch], [['m', 'wide'], 0, 2]);
-    assert.deepEqual(first.status, { planned: `${first.models[0]!.planned} B`, budget: '64 GiB', expected: null });
+    assert.deepEqual(first.status, { planned: `${first.models[0]!.planned} B`, budget: '64 GiB', expected: null, perDevice: null });
     assert.equal(memoryView(analysis, { uri: 'file:///m.nnm', line: 15 }, at).active, 1);
     // the status bar's request: the same figures, no steps or buffers
     const summary = memoryView(analysis, { uri: 'file:///m.nnm', line: 9, summary: true }, at);

@@ -5,7 +5,7 @@ import type { Graph, Mode, OpId, TensorId } from '../ir';
 import { activationDType } from '../graphBuilder';
 import { addBytes, atBatch, symbolic, ZERO_BYTES, type SymbolicBytes } from '../units';
 import { maxBatchOfColumns, searchMaxBatch, simdFill, type BatchLimit, type SimdFill } from './batch';
-import { recomputeFraction, sqrtSegmentation } from './checkpoint';
+import { recomputeCost, recomputeFraction, sqrtSegmentation, type RecomputeCost } from './checkpoint';
 import { graphColumns } from '../graphColumns';
 import type { Footprint } from './footprint';
 import { CATEGORIES, categoryPeak, computeLiveness, inPlaceCandidate, type BufferColumns, type Category, type InPlaceDecision, type Liveness } from './liveness';
@@ -157,6 +157,8 @@ export interface MemoryAnalysis {
   };
   /** train mode only (undefined otherwise); a getter, computed on first read */
   readonly checkpoint?: CheckpointEstimate | undefined;
+  /** what the model's own checkpointed segments recompute during backward; undefined when none is (a getter) */
+  readonly recompute?: RecomputeCost | undefined;
   /** a getter, computed on first read */
   readonly timeline: readonly TimelineRow[];
   /** some figure left the exactly-countable range (> 2^53) */
@@ -485,6 +487,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
   const wantsCheckpoint = config.mode === 'train' && options.checkpointEstimate !== false && schedule.backwardStart >= 0;
   let timeline: TimelineRow[] | undefined;
   let checkpoint: CheckpointEstimate | undefined;
+  const recompute = lazy(() => recomputeCost(graph, schedule));
   const analysis: MemoryAnalysis = withGetters(
     {
       mode: config.mode,
@@ -531,6 +534,7 @@ export function analyzeMemory(graph: Graph, footprint: Footprint, options: Memor
         if (wantsCheckpoint) checkpoint ??= checkpointEstimate(graph, alwaysLive, batch, schedule.opInfo);
         return checkpoint;
       },
+      recompute: (): RecomputeCost | undefined => recompute(),
       expected: (): ExpectedPeakResult => expected(),
       timeline: (): readonly TimelineRow[] =>
         (timeline ??= buildTimeline(steps(), liveness.perStep, { weights, buffers: stateBuffers, optimizer, kvCache }, batch)),

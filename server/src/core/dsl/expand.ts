@@ -128,8 +128,12 @@ export class ModelRun extends Evaluator {
     return this.calleeSpan;
   }
 
-  /** `checkpoint: true` on a block call or repeat: taken out of the arguments */
-  private takeCheckpoint(args: EvArg[], frame: Frame, spec: OpSpec | undefined, block: BlockItem | undefined): boolean {
+  /**
+   * `checkpoint: true` on a block call or repeat, or `checkpoint: k` on a repeat (its iterations
+   * 0, k, 2k, ...: every k-th block), taken out of the arguments: whether this call (iteration
+   * `iteration` of a repeat) is checkpointed
+   */
+  private takeCheckpoint(args: EvArg[], frame: Frame, spec: OpSpec | undefined, block: BlockItem | undefined, iteration: number | undefined): boolean {
     let i = 0;
     while (i < args.length && args[i]!.name?.name !== 'checkpoint') i++;
     if (i === args.length) return false;
@@ -137,7 +141,15 @@ export class ModelRun extends Evaluator {
     const a = args[i]!;
     args.splice(i, 1);
     if (a.value.kind === 'bool') return a.value.value;
-    if (a.value.kind !== 'error') this.el.reportFrom('argumentType', a.at.range, `'checkpoint' must be true or false, got ${describeValue(a.value)}`, frame);
+    if (a.value.kind === 'int' && a.value.value >= 1 && iteration !== undefined) return iteration % a.value.value === 0;
+    // every single block: true, on any call
+    if (a.value.kind === 'int' && a.value.value === 1) return true;
+    if (a.value.kind === 'int' && a.value.value >= 1) {
+      this.el.reportFrom('argumentType', a.at.range, `'checkpoint: ${a.value.value}' checkpoints one in every ${a.value.value} iterations of a repeat; on a single call give true or false`, frame);
+    } else if (a.value.kind !== 'error' && (iteration ?? 0) === 0) {
+      // a repeat says it once, at its first iteration
+      this.el.reportFrom('argumentType', a.at.range, `'checkpoint' must be true, false or, on a repeat, a whole number k >= 1 (every k-th block), got ${describeValue(a.value)}`, frame);
+    }
     return false;
   }
 
@@ -177,7 +189,7 @@ export class ModelRun extends Evaluator {
       this.el.reportFrom('unknownCallee', call.callee.range, `unknown op or block '${name}'${didYouMean(name, [...opNames(), ...this.el.blockNames()])}`, frame);
       return ERROR;
     }
-    const checkpoint = this.takeCheckpoint(args, frame, spec, block);
+    const checkpoint = this.takeCheckpoint(args, frame, spec, block, iteration);
     const segment = frame.segment ?? (checkpoint ? this.segments++ : undefined);
     const tie = this.takeTie(args, frame, spec, block);
     if (tie === null) return ERROR;

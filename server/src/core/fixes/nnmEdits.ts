@@ -14,6 +14,12 @@ export function setBoolArg(file: NnmFile, site: SourceRange, name: string): Text
   return setArg(call, name, 'true');
 }
 
+/** `name: value` on the call at `site` (its value replaced when present) */
+export function setArgValue(file: NnmFile, site: SourceRange, name: string, value: string): TextEdit | undefined {
+  const call = findCall(file, site);
+  return call ? setArg(call, name, value) : undefined;
+}
+
 function setArg(call: Call, name: string, value: string): TextEdit | undefined {
   const existing = namedArg(call, name);
   if (existing) return { range: existing.value.range, newText: value };

@@ -2,7 +2,7 @@
 import type { FixSpec } from '../frontend';
 import type { TextEdit } from './edits';
 import { parseFile } from './locate';
-import { removeStatement, setBoolArg, setConfigValue } from './nnmEdits';
+import { removeStatement, setArgValue, setBoolArg, setConfigValue } from './nnmEdits';
 
 export function nnmFixEdits(text: string, fix: FixSpec): TextEdit[] | undefined {
   const file = parseFile(text);
@@ -14,7 +14,8 @@ export function nnmFixEdits(text: string, fix: FixSpec): TextEdit[] | undefined 
       return edits.every((e) => e !== undefined) ? (edits as TextEdit[]) : undefined;
     }
     case 'checkpoint': {
-      const edits = fix.calls.map((c) => setBoolArg(file, c, 'checkpoint'));
+      const every = fix.every ?? 1;
+      const edits = fix.calls.map((c) => (every > 1 ? setArgValue(file, c, 'checkpoint', String(every)) : setBoolArg(file, c, 'checkpoint')));
       return edits.every((e) => e !== undefined) ? (edits as TextEdit[]) : undefined;
     }
     case 'batch':

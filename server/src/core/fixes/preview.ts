@@ -12,6 +12,7 @@ import { inPlaceSites } from '../rules/missedInPlace';
 import { formatBytes } from '../units';
 import { PlanCache } from '../analysis/planner';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../analysis/perDevice';
+import { shareText } from '../analysis/checkpoint';
 import { withGetters } from '../getters';
 import { Attachment } from '../attach';
 import { applyEdits, type TextEdit } from './edits';
@@ -23,6 +24,10 @@ export interface Figures {
   readonly memoryBytes: number;
   /** one device's memory under data parallelism; null on one device or without a figure */
   readonly perDevice: number | null;
+  /** 'gpu', 'cpu', 'ipu', ...: what "per device" is called in a title */
+  readonly deviceKind: string;
+  /** the recomputed share of a forward pass of the model's checkpointed segments; null when none */
+  readonly recompute: number | null;
 }
 
 export interface FixPreview {
@@ -81,9 +86,10 @@ export function figures(model: ModelAnalysis | undefined): Figures | undefined {
   if (!model || !m) return undefined;
   const config = model.graph.config;
   return withGetters(
-    { planned: m.bytes.planned, memoryBytes: config.device.memoryBytes },
+    { planned: m.bytes.planned, memoryBytes: config.device.memoryBytes, deviceKind: config.device.kind },
     {
       maxBatch: (): number | null => m.maxBatch.planned.batch,
+      recompute: (): number | null => m.recompute?.fraction ?? null,
       perDevice: (): number | null => {
         const r = isParallel(parallelismOf(config)) ? perDeviceOfAnalysis(model.footprint.params, config, m) : undefined;
         return r && !('error' in r) ? r.bytes.total : null;
@@ -150,8 +156,13 @@ function titleOf(fix: FixSpec, before: Figures, after: Figures): string {
       const batch = before.maxBatch !== null && after.maxBatch !== null ? `, max batch ${before.maxBatch} -> ${after.maxBatch}` : '';
       return `Switch precision to ${fix.precision} (${arrow(before.planned, after.planned)}${batch})`;
     }
-    case 'checkpoint':
-      return `Checkpoint ${fix.label} (${arrow(before.planned, after.planned)}, ${fits})`;
+    case 'checkpoint': {
+      if (!fix.perDevice) return `Checkpoint ${fix.label} (${arrow(before.planned, after.planned)}, ${fits})`;
+      if (before.perDevice === null || after.perDevice === null) return `Checkpoint ${fix.label}`;
+      const fitsDevice = after.perDevice <= after.memoryBytes ? `fits ${formatBytes(after.memoryBytes)}` : `still over ${formatBytes(after.memoryBytes)}`;
+      const recompute = after.recompute === null ? '' : `; recomputes ${shareText(after.recompute)} of a forward pass`;
+      return `Checkpoint ${fix.label} (per ${after.deviceKind.toUpperCase()} ${arrow(before.perDevice, after.perDevice)}, ${fitsDevice}${recompute})`;
+    }
     case 'removeStatement':
       return `Remove dead tensor ${fix.label} (${peakDelta(before.planned, after.planned)})`;
     case 'zero': {

@@ -47,7 +47,7 @@ function labelOf(c: BlockCall): string {
   return c.repeat ? `repeat ${c.block}` : `${c.block}(...)`;
 }
 
-interface BlockCall {
+export interface BlockCall {
   site: SourceRange;
   block: string;
   repeat: boolean;
@@ -76,7 +76,7 @@ function forwardElements(graph: Graph): number {
 }
 
 /** top-level block calls and repeats of the model, in program order (from the columns: no op objects) */
-function blockCalls(graph: Graph): BlockCall[] {
+export function blockCalls(graph: Graph): BlockCall[] {
   const columns = graphColumns(graph);
   const calls = new Map<number | string, BlockCall>();
   for (let i = 0; i < columns.opCount; i++) {

@@ -3,11 +3,12 @@
 import { computeFootprint, stateBytes, weightFormat, type Footprint } from '../analysis/footprint';
 import { analyzeMemory, engineOf, type Engine, type MemoryAnalysis } from '../analysis/memory';
 import { activationDType } from '../graphBuilder';
-import { DTYPE_BYTES, type DType, type Graph, type OpNode, type Precision, type SourceRange } from '../ir';
+import { DTYPE_BYTES, type DType, type Graph, type OpNode, type ParamCount, type Precision, type SourceRange } from '../ir';
 import { rangeId, rangeKey } from './types';
 import { maxBatchOfColumns } from '../analysis/batch';
-import { computeLiveness } from '../analysis/liveness';
-import { buildSchedule, VALUE_KIND_CODE } from '../analysis/schedule';
+import { computeLiveness, type Liveness } from '../analysis/liveness';
+import { buildSchedule, VALUE_KIND_CODE, type Schedule } from '../analysis/schedule';
+import { perDeviceMemory, stepTransients, type Parallelism } from '../analysis/perDevice';
 import { DTYPES, graphColumns } from '../graphColumns';
 import { Attachment } from '../attach';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
@@ -32,6 +33,18 @@ export function lowerBoundOfGraph(graph: Graph): LowerBoundWhatIf {
   const alwaysLive = [weights, buffers, optimizer].reduce(addBytes, ZERO_BYTES);
   const liveness = computeLiveness(graph, buildSchedule(graph));
   return lowerBoundOfTotals(graph, alwaysLive, liveness.totals.fixed, liveness.totals.perSample);
+}
+
+/**
+ * One device's total under parallelism `p` for a changed graph of the same parameters (a
+ * checkpointed one), from its schedule and liveness alone: no arena planning, no batch search.
+ * Train mode (no KV cache); undefined when there is no figure.
+ */
+export function perDeviceTotalOfGraph(graph: Graph, params: ParamCount, p: Parallelism): { total: number; liveness: Liveness; schedule: Schedule } | undefined {
+  const schedule = buildSchedule(graph);
+  const liveness = computeLiveness(graph, schedule);
+  const r = perDeviceMemory(params, graph.config, stepTransients(liveness.perStep), p);
+  return 'error' in r ? undefined : { total: r.bytes.total, liveness, schedule };
 }
 
 /** max over steps of always-live + live bytes at the batch, and the largest batch that fits */
@@ -167,15 +180,18 @@ export function withPrecision(graph: Graph, precision: Precision): Graph {
   return { ...graph, tensors, config };
 }
 
-/** the graph with the ops expanded from top-level block calls / repeats checkpointed, a segment per call and iteration */
-export function withCheckpoint(graph: Graph, calls: readonly SourceRange[]): Graph {
+/**
+ * the graph with the ops expanded from top-level block calls / repeats checkpointed, a segment per
+ * call and iteration; `every` k > 1 takes a repeat's iterations 0, k, 2k, ... only (`checkpoint: k`)
+ */
+export function withCheckpoint(graph: Graph, calls: readonly SourceRange[], every = 1): Graph {
   let base = 0;
   for (const op of graph.ops) if (op.checkpointSegment !== undefined) base = Math.max(base, op.checkpointSegment + 1);
   const segments = new Map<string, number>();
   const chosen = new Set(calls.map(rangeId));
   const ops: OpNode[] = graph.ops.map((op) => {
     const top = op.callStack[0];
-    if (!top || !chosen.has(rangeId(top.site))) return op;
+    if (!top || !chosen.has(rangeId(top.site)) || (top.iteration ?? 0) % every !== 0) return op;
     const key = `${rangeKey(top.site)}#${top.iteration ?? 0}`;
     let segment = segments.get(key);
     if (segment === undefined) segments.set(key, (segment = base + segments.size));

@@ -8,6 +8,7 @@ import { atBatch, symbolic } from '../../core/units';
 import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../../core/analysis/perDevice';
 import { largestContext } from '../../core/analysis/kvCache';
 import { decodeStepLine, decodeStepOf } from '../../core/analysis/decodeStep';
+import { recomputeLine } from '../../core/analysis/checkpoint';
 import { rangeContains, rangeKey, toLspRange } from '../position';
 import { CONFIG_KEYS } from './configKeys';
 import {
@@ -139,7 +140,24 @@ export function blockCallHover(model: ModelAnalysis | undefined, name: string, i
     `- weights: ${bytesText(totals.weightBytes)}`,
     `- activations: ${symbolicAtBatch(totals.activations, batch)}`,
   );
+  const checkpointed = checkpointedText(model, ops);
+  if (checkpointed) lines.push(`- ${checkpointed}`);
   return lines.join('\n');
+}
+
+/** "checkpointed: 4 of 8 ops, in 2 segments (recomputed during backward)": which of a call's ops are in a checkpoint segment */
+function checkpointedText(model: ModelAnalysis, ops: readonly OpId[]): string | undefined {
+  const segments = new Set<number>();
+  let marked = 0;
+  for (const id of ops) {
+    const segment = model.graph.ops[id]?.checkpointSegment;
+    if (segment === undefined) continue;
+    segments.add(segment);
+    marked++;
+  }
+  if (marked === 0) return undefined;
+  const when = model.graph.config.mode === 'train' ? 'recomputed during backward' : 'no backward in this mode: nothing recomputed';
+  return `checkpointed: ${marked} of ${ops.length} ops, in ${segments.size} segment${segments.size === 1 ? '' : 's'} (${when})`;
 }
 
 export function blockDefinitionHover(analysis: DocumentAnalysis, info: BlockInfo): string {
@@ -201,6 +219,8 @@ export function modelHover(model: ModelAnalysis): string {
   if (model.memory) {
     // the device verdict from the planned arena, which is what would be allocated
     lines.push(...modelMemoryLines(model.memory, graph), `- device: ${fitDetailText(model.memory.bytes.planned, c.device)}`);
+    const recompute = model.memory.recompute;
+    if (recompute) lines.push(`- checkpointed: ${recomputeLine(recompute, c.batch)}`);
     const perDevice = isParallel(parallelismOf(c)) ? perDeviceOfAnalysis(footprint.params, c, model.memory) : undefined;
     if (perDevice) lines.push(`- ${perDeviceText(perDevice, c.device)}`);
   } else lines.push(`- device: ${fitDetailText(total, c.device)}`);

@@ -3,7 +3,8 @@
 // the same at another batch (the document analysed again with only the batch overridden).
 import { ProtocolRequestType } from 'vscode-languageserver/node';
 import type { DocumentAnalysis } from '../../core/document';
-import { memoryViewData, type MemoryViewData } from '../../report/memoryView';
+import type { MemoryViewData } from '../../report/memoryView';
+import { modelViewData } from '../../report/perDeviceView';
 import { formatBytes } from '../../core/units';
 
 export interface MemoryViewParams {
@@ -24,7 +25,8 @@ export interface MemoryViewResult {
   /** the batch the file or settings configure, to reset the slider to */
   readonly configuredBatch: number | null;
   /** the active model's figures as the hovers write them, for the status bar */
-  readonly status: { readonly planned: string; readonly budget: string; readonly expected: string | null } | null;
+  /** `perDevice`: one device's total under parallelism (null otherwise, or without a figure) */
+  readonly status: { readonly planned: string; readonly budget: string; readonly expected: string | null; readonly perDevice: string | null } | null;
 }
 
 export const MemoryViewRequest = new ProtocolRequestType<MemoryViewParams, MemoryViewResult, never, void, void>('memlens/memoryView');
@@ -36,10 +38,13 @@ export function memoryView(analysis: DocumentAnalysis, params: MemoryViewParams,
   const configured = analysis.models[0]?.graph.config.batch ?? null;
   const wanted = params.batch !== undefined && Number.isSafeInteger(params.batch) && params.batch >= 1 && params.batch <= MAX_VIEW_BATCH ? params.batch : undefined;
   const drawn = wanted !== undefined && analysis.models.some((m) => m.graph.config.batch !== wanted) ? atBatch(wanted) : analysis;
-  const models = drawn.models.flatMap((m) => memoryViewData(m, params.summary !== true) ?? []);
+  const models = drawn.models.flatMap((m) => modelViewData(m, params.summary !== true) ?? []);
   let active = models.length > 0 ? 0 : -1;
   if (params.line !== undefined) models.forEach((m, i) => m.line <= params.line! && (active = i));
   const m = models[active];
-  const status = m ? { planned: formatBytes(m.planned), budget: formatBytes(m.budget), expected: m.expectedPeak === null ? null : formatBytes(m.expectedPeak) } : null;
+  const perDevice = m?.perDevice?.total ?? null;
+  const status = m
+    ? { planned: formatBytes(m.planned), budget: formatBytes(m.budget), expected: m.expectedPeak === null ? null : formatBytes(m.expectedPeak), perDevice: perDevice === null ? null : formatBytes(perDevice) }
+    : null;
   return { uri: params.uri, models, active, configuredBatch: configured, status };
 }
