@@ -129,7 +129,7 @@ describe('memlens report', () => {
     // two layers on the stage, 1,688 parameters each on a tensor-parallel device (tensorParallel.test.ts), fp32
     assert.equal(p.weights, 2 * 1_688 * 4);
     const text = await run(['report', file, '--devices', '2', '--tensor-parallel', '2', '--pipeline', '2', '--microbatches', '2']);
-    assert.match(text.out, /\n {2}per device +per GPU: [0-9.]+ KiB of 16 GiB on 8 x v100-16gb \(DP 2 x TP 2 x PP 2\), 2 micro-batches, fullest stage 1 of 2\n/);
+    assert.match(text.out, /\n {2}per GPU +[0-9.]+ KiB of 16 GiB on 8 x v100-16gb \(DP 2 x TP 2 x PP 2\), 2 micro-batches, fullest stage 1 of 2\n/);
     const bad = await run(['report', file, '--tensor-parallel', '0']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--tensor-parallel 0: tensorParallel must be from 1 to 4096, got 0/);

@@ -121,3 +121,22 @@ test('the what-if per-device total (schedule and liveness, no plan) is the full 
     assert.equal(whatIf.total, perGpu(text.replace('x = repeat 24 mlp(x)', `x = repeat 24 mlp(x, checkpoint: ${written})`)));
   }
 });
+
+test('NNM201 under parallelism judges one device: the per-GPU figure, with the largest global batch that fits each device', () => {
+  const text = ckFixture('trigger');
+  const budget = (t: string) => (analyzeDocument(t, 'nnm').findings ?? []).filter((f) => f.code === 'NNM201');
+  const [f, ...rest] = budget(text);
+  assert.ok(f);
+  assert.deepEqual(rest, []);
+  // 33,019,527,168 B per GPU (perGpu above) against 24 GiB; micro-batch 1024 / 8
+  assert.match(f.message, /^stack: 30\.8 GiB per GPU at micro-batch 128 \(global batch 1024 on 8 devices\) exceeds a10g-24gb's 24 GiB by 6\.75 GiB; the largest global batch that fits is (\d+)$/);
+  const largest = Number(/fits is (\d+)$/.exec(f.message)![1]);
+  assert.equal(largest % 8, 0, 'a whole micro-batch per device');
+  assert.deepEqual(f.fixes, [{ kind: 'batch', model: 'stack', batch: largest, why: 'the largest that fits each a10g-24gb' }]);
+  // that batch fits each device, 8 more does not
+  const at = (batch: number) => perGpu(text.replace('batch: 1024', `batch: ${batch}`));
+  assert.ok(at(largest) <= 24 * 2 ** 30 && at(largest + 8) > 24 * 2 ** 30);
+  // with checkpoint: 2 each GPU holds 18.8 GiB: no NNM201, though the whole batch on one device would be over
+  assert.deepEqual(budget(text.replace('repeat 24 mlp(x)', 'repeat 24 mlp(x, checkpoint: 2)')), []);
+  assert.equal(budget(text.replace('  devices: 8\n', '')).length, 2, 'on one device: the plan, on the model and at its peak statement');
+});

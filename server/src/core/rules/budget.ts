@@ -5,6 +5,9 @@ import type { MemoryAnalysis } from '../analysis/memory';
 import { formatBytes, formatSymbolic } from '../units';
 import { plannedExceeds } from './describe';
 import { opAt } from '../graphObjects';
+import { perDeviceOfAnalysis } from '../analysis/perDevice';
+import type { ModelAnalysis } from '../document';
+import type { RawFinding } from './types';
 
 export const BUDGET_CODE = 'NNM201';
 
@@ -49,4 +52,27 @@ export function budgetDiagnostics(graph: Graph, memory: MemoryAnalysis): CoreDia
     });
   }
   return out;
+}
+
+/**
+ * NNM201 under parallelism: one device's memory (analysis/perDevice.ts) against the device's. No
+ * finding when it fits, or when there is no per-device figure (the hover and code lens say why).
+ */
+export function perDeviceBudgetFinding(model: ModelAnalysis, memory: MemoryAnalysis): RawFinding[] {
+  const { graph } = model;
+  const config = graph.config;
+  const device = config.device;
+  const r = memory.overflow ? undefined : perDeviceOfAnalysis(model.footprint.params, config, memory);
+  if (!r || 'error' in r || r.bytes.total <= device.memoryBytes) return [];
+  const p = r.parallelism;
+  const total = p.devices * p.tensorParallel * p.pipeline;
+  const limit = r.maxGlobalBatch;
+  const advice =
+    limit === null ? 'the batch does not change it' : limit === 0 ? 'not even a micro-batch of 1 fits' : `the largest global batch that fits is ${limit}`;
+  const kind = device.kind.toUpperCase();
+  const message =
+    `${graph.name}: ${formatBytes(r.bytes.total)} per ${kind} at micro-batch ${r.microBatch} (global batch ${config.batch} on ${total} devices) ` +
+    `exceeds ${device.name}'s ${formatBytes(device.memoryBytes)} by ${formatBytes(r.bytes.total - device.memoryBytes)}; ${advice}`;
+  const fixes = limit !== null && limit > 0 && limit !== config.batch ? [{ kind: 'batch' as const, model: graph.name, batch: limit, why: `the largest that fits each ${device.name}` }] : [];
+  return [{ range: graph.nameRange, message, fixes }];
 }

@@ -1,6 +1,7 @@
 // Registry wrappers for the two rules the liveness engine owns (budget.ts, inplace.ts): they get
 // switches, ignore comments and fixes like every other rule.
-import { budgetDiagnostics, BUDGET_CODE } from './budget';
+import { budgetDiagnostics, BUDGET_CODE, perDeviceBudgetFinding } from './budget';
+import { isParallel, parallelismOf } from '../analysis/perDevice';
 import { inPlaceDiagnostics, INPLACE_CODE } from './inplace';
 import type { FixSpec } from '../document';
 import type { RawFinding, Rule } from './types';
@@ -11,6 +12,8 @@ export const budgetRule: Rule = {
   defaultSeverity: 'error',
   summary: 'the planned peak exceeds the device memory',
   check(model, { memory }) {
+    // over several devices the whole batch on one device is not what runs: the per-device figure is judged
+    if (isParallel(parallelismOf(model.graph.config))) return perDeviceBudgetFinding(model, memory);
     const diagnostics = budgetDiagnostics(model.graph, memory);
     if (diagnostics.length === 0) return []; // within budget: the planner's batch limit is not needed
     const limit = memory.maxBatch.planned.batch;
