@@ -232,14 +232,30 @@ connection.onInitialized(() => {
   });
 });
 
-/** a turn with no request waiting, no document waiting for its diagnostics and no parser loading */
+/**
+ * the warm-up runs only once the documents have been left alone this long: its turns and their
+ * garbage competed with the first edits after an open. Edits 250 ms apart after opening
+ * resnet50.nnm (2026-12-08, load 3-4 with a fuzz run on the other core): the first three took
+ * 45/211/81 and 122/51/81 ms with the warm-up running between them, 17/36/26 and 28/51/35 ms with
+ * it waiting for a pause; a 10,000-op file's were alike either way (its own passes run cold)
+ */
+const WARMUP_QUIET_MS = 1000;
+let lastDocumentEvent = 0;
+
+/** a turn with no request waiting, no document waiting for its diagnostics, no parser loading and no recent edit */
 async function serverIdle(): Promise<void> {
-  do {
+  for (;;) {
     // a document opened while its parser loads is analysed once it has loaded: the warm-up's turns
     // delayed that by ~80 ms on the 5,000-line tf.js bench file
     await Promise.allSettled(parsersLoading);
     await requestGate.settled();
-  } while (publishing > 0 || parsersLoading.size > 0);
+    const quietFor = Date.now() - lastDocumentEvent;
+    if (quietFor < WARMUP_QUIET_MS) {
+      await new Promise<void>((resolve) => setTimeout(resolve, WARMUP_QUIET_MS - quietFor).unref?.());
+      continue;
+    }
+    if (publishing === 0 && parsersLoading.size === 0) return;
+  }
 }
 
 /**
@@ -389,6 +405,7 @@ function initFrontendFor(doc: TextDocument): void {
 }
 
 documents.onDidOpen((e) => {
+  lastDocumentEvent = Date.now();
   openVersions.set(e.document.uri, e.document.version);
   const path = pathOf(e.document.uri);
   if (path !== undefined) {
@@ -401,6 +418,7 @@ documents.onDidOpen((e) => {
   debouncer.flush(e.document.uri);
 });
 documents.onDidChangeContent((e) => {
+  lastDocumentEvent = Date.now();
   // the open event also fires a content change; the open handler has published it already
   if (e.document.version === openVersions.get(e.document.uri)) return;
   const path = pathOf(e.document.uri);
