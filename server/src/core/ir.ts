@@ -105,6 +105,12 @@ export interface OpNode {
   readonly checkpointSegment?: number;
   /** an op instance sharing weights with an earlier one (tf.js layer applied twice): its params are not counted again */
   readonly sharesParamsWith?: OpId;
+  /**
+   * frozen weights (`.nnm` `frozen: true`): how many of `params.nonTrainable` are weights that take
+   * no gradient and no optimizer state but are stored like trainable ones (the weight dtype), not
+   * like buffers; absent = none
+   */
+  readonly frozen?: number;
 }
 
 /** generate: inference that keeps every self-attention layer's keys and values for `context` positions (the KV cache) */

@@ -2,11 +2,11 @@
 // issue 18: no tensor/pipeline parallelism, LoRA, quantisation or KV cache yet. A pure function of
 // the parameter counts, the config and the per-step bytes the memory analysis already has (each
 // affine in the batch), evaluated at the per-device micro-batch instead of re-running the analysis.
-import type { ModelConfig, Offload, ParamCount, ZeroStage } from '../ir';
+import type { ModelConfig, Offload, ZeroStage } from '../ir';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
 import type { Category } from './liveness';
 import { engineOf, type MemoryAnalysis } from './memory';
-import { optimizerSlots, weightFormat } from './footprint';
+import { frozenOf, optimizerSlots, weightFormat, type ModelParams } from './footprint';
 
 export interface Parallelism {
   /** data-parallel world size */
@@ -85,25 +85,28 @@ function shard(count: number, n: number): number {
 }
 
 /** per-device model states (the ZeRO paper's accounting) and the bytes moved to the host */
-export function modelStatesPerDevice(params: ParamCount, config: ModelConfig, p: Parallelism): Pick<PerDeviceBytes, 'weights' | 'gradients' | 'optimizer' | 'host'> {
+export function modelStatesPerDevice(params: ModelParams, config: ModelConfig, p: Parallelism): Pick<PerDeviceBytes, 'weights' | 'gradients' | 'optimizer' | 'host'> {
   const f = weightFormat(config);
   const training = config.mode === 'train';
   const n = p.devices;
   const paramCount = p.zero >= 3 ? shard(params.trainable, n) : params.trainable;
   const gradCount = p.zero >= 2 ? shard(params.trainable, n) : params.trainable;
   const stateCount = p.zero >= 1 ? shard(params.trainable, n) : params.trainable;
-  const weights = paramCount * f.weight + params.nonTrainable * f.buffer;
+  // frozen weights are parameters too: stage 3 partitions them with the trainable ones
+  const frozen = frozenOf(params);
+  const frozenCount = p.zero >= 3 ? shard(frozen, n) : frozen;
+  const weights = (paramCount + frozenCount) * f.weight + (params.nonTrainable - frozen) * f.buffer;
   const gradients = training ? gradCount * f.gradient : 0;
   const optimizer = training ? stateCount * (optimizerSlots(config) * f.state + f.master) : 0;
   if (p.offload !== 'cpu') return { weights, gradients, optimizer, host: 0 };
   // ZeRO-Offload keeps optimizer state on the host; ZeRO-Infinity/FSDP CPU offload also the stage-3 parameter shard
-  const hostWeights = p.zero >= 3 ? paramCount * f.weight : 0;
+  const hostWeights = p.zero >= 3 ? (paramCount + frozenCount) * f.weight : 0;
   return { weights: weights - hostWeights, gradients, optimizer: 0, host: optimizer + hostWeights };
 }
 
 /** per-device memory at the micro-batch global / (devices x gradientAccumulation) */
 export function perDeviceMemory(
-  params: ParamCount,
+  params: ModelParams,
   config: ModelConfig,
   steps: readonly StepTransient[],
   p: Parallelism = parallelismOf(config),
@@ -158,7 +161,7 @@ export function stepTransients(perStep: readonly Readonly<Record<Category, Symbo
 }
 
 /** per-device memory of an analysed model (undefined for an analysis built by hand, without an engine), under its own parallelism or `p` */
-export function perDeviceOfAnalysis(params: ParamCount, config: ModelConfig, memory: MemoryAnalysis, p: Parallelism = parallelismOf(config)): PerDeviceResult | undefined {
+export function perDeviceOfAnalysis(params: ModelParams, config: ModelConfig, memory: MemoryAnalysis, p: Parallelism = parallelismOf(config)): PerDeviceResult | undefined {
   const engine = engineOf(memory);
   return engine ? perDeviceMemory(params, config, stepTransients(engine.liveness.perStep), p, memory.bytes.kvCache.perSample) : undefined;
 }
