@@ -37,6 +37,7 @@ interface ReportFlags {
   offload?: string;
   gradientAccumulation?: string;
   context?: string;
+  quantize?: string;
   torchVersion?: string;
 }
 
@@ -55,7 +56,7 @@ function expectedExtensions(): string {
 /** CLI flags, written in .nnm syntax, become overrides above the file's own config */
 export function flagsToOverrides(flags: ReportFlags): ConfigOverrides {
   let overrides: ConfigOverrides = {};
-  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context'] as const) {
+  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context', 'quantize'] as const) {
     const text = flags[key];
     if (text === undefined) continue;
     const parsed = parseConfigSetting(key, text);
@@ -221,6 +222,7 @@ export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTP
       .option('--offload <o>', 'none | cpu: optimizer state (and at stage 3 the parameters) in host memory')
       .option('--gradient-accumulation <k>', 'micro-batches per optimizer step (default 1)')
       .option('--context <t>', 'generate mode: positions the KV cache holds (default: the written sequence length)')
+      .option('--quantize <q>', 'none | int8 | nf4 | nf4-dq: frozen dense and attention weights as bitsandbytes stores them (default none)')
       .option('--torch-version <v>', 'the torch release Python code that tests torch.__version__ is read against (default 2.5; 1.13 is Debian\'s)', (v) => {
         if (!/^\d+\.\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('expected a version such as 2.5 or 1.13');
         return v;

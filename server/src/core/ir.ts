@@ -161,7 +161,15 @@ export interface ModelConfig {
    * absent = the sequence length the layer is written for
    */
   readonly context?: number;
+  /**
+   * frozen dense and attention-projection weights stored quantised, as bitsandbytes does
+   * (analysis/quantize.ts); absent = none
+   */
+  readonly quantize?: Quantize;
 }
+
+/** int8: Linear8bitLt; nf4: Linear4bit; nf4-dq: Linear4bit with compress_statistics (QLoRA's double quantisation) */
+export type Quantize = 'none' | 'int8' | 'nf4' | 'nf4-dq';
 
 export type ZeroStage = 0 | 1 | 2 | 3;
 export type Offload = 'none' | 'cpu';

@@ -5,6 +5,7 @@ import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicByte
 import { DTYPES, graphColumns, type GraphColumns } from '../graphColumns';
 import { withGetters } from '../getters';
 import { kvCacheOf } from './kvCache';
+import { frozenMatrices, quantizedMatrixBytes, quantizedWeights, quantizeOf } from './quantize';
 
 export interface OpFootprint {
   readonly op: OpId;
@@ -22,11 +23,19 @@ export interface OpFootprint {
  */
 export interface ModelParams extends ParamCount {
   readonly frozen?: number;
+  /** of the frozen weights, those stored quantised (config quantize), and the bytes they take */
+  readonly quantized?: number;
+  readonly quantizedBytes?: number;
 }
 
 /** of the non-trainable parameters, the frozen weights (0 when none) */
 export function frozenOf(params: ModelParams): number {
   return params.frozen ?? 0;
+}
+
+/** bytes of the weights, trainable and frozen, at `weightBytes` each but the quantised ones at theirs */
+export function weightBytesOf(trainable: number, frozen: number, params: Pick<ModelParams, 'quantized' | 'quantizedBytes'>, weightBytes: number): number {
+  return (trainable + frozen - (params.quantized ?? 0)) * weightBytes + (params.quantizedBytes ?? 0);
 }
 
 export interface FootprintBytes {
@@ -95,7 +104,7 @@ export function stateBytes(params: ModelParams, config: ModelConfig): Pick<Footp
   const training = config.mode === 'train';
   const frozen = frozenOf(params);
   return {
-    weights: symbolic((params.trainable + frozen) * format.weight, 0),
+    weights: symbolic(weightBytesOf(params.trainable, frozen, params, format.weight), 0),
     buffers: symbolic((params.nonTrainable - frozen) * format.buffer, 0),
     gradients: training ? symbolic(params.trainable * format.gradient, 0) : ZERO_BYTES,
     optimizer: training ? symbolic(params.trainable * (optimizerSlots(config) * format.state + format.master), 0) : ZERO_BYTES,
@@ -108,6 +117,14 @@ export function opOutputBytes(c: GraphColumns, op: OpId): SymbolicBytes {
   // tensorBytesPerSample of the tensor: its elements at its dtype, 0 when it does not grow with the batch
   const perSample = c.tensorBatchIndependent[out] === 1 ? 0 : c.tensorElements[out]! * DTYPE_BYTES[DTYPES[c.tensorDType[out]!]!];
   return symbolic(c.tensorFixedBytes[out]!, perSample);
+}
+
+/** one op's quantised weights and their bytes (none unless config quantize applies to it) */
+function quantizedOfOp(c: GraphColumns, op: OpId, config: ModelConfig): Pick<ModelParams, 'quantized' | 'quantizedBytes'> {
+  const q = quantizeOf(config);
+  if (q === 'none') return {};
+  const matrices = frozenMatrices(c, op);
+  return { quantized: matrices.reduce((n, m) => n + m.rows * m.cols, 0), quantizedBytes: matrices.reduce((n, m) => n + quantizedMatrixBytes(m, q), 0) };
 }
 
 export function computeFootprint(graph: Graph): Footprint {
@@ -137,10 +154,12 @@ export function computeFootprint(graph: Graph): Footprint {
       op: op.id,
       params: op.params,
       outputBytes: opOutputBytes(c, op.id),
-      weightBytes: (op.params.trainable + (op.frozen ?? 0)) * format.weight + (op.params.nonTrainable - (op.frozen ?? 0)) * format.buffer,
+      weightBytes: weightBytesOf(op.params.trainable, op.frozen ?? 0, quantizedOfOp(c, op.id, config), format.weight) + (op.params.nonTrainable - (op.frozen ?? 0)) * format.buffer,
     }));
   // the frozen count only where there is one: a model without any keeps its two-field params (JSON)
-  const params: ModelParams = frozen > 0 ? { trainable, nonTrainable, frozen } : { trainable, nonTrainable };
+  const quantized = quantizedWeights(c, config);
+  const params: ModelParams =
+    frozen === 0 ? { trainable, nonTrainable } : quantized ? { trainable, nonTrainable, frozen, quantized: quantized.weights, quantizedBytes: quantized.bytes } : { trainable, nonTrainable, frozen };
   const { weights, buffers, gradients, optimizer } = stateBytes(params, config);
   const activations = symbolic(fixedActivationBytes, activationBytes);
   const cache = kvCacheOf(graph);

@@ -6,7 +6,7 @@ import type { ModelConfig, Offload, ZeroStage } from '../ir';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
 import type { Category } from './liveness';
 import { engineOf, type MemoryAnalysis } from './memory';
-import { frozenOf, optimizerSlots, weightFormat, type ModelParams } from './footprint';
+import { frozenOf, optimizerSlots, weightBytesOf, weightFormat, type ModelParams } from './footprint';
 
 export interface Parallelism {
   /** data-parallel world size */
@@ -95,12 +95,14 @@ export function modelStatesPerDevice(params: ModelParams, config: ModelConfig, p
   // frozen weights are parameters too: stage 3 partitions them with the trainable ones
   const frozen = frozenOf(params);
   const frozenCount = p.zero >= 3 ? shard(frozen, n) : frozen;
-  const weights = (paramCount + frozenCount) * f.weight + (params.nonTrainable - frozen) * f.buffer;
+  // the quantised part of the frozen weights at its own bytes, partitioned like the rest at stage 3
+  const quantized = p.zero >= 3 ? { quantized: shard(params.quantized ?? 0, n), quantizedBytes: shard(params.quantizedBytes ?? 0, n) } : params;
+  const weights = weightBytesOf(paramCount, frozenCount, quantized, f.weight) + (params.nonTrainable - frozen) * f.buffer;
   const gradients = training ? gradCount * f.gradient : 0;
   const optimizer = training ? stateCount * (optimizerSlots(config) * f.state + f.master) : 0;
   if (p.offload !== 'cpu') return { weights, gradients, optimizer, host: 0 };
   // ZeRO-Offload keeps optimizer state on the host; ZeRO-Infinity/FSDP CPU offload also the stage-3 parameter shard
-  const hostWeights = p.zero >= 3 ? (paramCount + frozenCount) * f.weight : 0;
+  const hostWeights = p.zero >= 3 ? weightBytesOf(paramCount, frozenCount, quantized, f.weight) : 0;
   return { weights: weights - hostWeights, gradients, optimizer: 0, host: optimizer + hostWeights };
 }
 

@@ -8,6 +8,7 @@ import type { ArgValue, OpContext, OpSpec } from '../ops/types';
 import { symbolic, type SymbolicBytes } from '../units';
 import { FloatColumn, IntColumn } from '../columns';
 import { weightFormat } from './footprint';
+import { quantizedWeights } from './quantize';
 import { DTYPES, graphColumns, type GraphColumns } from '../graphColumns';
 import { opAt } from '../graphObjects';
 import { argsOf } from './opArgs';
@@ -190,7 +191,16 @@ function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
     infos[i] = info;
     recent.set(spec, { attrs, outShape, inputs: inputs.slice(), keepsAll, info });
   }
+  // a quantised frozen matrix is dequantised to the compute dtype while its op runs (forward and backward)
+  const quantized = quantizedWeights(c, graph.config);
+  if (quantized) for (let i = 0; i < c.opCount; i++) if (quantized.largest[i]! > 0) infos[i] = withDequantized(infos[i]!, quantized.largest[i]!, bytesPerActivation);
   return infos;
+}
+
+/** an op's workspace with a dequantised weight of `elements` (fixed: it does not grow with the batch) */
+function withDequantized(info: OpInfo, elements: number, bytesPerActivation: number): OpInfo {
+  const workspaceElements = symbolic(info.workspaceElements.fixed + elements, info.workspaceElements.perSample);
+  return { ...info, workspace: scaled(workspaceElements, bytesPerActivation), workspaceElements };
 }
 
 /** the elements of an op's extra state only its weight gradient reads (none when its rule throws) */

@@ -51,4 +51,9 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { name: 'offload', doc: 'cpu: optimizer state (and at stage 3 the parameters) in host memory', values: [{ label: 'none' }, { label: 'cpu' }] },
   { name: 'gradientAccumulation', doc: 'micro-batches per optimizer step: each device holds one micro-batch of activations', values: [{ label: '4' }] },
   { name: 'context', doc: 'generate mode: the positions each self-attention layer\'s KV cache holds (prompt and new tokens); unset: the length the layer is written for', values: [{ label: '2048' }] },
+  {
+    name: 'quantize',
+    doc: 'frozen dense and attention weights as bitsandbytes stores them: int8 (Linear8bitLt), nf4 (Linear4bit), nf4-dq (with double quantisation, QLoRA)',
+    values: ['none', 'int8', 'nf4', 'nf4-dq'].map((label) => ({ label })),
+  },
 ];
