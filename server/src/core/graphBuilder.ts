@@ -46,6 +46,8 @@ export interface OpRequest {
    * module knows its own tensors (tied, frozen, never-called weights), which the op cannot see.
    */
   readonly params?: ParamCount;
+  /** with `params`: how many of its nonTrainable are frozen weights (parameters with requires_grad False), not buffers */
+  readonly frozenParams?: number;
 }
 
 /** why the builder refused an op, and the argument to blame when one is */
@@ -132,10 +134,10 @@ export class GraphBuilder {
    * Parameters attributed to an op after it was added: a PyTorch model's weights that no call
    * read (modules never called, raw nn.Parameter tensors) ride on its input.
    */
-  addParams(id: OpId, params: ParamCount): void {
+  addParams(id: OpId, params: ParamCount, frozen = 0): void {
     this.check(id);
     if (!Number.isSafeInteger(params.trainable) || !Number.isSafeInteger(params.nonTrainable)) throw new Error('parameters past 2^53');
-    this.columns.addParams(id, params);
+    this.columns.addParams(id, params, Math.min(frozen, params.nonTrainable));
   }
 
   /** whether a tensor added so far does not grow with the batch */
@@ -240,8 +242,9 @@ export class GraphBuilder {
       if (err instanceof ShapeError) return rejection(err);
       throw err;
     }
-    const frozen = request.frozen === true || adapters > 0 ? params.trainable : 0;
-    if (frozen > 0 || adapters > 0) params = { trainable: adapters, nonTrainable: params.nonTrainable + frozen };
+    const freezes = request.frozen === true || adapters > 0 ? params.trainable : 0;
+    if (freezes > 0 || adapters > 0) params = { trainable: adapters, nonTrainable: params.nonTrainable + freezes };
+    const frozen = freezes + (request.params !== undefined ? Math.min(request.frozenParams ?? 0, params.nonTrainable) : 0);
     if (!Number.isSafeInteger(params.trainable)) return { message: `${spec.name} has more parameters than can be counted exactly (over 2^53)` };
     const dtype = spec.outputDType?.(ctx) ?? ctx.activationDType;
     // an op that keeps its input's shape (activations, norms) shares the input's array

@@ -109,9 +109,10 @@ export class GraphColumnsBuilder {
   }
 
   /** more parameters on an op already added (weights a frontend attributes to it afterwards) */
-  addParams(op: OpId, params: ParamCount): void {
+  addParams(op: OpId, params: ParamCount, frozen = 0): void {
     this.opTrainable.set(op, this.opTrainable.at(op) + params.trainable);
     this.opNonTrainable.set(op, this.opNonTrainable.at(op) + params.nonTrainable);
+    this.opFrozen.set(op, this.opFrozen.at(op) + frozen);
   }
 
   /** whose weights an op uses: its own id, or the op it shares them with */

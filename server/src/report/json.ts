@@ -46,7 +46,8 @@ export interface JsonModel {
   name: string;
   line: number;
   config: { mode: string; batch: number; precision: string; optimizer: string; device: string; deviceMemory: number; layout: string };
-  params: { trainable: number; nonTrainable: number };
+  // frozen, quantized, quantizedBytes: when some weights are frozen (docs/finetune.md)
+  params: { trainable: number; nonTrainable: number; frozen?: number; quantized?: number; quantizedBytes?: number };
   activationElementsPerSample: number;
   bytes: {
     /** trainable parameters' bytes (buffers are not in it: they are `buffers`) */
