@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { analyzeDocument } from '../../../server/src/core/analyze';
 import { engineOf } from '../../../server/src/core/analysis/memory';
 import type { ModelAnalysis } from '../../../server/src/core/document';
+import { formatReport } from '../../../server/src/report/text';
 
 interface OracleCase {
   readonly trainable: number;
@@ -120,8 +121,7 @@ describe('frozen: the model states', () => {
 });
 
 describe('frozen: the reports', () => {
-  it('the text report names the frozen and quantised weights among the non-trainable ones', async () => {
-    const { formatReport } = await import('../../../server/src/report/text');
+  it('the text report names the frozen and quantised weights among the non-trainable ones', () => {
     const text = `config {\n  quantize: nf4\n}\nmodel m {\n  x = dense(input(128), 64, frozen: true)\n  return dense(batchnorm(x), 10)\n}`;
     // frozen: 128 x 64 + 64 = 8,256, of which the 8,192 matrix weights are quantised; non-trainable: + 2 x 64 running statistics
     assert.match(formatReport('m.nnm', analyzeDocument(text, 'nnm')), /parameters +778 trainable, 8,384 non-trainable \(8,256 frozen weights, 8,192 of them quantised\)/);

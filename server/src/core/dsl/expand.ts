@@ -26,7 +26,6 @@ function inplaceIndex(spec: OpSpec): number {
   return i;
 }
 
-/** elaborates one model into its graph */
 /** `lora(...)` written as a call (there is no op of that name) */
 function isLoraCall(node: Expr): node is Call {
   return node.kind === 'call' && node.calleeName === 'lora';
@@ -41,6 +40,7 @@ function withLora(spec: OpSpec, values: readonly (ArgValue | undefined)[], lora:
   return out;
 }
 
+/** elaborates one model into its graph */
 export class ModelRun extends Evaluator {
   /** reused for each op's binding diagnostics */
   private readonly scratch: CoreDiagnostic[] = [];
