@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../server/src/core/analyze';
 import { engineOf } from '../../../server/src/core/analysis/memory';
 import { parseConfigSetting } from '../../../server/src/core/dsl/config';
+import { toJsonReport } from '../../../server/src/report/json';
 
 const LORA_DENSE = (quantize: string) => `config {
   mode: train
@@ -82,5 +83,17 @@ describe('quantize: the frozen matrices as bitsandbytes stores them', () => {
     assert.deepEqual(parseConfigSetting('quantize', 'nf5'), { error: "'nf5' is not a valid quantize; expected none | int8 | nf4 | nf4-dq; did you mean 'nf4'?" });
     const a = analyzeDocument('config {\n  quantize: fp4\n}\nmodel m {\n  return dense(input(4), 2)\n}', 'nnm');
     assert.deepEqual(a.diagnostics.map((d) => `${d.code} ${d.message}`), ["NNM141 'fp4' is not a valid quantize; expected none | int8 | nf4 | nf4-dq"]);
+  });
+});
+
+describe('quantize: the JSON report', () => {
+  it('config.quantize and params.quantized / quantizedBytes when some frozen weights are quantised; absent otherwise', () => {
+    const json = toJsonReport('m.nnm', analyzeDocument(LORA_DENSE('nf4'), 'nnm')).models[0]!;
+    assert.equal(json.config.quantize, 'nf4');
+    assert.deepEqual(json.params, { trainable: 1536, nonTrainable: 32_896, frozen: 32_896, quantized: 32_768, quantizedBytes: 18_496 });
+    assert.equal(json.bytes.weights, ADAPTERS + BIAS + 18_496);
+    const plain = toJsonReport('m.nnm', analyzeDocument(LORA_DENSE('none'), 'nnm')).models[0]!;
+    assert.equal('quantize' in plain.config, false);
+    assert.deepEqual(plain.params, { trainable: 1536, nonTrainable: 32_896, frozen: 32_896 });
   });
 });
