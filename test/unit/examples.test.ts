@@ -188,3 +188,28 @@ test('the generated models of the bench are valid and have exactly the requested
     assert.equal(footprint.params.trainable, Math.floor((ops - 1) / 4) * 2 * 4160);
   }
 });
+
+test('llama_lora.nnm: a 7B Llama-style model with LoRA on q and v over NF4 double-quantised weights', () => {
+  const { footprint, memory } = onlyModel(analyzeExample('llama_lora.nnm'), 'llama_7b_qlora');
+  // the header's counts: 7,241,732,096 base weights, all frozen; 32 x 212,992 = 6,815,744 LoRA weights
+  const base = 7_241_732_096;
+  const matrices = [
+    ...Array.from({ length: 32 }, () => [4096 * 4096, 4096 * 1024, 4096 * 1024, 4096 * 4096, 4096 * 14336, 4096 * 14336, 14336 * 4096]).flat(),
+    32_000 * 4096,
+  ];
+  // nf4-dq per matrix of n weights: n / 2 packed, an 8-bit absmax per 64, an fp32 absmax per 256
+  // blocks, the fp32 offset and the 16-value fp32 code
+  const nf4dq = (n: number) => n / 2 + n / 64 + 4 * Math.ceil(n / 64 / 256) + 4 + 64;
+  const quantized = matrices.reduce((a, b) => a + b, 0);
+  const quantizedBytes = matrices.map(nf4dq).reduce((a, b) => a + b, 0);
+  assert.deepEqual(footprint.params, { trainable: 6_815_744, nonTrainable: base, frozen: base, quantized, quantizedBytes });
+  // mixed: fp16 for the adapters and the unquantised frozen weights (embedding, norms)
+  assert.deepEqual(footprint.bytes.weights, { fixed: (6_815_744 + base - quantized) * 2 + quantizedBytes, perSample: 0 });
+  assert.deepEqual(footprint.bytes.gradients, { fixed: 6_815_744 * 2, perSample: 0 });
+  // AdamW's two fp32 moments and the fp32 master copy, for the adapters only
+  assert.deepEqual(footprint.bytes.optimizer, { fixed: 6_815_744 * 12, perSample: 0 });
+  // tokens 512; embedding and final norm 512 x 4,096 each; output 512 x 32,000; per layer six
+  // 512 x 4,096 outputs (norm, attention, add, norm, down, add) and four 512 x 14,336 (gate, silu, up, mul)
+  assert.equal(footprint.activationElementsPerSample, 512 + 2 * 2_097_152 + 16_384_000 + 32 * (6 * 2_097_152 + 4 * 7_340_032));
+  assert.ok(memory!.bytes.planned < 24 * 2 ** 30, 'it fits the 24 GiB card');
+});

@@ -41,6 +41,7 @@ interface ReportFlags {
   sequenceParallel?: string;
   pipeline?: string;
   microbatches?: string;
+  quantize?: string;
   torchVersion?: string;
 }
 
@@ -59,7 +60,7 @@ function expectedExtensions(): string {
 /** CLI flags, written in .nnm syntax, become overrides above the file's own config */
 export function flagsToOverrides(flags: ReportFlags): ConfigOverrides {
   let overrides: ConfigOverrides = {};
-  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context', 'tensorParallel', 'sequenceParallel', 'pipeline', 'microbatches'] as const) {
+  for (const key of ['mode', 'batch', 'precision', 'device', 'optimizer', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context', 'tensorParallel', 'sequenceParallel', 'pipeline', 'microbatches', 'quantize'] as const) {
     const text = flags[key];
     if (text === undefined) continue;
     const parsed = parseConfigSetting(key, text);
@@ -234,6 +235,7 @@ export async function main(argv: readonly string[], io: CliOutput = PROCESS_OUTP
       .option('--sequence-parallel <b>', 'true | false: with tensor parallelism, norms, dropout and residuals split along the sequence (default false)')
       .option('--pipeline <p>', 'pipeline stages: layers split into P contiguous stages under 1F1B (default 1)')
       .option('--microbatches <m>', 'micro-batches per pipeline step (default 1)')
+      .option('--quantize <q>', 'none | int8 | nf4 | nf4-dq: frozen dense and attention weights as bitsandbytes stores them (default none)')
       .option('--torch-version <v>', 'the torch release Python code that tests torch.__version__ is read against (default 2.5; 1.13 is Debian\'s)', (v) => {
         if (!/^\d+\.\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('expected a version such as 2.5 or 1.13');
         return v;

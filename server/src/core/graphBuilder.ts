@@ -36,6 +36,8 @@ export interface OpRequest {
   readonly callStack?: readonly CallFrame[];
   readonly inPlace?: boolean;
   readonly checkpointSegment?: number;
+  /** `frozen: true`: the op's trainable weights become frozen ones (OpNode.frozen) */
+  readonly frozen?: boolean;
   /** name for the output tensor; defaults to `<op>#<id>` */
   readonly name?: string;
   readonly sharesParamsWith?: number;
@@ -44,6 +46,8 @@ export interface OpRequest {
    * module knows its own tensors (tied, frozen, never-called weights), which the op cannot see.
    */
   readonly params?: ParamCount;
+  /** with `params`: how many of its nonTrainable are frozen weights (parameters with requires_grad False), not buffers */
+  readonly frozenParams?: number;
 }
 
 /** why the builder refused an op, and the argument to blame when one is */
@@ -130,10 +134,10 @@ export class GraphBuilder {
    * Parameters attributed to an op after it was added: a PyTorch model's weights that no call
    * read (modules never called, raw nn.Parameter tensors) ride on its input.
    */
-  addParams(id: OpId, params: ParamCount): void {
+  addParams(id: OpId, params: ParamCount, frozen = 0): void {
     this.check(id);
     if (!Number.isSafeInteger(params.trainable) || !Number.isSafeInteger(params.nonTrainable)) throw new Error('parameters past 2^53');
-    this.columns.addParams(id, params);
+    this.columns.addParams(id, params, Math.min(frozen, params.nonTrainable));
   }
 
   /** whether a tensor added so far does not grow with the batch */
@@ -229,6 +233,19 @@ export class GraphBuilder {
     if (!Number.isSafeInteger(params.trainable) || !Number.isSafeInteger(params.nonTrainable)) {
       return { message: `${spec.name} has more parameters than can be counted exactly (over 2^53)` };
     }
+    // a frozen op's weights keep their count but lose their gradient: they move to nonTrainable;
+    // an op with adapters (LoRA) trains only those
+    let adapters = 0;
+    try {
+      adapters = request.params === undefined && request.sharesParamsWith === undefined ? (spec.adapterParams?.(ctx) ?? 0) : 0;
+    } catch (err) {
+      if (err instanceof ShapeError) return rejection(err);
+      throw err;
+    }
+    const freezes = request.frozen === true || adapters > 0 ? params.trainable : 0;
+    if (freezes > 0 || adapters > 0) params = { trainable: adapters, nonTrainable: params.nonTrainable + freezes };
+    const frozen = freezes + (request.params !== undefined ? Math.min(request.frozenParams ?? 0, params.nonTrainable) : 0);
+    if (!Number.isSafeInteger(params.trainable)) return { message: `${spec.name} has more parameters than can be counted exactly (over 2^53)` };
     const dtype = spec.outputDType?.(ctx) ?? ctx.activationDType;
     // an op that keeps its input's shape (activations, norms) shares the input's array
     const kept = n > 0 && sameShape(inputs[0]!.shape, shape) ? inputs[0]!.shape : shape;
@@ -240,7 +257,7 @@ export class GraphBuilder {
     let batchIndependent = spec.name !== 'input' ? !grows : ctx.args['per_sample'] === false;
     for (let k = 0; k < n && batchIndependent; k++) batchIndependent = this.columns.isBatchIndependent(request.inputs[k]!);
     if (spec.reducesBatch?.(ctx)) batchIndependent = true;
-    const id = this.columns.add(spec, args, request.inputs, inPlace, params, request.sharesParamsWith, request.checkpointSegment, kept, dtype, elementsPerSample, batchIndependent);
+    const id = this.columns.add(spec, args, request.inputs, inPlace, params, request.sharesParamsWith, request.checkpointSegment, kept, dtype, elementsPerSample, batchIndependent, frozen);
     this.weightsMade.push(request.sharesParamsWith === undefined && request.params === undefined ? params.trainable + params.nonTrainable : NaN);
     this.site.push(request.site);
     this.statement.push(request.statement);

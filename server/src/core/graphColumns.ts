@@ -24,6 +24,8 @@ export interface GraphColumns {
   readonly opOutput: Int32Array;
   readonly opTrainable: Float64Array;
   readonly opNonTrainable: Float64Array;
+  /** of opNonTrainable, the frozen weights (OpNode.frozen): priced at the weight dtype */
+  readonly opFrozen: Float64Array;
   /** 1 when the op reuses another op's weights (sharesParamsWith) */
   readonly opSharesParams: Uint8Array;
   /** whose weights the op's gradient goes to: sharesParamsWith, else the op itself */
@@ -74,6 +76,7 @@ export class GraphColumnsBuilder {
   private readonly inputs = new IntColumn();
   private readonly opTrainable = new FloatColumn();
   private readonly opNonTrainable = new FloatColumn();
+  private readonly opFrozen = new FloatColumn();
   private readonly opSharesParams = new IntColumn();
   private readonly opWeightOwner = new FloatColumn();
   private readonly opIsInput = new IntColumn();
@@ -106,9 +109,10 @@ export class GraphColumnsBuilder {
   }
 
   /** more parameters on an op already added (weights a frontend attributes to it afterwards) */
-  addParams(op: OpId, params: ParamCount): void {
+  addParams(op: OpId, params: ParamCount, frozen = 0): void {
     this.opTrainable.set(op, this.opTrainable.at(op) + params.trainable);
     this.opNonTrainable.set(op, this.opNonTrainable.at(op) + params.nonTrainable);
+    this.opFrozen.set(op, this.opFrozen.at(op) + frozen);
   }
 
   /** whose weights an op uses: its own id, or the op it shares them with */
@@ -133,6 +137,7 @@ export class GraphColumnsBuilder {
     dtype: DType,
     elementsPerSample: number,
     batchIndependent = false,
+    frozen = 0,
   ): OpId {
     const id = this.opSpec.length;
     this.opSpec.push(spec);
@@ -142,6 +147,7 @@ export class GraphColumnsBuilder {
     this.inputStart.push(this.inputs.length);
     this.opTrainable.push(params.trainable);
     this.opNonTrainable.push(params.nonTrainable);
+    this.opFrozen.push(frozen);
     this.opSharesParams.push(sharesParamsWith === undefined ? 0 : 1);
     this.opWeightOwner.push(sharesParamsWith ?? id);
     this.opIsInput.push(spec.name === 'input' ? 1 : 0);
@@ -174,6 +180,7 @@ export class GraphColumnsBuilder {
       opOutput: identity,
       opTrainable: this.opTrainable.finish(),
       opNonTrainable: this.opNonTrainable.finish(),
+      opFrozen: this.opFrozen.finish(),
       opSharesParams: new Uint8Array(this.opSharesParams.finish()),
       opWeightOwner: this.opWeightOwner.finish(),
       opIsInput: new Uint8Array(this.opIsInput.finish()),
@@ -210,6 +217,7 @@ function buildColumns(graph: Graph): GraphColumns {
   const opOutput = new Int32Array(opCount);
   const opTrainable = new Float64Array(opCount);
   const opNonTrainable = new Float64Array(opCount);
+  const opFrozen = new Float64Array(opCount);
   const opSharesParams = new Uint8Array(opCount);
   const opWeightOwner = new Float64Array(opCount);
   const opIsInput = new Uint8Array(opCount);
@@ -226,6 +234,7 @@ function buildColumns(graph: Graph): GraphColumns {
     opOutput[i] = op.output;
     opTrainable[i] = op.params.trainable;
     opNonTrainable[i] = op.params.nonTrainable;
+    opFrozen[i] = op.frozen ?? 0;
     const shares = op.sharesParamsWith;
     opSharesParams[i] = shares === undefined ? 0 : 1;
     opWeightOwner[i] = shares ?? op.id;
@@ -268,6 +277,7 @@ function buildColumns(graph: Graph): GraphColumns {
     opOutput,
     opTrainable,
     opNonTrainable,
+    opFrozen,
     opSharesParams,
     opWeightOwner,
     opIsInput,

@@ -99,6 +99,7 @@ class GraphObjects {
     const segment = c.opSegment[id]!;
     if (!Number.isNaN(segment)) node.checkpointSegment = segment;
     if (c.opSharesParams[id] === 1) node.sharesParamsWith = c.opWeightOwner[id]!;
+    if (c.opFrozen[id]! > 0) node.frozen = c.opFrozen[id]!;
     return node;
   }
 

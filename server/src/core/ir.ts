@@ -105,6 +105,12 @@ export interface OpNode {
   readonly checkpointSegment?: number;
   /** an op instance sharing weights with an earlier one (tf.js layer applied twice): its params are not counted again */
   readonly sharesParamsWith?: OpId;
+  /**
+   * frozen weights (`.nnm` `frozen: true`): how many of `params.nonTrainable` are weights that take
+   * no gradient and no optimizer state but are stored like trainable ones (the weight dtype), not
+   * like buffers; absent = none
+   */
+  readonly frozen?: number;
 }
 
 /** generate: inference that keeps every self-attention layer's keys and values for `context` positions (the KV cache) */
@@ -163,7 +169,15 @@ export interface ModelConfig {
   readonly pipeline?: number;
   /** micro-batches per pipeline step (1F1B); absent = 1 */
   readonly microbatches?: number;
+  /**
+   * frozen dense and attention-projection weights stored quantised, as bitsandbytes does
+   * (analysis/quantize.ts); absent = none
+   */
+  readonly quantize?: Quantize;
 }
+
+/** int8: Linear8bitLt; nf4: Linear4bit; nf4-dq: Linear4bit with compress_statistics (QLoRA's double quantisation) */
+export type Quantize = 'none' | 'int8' | 'nf4' | 'nf4-dq';
 
 export type ZeroStage = 0 | 1 | 2 | 3;
 export type Offload = 'none' | 'cpu';

@@ -47,11 +47,13 @@ export interface JsonStep {
 export interface JsonModel {
   name: string;
   line: number;
-  config: { mode: string; batch: number; precision: string; optimizer: string; device: string; deviceMemory: number; layout: string };
-  params: { trainable: number; nonTrainable: number };
+  /** quantize: only when the model's frozen weights are quantised (docs/finetune.md) */
+  config: { mode: string; batch: number; precision: string; optimizer: string; device: string; deviceMemory: number; layout: string; quantize?: string };
+  // frozen, quantized, quantizedBytes: when some weights are frozen (docs/finetune.md)
+  params: { trainable: number; nonTrainable: number; frozen?: number; quantized?: number; quantizedBytes?: number };
   activationElementsPerSample: number;
   bytes: {
-    /** trainable parameters' bytes (buffers are not in it: they are `buffers`) */
+    /** trainable and frozen weights' bytes, quantised ones at theirs (buffers are not in it: they are `buffers`) */
     weights: number;
     /** non-trainable state: running statistics and other buffers */
     buffers: number;
@@ -209,6 +211,7 @@ export function jsonModelParts(model: ModelAnalysis, options: JsonOptions = {}):
       device: config.device.name,
       deviceMemory: config.device.memoryBytes,
       layout: config.layout,
+      ...(config.quantize !== undefined && config.quantize !== 'none' ? { quantize: config.quantize } : {}),
     },
     params: { ...footprint.params },
     activationElementsPerSample: footprint.activationElementsPerSample,

@@ -83,7 +83,8 @@ function formatModel(file: string, model: ModelAnalysis, detail: boolean): strin
   const b = footprint.bytes;
   const p = footprint.params;
   const totals = [
-    ['parameters', `${formatInt(p.trainable)} trainable, ${formatInt(p.nonTrainable)} non-trainable`],
+    // the frozen weights among the non-trainable ones, when some are (docs/finetune.md)
+    ['parameters', `${formatInt(p.trainable)} trainable, ${formatInt(p.nonTrainable)} non-trainable${p.frozen ? ` (${formatInt(p.frozen)} frozen weights${p.quantized ? `, ${formatInt(p.quantized)} of them quantised` : ''})` : ''}`],
     ['weights', formatBytes(b.weights.fixed)],
     ...(b.buffers.fixed > 0 ? [['buffers', formatBytes(b.buffers.fixed)]] : []),
     ['activations', `${formatSymbolic(b.activations)} = ${formatBytes(atBatch(b.activations, batch))} at batch ${batch}`],

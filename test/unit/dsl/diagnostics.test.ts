@@ -121,7 +121,7 @@ test('NNM140 unknown config key, NNM141 invalid value, NNM142 duplicate key, NNM
   const src = 'config {\n  batchsize: 4\n  batch: 1e30\n  device: a100-41gb\n  mode: train\n  mode: infer\n}\nblock b(x) {\n  config {\n    batch: 2\n  }\n  return x\n}\n' + 'model m {\n  return input(1)\n}\n';
   assert.deepEqual(report(src), [
     "NNM143 8:2-8:8 'config' belongs at file level or inside a model, not in a block",
-    "NNM140 1:2-1:11 unknown config key 'batchsize'; did you mean 'batch'? (keys: mode, batch, precision, optimizer, device, layout, lowering, framework, devices, zero, offload, gradientAccumulation, context, tensorParallel, sequenceParallel, pipeline, microbatches)",
+    "NNM140 1:2-1:11 unknown config key 'batchsize'; did you mean 'batch'? (keys: mode, batch, precision, optimizer, device, layout, lowering, framework, devices, zero, offload, gradientAccumulation, context, tensorParallel, sequenceParallel, pipeline, microbatches, quantize)",
     'NNM141 2:9-2:13 batch: 1e+30 is too large to be an exact integer (the limit is 2^53 - 1)',
     "NNM141 3:10-3:19 unknown device 'a100-41gb'; did you mean 'a100-40gb'? (expected a preset: v100-16gb, v100-32gb, t4-16gb, a100-40gb, a100-80gb, h100-80gb, rtx4090-24gb, a10g-24gb, l4-24gb, h200-141gb, mi300x-192gb, tpu-v5e-16gb, ipu-mk2, cpu, cpu-avx2; or gpu|cpu|ipu(memory: SIZE))",
     "NNM142 5:2-5:6 config key 'mode' is given twice; the last one wins",

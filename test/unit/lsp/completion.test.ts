@@ -115,7 +115,7 @@ test('after a named argument: values, not names', () => {
 
 test('config keys, and the values of a key', () => {
   const keys = completeAt(mark(1, 2));
-  assert.deepEqual(keys.map((i) => i.label), ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context', 'tensorParallel', 'sequenceParallel', 'pipeline', 'microbatches']);
+  assert.deepEqual(keys.map((i) => i.label), ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context', 'tensorParallel', 'sequenceParallel', 'pipeline', 'microbatches', 'quantize']);
   assert.equal(keys[0]!.insertText, 'mode: ');
   const values = completeAt('config {\n  optimizer: |\n}', false);
   assert.deepEqual(values.map((i) => i.label), ['none', 'sgd', 'sgd(momentum: 0.9)', 'adam', 'adamw']);

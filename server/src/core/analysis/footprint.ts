@@ -5,6 +5,7 @@ import { addBytes, atBatch, isSafeBytes, symbolic, ZERO_BYTES, type SymbolicByte
 import { DTYPES, graphColumns, type GraphColumns } from '../graphColumns';
 import { withGetters } from '../getters';
 import { kvCacheOf } from './kvCache';
+import { frozenMatrices, quantizedMatrixBytes, quantizedWeights, quantizeOf } from './quantize';
 
 export interface OpFootprint {
   readonly op: OpId;
@@ -15,10 +16,32 @@ export interface OpFootprint {
   readonly weightBytes: number;
 }
 
+/**
+ * The model's parameter counts. `frozen` (present when some weights are frozen) is the part of
+ * nonTrainable that are frozen weights: stored as weights (the weight dtype), not as buffers, with
+ * no gradient and no optimizer state.
+ */
+export interface ModelParams extends ParamCount {
+  readonly frozen?: number;
+  /** of the frozen weights, those stored quantised (config quantize), and the bytes they take */
+  readonly quantized?: number;
+  readonly quantizedBytes?: number;
+}
+
+/** of the non-trainable parameters, the frozen weights (0 when none) */
+export function frozenOf(params: ModelParams): number {
+  return params.frozen ?? 0;
+}
+
+/** bytes of the weights, trainable and frozen, at `weightBytes` each but the quantised ones at theirs */
+export function weightBytesOf(trainable: number, frozen: number, params: Pick<ModelParams, 'quantized' | 'quantizedBytes'>, weightBytes: number): number {
+  return (trainable + frozen - (params.quantized ?? 0)) * weightBytes + (params.quantizedBytes ?? 0);
+}
+
 export interface FootprintBytes {
-  /** trainable parameters at the weight dtype */
+  /** trainable and frozen weights at the weight dtype */
   readonly weights: SymbolicBytes;
-  /** non-trainable state (batch-norm running statistics) */
+  /** non-trainable state other than frozen weights (batch-norm running statistics) */
   readonly buffers: SymbolicBytes;
   /** every forward output, one buffer each (no reuse): perSample x N */
   readonly activations: SymbolicBytes;
@@ -33,7 +56,7 @@ export interface FootprintBytes {
 }
 
 export interface Footprint {
-  readonly params: ParamCount;
+  readonly params: ModelParams;
   readonly activationElementsPerSample: number;
   readonly bytes: FootprintBytes;
   /** a getter: built on first read */
@@ -76,12 +99,13 @@ export function optimizerSlots(config: ModelConfig): number {
 }
 
 /** weights, buffers, weight gradients and optimizer state (with mixed precision's fp32 master copy) */
-export function stateBytes(params: ParamCount, config: ModelConfig): Pick<FootprintBytes, 'weights' | 'buffers' | 'gradients' | 'optimizer'> {
+export function stateBytes(params: ModelParams, config: ModelConfig): Pick<FootprintBytes, 'weights' | 'buffers' | 'gradients' | 'optimizer'> {
   const format = weightFormat(config);
   const training = config.mode === 'train';
+  const frozen = frozenOf(params);
   return {
-    weights: symbolic(params.trainable * format.weight, 0),
-    buffers: symbolic(params.nonTrainable * format.buffer, 0),
+    weights: symbolic(weightBytesOf(params.trainable, frozen, params, format.weight), 0),
+    buffers: symbolic((params.nonTrainable - frozen) * format.buffer, 0),
     gradients: training ? symbolic(params.trainable * format.gradient, 0) : ZERO_BYTES,
     optimizer: training ? symbolic(params.trainable * (optimizerSlots(config) * format.state + format.master), 0) : ZERO_BYTES,
   };
@@ -95,11 +119,20 @@ export function opOutputBytes(c: GraphColumns, op: OpId): SymbolicBytes {
   return symbolic(c.tensorFixedBytes[out]!, perSample);
 }
 
+/** one op's quantised weights and their bytes (none unless config quantize applies to it) */
+function quantizedOfOp(c: GraphColumns, op: OpId, config: ModelConfig): Pick<ModelParams, 'quantized' | 'quantizedBytes'> {
+  const q = quantizeOf(config);
+  if (q === 'none') return {};
+  const matrices = frozenMatrices(c, op);
+  return { quantized: matrices.reduce((n, m) => n + m.rows * m.cols, 0), quantizedBytes: matrices.reduce((n, m) => n + quantizedMatrixBytes(m, q), 0) };
+}
+
 export function computeFootprint(graph: Graph): Footprint {
   const config = graph.config;
   const format = weightFormat(config);
   let trainable = 0;
   let nonTrainable = 0;
+  let frozen = 0;
   let elements = 0;
   let activationBytes = 0;
   let fixedActivationBytes = 0;
@@ -108,6 +141,7 @@ export function computeFootprint(graph: Graph): Footprint {
   for (let i = 0; i < c.opCount; i++) {
     trainable += c.opTrainable[i]!;
     nonTrainable += c.opNonTrainable[i]!;
+    frozen += c.opFrozen[i]!;
     const out = c.opOutput[i]!;
     elements += c.tensorElements[out]!;
     activationBytes += c.tensorBytes[out]!;
@@ -120,9 +154,13 @@ export function computeFootprint(graph: Graph): Footprint {
       op: op.id,
       params: op.params,
       outputBytes: opOutputBytes(c, op.id),
-      weightBytes: op.params.trainable * format.weight + op.params.nonTrainable * format.buffer,
+      weightBytes: weightBytesOf(op.params.trainable, op.frozen ?? 0, quantizedOfOp(c, op.id, config), format.weight) + (op.params.nonTrainable - (op.frozen ?? 0)) * format.buffer,
     }));
-  const { weights, buffers, gradients, optimizer } = stateBytes({ trainable, nonTrainable }, config);
+  // the frozen count only where there is one: a model without any keeps its two-field params (JSON)
+  const quantized = quantizedWeights(c, config);
+  const params: ModelParams =
+    frozen === 0 ? { trainable, nonTrainable } : quantized ? { trainable, nonTrainable, frozen, quantized: quantized.weights, quantizedBytes: quantized.bytes } : { trainable, nonTrainable, frozen };
+  const { weights, buffers, gradients, optimizer } = stateBytes(params, config);
   const activations = symbolic(fixedActivationBytes, activationBytes);
   const cache = kvCacheOf(graph);
   const kvCache = cache.bytesPerSample === 0 ? ZERO_BYTES : symbolic(0, cache.bytesPerSample);
@@ -133,7 +171,7 @@ export function computeFootprint(graph: Graph): Footprint {
     !Number.isSafeInteger(elements) ||
     !Number.isSafeInteger(atBatch(total, config.batch));
   return withGetters(
-    { params: { trainable, nonTrainable }, activationElementsPerSample: elements, bytes: { weights, buffers, activations, gradients, optimizer, kvCache, total }, kvCachePerPosition: cache.bytesPerPosition, overflow },
+    { params, activationElementsPerSample: elements, bytes: { weights, buffers, activations, gradients, optimizer, kvCache, total }, kvCachePerPosition: cache.bytesPerPosition, overflow },
     { perOp: (): readonly OpFootprint[] => (perOp ??= perOpRows()) },
   );
 }

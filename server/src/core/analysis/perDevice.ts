@@ -3,11 +3,11 @@
 // data-parallel devices only). A pure function of
 // the parameter counts, the config and the per-step bytes the memory analysis already has (each
 // affine in the batch), evaluated at the per-device micro-batch instead of re-running the analysis.
-import type { ModelConfig, Offload, ParamCount, ZeroStage } from '../ir';
+import type { ModelConfig, Offload, ZeroStage } from '../ir';
 import { addBytes, atBatch, ZERO_BYTES, type SymbolicBytes } from '../units';
 import type { Category } from './liveness';
 import { engineOf, type Engine, type MemoryAnalysis } from './memory';
-import { optimizerSlots, weightFormat } from './footprint';
+import { frozenOf, optimizerSlots, weightBytesOf, weightFormat, type ModelParams } from './footprint';
 import { pipelineStagesOf, stageFigures } from './pipeline';
 import { tensorSplitOf } from './tensorParallel';
 import { kvCacheOf } from './kvCache';
@@ -115,32 +115,37 @@ function shard(count: number, n: number): number {
 }
 
 /** per-device model states (the ZeRO paper's accounting) and the bytes moved to the host */
-export function modelStatesPerDevice(params: ParamCount, config: ModelConfig, p: Parallelism): Pick<PerDeviceBytes, 'weights' | 'gradients' | 'optimizer' | 'host'> {
+export function modelStatesPerDevice(params: ModelParams, config: ModelConfig, p: Parallelism): Pick<PerDeviceBytes, 'weights' | 'gradients' | 'optimizer' | 'host'> {
   const f = weightFormat(config);
   const training = config.mode === 'train';
   const n = p.devices;
   const paramCount = p.zero >= 3 ? shard(params.trainable, n) : params.trainable;
   const gradCount = p.zero >= 2 ? shard(params.trainable, n) : params.trainable;
   const stateCount = p.zero >= 1 ? shard(params.trainable, n) : params.trainable;
-  const weights = paramCount * f.weight + params.nonTrainable * f.buffer;
+  // frozen weights are parameters too: stage 3 partitions them with the trainable ones
+  const frozen = frozenOf(params);
+  const frozenCount = p.zero >= 3 ? shard(frozen, n) : frozen;
+  // the quantised part of the frozen weights at its own bytes, partitioned like the rest at stage 3
+  const quantized = p.zero >= 3 ? { quantized: shard(params.quantized ?? 0, n), quantizedBytes: shard(params.quantizedBytes ?? 0, n) } : params;
+  const weights = weightBytesOf(paramCount, frozenCount, quantized, f.weight) + (params.nonTrainable - frozen) * f.buffer;
   const gradients = training ? gradCount * f.gradient : 0;
   const optimizer = training ? stateCount * (optimizerSlots(config) * f.state + f.master) : 0;
   if (p.offload !== 'cpu') return { weights, gradients, optimizer, host: 0 };
   // ZeRO-Offload keeps optimizer state on the host; ZeRO-Infinity/FSDP CPU offload also the stage-3 parameter shard
-  const hostWeights = p.zero >= 3 ? paramCount * f.weight : 0;
+  const hostWeights = p.zero >= 3 ? weightBytesOf(paramCount, frozenCount, quantized, f.weight) : 0;
   return { weights: weights - hostWeights, gradients, optimizer: 0, host: optimizer + hostWeights };
 }
 
 /** what one device of one pipeline stage holds before the micro-batch is chosen (one stage without pipelining) */
 export interface StageInput {
-  readonly params: ParamCount;
+  readonly params: ModelParams;
   readonly steps: readonly StepTransient[];
   readonly kvCachePerSample: number;
 }
 
 /** per-device memory at the micro-batch global / (devices x gradientAccumulation x microbatches) */
 export function perDeviceMemory(
-  params: ParamCount,
+  params: ModelParams,
   config: ModelConfig,
   steps: readonly StepTransient[],
   p: Parallelism = parallelismOf(config),
@@ -210,10 +215,14 @@ export function stepTransients(perStep: readonly Readonly<Record<Category, Symbo
 }
 
 /** per-device memory of an analysed model (undefined for an analysis built by hand, without an engine), under its own parallelism or `p` */
-export function perDeviceOfAnalysis(params: ParamCount, config: ModelConfig, memory: MemoryAnalysis, p: Parallelism = parallelismOf(config)): PerDeviceResult | undefined {
+export function perDeviceOfAnalysis(params: ModelParams, config: ModelConfig, memory: MemoryAnalysis, p: Parallelism = parallelismOf(config)): PerDeviceResult | undefined {
   const engine = engineOf(memory);
   if (!engine) return undefined;
-  if (isModelParallel(p)) return modelParallelPerDevice(engine, config, p);
+  if (isModelParallel(p)) {
+    // the stages' and ranks' counts are of trainable and non-trainable parameters only
+    if (frozenOf(params) > 0) return { parallelism: p, error: 'tensor or pipeline parallelism with frozen (or quantised) weights is not modelled yet' };
+    return modelParallelPerDevice(engine, config, p);
+  }
   return perDeviceMemory(params, config, stepTransients(engine.liveness.perStep), p, memory.bytes.kvCache.perSample);
 }
 

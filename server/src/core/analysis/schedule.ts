@@ -8,6 +8,7 @@ import type { ArgValue, OpContext, OpSpec } from '../ops/types';
 import { symbolic, type SymbolicBytes } from '../units';
 import { FloatColumn, IntColumn } from '../columns';
 import { weightFormat } from './footprint';
+import { quantizedWeights } from './quantize';
 import { DTYPES, graphColumns, type GraphColumns } from '../graphColumns';
 import { opAt } from '../graphObjects';
 import { argsOf } from './opArgs';
@@ -144,6 +145,7 @@ function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
   };
   const recent = new Map<OpSpec, RecentInfo>();
   const infos = new Array<OpInfo>(c.opCount);
+  const tiedReaders = new Set((graph.tiedWeights ?? []).map((t) => t.reader));
   for (let i = 0; i < c.opCount; i++) {
     const spec = c.opSpec[i];
     if (!spec) {
@@ -151,13 +153,16 @@ function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
       continue;
     }
     const saved = spec.savedForBackward;
+    // weights that take no gradient (frozen, or none at all): what only their gradient reads is not kept
+    const learns = c.opTrainable[i]! > 0 || c.opSharesParams[i] === 1 || tiedReaders.has(i);
+    const keepsAll = learns || (saved.weightGradientInputs === undefined && saved.weightGradientExtra === undefined);
     const arity = c.inputStart[i + 1]! - c.inputStart[i]!;
     let allInputs = true;
     for (let k = 0; k < saved.inputs.length; k++) if (saved.inputs[k]! >= arity) allInputs = false;
     const hasWorkspace = spec.workspaceElements !== undefined && !(spec.family === 'conv' && lowering === 'direct');
     // an op whose registry rules would not be asked anything: its info follows from the spec alone
     if (allInputs && !hasWorkspace && !saved.extraElements && !saved.outputWhen && !saved.extraDType) {
-      infos[i] = plainInfo(spec, saved.output);
+      infos[i] = keepsAll ? plainInfo(spec, saved.output) : withoutWeightGradient(plainInfo(spec, saved.output), saved, NO_BYTES, 0);
       continue;
     }
     const attrs = c.opAttrs[i]!;
@@ -166,7 +171,7 @@ function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
     // the registry's rules are pure in their context: a chain of like layers asks them the same
     // question (frontends share equal attrs and shape arrays), answered once
     const last = recent.get(spec);
-    if (last && last.attrs === attrs && last.outShape === outShape && sameInputTypes(c, firstInput, arity, last.inputs)) {
+    if (last && last.attrs === attrs && last.outShape === outShape && last.keepsAll === keepsAll && sameInputTypes(c, firstInput, arity, last.inputs)) {
       infos[i] = last.info;
       continue;
     }
@@ -180,12 +185,41 @@ function opInfos(graph: Graph, lowering: 'im2col' | 'direct'): OpInfo[] {
     ctx.inputs = inputs;
     ctx.args = argsOf(attrs);
     let info = registryInfo(spec, saved, ctx, outShape, arity, allInputs, hasWorkspace, activation, bytesPerActivation, plainInfo);
+    if (!keepsAll) info = withoutWeightGradient(info, saved, weightGradientExtra(saved, ctx, outShape), DTYPE_BYTES[saved.extraDType ?? activation]);
     // an op on batch-independent tensors only: what the registry counts per sample is fixed
     if (c.tensorBatchIndependent[c.opOutput[i]!] === 1) info = fixedInfo(info);
     infos[i] = info;
-    recent.set(spec, { attrs, outShape, inputs: inputs.slice(), info });
+    recent.set(spec, { attrs, outShape, inputs: inputs.slice(), keepsAll, info });
   }
+  // a quantised frozen matrix is dequantised to the compute dtype while its op runs (forward and backward)
+  const quantized = quantizedWeights(c, graph.config);
+  if (quantized) for (let i = 0; i < c.opCount; i++) if (quantized.largest[i]! > 0) infos[i] = withDequantized(infos[i]!, quantized.largest[i]!, bytesPerActivation);
   return infos;
+}
+
+/** an op's workspace with a dequantised weight of `elements` (fixed: it does not grow with the batch) */
+function withDequantized(info: OpInfo, elements: number, bytesPerActivation: number): OpInfo {
+  const workspaceElements = symbolic(info.workspaceElements.fixed + elements, info.workspaceElements.perSample);
+  return { ...info, workspace: scaled(workspaceElements, bytesPerActivation), workspaceElements };
+}
+
+/** the elements of an op's extra state only its weight gradient reads (none when its rule throws) */
+function weightGradientExtra(saved: OpSpec['savedForBackward'], ctx: OpContext, outShape: readonly number[]): SymbolicBytes {
+  try {
+    return saved.weightGradientExtra?.(ctx, outShape) ?? NO_BYTES;
+  } catch {
+    return NO_BYTES;
+  }
+}
+
+/** an op whose weights take no gradient: its saved inputs and extra less what only that gradient reads */
+function withoutWeightGradient(info: OpInfo, saved: OpSpec['savedForBackward'], weightExtra: SymbolicBytes, extraBytes: number): OpInfo {
+  if (!info.saved) return info;
+  const dropped = saved.weightGradientInputs ?? [];
+  const inputs = info.saved.inputs.filter((k) => !dropped.includes(k));
+  const elements = symbolic(Math.max(0, info.extraElements.fixed - weightExtra.fixed), Math.max(0, info.extraElements.perSample - weightExtra.perSample));
+  const extra = isZero(weightExtra) ? info.saved.extra : scaled(elements, extraBytes);
+  return { ...info, saved: { ...info.saved, inputs, extra }, extraElements: isZero(weightExtra) ? info.extraElements : elements };
 }
 
 /** the per-sample parts of an op's extra state and workspace, as fixed bytes */
@@ -200,6 +234,7 @@ interface RecentInfo {
   readonly attrs: GraphColumns['opAttrs'][number];
   readonly outShape: readonly number[];
   readonly inputs: readonly TensorType[];
+  readonly keepsAll: boolean;
   readonly info: OpInfo;
 }
 

@@ -2,14 +2,14 @@
 // value written in settings or on the command line (`--device gpu(memory: 16GiB)`).
 import type { ConfigOverrides } from '../config';
 import { customDevice, DEVICE_PRESETS, devicePreset } from '../devices';
-import type { CoreDiagnostic, DeviceKind, Framework, Layout, Lowering, Mode, Offload, OptimizerKind, Precision, SourceRange, ZeroStage } from '../ir';
+import type { CoreDiagnostic, DeviceKind, Framework, Layout, Lowering, Mode, Offload, OptimizerKind, Precision, Quantize, SourceRange, ZeroStage } from '../ir';
 import type { ConfigItem, Expr, Item, Statement } from './ast';
 import { diag } from './codes';
 import { parseExpression } from './parser';
 import { didYouMean } from './suggest';
 import { asInt, asNumber, binaryOp, describeValue, formatReal, type Value } from './values';
 
-export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context', 'tensorParallel', 'sequenceParallel', 'pipeline', 'microbatches'] as const;
+export const CONFIG_KEYS = ['mode', 'batch', 'precision', 'optimizer', 'device', 'layout', 'lowering', 'framework', 'devices', 'zero', 'offload', 'gradientAccumulation', 'context', 'tensorParallel', 'sequenceParallel', 'pipeline', 'microbatches', 'quantize'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 export const MODES: readonly Mode[] = ['train', 'infer', 'generate'];
@@ -19,6 +19,7 @@ export const LAYOUTS: readonly Layout[] = ['nchw', 'nhwc'];
 export const LOWERINGS: readonly Lowering[] = ['auto', 'im2col', 'direct'];
 export const FRAMEWORK_NAMES: readonly Framework[] = ['ideal', 'pytorch', 'tfjs'];
 export const OFFLOADS: readonly Offload[] = ['none', 'cpu'];
+export const QUANTIZES: readonly Quantize[] = ['none', 'int8', 'nf4', 'nf4-dq'];
 const DEVICE_KINDS: readonly DeviceKind[] = ['gpu', 'cpu', 'ipu'];
 /** largest batch accepted: keeps every byte figure far from the exactly-countable limit */
 export const MAX_BATCH = 2 ** 31 - 1;
@@ -44,6 +45,7 @@ export const CONFIG_VALUE_HELP: Readonly<Record<ConfigKey, string>> = {
   sequenceParallel: 'true | false (with tensorParallel: norms, dropout and residuals split along the sequence)',
   pipeline: `pipeline stages P (layers split into P contiguous stages, 1F1B schedule), an integer from 1 to ${MAX_PARALLEL}`,
   microbatches: `micro-batches per pipeline step M, an integer from 1 to ${MAX_BATCH}`,
+  quantize: 'none | int8 | nf4 | nf4-dq (frozen dense and attention weights as bitsandbytes stores them)',
 };
 
 type ValueResult = { value: ConfigOverrides; error?: undefined } | { value?: undefined; error: string; range?: SourceRange };
@@ -129,6 +131,8 @@ export function evalConfigValue(key: ConfigKey, expr: Expr, valueText: string): 
       return countValue(expr, key, (microbatches) => ({ microbatches }));
     case 'sequenceParallel':
       return boolValue(expr, key, (sequenceParallel) => ({ sequenceParallel }));
+    case 'quantize':
+      return quantizeValue(expr, valueText);
     case 'zero':
       return zeroValue(expr);
   }
@@ -139,6 +143,13 @@ function word<T extends string>(expr: Expr, key: string, allowed: readonly T[], 
   if (w !== undefined && (allowed as readonly string[]).includes(w)) return { value: make(w as T) };
   const shown = w !== undefined ? `'${w}'` : 'this value';
   return { error: `${shown} is not a valid ${key}; expected ${allowed.join(' | ')}${w !== undefined ? didYouMean(w, allowed) : ''}` };
+}
+
+/** nf4-dq is written with its '-' (parsed, it is nf4 minus dq): read from the source text */
+function quantizeValue(expr: Expr, valueText: string): ValueResult {
+  const text = expr.kind === 'string' ? expr.value : valueText.replace(/\s+/g, '');
+  if ((QUANTIZES as readonly string[]).includes(text)) return { value: { quantize: text as Quantize } };
+  return { error: `'${text}' is not a valid quantize; expected ${QUANTIZES.join(' | ')}${didYouMean(text, QUANTIZES)}` };
 }
 
 function batchValue(expr: Expr): ValueResult {

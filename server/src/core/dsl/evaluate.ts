@@ -50,6 +50,8 @@ export interface Frame {
   statementFrom: number;
   statementTo: number;
   readonly segment?: number;
+  /** inside a `frozen: true` block call or repeat: every op's weights are frozen */
+  readonly frozen?: true;
   /** the top-level call site of the expansion, for `related` information */
   readonly topSite?: SourceRange;
 }
@@ -216,14 +218,15 @@ export abstract class Evaluator {
     return ERROR;
   }
 
-  protected evalArgs(call: Call, frame: Frame): EvArg[] {
+  /** `skip(i)`: argument i is not evaluated here (its value is ERROR; a subclass binds it itself) */
+  protected evalArgs(call: Call, frame: Frame, skip?: (i: number) => boolean): EvArg[] {
     // exact size (see emptySlots in bind.ts)
     const values = call.values;
     const named = call.named;
     const out = new Array<EvArg>(values.length);
     for (let i = 0; i < values.length; i++) {
       const node = values[i]!;
-      const value = this.eval(node, frame);
+      const value = skip?.(i) ? ERROR : this.eval(node, frame);
       const word = value.kind === 'symbol' && node.kind === 'ident' ? node.name : undefined;
       // a named argument is blamed at its value; a positional one's range is its value's anyway
       out[i] = { name: named?.[i]?.name, value, at: node, word };

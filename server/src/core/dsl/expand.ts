@@ -1,6 +1,6 @@
 // Expansion: op calls to the GraphBuilder, block calls with their arguments bound, `repeat`
 // feeding each result back, checkpoint segments, and the limits on all of it.
-import type { BlockItem, Call, Ident, ModelItem, Repeat, Statement } from './ast';
+import type { BlockItem, Call, Expr, Ident, ModelItem, Repeat, Statement } from './ast';
 import type { CallFrame, CoreDiagnostic, Graph, OpId, SourceRange, TensorId } from '../ir';
 import { isRejection, type GraphBuilder, type OpRequest } from '../graphBuilder';
 import type { RefCollector } from './refs';
@@ -10,6 +10,7 @@ import { bindOpArgs, rangeOfArg, type EvArg } from './bind';
 import { Evaluator, knownWords, LIMITS, LimitReached, tensorsOf, type Binding, type ElaborationContext, type Frame } from './evaluate';
 import { didYouMean } from './suggest';
 import { asInt, describeValue, ERROR, type Value } from './values';
+import { addDenseAdapters, bindLora, type LoraSpec } from './lora';
 
 /** the record of an OpRequest whose values come by index (argValues) */
 const NO_ARGS: Readonly<Record<string, ArgValue>> = Object.freeze({});
@@ -23,6 +24,20 @@ function inplaceIndex(spec: OpSpec): number {
     inplaceIndexes.set(spec, i);
   }
   return i;
+}
+
+/** `lora(...)` written as a call (there is no op of that name) */
+function isLoraCall(node: Expr): node is Call {
+  return node.kind === 'call' && node.calleeName === 'lora';
+}
+
+/** attention's values with its lora_rank and lora_targets set (dense's adapters are ops of their own) */
+function withLora(spec: OpSpec, values: readonly (ArgValue | undefined)[], lora: LoraSpec): readonly (ArgValue | undefined)[] {
+  if (spec.name !== 'attention') return values;
+  const out = values.slice();
+  out[spec.args.findIndex((a) => a.name === 'lora_rank')] = lora.rank;
+  if (lora.targets) out[spec.args.findIndex((a) => a.name === 'lora_targets')] = lora.targets.join(',');
+  return out;
 }
 
 /** elaborates one model into its graph */
@@ -48,6 +63,7 @@ export class ModelRun extends Evaluator {
     callStack: undefined,
     inPlace: false,
     checkpointSegment: undefined,
+    frozen: false,
     sharesParamsWith: undefined,
   };
   private readonly unknownWord = (a: EvArg): void => this.unknownName(a.word!, a.at, this.bindingFrame!);
@@ -128,6 +144,72 @@ export class ModelRun extends Evaluator {
     return this.calleeSpan;
   }
 
+  /** the lora(...) values of `lora:` arguments, by the argument that carries them (undefined: reported) */
+  private readonly loraSpecs = new WeakMap<EvArg, LoraSpec | undefined>();
+
+  /**
+   * A `lora: lora(...)` argument is not an op call: its own arguments are bound as LoRA settings
+   * (targets' bare words q, k, v, o stay words), the argument keeps a marker the call takes out.
+   */
+  protected override evalArgs(call: Call, frame: Frame): EvArg[] {
+    const named = call.named;
+    if (!named?.some((a, i) => a?.name?.name === 'lora' && isLoraCall(call.values[i]!)) || this.el.block('lora')) return super.evalArgs(call, frame);
+    const out = super.evalArgs(call, frame, (i) => named[i]?.name?.name === 'lora' && isLoraCall(call.values[i]!));
+    for (let i = 0; i < out.length; i++) {
+      if (named[i]?.name?.name !== 'lora' || !isLoraCall(call.values[i]!)) continue;
+      const inner = call.values[i] as Call;
+      let positional = 0;
+      const args = inner.values.map((node, k): EvArg => {
+        const name = inner.named?.[k]?.name;
+        // targets is the fourth positional argument (rank, alpha, dropout, targets)
+        const targets = name ? name.name === 'targets' : positional++ === 3;
+        const value = targets ? this.targetWords(node, frame) : this.known(this.eval(node, frame), node, frame);
+        return { name, value, at: node };
+      });
+      this.loraSpecs.set(out[i]!, bindLora(args, inner.callee.range, (code, range, message) => this.el.reportFrom(code, range, message, frame)));
+    }
+    return out;
+  }
+
+  /** `targets: [q, v]`: an unbound bare word is the projection's name, not an unknown name */
+  private targetWords(node: Expr, frame: Frame): Value {
+    const word = (e: Expr): Value => (e.kind === 'ident' && !frame.scope.has(e.name) ? { kind: 'symbol', name: e.name } : this.known(this.eval(e, frame), e, frame));
+    return node.kind === 'list' ? { kind: 'list', items: node.items.map(word) } : word(node);
+  }
+
+  /**
+   * `lora: lora(...)` on a call, taken out of the arguments: undefined when absent, null when
+   * wrong (reported), else the settings
+   */
+  private takeLora(args: EvArg[], frame: Frame, spec: OpSpec | undefined, block: BlockItem | undefined): LoraSpec | undefined | null {
+    const i = args.findIndex((a) => a.name?.name === 'lora');
+    if (i < 0 || spec?.args.some((s) => s.name === 'lora') || block?.params.some((p) => p.name.name === 'lora')) return undefined;
+    const a = args[i]!;
+    args.splice(i, 1);
+    if (!this.loraSpecs.has(a)) {
+      if (a.value.kind === 'error') return null;
+      this.el.reportFrom('argumentType', a.at.range, `'lora' takes lora(rank: r, alpha: a), got ${describeValue(a.value)}`, frame);
+      return null;
+    }
+    const lora = this.loraSpecs.get(a);
+    if (!lora) return null;
+    const on = spec?.name;
+    if (on !== 'dense' && on !== 'attention') {
+      const what = block ? `the block call '${block.name.name}': give it on its dense and attention calls` : `'${on}'`;
+      this.el.reportFrom('argumentType', a.at.range, `'lora' adds adapters to a dense or attention call, not to ${what}`, frame);
+      return null;
+    }
+    if (on === 'dense' && lora.targets) {
+      this.el.reportFrom('argumentType', a.at.range, "lora 'targets' names attention projections; a dense layer is one matrix", frame);
+      return null;
+    }
+    if (on === 'attention' && lora.dropout > 0) {
+      this.el.reportFrom('argumentType', a.at.range, "lora 'dropout' on attention is not modelled (each adapted projection would keep its own dropped input and mask): give it on dense calls, or leave it at 0", frame);
+      return null;
+    }
+    return lora;
+  }
+
   /**
    * `checkpoint: true` on a block call or repeat, or `checkpoint: k` on a repeat (its iterations
    * 0, k, 2k, ...: every k-th block), taken out of the arguments: whether this call (iteration
@@ -150,6 +232,22 @@ export class ModelRun extends Evaluator {
       // a repeat says it once, at its first iteration
       this.el.reportFrom('argumentType', a.at.range, `'checkpoint' must be true, false or, on a repeat, a whole number k >= 1 (every k-th block), got ${describeValue(a.value)}`, frame);
     }
+    return false;
+  }
+
+  /**
+   * A generic boolean argument of any call (`checkpoint:`, `frozen:`), taken out of the arguments;
+   * false when absent, not a boolean (reported), or a parameter of the op or block itself.
+   */
+  private takeFlag(flag: string, args: EvArg[], frame: Frame, spec: OpSpec | undefined, block: BlockItem | undefined): boolean {
+    let i = 0;
+    while (i < args.length && args[i]!.name?.name !== flag) i++;
+    if (i === args.length) return false;
+    if (spec?.args.some((s) => s.name === flag) || block?.params.some((p) => p.name.name === flag)) return false;
+    const a = args[i]!;
+    args.splice(i, 1);
+    if (a.value.kind === 'bool') return a.value.value;
+    if (a.value.kind !== 'error') this.el.reportFrom('argumentType', a.at.range, `'${flag}' must be true or false, got ${describeValue(a.value)}`, frame);
     return false;
   }
 
@@ -191,13 +289,17 @@ export class ModelRun extends Evaluator {
     }
     const checkpoint = this.takeCheckpoint(args, frame, spec, block, iteration);
     const segment = frame.segment ?? (checkpoint ? this.segments++ : undefined);
+    // `frozen: true` freezes the op's weights, or every op's inside the block call
+    const frozen = this.takeFlag('frozen', args, frame, spec, block) || frame.frozen === true;
     const tie = this.takeTie(args, frame, spec, block);
     if (tie === null) return ERROR;
-    if (block) return this.callBlock(block, call, args, frame, segment, iteration);
-    return this.callOp(spec!, call, args, frame, segment, iteration !== undefined, tie);
+    const lora = this.takeLora(args, frame, spec, block);
+    if (lora === null) return ERROR;
+    if (block) return this.callBlock(block, call, args, frame, segment, iteration, frozen);
+    return this.callOp(spec!, call, args, frame, segment, iteration !== undefined, tie, frozen, lora);
   }
 
-  private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, repeated: boolean, tie: OpId | undefined): Value {
+  private callOp(spec: OpSpec, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, repeated: boolean, tie: OpId | undefined, frozen: boolean, lora?: LoraSpec): Value {
     const local = this.scratch;
     this.bindingFrame = frame;
     const bound = bindOpArgs(spec, args, call, local, this.unknownWord);
@@ -212,7 +314,11 @@ export class ModelRun extends Evaluator {
     }
     const inplaceAt = inplaceIndex(spec);
     const inPlace = inplaceAt >= 0 && bound.values[inplaceAt] === true;
-    const argValues = bound.values;
+    const argValues = lora ? withLora(spec, bound.values, lora) : bound.values;
+    if (lora && spec.name === 'dense' && argValues[spec.args.findIndex((s) => s.name === 'activation')] !== undefined && argValues[spec.args.findIndex((s) => s.name === 'activation')] !== 'linear') {
+      this.el.reportFrom('argumentType', call.range, 'dense: a fused activation with lora would apply before the adapters are added; write the activation as its own call around the dense', frame);
+      return ERROR;
+    }
     const request = this.request;
     request.op = spec.name;
     request.inputs = bound.inputs;
@@ -226,10 +332,15 @@ export class ModelRun extends Evaluator {
     request.callStack = frame.callStack;
     request.inPlace = inPlace;
     request.checkpointSegment = segment;
+    // LoRA's base weights are frozen
+    request.frozen = frozen || lora !== undefined;
     request.sharesParamsWith = tie;
     // the statement renames its result anyway; nested calls keep op#id
-    request.name = call === this.namedCall ? this.callName : undefined;
-    const r = this.builder.add(request);
+    const name = call === this.namedCall ? this.callName : undefined;
+    const adapters = lora !== undefined && spec.name === 'dense';
+    request.name = adapters ? undefined : name;
+    const base = this.builder.add(request);
+    const r = adapters && !isRejection(base) ? addDenseAdapters(this.builder, base, bound.inputs[0]!, this.builder.shapeOf(base).at(-1)!, lora, request, name) : base;
     if (isRejection(r)) {
       const blamed = r.arg !== undefined ? rangeOfArg(spec, bound, r.arg) : undefined;
       if (tie !== undefined && r.shared) {
@@ -249,7 +360,7 @@ export class ModelRun extends Evaluator {
     return { kind: 'tensor', id: r };
   }
 
-  private callBlock(block: BlockItem, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, iteration?: number): Value {
+  private callBlock(block: BlockItem, call: Call, args: EvArg[], frame: Frame, segment: number | undefined, iteration: number | undefined, frozen: boolean): Value {
     const name = block.name.name;
     if (frame.blockChain.includes(name)) {
       const cycle = [...frame.blockChain.slice(frame.blockChain.indexOf(name)), name].join(' -> ');
@@ -267,10 +378,11 @@ export class ModelRun extends Evaluator {
     const callStack = [...frame.callStack, site];
     const blockChain = [...frame.blockChain, name];
     const topSite = frame.topSite ?? call.range;
-    const inner: Frame =
+    const inner: { -readonly [K in keyof Frame]: Frame[K] } =
       segment !== undefined
         ? { scope, callStack, blockChain, statementFrom: frame.statementFrom, statementTo: frame.statementTo, segment, topSite }
         : { scope, callStack, blockChain, statementFrom: frame.statementFrom, statementTo: frame.statementTo, topSite };
+    if (frozen) inner.frozen = true;
     if (!this.bindBlockArgs(block, call, args, inner, frame)) return ERROR;
     const opStart = this.builder.opCount;
     let result: Value | undefined;

@@ -84,6 +84,28 @@ function projections(ctx: OpContext, g: Geometry): { trainable: number; nonTrain
   return { trainable: d * (2 * d + g.keyDim + g.valueDim) + (boolArg(ctx, 'bias') ? 4 * d : 0), nonTrainable: 0 };
 }
 
+/** one LoRA adapter: its projection, rank and the projection's in and out widths */
+interface Adapter {
+  readonly target: string;
+  readonly rank: number;
+  readonly in: number;
+  readonly out: number;
+}
+
+/** the adapters lora_rank and lora_targets ask for (none without lora_rank) */
+function loraAdapters(ctx: OpContext, g: Geometry): Adapter[] {
+  if (ctx.args['lora_rank'] === undefined) return [];
+  const rank = intAtLeast(ctx, 'lora_rank', 1);
+  const kv = keyValueWidth(ctx, g);
+  const widths: Record<string, number> = { q: g.model, k: kv, v: kv, o: g.model };
+  const names = String(ctx.args['lora_targets'] ?? 'q,v').split(',').map((t) => t.trim());
+  return names.map((target) => {
+    const out = widths[target];
+    if (out === undefined) throw new ShapeError(`attention: lora_targets names q, k, v or o, got '${target}'`, 'lora_targets');
+    return { target, rank, in: g.model, out };
+  });
+}
+
 const HEADS_ARG = { name: 'heads', kind: 'int', positional: true, required: true, min: 1, doc: 'attention heads; must divide d' } as const;
 const BIAS_ARG = { name: 'bias', kind: 'bool', default: true, doc: 'biases on the four projections' } as const;
 const DROPOUT_ARG = { name: 'dropout', kind: 'number', default: 0, min: 0, maxExclusive: 1, doc: 'dropout on the attention probabilities (mask not counted)' } as const;
@@ -96,7 +118,7 @@ const attention: OpSpec = {
   aliases: ['mha'],
   family: 'attention',
   summary: 'Multi-head self-attention with q, k, v and output projections (PyTorch MultiheadAttention)',
-  formula: '[L, d], masks... -> [L, d]; heads must divide d, kv_heads heads; each mask\'s last axis is L; params = 4 (d^2 + d) (4 d^2 without bias); with kv_heads k < heads, kv = k d / heads: 2 (d^2 + d) + 2 (d kv + kv)',
+  formula: '[L, d], masks... -> [L, d]; heads must divide d, kv_heads heads; each mask\'s last axis is L; params = 4 (d^2 + d) (4 d^2 without bias); with kv_heads k < heads, kv = k d / heads: 2 (d^2 + d) + 2 (d kv + kv); with lora_rank r those are frozen and r (d + out) per adapted projection train',
   args: [
     { name: 'xs', kind: 'tensor', positional: true, variadic: true, required: true, doc: 'the sequence [L, d], then any masks its scores read (attn_mask [L, L], key_padding_mask [L]): neither saved nor copied' },
     HEADS_ARG,
@@ -107,6 +129,8 @@ const attention: OpSpec = {
     { name: 'causal', kind: 'bool', default: false, doc: 'each position attends to itself and earlier ones (a decoder); the mask is applied to the scores where they are, no memory of its own' },
     { name: 'flash', kind: 'bool', default: false, doc: 'a fused (flash / memory-efficient) kernel: no L x L scores held or saved; the backward recomputes them from q, k, v and one log-sum-exp per row and head' },
     { name: 'kv_heads', kind: 'int', min: 1, doc: 'key and value heads (grouped-query attention; default: heads, one per query head); must divide heads. The keys and values, and the KV cache in generate mode, are kv_heads x d / heads wide' },
+    { name: 'lora_rank', kind: 'int', min: 1, doc: 'LoRA adapters of this rank on the projections lora_targets names (set by `lora: lora(rank: r)`): the projections are frozen, each adapter A (r x in) and B (out x r) trains' },
+    { name: 'lora_targets', kind: 'string', default: 'q,v', doc: 'the projections with LoRA adapters, a comma-separated subset of q, k, v, o (peft\'s default for Llama: q and v)' },
   ],
   inferShape(ctx) {
     keyValueWidth(ctx, geometry(ctx));
@@ -115,17 +139,30 @@ const attention: OpSpec = {
   params(ctx) {
     return selfProjections(ctx, geometry(ctx));
   },
+  adapterParams(ctx) {
+    return loraAdapters(ctx, geometry(ctx)).reduce((sum, a) => sum + a.rank * (a.in + a.out), 0);
+  },
   savedForBackward: {
     inputs: [0],
     output: false,
+    // the sequence feeds only the in-projections' weight gradients, the attended values only the
+    // out-projection's: frozen projections keep neither (measured on torch 1.13's MultiheadAttention)
+    weightGradientInputs: [0],
+    weightGradientExtra: (ctx) => ({ perSample: geometry(ctx).steps * geometry(ctx).model, fixed: 0 }),
     extraElements(ctx) {
       const g = geometry(ctx);
       const { steps, model, heads } = g;
       // flash: the row statistics (heads L) in place of the probabilities (heads L^2)
       const perRow = boolArg(ctx, 'flash') ? heads * steps : heads * steps * steps;
-      return { perSample: 2 * steps * model + 2 * steps * keyValueWidth(ctx, g) + perRow, fixed: 0 };
+      const adapters = loraAdapters(ctx, g);
+      if (adapters.length === 0) return { perSample: 2 * steps * model + 2 * steps * keyValueWidth(ctx, g) + perRow, fixed: 0 };
+      // LoRA: frozen projections; the attended values only when the output projection has an
+      // adapter (its A reads them), and each adapter's rank-wide intermediate for its B's gradient
+      const attended = adapters.some((a) => a.target === 'o') ? steps * model : 0;
+      const intermediates = adapters.reduce((sum, a) => sum + steps * a.rank, 0);
+      return { perSample: steps * model + attended + 2 * steps * keyValueWidth(ctx, g) + perRow + intermediates, fixed: 0 };
     },
-    extraDoc: 'q, k, v and the attended values before the output projection (4 L d; k and v are L x kv_heads d / heads each) plus the probabilities (heads L^2) per sample; with flash one log-sum-exp per row and head (heads L) instead of the probabilities',
+    extraDoc: 'q, k, v and the attended values before the output projection (4 L d; k and v are L x kv_heads d / heads each) plus the probabilities (heads L^2) per sample; with flash one log-sum-exp per row and head (heads L) instead of the probabilities; with LoRA, L x rank per adapter, and the attended values only when o has one',
   },
   kvCacheElements(ctx) {
     const g = geometry(ctx);
@@ -134,10 +171,14 @@ const attention: OpSpec = {
   },
   inPlace: 'never',
   workspaceElements(ctx) {
-    const { steps, heads } = geometry(ctx);
-    return { perSample: boolArg(ctx, 'flash') ? 0 : heads * steps * steps, fixed: 0 };
+    const g = geometry(ctx);
+    const { steps, heads } = g;
+    const scores = boolArg(ctx, 'flash') ? 0 : heads * steps * steps;
+    // an adapter's B output and its scaled copy, added into its projection before the scores exist
+    const adapter = loraAdapters(ctx, g).reduce((most, a) => Math.max(most, 2 * steps * a.out), 0);
+    return { perSample: Math.max(scores, adapter), fixed: 0 };
   },
-  workspaceDoc: 'the attention scores heads * L * L per sample (none with flash: the fused kernel keeps its tiles in registers and shared memory)',
+  workspaceDoc: 'the attention scores heads * L * L per sample (none with flash: the fused kernel keeps its tiles in registers and shared memory); with LoRA at least an adapter\'s output and its scaled copy, 2 L out',
 };
 
 /** queries from one sequence, keys and values from others (a decoder over the encoder's memory; MultiheadAttention(q, k, v), kdim / vdim) */
@@ -165,6 +206,9 @@ const crossAttention: OpSpec = {
     // the three sources, for the projections' weight gradients (a key source that is also the value source is one tensor)
     inputs: [0, 1, 2],
     output: false,
+    // as self-attention's: the sources and the attended values serve the weight gradients only
+    weightGradientInputs: [0, 1, 2],
+    weightGradientExtra: (ctx) => ({ perSample: crossGeometry(ctx).steps * crossGeometry(ctx).model, fixed: 0 }),
     extraElements(ctx) {
       const { steps, keys, model, heads } = crossGeometry(ctx);
       return { perSample: 2 * steps * model + 2 * keys * model + heads * steps * keys, fixed: 0 };

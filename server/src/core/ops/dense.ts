@@ -30,7 +30,9 @@ const dense: OpSpec = {
     const units = intAtLeast(ctx, 'units', 1);
     return { trainable: shape[shape.length - 1]! * units + (boolArg(ctx, 'bias') ? units : 0), nonTrainable: 0 };
   },
-  savedForBackward: weightedSaved(),
+  // the input only for the weight's gradient: a frozen dense keeps none (PyTorch's addmm saves
+  // mat1 only when the weight requires grad; a convolution in torch 1.13 keeps its input either way)
+  savedForBackward: { ...weightedSaved(), weightGradientInputs: [0] },
   inPlace: 'never',
 };
 
@@ -50,8 +52,8 @@ const embedding: OpSpec = {
   params(ctx) {
     return { trainable: intAtLeast(ctx, 'vocab', 1) * intAtLeast(ctx, 'dim', 1), nonTrainable: 0 };
   },
-  // the token ids route the gradient rows into the table
-  savedForBackward: { inputs: [0], output: false },
+  // the token ids route the gradient rows into the table: a frozen table keeps none
+  savedForBackward: { inputs: [0], output: false, weightGradientInputs: [0] },
   inPlace: 'never',
 };
 

@@ -71,6 +71,14 @@ export interface SavedForBackward {
   readonly outputWhenDoc?: string;
   /** what the extra elements are, for docs and hovers */
   readonly extraDoc?: string;
+  /**
+   * of `inputs`, those the backward reads only for the weight gradient (a linear layer's input):
+   * kept only when the op's weights take a gradient, as PyTorch's autograd saves addmm's mat1 only
+   * when the weight requires grad (measured: scripts/frozen_oracle.py)
+   */
+  readonly weightGradientInputs?: readonly number[];
+  /** of the extra elements, those only the weight gradient reads (attention's attended values, for the output projection) */
+  weightGradientExtra?(ctx: OpContext, outShape: readonly number[]): { perSample: number; fixed: number };
 }
 
 export type InPlaceKind =
@@ -92,6 +100,11 @@ export interface OpSpec {
   /** output per-sample shape; throws ShapeError on a mismatch */
   inferShape(ctx: OpContext): number[];
   params(ctx: OpContext, outShape: readonly number[]): ParamCount;
+  /**
+   * trainable adapter weights beside the op's own (LoRA on attention's projections): when there
+   * are any, the op's own trainable weights are frozen and only these train
+   */
+  adapterParams?(ctx: OpContext): number;
   /** output dtype when not the activation dtype */
   outputDType?(ctx: OpContext): DType;
   readonly savedForBackward: SavedForBackward;

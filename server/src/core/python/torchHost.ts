@@ -234,7 +234,8 @@ export class TorchHost implements Host {
     const root = path.split('.')[0]!;
     if (level === 0 && (root === 'torch' || root === 'math' || root === 'argparse' || root === 'dataclasses' || root === 'collections' || root === 'torchinfo' || root === 'torchsummary' || root === 'deepspeed' || OPAQUE.has(root))) return { kind: 'namespace', path };
     // torchvision's models are described by memlens itself, in Python, in library/
-    if (level === 0 && root === 'torchvision') return this.loadModule(path, 0, join(LIBRARY_DIR, '__root__.py'), readFromDisk) ?? unknown(site, `\`${path}\` is not described by memlens yet`);
+    // as is peft's LoRA (library/peft: LoraConfig, get_peft_model)
+    if (level === 0 && (root === 'torchvision' || root === 'peft')) return this.loadModule(path, 0, join(LIBRARY_DIR, '__root__.py'), readFromDisk) ?? unknown(site, `\`${path}\` is not described by memlens yet`);
     return this.loadLocal(path, level);
   }
 

@@ -48,6 +48,8 @@ export interface TraceTraining {
 /** what ownParams finds of a module's tensors */
 interface OwnParams {
   readonly params: ParamCount;
+  /** of params.nonTrainable, the frozen parameters (requires_grad False): weights, not buffers */
+  readonly frozen: number;
   /** counted by this op */
   readonly fresh: readonly Parameter[];
   /** trainable tensors an earlier op counts */
@@ -187,10 +189,11 @@ export class Trace {
   private ownParams(owner: Instance): OwnParams {
     let trainable = 0;
     let nonTrainable = 0;
+    let frozen = 0;
     const fresh: Parameter[] = [];
     const tied: Parameter[] = [];
     const state = owner.module;
-    if (!state) return { params: { trainable, nonTrainable }, fresh, tied };
+    if (!state) return { params: { trainable, nonTrainable }, frozen, fresh, tied };
     for (const p of new Set([...state.params.values(), ...state.buffers.values()])) {
       if (!p) continue;
       if (this.counted.has(p)) {
@@ -202,9 +205,13 @@ export class Trace {
       if (p.buffer) {
         if (p.dtype !== 'int64' && p.dtype !== 'int32' && p.dtype !== 'bool') nonTrainable += n;
       } else if (p.requiresGrad) trainable += n;
-      else nonTrainable += n;
+      else {
+        // a frozen parameter: stored as a weight, not a buffer (docs/finetune.md)
+        nonTrainable += n;
+        frozen += n;
+      }
     }
-    return { params: { trainable, nonTrainable }, fresh, tied };
+    return { params: { trainable, nonTrainable }, frozen, fresh, tied };
   }
 
   /** op `op` counts the parameters `ownParams` found new, and reads the tied ones (Graph.tiedWeights) */
@@ -279,6 +286,7 @@ export class Trace {
       ...(owner && label ? { name: label } : {}),
       ...(shared !== undefined ? { sharesParamsWith: shared } : {}),
       ...(params ? { params } : owner ? {} : { params: { trainable: 0, nonTrainable: 0 } }),
+      ...(own && own.frozen > 0 ? { frozenParams: own.frozen } : {}),
     });
     if (isRejection(r)) throw new TraceStop(site, `${label ?? op}: ${r.message}`, true);
     if (owner && shared === undefined) this.firstOps.set(owner, r);
@@ -343,12 +351,14 @@ export class Trace {
   build(config: ModelConfig): Graph {
     const outputs = [...new Set([...(this.output ?? []), ...this.losses].map((t) => t.id).filter((id): id is number => id !== undefined))];
     let leftover: ParamCount = { trainable: 0, nonTrainable: 0 };
+    let leftoverFrozen = 0;
     for (const { module } of collectModules(this.root)) {
-      const { params: own, fresh } = this.ownParams(module);
+      const { params: own, frozen, fresh } = this.ownParams(module);
       leftover = { trainable: leftover.trainable + own.trainable, nonTrainable: leftover.nonTrainable + own.nonTrainable };
+      leftoverFrozen += frozen;
       for (const p of fresh) this.counted.set(p, { op: this.inputOp ?? -1, tensor: this.counted.size });
     }
-    if ((leftover.trainable !== 0 || leftover.nonTrainable !== 0) && this.inputOp !== undefined) this.builder.addParams(this.inputOp, leftover);
+    if ((leftover.trainable !== 0 || leftover.nonTrainable !== 0) && this.inputOp !== undefined) this.builder.addParams(this.inputOp, leftover, leftoverFrozen);
     const graph = this.builder.build(outputs, false, rangeOfNode(this.site), config);
     return this.checkpointModes.size > 0 ? { ...graph, checkpointModes: new Map(this.checkpointModes) } : graph;
   }

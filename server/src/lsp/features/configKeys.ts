@@ -55,4 +55,9 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   { name: 'sequenceParallel', doc: 'with tensorParallel: norms, dropout and residual adds split along the sequence over T (Korthikanti et al. 2022)', values: [{ label: 'true' }, { label: 'false' }] },
   { name: 'pipeline', doc: 'pipeline stages P: layers split into P contiguous stages (1F1B); the per-device figure is the worst stage', values: [{ label: '2' }] },
   { name: 'microbatches', doc: 'micro-batches per pipeline step: the first stage holds min(pipeline, microbatches) of them in flight', values: [{ label: '8' }] },
+  {
+    name: 'quantize',
+    doc: 'frozen dense and attention weights as bitsandbytes stores them: int8 (Linear8bitLt), nf4 (Linear4bit), nf4-dq (with double quantisation, QLoRA)',
+    values: ['none', 'int8', 'nf4', 'nf4-dq'].map((label) => ({ label })),
+  },
 ];

@@ -35,10 +35,10 @@ export function totalParams(p: ParamCount): number {
   return p.trainable + p.nonTrainable;
 }
 
-/** "9,408" or "25,557,032 trainable, 53,120 non-trainable" */
-export function paramsText(p: ParamCount): string {
+/** "9,408" or "25,557,032 trainable, 53,120 non-trainable", with the frozen weights among them when a model's count has some */
+export function paramsText(p: ParamCount & { readonly frozen?: number }): string {
   if (p.nonTrainable === 0) return formatInt(p.trainable);
-  return `${formatInt(p.trainable)} trainable, ${formatInt(p.nonTrainable)} non-trainable`;
+  return `${formatInt(p.trainable)} trainable, ${formatInt(p.nonTrainable)} non-trainable${p.frozen ? ` (${formatInt(p.frozen)} frozen)` : ''}`;
 }
 
 export function attrText(value: AttrValue): string {

@@ -125,6 +125,7 @@ function attentionGap(node: OpNode, input: readonly number[], training: boolean,
   if ((input[0] ?? 0) < 2) gaps.push('a sequence of one position');
   if (training && node.sharesParamsWith !== undefined) gaps.push('weights shared with another call');
   else if (training && node.params.trainable === 0) gaps.push('frozen weights');
+  if (a['lora_rank'] !== undefined) gaps.push('LoRA adapters (peft adapts nn.Linear modules, not MultiheadAttention)');
   const heads = Number(a['heads']);
   if (!training && a['batch_first'] === true && a['bias'] === false && Number(a['dropout'] ?? 0) === 0 && heads % 2 === 0) gaps.push("bias=False on torch 1.13's fast path, which raises a TypeError");
   return gaps.length > 0 ? gaps.join('; ') : null;

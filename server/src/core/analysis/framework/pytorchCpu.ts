@@ -82,8 +82,10 @@ export function simulatePytorchCpu(graph: Graph, batch: number, training: boolea
     if (tmp.storage) trace.release(tmp.storage);
   };
   // what forward and backward rules both read of an op
+  const tiedReaders = new Set((graph.tiedWeights ?? []).map((t) => t.reader));
   const stepContext = (node: OpNode): StepContext => ({
     node,
+    readsTiedWeight: tiedReaders.has(node.id),
     inShape: (k) => tensors[node.inputs[k]!]!.shape,
     outShape: tensors[node.output]!.shape,
     inBytes: (k) => tensors[node.inputs[k]!]!.bytes,

@@ -193,15 +193,19 @@ function weightBytes(g: ConvGeometry): number {
 const linear: TorchOpRule = {
   saves: NOTHING,
   forward(c) {
+    // addmm saves its mat1 (the input, or its copy) only when the weight requires grad (measured:
+    // scripts/frozen_oracle.py); a tied weight's reader counts none of its own but takes a gradient
+    const learns = c.node.params.trainable > 0 || c.node.sharesParamsWith !== undefined || c.readsTiedWeight;
     const bytes = c.rowsCopy(0);
     if (bytes === 0) {
-      c.saveInput(0);
+      if (learns) c.saveInput(0);
       c.output();
       return;
     }
     const copy = c.temp(bytes);
     c.output();
-    c.keep(copy);
+    if (learns) c.keep(copy);
+    else c.free(copy);
   },
   // out.sum()'s expanded gradient is copied contiguous inside each product that reads it (measured)
   readsExpandedGradient: true,

@@ -5,6 +5,8 @@ import type { AttrValue, OpNode, Tensor } from '../../ir';
 /** what every op rule reads and does, forward or backward */
 export interface StepContext {
   readonly node: OpNode;
+  /** the op reads a parameter tensor another op counts (Graph.tiedWeights): its gradient is made here too */
+  readonly readsTiedWeight: boolean;
   /** whole shape (batch axis first unless batch-independent) of input k and of the output */
   inShape(k: number): readonly number[];
   readonly outShape: readonly number[];
