@@ -12,7 +12,7 @@ export function parserMember(parser: Instance, name: string): PyValue | undefine
   const defaults = (parser.attrs.get('__defaults') ?? { kind: 'dict', entries: new Map() }) as { kind: 'dict'; entries: Map<string | number, PyValue> };
   parser.attrs.set('__defaults', defaults);
   if (name === 'add_argument')
-    return builtin('add_argument', (args) => {
+    return builtin('add_argument', (args, site) => {
       const flags = args.positional.filter((a) => a.kind === 'str').map((a) => (a as { value: string }).value);
       const long = flags.find((f) => f.startsWith('--')) ?? flags[0];
       if (!long) return NONE;
@@ -21,7 +21,7 @@ export function parserMember(parser: Instance, name: string): PyValue | undefine
       const action = args.keywords.get('action');
       let value: PyValue = args.keywords.get('default') ?? (action?.kind === 'str' && action.value === 'store_true' ? FALSE : action?.kind === 'str' && action.value === 'store_false' ? TRUE : NONE);
       const type = args.keywords.get('type');
-      if (type?.kind === 'builtin' && value.kind === 'str') value = type.call({ positional: [value], keywords: new Map() }, undefined as never);
+      if (type?.kind === 'builtin' && value.kind === 'str') value = type.call({ positional: [value], keywords: new Map() }, site);
       defaults.entries.set(dest, value);
       return NONE;
     });
