@@ -5,7 +5,7 @@ import type { DocumentAnalysis, ModelAnalysis } from '../core/document';
 import type { CoreDiagnostic, Graph } from '../core/ir';
 import { expectedPeakLine, type ExpectedPeakResult } from '../core/analysis/framework';
 import { atBatch } from '../core/units';
-import { isParallel, parallelismOf, perDeviceOfAnalysis } from '../core/analysis/perDevice';
+import { isParallel, parallelismOf, perDeviceOfAnalysis, totalDevices } from '../core/analysis/perDevice';
 import { largestContext } from '../core/analysis/kvCache';
 import { decodeStepOf } from '../core/analysis/decodeStep';
 import type { RecomputeCost } from '../core/analysis/checkpoint';
@@ -184,7 +184,7 @@ function recomputeJson(cost: RecomputeCost | undefined, batch: number): JsonMode
 function perDeviceField(graph: Graph, params: ModelAnalysis['footprint']['params'], memory: ModelAnalysis['memory']): { perDevice?: JsonPerDevice } {
   const parallelism = parallelismOf(graph.config);
   if (!isParallel(parallelism)) return {};
-  const p: JsonParallelism = { ...parallelism, totalDevices: parallelism.devices * parallelism.tensorParallel * parallelism.pipeline };
+  const p: JsonParallelism = { ...parallelism, totalDevices: totalDevices(parallelism) };
   const r = memory ? perDeviceOfAnalysis(params, graph.config, memory) : undefined;
   if (!r) return { perDevice: { ...p, error: 'no memory analysis for this model' } };
   if ('error' in r) return { perDevice: { ...p, error: r.error } };

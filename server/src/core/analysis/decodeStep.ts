@@ -14,7 +14,7 @@ import type { ArgValue } from '../ops/types';
 import { atBatch, formatBytes, formatInt, type SymbolicBytes } from '../units';
 import { engineOf, type MemoryAnalysis } from './memory';
 import { kvCacheOf } from './kvCache';
-import { argsOf } from './opArgs';
+import { argsOf, opContextOf } from './opArgs';
 
 export interface DecodeStepFigures {
   /** the positions the layers are written for (the prefill's length L) */
@@ -52,7 +52,8 @@ export function decodeStepOf({ graph, footprint, memory }: DecodeInputs): Decode
   const unsupported = firstMixingOp(graph, c, length);
   if (unsupported) return { reason: unsupported };
   const context = graph.config.context ?? length;
-  const bytesPerActivation = DTYPE_BYTES[activationDType(graph.config)];
+  const activation = activationDType(graph.config);
+  const bytesPerActivation = DTYPE_BYTES[activation];
   const { schedule, liveness } = engine;
   let best = -1;
   let bestActivations = 0;
@@ -64,7 +65,9 @@ export function decodeStepOf({ graph, footprint, memory }: DecodeInputs): Decode
     if (live.activations.fixed !== 0 || live.workspace.fixed !== 0) return { reason: 'some of its tensors do not grow with the batch, so they are not one row per position of a sequence' };
     // every live buffer is a per-position tensor (checked above): its decode-step bytes are 1/L
     const activations = live.activations.perSample / length;
-    const workspace = c.opSpec[op]?.kvCacheElements ? attentionRow(c, op, context) * bytesPerActivation : live.workspace.perSample / length;
+    // the cached attention's decode-step scores from the registry; any other op's workspace at one position
+    const decode = c.opSpec[op]?.decodeWorkspaceElements;
+    const workspace = decode ? decode(opContextOf(c, op, graph.config.layout, activation), context) * bytesPerActivation : live.workspace.perSample / length;
     if (activations + workspace > best) {
       best = activations + workspace;
       bestActivations = activations;
@@ -84,13 +87,6 @@ function writtenLength(c: GraphColumns, attentionOps: readonly number[]): number
   const lengths = new Set(attentionOps.map((op) => c.tensorShape[c.inputs[c.inputStart[op]!]!]![0]!));
   if (lengths.size !== 1) return `its self-attention layers are written for different lengths (${[...lengths].join(', ')}): a decode step runs one position of one sequence`;
   return [...lengths][0]!;
-}
-
-/** one query's scores over the cached positions, per sequence, in elements; none with a fused kernel */
-function attentionRow(c: GraphColumns, op: number, context: number): number {
-  const args = argsOf(c.opAttrs[op]!);
-  if (args['flash'] === true) return 0;
-  return Number(args['heads'] ?? 1) * context;
 }
 
 /** ops that act on every position alone whatever their arguments (at inference for the noise and dropout ones) */

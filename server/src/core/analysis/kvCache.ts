@@ -3,10 +3,9 @@
 // per sequence, at the activation dtype. It is live for the whole run, like the weights, and grows
 // with the batch: the cache of a batch of N sequences is N times one sequence's.
 import { activationDType } from '../graphBuilder';
-import { DTYPE_BYTES, type Graph, type OpId, type TensorType } from '../ir';
-import type { OpContext } from '../ops/types';
-import { DTYPES, graphColumns } from '../graphColumns';
-import { argsOf } from './opArgs';
+import { DTYPE_BYTES, type Graph, type OpId } from '../ir';
+import { graphColumns } from '../graphColumns';
+import { opContextOf } from './opArgs';
 import { atBatch, type SymbolicBytes } from '../units';
 
 export interface KvCacheLayer {
@@ -41,13 +40,7 @@ export function kvCacheOf(graph: Graph): KvCache {
   for (let i = 0; i < c.opCount; i++) {
     const spec = c.opSpec[i];
     if (!spec?.kvCacheElements) continue;
-    const inputs: TensorType[] = [];
-    for (let k = c.inputStart[i]!; k < c.inputStart[i + 1]!; k++) {
-      const t = c.inputs[k]!;
-      inputs.push({ shape: c.tensorShape[t]!, dtype: DTYPES[c.tensorDType[t]!]! });
-    }
-    const ctx: OpContext = { inputs, args: argsOf(c.opAttrs[i]!), layout: config.layout, activationDType: activation };
-    const { perPosition, positions: written } = spec.kvCacheElements(ctx);
+    const { perPosition, positions: written } = spec.kvCacheElements(opContextOf(c, i, config.layout, activation));
     const positions = config.context ?? written;
     const bytes = perPosition * positions * elementBytes;
     layers.push({ op: i, perPosition, positions, bytesPerSample: bytes });

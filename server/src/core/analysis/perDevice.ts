@@ -58,6 +58,11 @@ export function isModelParallel(p: Parallelism): boolean {
   return p.tensorParallel > 1 || p.pipeline > 1;
 }
 
+/** the GPUs a run takes: data-parallel devices x tensor-parallel x pipeline stages */
+export function totalDevices(p: Parallelism): number {
+  return p.devices * p.tensorParallel * p.pipeline;
+}
+
 /** whether a config asks for more than one plain device (the hover and code lens show a line then) */
 export function isParallel(p: Parallelism): boolean {
   return p.devices > 1 || p.zero > 0 || p.offload !== 'none' || p.gradientAccumulation > 1 || isModelParallel(p) || p.microbatches > 1;

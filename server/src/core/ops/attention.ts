@@ -169,6 +169,10 @@ const attention: OpSpec = {
     // every past position's key and value
     return { perPosition: 2 * keyValueWidth(ctx, g), positions: g.steps };
   },
+  decodeWorkspaceElements(ctx, context) {
+    // one query's scores in every query head over the cached positions; none with a fused kernel
+    return boolArg(ctx, 'flash') ? 0 : geometry(ctx).heads * context;
+  },
   inPlace: 'never',
   workspaceElements(ctx) {
     const g = geometry(ctx);

@@ -118,6 +118,8 @@ export interface OpSpec {
    * KV cache), in elements per position per sample, and the positions its input is written for
    */
   kvCacheElements?(ctx: OpContext): { perPosition: number; positions: number };
+  /** generate mode: the workspace of one decode step (one new position) over `context` cached positions, per sample */
+  decodeWorkspaceElements?(ctx: OpContext, context: number): number;
   /** the output is a view of input 0 (flatten, reshape): no new buffer is needed */
   readonly aliasesInput?: boolean;
   /** at inference the op is the identity and returns input 0 itself (dropout): a view there, a new buffer in training */

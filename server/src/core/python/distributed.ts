@@ -6,7 +6,7 @@
 import type { Offload, ZeroStage } from '../ir';
 import type { SyntaxNode as Node } from '../tfjs/syntax';
 import { builtin } from './builtins';
-import { describe, intOf, isUnknown, NONE, unknown, type BuiltinValue, type CallArgs, type PyValue } from './values';
+import { describe, FALSE, intOf, isUnknown, NONE, truthy, unknown, type BuiltinValue, type CallArgs, type PyValue } from './values';
 
 /** what one wrapper call says about the model it wraps */
 export interface ShardingCall {
@@ -39,7 +39,7 @@ export function distributedMember(full: string, record: (call: ShardingCall) => 
   const ns = parts.slice(0, -1).join('.');
   const fsdp = ns === 'torch.distributed.fsdp' || ns === 'torch.distributed.fsdp.fully_sharded_data_parallel' || ns === 'torch.distributed.fsdp.api';
   if (fsdp && name === 'FullyShardedDataParallel') return builtin(full, (args, site) => fsdpCall(args, site, record));
-  if (fsdp && name === 'CPUOffload') return builtin(full, (args) => ({ kind: 'str', value: `${OFFLOAD_PARAMS}${truthy(args.keywords.get('offload_params') ?? args.positional[0])}` }));
+  if (fsdp && name === 'CPUOffload') return builtin(full, (args) => ({ kind: 'str', value: `${OFFLOAD_PARAMS}${truthy(args.keywords.get('offload_params') ?? args.positional[0] ?? FALSE) === true}` }));
   if (fsdp && name === 'ShardingStrategy') return { kind: 'namespace', path: full };
   if (ns.endsWith('fsdp.ShardingStrategy') || ns.endsWith('fsdp.api.ShardingStrategy')) return { kind: 'str', value: `${STRATEGY}${name}` };
   if (full === 'torch.nn.parallel.DistributedDataParallel' || full === 'torch.nn.parallel.distributed.DistributedDataParallel') {
@@ -50,10 +50,6 @@ export function distributedMember(full: string, record: (call: ShardingCall) => 
     });
   }
   return undefined;
-}
-
-function truthy(v: PyValue | undefined): boolean {
-  return v !== undefined && ((v.kind === 'bool' && v.value) || intOf(v) === 1);
 }
 
 function fsdpCall(args: CallArgs, site: Node, record: (call: ShardingCall) => void): PyValue {

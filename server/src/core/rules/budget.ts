@@ -5,7 +5,7 @@ import type { MemoryAnalysis } from '../analysis/memory';
 import { formatBytes, formatSymbolic } from '../units';
 import { plannedExceeds } from './describe';
 import { opAt } from '../graphObjects';
-import { perDeviceOfAnalysis } from '../analysis/perDevice';
+import { perDeviceOfAnalysis, totalDevices } from '../analysis/perDevice';
 import type { ModelAnalysis } from '../document';
 import type { RawFinding } from './types';
 
@@ -65,7 +65,7 @@ export function perDeviceBudgetFinding(model: ModelAnalysis, memory: MemoryAnaly
   const r = memory.overflow ? undefined : perDeviceOfAnalysis(model.footprint.params, config, memory);
   if (!r || 'error' in r || r.bytes.total <= device.memoryBytes) return [];
   const p = r.parallelism;
-  const total = p.devices * p.tensorParallel * p.pipeline;
+  const total = totalDevices(p);
   const limit = r.maxGlobalBatch;
   const advice =
     limit === null ? 'the batch does not change it' : limit === 0 ? 'not even a micro-batch of 1 fits' : `the largest global batch that fits is ${limit}`;

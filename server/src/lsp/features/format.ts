@@ -3,7 +3,7 @@
 import { devicePreset } from '../../core/devices';
 import { lookupOp } from '../../core/ops/registry';
 import type { BatchLimit } from '../../core/analysis/batch';
-import type { PerDeviceResult } from '../../core/analysis/perDevice';
+import { totalDevices, type PerDeviceResult } from '../../core/analysis/perDevice';
 import type { BlockInfo } from '../../core/frontend';
 import type { AttrValue, Device, ModelConfig, Optimizer, ParamCount } from '../../core/ir';
 import { atBatch, formatBytes, formatInt, type SymbolicBytes } from '../../core/units';
@@ -163,7 +163,7 @@ export function configValueText(c: ModelConfig, key: string): string | undefined
 export function perDeviceText(r: PerDeviceResult, device: Device): string {
   const p = r.parallelism;
   const modelParallel = p.tensorParallel > 1 || p.pipeline > 1;
-  const total = p.devices * p.tensorParallel * p.pipeline;
+  const total = totalDevices(p);
   const degrees = modelParallel ? ` (DP ${p.devices} x TP ${p.tensorParallel}${p.sequenceParallel && p.tensorParallel > 1 ? ' with SP' : ''} x PP ${p.pipeline})` : '';
   const strategy = [`${total} x ${deviceText(device)}${degrees}`, ...(p.zero > 0 ? [`ZeRO-${p.zero}`] : [])];
   if (p.gradientAccumulation > 1) strategy.push(`${p.gradientAccumulation} accumulation steps`);
